@@ -244,7 +244,15 @@ mod tests {
 
     #[test]
     fn round_trip_line_lengths() {
-        for len in [1, 47, 48, 49, 96, BYTES_PER_LINE * LINES_PER_BATCH + 5, 100_000] {
+        for len in [
+            1,
+            47,
+            48,
+            49,
+            96,
+            BYTES_PER_LINE * LINES_PER_BATCH + 5,
+            100_000,
+        ] {
             let data: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
             let armored = armor(&data);
             for line in armored.split(|&b| b == b'\n') {

@@ -4,7 +4,13 @@
 use zeroize::Zeroizing;
 
 const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-const GENERATOR: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+const GENERATOR: [u32; 5] = [
+    0x3b6a_57b2,
+    0x2650_8e6d,
+    0x1ea1_19fa,
+    0x3d42_33dd,
+    0x2a14_62b3,
+];
 
 fn polymod(values: impl Iterator<Item = u8>) -> u32 {
     let mut chk: u32 = 1;
@@ -32,7 +38,9 @@ fn convert_bits(data: &[u8], from: u32, to: u32, pad: bool) -> Option<Zeroizing<
     let mut acc: u32 = 0;
     let mut bits: u32 = 0;
     let maxv: u32 = (1 << to) - 1;
-    let mut out = Zeroizing::new(Vec::with_capacity(data.len() * from as usize / to as usize + 1));
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        data.len() * from as usize / to as usize + 1,
+    ));
     for &value in data {
         let v = u32::from(value);
         if v >> from != 0 {
@@ -125,7 +133,14 @@ mod tests {
 
     #[test]
     fn invalid_strings_are_rejected() {
-        for s in ["A12uEL5L", "a12uel5m", "1pzry9x0s0muk", "pzry9x0s0muk", "abc1", "a1b2c3"] {
+        for s in [
+            "A12uEL5L",
+            "a12uel5m",
+            "1pzry9x0s0muk",
+            "pzry9x0s0muk",
+            "abc1",
+            "a1b2c3",
+        ] {
             assert!(decode(s).is_none(), "{s}");
         }
     }

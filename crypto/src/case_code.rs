@@ -194,7 +194,9 @@ impl CaseCode {
     /// The code in groups of four for showing to the reporter, e.g. `7K3M-Q9DX-…`.
     pub fn expose_grouped(&self) -> Zeroizing<String> {
         let canonical = self.canonical();
-        let mut out = Zeroizing::new(String::with_capacity(CODE_SYMBOLS + CODE_SYMBOLS / GROUP_SIZE));
+        let mut out = Zeroizing::new(String::with_capacity(
+            CODE_SYMBOLS + CODE_SYMBOLS / GROUP_SIZE,
+        ));
         for (i, &c) in canonical.iter().enumerate() {
             if i > 0 && i % GROUP_SIZE == 0 {
                 out.push('-');
@@ -221,7 +223,10 @@ impl CaseCode {
 
     /// Compares two codes in constant time.
     pub fn ct_eq(&self, other: &CaseCode) -> bool {
-        self.symbols.as_slice().ct_eq(other.symbols.as_slice()).into()
+        self.symbols
+            .as_slice()
+            .ct_eq(other.symbols.as_slice())
+            .into()
     }
 }
 
@@ -237,9 +242,16 @@ mod tests {
     fn entropy_claim_follows_from_alphabet_and_length() {
         let bits = (ALPHABET.len() as f64).log2() * DATA_SYMBOLS as f64;
         assert_eq!(bits, f64::from(ENTROPY_BITS));
-        assert!(bits >= 100.0, "SPEC §3.3 asks for at least 100 bits, got {bits}");
+        assert!(
+            bits >= 100.0,
+            "SPEC §3.3 asks for at least 100 bits, got {bits}"
+        );
         let unique: std::collections::BTreeSet<u8> = ALPHABET.iter().copied().collect();
-        assert_eq!(unique.len(), ALPHABET.len(), "alphabet symbols are distinct");
+        assert_eq!(
+            unique.len(),
+            ALPHABET.len(),
+            "alphabet symbols are distinct"
+        );
         for ambiguous in [b'I', b'L', b'O', b'U'] {
             assert!(!ALPHABET.contains(&ambiguous));
         }
@@ -317,7 +329,10 @@ mod tests {
         let code = CaseCode::generate().expose_grouped();
         assert_eq!(
             CaseCode::parse(&code[..code.len() - 1]).err(),
-            Some(CaseCodeError::Length { expected: 24, found: 23 })
+            Some(CaseCodeError::Length {
+                expected: 24,
+                found: 23
+            })
         );
         let mut bad = code.to_string();
         bad.replace_range(5..6, "U");
@@ -329,7 +344,10 @@ mod tests {
             CaseCode::parse("æøå").err(),
             Some(CaseCodeError::InvalidCharacter { position: 1 })
         );
-        assert!(matches!(CaseCode::parse("").err(), Some(CaseCodeError::Length { found: 0, .. })));
+        assert!(matches!(
+            CaseCode::parse("").err(),
+            Some(CaseCodeError::Length { found: 0, .. })
+        ));
         assert!(CaseCode::parse(&"A".repeat(500)).is_err());
     }
 
@@ -341,7 +359,10 @@ mod tests {
             let code = CaseCode::generate();
             let tag = code.lookup_tag();
             let recipient = code.reporter_identity().to_public().to_string();
-            assert_ne!(tag.as_bytes(), code.reporter_identity().to_public().as_bytes());
+            assert_ne!(
+                tag.as_bytes(),
+                code.reporter_identity().to_public().as_bytes()
+            );
             assert!(tags.insert(tag));
             assert!(recipients.insert(recipient));
         }
@@ -354,10 +375,15 @@ mod tests {
         let zeros: String = "0".repeat(23);
         let code = CaseCode::parse(&format!("{zeros}0")).expect("all-zero code is valid");
         let tag = code.lookup_tag();
-        let again = CaseCode::parse(&format!("{zeros}0")).expect("parses").lookup_tag();
+        let again = CaseCode::parse(&format!("{zeros}0"))
+            .expect("parses")
+            .lookup_tag();
         assert_eq!(tag, again);
         // HKDF-SHA-256 computed independently (Python's hmac module).
-        assert_eq!(hex_of(tag.as_bytes()), "0888444dc0c72e8ad8e15020cc60ee44c7c220d80ff6c4886a5c0aab4fa6301a");
+        assert_eq!(
+            hex_of(tag.as_bytes()),
+            "0888444dc0c72e8ad8e15020cc60ee44c7c220d80ff6c4886a5c0aab4fa6301a"
+        );
     }
 
     fn hex_of(bytes: &[u8]) -> String {

@@ -223,6 +223,8 @@ pub fn decrypt(
 ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
     let mut reader = Decryptor::new(ciphertext)?.decrypt(identities.iter().copied())?;
     let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
-    reader.read_to_end(&mut out).map_err(DecryptError::from_io)?;
+    reader
+        .read_to_end(&mut out)
+        .map_err(DecryptError::from_io)?;
     Ok(out)
 }

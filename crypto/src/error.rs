@@ -71,8 +71,14 @@ pub enum DecryptError {
 impl DecryptError {
     /// Recovers a `DecryptError` carried inside an `io::Error` by the streaming reader.
     pub fn from_io(err: io::Error) -> Self {
-        if err.get_ref().is_some_and(|inner| inner.is::<DecryptError>()) {
-            match err.into_inner().map(|inner| inner.downcast::<DecryptError>()) {
+        if err
+            .get_ref()
+            .is_some_and(|inner| inner.is::<DecryptError>())
+        {
+            match err
+                .into_inner()
+                .map(|inner| inner.downcast::<DecryptError>())
+            {
                 Some(Ok(inner)) => *inner,
                 Some(Err(other)) => DecryptError::Io(io::Error::other(other)),
                 None => DecryptError::Io(io::Error::other("unknown read error")),

@@ -102,7 +102,9 @@ impl Header {
 
     /// Builds the header for `stanzas`, authenticated under `file_key`.
     pub(crate) fn new(file_key: &FileKey, stanzas: Vec<Stanza>) -> Self {
-        let mac = Self::compute_mac(file_key, &stanzas).finalize().into_bytes();
+        let mac = Self::compute_mac(file_key, &stanzas)
+            .finalize()
+            .into_bytes();
         Header {
             stanzas,
             mac: mac.into(),
@@ -127,7 +129,14 @@ impl Header {
 
     /// Reads and parses a header from `r`, leaving `r` at the first payload byte.
     pub(crate) fn read<R: BufRead>(r: &mut R) -> Result<Self, DecryptError> {
-        let first = read_line(r)?.ok_or(HeaderError::Truncated)?;
+        // Input without a first line at all is not an age file, rather than a truncated one.
+        let first = match read_line(r) {
+            Ok(Some(line)) => line,
+            Ok(None) | Err(DecryptError::Header(HeaderError::Truncated)) => {
+                return Err(HeaderError::NotAge.into())
+            }
+            Err(e) => return Err(e),
+        };
         if first != VERSION_LINE {
             if first.starts_with(b"age-encryption.org/") {
                 return Err(HeaderError::UnsupportedVersion.into());

@@ -98,9 +98,8 @@ use zeroize::Zeroizing;
 
 pub use crate::armor::{ArmoredReader, ArmoredWriter};
 pub use crate::case_code::{
-    CaseCode, CaseCodeError, LookupTag, ALPHABET as CASE_CODE_ALPHABET, CODE_SYMBOLS,
-    DATA_SYMBOLS, DERIVATION_SALT, ENTROPY_BITS, GROUP_SIZE, LOOKUP_TAG_LABEL,
-    REPORTER_IDENTITY_LABEL,
+    CaseCode, CaseCodeError, LookupTag, ALPHABET as CASE_CODE_ALPHABET, CODE_SYMBOLS, DATA_SYMBOLS,
+    DERIVATION_SALT, ENTROPY_BITS, GROUP_SIZE, LOOKUP_TAG_LABEL, REPORTER_IDENTITY_LABEL,
 };
 pub use crate::envelope::{decrypt, encrypt, encrypt_armored, Decryptor, Encryptor, Input};
 pub use crate::error::{ArmorError, DecryptError, EncryptError, HeaderError, KeyError};

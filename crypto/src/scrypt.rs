@@ -166,7 +166,10 @@ mod tests {
     #[test]
     fn wrap_and_unwrap_with_low_work_factor() {
         let key = FileKey::generate();
-        let stanzas = ScryptRecipient::new(b"hunter2").with_work_factor(4).wrap_file_key(&key).expect("wraps");
+        let stanzas = ScryptRecipient::new(b"hunter2")
+            .with_work_factor(4)
+            .wrap_file_key(&key)
+            .expect("wraps");
         assert_eq!(stanzas.len(), 1);
         match ScryptIdentity::new(b"hunter2").unwrap_stanza(&stanzas[0]) {
             UnwrapResult::Key(k) => assert_eq!(k.as_bytes(), key.as_bytes()),

@@ -39,6 +39,34 @@ fn chunk_nonce(counter: u128, last: bool) -> Nonce {
     Nonce::from(nonce)
 }
 
+/// Seals one chunk in place and returns its tag. Not generic, so it is compiled
+/// (and optimised) once here rather than in every crate that names a writer type.
+#[inline(never)]
+fn seal_chunk(
+    cipher: &ChaCha20Poly1305,
+    counter: u128,
+    last: bool,
+    chunk: &mut [u8],
+) -> io::Result<Tag> {
+    cipher
+        .encrypt_in_place_detached(&chunk_nonce(counter, last), b"", chunk)
+        .map_err(|_| io::Error::other("chunk encryption failed"))
+}
+
+/// Opens one chunk in place; false if it does not authenticate.
+#[inline(never)]
+fn open_chunk(
+    cipher: &ChaCha20Poly1305,
+    counter: u128,
+    last: bool,
+    chunk: &mut [u8],
+    tag: &Tag,
+) -> bool {
+    cipher
+        .decrypt_in_place_detached(&chunk_nonce(counter, last), b"", chunk, tag)
+        .is_ok()
+}
+
 fn counter_overflow() -> io::Error {
     io::Error::other("the payload exceeds the STREAM chunk limit")
 }
@@ -67,11 +95,7 @@ impl<W: Write> StreamWriter<W> {
         if self.counter > MAX_COUNTER {
             return Err(counter_overflow());
         }
-        let nonce = chunk_nonce(self.counter, last);
-        let tag = self
-            .cipher
-            .encrypt_in_place_detached(&nonce, b"", self.buffer.as_mut_slice())
-            .map_err(|_| io::Error::other("chunk encryption failed"))?;
+        let tag = seal_chunk(&self.cipher, self.counter, last, self.buffer.as_mut_slice())?;
         self.inner.write_all(&self.buffer)?;
         self.inner.write_all(&tag)?;
         self.buffer.clear();
@@ -167,13 +191,16 @@ impl<R: Read> StreamReader<R> {
     fn open(&mut self, last: bool) -> bool {
         let body_len = self.encrypted.len() - TAG_SIZE;
         self.plaintext.clear();
-        self.plaintext.extend_from_slice(&self.encrypted[..body_len]);
+        self.plaintext
+            .extend_from_slice(&self.encrypted[..body_len]);
         let tag = Tag::clone_from_slice(&self.encrypted[body_len..]);
-        let nonce = chunk_nonce(self.counter, last);
-        let ok = self
-            .cipher
-            .decrypt_in_place_detached(&nonce, b"", self.plaintext.as_mut_slice(), &tag)
-            .is_ok();
+        let ok = open_chunk(
+            &self.cipher,
+            self.counter,
+            last,
+            self.plaintext.as_mut_slice(),
+            &tag,
+        );
         if !ok {
             self.plaintext.zeroize();
             self.plaintext.clear();
@@ -182,7 +209,8 @@ impl<R: Read> StreamReader<R> {
     }
 
     fn next_chunk(&mut self) -> Result<(), DecryptError> {
-        self.fill(ENCRYPTED_CHUNK_SIZE).map_err(DecryptError::from_io)?;
+        self.fill(ENCRYPTED_CHUNK_SIZE)
+            .map_err(DecryptError::from_io)?;
         let len = self.encrypted.len();
         // A payload must end with a chunk marked last; EOF before one is truncation.
         if len < TAG_SIZE || self.counter > MAX_COUNTER {
@@ -259,7 +287,14 @@ mod tests {
     fn round_trip_around_chunk_boundaries() {
         let key = FileKey::generate();
         let nonce = [9u8; 16];
-        for len in [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE] {
+        for len in [
+            0,
+            1,
+            CHUNK_SIZE - 1,
+            CHUNK_SIZE,
+            CHUNK_SIZE + 1,
+            3 * CHUNK_SIZE,
+        ] {
             let plain: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
             let sealed = seal(&plain, &key, &nonce);
             let chunks = len.div_ceil(CHUNK_SIZE).max(1);

@@ -1,14 +1,13 @@
 //! The C2SP age test vectors (tests/testdata/age, see its SOURCE.md), each run
 //! as its own test case: the outcome must be exactly the one the vector expects.
+#![allow(clippy::panic, clippy::expect_used)]
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sha2::{Digest, Sha256};
-use varsel_crypto::{
-    DecryptError, Decryptor, Identity, KeyError, ScryptIdentity, X25519Identity,
-};
+use varsel_crypto::{DecryptError, Decryptor, Identity, KeyError, ScryptIdentity, X25519Identity};
 
 /// Decompressed vectors are a few MiB at most; anything larger is a broken vector.
 const MAX_DECOMPRESSED: u64 = 64 * 1024 * 1024;
@@ -40,7 +39,9 @@ fn parse_vector(path: &Path) -> Result<Vector, Failed> {
     };
     let mut compressed = false;
     for line in head.lines() {
-        let (key, value) = line.split_once(": ").ok_or("malformed vector header line")?;
+        let (key, value) = line
+            .split_once(": ")
+            .ok_or("malformed vector header line")?;
         match key {
             "expect" => v.expect = value.to_owned(),
             "payload" => v.payload = Some(value.to_owned()),
@@ -139,10 +140,14 @@ fn main() {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| !p.extension().is_some_and(|x| x == "md"))
+        .filter(|p| p.extension().is_none_or(|x| x != "md"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 140, "the vector set is incomplete: {}", paths.len());
+    assert!(
+        paths.len() >= 140,
+        "the vector set is incomplete: {}",
+        paths.len()
+    );
     let trials = paths
         .into_iter()
         .map(|path| {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: the crypto crate (C2SP vectors, interoperability
+# with the age crate), the CLI, and — once the service exists — every storage
+# test against both SQLite and PostgreSQL.
+#
+# PostgreSQL: VARSEL_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
+# If a local cluster is installed but stopped it is started; if it cannot be
+# reached the run fails. It is never skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export VARSEL_TEST_POSTGRES_URL="${VARSEL_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+postgres_ready() {
+    if command -v pg_isready >/dev/null 2>&1; then
+        pg_isready -q -h 127.0.0.1 -p 5432
+    else
+        (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
+    fi
+}
+
+if ! postgres_ready; then
+    if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+        echo "PostgreSQL is not answering; starting the local cluster" >&2
+        for version in /etc/postgresql/*; do
+            pg_ctlcluster --skip-systemctl-redirect "$(basename "$version")" main start || true
+        done
+        for _ in $(seq 1 30); do postgres_ready && break; sleep 1; done
+    fi
+fi
+if ! postgres_ready; then
+    echo "error: PostgreSQL is not reachable at 127.0.0.1:5432; the suite needs it" >&2
+    exit 1
+fi
+
+cargo test --workspace --locked "$@"

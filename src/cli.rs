@@ -1,0 +1,74 @@
+//! Command-line definitions of the `varsel` binary.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Varsel: anonymous reporting of wrongdoing and security deviations.
+#[derive(Debug, Parser)]
+#[command(name = "varsel", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate an age X25519 identity (like age-keygen).
+    Keygen(KeygenArgs),
+    /// Encrypt to age recipients or a passphrase (like age -e).
+    Encrypt(EncryptArgs),
+    /// Decrypt an age file, binary or armored (like age -d).
+    Decrypt(DecryptArgs),
+}
+
+/// Arguments of `varsel keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Write the identity to FILE (created with mode 0600; never overwritten) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `varsel encrypt`.
+#[derive(Debug, Args)]
+pub struct EncryptArgs {
+    /// Encrypt to RECIPIENT (an `age1…` public key). May be repeated.
+    #[arg(short, long = "recipient", value_name = "RECIPIENT")]
+    pub recipients: Vec<String>,
+    /// Encrypt to the recipients listed in FILE, one per line. May be repeated.
+    #[arg(short = 'R', long = "recipients-file", value_name = "FILE")]
+    pub recipients_files: Vec<PathBuf>,
+    /// Encrypt with a passphrase (prompted for, or read from --passphrase-file).
+    #[arg(short, long)]
+    pub passphrase: bool,
+    /// Read the passphrase from the first line of FILE instead of prompting.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Encrypt to an ASCII-armored (PEM-like) file.
+    #[arg(short, long)]
+    pub armor: bool,
+    /// Write the result to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The file to encrypt; stdin if absent or `-`.
+    pub input: Option<PathBuf>,
+}
+
+/// Arguments of `varsel decrypt`.
+#[derive(Debug, Args)]
+pub struct DecryptArgs {
+    /// Use the identity file at FILE. May be repeated.
+    #[arg(short, long = "identity", value_name = "FILE")]
+    pub identities: Vec<PathBuf>,
+    /// For passphrase-encrypted files: read the passphrase from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Write the result to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The file to decrypt (binary or armored, detected); stdin if absent or `-`.
+    pub input: Option<PathBuf>,
+}

@@ -1,0 +1,4 @@
+//! Varsel: anonymous whistleblowing and security-deviation reporting.
+
+pub mod age_commands;
+pub mod cli;

@@ -1,0 +1,6 @@
+//! Black-box tests of the `varsel` binary and service: one test binary, so the
+//! build stays fast.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod helpers;
