@@ -3,13 +3,13 @@
 # with the age crate), the CLI, and — once the service exists — every storage
 # test against both SQLite and PostgreSQL.
 #
-# PostgreSQL: VARSEL_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
+# PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
 # If a local cluster is installed but stopped it is started; if it cannot be
 # reached the run fails. It is never skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export VARSEL_TEST_POSTGRES_URL="${VARSEL_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
 postgres_ready() {
     if command -v pg_isready >/dev/null 2>&1; then

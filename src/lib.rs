@@ -2,3 +2,4 @@
 
 pub mod age_commands;
 pub mod cli;
+pub mod store;
