@@ -8,6 +8,10 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "varsel", version, about)]
 pub struct Cli {
+    /// Configuration file (TOML); also `VARSEL_CONFIG`. Environment variables
+    /// `VARSEL_SECTION__KEY` override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -16,6 +20,16 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the web service.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage the organisation's recovery key.
+    #[command(subcommand, name = "recovery-key")]
+    RecoveryKey(RecoveryKeyCommand),
     /// Generate an age X25519 identity (like age-keygen).
     Keygen(KeygenArgs),
     /// Encrypt to age recipients or a passphrase (like age -e).
@@ -71,4 +85,49 @@ pub struct DecryptArgs {
     pub output: Option<PathBuf>,
     /// The file to decrypt (binary or armored, detected); stdin if absent or `-`.
     pub input: Option<PathBuf>,
+}
+
+/// `varsel user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account with its own key pair.
+    Add(UserAddArgs),
+}
+
+/// Arguments of `varsel user add`.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Login name.
+    #[arg(long)]
+    pub username: String,
+    /// Role: handler, contact, admin or auditor. May be repeated.
+    #[arg(long = "role", required = true)]
+    pub roles: Vec<String>,
+    /// File whose first line is the password (at least 12 characters).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: PathBuf,
+    /// Group membership. May be repeated.
+    #[arg(long = "group")]
+    pub groups: Vec<String>,
+    /// Name shown to colleagues (and to reporters choosing whom to exclude).
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// E-mail address for notifications.
+    #[arg(long)]
+    pub email: Option<String>,
+}
+
+/// `varsel recovery-key …`.
+#[derive(Debug, Subcommand)]
+pub enum RecoveryKeyCommand {
+    /// Generate the recovery key: print the identity once, store the recipient.
+    Init(RecoveryKeyInitArgs),
+}
+
+/// Arguments of `varsel recovery-key init`.
+#[derive(Debug, Args)]
+pub struct RecoveryKeyInitArgs {
+    /// Replace an existing recovery key (new cases only).
+    #[arg(long)]
+    pub replace: bool,
 }

@@ -1,5 +1,17 @@
 //! Varsel: anonymous whistleblowing and security-deviation reporting.
 
+pub mod admin_commands;
 pub mod age_commands;
+pub mod attachments;
+pub mod casework;
 pub mod cli;
+pub mod configuration;
+pub mod domain;
+pub mod http;
+pub mod i18n;
+pub mod keys;
+pub mod routes;
+pub mod startup;
+pub mod state;
 pub mod store;
+pub mod telemetry;

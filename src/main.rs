@@ -1,16 +1,41 @@
 use std::process::ExitCode;
 
+use anyhow::Result;
 use clap::Parser;
-use varsel::cli::{Cli, Command};
+use varsel::cli::{Cli, Command, RecoveryKeyCommand, UserCommand};
+use varsel::configuration::Settings;
+use varsel::{admin_commands, age_commands, telemetry};
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Keygen(args) => age_commands::keygen(&args),
+        Command::Encrypt(args) => age_commands::encrypt(&args),
+        Command::Decrypt(args) => age_commands::decrypt(&args),
+        command => {
+            telemetry::init();
+            let settings = Settings::load(cli.config.as_deref())?;
+            actix_web::rt::System::new().block_on(async move {
+                match command {
+                    Command::Serve => {
+                        admin_commands::first_start_hint(&settings).await?;
+                        admin_commands::serve(settings).await
+                    }
+                    Command::Migrate => admin_commands::migrate(&settings).await,
+                    Command::User(UserCommand::Add(args)) => {
+                        admin_commands::user_add(&settings, &args).await
+                    }
+                    Command::RecoveryKey(RecoveryKeyCommand::Init(args)) => {
+                        admin_commands::recovery_key_init(&settings, &args).await
+                    }
+                    Command::Keygen(_) | Command::Encrypt(_) | Command::Decrypt(_) => Ok(()),
+                }
+            })
+        }
+    }
+}
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Keygen(args) => varsel::age_commands::keygen(&args),
-        Command::Encrypt(args) => varsel::age_commands::encrypt(&args),
-        Command::Decrypt(args) => varsel::age_commands::decrypt(&args),
-    };
-    match result {
+    match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line, like the age command: the chain of causes joined by ": ".

@@ -5,6 +5,7 @@
 //! attachment names and key wraps arrive as age files and are kept as bytes.
 
 mod postgres;
+mod rows;
 mod sqlite;
 
 use std::sync::Arc;

@@ -41,3 +41,96 @@ pub fn one_line_error(out: &Output) -> String {
 pub fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("crypto/tests/testdata/age")
 }
+
+/// A fresh, migrated SQLite store in a temporary directory; the directory
+/// lives as long as the returned guard.
+pub async fn sqlite_store() -> (std::sync::Arc<dyn varsel::store::Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("varsel.db").display());
+    let store = varsel::store::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("open SQLite store at {url}: {e}"));
+    store.migrate().await.expect("migrate SQLite store");
+    (store, dir)
+}
+
+/// The PostgreSQL server the store tests use: `TEST_POSTGRES_URL`, else the
+/// local trust-auth cluster.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// `url` with its database name replaced by `name` (query string kept).
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let path = base[authority..]
+        .find('/')
+        .map_or(base.len(), |i| authority + i);
+    match query {
+        Some(query) => format!("{}/{name}?{query}", &base[..path]),
+        None => format!("{}/{name}", &base[..path]),
+    }
+}
+
+/// A database of its own on the test PostgreSQL server, for one test.
+pub struct PgTestDb {
+    admin_url: String,
+    name: String,
+}
+
+impl PgTestDb {
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Creates a fresh database and returns a migrated store on it. Fails the
+    /// test (never skips it) if the server cannot be reached.
+    pub async fn create() -> (std::sync::Arc<dyn varsel::store::Store>, Self) {
+        use sqlx::Connection;
+        let admin_url = postgres_admin_url();
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is unreachable at {admin_url} ({e}); start it (pg_ctlcluster \
+                 --skip-systemctl-redirect <version> main start) or set TEST_POSTGRES_URL"
+                )
+            });
+        let name = format!("varsel_t_{}", uuid::Uuid::new_v4().simple());
+        // An identifier cannot be a bind parameter; `name` is generated hex.
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
+        let _ = admin.close().await;
+        let db = Self { admin_url, name };
+        let url = with_database(&db.admin_url, &db.name);
+        let store = varsel::store::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("open PostgreSQL store at {url}: {e}"));
+        store.migrate().await.expect("migrate PostgreSQL store");
+        (store, db)
+    }
+
+    /// Drops the database, disconnecting whoever is still on it (best effort).
+    pub async fn destroy(self) {
+        use sqlx::Connection;
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin)
+            .await;
+            let _ = admin.close().await;
+        }
+    }
+}

@@ -2,5 +2,7 @@
 //! build stays fast.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod app;
 mod cli;
 mod helpers;
+mod store;

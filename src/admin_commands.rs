@@ -1,0 +1,149 @@
+//! `varsel serve`, `migrate`, `user add` and `recovery-key init`.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::casework::RECOVERY_SETTING;
+use crate::cli::{RecoveryKeyInitArgs, UserAddArgs};
+use crate::configuration::{redact_url, Settings};
+use crate::domain::Role;
+use crate::startup::Application;
+use crate::store::{self, StoreError, User};
+
+/// Shortest password accepted for staff accounts.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// `varsel serve`.
+pub async fn serve(settings: Settings) -> Result<()> {
+    let url = redact_url(&settings.database.url);
+    let host = settings.server.host.clone();
+    let app = Application::build(settings).await?;
+    tracing::info!(database = %url, "listening on http://{host}:{}", app.port());
+    eprintln!("Varsel is listening on http://{host}:{}/", app.port());
+    Ok(app.run_until_stopped().await?)
+}
+
+/// Prints how to create the first administrator when there is no account yet.
+pub async fn first_start_hint(settings: &Settings) -> Result<()> {
+    let store = store::connect(&settings.database.url).await?;
+    store.migrate().await?;
+    if store.count_users().await? == 0 {
+        eprintln!(
+            "No accounts exist yet. Create the first administrator with:\n  \
+             varsel user add --username admin --display-name \"Administrator\" --role admin --password-file FILE\n\
+             and handlers with --role handler (the password file's first line is the password, at least {MIN_PASSWORD_CHARS} characters)."
+        );
+    }
+    Ok(())
+}
+
+/// `varsel migrate`.
+pub async fn migrate(settings: &Settings) -> Result<()> {
+    let store = store::connect(&settings.database.url).await?;
+    store.migrate().await?;
+    eprintln!(
+        "Migrations applied to {}",
+        redact_url(&settings.database.url)
+    );
+    Ok(())
+}
+
+fn read_password(path: &Path) -> Result<Zeroizing<String>> {
+    let content = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read password file {}", path.display()))?,
+    );
+    let line = Zeroizing::new(content.lines().next().unwrap_or("").to_owned());
+    if line.chars().count() < MIN_PASSWORD_CHARS {
+        bail!("the password must be at least {MIN_PASSWORD_CHARS} characters");
+    }
+    Ok(line)
+}
+
+/// `varsel user add`.
+pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
+    let username = args.username.trim().to_owned();
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        bail!("the username must be 1–64 characters of letters, digits, '.', '_' or '-'");
+    }
+    let mut roles = Vec::new();
+    for r in &args.roles {
+        let role = Role::parse(r)
+            .with_context(|| format!("unknown role {r:?} (handler, contact, admin, auditor)"))?;
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    if roles.is_empty() {
+        bail!("give at least one --role");
+    }
+    let password = read_password(&args.password_file)?;
+    let store = store::connect(&settings.database.url).await?;
+    store.migrate().await?;
+    let work_factor = settings.security.password_work_factor;
+    let (recipient, wrapped_identity) = tokio::task::spawn_blocking(move || {
+        crate::keys::new_user_keys(password.as_bytes(), work_factor)
+    })
+    .await
+    .context("key task failed")??;
+    let user = User {
+        id: Uuid::new_v4(),
+        display_name: args
+            .display_name
+            .clone()
+            .unwrap_or_else(|| username.clone()),
+        username: username.clone(),
+        roles: roles.iter().map(|r| r.key().to_owned()).collect(),
+        recipient,
+        wrapped_identity,
+        email: args.email.clone(),
+        active: true,
+        groups: args.groups.clone(),
+        created_at: crate::casework::now(),
+    };
+    match store.create_user(&user).await {
+        Ok(()) => {
+            eprintln!("Created user {username} ({})", user.roles.join(", "));
+            Ok(())
+        }
+        Err(StoreError::Conflict) => bail!("the username {username} is taken"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `varsel recovery-key init`: prints a new recovery identity once and stores
+/// only its recipient.
+pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) -> Result<()> {
+    let store = store::connect(&settings.database.url).await?;
+    store.migrate().await?;
+    if let Some(existing) = store.setting(RECOVERY_SETTING).await? {
+        if !args.replace {
+            bail!(
+                "a recovery key is already configured ({existing}); use --replace to set a new one"
+            );
+        }
+    }
+    let identity = varsel_crypto::X25519Identity::generate();
+    let recipient = identity.to_public().to_string();
+    store.set_setting(RECOVERY_SETTING, &recipient).await?;
+    println!(
+        "# Varsel organisation recovery key — created {}",
+        crate::casework::now()
+    );
+    println!("# public key: {recipient}");
+    println!("{}", identity.to_bech32().as_str());
+    eprintln!(
+        "The recovery identity above is shown once and is not stored. Keep it offline \
+         (printed, or in a safe); with it, `varsel decrypt` can open every case created from now on. \
+         Cases created before now are not wrapped to it."
+    );
+    Ok(())
+}

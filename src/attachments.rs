@@ -1,0 +1,157 @@
+//! Attachments: streamed in, encrypted chunk by chunk to the case recipient
+//! into `<data>/attachments/<id>.part`, renamed to `<id>.age` when the request
+//! that carried it succeeds, and streamed out decrypted. Plaintext never
+//! touches the disk and a file is never held whole in memory.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use actix_web::web::Bytes;
+use anyhow::{Context, Result};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+use varsel_crypto::{Decryptor, Encryptor, Recipient, X25519Identity, X25519Recipient};
+
+/// Path of a committed attachment.
+pub fn path(dir: &Path, id: Uuid) -> PathBuf {
+    dir.join(format!("{id}.age"))
+}
+
+fn part_path(dir: &Path, id: Uuid) -> PathBuf {
+    dir.join(format!("{id}.part"))
+}
+
+/// An attachment being received.
+pub struct Upload {
+    /// The attachment id.
+    pub id: Uuid,
+    dir: PathBuf,
+    sender: Option<mpsc::Sender<Bytes>>,
+    worker: tokio::task::JoinHandle<Result<u64>>,
+    received: u64,
+}
+
+impl Upload {
+    /// Starts encrypting an upload to `recipient` in a blocking worker.
+    pub fn begin(dir: &Path, recipient: &X25519Recipient) -> Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let id = Uuid::new_v4();
+        let target = part_path(dir, id);
+        let recipient = recipient.clone();
+        let (sender, mut receiver) = mpsc::channel::<Bytes>(8);
+        let worker = tokio::task::spawn_blocking(move || -> Result<u64> {
+            let file = File::create(&target).context("cannot create the attachment file")?;
+            let encryptor = Encryptor::with_recipients([&recipient as &dyn Recipient])?;
+            let mut writer = encryptor.wrap_output(BufWriter::with_capacity(64 * 1024, file))?;
+            while let Some(chunk) = receiver.blocking_recv() {
+                writer
+                    .write_all(&chunk)
+                    .context("cannot write the attachment")?;
+            }
+            let mut inner = writer.finish()?;
+            inner.flush()?;
+            let file = inner.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            Ok(file.metadata()?.len())
+        });
+        Ok(Upload {
+            id,
+            dir: dir.to_path_buf(),
+            sender: Some(sender),
+            worker,
+            received: 0,
+        })
+    }
+
+    /// Plaintext bytes received so far.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// Feeds a chunk of plaintext.
+    pub async fn feed(&mut self, chunk: Bytes) -> Result<()> {
+        self.received += chunk.len() as u64;
+        let sender = self.sender.as_ref().context("upload already finished")?;
+        sender
+            .send(chunk)
+            .await
+            .map_err(|_| anyhow::anyhow!("the attachment writer stopped"))
+    }
+
+    /// Finishes encryption; returns the pending attachment (size of the ciphertext).
+    pub async fn finish(mut self) -> Result<PendingAttachment> {
+        self.sender = None;
+        let size = self.worker.await.context("attachment worker failed")??;
+        Ok(PendingAttachment {
+            id: self.id,
+            dir: self.dir,
+            size,
+        })
+    }
+
+    /// Abandons the upload and removes its partial file.
+    pub async fn abort(mut self) {
+        self.sender = None;
+        let _ = self.worker.await;
+        let _ = tokio::fs::remove_file(part_path(&self.dir, self.id)).await;
+    }
+}
+
+/// An encrypted attachment on disk, not yet part of a case.
+pub struct PendingAttachment {
+    /// The attachment id.
+    pub id: Uuid,
+    dir: PathBuf,
+    /// Size of the ciphertext.
+    pub size: u64,
+}
+
+impl PendingAttachment {
+    /// Makes the file permanent (after its database row was written).
+    pub async fn commit(&self) -> Result<()> {
+        tokio::fs::rename(part_path(&self.dir, self.id), path(&self.dir, self.id))
+            .await
+            .context("cannot commit the attachment")
+    }
+
+    /// Removes the file.
+    pub async fn discard(&self) {
+        let _ = tokio::fs::remove_file(part_path(&self.dir, self.id)).await;
+    }
+}
+
+/// Streams the decrypted content of an attachment.
+pub fn stream_decrypted(
+    file: PathBuf,
+    case_identity: X25519Identity,
+) -> mpsc::Receiver<Result<Bytes, std::io::Error>> {
+    let (sender, receiver) = mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        let run = || -> Result<(), std::io::Error> {
+            let f = File::open(&file)?;
+            let decryptor = Decryptor::new(f).map_err(std::io::Error::other)?;
+            let mut reader = decryptor
+                .decrypt([&case_identity as &dyn varsel_crypto::Identity])
+                .map_err(std::io::Error::other)?;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = reader.read(&mut buf)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                if sender
+                    .blocking_send(Ok(Bytes::copy_from_slice(&buf[..n])))
+                    .is_err()
+                {
+                    return Ok(());
+                }
+            }
+        };
+        if let Err(e) = run() {
+            tracing::error!(error = %e, "attachment download failed");
+            let _ = sender.blocking_send(Err(e));
+        }
+    });
+    receiver
+}

@@ -1,0 +1,745 @@
+//! What reporters and staff do with cases, independent of HTML or JSON:
+//! submitting, logging in, reading, replying, acknowledging and changing
+//! status. Every operation takes an explicit identity; a staff member reaches
+//! a case only through a wrap of its key made out to them, and any other case
+//! is "not found".
+
+use anyhow::{anyhow, Context};
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration as TimeDuration, Month, OffsetDateTime};
+use uuid::Uuid;
+use varsel_crypto::{CaseCode, X25519Identity, X25519Recipient};
+use zeroize::Zeroizing;
+
+use crate::attachments::PendingAttachment;
+use crate::domain::{CaseStatus, Category, Role, Severity, TextField};
+use crate::http::session::{ReporterSession, StaffSession};
+use crate::keys;
+use crate::state::AppState;
+use crate::store::{Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, User};
+
+/// Settings key of the organisation's recovery recipient.
+pub const RECOVERY_SETTING: &str = "recovery_recipient";
+/// Days after receipt by which receipt must be acknowledged.
+pub const ACKNOWLEDGE_DAYS: i64 = 7;
+/// Months after acknowledgement (or day 7) by which feedback is due.
+pub const FEEDBACK_MONTHS: u32 = 3;
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseworkError {
+    /// No such case, or not the caller's.
+    #[error("not found")]
+    NotFound,
+    /// Every handler would be excluded.
+    #[error("no eligible handler")]
+    NoEligibleHandler,
+    /// An excluded handler id is not a handler.
+    #[error("unknown handler")]
+    UnknownHandler,
+    /// The case already has the most attachments allowed.
+    #[error("too many attachments")]
+    TooManyAttachments,
+    /// Wrong username or password (never says which).
+    #[error("login failed")]
+    LoginFailed,
+    /// Something broke.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for CaseworkError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CaseworkError::Internal(anyhow!(e))
+    }
+}
+
+/// Result of a casework operation.
+pub type CaseworkResult<T> = Result<T, CaseworkError>;
+
+/// The report as the reporter wrote it; stored only encrypted.
+#[derive(Serialize, Deserialize)]
+pub struct ReportContent {
+    /// What happened.
+    pub description: String,
+    /// When, in the reporter's words.
+    pub when: Option<String>,
+    /// Where, in the reporter's words.
+    pub place: Option<String>,
+}
+
+impl Drop for ReportContent {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.description.zeroize();
+        if let Some(w) = self.when.as_mut() {
+            w.zeroize();
+        }
+        if let Some(p) = self.place.as_mut() {
+            p.zeroize();
+        }
+    }
+}
+
+/// A validated report submission.
+pub struct ReportInput {
+    /// Category.
+    pub category: Category,
+    /// The reporter's suggested severity.
+    pub severity: Severity,
+    /// The description.
+    pub description: TextField,
+    /// When it happened.
+    pub when: Option<TextField>,
+    /// Where it happened.
+    pub place: Option<TextField>,
+    /// Handlers the reporter excludes.
+    pub excluded: Vec<Uuid>,
+}
+
+/// Keys of a case being created: generated before the request body is read so
+/// attachments can be encrypted as they stream in.
+pub struct PreparedCase {
+    /// The case code, shown to the reporter once.
+    pub code: CaseCode,
+    /// The case identity.
+    pub identity: X25519Identity,
+    /// The case recipient.
+    pub recipient: X25519Recipient,
+}
+
+impl PreparedCase {
+    /// Fresh keys and a fresh code.
+    pub fn new() -> Self {
+        let identity = keys::new_case_identity();
+        let recipient = identity.to_public();
+        PreparedCase {
+            code: CaseCode::generate(),
+            identity,
+            recipient,
+        }
+    }
+}
+
+impl Default for PreparedCase {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An uploaded file waiting to be attached, with its original name.
+pub struct IncomingFile {
+    /// The encrypted content on disk.
+    pub pending: PendingAttachment,
+    /// The original file name (encrypted before storage).
+    pub name: String,
+    /// The declared content type.
+    pub content_type: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AttachmentName {
+    name: String,
+    content_type: String,
+}
+
+/// Current UNIX time in seconds.
+pub fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// `at` truncated to the start of its UTC day (reporter-originated times).
+pub fn day_of(at: i64) -> i64 {
+    at - at.rem_euclid(86_400)
+}
+
+fn date_of(at: i64) -> Date {
+    OffsetDateTime::from_unix_timestamp(at)
+        .map(|d| d.date())
+        .unwrap_or(Date::MIN)
+}
+
+/// `date` plus `months` calendar months, clamped to the month's last day.
+pub fn add_months(date: Date, months: u32) -> Date {
+    let total = date.month() as u32 - 1 + months;
+    let year = date.year() + (total / 12) as i32;
+    let month = Month::try_from((total % 12 + 1) as u8).unwrap_or(Month::December);
+    let last = time::util::days_in_month(month, year);
+    Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(date)
+}
+
+/// The date by which the reporter should hear from the organisation: the
+/// acknowledgement deadline until receipt is acknowledged, then the feedback
+/// deadline (3 months after acknowledgement, or after day 7 if none was sent).
+pub fn answer_due(case: &Case) -> Option<Date> {
+    let status = CaseStatus::parse(&case.status)?;
+    if matches!(status, CaseStatus::Closed | CaseStatus::FeedbackGiven) {
+        return None;
+    }
+    let received = date_of(case.received_at);
+    match case.acknowledged_at {
+        None if status == CaseStatus::Received => {
+            Some(received + TimeDuration::days(ACKNOWLEDGE_DAYS))
+        }
+        None => Some(add_months(
+            received + TimeDuration::days(ACKNOWLEDGE_DAYS),
+            FEEDBACK_MONTHS,
+        )),
+        Some(ack) => Some(add_months(date_of(ack), FEEDBACK_MONTHS)),
+    }
+}
+
+/// Staff who can receive new cases: active handlers, minus exclusions.
+async fn eligible_handlers(state: &AppState, excluded: &[Uuid]) -> CaseworkResult<Vec<User>> {
+    let users = state.store.list_users().await?;
+    let handlers: Vec<User> = users
+        .into_iter()
+        .filter(|u| u.active && u.roles.iter().any(|r| r == Role::Handler.key()))
+        .collect();
+    for id in excluded {
+        if !handlers.iter().any(|h| h.id == *id) {
+            return Err(CaseworkError::UnknownHandler);
+        }
+    }
+    Ok(handlers
+        .into_iter()
+        .filter(|h| !excluded.contains(&h.id))
+        .collect())
+}
+
+/// Handlers a reporter may exclude: (id, display name).
+pub async fn excludable_handlers(state: &AppState) -> CaseworkResult<Vec<(Uuid, String)>> {
+    Ok(eligible_handlers(state, &[])
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
+/// Checks a submission can be routed before anything is stored.
+pub async fn check_routable(state: &AppState, excluded: &[Uuid]) -> CaseworkResult<()> {
+    if eligible_handlers(state, excluded).await?.is_empty() {
+        return Err(CaseworkError::NoEligibleHandler);
+    }
+    Ok(())
+}
+
+fn seal_attachment_name(
+    recipient: &X25519Recipient,
+    file: &IncomingFile,
+) -> anyhow::Result<Vec<u8>> {
+    let name = AttachmentName {
+        name: file.name.clone(),
+        content_type: file.content_type.clone(),
+    };
+    let json = Zeroizing::new(serde_json::to_vec(&name)?);
+    keys::seal(recipient, &json)
+}
+
+/// Stores a new case: the report sealed to the case, the case identity wrapped
+/// to every eligible handler, the reporter and the recovery key, then the
+/// attachments. Returns the case id.
+pub async fn submit_report(
+    state: &AppState,
+    prepared: &PreparedCase,
+    input: &ReportInput,
+    files: &[IncomingFile],
+) -> CaseworkResult<Uuid> {
+    if files.len() > state.settings.limits.max_attachments_per_case {
+        return Err(CaseworkError::TooManyAttachments);
+    }
+    let handlers = eligible_handlers(state, &input.excluded).await?;
+    if handlers.is_empty() {
+        return Err(CaseworkError::NoEligibleHandler);
+    }
+    let content = ReportContent {
+        description: input.description.as_str().to_owned(),
+        when: input.when.as_ref().map(|t| t.as_str().to_owned()),
+        place: input.place.as_ref().map(|t| t.as_str().to_owned()),
+    };
+    let json = Zeroizing::new(serde_json::to_vec(&content).context("cannot encode the report")?);
+    let report = keys::seal(&prepared.recipient, &json)?;
+
+    let mut wraps = Vec::with_capacity(handlers.len() + 2);
+    for h in &handlers {
+        let r = keys::recipient(&h.recipient)?;
+        wraps.push(KeyWrap {
+            holder: Holder::User(h.id),
+            wrapped: keys::wrap_case_identity(&prepared.identity, &r)?,
+        });
+    }
+    let reporter = prepared.code.reporter_identity().to_public();
+    wraps.push(KeyWrap {
+        holder: Holder::Reporter,
+        wrapped: keys::wrap_case_identity(&prepared.identity, &reporter)?,
+    });
+    if let Some(recovery) = state.store.setting(RECOVERY_SETTING).await? {
+        let r = keys::recipient(&recovery)?;
+        wraps.push(KeyWrap {
+            holder: Holder::Recovery,
+            wrapped: keys::wrap_case_identity(&prepared.identity, &r)?,
+        });
+    }
+
+    let received = day_of(now());
+    let case = Case {
+        id: Uuid::new_v4(),
+        recipient: prepared.recipient.to_string(),
+        category: input.category.key().to_owned(),
+        severity: input.severity.key().to_owned(),
+        suggested_severity: input.severity.key().to_owned(),
+        status: CaseStatus::Received.key().to_owned(),
+        received_at: received,
+        acknowledged_at: None,
+        updated_at: received,
+        reporter_seq: 1,
+        report,
+    };
+    let case_id = case.id;
+    state
+        .store
+        .create_case(&NewCase {
+            case,
+            lookup_tag: *prepared.code.lookup_tag().as_bytes(),
+            wraps,
+            excluded: input.excluded.clone(),
+        })
+        .await?;
+    for file in files {
+        attach(state, case_id, &prepared.recipient, Author::Reporter, file).await?;
+    }
+    Ok(case_id)
+}
+
+async fn attach(
+    state: &AppState,
+    case_id: Uuid,
+    recipient: &X25519Recipient,
+    author: Author,
+    file: &IncomingFile,
+) -> CaseworkResult<()> {
+    let name = seal_attachment_name(recipient, file)?;
+    let created_at = match author {
+        Author::Reporter => day_of(now()),
+        Author::Staff => now(),
+    };
+    state
+        .store
+        .add_attachment(&Attachment {
+            id: file.pending.id,
+            case_id,
+            author,
+            name,
+            size: file.pending.size as i64,
+            created_at,
+        })
+        .await?;
+    file.pending.commit().await?;
+    Ok(())
+}
+
+/// Unlocks a case with its code. Unknown codes and codes whose wrap does not
+/// open are the same "not found".
+pub async fn reporter_login(state: &AppState, code: &CaseCode) -> CaseworkResult<ReporterSession> {
+    let tag = code.lookup_tag();
+    let case = state
+        .store
+        .case_by_tag(tag.as_bytes())
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let wrapped = state
+        .store
+        .key_wrap(case.id, &Holder::Reporter)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let case_identity = keys::unwrap_case_identity(&wrapped, &code.reporter_identity())
+        .map_err(|_| CaseworkError::NotFound)?;
+    Ok(ReporterSession {
+        case_id: case.id,
+        case_identity,
+    })
+}
+
+/// One message, decrypted.
+pub struct MessageView {
+    /// Who wrote it.
+    pub author: Author,
+    /// Display name of the staff author (shown to staff only).
+    pub author_name: Option<String>,
+    /// When (reporter messages: the day only).
+    pub created_at: i64,
+    /// The text.
+    pub body: String,
+}
+
+/// One attachment, with its decrypted name.
+pub struct AttachmentView {
+    /// Id for downloading.
+    pub id: Uuid,
+    /// Who uploaded it.
+    pub author: Author,
+    /// Original file name.
+    pub name: String,
+    /// Declared content type.
+    pub content_type: String,
+    /// Encrypted size in bytes.
+    pub size: i64,
+    /// When (reporter uploads: the day only).
+    pub created_at: i64,
+}
+
+/// A case, decrypted for someone allowed to read it.
+pub struct CaseView {
+    /// The stored case.
+    pub case: Case,
+    /// The report.
+    pub report: ReportContent,
+    /// The thread.
+    pub messages: Vec<MessageView>,
+    /// Attachments.
+    pub attachments: Vec<AttachmentView>,
+    /// When the reporter should next hear from the organisation.
+    pub answer_due: Option<Date>,
+}
+
+async fn load_view(
+    state: &AppState,
+    case: Case,
+    identity: &X25519Identity,
+    with_names: bool,
+) -> CaseworkResult<CaseView> {
+    let report_json = keys::open(identity, &case.report)?;
+    let report: ReportContent =
+        serde_json::from_slice(&report_json).context("stored report is malformed")?;
+    let mut names = std::collections::HashMap::new();
+    let mut messages = Vec::new();
+    for m in state.store.messages(case.id).await? {
+        let body = keys::open(identity, &m.body)?;
+        let author_name = match (with_names, m.author_user_id) {
+            (true, Some(uid)) => {
+                if let std::collections::hash_map::Entry::Vacant(e) = names.entry(uid) {
+                    let name = state.store.user_by_id(uid).await?.map(|u| u.display_name);
+                    e.insert(name);
+                }
+                names.get(&uid).cloned().flatten()
+            }
+            _ => None,
+        };
+        messages.push(MessageView {
+            author: m.author,
+            author_name,
+            created_at: m.created_at,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+    }
+    let mut attachments = Vec::new();
+    for a in state.store.attachments(case.id).await? {
+        let json = keys::open(identity, &a.name)?;
+        let name: AttachmentName =
+            serde_json::from_slice(&json).context("stored name is malformed")?;
+        attachments.push(AttachmentView {
+            id: a.id,
+            author: a.author,
+            name: name.name.clone(),
+            content_type: name.content_type.clone(),
+            size: a.size,
+            created_at: a.created_at,
+        });
+    }
+    let answer_due = answer_due(&case);
+    Ok(CaseView {
+        case,
+        report,
+        messages,
+        attachments,
+        answer_due,
+    })
+}
+
+/// The reporter's view of their case.
+pub async fn reporter_view(
+    state: &AppState,
+    reporter: &ReporterSession,
+) -> CaseworkResult<CaseView> {
+    let case = state
+        .store
+        .case_by_id(reporter.case_id)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    load_view(state, case, &reporter.case_identity, false).await
+}
+
+/// Appends a reporter message and attachments.
+pub async fn reporter_reply(
+    state: &AppState,
+    reporter: &ReporterSession,
+    body: Option<&TextField>,
+    files: &[IncomingFile],
+) -> CaseworkResult<()> {
+    let case = state
+        .store
+        .case_by_id(reporter.case_id)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    add_to_thread(state, &case, Author::Reporter, None, body, files).await
+}
+
+async fn add_to_thread(
+    state: &AppState,
+    case: &Case,
+    author: Author,
+    author_user_id: Option<Uuid>,
+    body: Option<&TextField>,
+    files: &[IncomingFile],
+) -> CaseworkResult<()> {
+    let existing = state.store.attachments(case.id).await?.len();
+    if existing + files.len() > state.settings.limits.max_attachments_per_case {
+        return Err(CaseworkError::TooManyAttachments);
+    }
+    let recipient = keys::recipient(&case.recipient)?;
+    if let Some(body) = body {
+        let created_at = match author {
+            Author::Reporter => day_of(now()),
+            Author::Staff => now(),
+        };
+        state
+            .store
+            .add_message(&Message {
+                id: Uuid::new_v4(),
+                case_id: case.id,
+                seq: 0,
+                author,
+                author_user_id,
+                created_at,
+                body: keys::seal(&recipient, body.as_str().as_bytes())?,
+            })
+            .await?;
+    }
+    for file in files {
+        attach(state, case.id, &recipient, author, file).await?;
+    }
+    Ok(())
+}
+
+/// The attachment `id` of the reporter's case with the key to read it.
+pub async fn reporter_attachment(
+    state: &AppState,
+    reporter: &ReporterSession,
+    id: Uuid,
+) -> CaseworkResult<(AttachmentView, X25519Identity)> {
+    attachment_for(state, reporter.case_id, &reporter.case_identity, id).await
+}
+
+async fn attachment_for(
+    state: &AppState,
+    case_id: Uuid,
+    identity: &X25519Identity,
+    id: Uuid,
+) -> CaseworkResult<(AttachmentView, X25519Identity)> {
+    let a = state
+        .store
+        .attachment(id)
+        .await?
+        .filter(|a| a.case_id == case_id)
+        .ok_or(CaseworkError::NotFound)?;
+    let json = keys::open(identity, &a.name)?;
+    let name: AttachmentName = serde_json::from_slice(&json).context("stored name is malformed")?;
+    let view = AttachmentView {
+        id: a.id,
+        author: a.author,
+        name: name.name.clone(),
+        content_type: name.content_type.clone(),
+        size: a.size,
+        created_at: a.created_at,
+    };
+    Ok((view, identity.clone()))
+}
+
+/// A password check for unknown usernames, so that login takes the same time
+/// whether or not the account exists.
+pub struct DummyKey(Vec<u8>);
+
+impl DummyKey {
+    /// A wrapped key nobody can open, at the configured work factor.
+    pub fn new(work_factor: u8) -> anyhow::Result<Self> {
+        let mut password = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut password);
+        let (_, wrapped) = keys::new_user_keys(&password, work_factor)?;
+        Ok(DummyKey(wrapped))
+    }
+}
+
+/// Logs a staff member in: unwraps their identity with the password (off the
+/// async executor). Unknown user, inactive user and wrong password all fail
+/// the same way after the same work.
+pub async fn staff_login(
+    state: &AppState,
+    username: &str,
+    password: Zeroizing<String>,
+) -> CaseworkResult<StaffSession> {
+    let user = state.store.user_by_username(username).await?;
+    let wrapped = match &user {
+        Some(u) if u.active => u.wrapped_identity.clone(),
+        _ => state.dummy_key.0.clone(),
+    };
+    let unlocked = tokio::task::spawn_blocking(move || {
+        keys::unlock_user_identity(&wrapped, password.as_bytes())
+    })
+    .await
+    .context("key derivation task failed")?;
+    let (Some(user), Ok(identity)) = (user.filter(|u| u.active), unlocked) else {
+        return Err(CaseworkError::LoginFailed);
+    };
+    Ok(StaffSession {
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        roles: user.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+        identity,
+    })
+}
+
+/// One line of a staff inbox.
+pub struct InboxItem {
+    /// The case.
+    pub case: Case,
+    /// Reporter activity since the user last opened it.
+    pub unread: bool,
+    /// The next deadline.
+    pub due: Option<Date>,
+}
+
+/// The cases routed to a staff member.
+pub async fn inbox(state: &AppState, staff: &StaffSession) -> CaseworkResult<Vec<InboxItem>> {
+    Ok(state
+        .store
+        .inbox(staff.user_id)
+        .await?
+        .into_iter()
+        .map(|e| InboxItem {
+            due: answer_due(&e.case),
+            unread: e.unread,
+            case: e.case,
+        })
+        .collect())
+}
+
+/// Unlocks a case for a staff member through their wrap, or "not found".
+async fn staff_case(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<(Case, X25519Identity)> {
+    let wrapped = state
+        .store
+        .key_wrap(case_id, &Holder::User(staff.user_id))
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let case = state
+        .store
+        .case_by_id(case_id)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let identity = keys::unwrap_case_identity(&wrapped, &staff.identity)?;
+    Ok((case, identity))
+}
+
+/// A staff member's view of a case; marks it read.
+pub async fn staff_view(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<CaseView> {
+    let (case, identity) = staff_case(state, staff, case_id).await?;
+    let view = load_view(state, case, &identity, true).await?;
+    state.store.mark_read(case_id, staff.user_id).await?;
+    Ok(view)
+}
+
+/// A staff reply (message and/or attachments).
+pub async fn staff_reply(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    body: Option<&TextField>,
+    files: &[IncomingFile],
+) -> CaseworkResult<()> {
+    let (case, _) = staff_case(state, staff, case_id).await?;
+    add_to_thread(
+        state,
+        &case,
+        Author::Staff,
+        Some(staff.user_id),
+        body,
+        files,
+    )
+    .await
+}
+
+/// Acknowledges receipt (the first acknowledgement's time is kept).
+pub async fn acknowledge(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<()> {
+    let (case, _) = staff_case(state, staff, case_id).await?;
+    let status = match CaseStatus::parse(&case.status) {
+        Some(CaseStatus::Received) | None => CaseStatus::Acknowledged,
+        Some(other) => other,
+    };
+    state
+        .store
+        .acknowledge(case_id, status.key(), now())
+        .await?;
+    Ok(())
+}
+
+/// Changes the status.
+pub async fn set_status(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    status: CaseStatus,
+) -> CaseworkResult<()> {
+    let (case, _) = staff_case(state, staff, case_id).await?;
+    if status != CaseStatus::Received && case.acknowledged_at.is_none() {
+        state
+            .store
+            .acknowledge(case_id, status.key(), now())
+            .await?;
+    } else {
+        state.store.set_status(case_id, status.key(), now()).await?;
+    }
+    Ok(())
+}
+
+/// The attachment `id` of a case routed to the staff member.
+pub async fn staff_attachment(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    id: Uuid,
+) -> CaseworkResult<(AttachmentView, X25519Identity)> {
+    let (_, identity) = staff_case(state, staff, case_id).await?;
+    attachment_for(state, case_id, &identity, id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn months_are_calendar_months_clamped_to_the_last_day() {
+        assert_eq!(add_months(date!(2026 - 01 - 15), 3), date!(2026 - 04 - 15));
+        assert_eq!(add_months(date!(2026 - 11 - 30), 3), date!(2027 - 02 - 28));
+        assert_eq!(add_months(date!(2027 - 11 - 30), 3), date!(2028 - 02 - 29));
+        assert_eq!(add_months(date!(2026 - 12 - 31), 1), date!(2027 - 01 - 31));
+    }
+
+    #[test]
+    fn reporter_times_are_truncated_to_the_day() {
+        assert_eq!(day_of(86_400 * 3 + 5_000), 86_400 * 3);
+        assert_eq!(day_of(86_400 * 3), 86_400 * 3);
+    }
+}

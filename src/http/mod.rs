@@ -1,0 +1,12 @@
+//! Cross-cutting web concerns: errors, sessions and CSRF, the visitor context,
+//! security headers, rate limits and request logging.
+
+pub mod context;
+pub mod errors;
+pub mod middleware;
+pub mod multipart;
+pub mod rate_limit;
+pub mod session;
+
+pub use context::Visitor;
+pub use errors::{AppError, ErrorKind};

@@ -1,0 +1,238 @@
+//! Forms with attachments (`multipart/form-data`), read as a stream: text
+//! fields are bounded, files are encrypted chunk by chunk to the case as they
+//! arrive, and on any failure every partial file is removed. For HTML forms
+//! the CSRF token must be the first field, so nothing is accepted before it is
+//! checked.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use actix_multipart::Multipart;
+use futures_util::StreamExt;
+use varsel_crypto::X25519Recipient;
+
+use crate::attachments::Upload;
+use crate::casework::IncomingFile;
+use crate::configuration::LimitSettings;
+
+/// Why a multipart form was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    /// The CSRF token is missing, not first, or wrong.
+    #[error("csrf")]
+    Csrf,
+    /// A file is larger than the limit.
+    #[error("attachment too large")]
+    AttachmentTooLarge,
+    /// More files than allowed.
+    #[error("too many attachments")]
+    TooManyAttachments,
+    /// The text fields together exceed the body limit.
+    #[error("form too large")]
+    TooLarge,
+    /// A text field is not UTF-8.
+    #[error("invalid UTF-8")]
+    InvalidUtf8,
+    /// The body is not a valid multipart form.
+    #[error("malformed form")]
+    Malformed,
+    /// Server-side failure.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// A parsed form: text fields by name (repeatable) and encrypted files.
+pub struct FormWithFiles {
+    fields: HashMap<String, Vec<String>>,
+    /// Uploaded files, encrypted, not yet committed.
+    pub files: Vec<IncomingFile>,
+}
+
+impl FormWithFiles {
+    /// The first value of a field, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    /// Every value of a repeated field.
+    pub fn all(&self, name: &str) -> &[String] {
+        self.fields.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Removes the uploaded files (when the form is rejected after reading).
+    pub async fn discard(&self) {
+        for f in &self.files {
+            f.pending.discard().await;
+        }
+    }
+}
+
+impl Drop for FormWithFiles {
+    fn drop(&mut self) {
+        for values in self.fields.values_mut() {
+            for v in values.iter_mut() {
+                zeroize::Zeroize::zeroize(v);
+            }
+        }
+    }
+}
+
+/// Field name of attachments.
+pub const FILE_FIELD: &str = "attachment";
+/// Field name of the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// Reads a multipart form. `csrf`: the session's token when the form comes
+/// from a browser (must be the first field), `None` for bearer-token API calls.
+pub async fn read_form(
+    mut payload: Multipart,
+    csrf: Option<&str>,
+    recipient: &X25519Recipient,
+    attachments_dir: &Path,
+    limits: &LimitSettings,
+    max_files: usize,
+) -> Result<FormWithFiles, FormError> {
+    let mut form = FormWithFiles {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    let result = read_into(
+        &mut form,
+        &mut payload,
+        csrf,
+        recipient,
+        attachments_dir,
+        limits,
+        max_files,
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(form),
+        Err(e) => {
+            form.discard().await;
+            // Drain what is left so the client gets our answer, not a reset.
+            while let Some(field) = payload.next().await {
+                if let Ok(mut field) = field {
+                    while let Some(Ok(_)) = field.next().await {}
+                } else {
+                    break;
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn read_into(
+    form: &mut FormWithFiles,
+    payload: &mut Multipart,
+    csrf: Option<&str>,
+    recipient: &X25519Recipient,
+    attachments_dir: &Path,
+    limits: &LimitSettings,
+    max_files: usize,
+) -> Result<(), FormError> {
+    let mut csrf_checked = csrf.is_none();
+    let mut text_bytes = 0usize;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| FormError::Malformed)?;
+        let name = field.name().unwrap_or("").to_owned();
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
+        if !csrf_checked {
+            if name != CSRF_FIELD {
+                return Err(FormError::Csrf);
+            }
+            let mut token = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|_| FormError::Malformed)?;
+                if token.len() + chunk.len() > 256 {
+                    return Err(FormError::Csrf);
+                }
+                token.extend_from_slice(&chunk);
+            }
+            let expected = csrf.unwrap_or("");
+            let submitted = String::from_utf8(token).map_err(|_| FormError::Csrf)?;
+            if expected.len() != submitted.len()
+                || !bool::from(subtle::ConstantTimeEq::ct_eq(
+                    expected.as_bytes(),
+                    submitted.as_bytes(),
+                ))
+            {
+                return Err(FormError::Csrf);
+            }
+            csrf_checked = true;
+            continue;
+        }
+        if let (true, Some(filename)) = (name == FILE_FIELD, filename) {
+            let content_type = field
+                .content_type()
+                .map(|m| m.essence_str().to_owned())
+                .unwrap_or_else(|| "application/octet-stream".to_owned());
+            let mut upload = Upload::begin(attachments_dir, recipient)?;
+            let mut failed = None;
+            while let Some(chunk) = field.next().await {
+                let chunk = match chunk {
+                    Ok(c) => c,
+                    Err(_) => {
+                        failed = Some(FormError::Malformed);
+                        break;
+                    }
+                };
+                if upload.received() + chunk.len() as u64 > limits.max_attachment_bytes {
+                    failed = Some(FormError::AttachmentTooLarge);
+                    break;
+                }
+                if let Err(e) = upload.feed(chunk).await {
+                    failed = Some(FormError::Internal(e));
+                    break;
+                }
+            }
+            if let Some(e) = failed {
+                upload.abort().await;
+                return Err(e);
+            }
+            if filename.is_empty() && upload.received() == 0 {
+                // An empty file input: the browser sends a nameless empty part.
+                upload.abort().await;
+                continue;
+            }
+            if form.files.len() >= max_files {
+                upload.abort().await;
+                return Err(FormError::TooManyAttachments);
+            }
+            let pending = upload.finish().await?;
+            let name: String = filename
+                .chars()
+                .take(limits.max_short_field_chars)
+                .collect();
+            form.files.push(IncomingFile {
+                pending,
+                name,
+                content_type,
+            });
+            continue;
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| FormError::Malformed)?;
+            text_bytes += chunk.len();
+            if text_bytes > limits.max_body_bytes {
+                return Err(FormError::TooLarge);
+            }
+            value.extend_from_slice(&chunk);
+        }
+        let value = String::from_utf8(value).map_err(|_| FormError::InvalidUtf8)?;
+        form.fields.entry(name).or_default().push(value);
+    }
+    if !csrf_checked {
+        return Err(FormError::Csrf);
+    }
+    Ok(())
+}

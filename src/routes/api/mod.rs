@@ -1,0 +1,6 @@
+//! api routes.
+
+use actix_web::web;
+
+/// Registers the routes of this area.
+pub fn configure(_cfg: &mut web::ServiceConfig) {}

@@ -1,0 +1,147 @@
+//! Builds the server: store, state, middleware and routes. `Application::build`
+//! binds the configured address (port 0 picks a free one, for tests) and
+//! reports the port it got.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
+use anyhow::{Context, Result};
+
+use crate::casework::DummyKey;
+use crate::configuration::Settings;
+use crate::http::context::RequestLang;
+use crate::http::errors::{AppError, ErrorKind};
+use crate::http::middleware::language_and_log;
+use crate::http::rate_limit::RateLimits;
+use crate::http::session::SessionStore;
+use crate::state::AppState;
+use crate::{routes, store};
+
+/// Content-Security-Policy of every response: nothing from third parties, no
+/// framing, forms post only here.
+pub const CSP: &str = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+fn request_lang(req: &HttpRequest) -> crate::i18n::Lang {
+    req.extensions()
+        .get::<RequestLang>()
+        .map(|l| l.0)
+        .unwrap_or_default()
+}
+
+impl Application {
+    /// Connects the store, applies migrations and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self> {
+        let store = store::connect(&settings.database.url)
+            .await
+            .context("cannot open the database")?;
+        store.migrate().await.context("cannot apply migrations")?;
+        std::fs::create_dir_all(settings.storage.attachments_dir()).with_context(|| {
+            format!(
+                "cannot create {}",
+                settings.storage.attachments_dir().display()
+            )
+        })?;
+        let work_factor = settings.security.password_work_factor;
+        let dummy_key = tokio::task::spawn_blocking(move || DummyKey::new(work_factor))
+            .await
+            .context("key task failed")??;
+        let state = web::Data::new(AppState {
+            sessions: SessionStore::new(settings.sessions.max_sessions),
+            rate_limits: RateLimits::new(&settings.rate_limits),
+            dummy_key: Arc::new(dummy_key),
+            store,
+            settings,
+        });
+        let listener = TcpListener::bind((
+            state.settings.server.host.as_str(),
+            state.settings.server.port,
+        ))
+        .with_context(|| {
+            format!(
+                "cannot listen on {}:{}",
+                state.settings.server.host, state.settings.server.port
+            )
+        })?;
+        let port = listener.local_addr()?.port();
+        let server_state = state.clone();
+        let server = HttpServer::new(move || {
+            let state = server_state.clone();
+            let limit = state.settings.limits.max_body_bytes;
+            let mut headers = DefaultHeaders::new()
+                .add(("Content-Security-Policy", CSP))
+                .add(("Referrer-Policy", "no-referrer"))
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Cache-Control", "no-store"))
+                .add(("Cross-Origin-Opener-Policy", "same-origin"))
+                .add(("Cross-Origin-Resource-Policy", "same-origin"))
+                .add((
+                    "Permissions-Policy",
+                    "camera=(), microphone=(), geolocation=()",
+                ));
+            if state.settings.server.tls {
+                headers = headers.add(("Strict-Transport-Security", "max-age=63072000"));
+            }
+            App::new()
+                .app_data(state)
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(limit)
+                        .error_handler(|err, req| {
+                            let kind = match err {
+                                actix_web::error::UrlencodedError::Overflow { .. } => {
+                                    ErrorKind::PayloadTooLarge
+                                }
+                                _ => ErrorKind::BadRequest,
+                            };
+                            AppError::new(kind, request_lang(req)).into()
+                        }),
+                )
+                .app_data(web::PayloadConfig::default().limit(limit))
+                .configure(routes::configure)
+                .default_service(web::route().to(routes::not_found))
+                .wrap(from_fn(language_and_log))
+                .wrap(headers)
+        })
+        .listen(listener)?
+        .shutdown_timeout(5)
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until the server is stopped, purging expired sessions every minute.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let state = self.state.clone();
+        let housekeeping = actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                state.sessions.purge_expired();
+                state.rate_limits.housekeeping();
+            }
+        });
+        let result = self.server.await;
+        housekeeping.abort();
+        result
+    }
+}

@@ -1,0 +1,36 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::casework::DummyKey;
+use crate::configuration::Settings;
+use crate::http::rate_limit::RateLimits;
+use crate::http::session::SessionStore;
+use crate::store::Store;
+
+/// Application state.
+pub struct AppState {
+    /// Settings.
+    pub settings: Settings,
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Live sessions.
+    pub sessions: SessionStore,
+    /// Rate limiters.
+    pub rate_limits: RateLimits,
+    /// Password check for unknown usernames (equal-time login failures).
+    pub dummy_key: Arc<DummyKey>,
+}
+
+impl AppState {
+    /// Idle lifetime of reporter sessions.
+    pub fn reporter_idle(&self) -> Duration {
+        Duration::from_secs(self.settings.sessions.reporter_idle_minutes * 60)
+    }
+
+    /// Idle lifetime of staff sessions.
+    pub fn staff_idle(&self) -> Duration {
+        Duration::from_secs(self.settings.sessions.staff_idle_minutes * 60)
+    }
+}
