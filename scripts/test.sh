@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: the crypto crate (C2SP vectors, interoperability
-# with the age crate), the CLI, and — once the service exists — every storage
-# test against both SQLite and PostgreSQL.
+# with the age crate), the CLI, and every service test against both SQLite and
+# PostgreSQL, including a headless-Chromium run with JavaScript disabled.
 #
 # PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
 # If a local cluster is installed but stopped it is started; if it cannot be
@@ -30,6 +30,11 @@ if ! postgres_ready; then
 fi
 if ! postgres_ready; then
     echo "error: PostgreSQL is not reachable at 127.0.0.1:5432; the suite needs it" >&2
+    exit 1
+fi
+
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+    echo "error: the browser test needs Chromium and chromedriver (apt-get install chromium chromium-driver)" >&2
     exit 1
 fi
 

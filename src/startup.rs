@@ -109,6 +109,7 @@ impl Application {
                         }),
                 )
                 .app_data(web::PayloadConfig::default().limit(limit))
+                .app_data(routes::api::json_config(limit))
                 .configure(routes::configure)
                 .default_service(web::route().to(routes::not_found))
                 .wrap(from_fn(language_and_log))
@@ -132,8 +133,10 @@ impl Application {
     /// Runs until the server is stopped, purging expired sessions every minute.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let state = self.state.clone();
-        let housekeeping = actix_web::rt::spawn(async move {
-            let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+        // `tokio::spawn`, not `actix_web::rt::spawn`: the server also runs
+        // outside an actix System (tests spawn it on a plain tokio runtime).
+        let housekeeping = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
                 state.sessions.purge_expired();

@@ -89,13 +89,37 @@ pub const CSRF_FIELD: &str = "csrf";
 /// Reads a multipart form. `csrf`: the session's token when the form comes
 /// from a browser (must be the first field), `None` for bearer-token API calls.
 pub async fn read_form(
-    mut payload: Multipart,
+    payload: Multipart,
     csrf: Option<&str>,
     recipient: &X25519Recipient,
     attachments_dir: &Path,
     limits: &LimitSettings,
     max_files: usize,
 ) -> Result<FormWithFiles, FormError> {
+    read_form_keeping_text(payload, csrf, recipient, attachments_dir, limits, max_files)
+        .await
+        .map_err(|refused| refused.error)
+}
+
+/// A refused form: why, and the text fields read before the failure (its
+/// files already removed), so a page can be shown again without losing what
+/// the user wrote.
+pub struct RefusedForm {
+    /// Why the form was refused.
+    pub error: FormError,
+    /// Text fields read before the failure; no files.
+    pub partial: FormWithFiles,
+}
+
+/// Like [`read_form`], but a refusal keeps the text fields read so far.
+pub async fn read_form_keeping_text(
+    mut payload: Multipart,
+    csrf: Option<&str>,
+    recipient: &X25519Recipient,
+    attachments_dir: &Path,
+    limits: &LimitSettings,
+    max_files: usize,
+) -> Result<FormWithFiles, RefusedForm> {
     let mut form = FormWithFiles {
         fields: HashMap::new(),
         files: Vec::new(),
@@ -114,6 +138,7 @@ pub async fn read_form(
         Ok(()) => Ok(form),
         Err(e) => {
             form.discard().await;
+            form.files.clear();
             // Drain what is left so the client gets our answer, not a reset.
             while let Some(field) = payload.next().await {
                 if let Ok(mut field) = field {
@@ -122,7 +147,10 @@ pub async fn read_form(
                     break;
                 }
             }
-            Err(e)
+            Err(RefusedForm {
+                error: e,
+                partial: form,
+            })
         }
     }
 }

@@ -253,6 +253,7 @@ impl ServedBinary {
         std::process::Command::new(env!("CARGO_BIN_EXE_varsel"))
             .args(args)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("VARSEL_LOG", "warn")
             .output()
             .expect("run varsel")
     }

@@ -2,7 +2,13 @@
 //! build stays fast.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin;
+mod api;
 mod app;
+mod browser;
 mod cli;
 mod helpers;
+mod privacy;
+mod reporter;
+mod staff;
 mod store;

@@ -1,6 +1,221 @@
-//! staff routes.
+//! Staff pages: login and logout, the inbox of cases routed to the user, the
+//! case page and the actions on a case (reply, acknowledge, change status,
+//! download an attachment). A staff member reaches a case only through a wrap
+//! of its key made out to them; every other case is the same "not found".
 
-use actix_web::web;
+mod acknowledge;
+mod attachment;
+mod case;
+mod inbox;
+mod login;
+mod logout;
+mod reply;
+mod status;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse, ResponseError};
+use askama::Template;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::http::session::StaffSession;
+use crate::http::{AppError, ErrorKind, Visitor};
+use crate::i18n::Translator;
 
 /// Registers the routes of this area.
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff", web::get().to(to_inbox))
+        .route("/staff/login", web::get().to(login::form))
+        .route("/staff/login", web::post().to(login::submit))
+        .route("/staff/logout", web::post().to(logout::submit))
+        .route("/staff/inbox", web::get().to(inbox::page))
+        .route("/staff/cases/{id}", web::get().to(case::page))
+        .route("/staff/cases/{id}/reply", web::post().to(reply::submit))
+        .route(
+            "/staff/cases/{id}/acknowledge",
+            web::post().to(acknowledge::submit),
+        )
+        .route("/staff/cases/{id}/status", web::post().to(status::submit))
+        .route(
+            "/staff/cases/{id}/attachments/{attachment}",
+            web::get().to(attachment::download),
+        );
+    // A page re-rendered after a refused action keeps the action's URL; the
+    // language switch then asks for it with GET: send it back to the case.
+    for action in ["reply", "acknowledge", "status"] {
+        cfg.route(
+            &format!("/staff/cases/{{id}}/{action}"),
+            web::get().to(case::back_to_case),
+        );
+    }
+}
+
+async fn to_inbox() -> HttpResponse {
+    see_other("/staff/inbox")
+}
+
+/// Why a staff page was not served: a login is needed first, or an error page.
+#[derive(Debug)]
+pub(crate) enum StaffError {
+    /// No staff session: go to the login page.
+    LoginRequired,
+    /// An error page.
+    Page(AppError),
+}
+
+impl std::fmt::Display for StaffError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StaffError::LoginRequired => f.write_str("login required"),
+            StaffError::Page(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<AppError> for StaffError {
+    fn from(e: AppError) -> Self {
+        StaffError::Page(e)
+    }
+}
+
+impl ResponseError for StaffError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            StaffError::LoginRequired => StatusCode::SEE_OTHER,
+            StaffError::Page(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            StaffError::LoginRequired => see_other("/staff/login"),
+            StaffError::Page(e) => e.error_response(),
+        }
+    }
+}
+
+/// A form that carries only its CSRF token.
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Result of a staff page.
+pub(crate) type StaffResult = Result<HttpResponse, StaffError>;
+
+/// The staff session of someone who works cases (handler or contact point).
+/// No session: the login page. Other roles (admin, auditor) never see cases.
+fn case_worker(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
+    let staff = visitor.staff().ok_or(StaffError::LoginRequired)?;
+    if staff.roles.iter().any(|r| r.works_cases()) {
+        Ok(staff)
+    } else {
+        Err(visitor.error(ErrorKind::Forbidden).into())
+    }
+}
+
+/// A case id from the path; anything that is not one is "not found".
+fn case_id(visitor: &Visitor, raw: &str) -> Result<Uuid, StaffError> {
+    Uuid::parse_str(raw).map_err(|_| visitor.error(ErrorKind::NotFound).into())
+}
+
+/// A 303 to `location`.
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Renders `page` as an HTML response with `status`.
+fn render(visitor: &Visitor, page: &impl Template, status: StatusCode) -> StaffResult {
+    let body = page.render().map_err(|e| visitor.internal(e))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// A calendar date as the interface shows it: dd.mm.yyyy.
+fn show_date(date: Date) -> String {
+    format!(
+        "{:02}.{:02}.{:04}",
+        date.day(),
+        u8::from(date.month()),
+        date.year()
+    )
+}
+
+/// The day of a UNIX time, as [`show_date`].
+fn show_day(at: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(at)
+        .map(|d| show_date(d.date()))
+        .unwrap_or_default()
+}
+
+/// Today, in UTC (the deadlines are computed in UTC days).
+fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+/// How close a deadline is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Urgency {
+    /// More than two days left.
+    Later,
+    /// Two days or less left.
+    Soon,
+    /// Passed.
+    Overdue,
+}
+
+/// Days of warning before a deadline is marked "due soon".
+const DUE_SOON_DAYS: i64 = 2;
+
+impl Urgency {
+    fn of(due: Date, today: Date) -> Self {
+        let left = (due - today).whole_days();
+        if left < 0 {
+            Urgency::Overdue
+        } else if left <= DUE_SOON_DAYS {
+            Urgency::Soon
+        } else {
+            Urgency::Later
+        }
+    }
+
+    /// CSS class and label of the marker, if any.
+    fn marker(self, t: &Translator) -> Option<(&'static str, String)> {
+        match self {
+            Urgency::Later => None,
+            Urgency::Soon => Some(("due-soon", t.t("staff.due.soon"))),
+            Urgency::Overdue => Some(("overdue", t.t("staff.due.overdue"))),
+        }
+    }
+}
+
+/// The translated name of a stored key (`category.avvik`, `status.closed`, …),
+/// or the key itself if it has none.
+fn label(t: &Translator, group: &str, key: &str) -> String {
+    t.t(&format!("{group}.{key}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn dates_are_shown_day_first() {
+        assert_eq!(show_date(date!(2026 - 03 - 07)), "07.03.2026");
+        assert_eq!(show_day(86_400 * 365), "01.01.1971");
+    }
+
+    #[test]
+    fn deadlines_within_two_days_are_due_soon() {
+        let today = date!(2026 - 03 - 10);
+        assert_eq!(Urgency::of(date!(2026 - 03 - 09), today), Urgency::Overdue);
+        assert_eq!(Urgency::of(date!(2026 - 03 - 10), today), Urgency::Soon);
+        assert_eq!(Urgency::of(date!(2026 - 03 - 12), today), Urgency::Soon);
+        assert_eq!(Urgency::of(date!(2026 - 03 - 13), today), Urgency::Later);
+    }
+}

@@ -1,0 +1,337 @@
+//! Cases through the API for staff who work them (`/api/v1/staff/cases…`):
+//! the inbox, reading, replying, attachments, acknowledging and status. A case
+//! not routed to the caller — or one that does not exist, or a malformed id —
+//! is the same 404.
+
+use std::cmp::Reverse;
+
+use actix_multipart::Multipart;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::casework::{self, CaseView, InboxItem};
+use crate::domain::{CaseStatus, Category, Severity};
+use crate::http::ErrorKind;
+use crate::i18n::Lang;
+use crate::routes::api::auth::ApiCaller;
+use crate::routes::api::error::{ApiError, Problem};
+use crate::routes::api::reporter_case::{author_key, MessageRequest};
+use crate::routes::api::{files, iso_date, iso_day, iso_instant};
+use crate::state::AppState;
+use crate::store::{Author, Holder};
+
+fn case_id(lang: Lang, raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::kind(lang, ErrorKind::NotFound))
+}
+
+/// How the inbox is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InboxOrder {
+    /// Nearest deadline first, cases without one last.
+    Deadline,
+    /// Newest first.
+    Received,
+    /// Most severe first.
+    Severity,
+    /// Earliest in the life cycle first.
+    Status,
+    /// In the order categories are listed.
+    Category,
+}
+
+impl InboxOrder {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "deadline" => Some(InboxOrder::Deadline),
+            "received" => Some(InboxOrder::Received),
+            "severity" => Some(InboxOrder::Severity),
+            "status" => Some(InboxOrder::Status),
+            "category" => Some(InboxOrder::Category),
+            _ => None,
+        }
+    }
+
+    fn sort(self, items: &mut [InboxItem]) {
+        // Within equal keys the store's order (newest first) is kept.
+        match self {
+            InboxOrder::Deadline => items.sort_by_key(|i| (i.due.is_none(), i.due)),
+            InboxOrder::Received => items.sort_by_key(|i| Reverse(i.case.received_at)),
+            InboxOrder::Severity => {
+                items.sort_by_key(|i| Reverse(Severity::parse(&i.case.severity)))
+            }
+            InboxOrder::Status => items.sort_by_key(|i| {
+                CaseStatus::ALL
+                    .iter()
+                    .position(|s| s.key() == i.case.status)
+                    .unwrap_or(usize::MAX)
+            }),
+            InboxOrder::Category => items.sort_by_key(|i| {
+                Category::ALL
+                    .iter()
+                    .position(|c| c.key() == i.case.category)
+                    .unwrap_or(usize::MAX)
+            }),
+        }
+    }
+}
+
+/// `?sort=…` (other parameters, such as `lang`, are ignored here).
+#[derive(Deserialize)]
+pub struct InboxQuery {
+    sort: Option<String>,
+}
+
+/// `GET /api/v1/staff/cases?sort=deadline|received|severity|status|category`.
+pub async fn inbox(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let lang = caller.lang;
+    let query = web::Query::<InboxQuery>::from_query(req.query_string())
+        .map_err(|_| ApiError::kind(lang, ErrorKind::BadRequest))?;
+    let order = match query.sort.as_deref() {
+        None | Some("") => InboxOrder::Deadline,
+        Some(s) => InboxOrder::parse(s).ok_or_else(|| ApiError::new(lang, Problem::UnknownSort))?,
+    };
+    let mut items = casework::inbox(&state, staff)
+        .await
+        .map_err(|e| ApiError::casework(lang, e, 0))?;
+    order.sort(&mut items);
+    let body: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.case.id,
+                "category": i.case.category,
+                "severity": i.case.severity,
+                "status": i.case.status,
+                "received_on": iso_day(i.case.received_at),
+                "next_deadline": i.due.map(iso_date),
+                "unread": i.unread,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The day of an entry, and its time when a staff member made it (reporter
+/// entries are kept to the day only).
+fn when(author: Author, at: i64) -> (String, Option<String>) {
+    match author {
+        Author::Reporter => (iso_day(at), None),
+        Author::Staff => (iso_day(at), Some(iso_instant(at))),
+    }
+}
+
+fn staff_json(view: &CaseView) -> Value {
+    let messages: Vec<Value> = view
+        .messages
+        .iter()
+        .map(|m| {
+            let (date, time) = when(m.author, m.created_at);
+            json!({
+                "author": author_key(m.author),
+                "author_name": m.author_name,
+                "date": date,
+                "time": time,
+                "body": m.body,
+            })
+        })
+        .collect();
+    let attachments: Vec<Value> = view
+        .attachments
+        .iter()
+        .map(|a| {
+            let (date, time) = when(a.author, a.created_at);
+            json!({
+                "id": a.id,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "author": author_key(a.author),
+                "date": date,
+                "time": time,
+            })
+        })
+        .collect();
+    let case = &view.case;
+    json!({
+        "id": case.id,
+        "category": case.category,
+        "severity": case.severity,
+        "suggested_severity": case.suggested_severity,
+        "status": case.status,
+        "received_on": iso_day(case.received_at),
+        "acknowledged_at": case.acknowledged_at.map(iso_instant),
+        "next_deadline": view.answer_due.map(iso_date),
+        "report": {
+            "description": view.report.description,
+            "when": view.report.when,
+            "place": view.report.place,
+        },
+        "messages": messages,
+        "attachments": attachments,
+    })
+}
+
+/// `GET /api/v1/staff/cases/{case}` (marks the case read).
+pub async fn view(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, &path)?;
+    let view = casework::staff_view(&state, staff, id)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    Ok(HttpResponse::Ok().json(staff_json(&view)))
+}
+
+/// `POST /api/v1/staff/cases/{case}/messages`.
+pub async fn reply(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    body: web::Json<MessageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, &path)?;
+    let text = body.text(&caller, &state)?;
+    drop(body);
+    casework::staff_reply(&state, staff, id, Some(&text), &[])
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    let now = casework::now();
+    Ok(HttpResponse::Created().json(json!({
+        "author": "staff",
+        "author_name": staff.display_name,
+        "date": iso_day(now),
+        "time": iso_instant(now),
+    })))
+}
+
+/// `POST /api/v1/staff/cases/{case}/attachments` (multipart, `attachment` parts).
+pub async fn upload(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let lang = caller.lang;
+    let id = case_id(lang, &path)?;
+    let internal = |e: crate::store::StoreError| ApiError::internal(lang, &anyhow::Error::new(e));
+    let not_found = || ApiError::kind(lang, ErrorKind::NotFound);
+    // Only a case routed to the caller may take uploads: look for their wrap
+    // before reading the body (staff_reply below checks it again, by unwrapping).
+    if state
+        .store
+        .key_wrap(id, &Holder::User(staff.user_id))
+        .await
+        .map_err(internal)?
+        .is_none()
+    {
+        return Err(not_found());
+    }
+    let case = state
+        .store
+        .case_by_id(id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    files::require_multipart(&req, lang)?;
+    let recipient =
+        crate::keys::recipient(&case.recipient).map_err(|e| ApiError::internal(lang, &e))?;
+    let existing = state.store.attachments(id).await.map_err(internal)?.len();
+    let form = files::receive(&state, lang, payload, &recipient, existing).await?;
+    if form.files.is_empty() {
+        return Err(ApiError::new(lang, Problem::AttachmentRequired));
+    }
+    let max = state.settings.limits.max_attachments_per_case;
+    if let Err(e) = casework::staff_reply(&state, staff, id, None, &form.files).await {
+        form.discard().await;
+        return Err(ApiError::casework(lang, e, max));
+    }
+    Ok(HttpResponse::Created().json(files::uploaded(&form.files)))
+}
+
+/// `GET /api/v1/staff/cases/{case}/attachments/{attachment}`.
+pub async fn download(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let (case, attachment) = path.into_inner();
+    let id = case_id(caller.lang, &case)?;
+    let attachment = case_id(caller.lang, &attachment)?;
+    let (view, identity) = casework::staff_attachment(&state, staff, id, attachment)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    files::download(&state, caller.lang, view, identity).await
+}
+
+fn status_json(case: Option<crate::store::Case>) -> Value {
+    match case {
+        Some(case) => json!({
+            "status": case.status,
+            "acknowledged_at": case.acknowledged_at.map(iso_instant),
+            "next_deadline": casework::answer_due(&case).map(iso_date),
+        }),
+        None => json!({}),
+    }
+}
+
+/// `POST /api/v1/staff/cases/{case}/acknowledge`.
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, &path)?;
+    casework::acknowledge(&state, staff, id)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    let case = state
+        .store
+        .case_by_id(id)
+        .await
+        .map_err(|e| ApiError::internal(caller.lang, &anyhow::Error::new(e)))?;
+    Ok(HttpResponse::Ok().json(status_json(case)))
+}
+
+/// `{"status": "under_investigation"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    status: String,
+}
+
+/// `POST /api/v1/staff/cases/{case}/status`.
+pub async fn set_status(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    body: web::Json<StatusRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, &path)?;
+    let status = CaseStatus::parse(body.status.trim())
+        .ok_or_else(|| ApiError::new(caller.lang, Problem::UnknownStatus))?;
+    casework::set_status(&state, staff, id, status)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    let case = state
+        .store
+        .case_by_id(id)
+        .await
+        .map_err(|e| ApiError::internal(caller.lang, &anyhow::Error::new(e)))?;
+    Ok(HttpResponse::Ok().json(status_json(case)))
+}

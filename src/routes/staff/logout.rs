@@ -1,0 +1,23 @@
+//! Logging out: the session and the keys it held are dropped.
+
+use actix_web::web;
+
+use super::{see_other, CsrfOnly, StaffResult};
+use crate::http::context::end_session;
+use crate::http::Visitor;
+use crate::state::AppState;
+
+/// POST /staff/logout
+pub(super) async fn submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<CsrfOnly>,
+) -> StaffResult {
+    visitor.check_csrf(&form.csrf)?;
+    let cookie = end_session(&state, &visitor);
+    let mut response = see_other("/staff/login");
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| visitor.internal(anyhow::anyhow!("cannot clear the cookie: {e}")))?;
+    Ok(response)
+}

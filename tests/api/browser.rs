@@ -1,0 +1,252 @@
+//! The whole two-way flow in headless Chromium with JavaScript disabled, as a
+//! reporter on Tor Browser "Safest" would use it: driven through chromedriver's
+//! WebDriver protocol (a few JSON calls, no extra client library).
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::app::{Backend, TestApp, PASSWORD};
+use crate::for_each_backend;
+use crate::privacy::find_case_code;
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A chromedriver process with one headless Chromium session.
+struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Browser {
+    async fn start() -> Self {
+        let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or_else(|| {
+                panic!("chromedriver is not installed (apt-get install chromium chromium-driver)")
+            });
+        let port = free_port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                         "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync",
+                         format!("--user-data-dir={}", profile.path().display())],
+                "prefs": {"profile.managed_default_content_settings.javascript": 2}
+            }
+        }}});
+        let resp: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .expect("create a browser session")
+            .json()
+            .await
+            .unwrap();
+        let session = resp["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no browser session: {resp}"))
+            .to_owned();
+        Browser {
+            driver,
+            base,
+            session,
+            http,
+            _profile: profile,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let request = self.http.request(method.clone(), &url);
+        let request = if method == reqwest::Method::GET {
+            request
+        } else {
+            request.json(&body)
+        };
+        let resp: Value = request.send().await.unwrap().json().await.unwrap();
+        if resp["value"].get("error").is_some() {
+            panic!("WebDriver {path}: {}", resp["value"]);
+        }
+        resp["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", json!({ "url": url }))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        v[ELEMENT_KEY].as_str().unwrap().to_owned()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let el = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/click"),
+            json!({}),
+        )
+        .await;
+    }
+
+    async fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", Value::Null)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Waits (up to ten seconds) for the page to contain `text`; returns the page.
+    async fn wait_for(&self, text: &str) -> String {
+        let mut page = String::new();
+        for _ in 0..100 {
+            page = self.source().await;
+            if page.contains(text) {
+                return page;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed {text:?}: {page}");
+    }
+
+    async fn quit(mut self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn full_flow_in_a_browser_without_javascript(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let upload = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(upload.path(), b"vedlegg fra nettleseren").unwrap();
+    let browser = Browser::start().await;
+
+    // Reporter: landing page, report form, receipt.
+    browser.goto(&app.url("/")).await;
+    let landing = browser.source().await;
+    assert!(landing.contains("lang=\"nb\""), "bokmål by default");
+    assert!(!landing.contains("<script"), "the pages need no JavaScript");
+    browser.goto(&app.url("/report")).await;
+    browser
+        .click("[name='category'][value='avvik'], select[name='category'] option[value='avvik']")
+        .await;
+    browser
+        .click("[name='severity'][value='hoy'], select[name='severity'] option[value='hoy']")
+        .await;
+    browser
+        .type_into(
+            "textarea[name='description']",
+            "Nettleserrapport uten JavaScript",
+        )
+        .await;
+    browser
+        .type_into(
+            "input[type='file'][name='attachment']",
+            &upload.path().display().to_string(),
+        )
+        .await;
+    browser.click("main form button[type='submit']").await;
+    let receipt = browser.wait_for("class=\"code\"").await;
+    let code = find_case_code(&receipt)
+        .unwrap_or_else(|| panic!("no case code on the receipt: {receipt}"));
+
+    // Handler: login, inbox, case, reply.
+    browser.goto(&app.url("/staff/login")).await;
+    browser.type_into("input[name='username']", "hanne").await;
+    browser.type_into("input[name='password']", PASSWORD).await;
+    browser.click("main form button[type='submit']").await;
+    browser.wait_for("/staff/cases/").await;
+    browser.click("a[href^='/staff/cases/']").await;
+    browser.wait_for("Nettleserrapport uten JavaScript").await;
+    browser
+        .type_into(
+            "form[action$='/reply'] textarea[name='message']",
+            "Takk, vi ser på saken.",
+        )
+        .await;
+    browser
+        .click("form[action$='/reply'] button[type='submit']")
+        .await;
+    browser.wait_for("Takk, vi ser på saken.").await;
+    browser
+        .click("form[action='/staff/logout'] button[type='submit']")
+        .await;
+    browser.wait_for("name=\"username\"").await;
+
+    // Reporter again: follow up with the code, read the answer, reply.
+    browser.goto(&app.url("/followup")).await;
+    browser
+        .type_into("input[name='code']", &code.to_lowercase())
+        .await;
+    browser.click("main form button[type='submit']").await;
+    browser.wait_for("Takk, vi ser på saken.").await;
+    browser
+        .type_into(
+            "form[action='/case/reply'] textarea[name='message']",
+            "Jeg har mer informasjon.",
+        )
+        .await;
+    browser
+        .click("form[action='/case/reply'] button[type='submit']")
+        .await;
+    browser.wait_for("Jeg har mer informasjon.").await;
+    browser.quit().await;
+    app.teardown().await;
+}
+
+for_each_backend!(full_flow_in_a_browser_without_javascript);
