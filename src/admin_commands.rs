@@ -1,4 +1,4 @@
-//! `varsel serve`, `migrate`, `user add` and `recovery-key init`.
+//! `varsel serve`, `migrate`, `user add`, `recovery-key init` and `audit verify`.
 
 use std::path::Path;
 
@@ -6,6 +6,7 @@ use anyhow::{bail, Context, Result};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::audit::{self, action, Actor, AuditEvent, ChainVerifier};
 use crate::casework::RECOVERY_SETTING;
 use crate::cli::{RecoveryKeyInitArgs, UserAddArgs};
 use crate::configuration::{redact_url, Settings};
@@ -88,6 +89,10 @@ pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
     let password = read_password(&args.password_file)?;
     let store = store::connect(&settings.database.url).await?;
     store.migrate().await?;
+    // Checked before the audit entry is written, so a taken name leaves none.
+    if store.user_by_username(&username).await?.is_some() {
+        bail!("the username {username} is taken");
+    }
     let work_factor = settings.security.password_work_factor;
     let (recipient, wrapped_identity) = tokio::task::spawn_blocking(move || {
         crate::keys::new_user_keys(password.as_bytes(), work_factor)
@@ -109,6 +114,16 @@ pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
         groups: args.groups.clone(),
         created_at: crate::casework::now(),
     };
+    audit::record(
+        &*store,
+        AuditEvent::new(Actor::Cli, action::USER_CREATED).with_detail(serde_json::json!({
+            "user_id": user.id,
+            "roles": user.roles,
+            "groups": user.groups,
+        })),
+    )
+    .await
+    .context("cannot write the audit log; no user was created")?;
     match store.create_user(&user).await {
         Ok(()) => {
             eprintln!("Created user {username} ({})", user.roles.join(", "));
@@ -124,7 +139,8 @@ pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
 pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) -> Result<()> {
     let store = store::connect(&settings.database.url).await?;
     store.migrate().await?;
-    if let Some(existing) = store.setting(RECOVERY_SETTING).await? {
+    let existing = store.setting(RECOVERY_SETTING).await?;
+    if let Some(existing) = &existing {
         if !args.replace {
             bail!(
                 "a recovery key is already configured ({existing}); use --replace to set a new one"
@@ -133,6 +149,15 @@ pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) 
     }
     let identity = varsel_crypto::X25519Identity::generate();
     let recipient = identity.to_public().to_string();
+    audit::record(
+        &*store,
+        AuditEvent::new(Actor::Cli, action::RECOVERY_KEY_SET).with_detail(serde_json::json!({
+            "recipient": recipient,
+            "replaced": existing.is_some(),
+        })),
+    )
+    .await
+    .context("cannot write the audit log; the recovery key was not changed")?;
     store.set_setting(RECOVERY_SETTING, &recipient).await?;
     println!(
         "# Varsel organisation recovery key — created {}",
@@ -145,5 +170,20 @@ pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) 
          (printed, or in a safe); with it, `varsel decrypt` can open every case created from now on. \
          Cases created before now are not wrapped to it."
     );
+    Ok(())
+}
+
+/// `varsel audit verify`: walks the chain from entry 1. Prints the entry count
+/// and the head hash (note it elsewhere: a chain cannot detect the removal of
+/// its own last entries), or fails naming the first broken entry.
+pub async fn audit_verify(settings: &Settings) -> Result<()> {
+    let store = store::connect(&settings.database.url).await?;
+    store.migrate().await?;
+    let mut verifier = ChainVerifier::new();
+    for entry in store.audit_entries().await? {
+        verifier.push(&entry)?;
+    }
+    println!("audit log intact: {} entries", verifier.count());
+    println!("head hash: {}", hex::encode(verifier.head()));
     Ok(())
 }

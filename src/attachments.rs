@@ -155,3 +155,47 @@ pub fn stream_decrypted(
     });
     receiver
 }
+
+/// Removes `*.part` files older than `age`: uploads whose request died before
+/// it could remove them itself (client gone, server stopped). Returns how many.
+pub fn sweep_stale_parts(dir: &Path, age: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "part") {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|elapsed| elapsed >= age);
+        if stale && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_stale_part_files_are_swept() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(dir.path().join("a.part"), b"x").expect("write");
+        std::fs::write(dir.path().join("b.age"), b"x").expect("write");
+        assert_eq!(
+            sweep_stale_parts(dir.path(), std::time::Duration::from_secs(3600)),
+            0
+        );
+        assert_eq!(sweep_stale_parts(dir.path(), std::time::Duration::ZERO), 1);
+        assert!(!dir.path().join("a.part").exists());
+        assert!(dir.path().join("b.age").exists(), "committed files stay");
+    }
+}

@@ -2,16 +2,19 @@
 //! submitting, logging in, reading, replying, acknowledging and changing
 //! status. Every operation takes an explicit identity; a staff member reaches
 //! a case only through a wrap of its key made out to them, and any other case
-//! is "not found".
+//! is "not found". Every read of content, change and login is written to the
+//! audit log ([`crate::audit`]); an operation whose entry cannot be written fails.
 
 use anyhow::{anyhow, Context};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use time::{Date, Duration as TimeDuration, Month, OffsetDateTime};
 use uuid::Uuid;
 use varsel_crypto::{CaseCode, X25519Identity, X25519Recipient};
 use zeroize::Zeroizing;
 
 use crate::attachments::PendingAttachment;
+use crate::audit::{self, action, Actor, AuditEvent};
 use crate::domain::{CaseStatus, Category, Role, Severity, TextField};
 use crate::http::session::{ReporterSession, StaffSession};
 use crate::keys;
@@ -189,6 +192,12 @@ pub fn answer_due(case: &Case) -> Option<Date> {
     }
 }
 
+/// Appends `event` to the audit log; the caller's operation fails if it cannot.
+async fn audited(state: &AppState, event: AuditEvent) -> CaseworkResult<()> {
+    audit::record(&*state.store, event).await?;
+    Ok(())
+}
+
 /// Staff who can receive new cases: active handlers, minus exclusions.
 async fn eligible_handlers(state: &AppState, excluded: &[Uuid]) -> CaseworkResult<Vec<User>> {
     let users = state.store.list_users().await?;
@@ -296,6 +305,18 @@ pub async fn submit_report(
         report,
     };
     let case_id = case.id;
+    let attachment_ids: Vec<Uuid> = files.iter().map(|f| f.pending.id).collect();
+    audited(
+        state,
+        AuditEvent::new(Actor::Reporter, action::CASE_CREATED)
+            .on_case(case_id)
+            .with_detail(json!({
+                "category": case.category,
+                "severity": case.severity,
+                "attachment_ids": attachment_ids,
+            })),
+    )
+    .await?;
     state
         .store
         .create_case(&NewCase {
@@ -466,7 +487,13 @@ pub async fn reporter_view(
         .case_by_id(reporter.case_id)
         .await?
         .ok_or(CaseworkError::NotFound)?;
-    load_view(state, case, &reporter.case_identity, false).await
+    let view = load_view(state, case, &reporter.case_identity, false).await?;
+    audited(
+        state,
+        AuditEvent::new(Actor::Reporter, action::CASE_READ).on_case(reporter.case_id),
+    )
+    .await?;
+    Ok(view)
 }
 
 /// Appends a reporter message and attachments.
@@ -497,23 +524,46 @@ async fn add_to_thread(
         return Err(CaseworkError::TooManyAttachments);
     }
     let recipient = keys::recipient(&case.recipient)?;
-    if let Some(body) = body {
-        let created_at = match author {
-            Author::Reporter => day_of(now()),
-            Author::Staff => now(),
-        };
-        state
-            .store
-            .add_message(&Message {
-                id: Uuid::new_v4(),
-                case_id: case.id,
-                seq: 0,
-                author,
-                author_user_id,
-                created_at,
-                body: keys::seal(&recipient, body.as_str().as_bytes())?,
-            })
-            .await?;
+    let message = match body {
+        Some(body) => Some(Message {
+            id: Uuid::new_v4(),
+            case_id: case.id,
+            seq: 0,
+            author,
+            author_user_id,
+            created_at: match author {
+                Author::Reporter => day_of(now()),
+                Author::Staff => now(),
+            },
+            body: keys::seal(&recipient, body.as_str().as_bytes())?,
+        }),
+        None => None,
+    };
+    if message.is_none() && files.is_empty() {
+        return Ok(());
+    }
+    let actor = match (author, author_user_id) {
+        (Author::Staff, Some(id)) => Actor::User(id),
+        (Author::Staff, None) => Actor::System,
+        (Author::Reporter, _) => Actor::Reporter,
+    };
+    let what = match message {
+        Some(_) => action::CASE_MESSAGE_ADDED,
+        None => action::CASE_ATTACHMENT_ADDED,
+    };
+    let attachment_ids: Vec<Uuid> = files.iter().map(|f| f.pending.id).collect();
+    audited(
+        state,
+        AuditEvent::new(actor, what)
+            .on_case(case.id)
+            .with_detail(json!({
+                "message_id": message.as_ref().map(|m| m.id),
+                "attachment_ids": attachment_ids,
+            })),
+    )
+    .await?;
+    if let Some(message) = &message {
+        state.store.add_message(message).await?;
     }
     for file in files {
         attach(state, case.id, &recipient, author, file).await?;
@@ -527,7 +577,15 @@ pub async fn reporter_attachment(
     reporter: &ReporterSession,
     id: Uuid,
 ) -> CaseworkResult<(AttachmentView, X25519Identity)> {
-    attachment_for(state, reporter.case_id, &reporter.case_identity, id).await
+    let found = attachment_for(state, reporter.case_id, &reporter.case_identity, id).await?;
+    audited(
+        state,
+        AuditEvent::new(Actor::Reporter, action::CASE_ATTACHMENT_READ)
+            .on_case(reporter.case_id)
+            .with_detail(json!({ "attachment_id": id })),
+    )
+    .await?;
+    Ok(found)
 }
 
 async fn attachment_for(
@@ -588,8 +646,20 @@ pub async fn staff_login(
     .await
     .context("key derivation task failed")?;
     let (Some(user), Ok(identity)) = (user.filter(|u| u.active), unlocked) else {
+        // Best effort, and deliberately without the username: the log must not
+        // become a record of which accounts exist or of mistyped passwords.
+        let _ = audit::record(
+            &*state.store,
+            AuditEvent::new(Actor::System, action::STAFF_LOGIN_FAILED),
+        )
+        .await;
         return Err(CaseworkError::LoginFailed);
     };
+    audited(
+        state,
+        AuditEvent::new(Actor::User(user.id), action::STAFF_LOGIN),
+    )
+    .await?;
     Ok(StaffSession {
         user_id: user.id,
         username: user.username,
@@ -597,6 +667,16 @@ pub async fn staff_login(
         roles: user.roles.iter().filter_map(|r| Role::parse(r)).collect(),
         identity,
     })
+}
+
+/// Records a staff logout. Best effort: the session ends whether or not the
+/// entry is written (a failure is logged).
+pub async fn staff_logout(state: &AppState, staff: &StaffSession) {
+    let _ = audit::record(
+        &*state.store,
+        AuditEvent::new(Actor::User(staff.user_id), action::STAFF_LOGOUT),
+    )
+    .await;
 }
 
 /// One line of a staff inbox.
@@ -652,6 +732,11 @@ pub async fn staff_view(
 ) -> CaseworkResult<CaseView> {
     let (case, identity) = staff_case(state, staff, case_id).await?;
     let view = load_view(state, case, &identity, true).await?;
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::CASE_READ).on_case(case_id),
+    )
+    .await?;
     state.store.mark_read(case_id, staff.user_id).await?;
     Ok(view)
 }
@@ -687,6 +772,13 @@ pub async fn acknowledge(
         Some(CaseStatus::Received) | None => CaseStatus::Acknowledged,
         Some(other) => other,
     };
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::CASE_ACKNOWLEDGED)
+            .on_case(case_id)
+            .with_detail(json!({ "from": case.status, "to": status.key() })),
+    )
+    .await?;
     state
         .store
         .acknowledge(case_id, status.key(), now())
@@ -702,7 +794,19 @@ pub async fn set_status(
     status: CaseStatus,
 ) -> CaseworkResult<()> {
     let (case, _) = staff_case(state, staff, case_id).await?;
-    if status != CaseStatus::Received && case.acknowledged_at.is_none() {
+    let acknowledges = status != CaseStatus::Received && case.acknowledged_at.is_none();
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::CASE_STATUS_CHANGED)
+            .on_case(case_id)
+            .with_detail(json!({
+                "from": case.status,
+                "to": status.key(),
+                "acknowledges": acknowledges,
+            })),
+    )
+    .await?;
+    if acknowledges {
         state
             .store
             .acknowledge(case_id, status.key(), now())
@@ -721,7 +825,15 @@ pub async fn staff_attachment(
     id: Uuid,
 ) -> CaseworkResult<(AttachmentView, X25519Identity)> {
     let (_, identity) = staff_case(state, staff, case_id).await?;
-    attachment_for(state, case_id, &identity, id).await
+    let found = attachment_for(state, case_id, &identity, id).await?;
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::CASE_ATTACHMENT_READ)
+            .on_case(case_id)
+            .with_detail(json!({ "attachment_id": id })),
+    )
+    .await?;
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -30,6 +30,9 @@ pub enum Command {
     /// Manage the organisation's recovery key.
     #[command(subcommand, name = "recovery-key")]
     RecoveryKey(RecoveryKeyCommand),
+    /// Check the hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Generate an age X25519 identity (like age-keygen).
     Keygen(KeygenArgs),
     /// Encrypt to age recipients or a passphrase (like age -e).
@@ -130,4 +133,12 @@ pub struct RecoveryKeyInitArgs {
     /// Replace an existing recovery key (new cases only).
     #[arg(long)]
     pub replace: bool,
+}
+
+/// `varsel audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the chain: print the entry count, or name the first broken entry
+    /// and exit non-zero.
+    Verify,
 }

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::DeadlineSettings;
+
 /// Environment variables with this prefix override settings.
 const ENV_PREFIX: &str = "VARSEL_";
 /// Environment variables with the prefix that are not settings.
@@ -33,6 +35,8 @@ pub struct Settings {
     pub sessions: SessionSettings,
     /// Key derivation.
     pub security: SecuritySettings,
+    /// Case deadline lengths.
+    pub deadlines: DeadlineSettings,
 }
 
 /// Where to listen.
@@ -263,6 +267,7 @@ impl Settings {
         {
             bail!("rate limits must be positive");
         }
+        self.deadlines.validate()?;
         Ok(())
     }
 }
@@ -378,6 +383,25 @@ mod tests {
         assert!(load_with("", &[("VARSEL_PORT", "1")]).is_err());
         assert!(load_with("", &[("VARSEL_SERVER__PORT", "eighty")]).is_err());
         assert!(load_with("", &[("VARSEL_LIMITS__MAX_BODY_BYTES", "0")]).is_err());
+    }
+
+    #[test]
+    fn deadlines_section_has_defaults_layers_and_ranges() {
+        let s = load_with("", &[]).expect("defaults load");
+        assert_eq!(s.deadlines, DeadlineSettings::default());
+        let s = load_with(
+            "[deadlines]\nacknowledge_days = 5\nfeedback_months = 2\n",
+            &[("VARSEL_DEADLINES__BREACH_DECISION_HOURS", "48")],
+        )
+        .expect("loads");
+        assert_eq!(s.deadlines.acknowledge_days, 5);
+        assert_eq!(s.deadlines.feedback_months, 2);
+        assert_eq!(s.deadlines.feedback_extended_months, 6);
+        assert_eq!(s.deadlines.breach_decision_hours, 48);
+        assert!(load_with("[deadlines]\nacknowledge_dayz = 5\n", &[]).is_err());
+        assert!(load_with("", &[("VARSEL_DEADLINES__BREACH_DECISION_HOURS", "96")]).is_err());
+        assert!(load_with("[deadlines]\nfeedback_extended_months = 3\n", &[]).is_err());
+        assert!(load_with("[deadlines]\nacknowledge_days = 0\n", &[]).is_err());
     }
 
     #[test]

@@ -52,12 +52,14 @@ const NB: &[&str] = &[
     include_str!("../locales/nb/reporter.toml"),
     include_str!("../locales/nb/staff.toml"),
     include_str!("../locales/nb/api.toml"),
+    include_str!("../locales/nb/taxonomy.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/common.toml"),
     include_str!("../locales/en/reporter.toml"),
     include_str!("../locales/en/staff.toml"),
     include_str!("../locales/en/api.toml"),
+    include_str!("../locales/en/taxonomy.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

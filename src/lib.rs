@@ -3,8 +3,10 @@
 pub mod admin_commands;
 pub mod age_commands;
 pub mod attachments;
+pub mod audit;
 pub mod casework;
 pub mod cli;
+pub mod clock;
 pub mod configuration;
 pub mod domain;
 pub mod http;

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
-use varsel::cli::{Cli, Command, RecoveryKeyCommand, UserCommand};
+use varsel::cli::{AuditCommand, Cli, Command, RecoveryKeyCommand, UserCommand};
 use varsel::configuration::Settings;
 use varsel::{admin_commands, age_commands, telemetry};
 
@@ -26,6 +26,9 @@ fn run(cli: Cli) -> Result<()> {
                     }
                     Command::RecoveryKey(RecoveryKeyCommand::Init(args)) => {
                         admin_commands::recovery_key_init(&settings, &args).await
+                    }
+                    Command::Audit(AuditCommand::Verify) => {
+                        admin_commands::audit_verify(&settings).await
                     }
                     Command::Keygen(_) | Command::Encrypt(_) | Command::Decrypt(_) => Ok(()),
                 }

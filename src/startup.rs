@@ -25,6 +25,9 @@ use crate::{routes, store};
 /// framing, forms post only here.
 pub const CSP: &str = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
 
+/// Age after which an unfinished upload's `.part` file is removed.
+const STALE_UPLOAD_AGE: Duration = Duration::from_secs(3600);
+
 /// A built, bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -56,7 +59,10 @@ impl Application {
         let dummy_key = tokio::task::spawn_blocking(move || DummyKey::new(work_factor))
             .await
             .context("key task failed")??;
+        let mut csrf_key = [0u8; 64];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut csrf_key);
         let state = web::Data::new(AppState {
+            csrf_key,
             sessions: SessionStore::new(settings.sessions.max_sessions),
             rate_limits: RateLimits::new(&settings.rate_limits),
             dummy_key: Arc::new(dummy_key),
@@ -141,6 +147,11 @@ impl Application {
                 tick.tick().await;
                 state.sessions.purge_expired();
                 state.rate_limits.housekeeping();
+                let dir = state.settings.storage.attachments_dir();
+                let _ = tokio::task::spawn_blocking(move || {
+                    crate::attachments::sweep_stale_parts(&dir, STALE_UPLOAD_AGE)
+                })
+                .await;
             }
         });
         let result = self.server.await;

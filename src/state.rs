@@ -21,6 +21,9 @@ pub struct AppState {
     pub rate_limits: RateLimits,
     /// Password check for unknown usernames (equal-time login failures).
     pub dummy_key: Arc<DummyKey>,
+    /// Key of the stateless CSRF tokens of visitors without a session; random
+    /// per process, so tokens end with a restart like sessions do.
+    pub csrf_key: [u8; 64],
 }
 
 impl AppState {

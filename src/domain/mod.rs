@@ -2,7 +2,16 @@
 //! these at the edge, and nothing downstream re-checks.
 
 mod case;
+pub mod deadline;
 mod role;
+pub mod taxonomy;
 
 pub use case::{CaseStatus, Category, Severity, TextField, TextFieldError};
+pub use deadline::{
+    all_deadlines, extend_feedback, next_open, open_deadlines, CaseFacts, Deadline, DeadlineKind,
+    DeadlineSettings, DeadlineState, ExtensionError, ExtensionReason, FeedbackExtension,
+};
 pub use role::Role;
+pub use taxonomy::{
+    CategoryDef, CategoryKey, KeyError, Subtype, SubtypeFlags, SubtypeKey, Taxonomy, TaxonomyError,
+};

@@ -16,6 +16,9 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Copy)]
 pub struct RequestLang(pub Lang);
 
+/// Name of the cookie that carries an anonymous visitor's CSRF nonce.
+pub const CSRF_COOKIE: &str = "varsel_csrf";
+
 /// Who is asking, in which language.
 pub struct Visitor {
     /// The interface language.
@@ -24,6 +27,22 @@ pub struct Visitor {
     pub session_id: Option<String>,
     /// The session.
     pub session: Option<Arc<Session>>,
+    /// The CSRF token forms must echo: the session's, or for a visitor
+    /// without a session the one derived from their CSRF cookie.
+    csrf_token: Option<String>,
+}
+
+/// The CSRF token of an anonymous visitor: `HMAC-SHA-256(server key, label || nonce)`
+/// for the random nonce in their CSRF cookie. Nothing is kept on the server,
+/// so anonymous visitors cannot fill its memory.
+fn anonymous_token(key: &[u8; 64], nonce: &str) -> String {
+    use hmac::digest::KeyInit;
+    use hmac::Mac;
+    // A 64-byte key is exactly HMAC-SHA-256's block size: this constructor is infallible.
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new(key.into());
+    mac.update(b"varsel.csrf.v1:");
+    mac.update(nonce.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 impl Visitor {
@@ -59,15 +78,15 @@ impl Visitor {
         }
     }
 
-    /// The CSRF token of the session, if any.
+    /// The CSRF token forms must carry, if the visitor has a session or a CSRF cookie.
     pub fn csrf(&self) -> Option<&str> {
-        self.session.as_deref().map(|s| s.csrf.as_str())
+        self.csrf_token.as_deref()
     }
 
-    /// Checks a submitted CSRF token against the session's.
+    /// Checks a submitted CSRF token, in constant time.
     pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
-        match &self.session {
-            Some(s) if s.csrf_matches(submitted) => Ok(()),
+        match &self.csrf_token {
+            Some(expected) if tokens_match(expected, submitted) => Ok(()),
             _ => Err(self.error(ErrorKind::Csrf)),
         }
     }
@@ -109,31 +128,49 @@ impl FromRequest for Visitor {
             },
             _ => (None, None),
         };
+        let csrf_token = match (&session, state, req.cookie(CSRF_COOKIE)) {
+            (Some(s), _, _) => Some(s.csrf.clone()),
+            (None, Some(state), Some(nonce)) if is_nonce(nonce.value()) => {
+                Some(anonymous_token(&state.csrf_key, nonce.value()))
+            }
+            _ => None,
+        };
         ready(Ok(Visitor {
             lang,
             session_id,
             session,
+            csrf_token,
         }))
     }
 }
 
-/// Makes sure the visitor has a session, so a form can carry a CSRF token.
-/// Returns the token and, for a new session, the cookie to set.
-pub fn ensure_session(
-    state: &AppState,
-    visitor: &Visitor,
-) -> Result<(String, Option<Cookie<'static>>), AppError> {
-    if let Some(session) = &visitor.session {
-        return Ok((session.csrf.clone(), None));
+/// Compares two tokens in constant time.
+pub fn tokens_match(expected: &str, submitted: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    expected.len() == submitted.len() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+}
+
+fn is_nonce(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The CSRF token for a form: the session's, or for a visitor without one a
+/// token bound to a random nonce in a session cookie (set on first use).
+/// No server-side state is created for anonymous visitors.
+pub fn ensure_csrf(state: &AppState, visitor: &Visitor) -> (String, Option<Cookie<'static>>) {
+    if let Some(token) = &visitor.csrf_token {
+        return (token.clone(), None);
     }
-    let (id, session) = state
-        .sessions
-        .create(Principal::Anonymous, state.reporter_idle(), false)
-        .map_err(|_| visitor.error(ErrorKind::TooManyRequests))?;
-    Ok((
-        session.csrf.clone(),
-        Some(session_cookie(&id, state.settings.server.tls)),
-    ))
+    let mut nonce = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
+    let nonce = hex::encode(nonce);
+    let cookie = Cookie::build(CSRF_COOKIE, nonce.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.server.tls)
+        .finish();
+    (anonymous_token(&state.csrf_key, &nonce), Some(cookie))
 }
 
 /// Logs the visitor in as `principal`: the old session ends and a new id is

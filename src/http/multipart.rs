@@ -81,6 +81,12 @@ impl Drop for FormWithFiles {
     }
 }
 
+/// Bytes read past a refusal, at most, to deliver the error page.
+const MAX_DRAIN_BYTES: usize = 8 * 1024 * 1024;
+/// What each part costs against the text budget besides its value, so that a
+/// flood of empty or uniquely named parts is bounded like text is.
+const PART_OVERHEAD_BYTES: usize = 64;
+
 /// Field name of attachments.
 pub const FILE_FIELD: &str = "attachment";
 /// Field name of the CSRF token.
@@ -139,12 +145,15 @@ pub async fn read_form_keeping_text(
         Err(e) => {
             form.discard().await;
             form.files.clear();
-            // Drain what is left so the client gets our answer, not a reset.
-            while let Some(field) = payload.next().await {
-                if let Ok(mut field) = field {
-                    while let Some(Ok(_)) = field.next().await {}
-                } else {
-                    break;
+            // Drain a bounded remainder so the client gets our answer, not a
+            // reset; beyond that the connection is simply dropped.
+            let mut drained = 0usize;
+            'drain: while let Some(Ok(mut field)) = payload.next().await {
+                while let Some(Ok(chunk)) = field.next().await {
+                    drained += chunk.len();
+                    if drained > MAX_DRAIN_BYTES {
+                        break 'drain;
+                    }
                 }
             }
             Err(RefusedForm {
@@ -169,6 +178,10 @@ async fn read_into(
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|_| FormError::Malformed)?;
         let name = field.name().unwrap_or("").to_owned();
+        text_bytes += name.len() + PART_OVERHEAD_BYTES;
+        if text_bytes > limits.max_body_bytes {
+            return Err(FormError::TooLarge);
+        }
         let filename = field
             .content_disposition()
             .and_then(|cd| cd.get_filename())
@@ -187,12 +200,7 @@ async fn read_into(
             }
             let expected = csrf.unwrap_or("");
             let submitted = String::from_utf8(token).map_err(|_| FormError::Csrf)?;
-            if expected.len() != submitted.len()
-                || !bool::from(subtle::ConstantTimeEq::ct_eq(
-                    expected.as_bytes(),
-                    submitted.as_bytes(),
-                ))
-            {
+            if !crate::http::context::tokens_match(expected, &submitted) {
                 return Err(FormError::Csrf);
             }
             csrf_checked = true;
@@ -203,12 +211,27 @@ async fn read_into(
                 .content_type()
                 .map(|m| m.essence_str().to_owned())
                 .unwrap_or_else(|| "application/octet-stream".to_owned());
+            // Nothing is written before the first byte arrives: an empty file
+            // input (a nameless, empty part) costs no file and no task.
+            let first = match field.next().await {
+                None if filename.is_empty() => continue,
+                None => actix_web::web::Bytes::new(),
+                Some(Ok(chunk)) => chunk,
+                Some(Err(_)) => return Err(FormError::Malformed),
+            };
+            if form.files.len() >= max_files {
+                return Err(FormError::TooManyAttachments);
+            }
+            if first.len() as u64 > limits.max_attachment_bytes {
+                return Err(FormError::AttachmentTooLarge);
+            }
             let mut upload = Upload::begin(attachments_dir, recipient)?;
-            let mut failed = None;
-            while let Some(chunk) = field.next().await {
-                let chunk = match chunk {
-                    Ok(c) => c,
-                    Err(_) => {
+            let mut failed = upload.feed(first).await.err().map(FormError::Internal);
+            while failed.is_none() {
+                let chunk = match field.next().await {
+                    None => break,
+                    Some(Ok(c)) => c,
+                    Some(Err(_)) => {
                         failed = Some(FormError::Malformed);
                         break;
                     }
@@ -219,21 +242,11 @@ async fn read_into(
                 }
                 if let Err(e) = upload.feed(chunk).await {
                     failed = Some(FormError::Internal(e));
-                    break;
                 }
             }
             if let Some(e) = failed {
                 upload.abort().await;
                 return Err(e);
-            }
-            if filename.is_empty() && upload.received() == 0 {
-                // An empty file input: the browser sends a nameless empty part.
-                upload.abort().await;
-                continue;
-            }
-            if form.files.len() >= max_files {
-                upload.abort().await;
-                return Err(FormError::TooManyAttachments);
             }
             let pending = upload.finish().await?;
             let name: String = filename

@@ -13,6 +13,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use uuid::Uuid;
 
+pub use crate::audit::AuditEntry;
+
 pub use self::postgres::PostgresStore;
 pub use self::sqlite::SqliteStore;
 
@@ -274,6 +276,20 @@ pub trait Store: Send + Sync {
     async fn attachments(&self, case_id: Uuid) -> StoreResult<Vec<Attachment>>;
     /// One attachment.
     async fn attachment(&self, id: Uuid) -> StoreResult<Option<Attachment>>;
+
+    /// Appends an entry to the audit log, chained to the last one by
+    /// [`AuditEntry::next`]; writers are serialised so the chain never forks.
+    /// Returns the new entry's `seq`.
+    async fn append_audit(
+        &self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        case_id: Option<Uuid>,
+        detail: &str,
+    ) -> StoreResult<i64>;
+    /// The whole audit log, ordered by `seq`.
+    async fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// Opens the store the URL names, creating a SQLite file (and its directory) if needed.

@@ -1,8 +1,10 @@
 //! PostgreSQL implementation of [`Store`](super::Store).
 //!
 //! Writers that derive a value from existing rows (`add_message`) first update
-//! the case row, whose lock serialises them per case. Text is ordered with
-//! `COLLATE "C"` (code points), as SQLite does, whatever the database's locale.
+//! the case row, whose lock serialises them per case; audit appenders lock the
+//! `audit_log` table against each other (readers are not blocked). Text is
+//! ordered with `COLLATE "C"` (code points), as SQLite does, whatever the
+//! database's locale.
 
 use std::time::Duration;
 
@@ -12,13 +14,13 @@ use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use super::rows::{
-    attachment_columns, case_columns, convert, db_err, group_names, join_roles, message_columns,
-    parse_holder, parse_uuid, user_columns, users_with_groups, AttachmentRow, CaseRow, GroupRow,
-    InboxRow, MessageRow, UserRow,
+    attachment_columns, audit_columns, case_columns, convert, db_err, group_names, join_roles,
+    message_columns, parse_holder, parse_uuid, user_columns, users_with_groups, AttachmentRow,
+    AuditRow, CaseRow, GroupRow, InboxRow, MessageRow, UserRow,
 };
 use super::{
-    Attachment, Author, Case, Holder, InboxEntry, Message, NewCase, Store, StoreError, StoreResult,
-    User,
+    Attachment, AuditEntry, Author, Case, Holder, InboxEntry, Message, NewCase, Store, StoreError,
+    StoreResult, User,
 };
 
 /// Connections in the pool.
@@ -461,5 +463,54 @@ impl Store for PostgresStore {
         .fetch_optional(&self.pool)
         .await?;
         row.map(Attachment::try_from).transpose()
+    }
+
+    async fn append_audit(
+        &self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        case_id: Option<Uuid>,
+        detail: &str,
+    ) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        // Readers go on; a second appender waits here until this one commits,
+        // so both never chain to the same last entry.
+        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+        let last: Option<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let entry = AuditEntry::next(last, at, actor, action, case_id, detail);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(entry.seq)
+        .bind(entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.case_id)
+        .bind(&entry.detail)
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await?;
+        Ok(entry.seq)
+    }
+
+    async fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            audit_columns!(),
+            " FROM audit_log ORDER BY seq"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 }

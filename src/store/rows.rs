@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::{Attachment, Author, Case, Holder, Message, StoreError, User};
+use super::{Attachment, AuditEntry, Author, Case, Holder, Message, StoreError, User};
 
 /// Maps a database error, turning unique violations into [`StoreError::Conflict`].
 pub(super) fn db_err(e: sqlx::Error) -> StoreError {
@@ -269,6 +269,43 @@ impl TryFrom<AttachmentRow> for Attachment {
             size: r.size,
             created_at: r.created_at,
         })
+    }
+}
+
+/// An `audit_log` row; every field is kept as stored so that verification
+/// sees exactly what is in the database.
+#[derive(sqlx::FromRow)]
+pub(super) struct AuditRow {
+    seq: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    case_id: Option<String>,
+    detail: String,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+/// The `audit_log` columns, in [`AuditRow`] order (a literal, for `concat!`).
+macro_rules! audit_columns {
+    () => {
+        "seq, at, actor, action, case_id, detail, prev_hash, hash"
+    };
+}
+pub(super) use audit_columns;
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            case_id: r.case_id,
+            detail: r.detail,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
     }
 }
 

@@ -14,13 +14,13 @@ use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
 
 use super::rows::{
-    attachment_columns, case_columns, convert, db_err, group_names, join_roles, message_columns,
-    parse_holder, parse_uuid, user_columns, users_with_groups, AttachmentRow, CaseRow, GroupRow,
-    InboxRow, MessageRow, UserRow,
+    attachment_columns, audit_columns, case_columns, convert, db_err, group_names, join_roles,
+    message_columns, parse_holder, parse_uuid, user_columns, users_with_groups, AttachmentRow,
+    AuditRow, CaseRow, GroupRow, InboxRow, MessageRow, UserRow,
 };
 use super::{
-    Attachment, Author, Case, Holder, InboxEntry, Message, NewCase, Store, StoreError, StoreResult,
-    User,
+    Attachment, AuditEntry, Author, Case, Holder, InboxEntry, Message, NewCase, Store, StoreError,
+    StoreResult, User,
 };
 
 /// Connections in the pool of a file database.
@@ -502,5 +502,49 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         row.map(Attachment::try_from).transpose()
+    }
+
+    async fn append_audit(
+        &self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        case_id: Option<Uuid>,
+        detail: &str,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let last: Option<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let entry = AuditEntry::next(last, at, actor, action, case_id, detail);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, prev_hash, hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(entry.seq)
+        .bind(entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.case_id)
+        .bind(&entry.detail)
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await?;
+        Ok(entry.seq)
+    }
+
+    async fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            audit_columns!(),
+            " FROM audit_log ORDER BY seq"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 }

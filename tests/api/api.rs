@@ -869,6 +869,17 @@ async fn attachments_round_trip_byte_exact(backend: Backend) {
     assert_eq!(uploaded[0]["name"], "logg.txt");
     let second_id = uploaded[0]["id"].as_str().unwrap().to_owned();
 
+    // Too large while the case still has room: refused, nothing left behind.
+    let form = Form::new().part(
+        "attachment",
+        Part::bytes(vec![1u8; 300_001]).file_name("stor.bin"),
+    );
+    let resp = api
+        .post_form("/reporter/case/attachments", Some(&reporter), form)
+        .await;
+    let error = expect_error(resp, StatusCode::PAYLOAD_TOO_LARGE, "attachment_too_large").await;
+    assert_eq!(error["limit"], 300_000);
+
     // The handler sees and downloads both, and adds one.
     let staff = api.staff_token("hanne").await;
     let id = api.inbox(&staff).await[0]["id"]
@@ -915,15 +926,6 @@ async fn attachments_round_trip_byte_exact(backend: Backend) {
     assert!(on_disk.iter().all(|f| f.ends_with(".age")));
 
     // Over the limits: refused, nothing left behind.
-    let form = Form::new().part(
-        "attachment",
-        Part::bytes(vec![1u8; 300_001]).file_name("stor.bin"),
-    );
-    let resp = api
-        .post_form("/reporter/case/attachments", Some(&reporter), form)
-        .await;
-    let error = expect_error(resp, StatusCode::PAYLOAD_TOO_LARGE, "attachment_too_large").await;
-    assert_eq!(error["limit"], 300_000);
     let form = Form::new().part("attachment", Part::bytes(b"4".to_vec()).file_name("4.txt"));
     let resp = api
         .post_form("/reporter/case/attachments", Some(&reporter), form)

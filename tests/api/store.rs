@@ -71,6 +71,8 @@ conformance!(
     check_unknown_case_is_not_found,
     check_attachments,
     check_every_byte_value_round_trips,
+    check_audit_log_appends_a_verifiable_chain,
+    check_concurrent_audit_appends_form_one_chain,
 );
 
 // ---- fixtures -------------------------------------------------------------
@@ -632,6 +634,72 @@ async fn check_concurrent_messages_get_distinct_seqs(store: Arc<dyn Store>) {
         .collect();
     assert_eq!(got, (1..=12).collect::<Vec<i64>>());
     assert_eq!(stored_case(&store, c.id).await.reporter_seq, 1 + 6);
+}
+
+async fn check_audit_log_appends_a_verifiable_chain(store: Arc<dyn Store>) {
+    use varsel::audit::{verify, GENESIS_HASH};
+    assert!(store.audit_entries().await.unwrap().is_empty());
+    let case_id = Uuid::new_v4();
+    let user = format!("user:{}", Uuid::new_v4());
+    let appended = [
+        (
+            86_400,
+            "cli",
+            "user.created",
+            None,
+            r#"{"roles":["handler"]}"#,
+        ),
+        (172_800, "reporter", "case.created", Some(case_id), "{}"),
+        (
+            172_861,
+            user.as_str(),
+            "case.status_changed",
+            Some(case_id),
+            r#"{"from":"mottatt","to":"lukket","ø":"æå"}"#,
+        ),
+    ];
+    for (i, (at, actor, action, case, detail)) in appended.iter().enumerate() {
+        let seq = store
+            .append_audit(*at, actor, action, *case, detail)
+            .await
+            .unwrap();
+        assert_eq!(seq, i as i64 + 1);
+    }
+    let entries = store.audit_entries().await.unwrap();
+    assert_eq!(verify(&entries), Ok(3));
+    assert_eq!(entries[0].prev_hash, GENESIS_HASH.to_vec());
+    for (e, (at, actor, action, case, detail)) in entries.iter().zip(appended) {
+        assert_eq!(e.at, at);
+        assert_eq!(e.actor, actor);
+        assert_eq!(e.action, action);
+        assert_eq!(e.case_id, case.map(|c| c.to_string()));
+        assert_eq!(e.detail, detail);
+        assert_eq!(e.hash.len(), 32);
+        assert_eq!(e.hash, e.expected_hash().to_vec());
+    }
+    assert_eq!(entries[2].prev_hash, entries[1].hash);
+}
+
+async fn check_concurrent_audit_appends_form_one_chain(store: Arc<dyn Store>) {
+    const WRITERS: i64 = 20;
+    let mut tasks = Vec::new();
+    for i in 0..WRITERS {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            let detail = format!(r#"{{"writer":{i}}}"#);
+            store
+                .append_audit(1_700_000_000 + i, "system", "case.read", None, &detail)
+                .await
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(t.await.unwrap().unwrap());
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=WRITERS).collect::<Vec<i64>>());
+    let entries = store.audit_entries().await.unwrap();
+    assert_eq!(varsel::audit::verify(&entries), Ok(WRITERS as usize));
 }
 
 async fn check_status_and_acknowledge(store: Arc<dyn Store>) {

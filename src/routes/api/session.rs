@@ -118,7 +118,7 @@ pub async fn staff_logout(
     state: web::Data<AppState>,
     caller: ApiCaller,
 ) -> Result<HttpResponse, ApiError> {
-    caller.staff()?;
+    casework::staff_logout(&state, caller.staff()?).await;
     state.sessions.remove(caller.token());
     Ok(HttpResponse::NoContent().finish())
 }

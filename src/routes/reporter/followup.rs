@@ -12,7 +12,7 @@ use zeroize::Zeroize;
 
 use super::FormErrors;
 use crate::casework::{self, CaseworkError};
-use crate::http::context::{ensure_session, start_session};
+use crate::http::context::{ensure_csrf, start_session};
 use crate::http::session::Principal;
 use crate::http::{AppError, ErrorKind, Visitor};
 use crate::i18n::Translator;
@@ -44,7 +44,7 @@ impl Drop for CodeForm {
 
 /// Shows the code login form.
 pub async fn show(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
-    let (csrf, cookie) = ensure_session(&state, &visitor)?;
+    let (csrf, cookie) = ensure_csrf(&state, &visitor);
     page(
         &visitor,
         csrf,

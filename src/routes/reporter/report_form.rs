@@ -10,7 +10,7 @@ use zeroize::Zeroize;
 use super::{Choice, FormErrors};
 use crate::casework;
 use crate::domain::{Category, Severity};
-use crate::http::context::ensure_session;
+use crate::http::context::ensure_csrf;
 use crate::http::{AppError, Visitor};
 use crate::i18n::Translator;
 use crate::state::AppState;
@@ -60,7 +60,7 @@ struct ReportPage<'a> {
 
 /// Shows an empty form.
 pub async fn show(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
-    let (csrf, cookie) = ensure_session(&state, &visitor)?;
+    let (csrf, cookie) = ensure_csrf(&state, &visitor);
     render_form(
         &state,
         &visitor,

@@ -9,7 +9,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::{render, see_other, StaffResult};
 use crate::casework::{self, CaseworkError};
-use crate::http::context::{ensure_session, start_session};
+use crate::http::context::{ensure_csrf, start_session};
 use crate::http::session::Principal;
 use crate::http::{ErrorKind, Visitor};
 use crate::i18n::Translator;
@@ -47,7 +47,7 @@ pub(super) async fn form(state: web::Data<AppState>, visitor: Visitor) -> StaffR
     if works_cases(&visitor) {
         return Ok(see_other("/staff/inbox"));
     }
-    let (csrf, cookie) = ensure_session(&state, &visitor)?;
+    let (csrf, cookie) = ensure_csrf(&state, &visitor);
     let page = LoginPage {
         t: visitor.t(),
         csrf,

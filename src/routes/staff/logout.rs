@@ -3,7 +3,9 @@
 use actix_web::web;
 
 use super::{see_other, CsrfOnly, StaffResult};
+use crate::casework;
 use crate::http::context::end_session;
+use crate::http::session::Principal;
 use crate::http::Visitor;
 use crate::state::AppState;
 
@@ -14,6 +16,11 @@ pub(super) async fn submit(
     form: web::Form<CsrfOnly>,
 ) -> StaffResult {
     visitor.check_csrf(&form.csrf)?;
+    if let Some(session) = &visitor.session {
+        if let Principal::Staff(staff) = &session.principal {
+            casework::staff_logout(&state, staff).await;
+        }
+    }
     let cookie = end_session(&state, &visitor);
     let mut response = see_other("/staff/login");
     response
