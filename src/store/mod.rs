@@ -4,9 +4,11 @@
 //! The store never sees plaintext case content: report bodies, messages,
 //! attachment names and key wraps arrive as age files and are kept as bytes.
 
+mod notifications;
 mod postgres;
 mod rows;
 mod sqlite;
+mod statistics;
 
 use std::sync::Arc;
 
@@ -15,8 +17,10 @@ use uuid::Uuid;
 
 pub use crate::audit::AuditEntry;
 
+pub use self::notifications::NotificationStore;
 pub use self::postgres::PostgresStore;
 pub use self::sqlite::SqliteStore;
+pub use self::statistics::StatisticsStore;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -221,7 +225,7 @@ pub struct Attachment {
 
 /// The storage interface. Every method is one transaction.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: NotificationStore + StatisticsStore + Send + Sync {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
 

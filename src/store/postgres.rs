@@ -32,7 +32,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A store in a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 impl PostgresStore {

@@ -32,7 +32,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// A store in a SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 /// True if the URL names an in-memory database rather than a file.
