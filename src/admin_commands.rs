@@ -147,8 +147,34 @@ pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) 
             );
         }
     }
-    let identity = varsel_crypto::X25519Identity::generate();
-    let recipient = identity.to_public().to_string();
+    // Either a recipient generated offline (`varsel keygen` on a machine that
+    // never touches the server), or a new identity printed here exactly once.
+    let (recipient, identity) = match &args.recipient {
+        Some(given) => {
+            let parsed = crate::keys::recipient(given.trim())
+                .with_context(|| format!("{given:?} is not an age X25519 recipient"))?;
+            (parsed.to_string(), None)
+        }
+        None => {
+            let identity = varsel_crypto::X25519Identity::generate();
+            (identity.to_public().to_string(), Some(identity))
+        }
+    };
+    if let Some(identity) = &identity {
+        // Printed (and flushed) before anything is stored: if the identity
+        // cannot be shown, no case is ever wrapped to a key nobody holds.
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "# Varsel organisation recovery key — created {}",
+            crate::casework::now()
+        )
+        .and_then(|_| writeln!(out, "# public key: {recipient}"))
+        .and_then(|_| writeln!(out, "{}", identity.to_bech32().as_str()))
+        .and_then(|_| out.flush())
+        .context("cannot print the recovery identity; nothing was changed")?;
+    }
     audit::record(
         &*store,
         AuditEvent::new(Actor::Cli, action::RECOVERY_KEY_SET).with_detail(serde_json::json!({
@@ -159,17 +185,15 @@ pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) 
     .await
     .context("cannot write the audit log; the recovery key was not changed")?;
     store.set_setting(RECOVERY_SETTING, &recipient).await?;
-    println!(
-        "# Varsel organisation recovery key — created {}",
-        crate::casework::now()
-    );
-    println!("# public key: {recipient}");
-    println!("{}", identity.to_bech32().as_str());
-    eprintln!(
-        "The recovery identity above is shown once and is not stored. Keep it offline \
-         (printed, or in a safe); with it, `varsel decrypt` can open every case created from now on. \
-         Cases created before now are not wrapped to it."
-    );
+    if identity.is_some() {
+        eprintln!(
+            "The recovery identity above is shown once and is not stored. Keep it offline \
+             (printed, or in a safe); with it, `varsel decrypt` can open every case created from now on. \
+             Cases created before now are not wrapped to it."
+        );
+    } else {
+        eprintln!("Recovery recipient {recipient} configured for every case created from now on.");
+    }
     Ok(())
 }
 

@@ -19,7 +19,7 @@ use crate::domain::{CaseStatus, Category, Role, Severity, TextField};
 use crate::http::session::{ReporterSession, StaffSession};
 use crate::keys;
 use crate::state::AppState;
-use crate::store::{Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, User};
+use crate::store::{Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError, User};
 
 /// Settings key of the organisation's recovery recipient.
 pub const RECOVERY_SETTING: &str = "recovery_recipient";
@@ -253,7 +253,7 @@ pub async fn submit_report(
     prepared: &PreparedCase,
     input: &ReportInput,
     files: &[IncomingFile],
-) -> CaseworkResult<Uuid> {
+) -> CaseworkResult<Submitted> {
     if files.len() > state.settings.limits.max_attachments_per_case {
         return Err(CaseworkError::TooManyAttachments);
     }
@@ -317,46 +317,85 @@ pub async fn submit_report(
             })),
     )
     .await?;
-    state
+    let attachments = attachment_rows(&prepared.recipient, case_id, Author::Reporter, files)?;
+    // Files first, rows second, all rows in one transaction: a failure leaves
+    // neither a case without its attachments nor a row without its file.
+    commit_files(files).await?;
+    let stored = state
         .store
         .create_case(&NewCase {
             case,
             lookup_tag: *prepared.code.lookup_tag().as_bytes(),
             wraps,
             excluded: input.excluded.clone(),
+            attachments,
         })
-        .await?;
-    for file in files {
-        attach(state, case_id, &prepared.recipient, Author::Reporter, file).await?;
+        .await;
+    if let Err(e) = stored {
+        uncommit_files(files).await;
+        return Err(e.into());
     }
-    Ok(case_id)
+    Ok(Submitted {
+        case_id,
+        acknowledge_by: acknowledge_by(received),
+    })
 }
 
-async fn attach(
-    state: &AppState,
-    case_id: Uuid,
+/// A stored report.
+pub struct Submitted {
+    /// The new case.
+    pub case_id: Uuid,
+    /// The date by which receipt is to be acknowledged.
+    pub acknowledge_by: Date,
+}
+
+/// The acknowledgement deadline of a case received at `received_at`.
+pub fn acknowledge_by(received_at: i64) -> Date {
+    date_of(received_at) + TimeDuration::days(ACKNOWLEDGE_DAYS)
+}
+
+/// The attachment rows for uploaded files, names sealed to the case.
+fn attachment_rows(
     recipient: &X25519Recipient,
+    case_id: Uuid,
     author: Author,
-    file: &IncomingFile,
-) -> CaseworkResult<()> {
-    let name = seal_attachment_name(recipient, file)?;
+    files: &[IncomingFile],
+) -> CaseworkResult<Vec<Attachment>> {
     let created_at = match author {
         Author::Reporter => day_of(now()),
         Author::Staff => now(),
     };
-    state
-        .store
-        .add_attachment(&Attachment {
-            id: file.pending.id,
-            case_id,
-            author,
-            name,
-            size: file.pending.size as i64,
-            created_at,
+    files
+        .iter()
+        .map(|file| {
+            Ok(Attachment {
+                id: file.pending.id,
+                case_id,
+                author,
+                name: seal_attachment_name(recipient, file)?,
+                size: file.pending.size as i64,
+                created_at,
+            })
         })
-        .await?;
-    file.pending.commit().await?;
+        .collect()
+}
+
+/// Makes uploaded files permanent; on failure removes those already moved.
+async fn commit_files(files: &[IncomingFile]) -> CaseworkResult<()> {
+    for (i, file) in files.iter().enumerate() {
+        if let Err(e) = file.pending.commit().await {
+            uncommit_files(&files[..i]).await;
+            return Err(e.into());
+        }
+    }
     Ok(())
+}
+
+/// Removes committed files whose rows could not be stored.
+async fn uncommit_files(files: &[IncomingFile]) {
+    for file in files {
+        file.pending.remove_committed().await;
+    }
 }
 
 /// Unlocks a case with its code. Unknown codes and codes whose wrap does not
@@ -519,10 +558,6 @@ async fn add_to_thread(
     body: Option<&TextField>,
     files: &[IncomingFile],
 ) -> CaseworkResult<()> {
-    let existing = state.store.attachments(case.id).await?.len();
-    if existing + files.len() > state.settings.limits.max_attachments_per_case {
-        return Err(CaseworkError::TooManyAttachments);
-    }
     let recipient = keys::recipient(&case.recipient)?;
     let message = match body {
         Some(body) => Some(Message {
@@ -562,13 +597,73 @@ async fn add_to_thread(
             })),
     )
     .await?;
-    if let Some(message) = &message {
-        state.store.add_message(message).await?;
+    let at = match author {
+        Author::Reporter => day_of(now()),
+        Author::Staff => now(),
+    };
+    let attachments = attachment_rows(&recipient, case.id, author, files)?;
+    commit_files(files).await?;
+    let stored = state
+        .store
+        .add_thread_entry(
+            case.id,
+            author,
+            at,
+            message.as_ref(),
+            &attachments,
+            state.settings.limits.max_attachments_per_case,
+        )
+        .await;
+    match stored {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            uncommit_files(files).await;
+            Err(match e {
+                StoreError::LimitReached => CaseworkError::TooManyAttachments,
+                other => other.into(),
+            })
+        }
     }
-    for file in files {
-        attach(state, case.id, &recipient, author, file).await?;
-    }
-    Ok(())
+}
+
+/// Where uploads to the reporter's case are encrypted to, and how many more
+/// attachments the case can take (so nothing beyond that is even received).
+pub async fn reporter_upload_target(
+    state: &AppState,
+    reporter: &ReporterSession,
+) -> CaseworkResult<(X25519Recipient, usize)> {
+    let room = attachment_room(state, reporter.case_id).await?;
+    Ok((reporter.case_identity.to_public(), room))
+}
+
+/// Like [`reporter_upload_target`] for a staff member: "not found" unless the
+/// case is routed to them, checked before any of the body is read.
+pub async fn staff_upload_target(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<(X25519Recipient, usize)> {
+    state
+        .store
+        .key_wrap(case_id, &Holder::User(staff.user_id))
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let case = state
+        .store
+        .case_by_id(case_id)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let room = attachment_room(state, case_id).await?;
+    Ok((keys::recipient(&case.recipient)?, room))
+}
+
+async fn attachment_room(state: &AppState, case_id: Uuid) -> CaseworkResult<usize> {
+    let existing = state.store.attachments(case_id).await?.len();
+    Ok(state
+        .settings
+        .limits
+        .max_attachments_per_case
+        .saturating_sub(existing))
 }
 
 /// The attachment `id` of the reporter's case with the key to read it.

@@ -133,6 +133,10 @@ pub struct RecoveryKeyInitArgs {
     /// Replace an existing recovery key (new cases only).
     #[arg(long)]
     pub replace: bool,
+    /// Use this recipient (`age1…`, from `varsel keygen` run offline) instead
+    /// of generating an identity here.
+    #[arg(long, value_name = "RECIPIENT")]
+    pub recipient: Option<String>,
 }
 
 /// `varsel audit …`.

@@ -31,6 +31,9 @@ pub enum StoreError {
     /// The row to change does not exist.
     #[error("not found")]
     NotFound,
+    /// The case already has the most attachments allowed.
+    #[error("limit reached")]
+    LimitReached,
     /// The database URL names no supported backend.
     #[error("unsupported database URL (use sqlite://… or postgres://…)")]
     UnsupportedUrl,
@@ -148,6 +151,8 @@ pub struct NewCase {
     pub wraps: Vec<KeyWrap>,
     /// Excluded handlers (conflict of interest).
     pub excluded: Vec<Uuid>,
+    /// Attachments submitted with the report (their files already committed).
+    pub attachments: Vec<Attachment>,
 }
 
 /// An inbox line: a case routed to the user.
@@ -270,6 +275,19 @@ pub trait Store: NotificationStore + StatisticsStore + Send + Sync {
     /// Appends a message, assigning its `seq` (the given one is ignored) and
     /// returning it; a reporter message raises the case's `reporter_seq`.
     async fn add_message(&self, message: &Message) -> StoreResult<i64>;
+    /// Adds a message and/or attachments to a case's thread in one
+    /// transaction: all or nothing. Refuses with `LimitReached` if the case
+    /// would then hold more than `max_attachments` attachments. Raises the
+    /// case's `reporter_seq` once for a reporter entry.
+    async fn add_thread_entry(
+        &self,
+        case_id: Uuid,
+        author: Author,
+        at: i64,
+        message: Option<&Message>,
+        attachments: &[Attachment],
+        max_attachments: usize,
+    ) -> StoreResult<()>;
     /// A case's messages in thread order.
     async fn messages(&self, case_id: Uuid) -> StoreResult<Vec<Message>>;
 

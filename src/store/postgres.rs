@@ -235,6 +235,9 @@ impl Store for PostgresStore {
             .await
             .map_err(db_err)?;
         }
+        for a in &new.attachments {
+            insert_attachment(&mut tx, a).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -396,6 +399,70 @@ impl Store for PostgresStore {
         Ok(seq)
     }
 
+    async fn add_thread_entry(
+        &self,
+        case_id: Uuid,
+        author: Author,
+        at: i64,
+        message: Option<&Message>,
+        attachments: &[Attachment],
+        max_attachments: usize,
+    ) -> StoreResult<()> {
+        let id = case_id.to_string();
+        let raise = i64::from(author == Author::Reporter);
+        let mut tx = self.pool.begin().await?;
+        // Updating the case row first locks it: concurrent entries on one
+        // case queue here, so the count and the seq below stay exact.
+        let done = sqlx::query(
+            "UPDATE cases SET reporter_seq = reporter_seq + $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(raise)
+        .bind(at)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if !attachments.is_empty() {
+            let (count,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM attachments WHERE case_id = $1")
+                    .bind(&id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if count as usize + attachments.len() > max_attachments {
+                return Err(StoreError::LimitReached);
+            }
+        }
+        if let Some(message) = message {
+            let (seq,): (i64,) =
+                sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE case_id = $1")
+                    .bind(&id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            sqlx::query(
+                "INSERT INTO messages (id, case_id, seq, author, author_user_id, created_at, body) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(message.id.to_string())
+            .bind(&id)
+            .bind(seq)
+            .bind(message.author.as_db())
+            .bind(message.author_user_id.map(|u| u.to_string()))
+            .bind(message.created_at)
+            .bind(&message.body)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        for a in attachments {
+            insert_attachment(&mut tx, a).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn messages(&self, case_id: Uuid) -> StoreResult<Vec<Message>> {
         let rows: Vec<MessageRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -513,4 +580,25 @@ impl Store for PostgresStore {
         .await?;
         Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
+}
+
+/// Inserts one attachment row inside a transaction.
+async fn insert_attachment(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    a: &Attachment,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO attachments (id, case_id, author, name, size, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(a.id.to_string())
+    .bind(a.case_id.to_string())
+    .bind(a.author.as_db())
+    .bind(&a.name)
+    .bind(a.size)
+    .bind(a.created_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }

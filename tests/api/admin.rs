@@ -252,6 +252,47 @@ async fn recovery_key_opens_new_cases_with_the_standard_tools(backend: Backend) 
     ]);
     assert!(report.status.success());
     assert!(String::from_utf8_lossy(&report.stdout).contains("Gjenopprettbar rapport"));
+
+    // An identity generated offline: only its recipient is given to the server.
+    let offline = server.command(&["keygen"]);
+    let offline_text = String::from_utf8(offline.stdout).unwrap();
+    let offline_recipient = offline_text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_owned();
+    let bad = server.command(&[
+        "recovery-key",
+        "init",
+        "--replace",
+        "--recipient",
+        "age1nonsense",
+    ]);
+    assert!(one_line_error(&bad).contains("not an age X25519 recipient"));
+    let set = server.command(&[
+        "recovery-key",
+        "init",
+        "--replace",
+        "--recipient",
+        &offline_recipient,
+    ]);
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    assert!(
+        set.stdout.is_empty(),
+        "no identity is printed for an offline key"
+    );
+    assert_eq!(
+        store
+            .setting(varsel::casework::RECOVERY_SETTING)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(offline_recipient.as_str())
+    );
     server.stop().await;
 }
 

@@ -66,6 +66,7 @@ async fn create_case(app: &TestApp, members: &[Uuid], severity: &str) -> (Uuid, 
             lookup_tag: *code.lookup_tag().as_bytes(),
             wraps,
             excluded: Vec::new(),
+            attachments: Vec::new(),
         })
         .await
         .unwrap();

@@ -70,6 +70,8 @@ conformance!(
     check_status_and_acknowledge,
     check_unknown_case_is_not_found,
     check_attachments,
+    check_case_created_with_attachments,
+    check_thread_entries_are_atomic_and_bounded,
     check_every_byte_value_round_trips,
     check_audit_log_appends_a_verifiable_chain,
     check_concurrent_audit_appends_form_one_chain,
@@ -135,6 +137,7 @@ fn new_case(case: Case, tag: [u8; 32], wrapped_to: &[Uuid]) -> NewCase {
         lookup_tag: tag,
         wraps,
         excluded: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 
@@ -925,4 +928,89 @@ fn postgres_url_database_is_replaced() {
         helpers::with_database("postgres://h:5432", "x"),
         "postgres://h:5432/x"
     );
+}
+
+async fn check_case_created_with_attachments(store: Arc<dyn Store>) {
+    let c = case(1_700_000_000);
+    let mut new = new_case(c.clone(), tag(7), &[]);
+    new.attachments = vec![
+        attachment(c.id, Author::Reporter, 1_700_000_000, b"a.pdf"),
+        attachment(c.id, Author::Reporter, 1_700_000_000, b"b.pdf"),
+    ];
+    store.create_case(&new).await.unwrap();
+    assert_eq!(store.attachments(c.id).await.unwrap().len(), 2);
+
+    // A collision rolls back the case and its attachment rows together.
+    let other = case(1_700_000_001);
+    let mut clash = new_case(other.clone(), tag(7), &[]);
+    clash.attachments = vec![attachment(
+        other.id,
+        Author::Reporter,
+        1_700_000_001,
+        b"c.pdf",
+    )];
+    assert!(matches!(
+        store.create_case(&clash).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(store.attachments(other.id).await.unwrap().is_empty());
+    assert!(store.case_by_id(other.id).await.unwrap().is_none());
+}
+
+async fn check_thread_entries_are_atomic_and_bounded(store: Arc<dyn Store>) {
+    let c = case(1_700_000_000);
+    store
+        .create_case(&new_case(c.clone(), tag(8), &[]))
+        .await
+        .unwrap();
+    let before = store.case_by_id(c.id).await.unwrap().unwrap().reporter_seq;
+    let m = message(c.id, Author::Reporter, None, 1_700_086_400, b"melding");
+    let files = [
+        attachment(c.id, Author::Reporter, 1_700_086_400, b"1.txt"),
+        attachment(c.id, Author::Reporter, 1_700_086_400, b"2.txt"),
+    ];
+    store
+        .add_thread_entry(c.id, Author::Reporter, 1_700_086_400, Some(&m), &files, 2)
+        .await
+        .unwrap();
+    assert_eq!(store.messages(c.id).await.unwrap().len(), 1);
+    assert_eq!(store.attachments(c.id).await.unwrap().len(), 2);
+    let after = store.case_by_id(c.id).await.unwrap().unwrap().reporter_seq;
+    assert_eq!(
+        after,
+        before + 1,
+        "one reporter entry raises the counter once"
+    );
+
+    // Over the limit: neither the message nor the attachment is stored.
+    let m2 = message(c.id, Author::Reporter, None, 1_700_172_800, b"for mye");
+    let extra = [attachment(c.id, Author::Reporter, 1_700_172_800, b"3.txt")];
+    let refused = store
+        .add_thread_entry(c.id, Author::Reporter, 1_700_172_800, Some(&m2), &extra, 2)
+        .await;
+    assert!(matches!(refused, Err(StoreError::LimitReached)));
+    assert_eq!(store.messages(c.id).await.unwrap().len(), 1);
+    assert_eq!(store.attachments(c.id).await.unwrap().len(), 2);
+
+    // A staff message alone is fine at the limit and does not raise the counter.
+    let m3 = message(c.id, Author::Staff, None, 1_700_172_900, b"svar");
+    store
+        .add_thread_entry(c.id, Author::Staff, 1_700_172_900, Some(&m3), &[], 2)
+        .await
+        .unwrap();
+    let messages = store.messages(c.id).await.unwrap();
+    assert_eq!(
+        messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(
+        store.case_by_id(c.id).await.unwrap().unwrap().reporter_seq,
+        after
+    );
+    assert!(matches!(
+        store
+            .add_thread_entry(Uuid::new_v4(), Author::Staff, 1, Some(&m3), &[], 2)
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }

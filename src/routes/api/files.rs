@@ -4,9 +4,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::guard::GuardContext;
-use actix_web::http::header::{
-    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue, HeaderMap,
-};
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::HttpResponse;
 use serde_json::{json, Value};
 use varsel_crypto::{X25519Identity, X25519Recipient};
@@ -79,25 +77,6 @@ pub fn uploaded(files: &[IncomingFile]) -> Value {
         .collect()
 }
 
-/// An ASCII stand-in for a file name, for clients that ignore `filename*`.
-fn ascii_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if cleaned.trim().is_empty() {
-        "attachment".to_owned()
-    } else {
-        cleaned
-    }
-}
-
 /// Streams an attachment, decrypted, as a download.
 pub async fn download(
     state: &AppState,
@@ -105,47 +84,12 @@ pub async fn download(
     view: AttachmentView,
     identity: X25519Identity,
 ) -> Result<HttpResponse, ApiError> {
-    let path = attachments::path(&state.settings.storage.attachments_dir(), view.id);
-    if let Err(e) = tokio::fs::metadata(&path).await {
-        return Err(ApiError::internal(
-            lang,
-            &anyhow::Error::new(e).context("attachment file is missing"),
-        ));
-    }
-    let receiver = attachments::stream_decrypted(path, identity);
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
-    });
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![
-            DispositionParam::Filename(ascii_name(&view.name)),
-            DispositionParam::FilenameExt(ExtendedValue {
-                charset: Charset::Ext("UTF-8".to_owned()),
-                language_tag: None,
-                value: view.name.as_bytes().to_vec(),
-            }),
-        ],
-    };
-    Ok(HttpResponse::Ok()
-        .content_type("application/octet-stream")
-        .insert_header(disposition)
-        .streaming(stream))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn download_names_are_safe_ascii_stand_ins() {
-        assert_eq!(ascii_name("rapport.pdf"), "rapport.pdf");
-        assert_eq!(
-            ascii_name("bilde av \"sjefen\".jpg"),
-            "bilde av _sjefen_.jpg"
-        );
-        assert_eq!(ascii_name("æøå.txt"), "___.txt");
-        assert_eq!(ascii_name("a\r\nb"), "a__b");
-        assert_eq!(ascii_name(""), "attachment");
-    }
+    attachments::download_response(
+        &state.settings.storage.attachments_dir(),
+        view.id,
+        &view.name,
+        identity,
+    )
+    .await
+    .map_err(|e| ApiError::internal(lang, &e))
 }

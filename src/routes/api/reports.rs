@@ -93,15 +93,10 @@ async fn submit(
     casework::check_routable(state, &input.excluded)
         .await
         .map_err(|e| ApiError::casework(lang, e, max))?;
-    let case_id = casework::submit_report(state, prepared, input, files)
+    let submitted = casework::submit_report(state, prepared, input, files)
         .await
         .map_err(|e| ApiError::casework(lang, e, max))?;
-    let case = state
-        .store
-        .case_by_id(case_id)
-        .await
-        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?;
-    let acknowledge_by = case.as_ref().and_then(casework::answer_due).map(iso_date);
+    let acknowledge_by = iso_date(submitted.acknowledge_by);
     let code = prepared.code.expose_grouped();
     Ok(HttpResponse::Created().json(json!({
         "case_code": code.as_str(),

@@ -28,14 +28,16 @@ pub async fn reply(
     };
     let t = visitor.t();
     let limits = &state.settings.limits;
-    let recipient = reporter.case_identity.to_public();
+    let (recipient, room) = casework::reporter_upload_target(&state, reporter)
+        .await
+        .map_err(|e| visitor.internal(e))?;
     let form = match read_form_keeping_text(
         payload,
         Some(csrf),
         &recipient,
         &state.settings.storage.attachments_dir(),
         limits,
-        limits.max_attachments_per_case,
+        room,
     )
     .await
     {

@@ -7,13 +7,12 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::report_form::{render_form, Entered};
 use super::FormErrors;
-use crate::casework::{self, CaseworkError, PreparedCase, ReportInput, ACKNOWLEDGE_DAYS};
+use crate::casework::{self, CaseworkError, PreparedCase, ReportInput};
 use crate::configuration::LimitSettings;
 use crate::domain::{Category, Severity, TextField, TextFieldError};
 use crate::http::multipart::{read_form_keeping_text, FormWithFiles, RefusedForm};
@@ -80,7 +79,7 @@ pub async fn submit(
         Err(e) => Err(e),
     };
     match stored {
-        Ok(_) => receipt(&visitor, &prepared),
+        Ok(submitted) => receipt(&visitor, &prepared, submitted.acknowledge_by),
         Err(e) => {
             form.discard().await;
             let t = visitor.t();
@@ -114,12 +113,15 @@ pub async fn submit(
     }
 }
 
-fn receipt(visitor: &Visitor, prepared: &PreparedCase) -> Result<HttpResponse, AppError> {
-    let received = OffsetDateTime::now_utc().date();
+fn receipt(
+    visitor: &Visitor,
+    prepared: &PreparedCase,
+    acknowledge_by: time::Date,
+) -> Result<HttpResponse, AppError> {
     let page = ReceiptPage {
         t: visitor.t(),
         code: prepared.code.expose_grouped(),
-        acknowledge_by: super::format_date(received + Duration::days(ACKNOWLEDGE_DAYS)),
+        acknowledge_by: super::format_date(acknowledge_by),
     };
     let body = super::render(visitor, &page)?;
     Ok(HttpResponse::Ok()

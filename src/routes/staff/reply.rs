@@ -4,45 +4,14 @@
 
 use actix_multipart::Multipart;
 use actix_web::web;
-use uuid::Uuid;
-use varsel_crypto::X25519Recipient;
 
 use super::case::{render_case, Problem};
 use super::{case_id, case_worker, see_other, StaffError, StaffResult};
 use crate::casework::{self, CaseworkError};
 use crate::domain::{TextField, TextFieldError};
 use crate::http::multipart::{read_form_keeping_text, FormError};
-use crate::http::session::StaffSession;
 use crate::http::{ErrorKind, Visitor};
-use crate::keys;
 use crate::state::AppState;
-use crate::store::Holder;
-
-/// The recipient of a case routed to `staff`, or "not found" — checked before
-/// any of the body is read, so nobody can upload to a case that is not theirs.
-async fn case_recipient(
-    state: &AppState,
-    visitor: &Visitor,
-    staff: &StaffSession,
-    id: Uuid,
-) -> Result<X25519Recipient, StaffError> {
-    let not_found = || StaffError::from(visitor.error(ErrorKind::NotFound));
-    let wrap = state
-        .store
-        .key_wrap(id, &Holder::User(staff.user_id))
-        .await
-        .map_err(|e| visitor.internal(e))?;
-    if wrap.is_none() {
-        return Err(not_found());
-    }
-    let case = state
-        .store
-        .case_by_id(id)
-        .await
-        .map_err(|e| visitor.internal(e))?
-        .ok_or_else(not_found)?;
-    keys::recipient(&case.recipient).map_err(|e| visitor.internal(e).into())
-}
 
 /// POST /staff/cases/{id}/reply
 pub(super) async fn submit(
@@ -53,7 +22,12 @@ pub(super) async fn submit(
 ) -> StaffResult {
     let staff = case_worker(&visitor)?;
     let id = case_id(&visitor, &path)?;
-    let recipient = case_recipient(&state, &visitor, staff, id).await?;
+    let (recipient, room) = casework::staff_upload_target(&state, staff, id)
+        .await
+        .map_err(|e| match e {
+            CaseworkError::NotFound => StaffError::from(visitor.error(ErrorKind::NotFound)),
+            other => StaffError::from(visitor.internal(other)),
+        })?;
     let limits = &state.settings.limits;
     let form = read_form_keeping_text(
         payload,
@@ -61,7 +35,7 @@ pub(super) async fn submit(
         &recipient,
         &state.settings.storage.attachments_dir(),
         limits,
-        limits.max_attachments_per_case,
+        room,
     )
     .await;
     let form = match form {
