@@ -6,6 +6,7 @@
 
 mod notifications;
 mod postgres;
+mod routing;
 mod rows;
 mod sqlite;
 mod statistics;
@@ -17,8 +18,12 @@ use uuid::Uuid;
 
 pub use crate::audit::AuditEntry;
 
-pub use self::notifications::NotificationStore;
+pub use self::notifications::{
+    CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NewNotification,
+    NotificationCounts, NotificationKind, NotificationStore, OutboxEntry,
+};
 pub use self::postgres::PostgresStore;
+pub use self::routing::RoutingStore;
 pub use self::sqlite::SqliteStore;
 pub use self::statistics::StatisticsStore;
 
@@ -230,7 +235,7 @@ pub struct Attachment {
 
 /// The storage interface. Every method is one transaction.
 #[async_trait]
-pub trait Store: NotificationStore + StatisticsStore + Send + Sync {
+pub trait Store: NotificationStore + RoutingStore + StatisticsStore + Send + Sync {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
 
