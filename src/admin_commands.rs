@@ -1,4 +1,5 @@
-//! `varsel serve`, `migrate`, `user add`, `recovery-key init` and `audit verify`.
+//! `varsel serve`, `migrate`, `user add`, `recovery-key init`, `audit verify`
+//! and `notifications status`.
 
 use std::path::Path;
 
@@ -209,5 +210,22 @@ pub async fn audit_verify(settings: &Settings) -> Result<()> {
     }
     println!("audit log intact: {} entries", verifier.count());
     println!("head hash: {}", hex::encode(verifier.head()));
+    Ok(())
+}
+
+/// `varsel notifications status`: how many e-mail notifications are pending
+/// (not tried yet), sent, retrying (failed, to be tried again) and failed
+/// (given up on; listed at `/admin/notifications`).
+pub async fn notifications_status(settings: &Settings) -> Result<()> {
+    let store = store::connect(&settings.database.url).await?;
+    store.migrate().await?;
+    let counts = store.notification_counts().await?;
+    println!("pending: {}", counts.pending);
+    println!("sent: {}", counts.sent);
+    println!("retrying: {}", counts.retrying);
+    println!("failed: {}", counts.failed);
+    if !settings.notifications.enabled {
+        eprintln!("E-mail notifications are disabled ([notifications] enabled = false).");
+    }
     Ok(())
 }

@@ -74,6 +74,10 @@ pub mod action {
     pub const CASE_ACKNOWLEDGED: &str = "case.acknowledged";
     /// The status changed.
     pub const CASE_STATUS_CHANGED: &str = "case.status_changed";
+    /// A handler re-classified the case (category, sub-type, severity, risk).
+    pub const CASE_TRIAGED: &str = "case.triaged";
+    /// Staff members were added to or removed from the case (wraps made or deleted).
+    pub const CASE_ROUTING_CHANGED: &str = "case.routing_changed";
     /// A staff member logged in.
     pub const STAFF_LOGIN: &str = "staff.login";
     /// A staff login failed (the username is deliberately not recorded).

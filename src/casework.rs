@@ -18,8 +18,9 @@ use crate::audit::{self, action, Actor, AuditEvent};
 use crate::domain::{CaseStatus, Category, Role, Severity, TextField};
 use crate::http::session::{ReporterSession, StaffSession};
 use crate::keys;
+use crate::routing;
 use crate::state::AppState;
-use crate::store::{Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError, User};
+use crate::store::{Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError};
 
 /// Settings key of the organisation's recovery recipient.
 pub const RECOVERY_SETTING: &str = "recovery_recipient";
@@ -198,36 +199,30 @@ async fn audited(state: &AppState, event: AuditEvent) -> CaseworkResult<()> {
     Ok(())
 }
 
-/// Staff who can receive new cases: active handlers, minus exclusions.
-async fn eligible_handlers(state: &AppState, excluded: &[Uuid]) -> CaseworkResult<Vec<User>> {
-    let users = state.store.list_users().await?;
-    let handlers: Vec<User> = users
-        .into_iter()
-        .filter(|u| u.active && u.roles.iter().any(|r| r == Role::Handler.key()))
-        .collect();
-    for id in excluded {
-        if !handlers.iter().any(|h| h.id == *id) {
-            return Err(CaseworkError::UnknownHandler);
-        }
-    }
-    Ok(handlers
-        .into_iter()
-        .filter(|h| !excluded.contains(&h.id))
-        .collect())
-}
-
-/// Handlers a reporter may exclude: (id, display name).
+/// Staff a reporter may exclude (every active handler and contact point):
+/// (id, display name).
 pub async fn excludable_handlers(state: &AppState) -> CaseworkResult<Vec<(Uuid, String)>> {
-    Ok(eligible_handlers(state, &[])
-        .await?
+    let users = state.store.list_users().await?;
+    Ok(routing::excludable(&users)
         .into_iter()
-        .map(|u| (u.id, u.display_name))
+        .map(|u| (u.id, u.display_name.clone()))
         .collect())
 }
 
-/// Checks a submission can be routed before anything is stored.
+/// Checks, before anything of a submission is stored, that every exclusion
+/// names someone who may be excluded and that someone is left at all. The
+/// exact routing depends on category and severity and is checked again by
+/// [`submit_report`], which refuses with `NoEligibleHandler` before storing.
 pub async fn check_routable(state: &AppState, excluded: &[Uuid]) -> CaseworkResult<()> {
-    if eligible_handlers(state, excluded).await?.is_empty() {
+    let users = state.store.list_users().await?;
+    let can_exclude = routing::excludable(&users);
+    if excluded
+        .iter()
+        .any(|id| !can_exclude.iter().any(|u| u.id == *id))
+    {
+        return Err(CaseworkError::UnknownHandler);
+    }
+    if can_exclude.iter().all(|u| excluded.contains(&u.id)) {
         return Err(CaseworkError::NoEligibleHandler);
     }
     Ok(())
@@ -246,8 +241,8 @@ fn seal_attachment_name(
 }
 
 /// Stores a new case: the report sealed to the case, the case identity wrapped
-/// to every eligible handler, the reporter and the recovery key, then the
-/// attachments. Returns the case id.
+/// to every member routing chooses ([`routing::route`]), the reporter and the
+/// recovery key, then the attachments. Returns the case id.
 pub async fn submit_report(
     state: &AppState,
     prepared: &PreparedCase,
@@ -257,10 +252,8 @@ pub async fn submit_report(
     if files.len() > state.settings.limits.max_attachments_per_case {
         return Err(CaseworkError::TooManyAttachments);
     }
-    let handlers = eligible_handlers(state, &input.excluded).await?;
-    if handlers.is_empty() {
-        return Err(CaseworkError::NoEligibleHandler);
-    }
+    let handlers =
+        routing::route(state, input.category.key(), input.severity, &input.excluded).await?;
     let content = ReportContent {
         description: input.description.as_str().to_owned(),
         when: input.when.as_ref().map(|t| t.as_str().to_owned()),
@@ -335,6 +328,8 @@ pub async fn submit_report(
         uncommit_files(files).await;
         return Err(e.into());
     }
+    let routed_to: Vec<Uuid> = handlers.iter().map(|h| h.id).collect();
+    crate::notifications::case_routed(state, case_id, &routed_to).await;
     Ok(Submitted {
         case_id,
         acknowledge_by: acknowledge_by(received),
@@ -800,7 +795,7 @@ pub async fn inbox(state: &AppState, staff: &StaffSession) -> CaseworkResult<Vec
 }
 
 /// Unlocks a case for a staff member through their wrap, or "not found".
-async fn staff_case(
+pub(crate) async fn staff_case(
     state: &AppState,
     staff: &StaffSession,
     case_id: Uuid,

@@ -33,6 +33,9 @@ pub enum Command {
     /// Check the hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Inspect the e-mail notification outbox.
+    #[command(subcommand)]
+    Notifications(NotificationsCommand),
     /// Generate an age X25519 identity (like age-keygen).
     Keygen(KeygenArgs),
     /// Encrypt to age recipients or a passphrase (like age -e).
@@ -145,4 +148,11 @@ pub enum AuditCommand {
     /// Verify the chain: print the entry count, or name the first broken entry
     /// and exit non-zero.
     Verify,
+}
+
+/// `varsel notifications …`.
+#[derive(Debug, Subcommand)]
+pub enum NotificationsCommand {
+    /// Print how many notifications are pending, sent, retrying and failed.
+    Status,
 }

@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::DeadlineSettings;
+use crate::routing::RoutingSettings;
 
 /// Environment variables with this prefix override settings.
 const ENV_PREFIX: &str = "VARSEL_";
@@ -37,6 +38,12 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// Case deadline lengths.
     pub deadlines: DeadlineSettings,
+    /// E-mail notifications to staff.
+    pub notifications: NotificationSettings,
+    /// Case routing rules and the accepted risk (see [`crate::routing`]).
+    pub routing: RoutingSettings,
+    /// Aggregate statistics.
+    pub statistics: StatisticsSettings,
 }
 
 /// Where to listen.
@@ -194,6 +201,8 @@ pub struct SessionSettings {
     pub staff_idle_minutes: u64,
     /// Most concurrent sessions held in memory.
     pub max_sessions: usize,
+    /// Hours after login at which a staff session ends however active it is.
+    pub staff_max_hours: u64,
 }
 
 impl Default for SessionSettings {
@@ -202,6 +211,7 @@ impl Default for SessionSettings {
             reporter_idle_minutes: 30,
             staff_idle_minutes: 60,
             max_sessions: 50_000,
+            staff_max_hours: 12,
         }
     }
 }
@@ -219,6 +229,153 @@ impl Default for SecuritySettings {
         SecuritySettings {
             password_work_factor: 16,
         }
+    }
+}
+
+/// How a connection to the SMTP server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text, no TLS at all (a relay on the same host, or tests).
+    None,
+    /// Plain connection upgraded with STARTTLS, which is required (port 587).
+    Starttls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Tls,
+}
+
+/// E-mail notifications to staff (`[notifications]`): a case reached them, a
+/// deadline is near or overdue. Mails never carry case content.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotificationSettings {
+    /// Whether notifications are queued and sent at all.
+    pub enabled: bool,
+    /// The SMTP server.
+    pub smtp_host: String,
+    /// Its port.
+    pub smtp_port: u16,
+    /// How the connection is secured.
+    pub tls: SmtpTls,
+    /// SMTP user name; empty for no authentication.
+    pub username: String,
+    /// SMTP password; never printed.
+    pub password: String,
+    /// The sender, e.g. `Varsel <varsel@example.org>`.
+    pub from: String,
+    /// Base URL of the service as staff reach it; mails link to its login page.
+    pub public_url: String,
+    /// Delivery attempts before a notification is marked failed.
+    pub max_attempts: u32,
+    /// Wait before the first retry; doubled for each further one.
+    pub retry_base_seconds: u64,
+    /// How often the scheduler looks for reminders and due mails.
+    pub interval_seconds: u64,
+    /// How long one SMTP exchange may take.
+    pub timeout_seconds: u64,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            enabled: false,
+            smtp_host: "localhost".into(),
+            smtp_port: 587,
+            tls: SmtpTls::Starttls,
+            username: String::new(),
+            password: String::new(),
+            from: "Varsel <varsel@localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            max_attempts: 8,
+            retry_base_seconds: 60,
+            interval_seconds: 60,
+            timeout_seconds: 30,
+        }
+    }
+}
+
+impl fmt::Debug for NotificationSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let password = if self.password.is_empty() { "" } else { "***" };
+        f.debug_struct("NotificationSettings")
+            .field("enabled", &self.enabled)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &password)
+            .field("from", &self.from)
+            .field("public_url", &self.public_url)
+            .field("max_attempts", &self.max_attempts)
+            .field("retry_base_seconds", &self.retry_base_seconds)
+            .field("interval_seconds", &self.interval_seconds)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish()
+    }
+}
+
+impl NotificationSettings {
+    /// The login link put in every mail: `public_url` + `/staff/login`.
+    pub fn login_url(&self) -> String {
+        format!("{}/staff/login", self.public_url.trim_end_matches('/'))
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !(1..=100).contains(&self.max_attempts) {
+            bail!("notifications.max_attempts must be between 1 and 100");
+        }
+        if !(1..=86_400).contains(&self.retry_base_seconds) {
+            bail!("notifications.retry_base_seconds must be between 1 and 86400");
+        }
+        if !(1..=3_600).contains(&self.interval_seconds) {
+            bail!("notifications.interval_seconds must be between 1 and 3600");
+        }
+        if !(1..=600).contains(&self.timeout_seconds) {
+            bail!("notifications.timeout_seconds must be between 1 and 600");
+        }
+        if !self.enabled {
+            return Ok(());
+        }
+        let host = self.smtp_host.trim();
+        if host.is_empty() || host.contains(['/', ' ', '@']) {
+            bail!("notifications.smtp_host must be a host name or address");
+        }
+        if self.smtp_port == 0 {
+            bail!("notifications.smtp_port must not be 0");
+        }
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!("notifications.from must be an address like \"Varsel <varsel@example.org>\"");
+        }
+        let url = self.public_url.trim();
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or("");
+        if rest.is_empty() || rest.starts_with('/') || url.contains(char::is_whitespace) {
+            bail!("notifications.public_url must be an http(s) URL such as https://varsel.example.org");
+        }
+        if self.password.is_empty() != self.username.is_empty() {
+            bail!("notifications.username and notifications.password go together");
+        }
+        if !self.username.is_empty() && self.tls == SmtpTls::None {
+            bail!("notifications: a password is never sent without TLS (set tls = \"starttls\" or \"tls\")");
+        }
+        Ok(())
+    }
+}
+
+/// Aggregate statistics for the management review.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatisticsSettings {
+    /// Counts below this are never shown, so that no reporter can be singled
+    /// out (at least 3: a "< 2" would be a 1).
+    pub min_cell_count: u32,
+}
+
+impl Default for StatisticsSettings {
+    fn default() -> Self {
+        StatisticsSettings { min_cell_count: 5 }
     }
 }
 
@@ -268,6 +425,11 @@ impl Settings {
             bail!("rate limits must be positive");
         }
         self.deadlines.validate()?;
+        self.notifications.validate()?;
+        self.routing.validate()?;
+        if !(3..=1000).contains(&self.statistics.min_cell_count) {
+            bail!("statistics.min_cell_count must be between 3 and 1000");
+        }
         Ok(())
     }
 }
@@ -402,6 +564,59 @@ mod tests {
         assert!(load_with("", &[("VARSEL_DEADLINES__BREACH_DECISION_HOURS", "96")]).is_err());
         assert!(load_with("[deadlines]\nfeedback_extended_months = 3\n", &[]).is_err());
         assert!(load_with("[deadlines]\nacknowledge_days = 0\n", &[]).is_err());
+    }
+
+    #[test]
+    fn notifications_are_off_by_default_and_validated_when_on() {
+        let s = load_with("", &[]).expect("defaults load");
+        assert!(!s.notifications.enabled);
+        assert_eq!(s.notifications.smtp_port, 587);
+        assert_eq!(s.notifications.tls, SmtpTls::Starttls);
+        assert_eq!(s.notifications.max_attempts, 8);
+        assert_eq!(s.notifications.retry_base_seconds, 60);
+        let s = load_with(
+            "[notifications]\nenabled = true\nsmtp_host = \"smtp.example.org\"\n\
+             from = \"Varsel <varsel@example.org>\"\npublic_url = \"https://varsel.example.org/\"\n",
+            &[
+                ("VARSEL_NOTIFICATIONS__TLS", "tls"),
+                ("VARSEL_NOTIFICATIONS__SMTP_PORT", "465"),
+                ("VARSEL_NOTIFICATIONS__USERNAME", "varsel"),
+                ("VARSEL_NOTIFICATIONS__PASSWORD", "s3cret"),
+            ],
+        )
+        .expect("loads");
+        assert_eq!(s.notifications.tls, SmtpTls::Tls);
+        assert_eq!(s.notifications.smtp_port, 465);
+        assert_eq!(
+            s.notifications.login_url(),
+            "https://varsel.example.org/staff/login"
+        );
+        let debug = format!("{:?}", s.notifications);
+        assert!(!debug.contains("s3cret"), "{debug}");
+        let on = "[notifications]\nenabled = true\n";
+        assert!(load_with(on, &[]).is_ok());
+        assert!(load_with(&format!("{on}tls = \"ssl\"\n"), &[]).is_err());
+        assert!(load_with(&format!("{on}from = \"not an address\"\n"), &[]).is_err());
+        assert!(load_with(&format!("{on}public_url = \"varsel.example.org\"\n"), &[]).is_err());
+        assert!(load_with(&format!("{on}max_attempts = 0\n"), &[]).is_err());
+        assert!(load_with(&format!("{on}password = \"x\"\n"), &[]).is_err());
+        assert!(load_with(
+            &format!("{on}tls = \"none\"\nusername = \"u\"\npassword = \"p\"\n"),
+            &[]
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn statistics_section_has_a_default_and_a_range() {
+        let s = load_with("", &[]).expect("defaults load");
+        assert_eq!(s.statistics.min_cell_count, 5);
+        let s = load_with("[statistics]\nmin_cell_count = 10\n", &[]).expect("loads");
+        assert_eq!(s.statistics.min_cell_count, 10);
+        let s = load_with("", &[("VARSEL_STATISTICS__MIN_CELL_COUNT", "3")]).expect("loads");
+        assert_eq!(s.statistics.min_cell_count, 3);
+        assert!(load_with("[statistics]\nmin_cell_count = 2\n", &[]).is_err());
+        assert!(load_with("[statistics]\nmin_cells = 5\n", &[]).is_err());
     }
 
     #[test]

@@ -53,6 +53,9 @@ const NB: &[&str] = &[
     include_str!("../locales/nb/staff.toml"),
     include_str!("../locales/nb/api.toml"),
     include_str!("../locales/nb/taxonomy.toml"),
+    include_str!("../locales/nb/notifications.toml"),
+    include_str!("../locales/nb/admin.toml"),
+    include_str!("../locales/nb/statistics.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/common.toml"),
@@ -60,6 +63,9 @@ const EN: &[&str] = &[
     include_str!("../locales/en/staff.toml"),
     include_str!("../locales/en/api.toml"),
     include_str!("../locales/en/taxonomy.toml"),
+    include_str!("../locales/en/notifications.toml"),
+    include_str!("../locales/en/admin.toml"),
+    include_str!("../locales/en/statistics.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

@@ -2,7 +2,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
-use varsel::cli::{AuditCommand, Cli, Command, RecoveryKeyCommand, UserCommand};
+use varsel::cli::{
+    AuditCommand, Cli, Command, NotificationsCommand, RecoveryKeyCommand, UserCommand,
+};
 use varsel::configuration::Settings;
 use varsel::{admin_commands, age_commands, telemetry};
 
@@ -29,6 +31,9 @@ fn run(cli: Cli) -> Result<()> {
                     }
                     Command::Audit(AuditCommand::Verify) => {
                         admin_commands::audit_verify(&settings).await
+                    }
+                    Command::Notifications(NotificationsCommand::Status) => {
+                        admin_commands::notifications_status(&settings).await
                     }
                     Command::Keygen(_) | Command::Encrypt(_) | Command::Decrypt(_) => Ok(()),
                 }

@@ -12,6 +12,7 @@ use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
 use anyhow::{Context, Result};
 
 use crate::casework::DummyKey;
+use crate::clock::{Clock, SystemClock};
 use crate::configuration::Settings;
 use crate::http::context::RequestLang;
 use crate::http::errors::{AppError, ErrorKind};
@@ -45,6 +46,12 @@ fn request_lang(req: &HttpRequest) -> crate::i18n::Lang {
 impl Application {
     /// Connects the store, applies migrations and binds the listener.
     pub async fn build(settings: Settings) -> Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// As [`Application::build`], with the clock the notification scheduler
+    /// reads (tests pass a [`ManualClock`](crate::clock::ManualClock)).
+    pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
         let store = store::connect(&settings.database.url)
             .await
             .context("cannot open the database")?;
@@ -63,9 +70,13 @@ impl Application {
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut csrf_key);
         let state = web::Data::new(AppState {
             csrf_key,
-            sessions: SessionStore::new(settings.sessions.max_sessions),
+            sessions: SessionStore::with_staff_max_age(
+                settings.sessions.max_sessions,
+                Duration::from_secs(settings.sessions.staff_max_hours.max(1) * 3600),
+            ),
             rate_limits: RateLimits::new(&settings.rate_limits),
             dummy_key: Arc::new(dummy_key),
+            clock,
             store,
             settings,
         });
@@ -136,6 +147,11 @@ impl Application {
         self.port
     }
 
+    /// The shared state (tests drive the notification scheduler through it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
     /// Runs until the server is stopped, purging expired sessions every minute.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let state = self.state.clone();
@@ -154,8 +170,26 @@ impl Application {
                 .await;
             }
         });
+        let notifications = self.state.clone();
+        let scheduler = tokio::spawn(async move {
+            let settings = &notifications.settings.notifications;
+            if !settings.enabled {
+                return;
+            }
+            let period = Duration::from_secs(settings.interval_seconds);
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let clock = notifications.clock.clone();
+                if let Err(e) = crate::notifications::tick(&notifications, &*clock).await {
+                    tracing::error!(error = format!("{e:#}"), "notification pass failed");
+                }
+            }
+        });
         let result = self.server.await;
         housekeeping.abort();
+        scheduler.abort();
         result
     }
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::casework::DummyKey;
+use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::http::rate_limit::RateLimits;
 use crate::http::session::SessionStore;
@@ -24,6 +25,8 @@ pub struct AppState {
     /// Key of the stateless CSRF tokens of visitors without a session; random
     /// per process, so tokens end with a restart like sessions do.
     pub csrf_key: [u8; 64],
+    /// The current time, for the notification scheduler (a manual clock in tests).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {

@@ -77,9 +77,22 @@ impl Session {
 
 struct Entry {
     session: Arc<Session>,
+    created: Instant,
     last_seen: Instant,
     idle: Duration,
 }
+
+impl Entry {
+    /// Idle too long, or (for staff, whose unwrapped key it holds) alive too long.
+    fn expired(&self, now: Instant, staff_max_age: Duration) -> bool {
+        now.duration_since(self.last_seen) >= self.idle
+            || (matches!(self.session.principal, Principal::Staff(_))
+                && now.duration_since(self.created) >= staff_max_age)
+    }
+}
+
+/// Default absolute lifetime of a staff session.
+pub const DEFAULT_STAFF_MAX_AGE: Duration = Duration::from_secs(12 * 3600);
 
 /// Why a session could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +103,7 @@ pub struct SessionsFull;
 pub struct SessionStore {
     entries: Mutex<HashMap<String, Entry>>,
     max: usize,
+    staff_max_age: Duration,
 }
 
 fn random_hex() -> String {
@@ -101,9 +115,17 @@ fn random_hex() -> String {
 impl SessionStore {
     /// An empty store holding at most `max` sessions.
     pub fn new(max: usize) -> Self {
+        Self::with_staff_max_age(max, DEFAULT_STAFF_MAX_AGE)
+    }
+
+    /// An empty store whose staff sessions end `staff_max_age` after login,
+    /// however active: roles, deactivation and key material are refreshed at
+    /// least that often.
+    pub fn with_staff_max_age(max: usize, staff_max_age: Duration) -> Self {
         SessionStore {
             entries: Mutex::new(HashMap::new()),
             max,
+            staff_max_age,
         }
     }
 
@@ -129,7 +151,8 @@ impl SessionStore {
         let mut entries = self.lock();
         if entries.len() >= self.max {
             let now = Instant::now();
-            entries.retain(|_, e| now.duration_since(e.last_seen) < e.idle);
+            let max_age = self.staff_max_age;
+            entries.retain(|_, e| !e.expired(now, max_age));
             if entries.len() >= self.max {
                 return Err(SessionsFull);
             }
@@ -138,6 +161,7 @@ impl SessionStore {
             id.clone(),
             Entry {
                 session: session.clone(),
+                created: Instant::now(),
                 last_seen: Instant::now(),
                 idle,
             },
@@ -151,7 +175,7 @@ impl SessionStore {
         let now = Instant::now();
         let expired = match entries.get_mut(id) {
             None => return None,
-            Some(e) if now.duration_since(e.last_seen) >= e.idle => true,
+            Some(e) if e.expired(now, self.staff_max_age) => true,
             Some(e) => {
                 e.last_seen = now;
                 return Some(e.session.clone());
@@ -178,7 +202,8 @@ impl SessionStore {
         let mut entries = self.lock();
         let before = entries.len();
         let now = Instant::now();
-        entries.retain(|_, e| now.duration_since(e.last_seen) < e.idle);
+        let max_age = self.staff_max_age;
+        entries.retain(|_, e| !e.expired(now, max_age));
         before - entries.len()
     }
 
@@ -210,6 +235,41 @@ mod tests {
         std::thread::sleep(Duration::from_millis(60));
         assert!(store.get(&id).is_none());
         assert!(store.is_empty());
+    }
+
+    fn staff(identity: X25519Identity) -> Principal {
+        Principal::Staff(StaffSession {
+            user_id: Uuid::new_v4(),
+            username: "hanne".into(),
+            display_name: "Hanne".into(),
+            roles: vec![Role::Handler],
+            identity,
+        })
+    }
+
+    #[test]
+    fn staff_sessions_end_after_their_absolute_lifetime_even_when_active() {
+        let store = SessionStore::with_staff_max_age(10, Duration::from_millis(80));
+        let (staff_id, _) = store
+            .create(
+                staff(X25519Identity::generate()),
+                Duration::from_secs(60),
+                false,
+            )
+            .expect("room");
+        let (anon_id, _) = store
+            .create(Principal::Anonymous, Duration::from_secs(60), false)
+            .expect("room");
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_millis(20));
+            assert!(store.get(&staff_id).is_some(), "active within its lifetime");
+        }
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(store.get(&staff_id).is_none(), "ended however active");
+        assert!(
+            store.get(&anon_id).is_some(),
+            "only staff sessions have the limit"
+        );
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Routes, one module per area.
 
+pub mod admin;
 pub mod api;
 pub mod reporter;
 pub mod staff;
+pub mod statistics;
 
 use actix_web::{web, HttpResponse};
 
@@ -29,4 +31,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     reporter::configure(cfg);
     staff::configure(cfg);
     api::configure(cfg);
+    admin::configure(cfg);
+    statistics::configure(cfg);
 }

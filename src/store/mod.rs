@@ -23,7 +23,7 @@ pub use self::notifications::{
     NotificationCounts, NotificationKind, NotificationStore, OutboxEntry,
 };
 pub use self::postgres::PostgresStore;
-pub use self::routing::RoutingStore;
+pub use self::routing::{Retriage, RoutingStore, TriageFacts};
 pub use self::sqlite::SqliteStore;
 pub use self::statistics::StatisticsStore;
 

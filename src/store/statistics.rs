@@ -1,14 +1,78 @@
 //! Storage of the statistics feature: an extension of [`Store`](super::Store)
 //! implemented for both backends in this file.
+//!
+//! Only the columns statistics need are read — never content, never ids.
 
-use super::{PostgresStore, SqliteStore};
+use std::ops::Range;
+
+use super::{PostgresStore, SqliteStore, StoreResult};
+use crate::statistics::CaseFigures;
 
 /// Queries and updates of the statistics feature.
 #[async_trait::async_trait]
-pub trait StatisticsStore: Send + Sync {}
+pub trait StatisticsStore: Send + Sync {
+    /// The figures of the cases received in `received` (UNIX seconds).
+    async fn case_figures(&self, received: Range<i64>) -> StoreResult<Vec<CaseFigures>>;
+    /// When the first case was received, if there is one.
+    async fn first_received_at(&self) -> StoreResult<Option<i64>>;
+}
+
+/// A row of [`StatisticsStore::case_figures`].
+type FiguresRow = (String, String, i64, Option<i64>);
+
+fn figures(rows: Vec<FiguresRow>) -> Vec<CaseFigures> {
+    rows.into_iter()
+        .map(
+            |(category, severity, received_at, acknowledged_at)| CaseFigures {
+                category,
+                severity,
+                received_at,
+                acknowledged_at,
+            },
+        )
+        .collect()
+}
 
 #[async_trait::async_trait]
-impl StatisticsStore for SqliteStore {}
+impl StatisticsStore for SqliteStore {
+    async fn case_figures(&self, received: Range<i64>) -> StoreResult<Vec<CaseFigures>> {
+        let rows: Vec<FiguresRow> = sqlx::query_as(
+            "SELECT category, severity, received_at, acknowledged_at FROM cases \
+             WHERE received_at >= ? AND received_at < ? ORDER BY received_at",
+        )
+        .bind(received.start)
+        .bind(received.end)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(figures(rows))
+    }
+
+    async fn first_received_at(&self) -> StoreResult<Option<i64>> {
+        let (first,): (Option<i64>,) = sqlx::query_as("SELECT MIN(received_at) FROM cases")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(first)
+    }
+}
 
 #[async_trait::async_trait]
-impl StatisticsStore for PostgresStore {}
+impl StatisticsStore for PostgresStore {
+    async fn case_figures(&self, received: Range<i64>) -> StoreResult<Vec<CaseFigures>> {
+        let rows: Vec<FiguresRow> = sqlx::query_as(
+            "SELECT category, severity, received_at, acknowledged_at FROM cases \
+             WHERE received_at >= $1 AND received_at < $2 ORDER BY received_at",
+        )
+        .bind(received.start)
+        .bind(received.end)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(figures(rows))
+    }
+
+    async fn first_received_at(&self) -> StoreResult<Option<i64>> {
+        let (first,): (Option<i64>,) = sqlx::query_as("SELECT MIN(received_at) FROM cases")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(first)
+    }
+}

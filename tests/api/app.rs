@@ -103,6 +103,8 @@ pub struct TestApp {
     pub settings: Settings,
     /// The database (dropped with the app).
     pub db: TestDatabase,
+    /// The running service's state (to drive its scheduler directly).
+    pub state: actix_web::web::Data<varsel::state::AppState>,
 }
 
 impl TestApp {
@@ -113,12 +115,23 @@ impl TestApp {
 
     /// Starts the service on a fresh database with adjusted settings.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_with_clock(backend, Arc::new(varsel::clock::SystemClock), adjust).await
+    }
+
+    /// Starts the service on a fresh database with adjusted settings and the
+    /// given clock (a `ManualClock` moves the scheduler's time).
+    pub async fn spawn_with_clock(
+        backend: Backend,
+        clock: Arc<dyn varsel::clock::Clock>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         let db = TestDatabase::create(backend).await;
         let mut settings = db.settings();
         adjust(&mut settings);
-        let app = Application::build(settings.clone())
+        let app = Application::build_with_clock(settings.clone(), clock)
             .await
             .expect("service builds");
+        let state = app.state();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         let store = varsel::store::connect(&settings.database.url)
@@ -129,11 +142,23 @@ impl TestApp {
             store,
             settings,
             db,
+            state,
         }
     }
 
     /// Creates a staff account with `roles` and the test password; returns its id.
     pub async fn add_user(&self, username: &str, display_name: &str, roles: &[&str]) -> Uuid {
+        self.add_user_in(username, display_name, roles, &[]).await
+    }
+
+    /// Like [`TestApp::add_user`], the account a member of `groups`.
+    pub async fn add_user_in(
+        &self,
+        username: &str,
+        display_name: &str,
+        roles: &[&str],
+        groups: &[&str],
+    ) -> Uuid {
         let (recipient, wrapped_identity) =
             varsel::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).expect("keys");
         let user = User {
@@ -145,7 +170,7 @@ impl TestApp {
             wrapped_identity,
             email: None,
             active: true,
-            groups: Vec::new(),
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             created_at: varsel::casework::now(),
         };
         self.store.create_user(&user).await.expect("user created");

@@ -61,6 +61,10 @@ pub enum Problem {
     UnknownHandler,
     /// Every handler would be excluded.
     NoEligibleHandler,
+    /// A triage classification that is not valid (category, sub-type, severity or risk).
+    InvalidClassification,
+    /// A triage classification that would route the case to nobody.
+    NoOneLeft,
     /// The case code has the wrong number of symbols.
     CodeLength {
         /// Symbols a code has.
@@ -116,7 +120,7 @@ impl Problem {
             Problem::BodyTooLarge { .. } | Problem::AttachmentTooLarge { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
-            Problem::NoEligibleHandler => StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::NoEligibleHandler | Problem::NoOneLeft => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::CodeUnknown | Problem::LoginFailed => StatusCode::UNAUTHORIZED,
             Problem::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Problem::InvalidJson { .. }
@@ -127,6 +131,7 @@ impl Problem {
             | Problem::UnknownStatus
             | Problem::UnknownSort
             | Problem::UnknownHandler
+            | Problem::InvalidClassification
             | Problem::CodeLength { .. }
             | Problem::CodeCharacter { .. }
             | Problem::CodeTypo
@@ -153,6 +158,8 @@ impl Problem {
             Problem::UnknownSort => "unknown_sort",
             Problem::UnknownHandler => "unknown_handler",
             Problem::NoEligibleHandler => "no_eligible_handler",
+            Problem::InvalidClassification => "invalid_classification",
+            Problem::NoOneLeft => "no_one_left",
             Problem::CodeLength { .. } => "code_length",
             Problem::CodeCharacter { .. } => "code_character",
             Problem::CodeTypo => "code_typo",
@@ -420,6 +427,8 @@ mod tests {
             Problem::UnknownSort,
             Problem::UnknownHandler,
             Problem::NoEligibleHandler,
+            Problem::InvalidClassification,
+            Problem::NoOneLeft,
             Problem::CodeLength {
                 expected: 24,
                 found: 23,

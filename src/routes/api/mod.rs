@@ -125,6 +125,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource("/staff/cases/{case}/status")
                     .route(web::post().to(staff_cases::set_status)),
             )
+            .service(
+                resource("/staff/cases/{case}/triage").route(web::post().to(staff_cases::triage)),
+            )
             .default_service(web::to(not_found)),
     );
 }

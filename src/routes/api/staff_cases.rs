@@ -19,6 +19,7 @@ use crate::routes::api::auth::ApiCaller;
 use crate::routes::api::error::{ApiError, Problem};
 use crate::routes::api::reporter_case::{author_key, MessageRequest};
 use crate::routes::api::{files, iso_date, iso_day, iso_instant};
+use crate::routing;
 use crate::state::AppState;
 use crate::store::{Author, Holder};
 
@@ -334,4 +335,73 @@ pub async fn set_status(
         .await
         .map_err(|e| ApiError::internal(caller.lang, &anyhow::Error::new(e)))?;
     Ok(HttpResponse::Ok().json(status_json(case)))
+}
+
+/// `{"category": "avvik", "subtype": null, "severity": "hoy", "probability": 3, "consequence": 4}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageRequest {
+    category: String,
+    #[serde(default)]
+    subtype: Option<String>,
+    severity: String,
+    #[serde(default)]
+    probability: Option<u8>,
+    #[serde(default)]
+    consequence: Option<u8>,
+}
+
+impl TriageRequest {
+    fn input(&self) -> Option<routing::TriageInput> {
+        let category = Category::parse(self.category.trim())?;
+        let subtype = routing::parse_subtype(category, self.subtype.as_deref().unwrap_or(""))?;
+        let severity = Severity::parse(self.severity.trim())?;
+        let risk = match (self.probability, self.consequence) {
+            (None, None) => None,
+            (Some(p), Some(c)) => Some(routing::Risk::new(p, c)?),
+            _ => return None,
+        };
+        Some(routing::TriageInput {
+            category,
+            subtype,
+            severity,
+            risk,
+        })
+    }
+}
+
+/// `POST /api/v1/staff/cases/{case}/triage`: re-classifies and re-routes the
+/// case; `still_member` says whether the caller can still reach it.
+pub async fn triage(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    body: web::Json<TriageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, &path)?;
+    let input = body
+        .input()
+        .ok_or_else(|| ApiError::new(caller.lang, Problem::InvalidClassification))?;
+    let outcome = match routing::triage(&state, staff, id, &input).await {
+        Ok(outcome) => outcome,
+        Err(casework::CaseworkError::NoEligibleHandler) => {
+            return Err(ApiError::new(caller.lang, Problem::NoOneLeft))
+        }
+        Err(e) => return Err(ApiError::casework(caller.lang, e, 0)),
+    };
+    let accepted = state.settings.routing.accepted_risk;
+    Ok(HttpResponse::Ok().json(json!({
+        "category": input.category.key(),
+        "subtype": input.subtype.as_ref().map(|s| s.as_str()),
+        "severity": input.severity.key(),
+        "risk": input.risk.map(|r| json!({
+            "probability": r.probability(),
+            "consequence": r.consequence(),
+            "score": r.score(),
+            "accepted": accepted,
+            "above_accepted": r.above(accepted),
+        })),
+        "still_member": outcome.still_member,
+    })))
 }

@@ -13,12 +13,14 @@ use super::{
     StaffResult, Urgency,
 };
 use crate::casework::{self, CaseView, CaseworkError};
-use crate::domain::CaseStatus;
+use crate::domain::taxonomy::label_key;
+use crate::domain::{CaseStatus, Category, CategoryKey, Severity, SubtypeKey, Taxonomy};
 use crate::http::session::StaffSession;
 use crate::http::{ErrorKind, Visitor};
 use crate::i18n::Translator;
+use crate::routing::Risk;
 use crate::state::AppState;
-use crate::store::Author;
+use crate::store::{Author, Case, TriageFacts};
 
 /// Why a form on the case page was refused; nothing of it was stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +40,10 @@ pub(super) enum Problem {
     TooManyAttachments,
     /// A status that does not exist.
     UnknownStatus,
+    /// A category, sub-type, severity or risk that is not valid.
+    UnknownClassification,
+    /// The classification would route the case to nobody.
+    NoOneLeft,
 }
 
 impl Problem {
@@ -65,6 +71,8 @@ impl Problem {
                 &[("max", &limits.max_attachments_per_case.to_string())],
             ),
             Problem::UnknownStatus => t.t("staff.problem.unknown_status"),
+            Problem::UnknownClassification => t.t("staff.problem.unknown_classification"),
+            Problem::NoOneLeft => t.t("staff.problem.no_one_left"),
         }
     }
 
@@ -72,6 +80,7 @@ impl Problem {
     fn form(self) -> &'static str {
         match self {
             Problem::UnknownStatus => "status",
+            Problem::UnknownClassification | Problem::NoOneLeft => "triage",
             _ => "reply",
         }
     }
@@ -124,6 +133,19 @@ struct StatusOption {
     selected: bool,
 }
 
+/// One choice of a select list.
+struct Choice {
+    key: String,
+    label: String,
+    selected: bool,
+}
+
+/// The sub-types of one category, as an option group.
+struct SubtypeGroup {
+    label: String,
+    options: Vec<Choice>,
+}
+
 /// The case page.
 #[derive(Template)]
 #[template(path = "staff/case.html")]
@@ -131,6 +153,8 @@ struct CasePage {
     t: Translator,
     csrf: String,
     signed_in_as: String,
+    /// Whether to link the statistics (auditors and administrators).
+    show_stats: bool,
     case_path: String,
     title: String,
     category: String,
@@ -151,6 +175,15 @@ struct CasePage {
     problem: Option<(String, &'static str)>,
     reply_invalid: bool,
     status_invalid: bool,
+    triage_invalid: bool,
+    subtype: Option<String>,
+    risk: Option<String>,
+    risk_marker: Option<(&'static str, String)>,
+    categories: Vec<Choice>,
+    subtypes: Vec<SubtypeGroup>,
+    severities: Vec<Choice>,
+    probabilities: Vec<Choice>,
+    consequences: Vec<Choice>,
     draft: String,
     files_hint: String,
 }
@@ -179,11 +212,13 @@ fn build_page(
     visitor: &Visitor,
     staff: &StaffSession,
     view: CaseView,
+    facts: TriageFacts,
     problem: Option<Problem>,
     draft: String,
 ) -> CasePage {
     let t = visitor.t();
     let case = &view.case;
+    let triage = triage_fields(state, &t, case, &facts);
     let case_path = format!("/staff/cases/{}", case.id);
     let status = CaseStatus::parse(&case.status);
     let messages = view
@@ -221,6 +256,8 @@ fn build_page(
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
+        show_stats: staff.has(crate::domain::Role::Auditor)
+            || staff.has(crate::domain::Role::Admin),
         title: t.f(
             "staff.case.title",
             &[("ref", &super::inbox::reference(case.id))],
@@ -253,6 +290,15 @@ fn build_page(
         problem: problem.map(|p| (p.message(&t, state), p.form())),
         reply_invalid: problem.is_some_and(|p| p.form() == "reply"),
         status_invalid: problem.is_some_and(|p| p.form() == "status"),
+        triage_invalid: problem.is_some_and(|p| p.form() == "triage"),
+        subtype: triage.subtype,
+        risk: triage.risk,
+        risk_marker: triage.risk_marker,
+        categories: triage.categories,
+        subtypes: triage.subtypes,
+        severities: triage.severities,
+        probabilities: triage.probabilities,
+        consequences: triage.consequences,
         draft,
         files_hint: t.f(
             "staff.case.reply_files_hint",
@@ -262,6 +308,110 @@ fn build_page(
             ],
         ),
         case_path,
+    }
+}
+
+/// The triage facts and form choices of the case page.
+struct TriageFields {
+    subtype: Option<String>,
+    risk: Option<String>,
+    risk_marker: Option<(&'static str, String)>,
+    categories: Vec<Choice>,
+    subtypes: Vec<SubtypeGroup>,
+    severities: Vec<Choice>,
+    probabilities: Vec<Choice>,
+    consequences: Vec<Choice>,
+}
+
+fn triage_fields(
+    state: &AppState,
+    t: &Translator,
+    case: &Case,
+    facts: &TriageFacts,
+) -> TriageFields {
+    let taxonomy = Taxonomy::default_norwegian();
+    let accepted = state.settings.routing.accepted_risk;
+    let risk = Risk::from_facts(facts);
+    let levels = |current: Option<u8>| -> Vec<Choice> {
+        std::iter::once(Choice {
+            key: String::new(),
+            label: t.t("staff.case.triage_not_assessed"),
+            selected: current.is_none(),
+        })
+        .chain((1..=5u8).map(|v| Choice {
+            key: v.to_string(),
+            label: v.to_string(),
+            selected: current == Some(v),
+        }))
+        .collect()
+    };
+    let subtype_label = |category: &CategoryKey, key: &SubtypeKey| t.t(&label_key(category, key));
+    TriageFields {
+        subtype: facts.subtype.as_ref().map(|s| {
+            match (CategoryKey::parse(&case.category), SubtypeKey::parse(s)) {
+                (Ok(c), Ok(k)) => subtype_label(&c, &k),
+                _ => s.clone(),
+            }
+        }),
+        risk: risk.map(|r| {
+            t.f(
+                "staff.case.risk_value",
+                &[
+                    ("p", &r.probability().to_string()),
+                    ("c", &r.consequence().to_string()),
+                    ("score", &r.score().to_string()),
+                ],
+            )
+        }),
+        risk_marker: risk.map(|r| {
+            let n = accepted.to_string();
+            if r.above(accepted) {
+                (
+                    "above-risk",
+                    t.f("staff.case.risk_above", &[("accepted", &n)]),
+                )
+            } else {
+                (
+                    "below-risk",
+                    t.f("staff.case.risk_below", &[("accepted", &n)]),
+                )
+            }
+        }),
+        categories: Category::ALL
+            .into_iter()
+            .map(|c| Choice {
+                key: c.key().to_owned(),
+                label: label(t, "category", c.key()),
+                selected: c.key() == case.category,
+            })
+            .collect(),
+        subtypes: taxonomy
+            .categories()
+            .iter()
+            .map(|c| SubtypeGroup {
+                label: label(t, "category", c.key.as_str()),
+                options: c
+                    .subtypes
+                    .iter()
+                    .map(|s| Choice {
+                        key: s.key.as_str().to_owned(),
+                        label: subtype_label(&c.key, &s.key),
+                        selected: c.key.as_str() == case.category
+                            && facts.subtype.as_deref() == Some(s.key.as_str()),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        severities: Severity::ALL
+            .into_iter()
+            .map(|s| Choice {
+                key: s.key().to_owned(),
+                label: label(t, "severity", s.key()),
+                selected: s.key() == case.severity,
+            })
+            .collect(),
+        probabilities: levels(risk.map(Risk::probability)),
+        consequences: levels(risk.map(Risk::consequence)),
     }
 }
 
@@ -280,8 +430,12 @@ pub(super) async fn render_case(
         Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
         Err(e) => return Err(visitor.internal(e).into()),
     };
+    let facts = match state.store.triage_facts(case_id).await {
+        Ok(facts) => facts.unwrap_or_default(),
+        Err(e) => return Err(visitor.internal(e).into()),
+    };
     let status = problem.map_or(StatusCode::OK, Problem::status);
-    let page = build_page(state, visitor, staff, view, problem, draft);
+    let page = build_page(state, visitor, staff, view, facts, problem, draft);
     render(visitor, &page, status)
 }
 

@@ -128,8 +128,19 @@ struct InboxPage {
     t: Translator,
     csrf: String,
     signed_in_as: String,
+    /// Whether to link the statistics (auditors and administrators).
+    show_stats: bool,
     columns: Vec<Column>,
     rows: Vec<Row>,
+    notice: Option<String>,
+}
+
+/// The notice a redirect asked for (`notice=rerouted`), as a locale key.
+fn notice_of(query: &str) -> Option<&'static str> {
+    query
+        .split('&')
+        .any(|pair| pair == "notice=rerouted")
+        .then_some("staff.inbox.rerouted")
 }
 
 /// A case's short reference: the first eight hex digits of its id.
@@ -181,8 +192,11 @@ pub(super) async fn page(
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
+        show_stats: staff.has(crate::domain::Role::Auditor)
+            || staff.has(crate::domain::Role::Admin),
         columns,
         rows,
+        notice: notice_of(req.query_string()).map(|key| t.t(key)),
     };
     render(&visitor, &page, StatusCode::OK)
 }

@@ -84,8 +84,15 @@ pub(super) async fn submit(
     };
     match result {
         Ok(session) => {
+            // Those who work cases start in their inbox; auditors and
+            // administrators, who may not read cases, at the statistics.
+            let landing = if session.roles.iter().any(|r| r.works_cases()) {
+                "/staff/inbox"
+            } else {
+                "/stats"
+            };
             let cookie = start_session(&state, &visitor, Principal::Staff(session))?;
-            let mut response = see_other("/staff/inbox");
+            let mut response = see_other(landing);
             response
                 .add_cookie(&cookie)
                 .map_err(|e| visitor.internal(anyhow::anyhow!("cannot set the cookie: {e}")))?;

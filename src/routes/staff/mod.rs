@@ -1,6 +1,6 @@
 //! Staff pages: login and logout, the inbox of cases routed to the user, the
 //! case page and the actions on a case (reply, acknowledge, change status,
-//! download an attachment). A staff member reaches a case only through a wrap
+//! triage, download an attachment). A staff member reaches a case only through a wrap
 //! of its key made out to them; every other case is the same "not found".
 
 mod acknowledge;
@@ -11,6 +11,7 @@ mod login;
 mod logout;
 mod reply;
 mod status;
+mod triage;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse, ResponseError};
@@ -36,13 +37,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(acknowledge::submit),
         )
         .route("/staff/cases/{id}/status", web::post().to(status::submit))
+        .route("/staff/cases/{id}/triage", web::post().to(triage::submit))
         .route(
             "/staff/cases/{id}/attachments/{attachment}",
             web::get().to(attachment::download),
         );
     // A page re-rendered after a refused action keeps the action's URL; the
     // language switch then asks for it with GET: send it back to the case.
-    for action in ["reply", "acknowledge", "status"] {
+    for action in ["reply", "acknowledge", "status", "triage"] {
         cfg.route(
             &format!("/staff/cases/{{id}}/{action}"),
             web::get().to(case::back_to_case),

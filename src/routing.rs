@@ -1,0 +1,530 @@
+//! Who a case reaches (SPEC §4 Routing) and re-routing at triage.
+//!
+//! Configured rules map a (category, severity) to handler groups (the groups
+//! users are given with `--group`). A case reaches the active handlers of
+//! every group a matching rule names. If **no rule matches**, the case reaches
+//! every active handler, which is also the behaviour with no rules at all.
+//! `kritisk` cases and `sikkerhet` cases above `lav` also reach every active
+//! contact point (each switchable). The reporter's exclusions are removed from
+//! the result at receipt and at every re-routing; an empty result is refused
+//! ([`CaseworkError::NoEligibleHandler`]) and nothing is stored.
+//!
+//! Routing a case to someone is wrapping its identity to them; re-routing at
+//! triage adds wraps for new members and deletes the wraps of members who are
+//! no longer routed to, in the same transaction as the re-classification.
+
+use std::collections::BTreeSet;
+
+use anyhow::bail;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, action, Actor, AuditEvent};
+use crate::casework::{self, CaseworkError, CaseworkResult};
+use crate::domain::{Category, CategoryKey, Role, Severity, SubtypeKey, Taxonomy};
+use crate::http::session::StaffSession;
+use crate::keys;
+use crate::state::AppState;
+use crate::store::{Holder, KeyWrap, Retriage, TriageFacts, User};
+
+/// One routing rule: cases of `category` with one of `severities` go to the
+/// handlers in `groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingRule {
+    /// A category key of the taxonomy.
+    pub category: String,
+    /// Severity keys (`lav`, `middels`, `hoy`, `kritisk`); at least one.
+    pub severities: Vec<String>,
+    /// Group names; at least one.
+    pub groups: Vec<String>,
+}
+
+impl RoutingRule {
+    fn matches(&self, category: &str, severity: Severity) -> bool {
+        self.category == category && self.severities.iter().any(|s| s == severity.key())
+    }
+}
+
+/// `[routing]`: rules, when contact points are added, and the accepted risk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingSettings {
+    /// Rules; a (category, severity) no rule matches goes to every active handler.
+    pub rules: Vec<RoutingRule>,
+    /// `kritisk` cases also reach every contact point.
+    pub contact_points_for_kritisk: bool,
+    /// `sikkerhet` cases above `lav` also reach every contact point.
+    pub contact_points_for_sikkerhet_above_lav: bool,
+    /// Highest risk score (probability × consequence, 1–25) the organisation accepts.
+    pub accepted_risk: u8,
+}
+
+impl Default for RoutingSettings {
+    fn default() -> Self {
+        RoutingSettings {
+            rules: Vec::new(),
+            contact_points_for_kritisk: true,
+            contact_points_for_sikkerhet_above_lav: true,
+            accepted_risk: 8,
+        }
+    }
+}
+
+impl RoutingSettings {
+    /// Rejects rules naming unknown categories or severities, or no groups.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let taxonomy = Taxonomy::default_norwegian();
+        for (i, rule) in self.rules.iter().enumerate() {
+            let n = i + 1;
+            let known = CategoryKey::parse(&rule.category)
+                .ok()
+                .is_some_and(|k| taxonomy.category(&k).is_some());
+            if !known {
+                bail!("routing.rules[{n}]: unknown category {:?}", rule.category);
+            }
+            if rule.severities.is_empty() {
+                bail!("routing.rules[{n}]: severities must name at least one severity");
+            }
+            if let Some(s) = rule
+                .severities
+                .iter()
+                .find(|s| Severity::parse(s).is_none())
+            {
+                bail!("routing.rules[{n}]: unknown severity {s:?} (lav, middels, hoy, kritisk)");
+            }
+            if rule.groups.is_empty() || rule.groups.iter().any(|g| g.trim().is_empty()) {
+                bail!("routing.rules[{n}]: groups must name at least one group");
+            }
+        }
+        if !(1..=25).contains(&self.accepted_risk) {
+            bail!("routing.accepted_risk must be between 1 and 25");
+        }
+        Ok(())
+    }
+
+    /// Whether a case of `category` and `severity` also reaches the contact points.
+    pub fn reaches_contact_points(&self, category: &str, severity: Severity) -> bool {
+        (self.contact_points_for_kritisk && severity == Severity::Kritisk)
+            || (self.contact_points_for_sikkerhet_above_lav
+                && category == Category::Sikkerhet.key()
+                && severity > Severity::Lav)
+    }
+}
+
+fn has_role(user: &User, role: Role) -> bool {
+    user.roles.iter().any(|r| r == role.key())
+}
+
+/// Staff a reporter may exclude: every active handler and contact point.
+pub fn excludable(users: &[User]) -> Vec<&User> {
+    users
+        .iter()
+        .filter(|u| u.active && (has_role(u, Role::Handler) || has_role(u, Role::Contact)))
+        .collect()
+}
+
+/// The members a case of `category` and `severity` is routed to, minus
+/// `excluded`, in the order of `users`. May be empty; callers refuse that.
+pub fn members<'a>(
+    settings: &RoutingSettings,
+    users: &'a [User],
+    category: &str,
+    severity: Severity,
+    excluded: &[Uuid],
+) -> Vec<&'a User> {
+    let groups: BTreeSet<&str> = settings
+        .rules
+        .iter()
+        .filter(|r| r.matches(category, severity))
+        .flat_map(|r| r.groups.iter().map(String::as_str))
+        .collect();
+    let any_rule = settings.rules.iter().any(|r| r.matches(category, severity));
+    let contacts = settings.reaches_contact_points(category, severity);
+    users
+        .iter()
+        .filter(|u| u.active && !excluded.contains(&u.id))
+        .filter(|u| {
+            let handler = has_role(u, Role::Handler)
+                && (!any_rule || u.groups.iter().any(|g| groups.contains(g.as_str())));
+            handler || (contacts && has_role(u, Role::Contact))
+        })
+        .collect()
+}
+
+/// The users a new or re-classified case reaches; `UnknownHandler` if an
+/// exclusion names someone who cannot be excluded, `NoEligibleHandler` if
+/// nobody is left.
+pub async fn route(
+    state: &AppState,
+    category: &str,
+    severity: Severity,
+    excluded: &[Uuid],
+) -> CaseworkResult<Vec<User>> {
+    let users = state.store.list_users().await?;
+    let can_exclude = excludable(&users);
+    if excluded
+        .iter()
+        .any(|id| !can_exclude.iter().any(|u| u.id == *id))
+    {
+        return Err(CaseworkError::UnknownHandler);
+    }
+    let chosen: Vec<User> = members(
+        &state.settings.routing,
+        &users,
+        category,
+        severity,
+        excluded,
+    )
+    .into_iter()
+    .cloned()
+    .collect();
+    if chosen.is_empty() {
+        return Err(CaseworkError::NoEligibleHandler);
+    }
+    Ok(chosen)
+}
+
+/// Risk as probability × consequence, each 1–5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Risk {
+    probability: u8,
+    consequence: u8,
+}
+
+impl Risk {
+    /// Both in 1–5, else `None`.
+    pub fn new(probability: u8, consequence: u8) -> Option<Self> {
+        let ok = |v: u8| (1..=5).contains(&v);
+        (ok(probability) && ok(consequence)).then_some(Risk {
+            probability,
+            consequence,
+        })
+    }
+
+    /// From stored columns; `None` unless both are present and valid.
+    pub fn from_facts(facts: &TriageFacts) -> Option<Self> {
+        let p = u8::try_from(facts.risk_probability?).ok()?;
+        let c = u8::try_from(facts.risk_consequence?).ok()?;
+        Risk::new(p, c)
+    }
+
+    /// Probability, 1–5.
+    pub fn probability(self) -> u8 {
+        self.probability
+    }
+
+    /// Consequence, 1–5.
+    pub fn consequence(self) -> u8 {
+        self.consequence
+    }
+
+    /// probability × consequence, 1–25.
+    pub fn score(self) -> u8 {
+        self.probability * self.consequence
+    }
+
+    /// Whether the score exceeds the accepted risk.
+    pub fn above(self, accepted: u8) -> bool {
+        self.score() > accepted
+    }
+}
+
+/// A handler's classification of a case.
+#[derive(Debug, Clone)]
+pub struct TriageInput {
+    /// Category.
+    pub category: Category,
+    /// Sub-type, one of the category's.
+    pub subtype: Option<SubtypeKey>,
+    /// Severity.
+    pub severity: Severity,
+    /// Risk, if assessed.
+    pub risk: Option<Risk>,
+}
+
+/// Parses a sub-type of `category` (empty: none); `None` if it is not one of
+/// the category's sub-types in the taxonomy.
+pub fn parse_subtype(category: Category, raw: &str) -> Option<Option<SubtypeKey>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Some(None);
+    }
+    let key = SubtypeKey::parse(raw).ok()?;
+    Taxonomy::default_norwegian()
+        .subtype(&CategoryKey::from(category), &key)
+        .map(|_| Some(key))
+}
+
+/// What a triage changed.
+#[derive(Debug, Clone)]
+pub struct TriageOutcome {
+    /// Staff members the case now reaches who did not before.
+    pub added: Vec<Uuid>,
+    /// Staff members who no longer reach it.
+    pub removed: Vec<Uuid>,
+    /// Whether the triaging staff member still reaches the case.
+    pub still_member: bool,
+}
+
+/// Re-classifies a case and re-routes it: the case identity is wrapped to new
+/// members and the wraps of members no longer routed to are deleted, together
+/// with the new classification in one transaction. Exclusions hold. If the
+/// new routing would reach nobody, nothing changes (`NoEligibleHandler`).
+pub async fn triage(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    input: &TriageInput,
+) -> CaseworkResult<TriageOutcome> {
+    let (case, identity) = casework::staff_case(state, staff, case_id).await?;
+    let before = state
+        .store
+        .triage_facts(case_id)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let excluded = state.store.exclusions(case_id).await?;
+    let users = state.store.list_users().await?;
+    let chosen = members(
+        &state.settings.routing,
+        &users,
+        input.category.key(),
+        input.severity,
+        &excluded,
+    );
+    if chosen.is_empty() {
+        return Err(CaseworkError::NoEligibleHandler);
+    }
+    let holders: Vec<Uuid> = state
+        .store
+        .key_holders(case_id)
+        .await?
+        .iter()
+        .filter_map(Holder::user_id)
+        .collect();
+    let mut added = Vec::new();
+    let mut wraps = Vec::new();
+    for user in chosen.iter().filter(|u| !holders.contains(&u.id)) {
+        let r = keys::recipient(&user.recipient)?;
+        wraps.push(KeyWrap {
+            holder: Holder::User(user.id),
+            wrapped: keys::wrap_case_identity(&identity, &r)?,
+        });
+        added.push(user.id);
+    }
+    let removed: Vec<Uuid> = holders
+        .iter()
+        .filter(|id| !chosen.iter().any(|u| u.id == **id))
+        .copied()
+        .collect();
+    let after = TriageFacts {
+        subtype: input.subtype.as_ref().map(|s| s.as_str().to_owned()),
+        risk_probability: input.risk.map(|r| i64::from(r.probability())),
+        risk_consequence: input.risk.map(|r| i64::from(r.consequence())),
+    };
+    let actor = Actor::User(staff.user_id);
+    audit::record(
+        &*state.store,
+        AuditEvent::new(actor, action::CASE_TRIAGED)
+            .on_case(case_id)
+            .with_detail(json!({
+                "from": {
+                    "category": case.category,
+                    "severity": case.severity,
+                    "subtype": before.subtype,
+                    "risk_probability": before.risk_probability,
+                    "risk_consequence": before.risk_consequence,
+                },
+                "to": {
+                    "category": input.category.key(),
+                    "severity": input.severity.key(),
+                    "subtype": after.subtype,
+                    "risk_probability": after.risk_probability,
+                    "risk_consequence": after.risk_consequence,
+                },
+            })),
+    )
+    .await?;
+    if !added.is_empty() || !removed.is_empty() {
+        audit::record(
+            &*state.store,
+            AuditEvent::new(actor, action::CASE_ROUTING_CHANGED)
+                .on_case(case_id)
+                .with_detail(json!({ "added": added, "removed": removed })),
+        )
+        .await?;
+    }
+    state
+        .store
+        .retriage(&Retriage {
+            case_id,
+            category: input.category.key().to_owned(),
+            severity: input.severity.key().to_owned(),
+            facts: after,
+            at: casework::now(),
+            added: wraps,
+            removed: removed.clone(),
+        })
+        .await?;
+    // Those the case now reaches hear of it like those it reached at receipt.
+    crate::notifications::case_routed(state, case_id, &added).await;
+    Ok(TriageOutcome {
+        still_member: !removed.contains(&staff.user_id),
+        added,
+        removed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str, roles: &[&str], groups: &[&str]) -> User {
+        User {
+            id: Uuid::new_v4(),
+            username: name.to_owned(),
+            display_name: name.to_owned(),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            recipient: String::new(),
+            wrapped_identity: Vec::new(),
+            email: None,
+            active: true,
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+            created_at: 0,
+        }
+    }
+
+    fn rule(category: &str, severities: &[&str], groups: &[&str]) -> RoutingRule {
+        RoutingRule {
+            category: category.to_owned(),
+            severities: severities.iter().map(|s| (*s).to_owned()).collect(),
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+        }
+    }
+
+    fn names(users: Vec<&User>) -> Vec<&str> {
+        users.into_iter().map(|u| u.username.as_str()).collect()
+    }
+
+    fn org() -> (RoutingSettings, Vec<User>) {
+        let all = ["lav", "middels", "hoy", "kritisk"];
+        let settings = RoutingSettings {
+            rules: vec![
+                rule("avvik", &all, &["infosec"]),
+                rule("varsling", &all, &["hr"]),
+            ],
+            ..RoutingSettings::default()
+        };
+        let mut inactive = user("gone", &["handler"], &["infosec"]);
+        inactive.active = false;
+        let users = vec![
+            user("anne", &["handler"], &["infosec"]),
+            user("bjorn", &["handler"], &["hr"]),
+            user("cato", &["contact"], &[]),
+            user("dag", &["admin"], &["infosec"]),
+            inactive,
+        ];
+        (settings, users)
+    }
+
+    #[test]
+    fn rules_pick_the_groups_handlers() {
+        let (s, users) = org();
+        assert_eq!(
+            names(members(&s, &users, "avvik", Severity::Lav, &[])),
+            ["anne"]
+        );
+        assert_eq!(
+            names(members(&s, &users, "varsling", Severity::Hoy, &[])),
+            ["bjorn"]
+        );
+    }
+
+    #[test]
+    fn without_a_matching_rule_every_active_handler_is_reached() {
+        let (s, users) = org();
+        assert_eq!(
+            names(members(&s, &users, "sikkerhet", Severity::Lav, &[])),
+            ["anne", "bjorn"]
+        );
+    }
+
+    #[test]
+    fn kritisk_and_sikkerhet_above_lav_reach_the_contact_points() {
+        let (s, users) = org();
+        assert_eq!(
+            names(members(&s, &users, "avvik", Severity::Kritisk, &[])),
+            ["anne", "cato"]
+        );
+        assert_eq!(
+            names(members(&s, &users, "sikkerhet", Severity::Middels, &[])),
+            ["anne", "bjorn", "cato"]
+        );
+        let off = RoutingSettings {
+            contact_points_for_kritisk: false,
+            ..s.clone()
+        };
+        assert_eq!(
+            names(members(&off, &users, "avvik", Severity::Kritisk, &[])),
+            ["anne"]
+        );
+    }
+
+    #[test]
+    fn exclusions_are_removed_and_may_leave_nobody() {
+        let (s, users) = org();
+        let anne = users[0].id;
+        assert!(members(&s, &users, "avvik", Severity::Lav, &[anne]).is_empty());
+        assert_eq!(
+            names(members(&s, &users, "avvik", Severity::Kritisk, &[anne])),
+            ["cato"]
+        );
+        assert_eq!(names(excludable(&users)), ["anne", "bjorn", "cato"]);
+    }
+
+    #[test]
+    fn rules_are_validated() {
+        let ok = RoutingSettings {
+            rules: vec![rule("avvik", &["lav"], &["infosec"])],
+            ..RoutingSettings::default()
+        };
+        assert!(ok.validate().is_ok());
+        for bad in [
+            rule("ukjent", &["lav"], &["x"]),
+            rule("avvik", &["høy"], &["x"]),
+            rule("avvik", &[], &["x"]),
+            rule("avvik", &["lav"], &[]),
+        ] {
+            let s = RoutingSettings {
+                rules: vec![bad],
+                ..RoutingSettings::default()
+            };
+            assert!(s.validate().is_err());
+        }
+        let s = RoutingSettings {
+            accepted_risk: 0,
+            ..RoutingSettings::default()
+        };
+        assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn risk_is_probability_times_consequence() {
+        let r = Risk::new(3, 4).map(|r| (r.score(), r.above(8), r.above(12)));
+        assert_eq!(r, Some((12, true, false)));
+        assert_eq!(Risk::new(0, 3), None);
+        assert_eq!(Risk::new(3, 6), None);
+    }
+
+    #[test]
+    fn subtypes_must_belong_to_the_category() {
+        assert!(matches!(
+            parse_subtype(Category::Avvik, "personvernbrudd"),
+            Some(Some(_))
+        ));
+        assert!(matches!(parse_subtype(Category::Avvik, ""), Some(None)));
+        assert!(parse_subtype(Category::Varsling, "personvernbrudd").is_none());
+        assert!(parse_subtype(Category::Avvik, "Ukjent").is_none());
+    }
+}
