@@ -4,6 +4,7 @@
 //! The store never sees plaintext case content: report bodies, messages,
 //! attachment names and key wraps arrive as age files and are kept as bytes.
 
+mod escalation;
 mod notifications;
 mod postgres;
 mod routing;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 pub use crate::audit::AuditEntry;
 
+pub use self::escalation::EscalationStore;
 pub use self::notifications::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NewNotification,
     NotificationCounts, NotificationKind, NotificationStore, OutboxEntry,
@@ -235,7 +237,9 @@ pub struct Attachment {
 
 /// The storage interface. Every method is one transaction.
 #[async_trait]
-pub trait Store: NotificationStore + RoutingStore + StatisticsStore + Send + Sync {
+pub trait Store:
+    EscalationStore + NotificationStore + RoutingStore + StatisticsStore + Send + Sync
+{
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
 
