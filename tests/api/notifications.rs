@@ -55,6 +55,17 @@ async fn spawn(
 
 /// Creates a staff account with `roles` and, if given, an e-mail address.
 async fn add_staff(app: &TestApp, username: &str, roles: &[&str], email: Option<&str>) -> Uuid {
+    add_staff_in(app, username, roles, &[], email).await
+}
+
+/// Like [`add_staff`], in the handler `groups`.
+async fn add_staff_in(
+    app: &TestApp,
+    username: &str,
+    roles: &[&str],
+    groups: &[&str],
+    email: Option<&str>,
+) -> Uuid {
     let (recipient, wrapped_identity) =
         varsel::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).unwrap();
     let user = User {
@@ -66,7 +77,7 @@ async fn add_staff(app: &TestApp, username: &str, roles: &[&str], email: Option<
         wrapped_identity,
         email: email.map(str::to_owned),
         active: true,
-        groups: Vec::new(),
+        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
         created_at: varsel::casework::now(),
     };
     app.store.create_user(&user).await.unwrap();
@@ -482,7 +493,104 @@ async fn nothing_is_queued_while_notifications_are_disabled(backend: Backend) {
     app.teardown().await;
 }
 
+/// A case re-routed by triage reaches new people: they are told like those
+/// it reached at receipt, and nobody is told twice.
+async fn a_rerouted_case_notifies_the_members_it_now_reaches(backend: Backend) {
+    use varsel::routing::RoutingRule;
+    let smtp = SmtpServer::start(Mode::Accept).await;
+    let clock = ManualClock::new(OffsetDateTime::now_utc());
+    let port = smtp.port;
+    let rule = |category: &str, group: &str| RoutingRule {
+        category: category.to_owned(),
+        severities: ["lav", "middels", "hoy", "kritisk"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        groups: vec![group.to_owned()],
+    };
+    let rules = vec![rule("avvik", "infosec"), rule("varsling", "hr")];
+    let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
+        let n = &mut s.notifications;
+        n.enabled = true;
+        n.smtp_host = "127.0.0.1".into();
+        n.smtp_port = port;
+        n.tls = SmtpTls::None;
+        n.from = "Varsel <varsel@example.org>".into();
+        n.public_url = PUBLIC_URL.into();
+        n.interval_seconds = 3600;
+        s.routing.rules = rules;
+    })
+    .await;
+    add_staff_in(
+        &app,
+        "ines",
+        &["handler"],
+        &["infosec"],
+        Some("ines@example.org"),
+    )
+    .await;
+    add_staff_in(
+        &app,
+        "hege",
+        &["handler"],
+        &["hr"],
+        Some("hege@example.org"),
+    )
+    .await;
+    submit(&app).await;
+    assert_eq!(tick(&app).await.delivery.sent, 1);
+    assert_eq!(smtp.mails_to("ines@example.org").len(), 1);
+    assert!(
+        smtp.mails_to("hege@example.org").is_empty(),
+        "not routed to hr yet"
+    );
+
+    // Ines re-classifies the report as varsling: it moves to hr.
+    let client = reqwest::Client::new();
+    let token: Value = client
+        .post(app.url("/api/v1/staff/session"))
+        .json(&json!({"username": "ines", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let inbox: Value = client
+        .get(app.url("/api/v1/staff/cases"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = inbox[0]["id"].as_str().unwrap().to_owned();
+    let resp = client
+        .post(app.url(&format!("/api/v1/staff/cases/{id}/triage")))
+        .bearer_auth(&token)
+        .json(&json!({"category": "varsling", "severity": "hoy"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(tick(&app).await.delivery.sent, 1);
+    assert_eq!(
+        smtp.mails_to("hege@example.org").len(),
+        1,
+        "hr is told of the case"
+    );
+    assert_eq!(
+        smtp.mails_to("ines@example.org").len(),
+        1,
+        "no second mail to infosec"
+    );
+    app.teardown().await;
+}
+
 for_each_backend!(
+    a_rerouted_case_notifies_the_members_it_now_reaches,
     new_case_mails_each_handler_once_and_say_nothing_about_it,
     a_reminder_before_and_a_notice_after_the_acknowledgement_deadline,
     failed_deliveries_are_retried_with_backoff_and_shown,
