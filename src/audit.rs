@@ -78,6 +78,17 @@ pub mod action {
     pub const CASE_TRIAGED: &str = "case.triaged";
     /// Staff members were added to or removed from the case (wraps made or deleted).
     pub const CASE_ROUTING_CHANGED: &str = "case.routing_changed";
+    /// A contact point recorded an escalation decision (authority, decision
+    /// and legal basis; never the rationale).
+    pub const ESCALATION_DECIDED: &str = "escalation.decided";
+    /// A second contact point confirmed an escalation decision.
+    pub const ESCALATION_CONFIRMED: &str = "escalation.confirmed";
+    /// A contact point read the escalation register.
+    pub const ESCALATION_REGISTER_READ: &str = "escalation.register_read";
+    /// The case was closed with an outcome and an evaluation.
+    pub const CASE_CLOSED: &str = "case.closed";
+    /// A closed case was reopened.
+    pub const CASE_REOPENED: &str = "case.reopened";
     /// A staff member logged in.
     pub const STAFF_LOGIN: &str = "staff.login";
     /// A staff login failed (the username is deliberately not recorded).

@@ -47,6 +47,10 @@ pub enum CaseworkError {
     /// Wrong username or password (never says which).
     #[error("login failed")]
     LoginFailed,
+    /// The generic status change asked to close a case or to change a
+    /// closed one: that goes through [`crate::escalation`].
+    #[error("use the close form")]
+    UseClose,
     /// Something broke.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -876,7 +880,10 @@ pub async fn acknowledge(
     Ok(())
 }
 
-/// Changes the status.
+/// Changes the status. Refuses to close or to leave `closed`
+/// ([`CaseworkError::UseClose`]): closing and reopening record an outcome,
+/// an evaluation or a reason, so they go through
+/// [`crate::escalation::close_case`] and [`crate::escalation::reopen_case`].
 pub async fn set_status(
     state: &AppState,
     staff: &StaffSession,
@@ -884,6 +891,10 @@ pub async fn set_status(
     status: CaseStatus,
 ) -> CaseworkResult<()> {
     let (case, _) = staff_case(state, staff, case_id).await?;
+    let closed = CaseStatus::parse(&case.status) == Some(CaseStatus::Closed);
+    if status == CaseStatus::Closed || closed {
+        return Err(CaseworkError::UseClose);
+    }
     let acknowledges = status != CaseStatus::Received && case.acknowledged_at.is_none();
     audited(
         state,

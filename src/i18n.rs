@@ -56,6 +56,7 @@ const NB: &[&str] = &[
     include_str!("../locales/nb/notifications.toml"),
     include_str!("../locales/nb/admin.toml"),
     include_str!("../locales/nb/statistics.toml"),
+    include_str!("../locales/nb/escalation.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/common.toml"),
@@ -66,6 +67,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/notifications.toml"),
     include_str!("../locales/en/admin.toml"),
     include_str!("../locales/en/statistics.toml"),
+    include_str!("../locales/en/escalation.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

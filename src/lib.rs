@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod configuration;
 pub mod domain;
+pub mod escalation;
 pub mod http;
 pub mod i18n;
 pub mod keys;

@@ -3,6 +3,7 @@
 
 mod case;
 pub mod deadline;
+pub mod escalation;
 mod role;
 pub mod taxonomy;
 
@@ -11,6 +12,7 @@ pub use deadline::{
     all_deadlines, extend_feedback, next_open, open_deadlines, CaseFacts, Deadline, DeadlineKind,
     DeadlineSettings, DeadlineState, ExtensionError, ExtensionReason, FeedbackExtension,
 };
+pub use escalation::{Authority, Decision, LegalBasis, Outcome};
 pub use role::Role;
 pub use taxonomy::{
     CategoryDef, CategoryKey, KeyError, Subtype, SubtypeFlags, SubtypeKey, Taxonomy, TaxonomyError,

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 pub use crate::audit::AuditEntry;
 
-pub use self::escalation::EscalationStore;
+pub use self::escalation::{Closure, EscalationRecord, EscalationStore, RegisterEntry};
 pub use self::notifications::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NewNotification,
     NotificationCounts, NotificationKind, NotificationStore, OutboxEntry,

@@ -8,6 +8,7 @@ mod app;
 mod audit;
 mod browser;
 mod cli;
+mod escalation;
 mod helpers;
 mod notifications;
 mod privacy;

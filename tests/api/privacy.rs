@@ -55,7 +55,7 @@ fn first_case_link(html: &str) -> String {
     html[at..at + "/staff/cases/".len() + 36].to_owned()
 }
 
-fn scan_dir(dir: &Path, needles: &[String], hits: &mut Vec<String>) {
+pub(crate) fn scan_dir(dir: &Path, needles: &[String], hits: &mut Vec<String>) {
     for entry in std::fs::read_dir(dir).expect("read data dir") {
         let path = entry.expect("entry").path();
         if path.is_dir() {
@@ -71,7 +71,7 @@ fn scan_dir(dir: &Path, needles: &[String], hits: &mut Vec<String>) {
     }
 }
 
-async fn scan_postgres(url: &str, needles: &[String], hits: &mut Vec<String>) {
+pub(crate) async fn scan_postgres(url: &str, needles: &[String], hits: &mut Vec<String>) {
     use sqlx::{Column, Connection, Row};
     let mut conn = sqlx::PgConnection::connect(url)
         .await

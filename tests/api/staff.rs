@@ -635,13 +635,16 @@ async fn status_changes_and_unknown_status_changes_nothing(backend: Backend) {
         "acknowledged",
         "under_investigation",
         "feedback_given",
-        "closed",
     ] {
         assert!(
             page.contains(&format!("<option value=\"{key}\"")),
             "status {key} offered"
         );
     }
+    // Closing takes an outcome and an evaluation: the close form, not this one.
+    assert!(!page.contains("<option value=\"closed\""));
+    assert!(page.contains("action=\"/staff/cases/"));
+    assert!(page.contains("/close\""));
 
     let r = post_form(
         &client,

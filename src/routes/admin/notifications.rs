@@ -42,6 +42,8 @@ struct NotificationsPage {
     signed_in_as: String,
     /// Whether to link the statistics (always, for administrators).
     show_stats: bool,
+    /// Whether to link the escalation register (contact points).
+    show_register: bool,
     counts: Vec<Count>,
     rows: Vec<Row>,
 }
@@ -114,6 +116,7 @@ pub(super) async fn page(state: web::Data<AppState>, visitor: Visitor) -> StaffR
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
         show_stats: true,
+        show_register: staff.has(crate::domain::Role::Contact),
         counts,
         rows: outbox.iter().map(|e| row(&t, e)).collect(),
     };

@@ -57,6 +57,9 @@ pub enum Problem {
     UnknownStatus,
     /// Not one of the inbox orders.
     UnknownSort,
+    /// "Closed" sent to the generic status change: closing needs an outcome
+    /// and an evaluation.
+    UseClose,
     /// An excluded id is not a handler.
     UnknownHandler,
     /// Every handler would be excluded.
@@ -130,6 +133,7 @@ impl Problem {
             | Problem::UnknownSeverity
             | Problem::UnknownStatus
             | Problem::UnknownSort
+            | Problem::UseClose
             | Problem::UnknownHandler
             | Problem::InvalidClassification
             | Problem::CodeLength { .. }
@@ -156,6 +160,7 @@ impl Problem {
             Problem::UnknownSeverity => "unknown_severity",
             Problem::UnknownStatus => "unknown_status",
             Problem::UnknownSort => "unknown_sort",
+            Problem::UseClose => "use_close",
             Problem::UnknownHandler => "unknown_handler",
             Problem::NoEligibleHandler => "no_eligible_handler",
             Problem::InvalidClassification => "invalid_classification",
@@ -278,6 +283,7 @@ impl ApiError {
                 },
             ),
             CaseworkError::LoginFailed => Self::new(lang, Problem::LoginFailed),
+            CaseworkError::UseClose => Self::new(lang, Problem::UseClose),
             CaseworkError::Internal(e) => Self::internal(lang, &e),
         }
     }

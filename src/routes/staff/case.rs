@@ -9,12 +9,14 @@ use uuid::Uuid;
 use zeroize::Zeroize;
 
 use super::{
-    case_id, case_worker, label, render, see_other, show_date, show_day, today, StaffError,
-    StaffResult, Urgency,
+    case_id, case_worker, label, render, see_other, show_date, show_day, show_moment, today,
+    StaffError, StaffResult, Urgency,
 };
 use crate::casework::{self, CaseView, CaseworkError};
 use crate::domain::taxonomy::label_key;
+use crate::domain::{Authority, Decision, LegalBasis, Outcome};
 use crate::domain::{CaseStatus, Category, CategoryKey, Severity, SubtypeKey, Taxonomy};
+use crate::escalation::{self, CaseEscalation, EscalationError, MAX_REFERENCE_CHARS};
 use crate::http::session::StaffSession;
 use crate::http::{ErrorKind, Visitor};
 use crate::i18n::Translator;
@@ -44,12 +46,34 @@ pub(super) enum Problem {
     UnknownClassification,
     /// The classification would route the case to nobody.
     NoOneLeft,
+    /// The generic status form asked to close, or to change a closed case.
+    UseClose,
+    /// An escalation decision with a missing or invalid part.
+    InvalidDecision,
+    /// The authority's reference is too long.
+    ReferenceTooLong,
+    /// The decision cannot be confirmed by this user.
+    CannotConfirm,
+    /// The close form without an outcome or evaluation.
+    InvalidClose,
+    /// A § 196 case without a police or PST decision.
+    NeedsPoliceDecision,
+    /// Closing a closed case.
+    AlreadyClosed,
+    /// Reopening a case that is not closed.
+    NotClosed,
+    /// Reopening without a reason.
+    ReasonRequired,
 }
 
 impl Problem {
     fn status(self) -> StatusCode {
         match self {
             Problem::AttachmentTooLarge | Problem::FormTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Problem::CannotConfirm
+            | Problem::NeedsPoliceDecision
+            | Problem::AlreadyClosed
+            | Problem::NotClosed => StatusCode::CONFLICT,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -73,14 +97,33 @@ impl Problem {
             Problem::UnknownStatus => t.t("staff.problem.unknown_status"),
             Problem::UnknownClassification => t.t("staff.problem.unknown_classification"),
             Problem::NoOneLeft => t.t("staff.problem.no_one_left"),
+            Problem::UseClose => t.t("escalation.problem.use_close"),
+            Problem::InvalidDecision => t.t("escalation.problem.invalid_decision"),
+            Problem::ReferenceTooLong => t.f(
+                "escalation.problem.reference_too_long",
+                &[("max", &MAX_REFERENCE_CHARS.to_string())],
+            ),
+            Problem::CannotConfirm => t.t("escalation.problem.cannot_confirm"),
+            Problem::InvalidClose => t.t("escalation.problem.invalid_close"),
+            Problem::NeedsPoliceDecision => t.t("escalation.police_required"),
+            Problem::AlreadyClosed => t.t("escalation.problem.already_closed"),
+            Problem::NotClosed => t.t("escalation.problem.not_closed"),
+            Problem::ReasonRequired => t.t("escalation.problem.reason_required"),
         }
     }
 
     /// The form the problem belongs to (its anchor on the page).
     fn form(self) -> &'static str {
         match self {
-            Problem::UnknownStatus => "status",
+            Problem::UnknownStatus | Problem::UseClose => "status",
             Problem::UnknownClassification | Problem::NoOneLeft => "triage",
+            Problem::InvalidDecision | Problem::ReferenceTooLong | Problem::CannotConfirm => {
+                "escalation"
+            }
+            Problem::InvalidClose | Problem::NeedsPoliceDecision | Problem::AlreadyClosed => {
+                "close"
+            }
+            Problem::NotClosed | Problem::ReasonRequired => "reopen",
             _ => "reply",
         }
     }
@@ -146,6 +189,31 @@ struct SubtypeGroup {
     options: Vec<Choice>,
 }
 
+/// One escalation decision, as a contact point sees it.
+struct DecisionLine {
+    authority: String,
+    decision: String,
+    legal_basis: String,
+    rationale: String,
+    aware: String,
+    decided: String,
+    notified: Option<String>,
+    reference: Option<String>,
+    decided_by: String,
+    confirmed_by: Option<String>,
+    /// The confirm form's action, when the user may confirm.
+    confirm_path: Option<String>,
+    own: bool,
+}
+
+/// The current closure of a closed case.
+struct ClosedLine {
+    outcome: String,
+    closed_at: String,
+    closed_by: String,
+    evaluation: String,
+}
+
 /// The case page.
 #[derive(Template)]
 #[template(path = "staff/case.html")]
@@ -155,6 +223,8 @@ struct CasePage {
     signed_in_as: String,
     /// Whether to link the statistics (auditors and administrators).
     show_stats: bool,
+    /// Whether to link the escalation register (contact points).
+    show_register: bool,
     case_path: String,
     title: String,
     category: String,
@@ -186,6 +256,19 @@ struct CasePage {
     consequences: Vec<Choice>,
     draft: String,
     files_hint: String,
+    /// Contact point: the escalation section is shown.
+    is_contact: bool,
+    decisions: Vec<DecisionLine>,
+    authorities: Vec<Choice>,
+    decision_choices: Vec<Choice>,
+    legal_bases: Vec<Choice>,
+    outcomes: Vec<Choice>,
+    reference_hint: String,
+    escalation_invalid: bool,
+    close_invalid: bool,
+    reopen_invalid: bool,
+    closed: Option<ClosedLine>,
+    police_decision_missing: bool,
 }
 
 impl Drop for CasePage {
@@ -204,7 +287,80 @@ impl Drop for CasePage {
             a.name.zeroize();
         }
         self.draft.zeroize();
+        for d in &mut self.decisions {
+            d.rationale.zeroize();
+        }
+        if let Some(c) = self.closed.as_mut() {
+            c.evaluation.zeroize();
+        }
     }
+}
+
+/// The choices of a keyed list, none selected.
+fn choices(t: &Translator, items: impl IntoIterator<Item = (&'static str, String)>) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(key, label_key)| Choice {
+            key: key.to_owned(),
+            label: t.t(&label_key),
+            selected: false,
+        })
+        .collect()
+}
+
+/// The escalation and closing parts of the page.
+struct EscalationFields {
+    decisions: Vec<DecisionLine>,
+    closed: Option<ClosedLine>,
+    police_decision_missing: bool,
+}
+
+fn escalation_fields(
+    t: &Translator,
+    staff: &StaffSession,
+    case_path: &str,
+    escalation: CaseEscalation,
+) -> EscalationFields {
+    let decisions = escalation
+        .decisions
+        .into_iter()
+        .map(|d| {
+            let r = &d.record;
+            let own = r.decided_by == staff.user_id;
+            DecisionLine {
+                authority: t.t(&Authority::label_key_of(&r.authority)),
+                decision: t.t(&Decision::label_key_of(&r.decision)),
+                legal_basis: t.t(&LegalBasis::label_key_of(&r.legal_basis)),
+                aware: show_moment(r.aware_at),
+                decided: show_moment(r.decided_at),
+                notified: r.notified_at.map(show_moment),
+                reference: r.authority_reference.clone(),
+                confirm_path: (!own && r.confirmed_by.is_none())
+                    .then(|| format!("{case_path}/escalation/{}/confirm", r.id)),
+                own,
+                decided_by: d.decided_by_name.clone(),
+                confirmed_by: d.confirmed_by_name.clone(),
+                rationale: d.rationale.clone(),
+            }
+        })
+        .collect();
+    let closed = escalation.closure.map(|c| ClosedLine {
+        outcome: t.t(&Outcome::label_key_of(&c.outcome)),
+        closed_at: show_moment(c.closed_at),
+        closed_by: c.closed_by_name.clone(),
+        evaluation: c.evaluation.clone(),
+    });
+    EscalationFields {
+        decisions,
+        closed,
+        police_decision_missing: escalation.police_decision_missing,
+    }
+}
+
+/// What the page shows beyond the decrypted case.
+struct Loaded {
+    facts: TriageFacts,
+    escalation: CaseEscalation,
 }
 
 fn build_page(
@@ -212,14 +368,16 @@ fn build_page(
     visitor: &Visitor,
     staff: &StaffSession,
     view: CaseView,
-    facts: TriageFacts,
+    loaded: Loaded,
     problem: Option<Problem>,
     draft: String,
 ) -> CasePage {
+    let Loaded { facts, escalation } = loaded;
     let t = visitor.t();
     let case = &view.case;
     let triage = triage_fields(state, &t, case, &facts);
     let case_path = format!("/staff/cases/{}", case.id);
+    let esc = escalation_fields(&t, staff, &case_path, escalation);
     let status = CaseStatus::parse(&case.status);
     let messages = view
         .messages
@@ -258,6 +416,7 @@ fn build_page(
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
         show_stats: staff.has(crate::domain::Role::Auditor)
             || staff.has(crate::domain::Role::Admin),
+        show_register: staff.has(crate::domain::Role::Contact),
         title: t.f(
             "staff.case.title",
             &[("ref", &super::inbox::reference(case.id))],
@@ -280,6 +439,7 @@ fn build_page(
         attachments,
         statuses: CaseStatus::ALL
             .into_iter()
+            .filter(|s| *s != CaseStatus::Closed)
             .map(|s| StatusOption {
                 key: s.key(),
                 label: label(&t, "status", s.key()),
@@ -291,6 +451,21 @@ fn build_page(
         reply_invalid: problem.is_some_and(|p| p.form() == "reply"),
         status_invalid: problem.is_some_and(|p| p.form() == "status"),
         triage_invalid: problem.is_some_and(|p| p.form() == "triage"),
+        escalation_invalid: problem.is_some_and(|p| p.form() == "escalation"),
+        close_invalid: problem.is_some_and(|p| p.form() == "close"),
+        reopen_invalid: problem.is_some_and(|p| p.form() == "reopen"),
+        is_contact: staff.has(crate::domain::Role::Contact),
+        decisions: esc.decisions,
+        closed: esc.closed,
+        police_decision_missing: esc.police_decision_missing,
+        authorities: choices(&t, Authority::ALL.iter().map(|a| (a.key(), a.label_key()))),
+        decision_choices: choices(&t, Decision::ALL.iter().map(|d| (d.key(), d.label_key()))),
+        legal_bases: choices(&t, LegalBasis::ALL.iter().map(|b| (b.key(), b.label_key()))),
+        outcomes: choices(&t, Outcome::ALL.iter().map(|o| (o.key(), o.label_key()))),
+        reference_hint: t.f(
+            "escalation.reference_hint",
+            &[("max", &MAX_REFERENCE_CHARS.to_string())],
+        ),
         subtype: triage.subtype,
         risk: triage.risk,
         risk_marker: triage.risk_marker,
@@ -434,8 +609,21 @@ pub(super) async fn render_case(
         Ok(facts) => facts.unwrap_or_default(),
         Err(e) => return Err(visitor.internal(e).into()),
     };
+    let escalation = match escalation::case_escalation(state, staff, case_id).await {
+        Ok(e) => e,
+        Err(EscalationError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
+        Err(e) => return Err(visitor.internal(e).into()),
+    };
     let status = problem.map_or(StatusCode::OK, Problem::status);
-    let page = build_page(state, visitor, staff, view, facts, problem, draft);
+    let page = build_page(
+        state,
+        visitor,
+        staff,
+        view,
+        Loaded { facts, escalation },
+        problem,
+        draft,
+    );
     render(visitor, &page, status)
 }
 

@@ -130,6 +130,8 @@ struct InboxPage {
     signed_in_as: String,
     /// Whether to link the statistics (auditors and administrators).
     show_stats: bool,
+    /// Whether to link the escalation register (contact points).
+    show_register: bool,
     columns: Vec<Column>,
     rows: Vec<Row>,
     notice: Option<String>,
@@ -192,6 +194,7 @@ pub(super) async fn page(
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
+        show_register: staff.has(crate::domain::Role::Contact),
         show_stats: staff.has(crate::domain::Role::Auditor)
             || staff.has(crate::domain::Role::Admin),
         columns,

@@ -1,14 +1,17 @@
 //! Staff pages: login and logout, the inbox of cases routed to the user, the
 //! case page and the actions on a case (reply, acknowledge, change status,
-//! triage, download an attachment). A staff member reaches a case only through a wrap
+//! triage, record and confirm escalation decisions, close and reopen,
+//! download an attachment). A staff member reaches a case only through a wrap
 //! of its key made out to them; every other case is the same "not found".
 
 mod acknowledge;
 mod attachment;
 mod case;
+mod escalation;
 mod inbox;
 mod login;
 mod logout;
+mod register;
 mod reply;
 mod status;
 mod triage;
@@ -39,12 +42,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/cases/{id}/status", web::post().to(status::submit))
         .route("/staff/cases/{id}/triage", web::post().to(triage::submit))
         .route(
+            "/staff/cases/{id}/escalation",
+            web::post().to(escalation::record),
+        )
+        .route(
+            "/staff/cases/{id}/escalation/{decision}/confirm",
+            web::post().to(escalation::confirm),
+        )
+        .route("/staff/cases/{id}/close", web::post().to(escalation::close))
+        .route(
+            "/staff/cases/{id}/reopen",
+            web::post().to(escalation::reopen),
+        )
+        .route("/contact/register", web::get().to(register::page))
+        .route("/contact/register.csv", web::get().to(register::download))
+        .route(
             "/staff/cases/{id}/attachments/{attachment}",
             web::get().to(attachment::download),
         );
     // A page re-rendered after a refused action keeps the action's URL; the
     // language switch then asks for it with GET: send it back to the case.
-    for action in ["reply", "acknowledge", "status", "triage"] {
+    for action in [
+        "reply",
+        "acknowledge",
+        "status",
+        "triage",
+        "escalation",
+        "close",
+        "reopen",
+    ] {
         cfg.route(
             &format!("/staff/cases/{{id}}/{action}"),
             web::get().to(case::back_to_case),
@@ -152,6 +178,15 @@ fn show_day(at: i64) -> String {
     OffsetDateTime::from_unix_timestamp(at)
         .map(|d| show_date(d.date()))
         .unwrap_or_default()
+}
+
+/// A UNIX time as dd.mm.yyyy, with hh:mm (UTC) unless it is midnight.
+fn show_moment(at: i64) -> String {
+    match OffsetDateTime::from_unix_timestamp(at) {
+        Ok(d) if d.hour() == 0 && d.minute() == 0 => show_date(d.date()),
+        Ok(d) => format!("{} {:02}:{:02}", show_date(d.date()), d.hour(), d.minute()),
+        Err(_) => String::new(),
+    }
 }
 
 /// Today, in UTC (the deadlines are computed in UTC days).

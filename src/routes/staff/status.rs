@@ -36,6 +36,10 @@ pub(super) async fn submit(
     };
     match casework::set_status(&state, staff, id, status).await {
         Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),
+        Err(CaseworkError::UseClose) => {
+            let problem = Some(Problem::UseClose);
+            render_case(&state, &visitor, staff, id, problem, String::new()).await
+        }
         Err(CaseworkError::NotFound) => Err(visitor.error(ErrorKind::NotFound).into()),
         Err(e) => Err(visitor.internal(e).into()),
     }

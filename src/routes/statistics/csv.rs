@@ -63,7 +63,7 @@ impl Row<'_> {
 
 /// A field, quoted if it needs to be, and never read as a formula by a
 /// spreadsheet (stored keys are plain words, but the CSV does not rely on it).
-fn field_of(s: &str) -> String {
+pub(crate) fn field_of(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
         format!("'{s}")
     } else {

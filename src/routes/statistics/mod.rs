@@ -4,7 +4,7 @@
 //! count small enough to single out a reporter (see [`crate::statistics`]).
 
 mod chart;
-mod csv;
+pub(crate) mod csv;
 mod page;
 
 use actix_web::web;
