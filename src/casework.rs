@@ -614,7 +614,7 @@ async fn add_to_thread(
         )
         .await;
     match stored {
-        Ok(()) => Ok(()),
+        Ok(_) => Ok(()),
         Err(e) => {
             uncommit_files(files).await;
             Err(match e {

@@ -283,11 +283,23 @@ pub trait Store:
 
     /// Appends a message, assigning its `seq` (the given one is ignored) and
     /// returning it; a reporter message raises the case's `reporter_seq`.
-    async fn add_message(&self, message: &Message) -> StoreResult<i64>;
+    async fn add_message(&self, message: &Message) -> StoreResult<i64> {
+        self.add_thread_entry(
+            message.case_id,
+            message.author,
+            message.created_at,
+            Some(message),
+            &[],
+            usize::MAX,
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
     /// Adds a message and/or attachments to a case's thread in one
     /// transaction: all or nothing. Refuses with `LimitReached` if the case
     /// would then hold more than `max_attachments` attachments. Raises the
-    /// case's `reporter_seq` once for a reporter entry.
+    /// case's `reporter_seq` once for a reporter entry. Returns the message's
+    /// `seq`, if there is a message.
     async fn add_thread_entry(
         &self,
         case_id: Uuid,
@@ -296,13 +308,24 @@ pub trait Store:
         message: Option<&Message>,
         attachments: &[Attachment],
         max_attachments: usize,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Option<i64>>;
     /// A case's messages in thread order.
     async fn messages(&self, case_id: Uuid) -> StoreResult<Vec<Message>>;
 
     /// Records an attachment whose content is already on disk; a reporter
     /// upload raises the case's `reporter_seq`.
-    async fn add_attachment(&self, attachment: &Attachment) -> StoreResult<()>;
+    async fn add_attachment(&self, attachment: &Attachment) -> StoreResult<()> {
+        self.add_thread_entry(
+            attachment.case_id,
+            attachment.author,
+            attachment.created_at,
+            None,
+            std::slice::from_ref(attachment),
+            usize::MAX,
+        )
+        .await
+        .map(|_| ())
+    }
     /// A case's attachments, oldest first.
     async fn attachments(&self, case_id: Uuid) -> StoreResult<Vec<Attachment>>;
     /// One attachment.

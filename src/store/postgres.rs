@@ -360,45 +360,6 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn add_message(&self, message: &Message) -> StoreResult<i64> {
-        let case_id = message.case_id.to_string();
-        let raise = i64::from(message.author == Author::Reporter);
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE cases SET reporter_seq = reporter_seq + $1, updated_at = $2 WHERE id = $3",
-        )
-        .bind(raise)
-        .bind(message.created_at)
-        .bind(&case_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let (seq,): (i64,) =
-            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE case_id = $1")
-                .bind(&case_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        sqlx::query(
-            "INSERT INTO messages (id, case_id, seq, author, author_user_id, created_at, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(message.id.to_string())
-        .bind(&case_id)
-        .bind(seq)
-        .bind(message.author.as_db())
-        .bind(message.author_user_id.map(|u| u.to_string()))
-        .bind(message.created_at)
-        .bind(&message.body)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await?;
-        Ok(seq)
-    }
-
     async fn add_thread_entry(
         &self,
         case_id: Uuid,
@@ -407,7 +368,7 @@ impl Store for PostgresStore {
         message: Option<&Message>,
         attachments: &[Attachment],
         max_attachments: usize,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Option<i64>> {
         let id = case_id.to_string();
         let raise = i64::from(author == Author::Reporter);
         let mut tx = self.pool.begin().await?;
@@ -435,8 +396,9 @@ impl Store for PostgresStore {
                 return Err(StoreError::LimitReached);
             }
         }
+        let mut seq = None;
         if let Some(message) = message {
-            let (seq,): (i64,) =
+            let (next,): (i64,) =
                 sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE case_id = $1")
                     .bind(&id)
                     .fetch_one(&mut *tx)
@@ -447,7 +409,7 @@ impl Store for PostgresStore {
             )
             .bind(message.id.to_string())
             .bind(&id)
-            .bind(seq)
+            .bind(next)
             .bind(message.author.as_db())
             .bind(message.author_user_id.map(|u| u.to_string()))
             .bind(message.created_at)
@@ -455,12 +417,13 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+            seq = Some(next);
         }
         for a in attachments {
             insert_attachment(&mut tx, a).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(seq)
     }
 
     async fn messages(&self, case_id: Uuid) -> StoreResult<Vec<Message>> {
@@ -473,39 +436,6 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await?;
         convert(rows)
-    }
-
-    async fn add_attachment(&self, attachment: &Attachment) -> StoreResult<()> {
-        let case_id = attachment.case_id.to_string();
-        let raise = i64::from(attachment.author == Author::Reporter);
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE cases SET reporter_seq = reporter_seq + $1, updated_at = $2 WHERE id = $3",
-        )
-        .bind(raise)
-        .bind(attachment.created_at)
-        .bind(&case_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        sqlx::query(
-            "INSERT INTO attachments (id, case_id, author, name, size, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(attachment.id.to_string())
-        .bind(&case_id)
-        .bind(attachment.author.as_db())
-        .bind(&attachment.name)
-        .bind(attachment.size)
-        .bind(attachment.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn attachments(&self, case_id: Uuid) -> StoreResult<Vec<Attachment>> {

@@ -399,45 +399,6 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn add_message(&self, message: &Message) -> StoreResult<i64> {
-        let case_id = message.case_id.to_string();
-        let raise = i64::from(message.author == Author::Reporter);
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE cases SET reporter_seq = reporter_seq + ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(raise)
-        .bind(message.created_at)
-        .bind(&case_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let (seq,): (i64,) =
-            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE case_id = ?")
-                .bind(&case_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        sqlx::query(
-            "INSERT INTO messages (id, case_id, seq, author, author_user_id, created_at, body) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(message.id.to_string())
-        .bind(&case_id)
-        .bind(seq)
-        .bind(message.author.as_db())
-        .bind(message.author_user_id.map(|u| u.to_string()))
-        .bind(message.created_at)
-        .bind(&message.body)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await?;
-        Ok(seq)
-    }
-
     async fn add_thread_entry(
         &self,
         case_id: Uuid,
@@ -446,7 +407,7 @@ impl Store for SqliteStore {
         message: Option<&Message>,
         attachments: &[Attachment],
         max_attachments: usize,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Option<i64>> {
         let id = case_id.to_string();
         let raise = i64::from(author == Author::Reporter);
         let mut tx = self.begin_write().await?;
@@ -474,8 +435,9 @@ impl Store for SqliteStore {
                 return Err(StoreError::LimitReached);
             }
         }
+        let mut seq = None;
         if let Some(message) = message {
-            let (seq,): (i64,) =
+            let (next,): (i64,) =
                 sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE case_id = ?")
                     .bind(&id)
                     .fetch_one(&mut *tx)
@@ -486,7 +448,7 @@ impl Store for SqliteStore {
             )
             .bind(message.id.to_string())
             .bind(&id)
-            .bind(seq)
+            .bind(next)
             .bind(message.author.as_db())
             .bind(message.author_user_id.map(|u| u.to_string()))
             .bind(message.created_at)
@@ -494,12 +456,13 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+            seq = Some(next);
         }
         for a in attachments {
             insert_attachment(&mut tx, a).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(seq)
     }
 
     async fn messages(&self, case_id: Uuid) -> StoreResult<Vec<Message>> {
@@ -512,39 +475,6 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         convert(rows)
-    }
-
-    async fn add_attachment(&self, attachment: &Attachment) -> StoreResult<()> {
-        let case_id = attachment.case_id.to_string();
-        let raise = i64::from(attachment.author == Author::Reporter);
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE cases SET reporter_seq = reporter_seq + ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(raise)
-        .bind(attachment.created_at)
-        .bind(&case_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        sqlx::query(
-            "INSERT INTO attachments (id, case_id, author, name, size, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(attachment.id.to_string())
-        .bind(&case_id)
-        .bind(attachment.author.as_db())
-        .bind(&attachment.name)
-        .bind(attachment.size)
-        .bind(attachment.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn attachments(&self, case_id: Uuid) -> StoreResult<Vec<Attachment>> {
