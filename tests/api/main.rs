@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod app;
 mod audit;
+mod authz;
 mod browser;
 mod cli;
 mod escalation;

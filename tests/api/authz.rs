@@ -1,0 +1,749 @@
+//! Authorisation matrix: every registered route × every kind of caller, each
+//! cell expected to be allowed or denied.
+//!
+//! Principals: the reporter (their case's session), a handler in the group the
+//! case is routed to, a handler outside it, a handler of that group the
+//! reporter excluded, a contact point, an administrator, an auditor, and an
+//! anonymous visitor. Pages are called with each principal's logged-in cookie
+//! client, `/api/v1` with each principal's bearer token (none when anonymous).
+//!
+//! Convention for reading a response:
+//! - **Deny**: 401, 403 or 404, or a 303 to a login page (`/staff/login`,
+//!   `/followup`).
+//! - **Allow**: 2xx, a 303 anywhere else, or 400 / 409 / 413 / 422: state
+//!   changing requests (reply, status, triage, close, reopen, escalation,
+//!   uploads, submissions, logins) are sent with an INVALID body, so a caller
+//!   allowed through authorisation gets a validation error and nothing
+//!   changes, while a denied caller must be refused (401/403/404) before the
+//!   body is validated. Forms carry the valid CSRF token of the principal's
+//!   own session, so a CSRF refusal never masks the outcome.
+//! - Anything else (405, 415, 429, 5xx) matches neither and is a mismatch.
+//!
+//! Exception: the API's message, status and triage endpoints validate the body
+//! before looking the case up (an invalid body is the same 400 for a case
+//! that does not exist, so this is no oracle), so they get a valid, harmless
+//! body instead: a short message, the status the case already has, the
+//! classification it already has.
+//!
+//! The few requests that do change something are harmless for the matrix:
+//! acknowledging (idempotent), that one message, and the logouts, which run
+//! last on fresh sessions.
+
+use std::fmt::Write as _;
+
+use reqwest::multipart::{Form, Part};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use uuid::Uuid;
+use varsel::configuration::Settings;
+use varsel::routing::RoutingRule;
+
+use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
+use crate::for_each_backend;
+
+for_each_backend!(every_route_allows_exactly_the_right_principals);
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Reporter,
+    HandlerIn,
+    HandlerOut,
+    HandlerExcluded,
+    Contact,
+    Admin,
+    Auditor,
+    Anonymous,
+}
+
+use Who::*;
+
+const EVERYONE: [Who; 8] = [
+    Reporter,
+    HandlerIn,
+    HandlerOut,
+    HandlerExcluded,
+    Contact,
+    Admin,
+    Auditor,
+    Anonymous,
+];
+
+impl Who {
+    fn username(self) -> Option<&'static str> {
+        match self {
+            HandlerIn => Some("h_in"),
+            HandlerOut => Some("h_out"),
+            HandlerExcluded => Some("h_excl"),
+            Contact => Some("contact"),
+            Admin => Some("admin"),
+            Auditor => Some("auditor"),
+            Reporter | Anonymous => None,
+        }
+    }
+}
+
+/// Allowed through authorisation, or refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Allow,
+    Deny,
+}
+
+use Access::*;
+
+/// How the outcome of one request reads; `None`: neither.
+fn classify(status: StatusCode, location: Option<&str>) -> Option<Access> {
+    match status.as_u16() {
+        303 => match location {
+            Some(l) if l.starts_with("/staff/login") || l.starts_with("/followup") => Some(Deny),
+            _ => Some(Allow),
+        },
+        200..=299 | 400 | 409 | 413 | 422 => Some(Allow),
+        401 | 403 | 404 => Some(Deny),
+        _ => None,
+    }
+}
+
+/// One principal's ways in.
+struct Caller {
+    who: Who,
+    /// Cookie client, logged in (anonymous: has only a CSRF cookie).
+    client: Client,
+    /// The CSRF token of that client's session.
+    csrf: String,
+    /// API bearer token.
+    token: Option<String>,
+}
+
+/// What a request carries.
+#[derive(Clone)]
+enum Body {
+    None,
+    /// URL-encoded form; the caller's CSRF token is added first.
+    Form(Vec<(&'static str, &'static str)>),
+    /// Multipart form: `csrf` (the caller's) first, then these text parts.
+    Multipart(Vec<(&'static str, &'static str)>),
+    /// Multipart without CSRF (API uploads).
+    ApiMultipart(Vec<(&'static str, &'static str)>),
+    Json(Value),
+}
+
+/// One row of the matrix.
+struct Route {
+    method: Method,
+    path: String,
+    body: Body,
+    allowed: Vec<Who>,
+}
+
+impl Route {
+    fn api(&self) -> bool {
+        self.path.starts_with("/api/")
+    }
+
+    fn label(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+fn route(method: Method, path: impl Into<String>, body: Body, allowed: &[Who]) -> Route {
+    Route {
+        method,
+        path: path.into(),
+        body,
+        allowed: allowed.to_vec(),
+    }
+}
+
+fn get(path: impl Into<String>, allowed: &[Who]) -> Route {
+    route(Method::GET, path, Body::None, allowed)
+}
+
+fn form(
+    path: impl Into<String>,
+    fields: &[(&'static str, &'static str)],
+    allowed: &[Who],
+) -> Route {
+    route(Method::POST, path, Body::Form(fields.to_vec()), allowed)
+}
+
+fn json_post(path: impl Into<String>, body: Value, allowed: &[Who]) -> Route {
+    route(Method::POST, path, Body::Json(body), allowed)
+}
+
+const ALL_SEVERITIES: [&str; 4] = ["lav", "middels", "hoy", "kritisk"];
+
+/// avvik → "infosec", varsling → "hr"; generous rate limits (the matrix logs
+/// in many times).
+fn settings(s: &mut Settings) {
+    let rule = |category: &str, group: &str| RoutingRule {
+        category: category.to_owned(),
+        severities: ALL_SEVERITIES.iter().map(|s| (*s).to_owned()).collect(),
+        groups: vec![group.to_owned()],
+    };
+    s.routing.rules = vec![rule("avvik", "infosec"), rule("varsling", "hr")];
+    s.rate_limits.submissions_per_minute = 10_000;
+    s.rate_limits.code_logins_per_minute = 10_000;
+    s.rate_limits.staff_logins_per_minute = 10_000;
+    s.rate_limits.staff_logins_per_user_per_minute = 10_000;
+}
+
+fn api(app: &TestApp, path: &str) -> String {
+    app.url(&format!("/api/v1{path}"))
+}
+
+async fn staff_token(app: &TestApp, username: &str) -> String {
+    let r = Client::new()
+        .post(api(app, "/staff/session"))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{username} API login");
+    r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn reporter_token(app: &TestApp, code: &str) -> String {
+    let r = Client::new()
+        .post(api(app, "/reporter/session"))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "reporter API login");
+    r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn text(client: &Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// A logged-in cookie client for `who`, its CSRF token and API token.
+async fn caller(app: &TestApp, who: Who, code: &str) -> Caller {
+    let client = app.client();
+    match who {
+        Anonymous => {
+            let csrf = csrf_of(&text(&client, &app.url("/staff/login")).await);
+            Caller {
+                who,
+                client,
+                csrf,
+                token: None,
+            }
+        }
+        Reporter => {
+            let csrf = csrf_of(&text(&client, &app.url("/followup")).await);
+            let r = client
+                .post(app.url("/followup"))
+                .form(&[("csrf", csrf.as_str()), ("code", code)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "reporter page login");
+            let csrf = csrf_of(&text(&client, &app.url("/case")).await);
+            Caller {
+                who,
+                client,
+                csrf,
+                token: Some(reporter_token(app, code).await),
+            }
+        }
+        staff => {
+            let username = staff.username().unwrap();
+            let csrf = csrf_of(&text(&client, &app.url("/staff/login")).await);
+            let r = client
+                .post(app.url("/staff/login"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("username", username),
+                    ("password", PASSWORD),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} page login");
+            // A page of theirs that carries the session's CSRF token.
+            let page = match staff {
+                Admin => "/admin/notifications",
+                Auditor => "/stats",
+                _ => "/staff/inbox",
+            };
+            let csrf = csrf_of(&text(&client, &app.url(page)).await);
+            Caller {
+                who,
+                client,
+                csrf,
+                token: Some(staff_token(app, username).await),
+            }
+        }
+    }
+}
+
+async fn callers(app: &TestApp, code: &str) -> Vec<Caller> {
+    let mut all = Vec::new();
+    for who in EVERYONE {
+        all.push(caller(app, who, code).await);
+    }
+    all
+}
+
+/// Sends `route` as `caller`: status and `Location`.
+async fn send(app: &TestApp, route: &Route, caller: &Caller) -> (StatusCode, Option<String>) {
+    let url = app.url(&route.path);
+    let mut req = if route.api() {
+        let req = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .request(route.method.clone(), url);
+        match &caller.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    } else {
+        caller.client.request(route.method.clone(), url)
+    };
+    req = match &route.body {
+        Body::None => req,
+        Body::Form(fields) => {
+            let mut all = vec![("csrf", caller.csrf.as_str())];
+            all.extend(fields.iter().copied());
+            req.form(&all)
+        }
+        Body::Multipart(fields) => {
+            let mut f = Form::new().text("csrf", caller.csrf.clone());
+            for (k, v) in fields {
+                f = f.text(*k, *v);
+            }
+            req.multipart(f)
+        }
+        Body::ApiMultipart(fields) => {
+            let mut f = Form::new();
+            for (k, v) in fields {
+                f = f.text(*k, *v);
+            }
+            req.multipart(f)
+        }
+        Body::Json(v) => req.json(v),
+    };
+    let r = req.send().await.unwrap();
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned);
+    (r.status(), location)
+}
+
+/// Every registered route but the logouts (see `logout_routes`).
+fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
+    let case_workers_in = [HandlerIn, Contact];
+    let all_handlers = [HandlerIn, HandlerOut, HandlerExcluded, Contact];
+    let c = format!("/staff/cases/{case}");
+    let a = format!("/api/v1/staff/cases/{case}");
+    let mut r = vec![
+        // Public pages.
+        get("/", &EVERYONE),
+        get("/static/varsel.css", &EVERYONE),
+        get("/report", &EVERYONE),
+        route(
+            Method::POST,
+            "/report",
+            Body::Multipart(vec![("category", "nonsense"), ("description", "")]),
+            &EVERYONE,
+        ),
+        get("/followup", &EVERYONE),
+        form("/followup", &[("code", "x")], &EVERYONE),
+        // The reporter's pages.
+        get("/case", &[Reporter]),
+        route(
+            Method::POST,
+            "/case/reply",
+            Body::Multipart(vec![("message", "")]),
+            &[Reporter],
+        ),
+        get(format!("/case/attachments/{attachment}"), &[Reporter]),
+        // Staff pages.
+        get("/staff", &EVERYONE), // a bare 303 to /staff/inbox
+        get("/staff/login", &EVERYONE),
+        get("/staff/inbox", &all_handlers),
+        get(c.clone(), &case_workers_in),
+        route(
+            Method::POST,
+            format!("{c}/reply"),
+            Body::Multipart(vec![("message", "")]),
+            &case_workers_in,
+        ),
+        form(format!("{c}/acknowledge"), &[], &case_workers_in),
+        form(
+            format!("{c}/status"),
+            &[("status", "nonsense")],
+            &case_workers_in,
+        ),
+        form(
+            format!("{c}/triage"),
+            &[("category", "nonsense"), ("severity", "kritisk")],
+            &case_workers_in,
+        ),
+        form(
+            format!("{c}/escalation"),
+            &[("authority", "nonsense")],
+            &[Contact],
+        ),
+        // Confirming one's own decision is a 409: past authorisation.
+        form(
+            format!("{c}/escalation/{decision}/confirm"),
+            &[],
+            &[Contact],
+        ),
+        form(
+            format!("{c}/close"),
+            &[("outcome", "nonsense")],
+            &case_workers_in,
+        ),
+        form(format!("{c}/reopen"), &[("reason", "")], &case_workers_in),
+        get(format!("{c}/attachments/{attachment}"), &case_workers_in),
+        get("/contact/register", &[Contact]),
+        get("/contact/register.csv", &[Contact]),
+        // Administration and statistics.
+        get("/admin/notifications", &[Admin]),
+        get("/stats", &[Admin, Auditor]),
+        get("/stats.csv", &[Admin, Auditor]),
+        // The API.
+        json_post("/api/v1/reporter/session", json!({"code": "x"}), &EVERYONE),
+        json_post("/api/v1/staff/session", json!({"username": 1}), &EVERYONE),
+        get("/api/v1/categories", &EVERYONE),
+        get("/api/v1/handlers", &EVERYONE),
+        json_post(
+            "/api/v1/reports",
+            json!({"category": "nonsense"}),
+            &EVERYONE,
+        ),
+        get("/api/v1/reporter/case", &[Reporter]),
+        json_post(
+            "/api/v1/reporter/case/messages",
+            json!({"body": ""}),
+            &[Reporter],
+        ),
+        route(
+            Method::POST,
+            "/api/v1/reporter/case/attachments",
+            Body::ApiMultipart(vec![("note", "no attachment part")]),
+            &[Reporter],
+        ),
+        get(
+            format!("/api/v1/reporter/case/attachments/{attachment}"),
+            &[Reporter],
+        ),
+        get("/api/v1/staff/cases", &all_handlers),
+        get(a.clone(), &case_workers_in),
+        // The API validates these three bodies before it looks the case up,
+        // so an invalid body is a 400 for anyone with a case-worker token
+        // (the same 400 for a case that does not exist: no oracle). A valid,
+        // harmless body shows who gets past the routing check.
+        json_post(
+            format!("{a}/messages"),
+            json!({"body": "Matrisesjekk."}),
+            &case_workers_in,
+        ),
+        route(
+            Method::POST,
+            format!("{a}/attachments"),
+            Body::ApiMultipart(vec![("note", "no attachment part")]),
+            &case_workers_in,
+        ),
+        get(format!("{a}/attachments/{attachment}"), &case_workers_in),
+        route(
+            Method::POST,
+            format!("{a}/acknowledge"),
+            Body::None,
+            &case_workers_in,
+        ),
+        json_post(
+            format!("{a}/status"),
+            json!({"status": "acknowledged"}),
+            &case_workers_in,
+        ),
+        json_post(
+            format!("{a}/triage"),
+            json!({"category": "avvik", "severity": "kritisk"}),
+            &case_workers_in,
+        ),
+    ];
+    // A refused action's URL asked for with GET (the language switch): a bare
+    // 303 back to the case page, which does the checking. It names nothing
+    // the caller did not send, so it is open to everyone.
+    for action in [
+        "reply",
+        "acknowledge",
+        "status",
+        "triage",
+        "escalation",
+        "close",
+        "reopen",
+    ] {
+        r.push(get(format!("{c}/{action}"), &EVERYONE));
+    }
+    r
+}
+
+/// The logouts and the staff login: each ends or replaces the caller's
+/// session, so each runs on fresh ones.
+fn logout_routes() -> Vec<Route> {
+    let staff = [
+        HandlerIn,
+        HandlerOut,
+        HandlerExcluded,
+        Contact,
+        Admin,
+        Auditor,
+    ];
+    vec![
+        // Anyone may log in (a failed login would be a 401, so these are
+        // real credentials: the caller's session is replaced).
+        form(
+            "/staff/login",
+            &[("username", "h_out"), ("password", PASSWORD)],
+            &EVERYONE,
+        ),
+        // Ending one's own session (or none) is open to anyone with a CSRF token.
+        form("/staff/logout", &[], &EVERYONE),
+        form("/case/logout", &[], &EVERYONE),
+        route(Method::DELETE, "/api/v1/staff/session", Body::None, &staff),
+        route(
+            Method::DELETE,
+            "/api/v1/reporter/session",
+            Body::None,
+            &[Reporter],
+        ),
+    ]
+}
+
+/// One cell that did not come out as expected.
+struct Mismatch {
+    route: String,
+    who: Who,
+    expected: Access,
+    got: String,
+}
+
+async fn check(app: &TestApp, route: &Route, caller: &Caller, mismatches: &mut Vec<Mismatch>) {
+    let expected = if route.allowed.contains(&caller.who) {
+        Allow
+    } else {
+        Deny
+    };
+    let (status, location) = send(app, route, caller).await;
+    // Logging out of the staff pages lands on their login page.
+    let got = match (route.path.as_str(), location.as_deref()) {
+        ("/staff/logout", Some("/staff/login")) if status == StatusCode::SEE_OTHER => Some(Allow),
+        _ => classify(status, location.as_deref()),
+    };
+    if got != Some(expected) {
+        let got = match location {
+            Some(l) => format!("{} → {l}", status.as_u16()),
+            None => status.as_u16().to_string(),
+        };
+        mismatches.push(Mismatch {
+            route: route.label(),
+            who: caller.who,
+            expected,
+            got,
+        });
+    }
+}
+
+async fn every_route_allows_exactly_the_right_principals(backend: Backend) {
+    let app = TestApp::spawn_with(backend, settings).await;
+    app.add_user_in("h_in", "Hilde Inne", &["handler"], &["infosec"])
+        .await;
+    app.add_user_in("h_out", "Hans Ute", &["handler"], &["hr"])
+        .await;
+    let h_excl = app
+        .add_user_in("h_excl", "Heidi Utelatt", &["handler"], &["infosec"])
+        .await;
+    app.add_user("contact", "Kari Kontakt", &["contact"]).await;
+    app.add_user("admin", "Ada Admin", &["admin"]).await;
+    app.add_user("auditor", "Aud Revisor", &["auditor"]).await;
+
+    // One kritisk avvik report, h_excl excluded: it reaches h_in and the
+    // contact point, not h_out, not h_excl.
+    let r = Client::new()
+        .post(api(&app, "/reports"))
+        .json(&json!({
+            "category": "avvik",
+            "severity": "kritisk",
+            "description": "Noen har delt passord på en lapp ved skriveren.",
+            "exclude": [h_excl],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let code = r.json::<Value>().await.unwrap()["case_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The case id, and who holds it.
+    let mut inboxes = Vec::new();
+    for who in [HandlerIn, HandlerOut, HandlerExcluded, Contact] {
+        let t = staff_token(&app, who.username().unwrap()).await;
+        let cases: Value = Client::new()
+            .get(api(&app, "/staff/cases"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<String> = cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect();
+        inboxes.push((who, ids));
+    }
+    let case = Uuid::parse_str(&inboxes[0].1[0]).unwrap();
+    for (who, ids) in &inboxes {
+        let reaches = matches!(who, HandlerIn | Contact);
+        let expected = if reaches {
+            vec![case.to_string()]
+        } else {
+            vec![]
+        };
+        assert_eq!(ids, &expected, "routing of the case to {who:?}");
+    }
+
+    // An attachment, uploaded by the reporter.
+    let reporter = reporter_token(&app, &code).await;
+    let r = Client::new()
+        .post(api(&app, "/reporter/case/attachments"))
+        .bearer_auth(&reporter)
+        .multipart(Form::new().part(
+            "attachment",
+            Part::bytes(b"bevis".to_vec()).file_name("bevis.txt"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let attachment =
+        Uuid::parse_str(r.json::<Value>().await.unwrap()[0]["id"].as_str().unwrap()).unwrap();
+
+    // An escalation decision by the contact point, through the page form.
+    let contact = caller(&app, Contact, &code).await;
+    let r = contact
+        .client
+        .post(app.url(&format!("/staff/cases/{case}/escalation")))
+        .form(&[
+            ("csrf", contact.csrf.as_str()),
+            ("authority", "nsm"),
+            ("decision", "escalate"),
+            ("legal_basis", "sikkerhetsloven_4_5"),
+            ("rationale", "Informert NSM."),
+            ("aware_at", "2026-03-01"),
+            ("decided_at", "2026-03-02T10:15"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "decision recorded");
+    let decisions = app.store.decisions(case).await.unwrap();
+    assert_eq!(decisions.len(), 1);
+    let decision = decisions[0].id;
+
+    // The matrix.
+    let callers = callers(&app, &code).await;
+    let mut mismatches = Vec::new();
+    let table = routes(case, attachment, decision);
+    let logouts = logout_routes();
+    for route in &table {
+        for caller in &callers {
+            check(&app, route, caller, &mut mismatches).await;
+        }
+    }
+    for route in &logouts {
+        for who in EVERYONE {
+            let fresh = caller(&app, who, &code).await;
+            check(&app, route, &fresh, &mut mismatches).await;
+        }
+    }
+
+    // No existence oracle: a case not routed to the caller is the same 404
+    // as a case that does not exist.
+    let outsider = caller(&app, HandlerOut, &code).await;
+    let unknown = Uuid::new_v4();
+    for (path, missing) in [
+        (
+            format!("/staff/cases/{case}"),
+            format!("/staff/cases/{unknown}"),
+        ),
+        (
+            format!("/api/v1/staff/cases/{case}"),
+            format!("/api/v1/staff/cases/{unknown}"),
+        ),
+        (
+            format!("/api/v1/staff/cases/{case}/attachments/{attachment}"),
+            format!("/api/v1/staff/cases/{unknown}/attachments/{attachment}"),
+        ),
+    ] {
+        let fetch = |p: String| {
+            let get = route(Method::GET, p, Body::None, &[]);
+            let outsider = &outsider;
+            let app = &app;
+            async move {
+                let url = app.url(&get.path);
+                let req = if get.api() {
+                    Client::new()
+                        .get(url)
+                        .bearer_auth(outsider.token.as_ref().unwrap())
+                } else {
+                    outsider.client.get(url)
+                };
+                let r = req.send().await.unwrap();
+                (r.status(), r.text().await.unwrap())
+            }
+        };
+        let (routed_status, routed_body) = fetch(path.clone()).await;
+        let (missing_status, missing_body) = fetch(missing).await;
+        assert_eq!(routed_status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(missing_status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            routed_body, missing_body,
+            "existence oracle: {path} answers h_out differently from an unknown case"
+        );
+    }
+
+    let cells = (table.len() + logouts.len()) * EVERYONE.len();
+    if !mismatches.is_empty() {
+        let mut report = format!(
+            "{} of {cells} cells wrong ({backend:?}):\n{:<60} {:<16} {:<8} got\n",
+            mismatches.len(),
+            "route",
+            "principal",
+            "expected"
+        );
+        for m in &mismatches {
+            let _ = writeln!(
+                report,
+                "{:<60} {:<16} {:<8} {}",
+                m.route,
+                format!("{:?}", m.who),
+                format!("{:?}", m.expected),
+                m.got
+            );
+        }
+        panic!("{report}");
+    }
+    app.teardown().await;
+}
