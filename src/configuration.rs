@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::DeadlineSettings;
+use crate::domain::{Category, DeadlineSettings, Taxonomy};
 use crate::routing::RoutingSettings;
 
 /// Environment variables with this prefix override settings.
@@ -44,6 +44,9 @@ pub struct Settings {
     pub routing: RoutingSettings,
     /// Aggregate statistics.
     pub statistics: StatisticsSettings,
+    /// Case categories, their sub-types and the duties each sub-type
+    /// triggers (see [`crate::domain::taxonomy`]); default: SPEC §4.
+    pub taxonomy: Taxonomy,
 }
 
 /// Where to listen.
@@ -426,7 +429,16 @@ impl Settings {
         }
         self.deadlines.validate()?;
         self.notifications.validate()?;
-        self.routing.validate()?;
+        for category in self.taxonomy.categories() {
+            if Category::parse(category.key.as_str()).is_none() {
+                bail!(
+                    "taxonomy: unknown category {:?} (varsling, avvik, sikkerhet); \
+                     an organisation may drop categories and change sub-types",
+                    category.key.as_str()
+                );
+            }
+        }
+        self.routing.validate(&self.taxonomy)?;
         if !(3..=1000).contains(&self.statistics.min_cell_count) {
             bail!("statistics.min_cell_count must be between 3 and 1000");
         }

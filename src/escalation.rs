@@ -18,7 +18,7 @@ use varsel_crypto::X25519Identity;
 use crate::audit::{self, action, Actor, AuditEvent};
 use crate::casework::{self, now, CaseworkError};
 use crate::domain::{
-    Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, Role, SubtypeKey, Taxonomy,
+    Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, Role, SubtypeKey,
     TextField,
 };
 use crate::http::session::StaffSession;
@@ -313,7 +313,9 @@ async fn needs_police_decision(state: &AppState, case: &Case) -> EscalationResul
     let Ok(subtype) = SubtypeKey::parse(&subtype) else {
         return Ok(false);
     };
-    Ok(Taxonomy::default_norwegian()
+    Ok(state
+        .settings
+        .taxonomy
         .subtype(&category, &subtype)
         .is_some_and(|s| s.flags.requires_police_decision_before_close()))
 }

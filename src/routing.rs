@@ -74,8 +74,7 @@ impl Default for RoutingSettings {
 
 impl RoutingSettings {
     /// Rejects rules naming unknown categories or severities, or no groups.
-    pub fn validate(&self) -> anyhow::Result<()> {
-        let taxonomy = Taxonomy::default_norwegian();
+    pub fn validate(&self, taxonomy: &Taxonomy) -> anyhow::Result<()> {
         for (i, rule) in self.rules.iter().enumerate() {
             let n = i + 1;
             let known = CategoryKey::parse(&rule.category)
@@ -244,17 +243,20 @@ pub struct TriageInput {
     pub risk: Option<Risk>,
 }
 
-/// Parses a sub-type of `category` (empty: none); `None` if it is not one of
-/// the category's sub-types in the taxonomy.
-pub fn parse_subtype(category: Category, raw: &str) -> Option<Option<SubtypeKey>> {
+/// Parses a sub-type of `category` (empty: none); `None` if the category is
+/// not in the configured taxonomy or the sub-type is not one of its own.
+pub fn parse_subtype(
+    taxonomy: &Taxonomy,
+    category: Category,
+    raw: &str,
+) -> Option<Option<SubtypeKey>> {
+    let def = taxonomy.category(&CategoryKey::from(category))?;
     let raw = raw.trim();
     if raw.is_empty() {
         return Some(None);
     }
     let key = SubtypeKey::parse(raw).ok()?;
-    Taxonomy::default_norwegian()
-        .subtype(&CategoryKey::from(category), &key)
-        .map(|_| Some(key))
+    def.subtype(&key).map(|_| Some(key))
 }
 
 /// What a triage changed.
@@ -489,7 +491,7 @@ mod tests {
             rules: vec![rule("avvik", &["lav"], &["infosec"])],
             ..RoutingSettings::default()
         };
-        assert!(ok.validate().is_ok());
+        assert!(ok.validate(&Taxonomy::default()).is_ok());
         for bad in [
             rule("ukjent", &["lav"], &["x"]),
             rule("avvik", &["høy"], &["x"]),
@@ -500,13 +502,13 @@ mod tests {
                 rules: vec![bad],
                 ..RoutingSettings::default()
             };
-            assert!(s.validate().is_err());
+            assert!(s.validate(&Taxonomy::default()).is_err());
         }
         let s = RoutingSettings {
             accepted_risk: 0,
             ..RoutingSettings::default()
         };
-        assert!(s.validate().is_err());
+        assert!(s.validate(&Taxonomy::default()).is_err());
     }
 
     #[test]
@@ -520,11 +522,11 @@ mod tests {
     #[test]
     fn subtypes_must_belong_to_the_category() {
         assert!(matches!(
-            parse_subtype(Category::Avvik, "personvernbrudd"),
+            parse_subtype(&Taxonomy::default(), Category::Avvik, "personvernbrudd"),
             Some(Some(_))
         ));
-        assert!(matches!(parse_subtype(Category::Avvik, ""), Some(None)));
-        assert!(parse_subtype(Category::Varsling, "personvernbrudd").is_none());
-        assert!(parse_subtype(Category::Avvik, "Ukjent").is_none());
+        assert!(matches!(parse_subtype(&Taxonomy::default(), Category::Avvik, ""), Some(None)));
+        assert!(parse_subtype(&Taxonomy::default(), Category::Varsling, "personvernbrudd").is_none());
+        assert!(parse_subtype(&Taxonomy::default(), Category::Avvik, "Ukjent").is_none());
     }
 }

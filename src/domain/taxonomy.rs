@@ -363,6 +363,18 @@ impl Taxonomy {
     pub fn subtype(&self, category: &CategoryKey, subtype: &SubtypeKey) -> Option<&Subtype> {
         self.category(category)?.subtype(subtype)
     }
+
+    /// The duties of a stored case's (category, sub-type) as stored strings;
+    /// none for a case without a sub-type or one the taxonomy no longer has.
+    pub fn flags_of(&self, category: &str, subtype: Option<&str>) -> SubtypeFlags {
+        let (Ok(category), Some(Ok(subtype))) =
+            (CategoryKey::parse(category), subtype.map(SubtypeKey::parse))
+        else {
+            return SubtypeFlags::default();
+        };
+        self.subtype(&category, &subtype)
+            .map_or_else(SubtypeFlags::default, |s| s.flags)
+    }
 }
 
 /// The translation key of a sub-type's label: `taxonomy.<category>.<subtype>`.

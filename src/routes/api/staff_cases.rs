@@ -352,9 +352,13 @@ pub struct TriageRequest {
 }
 
 impl TriageRequest {
-    fn input(&self) -> Option<routing::TriageInput> {
+    fn input(&self, taxonomy: &crate::domain::Taxonomy) -> Option<routing::TriageInput> {
         let category = Category::parse(self.category.trim())?;
-        let subtype = routing::parse_subtype(category, self.subtype.as_deref().unwrap_or(""))?;
+        let subtype = routing::parse_subtype(
+            taxonomy,
+            category,
+            self.subtype.as_deref().unwrap_or(""),
+        )?;
         let severity = Severity::parse(self.severity.trim())?;
         let risk = match (self.probability, self.consequence) {
             (None, None) => None,
@@ -381,7 +385,7 @@ pub async fn triage(
     let staff = caller.case_worker()?;
     let id = case_id(caller.lang, &path)?;
     let input = body
-        .input()
+        .input(&state.settings.taxonomy)
         .ok_or_else(|| ApiError::new(caller.lang, Problem::InvalidClassification))?;
     let outcome = match routing::triage(&state, staff, id, &input).await {
         Ok(outcome) => outcome,

@@ -15,7 +15,7 @@ use super::{
 use crate::casework::{self, CaseView, CaseworkError};
 use crate::domain::taxonomy::label_key;
 use crate::domain::{Authority, Decision, LegalBasis, Outcome};
-use crate::domain::{CaseStatus, Category, CategoryKey, Severity, SubtypeKey, Taxonomy};
+use crate::domain::{CaseStatus, Category, CategoryKey, Severity, SubtypeKey};
 use crate::escalation::{self, CaseEscalation, EscalationError, MAX_REFERENCE_CHARS};
 use crate::http::session::StaffSession;
 use crate::http::{ErrorKind, Visitor};
@@ -504,7 +504,7 @@ fn triage_fields(
     case: &Case,
     facts: &TriageFacts,
 ) -> TriageFields {
-    let taxonomy = Taxonomy::default_norwegian();
+    let taxonomy = &state.settings.taxonomy;
     let accepted = state.settings.routing.accepted_risk;
     let risk = Risk::from_facts(facts);
     let levels = |current: Option<u8>| -> Vec<Choice> {

@@ -33,9 +33,9 @@ pub(super) struct TriageForm {
 
 impl TriageForm {
     /// The classification, or `None` if any part of it is invalid.
-    fn input(&self) -> Option<TriageInput> {
+    fn input(&self, taxonomy: &crate::domain::Taxonomy) -> Option<TriageInput> {
         let category = Category::parse(self.category.trim())?;
-        let subtype = routing::parse_subtype(category, &self.subtype)?;
+        let subtype = routing::parse_subtype(taxonomy, category, &self.subtype)?;
         let severity = Severity::parse(self.severity.trim())?;
         let risk = match (self.probability.trim(), self.consequence.trim()) {
             ("", "") => None,
@@ -60,7 +60,7 @@ pub(super) async fn submit(
     let staff = case_worker(&visitor)?;
     visitor.check_csrf(&form.csrf)?;
     let id = case_id(&visitor, &path)?;
-    let Some(input) = form.input() else {
+    let Some(input) = form.input(&state.settings.taxonomy) else {
         let problem = Some(Problem::UnknownClassification);
         return render_case(&state, &visitor, staff, id, problem, String::new()).await;
     };
