@@ -18,8 +18,7 @@ use varsel_crypto::X25519Identity;
 use crate::audit::{self, action, Actor, AuditEvent};
 use crate::casework::{self, now, CaseworkError};
 use crate::domain::{
-    Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, Role, SubtypeKey,
-    TextField,
+    Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, Role, SubtypeKey, TextField,
 };
 use crate::http::session::StaffSession;
 use crate::keys;

@@ -525,8 +525,13 @@ mod tests {
             parse_subtype(&Taxonomy::default(), Category::Avvik, "personvernbrudd"),
             Some(Some(_))
         ));
-        assert!(matches!(parse_subtype(&Taxonomy::default(), Category::Avvik, ""), Some(None)));
-        assert!(parse_subtype(&Taxonomy::default(), Category::Varsling, "personvernbrudd").is_none());
+        assert!(matches!(
+            parse_subtype(&Taxonomy::default(), Category::Avvik, ""),
+            Some(None)
+        ));
+        assert!(
+            parse_subtype(&Taxonomy::default(), Category::Varsling, "personvernbrudd").is_none()
+        );
         assert!(parse_subtype(&Taxonomy::default(), Category::Avvik, "Ukjent").is_none());
     }
 }

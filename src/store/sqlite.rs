@@ -349,13 +349,17 @@ impl Store for SqliteStore {
     }
 
     async fn set_status(&self, case_id: Uuid, status: &str, at: i64) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE cases SET status = ?, updated_at = ? WHERE id = ?")
-            .bind(status)
-            .bind(at)
-            .bind(case_id.to_string())
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let done = sqlx::query(
+            "UPDATE cases SET status = ?1, updated_at = ?2, feedback_given_at = \
+             CASE WHEN ?1 = 'feedback_given' THEN COALESCE(feedback_given_at, ?2) \
+             ELSE feedback_given_at END WHERE id = ?3",
+        )
+        .bind(status)
+        .bind(at)
+        .bind(case_id.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

@@ -354,11 +354,8 @@ pub struct TriageRequest {
 impl TriageRequest {
     fn input(&self, taxonomy: &crate::domain::Taxonomy) -> Option<routing::TriageInput> {
         let category = Category::parse(self.category.trim())?;
-        let subtype = routing::parse_subtype(
-            taxonomy,
-            category,
-            self.subtype.as_deref().unwrap_or(""),
-        )?;
+        let subtype =
+            routing::parse_subtype(taxonomy, category, self.subtype.as_deref().unwrap_or(""))?;
         let severity = Severity::parse(self.severity.trim())?;
         let risk = match (self.probability, self.consequence) {
             (None, None) => None,

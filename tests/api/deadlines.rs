@@ -1,0 +1,2 @@
+//! Deadlines on stored cases: feedback extension, deadline facts from escalation
+//! decisions, the inbox and the reporter page.

@@ -1,0 +1,1 @@
+//! Groups, group leads and routing rules managed by administrators.
