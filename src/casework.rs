@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::attachments::PendingAttachment;
 use crate::audit::{self, action, Actor, AuditEvent};
+use crate::authz;
 use crate::domain::{CaseStatus, Category, Role, Severity, TextField};
 use crate::http::session::{ReporterSession, StaffSession};
 use crate::keys;
@@ -798,17 +799,42 @@ pub async fn inbox(state: &AppState, staff: &StaffSession) -> CaseworkResult<Vec
         .collect())
 }
 
+/// The staff member's wrap of the case key, if [`authz::may_open_case`]
+/// lets them open the case; "not found" otherwise, as for a missing case.
+async fn openable_wrap(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<Vec<u8>> {
+    let wrapped = state
+        .store
+        .key_wrap(case_id, &Holder::User(staff.user_id))
+        .await?;
+    let excluded = state.store.exclusions(case_id).await?;
+    match wrapped {
+        Some(w) if authz::may_open_case(staff.user_id, true, &excluded) => Ok(w),
+        _ => Err(CaseworkError::NotFound),
+    }
+}
+
+/// Checks that a staff member may open a case without unlocking it, so that
+/// a request about a case that is not theirs is refused before its body is
+/// read or validated.
+pub async fn ensure_staff_case(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<()> {
+    openable_wrap(state, staff, case_id).await.map(|_| ())
+}
+
 /// Unlocks a case for a staff member through their wrap, or "not found".
 pub(crate) async fn staff_case(
     state: &AppState,
     staff: &StaffSession,
     case_id: Uuid,
 ) -> CaseworkResult<(Case, X25519Identity)> {
-    let wrapped = state
-        .store
-        .key_wrap(case_id, &Holder::User(staff.user_id))
-        .await?
-        .ok_or(CaseworkError::NotFound)?;
+    let wrapped = openable_wrap(state, staff, case_id).await?;
     let case = state
         .store
         .case_by_id(case_id)

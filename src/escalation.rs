@@ -16,9 +16,10 @@ use uuid::Uuid;
 use varsel_crypto::X25519Identity;
 
 use crate::audit::{self, action, Actor, AuditEvent};
+use crate::authz::{self, Permission};
 use crate::casework::{self, now, CaseworkError};
 use crate::domain::{
-    Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, Role, SubtypeKey, TextField,
+    Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, SubtypeKey, TextField,
 };
 use crate::http::session::StaffSession;
 use crate::keys;
@@ -150,7 +151,7 @@ async fn audited(state: &AppState, event: AuditEvent) -> EscalationResult<()> {
 }
 
 fn contact(staff: &StaffSession) -> EscalationResult<()> {
-    if staff.has(Role::Contact) {
+    if authz::staff_may(staff, Permission::DecideEscalation) {
         Ok(())
     } else {
         Err(EscalationError::NotContact)
@@ -180,7 +181,7 @@ pub async fn case_escalation(
 ) -> EscalationResult<CaseEscalation> {
     let (case, identity) = casework::staff_case(state, staff, case_id).await?;
     let mut decisions = Vec::new();
-    if staff.has(Role::Contact) {
+    if authz::staff_may(staff, Permission::DecideEscalation) {
         for record in state.store.decisions(case_id).await? {
             let rationale = open_text(&identity, &record.rationale)?;
             let decided_by_name = display_name(state, record.decided_by).await?;

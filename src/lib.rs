@@ -4,6 +4,7 @@ pub mod admin_commands;
 pub mod age_commands;
 pub mod attachments;
 pub mod audit;
+pub mod authz;
 pub mod casework;
 pub mod cli;
 pub mod clock;

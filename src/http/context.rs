@@ -61,13 +61,24 @@ impl Visitor {
         AppError::internal(self.lang, &err.into())
     }
 
-    /// The reporter session, or 404 (a reporter page without a session does
+    /// Who the session belongs to; `None` without a session.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.session.as_deref().map(|s| &s.principal)
+    }
+
+    /// The reporter session, if [`crate::authz`] lets it follow up its case;
+    /// callers answer 404 otherwise (a reporter page without a session does
     /// not reveal that it exists).
     pub fn reporter(&self) -> Option<&ReporterSession> {
-        match self.session.as_deref().map(|s| &s.principal) {
-            Some(Principal::Reporter(r)) => Some(r),
-            _ => None,
-        }
+        crate::authz::reporter_session(self.principal()).ok()
+    }
+
+    /// The staff session, if [`crate::authz`] grants it `permission`.
+    pub fn staff_for(
+        &self,
+        permission: crate::authz::Permission,
+    ) -> Result<&StaffSession, crate::authz::Denial> {
+        crate::authz::staff_session(self.principal(), permission)
     }
 
     /// The staff session, if logged in.

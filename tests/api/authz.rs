@@ -19,15 +19,13 @@
 //!   own session, so a CSRF refusal never masks the outcome.
 //! - Anything else (405, 415, 429, 5xx) matches neither and is a mismatch.
 //!
-//! Exception: the API's message, status and triage endpoints validate the body
-//! before looking the case up (an invalid body is the same 400 for a case
-//! that does not exist, so this is no oracle), so they get a valid, harmless
-//! body instead: a short message, the status the case already has, the
-//! classification it already has.
-//!
 //! The few requests that do change something are harmless for the matrix:
-//! acknowledging (idempotent), that one message, and the logouts, which run
-//! last on fresh sessions.
+//! acknowledging (idempotent) and the logouts, which run last on fresh
+//! sessions.
+//!
+//! Beside the matrix: credentials do not cross channels (a page cookie is no
+//! API credential, an API token is no page cookie), and a contact point the
+//! case is not routed to is an outsider like any other.
 
 use std::fmt::Write as _;
 
@@ -41,7 +39,10 @@ use varsel::routing::RoutingRule;
 use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
 use crate::for_each_backend;
 
-for_each_backend!(every_route_allows_exactly_the_right_principals);
+for_each_backend!(
+    every_route_allows_exactly_the_right_principals,
+    credentials_do_not_cross_channels_and_unrouted_contact_points_are_outsiders,
+);
 
 /// Who calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -444,13 +445,10 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         ),
         get("/api/v1/staff/cases", &all_handlers),
         get(a.clone(), &case_workers_in),
-        // The API validates these three bodies before it looks the case up,
-        // so an invalid body is a 400 for anyone with a case-worker token
-        // (the same 400 for a case that does not exist: no oracle). A valid,
-        // harmless body shows who gets past the routing check.
+        // Invalid bodies: the case is checked before the body is validated.
         json_post(
             format!("{a}/messages"),
-            json!({"body": "Matrisesjekk."}),
+            json!({"body": ""}),
             &case_workers_in,
         ),
         route(
@@ -468,12 +466,12 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         ),
         json_post(
             format!("{a}/status"),
-            json!({"status": "acknowledged"}),
+            json!({"status": "ukjent"}),
             &case_workers_in,
         ),
         json_post(
             format!("{a}/triage"),
-            json!({"category": "avvik", "severity": "kritisk"}),
+            json!({"category": "ukjent", "severity": "kritisk"}),
             &case_workers_in,
         ),
     ];
@@ -744,6 +742,196 @@ async fn every_route_allows_exactly_the_right_principals(backend: Backend) {
             );
         }
         panic!("{report}");
+    }
+    app.teardown().await;
+}
+
+/// A page cookie is no API credential and an API token is no page cookie;
+/// a contact point a case is not routed to cannot open it by any way in.
+async fn credentials_do_not_cross_channels_and_unrouted_contact_points_are_outsiders(
+    backend: Backend,
+) {
+    let app = TestApp::spawn_with(backend, settings).await;
+    app.add_user_in("h_in", "Hilde Inne", &["handler"], &["infosec"])
+        .await;
+    app.add_user("contact", "Kari Kontakt", &["contact"]).await;
+
+    // An avvik of severity lav reaches infosec only: not the contact point.
+    let r = Client::new()
+        .post(api(&app, "/reports"))
+        .json(&json!({
+            "category": "avvik",
+            "severity": "lav",
+            "description": "En skriver står ulåst i et åpent rom.",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let code = r.json::<Value>().await.unwrap()["case_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let handler_token = staff_token(&app, "h_in").await;
+    let cases: Value = Client::new()
+        .get(api(&app, "/staff/cases"))
+        .bearer_auth(&handler_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let case = cases[0]["id"].as_str().unwrap().to_owned();
+
+    // The page session's cookie value, sent as a bearer token: 401.
+    let no_redirects = || {
+        Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    };
+    let page = no_redirects();
+    let login_page = page.get(app.url("/staff/login")).send().await.unwrap();
+    let anon_cookie = login_page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let csrf = csrf_of(&login_page.text().await.unwrap());
+    let r = page
+        .post(app.url("/staff/login"))
+        .header("cookie", &anon_cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "h_in"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "page login");
+    let session_cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("varsel_session="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("a session cookie");
+    let session_id = session_cookie
+        .trim_start_matches("varsel_session=")
+        .to_owned();
+    let r = page
+        .get(app.url("/staff/inbox"))
+        .header("cookie", &session_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the cookie works on pages");
+    for path in ["/staff/cases".to_owned(), format!("/staff/cases/{case}")] {
+        let with_cookie = no_redirects()
+            .get(api(&app, &path))
+            .header("cookie", &session_cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            with_cookie.status(),
+            StatusCode::UNAUTHORIZED,
+            "cookie on {path}"
+        );
+        let as_bearer = no_redirects()
+            .get(api(&app, &path))
+            .bearer_auth(&session_id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            as_bearer.status(),
+            StatusCode::UNAUTHORIZED,
+            "cookie id as token on {path}"
+        );
+    }
+
+    // The API token, sent as the page cookie: no session, so the login page.
+    for path in ["/staff/inbox".to_owned(), format!("/staff/cases/{case}")] {
+        let r = no_redirects()
+            .get(app.url(&path))
+            .header("cookie", format!("varsel_session={handler_token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "token as cookie on {path}"
+        );
+        assert_eq!(
+            r.headers().get("location").unwrap().to_str().unwrap(),
+            "/staff/login"
+        );
+    }
+    // A reporter's API token is no reporter page session either.
+    let reporter = reporter_token(&app, &code).await;
+    let r = no_redirects()
+        .get(app.url("/case"))
+        .header("cookie", format!("varsel_session={reporter}"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::OK, "reporter token as cookie");
+
+    // The contact point, not routed to: the page, the escalation form and
+    // the API all answer as for a case that does not exist.
+    let contact = caller(&app, Contact, &code).await;
+    let r = contact
+        .client
+        .get(app.url(&format!("/staff/cases/{case}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = contact
+        .client
+        .post(app.url(&format!("/staff/cases/{case}/escalation")))
+        .form(&[
+            ("csrf", contact.csrf.as_str()),
+            ("authority", "nsm"),
+            ("decision", "escalate"),
+            ("legal_basis", "sikkerhetsloven_4_5"),
+            ("rationale", "Forsøk uten tilgang."),
+            ("aware_at", "2026-03-01"),
+            ("decided_at", "2026-03-02T10:15"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let uuid = Uuid::parse_str(&case).unwrap();
+    assert!(app.store.decisions(uuid).await.unwrap().is_empty());
+    let token = contact.token.as_ref().unwrap();
+    for (path, body) in [
+        (format!("/staff/cases/{case}/messages"), json!({"body": ""})),
+        (
+            format!("/staff/cases/{case}/status"),
+            json!({"status": "ukjent"}),
+        ),
+    ] {
+        let r = Client::new()
+            .post(api(&app, &path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::NOT_FOUND,
+            "{path}: case before body"
+        );
     }
     app.teardown().await;
 }

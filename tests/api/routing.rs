@@ -459,12 +459,12 @@ async fn routing_to_nobody_is_refused_and_changes_nothing(backend: Backend) {
 fn unknown_rule_categories_and_severities_are_rejected() {
     let mut s = Settings::default();
     s.routing.rules = vec![rule("avvik", "infosec")];
-    assert!(s.routing.validate().is_ok());
+    assert!(s.routing.validate(&s.taxonomy).is_ok());
     s.routing.rules[0].category = "okonomi".to_owned();
-    assert!(s.routing.validate().is_err());
+    assert!(s.routing.validate(&s.taxonomy).is_err());
     s.routing.rules[0].category = "avvik".to_owned();
     s.routing.rules[0].severities = vec!["høy".to_owned()];
-    assert!(s.routing.validate().is_err());
+    assert!(s.routing.validate(&s.taxonomy).is_err());
 }
 
 for_each_backend!(

@@ -7,9 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use crate::domain::Role;
 use crate::http::session::StaffSession;
-use crate::http::{ErrorKind, Visitor};
+use crate::http::Visitor;
 use crate::routes::staff::{StaffError, StaffResult};
 
 /// Registers the routes of this area.
@@ -20,12 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The staff session of an administrator. No session: the login page; a
 /// session without the admin role: forbidden.
 fn admin(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
-    let staff = visitor.staff().ok_or(StaffError::LoginRequired)?;
-    if staff.has(Role::Admin) {
-        Ok(staff)
-    } else {
-        Err(visitor.error(ErrorKind::Forbidden).into())
-    }
+    crate::routes::staff::permitted(visitor, crate::authz::Permission::Administer)
 }
 
 /// Renders `page` as a 200 HTML response.

@@ -115,8 +115,8 @@ pub(super) async fn page(state: web::Data<AppState>, visitor: Visitor) -> StaffR
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        show_stats: true,
-        show_register: staff.has(crate::domain::Role::Contact),
+        show_stats: crate::authz::staff_may(staff, crate::authz::Permission::ReadStatistics),
+        show_register: crate::authz::staff_may(staff, crate::authz::Permission::ReadRegister),
         counts,
         rows: outbox.iter().map(|e| row(&t, e)).collect(),
     };

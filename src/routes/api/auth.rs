@@ -10,7 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderValue, AUTHORIZATION};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use crate::domain::Role;
+use crate::authz::{self, Denial, Permission};
 use crate::http::context::RequestLang;
 use crate::http::session::{Principal, ReporterSession, Session, SessionStore, StaffSession};
 use crate::http::ErrorKind;
@@ -85,10 +85,7 @@ impl ApiCaller {
 
     /// The reporter session, or 401 for any other kind of caller.
     pub fn reporter(&self) -> Result<&ReporterSession, ApiError> {
-        match &self.session.principal {
-            Principal::Reporter(r) => Ok(r),
-            _ => Err(self.unauthorized()),
-        }
+        authz::reporter_session(Some(&self.session.principal)).map_err(|_| self.unauthorized())
     }
 
     /// The staff session, or 401 for any other kind of caller.
@@ -99,15 +96,18 @@ impl ApiCaller {
         }
     }
 
-    /// A staff member who works cases (handler or contact point); 403 for
+    /// The staff session, if [`authz`] grants it `permission`: 403 for
     /// other staff, 401 for anyone else.
+    pub fn permitted(&self, permission: Permission) -> Result<&StaffSession, ApiError> {
+        authz::staff_session(Some(&self.session.principal), permission).map_err(|d| match d {
+            Denial::SignInRequired => self.unauthorized(),
+            Denial::Forbidden => ApiError::kind(self.lang, ErrorKind::Forbidden),
+        })
+    }
+
+    /// A staff member who works cases (handler or contact point).
     pub fn case_worker(&self) -> Result<&StaffSession, ApiError> {
-        let staff = self.staff()?;
-        if staff.has(Role::Handler) || staff.has(Role::Contact) {
-            Ok(staff)
-        } else {
-            Err(ApiError::kind(self.lang, ErrorKind::Forbidden))
-        }
+        self.permitted(Permission::WorkCases)
     }
 }
 

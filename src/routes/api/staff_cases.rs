@@ -21,7 +21,7 @@ use crate::routes::api::reporter_case::{author_key, MessageRequest};
 use crate::routes::api::{files, iso_date, iso_day, iso_instant};
 use crate::routing;
 use crate::state::AppState;
-use crate::store::{Author, Holder};
+use crate::store::Author;
 
 fn case_id(lang: Lang, raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::kind(lang, ErrorKind::NotFound))
@@ -179,6 +179,21 @@ fn staff_json(view: &CaseView) -> Value {
     })
 }
 
+/// Refuses, as "not found", a case the caller may not open; used before a
+/// request body is read or validated, so that a case that is not the
+/// caller's answers the same whatever the body holds. (A body that is not
+/// JSON at all is refused before this by the extractor, whatever the case.)
+async fn ensure_case(
+    state: &AppState,
+    caller: &ApiCaller,
+    staff: &crate::http::session::StaffSession,
+    id: uuid::Uuid,
+) -> Result<(), ApiError> {
+    casework::ensure_staff_case(state, staff, id)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))
+}
+
 /// `GET /api/v1/staff/cases/{case}` (marks the case read).
 pub async fn view(
     state: web::Data<AppState>,
@@ -202,6 +217,7 @@ pub async fn reply(
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.case_worker()?;
     let id = case_id(caller.lang, &path)?;
+    ensure_case(&state, &caller, staff, id).await?;
     let text = body.text(&caller, &state)?;
     drop(body);
     casework::staff_reply(&state, staff, id, Some(&text), &[])
@@ -229,17 +245,9 @@ pub async fn upload(
     let id = case_id(lang, &path)?;
     let internal = |e: crate::store::StoreError| ApiError::internal(lang, &anyhow::Error::new(e));
     let not_found = || ApiError::kind(lang, ErrorKind::NotFound);
-    // Only a case routed to the caller may take uploads: look for their wrap
-    // before reading the body (staff_reply below checks it again, by unwrapping).
-    if state
-        .store
-        .key_wrap(id, &Holder::User(staff.user_id))
-        .await
-        .map_err(internal)?
-        .is_none()
-    {
-        return Err(not_found());
-    }
+    // Only a case the caller may open takes uploads: check before reading
+    // the body (staff_reply below checks it again, by unwrapping).
+    ensure_case(&state, &caller, staff, id).await?;
     let case = state
         .store
         .case_by_id(id)
@@ -324,6 +332,7 @@ pub async fn set_status(
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.case_worker()?;
     let id = case_id(caller.lang, &path)?;
+    ensure_case(&state, &caller, staff, id).await?;
     let status = CaseStatus::parse(body.status.trim())
         .ok_or_else(|| ApiError::new(caller.lang, Problem::UnknownStatus))?;
     casework::set_status(&state, staff, id, status)
@@ -381,6 +390,7 @@ pub async fn triage(
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.case_worker()?;
     let id = case_id(caller.lang, &path)?;
+    ensure_case(&state, &caller, staff, id).await?;
     let input = body
         .input(&state.settings.taxonomy)
         .ok_or_else(|| ApiError::new(caller.lang, Problem::InvalidClassification))?;

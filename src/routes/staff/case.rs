@@ -414,9 +414,8 @@ fn build_page(
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        show_stats: staff.has(crate::domain::Role::Auditor)
-            || staff.has(crate::domain::Role::Admin),
-        show_register: staff.has(crate::domain::Role::Contact),
+        show_stats: crate::authz::staff_may(staff, crate::authz::Permission::ReadStatistics),
+        show_register: crate::authz::staff_may(staff, crate::authz::Permission::ReadRegister),
         title: t.f(
             "staff.case.title",
             &[("ref", &super::inbox::reference(case.id))],
@@ -454,7 +453,7 @@ fn build_page(
         escalation_invalid: problem.is_some_and(|p| p.form() == "escalation"),
         close_invalid: problem.is_some_and(|p| p.form() == "close"),
         reopen_invalid: problem.is_some_and(|p| p.form() == "reopen"),
-        is_contact: staff.has(crate::domain::Role::Contact),
+        is_contact: crate::authz::staff_may(staff, crate::authz::Permission::DecideEscalation),
         decisions: esc.decisions,
         closed: esc.closed,
         police_decision_missing: esc.police_decision_missing,

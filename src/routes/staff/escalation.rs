@@ -8,6 +8,7 @@ use zeroize::Zeroize;
 
 use super::case::{render_case, Problem};
 use super::{case_id, case_worker, see_other, StaffResult};
+use crate::authz::{self, Permission};
 use crate::domain::{Authority, Decision, LegalBasis, Outcome, TextField, TextFieldError};
 use crate::escalation::{self, parse_moment, DecisionInput, EscalationError, MAX_REFERENCE_CHARS};
 use crate::http::session::StaffSession;
@@ -98,7 +99,7 @@ pub(super) async fn record(
     let staff = case_worker(&visitor)?;
     visitor.check_csrf(&form.csrf)?;
     let id = case_id(&visitor, &path)?;
-    if !staff.has(crate::domain::Role::Contact) {
+    if !authz::staff_may(staff, Permission::DecideEscalation) {
         return Err(visitor.error(ErrorKind::Forbidden).into());
     }
     let input = match form.input(state.settings.limits.max_text_chars) {

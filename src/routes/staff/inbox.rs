@@ -194,9 +194,8 @@ pub(super) async fn page(
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        show_register: staff.has(crate::domain::Role::Contact),
-        show_stats: staff.has(crate::domain::Role::Auditor)
-            || staff.has(crate::domain::Role::Admin),
+        show_register: crate::authz::staff_may(staff, crate::authz::Permission::ReadRegister),
+        show_stats: crate::authz::staff_may(staff, crate::authz::Permission::ReadStatistics),
         columns,
         rows,
         notice: notice_of(req.query_string()).map(|key| t.t(key)),

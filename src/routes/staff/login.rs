@@ -8,6 +8,7 @@ use serde::Deserialize;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::{render, see_other, StaffResult};
+use crate::authz::Permission;
 use crate::casework::{self, CaseworkError};
 use crate::http::context::{ensure_csrf, start_session};
 use crate::http::session::Principal;
@@ -37,9 +38,7 @@ pub(super) struct LoginForm {
 }
 
 fn works_cases(visitor: &Visitor) -> bool {
-    visitor
-        .staff()
-        .is_some_and(|s| s.roles.iter().any(|r| r.works_cases()))
+    visitor.staff_for(Permission::WorkCases).is_ok()
 }
 
 /// GET /staff/login
@@ -86,7 +85,7 @@ pub(super) async fn submit(
         Ok(session) => {
             // Those who work cases start in their inbox; auditors and
             // administrators, who may not read cases, at the statistics.
-            let landing = if session.roles.iter().any(|r| r.works_cases()) {
+            let landing = if crate::authz::roles_grant(&session.roles, Permission::WorkCases) {
                 "/staff/inbox"
             } else {
                 "/stats"

@@ -22,6 +22,7 @@ use askama::Template;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::authz::{Denial, Permission};
 use crate::http::session::StaffSession;
 use crate::http::{AppError, ErrorKind, Visitor};
 use crate::i18n::Translator;
@@ -132,15 +133,24 @@ pub(crate) struct CsrfOnly {
 /// Result of a staff page.
 pub(crate) type StaffResult = Result<HttpResponse, StaffError>;
 
+/// The staff session, if [`crate::authz`] grants it `permission`. No staff
+/// session: the login page; roles that do not grant it: 403.
+pub(crate) fn permitted(
+    visitor: &Visitor,
+    permission: Permission,
+) -> Result<&StaffSession, StaffError> {
+    visitor
+        .staff_for(permission)
+        .map_err(|denial| match denial {
+            Denial::SignInRequired => StaffError::LoginRequired,
+            Denial::Forbidden => visitor.error(ErrorKind::Forbidden).into(),
+        })
+}
+
 /// The staff session of someone who works cases (handler or contact point).
-/// No session: the login page. Other roles (admin, auditor) never see cases.
+/// Other roles (admin, auditor) never see cases.
 fn case_worker(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
-    let staff = visitor.staff().ok_or(StaffError::LoginRequired)?;
-    if staff.roles.iter().any(|r| r.works_cases()) {
-        Ok(staff)
-    } else {
-        Err(visitor.error(ErrorKind::Forbidden).into())
-    }
+    permitted(visitor, Permission::WorkCases)
 }
 
 /// A case id from the path; anything that is not one is "not found".

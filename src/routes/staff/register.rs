@@ -13,7 +13,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{render, show_moment, StaffError, StaffResult};
-use crate::domain::{Authority, Decision, LegalBasis, Role};
+use crate::authz::Permission;
+use crate::domain::{Authority, Decision, LegalBasis};
 use crate::escalation::{self, EscalationError, RegisterFilter};
 use crate::http::session::StaffSession;
 use crate::http::{ErrorKind, Visitor};
@@ -80,12 +81,7 @@ fn query_string(f: &RegisterFilter) -> String {
 
 /// The staff session of a contact point; no session: the login page; others: 403.
 fn contact_point(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
-    let staff = visitor.staff().ok_or(StaffError::LoginRequired)?;
-    if staff.has(Role::Contact) {
-        Ok(staff)
-    } else {
-        Err(visitor.error(ErrorKind::Forbidden).into())
-    }
+    super::permitted(visitor, Permission::ReadRegister)
 }
 
 /// The filtered register, or an error page.
@@ -158,8 +154,8 @@ pub(super) async fn page(
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        show_stats: staff.has(Role::Auditor) || staff.has(Role::Admin),
-        show_register: true,
+        show_stats: crate::authz::staff_may(staff, crate::authz::Permission::ReadStatistics),
+        show_register: crate::authz::staff_may(staff, Permission::ReadRegister),
         authorities: Authority::ALL
             .iter()
             .map(|a| Choice {

@@ -10,7 +10,6 @@ mod page;
 use actix_web::web;
 use time::{Date, UtcOffset};
 
-use crate::domain::Role;
 use crate::http::session::StaffSession;
 use crate::http::{ErrorKind, Visitor};
 use crate::i18n::Translator;
@@ -27,12 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The staff session of someone who may read statistics: an auditor or an
 /// administrator. No session: the login page; any other role: 403.
 fn statistics_reader(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
-    let staff = visitor.staff().ok_or(StaffError::LoginRequired)?;
-    if staff.has(Role::Auditor) || staff.has(Role::Admin) {
-        Ok(staff)
-    } else {
-        Err(visitor.error(ErrorKind::Forbidden).into())
-    }
+    crate::routes::staff::permitted(visitor, crate::authz::Permission::ReadStatistics)
 }
 
 /// Today, in UTC, by the application's clock.

@@ -101,7 +101,7 @@ pub(super) async fn page(
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        works_cases: staff.roles.iter().any(|r| r.works_cases()),
+        works_cases: crate::authz::staff_may(staff, crate::authz::Permission::WorkCases),
         heading: t.f("statistics.heading", &[("period", &period_label)]),
         period_key: period.key(),
         intro: t.f("statistics.intro", &[("period", &period_label)]),
