@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use crate::attachments::PendingAttachment;
 use crate::audit::{self, action, Actor, AuditEvent};
 use crate::authz;
-use crate::domain::{CaseStatus, Category, Role, Severity, TextField};
+use crate::domain::{CaseStatus, Category, Role, Severity, SubtypeKey, TextField};
 use crate::http::session::{ReporterSession, StaffSession};
 use crate::keys;
 use crate::routing;
@@ -94,6 +94,8 @@ impl Drop for ReportContent {
 pub struct ReportInput {
     /// Category.
     pub category: Category,
+    /// The sub-type the reporter chose, one of the category's; optional.
+    pub subtype: Option<SubtypeKey>,
     /// The reporter's suggested severity.
     pub severity: Severity,
     /// The description.
@@ -257,8 +259,19 @@ pub async fn submit_report(
     if files.len() > state.settings.limits.max_attachments_per_case {
         return Err(CaseworkError::TooManyAttachments);
     }
-    let handlers =
-        routing::route(state, input.category.key(), input.severity, &input.excluded).await?;
+    let subtype = input.subtype.as_ref().map(|s| s.as_str().to_owned());
+    let flags = state
+        .settings
+        .taxonomy
+        .flags_of(input.category.key(), subtype.as_deref());
+    let handlers = routing::route(
+        state,
+        input.category.key(),
+        input.severity,
+        flags,
+        &input.excluded,
+    )
+    .await?;
     let content = ReportContent {
         description: input.description.as_str().to_owned(),
         when: input.when.as_ref().map(|t| t.as_str().to_owned()),
@@ -310,6 +323,7 @@ pub async fn submit_report(
             .on_case(case_id)
             .with_detail(json!({
                 "category": case.category,
+                "subtype": subtype,
                 "severity": case.severity,
                 "attachment_ids": attachment_ids,
             })),
@@ -323,6 +337,7 @@ pub async fn submit_report(
         .store
         .create_case(&NewCase {
             case,
+            subtype,
             lookup_tag: *prepared.code.lookup_tag().as_bytes(),
             wraps,
             excluded: input.excluded.clone(),

@@ -437,6 +437,19 @@ impl Settings {
                     category.key.as_str()
                 );
             }
+            for subtype in &category.subtypes {
+                let known = crate::i18n::Translator::has(&crate::domain::taxonomy::label_key(
+                    &category.key,
+                    &subtype.key,
+                ));
+                if !known && !subtype.labels.complete() {
+                    bail!(
+                        "taxonomy: sub-type {}.{} needs labels = {{ nb = \"…\", en = \"…\" }}",
+                        category.key,
+                        subtype.key
+                    );
+                }
+            }
         }
         self.routing.validate(&self.taxonomy)?;
         if !(3..=1000).contains(&self.statistics.min_cell_count) {

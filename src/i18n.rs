@@ -133,6 +133,27 @@ impl Translator {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// Whether `key` has a string in bokmål (every key in English has one too).
+    pub fn has(key: &str) -> bool {
+        catalogs().0.contains_key(key)
+    }
+
+    /// The label of a sub-type: its configured label in this language, else
+    /// the translation files' (`taxonomy.<category>.<subtype>`).
+    pub fn subtype_label(
+        &self,
+        category: &crate::domain::CategoryKey,
+        subtype: &crate::domain::taxonomy::Subtype,
+    ) -> String {
+        let configured = match self.lang {
+            Lang::Nb => subtype.labels.nb.as_ref(),
+            Lang::En => subtype.labels.en.as_ref(),
+        };
+        configured
+            .cloned()
+            .unwrap_or_else(|| self.t(&crate::domain::taxonomy::label_key(category, &subtype.key)))
+    }
+
     /// The string for `key` with `{name}` placeholders replaced.
     pub fn f(&self, key: &str, args: &[(&str, &str)]) -> String {
         let mut s = self.t(key);

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, action, Actor, AuditEvent};
 use crate::casework::{self, CaseworkError, CaseworkResult};
-use crate::domain::{Category, CategoryKey, Role, Severity, SubtypeKey, Taxonomy};
+use crate::domain::{Category, CategoryKey, Role, Severity, SubtypeFlags, SubtypeKey, Taxonomy};
 use crate::http::session::StaffSession;
 use crate::keys;
 use crate::state::AppState;
@@ -103,9 +103,17 @@ impl RoutingSettings {
         Ok(())
     }
 
-    /// Whether a case of `category` and `severity` also reaches the contact points.
-    pub fn reaches_contact_points(&self, category: &str, severity: Severity) -> bool {
-        (self.contact_points_for_kritisk && severity == Severity::Kritisk)
+    /// Whether a case of `category`, `severity` and sub-type duties `flags`
+    /// also reaches the contact points. A Security-Act sub-type always does:
+    /// NSM must be notified at once (sikkerhetsloven § 4-5).
+    pub fn reaches_contact_points(
+        &self,
+        category: &str,
+        severity: Severity,
+        flags: SubtypeFlags,
+    ) -> bool {
+        flags.security_act
+            || (self.contact_points_for_kritisk && severity == Severity::Kritisk)
             || (self.contact_points_for_sikkerhet_above_lav
                 && category == Category::Sikkerhet.key()
                 && severity > Severity::Lav)
@@ -131,6 +139,7 @@ pub fn members<'a>(
     users: &'a [User],
     category: &str,
     severity: Severity,
+    flags: SubtypeFlags,
     excluded: &[Uuid],
 ) -> Vec<&'a User> {
     let groups: BTreeSet<&str> = settings
@@ -140,7 +149,7 @@ pub fn members<'a>(
         .flat_map(|r| r.groups.iter().map(String::as_str))
         .collect();
     let any_rule = settings.rules.iter().any(|r| r.matches(category, severity));
-    let contacts = settings.reaches_contact_points(category, severity);
+    let contacts = settings.reaches_contact_points(category, severity, flags);
     users
         .iter()
         .filter(|u| u.active && !excluded.contains(&u.id))
@@ -159,6 +168,7 @@ pub async fn route(
     state: &AppState,
     category: &str,
     severity: Severity,
+    flags: SubtypeFlags,
     excluded: &[Uuid],
 ) -> CaseworkResult<Vec<User>> {
     let users = state.store.list_users().await?;
@@ -174,6 +184,7 @@ pub async fn route(
         &users,
         category,
         severity,
+        flags,
         excluded,
     )
     .into_iter()
@@ -288,11 +299,21 @@ pub async fn triage(
         .ok_or(CaseworkError::NotFound)?;
     let excluded = state.store.exclusions(case_id).await?;
     let users = state.store.list_users().await?;
+    let flags = input
+        .subtype
+        .as_ref()
+        .map_or_else(SubtypeFlags::default, |s| {
+            state
+                .settings
+                .taxonomy
+                .flags_of(input.category.key(), Some(s.as_str()))
+        });
     let chosen = members(
         &state.settings.routing,
         &users,
         input.category.key(),
         input.severity,
+        flags,
         &excluded,
     );
     if chosen.is_empty() {
@@ -405,6 +426,12 @@ mod tests {
         }
     }
 
+    const NONE: SubtypeFlags = SubtypeFlags {
+        personal_data_breach: false,
+        security_act: false,
+        penal_196: false,
+    };
+
     fn names(users: Vec<&User>) -> Vec<&str> {
         users.into_iter().map(|u| u.username.as_str()).collect()
     }
@@ -434,11 +461,11 @@ mod tests {
     fn rules_pick_the_groups_handlers() {
         let (s, users) = org();
         assert_eq!(
-            names(members(&s, &users, "avvik", Severity::Lav, &[])),
+            names(members(&s, &users, "avvik", Severity::Lav, NONE, &[])),
             ["anne"]
         );
         assert_eq!(
-            names(members(&s, &users, "varsling", Severity::Hoy, &[])),
+            names(members(&s, &users, "varsling", Severity::Hoy, NONE, &[])),
             ["bjorn"]
         );
     }
@@ -447,7 +474,7 @@ mod tests {
     fn without_a_matching_rule_every_active_handler_is_reached() {
         let (s, users) = org();
         assert_eq!(
-            names(members(&s, &users, "sikkerhet", Severity::Lav, &[])),
+            names(members(&s, &users, "sikkerhet", Severity::Lav, NONE, &[])),
             ["anne", "bjorn"]
         );
     }
@@ -456,11 +483,18 @@ mod tests {
     fn kritisk_and_sikkerhet_above_lav_reach_the_contact_points() {
         let (s, users) = org();
         assert_eq!(
-            names(members(&s, &users, "avvik", Severity::Kritisk, &[])),
+            names(members(&s, &users, "avvik", Severity::Kritisk, NONE, &[])),
             ["anne", "cato"]
         );
         assert_eq!(
-            names(members(&s, &users, "sikkerhet", Severity::Middels, &[])),
+            names(members(
+                &s,
+                &users,
+                "sikkerhet",
+                Severity::Middels,
+                NONE,
+                &[]
+            )),
             ["anne", "bjorn", "cato"]
         );
         let off = RoutingSettings {
@@ -468,7 +502,7 @@ mod tests {
             ..s.clone()
         };
         assert_eq!(
-            names(members(&off, &users, "avvik", Severity::Kritisk, &[])),
+            names(members(&off, &users, "avvik", Severity::Kritisk, NONE, &[])),
             ["anne"]
         );
     }
@@ -477,12 +511,59 @@ mod tests {
     fn exclusions_are_removed_and_may_leave_nobody() {
         let (s, users) = org();
         let anne = users[0].id;
-        assert!(members(&s, &users, "avvik", Severity::Lav, &[anne]).is_empty());
+        assert!(members(&s, &users, "avvik", Severity::Lav, NONE, &[anne]).is_empty());
         assert_eq!(
-            names(members(&s, &users, "avvik", Severity::Kritisk, &[anne])),
+            names(members(
+                &s,
+                &users,
+                "avvik",
+                Severity::Kritisk,
+                NONE,
+                &[anne]
+            )),
             ["cato"]
         );
         assert_eq!(names(excludable(&users)), ["anne", "bjorn", "cato"]);
+    }
+
+    #[test]
+    fn a_security_act_subtype_reaches_the_contact_points_at_any_severity() {
+        let (s, users) = org();
+        let spionasje = SubtypeFlags {
+            security_act: true,
+            ..NONE
+        };
+        assert_eq!(
+            names(members(&s, &users, "sikkerhet", Severity::Lav, NONE, &[])),
+            ["anne", "bjorn"]
+        );
+        assert_eq!(
+            names(members(
+                &s,
+                &users,
+                "sikkerhet",
+                Severity::Lav,
+                spionasje,
+                &[]
+            )),
+            ["anne", "bjorn", "cato"]
+        );
+        let off = RoutingSettings {
+            contact_points_for_kritisk: false,
+            contact_points_for_sikkerhet_above_lav: false,
+            ..s.clone()
+        };
+        assert_eq!(
+            names(members(
+                &off,
+                &users,
+                "avvik",
+                Severity::Lav,
+                spionasje,
+                &[]
+            )),
+            ["anne", "cato"]
+        );
     }
 
     #[test]

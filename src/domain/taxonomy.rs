@@ -148,6 +148,29 @@ pub struct Subtype {
     /// The duties it triggers.
     #[serde(default)]
     pub flags: SubtypeFlags,
+    /// Labels for a sub-type the translation files do not know; the default
+    /// sub-types take theirs from `locales/*/taxonomy.toml`.
+    #[serde(default)]
+    pub labels: SubtypeLabels,
+}
+
+/// A configured sub-type's label in each interface language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubtypeLabels {
+    /// Norwegian bokmål.
+    pub nb: Option<String>,
+    /// English.
+    pub en: Option<String>,
+}
+
+impl SubtypeLabels {
+    /// Whether both languages have a non-blank label.
+    pub fn complete(&self) -> bool {
+        [&self.nb, &self.en]
+            .iter()
+            .all(|l| l.as_deref().is_some_and(|l| !l.trim().is_empty()))
+    }
 }
 
 /// A category and its sub-types.
@@ -295,6 +318,7 @@ impl Taxonomy {
                     .map(|&(key, flags)| Subtype {
                         key: SubtypeKey::known(key),
                         flags,
+                        labels: SubtypeLabels::default(),
                     })
                     .collect(),
             }
@@ -407,6 +431,7 @@ mod tests {
                 .map(|s| Subtype {
                     key: sub(s),
                     flags: SubtypeFlags::default(),
+                    labels: SubtypeLabels::default(),
                 })
                 .collect(),
         }

@@ -152,6 +152,8 @@ pub struct Case {
 pub struct NewCase {
     /// The case row.
     pub case: Case,
+    /// The sub-type the reporter chose, if any.
+    pub subtype: Option<String>,
     /// The 32-byte lookup tag derived from the case code.
     pub lookup_tag: [u8; 32],
     /// Wraps of the case identity.

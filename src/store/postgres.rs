@@ -193,8 +193,8 @@ impl Store for PostgresStore {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO cases (id, lookup_tag, recipient, category, severity, suggested_severity, \
-             status, received_at, acknowledged_at, updated_at, reporter_seq, report) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             status, received_at, acknowledged_at, updated_at, reporter_seq, report, subtype) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&id)
         .bind(&new.lookup_tag[..])
@@ -208,6 +208,7 @@ impl Store for PostgresStore {
         .bind(case.updated_at)
         .bind(case.reporter_seq)
         .bind(&case.report)
+        .bind(&new.subtype)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;

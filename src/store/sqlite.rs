@@ -228,8 +228,8 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO cases (id, lookup_tag, recipient, category, severity, suggested_severity, \
-             status, received_at, acknowledged_at, updated_at, reporter_seq, report) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             status, received_at, acknowledged_at, updated_at, reporter_seq, report, subtype) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(&new.lookup_tag[..])
@@ -243,6 +243,7 @@ impl Store for SqliteStore {
         .bind(case.updated_at)
         .bind(case.reporter_seq)
         .bind(&case.report)
+        .bind(&new.subtype)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;

@@ -21,3 +21,4 @@ mod smtp;
 mod staff;
 mod statistics;
 mod store;
+mod taxonomy;

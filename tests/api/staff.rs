@@ -63,6 +63,7 @@ async fn create_case(app: &TestApp, members: &[Uuid], severity: &str) -> (Uuid, 
     app.store
         .create_case(&NewCase {
             case,
+            subtype: None,
             lookup_tag: *code.lookup_tag().as_bytes(),
             wraps,
             excluded: Vec::new(),

@@ -79,6 +79,7 @@ async fn add_case(
     app.store
         .create_case(&NewCase {
             case,
+            subtype: None,
             lookup_tag: *code.lookup_tag().as_bytes(),
             wraps,
             excluded: Vec::new(),

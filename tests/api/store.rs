@@ -134,6 +134,7 @@ fn new_case(case: Case, tag: [u8; 32], wrapped_to: &[Uuid]) -> NewCase {
     wraps.extend(wrapped_to.iter().map(|id| wrap(Holder::User(*id))));
     NewCase {
         case,
+        subtype: None,
         lookup_tag: tag,
         wraps,
         excluded: Vec::new(),

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::casework;
-use crate::domain::{CaseStatus, Category, Severity};
+use crate::domain::{CaseStatus, Severity};
 use crate::i18n::Translator;
 use crate::routes::api::auth::ApiLang;
 use crate::routes::api::error::ApiError;
@@ -17,11 +17,30 @@ fn labelled(t: Translator, area: &str, keys: impl IntoIterator<Item = &'static s
         .collect()
 }
 
-/// Categories, severities and statuses with labels in the caller's language.
-pub async fn categories(ApiLang(lang): ApiLang) -> HttpResponse {
+/// The configured categories with their sub-types, severities and statuses,
+/// with labels in the caller's language.
+pub async fn categories(state: web::Data<AppState>, ApiLang(lang): ApiLang) -> HttpResponse {
     let t = Translator::new(lang);
+    let categories: Vec<Value> = state
+        .settings
+        .taxonomy
+        .categories()
+        .iter()
+        .map(|c| {
+            let subtypes: Vec<Value> = c
+                .subtypes
+                .iter()
+                .map(|s| json!({ "key": s.key.as_str(), "label": t.subtype_label(&c.key, s) }))
+                .collect();
+            json!({
+                "key": c.key.as_str(),
+                "label": t.t(&format!("category.{}", c.key)),
+                "subtypes": subtypes,
+            })
+        })
+        .collect();
     HttpResponse::Ok().json(json!({
-        "categories": labelled(t, "category", Category::ALL.map(Category::key)),
+        "categories": categories,
         "severities": labelled(t, "severity", Severity::ALL.map(Severity::key)),
         "statuses": labelled(t, "status", CaseStatus::ALL.map(CaseStatus::key)),
     }))

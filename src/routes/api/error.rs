@@ -51,6 +51,8 @@ pub enum Problem {
     },
     /// Not one of the categories.
     UnknownCategory,
+    /// Not a sub-type of the chosen category.
+    UnknownSubtype,
     /// Not one of the severities.
     UnknownSeverity,
     /// Not one of the statuses.
@@ -130,6 +132,7 @@ impl Problem {
             | Problem::TextRequired { .. }
             | Problem::TextTooLong { .. }
             | Problem::UnknownCategory
+            | Problem::UnknownSubtype
             | Problem::UnknownSeverity
             | Problem::UnknownStatus
             | Problem::UnknownSort
@@ -157,6 +160,7 @@ impl Problem {
             Problem::TextRequired { .. } => "text_required",
             Problem::TextTooLong { .. } => "text_too_long",
             Problem::UnknownCategory => "unknown_category",
+            Problem::UnknownSubtype => "unknown_subtype",
             Problem::UnknownSeverity => "unknown_severity",
             Problem::UnknownStatus => "unknown_status",
             Problem::UnknownSort => "unknown_sort",
@@ -428,6 +432,7 @@ mod tests {
                 limit: 10,
             },
             Problem::UnknownCategory,
+            Problem::UnknownSubtype,
             Problem::UnknownSeverity,
             Problem::UnknownStatus,
             Problem::UnknownSort,

@@ -11,13 +11,14 @@ use uuid::Uuid;
 use zeroize::Zeroize;
 
 use crate::casework::{self, IncomingFile, PreparedCase, ReportInput};
-use crate::configuration::LimitSettings;
+use crate::configuration::Settings;
 use crate::domain::{Category, Severity, TextField};
 use crate::http::ErrorKind;
 use crate::i18n::Lang;
 use crate::routes::api::auth::ApiLang;
 use crate::routes::api::error::{ApiError, Problem};
 use crate::routes::api::{files, iso_date};
+use crate::routing;
 use crate::state::AppState;
 
 /// A report as an API client sends it.
@@ -25,6 +26,8 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
     category: String,
+    #[serde(default)]
+    subtype: Option<String>,
     severity: String,
     description: String,
     #[serde(default)]
@@ -49,9 +52,15 @@ impl Drop for ReportRequest {
 
 impl ReportRequest {
     /// Converts the request into a valid submission, or says what is wrong.
-    fn validate(&self, lang: Lang, limits: &LimitSettings) -> Result<ReportInput, ApiError> {
+    fn validate(&self, lang: Lang, settings: &Settings) -> Result<ReportInput, ApiError> {
+        let limits = &settings.limits;
+        let taxonomy = &settings.taxonomy;
         let category = Category::parse(&self.category)
+            .filter(|c| routing::parse_subtype(taxonomy, *c, "").is_some())
             .ok_or_else(|| ApiError::new(lang, Problem::UnknownCategory))?;
+        let subtype =
+            routing::parse_subtype(taxonomy, category, self.subtype.as_deref().unwrap_or(""))
+                .ok_or_else(|| ApiError::new(lang, Problem::UnknownSubtype))?;
         let severity = Severity::parse(&self.severity)
             .ok_or_else(|| ApiError::new(lang, Problem::UnknownSeverity))?;
         let description = TextField::parse(&self.description, limits.max_text_chars)
@@ -72,6 +81,7 @@ impl ReportRequest {
         }
         Ok(ReportInput {
             category,
+            subtype,
             severity,
             description,
             when,
@@ -119,7 +129,7 @@ pub async fn submit_json(
     body: web::Json<ReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     rate_limited(&state, lang)?;
-    let input = body.validate(lang, &state.settings.limits)?;
+    let input = body.validate(lang, &state.settings)?;
     drop(body);
     submit(&state, lang, &PreparedCase::new(), &input, &[]).await
 }
@@ -147,7 +157,7 @@ pub async fn submit_multipart(
                 },
             )
         })?;
-        let input = request.validate(lang, &state.settings.limits)?;
+        let input = request.validate(lang, &state.settings)?;
         drop(request);
         submit(&state, lang, &prepared, &input, &form.files).await
     }

@@ -9,11 +9,17 @@ use zeroize::Zeroize;
 
 use super::{Choice, FormErrors};
 use crate::casework;
-use crate::domain::{Category, Severity};
+use crate::domain::Severity;
 use crate::http::context::ensure_csrf;
 use crate::http::{AppError, Visitor};
 use crate::i18n::Translator;
 use crate::state::AppState;
+
+/// The form value of a sub-type: `category.subtype` (sub-type keys are
+/// unique only within their category).
+pub fn subtype_value(category: &str, subtype: &str) -> String {
+    format!("{category}.{subtype}")
+}
 
 /// The severity suggested until the reporter picks another: high enough that
 /// a personnel-security case also reaches the contact points.
@@ -24,6 +30,8 @@ pub const DEFAULT_SEVERITY: Severity = Severity::Middels;
 pub struct Entered {
     /// Category key as submitted.
     pub category: String,
+    /// Sub-type as submitted (`category.subtype`).
+    pub subtype: String,
     /// Severity key as submitted.
     pub severity: String,
     /// The description.
@@ -51,11 +59,18 @@ struct ReportPage<'a> {
     t: Translator,
     csrf: String,
     categories: Vec<Choice>,
+    subtypes: Vec<SubtypeGroup>,
     severities: Vec<Choice>,
     handlers: Vec<Choice>,
     entered: &'a Entered,
     errors: FormErrors,
     attachment_limits: String,
+}
+
+/// The sub-types of one category, for an `<optgroup>`.
+struct SubtypeGroup {
+    label: String,
+    options: Vec<Choice>,
 }
 
 /// Shows an empty form.
@@ -98,13 +113,35 @@ pub async fn render_form(
             }
         })
         .collect();
-    let categories = Category::ALL
-        .into_iter()
+    let taxonomy = &state.settings.taxonomy;
+    let categories = taxonomy
+        .categories()
+        .iter()
         .map(|c| Choice {
-            value: c.key().to_owned(),
-            label: t.t(&format!("category.{}", c.key())),
-            hint: t.t(&format!("reporter.form.category_hint.{}", c.key())),
-            checked: entered.category == c.key(),
+            value: c.key.to_string(),
+            label: t.t(&format!("category.{}", c.key)),
+            hint: t.t(&format!("reporter.form.category_hint.{}", c.key)),
+            checked: entered.category == c.key.as_str(),
+        })
+        .collect();
+    let subtypes = taxonomy
+        .categories()
+        .iter()
+        .map(|c| SubtypeGroup {
+            label: t.t(&format!("category.{}", c.key)),
+            options: c
+                .subtypes
+                .iter()
+                .map(|s| {
+                    let value = subtype_value(c.key.as_str(), s.key.as_str());
+                    Choice {
+                        checked: entered.subtype == value,
+                        value,
+                        label: t.subtype_label(&c.key, s),
+                        hint: String::new(),
+                    }
+                })
+                .collect(),
         })
         .collect();
     let chosen_severity = Severity::parse(&entered.severity).unwrap_or(DEFAULT_SEVERITY);
@@ -122,6 +159,7 @@ pub async fn render_form(
         t,
         csrf,
         categories,
+        subtypes,
         severities,
         handlers,
         entered,

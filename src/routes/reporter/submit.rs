@@ -13,11 +13,12 @@ use zeroize::Zeroizing;
 use super::report_form::{render_form, Entered};
 use super::FormErrors;
 use crate::casework::{self, CaseworkError, PreparedCase, ReportInput};
-use crate::configuration::LimitSettings;
+use crate::configuration::{LimitSettings, Settings};
 use crate::domain::{Category, Severity, TextField, TextFieldError};
 use crate::http::multipart::{read_form_keeping_text, FormWithFiles, RefusedForm};
 use crate::http::{AppError, ErrorKind, Visitor};
 use crate::i18n::Translator;
+use crate::routing;
 use crate::state::AppState;
 
 /// The receipt, the only page that ever shows the case code.
@@ -60,7 +61,7 @@ pub async fn submit(
     };
     let entered = entered_from(&form);
     let mut errors = FormErrors::default();
-    let input = validate(&visitor.t(), limits, &form, &mut errors);
+    let input = validate(&visitor.t(), &state.settings, &form, &mut errors);
     let Some(input) = input.filter(|_| errors.is_empty()) else {
         form.discard().await;
         return render_form(
@@ -153,6 +154,7 @@ async fn refused_form(
 fn entered_from(form: &FormWithFiles) -> Entered {
     Entered {
         category: form.get("category").to_owned(),
+        subtype: form.get("subtype").to_owned(),
         severity: form.get("severity").to_owned(),
         description: form.get("description").to_owned(),
         when: form.get("when").to_owned(),
@@ -164,19 +166,39 @@ fn entered_from(form: &FormWithFiles) -> Entered {
 /// Converts the form into a [`ReportInput`], recording every problem.
 fn validate(
     t: &Translator,
-    limits: &LimitSettings,
+    settings: &Settings,
     form: &FormWithFiles,
     errors: &mut FormErrors,
 ) -> Option<ReportInput> {
+    let limits = &settings.limits;
+    let taxonomy = &settings.taxonomy;
     let category = match form.get("category") {
         "" => {
             errors.add("category", t.t("reporter.errors.category_missing"));
             None
         }
         key => {
-            let parsed = Category::parse(key);
+            // Only the categories the organisation has configured.
+            let parsed =
+                Category::parse(key).filter(|c| routing::parse_subtype(taxonomy, *c, "").is_some());
             if parsed.is_none() {
                 errors.add("category", t.t("reporter.errors.category_unknown"));
+            }
+            parsed
+        }
+    };
+    // `category.subtype`; it must belong to the chosen category.
+    let subtype = match (form.get("subtype").trim(), category) {
+        ("", _) => Some(None),
+        (_, None) => None,
+        (value, Some(category)) => {
+            let parsed = value
+                .split_once('.')
+                .filter(|(c, _)| *c == category.key())
+                .and_then(|(_, s)| routing::parse_subtype(taxonomy, category, s))
+                .filter(Option::is_some);
+            if parsed.is_none() {
+                errors.add("subtype", t.t("reporter.errors.subtype_unknown"));
             }
             parsed
         }
@@ -223,6 +245,7 @@ fn validate(
     }
     Some(ReportInput {
         category: category?,
+        subtype: subtype?,
         severity: severity?,
         description: description?,
         when: when?,

@@ -15,7 +15,7 @@ use super::{
 use crate::casework::{self, CaseView, CaseworkError};
 use crate::domain::taxonomy::label_key;
 use crate::domain::{Authority, Decision, LegalBasis, Outcome};
-use crate::domain::{CaseStatus, Category, CategoryKey, Severity, SubtypeKey};
+use crate::domain::{CaseStatus, CategoryKey, Severity, SubtypeKey};
 use crate::escalation::{self, CaseEscalation, EscalationError, MAX_REFERENCE_CHARS};
 use crate::http::session::StaffSession;
 use crate::http::{ErrorKind, Visitor};
@@ -519,7 +519,12 @@ fn triage_fields(
         }))
         .collect()
     };
-    let subtype_label = |category: &CategoryKey, key: &SubtypeKey| t.t(&label_key(category, key));
+    let subtype_label = |category: &CategoryKey, key: &SubtypeKey| {
+        taxonomy.subtype(category, key).map_or_else(
+            || t.t(&label_key(category, key)),
+            |s| t.subtype_label(category, s),
+        )
+    };
     TriageFields {
         subtype: facts.subtype.as_ref().map(|s| {
             match (CategoryKey::parse(&case.category), SubtypeKey::parse(s)) {
@@ -551,12 +556,13 @@ fn triage_fields(
                 )
             }
         }),
-        categories: Category::ALL
-            .into_iter()
+        categories: taxonomy
+            .categories()
+            .iter()
             .map(|c| Choice {
-                key: c.key().to_owned(),
-                label: label(t, "category", c.key()),
-                selected: c.key() == case.category,
+                key: c.key.to_string(),
+                label: label(t, "category", c.key.as_str()),
+                selected: c.key.as_str() == case.category,
             })
             .collect(),
         subtypes: taxonomy
