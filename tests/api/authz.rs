@@ -474,6 +474,32 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             json!({"category": "ukjent", "severity": "kritisk"}),
             &case_workers_in,
         ),
+        get(format!("{a}/escalation"), &[Contact]),
+        json_post(
+            format!("{a}/escalation"),
+            json!({
+                "authority": "ukjent", "decision": "escalate", "legal_basis": "other",
+                "rationale": "x", "aware_at": "2026-03-01", "decided_at": "2026-03-01",
+            }),
+            &[Contact],
+        ),
+        // The contact point made it: "cannot confirm your own" (409).
+        json_post(
+            format!("{a}/escalation/{decision}/confirm"),
+            json!({}),
+            &[Contact],
+        ),
+        json_post(
+            format!("{a}/close"),
+            json!({"outcome": "ukjent", "evaluation": ""}),
+            &case_workers_in,
+        ),
+        json_post(
+            format!("{a}/reopen"),
+            json!({"reason": ""}),
+            &case_workers_in,
+        ),
+        get("/api/v1/contact/register", &[Contact]),
     ];
     // A refused action's URL asked for with GET (the language switch): a bare
     // 303 back to the case page, which does the checking. It names nothing

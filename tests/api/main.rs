@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod api_escalation;
 mod app;
 mod audit;
 mod authz;

@@ -108,6 +108,20 @@ pub enum Problem {
     InvalidUtf8,
     /// The path exists, the method does not.
     MethodNotAllowed,
+    /// An escalation decision with a missing or unknown part.
+    InvalidDecision,
+    /// The decision does not exist, is confirmed, or is the caller's own.
+    CannotConfirm,
+    /// A § 196 case without a police or PST decision.
+    NeedsPoliceDecision,
+    /// The case is already closed.
+    AlreadyClosed,
+    /// The case is not closed.
+    NotClosed,
+    /// Not one of the outcomes.
+    InvalidOutcome,
+    /// A register filter with an unknown value.
+    InvalidFilter,
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -128,6 +142,13 @@ impl Problem {
             Problem::NoEligibleHandler | Problem::NoOneLeft => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::CodeUnknown | Problem::LoginFailed => StatusCode::UNAUTHORIZED,
             Problem::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Problem::CannotConfirm
+            | Problem::NeedsPoliceDecision
+            | Problem::AlreadyClosed
+            | Problem::NotClosed => StatusCode::CONFLICT,
+            Problem::InvalidDecision | Problem::InvalidOutcome | Problem::InvalidFilter => {
+                StatusCode::BAD_REQUEST
+            }
             Problem::InvalidJson { .. }
             | Problem::TextRequired { .. }
             | Problem::TextTooLong { .. }
@@ -181,6 +202,13 @@ impl Problem {
             Problem::MalformedMultipart => "malformed_multipart",
             Problem::InvalidUtf8 => "invalid_utf8",
             Problem::MethodNotAllowed => "method_not_allowed",
+            Problem::InvalidDecision => "invalid_decision",
+            Problem::CannotConfirm => "cannot_confirm",
+            Problem::NeedsPoliceDecision => "needs_police_decision",
+            Problem::AlreadyClosed => "already_closed",
+            Problem::NotClosed => "not_closed",
+            Problem::InvalidOutcome => "invalid_outcome",
+            Problem::InvalidFilter => "invalid_filter",
         }
     }
 
@@ -455,6 +483,13 @@ mod tests {
             Problem::MalformedMultipart,
             Problem::InvalidUtf8,
             Problem::MethodNotAllowed,
+            Problem::InvalidDecision,
+            Problem::CannotConfirm,
+            Problem::NeedsPoliceDecision,
+            Problem::AlreadyClosed,
+            Problem::NotClosed,
+            Problem::InvalidOutcome,
+            Problem::InvalidFilter,
         ];
         for lang in [Lang::Nb, Lang::En] {
             for p in &problems {

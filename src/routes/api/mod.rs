@@ -8,6 +8,7 @@
 mod auth;
 mod catalog;
 pub mod error;
+mod escalation;
 mod files;
 mod reporter_case;
 mod reports;
@@ -128,6 +129,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 resource("/staff/cases/{case}/triage").route(web::post().to(staff_cases::triage)),
             )
+            .service(
+                resource("/staff/cases/{case}/escalation")
+                    .route(web::get().to(escalation::view))
+                    .route(web::post().to(escalation::record)),
+            )
+            .service(
+                resource("/staff/cases/{case}/escalation/{decision}/confirm")
+                    .route(web::post().to(escalation::confirm)),
+            )
+            .service(resource("/staff/cases/{case}/close").route(web::post().to(escalation::close)))
+            .service(
+                resource("/staff/cases/{case}/reopen").route(web::post().to(escalation::reopen)),
+            )
+            .service(resource("/contact/register").route(web::get().to(escalation::register)))
             .default_service(web::to(not_found)),
     );
 }
