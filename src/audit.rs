@@ -89,6 +89,8 @@ pub mod action {
     pub const CASE_CLOSED: &str = "case.closed";
     /// A closed case was reopened.
     pub const CASE_REOPENED: &str = "case.reopened";
+    /// The feedback deadline was extended (when and to when; never the reason).
+    pub const CASE_FEEDBACK_EXTENDED: &str = "case.feedback_extended";
     /// A staff member logged in.
     pub const STAFF_LOGIN: &str = "staff.login";
     /// A staff login failed (the username is deliberately not recorded).
@@ -99,6 +101,20 @@ pub mod action {
     pub const USER_CREATED: &str = "user.created";
     /// The organisation's recovery key was set or replaced.
     pub const RECOVERY_KEY_SET: &str = "recovery_key.set";
+    /// An administrator created a handler group.
+    pub const GROUP_CREATED: &str = "group.created";
+    /// An administrator added a user to a group.
+    pub const GROUP_MEMBER_ADDED: &str = "group.member_added";
+    /// An administrator removed a user from a group (and from its leads).
+    pub const GROUP_MEMBER_REMOVED: &str = "group.member_removed";
+    /// An administrator made a member a lead of their group.
+    pub const GROUP_LEAD_ADDED: &str = "group.lead_added";
+    /// An administrator made a lead an ordinary member again.
+    pub const GROUP_LEAD_REMOVED: &str = "group.lead_removed";
+    /// An administrator added a routing rule (category, severities, groups).
+    pub const ROUTING_RULE_ADDED: &str = "routing.rule_added";
+    /// An administrator deleted a routing rule.
+    pub const ROUTING_RULE_DELETED: &str = "routing.rule_deleted";
 }
 
 /// Who acted.

@@ -8,7 +8,7 @@
 use anyhow::{anyhow, Context};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use time::{Date, Duration as TimeDuration, Month, OffsetDateTime};
+use time::{Date, Duration as TimeDuration, OffsetDateTime};
 use uuid::Uuid;
 use varsel_crypto::{CaseCode, X25519Identity, X25519Recipient};
 use zeroize::Zeroizing;
@@ -16,7 +16,10 @@ use zeroize::Zeroizing;
 use crate::attachments::PendingAttachment;
 use crate::audit::{self, action, Actor, AuditEvent};
 use crate::authz;
-use crate::domain::{CaseStatus, Category, Role, Severity, SubtypeKey, TextField};
+use crate::deadlines::NextDeadline;
+use crate::domain::{
+    CaseStatus, Category, DeadlineSettings, Role, Severity, SubtypeKey, TextField,
+};
 use crate::http::session::{ReporterSession, StaffSession};
 use crate::keys;
 use crate::routing;
@@ -25,10 +28,6 @@ use crate::store::{Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, 
 
 /// Settings key of the organisation's recovery recipient.
 pub const RECOVERY_SETTING: &str = "recovery_recipient";
-/// Days after receipt by which receipt must be acknowledged.
-pub const ACKNOWLEDGE_DAYS: i64 = 7;
-/// Months after acknowledgement (or day 7) by which feedback is due.
-pub const FEEDBACK_MONTHS: u32 = 3;
 
 /// Why an operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -154,9 +153,16 @@ struct AttachmentName {
     content_type: String,
 }
 
-/// Current UNIX time in seconds.
+/// Current UNIX time in seconds, by the system clock.
 pub fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Current UNIX time in seconds by the application's clock: every time a
+/// case records (receipt, thread, triage, escalation, closing) is taken from
+/// it, so deadlines computed from the same clock agree with them.
+pub fn now_in(state: &AppState) -> i64 {
+    state.clock.now().unix_timestamp()
 }
 
 /// `at` truncated to the start of its UTC day (reporter-originated times).
@@ -168,36 +174,6 @@ fn date_of(at: i64) -> Date {
     OffsetDateTime::from_unix_timestamp(at)
         .map(|d| d.date())
         .unwrap_or(Date::MIN)
-}
-
-/// `date` plus `months` calendar months, clamped to the month's last day.
-pub fn add_months(date: Date, months: u32) -> Date {
-    let total = date.month() as u32 - 1 + months;
-    let year = date.year() + (total / 12) as i32;
-    let month = Month::try_from((total % 12 + 1) as u8).unwrap_or(Month::December);
-    let last = time::util::days_in_month(month, year);
-    Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(date)
-}
-
-/// The date by which the reporter should hear from the organisation: the
-/// acknowledgement deadline until receipt is acknowledged, then the feedback
-/// deadline (3 months after acknowledgement, or after day 7 if none was sent).
-pub fn answer_due(case: &Case) -> Option<Date> {
-    let status = CaseStatus::parse(&case.status)?;
-    if matches!(status, CaseStatus::Closed | CaseStatus::FeedbackGiven) {
-        return None;
-    }
-    let received = date_of(case.received_at);
-    match case.acknowledged_at {
-        None if status == CaseStatus::Received => {
-            Some(received + TimeDuration::days(ACKNOWLEDGE_DAYS))
-        }
-        None => Some(add_months(
-            received + TimeDuration::days(ACKNOWLEDGE_DAYS),
-            FEEDBACK_MONTHS,
-        )),
-        Some(ack) => Some(add_months(date_of(ack), FEEDBACK_MONTHS)),
-    }
 }
 
 /// Appends `event` to the audit log; the caller's operation fails if it cannot.
@@ -301,7 +277,7 @@ pub async fn submit_report(
         });
     }
 
-    let received = day_of(now());
+    let received = day_of(now_in(state));
     let case = Case {
         id: Uuid::new_v4(),
         recipient: prepared.recipient.to_string(),
@@ -329,7 +305,13 @@ pub async fn submit_report(
             })),
     )
     .await?;
-    let attachments = attachment_rows(&prepared.recipient, case_id, Author::Reporter, files)?;
+    let attachments = attachment_rows(
+        &prepared.recipient,
+        case_id,
+        Author::Reporter,
+        files,
+        now_in(state),
+    )?;
     // Files first, rows second, all rows in one transaction: a failure leaves
     // neither a case without its attachments nor a row without its file.
     commit_files(files).await?;
@@ -352,7 +334,7 @@ pub async fn submit_report(
     crate::notifications::case_routed(state, case_id, &routed_to).await;
     Ok(Submitted {
         case_id,
-        acknowledge_by: acknowledge_by(received),
+        acknowledge_by: acknowledge_by(received, &state.settings.deadlines),
     })
 }
 
@@ -365,8 +347,8 @@ pub struct Submitted {
 }
 
 /// The acknowledgement deadline of a case received at `received_at`.
-pub fn acknowledge_by(received_at: i64) -> Date {
-    date_of(received_at) + TimeDuration::days(ACKNOWLEDGE_DAYS)
+pub fn acknowledge_by(received_at: i64, settings: &DeadlineSettings) -> Date {
+    date_of(received_at) + TimeDuration::days(i64::from(settings.acknowledge_days))
 }
 
 /// The attachment rows for uploaded files, names sealed to the case.
@@ -375,10 +357,11 @@ fn attachment_rows(
     case_id: Uuid,
     author: Author,
     files: &[IncomingFile],
+    now: i64,
 ) -> CaseworkResult<Vec<Attachment>> {
     let created_at = match author {
-        Author::Reporter => day_of(now()),
-        Author::Staff => now(),
+        Author::Reporter => day_of(now),
+        Author::Staff => now,
     };
     files
         .iter()
@@ -521,7 +504,10 @@ async fn load_view(
             created_at: a.created_at,
         });
     }
-    let answer_due = answer_due(&case);
+    // The deadline rules, an extended feedback deadline included.
+    let answer_due = crate::deadlines::answer_due(state, case.id)
+        .await?
+        .map(|due| due.date());
     Ok(CaseView {
         case,
         report,
@@ -582,8 +568,8 @@ async fn add_to_thread(
             author,
             author_user_id,
             created_at: match author {
-                Author::Reporter => day_of(now()),
-                Author::Staff => now(),
+                Author::Reporter => day_of(now_in(state)),
+                Author::Staff => now_in(state),
             },
             body: keys::seal(&recipient, body.as_str().as_bytes())?,
         }),
@@ -613,10 +599,10 @@ async fn add_to_thread(
     )
     .await?;
     let at = match author {
-        Author::Reporter => day_of(now()),
-        Author::Staff => now(),
+        Author::Reporter => day_of(now_in(state)),
+        Author::Staff => now_in(state),
     };
-    let attachments = attachment_rows(&recipient, case.id, author, files)?;
+    let attachments = attachment_rows(&recipient, case.id, author, files, now_in(state))?;
     commit_files(files).await?;
     let stored = state
         .store
@@ -795,19 +781,19 @@ pub struct InboxItem {
     pub case: Case,
     /// Reporter activity since the user last opened it.
     pub unread: bool,
-    /// The next deadline.
-    pub due: Option<Date>,
+    /// The nearest open deadline of any kind.
+    pub next: Option<NextDeadline>,
 }
 
-/// The cases routed to a staff member.
+/// The cases routed to a staff member, each with its nearest open deadline.
 pub async fn inbox(state: &AppState, staff: &StaffSession) -> CaseworkResult<Vec<InboxItem>> {
-    Ok(state
-        .store
-        .inbox(staff.user_id)
-        .await?
+    let entries = state.store.inbox(staff.user_id).await?;
+    let ids: Vec<Uuid> = entries.iter().map(|e| e.case.id).collect();
+    let next = crate::deadlines::next_deadlines(state, &ids).await?;
+    Ok(entries
         .into_iter()
         .map(|e| InboxItem {
-            due: answer_due(&e.case),
+            next: next.get(&e.case.id).copied(),
             unread: e.unread,
             case: e.case,
         })
@@ -914,10 +900,9 @@ pub async fn acknowledge(
             .with_detail(json!({ "from": case.status, "to": status.key() })),
     )
     .await?;
-    state
-        .store
-        .acknowledge(case_id, status.key(), now())
-        .await?;
+    // The application's clock: deadlines are judged by it.
+    let at = state.clock.now().unix_timestamp();
+    state.store.acknowledge(case_id, status.key(), at).await?;
     Ok(())
 }
 
@@ -948,13 +933,12 @@ pub async fn set_status(
             })),
     )
     .await?;
+    // The application's clock: deadlines (feedback given) are judged by it.
+    let at = state.clock.now().unix_timestamp();
     if acknowledges {
-        state
-            .store
-            .acknowledge(case_id, status.key(), now())
-            .await?;
+        state.store.acknowledge(case_id, status.key(), at).await?;
     } else {
-        state.store.set_status(case_id, status.key(), now()).await?;
+        state.store.set_status(case_id, status.key(), at).await?;
     }
     Ok(())
 }
@@ -984,11 +968,15 @@ mod tests {
     use time::macros::date;
 
     #[test]
-    fn months_are_calendar_months_clamped_to_the_last_day() {
-        assert_eq!(add_months(date!(2026 - 01 - 15), 3), date!(2026 - 04 - 15));
-        assert_eq!(add_months(date!(2026 - 11 - 30), 3), date!(2027 - 02 - 28));
-        assert_eq!(add_months(date!(2027 - 11 - 30), 3), date!(2028 - 02 - 29));
-        assert_eq!(add_months(date!(2026 - 12 - 31), 1), date!(2027 - 01 - 31));
+    fn acknowledgement_is_due_the_configured_days_after_receipt() {
+        let received = date!(2026 - 03 - 02)
+            .midnight()
+            .assume_utc()
+            .unix_timestamp();
+        let mut settings = DeadlineSettings::default();
+        assert_eq!(acknowledge_by(received, &settings), date!(2026 - 03 - 09));
+        settings.acknowledge_days = 3;
+        assert_eq!(acknowledge_by(received, &settings), date!(2026 - 03 - 05));
     }
 
     #[test]

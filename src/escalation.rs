@@ -17,7 +17,7 @@ use varsel_crypto::X25519Identity;
 
 use crate::audit::{self, action, Actor, AuditEvent};
 use crate::authz::{self, Permission};
-use crate::casework::{self, now, CaseworkError};
+use crate::casework::{self, now_in, CaseworkError};
 use crate::domain::{
     Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, SubtypeKey, TextField,
 };
@@ -252,7 +252,7 @@ pub async fn record_decision(
             .map(|r| r.as_str().to_owned()),
         confirmed_by: None,
         confirmed_at: None,
-        recorded_at: now(),
+        recorded_at: now_in(state),
     };
     audited(
         state,
@@ -295,7 +295,7 @@ pub async fn confirm_decision(
     .await?;
     match state
         .store
-        .confirm_decision(case_id, decision_id, staff.user_id, now())
+        .confirm_decision(case_id, decision_id, staff.user_id, now_in(state))
         .await
     {
         Ok(()) => Ok(()),
@@ -353,7 +353,7 @@ pub async fn close_case(
     let closure = Closure {
         id: Uuid::new_v4(),
         case_id,
-        closed_at: now(),
+        closed_at: now_in(state),
         closed_by: staff.user_id,
         outcome: outcome.key().to_owned(),
         evaluation: keys::seal(&recipient, evaluation.as_str().as_bytes())?,
@@ -402,7 +402,7 @@ pub async fn reopen_case(
     .await?;
     match state
         .store
-        .reopen_case(case_id, staff.user_id, now(), &sealed, status)
+        .reopen_case(case_id, staff.user_id, now_in(state), &sealed, status)
         .await
     {
         Ok(()) => Ok(()),

@@ -57,6 +57,7 @@ const NB: &[&str] = &[
     include_str!("../locales/nb/admin.toml"),
     include_str!("../locales/nb/statistics.toml"),
     include_str!("../locales/nb/escalation.toml"),
+    include_str!("../locales/nb/deadlines.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/common.toml"),
@@ -68,6 +69,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/admin.toml"),
     include_str!("../locales/en/statistics.toml"),
     include_str!("../locales/en/escalation.toml"),
+    include_str!("../locales/en/deadlines.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

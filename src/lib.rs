@@ -9,6 +9,7 @@ pub mod casework;
 pub mod cli;
 pub mod clock;
 pub mod configuration;
+pub mod deadlines;
 pub mod domain;
 pub mod escalation;
 pub mod http;

@@ -19,10 +19,17 @@
 //! - A new case: the handlers it was routed to (wrapped to).
 //! - A reminder before a deadline: the active staff holding a wrap of the
 //!   case who work cases (handler or contact role).
-//! - An overdue deadline goes to the *leads* of the responsible group. Groups
-//!   and their leads do not exist yet, so the interim rule (see
-//!   [`leads`]) is: the active contact points holding a wrap of the case, or
-//!   if there are none, every active contact point. Routing will replace it.
+//! - An overdue deadline: the *leads* of the groups the case is routed to
+//!   (see [`leads`]). Those groups are the ones named by the routing rules in
+//!   force that match the case's current category and severity, narrowed to
+//!   the groups of the active staff holding a wrap of the case — a group the
+//!   case did not actually reach (say, a rule added after the case was
+//!   routed) is not responsible for it. Their active leads are told, except
+//!   anyone the reporter excluded from the case. Only when that leaves
+//!   nobody (no rule matches, or the groups have no eligible lead) does the
+//!   fallback apply: the active contact points holding a wrap of the case,
+//!   or if there are none, every active contact point — again never one the
+//!   reporter excluded.
 
 mod mailer;
 
@@ -36,10 +43,12 @@ pub use self::mailer::{attention_message, MailError, Mailer};
 use crate::clock::Clock;
 use crate::configuration::NotificationSettings;
 use crate::domain::deadline::{reminders_due, ReminderAction};
-use crate::domain::SubtypeFlags;
-use crate::domain::{CaseFacts, CaseStatus, DeadlineKind, DeadlineSettings, Role, Severity};
+use crate::domain::{CaseFacts, DeadlineKind, DeadlineSettings, Role, Severity, Taxonomy};
+use crate::routing::{self, RoutingRule, RoutingSettings};
 use crate::state::AppState;
-use crate::store::{CaseToRemind, NewNotification, NotificationKind, Store, StoreResult, User};
+use crate::store::{
+    CaseToRemind, Group, NewNotification, NotificationKind, Store, StoreResult, User,
+};
 
 /// Due notifications read per batch of a delivery pass.
 const BATCH: i64 = 50;
@@ -115,17 +124,29 @@ pub async fn tick(state: &AppState, clock: &dyn Clock) -> anyhow::Result<TickRep
         return Ok(TickReport::default());
     }
     let now = clock.now();
-    let queued = enqueue_reminders(&*state.store, &state.settings.deadlines, now).await?;
+    let queued = enqueue_reminders(
+        &*state.store,
+        &state.settings.deadlines,
+        &state.settings.taxonomy,
+        &state.settings.routing,
+        now,
+    )
+    .await?;
     let delivery = deliver_due(&*state.store, settings, now.unix_timestamp()).await?;
     Ok(TickReport { queued, delivery })
 }
 
 /// Queues, for every case that is not closed, the reminders and overdue
-/// notices [`reminders_due`] says are due at `now`. Idempotent: a notice
-/// already queued is not queued again (the outbox's key forbids it too).
+/// notices [`reminders_due`] says are due at `now`, the cases' sub-type
+/// duties taken from `taxonomy`; `routing` gives the
+/// configured rules that decide, with the stored ones, who [`leads`] a case.
+/// Idempotent: a notice already queued is not queued again (the outbox's key
+/// forbids it too).
 pub async fn enqueue_reminders(
     store: &dyn Store,
     deadlines: &DeadlineSettings,
+    taxonomy: &Taxonomy,
+    routing: &RoutingSettings,
     now: OffsetDateTime,
 ) -> anyhow::Result<u64> {
     let users = store.list_users().await.context("cannot list users")?;
@@ -141,26 +162,28 @@ pub async fn enqueue_reminders(
                 .push((notice.deadline, at));
         }
     }
+    let facts = facts_of(store, taxonomy, &cases).await?;
     let stamp = now.unix_timestamp();
     let mut items = Vec::new();
     let mut unaddressed = 0usize;
     for case in &cases {
-        let Some(facts) = facts_of(case) else {
+        let Some(facts) = facts.get(&case.id) else {
             continue;
         };
         let last_sent = sent.get(&case.id).map_or(&[][..], Vec::as_slice);
-        for due in reminders_due(&facts, deadlines, now, last_sent) {
+        for due in reminders_due(facts, deadlines, now, last_sent) {
             let (kind, mut recipients) = match due.action {
                 ReminderAction::Remind => {
                     (NotificationKind::DeadlineReminder, workers(case, &users))
                 }
-                ReminderAction::Escalate => {
-                    (NotificationKind::DeadlineOverdue, leads(case, &users))
-                }
+                ReminderAction::Escalate => (
+                    NotificationKind::DeadlineOverdue,
+                    leads(store, routing, case, &users).await?,
+                ),
             };
             if recipients.is_empty() {
                 // Nobody works the case any more: its leads hear of it instead.
-                recipients = leads(case, &users);
+                recipients = leads(store, routing, case, &users).await?;
             }
             if recipients.is_empty() {
                 unaddressed += 1;
@@ -186,20 +209,23 @@ pub async fn enqueue_reminders(
     Ok(store.enqueue_notifications(&items).await?)
 }
 
-/// The deadline facts known about a stored case. Sub-types, feedback dates
-/// and escalation decisions are not recorded yet: no sub-type duties, and
-/// feedback counts as given from the status change to `feedback_given`.
-fn facts_of(case: &CaseToRemind) -> Option<CaseFacts> {
-    let at = |t: i64| OffsetDateTime::from_unix_timestamp(t).ok();
-    let severity = Severity::parse(&case.severity)?;
-    let status = CaseStatus::parse(&case.status)?;
-    let mut facts = CaseFacts::received(at(case.received_at)?, severity, SubtypeFlags::default());
-    facts.acknowledged_at = case.acknowledged_at.and_then(at);
-    if status == CaseStatus::FeedbackGiven {
-        facts.feedback_given_at = at(case.updated_at);
-    }
-    facts.closed = status == CaseStatus::Closed;
-    Some(facts)
+/// The deadline facts of `cases` as stored (sub-type duties, feedback,
+/// extension, escalation decisions), read at once and converted by
+/// [`crate::deadlines::facts_of`]; a case whose facts are not valid is left out.
+async fn facts_of(
+    store: &dyn Store,
+    taxonomy: &Taxonomy,
+    cases: &[CaseToRemind],
+) -> anyhow::Result<HashMap<Uuid, CaseFacts>> {
+    let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
+    let stored = store
+        .deadline_facts_of(&ids)
+        .await
+        .context("cannot read deadline facts")?;
+    Ok(stored
+        .iter()
+        .filter_map(|s| Some((s.case_id, crate::deadlines::facts_of(s, taxonomy)?)))
+        .collect())
 }
 
 fn has_role(user: &User, role: Role) -> bool {
@@ -216,14 +242,63 @@ fn workers(case: &CaseToRemind, users: &[User]) -> Vec<Uuid> {
         .collect()
 }
 
-/// Who hears of an overdue deadline. Interim rule until routing defines
-/// groups and their leads: the active contact points holding a wrap of the
-/// case; if there are none, every active contact point.
-pub fn leads(case: &CaseToRemind, users: &[User]) -> Vec<Uuid> {
+/// Who hears of an overdue deadline (see the module documentation): the
+/// active leads of the groups the case is routed to by the rules in force
+/// (`routing`'s, then the stored ones) that hold it, never one the reporter
+/// excluded; if there are none, the contact points holding a wrap of the
+/// case, else every active contact point, never an excluded one.
+pub async fn leads(
+    store: &dyn Store,
+    routing: &RoutingSettings,
+    case: &CaseToRemind,
+    users: &[User],
+) -> StoreResult<Vec<Uuid>> {
+    let rules = routing::rules_in_force(routing, store).await?;
+    let groups = store.groups().await?;
+    let excluded = store.exclusions(case.id).await?;
+    let classification = store.case_classification(case.id).await?;
+    let routed_as = classification
+        .as_ref()
+        .and_then(|(c, s)| Some((c.as_str(), Severity::parse(s)?)));
+    Ok(leads_of(&rules, &groups, routed_as, case, &excluded, users))
+}
+
+/// [`leads`] on loaded facts: `routed_as` is the case's (category, severity).
+fn leads_of(
+    rules: &[RoutingRule],
+    groups: &[Group],
+    routed_as: Option<(&str, Severity)>,
+    case: &CaseToRemind,
+    excluded: &[Uuid],
+    users: &[User],
+) -> Vec<Uuid> {
+    let eligible = |u: &&User| u.active && !excluded.contains(&u.id);
+    let holding: Vec<&str> = users
+        .iter()
+        .filter(|u| u.active && case.holders.contains(&u.id))
+        .flat_map(|u| u.groups.iter().map(String::as_str))
+        .collect();
+    let responsible: Vec<&Group> = routed_as
+        .map(|(category, severity)| routing::groups_for(rules, category, severity))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|name| holding.contains(name))
+        .filter_map(|name| groups.iter().find(|g| g.name == name))
+        .collect();
+    let group_leads: Vec<Uuid> = users
+        .iter()
+        .filter(eligible)
+        .filter(|u| responsible.iter().any(|g| g.has_lead(u.id)))
+        .map(|u| u.id)
+        .collect();
+    if !group_leads.is_empty() {
+        return group_leads;
+    }
     let contacts = || {
         users
             .iter()
-            .filter(|u| u.active && has_role(u, Role::Contact))
+            .filter(eligible)
+            .filter(|u| has_role(u, Role::Contact))
     };
     let on_case: Vec<Uuid> = contacts()
         .filter(|u| case.holders.contains(&u.id))
@@ -383,24 +458,60 @@ mod tests {
             retired_contact.clone(),
         ];
         let on = case(vec![handler.id, contact_on_case.id, retired_contact.id]);
-        assert_eq!(leads(&on, &users), vec![contact_on_case.id]);
+        let leads = |case: &CaseToRemind, excluded: &[Uuid]| {
+            leads_of(&[], &[], None, case, excluded, &users)
+        };
+        assert_eq!(leads(&on, &[]), vec![contact_on_case.id]);
         let off = case(vec![handler.id]);
-        assert_eq!(
-            leads(&off, &users),
-            vec![contact_on_case.id, other_contact.id]
-        );
+        assert_eq!(leads(&off, &[]), vec![contact_on_case.id, other_contact.id]);
+        assert_eq!(leads(&off, &[contact_on_case.id]), vec![other_contact.id]);
         assert_eq!(workers(&on, &users), vec![handler.id, contact_on_case.id]);
     }
 
     #[test]
-    fn facts_follow_the_stored_status() {
-        let mut c = case(Vec::new());
-        c.status = "feedback_given".into();
-        c.updated_at = 86_400;
-        let facts = facts_of(&c).expect("known status and severity");
-        assert!(facts.feedback_given_at.is_some());
-        assert!(!facts.closed);
-        c.severity = "unknown".into();
-        assert!(facts_of(&c).is_none());
+    fn leads_of_the_groups_holding_the_case_are_told_first() {
+        let in_group = |group: &str| User {
+            groups: vec![group.to_owned()],
+            ..user(&["handler"], true)
+        };
+        let (lead, member, hr_lead) = (in_group("infosec"), in_group("infosec"), in_group("hr"));
+        let contact = user(&["contact"], true);
+        let users = vec![
+            lead.clone(),
+            member.clone(),
+            hr_lead.clone(),
+            contact.clone(),
+        ];
+        let group = |name: &str, members: Vec<Uuid>, leads: Vec<Uuid>| Group {
+            name: name.to_owned(),
+            description: String::new(),
+            created_at: 0,
+            members,
+            leads,
+        };
+        let groups = vec![
+            group("infosec", vec![lead.id, member.id], vec![lead.id]),
+            group("hr", vec![hr_lead.id], vec![hr_lead.id]),
+        ];
+        let rules = vec![RoutingRule {
+            category: "avvik".into(),
+            severities: vec!["hoy".into()],
+            groups: vec!["infosec".into(), "hr".into()],
+        }];
+        // Only infosec holds the case: hr's lead is not responsible for it.
+        let held = case(vec![member.id]);
+        let avvik = Some(("avvik", Severity::Hoy));
+        let leads = |routed_as, excluded: &[Uuid]| {
+            leads_of(&rules, &groups, routed_as, &held, excluded, &users)
+        };
+        assert_eq!(leads(avvik, &[]), vec![lead.id]);
+        // An excluded lead is never told; nobody left: the contact points.
+        assert_eq!(leads(avvik, &[lead.id]), vec![contact.id]);
+        assert_eq!(leads(avvik, &[lead.id, contact.id]), Vec::<Uuid>::new());
+        // No rule matches: no group is responsible.
+        assert_eq!(
+            leads(Some(("varsling", Severity::Hoy)), &[]),
+            vec![contact.id]
+        );
     }
 }

@@ -1,9 +1,13 @@
 //! Who a case reaches (SPEC §4 Routing) and re-routing at triage.
 //!
-//! Configured rules map a (category, severity) to handler groups (the groups
-//! users are given with `--group`). A case reaches the active handlers of
-//! every group a matching rule names. If **no rule matches**, the case reaches
-//! every active handler, which is also the behaviour with no rules at all.
+//! Rules map a (category, severity) to handler groups (membership is
+//! `user_groups`: `varsel user add --group` or the administrators' page
+//! `/admin/groups`). The rules in force ([`rules_in_force`]) are those of the
+//! configuration file (`[routing] rules`), then those administrators added on
+//! `/admin/rules`; both are checked by [`RoutingRule::validate`]. A case
+//! reaches the active handlers of every group a matching rule names. If **no
+//! rule matches**, the case reaches every active handler, which is also the
+//! behaviour with no rules at all.
 //! `kritisk` cases and `sikkerhet` cases above `lav` also reach every active
 //! contact point (each switchable). The reporter's exclusions are removed from
 //! the result at receipt and at every re-routing; an empty result is refused
@@ -26,7 +30,7 @@ use crate::domain::{Category, CategoryKey, Role, Severity, SubtypeFlags, Subtype
 use crate::http::session::StaffSession;
 use crate::keys;
 use crate::state::AppState;
-use crate::store::{Holder, KeyWrap, Retriage, TriageFacts, User};
+use crate::store::{Holder, KeyWrap, Retriage, Store, StoreResult, StoredRule, TriageFacts, User};
 
 /// One routing rule: cases of `category` with one of `severities` go to the
 /// handlers in `groups`.
@@ -41,9 +45,75 @@ pub struct RoutingRule {
     pub groups: Vec<String>,
 }
 
+/// Why a routing rule was refused, in the configuration file or on the
+/// administrators' page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuleError {
+    /// The category is not one of the configured taxonomy's.
+    #[error("unknown category {0:?}")]
+    UnknownCategory(String),
+    /// No severity at all.
+    #[error("severities must name at least one severity")]
+    NoSeverities,
+    /// A severity that does not exist.
+    #[error("unknown severity {0:?} (lav, middels, hoy, kritisk)")]
+    UnknownSeverity(String),
+    /// No group, or a blank group name.
+    #[error("groups must name at least one group")]
+    NoGroups,
+}
+
+impl RuleError {
+    /// A stable key (for translated messages).
+    pub fn key(&self) -> &'static str {
+        match self {
+            RuleError::UnknownCategory(_) => "unknown_category",
+            RuleError::NoSeverities => "no_severities",
+            RuleError::UnknownSeverity(_) => "unknown_severity",
+            RuleError::NoGroups => "no_groups",
+        }
+    }
+}
+
 impl RoutingRule {
     fn matches(&self, category: &str, severity: Severity) -> bool {
         self.category == category && self.severities.iter().any(|s| s == severity.key())
+    }
+
+    /// Checks the rule: a category of `taxonomy`, at least one severity and
+    /// only known ones, at least one group and no blank group name.
+    pub fn validate(&self, taxonomy: &Taxonomy) -> Result<(), RuleError> {
+        let known = CategoryKey::parse(&self.category)
+            .ok()
+            .is_some_and(|k| taxonomy.category(&k).is_some());
+        if !known {
+            return Err(RuleError::UnknownCategory(self.category.clone()));
+        }
+        if self.severities.is_empty() {
+            return Err(RuleError::NoSeverities);
+        }
+        if let Some(s) = self
+            .severities
+            .iter()
+            .find(|s| Severity::parse(s).is_none())
+        {
+            return Err(RuleError::UnknownSeverity(s.clone()));
+        }
+        if self.groups.is_empty() || self.groups.iter().any(|g| g.trim().is_empty()) {
+            return Err(RuleError::NoGroups);
+        }
+        Ok(())
+    }
+}
+
+impl From<&StoredRule> for RoutingRule {
+    fn from(rule: &StoredRule) -> Self {
+        RoutingRule {
+            category: rule.category.clone(),
+            severities: rule.severities.clone(),
+            groups: rule.groups.clone(),
+        }
     }
 }
 
@@ -76,25 +146,8 @@ impl RoutingSettings {
     /// Rejects rules naming unknown categories or severities, or no groups.
     pub fn validate(&self, taxonomy: &Taxonomy) -> anyhow::Result<()> {
         for (i, rule) in self.rules.iter().enumerate() {
-            let n = i + 1;
-            let known = CategoryKey::parse(&rule.category)
-                .ok()
-                .is_some_and(|k| taxonomy.category(&k).is_some());
-            if !known {
-                bail!("routing.rules[{n}]: unknown category {:?}", rule.category);
-            }
-            if rule.severities.is_empty() {
-                bail!("routing.rules[{n}]: severities must name at least one severity");
-            }
-            if let Some(s) = rule
-                .severities
-                .iter()
-                .find(|s| Severity::parse(s).is_none())
-            {
-                bail!("routing.rules[{n}]: unknown severity {s:?} (lav, middels, hoy, kritisk)");
-            }
-            if rule.groups.is_empty() || rule.groups.iter().any(|g| g.trim().is_empty()) {
-                bail!("routing.rules[{n}]: groups must name at least one group");
+            if let Err(e) = rule.validate(taxonomy) {
+                bail!("routing.rules[{}]: {e}", i + 1);
             }
         }
         if !(1..=25).contains(&self.accepted_risk) {
@@ -132,23 +185,48 @@ pub fn excludable(users: &[User]) -> Vec<&User> {
         .collect()
 }
 
-/// The members a case of `category` and `severity` is routed to, minus
-/// `excluded`, in the order of `users`. May be empty; callers refuse that.
+/// The rules in force: the configuration file's, then those administrators
+/// stored, in their order.
+pub async fn rules_in_force(
+    settings: &RoutingSettings,
+    store: &dyn Store,
+) -> StoreResult<Vec<RoutingRule>> {
+    let stored = store.routing_rules().await?;
+    Ok(settings
+        .rules
+        .iter()
+        .cloned()
+        .chain(stored.iter().map(RoutingRule::from))
+        .collect())
+}
+
+/// The groups every rule of `rules` that matches names; empty if none matches.
+pub fn groups_for<'a>(
+    rules: &'a [RoutingRule],
+    category: &str,
+    severity: Severity,
+) -> BTreeSet<&'a str> {
+    rules
+        .iter()
+        .filter(|r| r.matches(category, severity))
+        .flat_map(|r| r.groups.iter().map(String::as_str))
+        .collect()
+}
+
+/// The members a case of `category` and `severity` is routed to by `rules`
+/// (see [`rules_in_force`]), minus `excluded`, in the order of `users`. May
+/// be empty; callers refuse that.
 pub fn members<'a>(
     settings: &RoutingSettings,
+    rules: &[RoutingRule],
     users: &'a [User],
     category: &str,
     severity: Severity,
     flags: SubtypeFlags,
     excluded: &[Uuid],
 ) -> Vec<&'a User> {
-    let groups: BTreeSet<&str> = settings
-        .rules
-        .iter()
-        .filter(|r| r.matches(category, severity))
-        .flat_map(|r| r.groups.iter().map(String::as_str))
-        .collect();
-    let any_rule = settings.rules.iter().any(|r| r.matches(category, severity));
+    let groups = groups_for(rules, category, severity);
+    let any_rule = rules.iter().any(|r| r.matches(category, severity));
     let contacts = settings.reaches_contact_points(category, severity, flags);
     users
         .iter()
@@ -179,8 +257,10 @@ pub async fn route(
     {
         return Err(CaseworkError::UnknownHandler);
     }
+    let rules = rules_in_force(&state.settings.routing, &*state.store).await?;
     let chosen: Vec<User> = members(
         &state.settings.routing,
+        &rules,
         &users,
         category,
         severity,
@@ -299,6 +379,7 @@ pub async fn triage(
         .ok_or(CaseworkError::NotFound)?;
     let excluded = state.store.exclusions(case_id).await?;
     let users = state.store.list_users().await?;
+    let rules = rules_in_force(&state.settings.routing, &*state.store).await?;
     let flags = input
         .subtype
         .as_ref()
@@ -310,6 +391,7 @@ pub async fn triage(
         });
     let chosen = members(
         &state.settings.routing,
+        &rules,
         &users,
         input.category.key(),
         input.severity,
@@ -385,7 +467,7 @@ pub async fn triage(
             category: input.category.key().to_owned(),
             severity: input.severity.key().to_owned(),
             facts: after,
-            at: casework::now(),
+            at: casework::now_in(state),
             added: wraps,
             removed: removed.clone(),
         })
@@ -461,11 +543,27 @@ mod tests {
     fn rules_pick_the_groups_handlers() {
         let (s, users) = org();
         assert_eq!(
-            names(members(&s, &users, "avvik", Severity::Lav, NONE, &[])),
+            names(members(
+                &s,
+                &s.rules,
+                &users,
+                "avvik",
+                Severity::Lav,
+                NONE,
+                &[]
+            )),
             ["anne"]
         );
         assert_eq!(
-            names(members(&s, &users, "varsling", Severity::Hoy, NONE, &[])),
+            names(members(
+                &s,
+                &s.rules,
+                &users,
+                "varsling",
+                Severity::Hoy,
+                NONE,
+                &[]
+            )),
             ["bjorn"]
         );
     }
@@ -474,7 +572,15 @@ mod tests {
     fn without_a_matching_rule_every_active_handler_is_reached() {
         let (s, users) = org();
         assert_eq!(
-            names(members(&s, &users, "sikkerhet", Severity::Lav, NONE, &[])),
+            names(members(
+                &s,
+                &s.rules,
+                &users,
+                "sikkerhet",
+                Severity::Lav,
+                NONE,
+                &[]
+            )),
             ["anne", "bjorn"]
         );
     }
@@ -483,12 +589,21 @@ mod tests {
     fn kritisk_and_sikkerhet_above_lav_reach_the_contact_points() {
         let (s, users) = org();
         assert_eq!(
-            names(members(&s, &users, "avvik", Severity::Kritisk, NONE, &[])),
+            names(members(
+                &s,
+                &s.rules,
+                &users,
+                "avvik",
+                Severity::Kritisk,
+                NONE,
+                &[]
+            )),
             ["anne", "cato"]
         );
         assert_eq!(
             names(members(
                 &s,
+                &s.rules,
                 &users,
                 "sikkerhet",
                 Severity::Middels,
@@ -502,7 +617,15 @@ mod tests {
             ..s.clone()
         };
         assert_eq!(
-            names(members(&off, &users, "avvik", Severity::Kritisk, NONE, &[])),
+            names(members(
+                &off,
+                &off.rules,
+                &users,
+                "avvik",
+                Severity::Kritisk,
+                NONE,
+                &[]
+            )),
             ["anne"]
         );
     }
@@ -511,10 +634,11 @@ mod tests {
     fn exclusions_are_removed_and_may_leave_nobody() {
         let (s, users) = org();
         let anne = users[0].id;
-        assert!(members(&s, &users, "avvik", Severity::Lav, NONE, &[anne]).is_empty());
+        assert!(members(&s, &s.rules, &users, "avvik", Severity::Lav, NONE, &[anne]).is_empty());
         assert_eq!(
             names(members(
                 &s,
+                &s.rules,
                 &users,
                 "avvik",
                 Severity::Kritisk,
@@ -533,19 +657,20 @@ mod tests {
             security_act: true,
             ..NONE
         };
-        assert_eq!(
-            names(members(&s, &users, "sikkerhet", Severity::Lav, NONE, &[])),
-            ["anne", "bjorn"]
-        );
-        assert_eq!(
+        let reached = |s: &RoutingSettings, category, flags| {
             names(members(
-                &s,
+                s,
+                &s.rules,
                 &users,
-                "sikkerhet",
+                category,
                 Severity::Lav,
-                spionasje,
-                &[]
-            )),
+                flags,
+                &[],
+            ))
+        };
+        assert_eq!(reached(&s, "sikkerhet", NONE), ["anne", "bjorn"]);
+        assert_eq!(
+            reached(&s, "sikkerhet", spionasje),
             ["anne", "bjorn", "cato"]
         );
         let off = RoutingSettings {
@@ -553,17 +678,7 @@ mod tests {
             contact_points_for_sikkerhet_above_lav: false,
             ..s.clone()
         };
-        assert_eq!(
-            names(members(
-                &off,
-                &users,
-                "avvik",
-                Severity::Lav,
-                spionasje,
-                &[]
-            )),
-            ["anne", "cato"]
-        );
+        assert_eq!(reached(&off, "avvik", spionasje), ["anne", "cato"]);
     }
 
     #[test]
@@ -590,6 +705,68 @@ mod tests {
             ..RoutingSettings::default()
         };
         assert!(s.validate(&Taxonomy::default()).is_err());
+    }
+
+    #[test]
+    fn rule_errors_name_the_problem() {
+        let t = Taxonomy::default();
+        assert_eq!(
+            rule("ukjent", &["lav"], &["x"]).validate(&t),
+            Err(RuleError::UnknownCategory("ukjent".into()))
+        );
+        assert_eq!(
+            rule("avvik", &[], &["x"]).validate(&t),
+            Err(RuleError::NoSeverities)
+        );
+        assert_eq!(
+            rule("avvik", &["lav", "høy"], &["x"]).validate(&t),
+            Err(RuleError::UnknownSeverity("høy".into()))
+        );
+        assert_eq!(
+            rule("avvik", &["lav"], &[" "])
+                .validate(&t)
+                .map_err(|e| e.key()),
+            Err("no_groups")
+        );
+        assert_eq!(rule("avvik", &["lav"], &["x"]).validate(&t), Ok(()));
+    }
+
+    #[test]
+    fn stored_rules_add_groups_to_the_configured_ones() {
+        let (s, users) = org();
+        let mut rules = s.rules.clone();
+        rules.push(rule("avvik", &["kritisk"], &["hr"]));
+        assert_eq!(
+            names(members(
+                &s,
+                &rules,
+                &users,
+                "avvik",
+                Severity::Kritisk,
+                NONE,
+                &[]
+            )),
+            ["anne", "bjorn", "cato"]
+        );
+        assert_eq!(
+            names(members(
+                &s,
+                &rules,
+                &users,
+                "avvik",
+                Severity::Hoy,
+                NONE,
+                &[]
+            )),
+            ["anne"]
+        );
+        assert_eq!(
+            groups_for(&rules, "avvik", Severity::Kritisk)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["hr", "infosec"]
+        );
+        assert!(groups_for(&rules, "sikkerhet", Severity::Kritisk).is_empty());
     }
 
     #[test]

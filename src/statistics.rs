@@ -1,26 +1,30 @@
 //! Aggregate statistics for the management review (SPEC §1, §4): counts by
-//! category, severity and month, the acknowledgement deadline and the time
-//! to acknowledge, for one calendar year or for all time.
+//! category, severity and month, the acknowledgement and feedback deadlines,
+//! the time to acknowledge, and escalation decisions by authority, for one
+//! calendar year or for all time.
 //!
-//! Only the non-content columns of a case ([`CaseFigures`]) are ever read,
-//! and every count goes through [`suppression`] before anyone sees it.
-//! Feedback times and escalation decisions are not stored yet; their
-//! sections are [`Recorded::NotYet`] until they are.
+//! Only the non-content columns of a case ([`CaseFigures`]) and the keys of
+//! escalation decisions ([`EscalationCount`]) are ever read, and every count
+//! goes through [`suppression`] before anyone sees it.
 
 mod deadlines;
+mod escalations;
 mod suppression;
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Range;
 
-use time::{Date, Month, OffsetDateTime};
+use time::{Date, Month, OffsetDateTime, UtcOffset};
 
-use self::deadlines::{acknowledgement_share, time_to_acknowledge};
-pub use self::deadlines::{median, nearest_rank, AnswerTimes, DeadlineShare, Figure};
+use self::deadlines::{
+    acknowledgement_days, acknowledgement_outcome, feedback_outcome, OutcomeCounts,
+};
+pub use self::deadlines::{median, nearest_rank, AnswerTimes, DeadlineOutcomes, Figure};
+pub use self::escalations::EscalationCount;
 use self::suppression::{suppress, Line};
 pub use self::suppression::{Cell, Suppression};
-use crate::domain::{Category, Severity};
+use crate::domain::{Category, DeadlineSettings, Severity};
 
 /// What statistics know about a case: no content, no identifiers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +37,10 @@ pub struct CaseFigures {
     pub received_at: i64,
     /// UNIX seconds of the acknowledgement, if sent.
     pub acknowledged_at: Option<i64>,
+    /// UNIX seconds of the first time feedback was given, if it was.
+    pub feedback_given_at: Option<i64>,
+    /// UNIX seconds of the extension of the feedback deadline, if extended.
+    pub feedback_extended_at: Option<i64>,
 }
 
 /// The cases a report covers, by the day they were received (UTC).
@@ -76,6 +84,12 @@ impl Period {
 
     /// The `received_at` values (UNIX seconds) of the cases it covers.
     pub fn received_range(self) -> Range<i64> {
+        self.range()
+    }
+
+    /// The instants (UNIX seconds) it covers, such as the `decided_at` of
+    /// the escalation decisions it counts.
+    pub fn range(self) -> Range<i64> {
         match self {
             Period::Year(y) => new_year(y).unwrap_or(i64::MIN)..new_year(y + 1).unwrap_or(i64::MAX),
             Period::All => i64::MIN..i64::MAX,
@@ -132,21 +146,12 @@ impl fmt::Display for YearMonth {
 }
 
 /// The rules a report is computed with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
     /// Smallest count that may be shown (`statistics.min_cell_count`).
     pub min_cell: u64,
-    /// Days after receipt by which receipt must be acknowledged.
-    pub acknowledge_days: u32,
-}
-
-/// A section whose data this version may not record yet.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Recorded<T> {
-    /// Not yet recorded by this version of Varsel.
-    NotYet,
-    /// The figures.
-    Figures(T),
+    /// The deadline lengths (`[deadlines]`).
+    pub deadlines: DeadlineSettings,
 }
 
 /// Counts by month (rows) and a key such as the category (columns), with
@@ -181,20 +186,28 @@ pub struct Report {
     pub by_category: CrossTable<YearMonth>,
     /// Cases by month and severity; the same row totals.
     pub by_severity: CrossTable<YearMonth>,
-    /// The acknowledgement deadline.
-    pub acknowledgement: DeadlineShare,
-    /// Time to acknowledge.
+    /// The acknowledgement deadline of the cases received in the period.
+    pub acknowledgement: DeadlineOutcomes,
+    /// Time to acknowledge, with the number of cases acknowledged.
     pub time_to_acknowledge: AnswerTimes,
-    /// The feedback deadline.
-    pub feedback: Recorded<DeadlineShare>,
-    /// Escalation decisions.
-    pub escalations: Recorded<EscalationTable>,
+    /// The feedback deadline of the cases received in the period.
+    pub feedback: DeadlineOutcomes,
+    /// Escalation decisions made in the period (by `decided_at`).
+    pub escalations: EscalationTable,
 }
 
 impl Report {
     /// Computes the report of `period` from the figures of the cases received
-    /// in it; `today` (UTC) decides which acknowledgements are still pending.
-    pub fn compute(cases: &[CaseFigures], period: Period, rules: Rules, today: Date) -> Self {
+    /// in it and the counts of the escalation decisions made in it; `now`
+    /// decides which deadlines are not yet due.
+    pub fn compute(
+        cases: &[CaseFigures],
+        escalations: &[EscalationCount],
+        period: Period,
+        rules: Rules,
+        now: OffsetDateTime,
+    ) -> Self {
+        let today = now.to_offset(UtcOffset::UTC).date();
         let cases: Vec<&CaseFigures> = cases
             .iter()
             .filter(|c| period.received_range().contains(&c.received_at))
@@ -251,17 +264,41 @@ impl Report {
             &month_totals,
             grand,
         );
-        let cells = suppress(&values, &lines, rules.min_cell);
+        // The deadline counts: met + missed = due, and due + not yet due =
+        // every case of the period, so they join the same cell list. Both
+        // deadlines take the same path; the acknowledgement also has the
+        // number of cases acknowledged beside it.
+        let acknowledgement = OutcomeCounts::tally(&cases, |c| {
+            acknowledgement_outcome(c, rules.deadlines.acknowledge_days, today)
+        });
+        let acknowledgement_layout =
+            OutcomeLayout::add(&mut values, &mut lines, acknowledgement, grand);
+        let mut derived = Vec::new();
+        let acknowledged = acknowledgement_layout.add_answered(
+            &mut values,
+            &mut lines,
+            &mut derived,
+            acknowledgement,
+            grand,
+        );
+        let feedback = OutcomeCounts::tally(&cases, |c| feedback_outcome(c, &rules.deadlines, now));
+        let feedback_layout = OutcomeLayout::add(&mut values, &mut lines, feedback, grand);
+        let cells = suppress(&values, &lines, &derived, rules.min_cell);
 
         Report {
-            period,
-            rules,
             by_category: category_layout.table(&cells, &months, categories),
             by_severity: severity_layout.table(&cells, &months, severities),
-            acknowledgement: acknowledgement_share(&cases, rules, today),
-            time_to_acknowledge: time_to_acknowledge(&cases, rules.min_cell),
-            feedback: Recorded::NotYet,
-            escalations: Recorded::NotYet,
+            acknowledgement: acknowledgement_layout.outcomes(&cells, rules.min_cell),
+            time_to_acknowledge: AnswerTimes::new(
+                cells[acknowledged],
+                cells[acknowledgement_layout.met],
+                &acknowledgement_days(&cases),
+                rules.min_cell,
+            ),
+            feedback: feedback_layout.outcomes(&cells, rules.min_cell),
+            escalations: escalations::table(escalations, rules.min_cell),
+            period,
+            rules,
         }
     }
 
@@ -313,6 +350,85 @@ fn keys<'a>(known: &[&str], stored: impl Iterator<Item = &'a String>) -> Vec<Str
     let extra: BTreeSet<&String> = stored.filter(|k| !out.contains(k)).collect();
     out.extend(extra.into_iter().cloned());
     out
+}
+
+/// Where the counts of a deadline's outcomes sit in the shared cell list.
+struct OutcomeLayout {
+    met: usize,
+    missed: usize,
+    due: usize,
+    not_yet_due: usize,
+}
+
+impl OutcomeLayout {
+    /// Adds the met, missed, due and not-yet-due counts with their lines:
+    /// met and missed add up to the cases due, and those and the ones not
+    /// yet due to the (already added) `total` of the period.
+    fn add(
+        values: &mut Vec<u64>,
+        lines: &mut Vec<Line>,
+        counts: OutcomeCounts,
+        total: usize,
+    ) -> Self {
+        let layout = OutcomeLayout {
+            met: push(values, counts.met),
+            missed: push(values, counts.missed()),
+            due: push(values, counts.due()),
+            not_yet_due: push(values, counts.not_yet_due),
+        };
+        lines.push(Line {
+            members: vec![layout.met, layout.missed],
+            total: layout.due,
+        });
+        lines.push(Line {
+            members: vec![layout.due, layout.not_yet_due],
+            total,
+        });
+        layout
+    }
+
+    /// Adds the number of cases answered (for the acknowledgement: the
+    /// cases acknowledged, the base of the time to acknowledge) and returns
+    /// where it is. With the outcome counts it gives away the parts of the
+    /// missed count (answered − met were late, due − answered are overdue)
+    /// and the cases not answered (total − answered), so those join the
+    /// cell list too, as derived counts (never shown, pushed to `derived`)
+    /// that suppression keeps a reader from working out when they are small.
+    fn add_answered(
+        &self,
+        values: &mut Vec<u64>,
+        lines: &mut Vec<Line>,
+        derived: &mut Vec<usize>,
+        counts: OutcomeCounts,
+        total: usize,
+    ) -> usize {
+        let late = push(values, counts.late);
+        let overdue = push(values, counts.overdue);
+        let unanswered = push(values, counts.unanswered());
+        derived.extend([late, overdue, unanswered]);
+        let answered = push(values, counts.answered());
+        for (members, total) in [
+            (vec![self.met, late], answered),
+            (vec![late, overdue], self.missed),
+            (vec![answered, overdue], self.due),
+            (vec![overdue, self.not_yet_due], unanswered),
+            (vec![answered, unanswered], total),
+        ] {
+            lines.push(Line { members, total });
+        }
+        answered
+    }
+
+    /// The suppressed figures.
+    fn outcomes(&self, cells: &[Cell], min_cell: u64) -> DeadlineOutcomes {
+        DeadlineOutcomes::new(
+            cells[self.met],
+            cells[self.missed],
+            cells[self.due],
+            cells[self.not_yet_due],
+            min_cell,
+        )
+    }
 }
 
 /// Where a cross table's counts sit in the shared cell list.

@@ -11,7 +11,11 @@
 //! | [`Feedback`](DeadlineKind::Feedback) | every case | acknowledgement (or day 7) + 3 calendar months, 6 once extended | feedback |
 //! | [`BreachDecision`](DeadlineKind::BreachDecision) | personal-data breach | receipt + 72 hours | Datatilsynet decision |
 //! | [`CriticalEscalationDecision`](DeadlineKind::CriticalEscalationDecision) | `kritisk` | receipt + 24 hours | first escalation decision |
-//! | [`SecurityActNotice`](DeadlineKind::SecurityActNotice) | Security Act sub-type | receipt ("straks") | first escalation decision |
+//! | [`SecurityActNotice`](DeadlineKind::SecurityActNotice) | Security Act sub-type | receipt ("straks") | NSM decision |
+//!
+//! "Decision" means a recorded escalate or do-not-escalate decision; deferring
+//! decides nothing. Which stored decisions fill which fact is decided once,
+//! in `crate::deadlines`.
 //!
 //! A deadline is reached at the instant `due`: from then on it is overdue
 //! unless met, while a deadline met at `due` exactly still counts as in time.
@@ -191,6 +195,8 @@ pub struct CaseFacts {
     pub escalation_decided_at: Option<OffsetDateTime>,
     /// When the decision on notifying Datatilsynet was recorded.
     pub breach_decision_at: Option<OffsetDateTime>,
+    /// When the decision on notifying NSM (sikkerhetsloven § 4-5) was recorded.
+    pub security_act_decision_at: Option<OffsetDateTime>,
     /// Whether the case is closed.
     pub closed: bool,
 }
@@ -207,6 +213,7 @@ impl CaseFacts {
             flags,
             escalation_decided_at: None,
             breach_decision_at: None,
+            security_act_decision_at: None,
             closed: false,
         }
     }
@@ -390,7 +397,7 @@ pub fn all_deadlines(facts: &CaseFacts, settings: &DeadlineSettings) -> Vec<Dead
         out.push(Deadline {
             kind: DeadlineKind::SecurityActNotice,
             due: received,
-            met: facts.escalation_decided_at,
+            met: facts.security_act_decision_at,
         });
     }
     out

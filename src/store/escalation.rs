@@ -179,13 +179,13 @@ fn closure_of(r: ClosureRow) -> StoreResult<Closure> {
 }
 
 /// SQLite takes the `?` placeholders as written.
-fn sqlite_sql(sql: &str) -> Cow<'_, str> {
+pub(super) fn sqlite_sql(sql: &str) -> Cow<'_, str> {
     Cow::Borrowed(sql)
 }
 
-/// PostgreSQL wants numbered placeholders. The SQL of this file has no `?`
-/// inside string literals.
-fn postgres_sql(sql: &str) -> Cow<'_, str> {
+/// PostgreSQL wants numbered placeholders. The SQL given to it (this file's
+/// and `groups.rs`') has no `?` inside string literals.
+pub(super) fn postgres_sql(sql: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut n = 0;
     for c in sql.chars() {

@@ -4,7 +4,9 @@
 //! The store never sees plaintext case content: report bodies, messages,
 //! attachment names and key wraps arrive as age files and are kept as bytes.
 
+mod deadlines;
 mod escalation;
+mod groups;
 mod notifications;
 mod postgres;
 mod routing;
@@ -19,7 +21,9 @@ use uuid::Uuid;
 
 pub use crate::audit::AuditEntry;
 
+pub use self::deadlines::{DeadlineStore, StoredDeadlineFacts, StoredFeedbackExtension};
 pub use self::escalation::{Closure, EscalationRecord, EscalationStore, RegisterEntry};
+pub use self::groups::{Group, GroupStore, StoredRule};
 pub use self::notifications::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NewNotification,
     NotificationCounts, NotificationKind, NotificationStore, OutboxEntry,
@@ -240,7 +244,14 @@ pub struct Attachment {
 /// The storage interface. Every method is one transaction.
 #[async_trait]
 pub trait Store:
-    EscalationStore + NotificationStore + RoutingStore + StatisticsStore + Send + Sync
+    DeadlineStore
+    + EscalationStore
+    + GroupStore
+    + NotificationStore
+    + RoutingStore
+    + StatisticsStore
+    + Send
+    + Sync
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
@@ -278,7 +289,8 @@ pub trait Store:
     async fn inbox(&self, user_id: Uuid) -> StoreResult<Vec<InboxEntry>>;
     /// Sets a case's status; `NotFound` if there is no such case.
     async fn set_status(&self, case_id: Uuid, status: &str, at: i64) -> StoreResult<()>;
-    /// Records the acknowledgement (first one only) and sets the status.
+    /// Records the acknowledgement (first one only) and sets the status; like
+    /// `set_status`, records when feedback was first given.
     async fn acknowledge(&self, case_id: Uuid, status: &str, at: i64) -> StoreResult<()>;
     /// Records that `user_id` has seen the case as it is now.
     async fn mark_read(&self, case_id: Uuid, user_id: Uuid) -> StoreResult<()>;

@@ -99,6 +99,16 @@ impl Store for PostgresStore {
         .await
         .map_err(db_err)?;
         for group in &user.groups {
+            // A group named here for the first time is registered (migration 0007).
+            sqlx::query(
+                "INSERT INTO staff_groups (name, description, created_at) VALUES ($1, '', $2) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(group)
+            .bind(user.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
             sqlx::query(
                 "INSERT INTO user_groups (user_id, group_name) VALUES ($1, $2) \
                  ON CONFLICT (user_id, group_name) DO NOTHING",
@@ -334,7 +344,8 @@ impl Store for PostgresStore {
     async fn acknowledge(&self, case_id: Uuid, status: &str, at: i64) -> StoreResult<()> {
         let done = sqlx::query(
             "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, $1), status = $2, \
-             updated_at = $1 WHERE id = $3",
+             updated_at = $1, feedback_given_at = CASE WHEN $2 = 'feedback_given' \
+             THEN COALESCE(feedback_given_at, $1) ELSE feedback_given_at END WHERE id = $3",
         )
         .bind(at)
         .bind(status)

@@ -410,11 +410,21 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &case_workers_in,
         ),
         form(format!("{c}/reopen"), &[("reason", "")], &case_workers_in),
+        form(
+            format!("{c}/feedback-extension"),
+            &[("reason", "")],
+            &case_workers_in,
+        ),
         get(format!("{c}/attachments/{attachment}"), &case_workers_in),
         get("/contact/register", &[Contact]),
         get("/contact/register.csv", &[Contact]),
         // Administration and statistics.
         get("/admin/notifications", &[Admin]),
+        get("/admin/groups", &[Admin]),
+        get("/admin/rules", &[Admin]),
+        form("/admin/groups", &[("name", "")], &[Admin]),
+        form("/admin/rules", &[("category", "nonsense")], &[Admin]),
+        form("/admin/rules/nonsense/delete", &[], &[Admin]),
         get("/stats", &[Admin, Auditor]),
         get("/stats.csv", &[Admin, Auditor]),
         // The API.
@@ -500,6 +510,11 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &case_workers_in,
         ),
         get("/api/v1/contact/register", &[Contact]),
+        json_post(
+            format!("{a}/feedback-extension"),
+            json!({"reason": ""}),
+            &case_workers_in,
+        ),
     ];
     // A refused action's URL asked for with GET (the language switch): a bare
     // 303 back to the case page, which does the checking. It names nothing
@@ -512,9 +527,27 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         "escalation",
         "close",
         "reopen",
+        "feedback-extension",
     ] {
         r.push(get(format!("{c}/{action}"), &EVERYONE));
     }
+    // The group forms (an unknown group: refused after authorisation), and
+    // their URLs asked for with GET, like the case actions': a bare 303 back
+    // to the page.
+    for path in [
+        "/admin/groups/members",
+        "/admin/groups/members/remove",
+        "/admin/groups/leads",
+        "/admin/groups/leads/remove",
+    ] {
+        r.push(form(
+            path,
+            &[("group", "nonsense"), ("username", "x")],
+            &[Admin],
+        ));
+        r.push(get(path, &EVERYONE));
+    }
+    r.push(get("/admin/rules/nonsense/delete", &EVERYONE));
     r
 }
 

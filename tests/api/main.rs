@@ -18,6 +18,7 @@ mod notifications;
 mod privacy;
 mod reporter;
 mod routing;
+mod scenario;
 mod smtp;
 mod staff;
 mod statistics;

@@ -1,13 +1,20 @@
 //! The statistics page and CSV through HTTP on both backends: who may see
 //! them, exact counts for big cells, small cells and their complements
-//! suppressed, the acknowledgement figures of a known data set, accessible
-//! charts, and no case content.
+//! suppressed, the acknowledgement and feedback figures of known data sets
+//! (feedback given through the status form at set clock times), no hidden
+//! acknowledgement count that a reader of the page could work out, escalation
+//! decisions by authority and decision, accessible charts, and no case
+//! content.
+
+use std::sync::Arc;
 
 use reqwest::{Client, StatusCode};
 use serde_json::json;
+use time::macros::datetime;
 use time::{Date, Month, OffsetDateTime};
 use uuid::Uuid;
 use varsel::casework::ReportContent;
+use varsel::clock::ManualClock;
 use varsel::store::{Case, Holder, KeyWrap, NewCase};
 use varsel_crypto::CaseCode;
 
@@ -41,6 +48,19 @@ async fn add_case(
     received: Date,
     ack_after_days: Option<i64>,
 ) -> Uuid {
+    add_case_held_by(app, &[], category, severity, received, ack_after_days).await
+}
+
+/// Like [`add_case`], the case key also wrapped to the staff `holders`, so
+/// that they can work the case.
+async fn add_case_held_by(
+    app: &TestApp,
+    holders: &[Uuid],
+    category: &str,
+    severity: &str,
+    received: Date,
+    ack_after_days: Option<i64>,
+) -> Uuid {
     let identity = varsel::keys::new_case_identity();
     let recipient = identity.to_public();
     let report = ReportContent {
@@ -50,11 +70,19 @@ async fn add_case(
     };
     let json = serde_json::to_vec(&report).unwrap();
     let code = CaseCode::generate();
-    let wraps = vec![KeyWrap {
+    let mut wraps = vec![KeyWrap {
         holder: Holder::Reporter,
         wrapped: varsel::keys::wrap_case_identity(&identity, &code.reporter_identity().to_public())
             .unwrap(),
     }];
+    for &holder in holders {
+        let user = app.store.user_by_id(holder).await.unwrap().unwrap();
+        let to = varsel::keys::recipient(&user.recipient).unwrap();
+        wraps.push(KeyWrap {
+            holder: Holder::User(holder),
+            wrapped: varsel::keys::wrap_case_identity(&identity, &to).unwrap(),
+        });
+    }
     let received_at = unix(received);
     let acknowledged_at = ack_after_days.map(|d| received_at + d * DAY + 15 * 3_600);
     let case = Case {
@@ -165,6 +193,29 @@ async fn login(app: &TestApp, username: &str) -> Client {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} logs in");
     client
 }
+
+/// The labels of the acknowledgement measures (bokmål, default deadlines).
+const ACK_DUE: &str = "Saker der fristen for å bekrefte mottak er ute eller mottak er bekreftet";
+const ACK_MET: &str = "Mottak bekreftet innen fristen";
+const ACK_MISSED: &str = "Mottak bekreftet etter fristen, eller fristen er ute uten bekreftelse";
+const ACK_SHARE: &str = "Andel bekreftet innen fristen (7 dager)";
+const ACK_NOT_YET_DUE: &str =
+    "Saker der fristen for å bekrefte mottak ennå ikke er ute (ikke med i andelen)";
+const ACK_ACKNOWLEDGED: &str = "Saker med bekreftet mottak";
+const ACK_MEDIAN: &str = "Median tid til bekreftelse";
+const ACK_P90: &str = "90-persentil tid til bekreftelse (9 av 10 saker var bekreftet innen)";
+/// A share or a time that is not shown.
+const FIGURE_HIDDEN: &str = "skjult (bygger på antall som ikke vises)";
+
+/// The labels of the feedback measures (bokmål, default deadlines).
+const FEEDBACK_DUE: &str =
+    "Saker der fristen for tilbakemelding er ute eller tilbakemelding er gitt";
+const FEEDBACK_MET: &str = "Tilbakemelding gitt innen fristen";
+const FEEDBACK_MISSED: &str =
+    "Tilbakemelding gitt etter fristen, eller fristen er ute uten tilbakemelding";
+const FEEDBACK_SHARE: &str =
+    "Andel med tilbakemelding innen fristen (3 måneder, 6 når fristen er forlenget)";
+const FEEDBACK_NOT_YET_DUE: &str = "Saker der fristen ennå ikke er ute (ikke med i andelen)";
 
 async fn get(client: &Client, url: String) -> (StatusCode, String) {
     let r = client.get(url).send().await.unwrap();
@@ -287,35 +338,32 @@ async fn auditor_sees_exact_big_counts_and_suppressed_small_ones(backend: Backen
         }
     }
 
-    // Acknowledgement: 16 due (15 acknowledged + 1 overdue), 12 within 7
-    // days = 75 %; days 1×6, 2×2, 3, 3, 5, 7, 8, 10, 14: median (8th of 15)
-    // 2, 90th percentile (rank ⌈13.5⌉ = 14) 10.
-    assert_row(
-        &rows,
-        &[
-            "Saker der fristen for å bekrefte mottak er ute eller mottak er bekreftet",
-            "16",
-        ],
-    );
-    assert_row(&rows, &["Andel bekreftet innen fristen (7 dager)", "75 %"]);
-    assert_row(&rows, &["Saker med bekreftet mottak", "15"]);
-    assert_row(&rows, &["Median tid til bekreftelse", "2 dager"]);
-    assert_row(
-        &rows,
-        &[
-            "90-persentil tid til bekreftelse (9 av 10 saker var bekreftet innen)",
-            "10 dager",
-        ],
-    );
-    // Feedback and escalations: explicitly not recorded, no numbers.
-    assert_eq!(
-        page.matches("Ikke registrert ennå av denne versjonen av Varsel.")
-            .count(),
-        2
-    );
+    // Acknowledgement: 16 due, 12 within 7 days, 4 missed (3 late: 8, 10
+    // and 14 days; 1 never acknowledged). The 4 are small, so the 12 beside
+    // them is hidden (16 − 12) and so is the share (75 % of 16 is 12); the
+    // 15 acknowledged would give away the one never acknowledged (16 − 15),
+    // so it is hidden too, and with it the times it is the base of.
+    assert_row(&rows, &[ACK_DUE, "16"]);
+    assert_row(&rows, &[ACK_MET, "skjult"]);
+    assert_row(&rows, &[ACK_MISSED, "< 5"]);
+    assert_row(&rows, &[ACK_SHARE, FIGURE_HIDDEN]);
+    assert_row(&rows, &[ACK_NOT_YET_DUE, "0"]);
+    assert_row(&rows, &[ACK_ACKNOWLEDGED, "skjult"]);
+    assert_row(&rows, &[ACK_MEDIAN, FIGURE_HIDDEN]);
+    assert_row(&rows, &[ACK_P90, FIGURE_HIDDEN]);
+    assert_no_hidden_acknowledgement_count_follows(&rows, 5, [12, 3, 1, 0]);
+    // Feedback: none given, every deadline long past.
+    assert_row(&rows, &[FEEDBACK_DUE, "16"]);
+    assert_row(&rows, &[FEEDBACK_MET, "0"]);
+    assert_row(&rows, &[FEEDBACK_MISSED, "16"]);
+    assert_row(&rows, &[FEEDBACK_SHARE, "0 %"]);
+    assert_row(&rows, &[FEEDBACK_NOT_YET_DUE, "0"]);
+    // No escalation decisions: a table of zeros.
+    assert_row(&rows, &["Politiet", "0", "0", "0", "0"]);
+    assert_row(&rows, &["Sum", "0", "0", "0", "0"]);
 
     // Accessible charts, no script, no content, no ids.
-    assert_eq!(page.matches("role=\"img\"").count(), 3);
+    assert_eq!(page.matches("role=\"img\"").count(), 4);
     assert!(page.contains("<title id=\"chart-months-title\">Saker per måned</title>"));
     assert!(page.contains("aria-labelledby=\"chart-months-title chart-months-desc\""));
     assert!(!page.to_lowercase().contains("<script"));
@@ -370,12 +418,20 @@ async fn the_csv_has_the_same_figures(backend: Backend) {
     expect("severity,lav,,,true".to_owned());
     expect("severity,middels,,,true".to_owned());
     expect("acknowledgement,due_cases,,16,false".to_owned());
-    expect("acknowledgement,met_percent,,75,false".to_owned());
-    expect("acknowledgement,acknowledged_cases,,15,false".to_owned());
-    expect("acknowledgement,median_days,,2,false".to_owned());
-    expect("acknowledgement,p90_days,,10,false".to_owned());
-    expect("feedback,not_recorded,,,false".to_owned());
-    expect("escalation,not_recorded,,,false".to_owned());
+    expect("acknowledgement,met_cases,,,true".to_owned());
+    expect("acknowledgement,missed_cases,,,true".to_owned());
+    expect("acknowledgement,not_yet_due_cases,,0,false".to_owned());
+    expect("acknowledgement,met_percent,,,true".to_owned());
+    expect("acknowledgement,acknowledged_cases,,,true".to_owned());
+    expect("acknowledgement,median_days,,,true".to_owned());
+    expect("acknowledgement,p90_days,,,true".to_owned());
+    expect("feedback,due_cases,,16,false".to_owned());
+    expect("feedback,met_cases,,0,false".to_owned());
+    expect("feedback,missed_cases,,16,false".to_owned());
+    expect("feedback,not_yet_due_cases,,0,false".to_owned());
+    expect("feedback,met_percent,,0,false".to_owned());
+    expect("escalation,politi,escalate,0,false".to_owned());
+    expect("escalation,,,0,false".to_owned());
     for line in &lines {
         assert_eq!(line.split(',').count(), 5, "{line}");
         let fields: Vec<&str> = line.split(',').collect();
@@ -445,10 +501,15 @@ async fn the_minimum_cell_count_is_configurable(backend: Backend) {
     let y = last_year();
     assert_row(&rows, &[&format!("March {y}"), "< 10"]);
     assert_row(&rows, &["Information-security deviation", "13"]);
+    // 12 met, 4 missed: the 4 and so the 12 and the share are hidden.
     assert_row(
         &rows,
-        &["Share acknowledged within the deadline (7 days)", "75%"],
+        &[
+            "Share acknowledged within the deadline (7 days)",
+            "hidden (rests on counts not shown)",
+        ],
     );
+    assert_row(&rows, &["Acknowledged within the deadline", "hidden"]);
     assert!(page.contains("counts below 10 are not shown"));
     let (_, csv) = get(&client, app.url("/stats.csv")).await;
     assert!(
@@ -500,7 +561,530 @@ async fn the_store_reads_figures_of_a_period_only(backend: Backend) {
     app.teardown().await;
 }
 
+/// The value of the measure labelled `label` on the page.
+fn measure<'a>(rows: &'a [Vec<String>], label: &str) -> &'a str {
+    rows.iter()
+        .find(|r| r.len() == 2 && r[0] == label)
+        .map(|r| r[1].as_str())
+        .unwrap_or_else(|| panic!("no measure {label:?} in {rows:#?}"))
+}
+
+/// What a reader of the page knows of a count: the number; "< min": 1 to
+/// min − 1; "skjult": at least 1 (a hidden count is never 0).
+fn reading(cell: &str, min: i64) -> (i64, Option<i64>) {
+    if let Ok(n) = cell.parse::<i64>() {
+        (n, Some(n))
+    } else if cell == format!("< {min}") {
+        (1, Some(min - 1))
+    } else {
+        assert_eq!(cell, "skjult", "a count as the page shows it");
+        (1, None)
+    }
+}
+
+/// From the page alone, checks that no small acknowledgement count of the
+/// set `truth` = `[met, late, overdue, not yet due]` can be worked out:
+/// every set a reader could not rule out (using the counts, the share, the
+/// total of cases, and the rule that a time is shown only with the counts
+/// it rests on) is listed, and each small count (published, or one that
+/// published ones give by subtraction: late, overdue, not acknowledged)
+/// must take more than one value among them.
+#[track_caller]
+fn assert_no_hidden_acknowledgement_count_follows(rows: &[Vec<String>], min: i64, truth: [i64; 4]) {
+    let count = |label: &str| reading(measure(rows, label), min);
+    let within = |(lo, hi): (i64, Option<i64>), v: i64| v >= lo && hi.is_none_or(|h| v <= h);
+    let (met, missed, due) = (count(ACK_MET), count(ACK_MISSED), count(ACK_DUE));
+    let (not_yet_due, acknowledged) = (count(ACK_NOT_YET_DUE), count(ACK_ACKNOWLEDGED));
+    let total_row = rows
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c == "Sum"))
+        .unwrap();
+    let total = reading(total_row.last().unwrap(), min);
+    let share = measure(rows, ACK_SHARE);
+    // A time is shown only when the counts it could give away are.
+    for label in [ACK_MEDIAN, ACK_P90] {
+        if ![FIGURE_HIDDEN, "ingen saker"].contains(&measure(rows, label)) {
+            assert!(met.1 == Some(met.0) && acknowledged.1 == Some(acknowledged.0));
+        }
+    }
+    let cap = 80;
+    let mut candidates = Vec::new();
+    for m in (0..=cap).filter(|&m| within(met, m)) {
+        for l in (0..=cap).filter(|&l| within(acknowledged, m + l)) {
+            for o in (0..=cap).filter(|&o| within(missed, l + o) && within(due, m + l + o)) {
+                let d = m + l + o;
+                if share != FIGURE_HIDDEN && share != "ingen saker" {
+                    let percent = (m as f64 * 1000.0 / d as f64).round() / 10.0;
+                    let written = format!("{percent} %").replace('.', ",");
+                    if written != share {
+                        continue;
+                    }
+                }
+                for p in (0..=cap).filter(|&p| within(not_yet_due, p) && within(total, d + p)) {
+                    candidates.push([m, l, o, p]);
+                }
+            }
+        }
+    }
+    assert!(candidates.contains(&truth), "{truth:?} ruled out");
+    let counts = |[m, l, o, p]: [i64; 4]| {
+        [
+            ("met", m),
+            ("missed", l + o),
+            ("due", m + l + o),
+            ("not yet due", p),
+            ("acknowledged", m + l),
+            ("all cases", m + l + o + p),
+            ("late", l),
+            ("overdue", o),
+            ("not acknowledged", o + p),
+        ]
+    };
+    for (i, (name, value)) in counts(truth).into_iter().enumerate() {
+        if (1..min).contains(&value) {
+            assert!(
+                candidates.iter().any(|&c| counts(c)[i].1 != value),
+                "{name} = {value} follows from the page"
+            );
+        }
+    }
+}
+
+/// 1 case acknowledged in time and 1 never acknowledged (received 11
+/// March, day 7 was 18 March), and 5 received 19 March, not acknowledged
+/// yet: 7 cases on 20 March. With the 7 shown and the 5 hidden (at least
+/// 5), a reader would know that due is at most 2, so that met and missed,
+/// each at least 1, are 1 each. No single row or total shows it; the total
+/// goes, and with it March in the tables and in the chart.
+async fn acknowledgement_counts_cannot_be_worked_out(backend: Backend) {
+    let clock = ManualClock::new(datetime!(2025-03-20 12:00 UTC));
+    let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), |_| {}).await;
+    let early = day(2025, Month::March, 11);
+    add_case(&app, "avvik", "lav", early, Some(1)).await;
+    add_case(&app, "avvik", "lav", early, None).await;
+    for _ in 0..5 {
+        add_case(&app, "avvik", "lav", day(2025, Month::March, 19), None).await;
+    }
+    app.add_user("aud", "Aud Auditor", &["auditor"]).await;
+    let client = login(&app, "aud").await;
+    let (status, page) = get(&client, app.url("/stats?year=2025")).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = table_rows(&page);
+    assert_row(&rows, &[ACK_DUE, "< 5"]);
+    assert_row(&rows, &[ACK_MET, "< 5"]);
+    assert_row(&rows, &[ACK_MISSED, "< 5"]);
+    assert_row(&rows, &[ACK_SHARE, FIGURE_HIDDEN]);
+    assert_row(&rows, &[ACK_NOT_YET_DUE, "skjult"]);
+    assert_row(&rows, &[ACK_ACKNOWLEDGED, "< 5"]);
+    assert_row(&rows, &[ACK_MEDIAN, FIGURE_HIDDEN]);
+    assert_row(&rows, &[ACK_P90, FIGURE_HIDDEN]);
+    assert_row(&rows, &["mars 2025", "skjult"]);
+    assert_row(&rows, &["Sum", "0", "skjult", "0", "skjult"]);
+    assert_row(&rows, &[FEEDBACK_NOT_YET_DUE, "skjult"]);
+    assert_no_hidden_acknowledgement_count_follows(&rows, 5, [1, 0, 1, 5]);
+    // The chart of cases per month: March is written as hidden and has no
+    // bar; no 7 anywhere in it.
+    let months_svg = page
+        .split("<svg")
+        .find(|svg| svg.contains("chart-months-title"))
+        .and_then(|svg| svg.split("</svg>").next())
+        .unwrap();
+    assert!(months_svg.contains(">skjult</text>"), "{months_svg}");
+    assert!(!months_svg.contains("<rect"), "{months_svg}");
+    assert!(!months_svg.contains(">7<"), "{months_svg}");
+    let (_, csv) = get(&client, app.url("/stats.csv?year=2025")).await;
+    for expected in [
+        "total,,,,true",
+        "month,,2025-03,,true",
+        "acknowledgement,due_cases,,,true",
+        "acknowledgement,met_cases,,,true",
+        "acknowledgement,missed_cases,,,true",
+        "acknowledgement,not_yet_due_cases,,,true",
+        "acknowledgement,met_percent,,,true",
+        "acknowledgement,acknowledged_cases,,,true",
+        "acknowledgement,median_days,,,true",
+        "acknowledgement,p90_days,,,true",
+        "feedback,not_yet_due_cases,,,true",
+    ] {
+        assert!(
+            csv.lines().any(|l| l == expected),
+            "no {expected:?} in\n{csv}"
+        );
+    }
+    assert!(!csv.lines().any(|l| l.ends_with(",7,false")), "{csv}");
+
+    // A week later the 5 are overdue too; still nothing to work out.
+    clock.set(datetime!(2025-03-27 12:00 UTC));
+    let (_, page) = get(&client, app.url("/stats?year=2025")).await;
+    let rows = table_rows(&page);
+    assert_row(&rows, &[ACK_NOT_YET_DUE, "0"]);
+    assert_no_hidden_acknowledgement_count_follows(&rows, 5, [1, 0, 6, 0]);
+    app.teardown().await;
+}
+
+/// A client logged in as `username`, and the CSRF token of its forms.
+async fn login_for_forms(app: &TestApp, username: &str) -> (Client, String) {
+    let client = login(app, username).await;
+    let (status, inbox) = get(&client, app.url("/staff/inbox")).await;
+    assert_eq!(status, StatusCode::OK, "{username} sees the inbox");
+    (client, csrf_of(&inbox))
+}
+
+/// Posts a form with the CSRF token; the response status.
+async fn post_form(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> StatusCode {
+    let mut form = vec![("csrf", csrf)];
+    form.extend_from_slice(fields);
+    let r = client.post(app.url(path)).form(&form).send().await.unwrap();
+    r.status()
+}
+
+/// `n` avvik/lav cases held by `holders`, received on `received` and
+/// acknowledged the next day at 15:00.
+async fn batch(app: &TestApp, holders: &[Uuid], n: usize, received: Date) -> Vec<Uuid> {
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        ids.push(add_case_held_by(app, holders, "avvik", "lav", received, Some(1)).await);
+    }
+    ids
+}
+
+/// Marks `cases` as given feedback through the staff status form, with the
+/// application's clock at `at`.
+async fn give_feedback(
+    app: &TestApp,
+    clock: &ManualClock,
+    (client, csrf): &(Client, String),
+    cases: &[Uuid],
+    at: OffsetDateTime,
+) {
+    clock.set(at);
+    for case in cases {
+        let path = format!("/staff/cases/{case}/status");
+        let status = post_form(app, client, &path, csrf, &[("status", "feedback_given")]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "feedback on {case}");
+        let stored = app.store.case_by_id(*case).await.unwrap().unwrap();
+        assert_eq!(stored.status, "feedback_given");
+    }
+}
+
+/// Rationale and reference of every decision: never in statistics.
+const RATIONALE: &str = "RationaleStatsMarker: anmeldt etter samtale";
+const REFERENCE: &str = "REF-STATS-4471";
+
+/// Records `n` decisions about `authority` through the contact point's form,
+/// spread over `cases`, decided at `decided_at`.
+async fn decide(
+    app: &TestApp,
+    (client, csrf): &(Client, String),
+    cases: &[Uuid],
+    (authority, decision, n): (&str, &str, usize),
+    decided_at: &str,
+) {
+    for i in 0..n {
+        let case = cases[i % cases.len()];
+        let path = format!("/staff/cases/{case}/escalation");
+        let fields = [
+            ("authority", authority),
+            ("decision", decision),
+            ("legal_basis", "other"),
+            ("rationale", RATIONALE),
+            ("aware_at", "2024-01-02"),
+            ("decided_at", decided_at),
+            ("notified_at", ""),
+            ("authority_reference", REFERENCE),
+        ];
+        let status = post_form(app, client, &path, csrf, &fields).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{authority} {decision}");
+    }
+}
+
+/// The feedback data set, all cases received in 2024, acknowledged the
+/// next day at 15:00, so feedback is due three months later at 15:00:
+///
+/// | received | cases | feedback given (clock) | at 1 Feb 2025 |
+/// | --- | --- | --- | --- |
+/// | 4 March | 5 | 20 May 10:00 | met |
+/// | 4 March | 1 | 5 June 15:00, the due instant | met |
+/// | 4 March | 5 | 6 June 10:00 | missed (late) |
+/// | 4 March | 2 | never | missed (overdue) |
+/// | 2 December | 5 | never (due 3 March 2025) | not yet due |
+///
+/// The handler and the contact point hold every case.
+async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
+    let clock = ManualClock::new(datetime!(2024-03-04 09:00 UTC));
+    let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), |_| {}).await;
+    let hanne = app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let kari = app.add_user("kari", "Kari Kontakt", &["contact"]).await;
+    app.add_user("aud", "Aud Auditor", &["auditor"]).await;
+    let holders = [hanne, kari];
+    let march = day(2024, Month::March, 4);
+    let early = batch(&app, &holders, 5, march).await;
+    let on_the_dot = batch(&app, &holders, 1, march).await;
+    let late = batch(&app, &holders, 5, march).await;
+    let never = batch(&app, &holders, 2, march).await;
+    batch(&app, &holders, 5, day(2024, Month::December, 2)).await;
+
+    let handler = login_for_forms(&app, "hanne").await;
+    give_feedback(
+        &app,
+        &clock,
+        &handler,
+        &early,
+        datetime!(2024-05-20 10:00 UTC),
+    )
+    .await;
+    give_feedback(
+        &app,
+        &clock,
+        &handler,
+        &on_the_dot,
+        datetime!(2024-06-05 15:00 UTC),
+    )
+    .await;
+    give_feedback(
+        &app,
+        &clock,
+        &handler,
+        &late,
+        datetime!(2024-06-06 10:00 UTC),
+    )
+    .await;
+    let stored = app.store.case_by_id(on_the_dot[0]).await.unwrap().unwrap();
+    assert_eq!(stored.status, "feedback_given");
+
+    // Escalation decisions in 2024: police 6 escalated and 5 not; NSM 5
+    // escalated; Datatilsynet 7 not escalated and 2 deferred (small). One
+    // more police decision in 2025 is outside the period.
+    let contact = login_for_forms(&app, "kari").await;
+    let all: Vec<Uuid> = [&early, &late, &never]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect();
+    decide(
+        &app,
+        &contact,
+        &all,
+        ("politi", "escalate", 6),
+        "2024-04-01T10:00",
+    )
+    .await;
+    decide(
+        &app,
+        &contact,
+        &all,
+        ("politi", "do_not_escalate", 5),
+        "2024-05-02T11:30",
+    )
+    .await;
+    decide(
+        &app,
+        &contact,
+        &all,
+        ("nsm", "escalate", 5),
+        "2024-12-31T23:59",
+    )
+    .await;
+    decide(
+        &app,
+        &contact,
+        &all,
+        ("datatilsynet", "do_not_escalate", 7),
+        "2024-01-01",
+    )
+    .await;
+    decide(
+        &app,
+        &contact,
+        &all,
+        ("datatilsynet", "defer", 2),
+        "2024-08-15T08:00",
+    )
+    .await;
+    decide(
+        &app,
+        &contact,
+        &all,
+        ("politi", "escalate", 1),
+        "2025-01-01",
+    )
+    .await;
+
+    // A handler sees no statistics.
+    let (client, _) = &handler;
+    for path in ["/stats?year=2024", "/stats.csv?year=2024"] {
+        let (status, body) = get(client, app.url(path)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(!body.contains("section,key") && !body.contains("Tilbakemelding gitt"));
+    }
+
+    clock.set(datetime!(2025-02-01 12:00 UTC));
+    let auditor = login(&app, "aud").await;
+    let (status, page) = get(&auditor, app.url("/stats")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("2024"), "last year by the clock");
+    let rows = table_rows(&page);
+    // 13 due: 6 met (one at the due instant), 7 missed; 5 not yet due.
+    assert_row(&rows, &[FEEDBACK_DUE, "13"]);
+    assert_row(&rows, &[FEEDBACK_MET, "6"]);
+    assert_row(&rows, &[FEEDBACK_MISSED, "7"]);
+    assert_row(&rows, &[FEEDBACK_SHARE, "46,2 %"]);
+    assert_row(&rows, &[FEEDBACK_NOT_YET_DUE, "5"]);
+    assert_row(&rows, &["desember 2024", "0", "5", "0", "5"]);
+    // Every case was acknowledged the day after receipt: all shown.
+    assert_row(&rows, &[ACK_DUE, "18"]);
+    assert_row(&rows, &[ACK_MET, "18"]);
+    assert_row(&rows, &[ACK_MISSED, "0"]);
+    assert_row(&rows, &[ACK_SHARE, "100 %"]);
+    assert_row(&rows, &[ACK_NOT_YET_DUE, "0"]);
+    assert_row(&rows, &[ACK_ACKNOWLEDGED, "18"]);
+    assert_row(&rows, &[ACK_MEDIAN, "1 dag"]);
+    assert_row(&rows, &[ACK_P90, "1 dag"]);
+    assert_no_hidden_acknowledgement_count_follows(&rows, 5, [18, 0, 0, 0]);
+
+    // Escalations: the 2 deferred are small. Their row (9 - 7) and the
+    // decision totals (25 - 11 - 12) would give them away, so the 7 and the
+    // escalate total are hidden; that in turn hides the police's 5 (else
+    // 12 - 5 = 7) and 6 (else 11 - 5 = 6).
+    assert_row(
+        &rows,
+        &["Myndighet", "Eskaler", "Ikke eskaler", "Utsett", "Sum"],
+    );
+    assert_row(&rows, &["Politiet", "skjult", "skjult", "0", "11"]);
+    assert_row(&rows, &["PST", "0", "0", "0", "0"]);
+    assert_row(&rows, &["NSM", "5", "0", "0", "5"]);
+    assert_row(&rows, &["Datatilsynet", "0", "skjult", "< 5", "9"]);
+    assert_row(&rows, &["Sum", "skjult", "12", "< 5", "25"]);
+    assert!(page.contains("<title id=\"chart-escalations-title\">"));
+    assert!(page.contains("aria-labelledby=\"chart-escalations-title chart-escalations-desc\""));
+    for secret in [SECRET, RATIONALE, REFERENCE] {
+        assert!(!page.contains(secret), "{secret} on the page");
+    }
+    for id in early.iter().chain(&late).chain(&never) {
+        assert!(!page.contains(&id.to_string()));
+    }
+
+    let (status, csv) = get(&auditor, app.url("/stats.csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = csv.lines().collect();
+    for expected in [
+        "period,year,,2024,false",
+        "total,,,18,false",
+        "feedback,due_cases,,13,false",
+        "feedback,met_cases,,6,false",
+        "feedback,missed_cases,,7,false",
+        "feedback,not_yet_due_cases,,5,false",
+        "feedback,met_percent,,46.2,false",
+        "escalation,politi,escalate,,true",
+        "escalation,politi,do_not_escalate,,true",
+        "escalation,politi,defer,0,false",
+        "escalation,politi,,11,false",
+        "escalation,pst,,0,false",
+        "escalation,nsm,escalate,5,false",
+        "escalation,nsm,,5,false",
+        "escalation,datatilsynet,do_not_escalate,,true",
+        "escalation,datatilsynet,defer,,true",
+        "escalation,datatilsynet,,9,false",
+        "escalation,,escalate,,true",
+        "escalation,,do_not_escalate,12,false",
+        "escalation,,defer,,true",
+        "escalation,,,25,false",
+    ] {
+        assert!(lines.contains(&expected), "no line {expected:?} in\n{csv}");
+    }
+    for secret in [SECRET, RATIONALE, REFERENCE] {
+        assert!(!csv.contains(secret), "{secret} in the CSV");
+    }
+    assert_no_hidden_escalation_count_follows(&lines);
+
+    // A month later the December deadlines have passed unmet: 6 of 18.
+    clock.set(datetime!(2025-03-03 15:00 UTC));
+    let (_, csv) = get(&auditor, app.url("/stats.csv?year=2024")).await;
+    for expected in [
+        "feedback,due_cases,,18,false",
+        "feedback,missed_cases,,12,false",
+        "feedback,not_yet_due_cases,,0,false",
+        "feedback,met_percent,,33.3,false",
+    ] {
+        assert!(
+            csv.lines().any(|l| l == expected),
+            "no {expected:?} in\n{csv}"
+        );
+    }
+    // All years: the 2025 decision joins the police's escalations.
+    let (_, csv) = get(&auditor, app.url("/stats.csv?year=all")).await;
+    assert!(csv.lines().any(|l| l == "escalation,,,26,false"), "{csv}");
+    app.teardown().await;
+}
+
+/// From the escalation lines of a CSV, checks what a reader could do with
+/// them: in no row, column or set of totals is a hidden non-zero count
+/// alone, nor pinned by the rule (a hidden small count is 1–4, another
+/// hidden count at least 5) to one value.
+#[track_caller]
+fn assert_no_hidden_escalation_count_follows(lines: &[&str]) {
+    // (authority, decision) -> shown count (None: hidden) and whether small.
+    let mut cells: Vec<(String, String, Option<i64>, bool)> = Vec::new();
+    for line in lines.iter().filter(|l| l.starts_with("escalation,")) {
+        let f: Vec<&str> = line.split(',').collect();
+        let shown = f[3].parse::<i64>().ok();
+        cells.push((f[1].to_owned(), f[2].to_owned(), shown, f[4] == "true"));
+    }
+    let count_of = |a: &str, d: &str| {
+        cells
+            .iter()
+            .find(|c| c.0 == a && c.1 == d)
+            .map(|c| c.2)
+            .unwrap()
+    };
+    let authorities: Vec<String> = cells
+        .iter()
+        .filter(|c| !c.0.is_empty() && c.1.is_empty())
+        .map(|c| c.0.clone())
+        .collect();
+    let decisions: Vec<String> = cells
+        .iter()
+        .filter(|c| c.0.is_empty() && !c.1.is_empty())
+        .map(|c| c.1.clone())
+        .collect();
+    let mut lines_to_check: Vec<(Vec<Option<i64>>, Option<i64>)> = Vec::new();
+    for a in &authorities {
+        let members = decisions.iter().map(|d| count_of(a, d)).collect();
+        lines_to_check.push((members, count_of(a, "")));
+    }
+    for d in &decisions {
+        let members = authorities.iter().map(|a| count_of(a, d)).collect();
+        lines_to_check.push((members, count_of("", d)));
+    }
+    lines_to_check.push((
+        authorities.iter().map(|a| count_of(a, "")).collect(),
+        count_of("", ""),
+    ));
+    lines_to_check.push((
+        decisions.iter().map(|d| count_of("", d)).collect(),
+        count_of("", ""),
+    ));
+    for (members, total) in lines_to_check {
+        let hidden = members.iter().filter(|m| m.is_none()).count() + usize::from(total.is_none());
+        assert_ne!(hidden, 1, "a lone hidden count in {members:?} = {total:?}");
+        if let (Some(total), true) = (total, hidden >= 2) {
+            // With the total shown, the hidden members share what is left;
+            // that must not be their least possible sum (each at least 1).
+            let left = total - members.iter().flatten().sum::<i64>();
+            assert!(left > hidden as i64, "pinned: {members:?} = {total}");
+        }
+    }
+}
+
 for_each_backend!(
+    acknowledgement_counts_cannot_be_worked_out,
+    feedback_and_escalation_figures_follow_the_clock,
     auditor_sees_exact_big_counts_and_suppressed_small_ones,
     the_csv_has_the_same_figures,
     only_auditors_and_admins_see_statistics,

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 use uuid::Uuid;
 use varsel::store::{
-    Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, Store, StoreError, User,
+    Attachment, Author, Case, EscalationRecord, Holder, KeyWrap, Message, NewCase, Retriage, Store,
+    StoreError, StoredDeadlineFacts, StoredFeedbackExtension, TriageFacts, User,
 };
 
 use crate::helpers::{self, PgTestDb};
@@ -75,6 +76,10 @@ conformance!(
     check_every_byte_value_round_trips,
     check_audit_log_appends_a_verifiable_chain,
     check_concurrent_audit_appends_form_one_chain,
+    check_groups_members_and_leads,
+    check_routing_rules_are_stored_in_order,
+    check_deadline_facts_take_the_earliest_real_decisions,
+    check_feedback_extension_is_recorded_once,
 );
 
 // ---- fixtures -------------------------------------------------------------
@@ -1014,4 +1019,333 @@ async fn check_thread_entries_are_atomic_and_bounded(store: Arc<dyn Store>) {
             .await,
         Err(StoreError::NotFound)
     ));
+}
+
+// ---- deadlines --------------------------------------------------------------
+
+fn decision(
+    case_id: Uuid,
+    by: Uuid,
+    authority: &str,
+    decision: &str,
+    decided_at: i64,
+) -> EscalationRecord {
+    EscalationRecord {
+        id: Uuid::new_v4(),
+        case_id,
+        authority: authority.to_owned(),
+        decision: decision.to_owned(),
+        legal_basis: "other".to_owned(),
+        rationale: b"age-encryption.org/v1 rationale".to_vec(),
+        aware_at: decided_at - 50,
+        decided_at,
+        notified_at: None,
+        decided_by: by,
+        authority_reference: None,
+        confirmed_by: None,
+        confirmed_at: None,
+        recorded_at: 1_800_000_000 - decided_at,
+    }
+}
+
+async fn check_deadline_facts_take_the_earliest_real_decisions(store: Arc<dyn Store>) {
+    let u = user("kontakt");
+    store.create_user(&u).await.unwrap();
+    let a = case(1_700_000_000);
+    let b = case(1_700_086_400);
+    for (c, n) in [(&a, 1), (&b, 2)] {
+        store
+            .create_case(&new_case(c.clone(), tag(n), &[]))
+            .await
+            .unwrap();
+    }
+    store
+        .retriage(&Retriage {
+            case_id: a.id,
+            category: "avvik".to_owned(),
+            severity: "kritisk".to_owned(),
+            facts: TriageFacts {
+                subtype: Some("personvernbrudd".to_owned()),
+                ..TriageFacts::default()
+            },
+            at: 1_700_000_100,
+            added: Vec::new(),
+            removed: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let base = 1_700_000_000;
+    for d in [
+        // "defer" decides nothing, however early.
+        decision(a.id, u.id, "datatilsynet", "defer", base + 100),
+        decision(a.id, u.id, "nsm", "defer", base + 150),
+        decision(a.id, u.id, "politi", "escalate", base + 300),
+        decision(a.id, u.id, "datatilsynet", "do_not_escalate", base + 500),
+        decision(a.id, u.id, "datatilsynet", "escalate", base + 400),
+    ] {
+        store.insert_decision(&d).await.unwrap();
+    }
+    store
+        .acknowledge(a.id, "acknowledged", base + 600)
+        .await
+        .unwrap();
+
+    let facts = store.deadline_facts(a.id).await.unwrap().expect("stored");
+    assert_eq!(
+        facts,
+        StoredDeadlineFacts {
+            case_id: a.id,
+            category: "avvik".to_owned(),
+            subtype: Some("personvernbrudd".to_owned()),
+            severity: "kritisk".to_owned(),
+            status: "acknowledged".to_owned(),
+            received_at: base,
+            acknowledged_at: Some(base + 600),
+            feedback_given_at: None,
+            feedback_extended_at: None,
+            first_decision_at: Some(base + 300),
+            datatilsynet_decision_at: Some(base + 400),
+            nsm_decision_at: None,
+        }
+    );
+
+    // An NSM decision, earlier than the rest, is the first decision too.
+    store
+        .insert_decision(&decision(a.id, u.id, "nsm", "do_not_escalate", base + 250))
+        .await
+        .unwrap();
+    store
+        .set_status(a.id, "feedback_given", base + 700)
+        .await
+        .unwrap();
+    let facts = store.deadline_facts(a.id).await.unwrap().expect("stored");
+    assert_eq!(facts.first_decision_at, Some(base + 250));
+    assert_eq!(facts.nsm_decision_at, Some(base + 250));
+    assert_eq!(facts.datatilsynet_decision_at, Some(base + 400));
+    assert_eq!(facts.feedback_given_at, Some(base + 700));
+
+    assert_eq!(store.deadline_facts(Uuid::new_v4()).await.unwrap(), None);
+
+    // Acknowledging straight to "feedback given" records the feedback too.
+    store
+        .acknowledge(b.id, "feedback_given", base + 90_000)
+        .await
+        .unwrap();
+    store
+        .acknowledge(b.id, "feedback_given", base + 95_000)
+        .await
+        .unwrap();
+
+    // A set of cases at once: unknown ids are skipped, many ids are fine.
+    let mut ids: Vec<Uuid> = (0..1_200).map(|_| Uuid::new_v4()).collect();
+    ids[3] = b.id;
+    ids[900] = a.id;
+    let mut all = store.deadline_facts_of(&ids).await.unwrap();
+    all.sort_by_key(|f| f.received_at);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0], facts);
+    assert_eq!(all[1].case_id, b.id);
+    assert_eq!(all[1].subtype, None);
+    assert_eq!(all[1].acknowledged_at, Some(base + 90_000));
+    assert_eq!(all[1].feedback_given_at, Some(base + 90_000));
+    assert_eq!(all[1].first_decision_at, None);
+    assert_eq!(all[1].datatilsynet_decision_at, None);
+    assert_eq!(all[1].nsm_decision_at, None);
+    assert!(store.deadline_facts_of(&[]).await.unwrap().is_empty());
+}
+
+async fn check_feedback_extension_is_recorded_once(store: Arc<dyn Store>) {
+    let u = user("hanne");
+    let v = user("per");
+    store.create_user(&u).await.unwrap();
+    store.create_user(&v).await.unwrap();
+    let c = case(1_700_000_000);
+    store
+        .create_case(&new_case(c.clone(), tag(1), &[u.id]))
+        .await
+        .unwrap();
+    assert_eq!(store.feedback_extension(c.id).await.unwrap(), None);
+
+    let reason = all_bytes();
+    store
+        .extend_feedback(c.id, u.id, 1_700_100_000, &reason)
+        .await
+        .unwrap();
+    let want = StoredFeedbackExtension {
+        at: 1_700_100_000,
+        by: Some(u.id),
+        reason: reason.clone(),
+    };
+    assert_eq!(
+        store.feedback_extension(c.id).await.unwrap(),
+        Some(want.clone())
+    );
+    let facts = store.deadline_facts(c.id).await.unwrap().expect("stored");
+    assert_eq!(facts.feedback_extended_at, Some(1_700_100_000));
+    assert_eq!(stored_case(&store, c.id).await.updated_at, 1_700_100_000);
+
+    // Once only: a second extension changes nothing.
+    assert!(matches!(
+        store
+            .extend_feedback(c.id, v.id, 1_700_200_000, b"again")
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(store.feedback_extension(c.id).await.unwrap(), Some(want));
+    assert_eq!(stored_case(&store, c.id).await.updated_at, 1_700_100_000);
+
+    assert!(matches!(
+        store
+            .extend_feedback(Uuid::new_v4(), u.id, 1_700_100_000, b"r")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.feedback_extension(Uuid::new_v4()).await.unwrap(),
+        None
+    );
+}
+
+// ---- groups and stored routing rules ---------------------------------------
+
+async fn check_groups_members_and_leads(store: Arc<dyn Store>) {
+    use varsel::store::Group;
+    let not_found = |r: Result<(), StoreError>| matches!(r, Err(StoreError::NotFound));
+    let conflict = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Conflict));
+    // An account created with groups registers them (user() is in hr and okonomi).
+    let mut kari = user("kari");
+    kari.groups = vec!["hr".to_owned()];
+    let mut berit = user("berit");
+    berit.groups = Vec::new();
+    for u in [&kari, &berit] {
+        store.create_user(u).await.unwrap();
+    }
+    store
+        .create_group("infosec", "Informasjonssikkerhet", 1_700_000_000)
+        .await
+        .unwrap();
+    assert!(conflict(store.create_group("infosec", "", 1).await));
+    assert!(conflict(store.create_group("hr", "", 1).await));
+
+    let infosec = Uuid::new_v4();
+    assert!(not_found(store.add_group_member("ukjent", kari.id).await));
+    assert!(not_found(store.add_group_member("infosec", infosec).await));
+    store.add_group_member("infosec", kari.id).await.unwrap();
+    store.add_group_member("infosec", berit.id).await.unwrap();
+    assert!(conflict(store.add_group_member("infosec", kari.id).await));
+
+    // A lead must be a member.
+    let outsider = user("ola");
+    store
+        .create_user(&User {
+            groups: Vec::new(),
+            ..outsider.clone()
+        })
+        .await
+        .unwrap();
+    assert!(not_found(
+        store.add_group_lead("infosec", outsider.id).await
+    ));
+    assert!(not_found(store.add_group_lead("ukjent", kari.id).await));
+    store.add_group_lead("infosec", kari.id).await.unwrap();
+    assert!(conflict(store.add_group_lead("infosec", kari.id).await));
+    assert!(not_found(
+        store.remove_group_lead("infosec", berit.id).await
+    ));
+
+    let groups = store.groups().await.unwrap();
+    let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["hr", "infosec"]);
+    let infosec: &Group = &groups[1];
+    assert_eq!(infosec.description, "Informasjonssikkerhet");
+    assert_eq!(infosec.created_at, 1_700_000_000);
+    assert_eq!(infosec.members, [berit.id, kari.id], "ordered by username");
+    assert_eq!(infosec.leads, [kari.id]);
+    assert_eq!(groups[0].members, [kari.id]);
+    assert!(groups[0].leads.is_empty());
+    // Membership is user_groups: the account sees its new group.
+    let kari_now = store.user_by_id(kari.id).await.unwrap().unwrap();
+    assert_eq!(kari_now.groups, ["hr", "infosec"]);
+
+    // Removing a lead's membership removes the lead too.
+    store.remove_group_member("infosec", kari.id).await.unwrap();
+    assert!(not_found(
+        store.remove_group_member("infosec", kari.id).await
+    ));
+    let groups = store.groups().await.unwrap();
+    assert_eq!(groups[1].members, [berit.id]);
+    assert!(groups[1].leads.is_empty());
+    store.add_group_lead("infosec", berit.id).await.unwrap();
+    store.remove_group_lead("infosec", berit.id).await.unwrap();
+    assert!(store.groups().await.unwrap()[1].leads.is_empty());
+}
+
+async fn check_routing_rules_are_stored_in_order(store: Arc<dyn Store>) {
+    use varsel::store::StoredRule;
+    store.create_group("infosec", "", 1).await.unwrap();
+    store.create_group("drift", "", 1).await.unwrap();
+    let rule = |category: &str, severities: &[&str], groups: &[&str]| StoredRule {
+        id: Uuid::new_v4(),
+        position: 0,
+        category: category.to_owned(),
+        severities: severities.iter().map(|s| (*s).to_owned()).collect(),
+        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+        created_at: 1_700_000_000,
+    };
+    assert!(store.routing_rules().await.unwrap().is_empty());
+    let first = rule("avvik", &["lav", "kritisk"], &["infosec", "drift"]);
+    let second = rule("varsling", &["hoy"], &["drift"]);
+    assert_eq!(store.add_routing_rule(&first).await.unwrap(), 1);
+    assert_eq!(store.add_routing_rule(&second).await.unwrap(), 2);
+    // A rule naming an unregistered group is refused whole.
+    let bad = rule("avvik", &["lav"], &["drift", "ukjent"]);
+    assert!(matches!(
+        store.add_routing_rule(&bad).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.add_routing_rule(&first).await,
+        Err(StoreError::Conflict)
+    ));
+
+    let stored = store.routing_rules().await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0].id, first.id);
+    assert_eq!(stored[0].position, 1);
+    assert_eq!(stored[0].severities, ["lav", "kritisk"]);
+    assert_eq!(stored[0].groups, ["drift", "infosec"]);
+    assert_eq!(stored[0].created_at, 1_700_000_000);
+    assert_eq!(stored[1].id, second.id);
+    assert_eq!(stored[1].groups, ["drift"]);
+
+    store.delete_routing_rule(first.id).await.unwrap();
+    assert!(matches!(
+        store.delete_routing_rule(first.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let third = rule("sikkerhet", &["middels"], &["infosec"]);
+    assert_eq!(store.add_routing_rule(&third).await.unwrap(), 3);
+    let ids: Vec<Uuid> = store
+        .routing_rules()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, [second.id, third.id]);
+
+    // What overdue notices need to know of a case.
+    let c = case(1_700_000_000);
+    store
+        .create_case(&new_case(c.clone(), tag(7), &[]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.case_classification(c.id).await.unwrap(),
+        Some(("varsling".to_owned(), "middels".to_owned()))
+    );
+    assert_eq!(
+        store.case_classification(Uuid::new_v4()).await.unwrap(),
+        None
+    );
 }

@@ -430,12 +430,27 @@ fn security_act_notice_is_due_at_once() {
     let (next, state) = next_open(&facts, &settings(), received).expect("open");
     assert_eq!(next.kind, DeadlineKind::SecurityActNotice);
     assert_eq!(state, DeadlineState::Overdue);
+    // A decision about another authority does not meet it ...
+    let mut police_only = facts.clone();
+    police_only.escalation_decided_at = Some(received + Duration::minutes(20));
+    assert_eq!(
+        next_open(&police_only, &settings(), received + Duration::hours(1)).map(|(d, _)| d.kind),
+        Some(DeadlineKind::SecurityActNotice)
+    );
+    // ... a decision about NSM does.
     let mut decided = facts.clone();
-    decided.escalation_decided_at = Some(received + Duration::minutes(20));
+    decided.security_act_decision_at = Some(received + Duration::minutes(20));
     assert_eq!(
         next_open(&decided, &settings(), received + Duration::hours(1)).map(|(d, _)| d.kind),
         Some(DeadlineKind::Acknowledge)
     );
+    let notice = all_deadlines(&decided, &settings())
+        .into_iter()
+        .find(|d| d.kind == DeadlineKind::SecurityActNotice)
+        .expect("notice deadline");
+    // Due "straks": any decision after receipt is late, but it is met.
+    assert_eq!(notice.met_in_time(), Some(false));
+    assert_eq!(notice.state(&settings(), received), DeadlineState::Met);
 }
 
 #[test]
@@ -489,10 +504,26 @@ fn kritisk_spionasje_case_has_every_deadline_it_should() {
             DeadlineKind::Feedback,
         ]
     );
-    // One escalation decision meets both escalation deadlines.
-    let mut decided = facts.clone();
-    decided.escalation_decided_at = Some(received + Duration::hours(2));
-    let open: Vec<DeadlineKind> = open_deadlines(&decided, &settings(), received)
+    // A police decision meets the kritisk deadline, not the NSM notice.
+    let mut police = facts.clone();
+    police.escalation_decided_at = Some(received + Duration::hours(2));
+    let open: Vec<DeadlineKind> = open_deadlines(&police, &settings(), received)
+        .into_iter()
+        .map(|(d, _)| d.kind)
+        .collect();
+    assert_eq!(
+        open,
+        vec![
+            DeadlineKind::SecurityActNotice,
+            DeadlineKind::Acknowledge,
+            DeadlineKind::Feedback
+        ]
+    );
+    // An NSM decision is also a decision of any authority: it meets both.
+    let mut nsm = facts.clone();
+    nsm.escalation_decided_at = Some(received + Duration::hours(2));
+    nsm.security_act_decision_at = Some(received + Duration::hours(2));
+    let open: Vec<DeadlineKind> = open_deadlines(&nsm, &settings(), received)
         .into_iter()
         .map(|(d, _)| d.kind)
         .collect();

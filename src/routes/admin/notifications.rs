@@ -44,6 +44,8 @@ struct NotificationsPage {
     show_stats: bool,
     /// Whether to link the escalation register (contact points).
     show_register: bool,
+    /// Whether to link the other administration pages (always, here).
+    show_admin: bool,
     counts: Vec<Count>,
     rows: Vec<Row>,
 }
@@ -117,6 +119,7 @@ pub(super) async fn page(state: web::Data<AppState>, visitor: Visitor) -> StaffR
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
         show_stats: crate::authz::staff_may(staff, crate::authz::Permission::ReadStatistics),
         show_register: crate::authz::staff_may(staff, crate::authz::Permission::ReadRegister),
+        show_admin: true,
         counts,
         rows: outbox.iter().map(|e| row(&t, e)).collect(),
     };

@@ -122,6 +122,17 @@ pub enum Problem {
     InvalidOutcome,
     /// A register filter with an unknown value.
     InvalidFilter,
+    /// The feedback deadline was extended before; once only.
+    FeedbackAlreadyExtended,
+    /// The original feedback deadline has been reached.
+    FeedbackDeadlinePassed {
+        /// That deadline, RFC 3339.
+        due: String,
+    },
+    /// Feedback has already been given.
+    FeedbackAlreadyGiven,
+    /// The case is closed.
+    CaseClosed,
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -149,6 +160,10 @@ impl Problem {
             Problem::InvalidDecision | Problem::InvalidOutcome | Problem::InvalidFilter => {
                 StatusCode::BAD_REQUEST
             }
+            Problem::FeedbackAlreadyExtended
+            | Problem::FeedbackDeadlinePassed { .. }
+            | Problem::FeedbackAlreadyGiven
+            | Problem::CaseClosed => StatusCode::CONFLICT,
             Problem::InvalidJson { .. }
             | Problem::TextRequired { .. }
             | Problem::TextTooLong { .. }
@@ -209,6 +224,10 @@ impl Problem {
             Problem::NotClosed => "not_closed",
             Problem::InvalidOutcome => "invalid_outcome",
             Problem::InvalidFilter => "invalid_filter",
+            Problem::FeedbackAlreadyExtended => "feedback_already_extended",
+            Problem::FeedbackDeadlinePassed { .. } => "feedback_deadline_passed",
+            Problem::FeedbackAlreadyGiven => "feedback_already_given",
+            Problem::CaseClosed => "case_closed",
         }
     }
 
@@ -243,6 +262,7 @@ impl Problem {
             Problem::CodeCharacter { position } => {
                 t.f(&key, &[("position", &position.to_string())])
             }
+            Problem::FeedbackDeadlinePassed { due } => t.f(&key, &[("due", due.as_str())]),
             _ => t.t(&key),
         }
     }
@@ -490,6 +510,12 @@ mod tests {
             Problem::NotClosed,
             Problem::InvalidOutcome,
             Problem::InvalidFilter,
+            Problem::FeedbackAlreadyExtended,
+            Problem::FeedbackDeadlinePassed {
+                due: "2026-06-01T00:00:00Z".to_owned(),
+            },
+            Problem::FeedbackAlreadyGiven,
+            Problem::CaseClosed,
         ];
         for lang in [Lang::Nb, Lang::En] {
             for p in &problems {

@@ -7,6 +7,7 @@
 
 mod auth;
 mod catalog;
+mod deadlines;
 pub mod error;
 mod escalation;
 mod files;
@@ -143,6 +144,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource("/staff/cases/{case}/reopen").route(web::post().to(escalation::reopen)),
             )
             .service(resource("/contact/register").route(web::get().to(escalation::register)))
+            .service(
+                resource("/staff/cases/{case}/feedback-extension")
+                    .route(web::post().to(deadlines::extend)),
+            )
             .default_service(web::to(not_found)),
     );
 }

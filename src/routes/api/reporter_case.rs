@@ -107,7 +107,7 @@ pub async fn reply(
         .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
     Ok(HttpResponse::Created().json(json!({
         "author": "reporter",
-        "date": iso_day(casework::now()),
+        "date": iso_day(casework::now_in(&state)),
     })))
 }
 

@@ -12,10 +12,12 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::casework::{self, CaseView, InboxItem};
+use crate::deadlines::{CaseDeadlines, DeadlineError, NextDeadline};
 use crate::domain::{CaseStatus, Category, Severity};
 use crate::http::ErrorKind;
 use crate::i18n::Lang;
 use crate::routes::api::auth::ApiCaller;
+use crate::routes::api::deadlines::{case_deadlines_json, next_of};
 use crate::routes::api::error::{ApiError, Problem};
 use crate::routes::api::reporter_case::{author_key, MessageRequest};
 use crate::routes::api::{files, iso_date, iso_day, iso_instant};
@@ -57,7 +59,9 @@ impl InboxOrder {
     fn sort(self, items: &mut [InboxItem]) {
         // Within equal keys the store's order (newest first) is kept.
         match self {
-            InboxOrder::Deadline => items.sort_by_key(|i| (i.due.is_none(), i.due)),
+            InboxOrder::Deadline => {
+                items.sort_by_key(|i| (i.next.is_none(), i.next.map(|n| n.due)))
+            }
             InboxOrder::Received => items.sort_by_key(|i| Reverse(i.case.received_at)),
             InboxOrder::Severity => {
                 items.sort_by_key(|i| Reverse(Severity::parse(&i.case.severity)))
@@ -111,7 +115,10 @@ pub async fn inbox(
                 "severity": i.case.severity,
                 "status": i.case.status,
                 "received_on": iso_day(i.case.received_at),
-                "next_deadline": i.due.map(iso_date),
+                "next_deadline": i.next.map(|n| iso_date(n.due.date())),
+                "next_deadline_kind": i.next.map(|n| n.kind.key()),
+                "next_deadline_due": i.next.map(|n| iso_instant(n.due.unix_timestamp())),
+                "next_deadline_state": i.next.map(|n| n.state.key()),
                 "unread": i.unread,
             })
         })
@@ -128,7 +135,7 @@ fn when(author: Author, at: i64) -> (String, Option<String>) {
     }
 }
 
-fn staff_json(view: &CaseView) -> Value {
+fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> Value {
     let messages: Vec<Value> = view
         .messages
         .iter()
@@ -160,6 +167,7 @@ fn staff_json(view: &CaseView) -> Value {
         })
         .collect();
     let case = &view.case;
+    let (list, extension) = case_deadlines_json(deadlines);
     json!({
         "id": case.id,
         "category": case.category,
@@ -168,7 +176,10 @@ fn staff_json(view: &CaseView) -> Value {
         "status": case.status,
         "received_on": iso_day(case.received_at),
         "acknowledged_at": case.acknowledged_at.map(iso_instant),
-        "next_deadline": view.answer_due.map(iso_date),
+        "next_deadline": next_of(&deadlines.statuses).map(|s| iso_date(s.deadline.due.date())),
+        "answer_due": view.answer_due.map(iso_date),
+        "deadlines": list,
+        "feedback_extension": extension,
         "report": {
             "description": view.report.description,
             "when": view.report.when,
@@ -205,7 +216,14 @@ pub async fn view(
     let view = casework::staff_view(&state, staff, id)
         .await
         .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
-    Ok(HttpResponse::Ok().json(staff_json(&view)))
+    let deadlines = match crate::deadlines::case_deadlines(&state, staff, id).await {
+        Ok(d) => d,
+        Err(DeadlineError::NotFound) => {
+            return Err(ApiError::kind(caller.lang, ErrorKind::NotFound))
+        }
+        Err(e) => return Err(ApiError::internal(caller.lang, &anyhow::Error::new(e))),
+    };
+    Ok(HttpResponse::Ok().json(staff_json(&view, &deadlines)))
 }
 
 /// `POST /api/v1/staff/cases/{case}/messages`.
@@ -223,7 +241,7 @@ pub async fn reply(
     casework::staff_reply(&state, staff, id, Some(&text), &[])
         .await
         .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
-    let now = casework::now();
+    let now = casework::now_in(&state);
     Ok(HttpResponse::Created().json(json!({
         "author": "staff",
         "author_name": staff.display_name,
@@ -286,15 +304,24 @@ pub async fn download(
     files::download(&state, caller.lang, view, identity).await
 }
 
-fn status_json(case: Option<crate::store::Case>) -> Value {
-    match case {
-        Some(case) => json!({
-            "status": case.status,
-            "acknowledged_at": case.acknowledged_at.map(iso_instant),
-            "next_deadline": casework::answer_due(&case).map(iso_date),
-        }),
-        None => json!({}),
-    }
+async fn status_json(
+    state: &AppState,
+    lang: Lang,
+    case: Option<crate::store::Case>,
+) -> Result<Value, ApiError> {
+    let Some(case) = case else {
+        return Ok(json!({}));
+    };
+    let next: Option<NextDeadline> = crate::deadlines::next_deadlines(state, &[case.id])
+        .await
+        .map_err(|e| ApiError::internal(lang, &e))?
+        .remove(&case.id);
+    Ok(json!({
+        "status": case.status,
+        "acknowledged_at": case.acknowledged_at.map(iso_instant),
+        "next_deadline": next.map(|n| iso_date(n.due.date())),
+        "next_deadline_kind": next.map(|n| n.kind.key()),
+    }))
 }
 
 /// `POST /api/v1/staff/cases/{case}/acknowledge`.
@@ -313,7 +340,7 @@ pub async fn acknowledge(
         .case_by_id(id)
         .await
         .map_err(|e| ApiError::internal(caller.lang, &anyhow::Error::new(e)))?;
-    Ok(HttpResponse::Ok().json(status_json(case)))
+    Ok(HttpResponse::Ok().json(status_json(&state, caller.lang, case).await?))
 }
 
 /// `{"status": "under_investigation"}`.
@@ -343,7 +370,7 @@ pub async fn set_status(
         .case_by_id(id)
         .await
         .map_err(|e| ApiError::internal(caller.lang, &anyhow::Error::new(e)))?;
-    Ok(HttpResponse::Ok().json(status_json(case)))
+    Ok(HttpResponse::Ok().json(status_json(&state, caller.lang, case).await?))
 }
 
 /// `{"category": "avvik", "subtype": null, "severity": "hoy", "probability": 3, "consequence": 4}`.

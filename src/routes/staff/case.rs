@@ -8,11 +8,13 @@ use askama::Template;
 use uuid::Uuid;
 use zeroize::Zeroize;
 
+use super::deadlines::{deadline_fields, DeadlineLine, ExtensionLine, ExtensionProblem};
 use super::{
-    case_id, case_worker, label, render, see_other, show_date, show_day, show_moment, today,
-    StaffError, StaffResult, Urgency,
+    case_id, case_worker, label, render, see_other, show_date, show_day, show_moment, StaffError,
+    StaffResult,
 };
 use crate::casework::{self, CaseView, CaseworkError};
+use crate::deadlines::{self, CaseDeadlines, DeadlineError};
 use crate::domain::taxonomy::label_key;
 use crate::domain::{Authority, Decision, LegalBasis, Outcome};
 use crate::domain::{CaseStatus, CategoryKey, Severity, SubtypeKey};
@@ -64,6 +66,8 @@ pub(super) enum Problem {
     NotClosed,
     /// Reopening without a reason.
     ReasonRequired,
+    /// The feedback deadline was not extended.
+    Extension(ExtensionProblem),
 }
 
 impl Problem {
@@ -74,6 +78,7 @@ impl Problem {
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
             | Problem::NotClosed => StatusCode::CONFLICT,
+            Problem::Extension(p) => p.status(),
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -109,6 +114,7 @@ impl Problem {
             Problem::AlreadyClosed => t.t("escalation.problem.already_closed"),
             Problem::NotClosed => t.t("escalation.problem.not_closed"),
             Problem::ReasonRequired => t.t("escalation.problem.reason_required"),
+            Problem::Extension(p) => p.message(t),
         }
     }
 
@@ -124,6 +130,7 @@ impl Problem {
                 "close"
             }
             Problem::NotClosed | Problem::ReasonRequired => "reopen",
+            Problem::Extension(_) => "feedback-extension",
             _ => "reply",
         }
     }
@@ -269,6 +276,12 @@ struct CasePage {
     reopen_invalid: bool,
     closed: Option<ClosedLine>,
     police_decision_missing: bool,
+    deadlines: Vec<DeadlineLine>,
+    extension: Option<ExtensionLine>,
+    can_extend: bool,
+    extension_hint: String,
+    extension_reason_hint: String,
+    extension_invalid: bool,
 }
 
 impl Drop for CasePage {
@@ -361,6 +374,7 @@ fn escalation_fields(
 struct Loaded {
     facts: TriageFacts,
     escalation: CaseEscalation,
+    deadlines: CaseDeadlines,
 }
 
 fn build_page(
@@ -372,8 +386,13 @@ fn build_page(
     problem: Option<Problem>,
     draft: String,
 ) -> CasePage {
-    let Loaded { facts, escalation } = loaded;
+    let Loaded {
+        facts,
+        escalation,
+        deadlines,
+    } = loaded;
     let t = visitor.t();
+    let dl = deadline_fields(&t, &state.settings.deadlines, &deadlines);
     let case = &view.case;
     let triage = triage_fields(state, &t, case, &facts);
     let case_path = format!("/staff/cases/{}", case.id);
@@ -428,9 +447,7 @@ fn build_page(
         received: show_day(case.received_at),
         acknowledged: case.acknowledged_at.map(show_day),
         answer_due: view.answer_due.map(show_date),
-        due_marker: view
-            .answer_due
-            .and_then(|d| Urgency::of(d, today()).marker(&t)),
+        due_marker: dl.answer_marker,
         description: view.report.description.clone(),
         when: view.report.when.clone(),
         place: view.report.place.clone(),
@@ -457,6 +474,12 @@ fn build_page(
         decisions: esc.decisions,
         closed: esc.closed,
         police_decision_missing: esc.police_decision_missing,
+        deadlines: dl.lines,
+        extension: dl.extension,
+        can_extend: dl.can_extend,
+        extension_hint: dl.extension_hint,
+        extension_reason_hint: dl.reason_hint,
+        extension_invalid: problem.is_some_and(|p| p.form() == "feedback-extension"),
         authorities: choices(&t, Authority::ALL.iter().map(|a| (a.key(), a.label_key()))),
         decision_choices: choices(&t, Decision::ALL.iter().map(|d| (d.key(), d.label_key()))),
         legal_bases: choices(&t, LegalBasis::ALL.iter().map(|b| (b.key(), b.label_key()))),
@@ -619,13 +642,22 @@ pub(super) async fn render_case(
         Err(EscalationError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
         Err(e) => return Err(visitor.internal(e).into()),
     };
+    let deadlines = match deadlines::case_deadlines(state, staff, case_id).await {
+        Ok(d) => d,
+        Err(DeadlineError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
+        Err(e) => return Err(visitor.internal(e).into()),
+    };
     let status = problem.map_or(StatusCode::OK, Problem::status);
     let page = build_page(
         state,
         visitor,
         staff,
         view,
-        Loaded { facts, escalation },
+        Loaded {
+            facts,
+            escalation,
+            deadlines,
+        },
         problem,
         draft,
     );

@@ -1,14 +1,16 @@
-//! The inbox: the cases routed to the user, with an unread marker, the next
-//! deadline and sorting by column (plain links, no JavaScript).
+//! The inbox: the cases routed to the user, with an unread marker, the
+//! nearest open deadline of any kind (with what is due, marked when due soon
+//! or overdue) and sorting by column (plain links, no JavaScript).
 
 use std::cmp::Reverse;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use askama::Template;
-use time::Date;
+use time::OffsetDateTime;
 
-use super::{case_worker, label, render, show_date, show_day, today, StaffResult, Urgency};
+use super::deadlines::{kind_label, marker};
+use super::{case_worker, label, render, show_day, show_moment, StaffResult};
 use crate::casework::{self, InboxItem};
 use crate::domain::{CaseStatus, Category, Severity};
 use crate::http::Visitor;
@@ -95,7 +97,7 @@ fn sort_items(items: &mut [InboxItem], by: SortKey) {
             SortKey::Status => rank(&CaseStatus::ALL, &case.status, CaseStatus::key) as i64,
             SortKey::Category => rank(&Category::ALL, &case.category, Category::key) as i64,
         };
-        let due: (bool, Option<Date>) = (item.due.is_none(), item.due);
+        let due: (bool, Option<OffsetDateTime>) = (item.next.is_none(), item.next.map(|n| n.due));
         (primary, due, Reverse(case.received_at), case.id)
     });
 }
@@ -110,6 +112,7 @@ struct Row {
     status: String,
     received: String,
     due: Option<String>,
+    deadline_kind: Option<String>,
     marker: Option<(&'static str, String)>,
 }
 
@@ -163,7 +166,6 @@ pub(super) async fn page(
         .map_err(|e| visitor.internal(e))?;
     sort_items(&mut items, sort);
     let t = visitor.t();
-    let today = today();
     let rows = items
         .iter()
         .map(|item| Row {
@@ -177,8 +179,9 @@ pub(super) async fn page(
             severity: label(&t, "severity", &item.case.severity),
             status: label(&t, "status", &item.case.status),
             received: show_day(item.case.received_at),
-            due: item.due.map(show_date),
-            marker: item.due.and_then(|d| Urgency::of(d, today).marker(&t)),
+            due: item.next.map(|n| show_moment(n.due.unix_timestamp())),
+            deadline_kind: item.next.map(|n| kind_label(&t, n.kind)),
+            marker: item.next.and_then(|n| marker(&t, n.state)),
         })
         .collect();
     let columns = SortKey::ALL
@@ -206,11 +209,18 @@ pub(super) async fn page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deadlines::NextDeadline;
+    use crate::domain::{DeadlineKind, DeadlineState};
     use crate::store::Case;
-    use time::macros::date;
+    use time::macros::datetime;
     use uuid::Uuid;
 
-    fn item(severity: &str, status: &str, received_at: i64, due: Option<Date>) -> InboxItem {
+    fn item(
+        severity: &str,
+        status: &str,
+        received_at: i64,
+        due: Option<OffsetDateTime>,
+    ) -> InboxItem {
         InboxItem {
             case: Case {
                 id: Uuid::new_v4(),
@@ -226,7 +236,11 @@ mod tests {
                 report: Vec::new(),
             },
             unread: false,
-            due,
+            next: due.map(|due| NextDeadline {
+                kind: DeadlineKind::Acknowledge,
+                due,
+                state: DeadlineState::Open,
+            }),
         }
     }
 
@@ -238,8 +252,8 @@ mod tests {
     fn the_default_sort_is_nearest_deadline_first_and_none_last() {
         let mut items = vec![
             item("lav", "closed", 1, None),
-            item("lav", "received", 2, Some(date!(2026 - 05 - 01))),
-            item("lav", "received", 3, Some(date!(2026 - 04 - 01))),
+            item("lav", "received", 2, Some(datetime!(2026-05-01 00:00 UTC))),
+            item("lav", "received", 3, Some(datetime!(2026-04-01 00:00 UTC))),
         ];
         sort_items(&mut items, SortKey::from_query("lang=en&sort=nonsense"));
         assert_eq!(order(&items), vec![3, 2, 1]);

@@ -1,12 +1,13 @@
 //! Staff pages: login and logout, the inbox of cases routed to the user, the
 //! case page and the actions on a case (reply, acknowledge, change status,
 //! triage, record and confirm escalation decisions, close and reopen,
-//! download an attachment). A staff member reaches a case only through a wrap
+//! extend the feedback deadline, download an attachment). A staff member reaches a case only through a wrap
 //! of its key made out to them; every other case is the same "not found".
 
 mod acknowledge;
 mod attachment;
 mod case;
+mod deadlines;
 mod escalation;
 mod inbox;
 mod login;
@@ -55,6 +56,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/staff/cases/{id}/reopen",
             web::post().to(escalation::reopen),
         )
+        .route(
+            "/staff/cases/{id}/feedback-extension",
+            web::post().to(deadlines::extend),
+        )
         .route("/contact/register", web::get().to(register::page))
         .route("/contact/register.csv", web::get().to(register::download))
         .route(
@@ -71,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "escalation",
         "close",
         "reopen",
+        "feedback-extension",
     ] {
         cfg.route(
             &format!("/staff/cases/{{id}}/{action}"),
@@ -199,47 +205,6 @@ fn show_moment(at: i64) -> String {
     }
 }
 
-/// Today, in UTC (the deadlines are computed in UTC days).
-fn today() -> Date {
-    OffsetDateTime::now_utc().date()
-}
-
-/// How close a deadline is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Urgency {
-    /// More than two days left.
-    Later,
-    /// Two days or less left.
-    Soon,
-    /// Passed.
-    Overdue,
-}
-
-/// Days of warning before a deadline is marked "due soon".
-const DUE_SOON_DAYS: i64 = 2;
-
-impl Urgency {
-    fn of(due: Date, today: Date) -> Self {
-        let left = (due - today).whole_days();
-        if left < 0 {
-            Urgency::Overdue
-        } else if left <= DUE_SOON_DAYS {
-            Urgency::Soon
-        } else {
-            Urgency::Later
-        }
-    }
-
-    /// CSS class and label of the marker, if any.
-    fn marker(self, t: &Translator) -> Option<(&'static str, String)> {
-        match self {
-            Urgency::Later => None,
-            Urgency::Soon => Some(("due-soon", t.t("staff.due.soon"))),
-            Urgency::Overdue => Some(("overdue", t.t("staff.due.overdue"))),
-        }
-    }
-}
-
 /// The translated name of a stored key (`category.avvik`, `status.closed`, …),
 /// or the key itself if it has none.
 fn label(t: &Translator, group: &str, key: &str) -> String {
@@ -255,14 +220,5 @@ mod tests {
     fn dates_are_shown_day_first() {
         assert_eq!(show_date(date!(2026 - 03 - 07)), "07.03.2026");
         assert_eq!(show_day(86_400 * 365), "01.01.1971");
-    }
-
-    #[test]
-    fn deadlines_within_two_days_are_due_soon() {
-        let today = date!(2026 - 03 - 10);
-        assert_eq!(Urgency::of(date!(2026 - 03 - 09), today), Urgency::Overdue);
-        assert_eq!(Urgency::of(date!(2026 - 03 - 10), today), Urgency::Soon);
-        assert_eq!(Urgency::of(date!(2026 - 03 - 12), today), Urgency::Soon);
-        assert_eq!(Urgency::of(date!(2026 - 03 - 13), today), Urgency::Later);
     }
 }

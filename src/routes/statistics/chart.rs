@@ -26,10 +26,34 @@ pub(super) struct Chart {
     pub bars: Vec<Bar>,
 }
 
+/// Bars in labelled groups (escalation decisions per authority).
+pub(super) struct GroupedChart {
+    /// Unique on the page; prefixes the ids of the title and description.
+    pub id: &'static str,
+    /// The accessible name.
+    pub title: String,
+    /// The accessible description.
+    pub description: String,
+    /// The groups, in order.
+    pub groups: Vec<Group>,
+}
+
+/// A group of bars, each labelled with its series (a decision).
+pub(super) struct Group {
+    /// The group's label (an authority).
+    pub label: String,
+    /// Its bars, one per series, in the same order in every group.
+    pub bars: Vec<Bar>,
+}
+
 /// Width of every chart's view box.
 const WIDTH: f64 = 720.0;
 /// Bar colour (the interface's accent; 8.6:1 on white).
 const BAR: &str = "#0b4f8a";
+/// Colours of the series of a grouped chart, in turn (each at least 6:1
+/// on white). Every bar also has its series written beside it, so colour
+/// is never the only cue.
+const SERIES: [&str; 3] = ["#0b4f8a", "#8a4b0b", "#3d6b2f"];
 /// Text and axis colour.
 const INK: &str = "#1b1b1b";
 /// Longest label drawn in a bar chart, in characters; the table has it in full.
@@ -63,17 +87,22 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 /// The opening tag with the accessible name and description.
-fn open(out: &mut String, chart: &Chart, height: f64) {
-    let id = escape(chart.id);
+fn open(out: &mut String, (id, title, description): (&str, &str, &str), height: f64) {
+    let id = escape(id);
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" \
          aria-labelledby=\"{id}-title {id}-desc\" viewBox=\"0 0 {WIDTH} {height}\" \
          font-family=\"system-ui, sans-serif\" font-size=\"13\">\
          <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
-        escape(&chart.title),
-        escape(&chart.description),
+        escape(title),
+        escape(description),
     );
+}
+
+/// What [`open`] needs of a chart.
+fn heading(chart: &Chart) -> (&str, &str, &str) {
+    (chart.id, &chart.title, &chart.description)
 }
 
 /// Text at (`x`, `y`).
@@ -86,14 +115,8 @@ fn text(out: &mut String, x: f64, y: f64, anchor: &str, s: &str) {
 }
 
 /// The largest shown value, at least 1 (so an empty chart has a scale).
-fn scale(chart: &Chart) -> f64 {
-    chart
-        .bars
-        .iter()
-        .filter_map(|b| b.value)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64
+fn scale<'a>(bars: impl Iterator<Item = &'a Bar>) -> f64 {
+    bars.filter_map(|b| b.value).max().unwrap_or(0).max(1) as f64
 }
 
 /// Vertical bars side by side (cases per month).
@@ -109,9 +132,9 @@ pub(super) fn columns(chart: &Chart) -> String {
     // Write every k-th label so that labels do not overlap.
     let every = (44.0 / slot).ceil().max(1.0) as usize;
     let values_fit = slot >= 36.0;
-    let max = scale(chart);
+    let max = scale(chart.bars.iter());
     let mut out = String::new();
-    open(&mut out, chart, HEIGHT);
+    open(&mut out, heading(chart), HEIGHT);
     for (i, bar) in chart.bars.iter().enumerate() {
         let x = SIDE + slot * i as f64;
         let centre = x + slot / 2.0;
@@ -147,9 +170,9 @@ pub(super) fn rows(chart: &Chart) -> String {
     const VALUE_ROOM: f64 = 80.0;
     let height = ROW * chart.bars.len().max(1) as f64 + 10.0;
     let room = WIDTH - LABELS - VALUE_ROOM;
-    let max = scale(chart);
+    let max = scale(chart.bars.iter());
     let mut out = String::new();
-    open(&mut out, chart, height);
+    open(&mut out, heading(chart), height);
     for (i, bar) in chart.bars.iter().enumerate() {
         let y = 5.0 + ROW * i as f64;
         let middle = y + ROW / 2.0 + 4.5;
@@ -170,6 +193,62 @@ pub(super) fn rows(chart: &Chart) -> String {
             );
         }
         text(&mut out, LABELS + width + 6.0, middle, "start", &bar.text);
+    }
+    let _ = write!(
+        out,
+        "<line x1=\"{LABELS}\" y1=\"0\" x2=\"{LABELS}\" y2=\"{height}\" stroke=\"{INK}\"/></svg>"
+    );
+    out
+}
+
+/// Horizontal bars in groups: the group's label on a line of its own, then
+/// one bar per series, each labelled with its series.
+pub(super) fn grouped_rows(chart: &GroupedChart) -> String {
+    const GROUP_HEAD: f64 = 26.0;
+    const ROW: f64 = 22.0;
+    const LABELS: f64 = 300.0;
+    const VALUE_ROOM: f64 = 80.0;
+    let bar_count: usize = chart.groups.iter().map(|g| g.bars.len()).sum();
+    let height = GROUP_HEAD * chart.groups.len() as f64 + ROW * bar_count as f64 + 10.0;
+    let room = WIDTH - LABELS - VALUE_ROOM;
+    let max = scale(chart.groups.iter().flat_map(|g| &g.bars));
+    let mut out = String::new();
+    open(
+        &mut out,
+        (chart.id, &chart.title, &chart.description),
+        height,
+    );
+    let mut y = 5.0;
+    for group in &chart.groups {
+        let _ = write!(
+            out,
+            "<text x=\"8\" y=\"{:.1}\" font-weight=\"bold\" fill=\"{INK}\">{}</text>",
+            y + GROUP_HEAD - 8.0,
+            escape(&shorten(&group.label, 2 * MAX_LABEL_CHARS)),
+        );
+        y += GROUP_HEAD;
+        for (i, bar) in group.bars.iter().enumerate() {
+            let middle = y + ROW / 2.0 + 4.5;
+            text(
+                &mut out,
+                LABELS - 10.0,
+                middle,
+                "end",
+                &shorten(&bar.label, MAX_LABEL_CHARS),
+            );
+            let width = bar.value.map_or(0.0, |v| room * v as f64 / max);
+            if width > 0.0 {
+                let _ = write!(
+                    out,
+                    "<rect x=\"{LABELS}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"{:.1}\" fill=\"{}\"/>",
+                    y + 3.0,
+                    ROW - 6.0,
+                    SERIES[i % SERIES.len()],
+                );
+            }
+            text(&mut out, LABELS + width + 6.0, middle, "start", &bar.text);
+            y += ROW;
+        }
     }
     let _ = write!(
         out,
@@ -238,6 +317,40 @@ mod tests {
         ]));
         assert_eq!(svg.matches("<rect").count(), 0);
         assert!(svg.contains(">skjult</text>"));
+    }
+
+    #[test]
+    fn grouped_bars_are_labelled_escaped_and_scaled_together() {
+        let grouped = GroupedChart {
+            id: "g",
+            title: "Eskalering <&>".to_owned(),
+            description: "Beskrivelse".to_owned(),
+            groups: vec![
+                Group {
+                    label: "Politiet <b>".to_owned(),
+                    bars: vec![bar("Eskaler", Some(10), "10"), bar("Utsett", None, "< 5")],
+                },
+                Group {
+                    label: "NSM".to_owned(),
+                    bars: vec![bar("Eskaler", Some(5), "5"), bar("Utsett", Some(0), "0")],
+                },
+            ],
+        };
+        let svg = grouped_rows(&grouped);
+        assert!(svg.contains("<title id=\"g-title\">Eskalering &lt;&amp;&gt;</title>"));
+        assert!(svg.contains("aria-labelledby=\"g-title g-desc\""));
+        assert!(svg.contains(">Politiet &lt;b&gt;</text>"));
+        assert!(!svg.contains("<b>"));
+        assert_eq!(
+            svg.matches(">Eskaler</text>").count(),
+            2,
+            "series on every bar"
+        );
+        assert_eq!(svg.matches("<rect").count(), 2, "no bar for hidden or zero");
+        assert!(svg.contains("width=\"340.0\""), "{svg}");
+        assert!(svg.contains("width=\"170.0\""), "{svg}");
+        assert!(svg.contains(">&lt; 5</text>"));
+        assert!(!svg.contains("style=") && !svg.contains("href"));
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! Columns `section,key,month,count,suppressed`. A hidden count has an empty
 //! `count` and `suppressed` = `true`. An empty `month` means the whole
 //! period; `month` rows (empty key) are the cases per month, the `total` row
-//! all cases. In the `acknowledgement` section `count` holds the figure the
-//! key names (a share in percent, or days, `.` as decimal separator).
-//! Sections not yet recorded by this version have one `not_recorded` row.
+//! all cases. In the `acknowledgement` and `feedback` sections `count` holds
+//! the figure the key names (cases, a share in percent, or days, `.` as
+//! decimal separator); both have the same deadline lines (`due_cases`,
+//! `met_cases`, `missed_cases`, `not_yet_due_cases`, `met_percent`), and the
+//! acknowledgement also `acknowledged_cases`, `median_days` and `p90_days`. In the `escalation` section `key` is the authority
+//! and `month` the decision; an empty one means all of them.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -14,7 +17,7 @@ use super::{compute, period, plain_number, statistics_reader, today};
 use crate::http::Visitor;
 use crate::routes::staff::StaffResult;
 use crate::state::AppState;
-use crate::statistics::{Cell, CrossTable, Figure, Period, Recorded, Report, YearMonth};
+use crate::statistics::{Cell, CrossTable, DeadlineOutcomes, Figure, Period, Report, YearMonth};
 
 /// The header line.
 const HEADER: &str = "section,key,month,count,suppressed";
@@ -28,7 +31,7 @@ pub(super) async fn download(
     statistics_reader(&visitor)?;
     let today = today(&state);
     let period = period(&visitor, req.query_string(), today)?;
-    let report = compute(&state, &visitor, period, today).await?;
+    let report = compute(&state, &visitor, period).await?;
     let filename = format!("varsel-statistics-{}.csv", period.key());
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -101,17 +104,6 @@ fn figure_row<'a>(section: &'a str, key: &'a str, figure: Figure) -> Row<'a> {
     }
 }
 
-/// A line saying the section is not recorded yet.
-fn not_recorded(section: &str) -> Row<'_> {
-    Row {
-        section,
-        key: "not_recorded",
-        month: String::new(),
-        count: None,
-        suppressed: false,
-    }
-}
-
 /// The cells of a month table, then its per-key totals.
 fn table_rows<'a>(section: &'a str, table: &'a CrossTable<YearMonth>, rows: &mut Vec<Row<'a>>) {
     for (c, key) in table.columns.iter().enumerate() {
@@ -130,6 +122,19 @@ fn table_rows<'a>(section: &'a str, table: &'a CrossTable<YearMonth>, rows: &mut
             table.column_totals[c],
         ));
     }
+}
+
+/// The lines of a deadline's outcomes, the same for every deadline.
+fn outcome_rows<'a>(section: &'a str, outcomes: &DeadlineOutcomes, rows: &mut Vec<Row<'a>>) {
+    for (key, cell) in [
+        ("due_cases", outcomes.due),
+        ("met_cases", outcomes.met),
+        ("missed_cases", outcomes.missed),
+        ("not_yet_due_cases", outcomes.not_yet_due),
+    ] {
+        rows.push(count_row(section, key, String::new(), cell));
+    }
+    rows.push(figure_row(section, "met_percent", outcomes.met_percent));
 }
 
 /// The whole report as CSV.
@@ -166,19 +171,8 @@ pub(super) fn to_csv(report: &Report) -> String {
     ));
     table_rows("category", &report.by_category, &mut rows);
     table_rows("severity", &report.by_severity, &mut rows);
-    let ack = &report.acknowledgement;
+    outcome_rows("acknowledgement", &report.acknowledgement, &mut rows);
     let times = &report.time_to_acknowledge;
-    rows.push(count_row(
-        "acknowledgement",
-        "due_cases",
-        String::new(),
-        ack.due,
-    ));
-    rows.push(figure_row(
-        "acknowledgement",
-        "met_percent",
-        ack.met_percent,
-    ));
     rows.push(count_row(
         "acknowledgement",
         "acknowledged_cases",
@@ -191,28 +185,33 @@ pub(super) fn to_csv(report: &Report) -> String {
         times.median_days,
     ));
     rows.push(figure_row("acknowledgement", "p90_days", times.p90_days));
-    match &report.feedback {
-        Recorded::NotYet => rows.push(not_recorded("feedback")),
-        Recorded::Figures(share) => {
-            rows.push(count_row("feedback", "due_cases", String::new(), share.due));
-            rows.push(figure_row("feedback", "met_percent", share.met_percent));
+    outcome_rows("feedback", &report.feedback, &mut rows);
+    let escalations = &report.escalations;
+    for (r, authority) in escalations.rows.iter().enumerate() {
+        for (c, decision) in escalations.columns.iter().enumerate() {
+            rows.push(count_row(
+                "escalation",
+                authority,
+                decision.clone(),
+                escalations.cells[r][c],
+            ));
         }
+        rows.push(count_row(
+            "escalation",
+            authority,
+            String::new(),
+            escalations.row_totals[r],
+        ));
     }
-    match &report.escalations {
-        Recorded::NotYet => rows.push(not_recorded("escalation")),
-        Recorded::Figures(table) => {
-            for (r, authority) in table.rows.iter().enumerate() {
-                for (c, decision) in table.columns.iter().enumerate() {
-                    rows.push(count_row(
-                        "escalation",
-                        authority,
-                        decision.clone(),
-                        table.cells[r][c],
-                    ));
-                }
-            }
-        }
+    for (decision, &cell) in escalations.columns.iter().zip(&escalations.column_totals) {
+        rows.push(count_row("escalation", "", decision.clone(), cell));
     }
+    rows.push(count_row(
+        "escalation",
+        "",
+        String::new(),
+        escalations.total,
+    ));
     let mut out = String::from(HEADER);
     out.push_str("\r\n");
     for row in &rows {
@@ -224,8 +223,9 @@ pub(super) fn to_csv(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::statistics::{CaseFigures, Rules};
-    use time::macros::date;
+    use crate::domain::DeadlineSettings;
+    use crate::statistics::{CaseFigures, EscalationCount, Rules};
+    use time::macros::{date, datetime};
 
     #[test]
     fn fields_are_quoted_and_never_formulas() {
@@ -251,13 +251,32 @@ mod tests {
                 severity: "lav".to_owned(),
                 received_at: day,
                 acknowledged_at: None,
+                feedback_given_at: None,
+                feedback_extended_at: None,
             })
             .collect();
+        // Police: 6 escalated, 2 deferred; NSM: 5 escalated.
+        let escalations = [
+            ("politi", "escalate", 6),
+            ("politi", "defer", 2),
+            ("nsm", "escalate", 5),
+        ]
+        .map(|(authority, decision, count)| EscalationCount {
+            authority: authority.to_owned(),
+            decision: decision.to_owned(),
+            count,
+        });
         let rules = Rules {
             min_cell: 5,
-            acknowledge_days: 7,
+            deadlines: DeadlineSettings::default(),
         };
-        let report = Report::compute(&cases, Period::Year(2025), rules, date!(2026 - 01 - 10));
+        let report = Report::compute(
+            &cases,
+            &escalations,
+            Period::Year(2025),
+            rules,
+            datetime!(2026-01-10 12:00 UTC),
+        );
         let csv = to_csv(&report);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], HEADER);
@@ -276,8 +295,24 @@ mod tests {
         assert!(lines.contains(&"category,avvik,,7,false"));
         assert!(lines.contains(&"severity,lav,2025-03,14,false"));
         assert!(lines.contains(&"acknowledgement,met_percent,,0,false"));
-        assert!(lines.contains(&"feedback,not_recorded,,,false"));
-        assert!(lines.contains(&"escalation,not_recorded,,,false"));
+        // Never acknowledged, no feedback: every deadline has passed.
+        assert!(lines.contains(&"feedback,due_cases,,14,false"));
+        assert!(lines.contains(&"feedback,met_cases,,0,false"));
+        assert!(lines.contains(&"feedback,missed_cases,,14,false"));
+        assert!(lines.contains(&"feedback,not_yet_due_cases,,0,false"));
+        assert!(lines.contains(&"feedback,met_percent,,0,false"));
+        // The 2 deferred are small; the cells and totals that would give
+        // them away are hidden, the grand total is not.
+        assert!(lines.contains(&"escalation,politi,defer,,true"));
+        assert!(lines.contains(&"escalation,politi,escalate,,true"));
+        assert!(lines.contains(&"escalation,politi,do_not_escalate,0,false"));
+        assert!(lines.contains(&"escalation,politi,,,true"));
+        assert!(lines.contains(&"escalation,nsm,escalate,,true"));
+        assert!(lines.contains(&"escalation,nsm,,,true"));
+        assert!(lines.contains(&"escalation,,escalate,,true"));
+        assert!(lines.contains(&"escalation,,defer,,true"));
+        assert!(lines.contains(&"escalation,pst,,0,false"));
+        assert!(lines.contains(&"escalation,,,13,false"));
         assert!(lines.iter().all(|l| l.split(',').count() == 5));
     }
 }

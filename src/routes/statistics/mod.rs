@@ -53,23 +53,34 @@ fn period(visitor: &Visitor, query: &str, today: Date) -> Result<Period, StaffEr
     requested_period(query, today).ok_or_else(|| visitor.error(ErrorKind::BadRequest).into())
 }
 
-/// The report of `period`, under the configured rules.
+/// The report of `period`, under the configured rules, as of the
+/// application's clock.
 async fn compute(
     state: &AppState,
     visitor: &Visitor,
     period: Period,
-    today: Date,
 ) -> Result<Report, StaffError> {
     let cases = state
         .store
         .case_figures(period.received_range())
         .await
         .map_err(|e| visitor.internal(e))?;
+    let escalations = state
+        .store
+        .escalation_counts(period.range())
+        .await
+        .map_err(|e| visitor.internal(e))?;
     let rules = Rules {
         min_cell: u64::from(state.settings.statistics.min_cell_count),
-        acknowledge_days: state.settings.deadlines.acknowledge_days,
+        deadlines: state.settings.deadlines.clone(),
     };
-    Ok(Report::compute(&cases, period, rules, today))
+    Ok(Report::compute(
+        &cases,
+        &escalations,
+        period,
+        rules,
+        state.clock.now(),
+    ))
 }
 
 /// A count as the page shows it: the number, "< 5", or "hidden".

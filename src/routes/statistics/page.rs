@@ -1,21 +1,23 @@
 //! GET /stats?year=YYYY|all — the statistics page: for each measure a chart
 //! (inline SVG) with a table of the same numbers beside it, the month tables
-//! by category and by severity, and the deadline figures.
+//! by category and by severity, the deadline figures, and escalation
+//! decisions by authority and decision.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::chart::{self, Bar, Chart};
+use super::chart::{self, Bar, Chart, Group, GroupedChart};
 use super::{
     compute, month_label, month_short, period, show_cell, show_figure, statistics_reader, today,
     Unit,
 };
+use crate::domain::{Authority, Decision};
 use crate::http::Visitor;
 use crate::i18n::Translator;
 use crate::routes::staff::StaffResult;
 use crate::state::AppState;
-use crate::statistics::{Cell, CrossTable, Period, Recorded, Report, YearMonth};
+use crate::statistics::{Cell, CrossTable, DeadlineOutcomes, Period, Report, YearMonth};
 
 /// A chart with the table of its numbers.
 struct FigureView {
@@ -31,12 +33,14 @@ struct FigureView {
     rows: Vec<(String, String)>,
 }
 
-/// A month table.
+/// A table with totals both ways (months or authorities down the side).
 struct TableView {
     caption: String,
+    /// Heading of the label column.
+    key_heading: String,
     /// Column headings.
     columns: Vec<String>,
-    /// (month, cells, month total).
+    /// (label, cells, row total).
     rows: Vec<(String, Vec<String>, String)>,
     /// Column totals and the grand total.
     totals: Vec<String>,
@@ -64,6 +68,8 @@ struct StatisticsPage {
     csrf: String,
     signed_in_as: String,
     works_cases: bool,
+    /// Whether to link the administration pages.
+    show_admin: bool,
     heading: String,
     period_key: String,
     intro: String,
@@ -73,8 +79,11 @@ struct StatisticsPage {
     figures: Vec<FigureView>,
     tables: Vec<TableView>,
     acknowledgement: Vec<Measure>,
-    feedback_recorded: bool,
-    escalations_recorded: bool,
+    feedback: Vec<Measure>,
+    feedback_explanation: String,
+    escalation_intro: String,
+    escalation_svg: String,
+    escalation_table: TableView,
 }
 
 /// GET /stats
@@ -86,7 +95,7 @@ pub(super) async fn page(
     let staff = statistics_reader(&visitor)?;
     let today = today(&state);
     let period = period(&visitor, req.query_string(), today)?;
-    let report = compute(&state, &visitor, period, today).await?;
+    let report = compute(&state, &visitor, period).await?;
     let first_year = state
         .store
         .first_received_at()
@@ -102,6 +111,7 @@ pub(super) async fn page(
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
         signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
         works_cases: crate::authz::staff_may(staff, crate::authz::Permission::WorkCases),
+        show_admin: crate::authz::staff_may(staff, crate::authz::Permission::Administer),
         heading: t.f("statistics.heading", &[("period", &period_label)]),
         period_key: period.key(),
         intro: t.f("statistics.intro", &[("period", &period_label)]),
@@ -113,14 +123,14 @@ pub(super) async fn page(
         csv_href: format!("/stats.csv?year={}", period.key()),
         figures: figures(&t, &report),
         tables: vec![
-            table_view(
+            month_table(
                 &t,
                 "statistics.table.by_category",
                 "category",
                 &report.by_category,
                 min_cell,
             ),
-            table_view(
+            month_table(
                 &t,
                 "statistics.table.by_severity",
                 "severity",
@@ -129,8 +139,11 @@ pub(super) async fn page(
             ),
         ],
         acknowledgement: acknowledgement(&t, &report),
-        feedback_recorded: !matches!(report.feedback, Recorded::NotYet),
-        escalations_recorded: !matches!(report.escalations, Recorded::NotYet),
+        feedback: feedback(&t, &report),
+        feedback_explanation: with_months(&t, "statistics.feedback.explanation", &report),
+        escalation_intro: t.f("statistics.escalation.intro", &[("period", &period_label)]),
+        escalation_svg: escalation_chart(&t, &report),
+        escalation_table: escalation_table(&t, &report),
     };
     let body = page.render().map_err(|e| visitor.internal(e))?;
     Ok(HttpResponse::build(StatusCode::OK)
@@ -263,29 +276,48 @@ fn figures(t: &Translator, report: &Report) -> Vec<FigureView> {
 }
 
 /// A month table as shown.
-fn table_view(
+fn month_table(
     t: &Translator,
     caption: &str,
     group: &str,
     table: &CrossTable<YearMonth>,
     min_cell: u64,
 ) -> TableView {
+    table_view(
+        t,
+        t.t(caption),
+        t.t("statistics.column.month"),
+        table,
+        |m| month_label(t, *m),
+        |key| t.t(&format!("{group}.{key}")),
+        min_cell,
+    )
+}
+
+/// A table as shown, its rows and columns labelled by `row_label` and
+/// `column_label`.
+fn table_view<R>(
+    t: &Translator,
+    caption: String,
+    key_heading: String,
+    table: &CrossTable<R>,
+    row_label: impl Fn(&R) -> String,
+    column_label: impl Fn(&str) -> String,
+    min_cell: u64,
+) -> TableView {
     let show = |cell: &Cell| show_cell(t, *cell, min_cell);
     TableView {
-        caption: t.t(caption),
-        columns: table
-            .columns
-            .iter()
-            .map(|key| t.t(&format!("{group}.{key}")))
-            .collect(),
+        caption,
+        key_heading,
+        columns: table.columns.iter().map(|key| column_label(key)).collect(),
         rows: table
             .rows
             .iter()
             .zip(&table.cells)
             .zip(&table.row_totals)
-            .map(|((&m, cells), total)| {
+            .map(|((row, cells), total)| {
                 (
-                    month_label(t, m),
+                    row_label(row),
                     cells.iter().map(show).collect(),
                     show(total),
                 )
@@ -296,35 +328,132 @@ fn table_view(
     }
 }
 
-/// The acknowledgement measures.
-fn acknowledgement(t: &Translator, report: &Report) -> Vec<Measure> {
-    let min_cell = report.rules.min_cell;
-    let days = report.rules.acknowledge_days.to_string();
-    let ack = &report.acknowledgement;
-    let times = &report.time_to_acknowledge;
+/// The measures of a deadline's outcomes, the same for every deadline:
+/// cases due, met and missed, the share met, and the cases not yet due.
+/// `label` translates the keys `due`, `met_cases`, `missed_cases`, `met` and
+/// `not_yet_due` of the deadline's section.
+fn outcome_measures(
+    t: &Translator,
+    outcomes: &DeadlineOutcomes,
+    min_cell: u64,
+    label: impl Fn(&str) -> String,
+) -> Vec<Measure> {
+    let DeadlineOutcomes {
+        met,
+        missed,
+        due,
+        not_yet_due,
+        met_percent,
+    } = outcomes;
     let measure = |key: &str, value: String| Measure {
-        label: t.f(key, &[("days", &days)]),
+        label: label(key),
         value,
     };
     vec![
-        measure("statistics.ack.due", show_cell(t, ack.due, min_cell)),
-        measure(
-            "statistics.ack.met",
-            show_figure(t, ack.met_percent, min_cell, Unit::Percent),
-        ),
-        measure(
-            "statistics.ack.acknowledged",
-            show_cell(t, times.answered, min_cell),
-        ),
-        measure(
-            "statistics.ack.median",
+        measure("due", show_cell(t, *due, min_cell)),
+        measure("met_cases", show_cell(t, *met, min_cell)),
+        measure("missed_cases", show_cell(t, *missed, min_cell)),
+        measure("met", show_figure(t, *met_percent, min_cell, Unit::Percent)),
+        measure("not_yet_due", show_cell(t, *not_yet_due, min_cell)),
+    ]
+}
+
+/// The acknowledgement measures: the deadline's outcomes, then the cases
+/// acknowledged and how long that took.
+fn acknowledgement(t: &Translator, report: &Report) -> Vec<Measure> {
+    let min_cell = report.rules.min_cell;
+    let days = report.rules.deadlines.acknowledge_days.to_string();
+    let label = |key: &str| t.f(&format!("statistics.ack.{key}"), &[("days", &days)]);
+    let times = &report.time_to_acknowledge;
+    let mut measures = outcome_measures(t, &report.acknowledgement, min_cell, label);
+    for (key, value) in [
+        ("acknowledged", show_cell(t, times.answered, min_cell)),
+        (
+            "median",
             show_figure(t, times.median_days, min_cell, Unit::Days),
         ),
-        measure(
-            "statistics.ack.p90",
-            show_figure(t, times.p90_days, min_cell, Unit::Days),
+        ("p90", show_figure(t, times.p90_days, min_cell, Unit::Days)),
+    ] {
+        measures.push(Measure {
+            label: label(key),
+            value,
+        });
+    }
+    measures
+}
+
+/// `key` translated with the lengths of the feedback deadline.
+fn with_months(t: &Translator, key: &str, report: &Report) -> String {
+    let deadlines = &report.rules.deadlines;
+    t.f(
+        key,
+        &[
+            ("months", &deadlines.feedback_months.to_string()),
+            (
+                "extended_months",
+                &deadlines.feedback_extended_months.to_string(),
+            ),
+        ],
+    )
+}
+
+/// The feedback measures.
+fn feedback(t: &Translator, report: &Report) -> Vec<Measure> {
+    outcome_measures(t, &report.feedback, report.rules.min_cell, |key| {
+        with_months(t, &format!("statistics.feedback.{key}"), report)
+    })
+}
+
+/// The label of an authority key.
+fn authority_label(t: &Translator, key: &str) -> String {
+    t.t(&Authority::label_key_of(key))
+}
+
+/// The label of a decision key.
+fn decision_label(t: &Translator, key: &str) -> String {
+    t.t(&Decision::label_key_of(key))
+}
+
+/// The escalation chart: for each authority a bar per decision.
+fn escalation_chart(t: &Translator, report: &Report) -> String {
+    let min_cell = report.rules.min_cell;
+    let table = &report.escalations;
+    let groups: Vec<Group> = table
+        .rows
+        .iter()
+        .zip(&table.cells)
+        .map(|(authority, cells)| Group {
+            label: authority_label(t, authority),
+            bars: table
+                .columns
+                .iter()
+                .zip(cells)
+                .map(|(decision, &cell)| bar(t, decision_label(t, decision), cell, min_cell))
+                .collect(),
+        })
+        .collect();
+    chart::grouped_rows(&GroupedChart {
+        id: "chart-escalations",
+        title: t.t("statistics.chart.escalations.title"),
+        description: t.t("statistics.chart.escalations.description"),
+        groups,
+    })
+}
+
+/// The escalation table: authorities down, decisions across.
+fn escalation_table(t: &Translator, report: &Report) -> TableView {
+    table_view(
+        t,
+        t.f(
+            "statistics.same_numbers",
+            &[("chart", &t.t("statistics.chart.escalations.title"))],
         ),
-    ]
+        t.t("statistics.column.authority"),
+        &report.escalations,
+        |key| authority_label(t, key),
+        |key| decision_label(t, key),
+        report.rules.min_cell,
+    )
 }
 
 #[cfg(test)]
