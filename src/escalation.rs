@@ -135,7 +135,7 @@ pub struct ClosureView {
 
 /// What the case page shows of escalation and closing.
 pub struct CaseEscalation {
-    /// Decisions, oldest first (only for contact points; empty otherwise).
+    /// Decisions, in the order they were decided (only for contact points; empty otherwise).
     pub decisions: Vec<DecisionView>,
     /// The current closure, when the case is closed.
     pub closure: Option<ClosureView>,

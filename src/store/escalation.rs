@@ -84,7 +84,7 @@ pub struct Closure {
 pub trait EscalationStore: Send + Sync {
     /// Stores a decision.
     async fn insert_decision(&self, record: &EscalationRecord) -> StoreResult<()>;
-    /// The decisions on a case, oldest first.
+    /// The decisions on a case, in the order they were decided.
     async fn decisions(&self, case_id: Uuid) -> StoreResult<Vec<EscalationRecord>>;
     /// Records `by`'s confirmation of decision `id` of `case_id`; `NotFound`
     /// unless it exists, is unconfirmed and was decided by someone else.
@@ -235,7 +235,7 @@ macro_rules! escalation_store {
             async fn decisions(&self, case_id: Uuid) -> StoreResult<Vec<EscalationRecord>> {
                 let sql = $sql(&format!(
                     "SELECT {DECISION_COLUMNS} FROM escalation_decisions d \
-                     WHERE d.case_id = ? ORDER BY d.recorded_at, d.id"
+                     WHERE d.case_id = ? ORDER BY d.decided_at, d.recorded_at, d.id"
                 ))
                 .into_owned();
                 let rows: Vec<DecisionRow> = sqlx::query_as(&sql)
