@@ -5,8 +5,9 @@ use clap::Parser;
 use varsel::cli::{
     AuditCommand, Cli, Command, NotificationsCommand, RecoveryKeyCommand, UserCommand,
 };
-use varsel::configuration::Settings;
-use varsel::{admin_commands, age_commands, telemetry};
+use varsel::commands::{admin as admin_commands, age as age_commands};
+use varsel::core::settings::Settings;
+use varsel::telemetry;
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {

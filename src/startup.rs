@@ -11,16 +11,17 @@ use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
 use anyhow::{Context, Result};
 
-use crate::casework::DummyKey;
-use crate::clock::{Clock, SystemClock};
-use crate::configuration::Settings;
-use crate::http::context::RequestLang;
-use crate::http::errors::{AppError, ErrorKind};
-use crate::http::middleware::language_and_log;
-use crate::http::rate_limit::RateLimits;
-use crate::http::session::SessionStore;
-use crate::state::AppState;
-use crate::{routes, store};
+use crate::core::casework::DummyKey;
+use crate::core::clock::{Clock, SystemClock};
+use crate::core::settings::Settings;
+use crate::core::store;
+use crate::web::http::context::RequestLang;
+use crate::web::http::errors::{AppError, ErrorKind};
+use crate::web::http::middleware::language_and_log;
+use crate::web::http::rate_limit::RateLimits;
+use crate::web::http::session::SessionStore;
+use crate::web::state::AppState;
+use crate::web::{api, routes};
 
 /// Content-Security-Policy of every response: nothing from third parties, no
 /// framing, forms post only here.
@@ -36,7 +37,7 @@ pub struct Application {
     state: web::Data<AppState>,
 }
 
-fn request_lang(req: &HttpRequest) -> crate::i18n::Lang {
+fn request_lang(req: &HttpRequest) -> crate::core::i18n::Lang {
     req.extensions()
         .get::<RequestLang>()
         .map(|l| l.0)
@@ -50,7 +51,7 @@ impl Application {
     }
 
     /// As [`Application::build`], with the clock the notification scheduler
-    /// reads (tests pass a [`ManualClock`](crate::clock::ManualClock)).
+    /// reads (tests pass a [`ManualClock`](crate::core::clock::ManualClock)).
     pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
         let store = store::connect(&settings.database.url)
             .await
@@ -126,7 +127,7 @@ impl Application {
                         }),
                 )
                 .app_data(web::PayloadConfig::default().limit(limit))
-                .app_data(routes::api::json_config(limit))
+                .app_data(api::json_config(limit))
                 .configure(routes::configure)
                 .default_service(web::route().to(routes::not_found))
                 .wrap(from_fn(language_and_log))
@@ -165,7 +166,7 @@ impl Application {
                 state.rate_limits.housekeeping();
                 let dir = state.settings.storage.attachments_dir();
                 let _ = tokio::task::spawn_blocking(move || {
-                    crate::attachments::sweep_stale_parts(&dir, STALE_UPLOAD_AGE)
+                    crate::core::attachments::sweep_stale_parts(&dir, STALE_UPLOAD_AGE)
                 })
                 .await;
             }
@@ -182,7 +183,7 @@ impl Application {
             loop {
                 tick.tick().await;
                 let clock = notifications.clock.clone();
-                if let Err(e) = crate::notifications::tick(&notifications, &*clock).await {
+                if let Err(e) = crate::core::notifications::tick(&notifications, &*clock).await {
                     tracing::error!(error = format!("{e:#}"), "notification pass failed");
                 }
             }

@@ -214,14 +214,14 @@ async fn recovery_key_opens_new_cases_with_the_standard_tools(backend: Backend) 
     let code = find_case_code(&receipt.text().await.unwrap()).expect("code shown");
     let code = varsel_crypto::CaseCode::parse(&code).unwrap();
 
-    let store = varsel::store::connect(&server.db.url).await.unwrap();
+    let store = varsel::core::store::connect(&server.db.url).await.unwrap();
     let case = store
         .case_by_tag(code.lookup_tag().as_bytes())
         .await
         .unwrap()
         .expect("case");
     let wrap = store
-        .key_wrap(case.id, &varsel::store::Holder::Recovery)
+        .key_wrap(case.id, &varsel::core::store::Holder::Recovery)
         .await
         .unwrap()
         .expect("the case key is wrapped to the recovery recipient");
@@ -287,7 +287,7 @@ async fn recovery_key_opens_new_cases_with_the_standard_tools(backend: Backend) 
     );
     assert_eq!(
         store
-            .setting(varsel::casework::RECOVERY_SETTING)
+            .setting(varsel::core::casework::RECOVERY_SETTING)
             .await
             .unwrap()
             .as_deref(),

@@ -6,9 +6,9 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use varsel::audit::ChainVerifier;
-use varsel::configuration::Settings;
-use varsel::routing::RoutingRule;
+use varsel::core::audit::ChainVerifier;
+use varsel::core::routing::RoutingRule;
+use varsel::core::settings::Settings;
 
 use crate::app::{Backend, TestApp, PASSWORD};
 use crate::for_each_backend;

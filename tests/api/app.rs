@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use uuid::Uuid;
-use varsel::configuration::Settings;
+use varsel::core::settings::Settings;
+use varsel::core::store::{Store, User};
 use varsel::startup::Application;
-use varsel::store::{Store, User};
 
 use crate::helpers::{postgres_admin_url, with_database, PgTestDb};
 
@@ -104,7 +104,7 @@ pub struct TestApp {
     /// The database (dropped with the app).
     pub db: TestDatabase,
     /// The running service's state (to drive its scheduler directly).
-    pub state: actix_web::web::Data<varsel::state::AppState>,
+    pub state: actix_web::web::Data<varsel::web::state::AppState>,
 }
 
 impl TestApp {
@@ -115,14 +115,14 @@ impl TestApp {
 
     /// Starts the service on a fresh database with adjusted settings.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
-        Self::spawn_with_clock(backend, Arc::new(varsel::clock::SystemClock), adjust).await
+        Self::spawn_with_clock(backend, Arc::new(varsel::core::clock::SystemClock), adjust).await
     }
 
     /// Starts the service on a fresh database with adjusted settings and the
     /// given clock (a `ManualClock` moves the scheduler's time).
     pub async fn spawn_with_clock(
         backend: Backend,
-        clock: Arc<dyn varsel::clock::Clock>,
+        clock: Arc<dyn varsel::core::clock::Clock>,
         adjust: impl FnOnce(&mut Settings),
     ) -> Self {
         let db = TestDatabase::create(backend).await;
@@ -134,7 +134,7 @@ impl TestApp {
         let state = app.state();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        let store = varsel::store::connect(&settings.database.url)
+        let store = varsel::core::store::connect(&settings.database.url)
             .await
             .expect("test store connects");
         TestApp {
@@ -160,7 +160,7 @@ impl TestApp {
         groups: &[&str],
     ) -> Uuid {
         let (recipient, wrapped_identity) =
-            varsel::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).expect("keys");
+            varsel::core::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).expect("keys");
         let user = User {
             id: Uuid::new_v4(),
             username: username.to_owned(),
@@ -171,7 +171,7 @@ impl TestApp {
             email: None,
             active: true,
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-            created_at: varsel::casework::now(),
+            created_at: varsel::core::casework::now(),
         };
         self.store.create_user(&user).await.expect("user created");
         user.id

@@ -7,7 +7,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
-use varsel::audit::AuditEntry;
+use varsel::core::audit::AuditEntry;
 
 use crate::app::{Backend, ServedBinary, PASSWORD};
 use crate::for_each_backend;
@@ -220,7 +220,7 @@ async fn scenario(backend: Backend) -> Scenario {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
-    let store = varsel::store::connect(&served.db.url).await.unwrap();
+    let store = varsel::core::store::connect(&served.db.url).await.unwrap();
     let hanne = store.user_by_username("hanne").await.unwrap().unwrap().id;
     Scenario {
         served,
@@ -232,7 +232,9 @@ async fn scenario(backend: Backend) -> Scenario {
 
 impl Scenario {
     async fn entries(&self) -> Vec<AuditEntry> {
-        let store = varsel::store::connect(&self.served.db.url).await.unwrap();
+        let store = varsel::core::store::connect(&self.served.db.url)
+            .await
+            .unwrap();
         store.audit_entries().await.unwrap()
     }
 

@@ -33,8 +33,8 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use varsel::configuration::Settings;
-use varsel::routing::RoutingRule;
+use varsel::core::routing::RoutingRule;
+use varsel::core::settings::Settings;
 
 use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
 use crate::for_each_backend;

@@ -16,11 +16,11 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
-use varsel::clock::{Clock, ManualClock};
-use varsel::configuration::SmtpTls;
-use varsel::domain::deadline::add_calendar_months;
-use varsel::domain::DeadlineKind;
-use varsel::store::User;
+use varsel::core::clock::{Clock, ManualClock};
+use varsel::core::domain::deadline::add_calendar_months;
+use varsel::core::domain::DeadlineKind;
+use varsel::core::settings::SmtpTls;
+use varsel::core::store::User;
 
 use crate::app::{csrf_of, Backend, TestApp, PASSWORD, TEST_WORK_FACTOR};
 use crate::for_each_backend;
@@ -414,7 +414,7 @@ async fn the_feedback_deadline_is_extended_once_with_a_reason(backend: Backend) 
     assert!(entries
         .iter()
         .all(|e| !e.detail.contains("ExtensionReasonMarker")));
-    assert_eq!(varsel::audit::verify(&entries), Ok(entries.len()));
+    assert_eq!(varsel::core::audit::verify(&entries), Ok(entries.len()));
 
     // And the reason is nowhere stored readable.
     let needles = vec!["ExtensionReasonMarker".to_owned()];
@@ -709,7 +709,7 @@ async fn reminders_follow_the_sub_type_duties(backend: Backend) {
     })
     .await;
     let (recipient, wrapped_identity) =
-        varsel::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).unwrap();
+        varsel::core::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).unwrap();
     app.store
         .create_user(&User {
             id: Uuid::new_v4(),
@@ -721,7 +721,7 @@ async fn reminders_follow_the_sub_type_duties(backend: Backend) {
             email: Some("hanne@example.org".to_owned()),
             active: true,
             groups: Vec::new(),
-            created_at: varsel::casework::now(),
+            created_at: varsel::core::casework::now(),
         })
         .await
         .unwrap();
@@ -731,7 +731,7 @@ async fn reminders_follow_the_sub_type_duties(backend: Backend) {
     triage(&app, &t, id, "avvik", "personvernbrudd", "middels").await;
     let tick = || async {
         let clock = app.state.clock.clone();
-        varsel::notifications::tick(&app.state, &*clock)
+        varsel::core::notifications::tick(&app.state, &*clock)
             .await
             .unwrap()
     };

@@ -8,8 +8,8 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use varsel::configuration::Settings;
-use varsel::routing::RoutingRule;
+use varsel::core::routing::RoutingRule;
+use varsel::core::settings::Settings;
 
 use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
 use crate::for_each_backend;
@@ -377,7 +377,7 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
     let detail = format!("{:?}", decided);
     assert!(detail.contains("nsm") && detail.contains("sikkerhetsloven_4_5"));
     assert!(!format!("{entries:?}").contains("Marker"));
-    varsel::audit::verify(&entries).unwrap();
+    varsel::core::audit::verify(&entries).unwrap();
 
     app.teardown().await;
 }
@@ -477,7 +477,7 @@ async fn closing_is_not_a_status_change_and_reopening_takes_a_reason(backend: Ba
     let entries = app.store.audit_entries().await.unwrap();
     assert!(entries.iter().any(|e| e.action == "case.reopened"));
     assert!(!format!("{entries:?}").contains("Marker"));
-    varsel::audit::verify(&entries).unwrap();
+    varsel::core::audit::verify(&entries).unwrap();
 
     // Nothing written is stored readable.
     let needles: Vec<String> = [RATIONALE_POLITI, EVALUATION, REASON, "Marker"]

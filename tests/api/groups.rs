@@ -14,10 +14,10 @@ use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
-use varsel::clock::ManualClock;
-use varsel::configuration::{Settings, SmtpTls};
-use varsel::routing::RoutingRule;
-use varsel::store::User;
+use varsel::core::clock::ManualClock;
+use varsel::core::routing::RoutingRule;
+use varsel::core::settings::{Settings, SmtpTls};
+use varsel::core::store::User;
 
 use crate::app::{csrf_of, Backend, TestApp, PASSWORD, TEST_WORK_FACTOR};
 use crate::for_each_backend;
@@ -47,7 +47,7 @@ fn configured_rule(s: &mut Settings) {
 /// A staff account with `roles`, `groups` and an e-mail address.
 async fn add_staff(app: &TestApp, username: &str, roles: &[&str], groups: &[&str]) -> Uuid {
     let (recipient, wrapped_identity) =
-        varsel::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).unwrap();
+        varsel::core::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).unwrap();
     let user = User {
         id: Uuid::new_v4(),
         username: username.to_owned(),
@@ -58,7 +58,7 @@ async fn add_staff(app: &TestApp, username: &str, roles: &[&str], groups: &[&str
         email: Some(format!("{username}@example.org")),
         active: true,
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-        created_at: varsel::casework::now(),
+        created_at: varsel::core::casework::now(),
     };
     app.store.create_user(&user).await.unwrap();
     user.id
@@ -179,7 +179,10 @@ async fn inbox(app: &TestApp, user: Uuid) -> Vec<Uuid> {
 /// The actions of the audit log by `actor`, in order; the chain must verify.
 async fn audited(app: &TestApp, actor: Uuid) -> Vec<(String, Value)> {
     let entries = app.store.audit_entries().await.unwrap();
-    assert_eq!(varsel::audit::verify(&entries).unwrap(), entries.len());
+    assert_eq!(
+        varsel::core::audit::verify(&entries).unwrap(),
+        entries.len()
+    );
     let actor = format!("user:{actor}");
     entries
         .iter()
@@ -625,9 +628,9 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(backend: Backend) {
 }
 
 /// One scheduler pass at the clock's time.
-async fn tick(app: &TestApp) -> varsel::notifications::TickReport {
+async fn tick(app: &TestApp) -> varsel::core::notifications::TickReport {
     let clock = app.state.clock.clone();
-    varsel::notifications::tick(&app.state, &*clock)
+    varsel::core::notifications::tick(&app.state, &*clock)
         .await
         .unwrap()
 }

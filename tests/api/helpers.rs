@@ -44,10 +44,13 @@ pub fn vectors_dir() -> PathBuf {
 
 /// A fresh, migrated SQLite store in a temporary directory; the directory
 /// lives as long as the returned guard.
-pub async fn sqlite_store() -> (std::sync::Arc<dyn varsel::store::Store>, tempfile::TempDir) {
+pub async fn sqlite_store() -> (
+    std::sync::Arc<dyn varsel::core::store::Store>,
+    tempfile::TempDir,
+) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("varsel.db").display());
-    let store = varsel::store::connect(&url)
+    let store = varsel::core::store::connect(&url)
         .await
         .unwrap_or_else(|e| panic!("open SQLite store at {url}: {e}"));
     store.migrate().await.expect("migrate SQLite store");
@@ -93,7 +96,7 @@ impl PgTestDb {
 
     /// Creates a fresh database and returns a migrated store on it. Fails the
     /// test (never skips it) if the server cannot be reached.
-    pub async fn create() -> (std::sync::Arc<dyn varsel::store::Store>, Self) {
+    pub async fn create() -> (std::sync::Arc<dyn varsel::core::store::Store>, Self) {
         use sqlx::Connection;
         let admin_url = postgres_admin_url();
         let mut admin = sqlx::PgConnection::connect(&admin_url)
@@ -113,7 +116,7 @@ impl PgTestDb {
         let _ = admin.close().await;
         let db = Self { admin_url, name };
         let url = with_database(&db.admin_url, &db.name);
-        let store = varsel::store::connect(&url)
+        let store = varsel::core::store::connect(&url)
             .await
             .unwrap_or_else(|e| panic!("open PostgreSQL store at {url}: {e}"));
         store.migrate().await.expect("migrate PostgreSQL store");

@@ -10,12 +10,12 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
-use varsel::clock::{Clock, ManualClock};
-use varsel::configuration::SmtpTls;
-use varsel::domain::DeadlineKind;
-use varsel::i18n::{Lang, Translator};
-use varsel::notifications::TickReport;
-use varsel::store::{DeliveryState, NewNotification, NotificationKind, OutboxEntry, User};
+use varsel::core::clock::{Clock, ManualClock};
+use varsel::core::domain::DeadlineKind;
+use varsel::core::i18n::{Lang, Translator};
+use varsel::core::notifications::TickReport;
+use varsel::core::settings::SmtpTls;
+use varsel::core::store::{DeliveryState, NewNotification, NotificationKind, OutboxEntry, User};
 
 use crate::app::{csrf_of, Backend, TestApp, PASSWORD, TEST_WORK_FACTOR};
 use crate::for_each_backend;
@@ -67,7 +67,7 @@ async fn add_staff_in(
     email: Option<&str>,
 ) -> Uuid {
     let (recipient, wrapped_identity) =
-        varsel::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).unwrap();
+        varsel::core::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).unwrap();
     let user = User {
         id: Uuid::new_v4(),
         username: username.to_owned(),
@@ -78,7 +78,7 @@ async fn add_staff_in(
         email: email.map(str::to_owned),
         active: true,
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-        created_at: varsel::casework::now(),
+        created_at: varsel::core::casework::now(),
     };
     app.store.create_user(&user).await.unwrap();
     user.id
@@ -106,7 +106,7 @@ async fn submit(app: &TestApp) -> String {
 /// One scheduler pass at the clock's time.
 async fn tick(app: &TestApp) -> TickReport {
     let clock = app.state.clock.clone();
-    varsel::notifications::tick(&app.state, &*clock)
+    varsel::core::notifications::tick(&app.state, &*clock)
         .await
         .unwrap()
 }
@@ -158,7 +158,7 @@ async fn admin_page(app: &TestApp, username: &str) -> String {
 }
 
 /// The one case in the store, through a handler's inbox.
-async fn only_case(app: &TestApp, handler: Uuid) -> varsel::store::Case {
+async fn only_case(app: &TestApp, handler: Uuid) -> varsel::core::store::Case {
     let inbox = app.store.inbox(handler).await.unwrap();
     assert_eq!(inbox.len(), 1);
     inbox[0].case.clone()
@@ -496,7 +496,7 @@ async fn nothing_is_queued_while_notifications_are_disabled(backend: Backend) {
 /// A case re-routed by triage reaches new people: they are told like those
 /// it reached at receipt, and nobody is told twice.
 async fn a_rerouted_case_notifies_the_members_it_now_reaches(backend: Backend) {
-    use varsel::routing::RoutingRule;
+    use varsel::core::routing::RoutingRule;
     let smtp = SmtpServer::start(Mode::Accept).await;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let port = smtp.port;

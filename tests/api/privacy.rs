@@ -298,7 +298,7 @@ async fn nothing_readable_is_stored_or_logged(backend: Backend) {
         scan_postgres(&url, &needles, &mut hits).await;
     }
     // Reporter-originated times are kept at day granularity.
-    let store = varsel::store::connect(&url).await.expect("store");
+    let store = varsel::core::store::connect(&url).await.expect("store");
     let case_id: uuid::Uuid = case_path
         .trim_start_matches("/staff/cases/")
         .parse()
@@ -313,7 +313,7 @@ async fn nothing_readable_is_stored_or_logged(backend: Backend) {
     assert_eq!(messages.len(), 2);
     for m in messages
         .iter()
-        .filter(|m| m.author == varsel::store::Author::Reporter)
+        .filter(|m| m.author == varsel::core::store::Author::Reporter)
     {
         assert_eq!(m.created_at % 86_400, 0, "reporter message time is a day");
     }

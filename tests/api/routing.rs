@@ -6,8 +6,8 @@ use reqwest::multipart::Form;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use varsel::configuration::Settings;
-use varsel::routing::RoutingRule;
+use varsel::core::routing::RoutingRule;
+use varsel::core::settings::Settings;
 
 use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
 use crate::for_each_backend;

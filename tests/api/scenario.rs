@@ -13,9 +13,9 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use time::macros::datetime;
 use uuid::Uuid;
-use varsel::clock::ManualClock;
-use varsel::configuration::SmtpTls;
-use varsel::routing::RoutingRule;
+use varsel::core::clock::ManualClock;
+use varsel::core::routing::RoutingRule;
+use varsel::core::settings::SmtpTls;
 
 use crate::app::{Backend, TestApp, PASSWORD};
 use crate::for_each_backend;
@@ -90,7 +90,7 @@ async fn reached(app: &TestApp, names: &[&str]) -> Vec<String> {
 
 async fn tick(app: &TestApp) {
     let clock = app.state.clock.clone();
-    varsel::notifications::tick(&app.state, &*clock)
+    varsel::core::notifications::tick(&app.state, &*clock)
         .await
         .unwrap();
 }

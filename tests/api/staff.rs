@@ -5,8 +5,8 @@
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, StatusCode};
 use uuid::Uuid;
-use varsel::casework::{day_of, now, ReportContent};
-use varsel::store::{Author, Case, Holder, KeyWrap, Message, NewCase};
+use varsel::core::casework::{day_of, now, ReportContent};
+use varsel::core::store::{Author, Case, Holder, KeyWrap, Message, NewCase};
 use varsel_crypto::{CaseCode, X25519Recipient};
 
 use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
@@ -17,7 +17,7 @@ const LOGIN_FAILED: &str = "Feil brukernavn eller passord.";
 /// A case as a reporter's submission would store it, its key wrapped to
 /// `members` and to a reporter code. Returns its id and recipient.
 async fn create_case(app: &TestApp, members: &[Uuid], severity: &str) -> (Uuid, X25519Recipient) {
-    let identity = varsel::keys::new_case_identity();
+    let identity = varsel::core::keys::new_case_identity();
     let recipient = identity.to_public();
     let report = ReportContent {
         description: "Leverandøren fikk tilgang til lønnssystemet uten avtale.".to_owned(),
@@ -33,17 +33,20 @@ async fn create_case(app: &TestApp, members: &[Uuid], severity: &str) -> (Uuid, 
             .await
             .unwrap()
             .expect("member exists");
-        let to = varsel::keys::recipient(&user.recipient).unwrap();
+        let to = varsel::core::keys::recipient(&user.recipient).unwrap();
         wraps.push(KeyWrap {
             holder: Holder::User(*id),
-            wrapped: varsel::keys::wrap_case_identity(&identity, &to).unwrap(),
+            wrapped: varsel::core::keys::wrap_case_identity(&identity, &to).unwrap(),
         });
     }
     let code = CaseCode::generate();
     wraps.push(KeyWrap {
         holder: Holder::Reporter,
-        wrapped: varsel::keys::wrap_case_identity(&identity, &code.reporter_identity().to_public())
-            .unwrap(),
+        wrapped: varsel::core::keys::wrap_case_identity(
+            &identity,
+            &code.reporter_identity().to_public(),
+        )
+        .unwrap(),
     });
     let received = day_of(now());
     let case = Case {
@@ -57,7 +60,7 @@ async fn create_case(app: &TestApp, members: &[Uuid], severity: &str) -> (Uuid, 
         acknowledged_at: None,
         updated_at: received,
         reporter_seq: 1,
-        report: varsel::keys::seal(&recipient, &json).unwrap(),
+        report: varsel::core::keys::seal(&recipient, &json).unwrap(),
     };
     let id = case.id;
     app.store
@@ -84,7 +87,7 @@ async fn reporter_message(app: &TestApp, case: Uuid, recipient: &X25519Recipient
             author: Author::Reporter,
             author_user_id: None,
             created_at: day_of(now()),
-            body: varsel::keys::seal(recipient, text.as_bytes()).unwrap(),
+            body: varsel::core::keys::seal(recipient, text.as_bytes()).unwrap(),
         })
         .await
         .unwrap();

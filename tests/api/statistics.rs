@@ -13,9 +13,9 @@ use serde_json::json;
 use time::macros::datetime;
 use time::{Date, Month, OffsetDateTime};
 use uuid::Uuid;
-use varsel::casework::ReportContent;
-use varsel::clock::ManualClock;
-use varsel::store::{Case, Holder, KeyWrap, NewCase};
+use varsel::core::casework::ReportContent;
+use varsel::core::clock::ManualClock;
+use varsel::core::store::{Case, Holder, KeyWrap, NewCase};
 use varsel_crypto::CaseCode;
 
 use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
@@ -61,7 +61,7 @@ async fn add_case_held_by(
     received: Date,
     ack_after_days: Option<i64>,
 ) -> Uuid {
-    let identity = varsel::keys::new_case_identity();
+    let identity = varsel::core::keys::new_case_identity();
     let recipient = identity.to_public();
     let report = ReportContent {
         description: format!("{SECRET} tok med seg nøkkelkortet hjem."),
@@ -72,15 +72,18 @@ async fn add_case_held_by(
     let code = CaseCode::generate();
     let mut wraps = vec![KeyWrap {
         holder: Holder::Reporter,
-        wrapped: varsel::keys::wrap_case_identity(&identity, &code.reporter_identity().to_public())
-            .unwrap(),
+        wrapped: varsel::core::keys::wrap_case_identity(
+            &identity,
+            &code.reporter_identity().to_public(),
+        )
+        .unwrap(),
     }];
     for &holder in holders {
         let user = app.store.user_by_id(holder).await.unwrap().unwrap();
-        let to = varsel::keys::recipient(&user.recipient).unwrap();
+        let to = varsel::core::keys::recipient(&user.recipient).unwrap();
         wraps.push(KeyWrap {
             holder: Holder::User(holder),
-            wrapped: varsel::keys::wrap_case_identity(&identity, &to).unwrap(),
+            wrapped: varsel::core::keys::wrap_case_identity(&identity, &to).unwrap(),
         });
     }
     let received_at = unix(received);
@@ -101,7 +104,7 @@ async fn add_case_held_by(
         acknowledged_at,
         updated_at: acknowledged_at.unwrap_or(received_at),
         reporter_seq: 1,
-        report: varsel::keys::seal(&recipient, &json).unwrap(),
+        report: varsel::core::keys::seal(&recipient, &json).unwrap(),
     };
     let id = case.id;
     app.store
@@ -543,7 +546,7 @@ async fn the_store_reads_figures_of_a_period_only(backend: Backend) {
     add_case(&app, "avvik", "lav", day(y, Month::January, 1), Some(2)).await;
     add_case(&app, "varsling", "hoy", day(y, Month::December, 31), None).await;
     add_case(&app, "avvik", "lav", day(y + 1, Month::January, 1), None).await;
-    let range = varsel::statistics::Period::Year(y).received_range();
+    let range = varsel::core::statistics::Period::Year(y).received_range();
     let figures = app.store.case_figures(range).await.unwrap();
     assert_eq!(figures.len(), 2);
     assert_eq!(figures[0].category, "avvik");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use uuid::Uuid;
-use varsel::store::{
+use varsel::core::store::{
     Attachment, Author, Case, EscalationRecord, Holder, KeyWrap, Message, NewCase, Retriage, Store,
     StoreError, StoredDeadlineFacts, StoredFeedbackExtension, TriageFacts, User,
 };
@@ -646,7 +646,7 @@ async fn check_concurrent_messages_get_distinct_seqs(store: Arc<dyn Store>) {
 }
 
 async fn check_audit_log_appends_a_verifiable_chain(store: Arc<dyn Store>) {
-    use varsel::audit::{verify, GENESIS_HASH};
+    use varsel::core::audit::{verify, GENESIS_HASH};
     assert!(store.audit_entries().await.unwrap().is_empty());
     let case_id = Uuid::new_v4();
     let user = format!("user:{}", Uuid::new_v4());
@@ -708,7 +708,7 @@ async fn check_concurrent_audit_appends_form_one_chain(store: Arc<dyn Store>) {
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=WRITERS).collect::<Vec<i64>>());
     let entries = store.audit_entries().await.unwrap();
-    assert_eq!(varsel::audit::verify(&entries), Ok(WRITERS as usize));
+    assert_eq!(varsel::core::audit::verify(&entries), Ok(WRITERS as usize));
 }
 
 async fn check_status_and_acknowledge(store: Arc<dyn Store>) {
@@ -884,7 +884,7 @@ async fn check_every_byte_value_round_trips(store: Arc<dyn Store>) {
 async fn sqlite_creates_missing_parent_directories() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a").join("b").join("varsel.db");
-    let store = varsel::store::connect(&format!("sqlite://{}", file.display()))
+    let store = varsel::core::store::connect(&format!("sqlite://{}", file.display()))
         .await
         .unwrap();
     store.migrate().await.unwrap();
@@ -893,7 +893,7 @@ async fn sqlite_creates_missing_parent_directories() {
     drop(store);
 
     // Reopening finds the data.
-    let store = varsel::store::connect(&format!("sqlite://{}", file.display()))
+    let store = varsel::core::store::connect(&format!("sqlite://{}", file.display()))
         .await
         .unwrap();
     store.migrate().await.unwrap();
@@ -902,7 +902,9 @@ async fn sqlite_creates_missing_parent_directories() {
 
 #[tokio::test]
 async fn sqlite_in_memory_works() {
-    let store = varsel::store::connect("sqlite::memory:").await.unwrap();
+    let store = varsel::core::store::connect("sqlite::memory:")
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     store.create_user(&user("mem")).await.unwrap();
     assert_eq!(store.count_users().await.unwrap(), 1);
@@ -912,7 +914,7 @@ async fn sqlite_in_memory_works() {
 #[tokio::test]
 async fn unsupported_url_is_rejected() {
     for url in ["mysql://localhost/x", "", "file:///tmp/x.db"] {
-        let err = varsel::store::connect(url).await.err();
+        let err = varsel::core::store::connect(url).await.err();
         assert!(
             matches!(err, Some(StoreError::UnsupportedUrl)),
             "{url}: {err:?}"
@@ -1209,7 +1211,7 @@ async fn check_feedback_extension_is_recorded_once(store: Arc<dyn Store>) {
 // ---- groups and stored routing rules ---------------------------------------
 
 async fn check_groups_members_and_leads(store: Arc<dyn Store>) {
-    use varsel::store::Group;
+    use varsel::core::store::Group;
     let not_found = |r: Result<(), StoreError>| matches!(r, Err(StoreError::NotFound));
     let conflict = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Conflict));
     // An account created with groups registers them (user() is in hr and okonomi).
@@ -1281,7 +1283,7 @@ async fn check_groups_members_and_leads(store: Arc<dyn Store>) {
 }
 
 async fn check_routing_rules_are_stored_in_order(store: Arc<dyn Store>) {
-    use varsel::store::StoredRule;
+    use varsel::core::store::StoredRule;
     store.create_group("infosec", "", 1).await.unwrap();
     store.create_group("drift", "", 1).await.unwrap();
     let rule = |category: &str, severities: &[&str], groups: &[&str]| StoredRule {

@@ -6,9 +6,9 @@ use reqwest::multipart::Form;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
-use varsel::configuration::Settings;
-use varsel::domain::Taxonomy;
-use varsel::routing::RoutingRule;
+use varsel::core::domain::Taxonomy;
+use varsel::core::routing::RoutingRule;
+use varsel::core::settings::Settings;
 
 use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
 use crate::for_each_backend;

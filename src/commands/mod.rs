@@ -1,0 +1,5 @@
+//! The `varsel` subcommands: the age tool (`keygen`, `encrypt`, `decrypt`)
+//! and the operator's commands (`serve`, `migrate`, `user`, `audit` …).
+
+pub mod admin;
+pub mod age;

@@ -1,0 +1,987 @@
+//! What reporters and staff do with cases, independent of HTML or JSON:
+//! submitting, logging in, reading, replying, acknowledging and changing
+//! status. Every operation takes an explicit identity; a staff member reaches
+//! a case only through a wrap of its key made out to them, and any other case
+//! is "not found". Every read of content, change and login is written to the
+//! audit log ([`crate::core::audit`]); an operation whose entry cannot be written fails.
+
+use anyhow::{anyhow, Context};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::{Date, Duration as TimeDuration, OffsetDateTime};
+use uuid::Uuid;
+use varsel_crypto::{CaseCode, X25519Identity, X25519Recipient};
+use zeroize::Zeroizing;
+
+use crate::core::attachments::PendingAttachment;
+use crate::core::audit::{self, action, Actor, AuditEvent};
+use crate::core::authz;
+use crate::core::deadlines::NextDeadline;
+use crate::core::domain::{
+    CaseStatus, Category, DeadlineSettings, Role, Severity, SubtypeKey, TextField,
+};
+use crate::core::keys;
+use crate::core::routing;
+use crate::core::store::{Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError};
+use crate::web::http::session::{ReporterSession, StaffSession};
+use crate::web::state::AppState;
+
+/// Settings key of the organisation's recovery recipient.
+pub const RECOVERY_SETTING: &str = "recovery_recipient";
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseworkError {
+    /// No such case, or not the caller's.
+    #[error("not found")]
+    NotFound,
+    /// Every handler would be excluded.
+    #[error("no eligible handler")]
+    NoEligibleHandler,
+    /// An excluded handler id is not a handler.
+    #[error("unknown handler")]
+    UnknownHandler,
+    /// The case already has the most attachments allowed.
+    #[error("too many attachments")]
+    TooManyAttachments,
+    /// Wrong username or password (never says which).
+    #[error("login failed")]
+    LoginFailed,
+    /// The generic status change asked to close a case or to change a
+    /// closed one: that goes through [`crate::core::escalation`].
+    #[error("use the close form")]
+    UseClose,
+    /// Something broke.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::core::store::StoreError> for CaseworkError {
+    fn from(e: crate::core::store::StoreError) -> Self {
+        CaseworkError::Internal(anyhow!(e))
+    }
+}
+
+/// Result of a casework operation.
+pub type CaseworkResult<T> = Result<T, CaseworkError>;
+
+/// The report as the reporter wrote it; stored only encrypted.
+#[derive(Serialize, Deserialize)]
+pub struct ReportContent {
+    /// What happened.
+    pub description: String,
+    /// When, in the reporter's words.
+    pub when: Option<String>,
+    /// Where, in the reporter's words.
+    pub place: Option<String>,
+}
+
+impl Drop for ReportContent {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.description.zeroize();
+        if let Some(w) = self.when.as_mut() {
+            w.zeroize();
+        }
+        if let Some(p) = self.place.as_mut() {
+            p.zeroize();
+        }
+    }
+}
+
+/// A validated report submission.
+pub struct ReportInput {
+    /// Category.
+    pub category: Category,
+    /// The sub-type the reporter chose, one of the category's; optional.
+    pub subtype: Option<SubtypeKey>,
+    /// The reporter's suggested severity.
+    pub severity: Severity,
+    /// The description.
+    pub description: TextField,
+    /// When it happened.
+    pub when: Option<TextField>,
+    /// Where it happened.
+    pub place: Option<TextField>,
+    /// Handlers the reporter excludes.
+    pub excluded: Vec<Uuid>,
+}
+
+/// Keys of a case being created: generated before the request body is read so
+/// attachments can be encrypted as they stream in.
+pub struct PreparedCase {
+    /// The case code, shown to the reporter once.
+    pub code: CaseCode,
+    /// The case identity.
+    pub identity: X25519Identity,
+    /// The case recipient.
+    pub recipient: X25519Recipient,
+}
+
+impl PreparedCase {
+    /// Fresh keys and a fresh code.
+    pub fn new() -> Self {
+        let identity = keys::new_case_identity();
+        let recipient = identity.to_public();
+        PreparedCase {
+            code: CaseCode::generate(),
+            identity,
+            recipient,
+        }
+    }
+}
+
+impl Default for PreparedCase {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An uploaded file waiting to be attached, with its original name.
+pub struct IncomingFile {
+    /// The encrypted content on disk.
+    pub pending: PendingAttachment,
+    /// The original file name (encrypted before storage).
+    pub name: String,
+    /// The declared content type.
+    pub content_type: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AttachmentName {
+    name: String,
+    content_type: String,
+}
+
+/// Current UNIX time in seconds, by the system clock.
+pub fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Current UNIX time in seconds by the application's clock: every time a
+/// case records (receipt, thread, triage, escalation, closing) is taken from
+/// it, so deadlines computed from the same clock agree with them.
+pub fn now_in(state: &AppState) -> i64 {
+    state.clock.now().unix_timestamp()
+}
+
+/// `at` truncated to the start of its UTC day (reporter-originated times).
+pub fn day_of(at: i64) -> i64 {
+    at - at.rem_euclid(86_400)
+}
+
+fn date_of(at: i64) -> Date {
+    OffsetDateTime::from_unix_timestamp(at)
+        .map(|d| d.date())
+        .unwrap_or(Date::MIN)
+}
+
+/// Appends `event` to the audit log; the caller's operation fails if it cannot.
+async fn audited(state: &AppState, event: AuditEvent) -> CaseworkResult<()> {
+    audit::record(&*state.store, event).await?;
+    Ok(())
+}
+
+/// Staff a reporter may exclude (every active handler and contact point):
+/// (id, display name).
+pub async fn excludable_handlers(state: &AppState) -> CaseworkResult<Vec<(Uuid, String)>> {
+    let users = state.store.list_users().await?;
+    Ok(routing::excludable(&users)
+        .into_iter()
+        .map(|u| (u.id, u.display_name.clone()))
+        .collect())
+}
+
+/// Checks, before anything of a submission is stored, that every exclusion
+/// names someone who may be excluded and that someone is left at all. The
+/// exact routing depends on category and severity and is checked again by
+/// [`submit_report`], which refuses with `NoEligibleHandler` before storing.
+pub async fn check_routable(state: &AppState, excluded: &[Uuid]) -> CaseworkResult<()> {
+    let users = state.store.list_users().await?;
+    let can_exclude = routing::excludable(&users);
+    if excluded
+        .iter()
+        .any(|id| !can_exclude.iter().any(|u| u.id == *id))
+    {
+        return Err(CaseworkError::UnknownHandler);
+    }
+    if can_exclude.iter().all(|u| excluded.contains(&u.id)) {
+        return Err(CaseworkError::NoEligibleHandler);
+    }
+    Ok(())
+}
+
+fn seal_attachment_name(
+    recipient: &X25519Recipient,
+    file: &IncomingFile,
+) -> anyhow::Result<Vec<u8>> {
+    let name = AttachmentName {
+        name: file.name.clone(),
+        content_type: file.content_type.clone(),
+    };
+    let json = Zeroizing::new(serde_json::to_vec(&name)?);
+    keys::seal(recipient, &json)
+}
+
+/// Stores a new case: the report sealed to the case, the case identity wrapped
+/// to every member routing chooses ([`routing::route`]), the reporter and the
+/// recovery key, then the attachments. Returns the case id.
+pub async fn submit_report(
+    state: &AppState,
+    prepared: &PreparedCase,
+    input: &ReportInput,
+    files: &[IncomingFile],
+) -> CaseworkResult<Submitted> {
+    if files.len() > state.settings.limits.max_attachments_per_case {
+        return Err(CaseworkError::TooManyAttachments);
+    }
+    let subtype = input.subtype.as_ref().map(|s| s.as_str().to_owned());
+    let flags = state
+        .settings
+        .taxonomy
+        .flags_of(input.category.key(), subtype.as_deref());
+    let handlers = routing::route(
+        state,
+        input.category.key(),
+        input.severity,
+        flags,
+        &input.excluded,
+    )
+    .await?;
+    let content = ReportContent {
+        description: input.description.as_str().to_owned(),
+        when: input.when.as_ref().map(|t| t.as_str().to_owned()),
+        place: input.place.as_ref().map(|t| t.as_str().to_owned()),
+    };
+    let json = Zeroizing::new(serde_json::to_vec(&content).context("cannot encode the report")?);
+    let report = keys::seal(&prepared.recipient, &json)?;
+
+    let mut wraps = Vec::with_capacity(handlers.len() + 2);
+    for h in &handlers {
+        let r = keys::recipient(&h.recipient)?;
+        wraps.push(KeyWrap {
+            holder: Holder::User(h.id),
+            wrapped: keys::wrap_case_identity(&prepared.identity, &r)?,
+        });
+    }
+    let reporter = prepared.code.reporter_identity().to_public();
+    wraps.push(KeyWrap {
+        holder: Holder::Reporter,
+        wrapped: keys::wrap_case_identity(&prepared.identity, &reporter)?,
+    });
+    if let Some(recovery) = state.store.setting(RECOVERY_SETTING).await? {
+        let r = keys::recipient(&recovery)?;
+        wraps.push(KeyWrap {
+            holder: Holder::Recovery,
+            wrapped: keys::wrap_case_identity(&prepared.identity, &r)?,
+        });
+    }
+
+    let received = day_of(now_in(state));
+    let case = Case {
+        id: Uuid::new_v4(),
+        recipient: prepared.recipient.to_string(),
+        category: input.category.key().to_owned(),
+        severity: input.severity.key().to_owned(),
+        suggested_severity: input.severity.key().to_owned(),
+        status: CaseStatus::Received.key().to_owned(),
+        received_at: received,
+        acknowledged_at: None,
+        updated_at: received,
+        reporter_seq: 1,
+        report,
+    };
+    let case_id = case.id;
+    let attachment_ids: Vec<Uuid> = files.iter().map(|f| f.pending.id).collect();
+    audited(
+        state,
+        AuditEvent::new(Actor::Reporter, action::CASE_CREATED)
+            .on_case(case_id)
+            .with_detail(json!({
+                "category": case.category,
+                "subtype": subtype,
+                "severity": case.severity,
+                "attachment_ids": attachment_ids,
+            })),
+    )
+    .await?;
+    let attachments = attachment_rows(
+        &prepared.recipient,
+        case_id,
+        Author::Reporter,
+        files,
+        now_in(state),
+    )?;
+    // Files first, rows second, all rows in one transaction: a failure leaves
+    // neither a case without its attachments nor a row without its file.
+    commit_files(files).await?;
+    let stored = state
+        .store
+        .create_case(&NewCase {
+            case,
+            subtype,
+            lookup_tag: *prepared.code.lookup_tag().as_bytes(),
+            wraps,
+            excluded: input.excluded.clone(),
+            attachments,
+        })
+        .await;
+    if let Err(e) = stored {
+        uncommit_files(files).await;
+        return Err(e.into());
+    }
+    let routed_to: Vec<Uuid> = handlers.iter().map(|h| h.id).collect();
+    crate::core::notifications::case_routed(state, case_id, &routed_to).await;
+    Ok(Submitted {
+        case_id,
+        acknowledge_by: acknowledge_by(received, &state.settings.deadlines),
+    })
+}
+
+/// A stored report.
+pub struct Submitted {
+    /// The new case.
+    pub case_id: Uuid,
+    /// The date by which receipt is to be acknowledged.
+    pub acknowledge_by: Date,
+}
+
+/// The acknowledgement deadline of a case received at `received_at`.
+pub fn acknowledge_by(received_at: i64, settings: &DeadlineSettings) -> Date {
+    date_of(received_at) + TimeDuration::days(i64::from(settings.acknowledge_days))
+}
+
+/// The attachment rows for uploaded files, names sealed to the case.
+fn attachment_rows(
+    recipient: &X25519Recipient,
+    case_id: Uuid,
+    author: Author,
+    files: &[IncomingFile],
+    now: i64,
+) -> CaseworkResult<Vec<Attachment>> {
+    let created_at = match author {
+        Author::Reporter => day_of(now),
+        Author::Staff => now,
+    };
+    files
+        .iter()
+        .map(|file| {
+            Ok(Attachment {
+                id: file.pending.id,
+                case_id,
+                author,
+                name: seal_attachment_name(recipient, file)?,
+                size: file.pending.size as i64,
+                created_at,
+            })
+        })
+        .collect()
+}
+
+/// Makes uploaded files permanent; on failure removes those already moved.
+async fn commit_files(files: &[IncomingFile]) -> CaseworkResult<()> {
+    for (i, file) in files.iter().enumerate() {
+        if let Err(e) = file.pending.commit().await {
+            uncommit_files(&files[..i]).await;
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+/// Removes committed files whose rows could not be stored.
+async fn uncommit_files(files: &[IncomingFile]) {
+    for file in files {
+        file.pending.remove_committed().await;
+    }
+}
+
+/// Unlocks a case with its code. Unknown codes and codes whose wrap does not
+/// open are the same "not found".
+pub async fn reporter_login(state: &AppState, code: &CaseCode) -> CaseworkResult<ReporterSession> {
+    let tag = code.lookup_tag();
+    let case = state
+        .store
+        .case_by_tag(tag.as_bytes())
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let wrapped = state
+        .store
+        .key_wrap(case.id, &Holder::Reporter)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let case_identity = keys::unwrap_case_identity(&wrapped, &code.reporter_identity())
+        .map_err(|_| CaseworkError::NotFound)?;
+    Ok(ReporterSession {
+        case_id: case.id,
+        case_identity,
+    })
+}
+
+/// One message, decrypted.
+pub struct MessageView {
+    /// Who wrote it.
+    pub author: Author,
+    /// Display name of the staff author (shown to staff only).
+    pub author_name: Option<String>,
+    /// When (reporter messages: the day only).
+    pub created_at: i64,
+    /// The text.
+    pub body: String,
+}
+
+/// One attachment, with its decrypted name.
+pub struct AttachmentView {
+    /// Id for downloading.
+    pub id: Uuid,
+    /// Who uploaded it.
+    pub author: Author,
+    /// Original file name.
+    pub name: String,
+    /// Declared content type.
+    pub content_type: String,
+    /// Encrypted size in bytes.
+    pub size: i64,
+    /// When (reporter uploads: the day only).
+    pub created_at: i64,
+}
+
+/// A case, decrypted for someone allowed to read it.
+pub struct CaseView {
+    /// The stored case.
+    pub case: Case,
+    /// The report.
+    pub report: ReportContent,
+    /// The thread.
+    pub messages: Vec<MessageView>,
+    /// Attachments.
+    pub attachments: Vec<AttachmentView>,
+    /// When the reporter should next hear from the organisation.
+    pub answer_due: Option<Date>,
+}
+
+async fn load_view(
+    state: &AppState,
+    case: Case,
+    identity: &X25519Identity,
+    with_names: bool,
+) -> CaseworkResult<CaseView> {
+    let report_json = keys::open(identity, &case.report)?;
+    let report: ReportContent =
+        serde_json::from_slice(&report_json).context("stored report is malformed")?;
+    let mut names = std::collections::HashMap::new();
+    let mut messages = Vec::new();
+    for m in state.store.messages(case.id).await? {
+        let body = keys::open(identity, &m.body)?;
+        let author_name = match (with_names, m.author_user_id) {
+            (true, Some(uid)) => {
+                if let std::collections::hash_map::Entry::Vacant(e) = names.entry(uid) {
+                    let name = state.store.user_by_id(uid).await?.map(|u| u.display_name);
+                    e.insert(name);
+                }
+                names.get(&uid).cloned().flatten()
+            }
+            _ => None,
+        };
+        messages.push(MessageView {
+            author: m.author,
+            author_name,
+            created_at: m.created_at,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+    }
+    let mut attachments = Vec::new();
+    for a in state.store.attachments(case.id).await? {
+        let json = keys::open(identity, &a.name)?;
+        let name: AttachmentName =
+            serde_json::from_slice(&json).context("stored name is malformed")?;
+        attachments.push(AttachmentView {
+            id: a.id,
+            author: a.author,
+            name: name.name.clone(),
+            content_type: name.content_type.clone(),
+            size: a.size,
+            created_at: a.created_at,
+        });
+    }
+    // The deadline rules, an extended feedback deadline included.
+    let answer_due = crate::core::deadlines::answer_due(state, case.id)
+        .await?
+        .map(|due| due.date());
+    Ok(CaseView {
+        case,
+        report,
+        messages,
+        attachments,
+        answer_due,
+    })
+}
+
+/// The reporter's view of their case.
+pub async fn reporter_view(
+    state: &AppState,
+    reporter: &ReporterSession,
+) -> CaseworkResult<CaseView> {
+    let case = state
+        .store
+        .case_by_id(reporter.case_id)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let view = load_view(state, case, &reporter.case_identity, false).await?;
+    audited(
+        state,
+        AuditEvent::new(Actor::Reporter, action::CASE_READ).on_case(reporter.case_id),
+    )
+    .await?;
+    Ok(view)
+}
+
+/// Appends a reporter message and attachments.
+pub async fn reporter_reply(
+    state: &AppState,
+    reporter: &ReporterSession,
+    body: Option<&TextField>,
+    files: &[IncomingFile],
+) -> CaseworkResult<()> {
+    let case = state
+        .store
+        .case_by_id(reporter.case_id)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    add_to_thread(state, &case, Author::Reporter, None, body, files).await
+}
+
+async fn add_to_thread(
+    state: &AppState,
+    case: &Case,
+    author: Author,
+    author_user_id: Option<Uuid>,
+    body: Option<&TextField>,
+    files: &[IncomingFile],
+) -> CaseworkResult<()> {
+    let recipient = keys::recipient(&case.recipient)?;
+    let message = match body {
+        Some(body) => Some(Message {
+            id: Uuid::new_v4(),
+            case_id: case.id,
+            seq: 0,
+            author,
+            author_user_id,
+            created_at: match author {
+                Author::Reporter => day_of(now_in(state)),
+                Author::Staff => now_in(state),
+            },
+            body: keys::seal(&recipient, body.as_str().as_bytes())?,
+        }),
+        None => None,
+    };
+    if message.is_none() && files.is_empty() {
+        return Ok(());
+    }
+    let actor = match (author, author_user_id) {
+        (Author::Staff, Some(id)) => Actor::User(id),
+        (Author::Staff, None) => Actor::System,
+        (Author::Reporter, _) => Actor::Reporter,
+    };
+    let what = match message {
+        Some(_) => action::CASE_MESSAGE_ADDED,
+        None => action::CASE_ATTACHMENT_ADDED,
+    };
+    let attachment_ids: Vec<Uuid> = files.iter().map(|f| f.pending.id).collect();
+    audited(
+        state,
+        AuditEvent::new(actor, what)
+            .on_case(case.id)
+            .with_detail(json!({
+                "message_id": message.as_ref().map(|m| m.id),
+                "attachment_ids": attachment_ids,
+            })),
+    )
+    .await?;
+    let at = match author {
+        Author::Reporter => day_of(now_in(state)),
+        Author::Staff => now_in(state),
+    };
+    let attachments = attachment_rows(&recipient, case.id, author, files, now_in(state))?;
+    commit_files(files).await?;
+    let stored = state
+        .store
+        .add_thread_entry(
+            case.id,
+            author,
+            at,
+            message.as_ref(),
+            &attachments,
+            state.settings.limits.max_attachments_per_case,
+        )
+        .await;
+    match stored {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            uncommit_files(files).await;
+            Err(match e {
+                StoreError::LimitReached => CaseworkError::TooManyAttachments,
+                other => other.into(),
+            })
+        }
+    }
+}
+
+/// Where uploads to the reporter's case are encrypted to, and how many more
+/// attachments the case can take (so nothing beyond that is even received).
+pub async fn reporter_upload_target(
+    state: &AppState,
+    reporter: &ReporterSession,
+) -> CaseworkResult<(X25519Recipient, usize)> {
+    let room = attachment_room(state, reporter.case_id).await?;
+    Ok((reporter.case_identity.to_public(), room))
+}
+
+/// Like [`reporter_upload_target`] for a staff member: "not found" unless the
+/// case is routed to them, checked before any of the body is read.
+pub async fn staff_upload_target(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<(X25519Recipient, usize)> {
+    state
+        .store
+        .key_wrap(case_id, &Holder::User(staff.user_id))
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let case = state
+        .store
+        .case_by_id(case_id)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let room = attachment_room(state, case_id).await?;
+    Ok((keys::recipient(&case.recipient)?, room))
+}
+
+async fn attachment_room(state: &AppState, case_id: Uuid) -> CaseworkResult<usize> {
+    let existing = state.store.attachments(case_id).await?.len();
+    Ok(state
+        .settings
+        .limits
+        .max_attachments_per_case
+        .saturating_sub(existing))
+}
+
+/// The attachment `id` of the reporter's case with the key to read it.
+pub async fn reporter_attachment(
+    state: &AppState,
+    reporter: &ReporterSession,
+    id: Uuid,
+) -> CaseworkResult<(AttachmentView, X25519Identity)> {
+    let found = attachment_for(state, reporter.case_id, &reporter.case_identity, id).await?;
+    audited(
+        state,
+        AuditEvent::new(Actor::Reporter, action::CASE_ATTACHMENT_READ)
+            .on_case(reporter.case_id)
+            .with_detail(json!({ "attachment_id": id })),
+    )
+    .await?;
+    Ok(found)
+}
+
+async fn attachment_for(
+    state: &AppState,
+    case_id: Uuid,
+    identity: &X25519Identity,
+    id: Uuid,
+) -> CaseworkResult<(AttachmentView, X25519Identity)> {
+    let a = state
+        .store
+        .attachment(id)
+        .await?
+        .filter(|a| a.case_id == case_id)
+        .ok_or(CaseworkError::NotFound)?;
+    let json = keys::open(identity, &a.name)?;
+    let name: AttachmentName = serde_json::from_slice(&json).context("stored name is malformed")?;
+    let view = AttachmentView {
+        id: a.id,
+        author: a.author,
+        name: name.name.clone(),
+        content_type: name.content_type.clone(),
+        size: a.size,
+        created_at: a.created_at,
+    };
+    Ok((view, identity.clone()))
+}
+
+/// A password check for unknown usernames, so that login takes the same time
+/// whether or not the account exists.
+pub struct DummyKey(Vec<u8>);
+
+impl DummyKey {
+    /// A wrapped key nobody can open, at the configured work factor.
+    pub fn new(work_factor: u8) -> anyhow::Result<Self> {
+        let mut password = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut password);
+        let (_, wrapped) = keys::new_user_keys(&password, work_factor)?;
+        Ok(DummyKey(wrapped))
+    }
+}
+
+/// Logs a staff member in: unwraps their identity with the password (off the
+/// async executor). Unknown user, inactive user and wrong password all fail
+/// the same way after the same work.
+pub async fn staff_login(
+    state: &AppState,
+    username: &str,
+    password: Zeroizing<String>,
+) -> CaseworkResult<StaffSession> {
+    let user = state.store.user_by_username(username).await?;
+    let wrapped = match &user {
+        Some(u) if u.active => u.wrapped_identity.clone(),
+        _ => state.dummy_key.0.clone(),
+    };
+    let unlocked = tokio::task::spawn_blocking(move || {
+        keys::unlock_user_identity(&wrapped, password.as_bytes())
+    })
+    .await
+    .context("key derivation task failed")?;
+    let (Some(user), Ok(identity)) = (user.filter(|u| u.active), unlocked) else {
+        // Best effort, and deliberately without the username: the log must not
+        // become a record of which accounts exist or of mistyped passwords.
+        let _ = audit::record(
+            &*state.store,
+            AuditEvent::new(Actor::System, action::STAFF_LOGIN_FAILED),
+        )
+        .await;
+        return Err(CaseworkError::LoginFailed);
+    };
+    audited(
+        state,
+        AuditEvent::new(Actor::User(user.id), action::STAFF_LOGIN),
+    )
+    .await?;
+    Ok(StaffSession {
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        roles: user.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+        identity,
+    })
+}
+
+/// Records a staff logout. Best effort: the session ends whether or not the
+/// entry is written (a failure is logged).
+pub async fn staff_logout(state: &AppState, staff: &StaffSession) {
+    let _ = audit::record(
+        &*state.store,
+        AuditEvent::new(Actor::User(staff.user_id), action::STAFF_LOGOUT),
+    )
+    .await;
+}
+
+/// One line of a staff inbox.
+pub struct InboxItem {
+    /// The case.
+    pub case: Case,
+    /// Reporter activity since the user last opened it.
+    pub unread: bool,
+    /// The nearest open deadline of any kind.
+    pub next: Option<NextDeadline>,
+}
+
+/// The cases routed to a staff member, each with its nearest open deadline.
+pub async fn inbox(state: &AppState, staff: &StaffSession) -> CaseworkResult<Vec<InboxItem>> {
+    let entries = state.store.inbox(staff.user_id).await?;
+    let ids: Vec<Uuid> = entries.iter().map(|e| e.case.id).collect();
+    let next = crate::core::deadlines::next_deadlines(state, &ids).await?;
+    Ok(entries
+        .into_iter()
+        .map(|e| InboxItem {
+            next: next.get(&e.case.id).copied(),
+            unread: e.unread,
+            case: e.case,
+        })
+        .collect())
+}
+
+/// The staff member's wrap of the case key, if [`authz::may_open_case`]
+/// lets them open the case; "not found" otherwise, as for a missing case.
+async fn openable_wrap(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<Vec<u8>> {
+    let wrapped = state
+        .store
+        .key_wrap(case_id, &Holder::User(staff.user_id))
+        .await?;
+    let excluded = state.store.exclusions(case_id).await?;
+    match wrapped {
+        Some(w) if authz::may_open_case(staff.user_id, true, &excluded) => Ok(w),
+        _ => Err(CaseworkError::NotFound),
+    }
+}
+
+/// Checks that a staff member may open a case without unlocking it, so that
+/// a request about a case that is not theirs is refused before its body is
+/// read or validated.
+pub async fn ensure_staff_case(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<()> {
+    openable_wrap(state, staff, case_id).await.map(|_| ())
+}
+
+/// Unlocks a case for a staff member through their wrap, or "not found".
+pub(crate) async fn staff_case(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<(Case, X25519Identity)> {
+    let wrapped = openable_wrap(state, staff, case_id).await?;
+    let case = state
+        .store
+        .case_by_id(case_id)
+        .await?
+        .ok_or(CaseworkError::NotFound)?;
+    let identity = keys::unwrap_case_identity(&wrapped, &staff.identity)?;
+    Ok((case, identity))
+}
+
+/// A staff member's view of a case; marks it read.
+pub async fn staff_view(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<CaseView> {
+    let (case, identity) = staff_case(state, staff, case_id).await?;
+    let view = load_view(state, case, &identity, true).await?;
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::CASE_READ).on_case(case_id),
+    )
+    .await?;
+    state.store.mark_read(case_id, staff.user_id).await?;
+    Ok(view)
+}
+
+/// A staff reply (message and/or attachments).
+pub async fn staff_reply(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    body: Option<&TextField>,
+    files: &[IncomingFile],
+) -> CaseworkResult<()> {
+    let (case, _) = staff_case(state, staff, case_id).await?;
+    add_to_thread(
+        state,
+        &case,
+        Author::Staff,
+        Some(staff.user_id),
+        body,
+        files,
+    )
+    .await
+}
+
+/// Acknowledges receipt (the first acknowledgement's time is kept).
+pub async fn acknowledge(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> CaseworkResult<()> {
+    let (case, _) = staff_case(state, staff, case_id).await?;
+    let status = match CaseStatus::parse(&case.status) {
+        Some(CaseStatus::Received) | None => CaseStatus::Acknowledged,
+        Some(other) => other,
+    };
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::CASE_ACKNOWLEDGED)
+            .on_case(case_id)
+            .with_detail(json!({ "from": case.status, "to": status.key() })),
+    )
+    .await?;
+    // The application's clock: deadlines are judged by it.
+    let at = state.clock.now().unix_timestamp();
+    state.store.acknowledge(case_id, status.key(), at).await?;
+    Ok(())
+}
+
+/// Changes the status. Refuses to close or to leave `closed`
+/// ([`CaseworkError::UseClose`]): closing and reopening record an outcome,
+/// an evaluation or a reason, so they go through
+/// [`crate::core::escalation::close_case`] and [`crate::core::escalation::reopen_case`].
+pub async fn set_status(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    status: CaseStatus,
+) -> CaseworkResult<()> {
+    let (case, _) = staff_case(state, staff, case_id).await?;
+    let closed = CaseStatus::parse(&case.status) == Some(CaseStatus::Closed);
+    if status == CaseStatus::Closed || closed {
+        return Err(CaseworkError::UseClose);
+    }
+    let acknowledges = status != CaseStatus::Received && case.acknowledged_at.is_none();
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::CASE_STATUS_CHANGED)
+            .on_case(case_id)
+            .with_detail(json!({
+                "from": case.status,
+                "to": status.key(),
+                "acknowledges": acknowledges,
+            })),
+    )
+    .await?;
+    // The application's clock: deadlines (feedback given) are judged by it.
+    let at = state.clock.now().unix_timestamp();
+    if acknowledges {
+        state.store.acknowledge(case_id, status.key(), at).await?;
+    } else {
+        state.store.set_status(case_id, status.key(), at).await?;
+    }
+    Ok(())
+}
+
+/// The attachment `id` of a case routed to the staff member.
+pub async fn staff_attachment(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    id: Uuid,
+) -> CaseworkResult<(AttachmentView, X25519Identity)> {
+    let (_, identity) = staff_case(state, staff, case_id).await?;
+    let found = attachment_for(state, case_id, &identity, id).await?;
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::CASE_ATTACHMENT_READ)
+            .on_case(case_id)
+            .with_detail(json!({ "attachment_id": id })),
+    )
+    .await?;
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn acknowledgement_is_due_the_configured_days_after_receipt() {
+        let received = date!(2026 - 03 - 02)
+            .midnight()
+            .assume_utc()
+            .unix_timestamp();
+        let mut settings = DeadlineSettings::default();
+        assert_eq!(acknowledge_by(received, &settings), date!(2026 - 03 - 09));
+        settings.acknowledge_days = 3;
+        assert_eq!(acknowledge_by(received, &settings), date!(2026 - 03 - 05));
+    }
+
+    #[test]
+    fn reporter_times_are_truncated_to_the_day() {
+        assert_eq!(day_of(86_400 * 3 + 5_000), 86_400 * 3);
+        assert_eq!(day_of(86_400 * 3), 86_400 * 3);
+    }
+}

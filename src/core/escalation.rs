@@ -1,0 +1,510 @@
+//! Escalation decisions and closing a case (SPEC §4), independent of HTML or
+//! JSON. Contact points record, for each authority, whether the case is to be
+//! escalated, on what legal basis and why (the rationale sealed to the case);
+//! a second contact point may confirm. A handler or contact point on the case
+//! closes it with an outcome and a written evaluation (sealed to the case) and
+//! may reopen it with a reason. A case whose sub-type falls under
+//! straffeloven § 196 cannot be closed until a police or PST decision
+//! (escalate or do not escalate; "defer" is not a decision) is recorded.
+//! Every change is written to the audit log, never the sealed texts.
+
+use anyhow::Context;
+use serde_json::json;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
+use uuid::Uuid;
+use varsel_crypto::X25519Identity;
+
+use crate::core::audit::{self, action, Actor, AuditEvent};
+use crate::core::authz::{self, Permission};
+use crate::core::casework::{self, now_in, CaseworkError};
+use crate::core::domain::{
+    Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, SubtypeKey, TextField,
+};
+use crate::core::keys;
+use crate::core::store::{Case, Closure, EscalationRecord, RegisterEntry, StoreError};
+use crate::web::http::session::StaffSession;
+use crate::web::state::AppState;
+
+/// Characters an authority's reference may have.
+pub const MAX_REFERENCE_CHARS: usize = 64;
+
+/// Why an escalation or closing operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EscalationError {
+    /// No such case, or not the caller's.
+    #[error("not found")]
+    NotFound,
+    /// The caller is not a contact point.
+    #[error("contact points only")]
+    NotContact,
+    /// The decision does not exist, is already confirmed, or is the caller's own.
+    #[error("cannot confirm")]
+    CannotConfirm,
+    /// A § 196 case without a police or PST decision.
+    #[error("a police or PST decision is required")]
+    NeedsPoliceDecision,
+    /// The case is already closed.
+    #[error("already closed")]
+    AlreadyClosed,
+    /// The case is not closed.
+    #[error("not closed")]
+    NotClosed,
+    /// Something broke.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<CaseworkError> for EscalationError {
+    fn from(e: CaseworkError) -> Self {
+        match e {
+            CaseworkError::NotFound => EscalationError::NotFound,
+            other => EscalationError::Internal(anyhow::anyhow!(other)),
+        }
+    }
+}
+
+impl From<StoreError> for EscalationError {
+    fn from(e: StoreError) -> Self {
+        EscalationError::Internal(anyhow::anyhow!(e))
+    }
+}
+
+/// Result of an escalation operation.
+pub type EscalationResult<T> = Result<T, EscalationError>;
+
+/// A validated decision to record.
+pub struct DecisionInput {
+    /// The authority.
+    pub authority: Authority,
+    /// The decision.
+    pub decision: Decision,
+    /// Its legal basis.
+    pub legal_basis: LegalBasis,
+    /// Why (sealed to the case).
+    pub rationale: TextField,
+    /// When the organisation became aware (UNIX seconds).
+    pub aware_at: i64,
+    /// When it decided.
+    pub decided_at: i64,
+    /// When it notified the authority.
+    pub notified_at: Option<i64>,
+    /// The authority's reference, at most [`MAX_REFERENCE_CHARS`].
+    pub authority_reference: Option<TextField>,
+}
+
+/// A moment from a form: a date (`2026-03-07`, taken as its start, UTC) or a
+/// date and time (`2026-03-07T14:30`, UTC). `None` for anything else.
+pub fn parse_moment(input: &str) -> Option<i64> {
+    let s = input.trim();
+    let date = format_description!("[year]-[month]-[day]");
+    let minutes = format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let seconds = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    if let Ok(d) = Date::parse(s, date) {
+        return Some(d.with_time(Time::MIDNIGHT).assume_utc().unix_timestamp());
+    }
+    PrimitiveDateTime::parse(s, minutes)
+        .or_else(|_| PrimitiveDateTime::parse(s, seconds))
+        .ok()
+        .map(|t| t.assume_utc().unix_timestamp())
+}
+
+/// A decision with its rationale opened.
+pub struct DecisionView {
+    /// The stored decision.
+    pub record: EscalationRecord,
+    /// The rationale.
+    pub rationale: String,
+    /// The decider's display name.
+    pub decided_by_name: String,
+    /// The confirmer's display name.
+    pub confirmed_by_name: Option<String>,
+}
+
+/// The case's current closure, texts opened.
+pub struct ClosureView {
+    /// Outcome key.
+    pub outcome: String,
+    /// When.
+    pub closed_at: i64,
+    /// Who closed it.
+    pub closed_by_name: String,
+    /// The written evaluation.
+    pub evaluation: String,
+}
+
+/// What the case page shows of escalation and closing.
+pub struct CaseEscalation {
+    /// Decisions, in the order they were decided (only for contact points; empty otherwise).
+    pub decisions: Vec<DecisionView>,
+    /// The current closure, when the case is closed.
+    pub closure: Option<ClosureView>,
+    /// Closing is refused until a police or PST decision is recorded.
+    pub police_decision_missing: bool,
+}
+
+async fn audited(state: &AppState, event: AuditEvent) -> EscalationResult<()> {
+    audit::record(&*state.store, event)
+        .await
+        .context("cannot write the audit log")?;
+    Ok(())
+}
+
+fn contact(staff: &StaffSession) -> EscalationResult<()> {
+    if authz::staff_may(staff, Permission::DecideEscalation) {
+        Ok(())
+    } else {
+        Err(EscalationError::NotContact)
+    }
+}
+
+async fn display_name(state: &AppState, id: Uuid) -> EscalationResult<String> {
+    Ok(state
+        .store
+        .user_by_id(id)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default())
+}
+
+fn open_text(identity: &X25519Identity, sealed: &[u8]) -> EscalationResult<String> {
+    let bytes = keys::open(identity, sealed)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Escalation decisions (for contact points) and the current closure of a
+/// case routed to `staff`.
+pub async fn case_escalation(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+) -> EscalationResult<CaseEscalation> {
+    let (case, identity) = casework::staff_case(state, staff, case_id).await?;
+    let mut decisions = Vec::new();
+    if authz::staff_may(staff, Permission::DecideEscalation) {
+        for record in state.store.decisions(case_id).await? {
+            let rationale = open_text(&identity, &record.rationale)?;
+            let decided_by_name = display_name(state, record.decided_by).await?;
+            let confirmed_by_name = match record.confirmed_by {
+                Some(id) => Some(display_name(state, id).await?),
+                None => None,
+            };
+            decisions.push(DecisionView {
+                record,
+                rationale,
+                decided_by_name,
+                confirmed_by_name,
+            });
+        }
+    }
+    let closure = if CaseStatus::parse(&case.status) == Some(CaseStatus::Closed) {
+        match state
+            .store
+            .closures(case_id)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|c| c.reopened_at.is_none())
+        {
+            Some(c) => Some(ClosureView {
+                evaluation: open_text(&identity, &c.evaluation)?,
+                closed_by_name: display_name(state, c.closed_by).await?,
+                outcome: c.outcome,
+                closed_at: c.closed_at,
+            }),
+            None => None,
+        }
+    } else {
+        None
+    };
+    let police_decision_missing = police_decision_missing(state, &case).await?;
+    Ok(CaseEscalation {
+        decisions,
+        closure,
+        police_decision_missing,
+    })
+}
+
+/// Records a contact point's decision on a case routed to them.
+pub async fn record_decision(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    input: &DecisionInput,
+) -> EscalationResult<Uuid> {
+    contact(staff)?;
+    let (case, _) = casework::staff_case(state, staff, case_id).await?;
+    let recipient = keys::recipient(&case.recipient)?;
+    let record = EscalationRecord {
+        id: Uuid::new_v4(),
+        case_id,
+        authority: input.authority.key().to_owned(),
+        decision: input.decision.key().to_owned(),
+        legal_basis: input.legal_basis.key().to_owned(),
+        rationale: keys::seal(&recipient, input.rationale.as_str().as_bytes())?,
+        aware_at: input.aware_at,
+        decided_at: input.decided_at,
+        notified_at: input.notified_at,
+        decided_by: staff.user_id,
+        authority_reference: input
+            .authority_reference
+            .as_ref()
+            .map(|r| r.as_str().to_owned()),
+        confirmed_by: None,
+        confirmed_at: None,
+        recorded_at: now_in(state),
+    };
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::ESCALATION_DECIDED)
+            .on_case(case_id)
+            .with_detail(json!({
+                "decision_id": record.id,
+                "authority": record.authority,
+                "decision": record.decision,
+                "legal_basis": record.legal_basis,
+            })),
+    )
+    .await?;
+    state.store.insert_decision(&record).await?;
+    Ok(record.id)
+}
+
+/// A second contact point confirms another's decision.
+pub async fn confirm_decision(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    decision_id: Uuid,
+) -> EscalationResult<()> {
+    contact(staff)?;
+    casework::staff_case(state, staff, case_id).await?;
+    let decisions = state.store.decisions(case_id).await?;
+    let confirmable = decisions
+        .iter()
+        .any(|d| d.id == decision_id && d.decided_by != staff.user_id && d.confirmed_by.is_none());
+    if !confirmable {
+        return Err(EscalationError::CannotConfirm);
+    }
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::ESCALATION_CONFIRMED)
+            .on_case(case_id)
+            .with_detail(json!({ "decision_id": decision_id })),
+    )
+    .await?;
+    match state
+        .store
+        .confirm_decision(case_id, decision_id, staff.user_id, now_in(state))
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(StoreError::NotFound) => Err(EscalationError::CannotConfirm),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether the case's sub-type requires a police/PST decision before closing.
+async fn needs_police_decision(state: &AppState, case: &Case) -> EscalationResult<bool> {
+    let facts = state.store.triage_facts(case.id).await?.unwrap_or_default();
+    let (Some(subtype), Ok(category)) = (facts.subtype, CategoryKey::parse(&case.category)) else {
+        return Ok(false);
+    };
+    let Ok(subtype) = SubtypeKey::parse(&subtype) else {
+        return Ok(false);
+    };
+    Ok(state
+        .settings
+        .taxonomy
+        .subtype(&category, &subtype)
+        .is_some_and(|s| s.flags.requires_police_decision_before_close()))
+}
+
+/// True when the case's sub-type falls under § 196 and no police or PST
+/// decision (other than "defer") is recorded.
+async fn police_decision_missing(state: &AppState, case: &Case) -> EscalationResult<bool> {
+    if !needs_police_decision(state, case).await? {
+        return Ok(false);
+    }
+    let decided = state.store.decisions(case.id).await?.iter().any(|d| {
+        Authority::parse(&d.authority).is_some_and(Authority::satisfies_penal_196)
+            && Decision::parse(&d.decision).is_some_and(|x| x != Decision::Defer)
+    });
+    Ok(!decided)
+}
+
+/// Closes a case with an outcome and a written evaluation. Refused for a
+/// § 196 case without a police or PST decision.
+pub async fn close_case(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    outcome: Outcome,
+    evaluation: &TextField,
+) -> EscalationResult<()> {
+    let (case, _) = casework::staff_case(state, staff, case_id).await?;
+    if CaseStatus::parse(&case.status) == Some(CaseStatus::Closed) {
+        return Err(EscalationError::AlreadyClosed);
+    }
+    if police_decision_missing(state, &case).await? {
+        return Err(EscalationError::NeedsPoliceDecision);
+    }
+    let recipient = keys::recipient(&case.recipient)?;
+    let closure = Closure {
+        id: Uuid::new_v4(),
+        case_id,
+        closed_at: now_in(state),
+        closed_by: staff.user_id,
+        outcome: outcome.key().to_owned(),
+        evaluation: keys::seal(&recipient, evaluation.as_str().as_bytes())?,
+        reopened_at: None,
+        reopened_by: None,
+        reopen_reason: None,
+    };
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::CASE_CLOSED)
+            .on_case(case_id)
+            .with_detail(json!({
+                "from": case.status,
+                "outcome": closure.outcome,
+                "closure_id": closure.id,
+            })),
+    )
+    .await?;
+    state
+        .store
+        .close_case(&closure, CaseStatus::Closed.key())
+        .await?;
+    Ok(())
+}
+
+/// Reopens a closed case with a reason; it goes back to "under investigation".
+pub async fn reopen_case(
+    state: &AppState,
+    staff: &StaffSession,
+    case_id: Uuid,
+    reason: &TextField,
+) -> EscalationResult<()> {
+    let (case, _) = casework::staff_case(state, staff, case_id).await?;
+    if CaseStatus::parse(&case.status) != Some(CaseStatus::Closed) {
+        return Err(EscalationError::NotClosed);
+    }
+    let recipient = keys::recipient(&case.recipient)?;
+    let sealed = keys::seal(&recipient, reason.as_str().as_bytes())?;
+    let status = CaseStatus::UnderInvestigation.key();
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::CASE_REOPENED)
+            .on_case(case_id)
+            .with_detail(json!({ "to": status })),
+    )
+    .await?;
+    match state
+        .store
+        .reopen_case(case_id, staff.user_id, now_in(state), &sealed, status)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(StoreError::NotFound) => Err(EscalationError::NotClosed),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Which decisions the register lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RegisterFilter {
+    /// Only this authority.
+    pub authority: Option<Authority>,
+    /// Only this decision.
+    pub decision: Option<Decision>,
+    /// Only this legal basis.
+    pub legal_basis: Option<LegalBasis>,
+    /// Only decisions made in this calendar year (UTC).
+    pub year: Option<i32>,
+}
+
+impl RegisterFilter {
+    fn keeps(&self, r: &EscalationRecord) -> bool {
+        self.authority.is_none_or(|a| a.key() == r.authority)
+            && self.decision.is_none_or(|d| d.key() == r.decision)
+            && self.legal_basis.is_none_or(|b| b.key() == r.legal_basis)
+            && self.year.is_none_or(|y| {
+                OffsetDateTime::from_unix_timestamp(r.decided_at).is_ok_and(|t| t.year() == y)
+            })
+    }
+}
+
+/// The escalation register (contact points only): every decision matching
+/// `filter`, without rationales. The reading is audited.
+pub async fn register(
+    state: &AppState,
+    staff: &StaffSession,
+    filter: &RegisterFilter,
+) -> EscalationResult<Vec<RegisterEntry>> {
+    contact(staff)?;
+    let entries = state
+        .store
+        .escalation_register()
+        .await?
+        .into_iter()
+        .filter(|e| filter.keeps(&e.record))
+        .collect();
+    audited(
+        state,
+        AuditEvent::new(Actor::User(staff.user_id), action::ESCALATION_REGISTER_READ),
+    )
+    .await?;
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_are_dates_or_date_times() {
+        assert_eq!(parse_moment("1970-01-02"), Some(86_400));
+        assert_eq!(parse_moment("1970-01-02T01:30"), Some(86_400 + 5_400));
+        assert_eq!(parse_moment(" 1970-01-02T01:30:10 "), Some(86_400 + 5_410));
+        assert_eq!(parse_moment("02.01.1970"), None);
+        assert_eq!(parse_moment(""), None);
+    }
+
+    #[test]
+    fn the_filter_keeps_matching_decisions() {
+        let record = EscalationRecord {
+            id: Uuid::nil(),
+            case_id: Uuid::nil(),
+            authority: "politi".into(),
+            decision: "escalate".into(),
+            legal_basis: "straffeloven_196".into(),
+            rationale: Vec::new(),
+            aware_at: 0,
+            decided_at: 86_400 * 365,
+            notified_at: None,
+            decided_by: Uuid::nil(),
+            authority_reference: None,
+            confirmed_by: None,
+            confirmed_at: None,
+            recorded_at: 0,
+        };
+        assert!(RegisterFilter::default().keeps(&record));
+        let politi = RegisterFilter {
+            authority: Some(Authority::Politi),
+            year: Some(1971),
+            ..RegisterFilter::default()
+        };
+        assert!(politi.keeps(&record));
+        let nsm = RegisterFilter {
+            authority: Some(Authority::Nsm),
+            ..RegisterFilter::default()
+        };
+        assert!(!nsm.keeps(&record));
+        let other_year = RegisterFilter {
+            year: Some(1970),
+            ..RegisterFilter::default()
+        };
+        assert!(!other_year.keeps(&record));
+    }
+}

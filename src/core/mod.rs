@@ -1,0 +1,22 @@
+//! Everything that is true without a web server: the domain, the case
+//! operations, authorisation, the store, the audit log, deadlines, routing,
+//! escalation, statistics, notifications and settings.
+//!
+//! Nothing under this module imports actix-web, askama, governor or anything
+//! from [`crate::web`]; `.ci/run` checks it.
+
+pub mod attachments;
+pub mod audit;
+pub mod authz;
+pub mod casework;
+pub mod clock;
+pub mod deadlines;
+pub mod domain;
+pub mod escalation;
+pub mod i18n;
+pub mod keys;
+pub mod notifications;
+pub mod routing;
+pub mod settings;
+pub mod statistics;
+pub mod store;

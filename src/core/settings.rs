@@ -1,0 +1,664 @@
+//! Typed settings: defaults, then a TOML file, then `VARSEL_…` environment
+//! variables (`VARSEL_SECTION__KEY`, e.g. `VARSEL_SERVER__PORT=9000`). Unknown
+//! keys in either are rejected. With no configuration at all, Varsel runs on
+//! the embedded default: SQLite in `./data`, listening on 127.0.0.1:8080.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::core::domain::{Category, DeadlineSettings, Taxonomy};
+use crate::core::routing::RoutingSettings;
+
+/// Environment variables with this prefix override settings.
+const ENV_PREFIX: &str = "VARSEL_";
+/// Environment variables with the prefix that are not settings.
+const ENV_NOT_SETTINGS: &[&str] = &["VARSEL_CONFIG", "VARSEL_LOG"];
+
+/// All settings.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where to listen and how the service is reached.
+    pub server: ServerSettings,
+    /// The database.
+    pub database: DatabaseSettings,
+    /// Files on disk (attachments).
+    pub storage: StorageSettings,
+    /// Size limits of requests, fields and attachments.
+    pub limits: LimitSettings,
+    /// Rate limits.
+    pub rate_limits: RateLimitSettings,
+    /// Session lifetimes.
+    pub sessions: SessionSettings,
+    /// Key derivation.
+    pub security: SecuritySettings,
+    /// Case deadline lengths.
+    pub deadlines: DeadlineSettings,
+    /// E-mail notifications to staff.
+    pub notifications: NotificationSettings,
+    /// Case routing rules and the accepted risk (see [`crate::core::routing`]).
+    pub routing: RoutingSettings,
+    /// Aggregate statistics.
+    pub statistics: StatisticsSettings,
+    /// Case categories, their sub-types and the duties each sub-type
+    /// triggers (see [`crate::core::domain::taxonomy`]); default: SPEC §4.
+    pub taxonomy: Taxonomy,
+}
+
+/// Where to listen.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Set when users reach the service over HTTPS (directly or through a
+    /// TLS-terminating proxy): cookies are then marked `Secure`.
+    pub tls: bool,
+    /// Proxies whose forwarding headers are trusted (staff routes only).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Default interface language (`nb` or `en`).
+    pub default_language: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            tls: false,
+            trusted_proxies: Vec::new(),
+            default_language: "nb".into(),
+        }
+    }
+}
+
+/// The database connection.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` (the default, `sqlite://./data/varsel.db`) or `postgres://…`.
+    pub url: String,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: "sqlite://./data/varsel.db".into(),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(&self.url))
+            .finish()
+    }
+}
+
+/// Replaces a password in a URL's user info with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}/{path}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Files on disk.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// Data directory; attachments go to `attachments/` inside it.
+    pub data_dir: PathBuf,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        StorageSettings {
+            data_dir: PathBuf::from("./data"),
+        }
+    }
+}
+
+impl StorageSettings {
+    /// Where encrypted attachment files are kept.
+    pub fn attachments_dir(&self) -> PathBuf {
+        self.data_dir.join("attachments")
+    }
+}
+
+/// Explicit limits on what a request may carry.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitSettings {
+    /// Largest form or JSON body without attachments, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest report description or message, in characters.
+    pub max_text_chars: usize,
+    /// Longest short field (time, place, file name), in characters.
+    pub max_short_field_chars: usize,
+    /// Largest attachment, in bytes.
+    pub max_attachment_bytes: u64,
+    /// Most attachments per case.
+    pub max_attachments_per_case: usize,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        LimitSettings {
+            max_body_bytes: 256 * 1024,
+            max_text_chars: 50_000,
+            max_short_field_chars: 200,
+            max_attachment_bytes: 100 * 1000 * 1000,
+            max_attachments_per_case: 10,
+        }
+    }
+}
+
+/// Rate limits (requests per minute, over all clients: reporters are never
+/// told apart by address).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Report submissions per minute.
+    pub submissions_per_minute: u32,
+    /// Case-code logins per minute.
+    pub code_logins_per_minute: u32,
+    /// Staff logins per minute, overall.
+    pub staff_logins_per_minute: u32,
+    /// Staff logins per minute for one username.
+    pub staff_logins_per_user_per_minute: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            submissions_per_minute: 30,
+            code_logins_per_minute: 60,
+            staff_logins_per_minute: 60,
+            staff_logins_per_user_per_minute: 5,
+        }
+    }
+}
+
+/// Session lifetimes.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionSettings {
+    /// Minutes of inactivity after which a reporter session ends.
+    pub reporter_idle_minutes: u64,
+    /// Minutes of inactivity after which a staff session ends.
+    pub staff_idle_minutes: u64,
+    /// Most concurrent sessions held in memory.
+    pub max_sessions: usize,
+    /// Hours after login at which a staff session ends however active it is.
+    pub staff_max_hours: u64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            reporter_idle_minutes: 30,
+            staff_idle_minutes: 60,
+            max_sessions: 50_000,
+            staff_max_hours: 12,
+        }
+    }
+}
+
+/// Key derivation.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySettings {
+    /// scrypt log2(N) for wrapping staff keys under their passwords.
+    pub password_work_factor: u8,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            password_work_factor: 16,
+        }
+    }
+}
+
+/// How a connection to the SMTP server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text, no TLS at all (a relay on the same host, or tests).
+    None,
+    /// Plain connection upgraded with STARTTLS, which is required (port 587).
+    Starttls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Tls,
+}
+
+/// E-mail notifications to staff (`[notifications]`): a case reached them, a
+/// deadline is near or overdue. Mails never carry case content.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotificationSettings {
+    /// Whether notifications are queued and sent at all.
+    pub enabled: bool,
+    /// The SMTP server.
+    pub smtp_host: String,
+    /// Its port.
+    pub smtp_port: u16,
+    /// How the connection is secured.
+    pub tls: SmtpTls,
+    /// SMTP user name; empty for no authentication.
+    pub username: String,
+    /// SMTP password; never printed.
+    pub password: String,
+    /// The sender, e.g. `Varsel <varsel@example.org>`.
+    pub from: String,
+    /// Base URL of the service as staff reach it; mails link to its login page.
+    pub public_url: String,
+    /// Delivery attempts before a notification is marked failed.
+    pub max_attempts: u32,
+    /// Wait before the first retry; doubled for each further one.
+    pub retry_base_seconds: u64,
+    /// How often the scheduler looks for reminders and due mails.
+    pub interval_seconds: u64,
+    /// How long one SMTP exchange may take.
+    pub timeout_seconds: u64,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            enabled: false,
+            smtp_host: "localhost".into(),
+            smtp_port: 587,
+            tls: SmtpTls::Starttls,
+            username: String::new(),
+            password: String::new(),
+            from: "Varsel <varsel@localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            max_attempts: 8,
+            retry_base_seconds: 60,
+            interval_seconds: 60,
+            timeout_seconds: 30,
+        }
+    }
+}
+
+impl fmt::Debug for NotificationSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let password = if self.password.is_empty() { "" } else { "***" };
+        f.debug_struct("NotificationSettings")
+            .field("enabled", &self.enabled)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &password)
+            .field("from", &self.from)
+            .field("public_url", &self.public_url)
+            .field("max_attempts", &self.max_attempts)
+            .field("retry_base_seconds", &self.retry_base_seconds)
+            .field("interval_seconds", &self.interval_seconds)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish()
+    }
+}
+
+impl NotificationSettings {
+    /// The login link put in every mail: `public_url` + `/staff/login`.
+    pub fn login_url(&self) -> String {
+        format!("{}/staff/login", self.public_url.trim_end_matches('/'))
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !(1..=100).contains(&self.max_attempts) {
+            bail!("notifications.max_attempts must be between 1 and 100");
+        }
+        if !(1..=86_400).contains(&self.retry_base_seconds) {
+            bail!("notifications.retry_base_seconds must be between 1 and 86400");
+        }
+        if !(1..=3_600).contains(&self.interval_seconds) {
+            bail!("notifications.interval_seconds must be between 1 and 3600");
+        }
+        if !(1..=600).contains(&self.timeout_seconds) {
+            bail!("notifications.timeout_seconds must be between 1 and 600");
+        }
+        if !self.enabled {
+            return Ok(());
+        }
+        let host = self.smtp_host.trim();
+        if host.is_empty() || host.contains(['/', ' ', '@']) {
+            bail!("notifications.smtp_host must be a host name or address");
+        }
+        if self.smtp_port == 0 {
+            bail!("notifications.smtp_port must not be 0");
+        }
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!("notifications.from must be an address like \"Varsel <varsel@example.org>\"");
+        }
+        let url = self.public_url.trim();
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or("");
+        if rest.is_empty() || rest.starts_with('/') || url.contains(char::is_whitespace) {
+            bail!("notifications.public_url must be an http(s) URL such as https://varsel.example.org");
+        }
+        if self.password.is_empty() != self.username.is_empty() {
+            bail!("notifications.username and notifications.password go together");
+        }
+        if !self.username.is_empty() && self.tls == SmtpTls::None {
+            bail!("notifications: a password is never sent without TLS (set tls = \"starttls\" or \"tls\")");
+        }
+        Ok(())
+    }
+}
+
+/// Aggregate statistics for the management review.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatisticsSettings {
+    /// Counts below this are never shown, so that no reporter can be singled
+    /// out (at least 3: a "< 2" would be a 1).
+    pub min_cell_count: u32,
+}
+
+impl Default for StatisticsSettings {
+    fn default() -> Self {
+        StatisticsSettings { min_cell_count: 5 }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (or `$VARSEL_CONFIG`) if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        let env_file = std::env::var_os("VARSEL_CONFIG").map(PathBuf::from);
+        let file = file.map(Path::to_path_buf).or(env_file);
+        let mut value = toml::Value::try_from(Settings::default())
+            .context("cannot represent the default settings")?;
+        if let Some(path) = &file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+            let from_file: toml::Value = toml::from_str(&text)
+                .with_context(|| format!("invalid configuration file {}", path.display()))?;
+            merge(&mut value, from_file);
+        }
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        apply_env(&mut value, &vars)?;
+        let settings: Settings = value
+            .try_into()
+            .map_err(|e: toml::de::Error| anyhow::anyhow!("invalid settings: {}", e.message()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !matches!(self.server.default_language.as_str(), "nb" | "en") {
+            bail!("server.default_language must be \"nb\" or \"en\"");
+        }
+        if !(10..=22).contains(&self.security.password_work_factor) {
+            bail!("security.password_work_factor must be between 10 and 22");
+        }
+        let l = &self.limits;
+        if l.max_body_bytes == 0 || l.max_text_chars == 0 || l.max_attachment_bytes == 0 {
+            bail!("limits must be positive");
+        }
+        let r = &self.rate_limits;
+        if [
+            r.submissions_per_minute,
+            r.code_logins_per_minute,
+            r.staff_logins_per_minute,
+            r.staff_logins_per_user_per_minute,
+        ]
+        .contains(&0)
+        {
+            bail!("rate limits must be positive");
+        }
+        self.deadlines.validate()?;
+        self.notifications.validate()?;
+        for category in self.taxonomy.categories() {
+            if Category::parse(category.key.as_str()).is_none() {
+                bail!(
+                    "taxonomy: unknown category {:?} (varsling, avvik, sikkerhet); \
+                     an organisation may drop categories and change sub-types",
+                    category.key.as_str()
+                );
+            }
+            for subtype in &category.subtypes {
+                let known = crate::core::i18n::Translator::has(
+                    &crate::core::domain::taxonomy::label_key(&category.key, &subtype.key),
+                );
+                if !known && !subtype.labels.complete() {
+                    bail!(
+                        "taxonomy: sub-type {}.{} needs labels = {{ nb = \"…\", en = \"…\" }}",
+                        category.key,
+                        subtype.key
+                    );
+                }
+            }
+        }
+        self.routing.validate(&self.taxonomy)?;
+        if !(3..=1000).contains(&self.statistics.min_cell_count) {
+            bail!("statistics.min_cell_count must be between 3 and 1000");
+        }
+        Ok(())
+    }
+}
+
+fn merge(base: &mut toml::Value, overlay: toml::Value) {
+    match (base, overlay) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+/// Applies `VARSEL_SECTION__KEY=value` variables; an unknown one is an error.
+fn apply_env(value: &mut toml::Value, vars: &[(String, String)]) -> Result<()> {
+    for (name, raw) in vars {
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        if ENV_NOT_SETTINGS.contains(&name.as_str()) {
+            continue;
+        }
+        let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+        let [section, key] = path.as_slice() else {
+            bail!("unknown setting {name} (use VARSEL_SECTION__KEY)");
+        };
+        let table = value
+            .get_mut(section.as_str())
+            .and_then(toml::Value::as_table_mut)
+            .with_context(|| format!("unknown setting {name}"))?;
+        let Some(current) = table.get(key.as_str()) else {
+            bail!("unknown setting {name}");
+        };
+        let parsed =
+            parse_env_value(current, raw).with_context(|| format!("invalid value for {name}"))?;
+        table.insert(key.clone(), parsed);
+    }
+    Ok(())
+}
+
+/// Parses an environment value into the type of the setting it replaces.
+fn parse_env_value(current: &toml::Value, raw: &str) -> Result<toml::Value> {
+    Ok(match current {
+        toml::Value::String(_) => toml::Value::String(raw.to_owned()),
+        toml::Value::Integer(_) => toml::Value::Integer(raw.trim().parse()?),
+        toml::Value::Boolean(_) => toml::Value::Boolean(raw.trim().parse()?),
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_owned()))
+                .collect(),
+        ),
+        _ => bail!("this setting cannot be set from the environment"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_with(file: &str, env: &[(&str, &str)]) -> Result<Settings> {
+        let mut value = toml::Value::try_from(Settings::default())?;
+        merge(&mut value, toml::from_str(file)?);
+        let vars: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        apply_env(&mut value, &vars)?;
+        let s: Settings = value.try_into()?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let s = load_with("", &[]).expect("defaults load");
+        assert_eq!(s.server.host, "127.0.0.1");
+        assert_eq!(s.server.port, 8080);
+        assert!(s.database.url.starts_with("sqlite://"));
+        assert_eq!(s.limits.max_attachments_per_case, 10);
+        assert_eq!(s.limits.max_attachment_bytes, 100_000_000);
+    }
+
+    #[test]
+    fn file_then_environment_layering() {
+        let s = load_with(
+            "[server]\nport = 9000\n[limits]\nmax_attachments_per_case = 3\n",
+            &[
+                ("VARSEL_SERVER__PORT", "9100"),
+                ("VARSEL_SERVER__TLS", "true"),
+                ("HOME", "/x"),
+            ],
+        )
+        .expect("loads");
+        assert_eq!(s.server.port, 9100);
+        assert!(s.server.tls);
+        assert_eq!(s.limits.max_attachments_per_case, 3);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        assert!(load_with("[server]\nprot = 1\n", &[]).is_err());
+        assert!(load_with("[nonsense]\nx = 1\n", &[]).is_err());
+        assert!(load_with("", &[("VARSEL_SERVER__PROT", "1")]).is_err());
+        assert!(load_with("", &[("VARSEL_PORT", "1")]).is_err());
+        assert!(load_with("", &[("VARSEL_SERVER__PORT", "eighty")]).is_err());
+        assert!(load_with("", &[("VARSEL_LIMITS__MAX_BODY_BYTES", "0")]).is_err());
+    }
+
+    #[test]
+    fn deadlines_section_has_defaults_layers_and_ranges() {
+        let s = load_with("", &[]).expect("defaults load");
+        assert_eq!(s.deadlines, DeadlineSettings::default());
+        let s = load_with(
+            "[deadlines]\nacknowledge_days = 5\nfeedback_months = 2\n",
+            &[("VARSEL_DEADLINES__BREACH_DECISION_HOURS", "48")],
+        )
+        .expect("loads");
+        assert_eq!(s.deadlines.acknowledge_days, 5);
+        assert_eq!(s.deadlines.feedback_months, 2);
+        assert_eq!(s.deadlines.feedback_extended_months, 6);
+        assert_eq!(s.deadlines.breach_decision_hours, 48);
+        assert!(load_with("[deadlines]\nacknowledge_dayz = 5\n", &[]).is_err());
+        assert!(load_with("", &[("VARSEL_DEADLINES__BREACH_DECISION_HOURS", "96")]).is_err());
+        assert!(load_with("[deadlines]\nfeedback_extended_months = 3\n", &[]).is_err());
+        assert!(load_with("[deadlines]\nacknowledge_days = 0\n", &[]).is_err());
+    }
+
+    #[test]
+    fn notifications_are_off_by_default_and_validated_when_on() {
+        let s = load_with("", &[]).expect("defaults load");
+        assert!(!s.notifications.enabled);
+        assert_eq!(s.notifications.smtp_port, 587);
+        assert_eq!(s.notifications.tls, SmtpTls::Starttls);
+        assert_eq!(s.notifications.max_attempts, 8);
+        assert_eq!(s.notifications.retry_base_seconds, 60);
+        let s = load_with(
+            "[notifications]\nenabled = true\nsmtp_host = \"smtp.example.org\"\n\
+             from = \"Varsel <varsel@example.org>\"\npublic_url = \"https://varsel.example.org/\"\n",
+            &[
+                ("VARSEL_NOTIFICATIONS__TLS", "tls"),
+                ("VARSEL_NOTIFICATIONS__SMTP_PORT", "465"),
+                ("VARSEL_NOTIFICATIONS__USERNAME", "varsel"),
+                ("VARSEL_NOTIFICATIONS__PASSWORD", "s3cret"),
+            ],
+        )
+        .expect("loads");
+        assert_eq!(s.notifications.tls, SmtpTls::Tls);
+        assert_eq!(s.notifications.smtp_port, 465);
+        assert_eq!(
+            s.notifications.login_url(),
+            "https://varsel.example.org/staff/login"
+        );
+        let debug = format!("{:?}", s.notifications);
+        assert!(!debug.contains("s3cret"), "{debug}");
+        let on = "[notifications]\nenabled = true\n";
+        assert!(load_with(on, &[]).is_ok());
+        assert!(load_with(&format!("{on}tls = \"ssl\"\n"), &[]).is_err());
+        assert!(load_with(&format!("{on}from = \"not an address\"\n"), &[]).is_err());
+        assert!(load_with(&format!("{on}public_url = \"varsel.example.org\"\n"), &[]).is_err());
+        assert!(load_with(&format!("{on}max_attempts = 0\n"), &[]).is_err());
+        assert!(load_with(&format!("{on}password = \"x\"\n"), &[]).is_err());
+        assert!(load_with(
+            &format!("{on}tls = \"none\"\nusername = \"u\"\npassword = \"p\"\n"),
+            &[]
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn statistics_section_has_a_default_and_a_range() {
+        let s = load_with("", &[]).expect("defaults load");
+        assert_eq!(s.statistics.min_cell_count, 5);
+        let s = load_with("[statistics]\nmin_cell_count = 10\n", &[]).expect("loads");
+        assert_eq!(s.statistics.min_cell_count, 10);
+        let s = load_with("", &[("VARSEL_STATISTICS__MIN_CELL_COUNT", "3")]).expect("loads");
+        assert_eq!(s.statistics.min_cell_count, 3);
+        assert!(load_with("[statistics]\nmin_cell_count = 2\n", &[]).is_err());
+        assert!(load_with("[statistics]\nmin_cells = 5\n", &[]).is_err());
+    }
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://varsel:s3cret@db.example:5432/varsel"),
+            "postgres://varsel:***@db.example:5432/varsel"
+        );
+        assert_eq!(
+            redact_url("sqlite://./data/varsel.db"),
+            "sqlite://./data/varsel.db"
+        );
+        let debug = format!(
+            "{:?}",
+            DatabaseSettings {
+                url: "postgres://u:pw@h/d".into()
+            }
+        );
+        assert!(!debug.contains("pw"));
+    }
+}

@@ -1,0 +1,504 @@
+//! Storage of the notifications feature: an extension of [`Store`](super::Store)
+//! implemented for both backends in this file.
+//!
+//! The outbox (`notifications`, migration 0003) holds who is to be told that
+//! something needs attention, and how delivery went. It holds no address (the
+//! mailer reads `users.email` when it sends) and nothing about a case beyond
+//! the id, deadline kind and due instant that keep reminders from repeating;
+//! none of those leave this module except to the scheduler.
+
+use uuid::Uuid;
+
+use super::rows::parse_uuid;
+use super::{PostgresStore, SqliteStore, StoreResult};
+use crate::core::domain::DeadlineKind;
+
+/// What a notification says needs attention. The mail is the same for every
+/// kind; the kind is for administrators and for de-duplication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    /// A new case was routed to the user.
+    CaseRouted,
+    /// A deadline of a case routed to the user is near.
+    DeadlineReminder,
+    /// A deadline has passed; the user is a lead of the responsible group.
+    DeadlineOverdue,
+}
+
+impl NotificationKind {
+    /// Every kind.
+    pub const ALL: [NotificationKind; 3] = [
+        NotificationKind::CaseRouted,
+        NotificationKind::DeadlineReminder,
+        NotificationKind::DeadlineOverdue,
+    ];
+
+    /// The stored key (stable).
+    pub fn key(self) -> &'static str {
+        match self {
+            NotificationKind::CaseRouted => "case_routed",
+            NotificationKind::DeadlineReminder => "deadline_reminder",
+            NotificationKind::DeadlineOverdue => "deadline_overdue",
+        }
+    }
+
+    /// Parses a stored key.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == s)
+    }
+}
+
+/// A notification to add to the outbox.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    /// Stable id.
+    pub id: Uuid,
+    /// The recipient.
+    pub user_id: Uuid,
+    /// What it is about.
+    pub kind: NotificationKind,
+    /// The case, for de-duplication only.
+    pub case_id: Option<Uuid>,
+    /// The deadline concerned (reminders and overdue notices).
+    pub deadline: Option<DeadlineKind>,
+    /// When that deadline is due, UNIX seconds.
+    pub due_at: Option<i64>,
+    /// UNIX seconds.
+    pub created_at: i64,
+    /// When to make the first delivery attempt, UNIX seconds.
+    pub next_attempt_at: i64,
+}
+
+/// A notification whose delivery is due.
+#[derive(Debug, Clone)]
+pub struct DueNotification {
+    /// Its id.
+    pub id: Uuid,
+    /// The recipient.
+    pub user_id: Uuid,
+    /// The recipient's address now, if they have one.
+    pub email: Option<String>,
+    /// Attempts made so far.
+    pub attempts: i64,
+}
+
+/// Where an undelivered notification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Not tried yet.
+    Pending,
+    /// Tried and failed; will be tried again.
+    Retrying,
+    /// Given up on after the last allowed attempt (or no address).
+    Failed,
+}
+
+impl DeliveryState {
+    /// The key (for translations and the command line).
+    pub fn key(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Retrying => "retrying",
+            DeliveryState::Failed => "failed",
+        }
+    }
+}
+
+/// An undelivered notification as administrators see it: no case, no address.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    /// Its id.
+    pub id: Uuid,
+    /// The recipient's display name.
+    pub display_name: String,
+    /// What it is about.
+    pub kind: NotificationKind,
+    /// Where delivery stands.
+    pub state: DeliveryState,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// The last failure, a short error class and code.
+    pub last_error: Option<String>,
+    /// UNIX seconds.
+    pub created_at: i64,
+    /// UNIX seconds of the next attempt (meaningless once failed).
+    pub next_attempt_at: i64,
+    /// UNIX seconds at which it was given up on.
+    pub failed_at: Option<i64>,
+}
+
+/// How many notifications are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NotificationCounts {
+    /// Not tried yet.
+    pub pending: i64,
+    /// Delivered.
+    pub sent: i64,
+    /// Failed at least once, to be tried again.
+    pub retrying: i64,
+    /// Given up on.
+    pub failed: i64,
+}
+
+/// The latest reminder or overdue notice about one deadline of one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineNotice {
+    /// The case.
+    pub case_id: Uuid,
+    /// The deadline.
+    pub deadline: DeadlineKind,
+    /// UNIX seconds of the latest notice.
+    pub last_at: i64,
+}
+
+/// What the scheduler needs to know about a case that is not closed.
+#[derive(Debug, Clone)]
+pub struct CaseToRemind {
+    /// The case.
+    pub id: Uuid,
+    /// Severity key.
+    pub severity: String,
+    /// Status key.
+    pub status: String,
+    /// UNIX seconds (day granularity).
+    pub received_at: i64,
+    /// UNIX seconds of the acknowledgement.
+    pub acknowledged_at: Option<i64>,
+    /// UNIX seconds of the last change.
+    pub updated_at: i64,
+    /// Staff holding a wrap of the case identity.
+    pub holders: Vec<Uuid>,
+}
+
+/// Queries and updates of the notifications feature.
+#[async_trait::async_trait]
+pub trait NotificationStore: Send + Sync {
+    /// Adds notifications to the outbox in one transaction, skipping any that
+    /// repeat a reminder already there; returns how many were added.
+    async fn enqueue_notifications(&self, items: &[NewNotification]) -> StoreResult<u64>;
+    /// Every case that is not closed, with the staff holding its key.
+    async fn cases_to_remind(&self) -> StoreResult<Vec<CaseToRemind>>;
+    /// The latest notice about each deadline of each case.
+    async fn deadline_notices(&self) -> StoreResult<Vec<DeadlineNotice>>;
+    /// Up to `limit` undelivered notifications due at `now`, oldest first.
+    async fn due_notifications(&self, now: i64, limit: i64) -> StoreResult<Vec<DueNotification>>;
+    /// Takes a due notification for delivery by moving its next attempt to
+    /// `until`; false if it is no longer due (another pass took it).
+    async fn claim_notification(&self, id: Uuid, now: i64, until: i64) -> StoreResult<bool>;
+    /// Records a delivery.
+    async fn notification_sent(&self, id: Uuid, at: i64) -> StoreResult<()>;
+    /// Records a failed attempt: to be retried at `retry_at`, or (`None`)
+    /// given up on at `at`.
+    async fn notification_failed(
+        &self,
+        id: Uuid,
+        at: i64,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> StoreResult<()>;
+    /// Every undelivered notification, failed ones first, then newest first.
+    async fn notification_outbox(&self) -> StoreResult<Vec<OutboxEntry>>;
+    /// How many notifications are in each state.
+    async fn notification_counts(&self) -> StoreResult<NotificationCounts>;
+}
+
+/// An outbox row joined with the recipient's display name.
+type OutboxRow = (
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+);
+
+fn outbox_entry(row: OutboxRow) -> StoreResult<Option<OutboxEntry>> {
+    let (id, display_name, kind, attempts, last_error, created_at, next_attempt_at, failed_at) =
+        row;
+    let Some(kind) = NotificationKind::parse(&kind) else {
+        return Ok(None);
+    };
+    let state = if failed_at.is_some() {
+        DeliveryState::Failed
+    } else if attempts > 0 {
+        DeliveryState::Retrying
+    } else {
+        DeliveryState::Pending
+    };
+    Ok(Some(OutboxEntry {
+        id: parse_uuid(&id)?,
+        display_name,
+        kind,
+        state,
+        attempts,
+        last_error,
+        created_at,
+        next_attempt_at,
+        failed_at,
+    }))
+}
+
+/// Groups `(case_id, user_id)` wrap rows under their cases.
+fn with_holders(
+    cases: Vec<(String, String, String, i64, Option<i64>, i64)>,
+    wraps: Vec<(String, String)>,
+) -> StoreResult<Vec<CaseToRemind>> {
+    let mut out: Vec<CaseToRemind> = Vec::with_capacity(cases.len());
+    for (id, severity, status, received_at, acknowledged_at, updated_at) in cases {
+        out.push(CaseToRemind {
+            id: parse_uuid(&id)?,
+            severity,
+            status,
+            received_at,
+            acknowledged_at,
+            updated_at,
+            holders: Vec::new(),
+        });
+    }
+    for (case_id, user_id) in wraps {
+        let case_id = parse_uuid(&case_id)?;
+        let user_id = parse_uuid(&user_id)?;
+        if let Some(case) = out.iter_mut().find(|c| c.id == case_id) {
+            case.holders.push(user_id);
+        }
+    }
+    Ok(out)
+}
+
+/// The same statements for both backends, in each one's placeholder syntax.
+macro_rules! statements {
+    ($($name:ident = $sql:expr;)*) => { $(pub(super) const $name: &str = $sql;)* };
+}
+
+mod sqlite_sql {
+    statements! {
+        BEGIN_WRITE = "BEGIN IMMEDIATE";
+        INSERT = "INSERT INTO notifications (id, user_id, kind, case_id, deadline, due_at, \
+                  created_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) \
+                  ON CONFLICT DO NOTHING";
+        OPEN_CASES = "SELECT id, severity, status, received_at, acknowledged_at, updated_at \
+                      FROM cases WHERE status <> ? ORDER BY received_at, id";
+        OPEN_CASE_WRAPS = "SELECT w.case_id, w.user_id FROM case_key_wraps w \
+                           JOIN cases c ON c.id = w.case_id \
+                           WHERE w.user_id IS NOT NULL AND c.status <> ? ORDER BY w.user_id";
+        NOTICES = "SELECT case_id, deadline, MAX(created_at) FROM notifications \
+                   WHERE case_id IS NOT NULL AND deadline IS NOT NULL GROUP BY case_id, deadline";
+        DUE = "SELECT n.id, n.user_id, u.email, n.attempts FROM notifications n \
+               JOIN users u ON u.id = n.user_id \
+               WHERE n.sent_at IS NULL AND n.failed_at IS NULL AND n.next_attempt_at <= ? \
+               ORDER BY n.next_attempt_at, n.created_at, n.id LIMIT ?";
+        CLAIM = "UPDATE notifications SET next_attempt_at = ? WHERE id = ? \
+                 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?";
+        SENT = "UPDATE notifications SET sent_at = ?, attempts = attempts + 1, \
+                last_error = NULL WHERE id = ?";
+        RETRY = "UPDATE notifications SET attempts = attempts + 1, last_error = ?, \
+                 next_attempt_at = ? WHERE id = ?";
+        GIVE_UP = "UPDATE notifications SET attempts = attempts + 1, last_error = ?, \
+                   failed_at = ? WHERE id = ?";
+        OUTBOX = "SELECT n.id, u.display_name, n.kind, n.attempts, n.last_error, n.created_at, \
+                  n.next_attempt_at, n.failed_at FROM notifications n \
+                  JOIN users u ON u.id = n.user_id WHERE n.sent_at IS NULL \
+                  ORDER BY n.failed_at IS NULL, n.created_at DESC, n.id";
+        COUNTS = "SELECT \
+                  COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts = 0 THEN 1 END), \
+                  COUNT(CASE WHEN sent_at IS NOT NULL THEN 1 END), \
+                  COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts > 0 THEN 1 END), \
+                  COUNT(CASE WHEN failed_at IS NOT NULL THEN 1 END) FROM notifications";
+    }
+}
+
+mod pg_sql {
+    statements! {
+        BEGIN_WRITE = "BEGIN";
+        INSERT = "INSERT INTO notifications (id, user_id, kind, case_id, deadline, due_at, \
+                  created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) \
+                  ON CONFLICT DO NOTHING";
+        OPEN_CASES = "SELECT id, severity, status, received_at, acknowledged_at, updated_at \
+                      FROM cases WHERE status <> $1 ORDER BY received_at, id COLLATE \"C\"";
+        OPEN_CASE_WRAPS = "SELECT w.case_id, w.user_id FROM case_key_wraps w \
+                           JOIN cases c ON c.id = w.case_id \
+                           WHERE w.user_id IS NOT NULL AND c.status <> $1 \
+                           ORDER BY w.user_id COLLATE \"C\"";
+        NOTICES = "SELECT case_id, deadline, MAX(created_at) FROM notifications \
+                   WHERE case_id IS NOT NULL AND deadline IS NOT NULL GROUP BY case_id, deadline";
+        DUE = "SELECT n.id, n.user_id, u.email, n.attempts FROM notifications n \
+               JOIN users u ON u.id = n.user_id \
+               WHERE n.sent_at IS NULL AND n.failed_at IS NULL AND n.next_attempt_at <= $1 \
+               ORDER BY n.next_attempt_at, n.created_at, n.id COLLATE \"C\" LIMIT $2";
+        CLAIM = "UPDATE notifications SET next_attempt_at = $1 WHERE id = $2 \
+                 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3";
+        SENT = "UPDATE notifications SET sent_at = $1, attempts = attempts + 1, \
+                last_error = NULL WHERE id = $2";
+        RETRY = "UPDATE notifications SET attempts = attempts + 1, last_error = $1, \
+                 next_attempt_at = $2 WHERE id = $3";
+        GIVE_UP = "UPDATE notifications SET attempts = attempts + 1, last_error = $1, \
+                   failed_at = $2 WHERE id = $3";
+        OUTBOX = "SELECT n.id, u.display_name, n.kind, n.attempts, n.last_error, n.created_at, \
+                  n.next_attempt_at, n.failed_at FROM notifications n \
+                  JOIN users u ON u.id = n.user_id WHERE n.sent_at IS NULL \
+                  ORDER BY n.failed_at IS NULL, n.created_at DESC, n.id COLLATE \"C\"";
+        COUNTS = "SELECT \
+                  COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts = 0 THEN 1 END), \
+                  COUNT(CASE WHEN sent_at IS NOT NULL THEN 1 END), \
+                  COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts > 0 THEN 1 END), \
+                  COUNT(CASE WHEN failed_at IS NOT NULL THEN 1 END) FROM notifications";
+    }
+}
+
+/// The implementation for one backend: the store type and its statements.
+macro_rules! notification_store {
+    ($store:ty, $sql:ident) => {
+        #[async_trait::async_trait]
+        impl NotificationStore for $store {
+            async fn enqueue_notifications(&self, items: &[NewNotification]) -> StoreResult<u64> {
+                let mut tx = self.pool.begin_with($sql::BEGIN_WRITE).await?;
+                let mut added = 0;
+                for n in items {
+                    let done = sqlx::query($sql::INSERT)
+                        .bind(n.id.to_string())
+                        .bind(n.user_id.to_string())
+                        .bind(n.kind.key())
+                        .bind(n.case_id.map(|c| c.to_string()))
+                        .bind(n.deadline.map(DeadlineKind::key))
+                        .bind(n.due_at)
+                        .bind(n.created_at)
+                        .bind(n.next_attempt_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(super::rows::db_err)?;
+                    added += done.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn cases_to_remind(&self) -> StoreResult<Vec<CaseToRemind>> {
+                let closed = crate::core::domain::CaseStatus::Closed.key();
+                let mut tx = self.pool.begin().await?;
+                let cases: Vec<(String, String, String, i64, Option<i64>, i64)> =
+                    sqlx::query_as($sql::OPEN_CASES)
+                        .bind(closed)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let wraps: Vec<(String, String)> = sqlx::query_as($sql::OPEN_CASE_WRAPS)
+                    .bind(closed)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                with_holders(cases, wraps)
+            }
+
+            async fn deadline_notices(&self) -> StoreResult<Vec<DeadlineNotice>> {
+                let rows: Vec<(String, String, i64)> =
+                    sqlx::query_as($sql::NOTICES).fetch_all(&self.pool).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for (case_id, deadline, last_at) in rows {
+                    // A deadline kind this version does not know cannot be due.
+                    if let Some(deadline) = DeadlineKind::parse(&deadline) {
+                        out.push(DeadlineNotice {
+                            case_id: parse_uuid(&case_id)?,
+                            deadline,
+                            last_at,
+                        });
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn due_notifications(
+                &self,
+                now: i64,
+                limit: i64,
+            ) -> StoreResult<Vec<DueNotification>> {
+                let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as($sql::DUE)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter()
+                    .map(|(id, user_id, email, attempts)| {
+                        Ok(DueNotification {
+                            id: parse_uuid(&id)?,
+                            user_id: parse_uuid(&user_id)?,
+                            email,
+                            attempts,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn claim_notification(
+                &self,
+                id: Uuid,
+                now: i64,
+                until: i64,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query($sql::CLAIM)
+                    .bind(until)
+                    .bind(id.to_string())
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(super::rows::db_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn notification_sent(&self, id: Uuid, at: i64) -> StoreResult<()> {
+                sqlx::query($sql::SENT)
+                    .bind(at)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(super::rows::db_err)?;
+                Ok(())
+            }
+
+            async fn notification_failed(
+                &self,
+                id: Uuid,
+                at: i64,
+                error: &str,
+                retry_at: Option<i64>,
+            ) -> StoreResult<()> {
+                let (sql, time) = match retry_at {
+                    Some(retry_at) => ($sql::RETRY, retry_at),
+                    None => ($sql::GIVE_UP, at),
+                };
+                sqlx::query(sql)
+                    .bind(error)
+                    .bind(time)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(super::rows::db_err)?;
+                Ok(())
+            }
+
+            async fn notification_outbox(&self) -> StoreResult<Vec<OutboxEntry>> {
+                let rows: Vec<OutboxRow> =
+                    sqlx::query_as($sql::OUTBOX).fetch_all(&self.pool).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    out.extend(outbox_entry(row)?);
+                }
+                Ok(out)
+            }
+
+            async fn notification_counts(&self) -> StoreResult<NotificationCounts> {
+                let (pending, sent, retrying, failed): (i64, i64, i64, i64) =
+                    sqlx::query_as($sql::COUNTS).fetch_one(&self.pool).await?;
+                Ok(NotificationCounts {
+                    pending,
+                    sent,
+                    retrying,
+                    failed,
+                })
+            }
+        }
+    };
+}
+
+notification_store!(SqliteStore, sqlite_sql);
+notification_store!(PostgresStore, pg_sql);

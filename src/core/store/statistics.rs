@@ -1,0 +1,132 @@
+//! Storage of the statistics feature: an extension of [`Store`](super::Store)
+//! implemented for both backends in this file.
+//!
+//! Only the columns statistics need are read — never content, never ids,
+//! never a rationale or an authority's reference.
+
+use std::ops::Range;
+
+use super::{PostgresStore, SqliteStore, StoreResult};
+use crate::core::statistics::{CaseFigures, EscalationCount};
+
+/// Queries and updates of the statistics feature.
+#[async_trait::async_trait]
+pub trait StatisticsStore: Send + Sync {
+    /// The figures of the cases received in `received` (UNIX seconds).
+    async fn case_figures(&self, received: Range<i64>) -> StoreResult<Vec<CaseFigures>>;
+    /// When the first case was received, if there is one.
+    async fn first_received_at(&self) -> StoreResult<Option<i64>>;
+    /// How many escalation decisions made in `decided` (UNIX seconds) had
+    /// each decision for each authority; combinations without any are left out.
+    async fn escalation_counts(&self, decided: Range<i64>) -> StoreResult<Vec<EscalationCount>>;
+}
+
+/// A row of [`StatisticsStore::case_figures`].
+type FiguresRow = (String, String, i64, Option<i64>, Option<i64>, Option<i64>);
+
+fn figures(rows: Vec<FiguresRow>) -> Vec<CaseFigures> {
+    rows.into_iter()
+        .map(
+            |(
+                category,
+                severity,
+                received_at,
+                acknowledged_at,
+                feedback_given_at,
+                feedback_extended_at,
+            )| CaseFigures {
+                category,
+                severity,
+                received_at,
+                acknowledged_at,
+                feedback_given_at,
+                feedback_extended_at,
+            },
+        )
+        .collect()
+}
+
+/// A row of [`StatisticsStore::escalation_counts`].
+type CountRow = (String, String, i64);
+
+fn counts(rows: Vec<CountRow>) -> Vec<EscalationCount> {
+    rows.into_iter()
+        .map(|(authority, decision, count)| EscalationCount {
+            authority,
+            decision,
+            count: u64::try_from(count).unwrap_or(0),
+        })
+        .collect()
+}
+
+#[async_trait::async_trait]
+impl StatisticsStore for SqliteStore {
+    async fn case_figures(&self, received: Range<i64>) -> StoreResult<Vec<CaseFigures>> {
+        let rows: Vec<FiguresRow> = sqlx::query_as(
+            "SELECT category, severity, received_at, acknowledged_at, feedback_given_at, \
+             feedback_extended_at FROM cases \
+             WHERE received_at >= ? AND received_at < ? ORDER BY received_at",
+        )
+        .bind(received.start)
+        .bind(received.end)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(figures(rows))
+    }
+
+    async fn first_received_at(&self) -> StoreResult<Option<i64>> {
+        let (first,): (Option<i64>,) = sqlx::query_as("SELECT MIN(received_at) FROM cases")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(first)
+    }
+
+    async fn escalation_counts(&self, decided: Range<i64>) -> StoreResult<Vec<EscalationCount>> {
+        let rows: Vec<CountRow> = sqlx::query_as(
+            "SELECT authority, decision, COUNT(*) FROM escalation_decisions \
+             WHERE decided_at >= ? AND decided_at < ? \
+             GROUP BY authority, decision ORDER BY authority, decision",
+        )
+        .bind(decided.start)
+        .bind(decided.end)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(counts(rows))
+    }
+}
+
+#[async_trait::async_trait]
+impl StatisticsStore for PostgresStore {
+    async fn case_figures(&self, received: Range<i64>) -> StoreResult<Vec<CaseFigures>> {
+        let rows: Vec<FiguresRow> = sqlx::query_as(
+            "SELECT category, severity, received_at, acknowledged_at, feedback_given_at, \
+             feedback_extended_at FROM cases \
+             WHERE received_at >= $1 AND received_at < $2 ORDER BY received_at",
+        )
+        .bind(received.start)
+        .bind(received.end)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(figures(rows))
+    }
+
+    async fn first_received_at(&self) -> StoreResult<Option<i64>> {
+        let (first,): (Option<i64>,) = sqlx::query_as("SELECT MIN(received_at) FROM cases")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(first)
+    }
+
+    async fn escalation_counts(&self, decided: Range<i64>) -> StoreResult<Vec<EscalationCount>> {
+        let rows: Vec<CountRow> = sqlx::query_as(
+            "SELECT authority, decision, COUNT(*) FROM escalation_decisions \
+             WHERE decided_at >= $1 AND decided_at < $2 \
+             GROUP BY authority, decision ORDER BY authority, decision",
+        )
+        .bind(decided.start)
+        .bind(decided.end)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(counts(rows))
+    }
+}

@@ -1,0 +1,544 @@
+//! Errors of the JSON API: `{"error": {"code", "message", ...}}` with the right
+//! status, the message in the caller's language. Internal failures get an
+//! incident id (logged with the error chain); nothing else about them leaves
+//! the server, and no message ever echoes what the caller sent.
+
+use actix_web::error::JsonPayloadError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{json, Map, Value};
+use varsel_crypto::CaseCodeError;
+
+use crate::core::casework::CaseworkError;
+use crate::core::domain::TextFieldError;
+use crate::core::i18n::{Lang, Translator};
+use crate::web::http::errors::{incident_id, ErrorKind};
+use crate::web::http::multipart::FormError;
+
+/// What was wrong with a request, in terms an API client can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// One of the service-wide kinds (not found, unauthorized, ...).
+    Kind(ErrorKind),
+    /// The body is not JSON of the expected shape.
+    InvalidJson {
+        /// 1-based line of the error (0 if unknown).
+        line: usize,
+        /// 1-based column of the error (0 if unknown).
+        column: usize,
+    },
+    /// The body has the wrong content type.
+    UnsupportedMediaType {
+        /// The content type to use.
+        expected: &'static str,
+    },
+    /// The body is over the limit.
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A required text field is empty.
+    TextRequired {
+        /// The JSON field.
+        field: &'static str,
+    },
+    /// A text field is too long.
+    TextTooLong {
+        /// The JSON field.
+        field: &'static str,
+        /// The limit in characters.
+        limit: u64,
+    },
+    /// Not one of the categories.
+    UnknownCategory,
+    /// Not a sub-type of the chosen category.
+    UnknownSubtype,
+    /// Not one of the severities.
+    UnknownSeverity,
+    /// Not one of the statuses.
+    UnknownStatus,
+    /// Not one of the inbox orders.
+    UnknownSort,
+    /// "Closed" sent to the generic status change: closing needs an outcome
+    /// and an evaluation.
+    UseClose,
+    /// An excluded id is not a handler.
+    UnknownHandler,
+    /// Every handler would be excluded.
+    NoEligibleHandler,
+    /// A triage classification that is not valid (category, sub-type, severity or risk).
+    InvalidClassification,
+    /// A triage classification that would route the case to nobody.
+    NoOneLeft,
+    /// The case code has the wrong number of symbols.
+    CodeLength {
+        /// Symbols a code has.
+        expected: usize,
+        /// Symbols sent.
+        found: usize,
+    },
+    /// A character of the case code is outside the alphabet.
+    CodeCharacter {
+        /// 1-based position.
+        position: usize,
+    },
+    /// The case code's check symbol does not match.
+    CodeTypo,
+    /// A well-formed case code that opens no case.
+    CodeUnknown,
+    /// Wrong username or password.
+    LoginFailed,
+    /// An attachment is over the limit.
+    AttachmentTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// More attachments than a case may have.
+    TooManyAttachments {
+        /// The limit per case.
+        limit: u64,
+    },
+    /// An upload without any file.
+    AttachmentRequired,
+    /// A multipart submission without its `report` part.
+    ReportRequired,
+    /// The multipart body could not be read.
+    MalformedMultipart,
+    /// A text part is not UTF-8.
+    InvalidUtf8,
+    /// The path exists, the method does not.
+    MethodNotAllowed,
+    /// An escalation decision with a missing or unknown part.
+    InvalidDecision,
+    /// The decision does not exist, is confirmed, or is the caller's own.
+    CannotConfirm,
+    /// A § 196 case without a police or PST decision.
+    NeedsPoliceDecision,
+    /// The case is already closed.
+    AlreadyClosed,
+    /// The case is not closed.
+    NotClosed,
+    /// Not one of the outcomes.
+    InvalidOutcome,
+    /// A register filter with an unknown value.
+    InvalidFilter,
+    /// The feedback deadline was extended before; once only.
+    FeedbackAlreadyExtended,
+    /// The original feedback deadline has been reached.
+    FeedbackDeadlinePassed {
+        /// That deadline, RFC 3339.
+        due: String,
+    },
+    /// Feedback has already been given.
+    FeedbackAlreadyGiven,
+    /// The case is closed.
+    CaseClosed,
+}
+
+const CATEGORIES: &str = "varsling, avvik, sikkerhet";
+const SEVERITIES: &str = "lav, middels, hoy, kritisk";
+const STATUSES: &str = "received, acknowledged, under_investigation, feedback_given, closed";
+/// The inbox orders `?sort=` accepts.
+pub const SORTS: &str = "deadline, received, severity, status, category";
+
+impl Problem {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Problem::Kind(kind) => kind.status(),
+            Problem::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Problem::BodyTooLarge { .. } | Problem::AttachmentTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Problem::NoEligibleHandler | Problem::NoOneLeft => StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::CodeUnknown | Problem::LoginFailed => StatusCode::UNAUTHORIZED,
+            Problem::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Problem::CannotConfirm
+            | Problem::NeedsPoliceDecision
+            | Problem::AlreadyClosed
+            | Problem::NotClosed => StatusCode::CONFLICT,
+            Problem::InvalidDecision | Problem::InvalidOutcome | Problem::InvalidFilter => {
+                StatusCode::BAD_REQUEST
+            }
+            Problem::FeedbackAlreadyExtended
+            | Problem::FeedbackDeadlinePassed { .. }
+            | Problem::FeedbackAlreadyGiven
+            | Problem::CaseClosed => StatusCode::CONFLICT,
+            Problem::InvalidJson { .. }
+            | Problem::TextRequired { .. }
+            | Problem::TextTooLong { .. }
+            | Problem::UnknownCategory
+            | Problem::UnknownSubtype
+            | Problem::UnknownSeverity
+            | Problem::UnknownStatus
+            | Problem::UnknownSort
+            | Problem::UseClose
+            | Problem::UnknownHandler
+            | Problem::InvalidClassification
+            | Problem::CodeLength { .. }
+            | Problem::CodeCharacter { .. }
+            | Problem::CodeTypo
+            | Problem::TooManyAttachments { .. }
+            | Problem::AttachmentRequired
+            | Problem::ReportRequired
+            | Problem::MalformedMultipart
+            | Problem::InvalidUtf8 => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Kind(kind) => kind.code(),
+            Problem::InvalidJson { .. } => "invalid_json",
+            Problem::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Problem::BodyTooLarge { .. } => "body_too_large",
+            Problem::TextRequired { .. } => "text_required",
+            Problem::TextTooLong { .. } => "text_too_long",
+            Problem::UnknownCategory => "unknown_category",
+            Problem::UnknownSubtype => "unknown_subtype",
+            Problem::UnknownSeverity => "unknown_severity",
+            Problem::UnknownStatus => "unknown_status",
+            Problem::UnknownSort => "unknown_sort",
+            Problem::UseClose => "use_close",
+            Problem::UnknownHandler => "unknown_handler",
+            Problem::NoEligibleHandler => "no_eligible_handler",
+            Problem::InvalidClassification => "invalid_classification",
+            Problem::NoOneLeft => "no_one_left",
+            Problem::CodeLength { .. } => "code_length",
+            Problem::CodeCharacter { .. } => "code_character",
+            Problem::CodeTypo => "code_typo",
+            Problem::CodeUnknown => "code_unknown",
+            Problem::LoginFailed => "login_failed",
+            Problem::AttachmentTooLarge { .. } => "attachment_too_large",
+            Problem::TooManyAttachments { .. } => "too_many_attachments",
+            Problem::AttachmentRequired => "attachment_required",
+            Problem::ReportRequired => "report_required",
+            Problem::MalformedMultipart => "malformed_multipart",
+            Problem::InvalidUtf8 => "invalid_utf8",
+            Problem::MethodNotAllowed => "method_not_allowed",
+            Problem::InvalidDecision => "invalid_decision",
+            Problem::CannotConfirm => "cannot_confirm",
+            Problem::NeedsPoliceDecision => "needs_police_decision",
+            Problem::AlreadyClosed => "already_closed",
+            Problem::NotClosed => "not_closed",
+            Problem::InvalidOutcome => "invalid_outcome",
+            Problem::InvalidFilter => "invalid_filter",
+            Problem::FeedbackAlreadyExtended => "feedback_already_extended",
+            Problem::FeedbackDeadlinePassed { .. } => "feedback_deadline_passed",
+            Problem::FeedbackAlreadyGiven => "feedback_already_given",
+            Problem::CaseClosed => "case_closed",
+        }
+    }
+
+    /// The message in `lang`.
+    fn message(&self, t: Translator, incident: Option<&str>) -> String {
+        let key = format!("api.error.{}", self.code());
+        match self {
+            Problem::Kind(ErrorKind::Internal) => t.f(&key, &[("id", incident.unwrap_or("-"))]),
+            Problem::InvalidJson { line, column } => t.f(
+                &key,
+                &[("line", &line.to_string()), ("column", &column.to_string())],
+            ),
+            Problem::UnsupportedMediaType { expected } => t.f(&key, &[("expected", expected)]),
+            Problem::BodyTooLarge { limit }
+            | Problem::AttachmentTooLarge { limit }
+            | Problem::TooManyAttachments { limit } => t.f(&key, &[("max", &limit.to_string())]),
+            Problem::TextRequired { field } => t.f(&key, &[("field", field)]),
+            Problem::TextTooLong { field, limit } => {
+                t.f(&key, &[("field", field), ("max", &limit.to_string())])
+            }
+            Problem::UnknownCategory => t.f(&key, &[("allowed", CATEGORIES)]),
+            Problem::UnknownSeverity => t.f(&key, &[("allowed", SEVERITIES)]),
+            Problem::UnknownStatus => t.f(&key, &[("allowed", STATUSES)]),
+            Problem::UnknownSort => t.f(&key, &[("allowed", SORTS)]),
+            Problem::CodeLength { expected, found } => t.f(
+                &key,
+                &[
+                    ("expected", &expected.to_string()),
+                    ("found", &found.to_string()),
+                ],
+            ),
+            Problem::CodeCharacter { position } => {
+                t.f(&key, &[("position", &position.to_string())])
+            }
+            Problem::FeedbackDeadlinePassed { due } => t.f(&key, &[("due", due.as_str())]),
+            _ => t.t(&key),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Problem::TextRequired { field } | Problem::TextTooLong { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    fn limit(&self) -> Option<u64> {
+        match self {
+            Problem::BodyTooLarge { limit }
+            | Problem::TextTooLong { limit, .. }
+            | Problem::AttachmentTooLarge { limit }
+            | Problem::TooManyAttachments { limit } => Some(*limit),
+            _ => None,
+        }
+    }
+}
+
+/// An API error, rendered as JSON in the caller's language.
+#[derive(Debug)]
+pub struct ApiError {
+    /// What went wrong.
+    pub problem: Problem,
+    /// The caller's language.
+    pub lang: Lang,
+    /// Incident id of an internal error.
+    pub incident: Option<String>,
+}
+
+impl ApiError {
+    /// An error for a caller reading `lang`.
+    pub fn new(lang: Lang, problem: Problem) -> Self {
+        ApiError {
+            problem,
+            lang,
+            incident: None,
+        }
+    }
+
+    /// One of the service-wide kinds.
+    pub fn kind(lang: Lang, kind: ErrorKind) -> Self {
+        Self::new(lang, Problem::Kind(kind))
+    }
+
+    /// An internal error: logs `err` under a new incident id.
+    pub fn internal(lang: Lang, err: &anyhow::Error) -> Self {
+        let incident = incident_id();
+        tracing::error!(incident = %incident, error = %format!("{err:#}"), "internal error");
+        ApiError {
+            problem: Problem::Kind(ErrorKind::Internal),
+            lang,
+            incident: Some(incident),
+        }
+    }
+
+    /// A case operation's failure.
+    pub fn casework(lang: Lang, err: CaseworkError, max_attachments: usize) -> Self {
+        match err {
+            CaseworkError::NotFound => Self::kind(lang, ErrorKind::NotFound),
+            CaseworkError::NoEligibleHandler => Self::new(lang, Problem::NoEligibleHandler),
+            CaseworkError::UnknownHandler => Self::new(lang, Problem::UnknownHandler),
+            CaseworkError::TooManyAttachments => Self::new(
+                lang,
+                Problem::TooManyAttachments {
+                    limit: max_attachments as u64,
+                },
+            ),
+            CaseworkError::LoginFailed => Self::new(lang, Problem::LoginFailed),
+            CaseworkError::UseClose => Self::new(lang, Problem::UseClose),
+            CaseworkError::Internal(e) => Self::internal(lang, &e),
+        }
+    }
+
+    /// A rejected text field.
+    pub fn text(lang: Lang, field: &'static str, err: TextFieldError) -> Self {
+        let problem = match err {
+            TextFieldError::Empty => Problem::TextRequired { field },
+            TextFieldError::TooLong { max } => Problem::TextTooLong {
+                field,
+                limit: max as u64,
+            },
+        };
+        Self::new(lang, problem)
+    }
+
+    /// A rejected case code (never echoes the code).
+    pub fn code(lang: Lang, err: CaseCodeError) -> Self {
+        let problem = match err {
+            CaseCodeError::Length { expected, found } => Problem::CodeLength { expected, found },
+            CaseCodeError::InvalidCharacter { position } => Problem::CodeCharacter { position },
+            _ => Problem::CodeTypo,
+        };
+        Self::new(lang, problem)
+    }
+
+    /// A rejected multipart form.
+    pub fn form(lang: Lang, err: FormError, limits: &crate::core::settings::LimitSettings) -> Self {
+        let problem = match err {
+            FormError::AttachmentTooLarge => Problem::AttachmentTooLarge {
+                limit: limits.max_attachment_bytes,
+            },
+            FormError::TooManyAttachments => Problem::TooManyAttachments {
+                limit: limits.max_attachments_per_case as u64,
+            },
+            FormError::TooLarge => Problem::BodyTooLarge {
+                limit: limits.max_body_bytes as u64,
+            },
+            FormError::InvalidUtf8 => Problem::InvalidUtf8,
+            FormError::Malformed | FormError::Csrf => Problem::MalformedMultipart,
+            FormError::Internal(e) => return Self::internal(lang, &e),
+        };
+        Self::new(lang, problem)
+    }
+
+    /// A JSON body the extractor refused (`limit`: the body limit in bytes).
+    pub fn json(lang: Lang, err: &JsonPayloadError, limit: usize) -> Self {
+        let problem = match err {
+            JsonPayloadError::OverflowKnownLength { limit, .. }
+            | JsonPayloadError::Overflow { limit } => Problem::BodyTooLarge {
+                limit: *limit as u64,
+            },
+            JsonPayloadError::ContentType => Problem::UnsupportedMediaType {
+                expected: "application/json",
+            },
+            JsonPayloadError::Deserialize(e) => Problem::InvalidJson {
+                line: e.line(),
+                column: e.column(),
+            },
+            JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
+                Problem::BodyTooLarge {
+                    limit: limit as u64,
+                }
+            }
+            _ => Problem::InvalidJson { line: 0, column: 0 },
+        };
+        Self::new(lang, problem)
+    }
+
+    /// The JSON body of the response.
+    pub fn body(&self) -> Value {
+        let t = Translator::new(self.lang);
+        let mut error = Map::new();
+        error.insert("code".into(), json!(self.problem.code()));
+        error.insert(
+            "message".into(),
+            json!(self.problem.message(t, self.incident.as_deref())),
+        );
+        if let Some(field) = self.problem.field() {
+            error.insert("field".into(), json!(field));
+        }
+        if let Some(limit) = self.problem.limit() {
+            error.insert("limit".into(), json!(limit));
+        }
+        if let Some(incident) = &self.incident {
+            error.insert("incident".into(), json!(incident));
+        }
+        json!({ "error": error })
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.problem.code())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.problem.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status_code());
+        match self.status_code() {
+            StatusCode::TOO_MANY_REQUESTS => {
+                builder.insert_header(("Retry-After", "60"));
+            }
+            StatusCode::UNAUTHORIZED => {
+                builder.insert_header(("WWW-Authenticate", "Bearer realm=\"varsel\""));
+            }
+            _ => {}
+        }
+        builder.json(self.body())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_has_a_message_in_both_languages() {
+        let problems = [
+            Problem::Kind(ErrorKind::NotFound),
+            Problem::Kind(ErrorKind::BadRequest),
+            Problem::Kind(ErrorKind::Unauthorized),
+            Problem::Kind(ErrorKind::Forbidden),
+            Problem::Kind(ErrorKind::TooManyRequests),
+            Problem::Kind(ErrorKind::PayloadTooLarge),
+            Problem::Kind(ErrorKind::Internal),
+            Problem::InvalidJson { line: 1, column: 2 },
+            Problem::UnsupportedMediaType {
+                expected: "application/json",
+            },
+            Problem::BodyTooLarge { limit: 10 },
+            Problem::TextRequired {
+                field: "description",
+            },
+            Problem::TextTooLong {
+                field: "description",
+                limit: 10,
+            },
+            Problem::UnknownCategory,
+            Problem::UnknownSubtype,
+            Problem::UnknownSeverity,
+            Problem::UnknownStatus,
+            Problem::UnknownSort,
+            Problem::UnknownHandler,
+            Problem::NoEligibleHandler,
+            Problem::InvalidClassification,
+            Problem::NoOneLeft,
+            Problem::CodeLength {
+                expected: 24,
+                found: 23,
+            },
+            Problem::CodeCharacter { position: 3 },
+            Problem::CodeTypo,
+            Problem::CodeUnknown,
+            Problem::LoginFailed,
+            Problem::AttachmentTooLarge { limit: 10 },
+            Problem::TooManyAttachments { limit: 10 },
+            Problem::AttachmentRequired,
+            Problem::ReportRequired,
+            Problem::MalformedMultipart,
+            Problem::InvalidUtf8,
+            Problem::MethodNotAllowed,
+            Problem::InvalidDecision,
+            Problem::CannotConfirm,
+            Problem::NeedsPoliceDecision,
+            Problem::AlreadyClosed,
+            Problem::NotClosed,
+            Problem::InvalidOutcome,
+            Problem::InvalidFilter,
+            Problem::FeedbackAlreadyExtended,
+            Problem::FeedbackDeadlinePassed {
+                due: "2026-06-01T00:00:00Z".to_owned(),
+            },
+            Problem::FeedbackAlreadyGiven,
+            Problem::CaseClosed,
+        ];
+        for lang in [Lang::Nb, Lang::En] {
+            for p in &problems {
+                let message = p.message(Translator::new(lang), Some("ABC"));
+                assert!(!message.starts_with("api."), "no message for {}", p.code());
+                assert!(!message.contains('{'), "unfilled placeholder: {message}");
+            }
+        }
+        let en = Problem::TextTooLong {
+            field: "description",
+            limit: 50_000,
+        }
+        .message(Translator::new(Lang::En), None);
+        assert!(en.contains("50000") && en.contains("description"), "{en}");
+    }
+
+    #[test]
+    fn internal_errors_carry_an_incident_id_and_nothing_else() {
+        let err = ApiError::internal(Lang::En, &anyhow::anyhow!("database password is hunter2"));
+        let body = err.body().to_string();
+        assert!(!body.contains("hunter2"));
+        let incident = err.incident.clone().unwrap_or_default();
+        assert!(!incident.is_empty() && body.contains(&incident));
+        assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

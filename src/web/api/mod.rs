@@ -1,0 +1,165 @@
+//! The JSON API under `/api/v1/`: every action of the reporter and handler
+//! pages, for bearer-token clients. Documented in `docs/api.md`.
+//!
+//! Bodies are JSON (attachments: `multipart/form-data`), errors are
+//! `{"error": {"code", "message", ...}}` in the caller's language, dates are
+//! ISO 8601. Reporter-facing dates are whole days.
+
+mod auth;
+mod catalog;
+mod deadlines;
+pub mod error;
+mod escalation;
+mod files;
+mod reporter_case;
+mod reports;
+mod session;
+mod staff_cases;
+
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use time::macros::format_description;
+use time::{Date, OffsetDateTime};
+
+pub use auth::{bearer_session, ApiCaller, ApiLang};
+pub use error::{ApiError, Problem};
+
+use crate::web::http::ErrorKind;
+
+/// The JSON body limit and its error, for `App::app_data`: bodies over
+/// `limit` bytes and malformed JSON get a JSON error in the caller's language.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(move |err, req| ApiError::json(auth::lang_of(req), &err, limit).into())
+}
+
+/// `YYYY-MM-DD`.
+pub(crate) fn iso_date(date: Date) -> String {
+    date.format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
+}
+
+/// The UTC day of a UNIX time, `YYYY-MM-DD`.
+pub(crate) fn iso_day(at: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(at)
+        .map(|t| iso_date(t.date()))
+        .unwrap_or_default()
+}
+
+/// A UNIX time as RFC 3339 in UTC, e.g. `2026-03-01T09:30:00Z`.
+pub(crate) fn iso_instant(at: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::kind(auth::lang_of(&req), ErrorKind::NotFound).error_response()
+}
+
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    ApiError::new(auth::lang_of(&req), Problem::MethodNotAllowed).error_response()
+}
+
+/// A resource whose unsupported methods get a JSON 405.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// Registers the routes of this area.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .service(
+                resource("/reporter/session")
+                    .route(web::post().to(session::reporter_login))
+                    .route(web::delete().to(session::reporter_logout)),
+            )
+            .service(
+                resource("/staff/session")
+                    .route(web::post().to(session::staff_login))
+                    .route(web::delete().to(session::staff_logout)),
+            )
+            .service(resource("/categories").route(web::get().to(catalog::categories)))
+            .service(resource("/handlers").route(web::get().to(catalog::handlers)))
+            .service(
+                resource("/reports")
+                    .route(
+                        web::post()
+                            .guard(actix_web::guard::fn_guard(files::is_multipart))
+                            .to(reports::submit_multipart),
+                    )
+                    .route(web::post().to(reports::submit_json)),
+            )
+            .service(resource("/reporter/case").route(web::get().to(reporter_case::view)))
+            .service(
+                resource("/reporter/case/messages").route(web::post().to(reporter_case::reply)),
+            )
+            .service(
+                resource("/reporter/case/attachments").route(web::post().to(reporter_case::upload)),
+            )
+            .service(
+                resource("/reporter/case/attachments/{attachment}")
+                    .route(web::get().to(reporter_case::download)),
+            )
+            .service(resource("/staff/cases").route(web::get().to(staff_cases::inbox)))
+            .service(resource("/staff/cases/{case}").route(web::get().to(staff_cases::view)))
+            .service(
+                resource("/staff/cases/{case}/messages").route(web::post().to(staff_cases::reply)),
+            )
+            .service(
+                resource("/staff/cases/{case}/attachments")
+                    .route(web::post().to(staff_cases::upload)),
+            )
+            .service(
+                resource("/staff/cases/{case}/attachments/{attachment}")
+                    .route(web::get().to(staff_cases::download)),
+            )
+            .service(
+                resource("/staff/cases/{case}/acknowledge")
+                    .route(web::post().to(staff_cases::acknowledge)),
+            )
+            .service(
+                resource("/staff/cases/{case}/status")
+                    .route(web::post().to(staff_cases::set_status)),
+            )
+            .service(
+                resource("/staff/cases/{case}/triage").route(web::post().to(staff_cases::triage)),
+            )
+            .service(
+                resource("/staff/cases/{case}/escalation")
+                    .route(web::get().to(escalation::view))
+                    .route(web::post().to(escalation::record)),
+            )
+            .service(
+                resource("/staff/cases/{case}/escalation/{decision}/confirm")
+                    .route(web::post().to(escalation::confirm)),
+            )
+            .service(resource("/staff/cases/{case}/close").route(web::post().to(escalation::close)))
+            .service(
+                resource("/staff/cases/{case}/reopen").route(web::post().to(escalation::reopen)),
+            )
+            .service(resource("/contact/register").route(web::get().to(escalation::register)))
+            .service(
+                resource("/staff/cases/{case}/feedback-extension")
+                    .route(web::post().to(deadlines::extend)),
+            )
+            .default_service(web::to(not_found)),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_iso_8601() {
+        assert_eq!(iso_day(86_400 * 365 + 3_600), "1971-01-01");
+        assert_eq!(iso_instant(86_400 + 61), "1970-01-02T00:01:01Z");
+        assert_eq!(iso_date(time::macros::date!(2026 - 03 - 09)), "2026-03-09");
+    }
+}

@@ -1,0 +1,156 @@
+//! The reporter's case through the API (`/api/v1/reporter/case…`), for a
+//! reporter token: reading it, replying, adding and fetching attachments. The
+//! reporter sees days, never times, and never which staff member wrote.
+
+use actix_multipart::Multipart;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+use zeroize::Zeroize;
+
+use crate::core::casework::{self, CaseView};
+use crate::core::domain::TextField;
+use crate::core::store::Author;
+use crate::web::api::auth::ApiCaller;
+use crate::web::api::error::{ApiError, Problem};
+use crate::web::api::{files, iso_date, iso_day};
+use crate::web::http::ErrorKind;
+use crate::web::state::AppState;
+
+/// `{"body": "…"}`: a message in a case thread.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    body: String,
+}
+
+impl Drop for MessageRequest {
+    fn drop(&mut self) {
+        self.body.zeroize();
+    }
+}
+
+impl MessageRequest {
+    /// The validated message text.
+    pub fn text(&self, caller: &ApiCaller, state: &AppState) -> Result<TextField, ApiError> {
+        TextField::parse(&self.body, state.settings.limits.max_text_chars)
+            .map_err(|e| ApiError::text(caller.lang, "body", e))
+    }
+}
+
+/// `"reporter"` or `"staff"`.
+pub fn author_key(author: Author) -> &'static str {
+    author.as_db()
+}
+
+fn reporter_json(view: &CaseView) -> Value {
+    let messages: Vec<Value> = view
+        .messages
+        .iter()
+        .map(|m| {
+            json!({
+                "author": author_key(m.author),
+                "date": iso_day(m.created_at),
+                "body": m.body,
+            })
+        })
+        .collect();
+    let attachments: Vec<Value> = view
+        .attachments
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "author": author_key(a.author),
+                "date": iso_day(a.created_at),
+            })
+        })
+        .collect();
+    json!({
+        "status": view.case.status,
+        "received_on": iso_day(view.case.received_at),
+        "answer_due": view.answer_due.map(iso_date),
+        "report": {
+            "description": view.report.description,
+            "when": view.report.when,
+            "place": view.report.place,
+        },
+        "messages": messages,
+        "attachments": attachments,
+    })
+}
+
+/// `GET /api/v1/reporter/case`.
+pub async fn view(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
+    let reporter = caller.reporter()?;
+    let view = casework::reporter_view(&state, reporter)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    Ok(HttpResponse::Ok().json(reporter_json(&view)))
+}
+
+/// `POST /api/v1/reporter/case/messages`.
+pub async fn reply(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Json<MessageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let reporter = caller.reporter()?;
+    let text = body.text(&caller, &state)?;
+    drop(body);
+    casework::reporter_reply(&state, reporter, Some(&text), &[])
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    Ok(HttpResponse::Created().json(json!({
+        "author": "reporter",
+        "date": iso_day(casework::now_in(&state)),
+    })))
+}
+
+/// `POST /api/v1/reporter/case/attachments` (multipart, `attachment` parts).
+pub async fn upload(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    req: HttpRequest,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let reporter = caller.reporter()?;
+    files::require_multipart(&req, caller.lang)?;
+    let lang = caller.lang;
+    let max = state.settings.limits.max_attachments_per_case;
+    let existing = state
+        .store
+        .attachments(reporter.case_id)
+        .await
+        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?
+        .len();
+    let recipient = reporter.case_identity.to_public();
+    let form = files::receive(&state, lang, payload, &recipient, existing).await?;
+    if form.files.is_empty() {
+        return Err(ApiError::new(lang, Problem::AttachmentRequired));
+    }
+    if let Err(e) = casework::reporter_reply(&state, reporter, None, &form.files).await {
+        form.discard().await;
+        return Err(ApiError::casework(lang, e, max));
+    }
+    Ok(HttpResponse::Created().json(files::uploaded(&form.files)))
+}
+
+/// `GET /api/v1/reporter/case/attachments/{attachment}`.
+pub async fn download(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reporter = caller.reporter()?;
+    let not_found = || ApiError::kind(caller.lang, ErrorKind::NotFound);
+    let id = Uuid::parse_str(&path).map_err(|_| not_found())?;
+    let (attachment, identity) = casework::reporter_attachment(&state, reporter, id)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    files::download(&state, caller.lang, attachment, identity).await
+}

@@ -1,0 +1,124 @@
+//! `POST`/`DELETE /api/v1/reporter/session` and `/api/v1/staff/session`:
+//! exchanging a case code or a username and password for a bearer token, and
+//! ending it. Both logins are rate limited; the code and the password are
+//! cleared from memory once used and never logged.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+use varsel_crypto::CaseCode;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::core::casework::{self, CaseworkError};
+use crate::web::api::auth::{ApiCaller, ApiLang};
+use crate::web::api::error::{ApiError, Problem};
+use crate::web::http::session::Principal;
+use crate::web::http::ErrorKind;
+use crate::web::state::AppState;
+
+/// `{"code": "…"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeLogin {
+    code: String,
+}
+
+impl Drop for CodeLogin {
+    fn drop(&mut self) {
+        self.code.zeroize();
+    }
+}
+
+/// `{"username": "…", "password": "…"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffLogin {
+    username: String,
+    password: String,
+}
+
+impl Drop for StaffLogin {
+    fn drop(&mut self) {
+        self.password.zeroize();
+    }
+}
+
+fn token_response(
+    state: &AppState,
+    lang: crate::core::i18n::Lang,
+    principal: Principal,
+    idle: std::time::Duration,
+) -> Result<HttpResponse, ApiError> {
+    let (token, _) = state
+        .sessions
+        .create(principal, idle, true)
+        .map_err(|_| ApiError::kind(lang, ErrorKind::TooManyRequests))?;
+    Ok(HttpResponse::Created().json(json!({
+        "token": token,
+        "expires_in_seconds": idle.as_secs(),
+    })))
+}
+
+/// `POST /api/v1/reporter/session`: a case code for a reporter token.
+pub async fn reporter_login(
+    state: web::Data<AppState>,
+    ApiLang(lang): ApiLang,
+    body: web::Json<CodeLogin>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.rate_limits.code_login() {
+        return Err(ApiError::kind(lang, ErrorKind::TooManyRequests));
+    }
+    let code = CaseCode::parse(&body.code).map_err(|e| ApiError::code(lang, e))?;
+    drop(body);
+    let reporter = match casework::reporter_login(&state, &code).await {
+        Ok(r) => r,
+        Err(CaseworkError::NotFound) => return Err(ApiError::new(lang, Problem::CodeUnknown)),
+        Err(e) => return Err(ApiError::casework(lang, e, 0)),
+    };
+    drop(code);
+    token_response(
+        &state,
+        lang,
+        Principal::Reporter(reporter),
+        state.reporter_idle(),
+    )
+}
+
+/// `POST /api/v1/staff/session`: a username and password for a staff token.
+pub async fn staff_login(
+    state: web::Data<AppState>,
+    ApiLang(lang): ApiLang,
+    body: web::Json<StaffLogin>,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = body.into_inner();
+    let username = body.username.trim().to_owned();
+    if !state.rate_limits.staff_login(&username) {
+        return Err(ApiError::kind(lang, ErrorKind::TooManyRequests));
+    }
+    let password = Zeroizing::new(std::mem::take(&mut body.password));
+    drop(body);
+    let staff = casework::staff_login(&state, &username, password)
+        .await
+        .map_err(|e| ApiError::casework(lang, e, 0))?;
+    token_response(&state, lang, Principal::Staff(staff), state.staff_idle())
+}
+
+/// `DELETE /api/v1/reporter/session`: ends the reporter's session.
+pub async fn reporter_logout(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<HttpResponse, ApiError> {
+    caller.reporter()?;
+    state.sessions.remove(caller.token());
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `DELETE /api/v1/staff/session`: ends the staff member's session.
+pub async fn staff_logout(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<HttpResponse, ApiError> {
+    casework::staff_logout(&state, caller.staff()?).await;
+    state.sessions.remove(caller.token());
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,446 @@
+//! Cases through the API for staff who work them (`/api/v1/staff/cases…`):
+//! the inbox, reading, replying, attachments, acknowledging and status. A case
+//! not routed to the caller — or one that does not exist, or a malformed id —
+//! is the same 404.
+
+use std::cmp::Reverse;
+
+use actix_multipart::Multipart;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::core::casework::{self, CaseView, InboxItem};
+use crate::core::deadlines::{CaseDeadlines, DeadlineError, NextDeadline};
+use crate::core::domain::{CaseStatus, Category, Severity};
+use crate::core::i18n::Lang;
+use crate::core::routing;
+use crate::core::store::Author;
+use crate::web::api::auth::ApiCaller;
+use crate::web::api::deadlines::{case_deadlines_json, next_of};
+use crate::web::api::error::{ApiError, Problem};
+use crate::web::api::reporter_case::{author_key, MessageRequest};
+use crate::web::api::{files, iso_date, iso_day, iso_instant};
+use crate::web::http::ErrorKind;
+use crate::web::state::AppState;
+
+fn case_id(lang: Lang, raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::kind(lang, ErrorKind::NotFound))
+}
+
+/// How the inbox is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InboxOrder {
+    /// Nearest deadline first, cases without one last.
+    Deadline,
+    /// Newest first.
+    Received,
+    /// Most severe first.
+    Severity,
+    /// Earliest in the life cycle first.
+    Status,
+    /// In the order categories are listed.
+    Category,
+}
+
+impl InboxOrder {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "deadline" => Some(InboxOrder::Deadline),
+            "received" => Some(InboxOrder::Received),
+            "severity" => Some(InboxOrder::Severity),
+            "status" => Some(InboxOrder::Status),
+            "category" => Some(InboxOrder::Category),
+            _ => None,
+        }
+    }
+
+    fn sort(self, items: &mut [InboxItem]) {
+        // Within equal keys the store's order (newest first) is kept.
+        match self {
+            InboxOrder::Deadline => {
+                items.sort_by_key(|i| (i.next.is_none(), i.next.map(|n| n.due)))
+            }
+            InboxOrder::Received => items.sort_by_key(|i| Reverse(i.case.received_at)),
+            InboxOrder::Severity => {
+                items.sort_by_key(|i| Reverse(Severity::parse(&i.case.severity)))
+            }
+            InboxOrder::Status => items.sort_by_key(|i| {
+                CaseStatus::ALL
+                    .iter()
+                    .position(|s| s.key() == i.case.status)
+                    .unwrap_or(usize::MAX)
+            }),
+            InboxOrder::Category => items.sort_by_key(|i| {
+                Category::ALL
+                    .iter()
+                    .position(|c| c.key() == i.case.category)
+                    .unwrap_or(usize::MAX)
+            }),
+        }
+    }
+}
+
+/// `?sort=…` (other parameters, such as `lang`, are ignored here).
+#[derive(Deserialize)]
+pub struct InboxQuery {
+    sort: Option<String>,
+}
+
+/// `GET /api/v1/staff/cases?sort=deadline|received|severity|status|category`.
+pub async fn inbox(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let lang = caller.lang;
+    let query = web::Query::<InboxQuery>::from_query(req.query_string())
+        .map_err(|_| ApiError::kind(lang, ErrorKind::BadRequest))?;
+    let order = match query.sort.as_deref() {
+        None | Some("") => InboxOrder::Deadline,
+        Some(s) => InboxOrder::parse(s).ok_or_else(|| ApiError::new(lang, Problem::UnknownSort))?,
+    };
+    let mut items = casework::inbox(&state, staff)
+        .await
+        .map_err(|e| ApiError::casework(lang, e, 0))?;
+    order.sort(&mut items);
+    let body: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.case.id,
+                "category": i.case.category,
+                "severity": i.case.severity,
+                "status": i.case.status,
+                "received_on": iso_day(i.case.received_at),
+                "next_deadline": i.next.map(|n| iso_date(n.due.date())),
+                "next_deadline_kind": i.next.map(|n| n.kind.key()),
+                "next_deadline_due": i.next.map(|n| iso_instant(n.due.unix_timestamp())),
+                "next_deadline_state": i.next.map(|n| n.state.key()),
+                "unread": i.unread,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The day of an entry, and its time when a staff member made it (reporter
+/// entries are kept to the day only).
+fn when(author: Author, at: i64) -> (String, Option<String>) {
+    match author {
+        Author::Reporter => (iso_day(at), None),
+        Author::Staff => (iso_day(at), Some(iso_instant(at))),
+    }
+}
+
+fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> Value {
+    let messages: Vec<Value> = view
+        .messages
+        .iter()
+        .map(|m| {
+            let (date, time) = when(m.author, m.created_at);
+            json!({
+                "author": author_key(m.author),
+                "author_name": m.author_name,
+                "date": date,
+                "time": time,
+                "body": m.body,
+            })
+        })
+        .collect();
+    let attachments: Vec<Value> = view
+        .attachments
+        .iter()
+        .map(|a| {
+            let (date, time) = when(a.author, a.created_at);
+            json!({
+                "id": a.id,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "author": author_key(a.author),
+                "date": date,
+                "time": time,
+            })
+        })
+        .collect();
+    let case = &view.case;
+    let (list, extension) = case_deadlines_json(deadlines);
+    json!({
+        "id": case.id,
+        "category": case.category,
+        "severity": case.severity,
+        "suggested_severity": case.suggested_severity,
+        "status": case.status,
+        "received_on": iso_day(case.received_at),
+        "acknowledged_at": case.acknowledged_at.map(iso_instant),
+        "next_deadline": next_of(&deadlines.statuses).map(|s| iso_date(s.deadline.due.date())),
+        "answer_due": view.answer_due.map(iso_date),
+        "deadlines": list,
+        "feedback_extension": extension,
+        "report": {
+            "description": view.report.description,
+            "when": view.report.when,
+            "place": view.report.place,
+        },
+        "messages": messages,
+        "attachments": attachments,
+    })
+}
+
+/// Refuses, as "not found", a case the caller may not open; used before a
+/// request body is read or validated, so that a case that is not the
+/// caller's answers the same whatever the body holds. (A body that is not
+/// JSON at all is refused before this by the extractor, whatever the case.)
+async fn ensure_case(
+    state: &AppState,
+    caller: &ApiCaller,
+    staff: &crate::web::http::session::StaffSession,
+    id: uuid::Uuid,
+) -> Result<(), ApiError> {
+    casework::ensure_staff_case(state, staff, id)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))
+}
+
+/// `GET /api/v1/staff/cases/{case}` (marks the case read).
+pub async fn view(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, &path)?;
+    let view = casework::staff_view(&state, staff, id)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    let deadlines = match crate::core::deadlines::case_deadlines(&state, staff, id).await {
+        Ok(d) => d,
+        Err(DeadlineError::NotFound) => {
+            return Err(ApiError::kind(caller.lang, ErrorKind::NotFound))
+        }
+        Err(e) => return Err(ApiError::internal(caller.lang, &anyhow::Error::new(e))),
+    };
+    Ok(HttpResponse::Ok().json(staff_json(&view, &deadlines)))
+}
+
+/// `POST /api/v1/staff/cases/{case}/messages`.
+pub async fn reply(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    body: web::Json<MessageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, &path)?;
+    ensure_case(&state, &caller, staff, id).await?;
+    let text = body.text(&caller, &state)?;
+    drop(body);
+    casework::staff_reply(&state, staff, id, Some(&text), &[])
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    let now = casework::now_in(&state);
+    Ok(HttpResponse::Created().json(json!({
+        "author": "staff",
+        "author_name": staff.display_name,
+        "date": iso_day(now),
+        "time": iso_instant(now),
+    })))
+}
+
+/// `POST /api/v1/staff/cases/{case}/attachments` (multipart, `attachment` parts).
+pub async fn upload(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let lang = caller.lang;
+    let id = case_id(lang, &path)?;
+    let internal =
+        |e: crate::core::store::StoreError| ApiError::internal(lang, &anyhow::Error::new(e));
+    let not_found = || ApiError::kind(lang, ErrorKind::NotFound);
+    // Only a case the caller may open takes uploads: check before reading
+    // the body (staff_reply below checks it again, by unwrapping).
+    ensure_case(&state, &caller, staff, id).await?;
+    let case = state
+        .store
+        .case_by_id(id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    files::require_multipart(&req, lang)?;
+    let recipient =
+        crate::core::keys::recipient(&case.recipient).map_err(|e| ApiError::internal(lang, &e))?;
+    let existing = state.store.attachments(id).await.map_err(internal)?.len();
+    let form = files::receive(&state, lang, payload, &recipient, existing).await?;
+    if form.files.is_empty() {
+        return Err(ApiError::new(lang, Problem::AttachmentRequired));
+    }
+    let max = state.settings.limits.max_attachments_per_case;
+    if let Err(e) = casework::staff_reply(&state, staff, id, None, &form.files).await {
+        form.discard().await;
+        return Err(ApiError::casework(lang, e, max));
+    }
+    Ok(HttpResponse::Created().json(files::uploaded(&form.files)))
+}
+
+/// `GET /api/v1/staff/cases/{case}/attachments/{attachment}`.
+pub async fn download(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let (case, attachment) = path.into_inner();
+    let id = case_id(caller.lang, &case)?;
+    let attachment = case_id(caller.lang, &attachment)?;
+    let (view, identity) = casework::staff_attachment(&state, staff, id, attachment)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    files::download(&state, caller.lang, view, identity).await
+}
+
+async fn status_json(
+    state: &AppState,
+    lang: Lang,
+    case: Option<crate::core::store::Case>,
+) -> Result<Value, ApiError> {
+    let Some(case) = case else {
+        return Ok(json!({}));
+    };
+    let next: Option<NextDeadline> = crate::core::deadlines::next_deadlines(state, &[case.id])
+        .await
+        .map_err(|e| ApiError::internal(lang, &e))?
+        .remove(&case.id);
+    Ok(json!({
+        "status": case.status,
+        "acknowledged_at": case.acknowledged_at.map(iso_instant),
+        "next_deadline": next.map(|n| iso_date(n.due.date())),
+        "next_deadline_kind": next.map(|n| n.kind.key()),
+    }))
+}
+
+/// `POST /api/v1/staff/cases/{case}/acknowledge`.
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, &path)?;
+    casework::acknowledge(&state, staff, id)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    let case = state
+        .store
+        .case_by_id(id)
+        .await
+        .map_err(|e| ApiError::internal(caller.lang, &anyhow::Error::new(e)))?;
+    Ok(HttpResponse::Ok().json(status_json(&state, caller.lang, case).await?))
+}
+
+/// `{"status": "under_investigation"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    status: String,
+}
+
+/// `POST /api/v1/staff/cases/{case}/status`.
+pub async fn set_status(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    body: web::Json<StatusRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, &path)?;
+    ensure_case(&state, &caller, staff, id).await?;
+    let status = CaseStatus::parse(body.status.trim())
+        .ok_or_else(|| ApiError::new(caller.lang, Problem::UnknownStatus))?;
+    casework::set_status(&state, staff, id, status)
+        .await
+        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+    let case = state
+        .store
+        .case_by_id(id)
+        .await
+        .map_err(|e| ApiError::internal(caller.lang, &anyhow::Error::new(e)))?;
+    Ok(HttpResponse::Ok().json(status_json(&state, caller.lang, case).await?))
+}
+
+/// `{"category": "avvik", "subtype": null, "severity": "hoy", "probability": 3, "consequence": 4}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageRequest {
+    category: String,
+    #[serde(default)]
+    subtype: Option<String>,
+    severity: String,
+    #[serde(default)]
+    probability: Option<u8>,
+    #[serde(default)]
+    consequence: Option<u8>,
+}
+
+impl TriageRequest {
+    fn input(&self, taxonomy: &crate::core::domain::Taxonomy) -> Option<routing::TriageInput> {
+        let category = Category::parse(self.category.trim())?;
+        let subtype =
+            routing::parse_subtype(taxonomy, category, self.subtype.as_deref().unwrap_or(""))?;
+        let severity = Severity::parse(self.severity.trim())?;
+        let risk = match (self.probability, self.consequence) {
+            (None, None) => None,
+            (Some(p), Some(c)) => Some(routing::Risk::new(p, c)?),
+            _ => return None,
+        };
+        Some(routing::TriageInput {
+            category,
+            subtype,
+            severity,
+            risk,
+        })
+    }
+}
+
+/// `POST /api/v1/staff/cases/{case}/triage`: re-classifies and re-routes the
+/// case; `still_member` says whether the caller can still reach it.
+pub async fn triage(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    body: web::Json<TriageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, &path)?;
+    ensure_case(&state, &caller, staff, id).await?;
+    let input = body
+        .input(&state.settings.taxonomy)
+        .ok_or_else(|| ApiError::new(caller.lang, Problem::InvalidClassification))?;
+    let outcome = match routing::triage(&state, staff, id, &input).await {
+        Ok(outcome) => outcome,
+        Err(casework::CaseworkError::NoEligibleHandler) => {
+            return Err(ApiError::new(caller.lang, Problem::NoOneLeft))
+        }
+        Err(e) => return Err(ApiError::casework(caller.lang, e, 0)),
+    };
+    let accepted = state.settings.routing.accepted_risk;
+    Ok(HttpResponse::Ok().json(json!({
+        "category": input.category.key(),
+        "subtype": input.subtype.as_ref().map(|s| s.as_str()),
+        "severity": input.severity.key(),
+        "risk": input.risk.map(|r| json!({
+            "probability": r.probability(),
+            "consequence": r.consequence(),
+            "score": r.score(),
+            "accepted": accepted,
+            "above_accepted": r.above(accepted),
+        })),
+        "still_member": outcome.still_member,
+    })))
+}

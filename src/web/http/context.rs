@@ -1,0 +1,215 @@
+//! The visitor of a request: their language and session, if any.
+
+use std::future::{ready, Ready};
+use std::sync::Arc;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+
+use crate::core::i18n::{Lang, Translator};
+use crate::web::http::errors::{AppError, ErrorKind};
+use crate::web::http::session::{Principal, ReporterSession, Session, StaffSession, COOKIE};
+use crate::web::state::AppState;
+
+/// The language chosen for this request (set by the language middleware).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLang(pub Lang);
+
+/// Name of the cookie that carries an anonymous visitor's CSRF nonce.
+pub const CSRF_COOKIE: &str = "varsel_csrf";
+
+/// Who is asking, in which language.
+pub struct Visitor {
+    /// The interface language.
+    pub lang: Lang,
+    /// The cookie session id, if the visitor has a live session.
+    pub session_id: Option<String>,
+    /// The session.
+    pub session: Option<Arc<Session>>,
+    /// The CSRF token forms must echo: the session's, or for a visitor
+    /// without a session the one derived from their CSRF cookie.
+    csrf_token: Option<String>,
+}
+
+/// The CSRF token of an anonymous visitor: `HMAC-SHA-256(server key, label || nonce)`
+/// for the random nonce in their CSRF cookie. Nothing is kept on the server,
+/// so anonymous visitors cannot fill its memory.
+fn anonymous_token(key: &[u8; 64], nonce: &str) -> String {
+    use hmac::digest::KeyInit;
+    use hmac::Mac;
+    // A 64-byte key is exactly HMAC-SHA-256's block size: this constructor is infallible.
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new(key.into());
+    mac.update(b"varsel.csrf.v1:");
+    mac.update(nonce.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+impl Visitor {
+    /// Strings in the visitor's language.
+    pub fn t(&self) -> Translator {
+        Translator::new(self.lang)
+    }
+
+    /// An error for this visitor.
+    pub fn error(&self, kind: ErrorKind) -> AppError {
+        AppError::new(kind, self.lang)
+    }
+
+    /// An internal error for this visitor, logged with an incident id.
+    pub fn internal(&self, err: impl Into<anyhow::Error>) -> AppError {
+        AppError::internal(self.lang, &err.into())
+    }
+
+    /// Who the session belongs to; `None` without a session.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.session.as_deref().map(|s| &s.principal)
+    }
+
+    /// The reporter session, if [`crate::core::authz`] lets it follow up its case;
+    /// callers answer 404 otherwise (a reporter page without a session does
+    /// not reveal that it exists).
+    pub fn reporter(&self) -> Option<&ReporterSession> {
+        crate::core::authz::reporter_session(self.principal()).ok()
+    }
+
+    /// The staff session, if [`crate::core::authz`] grants it `permission`.
+    pub fn staff_for(
+        &self,
+        permission: crate::core::authz::Permission,
+    ) -> Result<&StaffSession, crate::core::authz::Denial> {
+        crate::core::authz::staff_session(self.principal(), permission)
+    }
+
+    /// The staff session, if logged in.
+    pub fn staff(&self) -> Option<&StaffSession> {
+        match self.session.as_deref().map(|s| &s.principal) {
+            Some(Principal::Staff(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The CSRF token forms must carry, if the visitor has a session or a CSRF cookie.
+    pub fn csrf(&self) -> Option<&str> {
+        self.csrf_token.as_deref()
+    }
+
+    /// Checks a submitted CSRF token, in constant time.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
+        match &self.csrf_token {
+            Some(expected) if tokens_match(expected, submitted) => Ok(()),
+            _ => Err(self.error(ErrorKind::Csrf)),
+        }
+    }
+}
+
+/// Builds the session cookie: HttpOnly, SameSite=Strict, Secure over TLS, no
+/// expiry (it ends with the browser session).
+pub fn session_cookie(id: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(COOKIE, id.to_owned())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
+}
+
+/// A cookie that removes the session cookie.
+pub fn clear_session_cookie(secure: bool) -> Cookie<'static> {
+    let mut c = session_cookie("", secure);
+    c.make_removal();
+    c
+}
+
+impl FromRequest for Visitor {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let lang = req
+            .extensions()
+            .get::<RequestLang>()
+            .map(|l| l.0)
+            .unwrap_or_default();
+        let state = req.app_data::<web::Data<AppState>>();
+        let (session_id, session) = match (state, req.cookie(COOKIE)) {
+            (Some(state), Some(cookie)) => match state.sessions.get(cookie.value()) {
+                Some(s) if !s.api => (Some(cookie.value().to_owned()), Some(s)),
+                _ => (None, None),
+            },
+            _ => (None, None),
+        };
+        let csrf_token = match (&session, state, req.cookie(CSRF_COOKIE)) {
+            (Some(s), _, _) => Some(s.csrf.clone()),
+            (None, Some(state), Some(nonce)) if is_nonce(nonce.value()) => {
+                Some(anonymous_token(&state.csrf_key, nonce.value()))
+            }
+            _ => None,
+        };
+        ready(Ok(Visitor {
+            lang,
+            session_id,
+            session,
+            csrf_token,
+        }))
+    }
+}
+
+/// Compares two tokens in constant time.
+pub fn tokens_match(expected: &str, submitted: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    expected.len() == submitted.len() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+}
+
+fn is_nonce(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The CSRF token for a form: the session's, or for a visitor without one a
+/// token bound to a random nonce in a session cookie (set on first use).
+/// No server-side state is created for anonymous visitors.
+pub fn ensure_csrf(state: &AppState, visitor: &Visitor) -> (String, Option<Cookie<'static>>) {
+    if let Some(token) = &visitor.csrf_token {
+        return (token.clone(), None);
+    }
+    let mut nonce = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
+    let nonce = hex::encode(nonce);
+    let cookie = Cookie::build(CSRF_COOKIE, nonce.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.server.tls)
+        .finish();
+    (anonymous_token(&state.csrf_key, &nonce), Some(cookie))
+}
+
+/// Logs the visitor in as `principal`: the old session ends and a new id is
+/// issued (no session fixation). Returns the cookie to set.
+pub fn start_session(
+    state: &AppState,
+    visitor: &Visitor,
+    principal: Principal,
+) -> Result<Cookie<'static>, AppError> {
+    if let Some(old) = &visitor.session_id {
+        state.sessions.remove(old);
+    }
+    let idle = match principal {
+        Principal::Staff(_) => state.staff_idle(),
+        _ => state.reporter_idle(),
+    };
+    let (id, _) = state
+        .sessions
+        .create(principal, idle, false)
+        .map_err(|_| visitor.error(ErrorKind::TooManyRequests))?;
+    Ok(session_cookie(&id, state.settings.server.tls))
+}
+
+/// Ends the visitor's session (its keys are dropped and zeroized) and returns
+/// the cookie that clears it.
+pub fn end_session(state: &AppState, visitor: &Visitor) -> Cookie<'static> {
+    if let Some(id) = &visitor.session_id {
+        state.sessions.remove(id);
+    }
+    clear_session_cookie(state.settings.server.tls)
+}

@@ -1,0 +1,162 @@
+//! Errors as users see them: a clear page in their language with a status code,
+//! and for internal failures an incident id — never internals. The incident id
+//! and the error chain go to the log; error messages never contain case content.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::core::i18n::{Lang, Translator};
+
+/// What went wrong, as far as the user is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// No such page, or not yours (the two are never told apart).
+    NotFound,
+    /// Malformed request.
+    BadRequest,
+    /// Missing or wrong CSRF token.
+    Csrf,
+    /// Rate limited.
+    TooManyRequests,
+    /// Body or upload over its limit.
+    PayloadTooLarge,
+    /// Login needed.
+    Unauthorized,
+    /// Logged in but not allowed.
+    Forbidden,
+    /// Our fault.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The HTTP status.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::Csrf => StatusCode::FORBIDDEN,
+            ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The translation key of the user-facing message.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "error.not_found",
+            ErrorKind::BadRequest => "error.bad_request",
+            ErrorKind::Csrf => "error.csrf",
+            ErrorKind::TooManyRequests => "error.too_many_requests",
+            ErrorKind::PayloadTooLarge => "error.payload_too_large",
+            ErrorKind::Unauthorized => "error.unauthorized",
+            ErrorKind::Forbidden => "error.forbidden",
+            ErrorKind::Internal => "error.internal",
+        }
+    }
+
+    /// A stable machine-readable code for the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::Csrf => "csrf",
+            ErrorKind::TooManyRequests => "too_many_requests",
+            ErrorKind::PayloadTooLarge => "payload_too_large",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
+/// An error rendered as an HTML page in the visitor's language.
+#[derive(Debug)]
+pub struct AppError {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// The visitor's language.
+    pub lang: Lang,
+    /// Incident id of an internal error.
+    pub incident: Option<String>,
+}
+
+/// A fresh incident id: short, random, easy to read out.
+pub fn incident_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 5];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode_upper(bytes)
+}
+
+impl AppError {
+    /// An error of `kind` for a visitor reading `lang`.
+    pub fn new(kind: ErrorKind, lang: Lang) -> Self {
+        AppError {
+            kind,
+            lang,
+            incident: None,
+        }
+    }
+
+    /// An internal error: logs `err` under a new incident id.
+    pub fn internal(lang: Lang, err: &anyhow::Error) -> Self {
+        let incident = incident_id();
+        tracing::error!(incident = %incident, error = %format!("{err:#}"), "internal error");
+        AppError {
+            kind: ErrorKind::Internal,
+            lang,
+            incident: Some(incident),
+        }
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.kind.code())
+    }
+}
+
+/// The error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// Strings.
+    pub t: Translator,
+    /// The page title.
+    pub title: String,
+    /// The explanation.
+    pub message: String,
+    /// "Incident id: …", for internal errors.
+    pub incident: Option<String>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let t = Translator::new(self.lang);
+        let page = ErrorPage {
+            t,
+            title: t.t("error.title"),
+            message: t.t(self.kind.message_key()),
+            incident: self
+                .incident
+                .as_ref()
+                .map(|id| t.f("error.incident", &[("id", id)])),
+        };
+        let body = page
+            .render()
+            .unwrap_or_else(|_| t.t(self.kind.message_key()));
+        let mut builder = HttpResponse::build(self.kind.status());
+        if self.kind == ErrorKind::TooManyRequests {
+            builder.insert_header(("Retry-After", "60"));
+        }
+        builder.content_type("text/html; charset=utf-8").body(body)
+    }
+}

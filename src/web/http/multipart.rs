@@ -1,0 +1,279 @@
+//! Forms with attachments (`multipart/form-data`), read as a stream: text
+//! fields are bounded, files are encrypted chunk by chunk to the case as they
+//! arrive, and on any failure every partial file is removed. For HTML forms
+//! the CSRF token must be the first field, so nothing is accepted before it is
+//! checked.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use actix_multipart::Multipart;
+use futures_util::StreamExt;
+use varsel_crypto::X25519Recipient;
+
+use crate::core::attachments::Upload;
+use crate::core::casework::IncomingFile;
+use crate::core::settings::LimitSettings;
+
+/// Why a multipart form was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    /// The CSRF token is missing, not first, or wrong.
+    #[error("csrf")]
+    Csrf,
+    /// A file is larger than the limit.
+    #[error("attachment too large")]
+    AttachmentTooLarge,
+    /// More files than allowed.
+    #[error("too many attachments")]
+    TooManyAttachments,
+    /// The text fields together exceed the body limit.
+    #[error("form too large")]
+    TooLarge,
+    /// A text field is not UTF-8.
+    #[error("invalid UTF-8")]
+    InvalidUtf8,
+    /// The body is not a valid multipart form.
+    #[error("malformed form")]
+    Malformed,
+    /// Server-side failure.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// A parsed form: text fields by name (repeatable) and encrypted files.
+pub struct FormWithFiles {
+    fields: HashMap<String, Vec<String>>,
+    /// Uploaded files, encrypted, not yet committed.
+    pub files: Vec<IncomingFile>,
+}
+
+impl FormWithFiles {
+    /// The first value of a field, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    /// Every value of a repeated field.
+    pub fn all(&self, name: &str) -> &[String] {
+        self.fields.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Removes the uploaded files (when the form is rejected after reading).
+    pub async fn discard(&self) {
+        for f in &self.files {
+            f.pending.discard().await;
+        }
+    }
+}
+
+impl Drop for FormWithFiles {
+    fn drop(&mut self) {
+        for values in self.fields.values_mut() {
+            for v in values.iter_mut() {
+                zeroize::Zeroize::zeroize(v);
+            }
+        }
+    }
+}
+
+/// Bytes read past a refusal, at most, to deliver the error page.
+const MAX_DRAIN_BYTES: usize = 8 * 1024 * 1024;
+/// What each part costs against the text budget besides its value, so that a
+/// flood of empty or uniquely named parts is bounded like text is.
+const PART_OVERHEAD_BYTES: usize = 64;
+
+/// Field name of attachments.
+pub const FILE_FIELD: &str = "attachment";
+/// Field name of the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// Reads a multipart form. `csrf`: the session's token when the form comes
+/// from a browser (must be the first field), `None` for bearer-token API calls.
+pub async fn read_form(
+    payload: Multipart,
+    csrf: Option<&str>,
+    recipient: &X25519Recipient,
+    attachments_dir: &Path,
+    limits: &LimitSettings,
+    max_files: usize,
+) -> Result<FormWithFiles, FormError> {
+    read_form_keeping_text(payload, csrf, recipient, attachments_dir, limits, max_files)
+        .await
+        .map_err(|refused| refused.error)
+}
+
+/// A refused form: why, and the text fields read before the failure (its
+/// files already removed), so a page can be shown again without losing what
+/// the user wrote.
+pub struct RefusedForm {
+    /// Why the form was refused.
+    pub error: FormError,
+    /// Text fields read before the failure; no files.
+    pub partial: FormWithFiles,
+}
+
+/// Like [`read_form`], but a refusal keeps the text fields read so far.
+pub async fn read_form_keeping_text(
+    mut payload: Multipart,
+    csrf: Option<&str>,
+    recipient: &X25519Recipient,
+    attachments_dir: &Path,
+    limits: &LimitSettings,
+    max_files: usize,
+) -> Result<FormWithFiles, RefusedForm> {
+    let mut form = FormWithFiles {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    let result = read_into(
+        &mut form,
+        &mut payload,
+        csrf,
+        recipient,
+        attachments_dir,
+        limits,
+        max_files,
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(form),
+        Err(e) => {
+            form.discard().await;
+            form.files.clear();
+            // Drain a bounded remainder so the client gets our answer, not a
+            // reset; beyond that the connection is simply dropped.
+            let mut drained = 0usize;
+            'drain: while let Some(Ok(mut field)) = payload.next().await {
+                while let Some(Ok(chunk)) = field.next().await {
+                    drained += chunk.len();
+                    if drained > MAX_DRAIN_BYTES {
+                        break 'drain;
+                    }
+                }
+            }
+            Err(RefusedForm {
+                error: e,
+                partial: form,
+            })
+        }
+    }
+}
+
+async fn read_into(
+    form: &mut FormWithFiles,
+    payload: &mut Multipart,
+    csrf: Option<&str>,
+    recipient: &X25519Recipient,
+    attachments_dir: &Path,
+    limits: &LimitSettings,
+    max_files: usize,
+) -> Result<(), FormError> {
+    let mut csrf_checked = csrf.is_none();
+    let mut text_bytes = 0usize;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| FormError::Malformed)?;
+        let name = field.name().unwrap_or("").to_owned();
+        text_bytes += name.len() + PART_OVERHEAD_BYTES;
+        if text_bytes > limits.max_body_bytes {
+            return Err(FormError::TooLarge);
+        }
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
+        if !csrf_checked {
+            if name != CSRF_FIELD {
+                return Err(FormError::Csrf);
+            }
+            let mut token = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|_| FormError::Malformed)?;
+                if token.len() + chunk.len() > 256 {
+                    return Err(FormError::Csrf);
+                }
+                token.extend_from_slice(&chunk);
+            }
+            let expected = csrf.unwrap_or("");
+            let submitted = String::from_utf8(token).map_err(|_| FormError::Csrf)?;
+            if !crate::web::http::context::tokens_match(expected, &submitted) {
+                return Err(FormError::Csrf);
+            }
+            csrf_checked = true;
+            continue;
+        }
+        if let (true, Some(filename)) = (name == FILE_FIELD, filename) {
+            let content_type = field
+                .content_type()
+                .map(|m| m.essence_str().to_owned())
+                .unwrap_or_else(|| "application/octet-stream".to_owned());
+            // Nothing is written before the first byte arrives: an empty file
+            // input (a nameless, empty part) costs no file and no task.
+            let first = match field.next().await {
+                None if filename.is_empty() => continue,
+                None => actix_web::web::Bytes::new(),
+                Some(Ok(chunk)) => chunk,
+                Some(Err(_)) => return Err(FormError::Malformed),
+            };
+            if form.files.len() >= max_files {
+                return Err(FormError::TooManyAttachments);
+            }
+            if first.len() as u64 > limits.max_attachment_bytes {
+                return Err(FormError::AttachmentTooLarge);
+            }
+            let mut upload = Upload::begin(attachments_dir, recipient)?;
+            let mut failed = upload.feed(first).await.err().map(FormError::Internal);
+            while failed.is_none() {
+                let chunk = match field.next().await {
+                    None => break,
+                    Some(Ok(c)) => c,
+                    Some(Err(_)) => {
+                        failed = Some(FormError::Malformed);
+                        break;
+                    }
+                };
+                if upload.received() + chunk.len() as u64 > limits.max_attachment_bytes {
+                    failed = Some(FormError::AttachmentTooLarge);
+                    break;
+                }
+                if let Err(e) = upload.feed(chunk).await {
+                    failed = Some(FormError::Internal(e));
+                }
+            }
+            if let Some(e) = failed {
+                upload.abort().await;
+                return Err(e);
+            }
+            let pending = upload.finish().await?;
+            let name: String = filename
+                .chars()
+                .take(limits.max_short_field_chars)
+                .collect();
+            form.files.push(IncomingFile {
+                pending,
+                name,
+                content_type,
+            });
+            continue;
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| FormError::Malformed)?;
+            text_bytes += chunk.len();
+            if text_bytes > limits.max_body_bytes {
+                return Err(FormError::TooLarge);
+            }
+            value.extend_from_slice(&chunk);
+        }
+        let value = String::from_utf8(value).map_err(|_| FormError::InvalidUtf8)?;
+        form.fields.entry(name).or_default().push(value);
+    }
+    if !csrf_checked {
+        return Err(FormError::Csrf);
+    }
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! HTML pages, one module per area.
+
+pub mod admin;
+pub mod reporter;
+pub mod staff;
+pub mod statistics;

@@ -1,0 +1,156 @@
+//! GET /case — the reporter's case: status, dates, the report, the thread
+//! (staff appear only as "the case handler"), attachments, a reply form and
+//! the external channels. Without a reporter session it sends the visitor to
+//! the code login.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use uuid::Uuid;
+use zeroize::Zeroize;
+
+use super::FormErrors;
+use crate::core::casework::{self, CaseworkError};
+use crate::core::i18n::Translator;
+use crate::core::store::Author;
+use crate::web::http::session::ReporterSession;
+use crate::web::http::{AppError, ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// One message in the thread.
+struct ThreadItem {
+    from_reporter: bool,
+    author: String,
+    date: String,
+    body: String,
+}
+
+/// One attachment.
+struct AttachmentItem {
+    id: Uuid,
+    name: String,
+    size: String,
+    author: String,
+    date: String,
+}
+
+/// The case page.
+#[derive(Template)]
+#[template(path = "reporter/case.html")]
+struct CasePage {
+    t: Translator,
+    csrf: String,
+    status: String,
+    category: String,
+    received: String,
+    answer_due: Option<String>,
+    description: String,
+    when: Option<String>,
+    place: Option<String>,
+    messages: Vec<ThreadItem>,
+    attachments: Vec<AttachmentItem>,
+    errors: FormErrors,
+    message: String,
+    attachment_limits: String,
+}
+
+impl Drop for CasePage {
+    fn drop(&mut self) {
+        self.description.zeroize();
+        self.when.zeroize();
+        self.place.zeroize();
+        self.message.zeroize();
+        for m in &mut self.messages {
+            m.body.zeroize();
+        }
+        for a in &mut self.attachments {
+            a.name.zeroize();
+        }
+    }
+}
+
+/// Shows the case, or sends a visitor without a reporter session to log in.
+pub async fn show(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+    if visitor.reporter().is_none() {
+        return Ok(super::see_other("/followup", None));
+    }
+    render_case(&state, &visitor, FormErrors::default(), "", StatusCode::OK).await
+}
+
+fn author_label(t: &Translator, author: Author) -> String {
+    match author {
+        Author::Reporter => t.t("reporter.case.author_you"),
+        Author::Staff => t.t("reporter.case.author_handler"),
+    }
+}
+
+/// Renders the case page with `errors` for the reply form and the message
+/// the reporter was writing.
+pub async fn render_case(
+    state: &AppState,
+    visitor: &Visitor,
+    errors: FormErrors,
+    message: &str,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (Some(reporter), Some(csrf)) = (visitor.reporter(), visitor.csrf()) else {
+        return Err(visitor.error(ErrorKind::NotFound));
+    };
+    let page = case_page(state, visitor, reporter, csrf, errors, message).await?;
+    let body = super::render(visitor, &page)?;
+    Ok(super::html(status, body, None))
+}
+
+async fn case_page(
+    state: &AppState,
+    visitor: &Visitor,
+    reporter: &ReporterSession,
+    csrf: &str,
+    errors: FormErrors,
+    message: &str,
+) -> Result<CasePage, AppError> {
+    let t = visitor.t();
+    let view = match casework::reporter_view(state, reporter).await {
+        Ok(view) => view,
+        Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound)),
+        Err(e) => return Err(visitor.internal(e)),
+    };
+    let messages = view
+        .messages
+        .iter()
+        .map(|m| ThreadItem {
+            from_reporter: m.author == Author::Reporter,
+            author: author_label(&t, m.author),
+            date: super::format_day(m.created_at),
+            body: m.body.clone(),
+        })
+        .collect();
+    let attachments = view
+        .attachments
+        .iter()
+        .map(|a| AttachmentItem {
+            id: a.id,
+            name: a.name.clone(),
+            size: super::format_size(u64::try_from(a.size).unwrap_or(0), t.lang()),
+            author: author_label(&t, a.author),
+            date: super::format_day(a.created_at),
+        })
+        .collect();
+    let limits = &state.settings.limits;
+    Ok(CasePage {
+        t,
+        csrf: csrf.to_owned(),
+        status: t.t(&format!("status.{}", view.case.status)),
+        category: t.t(&format!("category.{}", view.case.category)),
+        received: super::format_day(view.case.received_at),
+        answer_due: view.answer_due.map(super::format_date),
+        description: view.report.description.clone(),
+        when: view.report.when.clone(),
+        place: view.report.place.clone(),
+        messages,
+        attachments,
+        errors,
+        message: message.to_owned(),
+        attachment_limits: super::attachment_limits(&t, limits),
+    })
+}

@@ -1,0 +1,35 @@
+//! GET /case/attachments/{id} — an attachment of the reporter's own case,
+//! decrypted as it streams out, always as a download. Any other id is "not
+//! found".
+
+use actix_web::{web, HttpResponse};
+use uuid::Uuid;
+
+use crate::core::attachments;
+use crate::core::casework::{self, CaseworkError};
+use crate::web::http::{AppError, ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// Streams the attachment.
+pub async fn download(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (Some(reporter), Ok(id)) = (visitor.reporter(), Uuid::parse_str(&id)) else {
+        return Err(visitor.error(ErrorKind::NotFound));
+    };
+    let (view, identity) = match casework::reporter_attachment(&state, reporter, id).await {
+        Ok(found) => found,
+        Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound)),
+        Err(e) => return Err(visitor.internal(e)),
+    };
+    attachments::download_response(
+        &state.settings.storage.attachments_dir(),
+        view.id,
+        &view.name,
+        identity,
+    )
+    .await
+    .map_err(|e| visitor.internal(e))
+}

@@ -1,0 +1,123 @@
+//! GET/POST /followup — logging in with the case code. The code is checked for
+//! typos before any lookup, is never echoed back, and after a successful login
+//! the browser holds only a fresh random session id.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use varsel_crypto::{CaseCode, CaseCodeError};
+use zeroize::Zeroize;
+
+use super::FormErrors;
+use crate::core::casework::{self, CaseworkError};
+use crate::core::i18n::Translator;
+use crate::web::http::context::{ensure_csrf, start_session};
+use crate::web::http::session::Principal;
+use crate::web::http::{AppError, ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// The code login form.
+#[derive(Template)]
+#[template(path = "reporter/followup.html")]
+struct FollowupPage {
+    t: Translator,
+    csrf: String,
+    errors: FormErrors,
+}
+
+/// The submitted login form.
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+impl Drop for CodeForm {
+    fn drop(&mut self) {
+        self.code.zeroize();
+    }
+}
+
+/// Shows the code login form.
+pub async fn show(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+    let (csrf, cookie) = ensure_csrf(&state, &visitor);
+    page(
+        &visitor,
+        csrf,
+        FormErrors::default(),
+        StatusCode::OK,
+        cookie,
+    )
+}
+
+/// Checks the code and, if it opens a case, starts a reporter session.
+pub async fn login(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    visitor.check_csrf(&form.csrf)?;
+    if !state.rate_limits.code_login() {
+        return Err(visitor.error(ErrorKind::TooManyRequests));
+    }
+    let t = visitor.t();
+    let csrf = form.csrf.clone();
+    let code = match CaseCode::parse(&form.code) {
+        Ok(code) => code,
+        Err(e) => {
+            let message = match e {
+                CaseCodeError::Typo => t.t("reporter.followup.error_typo"),
+                CaseCodeError::Length { expected, found } => t.f(
+                    "reporter.followup.error_length",
+                    &[
+                        ("count", &expected.to_string()),
+                        ("found", &found.to_string()),
+                    ],
+                ),
+                CaseCodeError::InvalidCharacter { position } => t.f(
+                    "reporter.followup.error_character",
+                    &[("position", &position.to_string())],
+                ),
+                _ => t.t("reporter.followup.error_typo"),
+            };
+            let mut errors = FormErrors::default();
+            errors.add("code", message);
+            return page(&visitor, csrf, errors, StatusCode::BAD_REQUEST, None);
+        }
+    };
+    match casework::reporter_login(&state, &code).await {
+        Ok(reporter) => {
+            let cookie = start_session(&state, &visitor, Principal::Reporter(reporter))?;
+            Ok(super::see_other("/case", Some(cookie)))
+        }
+        Err(CaseworkError::NotFound) => {
+            let mut errors = FormErrors::default();
+            errors.add("code", t.t("reporter.followup.error_not_found"));
+            page(&visitor, csrf, errors, StatusCode::NOT_FOUND, None)
+        }
+        Err(e) => Err(visitor.internal(e)),
+    }
+}
+
+fn page(
+    visitor: &Visitor,
+    csrf: String,
+    errors: FormErrors,
+    status: StatusCode,
+    cookie: Option<Cookie<'static>>,
+) -> Result<HttpResponse, AppError> {
+    let body = super::render(
+        visitor,
+        &FollowupPage {
+            t: visitor.t(),
+            csrf,
+            errors,
+        },
+    )?;
+    Ok(super::html(status, body, cookie))
+}

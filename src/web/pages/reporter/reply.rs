@@ -1,0 +1,91 @@
+//! POST /case/reply — the reporter answers in the thread and/or adds files.
+//! A refused reply shows the case again with what the reporter wrote (files
+//! must be chosen again) and stores nothing.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use zeroize::Zeroizing;
+
+use super::case_page::render_case;
+use super::FormErrors;
+use crate::core::casework::{self, CaseworkError};
+use crate::core::domain::{TextField, TextFieldError};
+use crate::web::http::multipart::read_form_keeping_text;
+use crate::web::http::{AppError, ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// Handles a reply.
+pub async fn reply(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    // A reply without a reporter session means the session ended while the
+    // reporter was writing: the "form expired" page says what to do.
+    let (Some(reporter), Some(csrf)) = (visitor.reporter(), visitor.csrf()) else {
+        return Err(visitor.error(ErrorKind::Csrf));
+    };
+    let t = visitor.t();
+    let limits = &state.settings.limits;
+    let (recipient, room) = casework::reporter_upload_target(&state, reporter)
+        .await
+        .map_err(|e| visitor.internal(e))?;
+    let form = match read_form_keeping_text(
+        payload,
+        Some(csrf),
+        &recipient,
+        &state.settings.storage.attachments_dir(),
+        limits,
+        room,
+    )
+    .await
+    {
+        Ok(form) => form,
+        Err(refused) => {
+            let (status, about_files, message) = super::refusal(&visitor, limits, refused.error)?;
+            let mut errors = FormErrors::default();
+            errors.add(if about_files { "attachment" } else { "message" }, message);
+            let written = Zeroizing::new(refused.partial.get("message").to_owned());
+            return render_case(&state, &visitor, errors, &written, status).await;
+        }
+    };
+    let written = Zeroizing::new(form.get("message").to_owned());
+    let mut errors = FormErrors::default();
+    let body = match TextField::parse_optional(&written, limits.max_text_chars) {
+        Ok(None) if form.files.is_empty() => {
+            errors.add("message", t.t("reporter.errors.reply_empty"));
+            None
+        }
+        Ok(body) => body,
+        Err(TextFieldError::TooLong { max }) => {
+            errors.add(
+                "message",
+                t.f(
+                    "reporter.errors.description_too_long",
+                    &[("max", &max.to_string())],
+                ),
+            );
+            None
+        }
+        Err(TextFieldError::Empty) => None,
+    };
+    if !errors.is_empty() {
+        form.discard().await;
+        return render_case(&state, &visitor, errors, &written, StatusCode::BAD_REQUEST).await;
+    }
+    match casework::reporter_reply(&state, reporter, body.as_ref(), &form.files).await {
+        Ok(()) => Ok(super::see_other("/case", None)),
+        Err(e) => {
+            form.discard().await;
+            match e {
+                CaseworkError::TooManyAttachments => {
+                    errors.add("attachment", super::too_many_attachments(&t, limits));
+                    render_case(&state, &visitor, errors, &written, StatusCode::BAD_REQUEST).await
+                }
+                CaseworkError::NotFound => Err(visitor.error(ErrorKind::NotFound)),
+                other => Err(visitor.internal(other)),
+            }
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! POST /report — reads the form (attachments are encrypted as they arrive),
+//! validates it, checks that someone can receive it, stores the case and shows
+//! the receipt with the case code, once. A refused form is shown again with
+//! what the reporter wrote (files must be chosen again) and nothing stored.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use super::report_form::{render_form, Entered};
+use super::FormErrors;
+use crate::core::casework::{self, CaseworkError, PreparedCase, ReportInput};
+use crate::core::domain::{Category, Severity, TextField, TextFieldError};
+use crate::core::i18n::Translator;
+use crate::core::routing;
+use crate::core::settings::{LimitSettings, Settings};
+use crate::web::http::multipart::{read_form_keeping_text, FormWithFiles, RefusedForm};
+use crate::web::http::{AppError, ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// The receipt, the only page that ever shows the case code.
+#[derive(Template)]
+#[template(path = "reporter/receipt.html")]
+struct ReceiptPage {
+    t: Translator,
+    code: Zeroizing<String>,
+    acknowledge_by: String,
+}
+
+/// Handles a submitted report.
+pub async fn submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    if !state.rate_limits.submission() {
+        return Err(visitor.error(ErrorKind::TooManyRequests));
+    }
+    // Without a session there is no token to check against; `read_form` must
+    // never be given `None` here, which would skip the check.
+    let Some(csrf) = visitor.csrf().map(str::to_owned) else {
+        return Err(visitor.error(ErrorKind::Csrf));
+    };
+    let prepared = PreparedCase::new();
+    let limits = &state.settings.limits;
+    let form = match read_form_keeping_text(
+        payload,
+        Some(&csrf),
+        &prepared.recipient,
+        &state.settings.storage.attachments_dir(),
+        limits,
+        limits.max_attachments_per_case,
+    )
+    .await
+    {
+        Ok(form) => form,
+        Err(refused) => return refused_form(&state, &visitor, csrf, refused).await,
+    };
+    let entered = entered_from(&form);
+    let mut errors = FormErrors::default();
+    let input = validate(&visitor.t(), &state.settings, &form, &mut errors);
+    let Some(input) = input.filter(|_| errors.is_empty()) else {
+        form.discard().await;
+        return render_form(
+            &state,
+            &visitor,
+            csrf,
+            &entered,
+            errors,
+            StatusCode::BAD_REQUEST,
+            None,
+        )
+        .await;
+    };
+    let stored = match casework::check_routable(&state, &input.excluded).await {
+        Ok(()) => casework::submit_report(&state, &prepared, &input, &form.files).await,
+        Err(e) => Err(e),
+    };
+    match stored {
+        Ok(submitted) => receipt(&visitor, &prepared, submitted.acknowledge_by),
+        Err(e) => {
+            form.discard().await;
+            let t = visitor.t();
+            let (field, message) = match e {
+                // With nobody excluded, no handler exists at all: the
+                // exclusions are not what needs fixing.
+                CaseworkError::NoEligibleHandler if input.excluded.is_empty() => {
+                    ("report-form", t.t("reporter.errors.no_handlers"))
+                }
+                CaseworkError::NoEligibleHandler => ("exclude", t.t("reporter.errors.no_one_left")),
+                CaseworkError::UnknownHandler => {
+                    ("exclude", t.t("reporter.errors.exclude_unknown"))
+                }
+                CaseworkError::TooManyAttachments => {
+                    ("attachment", super::too_many_attachments(&t, limits))
+                }
+                other => return Err(visitor.internal(other)),
+            };
+            errors.add(field, message);
+            render_form(
+                &state,
+                &visitor,
+                csrf,
+                &entered,
+                errors,
+                StatusCode::BAD_REQUEST,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+fn receipt(
+    visitor: &Visitor,
+    prepared: &PreparedCase,
+    acknowledge_by: time::Date,
+) -> Result<HttpResponse, AppError> {
+    let page = ReceiptPage {
+        t: visitor.t(),
+        code: prepared.code.expose_grouped(),
+        acknowledge_by: super::format_date(acknowledge_by),
+    };
+    let body = super::render(visitor, &page)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// Shows the form again after `read_form` refused it (its files are gone).
+async fn refused_form(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: String,
+    refused: RefusedForm,
+) -> Result<HttpResponse, AppError> {
+    let (status, about_files, message) =
+        super::refusal(visitor, &state.settings.limits, refused.error)?;
+    let field = if about_files {
+        "attachment"
+    } else {
+        "description"
+    };
+    let mut errors = FormErrors::default();
+    errors.add(field, message);
+    let entered = entered_from(&refused.partial);
+    render_form(state, visitor, csrf, &entered, errors, status, None).await
+}
+
+fn entered_from(form: &FormWithFiles) -> Entered {
+    Entered {
+        category: form.get("category").to_owned(),
+        subtype: form.get("subtype").to_owned(),
+        severity: form.get("severity").to_owned(),
+        description: form.get("description").to_owned(),
+        when: form.get("when").to_owned(),
+        place: form.get("place").to_owned(),
+        excluded: form.all("exclude").to_vec(),
+    }
+}
+
+/// Converts the form into a [`ReportInput`], recording every problem.
+fn validate(
+    t: &Translator,
+    settings: &Settings,
+    form: &FormWithFiles,
+    errors: &mut FormErrors,
+) -> Option<ReportInput> {
+    let limits = &settings.limits;
+    let taxonomy = &settings.taxonomy;
+    let category = match form.get("category") {
+        "" => {
+            errors.add("category", t.t("reporter.errors.category_missing"));
+            None
+        }
+        key => {
+            // Only the categories the organisation has configured.
+            let parsed =
+                Category::parse(key).filter(|c| routing::parse_subtype(taxonomy, *c, "").is_some());
+            if parsed.is_none() {
+                errors.add("category", t.t("reporter.errors.category_unknown"));
+            }
+            parsed
+        }
+    };
+    // `category.subtype`; it must belong to the chosen category.
+    let subtype = match (form.get("subtype").trim(), category) {
+        ("", _) => Some(None),
+        (_, None) => None,
+        (value, Some(category)) => {
+            let parsed = value
+                .split_once('.')
+                .filter(|(c, _)| *c == category.key())
+                .and_then(|(_, s)| routing::parse_subtype(taxonomy, category, s))
+                .filter(Option::is_some);
+            if parsed.is_none() {
+                errors.add("subtype", t.t("reporter.errors.subtype_unknown"));
+            }
+            parsed
+        }
+    };
+    let severity = match form.get("severity") {
+        "" => Some(super::report_form::DEFAULT_SEVERITY),
+        key => {
+            let parsed = Severity::parse(key);
+            if parsed.is_none() {
+                errors.add("severity", t.t("reporter.errors.severity_unknown"));
+            }
+            parsed
+        }
+    };
+    let description = match TextField::parse(form.get("description"), limits.max_text_chars) {
+        Ok(d) => Some(d),
+        Err(TextFieldError::Empty) => {
+            errors.add("description", t.t("reporter.errors.description_missing"));
+            None
+        }
+        Err(TextFieldError::TooLong { max }) => {
+            errors.add(
+                "description",
+                t.f(
+                    "reporter.errors.description_too_long",
+                    &[("max", &max.to_string())],
+                ),
+            );
+            None
+        }
+    };
+    let when = short_field(t, limits, form, "when", errors);
+    let place = short_field(t, limits, form, "place", errors);
+    let mut excluded = Vec::new();
+    for value in form.all("exclude") {
+        match Uuid::parse_str(value) {
+            Ok(id) if !excluded.contains(&id) => excluded.push(id),
+            Ok(_) => {}
+            Err(_) => {
+                errors.add("exclude", t.t("reporter.errors.exclude_unknown"));
+                break;
+            }
+        }
+    }
+    Some(ReportInput {
+        category: category?,
+        subtype: subtype?,
+        severity: severity?,
+        description: description?,
+        when: when?,
+        place: place?,
+        excluded,
+    })
+}
+
+/// An optional short field (`when`, `place`); `None` if it is too long.
+fn short_field(
+    t: &Translator,
+    limits: &LimitSettings,
+    form: &FormWithFiles,
+    name: &'static str,
+    errors: &mut FormErrors,
+) -> Option<Option<TextField>> {
+    match TextField::parse_optional(form.get(name), limits.max_short_field_chars) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            errors.add(
+                name,
+                t.f(
+                    "reporter.errors.short_field_too_long",
+                    &[("max", &limits.max_short_field_chars.to_string())],
+                ),
+            );
+            None
+        }
+    }
+}

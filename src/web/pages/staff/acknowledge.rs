@@ -1,0 +1,26 @@
+//! Acknowledging receipt to the reporter (the first acknowledgement's time is
+//! kept; later ones change nothing).
+
+use actix_web::web;
+
+use super::{case_id, case_worker, see_other, CsrfOnly, StaffResult};
+use crate::core::casework::{self, CaseworkError};
+use crate::web::http::{ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// POST /staff/cases/{id}/acknowledge
+pub(super) async fn submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> StaffResult {
+    let staff = case_worker(&visitor)?;
+    visitor.check_csrf(&form.csrf)?;
+    let id = case_id(&visitor, &path)?;
+    match casework::acknowledge(&state, staff, id).await {
+        Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),
+        Err(CaseworkError::NotFound) => Err(visitor.error(ErrorKind::NotFound).into()),
+        Err(e) => Err(visitor.internal(e).into()),
+    }
+}

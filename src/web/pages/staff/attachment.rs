@@ -1,0 +1,37 @@
+//! Downloading an attachment of a case routed to the staff member: decrypted
+//! as it streams out, always as a download (never rendered in the browser).
+
+use actix_web::web;
+use uuid::Uuid;
+
+use super::{case_id, case_worker, StaffResult};
+use crate::core::attachments;
+use crate::core::casework::{self, CaseworkError};
+use crate::web::http::{ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// GET /staff/cases/{id}/attachments/{attachment}
+pub(super) async fn download(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<(String, String)>,
+) -> StaffResult {
+    let staff = case_worker(&visitor)?;
+    let (case, attachment) = path.into_inner();
+    let case = case_id(&visitor, &case)?;
+    let attachment =
+        Uuid::parse_str(&attachment).map_err(|_| visitor.error(ErrorKind::NotFound))?;
+    let (view, identity) = match casework::staff_attachment(&state, staff, case, attachment).await {
+        Ok(found) => found,
+        Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
+        Err(e) => return Err(visitor.internal(e).into()),
+    };
+    attachments::download_response(
+        &state.settings.storage.attachments_dir(),
+        view.id,
+        &view.name,
+        identity,
+    )
+    .await
+    .map_err(|e| visitor.internal(e).into())
+}

@@ -1,0 +1,709 @@
+//! The case page: the decrypted report, the thread, the attachments and the
+//! forms that act on the case. Also re-rendered, with the problem explained,
+//! when one of those forms is refused.
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use askama::Template;
+use uuid::Uuid;
+use zeroize::Zeroize;
+
+use super::deadlines::{deadline_fields, DeadlineLine, ExtensionLine, ExtensionProblem};
+use super::{
+    case_id, case_worker, label, render, see_other, show_date, show_day, show_moment, StaffError,
+    StaffResult,
+};
+use crate::core::casework::{self, CaseView, CaseworkError};
+use crate::core::deadlines::{self, CaseDeadlines, DeadlineError};
+use crate::core::domain::taxonomy::label_key;
+use crate::core::domain::{Authority, Decision, LegalBasis, Outcome};
+use crate::core::domain::{CaseStatus, CategoryKey, Severity, SubtypeKey};
+use crate::core::escalation::{self, CaseEscalation, EscalationError, MAX_REFERENCE_CHARS};
+use crate::core::i18n::Translator;
+use crate::core::routing::Risk;
+use crate::core::store::{Author, Case, TriageFacts};
+use crate::web::http::session::StaffSession;
+use crate::web::http::{ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// Why a form on the case page was refused; nothing of it was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Problem {
+    /// A reply with neither text nor a file.
+    ReplyEmpty,
+    /// A reply longer than the limit.
+    ReplyTooLong {
+        /// The limit in characters.
+        max: usize,
+    },
+    /// The form's text fields exceed the body limit.
+    FormTooLarge,
+    /// A file over the size limit.
+    AttachmentTooLarge,
+    /// More files than the case may hold.
+    TooManyAttachments,
+    /// A status that does not exist.
+    UnknownStatus,
+    /// A category, sub-type, severity or risk that is not valid.
+    UnknownClassification,
+    /// The classification would route the case to nobody.
+    NoOneLeft,
+    /// The generic status form asked to close, or to change a closed case.
+    UseClose,
+    /// An escalation decision with a missing or invalid part.
+    InvalidDecision,
+    /// The authority's reference is too long.
+    ReferenceTooLong,
+    /// The decision cannot be confirmed by this user.
+    CannotConfirm,
+    /// The close form without an outcome or evaluation.
+    InvalidClose,
+    /// A § 196 case without a police or PST decision.
+    NeedsPoliceDecision,
+    /// Closing a closed case.
+    AlreadyClosed,
+    /// Reopening a case that is not closed.
+    NotClosed,
+    /// Reopening without a reason.
+    ReasonRequired,
+    /// The feedback deadline was not extended.
+    Extension(ExtensionProblem),
+}
+
+impl Problem {
+    fn status(self) -> StatusCode {
+        match self {
+            Problem::AttachmentTooLarge | Problem::FormTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Problem::CannotConfirm
+            | Problem::NeedsPoliceDecision
+            | Problem::AlreadyClosed
+            | Problem::NotClosed => StatusCode::CONFLICT,
+            Problem::Extension(p) => p.status(),
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn message(self, t: &Translator, state: &AppState) -> String {
+        let limits = &state.settings.limits;
+        match self {
+            Problem::ReplyEmpty => t.t("staff.problem.reply_empty"),
+            Problem::ReplyTooLong { max } => {
+                t.f("staff.problem.reply_too_long", &[("max", &max.to_string())])
+            }
+            Problem::FormTooLarge => t.t("staff.problem.form_too_large"),
+            Problem::AttachmentTooLarge => t.f(
+                "staff.problem.attachment_too_large",
+                &[("size", &megabytes(limits.max_attachment_bytes))],
+            ),
+            Problem::TooManyAttachments => t.f(
+                "staff.problem.too_many_attachments",
+                &[("max", &limits.max_attachments_per_case.to_string())],
+            ),
+            Problem::UnknownStatus => t.t("staff.problem.unknown_status"),
+            Problem::UnknownClassification => t.t("staff.problem.unknown_classification"),
+            Problem::NoOneLeft => t.t("staff.problem.no_one_left"),
+            Problem::UseClose => t.t("escalation.problem.use_close"),
+            Problem::InvalidDecision => t.t("escalation.problem.invalid_decision"),
+            Problem::ReferenceTooLong => t.f(
+                "escalation.problem.reference_too_long",
+                &[("max", &MAX_REFERENCE_CHARS.to_string())],
+            ),
+            Problem::CannotConfirm => t.t("escalation.problem.cannot_confirm"),
+            Problem::InvalidClose => t.t("escalation.problem.invalid_close"),
+            Problem::NeedsPoliceDecision => t.t("escalation.police_required"),
+            Problem::AlreadyClosed => t.t("escalation.problem.already_closed"),
+            Problem::NotClosed => t.t("escalation.problem.not_closed"),
+            Problem::ReasonRequired => t.t("escalation.problem.reason_required"),
+            Problem::Extension(p) => p.message(t),
+        }
+    }
+
+    /// The form the problem belongs to (its anchor on the page).
+    fn form(self) -> &'static str {
+        match self {
+            Problem::UnknownStatus | Problem::UseClose => "status",
+            Problem::UnknownClassification | Problem::NoOneLeft => "triage",
+            Problem::InvalidDecision | Problem::ReferenceTooLong | Problem::CannotConfirm => {
+                "escalation"
+            }
+            Problem::InvalidClose | Problem::NeedsPoliceDecision | Problem::AlreadyClosed => {
+                "close"
+            }
+            Problem::NotClosed | Problem::ReasonRequired => "reopen",
+            Problem::Extension(_) => "feedback-extension",
+            _ => "reply",
+        }
+    }
+}
+
+/// Whole megabytes (decimal), for limits shown to users.
+fn megabytes(bytes: u64) -> String {
+    (bytes / 1_000_000).max(1).to_string()
+}
+
+/// A file size for the attachment list.
+fn size_label(t: &Translator, bytes: i64) -> String {
+    let bytes = bytes.max(0) as u64;
+    if bytes < 1_000_000 {
+        t.f(
+            "staff.case.size_kb",
+            &[("n", &bytes.div_ceil(1000).to_string())],
+        )
+    } else {
+        let tenths = bytes.div_ceil(100_000);
+        let sep = t.t("staff.case.decimal_separator");
+        t.f(
+            "staff.case.size_mb",
+            &[("n", &format!("{}{sep}{}", tenths / 10, tenths % 10))],
+        )
+    }
+}
+
+/// One message of the thread.
+struct MessageLine {
+    from: String,
+    staff: bool,
+    date: String,
+    body: String,
+}
+
+/// One attachment.
+struct AttachmentLine {
+    href: String,
+    name: String,
+    from: String,
+    date: String,
+    size: String,
+}
+
+/// One choice of the status list.
+struct StatusOption {
+    key: &'static str,
+    label: String,
+    selected: bool,
+}
+
+/// One choice of a select list.
+struct Choice {
+    key: String,
+    label: String,
+    selected: bool,
+}
+
+/// The sub-types of one category, as an option group.
+struct SubtypeGroup {
+    label: String,
+    options: Vec<Choice>,
+}
+
+/// One escalation decision, as a contact point sees it.
+struct DecisionLine {
+    authority: String,
+    decision: String,
+    legal_basis: String,
+    rationale: String,
+    aware: String,
+    decided: String,
+    notified: Option<String>,
+    reference: Option<String>,
+    decided_by: String,
+    confirmed_by: Option<String>,
+    /// The confirm form's action, when the user may confirm.
+    confirm_path: Option<String>,
+    own: bool,
+}
+
+/// The current closure of a closed case.
+struct ClosedLine {
+    outcome: String,
+    closed_at: String,
+    closed_by: String,
+    evaluation: String,
+}
+
+/// The case page.
+#[derive(Template)]
+#[template(path = "staff/case.html")]
+struct CasePage {
+    t: Translator,
+    csrf: String,
+    signed_in_as: String,
+    /// Whether to link the statistics (auditors and administrators).
+    show_stats: bool,
+    /// Whether to link the escalation register (contact points).
+    show_register: bool,
+    case_path: String,
+    title: String,
+    category: String,
+    severity: String,
+    suggested_severity: Option<String>,
+    status: String,
+    received: String,
+    acknowledged: Option<String>,
+    answer_due: Option<String>,
+    due_marker: Option<(&'static str, String)>,
+    description: String,
+    when: Option<String>,
+    place: Option<String>,
+    messages: Vec<MessageLine>,
+    attachments: Vec<AttachmentLine>,
+    statuses: Vec<StatusOption>,
+    can_acknowledge: bool,
+    problem: Option<(String, &'static str)>,
+    reply_invalid: bool,
+    status_invalid: bool,
+    triage_invalid: bool,
+    subtype: Option<String>,
+    risk: Option<String>,
+    risk_marker: Option<(&'static str, String)>,
+    categories: Vec<Choice>,
+    subtypes: Vec<SubtypeGroup>,
+    severities: Vec<Choice>,
+    probabilities: Vec<Choice>,
+    consequences: Vec<Choice>,
+    draft: String,
+    files_hint: String,
+    /// Contact point: the escalation section is shown.
+    is_contact: bool,
+    decisions: Vec<DecisionLine>,
+    authorities: Vec<Choice>,
+    decision_choices: Vec<Choice>,
+    legal_bases: Vec<Choice>,
+    outcomes: Vec<Choice>,
+    reference_hint: String,
+    escalation_invalid: bool,
+    close_invalid: bool,
+    reopen_invalid: bool,
+    closed: Option<ClosedLine>,
+    police_decision_missing: bool,
+    deadlines: Vec<DeadlineLine>,
+    extension: Option<ExtensionLine>,
+    can_extend: bool,
+    extension_hint: String,
+    extension_reason_hint: String,
+    extension_invalid: bool,
+}
+
+impl Drop for CasePage {
+    fn drop(&mut self) {
+        self.description.zeroize();
+        if let Some(w) = self.when.as_mut() {
+            w.zeroize();
+        }
+        if let Some(p) = self.place.as_mut() {
+            p.zeroize();
+        }
+        for m in &mut self.messages {
+            m.body.zeroize();
+        }
+        for a in &mut self.attachments {
+            a.name.zeroize();
+        }
+        self.draft.zeroize();
+        for d in &mut self.decisions {
+            d.rationale.zeroize();
+        }
+        if let Some(c) = self.closed.as_mut() {
+            c.evaluation.zeroize();
+        }
+    }
+}
+
+/// The choices of a keyed list, none selected.
+fn choices(t: &Translator, items: impl IntoIterator<Item = (&'static str, String)>) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(key, label_key)| Choice {
+            key: key.to_owned(),
+            label: t.t(&label_key),
+            selected: false,
+        })
+        .collect()
+}
+
+/// The escalation and closing parts of the page.
+struct EscalationFields {
+    decisions: Vec<DecisionLine>,
+    closed: Option<ClosedLine>,
+    police_decision_missing: bool,
+}
+
+fn escalation_fields(
+    t: &Translator,
+    staff: &StaffSession,
+    case_path: &str,
+    escalation: CaseEscalation,
+) -> EscalationFields {
+    let decisions = escalation
+        .decisions
+        .into_iter()
+        .map(|d| {
+            let r = &d.record;
+            let own = r.decided_by == staff.user_id;
+            DecisionLine {
+                authority: t.t(&Authority::label_key_of(&r.authority)),
+                decision: t.t(&Decision::label_key_of(&r.decision)),
+                legal_basis: t.t(&LegalBasis::label_key_of(&r.legal_basis)),
+                aware: show_moment(r.aware_at),
+                decided: show_moment(r.decided_at),
+                notified: r.notified_at.map(show_moment),
+                reference: r.authority_reference.clone(),
+                confirm_path: (!own && r.confirmed_by.is_none())
+                    .then(|| format!("{case_path}/escalation/{}/confirm", r.id)),
+                own,
+                decided_by: d.decided_by_name.clone(),
+                confirmed_by: d.confirmed_by_name.clone(),
+                rationale: d.rationale.clone(),
+            }
+        })
+        .collect();
+    let closed = escalation.closure.map(|c| ClosedLine {
+        outcome: t.t(&Outcome::label_key_of(&c.outcome)),
+        closed_at: show_moment(c.closed_at),
+        closed_by: c.closed_by_name.clone(),
+        evaluation: c.evaluation.clone(),
+    });
+    EscalationFields {
+        decisions,
+        closed,
+        police_decision_missing: escalation.police_decision_missing,
+    }
+}
+
+/// What the page shows beyond the decrypted case.
+struct Loaded {
+    facts: TriageFacts,
+    escalation: CaseEscalation,
+    deadlines: CaseDeadlines,
+}
+
+fn build_page(
+    state: &AppState,
+    visitor: &Visitor,
+    staff: &StaffSession,
+    view: CaseView,
+    loaded: Loaded,
+    problem: Option<Problem>,
+    draft: String,
+) -> CasePage {
+    let Loaded {
+        facts,
+        escalation,
+        deadlines,
+    } = loaded;
+    let t = visitor.t();
+    let dl = deadline_fields(&t, &state.settings.deadlines, &deadlines);
+    let case = &view.case;
+    let triage = triage_fields(state, &t, case, &facts);
+    let case_path = format!("/staff/cases/{}", case.id);
+    let esc = escalation_fields(&t, staff, &case_path, escalation);
+    let status = CaseStatus::parse(&case.status);
+    let messages = view
+        .messages
+        .iter()
+        .map(|m| MessageLine {
+            from: match m.author {
+                Author::Reporter => t.t("staff.case.from_reporter"),
+                Author::Staff => m
+                    .author_name
+                    .clone()
+                    .unwrap_or_else(|| t.t("staff.case.from_staff")),
+            },
+            staff: m.author == Author::Staff,
+            date: show_day(m.created_at),
+            body: m.body.clone(),
+        })
+        .collect();
+    let attachments = view
+        .attachments
+        .iter()
+        .map(|a| AttachmentLine {
+            href: format!("{case_path}/attachments/{}", a.id),
+            name: a.name.clone(),
+            from: match a.author {
+                Author::Reporter => t.t("staff.case.from_reporter"),
+                Author::Staff => t.t("staff.case.from_staff"),
+            },
+            date: show_day(a.created_at),
+            size: size_label(&t, a.size),
+        })
+        .collect();
+    let limits = &state.settings.limits;
+    CasePage {
+        t,
+        csrf: visitor.csrf().unwrap_or_default().to_owned(),
+        signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
+        show_stats: crate::core::authz::staff_may(
+            staff,
+            crate::core::authz::Permission::ReadStatistics,
+        ),
+        show_register: crate::core::authz::staff_may(
+            staff,
+            crate::core::authz::Permission::ReadRegister,
+        ),
+        title: t.f(
+            "staff.case.title",
+            &[("ref", &super::inbox::reference(case.id))],
+        ),
+        category: label(&t, "category", &case.category),
+        severity: label(&t, "severity", &case.severity),
+        suggested_severity: (case.suggested_severity != case.severity)
+            .then(|| label(&t, "severity", &case.suggested_severity)),
+        status: label(&t, "status", &case.status),
+        received: show_day(case.received_at),
+        acknowledged: case.acknowledged_at.map(show_day),
+        answer_due: view.answer_due.map(show_date),
+        due_marker: dl.answer_marker,
+        description: view.report.description.clone(),
+        when: view.report.when.clone(),
+        place: view.report.place.clone(),
+        messages,
+        attachments,
+        statuses: CaseStatus::ALL
+            .into_iter()
+            .filter(|s| *s != CaseStatus::Closed)
+            .map(|s| StatusOption {
+                key: s.key(),
+                label: label(&t, "status", s.key()),
+                selected: Some(s) == status,
+            })
+            .collect(),
+        can_acknowledge: matches!(status, Some(CaseStatus::Received) | None),
+        problem: problem.map(|p| (p.message(&t, state), p.form())),
+        reply_invalid: problem.is_some_and(|p| p.form() == "reply"),
+        status_invalid: problem.is_some_and(|p| p.form() == "status"),
+        triage_invalid: problem.is_some_and(|p| p.form() == "triage"),
+        escalation_invalid: problem.is_some_and(|p| p.form() == "escalation"),
+        close_invalid: problem.is_some_and(|p| p.form() == "close"),
+        reopen_invalid: problem.is_some_and(|p| p.form() == "reopen"),
+        is_contact: crate::core::authz::staff_may(
+            staff,
+            crate::core::authz::Permission::DecideEscalation,
+        ),
+        decisions: esc.decisions,
+        closed: esc.closed,
+        police_decision_missing: esc.police_decision_missing,
+        deadlines: dl.lines,
+        extension: dl.extension,
+        can_extend: dl.can_extend,
+        extension_hint: dl.extension_hint,
+        extension_reason_hint: dl.reason_hint,
+        extension_invalid: problem.is_some_and(|p| p.form() == "feedback-extension"),
+        authorities: choices(&t, Authority::ALL.iter().map(|a| (a.key(), a.label_key()))),
+        decision_choices: choices(&t, Decision::ALL.iter().map(|d| (d.key(), d.label_key()))),
+        legal_bases: choices(&t, LegalBasis::ALL.iter().map(|b| (b.key(), b.label_key()))),
+        outcomes: choices(&t, Outcome::ALL.iter().map(|o| (o.key(), o.label_key()))),
+        reference_hint: t.f(
+            "escalation.reference_hint",
+            &[("max", &MAX_REFERENCE_CHARS.to_string())],
+        ),
+        subtype: triage.subtype,
+        risk: triage.risk,
+        risk_marker: triage.risk_marker,
+        categories: triage.categories,
+        subtypes: triage.subtypes,
+        severities: triage.severities,
+        probabilities: triage.probabilities,
+        consequences: triage.consequences,
+        draft,
+        files_hint: t.f(
+            "staff.case.reply_files_hint",
+            &[
+                ("max", &limits.max_attachments_per_case.to_string()),
+                ("size", &megabytes(limits.max_attachment_bytes)),
+            ],
+        ),
+        case_path,
+    }
+}
+
+/// The triage facts and form choices of the case page.
+struct TriageFields {
+    subtype: Option<String>,
+    risk: Option<String>,
+    risk_marker: Option<(&'static str, String)>,
+    categories: Vec<Choice>,
+    subtypes: Vec<SubtypeGroup>,
+    severities: Vec<Choice>,
+    probabilities: Vec<Choice>,
+    consequences: Vec<Choice>,
+}
+
+fn triage_fields(
+    state: &AppState,
+    t: &Translator,
+    case: &Case,
+    facts: &TriageFacts,
+) -> TriageFields {
+    let taxonomy = &state.settings.taxonomy;
+    let accepted = state.settings.routing.accepted_risk;
+    let risk = Risk::from_facts(facts);
+    let levels = |current: Option<u8>| -> Vec<Choice> {
+        std::iter::once(Choice {
+            key: String::new(),
+            label: t.t("staff.case.triage_not_assessed"),
+            selected: current.is_none(),
+        })
+        .chain((1..=5u8).map(|v| Choice {
+            key: v.to_string(),
+            label: v.to_string(),
+            selected: current == Some(v),
+        }))
+        .collect()
+    };
+    let subtype_label = |category: &CategoryKey, key: &SubtypeKey| {
+        taxonomy.subtype(category, key).map_or_else(
+            || t.t(&label_key(category, key)),
+            |s| t.subtype_label(category, s),
+        )
+    };
+    TriageFields {
+        subtype: facts.subtype.as_ref().map(|s| {
+            match (CategoryKey::parse(&case.category), SubtypeKey::parse(s)) {
+                (Ok(c), Ok(k)) => subtype_label(&c, &k),
+                _ => s.clone(),
+            }
+        }),
+        risk: risk.map(|r| {
+            t.f(
+                "staff.case.risk_value",
+                &[
+                    ("p", &r.probability().to_string()),
+                    ("c", &r.consequence().to_string()),
+                    ("score", &r.score().to_string()),
+                ],
+            )
+        }),
+        risk_marker: risk.map(|r| {
+            let n = accepted.to_string();
+            if r.above(accepted) {
+                (
+                    "above-risk",
+                    t.f("staff.case.risk_above", &[("accepted", &n)]),
+                )
+            } else {
+                (
+                    "below-risk",
+                    t.f("staff.case.risk_below", &[("accepted", &n)]),
+                )
+            }
+        }),
+        categories: taxonomy
+            .categories()
+            .iter()
+            .map(|c| Choice {
+                key: c.key.to_string(),
+                label: label(t, "category", c.key.as_str()),
+                selected: c.key.as_str() == case.category,
+            })
+            .collect(),
+        subtypes: taxonomy
+            .categories()
+            .iter()
+            .map(|c| SubtypeGroup {
+                label: label(t, "category", c.key.as_str()),
+                options: c
+                    .subtypes
+                    .iter()
+                    .map(|s| Choice {
+                        key: s.key.as_str().to_owned(),
+                        label: subtype_label(&c.key, &s.key),
+                        selected: c.key.as_str() == case.category
+                            && facts.subtype.as_deref() == Some(s.key.as_str()),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        severities: Severity::ALL
+            .into_iter()
+            .map(|s| Choice {
+                key: s.key().to_owned(),
+                label: label(t, "severity", s.key()),
+                selected: s.key() == case.severity,
+            })
+            .collect(),
+        probabilities: levels(risk.map(Risk::probability)),
+        consequences: levels(risk.map(Risk::consequence)),
+    }
+}
+
+/// Renders the case page for `staff`, with `problem` explained if a form was
+/// refused (`draft`: the reply text to offer again). Not theirs: 404.
+pub(super) async fn render_case(
+    state: &AppState,
+    visitor: &Visitor,
+    staff: &StaffSession,
+    case_id: Uuid,
+    problem: Option<Problem>,
+    draft: String,
+) -> StaffResult {
+    let view = match casework::staff_view(state, staff, case_id).await {
+        Ok(view) => view,
+        Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
+        Err(e) => return Err(visitor.internal(e).into()),
+    };
+    let facts = match state.store.triage_facts(case_id).await {
+        Ok(facts) => facts.unwrap_or_default(),
+        Err(e) => return Err(visitor.internal(e).into()),
+    };
+    let escalation = match escalation::case_escalation(state, staff, case_id).await {
+        Ok(e) => e,
+        Err(EscalationError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
+        Err(e) => return Err(visitor.internal(e).into()),
+    };
+    let deadlines = match deadlines::case_deadlines(state, staff, case_id).await {
+        Ok(d) => d,
+        Err(DeadlineError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
+        Err(e) => return Err(visitor.internal(e).into()),
+    };
+    let status = problem.map_or(StatusCode::OK, Problem::status);
+    let page = build_page(
+        state,
+        visitor,
+        staff,
+        view,
+        Loaded {
+            facts,
+            escalation,
+            deadlines,
+        },
+        problem,
+        draft,
+    );
+    render(visitor, &page, status)
+}
+
+/// GET /staff/cases/{id}
+pub(super) async fn page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+) -> StaffResult {
+    let staff = case_worker(&visitor)?;
+    let id = case_id(&visitor, &path)?;
+    render_case(&state, &visitor, staff, id, None, String::new()).await
+}
+
+/// GET on an action's URL: back to the case page.
+pub(super) async fn back_to_case(
+    visitor: Visitor,
+    path: web::Path<String>,
+) -> Result<actix_web::HttpResponse, StaffError> {
+    let id = case_id(&visitor, &path)?;
+    Ok(see_other(&format!("/staff/cases/{id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::i18n::Lang;
+
+    #[test]
+    fn sizes_are_rounded_up() {
+        let t = Translator::new(Lang::En);
+        assert_eq!(size_label(&t, 1), "1 kB");
+        assert_eq!(size_label(&t, 999_999), "1000 kB");
+        assert_eq!(size_label(&t, 2_340_000), "2.4 MB");
+        assert_eq!(megabytes(100 * 1000 * 1000), "100");
+    }
+}

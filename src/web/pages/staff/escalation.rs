@@ -1,0 +1,206 @@
+//! Escalation decisions and closing from the case page: a contact point
+//! records or confirms a decision; a case worker closes or reopens the case.
+//! A refused form changes nothing and is explained on the case page.
+
+use actix_web::web;
+use serde::Deserialize;
+use zeroize::Zeroize;
+
+use super::case::{render_case, Problem};
+use super::{case_id, case_worker, see_other, StaffResult};
+use crate::core::authz::{self, Permission};
+use crate::core::domain::{Authority, Decision, LegalBasis, Outcome, TextField, TextFieldError};
+use crate::core::escalation::{
+    self, parse_moment, DecisionInput, EscalationError, MAX_REFERENCE_CHARS,
+};
+use crate::web::http::session::StaffSession;
+use crate::web::http::{ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// The submitted decision form.
+#[derive(Deserialize)]
+pub(super) struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    authority: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    legal_basis: String,
+    #[serde(default)]
+    rationale: String,
+    #[serde(default)]
+    aware_at: String,
+    #[serde(default)]
+    decided_at: String,
+    #[serde(default)]
+    notified_at: String,
+    #[serde(default)]
+    authority_reference: String,
+}
+
+impl Drop for DecisionForm {
+    fn drop(&mut self) {
+        self.rationale.zeroize();
+    }
+}
+
+impl DecisionForm {
+    fn input(&self, max_text: usize) -> Result<DecisionInput, Problem> {
+        let authority_reference =
+            TextField::parse_optional(&self.authority_reference, MAX_REFERENCE_CHARS)
+                .map_err(|_| Problem::ReferenceTooLong)?;
+        let notified_at = match self.notified_at.trim() {
+            "" => None,
+            s => Some(parse_moment(s).ok_or(Problem::InvalidDecision)?),
+        };
+        Ok(DecisionInput {
+            authority: Authority::parse(self.authority.trim()).ok_or(Problem::InvalidDecision)?,
+            decision: Decision::parse(self.decision.trim()).ok_or(Problem::InvalidDecision)?,
+            legal_basis: LegalBasis::parse(self.legal_basis.trim())
+                .ok_or(Problem::InvalidDecision)?,
+            rationale: TextField::parse(&self.rationale, max_text)
+                .map_err(|_| Problem::InvalidDecision)?,
+            aware_at: parse_moment(&self.aware_at).ok_or(Problem::InvalidDecision)?,
+            decided_at: parse_moment(&self.decided_at).ok_or(Problem::InvalidDecision)?,
+            notified_at,
+            authority_reference,
+        })
+    }
+}
+
+/// The outcome of an action: back to the case, or the page with a problem.
+async fn finish(
+    state: &AppState,
+    visitor: &Visitor,
+    staff: &StaffSession,
+    id: uuid::Uuid,
+    result: Result<(), EscalationError>,
+) -> StaffResult {
+    let problem = match result {
+        Ok(()) => return Ok(see_other(&format!("/staff/cases/{id}"))),
+        Err(EscalationError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
+        Err(EscalationError::NotContact) => return Err(visitor.error(ErrorKind::Forbidden).into()),
+        Err(EscalationError::Internal(e)) => return Err(visitor.internal(e).into()),
+        Err(EscalationError::CannotConfirm) => Problem::CannotConfirm,
+        Err(EscalationError::NeedsPoliceDecision) => Problem::NeedsPoliceDecision,
+        Err(EscalationError::AlreadyClosed) => Problem::AlreadyClosed,
+        Err(EscalationError::NotClosed) => Problem::NotClosed,
+    };
+    render_case(state, visitor, staff, id, Some(problem), String::new()).await
+}
+
+/// POST /staff/cases/{id}/escalation
+pub(super) async fn record(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    form: web::Form<DecisionForm>,
+) -> StaffResult {
+    let staff = case_worker(&visitor)?;
+    visitor.check_csrf(&form.csrf)?;
+    let id = case_id(&visitor, &path)?;
+    if !authz::staff_may(staff, Permission::DecideEscalation) {
+        return Err(visitor.error(ErrorKind::Forbidden).into());
+    }
+    let input = match form.input(state.settings.limits.max_text_chars) {
+        Ok(input) => input,
+        Err(problem) => {
+            return render_case(&state, &visitor, staff, id, Some(problem), String::new()).await
+        }
+    };
+    let result = escalation::record_decision(&state, staff, id, &input)
+        .await
+        .map(|_| ());
+    finish(&state, &visitor, staff, id, result).await
+}
+
+/// POST /staff/cases/{id}/escalation/{decision}/confirm
+pub(super) async fn confirm(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<(String, String)>,
+    form: web::Form<super::CsrfOnly>,
+) -> StaffResult {
+    let staff = case_worker(&visitor)?;
+    visitor.check_csrf(&form.csrf)?;
+    let (case, decision) = path.into_inner();
+    let id = case_id(&visitor, &case)?;
+    let decision = case_id(&visitor, &decision)?;
+    let result = escalation::confirm_decision(&state, staff, id, decision).await;
+    finish(&state, &visitor, staff, id, result).await
+}
+
+/// The submitted close form.
+#[derive(Deserialize)]
+pub(super) struct CloseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    evaluation: String,
+}
+
+impl Drop for CloseForm {
+    fn drop(&mut self) {
+        self.evaluation.zeroize();
+    }
+}
+
+/// POST /staff/cases/{id}/close
+pub(super) async fn close(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    form: web::Form<CloseForm>,
+) -> StaffResult {
+    let staff = case_worker(&visitor)?;
+    visitor.check_csrf(&form.csrf)?;
+    let id = case_id(&visitor, &path)?;
+    let outcome = Outcome::parse(form.outcome.trim());
+    let evaluation = TextField::parse(&form.evaluation, state.settings.limits.max_text_chars);
+    let (Some(outcome), Ok(evaluation)) = (outcome, evaluation) else {
+        let problem = Some(Problem::InvalidClose);
+        return render_case(&state, &visitor, staff, id, problem, String::new()).await;
+    };
+    let result = escalation::close_case(&state, staff, id, outcome, &evaluation).await;
+    finish(&state, &visitor, staff, id, result).await
+}
+
+/// The submitted reopen form.
+#[derive(Deserialize)]
+pub(super) struct ReopenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+impl Drop for ReopenForm {
+    fn drop(&mut self) {
+        self.reason.zeroize();
+    }
+}
+
+/// POST /staff/cases/{id}/reopen
+pub(super) async fn reopen(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    form: web::Form<ReopenForm>,
+) -> StaffResult {
+    let staff = case_worker(&visitor)?;
+    visitor.check_csrf(&form.csrf)?;
+    let id = case_id(&visitor, &path)?;
+    let reason = match TextField::parse(&form.reason, state.settings.limits.max_text_chars) {
+        Ok(reason) => reason,
+        Err(TextFieldError::Empty | TextFieldError::TooLong { .. }) => {
+            let problem = Some(Problem::ReasonRequired);
+            return render_case(&state, &visitor, staff, id, problem, String::new()).await;
+        }
+    };
+    let result = escalation::reopen_case(&state, staff, id, &reason).await;
+    finish(&state, &visitor, staff, id, result).await
+}

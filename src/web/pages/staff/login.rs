@@ -1,0 +1,113 @@
+//! The staff login page. One message for every failure, so the page never
+//! tells whether an account exists; the password is zeroized after use.
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use askama::Template;
+use serde::Deserialize;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use super::{render, see_other, StaffResult};
+use crate::core::authz::Permission;
+use crate::core::casework::{self, CaseworkError};
+use crate::core::i18n::Translator;
+use crate::web::http::context::{ensure_csrf, start_session};
+use crate::web::http::session::Principal;
+use crate::web::http::{ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// The login page.
+#[derive(Template)]
+#[template(path = "staff/login.html")]
+struct LoginPage {
+    t: Translator,
+    csrf: String,
+    username: String,
+    error: Option<String>,
+}
+
+/// The submitted login form.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+pub(super) struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn works_cases(visitor: &Visitor) -> bool {
+    visitor.staff_for(Permission::WorkCases).is_ok()
+}
+
+/// GET /staff/login
+pub(super) async fn form(state: web::Data<AppState>, visitor: Visitor) -> StaffResult {
+    if works_cases(&visitor) {
+        return Ok(see_other("/staff/inbox"));
+    }
+    let (csrf, cookie) = ensure_csrf(&state, &visitor);
+    let page = LoginPage {
+        t: visitor.t(),
+        csrf,
+        username: String::new(),
+        error: None,
+    };
+    let mut response = render(&visitor, &page, StatusCode::OK)?;
+    if let Some(cookie) = cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| visitor.internal(anyhow::anyhow!("cannot set the cookie: {e}")))?;
+    }
+    Ok(response)
+}
+
+/// POST /staff/login
+pub(super) async fn submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<LoginForm>,
+) -> StaffResult {
+    let mut form = form.into_inner();
+    visitor.check_csrf(&form.csrf)?;
+    let password = Zeroizing::new(std::mem::take(&mut form.password));
+    let username = form.username.trim().to_owned();
+    if !state.rate_limits.staff_login(&username) {
+        return Err(visitor.error(ErrorKind::TooManyRequests).into());
+    }
+    let result = if username.chars().count() > state.settings.limits.max_short_field_chars {
+        // No account has such a name; nothing to look up.
+        Err(CaseworkError::LoginFailed)
+    } else {
+        casework::staff_login(&state, &username, password).await
+    };
+    match result {
+        Ok(session) => {
+            // Those who work cases start in their inbox; auditors and
+            // administrators, who may not read cases, at the statistics.
+            let landing = if crate::core::authz::roles_grant(&session.roles, Permission::WorkCases)
+            {
+                "/staff/inbox"
+            } else {
+                "/stats"
+            };
+            let cookie = start_session(&state, &visitor, Principal::Staff(session))?;
+            let mut response = see_other(landing);
+            response
+                .add_cookie(&cookie)
+                .map_err(|e| visitor.internal(anyhow::anyhow!("cannot set the cookie: {e}")))?;
+            Ok(response)
+        }
+        Err(CaseworkError::LoginFailed) => {
+            let t = visitor.t();
+            let page = LoginPage {
+                t,
+                csrf: visitor.csrf().unwrap_or_default().to_owned(),
+                username,
+                error: Some(t.t("staff.login.failed")),
+            };
+            render(&visitor, &page, StatusCode::UNAUTHORIZED)
+        }
+        Err(e) => Err(visitor.internal(e).into()),
+    }
+}

@@ -1,0 +1,224 @@
+//! Staff pages: login and logout, the inbox of cases routed to the user, the
+//! case page and the actions on a case (reply, acknowledge, change status,
+//! triage, record and confirm escalation decisions, close and reopen,
+//! extend the feedback deadline, download an attachment). A staff member reaches a case only through a wrap
+//! of its key made out to them; every other case is the same "not found".
+
+mod acknowledge;
+mod attachment;
+mod case;
+mod deadlines;
+mod escalation;
+mod inbox;
+mod login;
+mod logout;
+mod register;
+mod reply;
+mod status;
+mod triage;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse, ResponseError};
+use askama::Template;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::core::authz::{Denial, Permission};
+use crate::core::i18n::Translator;
+use crate::web::http::session::StaffSession;
+use crate::web::http::{AppError, ErrorKind, Visitor};
+
+/// Registers the routes of this area.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff", web::get().to(to_inbox))
+        .route("/staff/login", web::get().to(login::form))
+        .route("/staff/login", web::post().to(login::submit))
+        .route("/staff/logout", web::post().to(logout::submit))
+        .route("/staff/inbox", web::get().to(inbox::page))
+        .route("/staff/cases/{id}", web::get().to(case::page))
+        .route("/staff/cases/{id}/reply", web::post().to(reply::submit))
+        .route(
+            "/staff/cases/{id}/acknowledge",
+            web::post().to(acknowledge::submit),
+        )
+        .route("/staff/cases/{id}/status", web::post().to(status::submit))
+        .route("/staff/cases/{id}/triage", web::post().to(triage::submit))
+        .route(
+            "/staff/cases/{id}/escalation",
+            web::post().to(escalation::record),
+        )
+        .route(
+            "/staff/cases/{id}/escalation/{decision}/confirm",
+            web::post().to(escalation::confirm),
+        )
+        .route("/staff/cases/{id}/close", web::post().to(escalation::close))
+        .route(
+            "/staff/cases/{id}/reopen",
+            web::post().to(escalation::reopen),
+        )
+        .route(
+            "/staff/cases/{id}/feedback-extension",
+            web::post().to(deadlines::extend),
+        )
+        .route("/contact/register", web::get().to(register::page))
+        .route("/contact/register.csv", web::get().to(register::download))
+        .route(
+            "/staff/cases/{id}/attachments/{attachment}",
+            web::get().to(attachment::download),
+        );
+    // A page re-rendered after a refused action keeps the action's URL; the
+    // language switch then asks for it with GET: send it back to the case.
+    for action in [
+        "reply",
+        "acknowledge",
+        "status",
+        "triage",
+        "escalation",
+        "close",
+        "reopen",
+        "feedback-extension",
+    ] {
+        cfg.route(
+            &format!("/staff/cases/{{id}}/{action}"),
+            web::get().to(case::back_to_case),
+        );
+    }
+}
+
+async fn to_inbox() -> HttpResponse {
+    see_other("/staff/inbox")
+}
+
+/// Why a staff page was not served: a login is needed first, or an error page.
+#[derive(Debug)]
+pub(crate) enum StaffError {
+    /// No staff session: go to the login page.
+    LoginRequired,
+    /// An error page.
+    Page(AppError),
+}
+
+impl std::fmt::Display for StaffError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StaffError::LoginRequired => f.write_str("login required"),
+            StaffError::Page(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<AppError> for StaffError {
+    fn from(e: AppError) -> Self {
+        StaffError::Page(e)
+    }
+}
+
+impl ResponseError for StaffError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            StaffError::LoginRequired => StatusCode::SEE_OTHER,
+            StaffError::Page(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            StaffError::LoginRequired => see_other("/staff/login"),
+            StaffError::Page(e) => e.error_response(),
+        }
+    }
+}
+
+/// A form that carries only its CSRF token.
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Result of a staff page.
+pub(crate) type StaffResult = Result<HttpResponse, StaffError>;
+
+/// The staff session, if [`crate::core::authz`] grants it `permission`. No staff
+/// session: the login page; roles that do not grant it: 403.
+pub(crate) fn permitted(
+    visitor: &Visitor,
+    permission: Permission,
+) -> Result<&StaffSession, StaffError> {
+    visitor
+        .staff_for(permission)
+        .map_err(|denial| match denial {
+            Denial::SignInRequired => StaffError::LoginRequired,
+            Denial::Forbidden => visitor.error(ErrorKind::Forbidden).into(),
+        })
+}
+
+/// The staff session of someone who works cases (handler or contact point).
+/// Other roles (admin, auditor) never see cases.
+fn case_worker(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
+    permitted(visitor, Permission::WorkCases)
+}
+
+/// A case id from the path; anything that is not one is "not found".
+fn case_id(visitor: &Visitor, raw: &str) -> Result<Uuid, StaffError> {
+    Uuid::parse_str(raw).map_err(|_| visitor.error(ErrorKind::NotFound).into())
+}
+
+/// A 303 to `location`.
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Renders `page` as an HTML response with `status`.
+fn render(visitor: &Visitor, page: &impl Template, status: StatusCode) -> StaffResult {
+    let body = page.render().map_err(|e| visitor.internal(e))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// A calendar date as the interface shows it: dd.mm.yyyy.
+fn show_date(date: Date) -> String {
+    format!(
+        "{:02}.{:02}.{:04}",
+        date.day(),
+        u8::from(date.month()),
+        date.year()
+    )
+}
+
+/// The day of a UNIX time, as [`show_date`].
+fn show_day(at: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(at)
+        .map(|d| show_date(d.date()))
+        .unwrap_or_default()
+}
+
+/// A UNIX time as dd.mm.yyyy, with hh:mm (UTC) unless it is midnight.
+fn show_moment(at: i64) -> String {
+    match OffsetDateTime::from_unix_timestamp(at) {
+        Ok(d) if d.hour() == 0 && d.minute() == 0 => show_date(d.date()),
+        Ok(d) => format!("{} {:02}:{:02}", show_date(d.date()), d.hour(), d.minute()),
+        Err(_) => String::new(),
+    }
+}
+
+/// The translated name of a stored key (`category.avvik`, `status.closed`, …),
+/// or the key itself if it has none.
+fn label(t: &Translator, group: &str, key: &str) -> String {
+    t.t(&format!("{group}.{key}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn dates_are_shown_day_first() {
+        assert_eq!(show_date(date!(2026 - 03 - 07)), "07.03.2026");
+        assert_eq!(show_day(86_400 * 365), "01.01.1971");
+    }
+}

@@ -1,0 +1,92 @@
+//! A staff reply: a message and/or attachments, read as a multipart stream
+//! with the CSRF token first and every file encrypted to the case as it
+//! arrives. A refused reply stores nothing and re-renders the case page.
+
+use actix_multipart::Multipart;
+use actix_web::web;
+
+use super::case::{render_case, Problem};
+use super::{case_id, case_worker, see_other, StaffError, StaffResult};
+use crate::core::casework::{self, CaseworkError};
+use crate::core::domain::{TextField, TextFieldError};
+use crate::web::http::multipart::{read_form_keeping_text, FormError};
+use crate::web::http::{ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// POST /staff/cases/{id}/reply
+pub(super) async fn submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> StaffResult {
+    let staff = case_worker(&visitor)?;
+    let id = case_id(&visitor, &path)?;
+    let (recipient, room) = casework::staff_upload_target(&state, staff, id)
+        .await
+        .map_err(|e| match e {
+            CaseworkError::NotFound => StaffError::from(visitor.error(ErrorKind::NotFound)),
+            other => StaffError::from(visitor.internal(other)),
+        })?;
+    let limits = &state.settings.limits;
+    let form = read_form_keeping_text(
+        payload,
+        Some(visitor.csrf().unwrap_or_default()),
+        &recipient,
+        &state.settings.storage.attachments_dir(),
+        limits,
+        room,
+    )
+    .await;
+    let form = match form {
+        Ok(form) => form,
+        Err(refused) => {
+            let problem = match refused.error {
+                FormError::Csrf => return Err(visitor.error(ErrorKind::Csrf).into()),
+                FormError::AttachmentTooLarge => Problem::AttachmentTooLarge,
+                FormError::TooManyAttachments => Problem::TooManyAttachments,
+                FormError::TooLarge => Problem::FormTooLarge,
+                FormError::InvalidUtf8 | FormError::Malformed => {
+                    return Err(visitor.error(ErrorKind::BadRequest).into())
+                }
+                FormError::Internal(e) => return Err(visitor.internal(e).into()),
+            };
+            // The text read before the refusal is offered again.
+            let draft = refused.partial.get("message").to_owned();
+            return render_case(&state, &visitor, staff, id, Some(problem), draft).await;
+        }
+    };
+    let body = match TextField::parse_optional(form.get("message"), limits.max_text_chars) {
+        Ok(None) if form.files.is_empty() => {
+            let problem = Some(Problem::ReplyEmpty);
+            return render_case(&state, &visitor, staff, id, problem, String::new()).await;
+        }
+        Ok(body) => body,
+        Err(TextFieldError::TooLong { max }) => {
+            form.discard().await;
+            let draft = form.get("message").to_owned();
+            let problem = Some(Problem::ReplyTooLong { max });
+            return render_case(&state, &visitor, staff, id, problem, draft).await;
+        }
+        Err(TextFieldError::Empty) => {
+            form.discard().await;
+            let problem = Some(Problem::ReplyEmpty);
+            return render_case(&state, &visitor, staff, id, problem, String::new()).await;
+        }
+    };
+    match casework::staff_reply(&state, staff, id, body.as_ref(), &form.files).await {
+        Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),
+        Err(e) => {
+            form.discard().await;
+            match e {
+                CaseworkError::TooManyAttachments => {
+                    let draft = form.get("message").to_owned();
+                    let problem = Some(Problem::TooManyAttachments);
+                    render_case(&state, &visitor, staff, id, problem, draft).await
+                }
+                CaseworkError::NotFound => Err(visitor.error(ErrorKind::NotFound).into()),
+                other => Err(visitor.internal(other).into()),
+            }
+        }
+    }
+}

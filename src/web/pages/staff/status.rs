@@ -1,0 +1,46 @@
+//! Changing a case's status. An unknown status changes nothing and is
+//! explained on the case page.
+
+use actix_web::web;
+use serde::Deserialize;
+
+use super::case::{render_case, Problem};
+use super::{case_id, case_worker, see_other, StaffResult};
+use crate::core::casework::{self, CaseworkError};
+use crate::core::domain::CaseStatus;
+use crate::web::http::{ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// The submitted status form.
+#[derive(Deserialize)]
+pub(super) struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// POST /staff/cases/{id}/status
+pub(super) async fn submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    form: web::Form<StatusForm>,
+) -> StaffResult {
+    let staff = case_worker(&visitor)?;
+    visitor.check_csrf(&form.csrf)?;
+    let id = case_id(&visitor, &path)?;
+    let Some(status) = CaseStatus::parse(&form.status) else {
+        let problem = Some(Problem::UnknownStatus);
+        return render_case(&state, &visitor, staff, id, problem, String::new()).await;
+    };
+    match casework::set_status(&state, staff, id, status).await {
+        Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),
+        Err(CaseworkError::UseClose) => {
+            let problem = Some(Problem::UseClose);
+            render_case(&state, &visitor, staff, id, problem, String::new()).await
+        }
+        Err(CaseworkError::NotFound) => Err(visitor.error(ErrorKind::NotFound).into()),
+        Err(e) => Err(visitor.internal(e).into()),
+    }
+}

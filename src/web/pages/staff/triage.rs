@@ -1,0 +1,77 @@
+//! Triage: a handler sets category, sub-type, severity and risk, and the case
+//! is re-routed. An invalid classification, or one that would leave nobody,
+//! changes nothing and is explained on the case page. A handler the case is
+//! no longer routed to goes to the inbox with a notice.
+
+use actix_web::web;
+use serde::Deserialize;
+
+use super::case::{render_case, Problem};
+use super::{case_id, case_worker, see_other, StaffResult};
+use crate::core::casework::CaseworkError;
+use crate::core::domain::{Category, Severity};
+use crate::core::routing::{self, Risk, TriageInput};
+use crate::web::http::{ErrorKind, Visitor};
+use crate::web::state::AppState;
+
+/// The submitted triage form.
+#[derive(Deserialize)]
+pub(super) struct TriageForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    subtype: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    probability: String,
+    #[serde(default)]
+    consequence: String,
+}
+
+impl TriageForm {
+    /// The classification, or `None` if any part of it is invalid.
+    fn input(&self, taxonomy: &crate::core::domain::Taxonomy) -> Option<TriageInput> {
+        let category = Category::parse(self.category.trim())?;
+        let subtype = routing::parse_subtype(taxonomy, category, &self.subtype)?;
+        let severity = Severity::parse(self.severity.trim())?;
+        let risk = match (self.probability.trim(), self.consequence.trim()) {
+            ("", "") => None,
+            (p, c) => Some(Risk::new(p.parse().ok()?, c.parse().ok()?)?),
+        };
+        Some(TriageInput {
+            category,
+            subtype,
+            severity,
+            risk,
+        })
+    }
+}
+
+/// POST /staff/cases/{id}/triage
+pub(super) async fn submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    form: web::Form<TriageForm>,
+) -> StaffResult {
+    let staff = case_worker(&visitor)?;
+    visitor.check_csrf(&form.csrf)?;
+    let id = case_id(&visitor, &path)?;
+    let Some(input) = form.input(&state.settings.taxonomy) else {
+        let problem = Some(Problem::UnknownClassification);
+        return render_case(&state, &visitor, staff, id, problem, String::new()).await;
+    };
+    match routing::triage(&state, staff, id, &input).await {
+        Ok(outcome) if outcome.still_member => Ok(see_other(&format!("/staff/cases/{id}"))),
+        Ok(_) => Ok(see_other("/staff/inbox?notice=rerouted")),
+        Err(CaseworkError::NoEligibleHandler) => {
+            let problem = Some(Problem::NoOneLeft);
+            render_case(&state, &visitor, staff, id, problem, String::new()).await
+        }
+        Err(CaseworkError::NotFound) => Err(visitor.error(ErrorKind::NotFound).into()),
+        Err(e) => Err(visitor.internal(e).into()),
+    }
+}
