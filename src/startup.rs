@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use crate::core::casework::DummyKey;
 use crate::core::clock::{Clock, SystemClock};
 use crate::core::settings::Settings;
-use crate::core::store;
+use crate::core::{store, Core};
 use crate::web::http::context::RequestLang;
 use crate::web::http::errors::{AppError, ErrorKind};
 use crate::web::http::middleware::language_and_log;
@@ -69,17 +69,20 @@ impl Application {
             .context("key task failed")??;
         let mut csrf_key = [0u8; 64];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut csrf_key);
-        let state = web::Data::new(AppState {
-            csrf_key,
-            sessions: SessionStore::with_staff_max_age(
-                settings.sessions.max_sessions,
-                Duration::from_secs(settings.sessions.staff_max_hours.max(1) * 3600),
-            ),
-            rate_limits: RateLimits::new(&settings.rate_limits),
+        let core = Core {
             dummy_key: Arc::new(dummy_key),
             clock,
             store,
             settings,
+        };
+        let state = web::Data::new(AppState {
+            csrf_key,
+            sessions: SessionStore::with_staff_max_age(
+                core.settings.sessions.max_sessions,
+                Duration::from_secs(core.settings.sessions.staff_max_hours.max(1) * 3600),
+            ),
+            rate_limits: RateLimits::new(&core.settings.rate_limits),
+            core,
         });
         let listener = TcpListener::bind((
             state.settings.server.host.as_str(),

@@ -8,8 +8,9 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::cli::{RecoveryKeyInitArgs, UserAddArgs};
-use crate::core::audit::{self, action, Actor, AuditEvent, ChainVerifier};
+use crate::core::audit::{self, action, AuditActor, AuditEvent, ChainVerifier};
 use crate::core::casework::RECOVERY_SETTING;
+use crate::core::clock::system_now;
 use crate::core::domain::Role;
 use crate::core::settings::{redact_url, Settings};
 use crate::core::store::{self, StoreError, User};
@@ -113,11 +114,12 @@ pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
         email: args.email.clone(),
         active: true,
         groups: args.groups.clone(),
-        created_at: crate::core::casework::now(),
+        created_at: system_now(),
     };
     audit::record(
         &*store,
-        AuditEvent::new(Actor::Cli, action::USER_CREATED).with_detail(serde_json::json!({
+        system_now(),
+        AuditEvent::new(AuditActor::Cli, action::USER_CREATED).with_detail(serde_json::json!({
             "user_id": user.id,
             "roles": user.roles,
             "groups": user.groups,
@@ -169,7 +171,7 @@ pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) 
         writeln!(
             out,
             "# Varsel organisation recovery key — created {}",
-            crate::core::casework::now()
+            system_now()
         )
         .and_then(|_| writeln!(out, "# public key: {recipient}"))
         .and_then(|_| writeln!(out, "{}", identity.to_bech32().as_str()))
@@ -178,7 +180,8 @@ pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) 
     }
     audit::record(
         &*store,
-        AuditEvent::new(Actor::Cli, action::RECOVERY_KEY_SET).with_detail(serde_json::json!({
+        system_now(),
+        AuditEvent::new(AuditActor::Cli, action::RECOVERY_KEY_SET).with_detail(serde_json::json!({
             "recipient": recipient,
             "replaced": existing.is_some(),
         })),

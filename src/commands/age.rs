@@ -60,10 +60,7 @@ pub fn keygen(args: &KeygenArgs) -> Result<()> {
 
 /// RFC 3339 UTC timestamp for the identity file comment, without a date crate.
 fn humantime_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = u64::try_from(crate::core::clock::system_now()).unwrap_or(0);
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days as i64);

@@ -7,8 +7,8 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use actix_web::web::Bytes;
 use anyhow::{Context, Result};
+use bytes::Bytes;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 use varsel_crypto::{Decryptor, Encryptor, Recipient, X25519Identity, X25519Recipient};
@@ -161,77 +161,6 @@ pub fn stream_decrypted(
     receiver
 }
 
-/// Longest file name offered to a browser, in characters.
-const MAX_DOWNLOAD_NAME_CHARS: usize = 120;
-
-/// A file name fit for a download: no path, control, quoting or separator
-/// characters (the name was chosen by whoever uploaded it).
-pub fn sanitised_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | '/' | ';'))
-        .take(MAX_DOWNLOAD_NAME_CHARS)
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim();
-    if cleaned.is_empty() {
-        "attachment".to_owned()
-    } else {
-        cleaned.to_owned()
-    }
-}
-
-/// `Content-Disposition: attachment` with an ASCII fallback `filename` and the
-/// sanitised name as an RFC 5987 `filename*`.
-pub fn content_disposition(name: &str) -> String {
-    let name = sanitised_name(name);
-    let fallback: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ' | '(' | ')') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::with_capacity(name.len() * 3);
-    for byte in name.bytes() {
-        // attr-char of RFC 5987 §3.2.1; everything else is percent-encoded.
-        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
-/// The response that streams attachment `id` decrypted with `identity` as a
-/// download named `name`; an error if its file is missing.
-pub async fn download_response(
-    dir: &Path,
-    id: Uuid,
-    name: &str,
-    identity: X25519Identity,
-) -> Result<actix_web::HttpResponse> {
-    let file = path(dir, id);
-    if !tokio::fs::try_exists(&file).await.unwrap_or(false) {
-        anyhow::bail!("the content of attachment {id} is missing");
-    }
-    let receiver = stream_decrypted(file, identity);
-    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
-    });
-    Ok(actix_web::HttpResponse::Ok()
-        .content_type("application/octet-stream")
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            content_disposition(name),
-        ))
-        .streaming(body))
-}
-
 /// Removes `*.part` files older than `age`: uploads whose request died before
 /// it could remove them itself (client gone, server stopped). Returns how many.
 pub fn sweep_stale_parts(dir: &Path, age: std::time::Duration) -> usize {
@@ -260,24 +189,6 @@ pub fn sweep_stale_parts(dir: &Path, age: std::time::Duration) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn download_names_lose_paths_quotes_and_controls() {
-        assert_eq!(sanitised_name("../../etc/passwd"), "passwd");
-        assert_eq!(sanitised_name("C:\\Users\\a\\rapport.pdf"), "rapport.pdf");
-        assert_eq!(sanitised_name("\"x\";\r\n.pdf"), "x.pdf");
-        assert_eq!(sanitised_name("..."), "attachment");
-        let header = content_disposition("møte \"notat\".pdf");
-        assert!(
-            header.starts_with("attachment; filename=\"m_te notat.pdf\""),
-            "{header}"
-        );
-        assert!(
-            header.ends_with("filename*=UTF-8''m%C3%B8te%20notat.pdf"),
-            "{header}"
-        );
-        assert!(!content_disposition("a\r\nSet-Cookie: x").contains('\n'));
-    }
 
     #[test]
     fn only_stale_part_files_are_swept() {

@@ -49,7 +49,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::core::casework::{day_of, now};
+use crate::core::clock::day_of;
 use crate::core::store::{Store, StoreResult};
 
 /// Domain-separation label hashed in front of every entry.
@@ -119,7 +119,7 @@ pub mod action {
 
 /// Who acted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Actor {
+pub enum AuditActor {
     /// A staff member.
     User(Uuid),
     /// The anonymous reporter of the case.
@@ -130,14 +130,14 @@ pub enum Actor {
     Cli,
 }
 
-impl Actor {
+impl AuditActor {
     /// The stored form: `user:<uuid>`, `reporter`, `system` or `cli`.
     pub fn as_db(&self) -> String {
         match self {
-            Actor::User(id) => format!("user:{id}"),
-            Actor::Reporter => "reporter".to_owned(),
-            Actor::System => "system".to_owned(),
-            Actor::Cli => "cli".to_owned(),
+            AuditActor::User(id) => format!("user:{id}"),
+            AuditActor::Reporter => "reporter".to_owned(),
+            AuditActor::System => "system".to_owned(),
+            AuditActor::Cli => "cli".to_owned(),
         }
     }
 }
@@ -146,7 +146,7 @@ impl Actor {
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
     /// Who.
-    pub actor: Actor,
+    pub actor: AuditActor,
     /// What: one of [`action`].
     pub action: &'static str,
     /// The case concerned, if any.
@@ -157,7 +157,7 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// An event with no case and an empty detail object.
-    pub fn new(actor: Actor, action: &'static str) -> Self {
+    pub fn new(actor: AuditActor, action: &'static str) -> Self {
         AuditEvent {
             actor,
             action,
@@ -372,13 +372,14 @@ pub fn verify(entries: &[AuditEntry]) -> Result<usize, ChainError> {
     Ok(verifier.count())
 }
 
-/// Appends `event` to the log, stamped now (reporter events: today). A failure
-/// is logged (actor and action only) and returned; the caller decides whether
+/// Appends `event` to the log, stamped `now` (UNIX seconds by the
+/// application's clock; reporter events only with the day). A failure is
+/// logged (actor and action only) and returned; the caller decides whether
 /// its operation may go on without the entry.
-pub async fn record(store: &dyn Store, event: AuditEvent) -> StoreResult<i64> {
+pub async fn record(store: &dyn Store, now: i64, event: AuditEvent) -> StoreResult<i64> {
     let at = match event.actor {
-        Actor::Reporter => day_of(now()),
-        _ => now(),
+        AuditActor::Reporter => day_of(now),
+        _ => now,
     };
     let actor = event.actor.as_db();
     let detail = event.detail.to_string();
@@ -410,7 +411,7 @@ mod tests {
             entries.push(AuditEntry::next(
                 last,
                 1_700_000_000 + i as i64,
-                &Actor::User(Uuid::from_u128(7)).as_db(),
+                &AuditActor::User(Uuid::from_u128(7)).as_db(),
                 action::CASE_READ,
                 case,
                 &format!("{{\"n\":{i}}}"),
@@ -604,11 +605,11 @@ mod tests {
     #[test]
     fn actors_have_their_stored_form() {
         let id = Uuid::from_u128(1);
-        assert_eq!(Actor::User(id).as_db(), format!("user:{id}"));
-        assert_eq!(Actor::Reporter.as_db(), "reporter");
-        assert_eq!(Actor::System.as_db(), "system");
-        assert_eq!(Actor::Cli.as_db(), "cli");
-        let e = AuditEvent::new(Actor::Cli, action::USER_CREATED);
+        assert_eq!(AuditActor::User(id).as_db(), format!("user:{id}"));
+        assert_eq!(AuditActor::Reporter.as_db(), "reporter");
+        assert_eq!(AuditActor::System.as_db(), "system");
+        assert_eq!(AuditActor::Cli.as_db(), "cli");
+        let e = AuditEvent::new(AuditActor::Cli, action::USER_CREATED);
         assert_eq!(e.detail.to_string(), "{}");
     }
 }

@@ -31,8 +31,8 @@
 
 use uuid::Uuid;
 
+use crate::core::actor::{Actor, Reporter, StaffMember};
 use crate::core::domain::Role;
-use crate::web::http::session::{Principal, ReporterSession, StaffSession};
 
 /// A kind of action a caller asks to take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,11 +91,11 @@ pub enum Denial {
 
 /// Whether the caller with session `principal` (none: no session) may take
 /// actions of kind `permission`.
-pub fn decide(principal: Option<&Principal>, permission: Permission) -> Result<(), Denial> {
+pub fn decide(principal: Option<&Actor>, permission: Permission) -> Result<(), Denial> {
     match (principal, permission) {
         (_, Permission::SubmitReport) => Ok(()),
-        (Some(Principal::Reporter(_)), Permission::FollowUpOwnCase) => Ok(()),
-        (Some(Principal::Staff(staff)), _) => {
+        (Some(Actor::Reporter(_)), Permission::FollowUpOwnCase) => Ok(()),
+        (Some(Actor::Staff(staff)), _) => {
             if staff_may(staff, permission) {
                 Ok(())
             } else {
@@ -107,7 +107,7 @@ pub fn decide(principal: Option<&Principal>, permission: Permission) -> Result<(
 }
 
 /// Whether a signed-in staff member's roles grant `permission`.
-pub fn staff_may(staff: &StaffSession, permission: Permission) -> bool {
+pub fn staff_may(staff: &StaffMember, permission: Permission) -> bool {
     roles_grant(&staff.roles, permission)
 }
 
@@ -119,21 +119,21 @@ pub fn roles_grant(roles: &[Role], permission: Permission) -> bool {
 
 /// The staff session, if `principal` is one whose roles grant `permission`.
 pub fn staff_session(
-    principal: Option<&Principal>,
+    principal: Option<&Actor>,
     permission: Permission,
-) -> Result<&StaffSession, Denial> {
+) -> Result<&StaffMember, Denial> {
     decide(principal, permission)?;
     match principal {
-        Some(Principal::Staff(staff)) => Ok(staff),
+        Some(Actor::Staff(staff)) => Ok(staff),
         _ => Err(Denial::SignInRequired),
     }
 }
 
 /// The reporter session, if `principal` is one (it may follow up its case).
-pub fn reporter_session(principal: Option<&Principal>) -> Result<&ReporterSession, Denial> {
+pub fn reporter_session(principal: Option<&Actor>) -> Result<&Reporter, Denial> {
     decide(principal, Permission::FollowUpOwnCase)?;
     match principal {
-        Some(Principal::Reporter(reporter)) => Ok(reporter),
+        Some(Actor::Reporter(reporter)) => Ok(reporter),
         _ => Err(Denial::SignInRequired),
     }
 }
@@ -149,11 +149,11 @@ pub fn may_open_case(user_id: Uuid, holds_wrap: bool, excluded: &[Uuid]) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::web::http::session::StaffSession;
+    use crate::core::actor::StaffMember;
     use varsel_crypto::X25519Identity;
 
-    fn staff(roles: &[Role]) -> Principal {
-        Principal::Staff(StaffSession {
+    fn staff(roles: &[Role]) -> Actor {
+        Actor::Staff(StaffMember {
             user_id: Uuid::new_v4(),
             username: "u".to_owned(),
             display_name: "U".to_owned(),
@@ -162,8 +162,8 @@ mod tests {
         })
     }
 
-    fn reporter() -> Principal {
-        Principal::Reporter(ReporterSession {
+    fn reporter() -> Actor {
+        Actor::Reporter(Reporter {
             case_id: Uuid::new_v4(),
             case_identity: X25519Identity::generate(),
         })
@@ -173,9 +173,9 @@ mod tests {
     #[test]
     fn the_table_is_as_documented() {
         use Permission as P;
-        let principals: Vec<(&str, Option<Principal>)> = vec![
+        let principals: Vec<(&str, Option<Actor>)> = vec![
             ("none", None),
-            ("anonymous", Some(Principal::Anonymous)),
+            ("anonymous", Some(Actor::Anonymous)),
             ("reporter", Some(reporter())),
             ("handler", Some(staff(&[Role::Handler]))),
             ("contact", Some(staff(&[Role::Contact]))),
@@ -226,7 +226,7 @@ mod tests {
             decide(Some(&auditor), Permission::FollowUpOwnCase),
             Err(Denial::Forbidden)
         );
-        for p in [None, Some(reporter()), Some(Principal::Anonymous)] {
+        for p in [None, Some(reporter()), Some(Actor::Anonymous)] {
             assert_eq!(
                 decide(p.as_ref(), Permission::Administer),
                 Err(Denial::SignInRequired)

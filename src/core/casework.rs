@@ -13,8 +13,9 @@ use uuid::Uuid;
 use varsel_crypto::{CaseCode, X25519Identity, X25519Recipient};
 use zeroize::Zeroizing;
 
+use crate::core::actor::{Reporter, StaffMember};
 use crate::core::attachments::PendingAttachment;
-use crate::core::audit::{self, action, Actor, AuditEvent};
+use crate::core::audit::{self, action, AuditActor, AuditEvent};
 use crate::core::authz;
 use crate::core::deadlines::NextDeadline;
 use crate::core::domain::{
@@ -23,8 +24,7 @@ use crate::core::domain::{
 use crate::core::keys;
 use crate::core::routing;
 use crate::core::store::{Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError};
-use crate::web::http::session::{ReporterSession, StaffSession};
-use crate::web::state::AppState;
+use crate::core::Core;
 
 /// Settings key of the organisation's recovery recipient.
 pub const RECOVERY_SETTING: &str = "recovery_recipient";
@@ -153,22 +153,14 @@ struct AttachmentName {
     content_type: String,
 }
 
-/// Current UNIX time in seconds, by the system clock.
-pub fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
-
 /// Current UNIX time in seconds by the application's clock: every time a
 /// case records (receipt, thread, triage, escalation, closing) is taken from
 /// it, so deadlines computed from the same clock agree with them.
-pub fn now_in(state: &AppState) -> i64 {
+pub fn now_in(state: &Core) -> i64 {
     state.clock.now().unix_timestamp()
 }
 
-/// `at` truncated to the start of its UTC day (reporter-originated times).
-pub fn day_of(at: i64) -> i64 {
-    at - at.rem_euclid(86_400)
-}
+pub use crate::core::clock::day_of;
 
 fn date_of(at: i64) -> Date {
     OffsetDateTime::from_unix_timestamp(at)
@@ -177,14 +169,14 @@ fn date_of(at: i64) -> Date {
 }
 
 /// Appends `event` to the audit log; the caller's operation fails if it cannot.
-async fn audited(state: &AppState, event: AuditEvent) -> CaseworkResult<()> {
-    audit::record(&*state.store, event).await?;
+async fn audited(state: &Core, event: AuditEvent) -> CaseworkResult<()> {
+    audit::record(&*state.store, state.now(), event).await?;
     Ok(())
 }
 
 /// Staff a reporter may exclude (every active handler and contact point):
 /// (id, display name).
-pub async fn excludable_handlers(state: &AppState) -> CaseworkResult<Vec<(Uuid, String)>> {
+pub async fn excludable_handlers(state: &Core) -> CaseworkResult<Vec<(Uuid, String)>> {
     let users = state.store.list_users().await?;
     Ok(routing::excludable(&users)
         .into_iter()
@@ -196,7 +188,7 @@ pub async fn excludable_handlers(state: &AppState) -> CaseworkResult<Vec<(Uuid, 
 /// names someone who may be excluded and that someone is left at all. The
 /// exact routing depends on category and severity and is checked again by
 /// [`submit_report`], which refuses with `NoEligibleHandler` before storing.
-pub async fn check_routable(state: &AppState, excluded: &[Uuid]) -> CaseworkResult<()> {
+pub async fn check_routable(state: &Core, excluded: &[Uuid]) -> CaseworkResult<()> {
     let users = state.store.list_users().await?;
     let can_exclude = routing::excludable(&users);
     if excluded
@@ -227,7 +219,7 @@ fn seal_attachment_name(
 /// to every member routing chooses ([`routing::route`]), the reporter and the
 /// recovery key, then the attachments. Returns the case id.
 pub async fn submit_report(
-    state: &AppState,
+    state: &Core,
     prepared: &PreparedCase,
     input: &ReportInput,
     files: &[IncomingFile],
@@ -295,7 +287,7 @@ pub async fn submit_report(
     let attachment_ids: Vec<Uuid> = files.iter().map(|f| f.pending.id).collect();
     audited(
         state,
-        AuditEvent::new(Actor::Reporter, action::CASE_CREATED)
+        AuditEvent::new(AuditActor::Reporter, action::CASE_CREATED)
             .on_case(case_id)
             .with_detail(json!({
                 "category": case.category,
@@ -398,7 +390,7 @@ async fn uncommit_files(files: &[IncomingFile]) {
 
 /// Unlocks a case with its code. Unknown codes and codes whose wrap does not
 /// open are the same "not found".
-pub async fn reporter_login(state: &AppState, code: &CaseCode) -> CaseworkResult<ReporterSession> {
+pub async fn reporter_login(state: &Core, code: &CaseCode) -> CaseworkResult<Reporter> {
     let tag = code.lookup_tag();
     let case = state
         .store
@@ -412,7 +404,7 @@ pub async fn reporter_login(state: &AppState, code: &CaseCode) -> CaseworkResult
         .ok_or(CaseworkError::NotFound)?;
     let case_identity = keys::unwrap_case_identity(&wrapped, &code.reporter_identity())
         .map_err(|_| CaseworkError::NotFound)?;
-    Ok(ReporterSession {
+    Ok(Reporter {
         case_id: case.id,
         case_identity,
     })
@@ -461,7 +453,7 @@ pub struct CaseView {
 }
 
 async fn load_view(
-    state: &AppState,
+    state: &Core,
     case: Case,
     identity: &X25519Identity,
     with_names: bool,
@@ -518,10 +510,7 @@ async fn load_view(
 }
 
 /// The reporter's view of their case.
-pub async fn reporter_view(
-    state: &AppState,
-    reporter: &ReporterSession,
-) -> CaseworkResult<CaseView> {
+pub async fn reporter_view(state: &Core, reporter: &Reporter) -> CaseworkResult<CaseView> {
     let case = state
         .store
         .case_by_id(reporter.case_id)
@@ -530,7 +519,7 @@ pub async fn reporter_view(
     let view = load_view(state, case, &reporter.case_identity, false).await?;
     audited(
         state,
-        AuditEvent::new(Actor::Reporter, action::CASE_READ).on_case(reporter.case_id),
+        AuditEvent::new(AuditActor::Reporter, action::CASE_READ).on_case(reporter.case_id),
     )
     .await?;
     Ok(view)
@@ -538,8 +527,8 @@ pub async fn reporter_view(
 
 /// Appends a reporter message and attachments.
 pub async fn reporter_reply(
-    state: &AppState,
-    reporter: &ReporterSession,
+    state: &Core,
+    reporter: &Reporter,
     body: Option<&TextField>,
     files: &[IncomingFile],
 ) -> CaseworkResult<()> {
@@ -552,7 +541,7 @@ pub async fn reporter_reply(
 }
 
 async fn add_to_thread(
-    state: &AppState,
+    state: &Core,
     case: &Case,
     author: Author,
     author_user_id: Option<Uuid>,
@@ -579,9 +568,9 @@ async fn add_to_thread(
         return Ok(());
     }
     let actor = match (author, author_user_id) {
-        (Author::Staff, Some(id)) => Actor::User(id),
-        (Author::Staff, None) => Actor::System,
-        (Author::Reporter, _) => Actor::Reporter,
+        (Author::Staff, Some(id)) => AuditActor::User(id),
+        (Author::Staff, None) => AuditActor::System,
+        (Author::Reporter, _) => AuditActor::Reporter,
     };
     let what = match message {
         Some(_) => action::CASE_MESSAGE_ADDED,
@@ -630,8 +619,8 @@ async fn add_to_thread(
 /// Where uploads to the reporter's case are encrypted to, and how many more
 /// attachments the case can take (so nothing beyond that is even received).
 pub async fn reporter_upload_target(
-    state: &AppState,
-    reporter: &ReporterSession,
+    state: &Core,
+    reporter: &Reporter,
 ) -> CaseworkResult<(X25519Recipient, usize)> {
     let room = attachment_room(state, reporter.case_id).await?;
     Ok((reporter.case_identity.to_public(), room))
@@ -640,8 +629,8 @@ pub async fn reporter_upload_target(
 /// Like [`reporter_upload_target`] for a staff member: "not found" unless the
 /// case is routed to them, checked before any of the body is read.
 pub async fn staff_upload_target(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
 ) -> CaseworkResult<(X25519Recipient, usize)> {
     state
@@ -658,7 +647,7 @@ pub async fn staff_upload_target(
     Ok((keys::recipient(&case.recipient)?, room))
 }
 
-async fn attachment_room(state: &AppState, case_id: Uuid) -> CaseworkResult<usize> {
+async fn attachment_room(state: &Core, case_id: Uuid) -> CaseworkResult<usize> {
     let existing = state.store.attachments(case_id).await?.len();
     Ok(state
         .settings
@@ -669,14 +658,14 @@ async fn attachment_room(state: &AppState, case_id: Uuid) -> CaseworkResult<usiz
 
 /// The attachment `id` of the reporter's case with the key to read it.
 pub async fn reporter_attachment(
-    state: &AppState,
-    reporter: &ReporterSession,
+    state: &Core,
+    reporter: &Reporter,
     id: Uuid,
 ) -> CaseworkResult<(AttachmentView, X25519Identity)> {
     let found = attachment_for(state, reporter.case_id, &reporter.case_identity, id).await?;
     audited(
         state,
-        AuditEvent::new(Actor::Reporter, action::CASE_ATTACHMENT_READ)
+        AuditEvent::new(AuditActor::Reporter, action::CASE_ATTACHMENT_READ)
             .on_case(reporter.case_id)
             .with_detail(json!({ "attachment_id": id })),
     )
@@ -685,7 +674,7 @@ pub async fn reporter_attachment(
 }
 
 async fn attachment_for(
-    state: &AppState,
+    state: &Core,
     case_id: Uuid,
     identity: &X25519Identity,
     id: Uuid,
@@ -727,10 +716,10 @@ impl DummyKey {
 /// async executor). Unknown user, inactive user and wrong password all fail
 /// the same way after the same work.
 pub async fn staff_login(
-    state: &AppState,
+    state: &Core,
     username: &str,
     password: Zeroizing<String>,
-) -> CaseworkResult<StaffSession> {
+) -> CaseworkResult<StaffMember> {
     let user = state.store.user_by_username(username).await?;
     let wrapped = match &user {
         Some(u) if u.active => u.wrapped_identity.clone(),
@@ -746,17 +735,18 @@ pub async fn staff_login(
         // become a record of which accounts exist or of mistyped passwords.
         let _ = audit::record(
             &*state.store,
-            AuditEvent::new(Actor::System, action::STAFF_LOGIN_FAILED),
+            state.now(),
+            AuditEvent::new(AuditActor::System, action::STAFF_LOGIN_FAILED),
         )
         .await;
         return Err(CaseworkError::LoginFailed);
     };
     audited(
         state,
-        AuditEvent::new(Actor::User(user.id), action::STAFF_LOGIN),
+        AuditEvent::new(AuditActor::User(user.id), action::STAFF_LOGIN),
     )
     .await?;
-    Ok(StaffSession {
+    Ok(StaffMember {
         user_id: user.id,
         username: user.username,
         display_name: user.display_name,
@@ -767,10 +757,11 @@ pub async fn staff_login(
 
 /// Records a staff logout. Best effort: the session ends whether or not the
 /// entry is written (a failure is logged).
-pub async fn staff_logout(state: &AppState, staff: &StaffSession) {
+pub async fn staff_logout(state: &Core, staff: &StaffMember) {
     let _ = audit::record(
         &*state.store,
-        AuditEvent::new(Actor::User(staff.user_id), action::STAFF_LOGOUT),
+        state.now(),
+        AuditEvent::new(AuditActor::User(staff.user_id), action::STAFF_LOGOUT),
     )
     .await;
 }
@@ -786,7 +777,7 @@ pub struct InboxItem {
 }
 
 /// The cases routed to a staff member, each with its nearest open deadline.
-pub async fn inbox(state: &AppState, staff: &StaffSession) -> CaseworkResult<Vec<InboxItem>> {
+pub async fn inbox(state: &Core, staff: &StaffMember) -> CaseworkResult<Vec<InboxItem>> {
     let entries = state.store.inbox(staff.user_id).await?;
     let ids: Vec<Uuid> = entries.iter().map(|e| e.case.id).collect();
     let next = crate::core::deadlines::next_deadlines(state, &ids).await?;
@@ -803,8 +794,8 @@ pub async fn inbox(state: &AppState, staff: &StaffSession) -> CaseworkResult<Vec
 /// The staff member's wrap of the case key, if [`authz::may_open_case`]
 /// lets them open the case; "not found" otherwise, as for a missing case.
 async fn openable_wrap(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
 ) -> CaseworkResult<Vec<u8>> {
     let wrapped = state
@@ -822,8 +813,8 @@ async fn openable_wrap(
 /// a request about a case that is not theirs is refused before its body is
 /// read or validated.
 pub async fn ensure_staff_case(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
 ) -> CaseworkResult<()> {
     openable_wrap(state, staff, case_id).await.map(|_| ())
@@ -831,8 +822,8 @@ pub async fn ensure_staff_case(
 
 /// Unlocks a case for a staff member through their wrap, or "not found".
 pub(crate) async fn staff_case(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
 ) -> CaseworkResult<(Case, X25519Identity)> {
     let wrapped = openable_wrap(state, staff, case_id).await?;
@@ -847,15 +838,15 @@ pub(crate) async fn staff_case(
 
 /// A staff member's view of a case; marks it read.
 pub async fn staff_view(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
 ) -> CaseworkResult<CaseView> {
     let (case, identity) = staff_case(state, staff, case_id).await?;
     let view = load_view(state, case, &identity, true).await?;
     audited(
         state,
-        AuditEvent::new(Actor::User(staff.user_id), action::CASE_READ).on_case(case_id),
+        AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_READ).on_case(case_id),
     )
     .await?;
     state.store.mark_read(case_id, staff.user_id).await?;
@@ -864,8 +855,8 @@ pub async fn staff_view(
 
 /// A staff reply (message and/or attachments).
 pub async fn staff_reply(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
     body: Option<&TextField>,
     files: &[IncomingFile],
@@ -883,11 +874,7 @@ pub async fn staff_reply(
 }
 
 /// Acknowledges receipt (the first acknowledgement's time is kept).
-pub async fn acknowledge(
-    state: &AppState,
-    staff: &StaffSession,
-    case_id: Uuid,
-) -> CaseworkResult<()> {
+pub async fn acknowledge(state: &Core, staff: &StaffMember, case_id: Uuid) -> CaseworkResult<()> {
     let (case, _) = staff_case(state, staff, case_id).await?;
     let status = match CaseStatus::parse(&case.status) {
         Some(CaseStatus::Received) | None => CaseStatus::Acknowledged,
@@ -895,7 +882,7 @@ pub async fn acknowledge(
     };
     audited(
         state,
-        AuditEvent::new(Actor::User(staff.user_id), action::CASE_ACKNOWLEDGED)
+        AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_ACKNOWLEDGED)
             .on_case(case_id)
             .with_detail(json!({ "from": case.status, "to": status.key() })),
     )
@@ -911,8 +898,8 @@ pub async fn acknowledge(
 /// an evaluation or a reason, so they go through
 /// [`crate::core::escalation::close_case`] and [`crate::core::escalation::reopen_case`].
 pub async fn set_status(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
     status: CaseStatus,
 ) -> CaseworkResult<()> {
@@ -924,7 +911,7 @@ pub async fn set_status(
     let acknowledges = status != CaseStatus::Received && case.acknowledged_at.is_none();
     audited(
         state,
-        AuditEvent::new(Actor::User(staff.user_id), action::CASE_STATUS_CHANGED)
+        AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_STATUS_CHANGED)
             .on_case(case_id)
             .with_detail(json!({
                 "from": case.status,
@@ -945,8 +932,8 @@ pub async fn set_status(
 
 /// The attachment `id` of a case routed to the staff member.
 pub async fn staff_attachment(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
     id: Uuid,
 ) -> CaseworkResult<(AttachmentView, X25519Identity)> {
@@ -954,9 +941,12 @@ pub async fn staff_attachment(
     let found = attachment_for(state, case_id, &identity, id).await?;
     audited(
         state,
-        AuditEvent::new(Actor::User(staff.user_id), action::CASE_ATTACHMENT_READ)
-            .on_case(case_id)
-            .with_detail(json!({ "attachment_id": id })),
+        AuditEvent::new(
+            AuditActor::User(staff.user_id),
+            action::CASE_ATTACHMENT_READ,
+        )
+        .on_case(case_id)
+        .with_detail(json!({ "attachment_id": id })),
     )
     .await?;
     Ok(found)

@@ -29,7 +29,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use zeroize::Zeroize;
 
-use crate::core::audit::{self, action, Actor, AuditEvent};
+use crate::core::actor::StaffMember;
+use crate::core::audit::{self, action, AuditActor, AuditEvent};
 use crate::core::casework::{self, CaseworkError};
 use crate::core::domain::deadline::{answer_expected_by, ExtensionReason, FeedbackExtension};
 use crate::core::domain::{
@@ -38,8 +39,7 @@ use crate::core::domain::{
 };
 use crate::core::keys;
 use crate::core::store::{StoreError, StoredDeadlineFacts};
-use crate::web::http::session::StaffSession;
-use crate::web::state::AppState;
+use crate::core::Core;
 
 /// Stands in for the reason of a recorded extension, which is sealed to the
 /// case and never opened to compute a deadline: the deadline depends only on
@@ -121,7 +121,7 @@ pub fn statuses(
 /// The nearest open deadline of each of `case_ids` that has one, at the
 /// clock's time, from one read of the store.
 pub async fn next_deadlines(
-    state: &AppState,
+    state: &Core,
     case_ids: &[Uuid],
 ) -> anyhow::Result<HashMap<Uuid, NextDeadline>> {
     let now = state.clock.now();
@@ -148,7 +148,7 @@ pub async fn next_deadlines(
         .collect())
 }
 
-async fn stored_facts(state: &AppState, case_id: Uuid) -> anyhow::Result<Option<CaseFacts>> {
+async fn stored_facts(state: &Core, case_id: Uuid) -> anyhow::Result<Option<CaseFacts>> {
     let stored = state
         .store
         .deadline_facts(case_id)
@@ -159,7 +159,7 @@ async fn stored_facts(state: &AppState, case_id: Uuid) -> anyhow::Result<Option<
 
 /// When the reporter should next hear from the organisation (an extended
 /// feedback deadline included); `None` once answered or closed.
-pub async fn answer_due(state: &AppState, case_id: Uuid) -> anyhow::Result<Option<OffsetDateTime>> {
+pub async fn answer_due(state: &Core, case_id: Uuid) -> anyhow::Result<Option<OffsetDateTime>> {
     Ok(stored_facts(state, case_id)
         .await?
         .and_then(|facts| answer_expected_by(&facts, &state.settings.deadlines)))
@@ -167,10 +167,7 @@ pub async fn answer_due(state: &AppState, case_id: Uuid) -> anyhow::Result<Optio
 
 /// Every deadline of a case with its state at the clock's time. The caller
 /// has checked that the case is theirs.
-pub async fn deadline_statuses(
-    state: &AppState,
-    case_id: Uuid,
-) -> anyhow::Result<Vec<DeadlineStatus>> {
+pub async fn deadline_statuses(state: &Core, case_id: Uuid) -> anyhow::Result<Vec<DeadlineStatus>> {
     Ok(stored_facts(state, case_id)
         .await?
         .map(|facts| statuses(&facts, &state.settings.deadlines, state.clock.now()))
@@ -235,8 +232,8 @@ pub struct CaseDeadlines {
 /// The deadlines of a case routed to `staff`, with the extension's reason
 /// opened with the case key.
 pub async fn case_deadlines(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
 ) -> Result<CaseDeadlines, DeadlineError> {
     let (_, identity) = casework::staff_case(state, staff, case_id).await?;
@@ -279,8 +276,8 @@ pub async fn case_deadlines(
 /// the case. Checked against the rules at the clock's time; the audit log
 /// records who and when, never the reason. Returns the new due instant.
 pub async fn extend_feedback(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
     reason: &str,
 ) -> Result<OffsetDateTime, DeadlineError> {
@@ -297,12 +294,16 @@ pub async fn extend_feedback(
     let due = feedback_due(&facts, settings).ok_or_else(|| anyhow!("no feedback deadline"))?;
     audit::record(
         &*state.store,
-        AuditEvent::new(Actor::User(staff.user_id), action::CASE_FEEDBACK_EXTENDED)
-            .on_case(case_id)
-            .with_detail(json!({
-                "from": previous_due.map(OffsetDateTime::unix_timestamp),
-                "to": due.unix_timestamp(),
-            })),
+        state.now(),
+        AuditEvent::new(
+            AuditActor::User(staff.user_id),
+            action::CASE_FEEDBACK_EXTENDED,
+        )
+        .on_case(case_id)
+        .with_detail(json!({
+            "from": previous_due.map(OffsetDateTime::unix_timestamp),
+            "to": due.unix_timestamp(),
+        })),
     )
     .await
     .context("cannot write the audit log")?;

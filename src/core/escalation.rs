@@ -15,7 +15,8 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 use uuid::Uuid;
 use varsel_crypto::X25519Identity;
 
-use crate::core::audit::{self, action, Actor, AuditEvent};
+use crate::core::actor::StaffMember;
+use crate::core::audit::{self, action, AuditActor, AuditEvent};
 use crate::core::authz::{self, Permission};
 use crate::core::casework::{self, now_in, CaseworkError};
 use crate::core::domain::{
@@ -23,8 +24,7 @@ use crate::core::domain::{
 };
 use crate::core::keys;
 use crate::core::store::{Case, Closure, EscalationRecord, RegisterEntry, StoreError};
-use crate::web::http::session::StaffSession;
-use crate::web::state::AppState;
+use crate::core::Core;
 
 /// Characters an authority's reference may have.
 pub const MAX_REFERENCE_CHARS: usize = 64;
@@ -143,14 +143,14 @@ pub struct CaseEscalation {
     pub police_decision_missing: bool,
 }
 
-async fn audited(state: &AppState, event: AuditEvent) -> EscalationResult<()> {
-    audit::record(&*state.store, event)
+async fn audited(state: &Core, event: AuditEvent) -> EscalationResult<()> {
+    audit::record(&*state.store, state.now(), event)
         .await
         .context("cannot write the audit log")?;
     Ok(())
 }
 
-fn contact(staff: &StaffSession) -> EscalationResult<()> {
+fn contact(staff: &StaffMember) -> EscalationResult<()> {
     if authz::staff_may(staff, Permission::DecideEscalation) {
         Ok(())
     } else {
@@ -158,7 +158,7 @@ fn contact(staff: &StaffSession) -> EscalationResult<()> {
     }
 }
 
-async fn display_name(state: &AppState, id: Uuid) -> EscalationResult<String> {
+async fn display_name(state: &Core, id: Uuid) -> EscalationResult<String> {
     Ok(state
         .store
         .user_by_id(id)
@@ -175,8 +175,8 @@ fn open_text(identity: &X25519Identity, sealed: &[u8]) -> EscalationResult<Strin
 /// Escalation decisions (for contact points) and the current closure of a
 /// case routed to `staff`.
 pub async fn case_escalation(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
 ) -> EscalationResult<CaseEscalation> {
     let (case, identity) = casework::staff_case(state, staff, case_id).await?;
@@ -227,8 +227,8 @@ pub async fn case_escalation(
 
 /// Records a contact point's decision on a case routed to them.
 pub async fn record_decision(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
     input: &DecisionInput,
 ) -> EscalationResult<Uuid> {
@@ -256,7 +256,7 @@ pub async fn record_decision(
     };
     audited(
         state,
-        AuditEvent::new(Actor::User(staff.user_id), action::ESCALATION_DECIDED)
+        AuditEvent::new(AuditActor::User(staff.user_id), action::ESCALATION_DECIDED)
             .on_case(case_id)
             .with_detail(json!({
                 "decision_id": record.id,
@@ -272,8 +272,8 @@ pub async fn record_decision(
 
 /// A second contact point confirms another's decision.
 pub async fn confirm_decision(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
     decision_id: Uuid,
 ) -> EscalationResult<()> {
@@ -288,9 +288,12 @@ pub async fn confirm_decision(
     }
     audited(
         state,
-        AuditEvent::new(Actor::User(staff.user_id), action::ESCALATION_CONFIRMED)
-            .on_case(case_id)
-            .with_detail(json!({ "decision_id": decision_id })),
+        AuditEvent::new(
+            AuditActor::User(staff.user_id),
+            action::ESCALATION_CONFIRMED,
+        )
+        .on_case(case_id)
+        .with_detail(json!({ "decision_id": decision_id })),
     )
     .await?;
     match state
@@ -305,7 +308,7 @@ pub async fn confirm_decision(
 }
 
 /// Whether the case's sub-type requires a police/PST decision before closing.
-async fn needs_police_decision(state: &AppState, case: &Case) -> EscalationResult<bool> {
+async fn needs_police_decision(state: &Core, case: &Case) -> EscalationResult<bool> {
     let facts = state.store.triage_facts(case.id).await?.unwrap_or_default();
     let (Some(subtype), Ok(category)) = (facts.subtype, CategoryKey::parse(&case.category)) else {
         return Ok(false);
@@ -322,7 +325,7 @@ async fn needs_police_decision(state: &AppState, case: &Case) -> EscalationResul
 
 /// True when the case's sub-type falls under § 196 and no police or PST
 /// decision (other than "defer") is recorded.
-async fn police_decision_missing(state: &AppState, case: &Case) -> EscalationResult<bool> {
+async fn police_decision_missing(state: &Core, case: &Case) -> EscalationResult<bool> {
     if !needs_police_decision(state, case).await? {
         return Ok(false);
     }
@@ -336,8 +339,8 @@ async fn police_decision_missing(state: &AppState, case: &Case) -> EscalationRes
 /// Closes a case with an outcome and a written evaluation. Refused for a
 /// § 196 case without a police or PST decision.
 pub async fn close_case(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
     outcome: Outcome,
     evaluation: &TextField,
@@ -363,7 +366,7 @@ pub async fn close_case(
     };
     audited(
         state,
-        AuditEvent::new(Actor::User(staff.user_id), action::CASE_CLOSED)
+        AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_CLOSED)
             .on_case(case_id)
             .with_detail(json!({
                 "from": case.status,
@@ -381,8 +384,8 @@ pub async fn close_case(
 
 /// Reopens a closed case with a reason; it goes back to "under investigation".
 pub async fn reopen_case(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
     reason: &TextField,
 ) -> EscalationResult<()> {
@@ -395,7 +398,7 @@ pub async fn reopen_case(
     let status = CaseStatus::UnderInvestigation.key();
     audited(
         state,
-        AuditEvent::new(Actor::User(staff.user_id), action::CASE_REOPENED)
+        AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_REOPENED)
             .on_case(case_id)
             .with_detail(json!({ "to": status })),
     )
@@ -438,8 +441,8 @@ impl RegisterFilter {
 /// The escalation register (contact points only): every decision matching
 /// `filter`, without rationales. The reading is audited.
 pub async fn register(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     filter: &RegisterFilter,
 ) -> EscalationResult<Vec<RegisterEntry>> {
     contact(staff)?;
@@ -452,7 +455,10 @@ pub async fn register(
         .collect();
     audited(
         state,
-        AuditEvent::new(Actor::User(staff.user_id), action::ESCALATION_REGISTER_READ),
+        AuditEvent::new(
+            AuditActor::User(staff.user_id),
+            action::ESCALATION_REGISTER_READ,
+        ),
     )
     .await?;
     Ok(entries)

@@ -48,7 +48,7 @@ use crate::core::settings::NotificationSettings;
 use crate::core::store::{
     CaseToRemind, Group, NewNotification, NotificationKind, Store, StoreResult, User,
 };
-use crate::web::state::AppState;
+use crate::core::Core;
 
 /// Due notifications read per batch of a delivery pass.
 const BATCH: i64 = 50;
@@ -82,7 +82,7 @@ pub struct DeliveryReport {
 /// Queues a "new case" notification for each user the case was routed to.
 /// Never fails the caller: the case is stored already, so a failure here is
 /// logged at error level instead of losing the reporter's receipt.
-pub async fn case_routed(state: &AppState, case_id: Uuid, user_ids: &[Uuid]) {
+pub async fn case_routed(state: &Core, case_id: Uuid, user_ids: &[Uuid]) {
     if !state.settings.notifications.enabled {
         return;
     }
@@ -118,7 +118,7 @@ pub async fn enqueue_case_routed(
 /// One scheduler pass at the clock's current time: queue the reminders and
 /// overdue notices that are due, then deliver what is due. Does nothing while
 /// notifications are disabled.
-pub async fn tick(state: &AppState, clock: &dyn Clock) -> anyhow::Result<TickReport> {
+pub async fn tick(state: &Core, clock: &dyn Clock) -> anyhow::Result<TickReport> {
     let settings = &state.settings.notifications;
     if !settings.enabled {
         return Ok(TickReport::default());

@@ -24,7 +24,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::core::audit::{self, action, Actor, AuditEvent};
+use crate::core::actor::StaffMember;
+use crate::core::audit::{self, action, AuditActor, AuditEvent};
 use crate::core::casework::{self, CaseworkError, CaseworkResult};
 use crate::core::domain::{
     Category, CategoryKey, Role, Severity, SubtypeFlags, SubtypeKey, Taxonomy,
@@ -33,8 +34,7 @@ use crate::core::keys;
 use crate::core::store::{
     Holder, KeyWrap, Retriage, Store, StoreResult, StoredRule, TriageFacts, User,
 };
-use crate::web::http::session::StaffSession;
-use crate::web::state::AppState;
+use crate::core::Core;
 
 /// One routing rule: cases of `category` with one of `severities` go to the
 /// handlers in `groups`.
@@ -247,7 +247,7 @@ pub fn members<'a>(
 /// exclusion names someone who cannot be excluded, `NoEligibleHandler` if
 /// nobody is left.
 pub async fn route(
-    state: &AppState,
+    state: &Core,
     category: &str,
     severity: Severity,
     flags: SubtypeFlags,
@@ -370,8 +370,8 @@ pub struct TriageOutcome {
 /// with the new classification in one transaction. Exclusions hold. If the
 /// new routing would reach nobody, nothing changes (`NoEligibleHandler`).
 pub async fn triage(
-    state: &AppState,
-    staff: &StaffSession,
+    state: &Core,
+    staff: &StaffMember,
     case_id: Uuid,
     input: &TriageInput,
 ) -> CaseworkResult<TriageOutcome> {
@@ -432,9 +432,10 @@ pub async fn triage(
         risk_probability: input.risk.map(|r| i64::from(r.probability())),
         risk_consequence: input.risk.map(|r| i64::from(r.consequence())),
     };
-    let actor = Actor::User(staff.user_id);
+    let actor = AuditActor::User(staff.user_id);
     audit::record(
         &*state.store,
+        state.now(),
         AuditEvent::new(actor, action::CASE_TRIAGED)
             .on_case(case_id)
             .with_detail(json!({
@@ -458,6 +459,7 @@ pub async fn triage(
     if !added.is_empty() || !removed.is_empty() {
         audit::record(
             &*state.store,
+            state.now(),
             AuditEvent::new(actor, action::CASE_ROUTING_CHANGED)
                 .on_case(case_id)
                 .with_detail(json!({ "added": added, "removed": removed })),

@@ -1,32 +1,33 @@
-//! What every request handler shares.
+//! What every request handler shares: the core, and the web layer's own
+//! state (sessions, rate limiters, the CSRF key).
 
-use std::sync::Arc;
+use std::ops::Deref;
 use std::time::Duration;
 
-use crate::core::casework::DummyKey;
-use crate::core::clock::Clock;
-use crate::core::settings::Settings;
-use crate::core::store::Store;
+use crate::core::Core;
 use crate::web::http::rate_limit::RateLimits;
 use crate::web::http::session::SessionStore;
 
 /// Application state.
 pub struct AppState {
-    /// Settings.
-    pub settings: Settings,
-    /// The database.
-    pub store: Arc<dyn Store>,
+    /// Settings, store and clock: what the core operations take.
+    pub core: Core,
     /// Live sessions.
     pub sessions: SessionStore,
     /// Rate limiters.
     pub rate_limits: RateLimits,
-    /// Password check for unknown usernames (equal-time login failures).
-    pub dummy_key: Arc<DummyKey>,
     /// Key of the stateless CSRF tokens of visitors without a session; random
     /// per process, so tokens end with a restart like sessions do.
     pub csrf_key: [u8; 64],
-    /// The current time, for the notification scheduler (a manual clock in tests).
-    pub clock: Arc<dyn Clock>,
+}
+
+/// Handlers pass `&state` where a core operation takes `&Core`.
+impl Deref for AppState {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }
 
 impl AppState {

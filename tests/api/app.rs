@@ -171,7 +171,7 @@ impl TestApp {
             email: None,
             active: true,
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-            created_at: varsel::core::casework::now(),
+            created_at: varsel::core::clock::system_now(),
         };
         self.store.create_user(&user).await.expect("user created");
         user.id

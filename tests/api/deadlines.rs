@@ -721,7 +721,7 @@ async fn reminders_follow_the_sub_type_duties(backend: Backend) {
             email: Some("hanne@example.org".to_owned()),
             active: true,
             groups: Vec::new(),
-            created_at: varsel::core::casework::now(),
+            created_at: varsel::core::clock::system_now(),
         })
         .await
         .unwrap();

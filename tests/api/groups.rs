@@ -58,7 +58,7 @@ async fn add_staff(app: &TestApp, username: &str, roles: &[&str], groups: &[&str
         email: Some(format!("{username}@example.org")),
         active: true,
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-        created_at: varsel::core::casework::now(),
+        created_at: varsel::core::clock::system_now(),
     };
     app.store.create_user(&user).await.unwrap();
     user.id

@@ -1,6 +1,11 @@
 //! Black-box tests of the `varsel` binary and service: one test binary, so the
 //! build stays fast.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 mod admin;
 mod api;

@@ -78,7 +78,7 @@ async fn add_staff_in(
         email: email.map(str::to_owned),
         active: true,
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-        created_at: varsel::core::casework::now(),
+        created_at: varsel::core::clock::system_now(),
     };
     app.store.create_user(&user).await.unwrap();
     user.id

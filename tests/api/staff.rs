@@ -5,7 +5,8 @@
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, StatusCode};
 use uuid::Uuid;
-use varsel::core::casework::{day_of, now, ReportContent};
+use varsel::core::casework::{day_of, ReportContent};
+use varsel::core::clock::system_now as now;
 use varsel::core::store::{Author, Case, Holder, KeyWrap, Message, NewCase};
 use varsel_crypto::{CaseCode, X25519Recipient};
 

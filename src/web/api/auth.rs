@@ -10,11 +10,12 @@ use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderValue, AUTHORIZATION};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
+use crate::core::actor::{Actor, Reporter, StaffMember};
 use crate::core::authz::{self, Denial, Permission};
 use crate::core::i18n::Lang;
 use crate::web::api::error::ApiError;
 use crate::web::http::context::RequestLang;
-use crate::web::http::session::{Principal, ReporterSession, Session, SessionStore, StaffSession};
+use crate::web::http::session::{Session, SessionStore};
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 
@@ -84,21 +85,21 @@ impl ApiCaller {
     }
 
     /// The reporter session, or 401 for any other kind of caller.
-    pub fn reporter(&self) -> Result<&ReporterSession, ApiError> {
+    pub fn reporter(&self) -> Result<&Reporter, ApiError> {
         authz::reporter_session(Some(&self.session.principal)).map_err(|_| self.unauthorized())
     }
 
     /// The staff session, or 401 for any other kind of caller.
-    pub fn staff(&self) -> Result<&StaffSession, ApiError> {
+    pub fn staff(&self) -> Result<&StaffMember, ApiError> {
         match &self.session.principal {
-            Principal::Staff(s) => Ok(s),
+            Actor::Staff(s) => Ok(s),
             _ => Err(self.unauthorized()),
         }
     }
 
     /// The staff session, if [`authz`] grants it `permission`: 403 for
     /// other staff, 401 for anyone else.
-    pub fn permitted(&self, permission: Permission) -> Result<&StaffSession, ApiError> {
+    pub fn permitted(&self, permission: Permission) -> Result<&StaffMember, ApiError> {
         authz::staff_session(Some(&self.session.principal), permission).map_err(|d| match d {
             Denial::SignInRequired => self.unauthorized(),
             Denial::Forbidden => ApiError::kind(self.lang, ErrorKind::Forbidden),
@@ -106,7 +107,7 @@ impl ApiCaller {
     }
 
     /// A staff member who works cases (handler or contact point).
-    pub fn case_worker(&self) -> Result<&StaffSession, ApiError> {
+    pub fn case_worker(&self) -> Result<&StaffMember, ApiError> {
         self.permitted(Permission::WorkCases)
     }
 }
@@ -144,11 +145,9 @@ mod tests {
     fn only_api_sessions_are_accepted_as_bearer_tokens() {
         let sessions = SessionStore::new(10);
         let idle = Duration::from_secs(60);
-        let (api, _) = sessions
-            .create(Principal::Anonymous, idle, true)
-            .expect("room");
+        let (api, _) = sessions.create(Actor::Anonymous, idle, true).expect("room");
         let (cookie, _) = sessions
-            .create(Principal::Anonymous, idle, false)
+            .create(Actor::Anonymous, idle, false)
             .expect("room");
         let h = header(&format!("Bearer {api}"));
         assert!(bearer_session(&sessions, Some(&h)).is_some());

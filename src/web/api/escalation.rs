@@ -42,7 +42,7 @@ fn failed(lang: Lang, e: EscalationError) -> ApiError {
 async fn ensure_case(
     state: &AppState,
     caller: &ApiCaller,
-    staff: &crate::web::http::session::StaffSession,
+    staff: &crate::core::actor::StaffMember,
     id: Uuid,
 ) -> Result<(), ApiError> {
     crate::core::casework::ensure_staff_case(state, staff, id)

@@ -9,7 +9,6 @@ use actix_web::HttpResponse;
 use serde_json::{json, Value};
 use varsel_crypto::{X25519Identity, X25519Recipient};
 
-use crate::core::attachments;
 use crate::core::casework::{AttachmentView, IncomingFile};
 use crate::core::i18n::Lang;
 use crate::web::api::error::{ApiError, Problem};
@@ -84,7 +83,7 @@ pub async fn download(
     view: AttachmentView,
     identity: X25519Identity,
 ) -> Result<HttpResponse, ApiError> {
-    attachments::download_response(
+    crate::web::http::download::download_response(
         &state.settings.storage.attachments_dir(),
         view.id,
         &view.name,

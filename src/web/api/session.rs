@@ -9,10 +9,10 @@ use serde_json::json;
 use varsel_crypto::CaseCode;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::core::actor::Actor;
 use crate::core::casework::{self, CaseworkError};
 use crate::web::api::auth::{ApiCaller, ApiLang};
 use crate::web::api::error::{ApiError, Problem};
-use crate::web::http::session::Principal;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 
@@ -46,7 +46,7 @@ impl Drop for StaffLogin {
 fn token_response(
     state: &AppState,
     lang: crate::core::i18n::Lang,
-    principal: Principal,
+    principal: Actor,
     idle: std::time::Duration,
 ) -> Result<HttpResponse, ApiError> {
     let (token, _) = state
@@ -79,7 +79,7 @@ pub async fn reporter_login(
     token_response(
         &state,
         lang,
-        Principal::Reporter(reporter),
+        Actor::Reporter(reporter),
         state.reporter_idle(),
     )
 }
@@ -100,7 +100,7 @@ pub async fn staff_login(
     let staff = casework::staff_login(&state, &username, password)
         .await
         .map_err(|e| ApiError::casework(lang, e, 0))?;
-    token_response(&state, lang, Principal::Staff(staff), state.staff_idle())
+    token_response(&state, lang, Actor::Staff(staff), state.staff_idle())
 }
 
 /// `DELETE /api/v1/reporter/session`: ends the reporter's session.

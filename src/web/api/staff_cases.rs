@@ -197,7 +197,7 @@ fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> Value {
 async fn ensure_case(
     state: &AppState,
     caller: &ApiCaller,
-    staff: &crate::web::http::session::StaffSession,
+    staff: &crate::core::actor::StaffMember,
     id: uuid::Uuid,
 ) -> Result<(), ApiError> {
     casework::ensure_staff_case(state, staff, id)

@@ -7,9 +7,10 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
+use crate::core::actor::{Actor, Reporter, StaffMember};
 use crate::core::i18n::{Lang, Translator};
 use crate::web::http::errors::{AppError, ErrorKind};
-use crate::web::http::session::{Principal, ReporterSession, Session, StaffSession, COOKIE};
+use crate::web::http::session::{Session, COOKIE};
 use crate::web::state::AppState;
 
 /// The language chosen for this request (set by the language middleware).
@@ -62,14 +63,14 @@ impl Visitor {
     }
 
     /// Who the session belongs to; `None` without a session.
-    pub fn principal(&self) -> Option<&Principal> {
+    pub fn principal(&self) -> Option<&Actor> {
         self.session.as_deref().map(|s| &s.principal)
     }
 
     /// The reporter session, if [`crate::core::authz`] lets it follow up its case;
     /// callers answer 404 otherwise (a reporter page without a session does
     /// not reveal that it exists).
-    pub fn reporter(&self) -> Option<&ReporterSession> {
+    pub fn reporter(&self) -> Option<&Reporter> {
         crate::core::authz::reporter_session(self.principal()).ok()
     }
 
@@ -77,14 +78,14 @@ impl Visitor {
     pub fn staff_for(
         &self,
         permission: crate::core::authz::Permission,
-    ) -> Result<&StaffSession, crate::core::authz::Denial> {
+    ) -> Result<&StaffMember, crate::core::authz::Denial> {
         crate::core::authz::staff_session(self.principal(), permission)
     }
 
     /// The staff session, if logged in.
-    pub fn staff(&self) -> Option<&StaffSession> {
+    pub fn staff(&self) -> Option<&StaffMember> {
         match self.session.as_deref().map(|s| &s.principal) {
-            Some(Principal::Staff(s)) => Some(s),
+            Some(Actor::Staff(s)) => Some(s),
             _ => None,
         }
     }
@@ -189,13 +190,13 @@ pub fn ensure_csrf(state: &AppState, visitor: &Visitor) -> (String, Option<Cooki
 pub fn start_session(
     state: &AppState,
     visitor: &Visitor,
-    principal: Principal,
+    principal: Actor,
 ) -> Result<Cookie<'static>, AppError> {
     if let Some(old) = &visitor.session_id {
         state.sessions.remove(old);
     }
     let idle = match principal {
-        Principal::Staff(_) => state.staff_idle(),
+        Actor::Staff(_) => state.staff_idle(),
         _ => state.reporter_idle(),
     };
     let (id, _) = state

@@ -2,6 +2,7 @@
 //! security headers, rate limits and request logging.
 
 pub mod context;
+pub mod download;
 pub mod errors;
 pub mod middleware;
 pub mod multipart;

@@ -10,57 +10,16 @@ use std::time::{Duration, Instant};
 
 use rand::RngCore;
 use subtle::ConstantTimeEq;
-use uuid::Uuid;
-use varsel_crypto::X25519Identity;
 
-use crate::core::domain::Role;
+use crate::core::actor::Actor;
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "varsel_session";
 
-/// A reporter who logged in with their case code.
-pub struct ReporterSession {
-    /// The case.
-    pub case_id: Uuid,
-    /// The case identity, unwrapped with the code-derived key.
-    pub case_identity: X25519Identity,
-}
-
-/// A logged-in staff member.
-pub struct StaffSession {
-    /// The account.
-    pub user_id: Uuid,
-    /// Login name.
-    pub username: String,
-    /// Display name.
-    pub display_name: String,
-    /// Roles.
-    pub roles: Vec<Role>,
-    /// The user's identity, unwrapped with their password at login.
-    pub identity: X25519Identity,
-}
-
-impl StaffSession {
-    /// True if the user holds `role`.
-    pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
-}
-
-/// Who a session belongs to.
-pub enum Principal {
-    /// A visitor who has not logged in (holds only a CSRF token).
-    Anonymous,
-    /// A reporter.
-    Reporter(ReporterSession),
-    /// A staff member.
-    Staff(StaffSession),
-}
-
 /// One session.
 pub struct Session {
     /// Who it is.
-    pub principal: Principal,
+    pub principal: Actor,
     /// The CSRF token forms must echo.
     pub csrf: String,
     /// True for API sessions (bearer token), false for cookie sessions.
@@ -86,7 +45,7 @@ impl Entry {
     /// Idle too long, or (for staff, whose unwrapped key it holds) alive too long.
     fn expired(&self, now: Instant, staff_max_age: Duration) -> bool {
         now.duration_since(self.last_seen) >= self.idle
-            || (matches!(self.session.principal, Principal::Staff(_))
+            || (matches!(self.session.principal, Actor::Staff(_))
                 && now.duration_since(self.created) >= staff_max_age)
     }
 }
@@ -138,7 +97,7 @@ impl SessionStore {
     /// Creates a session and returns its id.
     pub fn create(
         &self,
-        principal: Principal,
+        principal: Actor,
         idle: Duration,
         api: bool,
     ) -> Result<(String, Arc<Session>), SessionsFull> {
@@ -221,12 +180,16 @@ impl SessionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::actor::StaffMember;
+    use crate::core::domain::Role;
+    use uuid::Uuid;
+    use varsel_crypto::X25519Identity;
 
     #[test]
     fn sessions_expire_and_are_removed() {
         let store = SessionStore::new(10);
         let (id, s) = store
-            .create(Principal::Anonymous, Duration::from_millis(30), false)
+            .create(Actor::Anonymous, Duration::from_millis(30), false)
             .expect("room");
         assert_eq!(id.len(), 64);
         assert!(store.get(&id).is_some());
@@ -237,8 +200,8 @@ mod tests {
         assert!(store.is_empty());
     }
 
-    fn staff(identity: X25519Identity) -> Principal {
-        Principal::Staff(StaffSession {
+    fn staff(identity: X25519Identity) -> Actor {
+        Actor::Staff(StaffMember {
             user_id: Uuid::new_v4(),
             username: "hanne".into(),
             display_name: "Hanne".into(),
@@ -258,7 +221,7 @@ mod tests {
             )
             .expect("room");
         let (anon_id, _) = store
-            .create(Principal::Anonymous, Duration::from_secs(60), false)
+            .create(Actor::Anonymous, Duration::from_secs(60), false)
             .expect("room");
         for _ in 0..3 {
             std::thread::sleep(Duration::from_millis(20));
@@ -277,11 +240,11 @@ mod tests {
         let store = SessionStore::new(2);
         for _ in 0..2 {
             store
-                .create(Principal::Anonymous, Duration::from_secs(60), false)
+                .create(Actor::Anonymous, Duration::from_secs(60), false)
                 .expect("room");
         }
         assert!(store
-            .create(Principal::Anonymous, Duration::from_secs(60), false)
+            .create(Actor::Anonymous, Duration::from_secs(60), false)
             .is_err());
         let (id, _) = {
             store.purge_expired();
@@ -290,7 +253,7 @@ mod tests {
         };
         store.remove(&id);
         assert!(store
-            .create(Principal::Anonymous, Duration::from_secs(60), false)
+            .create(Actor::Anonymous, Duration::from_secs(60), false)
             .is_ok());
     }
 }

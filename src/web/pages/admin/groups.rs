@@ -11,10 +11,10 @@ use serde_json::json;
 
 use super::admin;
 use super::forms::{back_to, done, respond, NoticeQuery};
-use crate::core::audit::{self, action, Actor, AuditEvent};
+use crate::core::actor::StaffMember;
+use crate::core::audit::{self, action, AuditActor, AuditEvent};
 use crate::core::i18n::Translator;
 use crate::core::store::{Group, StoreError, User};
-use crate::web::http::session::StaffSession;
 use crate::web::http::Visitor;
 use crate::web::pages::staff::StaffResult;
 use crate::web::state::AppState;
@@ -201,7 +201,7 @@ fn view(t: &Translator, index: usize, group: &Group, users: &[User]) -> GroupVie
 pub(super) async fn render_groups(
     state: &AppState,
     visitor: &Visitor,
-    staff: &StaffSession,
+    staff: &StaffMember,
     problem: Option<GroupProblem>,
     draft: Draft,
     notice: Option<String>,
@@ -330,14 +330,15 @@ pub(super) async fn create(
     }
     audit::record(
         &*state.store,
-        AuditEvent::new(Actor::User(staff.user_id), action::GROUP_CREATED)
+        state.now(),
+        AuditEvent::new(AuditActor::User(staff.user_id), action::GROUP_CREATED)
             .with_detail(json!({ "group": name, "description": description })),
     )
     .await
     .map_err(|e| visitor.internal(e))?;
     match state
         .store
-        .create_group(&name, &description, crate::core::casework::now())
+        .create_group(&name, &description, state.now())
         .await
     {
         Ok(()) => Ok(done("/admin/groups", "group_created")),

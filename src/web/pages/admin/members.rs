@@ -12,9 +12,9 @@ use serde_json::json;
 use super::admin;
 use super::forms::done;
 use super::groups::{render_groups, Draft, GroupProblem};
-use crate::core::audit::{self, action, Actor, AuditEvent};
+use crate::core::actor::StaffMember;
+use crate::core::audit::{self, action, AuditActor, AuditEvent};
 use crate::core::store::{Group, StoreError, User};
-use crate::web::http::session::StaffSession;
 use crate::web::http::Visitor;
 use crate::web::pages::staff::StaffResult;
 use crate::web::state::AppState;
@@ -95,7 +95,7 @@ impl Change {
 async fn apply(
     state: &AppState,
     visitor: &Visitor,
-    staff: &StaffSession,
+    staff: &StaffMember,
     form: &MemberForm,
     change: Change,
 ) -> StaffResult {
@@ -131,7 +131,8 @@ async fn apply(
     }
     audit::record(
         &*state.store,
-        AuditEvent::new(Actor::User(staff.user_id), change.action()).with_detail(detail),
+        state.now(),
+        AuditEvent::new(AuditActor::User(staff.user_id), change.action()).with_detail(detail),
     )
     .await
     .map_err(|e| visitor.internal(e))?;

@@ -16,7 +16,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use crate::web::http::session::StaffSession;
+use crate::core::actor::StaffMember;
 use crate::web::http::Visitor;
 use crate::web::pages::staff::{StaffError, StaffResult};
 
@@ -53,7 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The staff session of an administrator. No session: the login page; a
 /// session without the admin role: forbidden.
-fn admin(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
+fn admin(visitor: &Visitor) -> Result<&StaffMember, StaffError> {
     crate::web::pages::staff::permitted(visitor, crate::core::authz::Permission::Administer)
 }
 

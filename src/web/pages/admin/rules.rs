@@ -12,12 +12,12 @@ use uuid::Uuid;
 
 use super::admin;
 use super::forms::{back_to, done, respond, NoticeQuery};
-use crate::core::audit::{self, action, Actor, AuditEvent};
+use crate::core::actor::StaffMember;
+use crate::core::audit::{self, action, AuditActor, AuditEvent};
 use crate::core::domain::{Role, Severity};
 use crate::core::i18n::Translator;
 use crate::core::routing::{RoutingRule, RuleError};
 use crate::core::store::{Group, StoreError, StoredRule, User};
-use crate::web::http::session::StaffSession;
 use crate::web::http::Visitor;
 use crate::web::pages::staff::StaffResult;
 use crate::web::state::AppState;
@@ -115,7 +115,7 @@ fn row(t: &Translator, id: String, rule: &RoutingRule, users: &[User]) -> RuleRo
 async fn render_rules(
     state: &AppState,
     visitor: &Visitor,
-    staff: &StaffSession,
+    staff: &StaffMember,
     problem: Option<RuleProblem>,
     draft: Draft,
     notice: Option<String>,
@@ -300,11 +300,12 @@ pub(super) async fn add(
         category: rule.category.clone(),
         severities: rule.severities.clone(),
         groups: rule.groups.clone(),
-        created_at: crate::core::casework::now(),
+        created_at: state.now(),
     };
     audit::record(
         &*state.store,
-        AuditEvent::new(Actor::User(staff.user_id), action::ROUTING_RULE_ADDED).with_detail(
+        state.now(),
+        AuditEvent::new(AuditActor::User(staff.user_id), action::ROUTING_RULE_ADDED).with_detail(
             json!({
                 "rule": stored.id,
                 "category": stored.category,
@@ -358,14 +359,17 @@ pub(super) async fn delete(
     };
     audit::record(
         &*state.store,
-        AuditEvent::new(Actor::User(staff.user_id), action::ROUTING_RULE_DELETED).with_detail(
-            json!({
-                "rule": rule.id,
-                "category": rule.category,
-                "severities": rule.severities,
-                "groups": rule.groups,
-            }),
-        ),
+        state.now(),
+        AuditEvent::new(
+            AuditActor::User(staff.user_id),
+            action::ROUTING_RULE_DELETED,
+        )
+        .with_detail(json!({
+            "rule": rule.id,
+            "category": rule.category,
+            "severities": rule.severities,
+            "groups": rule.groups,
+        })),
     )
     .await
     .map_err(|e| visitor.internal(e))?;

@@ -10,10 +10,10 @@ use uuid::Uuid;
 use zeroize::Zeroize;
 
 use super::FormErrors;
+use crate::core::actor::Reporter;
 use crate::core::casework::{self, CaseworkError};
 use crate::core::i18n::Translator;
 use crate::core::store::Author;
-use crate::web::http::session::ReporterSession;
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -104,7 +104,7 @@ pub async fn render_case(
 async fn case_page(
     state: &AppState,
     visitor: &Visitor,
-    reporter: &ReporterSession,
+    reporter: &Reporter,
     csrf: &str,
     errors: FormErrors,
     message: &str,

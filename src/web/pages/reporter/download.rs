@@ -5,7 +5,6 @@
 use actix_web::{web, HttpResponse};
 use uuid::Uuid;
 
-use crate::core::attachments;
 use crate::core::casework::{self, CaseworkError};
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
@@ -24,7 +23,7 @@ pub async fn download(
         Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound)),
         Err(e) => return Err(visitor.internal(e)),
     };
-    attachments::download_response(
+    crate::web::http::download::download_response(
         &state.settings.storage.attachments_dir(),
         view.id,
         &view.name,

@@ -11,10 +11,10 @@ use varsel_crypto::{CaseCode, CaseCodeError};
 use zeroize::Zeroize;
 
 use super::FormErrors;
+use crate::core::actor::Actor;
 use crate::core::casework::{self, CaseworkError};
 use crate::core::i18n::Translator;
 use crate::web::http::context::{ensure_csrf, start_session};
-use crate::web::http::session::Principal;
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -92,7 +92,7 @@ pub async fn login(
     };
     match casework::reporter_login(&state, &code).await {
         Ok(reporter) => {
-            let cookie = start_session(&state, &visitor, Principal::Reporter(reporter))?;
+            let cookie = start_session(&state, &visitor, Actor::Reporter(reporter))?;
             Ok(super::see_other("/case", Some(cookie)))
         }
         Err(CaseworkError::NotFound) => {

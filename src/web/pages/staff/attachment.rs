@@ -5,7 +5,6 @@ use actix_web::web;
 use uuid::Uuid;
 
 use super::{case_id, case_worker, StaffResult};
-use crate::core::attachments;
 use crate::core::casework::{self, CaseworkError};
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
@@ -26,7 +25,7 @@ pub(super) async fn download(
         Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
         Err(e) => return Err(visitor.internal(e).into()),
     };
-    attachments::download_response(
+    crate::web::http::download::download_response(
         &state.settings.storage.attachments_dir(),
         view.id,
         &view.name,

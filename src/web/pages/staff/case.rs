@@ -13,6 +13,7 @@ use super::{
     case_id, case_worker, label, render, see_other, show_date, show_day, show_moment, StaffError,
     StaffResult,
 };
+use crate::core::actor::StaffMember;
 use crate::core::casework::{self, CaseView, CaseworkError};
 use crate::core::deadlines::{self, CaseDeadlines, DeadlineError};
 use crate::core::domain::taxonomy::label_key;
@@ -22,7 +23,6 @@ use crate::core::escalation::{self, CaseEscalation, EscalationError, MAX_REFEREN
 use crate::core::i18n::Translator;
 use crate::core::routing::Risk;
 use crate::core::store::{Author, Case, TriageFacts};
-use crate::web::http::session::StaffSession;
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -330,7 +330,7 @@ struct EscalationFields {
 
 fn escalation_fields(
     t: &Translator,
-    staff: &StaffSession,
+    staff: &StaffMember,
     case_path: &str,
     escalation: CaseEscalation,
 ) -> EscalationFields {
@@ -380,7 +380,7 @@ struct Loaded {
 fn build_page(
     state: &AppState,
     visitor: &Visitor,
-    staff: &StaffSession,
+    staff: &StaffMember,
     view: CaseView,
     loaded: Loaded,
     problem: Option<Problem>,
@@ -632,7 +632,7 @@ fn triage_fields(
 pub(super) async fn render_case(
     state: &AppState,
     visitor: &Visitor,
-    staff: &StaffSession,
+    staff: &StaffMember,
     case_id: Uuid,
     problem: Option<Problem>,
     draft: String,

@@ -8,12 +8,12 @@ use zeroize::Zeroize;
 
 use super::case::{render_case, Problem};
 use super::{case_id, case_worker, see_other, StaffResult};
+use crate::core::actor::StaffMember;
 use crate::core::authz::{self, Permission};
 use crate::core::domain::{Authority, Decision, LegalBasis, Outcome, TextField, TextFieldError};
 use crate::core::escalation::{
     self, parse_moment, DecisionInput, EscalationError, MAX_REFERENCE_CHARS,
 };
-use crate::web::http::session::StaffSession;
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -74,7 +74,7 @@ impl DecisionForm {
 async fn finish(
     state: &AppState,
     visitor: &Visitor,
-    staff: &StaffSession,
+    staff: &StaffMember,
     id: uuid::Uuid,
     result: Result<(), EscalationError>,
 ) -> StaffResult {

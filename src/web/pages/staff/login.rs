@@ -8,11 +8,11 @@ use serde::Deserialize;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::{render, see_other, StaffResult};
+use crate::core::actor::Actor;
 use crate::core::authz::Permission;
 use crate::core::casework::{self, CaseworkError};
 use crate::core::i18n::Translator;
 use crate::web::http::context::{ensure_csrf, start_session};
-use crate::web::http::session::Principal;
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -91,7 +91,7 @@ pub(super) async fn submit(
             } else {
                 "/stats"
             };
-            let cookie = start_session(&state, &visitor, Principal::Staff(session))?;
+            let cookie = start_session(&state, &visitor, Actor::Staff(session))?;
             let mut response = see_other(landing);
             response
                 .add_cookie(&cookie)

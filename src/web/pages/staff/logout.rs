@@ -3,9 +3,9 @@
 use actix_web::web;
 
 use super::{see_other, CsrfOnly, StaffResult};
+use crate::core::actor::Actor;
 use crate::core::casework;
 use crate::web::http::context::end_session;
-use crate::web::http::session::Principal;
 use crate::web::http::Visitor;
 use crate::web::state::AppState;
 
@@ -17,7 +17,7 @@ pub(super) async fn submit(
 ) -> StaffResult {
     visitor.check_csrf(&form.csrf)?;
     if let Some(session) = &visitor.session {
-        if let Principal::Staff(staff) = &session.principal {
+        if let Actor::Staff(staff) = &session.principal {
             casework::staff_logout(&state, staff).await;
         }
     }

@@ -23,9 +23,9 @@ use askama::Template;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::core::actor::StaffMember;
 use crate::core::authz::{Denial, Permission};
 use crate::core::i18n::Translator;
-use crate::web::http::session::StaffSession;
 use crate::web::http::{AppError, ErrorKind, Visitor};
 
 /// Registers the routes of this area.
@@ -144,7 +144,7 @@ pub(crate) type StaffResult = Result<HttpResponse, StaffError>;
 pub(crate) fn permitted(
     visitor: &Visitor,
     permission: Permission,
-) -> Result<&StaffSession, StaffError> {
+) -> Result<&StaffMember, StaffError> {
     visitor
         .staff_for(permission)
         .map_err(|denial| match denial {
@@ -155,7 +155,7 @@ pub(crate) fn permitted(
 
 /// The staff session of someone who works cases (handler or contact point).
 /// Other roles (admin, auditor) never see cases.
-fn case_worker(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
+fn case_worker(visitor: &Visitor) -> Result<&StaffMember, StaffError> {
     permitted(visitor, Permission::WorkCases)
 }
 

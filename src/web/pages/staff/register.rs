@@ -13,12 +13,12 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{render, show_moment, StaffError, StaffResult};
+use crate::core::actor::StaffMember;
 use crate::core::authz::Permission;
 use crate::core::domain::{Authority, Decision, LegalBasis};
 use crate::core::escalation::{self, EscalationError, RegisterFilter};
 use crate::core::i18n::Translator;
 use crate::core::store::RegisterEntry;
-use crate::web::http::session::StaffSession;
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::pages::statistics::csv::field_of;
 use crate::web::state::AppState;
@@ -80,7 +80,7 @@ fn query_string(f: &RegisterFilter) -> String {
 }
 
 /// The staff session of a contact point; no session: the login page; others: 403.
-fn contact_point(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
+fn contact_point(visitor: &Visitor) -> Result<&StaffMember, StaffError> {
     super::permitted(visitor, Permission::ReadRegister)
 }
 
@@ -88,7 +88,7 @@ fn contact_point(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
 async fn load(
     state: &AppState,
     visitor: &Visitor,
-    staff: &StaffSession,
+    staff: &StaffMember,
     query: &RegisterQuery,
 ) -> Result<(RegisterFilter, Vec<RegisterEntry>), StaffError> {
     let filter = query

@@ -10,9 +10,9 @@ mod page;
 use actix_web::web;
 use time::{Date, UtcOffset};
 
+use crate::core::actor::StaffMember;
 use crate::core::i18n::Translator;
 use crate::core::statistics::{Cell, Figure, Period, Report, Rules, Suppression, YearMonth};
-use crate::web::http::session::StaffSession;
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::pages::staff::StaffError;
 use crate::web::state::AppState;
@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The staff session of someone who may read statistics: an auditor or an
 /// administrator. No session: the login page; any other role: 403.
-fn statistics_reader(visitor: &Visitor) -> Result<&StaffSession, StaffError> {
+fn statistics_reader(visitor: &Visitor) -> Result<&StaffMember, StaffError> {
     crate::web::pages::staff::permitted(visitor, crate::core::authz::Permission::ReadStatistics)
 }
 

@@ -1,0 +1,79 @@
+//! Who is asking: every core operation takes an explicit [`Actor`], built by
+//! the web layer from a session (or by the command line, or the scheduler),
+//! and [`crate::core::authz`] decides what it may do.
+
+use uuid::Uuid;
+use varsel_crypto::X25519Identity;
+
+use crate::core::audit::AuditActor;
+use crate::core::domain::Role;
+
+/// An anonymous reporter who opened their case with its code.
+pub struct Reporter {
+    /// The case.
+    pub case_id: Uuid,
+    /// The case identity, unwrapped with the code-derived key.
+    pub case_identity: X25519Identity,
+}
+
+/// A signed-in staff member.
+pub struct StaffMember {
+    /// The account.
+    pub user_id: Uuid,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// The user's identity, unwrapped with their password at login.
+    pub identity: X25519Identity,
+}
+
+impl StaffMember {
+    /// True if the user holds `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// The identity behind an operation.
+pub enum Actor {
+    /// A visitor who has not opened a case or signed in: may submit a report.
+    Anonymous,
+    /// A reporter, holding their case's key.
+    Reporter(Reporter),
+    /// A staff member, holding their own key.
+    Staff(StaffMember),
+    /// The service itself (scheduler, deliveries).
+    System,
+    /// An operator at the command line.
+    Cli,
+}
+
+impl Actor {
+    /// How the audit log names this actor.
+    pub fn audit(&self) -> AuditActor {
+        match self {
+            Actor::Staff(staff) => AuditActor::User(staff.user_id),
+            Actor::Reporter(_) => AuditActor::Reporter,
+            Actor::Anonymous | Actor::System => AuditActor::System,
+            Actor::Cli => AuditActor::Cli,
+        }
+    }
+
+    /// The staff member, if this is one.
+    pub fn staff(&self) -> Option<&StaffMember> {
+        match self {
+            Actor::Staff(staff) => Some(staff),
+            _ => None,
+        }
+    }
+}
+
+impl StaffMember {
+    /// How the audit log names this staff member.
+    pub fn audit(&self) -> AuditActor {
+        AuditActor::User(self.user_id)
+    }
+}
