@@ -5,7 +5,7 @@
 //! is "not found". Every read of content, change and login is written to the
 //! audit log ([`crate::core::audit`]); an operation whose entry cannot be written fails.
 
-use anyhow::{anyhow, Context};
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::{Date, Duration as TimeDuration, OffsetDateTime};
@@ -21,6 +21,7 @@ use crate::core::deadlines::NextDeadline;
 use crate::core::domain::{
     CaseStatus, Category, DeadlineSettings, Role, Severity, SubtypeKey, TextField,
 };
+use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
 use crate::core::routing;
 use crate::core::store::{Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError};
@@ -28,42 +29,6 @@ use crate::core::Core;
 
 /// Settings key of the organisation's recovery recipient.
 pub const RECOVERY_SETTING: &str = "recovery_recipient";
-
-/// Why an operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum CaseworkError {
-    /// No such case, or not the caller's.
-    #[error("not found")]
-    NotFound,
-    /// Every handler would be excluded.
-    #[error("no eligible handler")]
-    NoEligibleHandler,
-    /// An excluded handler id is not a handler.
-    #[error("unknown handler")]
-    UnknownHandler,
-    /// The case already has the most attachments allowed.
-    #[error("too many attachments")]
-    TooManyAttachments,
-    /// Wrong username or password (never says which).
-    #[error("login failed")]
-    LoginFailed,
-    /// The generic status change asked to close a case or to change a
-    /// closed one: that goes through [`crate::core::escalation`].
-    #[error("use the close form")]
-    UseClose,
-    /// Something broke.
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
-
-impl From<crate::core::store::StoreError> for CaseworkError {
-    fn from(e: crate::core::store::StoreError) -> Self {
-        CaseworkError::Internal(anyhow!(e))
-    }
-}
-
-/// Result of a casework operation.
-pub type CaseworkResult<T> = Result<T, CaseworkError>;
 
 /// The report as the reporter wrote it; stored only encrypted.
 #[derive(Serialize, Deserialize)]
@@ -169,14 +134,14 @@ fn date_of(at: i64) -> Date {
 }
 
 /// Appends `event` to the audit log; the caller's operation fails if it cannot.
-async fn audited(state: &Core, event: AuditEvent) -> CaseworkResult<()> {
+async fn audited(state: &Core, event: AuditEvent) -> CoreResult<()> {
     audit::record(&*state.store, state.now(), event).await?;
     Ok(())
 }
 
 /// Staff a reporter may exclude (every active handler and contact point):
 /// (id, display name).
-pub async fn excludable_handlers(state: &Core) -> CaseworkResult<Vec<(Uuid, String)>> {
+pub async fn excludable_handlers(state: &Core) -> CoreResult<Vec<(Uuid, String)>> {
     let users = state.store.list_users().await?;
     Ok(routing::excludable(&users)
         .into_iter()
@@ -188,17 +153,17 @@ pub async fn excludable_handlers(state: &Core) -> CaseworkResult<Vec<(Uuid, Stri
 /// names someone who may be excluded and that someone is left at all. The
 /// exact routing depends on category and severity and is checked again by
 /// [`submit_report`], which refuses with `NoEligibleHandler` before storing.
-pub async fn check_routable(state: &Core, excluded: &[Uuid]) -> CaseworkResult<()> {
+pub async fn check_routable(state: &Core, excluded: &[Uuid]) -> CoreResult<()> {
     let users = state.store.list_users().await?;
     let can_exclude = routing::excludable(&users);
     if excluded
         .iter()
         .any(|id| !can_exclude.iter().any(|u| u.id == *id))
     {
-        return Err(CaseworkError::UnknownHandler);
+        return Err(CoreError::Refused(Refusal::UnknownHandler));
     }
     if can_exclude.iter().all(|u| excluded.contains(&u.id)) {
-        return Err(CaseworkError::NoEligibleHandler);
+        return Err(CoreError::Refused(Refusal::NoEligibleHandler));
     }
     Ok(())
 }
@@ -223,9 +188,11 @@ pub async fn submit_report(
     prepared: &PreparedCase,
     input: &ReportInput,
     files: &[IncomingFile],
-) -> CaseworkResult<Submitted> {
+) -> CoreResult<Submitted> {
     if files.len() > state.settings.limits.max_attachments_per_case {
-        return Err(CaseworkError::TooManyAttachments);
+        return Err(CoreError::Refused(Refusal::TooManyAttachments {
+            max: state.settings.limits.max_attachments_per_case,
+        }));
     }
     let subtype = input.subtype.as_ref().map(|s| s.as_str().to_owned());
     let flags = state
@@ -350,7 +317,7 @@ fn attachment_rows(
     author: Author,
     files: &[IncomingFile],
     now: i64,
-) -> CaseworkResult<Vec<Attachment>> {
+) -> CoreResult<Vec<Attachment>> {
     let created_at = match author {
         Author::Reporter => day_of(now),
         Author::Staff => now,
@@ -371,7 +338,7 @@ fn attachment_rows(
 }
 
 /// Makes uploaded files permanent; on failure removes those already moved.
-async fn commit_files(files: &[IncomingFile]) -> CaseworkResult<()> {
+async fn commit_files(files: &[IncomingFile]) -> CoreResult<()> {
     for (i, file) in files.iter().enumerate() {
         if let Err(e) = file.pending.commit().await {
             uncommit_files(&files[..i]).await;
@@ -390,20 +357,20 @@ async fn uncommit_files(files: &[IncomingFile]) {
 
 /// Unlocks a case with its code. Unknown codes and codes whose wrap does not
 /// open are the same "not found".
-pub async fn reporter_login(state: &Core, code: &CaseCode) -> CaseworkResult<Reporter> {
+pub async fn reporter_login(state: &Core, code: &CaseCode) -> CoreResult<Reporter> {
     let tag = code.lookup_tag();
     let case = state
         .store
         .case_by_tag(tag.as_bytes())
         .await?
-        .ok_or(CaseworkError::NotFound)?;
+        .ok_or(CoreError::NotFound)?;
     let wrapped = state
         .store
         .key_wrap(case.id, &Holder::Reporter)
         .await?
-        .ok_or(CaseworkError::NotFound)?;
+        .ok_or(CoreError::NotFound)?;
     let case_identity = keys::unwrap_case_identity(&wrapped, &code.reporter_identity())
-        .map_err(|_| CaseworkError::NotFound)?;
+        .map_err(|_| CoreError::NotFound)?;
     Ok(Reporter {
         case_id: case.id,
         case_identity,
@@ -457,7 +424,7 @@ async fn load_view(
     case: Case,
     identity: &X25519Identity,
     with_names: bool,
-) -> CaseworkResult<CaseView> {
+) -> CoreResult<CaseView> {
     let report_json = keys::open(identity, &case.report)?;
     let report: ReportContent =
         serde_json::from_slice(&report_json).context("stored report is malformed")?;
@@ -510,12 +477,12 @@ async fn load_view(
 }
 
 /// The reporter's view of their case.
-pub async fn reporter_view(state: &Core, reporter: &Reporter) -> CaseworkResult<CaseView> {
+pub async fn reporter_view(state: &Core, reporter: &Reporter) -> CoreResult<CaseView> {
     let case = state
         .store
         .case_by_id(reporter.case_id)
         .await?
-        .ok_or(CaseworkError::NotFound)?;
+        .ok_or(CoreError::NotFound)?;
     let view = load_view(state, case, &reporter.case_identity, false).await?;
     audited(
         state,
@@ -531,12 +498,12 @@ pub async fn reporter_reply(
     reporter: &Reporter,
     body: Option<&TextField>,
     files: &[IncomingFile],
-) -> CaseworkResult<()> {
+) -> CoreResult<()> {
     let case = state
         .store
         .case_by_id(reporter.case_id)
         .await?
-        .ok_or(CaseworkError::NotFound)?;
+        .ok_or(CoreError::NotFound)?;
     add_to_thread(state, &case, Author::Reporter, None, body, files).await
 }
 
@@ -547,7 +514,7 @@ async fn add_to_thread(
     author_user_id: Option<Uuid>,
     body: Option<&TextField>,
     files: &[IncomingFile],
-) -> CaseworkResult<()> {
+) -> CoreResult<()> {
     let recipient = keys::recipient(&case.recipient)?;
     let message = match body {
         Some(body) => Some(Message {
@@ -609,7 +576,9 @@ async fn add_to_thread(
         Err(e) => {
             uncommit_files(files).await;
             Err(match e {
-                StoreError::LimitReached => CaseworkError::TooManyAttachments,
+                StoreError::LimitReached => CoreError::Refused(Refusal::TooManyAttachments {
+                    max: state.settings.limits.max_attachments_per_case,
+                }),
                 other => other.into(),
             })
         }
@@ -621,7 +590,7 @@ async fn add_to_thread(
 pub async fn reporter_upload_target(
     state: &Core,
     reporter: &Reporter,
-) -> CaseworkResult<(X25519Recipient, usize)> {
+) -> CoreResult<(X25519Recipient, usize)> {
     let room = attachment_room(state, reporter.case_id).await?;
     Ok((reporter.case_identity.to_public(), room))
 }
@@ -632,22 +601,22 @@ pub async fn staff_upload_target(
     state: &Core,
     staff: &StaffMember,
     case_id: Uuid,
-) -> CaseworkResult<(X25519Recipient, usize)> {
+) -> CoreResult<(X25519Recipient, usize)> {
     state
         .store
         .key_wrap(case_id, &Holder::User(staff.user_id))
         .await?
-        .ok_or(CaseworkError::NotFound)?;
+        .ok_or(CoreError::NotFound)?;
     let case = state
         .store
         .case_by_id(case_id)
         .await?
-        .ok_or(CaseworkError::NotFound)?;
+        .ok_or(CoreError::NotFound)?;
     let room = attachment_room(state, case_id).await?;
     Ok((keys::recipient(&case.recipient)?, room))
 }
 
-async fn attachment_room(state: &Core, case_id: Uuid) -> CaseworkResult<usize> {
+async fn attachment_room(state: &Core, case_id: Uuid) -> CoreResult<usize> {
     let existing = state.store.attachments(case_id).await?.len();
     Ok(state
         .settings
@@ -661,7 +630,7 @@ pub async fn reporter_attachment(
     state: &Core,
     reporter: &Reporter,
     id: Uuid,
-) -> CaseworkResult<(AttachmentView, X25519Identity)> {
+) -> CoreResult<(AttachmentView, X25519Identity)> {
     let found = attachment_for(state, reporter.case_id, &reporter.case_identity, id).await?;
     audited(
         state,
@@ -678,13 +647,13 @@ async fn attachment_for(
     case_id: Uuid,
     identity: &X25519Identity,
     id: Uuid,
-) -> CaseworkResult<(AttachmentView, X25519Identity)> {
+) -> CoreResult<(AttachmentView, X25519Identity)> {
     let a = state
         .store
         .attachment(id)
         .await?
         .filter(|a| a.case_id == case_id)
-        .ok_or(CaseworkError::NotFound)?;
+        .ok_or(CoreError::NotFound)?;
     let json = keys::open(identity, &a.name)?;
     let name: AttachmentName = serde_json::from_slice(&json).context("stored name is malformed")?;
     let view = AttachmentView {
@@ -719,7 +688,7 @@ pub async fn staff_login(
     state: &Core,
     username: &str,
     password: Zeroizing<String>,
-) -> CaseworkResult<StaffMember> {
+) -> CoreResult<StaffMember> {
     let user = state.store.user_by_username(username).await?;
     let wrapped = match &user {
         Some(u) if u.active => u.wrapped_identity.clone(),
@@ -739,7 +708,7 @@ pub async fn staff_login(
             AuditEvent::new(AuditActor::System, action::STAFF_LOGIN_FAILED),
         )
         .await;
-        return Err(CaseworkError::LoginFailed);
+        return Err(CoreError::Refused(Refusal::LoginFailed));
     };
     audited(
         state,
@@ -777,7 +746,7 @@ pub struct InboxItem {
 }
 
 /// The cases routed to a staff member, each with its nearest open deadline.
-pub async fn inbox(state: &Core, staff: &StaffMember) -> CaseworkResult<Vec<InboxItem>> {
+pub async fn inbox(state: &Core, staff: &StaffMember) -> CoreResult<Vec<InboxItem>> {
     let entries = state.store.inbox(staff.user_id).await?;
     let ids: Vec<Uuid> = entries.iter().map(|e| e.case.id).collect();
     let next = crate::core::deadlines::next_deadlines(state, &ids).await?;
@@ -793,11 +762,7 @@ pub async fn inbox(state: &Core, staff: &StaffMember) -> CaseworkResult<Vec<Inbo
 
 /// The staff member's wrap of the case key, if [`authz::may_open_case`]
 /// lets them open the case; "not found" otherwise, as for a missing case.
-async fn openable_wrap(
-    state: &Core,
-    staff: &StaffMember,
-    case_id: Uuid,
-) -> CaseworkResult<Vec<u8>> {
+async fn openable_wrap(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<Vec<u8>> {
     let wrapped = state
         .store
         .key_wrap(case_id, &Holder::User(staff.user_id))
@@ -805,18 +770,14 @@ async fn openable_wrap(
     let excluded = state.store.exclusions(case_id).await?;
     match wrapped {
         Some(w) if authz::may_open_case(staff.user_id, true, &excluded) => Ok(w),
-        _ => Err(CaseworkError::NotFound),
+        _ => Err(CoreError::NotFound),
     }
 }
 
 /// Checks that a staff member may open a case without unlocking it, so that
 /// a request about a case that is not theirs is refused before its body is
 /// read or validated.
-pub async fn ensure_staff_case(
-    state: &Core,
-    staff: &StaffMember,
-    case_id: Uuid,
-) -> CaseworkResult<()> {
+pub async fn ensure_staff_case(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<()> {
     openable_wrap(state, staff, case_id).await.map(|_| ())
 }
 
@@ -825,23 +786,19 @@ pub(crate) async fn staff_case(
     state: &Core,
     staff: &StaffMember,
     case_id: Uuid,
-) -> CaseworkResult<(Case, X25519Identity)> {
+) -> CoreResult<(Case, X25519Identity)> {
     let wrapped = openable_wrap(state, staff, case_id).await?;
     let case = state
         .store
         .case_by_id(case_id)
         .await?
-        .ok_or(CaseworkError::NotFound)?;
+        .ok_or(CoreError::NotFound)?;
     let identity = keys::unwrap_case_identity(&wrapped, &staff.identity)?;
     Ok((case, identity))
 }
 
 /// A staff member's view of a case; marks it read.
-pub async fn staff_view(
-    state: &Core,
-    staff: &StaffMember,
-    case_id: Uuid,
-) -> CaseworkResult<CaseView> {
+pub async fn staff_view(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<CaseView> {
     let (case, identity) = staff_case(state, staff, case_id).await?;
     let view = load_view(state, case, &identity, true).await?;
     audited(
@@ -860,7 +817,7 @@ pub async fn staff_reply(
     case_id: Uuid,
     body: Option<&TextField>,
     files: &[IncomingFile],
-) -> CaseworkResult<()> {
+) -> CoreResult<()> {
     let (case, _) = staff_case(state, staff, case_id).await?;
     add_to_thread(
         state,
@@ -874,7 +831,7 @@ pub async fn staff_reply(
 }
 
 /// Acknowledges receipt (the first acknowledgement's time is kept).
-pub async fn acknowledge(state: &Core, staff: &StaffMember, case_id: Uuid) -> CaseworkResult<()> {
+pub async fn acknowledge(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<()> {
     let (case, _) = staff_case(state, staff, case_id).await?;
     let status = match CaseStatus::parse(&case.status) {
         Some(CaseStatus::Received) | None => CaseStatus::Acknowledged,
@@ -894,7 +851,7 @@ pub async fn acknowledge(state: &Core, staff: &StaffMember, case_id: Uuid) -> Ca
 }
 
 /// Changes the status. Refuses to close or to leave `closed`
-/// ([`CaseworkError::UseClose`]): closing and reopening record an outcome,
+/// ([`CoreError::Refused(Refusal::UseClose)`]): closing and reopening record an outcome,
 /// an evaluation or a reason, so they go through
 /// [`crate::core::escalation::close_case`] and [`crate::core::escalation::reopen_case`].
 pub async fn set_status(
@@ -902,11 +859,11 @@ pub async fn set_status(
     staff: &StaffMember,
     case_id: Uuid,
     status: CaseStatus,
-) -> CaseworkResult<()> {
+) -> CoreResult<()> {
     let (case, _) = staff_case(state, staff, case_id).await?;
     let closed = CaseStatus::parse(&case.status) == Some(CaseStatus::Closed);
     if status == CaseStatus::Closed || closed {
-        return Err(CaseworkError::UseClose);
+        return Err(CoreError::Refused(Refusal::UseClose));
     }
     let acknowledges = status != CaseStatus::Received && case.acknowledged_at.is_none();
     audited(
@@ -936,7 +893,7 @@ pub async fn staff_attachment(
     staff: &StaffMember,
     case_id: Uuid,
     id: Uuid,
-) -> CaseworkResult<(AttachmentView, X25519Identity)> {
+) -> CoreResult<(AttachmentView, X25519Identity)> {
     let (_, identity) = staff_case(state, staff, case_id).await?;
     let found = attachment_for(state, case_id, &identity, id).await?;
     audited(

@@ -31,12 +31,13 @@ use zeroize::Zeroize;
 
 use crate::core::actor::StaffMember;
 use crate::core::audit::{self, action, AuditActor, AuditEvent};
-use crate::core::casework::{self, CaseworkError};
+use crate::core::casework;
 use crate::core::domain::deadline::{answer_expected_by, ExtensionReason, FeedbackExtension};
 use crate::core::domain::{
     all_deadlines, extend_feedback as extend, next_open, CaseFacts, CaseStatus, Deadline,
     DeadlineKind, DeadlineSettings, DeadlineState, ExtensionError, Severity, Taxonomy,
 };
+use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
 use crate::core::store::{StoreError, StoredDeadlineFacts};
 use crate::core::Core;
@@ -174,35 +175,6 @@ pub async fn deadline_statuses(state: &Core, case_id: Uuid) -> anyhow::Result<Ve
         .unwrap_or_default())
 }
 
-/// Why a deadline operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DeadlineError {
-    /// No such case, or not the caller's.
-    #[error("not found")]
-    NotFound,
-    /// The rules refuse the extension; nothing was changed.
-    #[error(transparent)]
-    Refused(ExtensionError),
-    /// Something broke.
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
-
-impl From<CaseworkError> for DeadlineError {
-    fn from(e: CaseworkError) -> Self {
-        match e {
-            CaseworkError::NotFound => DeadlineError::NotFound,
-            other => DeadlineError::Internal(anyhow!(other)),
-        }
-    }
-}
-
-impl From<StoreError> for DeadlineError {
-    fn from(e: StoreError) -> Self {
-        DeadlineError::Internal(anyhow!(e))
-    }
-}
-
 /// The recorded extension of a feedback deadline, its reason opened.
 pub struct ExtensionView {
     /// When it was made (UNIX seconds).
@@ -235,7 +207,7 @@ pub async fn case_deadlines(
     state: &Core,
     staff: &StaffMember,
     case_id: Uuid,
-) -> Result<CaseDeadlines, DeadlineError> {
+) -> CoreResult<CaseDeadlines> {
     let (_, identity) = casework::staff_case(state, staff, case_id).await?;
     let settings = &state.settings.deadlines;
     let now = state.clock.now();
@@ -280,7 +252,7 @@ pub async fn extend_feedback(
     staff: &StaffMember,
     case_id: Uuid,
     reason: &str,
-) -> Result<OffsetDateTime, DeadlineError> {
+) -> CoreResult<OffsetDateTime> {
     let (case, _) = casework::staff_case(state, staff, case_id).await?;
     let settings = &state.settings.deadlines;
     let now = state.clock.now();
@@ -288,7 +260,7 @@ pub async fn extend_feedback(
         .await?
         .ok_or_else(|| anyhow!("the case's deadline facts are not valid"))?;
     let previous_due = feedback_due(&facts, settings);
-    let extension = extend(&mut facts, reason, settings, now).map_err(DeadlineError::Refused)?;
+    let extension = extend(&mut facts, reason, settings, now).map_err(Refusal::Extension)?;
     let recipient = keys::recipient(&case.recipient)?;
     let sealed = keys::seal(&recipient, extension.reason.as_str().as_bytes())?;
     let due = feedback_due(&facts, settings).ok_or_else(|| anyhow!("no feedback deadline"))?;
@@ -314,8 +286,10 @@ pub async fn extend_feedback(
     {
         Ok(()) => Ok(due),
         // Extended by someone else since the facts were read.
-        Err(StoreError::Conflict) => Err(DeadlineError::Refused(ExtensionError::AlreadyExtended)),
-        Err(StoreError::NotFound) => Err(DeadlineError::NotFound),
+        Err(StoreError::Conflict) => {
+            Err(Refusal::Extension(ExtensionError::AlreadyExtended).into())
+        }
+        Err(StoreError::NotFound) => Err(CoreError::NotFound),
         Err(e) => Err(e.into()),
     }
 }

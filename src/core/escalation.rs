@@ -18,60 +18,17 @@ use varsel_crypto::X25519Identity;
 use crate::core::actor::StaffMember;
 use crate::core::audit::{self, action, AuditActor, AuditEvent};
 use crate::core::authz::{self, Permission};
-use crate::core::casework::{self, now_in, CaseworkError};
+use crate::core::casework::{self, now_in};
 use crate::core::domain::{
     Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, SubtypeKey, TextField,
 };
+use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
 use crate::core::store::{Case, Closure, EscalationRecord, RegisterEntry, StoreError};
 use crate::core::Core;
 
 /// Characters an authority's reference may have.
 pub const MAX_REFERENCE_CHARS: usize = 64;
-
-/// Why an escalation or closing operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum EscalationError {
-    /// No such case, or not the caller's.
-    #[error("not found")]
-    NotFound,
-    /// The caller is not a contact point.
-    #[error("contact points only")]
-    NotContact,
-    /// The decision does not exist, is already confirmed, or is the caller's own.
-    #[error("cannot confirm")]
-    CannotConfirm,
-    /// A § 196 case without a police or PST decision.
-    #[error("a police or PST decision is required")]
-    NeedsPoliceDecision,
-    /// The case is already closed.
-    #[error("already closed")]
-    AlreadyClosed,
-    /// The case is not closed.
-    #[error("not closed")]
-    NotClosed,
-    /// Something broke.
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
-
-impl From<CaseworkError> for EscalationError {
-    fn from(e: CaseworkError) -> Self {
-        match e {
-            CaseworkError::NotFound => EscalationError::NotFound,
-            other => EscalationError::Internal(anyhow::anyhow!(other)),
-        }
-    }
-}
-
-impl From<StoreError> for EscalationError {
-    fn from(e: StoreError) -> Self {
-        EscalationError::Internal(anyhow::anyhow!(e))
-    }
-}
-
-/// Result of an escalation operation.
-pub type EscalationResult<T> = Result<T, EscalationError>;
 
 /// A validated decision to record.
 pub struct DecisionInput {
@@ -143,22 +100,22 @@ pub struct CaseEscalation {
     pub police_decision_missing: bool,
 }
 
-async fn audited(state: &Core, event: AuditEvent) -> EscalationResult<()> {
+async fn audited(state: &Core, event: AuditEvent) -> CoreResult<()> {
     audit::record(&*state.store, state.now(), event)
         .await
         .context("cannot write the audit log")?;
     Ok(())
 }
 
-fn contact(staff: &StaffMember) -> EscalationResult<()> {
+fn contact(staff: &StaffMember) -> CoreResult<()> {
     if authz::staff_may(staff, Permission::DecideEscalation) {
         Ok(())
     } else {
-        Err(EscalationError::NotContact)
+        Err(CoreError::Forbidden)
     }
 }
 
-async fn display_name(state: &Core, id: Uuid) -> EscalationResult<String> {
+async fn display_name(state: &Core, id: Uuid) -> CoreResult<String> {
     Ok(state
         .store
         .user_by_id(id)
@@ -167,7 +124,7 @@ async fn display_name(state: &Core, id: Uuid) -> EscalationResult<String> {
         .unwrap_or_default())
 }
 
-fn open_text(identity: &X25519Identity, sealed: &[u8]) -> EscalationResult<String> {
+fn open_text(identity: &X25519Identity, sealed: &[u8]) -> CoreResult<String> {
     let bytes = keys::open(identity, sealed)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -178,7 +135,7 @@ pub async fn case_escalation(
     state: &Core,
     staff: &StaffMember,
     case_id: Uuid,
-) -> EscalationResult<CaseEscalation> {
+) -> CoreResult<CaseEscalation> {
     let (case, identity) = casework::staff_case(state, staff, case_id).await?;
     let mut decisions = Vec::new();
     if authz::staff_may(staff, Permission::DecideEscalation) {
@@ -231,7 +188,7 @@ pub async fn record_decision(
     staff: &StaffMember,
     case_id: Uuid,
     input: &DecisionInput,
-) -> EscalationResult<Uuid> {
+) -> CoreResult<Uuid> {
     contact(staff)?;
     let (case, _) = casework::staff_case(state, staff, case_id).await?;
     let recipient = keys::recipient(&case.recipient)?;
@@ -276,7 +233,7 @@ pub async fn confirm_decision(
     staff: &StaffMember,
     case_id: Uuid,
     decision_id: Uuid,
-) -> EscalationResult<()> {
+) -> CoreResult<()> {
     contact(staff)?;
     casework::staff_case(state, staff, case_id).await?;
     let decisions = state.store.decisions(case_id).await?;
@@ -284,7 +241,7 @@ pub async fn confirm_decision(
         .iter()
         .any(|d| d.id == decision_id && d.decided_by != staff.user_id && d.confirmed_by.is_none());
     if !confirmable {
-        return Err(EscalationError::CannotConfirm);
+        return Err(CoreError::Refused(Refusal::CannotConfirm));
     }
     audited(
         state,
@@ -302,13 +259,13 @@ pub async fn confirm_decision(
         .await
     {
         Ok(()) => Ok(()),
-        Err(StoreError::NotFound) => Err(EscalationError::CannotConfirm),
+        Err(StoreError::NotFound) => Err(CoreError::Refused(Refusal::CannotConfirm)),
         Err(e) => Err(e.into()),
     }
 }
 
 /// Whether the case's sub-type requires a police/PST decision before closing.
-async fn needs_police_decision(state: &Core, case: &Case) -> EscalationResult<bool> {
+async fn needs_police_decision(state: &Core, case: &Case) -> CoreResult<bool> {
     let facts = state.store.triage_facts(case.id).await?.unwrap_or_default();
     let (Some(subtype), Ok(category)) = (facts.subtype, CategoryKey::parse(&case.category)) else {
         return Ok(false);
@@ -325,7 +282,7 @@ async fn needs_police_decision(state: &Core, case: &Case) -> EscalationResult<bo
 
 /// True when the case's sub-type falls under § 196 and no police or PST
 /// decision (other than "defer") is recorded.
-async fn police_decision_missing(state: &Core, case: &Case) -> EscalationResult<bool> {
+async fn police_decision_missing(state: &Core, case: &Case) -> CoreResult<bool> {
     if !needs_police_decision(state, case).await? {
         return Ok(false);
     }
@@ -344,13 +301,13 @@ pub async fn close_case(
     case_id: Uuid,
     outcome: Outcome,
     evaluation: &TextField,
-) -> EscalationResult<()> {
+) -> CoreResult<()> {
     let (case, _) = casework::staff_case(state, staff, case_id).await?;
     if CaseStatus::parse(&case.status) == Some(CaseStatus::Closed) {
-        return Err(EscalationError::AlreadyClosed);
+        return Err(CoreError::Refused(Refusal::AlreadyClosed));
     }
     if police_decision_missing(state, &case).await? {
-        return Err(EscalationError::NeedsPoliceDecision);
+        return Err(CoreError::Refused(Refusal::NeedsPoliceDecision));
     }
     let recipient = keys::recipient(&case.recipient)?;
     let closure = Closure {
@@ -388,10 +345,10 @@ pub async fn reopen_case(
     staff: &StaffMember,
     case_id: Uuid,
     reason: &TextField,
-) -> EscalationResult<()> {
+) -> CoreResult<()> {
     let (case, _) = casework::staff_case(state, staff, case_id).await?;
     if CaseStatus::parse(&case.status) != Some(CaseStatus::Closed) {
-        return Err(EscalationError::NotClosed);
+        return Err(CoreError::Refused(Refusal::NotClosed));
     }
     let recipient = keys::recipient(&case.recipient)?;
     let sealed = keys::seal(&recipient, reason.as_str().as_bytes())?;
@@ -409,7 +366,7 @@ pub async fn reopen_case(
         .await
     {
         Ok(()) => Ok(()),
-        Err(StoreError::NotFound) => Err(EscalationError::NotClosed),
+        Err(StoreError::NotFound) => Err(CoreError::Refused(Refusal::NotClosed)),
         Err(e) => Err(e.into()),
     }
 }
@@ -444,7 +401,7 @@ pub async fn register(
     state: &Core,
     staff: &StaffMember,
     filter: &RegisterFilter,
-) -> EscalationResult<Vec<RegisterEntry>> {
+) -> CoreResult<Vec<RegisterEntry>> {
     contact(staff)?;
     let entries = state
         .store

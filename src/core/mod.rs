@@ -13,6 +13,7 @@ pub mod casework;
 pub mod clock;
 pub mod deadlines;
 pub mod domain;
+pub mod error;
 pub mod escalation;
 pub mod i18n;
 pub mod keys;

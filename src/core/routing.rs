@@ -11,7 +11,7 @@
 //! `kritisk` cases and `sikkerhet` cases above `lav` also reach every active
 //! contact point (each switchable). The reporter's exclusions are removed from
 //! the result at receipt and at every re-routing; an empty result is refused
-//! ([`CaseworkError::NoEligibleHandler`]) and nothing is stored.
+//! ([`CoreError::Refused(Refusal::NoEligibleHandler)`]) and nothing is stored.
 //!
 //! Routing a case to someone is wrapping its identity to them; re-routing at
 //! triage adds wraps for new members and deletes the wraps of members who are
@@ -26,10 +26,11 @@ use uuid::Uuid;
 
 use crate::core::actor::StaffMember;
 use crate::core::audit::{self, action, AuditActor, AuditEvent};
-use crate::core::casework::{self, CaseworkError, CaseworkResult};
+use crate::core::casework;
 use crate::core::domain::{
     Category, CategoryKey, Role, Severity, SubtypeFlags, SubtypeKey, Taxonomy,
 };
+use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
 use crate::core::store::{
     Holder, KeyWrap, Retriage, Store, StoreResult, StoredRule, TriageFacts, User,
@@ -252,14 +253,14 @@ pub async fn route(
     severity: Severity,
     flags: SubtypeFlags,
     excluded: &[Uuid],
-) -> CaseworkResult<Vec<User>> {
+) -> CoreResult<Vec<User>> {
     let users = state.store.list_users().await?;
     let can_exclude = excludable(&users);
     if excluded
         .iter()
         .any(|id| !can_exclude.iter().any(|u| u.id == *id))
     {
-        return Err(CaseworkError::UnknownHandler);
+        return Err(CoreError::Refused(Refusal::UnknownHandler));
     }
     let rules = rules_in_force(&state.settings.routing, &*state.store).await?;
     let chosen: Vec<User> = members(
@@ -275,7 +276,7 @@ pub async fn route(
     .cloned()
     .collect();
     if chosen.is_empty() {
-        return Err(CaseworkError::NoEligibleHandler);
+        return Err(CoreError::Refused(Refusal::NoEligibleHandler));
     }
     Ok(chosen)
 }
@@ -374,13 +375,13 @@ pub async fn triage(
     staff: &StaffMember,
     case_id: Uuid,
     input: &TriageInput,
-) -> CaseworkResult<TriageOutcome> {
+) -> CoreResult<TriageOutcome> {
     let (case, identity) = casework::staff_case(state, staff, case_id).await?;
     let before = state
         .store
         .triage_facts(case_id)
         .await?
-        .ok_or(CaseworkError::NotFound)?;
+        .ok_or(CoreError::NotFound)?;
     let excluded = state.store.exclusions(case_id).await?;
     let users = state.store.list_users().await?;
     let rules = rules_in_force(&state.settings.routing, &*state.store).await?;
@@ -403,7 +404,7 @@ pub async fn triage(
         &excluded,
     );
     if chosen.is_empty() {
-        return Err(CaseworkError::NoEligibleHandler);
+        return Err(CoreError::Refused(Refusal::NoEligibleHandler));
     }
     let holders: Vec<Uuid> = state
         .store

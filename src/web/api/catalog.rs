@@ -53,7 +53,7 @@ pub async fn handlers(
 ) -> Result<HttpResponse, ApiError> {
     let handlers = casework::excludable_handlers(&state)
         .await
-        .map_err(|e| ApiError::casework(lang, e, 0))?;
+        .map_err(|e| ApiError::core(lang, e))?;
     let body: Vec<Value> = handlers
         .into_iter()
         .map(|(id, name)| json!({ "id": id, "display_name": name }))

@@ -8,10 +8,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 use zeroize::Zeroize;
 
-use crate::core::deadlines::{self, CaseDeadlines, DeadlineError, DeadlineStatus};
-use crate::core::domain::ExtensionError;
+use crate::core::deadlines::{self, CaseDeadlines, DeadlineStatus};
 use crate::web::api::auth::ApiCaller;
-use crate::web::api::error::{ApiError, Problem};
+use crate::web::api::error::ApiError;
 use crate::web::api::iso_instant;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
@@ -63,22 +62,6 @@ impl Drop for ExtensionRequest {
     }
 }
 
-fn refused(caller: &ApiCaller, e: ExtensionError) -> ApiError {
-    let lang = caller.lang;
-    match e {
-        ExtensionError::Reason(err) => ApiError::text(lang, "reason", err),
-        ExtensionError::Closed => ApiError::new(lang, Problem::CaseClosed),
-        ExtensionError::FeedbackGiven => ApiError::new(lang, Problem::FeedbackAlreadyGiven),
-        ExtensionError::TooLate { due } => ApiError::new(
-            lang,
-            Problem::FeedbackDeadlinePassed {
-                due: iso_instant(due.unix_timestamp()),
-            },
-        ),
-        ExtensionError::AlreadyExtended => ApiError::new(lang, Problem::FeedbackAlreadyExtended),
-    }
-}
-
 /// `POST /api/v1/staff/cases/{case}/feedback-extension`: the new feedback
 /// due instant and every deadline of the case.
 pub async fn extend(
@@ -90,12 +73,9 @@ pub async fn extend(
     let staff = caller.case_worker()?;
     let lang = caller.lang;
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::kind(lang, ErrorKind::NotFound))?;
-    let due = match deadlines::extend_feedback(&state, staff, id, &body.reason).await {
-        Ok(due) => due,
-        Err(DeadlineError::NotFound) => return Err(ApiError::kind(lang, ErrorKind::NotFound)),
-        Err(DeadlineError::Refused(e)) => return Err(refused(&caller, e)),
-        Err(DeadlineError::Internal(e)) => return Err(ApiError::internal(lang, &e)),
-    };
+    let due = deadlines::extend_feedback(&state, staff, id, &body.reason)
+        .await
+        .map_err(|e| ApiError::core(lang, e))?;
     drop(body);
     let statuses = deadlines::deadline_statuses(&state, id)
         .await

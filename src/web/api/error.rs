@@ -9,8 +9,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::{json, Map, Value};
 use varsel_crypto::CaseCodeError;
 
-use crate::core::casework::CaseworkError;
+use crate::core::domain::ExtensionError;
 use crate::core::domain::TextFieldError;
+use crate::core::error::{CoreError, FieldError, FieldProblem, Refusal};
 use crate::core::i18n::{Lang, Translator};
 use crate::web::http::errors::{incident_id, ErrorKind};
 use crate::web::http::multipart::FormError;
@@ -322,22 +323,51 @@ impl ApiError {
         }
     }
 
-    /// A case operation's failure.
-    pub fn casework(lang: Lang, err: CaseworkError, max_attachments: usize) -> Self {
-        match err {
-            CaseworkError::NotFound => Self::kind(lang, ErrorKind::NotFound),
-            CaseworkError::NoEligibleHandler => Self::new(lang, Problem::NoEligibleHandler),
-            CaseworkError::UnknownHandler => Self::new(lang, Problem::UnknownHandler),
-            CaseworkError::TooManyAttachments => Self::new(
-                lang,
-                Problem::TooManyAttachments {
-                    limit: max_attachments as u64,
+    /// A core operation's failure: the one place core errors become JSON.
+    pub fn core(lang: Lang, err: CoreError) -> Self {
+        let problem = match err {
+            CoreError::NotFound => Problem::Kind(ErrorKind::NotFound),
+            CoreError::Forbidden => Problem::Kind(ErrorKind::Forbidden),
+            CoreError::Conflict => Problem::Kind(ErrorKind::Conflict),
+            CoreError::Internal(e) => return Self::internal(lang, &e),
+            CoreError::Invalid(fields) => match fields.first() {
+                Some(FieldError {
+                    field,
+                    problem: FieldProblem::Required,
+                }) => Problem::TextRequired { field },
+                Some(FieldError {
+                    field,
+                    problem: FieldProblem::TooLong { max },
+                }) => Problem::TextTooLong {
+                    field,
+                    limit: *max as u64,
                 },
-            ),
-            CaseworkError::LoginFailed => Self::new(lang, Problem::LoginFailed),
-            CaseworkError::UseClose => Self::new(lang, Problem::UseClose),
-            CaseworkError::Internal(e) => Self::internal(lang, &e),
-        }
+                _ => Problem::Kind(ErrorKind::BadRequest),
+            },
+            CoreError::Refused(refusal) => match refusal {
+                Refusal::NoEligibleHandler => Problem::NoEligibleHandler,
+                Refusal::UnknownHandler => Problem::UnknownHandler,
+                Refusal::TooManyAttachments { max } => {
+                    Problem::TooManyAttachments { limit: max as u64 }
+                }
+                Refusal::LoginFailed => Problem::LoginFailed,
+                Refusal::UseClose => Problem::UseClose,
+                Refusal::CannotConfirm => Problem::CannotConfirm,
+                Refusal::NeedsPoliceDecision => Problem::NeedsPoliceDecision,
+                Refusal::AlreadyClosed => Problem::AlreadyClosed,
+                Refusal::NotClosed => Problem::NotClosed,
+                Refusal::Extension(e) => match e {
+                    ExtensionError::Reason(err) => return Self::text(lang, "reason", err),
+                    ExtensionError::Closed => Problem::CaseClosed,
+                    ExtensionError::FeedbackGiven => Problem::FeedbackAlreadyGiven,
+                    ExtensionError::TooLate { due } => Problem::FeedbackDeadlinePassed {
+                        due: super::iso_instant(due.unix_timestamp()),
+                    },
+                    ExtensionError::AlreadyExtended => Problem::FeedbackAlreadyExtended,
+                },
+            },
+        };
+        Self::new(lang, problem)
     }
 
     /// A rejected text field.

@@ -11,7 +11,7 @@ use zeroize::Zeroize;
 use crate::core::authz::Permission;
 use crate::core::domain::{Authority, Decision, LegalBasis, Outcome, TextField};
 use crate::core::escalation::{
-    self, parse_moment, DecisionInput, EscalationError, RegisterFilter, MAX_REFERENCE_CHARS,
+    self, parse_moment, DecisionInput, RegisterFilter, MAX_REFERENCE_CHARS,
 };
 use crate::core::i18n::Lang;
 use crate::core::store::EscalationRecord;
@@ -25,18 +25,6 @@ fn case_id(lang: Lang, raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::kind(lang, ErrorKind::NotFound))
 }
 
-fn failed(lang: Lang, e: EscalationError) -> ApiError {
-    match e {
-        EscalationError::NotFound => ApiError::kind(lang, ErrorKind::NotFound),
-        EscalationError::NotContact => ApiError::kind(lang, ErrorKind::Forbidden),
-        EscalationError::CannotConfirm => ApiError::new(lang, Problem::CannotConfirm),
-        EscalationError::NeedsPoliceDecision => ApiError::new(lang, Problem::NeedsPoliceDecision),
-        EscalationError::AlreadyClosed => ApiError::new(lang, Problem::AlreadyClosed),
-        EscalationError::NotClosed => ApiError::new(lang, Problem::NotClosed),
-        EscalationError::Internal(e) => ApiError::internal(lang, &e),
-    }
-}
-
 /// Refuses, as "not found", a case the caller may not open, before the body
 /// is validated.
 async fn ensure_case(
@@ -47,7 +35,7 @@ async fn ensure_case(
 ) -> Result<(), ApiError> {
     crate::core::casework::ensure_staff_case(state, staff, id)
         .await
-        .map_err(|e| ApiError::casework(caller.lang, e, 0))
+        .map_err(|e| ApiError::core(caller.lang, e))
 }
 
 fn record_json(r: &EscalationRecord) -> Value {
@@ -79,7 +67,7 @@ pub async fn view(
     let id = case_id(caller.lang, &path)?;
     let view = escalation::case_escalation(&state, staff, id)
         .await
-        .map_err(|e| failed(caller.lang, e))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     let decisions: Vec<Value> = view
         .decisions
         .iter()
@@ -171,7 +159,7 @@ pub async fn record(
     drop(body);
     let decision = escalation::record_decision(&state, staff, id, &input)
         .await
-        .map_err(|e| failed(caller.lang, e))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     Ok(HttpResponse::Created().json(json!({ "id": decision })))
 }
 
@@ -189,7 +177,7 @@ pub async fn confirm(
         .map_err(|_| ApiError::new(caller.lang, Problem::CannotConfirm))?;
     escalation::confirm_decision(&state, staff, id, decision)
         .await
-        .map_err(|e| failed(caller.lang, e))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     Ok(HttpResponse::Ok().json(json!({ "id": decision, "confirmed": true })))
 }
 
@@ -226,7 +214,7 @@ pub async fn close(
     drop(body);
     escalation::close_case(&state, staff, id, outcome, &evaluation)
         .await
-        .map_err(|e| failed(lang, e))?;
+        .map_err(|e| ApiError::core(lang, e))?;
     Ok(HttpResponse::Ok().json(json!({ "status": "closed", "outcome": outcome.key() })))
 }
 
@@ -260,7 +248,7 @@ pub async fn reopen(
     drop(body);
     escalation::reopen_case(&state, staff, id, &reason)
         .await
-        .map_err(|e| failed(lang, e))?;
+        .map_err(|e| ApiError::core(lang, e))?;
     Ok(HttpResponse::Ok().json(json!({ "status": "under_investigation" })))
 }
 
@@ -304,7 +292,7 @@ pub async fn register(
     };
     let entries = escalation::register(&state, staff, &filter)
         .await
-        .map_err(|e| failed(lang, e))?;
+        .map_err(|e| ApiError::core(lang, e))?;
     let body: Vec<Value> = entries
         .iter()
         .map(|e| {

@@ -89,7 +89,7 @@ pub async fn view(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpR
     let reporter = caller.reporter()?;
     let view = casework::reporter_view(&state, reporter)
         .await
-        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     Ok(HttpResponse::Ok().json(reporter_json(&view)))
 }
 
@@ -104,7 +104,7 @@ pub async fn reply(
     drop(body);
     casework::reporter_reply(&state, reporter, Some(&text), &[])
         .await
-        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     Ok(HttpResponse::Created().json(json!({
         "author": "reporter",
         "date": iso_day(casework::now_in(&state)),
@@ -121,7 +121,7 @@ pub async fn upload(
     let reporter = caller.reporter()?;
     files::require_multipart(&req, caller.lang)?;
     let lang = caller.lang;
-    let max = state.settings.limits.max_attachments_per_case;
+    let _max = state.settings.limits.max_attachments_per_case;
     let existing = state
         .store
         .attachments(reporter.case_id)
@@ -135,7 +135,7 @@ pub async fn upload(
     }
     if let Err(e) = casework::reporter_reply(&state, reporter, None, &form.files).await {
         form.discard().await;
-        return Err(ApiError::casework(lang, e, max));
+        return Err(ApiError::core(lang, e));
     }
     Ok(HttpResponse::Created().json(files::uploaded(&form.files)))
 }
@@ -151,6 +151,6 @@ pub async fn download(
     let id = Uuid::parse_str(&path).map_err(|_| not_found())?;
     let (attachment, identity) = casework::reporter_attachment(&state, reporter, id)
         .await
-        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     files::download(&state, caller.lang, attachment, identity).await
 }

@@ -99,13 +99,13 @@ async fn submit(
     input: &ReportInput,
     files: &[IncomingFile],
 ) -> Result<HttpResponse, ApiError> {
-    let max = state.settings.limits.max_attachments_per_case;
+    let _max = state.settings.limits.max_attachments_per_case;
     casework::check_routable(state, &input.excluded)
         .await
-        .map_err(|e| ApiError::casework(lang, e, max))?;
+        .map_err(|e| ApiError::core(lang, e))?;
     let submitted = casework::submit_report(state, prepared, input, files)
         .await
-        .map_err(|e| ApiError::casework(lang, e, max))?;
+        .map_err(|e| ApiError::core(lang, e))?;
     let acknowledge_by = iso_date(submitted.acknowledge_by);
     let code = prepared.code.expose_grouped();
     Ok(HttpResponse::Created().json(json!({

@@ -10,7 +10,8 @@ use varsel_crypto::CaseCode;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::core::actor::Actor;
-use crate::core::casework::{self, CaseworkError};
+use crate::core::casework;
+use crate::core::error::CoreError;
 use crate::web::api::auth::{ApiCaller, ApiLang};
 use crate::web::api::error::{ApiError, Problem};
 use crate::web::http::ErrorKind;
@@ -72,8 +73,8 @@ pub async fn reporter_login(
     drop(body);
     let reporter = match casework::reporter_login(&state, &code).await {
         Ok(r) => r,
-        Err(CaseworkError::NotFound) => return Err(ApiError::new(lang, Problem::CodeUnknown)),
-        Err(e) => return Err(ApiError::casework(lang, e, 0)),
+        Err(CoreError::NotFound) => return Err(ApiError::new(lang, Problem::CodeUnknown)),
+        Err(e) => return Err(ApiError::core(lang, e)),
     };
     drop(code);
     token_response(
@@ -99,7 +100,7 @@ pub async fn staff_login(
     drop(body);
     let staff = casework::staff_login(&state, &username, password)
         .await
-        .map_err(|e| ApiError::casework(lang, e, 0))?;
+        .map_err(|e| ApiError::core(lang, e))?;
     token_response(&state, lang, Actor::Staff(staff), state.staff_idle())
 }
 

@@ -12,8 +12,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::core::casework::{self, CaseView, InboxItem};
-use crate::core::deadlines::{CaseDeadlines, DeadlineError, NextDeadline};
+use crate::core::deadlines::{CaseDeadlines, NextDeadline};
 use crate::core::domain::{CaseStatus, Category, Severity};
+use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Lang;
 use crate::core::routing;
 use crate::core::store::Author;
@@ -104,7 +105,7 @@ pub async fn inbox(
     };
     let mut items = casework::inbox(&state, staff)
         .await
-        .map_err(|e| ApiError::casework(lang, e, 0))?;
+        .map_err(|e| ApiError::core(lang, e))?;
     order.sort(&mut items);
     let body: Vec<Value> = items
         .iter()
@@ -202,7 +203,7 @@ async fn ensure_case(
 ) -> Result<(), ApiError> {
     casework::ensure_staff_case(state, staff, id)
         .await
-        .map_err(|e| ApiError::casework(caller.lang, e, 0))
+        .map_err(|e| ApiError::core(caller.lang, e))
 }
 
 /// `GET /api/v1/staff/cases/{case}` (marks the case read).
@@ -215,12 +216,10 @@ pub async fn view(
     let id = case_id(caller.lang, &path)?;
     let view = casework::staff_view(&state, staff, id)
         .await
-        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     let deadlines = match crate::core::deadlines::case_deadlines(&state, staff, id).await {
         Ok(d) => d,
-        Err(DeadlineError::NotFound) => {
-            return Err(ApiError::kind(caller.lang, ErrorKind::NotFound))
-        }
+        Err(CoreError::NotFound) => return Err(ApiError::kind(caller.lang, ErrorKind::NotFound)),
         Err(e) => return Err(ApiError::internal(caller.lang, &anyhow::Error::new(e))),
     };
     Ok(HttpResponse::Ok().json(staff_json(&view, &deadlines)))
@@ -240,7 +239,7 @@ pub async fn reply(
     drop(body);
     casework::staff_reply(&state, staff, id, Some(&text), &[])
         .await
-        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     let now = casework::now_in(&state);
     Ok(HttpResponse::Created().json(json!({
         "author": "staff",
@@ -281,10 +280,10 @@ pub async fn upload(
     if form.files.is_empty() {
         return Err(ApiError::new(lang, Problem::AttachmentRequired));
     }
-    let max = state.settings.limits.max_attachments_per_case;
+    let _max = state.settings.limits.max_attachments_per_case;
     if let Err(e) = casework::staff_reply(&state, staff, id, None, &form.files).await {
         form.discard().await;
-        return Err(ApiError::casework(lang, e, max));
+        return Err(ApiError::core(lang, e));
     }
     Ok(HttpResponse::Created().json(files::uploaded(&form.files)))
 }
@@ -301,7 +300,7 @@ pub async fn download(
     let attachment = case_id(caller.lang, &attachment)?;
     let (view, identity) = casework::staff_attachment(&state, staff, id, attachment)
         .await
-        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     files::download(&state, caller.lang, view, identity).await
 }
 
@@ -335,7 +334,7 @@ pub async fn acknowledge(
     let id = case_id(caller.lang, &path)?;
     casework::acknowledge(&state, staff, id)
         .await
-        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     let case = state
         .store
         .case_by_id(id)
@@ -365,7 +364,7 @@ pub async fn set_status(
         .ok_or_else(|| ApiError::new(caller.lang, Problem::UnknownStatus))?;
     casework::set_status(&state, staff, id, status)
         .await
-        .map_err(|e| ApiError::casework(caller.lang, e, 0))?;
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     let case = state
         .store
         .case_by_id(id)
@@ -424,10 +423,10 @@ pub async fn triage(
         .ok_or_else(|| ApiError::new(caller.lang, Problem::InvalidClassification))?;
     let outcome = match routing::triage(&state, staff, id, &input).await {
         Ok(outcome) => outcome,
-        Err(casework::CaseworkError::NoEligibleHandler) => {
+        Err(CoreError::Refused(Refusal::NoEligibleHandler)) => {
             return Err(ApiError::new(caller.lang, Problem::NoOneLeft))
         }
-        Err(e) => return Err(ApiError::casework(caller.lang, e, 0)),
+        Err(e) => return Err(ApiError::core(caller.lang, e)),
     };
     let accepted = state.settings.routing.accepted_risk;
     Ok(HttpResponse::Ok().json(json!({

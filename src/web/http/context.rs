@@ -8,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::core::actor::{Actor, Reporter, StaffMember};
+use crate::core::error::CoreError;
 use crate::core::i18n::{Lang, Translator};
 use crate::web::http::errors::{AppError, ErrorKind};
 use crate::web::http::session::{Session, COOKIE};
@@ -55,6 +56,11 @@ impl Visitor {
     /// An error for this visitor.
     pub fn error(&self, kind: ErrorKind) -> AppError {
         AppError::new(kind, self.lang)
+    }
+
+    /// The error page for a core operation's failure ([`AppError::core`]).
+    pub fn fail(&self, err: CoreError) -> AppError {
+        AppError::core(self.lang, err)
     }
 
     /// An internal error for this visitor, logged with an incident id.

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::core::error::CoreError;
 use crate::core::i18n::{Lang, Translator};
 
 /// What went wrong, as far as the user is concerned.
@@ -25,6 +26,8 @@ pub enum ErrorKind {
     Unauthorized,
     /// Logged in but not allowed.
     Forbidden,
+    /// It clashes with what is stored.
+    Conflict,
     /// Our fault.
     Internal,
 }
@@ -40,6 +43,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -54,6 +58,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => "error.payload_too_large",
             ErrorKind::Unauthorized => "error.unauthorized",
             ErrorKind::Forbidden => "error.forbidden",
+            ErrorKind::Conflict => "error.conflict",
             ErrorKind::Internal => "error.internal",
         }
     }
@@ -68,6 +73,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => "payload_too_large",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Conflict => "conflict",
             ErrorKind::Internal => "internal",
         }
     }
@@ -82,6 +88,8 @@ pub struct AppError {
     pub lang: Lang,
     /// Incident id of an internal error.
     pub incident: Option<String>,
+    /// A message more precise than the kind's (the rule that refused).
+    pub detail: Option<String>,
 }
 
 /// A fresh incident id: short, random, easy to read out.
@@ -99,6 +107,7 @@ impl AppError {
             kind,
             lang,
             incident: None,
+            detail: None,
         }
     }
 
@@ -110,6 +119,28 @@ impl AppError {
             kind: ErrorKind::Internal,
             lang,
             incident: Some(incident),
+            detail: None,
+        }
+    }
+
+    /// The error page for a core operation's failure: the one place where
+    /// core errors become HTML. A refusal names its rule.
+    pub fn core(lang: Lang, err: CoreError) -> Self {
+        match err {
+            CoreError::NotFound => Self::new(ErrorKind::NotFound, lang),
+            CoreError::Forbidden => Self::new(ErrorKind::Forbidden, lang),
+            CoreError::Conflict => Self::new(ErrorKind::Conflict, lang),
+            CoreError::Invalid(_) => Self::new(ErrorKind::BadRequest, lang),
+            CoreError::Internal(e) => Self::internal(lang, &e),
+            CoreError::Refused(refusal) => {
+                let t = Translator::new(lang);
+                let params = refusal.params();
+                let params: Vec<(&str, &str)> =
+                    params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let mut page = Self::new(ErrorKind::Conflict, lang);
+                page.detail = Some(t.f(&format!("api.error.{}", refusal.code()), &params));
+                page
+            }
         }
     }
 }
@@ -144,7 +175,10 @@ impl ResponseError for AppError {
         let page = ErrorPage {
             t,
             title: t.t("error.title"),
-            message: t.t(self.kind.message_key()),
+            message: self
+                .detail
+                .clone()
+                .unwrap_or_else(|| t.t(self.kind.message_key())),
             incident: self
                 .incident
                 .as_ref()

@@ -11,7 +11,7 @@ use zeroize::Zeroize;
 
 use super::FormErrors;
 use crate::core::actor::Reporter;
-use crate::core::casework::{self, CaseworkError};
+use crate::core::casework;
 use crate::core::i18n::Translator;
 use crate::core::store::Author;
 use crate::web::http::{AppError, ErrorKind, Visitor};
@@ -110,11 +110,9 @@ async fn case_page(
     message: &str,
 ) -> Result<CasePage, AppError> {
     let t = visitor.t();
-    let view = match casework::reporter_view(state, reporter).await {
-        Ok(view) => view,
-        Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound)),
-        Err(e) => return Err(visitor.internal(e)),
-    };
+    let view = casework::reporter_view(state, reporter)
+        .await
+        .map_err(|e| visitor.fail(e))?;
     let messages = view
         .messages
         .iter()

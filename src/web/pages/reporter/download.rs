@@ -5,7 +5,7 @@
 use actix_web::{web, HttpResponse};
 use uuid::Uuid;
 
-use crate::core::casework::{self, CaseworkError};
+use crate::core::casework;
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -18,11 +18,9 @@ pub async fn download(
     let (Some(reporter), Ok(id)) = (visitor.reporter(), Uuid::parse_str(&id)) else {
         return Err(visitor.error(ErrorKind::NotFound));
     };
-    let (view, identity) = match casework::reporter_attachment(&state, reporter, id).await {
-        Ok(found) => found,
-        Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound)),
-        Err(e) => return Err(visitor.internal(e)),
-    };
+    let (view, identity) = casework::reporter_attachment(&state, reporter, id)
+        .await
+        .map_err(|e| visitor.fail(e))?;
     crate::web::http::download::download_response(
         &state.settings.storage.attachments_dir(),
         view.id,

@@ -12,7 +12,8 @@ use zeroize::Zeroize;
 
 use super::FormErrors;
 use crate::core::actor::Actor;
-use crate::core::casework::{self, CaseworkError};
+use crate::core::casework;
+use crate::core::error::CoreError;
 use crate::core::i18n::Translator;
 use crate::web::http::context::{ensure_csrf, start_session};
 use crate::web::http::{AppError, ErrorKind, Visitor};
@@ -95,7 +96,7 @@ pub async fn login(
             let cookie = start_session(&state, &visitor, Actor::Reporter(reporter))?;
             Ok(super::see_other("/case", Some(cookie)))
         }
-        Err(CaseworkError::NotFound) => {
+        Err(CoreError::NotFound) => {
             let mut errors = FormErrors::default();
             errors.add("code", t.t("reporter.followup.error_not_found"));
             page(&visitor, csrf, errors, StatusCode::NOT_FOUND, None)

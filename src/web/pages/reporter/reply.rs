@@ -9,8 +9,9 @@ use zeroize::Zeroizing;
 
 use super::case_page::render_case;
 use super::FormErrors;
-use crate::core::casework::{self, CaseworkError};
+use crate::core::casework;
 use crate::core::domain::{TextField, TextFieldError};
+use crate::core::error::{CoreError, Refusal};
 use crate::web::http::multipart::read_form_keeping_text;
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
@@ -79,12 +80,11 @@ pub async fn reply(
         Err(e) => {
             form.discard().await;
             match e {
-                CaseworkError::TooManyAttachments => {
+                CoreError::Refused(Refusal::TooManyAttachments { .. }) => {
                     errors.add("attachment", super::too_many_attachments(&t, limits));
                     render_case(&state, &visitor, errors, &written, StatusCode::BAD_REQUEST).await
                 }
-                CaseworkError::NotFound => Err(visitor.error(ErrorKind::NotFound)),
-                other => Err(visitor.internal(other)),
+                other => Err(visitor.fail(other)),
             }
         }
     }

@@ -12,8 +12,9 @@ use zeroize::Zeroizing;
 
 use super::report_form::{render_form, Entered};
 use super::FormErrors;
-use crate::core::casework::{self, CaseworkError, PreparedCase, ReportInput};
+use crate::core::casework::{self, PreparedCase, ReportInput};
 use crate::core::domain::{Category, Severity, TextField, TextFieldError};
+use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Translator;
 use crate::core::routing;
 use crate::core::settings::{LimitSettings, Settings};
@@ -87,14 +88,16 @@ pub async fn submit(
             let (field, message) = match e {
                 // With nobody excluded, no handler exists at all: the
                 // exclusions are not what needs fixing.
-                CaseworkError::NoEligibleHandler if input.excluded.is_empty() => {
+                CoreError::Refused(Refusal::NoEligibleHandler) if input.excluded.is_empty() => {
                     ("report-form", t.t("reporter.errors.no_handlers"))
                 }
-                CaseworkError::NoEligibleHandler => ("exclude", t.t("reporter.errors.no_one_left")),
-                CaseworkError::UnknownHandler => {
+                CoreError::Refused(Refusal::NoEligibleHandler) => {
+                    ("exclude", t.t("reporter.errors.no_one_left"))
+                }
+                CoreError::Refused(Refusal::UnknownHandler) => {
                     ("exclude", t.t("reporter.errors.exclude_unknown"))
                 }
-                CaseworkError::TooManyAttachments => {
+                CoreError::Refused(Refusal::TooManyAttachments { .. }) => {
                     ("attachment", super::too_many_attachments(&t, limits))
                 }
                 other => return Err(visitor.internal(other)),

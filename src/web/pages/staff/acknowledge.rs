@@ -4,8 +4,8 @@
 use actix_web::web;
 
 use super::{case_id, case_worker, see_other, CsrfOnly, StaffResult};
-use crate::core::casework::{self, CaseworkError};
-use crate::web::http::{ErrorKind, Visitor};
+use crate::core::casework;
+use crate::web::http::Visitor;
 use crate::web::state::AppState;
 
 /// POST /staff/cases/{id}/acknowledge
@@ -20,7 +20,6 @@ pub(super) async fn submit(
     let id = case_id(&visitor, &path)?;
     match casework::acknowledge(&state, staff, id).await {
         Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),
-        Err(CaseworkError::NotFound) => Err(visitor.error(ErrorKind::NotFound).into()),
-        Err(e) => Err(visitor.internal(e).into()),
+        Err(e) => Err(visitor.fail(e).into()),
     }
 }

@@ -5,7 +5,7 @@ use actix_web::web;
 use uuid::Uuid;
 
 use super::{case_id, case_worker, StaffResult};
-use crate::core::casework::{self, CaseworkError};
+use crate::core::casework;
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -20,11 +20,9 @@ pub(super) async fn download(
     let case = case_id(&visitor, &case)?;
     let attachment =
         Uuid::parse_str(&attachment).map_err(|_| visitor.error(ErrorKind::NotFound))?;
-    let (view, identity) = match casework::staff_attachment(&state, staff, case, attachment).await {
-        Ok(found) => found,
-        Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
-        Err(e) => return Err(visitor.internal(e).into()),
-    };
+    let (view, identity) = casework::staff_attachment(&state, staff, case, attachment)
+        .await
+        .map_err(|e| visitor.fail(e))?;
     crate::web::http::download::download_response(
         &state.settings.storage.attachments_dir(),
         view.id,

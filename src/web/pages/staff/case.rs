@@ -14,16 +14,16 @@ use super::{
     StaffResult,
 };
 use crate::core::actor::StaffMember;
-use crate::core::casework::{self, CaseView, CaseworkError};
-use crate::core::deadlines::{self, CaseDeadlines, DeadlineError};
+use crate::core::casework::{self, CaseView};
+use crate::core::deadlines::{self, CaseDeadlines};
 use crate::core::domain::taxonomy::label_key;
 use crate::core::domain::{Authority, Decision, LegalBasis, Outcome};
 use crate::core::domain::{CaseStatus, CategoryKey, Severity, SubtypeKey};
-use crate::core::escalation::{self, CaseEscalation, EscalationError, MAX_REFERENCE_CHARS};
+use crate::core::escalation::{self, CaseEscalation, MAX_REFERENCE_CHARS};
 use crate::core::i18n::Translator;
 use crate::core::routing::Risk;
 use crate::core::store::{Author, Case, TriageFacts};
-use crate::web::http::{ErrorKind, Visitor};
+use crate::web::http::Visitor;
 use crate::web::state::AppState;
 
 /// Why a form on the case page was refused; nothing of it was stored.
@@ -637,25 +637,19 @@ pub(super) async fn render_case(
     problem: Option<Problem>,
     draft: String,
 ) -> StaffResult {
-    let view = match casework::staff_view(state, staff, case_id).await {
-        Ok(view) => view,
-        Err(CaseworkError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
-        Err(e) => return Err(visitor.internal(e).into()),
-    };
+    let view = casework::staff_view(state, staff, case_id)
+        .await
+        .map_err(|e| visitor.fail(e))?;
     let facts = match state.store.triage_facts(case_id).await {
         Ok(facts) => facts.unwrap_or_default(),
         Err(e) => return Err(visitor.internal(e).into()),
     };
-    let escalation = match escalation::case_escalation(state, staff, case_id).await {
-        Ok(e) => e,
-        Err(EscalationError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
-        Err(e) => return Err(visitor.internal(e).into()),
-    };
-    let deadlines = match deadlines::case_deadlines(state, staff, case_id).await {
-        Ok(d) => d,
-        Err(DeadlineError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
-        Err(e) => return Err(visitor.internal(e).into()),
-    };
+    let escalation = escalation::case_escalation(state, staff, case_id)
+        .await
+        .map_err(|e| visitor.fail(e))?;
+    let deadlines = deadlines::case_deadlines(state, staff, case_id)
+        .await
+        .map_err(|e| visitor.fail(e))?;
     let status = problem.map_or(StatusCode::OK, Problem::status);
     let page = build_page(
         state,

@@ -11,13 +11,14 @@ use zeroize::Zeroize;
 
 use super::case::{render_case, Problem};
 use super::{case_id, case_worker, see_other, show_moment, StaffResult};
-use crate::core::deadlines::{self, CaseDeadlines, DeadlineError};
+use crate::core::deadlines::{self, CaseDeadlines};
 use crate::core::domain::deadline::MAX_EXTENSION_REASON_CHARS;
 use crate::core::domain::{
     DeadlineKind, DeadlineSettings, DeadlineState, ExtensionError, TextFieldError,
 };
+use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Translator;
-use crate::web::http::{ErrorKind, Visitor};
+use crate::web::http::Visitor;
 use crate::web::state::AppState;
 
 /// The translated name of a deadline.
@@ -228,9 +229,8 @@ pub(super) async fn extend(
     let id = case_id(&visitor, &path)?;
     let problem = match deadlines::extend_feedback(&state, staff, id, &form.reason).await {
         Ok(_) => return Ok(see_other(&format!("/staff/cases/{id}#deadlines"))),
-        Err(DeadlineError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
-        Err(DeadlineError::Internal(e)) => return Err(visitor.internal(e).into()),
-        Err(DeadlineError::Refused(e)) => ExtensionProblem::of(&e),
+        Err(CoreError::Refused(Refusal::Extension(e))) => ExtensionProblem::of(&e),
+        Err(e) => return Err(visitor.fail(e).into()),
     };
     let problem = Some(Problem::Extension(problem));
     render_case(&state, &visitor, staff, id, problem, String::new()).await

@@ -11,9 +11,8 @@ use super::{case_id, case_worker, see_other, StaffResult};
 use crate::core::actor::StaffMember;
 use crate::core::authz::{self, Permission};
 use crate::core::domain::{Authority, Decision, LegalBasis, Outcome, TextField, TextFieldError};
-use crate::core::escalation::{
-    self, parse_moment, DecisionInput, EscalationError, MAX_REFERENCE_CHARS,
-};
+use crate::core::error::{CoreError, CoreResult, Refusal};
+use crate::core::escalation::{self, parse_moment, DecisionInput, MAX_REFERENCE_CHARS};
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -76,17 +75,15 @@ async fn finish(
     visitor: &Visitor,
     staff: &StaffMember,
     id: uuid::Uuid,
-    result: Result<(), EscalationError>,
+    result: CoreResult<()>,
 ) -> StaffResult {
     let problem = match result {
         Ok(()) => return Ok(see_other(&format!("/staff/cases/{id}"))),
-        Err(EscalationError::NotFound) => return Err(visitor.error(ErrorKind::NotFound).into()),
-        Err(EscalationError::NotContact) => return Err(visitor.error(ErrorKind::Forbidden).into()),
-        Err(EscalationError::Internal(e)) => return Err(visitor.internal(e).into()),
-        Err(EscalationError::CannotConfirm) => Problem::CannotConfirm,
-        Err(EscalationError::NeedsPoliceDecision) => Problem::NeedsPoliceDecision,
-        Err(EscalationError::AlreadyClosed) => Problem::AlreadyClosed,
-        Err(EscalationError::NotClosed) => Problem::NotClosed,
+        Err(CoreError::Refused(Refusal::CannotConfirm)) => Problem::CannotConfirm,
+        Err(CoreError::Refused(Refusal::NeedsPoliceDecision)) => Problem::NeedsPoliceDecision,
+        Err(CoreError::Refused(Refusal::AlreadyClosed)) => Problem::AlreadyClosed,
+        Err(CoreError::Refused(Refusal::NotClosed)) => Problem::NotClosed,
+        Err(e) => return Err(visitor.fail(e).into()),
     };
     render_case(state, visitor, staff, id, Some(problem), String::new()).await
 }

@@ -10,7 +10,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use super::{render, see_other, StaffResult};
 use crate::core::actor::Actor;
 use crate::core::authz::Permission;
-use crate::core::casework::{self, CaseworkError};
+use crate::core::casework;
+use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Translator;
 use crate::web::http::context::{ensure_csrf, start_session};
 use crate::web::http::{ErrorKind, Visitor};
@@ -77,7 +78,7 @@ pub(super) async fn submit(
     }
     let result = if username.chars().count() > state.settings.limits.max_short_field_chars {
         // No account has such a name; nothing to look up.
-        Err(CaseworkError::LoginFailed)
+        Err(CoreError::Refused(Refusal::LoginFailed))
     } else {
         casework::staff_login(&state, &username, password).await
     };
@@ -98,7 +99,7 @@ pub(super) async fn submit(
                 .map_err(|e| visitor.internal(anyhow::anyhow!("cannot set the cookie: {e}")))?;
             Ok(response)
         }
-        Err(CaseworkError::LoginFailed) => {
+        Err(CoreError::Refused(Refusal::LoginFailed)) => {
             let t = visitor.t();
             let page = LoginPage {
                 t,

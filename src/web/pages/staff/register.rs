@@ -16,7 +16,8 @@ use super::{render, show_moment, StaffError, StaffResult};
 use crate::core::actor::StaffMember;
 use crate::core::authz::Permission;
 use crate::core::domain::{Authority, Decision, LegalBasis};
-use crate::core::escalation::{self, EscalationError, RegisterFilter};
+use crate::core::error::CoreError;
+use crate::core::escalation::{self, RegisterFilter};
 use crate::core::i18n::Translator;
 use crate::core::store::RegisterEntry;
 use crate::web::http::{ErrorKind, Visitor};
@@ -96,7 +97,7 @@ async fn load(
         .map_err(|()| StaffError::from(visitor.error(ErrorKind::BadRequest)))?;
     match escalation::register(state, staff, &filter).await {
         Ok(entries) => Ok((filter, entries)),
-        Err(EscalationError::NotContact) => Err(visitor.error(ErrorKind::Forbidden).into()),
+        Err(CoreError::Forbidden) => Err(visitor.error(ErrorKind::Forbidden).into()),
         Err(e) => Err(visitor.internal(e).into()),
     }
 }

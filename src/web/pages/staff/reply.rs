@@ -6,9 +6,10 @@ use actix_multipart::Multipart;
 use actix_web::web;
 
 use super::case::{render_case, Problem};
-use super::{case_id, case_worker, see_other, StaffError, StaffResult};
-use crate::core::casework::{self, CaseworkError};
+use super::{case_id, case_worker, see_other, StaffResult};
+use crate::core::casework;
 use crate::core::domain::{TextField, TextFieldError};
+use crate::core::error::{CoreError, Refusal};
 use crate::web::http::multipart::{read_form_keeping_text, FormError};
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
@@ -24,10 +25,7 @@ pub(super) async fn submit(
     let id = case_id(&visitor, &path)?;
     let (recipient, room) = casework::staff_upload_target(&state, staff, id)
         .await
-        .map_err(|e| match e {
-            CaseworkError::NotFound => StaffError::from(visitor.error(ErrorKind::NotFound)),
-            other => StaffError::from(visitor.internal(other)),
-        })?;
+        .map_err(|e| visitor.fail(e))?;
     let limits = &state.settings.limits;
     let form = read_form_keeping_text(
         payload,
@@ -79,13 +77,12 @@ pub(super) async fn submit(
         Err(e) => {
             form.discard().await;
             match e {
-                CaseworkError::TooManyAttachments => {
+                CoreError::Refused(Refusal::TooManyAttachments { .. }) => {
                     let draft = form.get("message").to_owned();
                     let problem = Some(Problem::TooManyAttachments);
                     render_case(&state, &visitor, staff, id, problem, draft).await
                 }
-                CaseworkError::NotFound => Err(visitor.error(ErrorKind::NotFound).into()),
-                other => Err(visitor.internal(other).into()),
+                other => Err(visitor.fail(other).into()),
             }
         }
     }

@@ -6,9 +6,10 @@ use serde::Deserialize;
 
 use super::case::{render_case, Problem};
 use super::{case_id, case_worker, see_other, StaffResult};
-use crate::core::casework::{self, CaseworkError};
+use crate::core::casework;
 use crate::core::domain::CaseStatus;
-use crate::web::http::{ErrorKind, Visitor};
+use crate::core::error::{CoreError, Refusal};
+use crate::web::http::Visitor;
 use crate::web::state::AppState;
 
 /// The submitted status form.
@@ -36,11 +37,10 @@ pub(super) async fn submit(
     };
     match casework::set_status(&state, staff, id, status).await {
         Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),
-        Err(CaseworkError::UseClose) => {
+        Err(CoreError::Refused(Refusal::UseClose)) => {
             let problem = Some(Problem::UseClose);
             render_case(&state, &visitor, staff, id, problem, String::new()).await
         }
-        Err(CaseworkError::NotFound) => Err(visitor.error(ErrorKind::NotFound).into()),
-        Err(e) => Err(visitor.internal(e).into()),
+        Err(e) => Err(visitor.fail(e).into()),
     }
 }

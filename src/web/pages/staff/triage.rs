@@ -8,10 +8,10 @@ use serde::Deserialize;
 
 use super::case::{render_case, Problem};
 use super::{case_id, case_worker, see_other, StaffResult};
-use crate::core::casework::CaseworkError;
 use crate::core::domain::{Category, Severity};
+use crate::core::error::{CoreError, Refusal};
 use crate::core::routing::{self, Risk, TriageInput};
-use crate::web::http::{ErrorKind, Visitor};
+use crate::web::http::Visitor;
 use crate::web::state::AppState;
 
 /// The submitted triage form.
@@ -67,11 +67,10 @@ pub(super) async fn submit(
     match routing::triage(&state, staff, id, &input).await {
         Ok(outcome) if outcome.still_member => Ok(see_other(&format!("/staff/cases/{id}"))),
         Ok(_) => Ok(see_other("/staff/inbox?notice=rerouted")),
-        Err(CaseworkError::NoEligibleHandler) => {
+        Err(CoreError::Refused(Refusal::NoEligibleHandler)) => {
             let problem = Some(Problem::NoOneLeft);
             render_case(&state, &visitor, staff, id, problem, String::new()).await
         }
-        Err(CaseworkError::NotFound) => Err(visitor.error(ErrorKind::NotFound).into()),
-        Err(e) => Err(visitor.internal(e).into()),
+        Err(e) => Err(visitor.fail(e).into()),
     }
 }
