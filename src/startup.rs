@@ -11,10 +11,11 @@ use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
 use anyhow::{Context, Result};
 
-use crate::core::casework::DummyKey;
 use crate::core::clock::{Clock, SystemClock};
+use crate::core::keys::DummyKey;
+use crate::core::service::Core;
 use crate::core::settings::Settings;
-use crate::core::{store, Core};
+use crate::core::store;
 use crate::web::http::context::RequestLang;
 use crate::web::http::errors::{AppError, ErrorKind};
 use crate::web::http::middleware::language_and_log;

@@ -16,16 +16,16 @@ use zeroize::Zeroizing;
 use crate::core::actor::{Reporter, StaffMember};
 use crate::core::attachments::PendingAttachment;
 use crate::core::audit::{self, action, AuditActor, AuditEvent};
-use crate::core::authz;
 use crate::core::deadlines::NextDeadline;
 use crate::core::domain::{
     CaseStatus, Category, DeadlineSettings, Role, Severity, SubtypeKey, TextField,
 };
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
+use crate::core::open::{self, OpenCase};
 use crate::core::routing;
+use crate::core::service::Core;
 use crate::core::store::{Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError};
-use crate::core::Core;
 
 /// Settings key of the organisation's recovery recipient.
 pub const RECOVERY_SETTING: &str = "recovery_recipient";
@@ -667,20 +667,6 @@ async fn attachment_for(
     Ok((view, identity.clone()))
 }
 
-/// A password check for unknown usernames, so that login takes the same time
-/// whether or not the account exists.
-pub struct DummyKey(Vec<u8>);
-
-impl DummyKey {
-    /// A wrapped key nobody can open, at the configured work factor.
-    pub fn new(work_factor: u8) -> anyhow::Result<Self> {
-        let mut password = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut password);
-        let (_, wrapped) = keys::new_user_keys(&password, work_factor)?;
-        Ok(DummyKey(wrapped))
-    }
-}
-
 /// Logs a staff member in: unwraps their identity with the password (off the
 /// async executor). Unknown user, inactive user and wrong password all fail
 /// the same way after the same work.
@@ -692,7 +678,7 @@ pub async fn staff_login(
     let user = state.store.user_by_username(username).await?;
     let wrapped = match &user {
         Some(u) if u.active => u.wrapped_identity.clone(),
-        _ => state.dummy_key.0.clone(),
+        _ => state.dummy_key.wrapped().to_vec(),
     };
     let unlocked = tokio::task::spawn_blocking(move || {
         keys::unlock_user_identity(&wrapped, password.as_bytes())
@@ -760,47 +746,15 @@ pub async fn inbox(state: &Core, staff: &StaffMember) -> CoreResult<Vec<InboxIte
         .collect())
 }
 
-/// The staff member's wrap of the case key, if [`authz::may_open_case`]
-/// lets them open the case; "not found" otherwise, as for a missing case.
-async fn openable_wrap(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<Vec<u8>> {
-    let wrapped = state
-        .store
-        .key_wrap(case_id, &Holder::User(staff.user_id))
-        .await?;
-    let excluded = state.store.exclusions(case_id).await?;
-    match wrapped {
-        Some(w) if authz::may_open_case(staff.user_id, true, &excluded) => Ok(w),
-        _ => Err(CoreError::NotFound),
-    }
-}
-
-/// Checks that a staff member may open a case without unlocking it, so that
-/// a request about a case that is not theirs is refused before its body is
-/// read or validated.
-pub async fn ensure_staff_case(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<()> {
-    openable_wrap(state, staff, case_id).await.map(|_| ())
-}
-
-/// Unlocks a case for a staff member through their wrap, or "not found".
-pub(crate) async fn staff_case(
+/// A staff member's view of a case; marks it read.
+pub async fn staff_view(
     state: &Core,
     staff: &StaffMember,
-    case_id: Uuid,
-) -> CoreResult<(Case, X25519Identity)> {
-    let wrapped = openable_wrap(state, staff, case_id).await?;
-    let case = state
-        .store
-        .case_by_id(case_id)
-        .await?
-        .ok_or(CoreError::NotFound)?;
-    let identity = keys::unwrap_case_identity(&wrapped, &staff.identity)?;
-    Ok((case, identity))
-}
-
-/// A staff member's view of a case; marks it read.
-pub async fn staff_view(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<CaseView> {
-    let (case, identity) = staff_case(state, staff, case_id).await?;
-    let view = load_view(state, case, &identity, true).await?;
+    opened: &OpenCase,
+) -> CoreResult<CaseView> {
+    let case_id = opened.case.id;
+    let (case, identity) = (opened.case.clone(), &opened.identity);
+    let view = load_view(state, case, identity, true).await?;
     audited(
         state,
         AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_READ).on_case(case_id),
@@ -818,7 +772,7 @@ pub async fn staff_reply(
     body: Option<&TextField>,
     files: &[IncomingFile],
 ) -> CoreResult<()> {
-    let (case, _) = staff_case(state, staff, case_id).await?;
+    let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
     add_to_thread(
         state,
         &case,
@@ -832,7 +786,7 @@ pub async fn staff_reply(
 
 /// Acknowledges receipt (the first acknowledgement's time is kept).
 pub async fn acknowledge(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<()> {
-    let (case, _) = staff_case(state, staff, case_id).await?;
+    let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
     let status = match CaseStatus::parse(&case.status) {
         Some(CaseStatus::Received) | None => CaseStatus::Acknowledged,
         Some(other) => other,
@@ -860,7 +814,7 @@ pub async fn set_status(
     case_id: Uuid,
     status: CaseStatus,
 ) -> CoreResult<()> {
-    let (case, _) = staff_case(state, staff, case_id).await?;
+    let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
     let closed = CaseStatus::parse(&case.status) == Some(CaseStatus::Closed);
     if status == CaseStatus::Closed || closed {
         return Err(CoreError::Refused(Refusal::UseClose));
@@ -894,7 +848,7 @@ pub async fn staff_attachment(
     case_id: Uuid,
     id: Uuid,
 ) -> CoreResult<(AttachmentView, X25519Identity)> {
-    let (_, identity) = staff_case(state, staff, case_id).await?;
+    let OpenCase { identity, .. } = open::staff_case(state, staff, case_id).await?;
     let found = attachment_for(state, case_id, &identity, id).await?;
     audited(
         state,

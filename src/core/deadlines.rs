@@ -31,7 +31,6 @@ use zeroize::Zeroize;
 
 use crate::core::actor::StaffMember;
 use crate::core::audit::{self, action, AuditActor, AuditEvent};
-use crate::core::casework;
 use crate::core::domain::deadline::{answer_expected_by, ExtensionReason, FeedbackExtension};
 use crate::core::domain::{
     all_deadlines, extend_feedback as extend, next_open, CaseFacts, CaseStatus, Deadline,
@@ -39,8 +38,9 @@ use crate::core::domain::{
 };
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
+use crate::core::open::{self, OpenCase};
+use crate::core::service::Core;
 use crate::core::store::{StoreError, StoredDeadlineFacts};
-use crate::core::Core;
 
 /// Stands in for the reason of a recorded extension, which is sealed to the
 /// case and never opened to compute a deadline: the deadline depends only on
@@ -208,13 +208,19 @@ pub async fn case_deadlines(
     staff: &StaffMember,
     case_id: Uuid,
 ) -> CoreResult<CaseDeadlines> {
-    let (_, identity) = casework::staff_case(state, staff, case_id).await?;
+    let opened = open::staff_case(state, staff, case_id).await?;
+    deadlines_of(state, &opened).await
+}
+
+/// [`case_deadlines`] of a case already opened.
+pub async fn deadlines_of(state: &Core, opened: &OpenCase) -> CoreResult<CaseDeadlines> {
+    let (identity, case_id) = (&opened.identity, opened.case.id);
     let settings = &state.settings.deadlines;
     let now = state.clock.now();
     let facts = stored_facts(state, case_id).await?;
     let extension = match state.store.feedback_extension(case_id).await? {
         Some(stored) => {
-            let reason = keys::open(&identity, &stored.reason)?;
+            let reason = keys::open(identity, &stored.reason)?;
             let by_name = match stored.by {
                 Some(id) => state.store.user_by_id(id).await?.map(|u| u.display_name),
                 None => None,
@@ -253,7 +259,7 @@ pub async fn extend_feedback(
     case_id: Uuid,
     reason: &str,
 ) -> CoreResult<OffsetDateTime> {
-    let (case, _) = casework::staff_case(state, staff, case_id).await?;
+    let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
     let settings = &state.settings.deadlines;
     let now = state.clock.now();
     let mut facts = stored_facts(state, case_id)

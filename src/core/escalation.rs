@@ -18,14 +18,15 @@ use varsel_crypto::X25519Identity;
 use crate::core::actor::StaffMember;
 use crate::core::audit::{self, action, AuditActor, AuditEvent};
 use crate::core::authz::{self, Permission};
-use crate::core::casework::{self, now_in};
+use crate::core::casework::now_in;
 use crate::core::domain::{
     Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, SubtypeKey, TextField,
 };
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
+use crate::core::open::{self, OpenCase};
+use crate::core::service::Core;
 use crate::core::store::{Case, Closure, EscalationRecord, RegisterEntry, StoreError};
-use crate::core::Core;
 
 /// Characters an authority's reference may have.
 pub const MAX_REFERENCE_CHARS: usize = 64;
@@ -136,11 +137,21 @@ pub async fn case_escalation(
     staff: &StaffMember,
     case_id: Uuid,
 ) -> CoreResult<CaseEscalation> {
-    let (case, identity) = casework::staff_case(state, staff, case_id).await?;
+    let opened = open::staff_case(state, staff, case_id).await?;
+    escalation_of(state, staff, &opened).await
+}
+
+/// [`case_escalation`] of a case already opened by `staff`.
+pub async fn escalation_of(
+    state: &Core,
+    staff: &StaffMember,
+    opened: &OpenCase,
+) -> CoreResult<CaseEscalation> {
+    let (case, identity, case_id) = (&opened.case, &opened.identity, opened.case.id);
     let mut decisions = Vec::new();
     if authz::staff_may(staff, Permission::DecideEscalation) {
         for record in state.store.decisions(case_id).await? {
-            let rationale = open_text(&identity, &record.rationale)?;
+            let rationale = open_text(identity, &record.rationale)?;
             let decided_by_name = display_name(state, record.decided_by).await?;
             let confirmed_by_name = match record.confirmed_by {
                 Some(id) => Some(display_name(state, id).await?),
@@ -164,7 +175,7 @@ pub async fn case_escalation(
             .find(|c| c.reopened_at.is_none())
         {
             Some(c) => Some(ClosureView {
-                evaluation: open_text(&identity, &c.evaluation)?,
+                evaluation: open_text(identity, &c.evaluation)?,
                 closed_by_name: display_name(state, c.closed_by).await?,
                 outcome: c.outcome,
                 closed_at: c.closed_at,
@@ -174,7 +185,7 @@ pub async fn case_escalation(
     } else {
         None
     };
-    let police_decision_missing = police_decision_missing(state, &case).await?;
+    let police_decision_missing = police_decision_missing(state, case).await?;
     Ok(CaseEscalation {
         decisions,
         closure,
@@ -190,7 +201,7 @@ pub async fn record_decision(
     input: &DecisionInput,
 ) -> CoreResult<Uuid> {
     contact(staff)?;
-    let (case, _) = casework::staff_case(state, staff, case_id).await?;
+    let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
     let recipient = keys::recipient(&case.recipient)?;
     let record = EscalationRecord {
         id: Uuid::new_v4(),
@@ -235,7 +246,7 @@ pub async fn confirm_decision(
     decision_id: Uuid,
 ) -> CoreResult<()> {
     contact(staff)?;
-    casework::staff_case(state, staff, case_id).await?;
+    open::staff_case(state, staff, case_id).await?;
     let decisions = state.store.decisions(case_id).await?;
     let confirmable = decisions
         .iter()
@@ -302,7 +313,7 @@ pub async fn close_case(
     outcome: Outcome,
     evaluation: &TextField,
 ) -> CoreResult<()> {
-    let (case, _) = casework::staff_case(state, staff, case_id).await?;
+    let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
     if CaseStatus::parse(&case.status) == Some(CaseStatus::Closed) {
         return Err(CoreError::Refused(Refusal::AlreadyClosed));
     }
@@ -346,7 +357,7 @@ pub async fn reopen_case(
     case_id: Uuid,
     reason: &TextField,
 ) -> CoreResult<()> {
-    let (case, _) = casework::staff_case(state, staff, case_id).await?;
+    let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
     if CaseStatus::parse(&case.status) != Some(CaseStatus::Closed) {
         return Err(CoreError::Refused(Refusal::NotClosed));
     }

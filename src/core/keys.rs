@@ -99,6 +99,25 @@ pub fn open(case_identity: &X25519Identity, ciphertext: &[u8]) -> Result<Zeroizi
     decrypt(&[case_identity], ciphertext).map_err(|e| anyhow!("cannot decrypt case content: {e}"))
 }
 
+/// A password check for unknown usernames, so that login takes the same time
+/// whether or not the account exists.
+pub struct DummyKey(Vec<u8>);
+
+impl DummyKey {
+    /// A wrapped key nobody can open, at the configured work factor.
+    pub fn new(work_factor: u8) -> anyhow::Result<Self> {
+        let mut password = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut password);
+        let (_, wrapped) = new_user_keys(&password, work_factor)?;
+        Ok(DummyKey(wrapped))
+    }
+
+    /// The wrapped key, to be tried like a real user's.
+    pub fn wrapped(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,11 +44,11 @@ use crate::core::clock::Clock;
 use crate::core::domain::deadline::{reminders_due, ReminderAction};
 use crate::core::domain::{CaseFacts, DeadlineKind, DeadlineSettings, Role, Severity, Taxonomy};
 use crate::core::routing::{self, RoutingRule, RoutingSettings};
+use crate::core::service::Core;
 use crate::core::settings::NotificationSettings;
 use crate::core::store::{
     CaseToRemind, Group, NewNotification, NotificationKind, Store, StoreResult, User,
 };
-use crate::core::Core;
 
 /// Due notifications read per batch of a delivery pass.
 const BATCH: i64 = 50;

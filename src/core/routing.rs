@@ -19,98 +19,15 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::bail;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
-use crate::core::actor::StaffMember;
-use crate::core::audit::{self, action, AuditActor, AuditEvent};
-use crate::core::casework;
-use crate::core::domain::{
-    Category, CategoryKey, Role, Severity, SubtypeFlags, SubtypeKey, Taxonomy,
+pub use crate::core::domain::routing::{
+    parse_subtype, Risk, RoutingRule, RoutingSettings, RuleError, TriageInput,
 };
+use crate::core::domain::{Role, Severity, SubtypeFlags};
 use crate::core::error::{CoreError, CoreResult, Refusal};
-use crate::core::keys;
-use crate::core::store::{
-    Holder, KeyWrap, Retriage, Store, StoreResult, StoredRule, TriageFacts, User,
-};
-use crate::core::Core;
-
-/// One routing rule: cases of `category` with one of `severities` go to the
-/// handlers in `groups`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RoutingRule {
-    /// A category key of the taxonomy.
-    pub category: String,
-    /// Severity keys (`lav`, `middels`, `hoy`, `kritisk`); at least one.
-    pub severities: Vec<String>,
-    /// Group names; at least one.
-    pub groups: Vec<String>,
-}
-
-/// Why a routing rule was refused, in the configuration file or on the
-/// administrators' page.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RuleError {
-    /// The category is not one of the configured taxonomy's.
-    #[error("unknown category {0:?}")]
-    UnknownCategory(String),
-    /// No severity at all.
-    #[error("severities must name at least one severity")]
-    NoSeverities,
-    /// A severity that does not exist.
-    #[error("unknown severity {0:?} (lav, middels, hoy, kritisk)")]
-    UnknownSeverity(String),
-    /// No group, or a blank group name.
-    #[error("groups must name at least one group")]
-    NoGroups,
-}
-
-impl RuleError {
-    /// A stable key (for translated messages).
-    pub fn key(&self) -> &'static str {
-        match self {
-            RuleError::UnknownCategory(_) => "unknown_category",
-            RuleError::NoSeverities => "no_severities",
-            RuleError::UnknownSeverity(_) => "unknown_severity",
-            RuleError::NoGroups => "no_groups",
-        }
-    }
-}
-
-impl RoutingRule {
-    fn matches(&self, category: &str, severity: Severity) -> bool {
-        self.category == category && self.severities.iter().any(|s| s == severity.key())
-    }
-
-    /// Checks the rule: a category of `taxonomy`, at least one severity and
-    /// only known ones, at least one group and no blank group name.
-    pub fn validate(&self, taxonomy: &Taxonomy) -> Result<(), RuleError> {
-        let known = CategoryKey::parse(&self.category)
-            .ok()
-            .is_some_and(|k| taxonomy.category(&k).is_some());
-        if !known {
-            return Err(RuleError::UnknownCategory(self.category.clone()));
-        }
-        if self.severities.is_empty() {
-            return Err(RuleError::NoSeverities);
-        }
-        if let Some(s) = self
-            .severities
-            .iter()
-            .find(|s| Severity::parse(s).is_none())
-        {
-            return Err(RuleError::UnknownSeverity(s.clone()));
-        }
-        if self.groups.is_empty() || self.groups.iter().any(|g| g.trim().is_empty()) {
-            return Err(RuleError::NoGroups);
-        }
-        Ok(())
-    }
-}
+use crate::core::service::Core;
+use crate::core::store::{Store, StoreResult, StoredRule, TriageFacts, User};
 
 impl From<&StoredRule> for RoutingRule {
     fn from(rule: &StoredRule) -> Self {
@@ -122,60 +39,12 @@ impl From<&StoredRule> for RoutingRule {
     }
 }
 
-/// `[routing]`: rules, when contact points are added, and the accepted risk.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RoutingSettings {
-    /// Rules; a (category, severity) no rule matches goes to every active handler.
-    pub rules: Vec<RoutingRule>,
-    /// `kritisk` cases also reach every contact point.
-    pub contact_points_for_kritisk: bool,
-    /// `sikkerhet` cases above `lav` also reach every contact point.
-    pub contact_points_for_sikkerhet_above_lav: bool,
-    /// Highest risk score (probability × consequence, 1–25) the organisation accepts.
-    pub accepted_risk: u8,
-}
-
-impl Default for RoutingSettings {
-    fn default() -> Self {
-        RoutingSettings {
-            rules: Vec::new(),
-            contact_points_for_kritisk: true,
-            contact_points_for_sikkerhet_above_lav: true,
-            accepted_risk: 8,
-        }
-    }
-}
-
-impl RoutingSettings {
-    /// Rejects rules naming unknown categories or severities, or no groups.
-    pub fn validate(&self, taxonomy: &Taxonomy) -> anyhow::Result<()> {
-        for (i, rule) in self.rules.iter().enumerate() {
-            if let Err(e) = rule.validate(taxonomy) {
-                bail!("routing.rules[{}]: {e}", i + 1);
-            }
-        }
-        if !(1..=25).contains(&self.accepted_risk) {
-            bail!("routing.accepted_risk must be between 1 and 25");
-        }
-        Ok(())
-    }
-
-    /// Whether a case of `category`, `severity` and sub-type duties `flags`
-    /// also reaches the contact points. A Security-Act sub-type always does:
-    /// NSM must be notified at once (sikkerhetsloven § 4-5).
-    pub fn reaches_contact_points(
-        &self,
-        category: &str,
-        severity: Severity,
-        flags: SubtypeFlags,
-    ) -> bool {
-        flags.security_act
-            || (self.contact_points_for_kritisk && severity == Severity::Kritisk)
-            || (self.contact_points_for_sikkerhet_above_lav
-                && category == Category::Sikkerhet.key()
-                && severity > Severity::Lav)
-    }
+/// Risk as stored with a case's triage facts; `None` unless both parts are
+/// present and valid.
+pub fn risk_of(facts: &TriageFacts) -> Option<Risk> {
+    let p = u8::try_from(facts.risk_probability?).ok()?;
+    let c = u8::try_from(facts.risk_consequence?).ok()?;
+    Risk::new(p, c)
 }
 
 fn has_role(user: &User, role: Role) -> bool {
@@ -281,216 +150,10 @@ pub async fn route(
     Ok(chosen)
 }
 
-/// Risk as probability × consequence, each 1–5.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Risk {
-    probability: u8,
-    consequence: u8,
-}
-
-impl Risk {
-    /// Both in 1–5, else `None`.
-    pub fn new(probability: u8, consequence: u8) -> Option<Self> {
-        let ok = |v: u8| (1..=5).contains(&v);
-        (ok(probability) && ok(consequence)).then_some(Risk {
-            probability,
-            consequence,
-        })
-    }
-
-    /// From stored columns; `None` unless both are present and valid.
-    pub fn from_facts(facts: &TriageFacts) -> Option<Self> {
-        let p = u8::try_from(facts.risk_probability?).ok()?;
-        let c = u8::try_from(facts.risk_consequence?).ok()?;
-        Risk::new(p, c)
-    }
-
-    /// Probability, 1–5.
-    pub fn probability(self) -> u8 {
-        self.probability
-    }
-
-    /// Consequence, 1–5.
-    pub fn consequence(self) -> u8 {
-        self.consequence
-    }
-
-    /// probability × consequence, 1–25.
-    pub fn score(self) -> u8 {
-        self.probability * self.consequence
-    }
-
-    /// Whether the score exceeds the accepted risk.
-    pub fn above(self, accepted: u8) -> bool {
-        self.score() > accepted
-    }
-}
-
-/// A handler's classification of a case.
-#[derive(Debug, Clone)]
-pub struct TriageInput {
-    /// Category.
-    pub category: Category,
-    /// Sub-type, one of the category's.
-    pub subtype: Option<SubtypeKey>,
-    /// Severity.
-    pub severity: Severity,
-    /// Risk, if assessed.
-    pub risk: Option<Risk>,
-}
-
-/// Parses a sub-type of `category` (empty: none); `None` if the category is
-/// not in the configured taxonomy or the sub-type is not one of its own.
-pub fn parse_subtype(
-    taxonomy: &Taxonomy,
-    category: Category,
-    raw: &str,
-) -> Option<Option<SubtypeKey>> {
-    let def = taxonomy.category(&CategoryKey::from(category))?;
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Some(None);
-    }
-    let key = SubtypeKey::parse(raw).ok()?;
-    def.subtype(&key).map(|_| Some(key))
-}
-
-/// What a triage changed.
-#[derive(Debug, Clone)]
-pub struct TriageOutcome {
-    /// Staff members the case now reaches who did not before.
-    pub added: Vec<Uuid>,
-    /// Staff members who no longer reach it.
-    pub removed: Vec<Uuid>,
-    /// Whether the triaging staff member still reaches the case.
-    pub still_member: bool,
-}
-
-/// Re-classifies a case and re-routes it: the case identity is wrapped to new
-/// members and the wraps of members no longer routed to are deleted, together
-/// with the new classification in one transaction. Exclusions hold. If the
-/// new routing would reach nobody, nothing changes (`NoEligibleHandler`).
-pub async fn triage(
-    state: &Core,
-    staff: &StaffMember,
-    case_id: Uuid,
-    input: &TriageInput,
-) -> CoreResult<TriageOutcome> {
-    let (case, identity) = casework::staff_case(state, staff, case_id).await?;
-    let before = state
-        .store
-        .triage_facts(case_id)
-        .await?
-        .ok_or(CoreError::NotFound)?;
-    let excluded = state.store.exclusions(case_id).await?;
-    let users = state.store.list_users().await?;
-    let rules = rules_in_force(&state.settings.routing, &*state.store).await?;
-    let flags = input
-        .subtype
-        .as_ref()
-        .map_or_else(SubtypeFlags::default, |s| {
-            state
-                .settings
-                .taxonomy
-                .flags_of(input.category.key(), Some(s.as_str()))
-        });
-    let chosen = members(
-        &state.settings.routing,
-        &rules,
-        &users,
-        input.category.key(),
-        input.severity,
-        flags,
-        &excluded,
-    );
-    if chosen.is_empty() {
-        return Err(CoreError::Refused(Refusal::NoEligibleHandler));
-    }
-    let holders: Vec<Uuid> = state
-        .store
-        .key_holders(case_id)
-        .await?
-        .iter()
-        .filter_map(Holder::user_id)
-        .collect();
-    let mut added = Vec::new();
-    let mut wraps = Vec::new();
-    for user in chosen.iter().filter(|u| !holders.contains(&u.id)) {
-        let r = keys::recipient(&user.recipient)?;
-        wraps.push(KeyWrap {
-            holder: Holder::User(user.id),
-            wrapped: keys::wrap_case_identity(&identity, &r)?,
-        });
-        added.push(user.id);
-    }
-    let removed: Vec<Uuid> = holders
-        .iter()
-        .filter(|id| !chosen.iter().any(|u| u.id == **id))
-        .copied()
-        .collect();
-    let after = TriageFacts {
-        subtype: input.subtype.as_ref().map(|s| s.as_str().to_owned()),
-        risk_probability: input.risk.map(|r| i64::from(r.probability())),
-        risk_consequence: input.risk.map(|r| i64::from(r.consequence())),
-    };
-    let actor = AuditActor::User(staff.user_id);
-    audit::record(
-        &*state.store,
-        state.now(),
-        AuditEvent::new(actor, action::CASE_TRIAGED)
-            .on_case(case_id)
-            .with_detail(json!({
-                "from": {
-                    "category": case.category,
-                    "severity": case.severity,
-                    "subtype": before.subtype,
-                    "risk_probability": before.risk_probability,
-                    "risk_consequence": before.risk_consequence,
-                },
-                "to": {
-                    "category": input.category.key(),
-                    "severity": input.severity.key(),
-                    "subtype": after.subtype,
-                    "risk_probability": after.risk_probability,
-                    "risk_consequence": after.risk_consequence,
-                },
-            })),
-    )
-    .await?;
-    if !added.is_empty() || !removed.is_empty() {
-        audit::record(
-            &*state.store,
-            state.now(),
-            AuditEvent::new(actor, action::CASE_ROUTING_CHANGED)
-                .on_case(case_id)
-                .with_detail(json!({ "added": added, "removed": removed })),
-        )
-        .await?;
-    }
-    state
-        .store
-        .retriage(&Retriage {
-            case_id,
-            category: input.category.key().to_owned(),
-            severity: input.severity.key().to_owned(),
-            facts: after,
-            at: casework::now_in(state),
-            added: wraps,
-            removed: removed.clone(),
-        })
-        .await?;
-    // Those the case now reaches hear of it like those it reached at receipt.
-    crate::core::notifications::case_routed(state, case_id, &added).await;
-    Ok(TriageOutcome {
-        still_member: !removed.contains(&staff.user_id),
-        added,
-        removed,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::domain::{Category, Taxonomy};
 
     fn user(name: &str, roles: &[&str], groups: &[&str]) -> User {
         User {

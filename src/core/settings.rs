@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::core::domain::routing::RoutingSettings;
 use crate::core::domain::{Category, DeadlineSettings, Taxonomy};
-use crate::core::routing::RoutingSettings;
 
 /// Environment variables with this prefix override settings.
 const ENV_PREFIX: &str = "VARSEL_";

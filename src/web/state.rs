@@ -4,7 +4,7 @@
 use std::ops::Deref;
 use std::time::Duration;
 
-use crate::core::Core;
+use crate::core::service::Core;
 use crate::web::http::rate_limit::RateLimits;
 use crate::web::http::session::SessionStore;
 

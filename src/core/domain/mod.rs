@@ -5,6 +5,7 @@ mod case;
 pub mod deadline;
 pub mod escalation;
 mod role;
+pub mod routing;
 pub mod taxonomy;
 
 pub use case::{CaseStatus, Category, Severity, TextField, TextFieldError};

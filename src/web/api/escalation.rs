@@ -33,7 +33,7 @@ async fn ensure_case(
     staff: &crate::core::actor::StaffMember,
     id: Uuid,
 ) -> Result<(), ApiError> {
-    crate::core::casework::ensure_staff_case(state, staff, id)
+    crate::core::open::ensure_staff_case(state, staff, id)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))
 }

@@ -11,13 +11,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::core::case_file::{self, Parts};
 use crate::core::casework::{self, CaseView, InboxItem};
 use crate::core::deadlines::{CaseDeadlines, NextDeadline};
 use crate::core::domain::{CaseStatus, Category, Severity};
 use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Lang;
-use crate::core::routing;
 use crate::core::store::Author;
+use crate::core::{routing, triage};
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::deadlines::{case_deadlines_json, next_of};
 use crate::web::api::error::{ApiError, Problem};
@@ -201,7 +202,7 @@ async fn ensure_case(
     staff: &crate::core::actor::StaffMember,
     id: uuid::Uuid,
 ) -> Result<(), ApiError> {
-    casework::ensure_staff_case(state, staff, id)
+    crate::core::open::ensure_staff_case(state, staff, id)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))
 }
@@ -214,15 +215,10 @@ pub async fn view(
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.case_worker()?;
     let id = case_id(caller.lang, &path)?;
-    let view = casework::staff_view(&state, staff, id)
+    let file = case_file::staff_case_file(&state, staff, id, Parts::Case)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
-    let deadlines = match crate::core::deadlines::case_deadlines(&state, staff, id).await {
-        Ok(d) => d,
-        Err(CoreError::NotFound) => return Err(ApiError::kind(caller.lang, ErrorKind::NotFound)),
-        Err(e) => return Err(ApiError::internal(caller.lang, &anyhow::Error::new(e))),
-    };
-    Ok(HttpResponse::Ok().json(staff_json(&view, &deadlines)))
+    Ok(HttpResponse::Ok().json(staff_json(&file.view, &file.deadlines)))
 }
 
 /// `POST /api/v1/staff/cases/{case}/messages`.
@@ -421,7 +417,7 @@ pub async fn triage(
     let input = body
         .input(&state.settings.taxonomy)
         .ok_or_else(|| ApiError::new(caller.lang, Problem::InvalidClassification))?;
-    let outcome = match routing::triage(&state, staff, id, &input).await {
+    let outcome = match triage::triage(&state, staff, id, &input).await {
         Ok(outcome) => outcome,
         Err(CoreError::Refused(Refusal::NoEligibleHandler)) => {
             return Err(ApiError::new(caller.lang, Problem::NoOneLeft))

@@ -14,12 +14,13 @@ use super::{
     StaffResult,
 };
 use crate::core::actor::StaffMember;
-use crate::core::casework::{self, CaseView};
-use crate::core::deadlines::{self, CaseDeadlines};
+use crate::core::case_file::{self, Parts};
+use crate::core::casework::CaseView;
+use crate::core::deadlines::CaseDeadlines;
 use crate::core::domain::taxonomy::label_key;
 use crate::core::domain::{Authority, Decision, LegalBasis, Outcome};
 use crate::core::domain::{CaseStatus, CategoryKey, Severity, SubtypeKey};
-use crate::core::escalation::{self, CaseEscalation, MAX_REFERENCE_CHARS};
+use crate::core::escalation::{CaseEscalation, MAX_REFERENCE_CHARS};
 use crate::core::i18n::Translator;
 use crate::core::routing::Risk;
 use crate::core::store::{Author, Case, TriageFacts};
@@ -537,7 +538,7 @@ fn triage_fields(
 ) -> TriageFields {
     let taxonomy = &state.settings.taxonomy;
     let accepted = state.settings.routing.accepted_risk;
-    let risk = Risk::from_facts(facts);
+    let risk = crate::core::routing::risk_of(facts);
     let levels = |current: Option<u8>| -> Vec<Choice> {
         std::iter::once(Choice {
             key: String::new(),
@@ -637,19 +638,13 @@ pub(super) async fn render_case(
     problem: Option<Problem>,
     draft: String,
 ) -> StaffResult {
-    let view = casework::staff_view(state, staff, case_id)
+    let file = case_file::staff_case_file(state, staff, case_id, Parts::WithEscalation)
         .await
         .map_err(|e| visitor.fail(e))?;
-    let facts = match state.store.triage_facts(case_id).await {
-        Ok(facts) => facts.unwrap_or_default(),
-        Err(e) => return Err(visitor.internal(e).into()),
-    };
-    let escalation = escalation::case_escalation(state, staff, case_id)
-        .await
-        .map_err(|e| visitor.fail(e))?;
-    let deadlines = deadlines::case_deadlines(state, staff, case_id)
-        .await
-        .map_err(|e| visitor.fail(e))?;
+    let (view, facts, deadlines) = (file.view, file.triage, file.deadlines);
+    let escalation = file
+        .escalation
+        .ok_or_else(|| visitor.internal(anyhow::anyhow!("escalation was not read")))?;
     let status = problem.map_or(StatusCode::OK, Problem::status);
     let page = build_page(
         state,

@@ -11,6 +11,7 @@ use super::{case_id, case_worker, see_other, StaffResult};
 use crate::core::domain::{Category, Severity};
 use crate::core::error::{CoreError, Refusal};
 use crate::core::routing::{self, Risk, TriageInput};
+use crate::core::triage;
 use crate::web::http::Visitor;
 use crate::web::state::AppState;
 
@@ -64,7 +65,7 @@ pub(super) async fn submit(
         let problem = Some(Problem::UnknownClassification);
         return render_case(&state, &visitor, staff, id, problem, String::new()).await;
     };
-    match routing::triage(&state, staff, id, &input).await {
+    match triage::triage(&state, staff, id, &input).await {
         Ok(outcome) if outcome.still_member => Ok(see_other(&format!("/staff/cases/{id}"))),
         Ok(_) => Ok(see_other("/staff/inbox?notice=rerouted")),
         Err(CoreError::Refused(Refusal::NoEligibleHandler)) => {

@@ -1,0 +1,57 @@
+//! Opening a case: the one way to a case's key. A staff member opens a case
+//! through a wrap of its key made out to them, if [`authz::may_open_case`]
+//! lets them (the reporter did not exclude them); every other case is the
+//! same "not found". The opened case is a value the later steps of the same
+//! request reuse, so a page unwraps each case once.
+
+use uuid::Uuid;
+use varsel_crypto::X25519Identity;
+
+use crate::core::actor::StaffMember;
+use crate::core::authz;
+use crate::core::error::{CoreError, CoreResult};
+use crate::core::keys;
+use crate::core::service::Core;
+use crate::core::store::{Case, Holder};
+
+/// A case opened by someone allowed to read it: the stored case and its
+/// identity, unwrapped once.
+pub struct OpenCase {
+    /// The case as stored.
+    pub case: Case,
+    /// The case identity (zeroized when dropped).
+    pub identity: X25519Identity,
+}
+
+/// The staff member's wrap of the case key, if [`authz::may_open_case`]
+/// lets them open the case; "not found" otherwise, as for a missing case.
+async fn openable_wrap(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<Vec<u8>> {
+    let wrapped = state
+        .store
+        .key_wrap(case_id, &Holder::User(staff.user_id))
+        .await?;
+    let excluded = state.store.exclusions(case_id).await?;
+    match wrapped {
+        Some(w) if authz::may_open_case(staff.user_id, true, &excluded) => Ok(w),
+        _ => Err(CoreError::NotFound),
+    }
+}
+
+/// Checks that a staff member may open a case without unlocking it, so that
+/// a request about a case that is not theirs is refused before its body is
+/// read or validated.
+pub async fn ensure_staff_case(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<()> {
+    openable_wrap(state, staff, case_id).await.map(|_| ())
+}
+
+/// Unlocks a case for a staff member through their wrap, or "not found".
+pub async fn staff_case(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<OpenCase> {
+    let wrapped = openable_wrap(state, staff, case_id).await?;
+    let case = state
+        .store
+        .case_by_id(case_id)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let identity = keys::unwrap_case_identity(&wrapped, &staff.identity)?;
+    Ok(OpenCase { case, identity })
+}
