@@ -5,14 +5,13 @@
 //! Membership is `user_groups`; `staff_groups` registers the groups
 //! themselves. A lead is always a member: the store refuses a lead who is
 //! not one, and removing a membership removes the lead in the same
-//! transaction. The SQL is written once with `?` placeholders, numbered for
-//! PostgreSQL as in [`escalation`](super::escalation).
+//! transaction. Written once for both backends.
 
 use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use super::escalation::{postgres_sql, sqlite_sql};
+use super::dialect::for_each_backend;
 use super::rows::{db_err, parse_uuid};
 use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
 
@@ -164,8 +163,9 @@ const MEMBERS: &str = "SELECT m.group_name, m.user_id FROM user_groups m \
 const LEADS: &str = "SELECT l.group_name, l.user_id FROM staff_group_leads l \
      JOIN users u ON u.id = l.user_id ORDER BY u.username, l.user_id";
 
+/// The implementation for one backend (see [`for_each_backend!`]).
 macro_rules! group_store {
-    ($store:ty, $sql:path, $begin:ident $(, $mode:literal)?) => {
+    (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
         #[async_trait::async_trait]
         impl GroupStore for $store {
             async fn create_group(
@@ -174,16 +174,15 @@ macro_rules! group_store {
                 description: &str,
                 at: i64,
             ) -> StoreResult<()> {
-                let sql = $sql(
-                    "INSERT INTO staff_groups (name, description, created_at) VALUES (?, ?, ?)",
-                );
-                sqlx::query(&sql)
-                    .bind(name)
-                    .bind(description)
-                    .bind(at)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
+                sqlx::query(
+                    "INSERT INTO staff_groups (name, description, created_at) VALUES ($1, $2, $3)",
+                )
+                .bind(name)
+                .bind(description)
+                .bind(at)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
                 Ok(())
             }
 
@@ -202,21 +201,19 @@ macro_rules! group_store {
             }
 
             async fn add_group_member(&self, group: &str, user: Uuid) -> StoreResult<()> {
-                let mut tx = self.pool.$begin($($mode)?).await?;
+                let mut tx = self.begin_write().await?;
                 let user = user.to_string();
-                let sql = $sql(
-                    "SELECT COUNT(*) FROM staff_groups g, users u WHERE g.name = ? AND u.id = ?",
-                );
-                let (found,): (i64,) = sqlx::query_as(&sql)
-                    .bind(group)
-                    .bind(&user)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let (found,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM staff_groups g, users u WHERE g.name = $1 AND u.id = $2",
+                )
+                .bind(group)
+                .bind(&user)
+                .fetch_one(&mut *tx)
+                .await?;
                 if found == 0 {
                     return Err(StoreError::NotFound);
                 }
-                let sql = $sql("INSERT INTO user_groups (user_id, group_name) VALUES (?, ?)");
-                sqlx::query(&sql)
+                sqlx::query("INSERT INTO user_groups (user_id, group_name) VALUES ($1, $2)")
                     .bind(&user)
                     .bind(group)
                     .execute(&mut *tx)
@@ -227,22 +224,21 @@ macro_rules! group_store {
             }
 
             async fn remove_group_member(&self, group: &str, user: Uuid) -> StoreResult<()> {
-                let mut tx = self.pool.$begin($($mode)?).await?;
+                let mut tx = self.begin_write().await?;
                 let user = user.to_string();
-                let sql = $sql("DELETE FROM staff_group_leads WHERE group_name = ? AND user_id = ?");
-                sqlx::query(&sql)
+                sqlx::query("DELETE FROM staff_group_leads WHERE group_name = $1 AND user_id = $2")
                     .bind(group)
                     .bind(&user)
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
-                let sql = $sql("DELETE FROM user_groups WHERE group_name = ? AND user_id = ?");
-                let done = sqlx::query(&sql)
-                    .bind(group)
-                    .bind(&user)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                let done =
+                    sqlx::query("DELETE FROM user_groups WHERE group_name = $1 AND user_id = $2")
+                        .bind(group)
+                        .bind(&user)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
@@ -251,23 +247,20 @@ macro_rules! group_store {
             }
 
             async fn add_group_lead(&self, group: &str, user: Uuid) -> StoreResult<()> {
-                let mut tx = self.pool.$begin($($mode)?).await?;
+                let mut tx = self.begin_write().await?;
                 let user = user.to_string();
-                let sql = $sql(
+                let (member,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM user_groups m JOIN staff_groups g \
-                     ON g.name = m.group_name WHERE m.group_name = ? AND m.user_id = ?",
-                );
-                let (member,): (i64,) = sqlx::query_as(&sql)
-                    .bind(group)
-                    .bind(&user)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                     ON g.name = m.group_name WHERE m.group_name = $1 AND m.user_id = $2",
+                )
+                .bind(group)
+                .bind(&user)
+                .fetch_one(&mut *tx)
+                .await?;
                 if member == 0 {
                     return Err(StoreError::NotFound);
                 }
-                let sql =
-                    $sql("INSERT INTO staff_group_leads (group_name, user_id) VALUES (?, ?)");
-                sqlx::query(&sql)
+                sqlx::query("INSERT INTO staff_group_leads (group_name, user_id) VALUES ($1, $2)")
                     .bind(group)
                     .bind(&user)
                     .execute(&mut *tx)
@@ -278,13 +271,14 @@ macro_rules! group_store {
             }
 
             async fn remove_group_lead(&self, group: &str, user: Uuid) -> StoreResult<()> {
-                let sql = $sql("DELETE FROM staff_group_leads WHERE group_name = ? AND user_id = ?");
-                let done = sqlx::query(&sql)
-                    .bind(group)
-                    .bind(user.to_string())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
+                let done = sqlx::query(
+                    "DELETE FROM staff_group_leads WHERE group_name = $1 AND user_id = $2",
+                )
+                .bind(group)
+                .bind(user.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
@@ -308,50 +302,48 @@ macro_rules! group_store {
             }
 
             async fn add_routing_rule(&self, rule: &StoredRule) -> StoreResult<i64> {
-                let mut tx = self.pool.$begin($($mode)?).await?;
+                let mut tx = self.begin_write().await?;
                 let (position,): (i64,) =
                     sqlx::query_as("SELECT COALESCE(MAX(position), 0) + 1 FROM routing_rules")
                         .fetch_one(&mut *tx)
                         .await?;
                 let id = rule.id.to_string();
-                let sql = $sql(
+                sqlx::query(
                     "INSERT INTO routing_rules (id, position, category, severities, created_at) \
-                     VALUES (?, ?, ?, ?, ?)",
-                );
-                sqlx::query(&sql)
-                    .bind(&id)
-                    .bind(position)
-                    .bind(&rule.category)
-                    .bind(join_keys(&rule.severities))
-                    .bind(rule.created_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                let exists = $sql("SELECT COUNT(*) FROM staff_groups WHERE name = ?");
-                let insert =
-                    $sql("INSERT INTO routing_rule_groups (rule_id, group_name) VALUES (?, ?)");
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&id)
+                .bind(position)
+                .bind(&rule.category)
+                .bind(join_keys(&rule.severities))
+                .bind(rule.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
                 for group in &rule.groups {
-                    let (found,): (i64,) = sqlx::query_as(&exists)
-                        .bind(group)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                    let (found,): (i64,) =
+                        sqlx::query_as("SELECT COUNT(*) FROM staff_groups WHERE name = $1")
+                            .bind(group)
+                            .fetch_one(&mut *tx)
+                            .await?;
                     if found == 0 {
                         return Err(StoreError::NotFound);
                     }
-                    sqlx::query(&insert)
-                        .bind(&id)
-                        .bind(group)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                    sqlx::query(
+                        "INSERT INTO routing_rule_groups (rule_id, group_name) VALUES ($1, $2)",
+                    )
+                    .bind(&id)
+                    .bind(group)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
                 }
                 tx.commit().await?;
                 Ok(position)
             }
 
             async fn delete_routing_rule(&self, id: Uuid) -> StoreResult<()> {
-                let sql = $sql("DELETE FROM routing_rules WHERE id = ?");
-                let done = sqlx::query(&sql)
+                let done = sqlx::query("DELETE FROM routing_rules WHERE id = $1")
                     .bind(id.to_string())
                     .execute(&self.pool)
                     .await
@@ -366,18 +358,18 @@ macro_rules! group_store {
                 &self,
                 case_id: Uuid,
             ) -> StoreResult<Option<(String, String)>> {
-                let sql = $sql("SELECT category, severity FROM cases WHERE id = ?");
-                Ok(sqlx::query_as(&sql)
-                    .bind(case_id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?)
+                Ok(
+                    sqlx::query_as("SELECT category, severity FROM cases WHERE id = $1")
+                        .bind(case_id.to_string())
+                        .fetch_optional(&self.pool)
+                        .await?,
+                )
             }
         }
     };
 }
 
-group_store!(SqliteStore, sqlite_sql, begin_with, "BEGIN IMMEDIATE");
-group_store!(PostgresStore, postgres_sql, begin);
+for_each_backend!(group_store);
 
 #[cfg(test)]
 mod tests {
