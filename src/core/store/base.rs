@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use super::dialect::for_each_backend;
 use super::rows::{
-    attachment_columns, audit_columns, case_columns, convert, db_err, group_names, join_roles,
-    message_columns, parse_holder, parse_uuid, user_columns, users_with_groups, AttachmentRow,
-    AuditRow, CaseRow, GroupRow, InboxRow, MessageRow, UserRow,
+    attachment_columns, audit_columns, case_columns, convert, db_err, found, group_names,
+    join_list, message_columns, parse_holder, parse_uuid, user_columns, users_with_groups,
+    AttachmentRow, AuditRow, CaseRow, InboxRow, MembershipRow, MessageRow, UserRow,
 };
 use super::{
     Attachment, AuditEntry, Author, Case, Holder, InboxEntry, Message, NewCase, PostgresStore,
@@ -36,7 +36,7 @@ macro_rules! store {
                 else {
                     return Ok(None);
                 };
-                let groups: Vec<GroupRow> = sqlx::query_as(
+                let groups: Vec<MembershipRow> = sqlx::query_as(
                     "SELECT user_id, group_name FROM user_groups WHERE user_id = $1 \
                      ORDER BY group_name",
                 )
@@ -85,7 +85,7 @@ macro_rules! store {
                 .bind(&id)
                 .bind(&user.username)
                 .bind(&user.display_name)
-                .bind(join_roles(&user.roles))
+                .bind(join_list(&user.roles))
                 .bind(&user.recipient)
                 .bind(&user.wrapped_identity)
                 .bind(&user.email)
@@ -153,7 +153,7 @@ macro_rules! store {
                 ))
                 .fetch_all(&mut *tx)
                 .await?;
-                let groups: Vec<GroupRow> = sqlx::query_as(
+                let groups: Vec<MembershipRow> = sqlx::query_as(
                     "SELECT user_id, group_name FROM user_groups ORDER BY user_id, group_name",
                 )
                 .fetch_all(&mut *tx)
@@ -345,9 +345,7 @@ macro_rules! store {
                 .execute(&self.pool)
                 .await
                 .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 Ok(())
             }
 
@@ -371,9 +369,7 @@ macro_rules! store {
                 .execute(&self.pool)
                 .await
                 .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 Ok(())
             }
 
@@ -390,9 +386,7 @@ macro_rules! store {
                 .execute(&self.pool)
                 .await
                 .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 Ok(())
             }
 
@@ -420,9 +414,7 @@ macro_rules! store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 if !attachments.is_empty() {
                     let (count,): (i64,) =
                         sqlx::query_as("SELECT COUNT(*) FROM attachments WHERE case_id = $1")

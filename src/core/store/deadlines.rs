@@ -10,7 +10,7 @@
 use uuid::Uuid;
 
 use super::dialect::for_each_backend;
-use super::rows::{db_err, parse_uuid};
+use super::rows::{convert, db_err, DeadlineFactsRow, FeedbackExtensionRow};
 use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
 use crate::core::domain::{Authority, Decision};
 
@@ -85,38 +85,6 @@ pub trait DeadlineStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
-type FactsRow = (
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
-
-fn facts_of(r: FactsRow) -> StoreResult<StoredDeadlineFacts> {
-    Ok(StoredDeadlineFacts {
-        case_id: parse_uuid(&r.0)?,
-        category: r.1,
-        subtype: r.2,
-        severity: r.3,
-        status: r.4,
-        received_at: r.5,
-        acknowledged_at: r.6,
-        feedback_given_at: r.7,
-        feedback_extended_at: r.8,
-        first_decision_at: r.9,
-        datatilsynet_decision_at: r.10,
-        nsm_decision_at: r.11,
-    })
-}
-
 /// `$first, $first+1, …`: `count` numbered placeholders.
 fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
@@ -133,20 +101,20 @@ fn facts_sql(ids: usize) -> String {
     let decisions = placeholders(1, deciding);
     let (datatilsynet, nsm) = (deciding + 1, deciding + 2);
     // The earliest deciding decision of case `c`, of any or of one authority.
-    let earliest = |authority: Option<usize>| {
+    let earliest = |authority: Option<usize>, alias: &str| {
         let one = authority.map_or(String::new(), |n| format!(" AND d.authority = ${n}"));
         format!(
             "(SELECT MIN(d.decided_at) FROM escalation_decisions d WHERE d.case_id = c.id \
-             AND d.decision IN ({decisions}){one})"
+             AND d.decision IN ({decisions}){one}) AS {alias}"
         )
     };
     format!(
         "SELECT c.id, c.category, c.subtype, c.severity, c.status, c.received_at, \
          c.acknowledged_at, c.feedback_given_at, c.feedback_extended_at, {}, {}, {} \
          FROM cases c WHERE c.id IN ({})",
-        earliest(None),
-        earliest(Some(datatilsynet)),
-        earliest(Some(nsm)),
+        earliest(None, "first_decision_at"),
+        earliest(Some(datatilsynet), "datatilsynet_decision_at"),
+        earliest(Some(nsm), "nsm_decision_at"),
         placeholders(nsm + 1, ids),
     )
 }
@@ -158,7 +126,7 @@ macro_rules! deadline_store {
             /// The deadline facts of `ids` (at most [`IDS_PER_QUERY`]) in one query.
             async fn facts_query(&self, ids: &[Uuid]) -> StoreResult<Vec<StoredDeadlineFacts>> {
                 let sql = facts_sql(ids.len());
-                let mut query = sqlx::query_as::<_, FactsRow>(&sql);
+                let mut query = sqlx::query_as::<_, DeadlineFactsRow>(&sql);
                 for decision in Decision::DECIDING {
                     query = query.bind(decision.key());
                 }
@@ -168,8 +136,7 @@ macro_rules! deadline_store {
                 for id in ids {
                     query = query.bind(id.to_string());
                 }
-                let rows = query.fetch_all(&self.pool).await?;
-                rows.into_iter().map(facts_of).collect()
+                convert(query.fetch_all(&self.pool).await?)
             }
         }
 
@@ -197,21 +164,17 @@ macro_rules! deadline_store {
                 &self,
                 case_id: Uuid,
             ) -> StoreResult<Option<StoredFeedbackExtension>> {
-                let row: Option<(Option<i64>, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
+                let row: Option<FeedbackExtensionRow> = sqlx::query_as(
                     "SELECT feedback_extended_at, feedback_extended_by, \
                      feedback_extension_reason FROM cases WHERE id = $1",
                 )
                 .bind(case_id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-                let Some((Some(at), by, Some(reason))) = row else {
-                    return Ok(None);
-                };
-                Ok(Some(StoredFeedbackExtension {
-                    at,
-                    by: by.as_deref().map(parse_uuid).transpose()?,
-                    reason,
-                }))
+                match row {
+                    Some(row) => row.into_extension(),
+                    None => Ok(None),
+                }
             }
 
             async fn extend_feedback(
@@ -268,8 +231,8 @@ mod tests {
         // $3, NSM as $4; the two case ids follow.
         assert_eq!(Decision::DECIDING.len(), 2);
         assert_eq!(sql.matches("d.decision IN ($1, $2)").count(), 3);
-        assert!(sql.contains("d.authority = $3)"));
-        assert!(sql.contains("d.authority = $4)"));
+        assert!(sql.contains("d.authority = $3) AS datatilsynet_decision_at"));
+        assert!(sql.contains("d.authority = $4) AS nsm_decision_at"));
         assert!(sql.ends_with("c.id IN ($5, $6)"));
         assert!(!sql.contains('?'));
     }

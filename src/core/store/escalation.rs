@@ -4,8 +4,8 @@
 use uuid::Uuid;
 
 use super::dialect::for_each_backend;
-use super::rows::{db_err, parse_uuid};
-use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
+use super::rows::{convert, db_err, decision_columns, found, ClosureRow, DecisionRow, RegisterRow};
+use super::{PostgresStore, SqliteStore, StoreResult};
 
 /// One recorded escalation decision; the rationale is sealed to the case.
 #[derive(Debug, Clone)]
@@ -104,82 +104,6 @@ pub trait EscalationStore: Send + Sync {
     async fn closures(&self, case_id: Uuid) -> StoreResult<Vec<Closure>>;
 }
 
-type DecisionRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Vec<u8>,
-    i64,
-    i64,
-    Option<i64>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    i64,
-);
-
-/// The `escalation_decisions` columns (qualified with `d.`), in
-/// [`DecisionRow`] order (a literal, for `concat!`).
-macro_rules! decision_columns {
-    () => {
-        "d.id, d.case_id, d.authority, d.decision, d.legal_basis, d.rationale, d.aware_at, \
-         d.decided_at, d.notified_at, d.decided_by, d.authority_reference, d.confirmed_by, \
-         d.confirmed_at, d.recorded_at"
-    };
-}
-
-fn optional_uuid(s: Option<String>) -> StoreResult<Option<Uuid>> {
-    s.as_deref().map(parse_uuid).transpose()
-}
-
-fn decision_of(r: DecisionRow) -> StoreResult<EscalationRecord> {
-    Ok(EscalationRecord {
-        id: parse_uuid(&r.0)?,
-        case_id: parse_uuid(&r.1)?,
-        authority: r.2,
-        decision: r.3,
-        legal_basis: r.4,
-        rationale: r.5,
-        aware_at: r.6,
-        decided_at: r.7,
-        notified_at: r.8,
-        decided_by: parse_uuid(&r.9)?,
-        authority_reference: r.10,
-        confirmed_by: optional_uuid(r.11)?,
-        confirmed_at: r.12,
-        recorded_at: r.13,
-    })
-}
-
-type ClosureRow = (
-    String,
-    String,
-    i64,
-    String,
-    String,
-    Vec<u8>,
-    Option<i64>,
-    Option<String>,
-    Option<Vec<u8>>,
-);
-
-fn closure_of(r: ClosureRow) -> StoreResult<Closure> {
-    Ok(Closure {
-        id: parse_uuid(&r.0)?,
-        case_id: parse_uuid(&r.1)?,
-        closed_at: r.2,
-        closed_by: parse_uuid(&r.3)?,
-        outcome: r.4,
-        evaluation: r.5,
-        reopened_at: r.6,
-        reopened_by: optional_uuid(r.7)?,
-        reopen_reason: r.8,
-    })
-}
-
 /// The implementation for one backend (see [`for_each_backend!`]).
 macro_rules! escalation_store {
     (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
@@ -222,7 +146,7 @@ macro_rules! escalation_store {
                 .bind(case_id.to_string())
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(decision_of).collect()
+                convert(rows)
             }
 
             async fn confirm_decision(
@@ -244,23 +168,17 @@ macro_rules! escalation_store {
                 .execute(&self.pool)
                 .await
                 .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 Ok(())
             }
 
             async fn escalation_register(&self) -> StoreResult<Vec<RegisterEntry>> {
                 // The register never loads the rationale, not even encrypted.
-                type Row = (
-                    String, String, String, String, String, i64, i64, Option<i64>, String,
-                    Option<String>, Option<String>, Option<i64>, i64, String, Option<String>,
-                );
-                let rows: Vec<Row> = sqlx::query_as(
+                let rows: Vec<RegisterRow> = sqlx::query_as(
                     "SELECT d.id, d.case_id, d.authority, d.decision, d.legal_basis, \
                      d.aware_at, d.decided_at, d.notified_at, d.decided_by, \
                      d.authority_reference, d.confirmed_by, d.confirmed_at, d.recorded_at, \
-                     u.display_name, c.display_name \
+                     u.display_name AS decided_by_name, c.display_name AS confirmed_by_name \
                      FROM escalation_decisions d \
                      JOIN users u ON u.id = d.decided_by \
                      LEFT JOIN users c ON c.id = d.confirmed_by \
@@ -268,19 +186,7 @@ macro_rules! escalation_store {
                 )
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter()
-                    .map(|r| {
-                        let record = decision_of((
-                            r.0, r.1, r.2, r.3, r.4, Vec::new(), r.5, r.6, r.7, r.8, r.9, r.10,
-                            r.11, r.12,
-                        ))?;
-                        Ok(RegisterEntry {
-                            record,
-                            decided_by_name: r.13,
-                            confirmed_by_name: r.14,
-                        })
-                    })
-                    .collect()
+                convert(rows)
             }
 
             async fn close_case(&self, c: &Closure, status: &str) -> StoreResult<()> {
@@ -308,9 +214,7 @@ macro_rules! escalation_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -335,9 +239,7 @@ macro_rules! escalation_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
                     .bind(status)
                     .bind(at)
@@ -358,7 +260,7 @@ macro_rules! escalation_store {
                 .bind(case_id.to_string())
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(closure_of).collect()
+                convert(rows)
             }
         }
     };

@@ -7,12 +7,13 @@
 //! not one, and removing a membership removes the lead in the same
 //! transaction. Written once for both backends.
 
-use std::collections::BTreeMap;
-
 use uuid::Uuid;
 
 use super::dialect::for_each_backend;
-use super::rows::{db_err, parse_uuid};
+use super::rows::{
+    db_err, found, groups_of, join_list, rules_of, MembershipRow, RuleGroupRow, RuleRow,
+    StaffGroupRow,
+};
 use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
 
 /// A handler group with its members and leads.
@@ -89,77 +90,10 @@ pub trait GroupStore: Send + Sync {
     async fn case_classification(&self, case_id: Uuid) -> StoreResult<Option<(String, String)>>;
 }
 
-/// Builds the groups from their rows; members and leads come ordered.
-fn groups_of(
-    groups: Vec<(String, String, i64)>,
-    members: Vec<(String, String)>,
-    leads: Vec<(String, String)>,
-) -> StoreResult<Vec<Group>> {
-    let mut by_name: BTreeMap<String, Group> = groups
-        .into_iter()
-        .map(|(name, description, created_at)| {
-            let group = Group {
-                name: name.clone(),
-                description,
-                created_at,
-                members: Vec::new(),
-                leads: Vec::new(),
-            };
-            (name, group)
-        })
-        .collect();
-    for (name, user) in members {
-        if let Some(g) = by_name.get_mut(&name) {
-            g.members.push(parse_uuid(&user)?);
-        }
-    }
-    for (name, user) in leads {
-        if let Some(g) = by_name.get_mut(&name) {
-            g.leads.push(parse_uuid(&user)?);
-        }
-    }
-    Ok(by_name.into_values().collect())
-}
-
-/// The stored form of a list of keys.
-fn join_keys(keys: &[String]) -> String {
-    keys.join(",")
-}
-
-/// Builds the rules from their rows, keeping the rules' order.
-fn rules_of(
-    rules: Vec<(String, i64, String, String, i64)>,
-    groups: Vec<(String, String)>,
-) -> StoreResult<Vec<StoredRule>> {
-    let mut out = Vec::with_capacity(rules.len());
-    for (id, position, category, severities, created_at) in rules {
-        out.push(StoredRule {
-            id: parse_uuid(&id)?,
-            position,
-            category,
-            severities: severities
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            groups: Vec::new(),
-            created_at,
-        });
-    }
-    for (rule, group) in groups {
-        let rule = parse_uuid(&rule)?;
-        if let Some(r) = out.iter_mut().find(|r| r.id == rule) {
-            r.groups.push(group);
-        }
-    }
-    for r in &mut out {
-        r.groups.sort();
-    }
-    Ok(out)
-}
-
+/// Every membership, ordered by username.
 const MEMBERS: &str = "SELECT m.group_name, m.user_id FROM user_groups m \
      JOIN users u ON u.id = m.user_id ORDER BY u.username, m.user_id";
+/// Every lead, ordered by username.
 const LEADS: &str = "SELECT l.group_name, l.user_id FROM staff_group_leads l \
      JOIN users u ON u.id = l.user_id ORDER BY u.username, l.user_id";
 
@@ -188,14 +122,13 @@ macro_rules! group_store {
 
             async fn groups(&self) -> StoreResult<Vec<Group>> {
                 let mut tx = self.pool.begin().await?;
-                let groups: Vec<(String, String, i64)> =
+                let groups: Vec<StaffGroupRow> =
                     sqlx::query_as("SELECT name, description, created_at FROM staff_groups")
                         .fetch_all(&mut *tx)
                         .await?;
-                let members: Vec<(String, String)> =
+                let members: Vec<MembershipRow> =
                     sqlx::query_as(MEMBERS).fetch_all(&mut *tx).await?;
-                let leads: Vec<(String, String)> =
-                    sqlx::query_as(LEADS).fetch_all(&mut *tx).await?;
+                let leads: Vec<MembershipRow> = sqlx::query_as(LEADS).fetch_all(&mut *tx).await?;
                 tx.commit().await?;
                 groups_of(groups, members, leads)
             }
@@ -239,9 +172,7 @@ macro_rules! group_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -279,21 +210,19 @@ macro_rules! group_store {
                 .execute(&self.pool)
                 .await
                 .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 Ok(())
             }
 
             async fn routing_rules(&self) -> StoreResult<Vec<StoredRule>> {
                 let mut tx = self.pool.begin().await?;
-                let rules: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
+                let rules: Vec<RuleRow> = sqlx::query_as(
                     "SELECT id, position, category, severities, created_at FROM routing_rules \
                      ORDER BY position, created_at, id",
                 )
                 .fetch_all(&mut *tx)
                 .await?;
-                let groups: Vec<(String, String)> =
+                let groups: Vec<RuleGroupRow> =
                     sqlx::query_as("SELECT rule_id, group_name FROM routing_rule_groups")
                         .fetch_all(&mut *tx)
                         .await?;
@@ -315,7 +244,7 @@ macro_rules! group_store {
                 .bind(&id)
                 .bind(position)
                 .bind(&rule.category)
-                .bind(join_keys(&rule.severities))
+                .bind(join_list(&rule.severities))
                 .bind(rule.created_at)
                 .execute(&mut *tx)
                 .await
@@ -348,9 +277,7 @@ macro_rules! group_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 Ok(())
             }
 
@@ -370,61 +297,3 @@ macro_rules! group_store {
 }
 
 for_each_backend!(group_store);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_become_groups_in_name_order() {
-        let a = Uuid::new_v4();
-        let b = Uuid::new_v4();
-        let groups = groups_of(
-            vec![
-                ("infosec".into(), "Informasjonssikkerhet".into(), 2),
-                ("hr".into(), String::new(), 1),
-            ],
-            vec![
-                ("infosec".into(), a.to_string()),
-                ("infosec".into(), b.to_string()),
-                ("ukjent".into(), a.to_string()),
-            ],
-            vec![("infosec".into(), b.to_string())],
-        )
-        .expect("valid rows");
-        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        assert_eq!(names, ["hr", "infosec"]);
-        assert_eq!(groups[1].members, [a, b]);
-        assert!(groups[1].has_lead(b) && !groups[1].has_lead(a));
-        assert!(groups[0].members.is_empty());
-    }
-
-    #[test]
-    fn rules_keep_their_order_and_split_severities() {
-        let first = Uuid::new_v4();
-        let second = Uuid::new_v4();
-        let rules = rules_of(
-            vec![
-                (first.to_string(), 1, "avvik".into(), "lav,hoy".into(), 0),
-                (
-                    second.to_string(),
-                    2,
-                    "varsling".into(),
-                    "kritisk".into(),
-                    0,
-                ),
-            ],
-            vec![
-                (second.to_string(), "hr".into()),
-                (first.to_string(), "infosec".into()),
-                (first.to_string(), "drift".into()),
-            ],
-        )
-        .expect("valid rows");
-        assert_eq!(rules[0].id, first);
-        assert_eq!(rules[0].severities, ["lav", "hoy"]);
-        assert_eq!(rules[0].groups, ["drift", "infosec"]);
-        assert_eq!(rules[1].groups, ["hr"]);
-        assert_eq!(join_keys(&rules[0].severities), "lav,hoy");
-    }
-}

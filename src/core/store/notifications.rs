@@ -11,9 +11,12 @@
 use uuid::Uuid;
 
 use super::dialect::for_each_backend;
-use super::rows::{db_err, parse_uuid};
+use super::rows::{
+    cases_with_holders, convert, db_err, CountsRow, DueRow, HolderRow, NoticeRow, OutboxRow,
+    RemindRow,
+};
 use super::{PostgresStore, SqliteStore, StoreResult};
-use crate::core::domain::DeadlineKind;
+use crate::core::domain::{CaseStatus, DeadlineKind};
 
 /// What a notification says needs attention. The mail is the same for every
 /// kind; the kind is for administrators and for de-duplication.
@@ -204,71 +207,6 @@ pub trait NotificationStore: Send + Sync {
     async fn notification_counts(&self) -> StoreResult<NotificationCounts>;
 }
 
-/// An outbox row joined with the recipient's display name.
-type OutboxRow = (
-    String,
-    String,
-    String,
-    i64,
-    Option<String>,
-    i64,
-    i64,
-    Option<i64>,
-);
-
-fn outbox_entry(row: OutboxRow) -> StoreResult<Option<OutboxEntry>> {
-    let (id, display_name, kind, attempts, last_error, created_at, next_attempt_at, failed_at) =
-        row;
-    let Some(kind) = NotificationKind::parse(&kind) else {
-        return Ok(None);
-    };
-    let state = if failed_at.is_some() {
-        DeliveryState::Failed
-    } else if attempts > 0 {
-        DeliveryState::Retrying
-    } else {
-        DeliveryState::Pending
-    };
-    Ok(Some(OutboxEntry {
-        id: parse_uuid(&id)?,
-        display_name,
-        kind,
-        state,
-        attempts,
-        last_error,
-        created_at,
-        next_attempt_at,
-        failed_at,
-    }))
-}
-
-/// Groups `(case_id, user_id)` wrap rows under their cases.
-fn with_holders(
-    cases: Vec<(String, String, String, i64, Option<i64>, i64)>,
-    wraps: Vec<(String, String)>,
-) -> StoreResult<Vec<CaseToRemind>> {
-    let mut out: Vec<CaseToRemind> = Vec::with_capacity(cases.len());
-    for (id, severity, status, received_at, acknowledged_at, updated_at) in cases {
-        out.push(CaseToRemind {
-            id: parse_uuid(&id)?,
-            severity,
-            status,
-            received_at,
-            acknowledged_at,
-            updated_at,
-            holders: Vec::new(),
-        });
-    }
-    for (case_id, user_id) in wraps {
-        let case_id = parse_uuid(&case_id)?;
-        let user_id = parse_uuid(&user_id)?;
-        if let Some(case) = out.iter_mut().find(|c| c.id == case_id) {
-            case.holders.push(user_id);
-        }
-    }
-    Ok(out)
-}
-
 /// The implementation for one backend (see [`for_each_backend!`]).
 macro_rules! notification_store {
     (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
@@ -283,17 +221,17 @@ macro_rules! notification_store {
                          due_at, created_at, attempts, next_attempt_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) ON CONFLICT DO NOTHING",
                     )
-                        .bind(n.id.to_string())
-                        .bind(n.user_id.to_string())
-                        .bind(n.kind.key())
-                        .bind(n.case_id.map(|c| c.to_string()))
-                        .bind(n.deadline.map(DeadlineKind::key))
-                        .bind(n.due_at)
-                        .bind(n.created_at)
-                        .bind(n.next_attempt_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                    .bind(n.id.to_string())
+                    .bind(n.user_id.to_string())
+                    .bind(n.kind.key())
+                    .bind(n.case_id.map(|c| c.to_string()))
+                    .bind(n.deadline.map(DeadlineKind::key))
+                    .bind(n.due_at)
+                    .bind(n.created_at)
+                    .bind(n.next_attempt_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
                     added += done.rows_affected();
                 }
                 tx.commit().await?;
@@ -301,47 +239,40 @@ macro_rules! notification_store {
             }
 
             async fn cases_to_remind(&self) -> StoreResult<Vec<CaseToRemind>> {
-                let closed = crate::core::domain::CaseStatus::Closed.key();
+                let closed = CaseStatus::Closed.key();
                 let mut tx = self.pool.begin().await?;
-                let cases: Vec<(String, String, String, i64, Option<i64>, i64)> =
-                    sqlx::query_as(concat!(
-                        "SELECT id, severity, status, received_at, acknowledged_at, updated_at \
-                         FROM cases WHERE status <> $1 ORDER BY received_at, id",
-                        $text_order
-                    ))
-                        .bind(closed)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                let wraps: Vec<(String, String)> = sqlx::query_as(concat!(
+                let cases: Vec<RemindRow> = sqlx::query_as(concat!(
+                    "SELECT id, severity, status, received_at, acknowledged_at, updated_at \
+                     FROM cases WHERE status <> $1 ORDER BY received_at, id",
+                    $text_order
+                ))
+                .bind(closed)
+                .fetch_all(&mut *tx)
+                .await?;
+                let holders: Vec<HolderRow> = sqlx::query_as(concat!(
                     "SELECT w.case_id, w.user_id FROM case_key_wraps w \
                      JOIN cases c ON c.id = w.case_id \
                      WHERE w.user_id IS NOT NULL AND c.status <> $1 ORDER BY w.user_id",
                     $text_order
                 ))
-                    .bind(closed)
-                    .fetch_all(&mut *tx)
-                    .await?;
+                .bind(closed)
+                .fetch_all(&mut *tx)
+                .await?;
                 tx.commit().await?;
-                with_holders(cases, wraps)
+                cases_with_holders(cases, holders)
             }
 
             async fn deadline_notices(&self) -> StoreResult<Vec<DeadlineNotice>> {
-                let rows: Vec<(String, String, i64)> =
-                    sqlx::query_as(
-                    "SELECT case_id, deadline, MAX(created_at) FROM notifications \
+                let rows: Vec<NoticeRow> = sqlx::query_as(
+                    "SELECT case_id, deadline, MAX(created_at) AS last_at FROM notifications \
                      WHERE case_id IS NOT NULL AND deadline IS NOT NULL \
                      GROUP BY case_id, deadline",
-                ).fetch_all(&self.pool).await?;
+                )
+                .fetch_all(&self.pool)
+                .await?;
                 let mut out = Vec::with_capacity(rows.len());
-                for (case_id, deadline, last_at) in rows {
-                    // A deadline kind this version does not know cannot be due.
-                    if let Some(deadline) = DeadlineKind::parse(&deadline) {
-                        out.push(DeadlineNotice {
-                            case_id: parse_uuid(&case_id)?,
-                            deadline,
-                            last_at,
-                        });
-                    }
+                for row in rows {
+                    out.extend(row.into_notice()?);
                 }
                 Ok(out)
             }
@@ -351,28 +282,19 @@ macro_rules! notification_store {
                 now: i64,
                 limit: i64,
             ) -> StoreResult<Vec<DueNotification>> {
-                let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(concat!(
+                let rows: Vec<DueRow> = sqlx::query_as(concat!(
                     "SELECT n.id, n.user_id, u.email, n.attempts FROM notifications n \
-                     JOIN users u ON u.id = n.user_id \
-                     WHERE n.sent_at IS NULL AND n.failed_at IS NULL AND n.next_attempt_at <= $1 \
+                     JOIN users u ON u.id = n.user_id WHERE n.sent_at IS NULL \
+                     AND n.failed_at IS NULL AND n.next_attempt_at <= $1 \
                      ORDER BY n.next_attempt_at, n.created_at, n.id",
                     $text_order,
                     " LIMIT $2"
                 ))
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.into_iter()
-                    .map(|(id, user_id, email, attempts)| {
-                        Ok(DueNotification {
-                            id: parse_uuid(&id)?,
-                            user_id: parse_uuid(&user_id)?,
-                            email,
-                            attempts,
-                        })
-                    })
-                    .collect()
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                convert(rows)
             }
 
             async fn claim_notification(
@@ -385,12 +307,12 @@ macro_rules! notification_store {
                     "UPDATE notifications SET next_attempt_at = $1 WHERE id = $2 \
                      AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3",
                 )
-                    .bind(until)
-                    .bind(id.to_string())
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
+                .bind(until)
+                .bind(id.to_string())
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -399,11 +321,11 @@ macro_rules! notification_store {
                     "UPDATE notifications SET sent_at = $1, attempts = attempts + 1, \
                      last_error = NULL WHERE id = $2",
                 )
-                    .bind(at)
-                    .bind(id.to_string())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
+                .bind(at)
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
                 Ok(())
             }
 
@@ -437,38 +359,36 @@ macro_rules! notification_store {
             }
 
             async fn notification_outbox(&self) -> StoreResult<Vec<OutboxEntry>> {
-                let rows: Vec<OutboxRow> =
-                    sqlx::query_as(concat!(
+                let rows: Vec<OutboxRow> = sqlx::query_as(concat!(
                     "SELECT n.id, u.display_name, n.kind, n.attempts, n.last_error, \
                      n.created_at, n.next_attempt_at, n.failed_at FROM notifications n \
                      JOIN users u ON u.id = n.user_id WHERE n.sent_at IS NULL \
                      ORDER BY n.failed_at IS NULL, n.created_at DESC, n.id",
                     $text_order
-                )).fetch_all(&self.pool).await?;
+                ))
+                .fetch_all(&self.pool)
+                .await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for row in rows {
-                    out.extend(outbox_entry(row)?);
+                    out.extend(row.into_entry()?);
                 }
                 Ok(out)
             }
 
             async fn notification_counts(&self) -> StoreResult<NotificationCounts> {
-                let (pending, sent, retrying, failed): (i64, i64, i64, i64) =
-                    sqlx::query_as(
+                let counts: CountsRow = sqlx::query_as(
                     "SELECT \
                      COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts = 0 \
-                     THEN 1 END), \
-                     COUNT(CASE WHEN sent_at IS NOT NULL THEN 1 END), \
+                     THEN 1 END) AS pending, \
+                     COUNT(CASE WHEN sent_at IS NOT NULL THEN 1 END) AS sent, \
                      COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts > 0 \
-                     THEN 1 END), \
-                     COUNT(CASE WHEN failed_at IS NOT NULL THEN 1 END) FROM notifications",
-                ).fetch_one(&self.pool).await?;
-                Ok(NotificationCounts {
-                    pending,
-                    sent,
-                    retrying,
-                    failed,
-                })
+                     THEN 1 END) AS retrying, \
+                     COUNT(CASE WHEN failed_at IS NOT NULL THEN 1 END) AS failed \
+                     FROM notifications",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(counts.into())
             }
         }
     };

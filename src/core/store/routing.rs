@@ -4,8 +4,8 @@
 use uuid::Uuid;
 
 use super::dialect::for_each_backend;
-use super::rows::db_err;
-use super::{Holder, KeyWrap, PostgresStore, SqliteStore, StoreError, StoreResult};
+use super::rows::{db_err, found, TriageFactsRow};
+use super::{Holder, KeyWrap, PostgresStore, SqliteStore, StoreResult};
 
 /// What triage recorded on a case beyond its category and severity.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,16 +37,6 @@ pub struct Retriage {
     pub removed: Vec<Uuid>,
 }
 
-type FactsRow = (Option<String>, Option<i64>, Option<i64>);
-
-fn facts(row: FactsRow) -> TriageFacts {
-    TriageFacts {
-        subtype: row.0,
-        risk_probability: row.1,
-        risk_consequence: row.2,
-    }
-}
-
 /// Queries and updates of the routing feature.
 #[async_trait::async_trait]
 pub trait RoutingStore: Send + Sync {
@@ -64,13 +54,13 @@ macro_rules! routing_store {
         #[async_trait::async_trait]
         impl RoutingStore for $store {
             async fn triage_facts(&self, case_id: Uuid) -> StoreResult<Option<TriageFacts>> {
-                let row: Option<FactsRow> = sqlx::query_as(
+                let row: Option<TriageFactsRow> = sqlx::query_as(
                     "SELECT subtype, risk_probability, risk_consequence FROM cases WHERE id = $1",
                 )
                 .bind(case_id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(facts))
+                Ok(row.map(TriageFacts::from))
             }
 
             async fn retriage(&self, change: &Retriage) -> StoreResult<()> {
@@ -90,9 +80,7 @@ macro_rules! routing_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 for wrap in &change.added {
                     let Some(user) = wrap.holder.user_id() else {
                         continue;

@@ -7,6 +7,7 @@
 use std::ops::Range;
 
 use super::dialect::for_each_backend;
+use super::rows::{EscalationCountRow, FiguresRow};
 use super::{PostgresStore, SqliteStore, StoreResult};
 use crate::core::statistics::{CaseFigures, EscalationCount};
 
@@ -20,44 +21,6 @@ pub trait StatisticsStore: Send + Sync {
     /// How many escalation decisions made in `decided` (UNIX seconds) had
     /// each decision for each authority; combinations without any are left out.
     async fn escalation_counts(&self, decided: Range<i64>) -> StoreResult<Vec<EscalationCount>>;
-}
-
-/// A row of [`StatisticsStore::case_figures`].
-type FiguresRow = (String, String, i64, Option<i64>, Option<i64>, Option<i64>);
-
-fn figures(rows: Vec<FiguresRow>) -> Vec<CaseFigures> {
-    rows.into_iter()
-        .map(
-            |(
-                category,
-                severity,
-                received_at,
-                acknowledged_at,
-                feedback_given_at,
-                feedback_extended_at,
-            )| CaseFigures {
-                category,
-                severity,
-                received_at,
-                acknowledged_at,
-                feedback_given_at,
-                feedback_extended_at,
-            },
-        )
-        .collect()
-}
-
-/// A row of [`StatisticsStore::escalation_counts`].
-type CountRow = (String, String, i64);
-
-fn counts(rows: Vec<CountRow>) -> Vec<EscalationCount> {
-    rows.into_iter()
-        .map(|(authority, decision, count)| EscalationCount {
-            authority,
-            decision,
-            count: u64::try_from(count).unwrap_or(0),
-        })
-        .collect()
 }
 
 /// The implementation for one backend (see [`for_each_backend!`]).
@@ -75,7 +38,7 @@ macro_rules! statistics_store {
                 .bind(received.end)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(figures(rows))
+                Ok(rows.into_iter().map(CaseFigures::from).collect())
             }
 
             async fn first_received_at(&self) -> StoreResult<Option<i64>> {
@@ -89,8 +52,8 @@ macro_rules! statistics_store {
                 &self,
                 decided: Range<i64>,
             ) -> StoreResult<Vec<EscalationCount>> {
-                let rows: Vec<CountRow> = sqlx::query_as(
-                    "SELECT authority, decision, COUNT(*) FROM escalation_decisions \
+                let rows: Vec<EscalationCountRow> = sqlx::query_as(
+                    "SELECT authority, decision, COUNT(*) AS count FROM escalation_decisions \
                      WHERE decided_at >= $1 AND decided_at < $2 \
                      GROUP BY authority, decision ORDER BY authority, decision",
                 )
@@ -98,7 +61,7 @@ macro_rules! statistics_store {
                 .bind(decided.end)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(counts(rows))
+                Ok(rows.into_iter().map(EscalationCount::from).collect())
             }
         }
     };
