@@ -95,7 +95,7 @@ fn placeholders(first: usize, count: usize) -> String {
 
 /// The query of the deadline facts of `ids` cases. Binds, in order: the keys
 /// of [`Decision::DECIDING`], Datatilsynet's key, NSM's key, then the case ids
-/// (see [`facts_query`]).
+/// (see the `facts_query` method).
 fn facts_sql(ids: usize) -> String {
     let deciding = Decision::DECIDING.len();
     let decisions = placeholders(1, deciding);
