@@ -800,7 +800,12 @@ pub async fn acknowledge(state: &Core, staff: &StaffMember, case_id: Uuid) -> Co
     .await?;
     // The application's clock: deadlines are judged by it.
     let at = state.clock.now().unix_timestamp();
-    state.store.acknowledge(case_id, status.key(), at).await?;
+    // Reaching `feedback_given` gives feedback (the store keeps the first time).
+    let feedback_at = (status == CaseStatus::FeedbackGiven).then_some(at);
+    state
+        .store
+        .acknowledge(case_id, status.key(), at, feedback_at)
+        .await?;
     Ok(())
 }
 
@@ -833,10 +838,18 @@ pub async fn set_status(
     .await?;
     // The application's clock: deadlines (feedback given) are judged by it.
     let at = state.clock.now().unix_timestamp();
+    // Reaching `feedback_given` gives feedback (the store keeps the first time).
+    let feedback_at = (status == CaseStatus::FeedbackGiven).then_some(at);
     if acknowledges {
-        state.store.acknowledge(case_id, status.key(), at).await?;
+        state
+            .store
+            .acknowledge(case_id, status.key(), at, feedback_at)
+            .await?;
     } else {
-        state.store.set_status(case_id, status.key(), at).await?;
+        state
+            .store
+            .set_status(case_id, status.key(), at, feedback_at)
+            .await?;
     }
     Ok(())
 }

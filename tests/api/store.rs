@@ -719,7 +719,7 @@ async fn check_status_and_acknowledge(store: Arc<dyn Store>) {
         .unwrap();
 
     store
-        .set_status(c.id, "under_behandling", 1_700_000_500)
+        .set_status(c.id, "under_behandling", 1_700_000_500, None)
         .await
         .unwrap();
     let s = stored_case(&store, c.id).await;
@@ -728,7 +728,7 @@ async fn check_status_and_acknowledge(store: Arc<dyn Store>) {
     assert_eq!(s.acknowledged_at, None);
 
     store
-        .acknowledge(c.id, "bekreftet", 1_700_001_000)
+        .acknowledge(c.id, "bekreftet", 1_700_001_000, None)
         .await
         .unwrap();
     let s = stored_case(&store, c.id).await;
@@ -738,7 +738,7 @@ async fn check_status_and_acknowledge(store: Arc<dyn Store>) {
 
     // A second acknowledgement keeps the first time but updates the rest.
     store
-        .acknowledge(c.id, "under_behandling", 1_700_002_000)
+        .acknowledge(c.id, "under_behandling", 1_700_002_000, None)
         .await
         .unwrap();
     let s = stored_case(&store, c.id).await;
@@ -758,10 +758,10 @@ async fn check_unknown_case_is_not_found(store: Arc<dyn Store>) {
     let missing = Uuid::new_v4();
     let not_found = |r: Result<_, StoreError>| matches!(r, Err(StoreError::NotFound));
     assert!(not_found(
-        store.set_status(missing, "x", 1).await.map(|_| 0)
+        store.set_status(missing, "x", 1, None).await.map(|_| 0)
     ));
     assert!(not_found(
-        store.acknowledge(missing, "x", 1).await.map(|_| 0)
+        store.acknowledge(missing, "x", 1, None).await.map(|_| 0)
     ));
     assert!(not_found(store.mark_read(missing, u.id).await.map(|_| 0)));
     assert!(not_found(
@@ -1088,7 +1088,7 @@ async fn check_deadline_facts_take_the_earliest_real_decisions(store: Arc<dyn St
         store.insert_decision(&d).await.unwrap();
     }
     store
-        .acknowledge(a.id, "acknowledged", base + 600)
+        .acknowledge(a.id, "acknowledged", base + 600, None)
         .await
         .unwrap();
 
@@ -1117,7 +1117,7 @@ async fn check_deadline_facts_take_the_earliest_real_decisions(store: Arc<dyn St
         .await
         .unwrap();
     store
-        .set_status(a.id, "feedback_given", base + 700)
+        .set_status(a.id, "feedback_given", base + 700, Some(base + 700))
         .await
         .unwrap();
     let facts = store.deadline_facts(a.id).await.unwrap().expect("stored");
@@ -1130,11 +1130,11 @@ async fn check_deadline_facts_take_the_earliest_real_decisions(store: Arc<dyn St
 
     // Acknowledging straight to "feedback given" records the feedback too.
     store
-        .acknowledge(b.id, "feedback_given", base + 90_000)
+        .acknowledge(b.id, "feedback_given", base + 90_000, Some(base + 90_000))
         .await
         .unwrap();
     store
-        .acknowledge(b.id, "feedback_given", base + 95_000)
+        .acknowledge(b.id, "feedback_given", base + 95_000, Some(base + 95_000))
         .await
         .unwrap();
 

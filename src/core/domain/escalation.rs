@@ -79,6 +79,12 @@ keyed!(
     }
 );
 
+impl Decision {
+    /// The decisions that decide something about an authority, and so meet a
+    /// deadline to decide; deferring decides nothing, however early.
+    pub const DECIDING: &'static [Decision] = &[Decision::Escalate, Decision::DoNotEscalate];
+}
+
 keyed!(
     /// The legal basis a decision rests on.
     LegalBasis, "legal_basis" {

@@ -1,18 +1,16 @@
 //! Storage of what the deadline rules need (SPEC §4 "Deadlines") and of the
 //! one extension of the feedback deadline: an extension of
-//! [`Store`](super::Store) implemented for both backends in this file.
+//! [`Store`](super::Store), written once for both backends.
 //!
-//! The SQL is written once with `?` placeholders; the PostgreSQL
-//! implementation numbers them (`$1`, `$2`, …) before use. Which stored
-//! decision meets which deadline is not decided here but in
-//! [`crate::core::deadlines`]: the store reports the earliest real decision of any
-//! authority, of Datatilsynet and of NSM.
-
-use std::borrow::Cow;
+//! Which stored decision meets which deadline is not decided here but in
+//! [`crate::core::deadlines`]: the store reports the earliest decision of any
+//! authority, of Datatilsynet and of NSM among the decisions the domain counts
+//! as deciding ([`Decision::DECIDING`], bound as parameters).
 
 use uuid::Uuid;
 
-use super::rows::{db_err, parse_uuid};
+use super::dialect::for_each_backend;
+use super::rows::{convert, db_err, DeadlineFactsRow, FeedbackExtensionRow};
 use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
 use crate::core::domain::{Authority, Decision};
 
@@ -87,117 +85,68 @@ pub trait DeadlineStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
-type FactsRow = (
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
-
-fn facts_of(r: FactsRow) -> StoreResult<StoredDeadlineFacts> {
-    Ok(StoredDeadlineFacts {
-        case_id: parse_uuid(&r.0)?,
-        category: r.1,
-        subtype: r.2,
-        severity: r.3,
-        status: r.4,
-        received_at: r.5,
-        acknowledged_at: r.6,
-        feedback_given_at: r.7,
-        feedback_extended_at: r.8,
-        first_decision_at: r.9,
-        datatilsynet_decision_at: r.10,
-        nsm_decision_at: r.11,
-    })
+/// `$first, $first+1, …`: `count` numbered placeholders.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// The earliest real decision of the case row `c`, optionally restricted to
-/// one authority. Binds: the two real decisions, then the authority.
-fn earliest_decision(one_authority: bool) -> String {
-    format!(
-        "(SELECT MIN(d.decided_at) FROM escalation_decisions d WHERE d.case_id = c.id \
-         AND d.decision IN (?, ?){})",
-        if one_authority {
-            " AND d.authority = ?"
-        } else {
-            ""
-        }
-    )
-}
-
-/// `SELECT … FROM cases c WHERE ` with the three decision subqueries; the
-/// caller appends the condition. Binds: see [`bind_decisions`].
-fn facts_select() -> String {
+/// The query of the deadline facts of `ids` cases. Binds, in order: the keys
+/// of [`Decision::DECIDING`], Datatilsynet's key, NSM's key, then the case ids
+/// (see the `facts_query` method).
+fn facts_sql(ids: usize) -> String {
+    let deciding = Decision::DECIDING.len();
+    let decisions = placeholders(1, deciding);
+    let (datatilsynet, nsm) = (deciding + 1, deciding + 2);
+    // The earliest deciding decision of case `c`, of any or of one authority.
+    let earliest = |authority: Option<usize>, alias: &str| {
+        let one = authority.map_or(String::new(), |n| format!(" AND d.authority = ${n}"));
+        format!(
+            "(SELECT MIN(d.decided_at) FROM escalation_decisions d WHERE d.case_id = c.id \
+             AND d.decision IN ({decisions}){one}) AS {alias}"
+        )
+    };
     format!(
         "SELECT c.id, c.category, c.subtype, c.severity, c.status, c.received_at, \
          c.acknowledged_at, c.feedback_given_at, c.feedback_extended_at, {}, {}, {} \
-         FROM cases c WHERE ",
-        earliest_decision(false),
-        earliest_decision(true),
-        earliest_decision(true),
+         FROM cases c WHERE c.id IN ({})",
+        earliest(None, "first_decision_at"),
+        earliest(Some(datatilsynet), "datatilsynet_decision_at"),
+        earliest(Some(nsm), "nsm_decision_at"),
+        placeholders(nsm + 1, ids),
     )
 }
 
-/// Binds the parameters of [`facts_select`]'s subqueries, in order.
-macro_rules! bind_decisions {
-    ($query:expr) => {{
-        let real = [Decision::Escalate.key(), Decision::DoNotEscalate.key()];
-        $query
-            .bind(real[0])
-            .bind(real[1])
-            .bind(real[0])
-            .bind(real[1])
-            .bind(Authority::Datatilsynet.key())
-            .bind(real[0])
-            .bind(real[1])
-            .bind(Authority::Nsm.key())
-    }};
-}
-
-/// SQLite takes the `?` placeholders as written.
-fn sqlite_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Borrowed(sql)
-}
-
-/// PostgreSQL wants numbered placeholders. The SQL of this file has no `?`
-/// inside string literals.
-fn postgres_sql(sql: &str) -> Cow<'_, str> {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
+/// The implementation for one backend (see [`for_each_backend!`]).
 macro_rules! deadline_store {
-    ($store:ty, $sql:path, $begin:ident $(, $mode:literal)?) => {
+    (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
+        impl $store {
+            /// The deadline facts of `ids` (at most [`IDS_PER_QUERY`]) in one query.
+            async fn facts_query(&self, ids: &[Uuid]) -> StoreResult<Vec<StoredDeadlineFacts>> {
+                let sql = facts_sql(ids.len());
+                let mut query = sqlx::query_as::<_, DeadlineFactsRow>(&sql);
+                for decision in Decision::DECIDING {
+                    query = query.bind(decision.key());
+                }
+                query = query
+                    .bind(Authority::Datatilsynet.key())
+                    .bind(Authority::Nsm.key());
+                for id in ids {
+                    query = query.bind(id.to_string());
+                }
+                convert(query.fetch_all(&self.pool).await?)
+            }
+        }
+
         #[async_trait::async_trait]
         impl DeadlineStore for $store {
             async fn deadline_facts(
                 &self,
                 case_id: Uuid,
             ) -> StoreResult<Option<StoredDeadlineFacts>> {
-                let sql = $sql(&format!("{}c.id = ?", facts_select())).into_owned();
-                let row: Option<FactsRow> = bind_decisions!(sqlx::query_as(&sql))
-                    .bind(case_id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(facts_of).transpose()
+                Ok(self.facts_query(&[case_id]).await?.pop())
             }
 
             async fn deadline_facts_of(
@@ -206,15 +155,7 @@ macro_rules! deadline_store {
             ) -> StoreResult<Vec<StoredDeadlineFacts>> {
                 let mut out = Vec::with_capacity(case_ids.len());
                 for chunk in case_ids.chunks(IDS_PER_QUERY) {
-                    let marks = vec!["?"; chunk.len()].join(", ");
-                    let sql = $sql(&format!("{}c.id IN ({marks})", facts_select())).into_owned();
-                    let mut query = bind_decisions!(sqlx::query_as::<_, FactsRow>(&sql));
-                    for id in chunk {
-                        query = query.bind(id.to_string());
-                    }
-                    for row in query.fetch_all(&self.pool).await? {
-                        out.push(facts_of(row)?);
-                    }
+                    out.extend(self.facts_query(chunk).await?);
                 }
                 Ok(out)
             }
@@ -223,23 +164,17 @@ macro_rules! deadline_store {
                 &self,
                 case_id: Uuid,
             ) -> StoreResult<Option<StoredFeedbackExtension>> {
-                let sql = $sql(
+                let row: Option<FeedbackExtensionRow> = sqlx::query_as(
                     "SELECT feedback_extended_at, feedback_extended_by, \
-                     feedback_extension_reason FROM cases WHERE id = ?",
-                );
-                let row: Option<(Option<i64>, Option<String>, Option<Vec<u8>>)> =
-                    sqlx::query_as(&sql)
-                        .bind(case_id.to_string())
-                        .fetch_optional(&self.pool)
-                        .await?;
-                let Some((Some(at), by, Some(reason))) = row else {
-                    return Ok(None);
-                };
-                Ok(Some(StoredFeedbackExtension {
-                    at,
-                    by: by.as_deref().map(parse_uuid).transpose()?,
-                    reason,
-                }))
+                     feedback_extension_reason FROM cases WHERE id = $1",
+                )
+                .bind(case_id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    Some(row) => row.into_extension(),
+                    None => Ok(None),
+                }
             }
 
             async fn extend_feedback(
@@ -250,27 +185,25 @@ macro_rules! deadline_store {
                 reason: &[u8],
             ) -> StoreResult<()> {
                 let id = case_id.to_string();
-                let mut tx = self.pool.$begin($($mode)?).await?;
-                let sql = $sql(
-                    "UPDATE cases SET feedback_extended_at = ?, feedback_extended_by = ?, \
-                     feedback_extension_reason = ?, updated_at = ? \
-                     WHERE id = ? AND feedback_extended_at IS NULL",
-                );
-                let done = sqlx::query(&sql)
-                    .bind(at)
-                    .bind(by.to_string())
-                    .bind(reason)
-                    .bind(at)
-                    .bind(&id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE cases SET feedback_extended_at = $1, feedback_extended_by = $2, \
+                     feedback_extension_reason = $3, updated_at = $1 \
+                     WHERE id = $4 AND feedback_extended_at IS NULL",
+                )
+                .bind(at)
+                .bind(by.to_string())
+                .bind(reason)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
                 if done.rows_affected() == 0 {
-                    let sql = $sql("SELECT 1 FROM cases WHERE id = ?");
-                    let exists: Option<(i32,)> = sqlx::query_as(&sql)
-                        .bind(&id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let exists: Option<(i32,)> =
+                        sqlx::query_as("SELECT 1 FROM cases WHERE id = $1")
+                            .bind(&id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
                     return Err(match exists {
                         Some(_) => StoreError::Conflict,
                         None => StoreError::NotFound,
@@ -283,23 +216,24 @@ macro_rules! deadline_store {
     };
 }
 
-deadline_store!(SqliteStore, sqlite_sql, begin_with, "BEGIN IMMEDIATE");
-deadline_store!(PostgresStore, postgres_sql, begin);
+for_each_backend!(deadline_store);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_are_numbered_in_order_for_postgres() {
-        let sql = format!("{}c.id IN (?, ?)", facts_select());
-        let numbered = postgres_sql(&sql);
-        assert_eq!(sql.matches('?').count(), 10);
-        assert!(numbered.contains("d.decision IN ($1, $2))"));
-        assert!(numbered.contains("d.authority = $5)"));
-        assert!(numbered.contains("d.authority = $8)"));
-        assert!(numbered.ends_with("c.id IN ($9, $10)"));
-        assert!(!numbered.contains('?'));
-        assert_eq!(sqlite_sql("a = ?"), "a = ?");
+    fn placeholders_follow_the_deciding_decisions_and_authorities() {
+        assert_eq!(placeholders(3, 2), "$3, $4");
+        assert_eq!(placeholders(1, 0), "");
+        let sql = facts_sql(2);
+        // Escalate and do-not-escalate are bound as $1 and $2, Datatilsynet as
+        // $3, NSM as $4; the two case ids follow.
+        assert_eq!(Decision::DECIDING.len(), 2);
+        assert_eq!(sql.matches("d.decision IN ($1, $2)").count(), 3);
+        assert!(sql.contains("d.authority = $3) AS datatilsynet_decision_at"));
+        assert!(sql.contains("d.authority = $4) AS nsm_decision_at"));
+        assert!(sql.ends_with("c.id IN ($5, $6)"));
+        assert!(!sql.contains('?'));
     }
 }

@@ -1,15 +1,11 @@
 //! Storage of escalation decisions and case closing: an extension of
-//! [`Store`](super::Store) implemented for both backends in this file.
-//!
-//! The SQL is written once with `?` placeholders; the PostgreSQL
-//! implementation numbers them (`$1`, `$2`, …) before use.
-
-use std::borrow::Cow;
+//! [`Store`](super::Store), written once for both backends.
 
 use uuid::Uuid;
 
-use super::rows::{db_err, parse_uuid};
-use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
+use super::dialect::for_each_backend;
+use super::rows::{convert, db_err, decision_columns, found, ClosureRow, DecisionRow, RegisterRow};
+use super::{PostgresStore, SqliteStore, StoreResult};
 
 /// One recorded escalation decision; the rationale is sealed to the case.
 #[derive(Debug, Clone)]
@@ -108,141 +104,49 @@ pub trait EscalationStore: Send + Sync {
     async fn closures(&self, case_id: Uuid) -> StoreResult<Vec<Closure>>;
 }
 
-type DecisionRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Vec<u8>,
-    i64,
-    i64,
-    Option<i64>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    i64,
-);
-
-const DECISION_COLUMNS: &str = "d.id, d.case_id, d.authority, d.decision, d.legal_basis, \
-     d.rationale, d.aware_at, d.decided_at, d.notified_at, d.decided_by, \
-     d.authority_reference, d.confirmed_by, d.confirmed_at, d.recorded_at";
-
-fn optional_uuid(s: Option<String>) -> StoreResult<Option<Uuid>> {
-    s.as_deref().map(parse_uuid).transpose()
-}
-
-fn decision_of(r: DecisionRow) -> StoreResult<EscalationRecord> {
-    Ok(EscalationRecord {
-        id: parse_uuid(&r.0)?,
-        case_id: parse_uuid(&r.1)?,
-        authority: r.2,
-        decision: r.3,
-        legal_basis: r.4,
-        rationale: r.5,
-        aware_at: r.6,
-        decided_at: r.7,
-        notified_at: r.8,
-        decided_by: parse_uuid(&r.9)?,
-        authority_reference: r.10,
-        confirmed_by: optional_uuid(r.11)?,
-        confirmed_at: r.12,
-        recorded_at: r.13,
-    })
-}
-
-type ClosureRow = (
-    String,
-    String,
-    i64,
-    String,
-    String,
-    Vec<u8>,
-    Option<i64>,
-    Option<String>,
-    Option<Vec<u8>>,
-);
-
-fn closure_of(r: ClosureRow) -> StoreResult<Closure> {
-    Ok(Closure {
-        id: parse_uuid(&r.0)?,
-        case_id: parse_uuid(&r.1)?,
-        closed_at: r.2,
-        closed_by: parse_uuid(&r.3)?,
-        outcome: r.4,
-        evaluation: r.5,
-        reopened_at: r.6,
-        reopened_by: optional_uuid(r.7)?,
-        reopen_reason: r.8,
-    })
-}
-
-/// SQLite takes the `?` placeholders as written.
-pub(super) fn sqlite_sql(sql: &str) -> Cow<'_, str> {
-    Cow::Borrowed(sql)
-}
-
-/// PostgreSQL wants numbered placeholders. The SQL given to it (this file's
-/// and `groups.rs`') has no `?` inside string literals.
-pub(super) fn postgres_sql(sql: &str) -> Cow<'_, str> {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
+/// The implementation for one backend (see [`for_each_backend!`]).
 macro_rules! escalation_store {
-    ($store:ty, $sql:path, $begin:ident $(, $mode:literal)?) => {
+    (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
         #[async_trait::async_trait]
         impl EscalationStore for $store {
             async fn insert_decision(&self, r: &EscalationRecord) -> StoreResult<()> {
-                let sql = $sql(
+                sqlx::query(
                     "INSERT INTO escalation_decisions (id, case_id, authority, decision, \
                      legal_basis, rationale, aware_at, decided_at, notified_at, decided_by, \
                      authority_reference, confirmed_by, confirmed_at, recorded_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                );
-                sqlx::query(&sql)
-                    .bind(r.id.to_string())
-                    .bind(r.case_id.to_string())
-                    .bind(&r.authority)
-                    .bind(&r.decision)
-                    .bind(&r.legal_basis)
-                    .bind(&r.rationale)
-                    .bind(r.aware_at)
-                    .bind(r.decided_at)
-                    .bind(r.notified_at)
-                    .bind(r.decided_by.to_string())
-                    .bind(&r.authority_reference)
-                    .bind(r.confirmed_by.map(|u| u.to_string()))
-                    .bind(r.confirmed_at)
-                    .bind(r.recorded_at)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                )
+                .bind(r.id.to_string())
+                .bind(r.case_id.to_string())
+                .bind(&r.authority)
+                .bind(&r.decision)
+                .bind(&r.legal_basis)
+                .bind(&r.rationale)
+                .bind(r.aware_at)
+                .bind(r.decided_at)
+                .bind(r.notified_at)
+                .bind(r.decided_by.to_string())
+                .bind(&r.authority_reference)
+                .bind(r.confirmed_by.map(|u| u.to_string()))
+                .bind(r.confirmed_at)
+                .bind(r.recorded_at)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
                 Ok(())
             }
 
             async fn decisions(&self, case_id: Uuid) -> StoreResult<Vec<EscalationRecord>> {
-                let sql = $sql(&format!(
-                    "SELECT {DECISION_COLUMNS} FROM escalation_decisions d \
-                     WHERE d.case_id = ? ORDER BY d.decided_at, d.recorded_at, d.id"
+                let rows: Vec<DecisionRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    decision_columns!(),
+                    " FROM escalation_decisions d WHERE d.case_id = $1 \
+                     ORDER BY d.decided_at, d.recorded_at, d.id"
                 ))
-                .into_owned();
-                let rows: Vec<DecisionRow> = sqlx::query_as(&sql)
-                    .bind(case_id.to_string())
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.into_iter().map(decision_of).collect()
+                .bind(case_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                convert(rows)
             }
 
             async fn confirm_decision(
@@ -252,86 +156,65 @@ macro_rules! escalation_store {
                 by: Uuid,
                 at: i64,
             ) -> StoreResult<()> {
-                let sql = $sql(
-                    "UPDATE escalation_decisions SET confirmed_by = ?, confirmed_at = ? \
-                     WHERE id = ? AND case_id = ? AND confirmed_by IS NULL AND decided_by <> ?",
-                );
-                let by = by.to_string();
-                let done = sqlx::query(&sql)
-                    .bind(&by)
-                    .bind(at)
-                    .bind(id.to_string())
-                    .bind(case_id.to_string())
-                    .bind(&by)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                let done = sqlx::query(
+                    "UPDATE escalation_decisions SET confirmed_by = $1, confirmed_at = $2 \
+                     WHERE id = $3 AND case_id = $4 AND confirmed_by IS NULL \
+                     AND decided_by <> $1",
+                )
+                .bind(by.to_string())
+                .bind(at)
+                .bind(id.to_string())
+                .bind(case_id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                found(done.rows_affected())?;
                 Ok(())
             }
 
             async fn escalation_register(&self) -> StoreResult<Vec<RegisterEntry>> {
                 // The register never loads the rationale, not even encrypted.
-                let sql = format!(
+                let rows: Vec<RegisterRow> = sqlx::query_as(
                     "SELECT d.id, d.case_id, d.authority, d.decision, d.legal_basis, \
                      d.aware_at, d.decided_at, d.notified_at, d.decided_by, \
                      d.authority_reference, d.confirmed_by, d.confirmed_at, d.recorded_at, \
-                     u.display_name, c.display_name \
+                     u.display_name AS decided_by_name, c.display_name AS confirmed_by_name \
                      FROM escalation_decisions d \
                      JOIN users u ON u.id = d.decided_by \
                      LEFT JOIN users c ON c.id = d.confirmed_by \
-                     ORDER BY d.decided_at DESC, d.recorded_at DESC, d.id"
-                );
-                type Row = (
-                    String, String, String, String, String, i64, i64, Option<i64>, String,
-                    Option<String>, Option<String>, Option<i64>, i64, String, Option<String>,
-                );
-                let rows: Vec<Row> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
-                rows.into_iter()
-                    .map(|r| {
-                        let record = decision_of((
-                            r.0, r.1, r.2, r.3, r.4, Vec::new(), r.5, r.6, r.7, r.8, r.9, r.10,
-                            r.11, r.12,
-                        ))?;
-                        Ok(RegisterEntry {
-                            record,
-                            decided_by_name: r.13,
-                            confirmed_by_name: r.14,
-                        })
-                    })
-                    .collect()
+                     ORDER BY d.decided_at DESC, d.recorded_at DESC, d.id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                convert(rows)
             }
 
             async fn close_case(&self, c: &Closure, status: &str) -> StoreResult<()> {
-                let mut tx = self.pool.$begin($($mode)?).await?;
-                let sql = $sql(
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
                     "INSERT INTO case_closures (id, case_id, closed_at, closed_by, outcome, \
                      evaluation, reopened_at, reopened_by, reopen_reason) \
-                     VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
-                );
-                sqlx::query(&sql)
-                    .bind(c.id.to_string())
-                    .bind(c.case_id.to_string())
-                    .bind(c.closed_at)
-                    .bind(c.closed_by.to_string())
-                    .bind(&c.outcome)
-                    .bind(&c.evaluation)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                let sql = $sql("UPDATE cases SET status = ?, updated_at = ? WHERE id = ?");
-                let done = sqlx::query(&sql)
-                    .bind(status)
-                    .bind(c.closed_at)
-                    .bind(c.case_id.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                     VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL)",
+                )
+                .bind(c.id.to_string())
+                .bind(c.case_id.to_string())
+                .bind(c.closed_at)
+                .bind(c.closed_by.to_string())
+                .bind(&c.outcome)
+                .bind(&c.evaluation)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let done = sqlx::query(
+                    "UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3",
+                )
+                .bind(status)
+                .bind(c.closed_at)
+                .bind(c.case_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                found(done.rows_affected())?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -344,24 +227,20 @@ macro_rules! escalation_store {
                 reason: &[u8],
                 status: &str,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.$begin($($mode)?).await?;
-                let sql = $sql(
-                    "UPDATE case_closures SET reopened_at = ?, reopened_by = ?, reopen_reason = ? \
-                     WHERE case_id = ? AND reopened_at IS NULL",
-                );
-                let done = sqlx::query(&sql)
-                    .bind(at)
-                    .bind(by.to_string())
-                    .bind(reason)
-                    .bind(case_id.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                let sql = $sql("UPDATE cases SET status = ?, updated_at = ? WHERE id = ?");
-                sqlx::query(&sql)
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE case_closures SET reopened_at = $1, reopened_by = $2, \
+                     reopen_reason = $3 WHERE case_id = $4 AND reopened_at IS NULL",
+                )
+                .bind(at)
+                .bind(by.to_string())
+                .bind(reason)
+                .bind(case_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                found(done.rows_affected())?;
+                sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
                     .bind(status)
                     .bind(at)
                     .bind(case_id.to_string())
@@ -373,34 +252,18 @@ macro_rules! escalation_store {
             }
 
             async fn closures(&self, case_id: Uuid) -> StoreResult<Vec<Closure>> {
-                let sql = $sql(
-                    "SELECT id, case_id, closed_at, closed_by, outcome, evaluation, reopened_at, \
-                     reopened_by, reopen_reason FROM case_closures WHERE case_id = ? \
-                     ORDER BY closed_at, id",
-                );
-                let rows: Vec<ClosureRow> = sqlx::query_as(&sql)
-                    .bind(case_id.to_string())
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.into_iter().map(closure_of).collect()
+                let rows: Vec<ClosureRow> = sqlx::query_as(
+                    "SELECT id, case_id, closed_at, closed_by, outcome, evaluation, \
+                     reopened_at, reopened_by, reopen_reason FROM case_closures \
+                     WHERE case_id = $1 ORDER BY closed_at, id",
+                )
+                .bind(case_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                convert(rows)
             }
         }
     };
 }
 
-escalation_store!(SqliteStore, sqlite_sql, begin_with, "BEGIN IMMEDIATE");
-escalation_store!(PostgresStore, postgres_sql, begin);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn postgres_placeholders_are_numbered() {
-        assert_eq!(
-            postgres_sql("UPDATE t SET a = ?, b = ? WHERE id = ?"),
-            "UPDATE t SET a = $1, b = $2 WHERE id = $3"
-        );
-        assert_eq!(sqlite_sql("a = ?"), "a = ?");
-    }
-}
+for_each_backend!(escalation_store);

@@ -5,15 +5,15 @@
 //! Membership is `user_groups`; `staff_groups` registers the groups
 //! themselves. A lead is always a member: the store refuses a lead who is
 //! not one, and removing a membership removes the lead in the same
-//! transaction. The SQL is written once with `?` placeholders, numbered for
-//! PostgreSQL as in [`escalation`](super::escalation).
-
-use std::collections::BTreeMap;
+//! transaction. Written once for both backends.
 
 use uuid::Uuid;
 
-use super::escalation::{postgres_sql, sqlite_sql};
-use super::rows::{db_err, parse_uuid};
+use super::dialect::for_each_backend;
+use super::rows::{
+    db_err, found, groups_of, join_list, rules_of, MembershipRow, RuleGroupRow, RuleRow,
+    StaffGroupRow,
+};
 use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
 
 /// A handler group with its members and leads.
@@ -90,82 +90,16 @@ pub trait GroupStore: Send + Sync {
     async fn case_classification(&self, case_id: Uuid) -> StoreResult<Option<(String, String)>>;
 }
 
-/// Builds the groups from their rows; members and leads come ordered.
-fn groups_of(
-    groups: Vec<(String, String, i64)>,
-    members: Vec<(String, String)>,
-    leads: Vec<(String, String)>,
-) -> StoreResult<Vec<Group>> {
-    let mut by_name: BTreeMap<String, Group> = groups
-        .into_iter()
-        .map(|(name, description, created_at)| {
-            let group = Group {
-                name: name.clone(),
-                description,
-                created_at,
-                members: Vec::new(),
-                leads: Vec::new(),
-            };
-            (name, group)
-        })
-        .collect();
-    for (name, user) in members {
-        if let Some(g) = by_name.get_mut(&name) {
-            g.members.push(parse_uuid(&user)?);
-        }
-    }
-    for (name, user) in leads {
-        if let Some(g) = by_name.get_mut(&name) {
-            g.leads.push(parse_uuid(&user)?);
-        }
-    }
-    Ok(by_name.into_values().collect())
-}
-
-/// The stored form of a list of keys.
-fn join_keys(keys: &[String]) -> String {
-    keys.join(",")
-}
-
-/// Builds the rules from their rows, keeping the rules' order.
-fn rules_of(
-    rules: Vec<(String, i64, String, String, i64)>,
-    groups: Vec<(String, String)>,
-) -> StoreResult<Vec<StoredRule>> {
-    let mut out = Vec::with_capacity(rules.len());
-    for (id, position, category, severities, created_at) in rules {
-        out.push(StoredRule {
-            id: parse_uuid(&id)?,
-            position,
-            category,
-            severities: severities
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            groups: Vec::new(),
-            created_at,
-        });
-    }
-    for (rule, group) in groups {
-        let rule = parse_uuid(&rule)?;
-        if let Some(r) = out.iter_mut().find(|r| r.id == rule) {
-            r.groups.push(group);
-        }
-    }
-    for r in &mut out {
-        r.groups.sort();
-    }
-    Ok(out)
-}
-
+/// Every membership, ordered by username.
 const MEMBERS: &str = "SELECT m.group_name, m.user_id FROM user_groups m \
      JOIN users u ON u.id = m.user_id ORDER BY u.username, m.user_id";
+/// Every lead, ordered by username.
 const LEADS: &str = "SELECT l.group_name, l.user_id FROM staff_group_leads l \
      JOIN users u ON u.id = l.user_id ORDER BY u.username, l.user_id";
 
+/// The implementation for one backend (see [`for_each_backend!`]).
 macro_rules! group_store {
-    ($store:ty, $sql:path, $begin:ident $(, $mode:literal)?) => {
+    (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
         #[async_trait::async_trait]
         impl GroupStore for $store {
             async fn create_group(
@@ -174,49 +108,45 @@ macro_rules! group_store {
                 description: &str,
                 at: i64,
             ) -> StoreResult<()> {
-                let sql = $sql(
-                    "INSERT INTO staff_groups (name, description, created_at) VALUES (?, ?, ?)",
-                );
-                sqlx::query(&sql)
-                    .bind(name)
-                    .bind(description)
-                    .bind(at)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
+                sqlx::query(
+                    "INSERT INTO staff_groups (name, description, created_at) VALUES ($1, $2, $3)",
+                )
+                .bind(name)
+                .bind(description)
+                .bind(at)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
                 Ok(())
             }
 
             async fn groups(&self) -> StoreResult<Vec<Group>> {
                 let mut tx = self.pool.begin().await?;
-                let groups: Vec<(String, String, i64)> =
+                let groups: Vec<StaffGroupRow> =
                     sqlx::query_as("SELECT name, description, created_at FROM staff_groups")
                         .fetch_all(&mut *tx)
                         .await?;
-                let members: Vec<(String, String)> =
+                let members: Vec<MembershipRow> =
                     sqlx::query_as(MEMBERS).fetch_all(&mut *tx).await?;
-                let leads: Vec<(String, String)> =
-                    sqlx::query_as(LEADS).fetch_all(&mut *tx).await?;
+                let leads: Vec<MembershipRow> = sqlx::query_as(LEADS).fetch_all(&mut *tx).await?;
                 tx.commit().await?;
                 groups_of(groups, members, leads)
             }
 
             async fn add_group_member(&self, group: &str, user: Uuid) -> StoreResult<()> {
-                let mut tx = self.pool.$begin($($mode)?).await?;
+                let mut tx = self.begin_write().await?;
                 let user = user.to_string();
-                let sql = $sql(
-                    "SELECT COUNT(*) FROM staff_groups g, users u WHERE g.name = ? AND u.id = ?",
-                );
-                let (found,): (i64,) = sqlx::query_as(&sql)
-                    .bind(group)
-                    .bind(&user)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let (found,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM staff_groups g, users u WHERE g.name = $1 AND u.id = $2",
+                )
+                .bind(group)
+                .bind(&user)
+                .fetch_one(&mut *tx)
+                .await?;
                 if found == 0 {
                     return Err(StoreError::NotFound);
                 }
-                let sql = $sql("INSERT INTO user_groups (user_id, group_name) VALUES (?, ?)");
-                sqlx::query(&sql)
+                sqlx::query("INSERT INTO user_groups (user_id, group_name) VALUES ($1, $2)")
                     .bind(&user)
                     .bind(group)
                     .execute(&mut *tx)
@@ -227,47 +157,41 @@ macro_rules! group_store {
             }
 
             async fn remove_group_member(&self, group: &str, user: Uuid) -> StoreResult<()> {
-                let mut tx = self.pool.$begin($($mode)?).await?;
+                let mut tx = self.begin_write().await?;
                 let user = user.to_string();
-                let sql = $sql("DELETE FROM staff_group_leads WHERE group_name = ? AND user_id = ?");
-                sqlx::query(&sql)
+                sqlx::query("DELETE FROM staff_group_leads WHERE group_name = $1 AND user_id = $2")
                     .bind(group)
                     .bind(&user)
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
-                let sql = $sql("DELETE FROM user_groups WHERE group_name = ? AND user_id = ?");
-                let done = sqlx::query(&sql)
-                    .bind(group)
-                    .bind(&user)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                let done =
+                    sqlx::query("DELETE FROM user_groups WHERE group_name = $1 AND user_id = $2")
+                        .bind(group)
+                        .bind(&user)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                found(done.rows_affected())?;
                 tx.commit().await?;
                 Ok(())
             }
 
             async fn add_group_lead(&self, group: &str, user: Uuid) -> StoreResult<()> {
-                let mut tx = self.pool.$begin($($mode)?).await?;
+                let mut tx = self.begin_write().await?;
                 let user = user.to_string();
-                let sql = $sql(
+                let (member,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM user_groups m JOIN staff_groups g \
-                     ON g.name = m.group_name WHERE m.group_name = ? AND m.user_id = ?",
-                );
-                let (member,): (i64,) = sqlx::query_as(&sql)
-                    .bind(group)
-                    .bind(&user)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                     ON g.name = m.group_name WHERE m.group_name = $1 AND m.user_id = $2",
+                )
+                .bind(group)
+                .bind(&user)
+                .fetch_one(&mut *tx)
+                .await?;
                 if member == 0 {
                     return Err(StoreError::NotFound);
                 }
-                let sql =
-                    $sql("INSERT INTO staff_group_leads (group_name, user_id) VALUES (?, ?)");
-                sqlx::query(&sql)
+                sqlx::query("INSERT INTO staff_group_leads (group_name, user_id) VALUES ($1, $2)")
                     .bind(group)
                     .bind(&user)
                     .execute(&mut *tx)
@@ -278,28 +202,27 @@ macro_rules! group_store {
             }
 
             async fn remove_group_lead(&self, group: &str, user: Uuid) -> StoreResult<()> {
-                let sql = $sql("DELETE FROM staff_group_leads WHERE group_name = ? AND user_id = ?");
-                let done = sqlx::query(&sql)
-                    .bind(group)
-                    .bind(user.to_string())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                let done = sqlx::query(
+                    "DELETE FROM staff_group_leads WHERE group_name = $1 AND user_id = $2",
+                )
+                .bind(group)
+                .bind(user.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                found(done.rows_affected())?;
                 Ok(())
             }
 
             async fn routing_rules(&self) -> StoreResult<Vec<StoredRule>> {
                 let mut tx = self.pool.begin().await?;
-                let rules: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
+                let rules: Vec<RuleRow> = sqlx::query_as(
                     "SELECT id, position, category, severities, created_at FROM routing_rules \
                      ORDER BY position, created_at, id",
                 )
                 .fetch_all(&mut *tx)
                 .await?;
-                let groups: Vec<(String, String)> =
+                let groups: Vec<RuleGroupRow> =
                     sqlx::query_as("SELECT rule_id, group_name FROM routing_rule_groups")
                         .fetch_all(&mut *tx)
                         .await?;
@@ -308,57 +231,53 @@ macro_rules! group_store {
             }
 
             async fn add_routing_rule(&self, rule: &StoredRule) -> StoreResult<i64> {
-                let mut tx = self.pool.$begin($($mode)?).await?;
+                let mut tx = self.begin_write().await?;
                 let (position,): (i64,) =
                     sqlx::query_as("SELECT COALESCE(MAX(position), 0) + 1 FROM routing_rules")
                         .fetch_one(&mut *tx)
                         .await?;
                 let id = rule.id.to_string();
-                let sql = $sql(
+                sqlx::query(
                     "INSERT INTO routing_rules (id, position, category, severities, created_at) \
-                     VALUES (?, ?, ?, ?, ?)",
-                );
-                sqlx::query(&sql)
-                    .bind(&id)
-                    .bind(position)
-                    .bind(&rule.category)
-                    .bind(join_keys(&rule.severities))
-                    .bind(rule.created_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                let exists = $sql("SELECT COUNT(*) FROM staff_groups WHERE name = ?");
-                let insert =
-                    $sql("INSERT INTO routing_rule_groups (rule_id, group_name) VALUES (?, ?)");
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&id)
+                .bind(position)
+                .bind(&rule.category)
+                .bind(join_list(&rule.severities))
+                .bind(rule.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
                 for group in &rule.groups {
-                    let (found,): (i64,) = sqlx::query_as(&exists)
-                        .bind(group)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                    let (found,): (i64,) =
+                        sqlx::query_as("SELECT COUNT(*) FROM staff_groups WHERE name = $1")
+                            .bind(group)
+                            .fetch_one(&mut *tx)
+                            .await?;
                     if found == 0 {
                         return Err(StoreError::NotFound);
                     }
-                    sqlx::query(&insert)
-                        .bind(&id)
-                        .bind(group)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                    sqlx::query(
+                        "INSERT INTO routing_rule_groups (rule_id, group_name) VALUES ($1, $2)",
+                    )
+                    .bind(&id)
+                    .bind(group)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
                 }
                 tx.commit().await?;
                 Ok(position)
             }
 
             async fn delete_routing_rule(&self, id: Uuid) -> StoreResult<()> {
-                let sql = $sql("DELETE FROM routing_rules WHERE id = ?");
-                let done = sqlx::query(&sql)
+                let done = sqlx::query("DELETE FROM routing_rules WHERE id = $1")
                     .bind(id.to_string())
                     .execute(&self.pool)
                     .await
                     .map_err(db_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(done.rows_affected())?;
                 Ok(())
             }
 
@@ -366,73 +285,15 @@ macro_rules! group_store {
                 &self,
                 case_id: Uuid,
             ) -> StoreResult<Option<(String, String)>> {
-                let sql = $sql("SELECT category, severity FROM cases WHERE id = ?");
-                Ok(sqlx::query_as(&sql)
-                    .bind(case_id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?)
+                Ok(
+                    sqlx::query_as("SELECT category, severity FROM cases WHERE id = $1")
+                        .bind(case_id.to_string())
+                        .fetch_optional(&self.pool)
+                        .await?,
+                )
             }
         }
     };
 }
 
-group_store!(SqliteStore, sqlite_sql, begin_with, "BEGIN IMMEDIATE");
-group_store!(PostgresStore, postgres_sql, begin);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_become_groups_in_name_order() {
-        let a = Uuid::new_v4();
-        let b = Uuid::new_v4();
-        let groups = groups_of(
-            vec![
-                ("infosec".into(), "Informasjonssikkerhet".into(), 2),
-                ("hr".into(), String::new(), 1),
-            ],
-            vec![
-                ("infosec".into(), a.to_string()),
-                ("infosec".into(), b.to_string()),
-                ("ukjent".into(), a.to_string()),
-            ],
-            vec![("infosec".into(), b.to_string())],
-        )
-        .expect("valid rows");
-        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        assert_eq!(names, ["hr", "infosec"]);
-        assert_eq!(groups[1].members, [a, b]);
-        assert!(groups[1].has_lead(b) && !groups[1].has_lead(a));
-        assert!(groups[0].members.is_empty());
-    }
-
-    #[test]
-    fn rules_keep_their_order_and_split_severities() {
-        let first = Uuid::new_v4();
-        let second = Uuid::new_v4();
-        let rules = rules_of(
-            vec![
-                (first.to_string(), 1, "avvik".into(), "lav,hoy".into(), 0),
-                (
-                    second.to_string(),
-                    2,
-                    "varsling".into(),
-                    "kritisk".into(),
-                    0,
-                ),
-            ],
-            vec![
-                (second.to_string(), "hr".into()),
-                (first.to_string(), "infosec".into()),
-                (first.to_string(), "drift".into()),
-            ],
-        )
-        .expect("valid rows");
-        assert_eq!(rules[0].id, first);
-        assert_eq!(rules[0].severities, ["lav", "hoy"]);
-        assert_eq!(rules[0].groups, ["drift", "infosec"]);
-        assert_eq!(rules[1].groups, ["hr"]);
-        assert_eq!(join_keys(&rules[0].severities), "lav,hoy");
-    }
-}
+for_each_backend!(group_store);

@@ -3,15 +3,19 @@
 //!
 //! The store never sees plaintext case content: report bodies, messages,
 //! attachment names and key wraps arrive as age files and are kept as bytes.
+//!
+//! Every query is written once, with `$N` placeholders, and runs on both
+//! backends; [`dialect`] holds the few things that truly differ and expands
+//! each module's implementation for both store types.
 
+mod base;
 mod deadlines;
+mod dialect;
 mod escalation;
 mod groups;
 mod notifications;
-mod postgres;
 mod routing;
 mod rows;
-mod sqlite;
 mod statistics;
 
 use std::sync::Arc;
@@ -22,15 +26,14 @@ use uuid::Uuid;
 pub use crate::core::audit::AuditEntry;
 
 pub use self::deadlines::{DeadlineStore, StoredDeadlineFacts, StoredFeedbackExtension};
+pub use self::dialect::{PostgresStore, SqliteStore};
 pub use self::escalation::{Closure, EscalationRecord, EscalationStore, RegisterEntry};
 pub use self::groups::{Group, GroupStore, StoredRule};
 pub use self::notifications::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NewNotification,
     NotificationCounts, NotificationKind, NotificationStore, OutboxEntry,
 };
-pub use self::postgres::PostgresStore;
 pub use self::routing::{Retriage, RoutingStore, TriageFacts};
-pub use self::sqlite::SqliteStore;
 pub use self::statistics::StatisticsStore;
 
 /// Why a store operation failed.
@@ -288,10 +291,27 @@ pub trait Store:
     /// The cases whose identity is wrapped to `user_id`, newest first.
     async fn inbox(&self, user_id: Uuid) -> StoreResult<Vec<InboxEntry>>;
     /// Sets a case's status; `NotFound` if there is no such case.
-    async fn set_status(&self, case_id: Uuid, status: &str, at: i64) -> StoreResult<()>;
-    /// Records the acknowledgement (first one only) and sets the status; like
-    /// `set_status`, records when feedback was first given.
-    async fn acknowledge(&self, case_id: Uuid, status: &str, at: i64) -> StoreResult<()>;
+    ///
+    /// `feedback_given_at` is given when the caller has decided that this
+    /// change gives the reporter feedback; the store records it unless a
+    /// feedback time is recorded already (the first one stands, as for the
+    /// acknowledgement), and `None` leaves the recorded time as it is.
+    async fn set_status(
+        &self,
+        case_id: Uuid,
+        status: &str,
+        at: i64,
+        feedback_given_at: Option<i64>,
+    ) -> StoreResult<()>;
+    /// Records the acknowledgement (first one only) and sets the status;
+    /// `feedback_given_at` as for [`Store::set_status`].
+    async fn acknowledge(
+        &self,
+        case_id: Uuid,
+        status: &str,
+        at: i64,
+        feedback_given_at: Option<i64>,
+    ) -> StoreResult<()>;
     /// Records that `user_id` has seen the case as it is now.
     async fn mark_read(&self, case_id: Uuid, user_id: Uuid) -> StoreResult<()>;
 

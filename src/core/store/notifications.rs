@@ -5,13 +5,18 @@
 //! something needs attention, and how delivery went. It holds no address (the
 //! mailer reads `users.email` when it sends) and nothing about a case beyond
 //! the id, deadline kind and due instant that keep reminders from repeating;
-//! none of those leave this module except to the scheduler.
+//! none of those leave this module except to the scheduler. Written once for
+//! both backends.
 
 use uuid::Uuid;
 
-use super::rows::parse_uuid;
+use super::dialect::for_each_backend;
+use super::rows::{
+    cases_with_holders, convert, db_err, CountsRow, DueRow, HolderRow, NoticeRow, OutboxRow,
+    RemindRow,
+};
 use super::{PostgresStore, SqliteStore, StoreResult};
-use crate::core::domain::DeadlineKind;
+use crate::core::domain::{CaseStatus, DeadlineKind};
 
 /// What a notification says needs attention. The mail is the same for every
 /// kind; the kind is for administrators and for de-duplication.
@@ -202,172 +207,31 @@ pub trait NotificationStore: Send + Sync {
     async fn notification_counts(&self) -> StoreResult<NotificationCounts>;
 }
 
-/// An outbox row joined with the recipient's display name.
-type OutboxRow = (
-    String,
-    String,
-    String,
-    i64,
-    Option<String>,
-    i64,
-    i64,
-    Option<i64>,
-);
-
-fn outbox_entry(row: OutboxRow) -> StoreResult<Option<OutboxEntry>> {
-    let (id, display_name, kind, attempts, last_error, created_at, next_attempt_at, failed_at) =
-        row;
-    let Some(kind) = NotificationKind::parse(&kind) else {
-        return Ok(None);
-    };
-    let state = if failed_at.is_some() {
-        DeliveryState::Failed
-    } else if attempts > 0 {
-        DeliveryState::Retrying
-    } else {
-        DeliveryState::Pending
-    };
-    Ok(Some(OutboxEntry {
-        id: parse_uuid(&id)?,
-        display_name,
-        kind,
-        state,
-        attempts,
-        last_error,
-        created_at,
-        next_attempt_at,
-        failed_at,
-    }))
-}
-
-/// Groups `(case_id, user_id)` wrap rows under their cases.
-fn with_holders(
-    cases: Vec<(String, String, String, i64, Option<i64>, i64)>,
-    wraps: Vec<(String, String)>,
-) -> StoreResult<Vec<CaseToRemind>> {
-    let mut out: Vec<CaseToRemind> = Vec::with_capacity(cases.len());
-    for (id, severity, status, received_at, acknowledged_at, updated_at) in cases {
-        out.push(CaseToRemind {
-            id: parse_uuid(&id)?,
-            severity,
-            status,
-            received_at,
-            acknowledged_at,
-            updated_at,
-            holders: Vec::new(),
-        });
-    }
-    for (case_id, user_id) in wraps {
-        let case_id = parse_uuid(&case_id)?;
-        let user_id = parse_uuid(&user_id)?;
-        if let Some(case) = out.iter_mut().find(|c| c.id == case_id) {
-            case.holders.push(user_id);
-        }
-    }
-    Ok(out)
-}
-
-/// The same statements for both backends, in each one's placeholder syntax.
-macro_rules! statements {
-    ($($name:ident = $sql:expr;)*) => { $(pub(super) const $name: &str = $sql;)* };
-}
-
-mod sqlite_sql {
-    statements! {
-        BEGIN_WRITE = "BEGIN IMMEDIATE";
-        INSERT = "INSERT INTO notifications (id, user_id, kind, case_id, deadline, due_at, \
-                  created_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) \
-                  ON CONFLICT DO NOTHING";
-        OPEN_CASES = "SELECT id, severity, status, received_at, acknowledged_at, updated_at \
-                      FROM cases WHERE status <> ? ORDER BY received_at, id";
-        OPEN_CASE_WRAPS = "SELECT w.case_id, w.user_id FROM case_key_wraps w \
-                           JOIN cases c ON c.id = w.case_id \
-                           WHERE w.user_id IS NOT NULL AND c.status <> ? ORDER BY w.user_id";
-        NOTICES = "SELECT case_id, deadline, MAX(created_at) FROM notifications \
-                   WHERE case_id IS NOT NULL AND deadline IS NOT NULL GROUP BY case_id, deadline";
-        DUE = "SELECT n.id, n.user_id, u.email, n.attempts FROM notifications n \
-               JOIN users u ON u.id = n.user_id \
-               WHERE n.sent_at IS NULL AND n.failed_at IS NULL AND n.next_attempt_at <= ? \
-               ORDER BY n.next_attempt_at, n.created_at, n.id LIMIT ?";
-        CLAIM = "UPDATE notifications SET next_attempt_at = ? WHERE id = ? \
-                 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?";
-        SENT = "UPDATE notifications SET sent_at = ?, attempts = attempts + 1, \
-                last_error = NULL WHERE id = ?";
-        RETRY = "UPDATE notifications SET attempts = attempts + 1, last_error = ?, \
-                 next_attempt_at = ? WHERE id = ?";
-        GIVE_UP = "UPDATE notifications SET attempts = attempts + 1, last_error = ?, \
-                   failed_at = ? WHERE id = ?";
-        OUTBOX = "SELECT n.id, u.display_name, n.kind, n.attempts, n.last_error, n.created_at, \
-                  n.next_attempt_at, n.failed_at FROM notifications n \
-                  JOIN users u ON u.id = n.user_id WHERE n.sent_at IS NULL \
-                  ORDER BY n.failed_at IS NULL, n.created_at DESC, n.id";
-        COUNTS = "SELECT \
-                  COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts = 0 THEN 1 END), \
-                  COUNT(CASE WHEN sent_at IS NOT NULL THEN 1 END), \
-                  COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts > 0 THEN 1 END), \
-                  COUNT(CASE WHEN failed_at IS NOT NULL THEN 1 END) FROM notifications";
-    }
-}
-
-mod pg_sql {
-    statements! {
-        BEGIN_WRITE = "BEGIN";
-        INSERT = "INSERT INTO notifications (id, user_id, kind, case_id, deadline, due_at, \
-                  created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) \
-                  ON CONFLICT DO NOTHING";
-        OPEN_CASES = "SELECT id, severity, status, received_at, acknowledged_at, updated_at \
-                      FROM cases WHERE status <> $1 ORDER BY received_at, id COLLATE \"C\"";
-        OPEN_CASE_WRAPS = "SELECT w.case_id, w.user_id FROM case_key_wraps w \
-                           JOIN cases c ON c.id = w.case_id \
-                           WHERE w.user_id IS NOT NULL AND c.status <> $1 \
-                           ORDER BY w.user_id COLLATE \"C\"";
-        NOTICES = "SELECT case_id, deadline, MAX(created_at) FROM notifications \
-                   WHERE case_id IS NOT NULL AND deadline IS NOT NULL GROUP BY case_id, deadline";
-        DUE = "SELECT n.id, n.user_id, u.email, n.attempts FROM notifications n \
-               JOIN users u ON u.id = n.user_id \
-               WHERE n.sent_at IS NULL AND n.failed_at IS NULL AND n.next_attempt_at <= $1 \
-               ORDER BY n.next_attempt_at, n.created_at, n.id COLLATE \"C\" LIMIT $2";
-        CLAIM = "UPDATE notifications SET next_attempt_at = $1 WHERE id = $2 \
-                 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3";
-        SENT = "UPDATE notifications SET sent_at = $1, attempts = attempts + 1, \
-                last_error = NULL WHERE id = $2";
-        RETRY = "UPDATE notifications SET attempts = attempts + 1, last_error = $1, \
-                 next_attempt_at = $2 WHERE id = $3";
-        GIVE_UP = "UPDATE notifications SET attempts = attempts + 1, last_error = $1, \
-                   failed_at = $2 WHERE id = $3";
-        OUTBOX = "SELECT n.id, u.display_name, n.kind, n.attempts, n.last_error, n.created_at, \
-                  n.next_attempt_at, n.failed_at FROM notifications n \
-                  JOIN users u ON u.id = n.user_id WHERE n.sent_at IS NULL \
-                  ORDER BY n.failed_at IS NULL, n.created_at DESC, n.id COLLATE \"C\"";
-        COUNTS = "SELECT \
-                  COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts = 0 THEN 1 END), \
-                  COUNT(CASE WHEN sent_at IS NOT NULL THEN 1 END), \
-                  COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts > 0 THEN 1 END), \
-                  COUNT(CASE WHEN failed_at IS NOT NULL THEN 1 END) FROM notifications";
-    }
-}
-
-/// The implementation for one backend: the store type and its statements.
+/// The implementation for one backend (see [`for_each_backend!`]).
 macro_rules! notification_store {
-    ($store:ty, $sql:ident) => {
+    (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
         #[async_trait::async_trait]
         impl NotificationStore for $store {
             async fn enqueue_notifications(&self, items: &[NewNotification]) -> StoreResult<u64> {
-                let mut tx = self.pool.begin_with($sql::BEGIN_WRITE).await?;
+                let mut tx = self.begin_write().await?;
                 let mut added = 0;
                 for n in items {
-                    let done = sqlx::query($sql::INSERT)
-                        .bind(n.id.to_string())
-                        .bind(n.user_id.to_string())
-                        .bind(n.kind.key())
-                        .bind(n.case_id.map(|c| c.to_string()))
-                        .bind(n.deadline.map(DeadlineKind::key))
-                        .bind(n.due_at)
-                        .bind(n.created_at)
-                        .bind(n.next_attempt_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(super::rows::db_err)?;
+                    let done = sqlx::query(
+                        "INSERT INTO notifications (id, user_id, kind, case_id, deadline, \
+                         due_at, created_at, attempts, next_attempt_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(n.id.to_string())
+                    .bind(n.user_id.to_string())
+                    .bind(n.kind.key())
+                    .bind(n.case_id.map(|c| c.to_string()))
+                    .bind(n.deadline.map(DeadlineKind::key))
+                    .bind(n.due_at)
+                    .bind(n.created_at)
+                    .bind(n.next_attempt_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
                     added += done.rows_affected();
                 }
                 tx.commit().await?;
@@ -375,34 +239,40 @@ macro_rules! notification_store {
             }
 
             async fn cases_to_remind(&self) -> StoreResult<Vec<CaseToRemind>> {
-                let closed = crate::core::domain::CaseStatus::Closed.key();
+                let closed = CaseStatus::Closed.key();
                 let mut tx = self.pool.begin().await?;
-                let cases: Vec<(String, String, String, i64, Option<i64>, i64)> =
-                    sqlx::query_as($sql::OPEN_CASES)
-                        .bind(closed)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                let wraps: Vec<(String, String)> = sqlx::query_as($sql::OPEN_CASE_WRAPS)
-                    .bind(closed)
-                    .fetch_all(&mut *tx)
-                    .await?;
+                let cases: Vec<RemindRow> = sqlx::query_as(concat!(
+                    "SELECT id, severity, status, received_at, acknowledged_at, updated_at \
+                     FROM cases WHERE status <> $1 ORDER BY received_at, id",
+                    $text_order
+                ))
+                .bind(closed)
+                .fetch_all(&mut *tx)
+                .await?;
+                let holders: Vec<HolderRow> = sqlx::query_as(concat!(
+                    "SELECT w.case_id, w.user_id FROM case_key_wraps w \
+                     JOIN cases c ON c.id = w.case_id \
+                     WHERE w.user_id IS NOT NULL AND c.status <> $1 ORDER BY w.user_id",
+                    $text_order
+                ))
+                .bind(closed)
+                .fetch_all(&mut *tx)
+                .await?;
                 tx.commit().await?;
-                with_holders(cases, wraps)
+                cases_with_holders(cases, holders)
             }
 
             async fn deadline_notices(&self) -> StoreResult<Vec<DeadlineNotice>> {
-                let rows: Vec<(String, String, i64)> =
-                    sqlx::query_as($sql::NOTICES).fetch_all(&self.pool).await?;
+                let rows: Vec<NoticeRow> = sqlx::query_as(
+                    "SELECT case_id, deadline, MAX(created_at) AS last_at FROM notifications \
+                     WHERE case_id IS NOT NULL AND deadline IS NOT NULL \
+                     GROUP BY case_id, deadline",
+                )
+                .fetch_all(&self.pool)
+                .await?;
                 let mut out = Vec::with_capacity(rows.len());
-                for (case_id, deadline, last_at) in rows {
-                    // A deadline kind this version does not know cannot be due.
-                    if let Some(deadline) = DeadlineKind::parse(&deadline) {
-                        out.push(DeadlineNotice {
-                            case_id: parse_uuid(&case_id)?,
-                            deadline,
-                            last_at,
-                        });
-                    }
+                for row in rows {
+                    out.extend(row.into_notice()?);
                 }
                 Ok(out)
             }
@@ -412,21 +282,19 @@ macro_rules! notification_store {
                 now: i64,
                 limit: i64,
             ) -> StoreResult<Vec<DueNotification>> {
-                let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as($sql::DUE)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.into_iter()
-                    .map(|(id, user_id, email, attempts)| {
-                        Ok(DueNotification {
-                            id: parse_uuid(&id)?,
-                            user_id: parse_uuid(&user_id)?,
-                            email,
-                            attempts,
-                        })
-                    })
-                    .collect()
+                let rows: Vec<DueRow> = sqlx::query_as(concat!(
+                    "SELECT n.id, n.user_id, u.email, n.attempts FROM notifications n \
+                     JOIN users u ON u.id = n.user_id WHERE n.sent_at IS NULL \
+                     AND n.failed_at IS NULL AND n.next_attempt_at <= $1 \
+                     ORDER BY n.next_attempt_at, n.created_at, n.id",
+                    $text_order,
+                    " LIMIT $2"
+                ))
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                convert(rows)
             }
 
             async fn claim_notification(
@@ -435,23 +303,29 @@ macro_rules! notification_store {
                 now: i64,
                 until: i64,
             ) -> StoreResult<bool> {
-                let done = sqlx::query($sql::CLAIM)
-                    .bind(until)
-                    .bind(id.to_string())
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(super::rows::db_err)?;
+                let done = sqlx::query(
+                    "UPDATE notifications SET next_attempt_at = $1 WHERE id = $2 \
+                     AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3",
+                )
+                .bind(until)
+                .bind(id.to_string())
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
                 Ok(done.rows_affected() == 1)
             }
 
             async fn notification_sent(&self, id: Uuid, at: i64) -> StoreResult<()> {
-                sqlx::query($sql::SENT)
-                    .bind(at)
-                    .bind(id.to_string())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(super::rows::db_err)?;
+                sqlx::query(
+                    "UPDATE notifications SET sent_at = $1, attempts = attempts + 1, \
+                     last_error = NULL WHERE id = $2",
+                )
+                .bind(at)
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
                 Ok(())
             }
 
@@ -463,8 +337,16 @@ macro_rules! notification_store {
                 retry_at: Option<i64>,
             ) -> StoreResult<()> {
                 let (sql, time) = match retry_at {
-                    Some(retry_at) => ($sql::RETRY, retry_at),
-                    None => ($sql::GIVE_UP, at),
+                    Some(retry_at) => (
+                        "UPDATE notifications SET attempts = attempts + 1, last_error = $1, \
+                         next_attempt_at = $2 WHERE id = $3",
+                        retry_at,
+                    ),
+                    None => (
+                        "UPDATE notifications SET attempts = attempts + 1, last_error = $1, \
+                         failed_at = $2 WHERE id = $3",
+                        at,
+                    ),
                 };
                 sqlx::query(sql)
                     .bind(error)
@@ -472,33 +354,44 @@ macro_rules! notification_store {
                     .bind(id.to_string())
                     .execute(&self.pool)
                     .await
-                    .map_err(super::rows::db_err)?;
+                    .map_err(db_err)?;
                 Ok(())
             }
 
             async fn notification_outbox(&self) -> StoreResult<Vec<OutboxEntry>> {
-                let rows: Vec<OutboxRow> =
-                    sqlx::query_as($sql::OUTBOX).fetch_all(&self.pool).await?;
+                let rows: Vec<OutboxRow> = sqlx::query_as(concat!(
+                    "SELECT n.id, u.display_name, n.kind, n.attempts, n.last_error, \
+                     n.created_at, n.next_attempt_at, n.failed_at FROM notifications n \
+                     JOIN users u ON u.id = n.user_id WHERE n.sent_at IS NULL \
+                     ORDER BY n.failed_at IS NULL, n.created_at DESC, n.id",
+                    $text_order
+                ))
+                .fetch_all(&self.pool)
+                .await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for row in rows {
-                    out.extend(outbox_entry(row)?);
+                    out.extend(row.into_entry()?);
                 }
                 Ok(out)
             }
 
             async fn notification_counts(&self) -> StoreResult<NotificationCounts> {
-                let (pending, sent, retrying, failed): (i64, i64, i64, i64) =
-                    sqlx::query_as($sql::COUNTS).fetch_one(&self.pool).await?;
-                Ok(NotificationCounts {
-                    pending,
-                    sent,
-                    retrying,
-                    failed,
-                })
+                let counts: CountsRow = sqlx::query_as(
+                    "SELECT \
+                     COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts = 0 \
+                     THEN 1 END) AS pending, \
+                     COUNT(CASE WHEN sent_at IS NOT NULL THEN 1 END) AS sent, \
+                     COUNT(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts > 0 \
+                     THEN 1 END) AS retrying, \
+                     COUNT(CASE WHEN failed_at IS NOT NULL THEN 1 END) AS failed \
+                     FROM notifications",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(counts.into())
             }
         }
     };
 }
 
-notification_store!(SqliteStore, sqlite_sql);
-notification_store!(PostgresStore, pg_sql);
+for_each_backend!(notification_store);

@@ -1,10 +1,11 @@
-//! Storage of handler groups, routing rules and case triage: an extension of
-//! [`Store`](super::Store) implemented for both backends in this file.
+//! Storage of case triage and the re-routing it causes: an extension of
+//! [`Store`](super::Store), written once for both backends.
 
 use uuid::Uuid;
 
-use super::rows::db_err;
-use super::{Holder, KeyWrap, PostgresStore, SqliteStore, StoreError, StoreResult};
+use super::dialect::for_each_backend;
+use super::rows::{db_err, found, TriageFactsRow};
+use super::{Holder, KeyWrap, PostgresStore, SqliteStore, StoreResult};
 
 /// What triage recorded on a case beyond its category and severity.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,16 +37,6 @@ pub struct Retriage {
     pub removed: Vec<Uuid>,
 }
 
-type FactsRow = (Option<String>, Option<i64>, Option<i64>);
-
-fn facts(row: FactsRow) -> TriageFacts {
-    TriageFacts {
-        subtype: row.0,
-        risk_probability: row.1,
-        risk_consequence: row.2,
-    }
-}
-
 /// Queries and updates of the routing feature.
 #[async_trait::async_trait]
 pub trait RoutingStore: Send + Sync {
@@ -57,124 +48,68 @@ pub trait RoutingStore: Send + Sync {
     async fn retriage(&self, change: &Retriage) -> StoreResult<()>;
 }
 
-#[async_trait::async_trait]
-impl RoutingStore for SqliteStore {
-    async fn triage_facts(&self, case_id: Uuid) -> StoreResult<Option<TriageFacts>> {
-        let row: Option<FactsRow> = sqlx::query_as(
-            "SELECT subtype, risk_probability, risk_consequence FROM cases WHERE id = ?",
-        )
-        .bind(case_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(facts))
-    }
+/// The implementation for one backend (see [`for_each_backend!`]).
+macro_rules! routing_store {
+    (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
+        #[async_trait::async_trait]
+        impl RoutingStore for $store {
+            async fn triage_facts(&self, case_id: Uuid) -> StoreResult<Option<TriageFacts>> {
+                let row: Option<TriageFactsRow> = sqlx::query_as(
+                    "SELECT subtype, risk_probability, risk_consequence FROM cases WHERE id = $1",
+                )
+                .bind(case_id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(TriageFacts::from))
+            }
 
-    async fn retriage(&self, change: &Retriage) -> StoreResult<()> {
-        let id = change.case_id.to_string();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let done = sqlx::query(
-            "UPDATE cases SET category = ?, severity = ?, subtype = ?, risk_probability = ?, \
-             risk_consequence = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(&change.category)
-        .bind(&change.severity)
-        .bind(&change.facts.subtype)
-        .bind(change.facts.risk_probability)
-        .bind(change.facts.risk_consequence)
-        .bind(change.at)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        for wrap in &change.added {
-            let Some(user) = wrap.holder.user_id() else {
-                continue;
-            };
-            sqlx::query(
-                "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) \
-                 VALUES (?, ?, ?, ?) ON CONFLICT (case_id, holder) DO NOTHING",
-            )
-            .bind(&id)
-            .bind(wrap.holder.as_db())
-            .bind(user.to_string())
-            .bind(&wrap.wrapped)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        for user in &change.removed {
-            sqlx::query("DELETE FROM case_key_wraps WHERE case_id = ? AND holder = ?")
+            async fn retriage(&self, change: &Retriage) -> StoreResult<()> {
+                let id = change.case_id.to_string();
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE cases SET category = $1, severity = $2, subtype = $3, \
+                     risk_probability = $4, risk_consequence = $5, updated_at = $6 WHERE id = $7",
+                )
+                .bind(&change.category)
+                .bind(&change.severity)
+                .bind(&change.facts.subtype)
+                .bind(change.facts.risk_probability)
+                .bind(change.facts.risk_consequence)
+                .bind(change.at)
                 .bind(&id)
-                .bind(Holder::User(*user).as_db())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
+                found(done.rows_affected())?;
+                for wrap in &change.added {
+                    let Some(user) = wrap.holder.user_id() else {
+                        continue;
+                    };
+                    sqlx::query(
+                        "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (case_id, holder) DO NOTHING",
+                    )
+                    .bind(&id)
+                    .bind(wrap.holder.as_db())
+                    .bind(user.to_string())
+                    .bind(&wrap.wrapped)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                }
+                for user in &change.removed {
+                    sqlx::query("DELETE FROM case_key_wraps WHERE case_id = $1 AND holder = $2")
+                        .bind(&id)
+                        .bind(Holder::User(*user).as_db())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
         }
-        tx.commit().await?;
-        Ok(())
-    }
+    };
 }
 
-#[async_trait::async_trait]
-impl RoutingStore for PostgresStore {
-    async fn triage_facts(&self, case_id: Uuid) -> StoreResult<Option<TriageFacts>> {
-        let row: Option<FactsRow> = sqlx::query_as(
-            "SELECT subtype, risk_probability, risk_consequence FROM cases WHERE id = $1",
-        )
-        .bind(case_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(facts))
-    }
-
-    async fn retriage(&self, change: &Retriage) -> StoreResult<()> {
-        let id = change.case_id.to_string();
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE cases SET category = $1, severity = $2, subtype = $3, risk_probability = $4, \
-             risk_consequence = $5, updated_at = $6 WHERE id = $7",
-        )
-        .bind(&change.category)
-        .bind(&change.severity)
-        .bind(&change.facts.subtype)
-        .bind(change.facts.risk_probability)
-        .bind(change.facts.risk_consequence)
-        .bind(change.at)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        for wrap in &change.added {
-            let Some(user) = wrap.holder.user_id() else {
-                continue;
-            };
-            sqlx::query(
-                "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (case_id, holder) DO NOTHING",
-            )
-            .bind(&id)
-            .bind(wrap.holder.as_db())
-            .bind(user.to_string())
-            .bind(&wrap.wrapped)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        for user in &change.removed {
-            sqlx::query("DELETE FROM case_key_wraps WHERE case_id = $1 AND holder = $2")
-                .bind(&id)
-                .bind(Holder::User(*user).as_db())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-}
+for_each_backend!(routing_store);

@@ -1,12 +1,31 @@
-//! Row shapes and conversions shared by the SQLite and PostgreSQL stores.
+//! Row shapes and their conversions: the one place where what a query
+//! returns becomes a store value. The feature modules hold SQL only.
 //!
 //! Both schemas are the same apart from the blob type, so a row decodes the
-//! same way from either backend; only the SQL text (placeholders) differs.
+//! same way from either backend. Rows decode by column name, so a query's
+//! columns are named (aliased where computed) after the row's fields.
+
+mod deadlines;
+mod escalation;
+mod groups;
+mod notifications;
+mod routing;
+mod statistics;
 
 use std::collections::HashMap;
 
 use uuid::Uuid;
 
+pub(super) use self::deadlines::{DeadlineFactsRow, FeedbackExtensionRow};
+pub(super) use self::escalation::{decision_columns, ClosureRow, DecisionRow, RegisterRow};
+pub(super) use self::groups::{
+    groups_of, rules_of, MembershipRow, RuleGroupRow, RuleRow, StaffGroupRow,
+};
+pub(super) use self::notifications::{
+    cases_with_holders, CountsRow, DueRow, HolderRow, NoticeRow, OutboxRow, RemindRow,
+};
+pub(super) use self::routing::TriageFactsRow;
+pub(super) use self::statistics::{EscalationCountRow, FiguresRow};
 use super::{Attachment, AuditEntry, Author, Case, Holder, Message, StoreError, User};
 
 /// Maps a database error, turning unique violations into [`StoreError::Conflict`].
@@ -14,6 +33,15 @@ pub(super) fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict,
         _ => StoreError::Database(e),
+    }
+}
+
+/// `NotFound` unless the statement changed a row: what it names must exist.
+pub(super) fn found(rows_affected: u64) -> Result<(), StoreError> {
+    if rows_affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
     }
 }
 
@@ -29,20 +57,24 @@ pub(super) fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(|_| decode_err("uuid", s))
 }
 
+/// Parses an optional stored UUID.
+fn optional_uuid(s: Option<String>) -> Result<Option<Uuid>, StoreError> {
+    s.as_deref().map(parse_uuid).transpose()
+}
+
 /// Parses a stored author.
 fn parse_author(s: &str) -> Result<Author, StoreError> {
     Author::from_db(s).ok_or_else(|| decode_err("author", s))
 }
 
-/// The stored form of a role list.
-pub(super) fn join_roles(roles: &[String]) -> String {
-    roles.join(",")
+/// The stored form of a list of keys (roles, severities): comma-separated.
+pub(super) fn join_list(keys: &[String]) -> String {
+    keys.join(",")
 }
 
-/// Parses the stored form of a role list.
-fn split_roles(roles: &str) -> Vec<String> {
-    roles
-        .split(',')
+/// Parses the stored form of a list of keys.
+fn split_list(keys: &str) -> Vec<String> {
+    keys.split(',')
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_owned)
@@ -97,7 +129,7 @@ impl UserRow {
             id: parse_uuid(&self.id)?,
             username: self.username,
             display_name: self.display_name,
-            roles: split_roles(&self.roles),
+            roles: split_list(&self.roles),
             recipient: self.recipient,
             wrapped_identity: self.wrapped_identity,
             email: self.email,
@@ -108,17 +140,10 @@ impl UserRow {
     }
 }
 
-/// A `user_groups` row.
-#[derive(sqlx::FromRow)]
-pub(super) struct GroupRow {
-    user_id: String,
-    group_name: String,
-}
-
 /// Joins users with their groups, keeping the users' order.
 pub(super) fn users_with_groups(
     users: Vec<UserRow>,
-    groups: Vec<GroupRow>,
+    groups: Vec<MembershipRow>,
 ) -> Result<Vec<User>, StoreError> {
     let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
     for g in groups {
@@ -134,7 +159,7 @@ pub(super) fn users_with_groups(
 }
 
 /// Group names from `user_groups` rows.
-pub(super) fn group_names(groups: Vec<GroupRow>) -> Vec<String> {
+pub(super) fn group_names(groups: Vec<MembershipRow>) -> Vec<String> {
     groups.into_iter().map(|g| g.group_name).collect()
 }
 

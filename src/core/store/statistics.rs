@@ -1,11 +1,13 @@
-//! Storage of the statistics feature: an extension of [`Store`](super::Store)
-//! implemented for both backends in this file.
+//! Storage of the statistics feature: an extension of [`Store`](super::Store),
+//! written once for both backends.
 //!
 //! Only the columns statistics need are read — never content, never ids,
 //! never a rationale or an authority's reference.
 
 use std::ops::Range;
 
+use super::dialect::for_each_backend;
+use super::rows::{EscalationCountRow, FiguresRow};
 use super::{PostgresStore, SqliteStore, StoreResult};
 use crate::core::statistics::{CaseFigures, EscalationCount};
 
@@ -21,112 +23,48 @@ pub trait StatisticsStore: Send + Sync {
     async fn escalation_counts(&self, decided: Range<i64>) -> StoreResult<Vec<EscalationCount>>;
 }
 
-/// A row of [`StatisticsStore::case_figures`].
-type FiguresRow = (String, String, i64, Option<i64>, Option<i64>, Option<i64>);
+/// The implementation for one backend (see [`for_each_backend!`]).
+macro_rules! statistics_store {
+    (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
+        #[async_trait::async_trait]
+        impl StatisticsStore for $store {
+            async fn case_figures(&self, received: Range<i64>) -> StoreResult<Vec<CaseFigures>> {
+                let rows: Vec<FiguresRow> = sqlx::query_as(
+                    "SELECT category, severity, received_at, acknowledged_at, \
+                     feedback_given_at, feedback_extended_at FROM cases \
+                     WHERE received_at >= $1 AND received_at < $2 ORDER BY received_at",
+                )
+                .bind(received.start)
+                .bind(received.end)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(CaseFigures::from).collect())
+            }
 
-fn figures(rows: Vec<FiguresRow>) -> Vec<CaseFigures> {
-    rows.into_iter()
-        .map(
-            |(
-                category,
-                severity,
-                received_at,
-                acknowledged_at,
-                feedback_given_at,
-                feedback_extended_at,
-            )| CaseFigures {
-                category,
-                severity,
-                received_at,
-                acknowledged_at,
-                feedback_given_at,
-                feedback_extended_at,
-            },
-        )
-        .collect()
+            async fn first_received_at(&self) -> StoreResult<Option<i64>> {
+                let (first,): (Option<i64>,) = sqlx::query_as("SELECT MIN(received_at) FROM cases")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(first)
+            }
+
+            async fn escalation_counts(
+                &self,
+                decided: Range<i64>,
+            ) -> StoreResult<Vec<EscalationCount>> {
+                let rows: Vec<EscalationCountRow> = sqlx::query_as(
+                    "SELECT authority, decision, COUNT(*) AS count FROM escalation_decisions \
+                     WHERE decided_at >= $1 AND decided_at < $2 \
+                     GROUP BY authority, decision ORDER BY authority, decision",
+                )
+                .bind(decided.start)
+                .bind(decided.end)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(EscalationCount::from).collect())
+            }
+        }
+    };
 }
 
-/// A row of [`StatisticsStore::escalation_counts`].
-type CountRow = (String, String, i64);
-
-fn counts(rows: Vec<CountRow>) -> Vec<EscalationCount> {
-    rows.into_iter()
-        .map(|(authority, decision, count)| EscalationCount {
-            authority,
-            decision,
-            count: u64::try_from(count).unwrap_or(0),
-        })
-        .collect()
-}
-
-#[async_trait::async_trait]
-impl StatisticsStore for SqliteStore {
-    async fn case_figures(&self, received: Range<i64>) -> StoreResult<Vec<CaseFigures>> {
-        let rows: Vec<FiguresRow> = sqlx::query_as(
-            "SELECT category, severity, received_at, acknowledged_at, feedback_given_at, \
-             feedback_extended_at FROM cases \
-             WHERE received_at >= ? AND received_at < ? ORDER BY received_at",
-        )
-        .bind(received.start)
-        .bind(received.end)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(figures(rows))
-    }
-
-    async fn first_received_at(&self) -> StoreResult<Option<i64>> {
-        let (first,): (Option<i64>,) = sqlx::query_as("SELECT MIN(received_at) FROM cases")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(first)
-    }
-
-    async fn escalation_counts(&self, decided: Range<i64>) -> StoreResult<Vec<EscalationCount>> {
-        let rows: Vec<CountRow> = sqlx::query_as(
-            "SELECT authority, decision, COUNT(*) FROM escalation_decisions \
-             WHERE decided_at >= ? AND decided_at < ? \
-             GROUP BY authority, decision ORDER BY authority, decision",
-        )
-        .bind(decided.start)
-        .bind(decided.end)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(counts(rows))
-    }
-}
-
-#[async_trait::async_trait]
-impl StatisticsStore for PostgresStore {
-    async fn case_figures(&self, received: Range<i64>) -> StoreResult<Vec<CaseFigures>> {
-        let rows: Vec<FiguresRow> = sqlx::query_as(
-            "SELECT category, severity, received_at, acknowledged_at, feedback_given_at, \
-             feedback_extended_at FROM cases \
-             WHERE received_at >= $1 AND received_at < $2 ORDER BY received_at",
-        )
-        .bind(received.start)
-        .bind(received.end)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(figures(rows))
-    }
-
-    async fn first_received_at(&self) -> StoreResult<Option<i64>> {
-        let (first,): (Option<i64>,) = sqlx::query_as("SELECT MIN(received_at) FROM cases")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(first)
-    }
-
-    async fn escalation_counts(&self, decided: Range<i64>) -> StoreResult<Vec<EscalationCount>> {
-        let rows: Vec<CountRow> = sqlx::query_as(
-            "SELECT authority, decision, COUNT(*) FROM escalation_decisions \
-             WHERE decided_at >= $1 AND decided_at < $2 \
-             GROUP BY authority, decision ORDER BY authority, decision",
-        )
-        .bind(decided.start)
-        .bind(decided.end)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(counts(rows))
-    }
-}
+for_each_backend!(statistics_store);

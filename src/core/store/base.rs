@@ -1,0 +1,543 @@
+//! The methods of [`Store`](super::Store) itself: accounts, settings, cases
+//! with their key wraps, threads and attachments, and the audit log. Written
+//! once and expanded for both backends by
+//! [`for_each_backend!`](super::dialect::for_each_backend).
+
+use async_trait::async_trait;
+use sqlx::Transaction;
+use uuid::Uuid;
+
+use super::dialect::for_each_backend;
+use super::rows::{
+    attachment_columns, audit_columns, case_columns, convert, db_err, found, group_names,
+    join_list, message_columns, parse_holder, parse_uuid, user_columns, users_with_groups,
+    AttachmentRow, AuditRow, CaseRow, InboxRow, MembershipRow, MessageRow, UserRow,
+};
+use super::{
+    Attachment, AuditEntry, Author, Case, Holder, InboxEntry, Message, NewCase, PostgresStore,
+    SqliteStore, Store, StoreError, StoreResult, User,
+};
+
+/// The implementation for one backend (see [`for_each_backend!`]).
+macro_rules! store {
+    (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
+        impl $store {
+            /// Reads one user (by a `WHERE` on `users` with one parameter)
+            /// with their groups.
+            async fn user_where(
+                tx: &mut Transaction<'static, $db>,
+                sql: &'static str,
+                value: String,
+            ) -> StoreResult<Option<User>> {
+                let Some(row) = sqlx::query_as::<_, UserRow>(sql)
+                    .bind(value)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let groups: Vec<MembershipRow> = sqlx::query_as(
+                    "SELECT user_id, group_name FROM user_groups WHERE user_id = $1 \
+                     ORDER BY group_name",
+                )
+                .bind(row.id())
+                .fetch_all(&mut **tx)
+                .await?;
+                Ok(Some(row.into_user(group_names(groups))?))
+            }
+
+            /// Inserts one attachment row inside a transaction.
+            async fn insert_attachment(
+                tx: &mut Transaction<'static, $db>,
+                a: &Attachment,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO attachments (id, case_id, author, name, size, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(a.id.to_string())
+                .bind(a.case_id.to_string())
+                .bind(a.author.as_db())
+                .bind(&a.name)
+                .bind(a.size)
+                .bind(a.created_at)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            async fn migrate(&self) -> StoreResult<()> {
+                self.run_migrations().await
+            }
+
+            async fn create_user(&self, user: &User) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let id = user.id.to_string();
+                sqlx::query(
+                    "INSERT INTO users (id, username, display_name, roles, recipient, \
+                     wrapped_identity, email, active, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&id)
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(join_list(&user.roles))
+                .bind(&user.recipient)
+                .bind(&user.wrapped_identity)
+                .bind(&user.email)
+                .bind(user.active)
+                .bind(user.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                for group in &user.groups {
+                    // A group named here for the first time is registered (migration 0007).
+                    sqlx::query(
+                        "INSERT INTO staff_groups (name, description, created_at) \
+                         VALUES ($1, '', $2) ON CONFLICT (name) DO NOTHING",
+                    )
+                    .bind(group)
+                    .bind(user.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    sqlx::query(
+                        "INSERT INTO user_groups (user_id, group_name) VALUES ($1, $2) \
+                         ON CONFLICT (user_id, group_name) DO NOTHING",
+                    )
+                    .bind(&id)
+                    .bind(group)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+                let mut tx = self.pool.begin().await?;
+                let user = Self::user_where(
+                    &mut tx,
+                    concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1"),
+                    username.to_owned(),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(user)
+            }
+
+            async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<User>> {
+                let mut tx = self.pool.begin().await?;
+                let user = Self::user_where(
+                    &mut tx,
+                    concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"),
+                    id.to_string(),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(user)
+            }
+
+            async fn list_users(&self) -> StoreResult<Vec<User>> {
+                let mut tx = self.pool.begin().await?;
+                let users: Vec<UserRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM users ORDER BY username",
+                    $text_order
+                ))
+                .fetch_all(&mut *tx)
+                .await?;
+                let groups: Vec<MembershipRow> = sqlx::query_as(
+                    "SELECT user_id, group_name FROM user_groups ORDER BY user_id, group_name",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                users_with_groups(users, groups)
+            }
+
+            async fn count_users(&self) -> StoreResult<i64> {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(n)
+            }
+
+            async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+                        .bind(key)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(v,)| v))
+            }
+
+            async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn create_case(&self, new: &NewCase) -> StoreResult<()> {
+                let case = &new.case;
+                let id = case.id.to_string();
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO cases (id, lookup_tag, recipient, category, severity, \
+                     suggested_severity, status, received_at, acknowledged_at, updated_at, \
+                     reporter_seq, report, subtype) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(&id)
+                .bind(&new.lookup_tag[..])
+                .bind(&case.recipient)
+                .bind(&case.category)
+                .bind(&case.severity)
+                .bind(&case.suggested_severity)
+                .bind(&case.status)
+                .bind(case.received_at)
+                .bind(case.acknowledged_at)
+                .bind(case.updated_at)
+                .bind(case.reporter_seq)
+                .bind(&case.report)
+                .bind(&new.subtype)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                for wrap in &new.wraps {
+                    sqlx::query(
+                        "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&id)
+                    .bind(wrap.holder.as_db())
+                    .bind(wrap.holder.user_id().map(|u| u.to_string()))
+                    .bind(&wrap.wrapped)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                }
+                for user in &new.excluded {
+                    sqlx::query(
+                        "INSERT INTO case_exclusions (case_id, user_id) VALUES ($1, $2) \
+                         ON CONFLICT (case_id, user_id) DO NOTHING",
+                    )
+                    .bind(&id)
+                    .bind(user.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                }
+                for a in &new.attachments {
+                    Self::insert_attachment(&mut tx, a).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn case_by_tag(&self, tag: &[u8; 32]) -> StoreResult<Option<Case>> {
+                let row: Option<CaseRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    case_columns!(),
+                    " FROM cases c WHERE c.lookup_tag = $1"
+                ))
+                .bind(&tag[..])
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(Case::try_from).transpose()
+            }
+
+            async fn case_by_id(&self, id: Uuid) -> StoreResult<Option<Case>> {
+                let row: Option<CaseRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    case_columns!(),
+                    " FROM cases c WHERE c.id = $1"
+                ))
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(Case::try_from).transpose()
+            }
+
+            async fn key_wrap(
+                &self,
+                case_id: Uuid,
+                holder: &Holder,
+            ) -> StoreResult<Option<Vec<u8>>> {
+                let row: Option<(Vec<u8>,)> = sqlx::query_as(
+                    "SELECT wrapped FROM case_key_wraps WHERE case_id = $1 AND holder = $2",
+                )
+                .bind(case_id.to_string())
+                .bind(holder.as_db())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(w,)| w))
+            }
+
+            async fn key_holders(&self, case_id: Uuid) -> StoreResult<Vec<Holder>> {
+                let rows: Vec<(String,)> = sqlx::query_as(concat!(
+                    "SELECT holder FROM case_key_wraps WHERE case_id = $1 ORDER BY holder",
+                    $text_order
+                ))
+                .bind(case_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.iter().filter_map(|(h,)| parse_holder(h)).collect())
+            }
+
+            async fn exclusions(&self, case_id: Uuid) -> StoreResult<Vec<Uuid>> {
+                let rows: Vec<(String,)> = sqlx::query_as(concat!(
+                    "SELECT user_id FROM case_exclusions WHERE case_id = $1 ORDER BY user_id",
+                    $text_order
+                ))
+                .bind(case_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|(u,)| parse_uuid(u)).collect()
+            }
+
+            async fn inbox(&self, user_id: Uuid) -> StoreResult<Vec<InboxEntry>> {
+                let rows: Vec<InboxRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    case_columns!(),
+                    ", COALESCE(r.seen_seq, 0) AS seen_seq \
+                     FROM cases c \
+                     JOIN case_key_wraps w ON w.case_id = c.id AND w.user_id = $1 \
+                     LEFT JOIN case_reads r ON r.case_id = c.id AND r.user_id = $1 \
+                     ORDER BY c.received_at DESC, c.id",
+                    $text_order
+                ))
+                .bind(user_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                convert(rows)
+            }
+
+            async fn set_status(
+                &self,
+                case_id: Uuid,
+                status: &str,
+                at: i64,
+                feedback_given_at: Option<i64>,
+            ) -> StoreResult<()> {
+                // A feedback time already recorded is kept (see the trait).
+                let done = sqlx::query(
+                    "UPDATE cases SET status = $1, updated_at = $2, \
+                     feedback_given_at = COALESCE(feedback_given_at, $3) WHERE id = $4",
+                )
+                .bind(status)
+                .bind(at)
+                .bind(feedback_given_at)
+                .bind(case_id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                found(done.rows_affected())?;
+                Ok(())
+            }
+
+            async fn acknowledge(
+                &self,
+                case_id: Uuid,
+                status: &str,
+                at: i64,
+                feedback_given_at: Option<i64>,
+            ) -> StoreResult<()> {
+                // Times already recorded are kept (see the trait).
+                let done = sqlx::query(
+                    "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, $1), \
+                     status = $2, updated_at = $1, \
+                     feedback_given_at = COALESCE(feedback_given_at, $3) WHERE id = $4",
+                )
+                .bind(at)
+                .bind(status)
+                .bind(feedback_given_at)
+                .bind(case_id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                found(done.rows_affected())?;
+                Ok(())
+            }
+
+            async fn mark_read(&self, case_id: Uuid, user_id: Uuid) -> StoreResult<()> {
+                // The WHERE clause also keeps SQLite's parser from reading the
+                // upsert's ON as a join constraint.
+                let done = sqlx::query(
+                    "INSERT INTO case_reads (case_id, user_id, seen_seq) \
+                     SELECT id, $1, reporter_seq FROM cases WHERE id = $2 \
+                     ON CONFLICT (case_id, user_id) DO UPDATE SET seen_seq = excluded.seen_seq",
+                )
+                .bind(user_id.to_string())
+                .bind(case_id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                found(done.rows_affected())?;
+                Ok(())
+            }
+
+            async fn add_thread_entry(
+                &self,
+                case_id: Uuid,
+                author: Author,
+                at: i64,
+                message: Option<&Message>,
+                attachments: &[Attachment],
+                max_attachments: usize,
+            ) -> StoreResult<Option<i64>> {
+                let id = case_id.to_string();
+                let raise = i64::from(author == Author::Reporter);
+                let mut tx = self.begin_write().await?;
+                // Updating the case row first locks it: concurrent entries on
+                // one case queue here, so the count and the seq below stay exact.
+                let done = sqlx::query(
+                    "UPDATE cases SET reporter_seq = reporter_seq + $1, updated_at = $2 \
+                     WHERE id = $3",
+                )
+                .bind(raise)
+                .bind(at)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                found(done.rows_affected())?;
+                if !attachments.is_empty() {
+                    let (count,): (i64,) =
+                        sqlx::query_as("SELECT COUNT(*) FROM attachments WHERE case_id = $1")
+                            .bind(&id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    if count as usize + attachments.len() > max_attachments {
+                        return Err(StoreError::LimitReached);
+                    }
+                }
+                let mut seq = None;
+                if let Some(message) = message {
+                    let (next,): (i64,) = sqlx::query_as(
+                        "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE case_id = $1",
+                    )
+                    .bind(&id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO messages (id, case_id, seq, author, author_user_id, \
+                         created_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(message.id.to_string())
+                    .bind(&id)
+                    .bind(next)
+                    .bind(message.author.as_db())
+                    .bind(message.author_user_id.map(|u| u.to_string()))
+                    .bind(message.created_at)
+                    .bind(&message.body)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    seq = Some(next);
+                }
+                for a in attachments {
+                    Self::insert_attachment(&mut tx, a).await?;
+                }
+                tx.commit().await?;
+                Ok(seq)
+            }
+
+            async fn messages(&self, case_id: Uuid) -> StoreResult<Vec<Message>> {
+                let rows: Vec<MessageRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    message_columns!(),
+                    " FROM messages WHERE case_id = $1 ORDER BY seq"
+                ))
+                .bind(case_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                convert(rows)
+            }
+
+            async fn attachments(&self, case_id: Uuid) -> StoreResult<Vec<Attachment>> {
+                let rows: Vec<AttachmentRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    attachment_columns!(),
+                    " FROM attachments WHERE case_id = $1 ORDER BY created_at, id",
+                    $text_order
+                ))
+                .bind(case_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                convert(rows)
+            }
+
+            async fn attachment(&self, id: Uuid) -> StoreResult<Option<Attachment>> {
+                let row: Option<AttachmentRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    attachment_columns!(),
+                    " FROM attachments WHERE id = $1"
+                ))
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(Attachment::try_from).transpose()
+            }
+
+            async fn append_audit(
+                &self,
+                at: i64,
+                actor: &str,
+                action: &str,
+                case_id: Option<Uuid>,
+                detail: &str,
+            ) -> StoreResult<i64> {
+                let mut tx = self.begin_audit_append().await?;
+                let last: Option<(i64, Vec<u8>)> =
+                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let entry = AuditEntry::next(last, at, actor, action, case_id, detail);
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
+                     prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(entry.seq)
+                .bind(entry.at)
+                .bind(&entry.actor)
+                .bind(&entry.action)
+                .bind(&entry.case_id)
+                .bind(&entry.detail)
+                .bind(&entry.prev_hash)
+                .bind(&entry.hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                tx.commit().await?;
+                Ok(entry.seq)
+            }
+
+            async fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>> {
+                let rows: Vec<AuditRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    audit_columns!(),
+                    " FROM audit_log ORDER BY seq"
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(AuditEntry::from).collect())
+            }
+        }
+    };
+}
+
+for_each_backend!(store);

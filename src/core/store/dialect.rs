@@ -1,0 +1,178 @@
+//! What truly differs between SQLite and PostgreSQL, and nothing else: how the
+//! pool is opened, how a write transaction begins, how appenders to the audit
+//! chain are serialised, where the migrations are, and the one SQL fragment
+//! the two spell differently.
+//!
+//! Every query is written once, with `$N` placeholders (sqlx's SQLite driver
+//! takes them too), in a `macro_rules!` body per feature module;
+//! [`for_each_backend!`] expands each body once per store type. The bodies
+//! thus run on concrete sqlx types, which spares the dozens of generic bounds
+//! sqlx would otherwise want on every method.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+use super::{StoreError, StoreResult};
+
+/// Expands a feature module's implementation macro once per backend, giving
+/// it the store type, the sqlx database type and the backend's SQL fragments:
+///
+/// - `text_order`: appended to an `ORDER BY` on a text column so that text is
+///   ordered by code point on both backends. SQLite compares text bytewise
+///   already; PostgreSQL would otherwise follow the database's locale.
+macro_rules! for_each_backend {
+    ($implement:ident) => {
+        $implement! {
+            store: SqliteStore,
+            db: sqlx::Sqlite,
+            text_order: "",
+        }
+        $implement! {
+            store: PostgresStore,
+            db: sqlx::Postgres,
+            text_order: " COLLATE \"C\"",
+        }
+    };
+}
+pub(super) use for_each_backend;
+
+/// Connections in the pool of a SQLite file.
+const SQLITE_MAX_CONNECTIONS: u32 = 4;
+
+/// How long a SQLite statement waits for another connection's write lock.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections in the PostgreSQL pool.
+const POSTGRES_MAX_CONNECTIONS: u32 = 10;
+
+/// How long to wait for a free PostgreSQL connection.
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A store in a SQLite database file.
+///
+/// Write transactions start with `BEGIN IMMEDIATE`, so two writers never both
+/// hold a read snapshot and then deadlock on upgrading it; the busy timeout
+/// makes the second writer wait instead of failing.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pub(super) pool: SqlitePool,
+}
+
+/// A store in a PostgreSQL database.
+///
+/// Writers that derive a value from existing rows first update the case row,
+/// whose lock serialises them per case; audit appenders lock the `audit_log`
+/// table against each other (readers are not blocked).
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pub(super) pool: PgPool,
+}
+
+/// True if the URL names an in-memory database rather than a file.
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// Creates the directory of the database file if it does not exist.
+async fn create_parent_dir(file: &Path) -> StoreResult<()> {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(e))),
+        _ => Ok(()),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing, with its directory) the database the URL
+    /// names: `sqlite://./data/varsel.db`, `sqlite:///abs/path.db` or
+    /// `sqlite::memory:`.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT);
+
+        let pool = if is_in_memory(url) {
+            // An in-memory database lives as long as a connection to it: keep
+            // exactly one, forever (a shared-cache database would otherwise
+            // also fail with "table is locked" under concurrent writers).
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(options)
+                .await?
+        } else {
+            create_parent_dir(options.get_filename()).await?;
+            SqlitePoolOptions::new()
+                .max_connections(SQLITE_MAX_CONNECTIONS)
+                .connect_with(options)
+                .await?
+        };
+        Ok(Self { pool })
+    }
+
+    /// Applies the SQLite migrations.
+    pub(super) async fn run_migrations(&self) -> StoreResult<()> {
+        sqlx::migrate!("migrations/sqlite").run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Begins a transaction that takes the write lock at once.
+    pub(super) async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Begins the transaction that appends to the audit chain. The write lock
+    /// `BEGIN IMMEDIATE` takes already keeps a second appender out.
+    pub(super) async fn begin_audit_append(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.begin_write().await
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database the URL names (`postgres://…`); the database
+    /// must exist.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(POSTGRES_MAX_CONNECTIONS)
+            .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// Applies the PostgreSQL migrations.
+    pub(super) async fn run_migrations(&self) -> StoreResult<()> {
+        sqlx::migrate!("migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Begins a write transaction. Row locks taken by its first `UPDATE`
+    /// serialise writers where they must be (PostgreSQL has no
+    /// database-wide write lock to take up front).
+    pub(super) async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Begins the transaction that appends to the audit chain, holding a lock
+    /// on the log: readers go on, but a second appender waits here until this
+    /// one commits, so both never chain to the same last entry.
+    pub(super) async fn begin_audit_append(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+}
