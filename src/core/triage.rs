@@ -14,7 +14,7 @@ use crate::core::keys;
 use crate::core::open::{self, OpenCase};
 use crate::core::routing::{members, rules_in_force};
 use crate::core::service::Core;
-use crate::core::store::{Holder, KeyWrap, Retriage, Store, TriageFacts};
+use crate::core::store::{Holder, KeyWrap, Retriage, TriageFacts};
 
 /// What a triage changed.
 #[derive(Debug, Clone)]
