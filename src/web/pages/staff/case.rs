@@ -8,7 +8,7 @@ use askama::Template;
 use uuid::Uuid;
 use zeroize::Zeroize;
 
-use super::deadlines::{deadline_fields, DeadlineLine, ExtensionLine, ExtensionProblem};
+use super::deadline_view::{deadline_fields, DeadlineLine, ExtensionLine, ExtensionProblem};
 use super::{
     case_id, case_worker, label, render, see_other, show_date, show_day, show_moment, StaffError,
     StaffResult,
@@ -442,10 +442,7 @@ fn build_page(
             staff,
             crate::core::authz::Permission::ReadRegister,
         ),
-        title: t.f(
-            "staff.case.title",
-            &[("ref", &super::inbox::reference(case.id))],
-        ),
+        title: t.f("staff.case.title", &[("ref", &super::reference(case.id))]),
         category: label(&t, "category", &case.category),
         severity: label(&t, "severity", &case.severity),
         suggested_severity: (case.suggested_severity != case.severity)

@@ -9,8 +9,8 @@ use actix_web::{web, HttpRequest};
 use askama::Template;
 use time::OffsetDateTime;
 
-use super::deadlines::{kind_label, marker};
-use super::{case_worker, label, render, show_day, show_moment, StaffResult};
+use super::deadline_view::{kind_label, marker};
+use super::{case_worker, label, reference, render, show_day, show_moment, StaffResult};
 use crate::core::casework::{self, InboxItem};
 use crate::core::domain::{CaseStatus, Category, Severity};
 use crate::core::i18n::Translator;
@@ -146,11 +146,6 @@ fn notice_of(query: &str) -> Option<&'static str> {
         .split('&')
         .any(|pair| pair == "notice=rerouted")
         .then_some("staff.inbox.rerouted")
-}
-
-/// A case's short reference: the first eight hex digits of its id.
-pub(super) fn reference(id: uuid::Uuid) -> String {
-    id.simple().to_string()[..8].to_uppercase()
 }
 
 /// GET /staff/inbox?sort=…

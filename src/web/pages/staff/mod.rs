@@ -7,6 +7,7 @@
 mod acknowledge;
 mod attachment;
 mod case;
+mod deadline_view;
 mod deadlines;
 mod escalation;
 mod inbox;
@@ -162,6 +163,11 @@ fn case_worker(visitor: &Visitor) -> Result<&StaffMember, StaffError> {
 /// A case id from the path; anything that is not one is "not found".
 fn case_id(visitor: &Visitor, raw: &str) -> Result<Uuid, StaffError> {
     Uuid::parse_str(raw).map_err(|_| visitor.error(ErrorKind::NotFound).into())
+}
+
+/// A case's short reference: the first eight hex digits of its id.
+pub(super) fn reference(id: uuid::Uuid) -> String {
+    id.simple().to_string()[..8].to_uppercase()
 }
 
 /// A 303 to `location`.

@@ -195,7 +195,7 @@ pub(super) async fn page(
             .map(|e| {
                 let r = &e.record;
                 Row {
-                    case_ref: super::inbox::reference(r.case_id),
+                    case_ref: super::reference(r.case_id),
                     case_href: format!("/staff/cases/{}", r.case_id),
                     authority: t.t(&Authority::label_key_of(&r.authority)),
                     decision: t.t(&Decision::label_key_of(&r.decision)),
@@ -228,7 +228,7 @@ fn to_csv(entries: &[RegisterEntry]) -> String {
     for e in entries {
         let r = &e.record;
         let fields = [
-            super::inbox::reference(r.case_id),
+            super::reference(r.case_id),
             r.authority.clone(),
             r.decision.clone(),
             r.legal_basis.clone(),
