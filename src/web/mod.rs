@@ -6,5 +6,6 @@
 pub mod api;
 pub mod http;
 pub mod pages;
+pub mod registry;
 pub mod routes;
 pub mod state;

@@ -21,10 +21,27 @@ pub async fn not_found(
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/varsel.css", web::get().to(stylesheet));
-    super::pages::reporter::configure(cfg);
-    super::pages::staff::configure(cfg);
-    super::api::configure(cfg);
-    super::pages::admin::configure(cfg);
-    super::pages::statistics::configure(cfg);
+    register(cfg);
+}
+
+/// Every registered `(method, path pattern)`, once each, in order; the same
+/// registration as [`configure`] runs, on an app that is never served.
+pub fn registered_routes() -> Vec<(actix_web::http::Method, String)> {
+    let mut routes = Vec::new();
+    let _ = actix_web::App::new().configure(|cfg| routes = register(cfg));
+    let mut seen = std::collections::HashSet::new();
+    routes.retain(|route| seen.insert(route.clone()));
+    routes
+}
+
+/// Registers every route on `cfg`; returns what it registered.
+fn register(cfg: &mut web::ServiceConfig) -> Vec<(actix_web::http::Method, String)> {
+    let mut routes = super::registry::Registry::new(cfg);
+    routes.get("/static/varsel.css", stylesheet);
+    super::pages::reporter::configure(&mut routes);
+    super::pages::staff::configure(&mut routes);
+    super::api::configure(&mut routes);
+    super::pages::admin::configure(&mut routes);
+    super::pages::statistics::configure(&mut routes);
+    routes.into_recorded()
 }

@@ -3,10 +3,9 @@
 
 use std::process::{Command, Stdio};
 
-use crate::app::{csrf_of, Backend, ServedBinary, PASSWORD};
+use crate::app::{find_case_code, Backend, ReportForm, ServedBinary, PASSWORD};
 use crate::for_each_backend;
 use crate::helpers::one_line_error;
-use crate::privacy::find_case_code;
 
 /// `varsel` with no `VARSEL_*` variables, in `dir`.
 fn bare_varsel(dir: &std::path::Path) -> Command {
@@ -128,49 +127,14 @@ async fn user_add_creates_accounts_and_refuses_bad_ones(backend: Backend) {
     assert!(one_line_error(&add("o la", "handler", &pw)).contains("username"));
 
     // The new account can log in to the staff pages.
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = client
-        .get(format!("{}/staff/login", server.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = client
-        .post(format!("{}/staff/login", server.address))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("username", "kari"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    server.staff_login("kari").await;
     server.stop().await;
 }
 
 async fn recovery_key_opens_new_cases_with_the_standard_tools(backend: Backend) {
     let server = ServedBinary::start(backend).await;
     let dir = server.db.data_dir.path().to_path_buf();
-    let pw = dir.join("pw.txt");
-    std::fs::write(&pw, format!("{PASSWORD}\n")).unwrap();
-    let out = server.command(&[
-        "user",
-        "add",
-        "--username",
-        "hanne",
-        "--role",
-        "handler",
-        "--password-file",
-        pw.to_str().unwrap(),
-    ]);
-    assert!(out.status.success());
+    server.add_user("hanne", None, "handler");
 
     let init = server.command(&["recovery-key", "init"]);
     assert!(
@@ -187,34 +151,16 @@ async fn recovery_key_opens_new_cases_with_the_standard_tools(backend: Backend) 
     assert!(one_line_error(&again).contains("already configured"));
 
     // A report submitted now is wrapped to the recovery key too.
-    let reporter = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let page = reporter
-        .get(format!("{}/report", server.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf_of(&page))
-        .text("category", "varsling")
-        .text("severity", "middels")
-        .text("description", "Gjenopprettbar rapport");
-    let receipt = reporter
-        .post(format!("{}/report", server.address))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(receipt.status(), 200);
-    let code = find_case_code(&receipt.text().await.unwrap()).expect("code shown");
+    let report = ReportForm {
+        when: "",
+        ..ReportForm::new("Gjenopprettbar rapport")
+    };
+    let receipt = server.submit_report_form(&server.client(), &report).await;
+    assert_eq!(receipt.status, 200);
+    let code = find_case_code(&receipt).expect("code shown");
     let code = varsel_crypto::CaseCode::parse(&code).unwrap();
 
-    let store = varsel::core::store::connect(&server.db.url).await.unwrap();
+    let store = server.db.store().await;
     let case = store
         .case_by_tag(code.lookup_tag().as_bytes())
         .await

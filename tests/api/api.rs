@@ -3,124 +3,12 @@
 //! caller, validation errors that store nothing, attachments and rate limits.
 
 use reqwest::multipart::{Form, Part};
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::app::{csrf_of, Backend, ServedBinary, TestApp, PASSWORD};
+use crate::app::{Backend, ServedBinary, TestApp, PASSWORD};
 use crate::for_each_backend;
-
-/// An API client: no cookies, ever.
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    fn new(address: &str) -> Self {
-        Api {
-            base: format!("{address}/api/v1"),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> Response {
-        let mut req = self.http.get(self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req.send().await.unwrap()
-    }
-
-    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
-        let mut req = self.http.post(self.url(path)).json(body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req.send().await.unwrap()
-    }
-
-    async fn post_form(&self, path: &str, token: Option<&str>, form: Form) -> Response {
-        let mut req = self.http.post(self.url(path)).multipart(form);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req.send().await.unwrap()
-    }
-
-    async fn delete(&self, path: &str, token: &str) -> Response {
-        self.http
-            .delete(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Submits a report; returns the case code.
-    async fn submit(&self, report: &Value) -> String {
-        let resp = self.post("/reports", None, report).await;
-        let body = expect_json(resp, StatusCode::CREATED).await;
-        body["case_code"].as_str().unwrap().to_owned()
-    }
-
-    async fn staff_token(&self, username: &str) -> String {
-        let resp = self
-            .post(
-                "/staff/session",
-                None,
-                &json!({"username": username, "password": PASSWORD}),
-            )
-            .await;
-        let body = expect_json(resp, StatusCode::CREATED).await;
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn reporter_token(&self, code: &str) -> String {
-        let resp = self
-            .post("/reporter/session", None, &json!({ "code": code }))
-            .await;
-        let body = expect_json(resp, StatusCode::CREATED).await;
-        assert!(body["expires_in_seconds"].as_u64().unwrap() > 0);
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn inbox(&self, token: &str) -> Vec<Value> {
-        let resp = self.get("/staff/cases", Some(token)).await;
-        expect_json(resp, StatusCode::OK)
-            .await
-            .as_array()
-            .unwrap()
-            .clone()
-    }
-}
-
-/// Asserts the status and returns the JSON body.
-async fn expect_json(resp: Response, status: StatusCode) -> Value {
-    let got = resp.status();
-    let text = resp.text().await.unwrap();
-    assert_eq!(got, status, "unexpected status; body: {text}");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// Asserts an API error of `status` and `code`; returns the error object.
-async fn expect_error(resp: Response, status: StatusCode, code: &str) -> Value {
-    let body = expect_json(resp, status).await;
-    let error = &body["error"];
-    assert_eq!(error["code"], code, "body: {body}");
-    assert!(
-        !error["message"].as_str().unwrap_or("").is_empty(),
-        "no message: {body}"
-    );
-    error.clone()
-}
 
 fn report(description: &str) -> Value {
     json!({
@@ -150,29 +38,29 @@ fn with_typo(code: &str) -> String {
 async fn two_way_flow(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let hanne = app.add_user("hanne", "Hanne Handler", &["handler"]).await;
-    let api = Api::new(&app.address);
 
     // What the reporter chooses from.
-    let resp = api.get("/categories?lang=en", None).await;
-    let catalog = expect_json(resp, StatusCode::OK).await;
+    let catalog = app
+        .api_get("/categories?lang=en", None)
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(catalog["categories"][1]["key"], "avvik");
     assert_eq!(
         catalog["categories"][1]["label"],
         "Information-security deviation"
     );
     assert_eq!(catalog["severities"].as_array().unwrap().len(), 4);
-    let resp = api.get("/handlers", None).await;
-    let handlers = expect_json(resp, StatusCode::OK).await;
+    let handlers = app.api_get("/handlers", None).await.expect(StatusCode::OK);
     assert_eq!(
         handlers,
         json!([{"id": hanne.to_string(), "display_name": "Hanne Handler"}])
     );
 
     // Submit: a case code and the acknowledgement deadline, 7 days on.
-    let resp = api
-        .post("/reports", None, &report("Skjermen ble stående ulåst."))
-        .await;
-    let submitted = expect_json(resp, StatusCode::CREATED).await;
+    let submitted = app
+        .submit_report(&report("Skjermen ble stående ulåst."))
+        .await
+        .expect(StatusCode::CREATED);
     let code = submitted["case_code"].as_str().unwrap().to_owned();
     assert_eq!(code.len(), 29, "six groups of four: {code}");
     let received = time::OffsetDateTime::now_utc().date();
@@ -180,8 +68,8 @@ async fn two_way_flow(backend: Backend) {
     assert_eq!(submitted["acknowledge_by"], due);
 
     // The handler finds it in the inbox and reads it.
-    let staff = api.staff_token("hanne").await;
-    let inbox = api.inbox(&staff).await;
+    let staff = app.staff_token("hanne").await;
+    let inbox = app.api_inbox(&staff).await;
     assert_eq!(inbox.len(), 1);
     let item = &inbox[0];
     assert_eq!(item["category"], "avvik");
@@ -191,52 +79,30 @@ async fn two_way_flow(backend: Backend) {
     assert_eq!(item["next_deadline"], due);
     assert_eq!(item["unread"], true);
     let id = item["id"].as_str().unwrap().to_owned();
-    let resp = api.get(&format!("/staff/cases/{id}"), Some(&staff)).await;
-    let case = expect_json(resp, StatusCode::OK).await;
+    let case = app.api_case(&staff, &id).await.expect(StatusCode::OK);
     assert_eq!(case["report"]["description"], "Skjermen ble stående ulåst.");
     assert_eq!(case["report"]["when"], "i går kveld");
     assert_eq!(case["report"]["place"], "serverrommet");
     assert_eq!(case["messages"], json!([]));
-    assert_eq!(api.inbox(&staff).await[0]["unread"], false);
+    assert_eq!(app.api_inbox(&staff).await[0]["unread"], false);
 
     // The handler acknowledges, investigates and replies.
-    let resp = api
-        .post(
-            &format!("/staff/cases/{id}/acknowledge"),
-            Some(&staff),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(
-        expect_json(resp, StatusCode::OK).await["status"],
-        "acknowledged"
-    );
-    let resp = api
-        .post(
-            &format!("/staff/cases/{id}/status"),
-            Some(&staff),
-            &json!({"status": "under_investigation"}),
-        )
-        .await;
-    assert_eq!(
-        expect_json(resp, StatusCode::OK).await["status"],
-        "under_investigation"
-    );
-    let resp = api
-        .post(
-            &format!("/staff/cases/{id}/messages"),
-            Some(&staff),
-            &json!({"body": "Takk. Hvilken etasje?"}),
-        )
-        .await;
-    expect_json(resp, StatusCode::CREATED).await;
+    let r = app.api_acknowledge(&staff, &id).await;
+    assert_eq!(r.expect(StatusCode::OK)["status"], "acknowledged");
+    let r = app.api_set_status(&staff, &id, "under_investigation").await;
+    assert_eq!(r.expect(StatusCode::OK)["status"], "under_investigation");
+    app.api_reply(&staff, &id, "Takk. Hvilken etasje?")
+        .await
+        .expect(StatusCode::CREATED);
 
     // The reporter logs in with the code (any case, spaces for hyphens) and reads it.
-    let reporter = api
+    let reporter = app
         .reporter_token(&code.to_lowercase().replace('-', " "))
         .await;
-    let resp = api.get("/reporter/case", Some(&reporter)).await;
-    let mine = expect_json(resp, StatusCode::OK).await;
+    let mine = app
+        .api_reporter_case(&reporter)
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(mine["status"], "under_investigation");
     assert_eq!(mine["received_on"], received.to_string());
     assert!(mine["answer_due"].is_string());
@@ -252,17 +118,11 @@ async fn two_way_flow(backend: Backend) {
     );
 
     // The reporter answers; the handler sees it as unread and reads it.
-    let resp = api
-        .post(
-            "/reporter/case/messages",
-            Some(&reporter),
-            &json!({"body": "Tredje etasje."}),
-        )
-        .await;
-    expect_json(resp, StatusCode::CREATED).await;
-    assert_eq!(api.inbox(&staff).await[0]["unread"], true);
-    let resp = api.get(&format!("/staff/cases/{id}"), Some(&staff)).await;
-    let case = expect_json(resp, StatusCode::OK).await;
+    app.api_reporter_reply(&reporter, "Tredje etasje.")
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(app.api_inbox(&staff).await[0]["unread"], true);
+    let case = app.api_case(&staff, &id).await.expect(StatusCode::OK);
     let messages = case["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[0]["author"], "staff");
@@ -274,14 +134,14 @@ async fn two_way_flow(backend: Backend) {
     assert_eq!(messages[1]["body"], "Tredje etasje.");
 
     // Logging out ends the tokens.
-    let resp = api.delete("/reporter/session", &reporter).await;
-    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
-    let resp = api.get("/reporter/case", Some(&reporter)).await;
-    expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    let resp = api.delete("/staff/session", &staff).await;
-    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
-    let resp = api.get("/staff/cases", Some(&staff)).await;
-    expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let r = app.api_delete("/reporter/session", Some(&reporter)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = app.api_reporter_case(&reporter).await;
+    r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    let r = app.api_delete("/staff/session", Some(&staff)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = app.api_get("/staff/cases", Some(&staff)).await;
+    r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
     app.teardown().await;
 }
 
@@ -289,28 +149,9 @@ async fn two_way_flow(backend: Backend) {
 /// created by `varsel user add`; the log never holds the code or the content.
 async fn docs_walkthrough_on_the_binary(backend: Backend) {
     let served = ServedBinary::start(backend).await;
-    let pw = served.db.data_dir.path().join("pw.txt");
-    std::fs::write(&pw, format!("{PASSWORD}\n")).unwrap();
-    let out = served.command(&[
-        "user",
-        "add",
-        "--username",
-        "hanne",
-        "--display-name",
-        "Hanne Handler",
-        "--role",
-        "handler",
-        "--password-file",
-        pw.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let api = Api::new(&served.address);
-    let code = api
-        .submit(&json!({
+    served.add_user("hanne", Some("Hanne Handler"), "handler");
+    let code = served
+        .report(&json!({
             "category": "avvik",
             "severity": "middels",
             "description": "Fant en ulåst PC på møterommet.",
@@ -318,37 +159,29 @@ async fn docs_walkthrough_on_the_binary(backend: Backend) {
             "place": "møterom 2",
         }))
         .await;
-    let staff = api.staff_token("hanne").await;
-    let inbox = api.inbox(&staff).await;
+    let staff = served.staff_token("hanne").await;
+    let inbox = served.api_inbox(&staff).await;
     let id = inbox[0]["id"].as_str().unwrap().to_owned();
-    let resp = api.get(&format!("/staff/cases/{id}"), Some(&staff)).await;
-    let case = expect_json(resp, StatusCode::OK).await;
+    let case = served.api_case(&staff, &id).await.expect(StatusCode::OK);
     assert_eq!(
         case["report"]["description"],
         "Fant en ulåst PC på møterommet."
     );
-    let resp = api
-        .post(
-            &format!("/staff/cases/{id}/messages"),
-            Some(&staff),
-            &json!({"body": "Takk! Var skjermen låst?"}),
-        )
-        .await;
-    expect_json(resp, StatusCode::CREATED).await;
-    let reporter = api.reporter_token(&code).await;
-    let resp = api.get("/reporter/case", Some(&reporter)).await;
-    let mine = expect_json(resp, StatusCode::OK).await;
+    served
+        .api_reply(&staff, &id, "Takk! Var skjermen låst?")
+        .await
+        .expect(StatusCode::CREATED);
+    let reporter = served.reporter_token(&code).await;
+    let mine = served
+        .api_reporter_case(&reporter)
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(mine["messages"][0]["body"], "Takk! Var skjermen låst?");
-    let resp = api
-        .post(
-            "/reporter/case/messages",
-            Some(&reporter),
-            &json!({"body": "Nei, den var ulåst."}),
-        )
-        .await;
-    expect_json(resp, StatusCode::CREATED).await;
-    let resp = api.get(&format!("/staff/cases/{id}"), Some(&staff)).await;
-    let case = expect_json(resp, StatusCode::OK).await;
+    served
+        .api_reporter_reply(&reporter, "Nei, den var ulåst.")
+        .await
+        .expect(StatusCode::CREATED);
+    let case = served.api_case(&staff, &id).await.expect(StatusCode::OK);
     assert_eq!(case["messages"][1]["body"], "Nei, den var ulåst.");
     let log = served.stop().await;
     let canonical = code.replace('-', "");
@@ -369,28 +202,27 @@ async fn cases_not_routed_to_the_caller_are_not_found(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let _hanne = app.add_user("hanne", "Hanne", &["handler"]).await;
     let per = app.add_user("per", "Per", &["handler"]).await;
-    let api = Api::new(&app.address);
     let mut excluding_per = report("Per har gjort noe.");
     excluding_per["exclude"] = json!([per.to_string()]);
-    let code = api.submit(&excluding_per).await;
-    let hanne_token = api.staff_token("hanne").await;
-    let id = api.inbox(&hanne_token).await[0]["id"]
+    let code = app.report(&excluding_per).await;
+    let hanne_token = app.staff_token("hanne").await;
+    let id = app.api_inbox(&hanne_token).await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let reporter = api.reporter_token(&code).await;
+    let reporter = app.reporter_token(&code).await;
     let form = Form::new().part(
         "attachment",
         Part::bytes(b"bevis".to_vec()).file_name("bevis.txt"),
     );
-    let resp = api
-        .post_form("/reporter/case/attachments", Some(&reporter), form)
-        .await;
-    let uploaded = expect_json(resp, StatusCode::CREATED).await;
+    let uploaded = app
+        .api_upload("/reporter/case/attachments", Some(&reporter), form)
+        .await
+        .expect(StatusCode::CREATED);
     let attachment = uploaded[0]["id"].as_str().unwrap().to_owned();
 
-    let per_token = api.staff_token("per").await;
-    assert!(api.inbox(&per_token).await.is_empty());
+    let per_token = app.staff_token("per").await;
+    assert!(app.api_inbox(&per_token).await.is_empty());
     let nonexistent = Uuid::new_v4().to_string();
     for case in [id.as_str(), nonexistent.as_str(), "not-a-uuid"] {
         let mut bodies = Vec::new();
@@ -399,8 +231,8 @@ async fn cases_not_routed_to_the_caller_are_not_found(backend: Backend) {
             format!("/staff/cases/{case}/attachments/{attachment}"),
         ];
         for path in &get {
-            let resp = api.get(path, Some(&per_token)).await;
-            bodies.push(expect_error(resp, StatusCode::NOT_FOUND, "not_found").await);
+            let r = app.api_get(path, Some(&per_token)).await;
+            bodies.push(r.expect_error(StatusCode::NOT_FOUND, "not_found"));
         }
         let posts = [
             (
@@ -414,77 +246,39 @@ async fn cases_not_routed_to_the_caller_are_not_found(backend: Backend) {
             ),
         ];
         for (path, body) in &posts {
-            let resp = api.post(path, Some(&per_token), body).await;
-            bodies.push(expect_error(resp, StatusCode::NOT_FOUND, "not_found").await);
+            let r = app.api_post(path, Some(&per_token), body).await;
+            bodies.push(r.expect_error(StatusCode::NOT_FOUND, "not_found"));
         }
         let form = Form::new().part("attachment", Part::bytes(b"x".to_vec()).file_name("x"));
-        let resp = api
-            .post_form(
+        let r = app
+            .api_upload(
                 &format!("/staff/cases/{case}/attachments"),
                 Some(&per_token),
                 form,
             )
             .await;
-        bodies.push(expect_error(resp, StatusCode::NOT_FOUND, "not_found").await);
+        bodies.push(r.expect_error(StatusCode::NOT_FOUND, "not_found"));
         assert!(bodies.windows(2).all(|w| w[0] == w[1]), "identical 404s");
     }
     // Nothing Per tried changed the case.
-    let resp = api
-        .get(&format!("/staff/cases/{id}"), Some(&hanne_token))
-        .await;
-    let case = expect_json(resp, StatusCode::OK).await;
+    let case = app.api_case(&hanne_token, &id).await.expect(StatusCode::OK);
     assert_eq!(case["status"], "received");
     assert_eq!(case["messages"], json!([]));
     assert_eq!(case["attachments"].as_array().unwrap().len(), 1);
     app.teardown().await;
 }
 
-/// Logs in through the staff login page; returns the cookie session id.
-async fn page_session(app: &TestApp, username: &str) -> String {
-    let client = app.client();
-    let page = client
-        .get(app.url("/staff/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let resp = client
-        .post(app.url("/staff/login"))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        resp.status().is_redirection(),
-        "page login: {}",
-        resp.status()
-    );
-    let id = resp
-        .cookies()
-        .find(|c| c.name() == "varsel_session")
-        .map(|c| c.value().to_owned())
-        .expect("the login sets a session cookie");
-    id
-}
-
 async fn a_bearer_api_token_is_required(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.add_user("hanne", "Hanne", &["handler"]).await;
     app.add_user("admin", "Admin", &["admin"]).await;
-    let api = Api::new(&app.address);
-    let code = api.submit(&report("Noe skjedde.")).await;
-    let staff = api.staff_token("hanne").await;
-    let id = api.inbox(&staff).await[0]["id"]
+    let code = app.report(&report("Noe skjedde.")).await;
+    let staff = app.staff_token("hanne").await;
+    let id = app.api_inbox(&staff).await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let reporter = api.reporter_token(&code).await;
+    let reporter = app.reporter_token(&code).await;
     let reporter_paths = [
         "/reporter/case".to_owned(),
         format!("/reporter/case/attachments/{}", Uuid::new_v4()),
@@ -493,61 +287,62 @@ async fn a_bearer_api_token_is_required(backend: Backend) {
 
     // No token, a made-up token, another scheme.
     for path in reporter_paths.iter().chain(&staff_paths) {
-        let resp = api.get(path, None).await;
-        assert_eq!(
-            resp.headers()["www-authenticate"],
-            "Bearer realm=\"varsel\""
-        );
-        expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
-        let resp = api.get(path, Some(&"0".repeat(64))).await;
-        expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
-        let resp = api
-            .http
-            .get(api.url(path))
-            .header("Authorization", format!("Basic {staff}"))
-            .send()
-            .await
-            .unwrap();
-        expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let r = app.api_get(path, None).await;
+        assert_eq!(r.headers["www-authenticate"], "Bearer realm=\"varsel\"");
+        r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
+        let r = app.api_get(path, Some(&"0".repeat(64))).await;
+        r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
+        let basic = app
+            .api_request(Method::GET, path, None)
+            .header("Authorization", format!("Basic {staff}"));
+        let r = app.api_send(basic).await;
+        r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
     }
-    let resp = api
-        .post("/reporter/case/messages", None, &json!({"body": "hei"}))
+    let r = app
+        .api_post("/reporter/case/messages", None, &json!({"body": "hei"}))
         .await;
-    expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
 
     // A token of the other kind.
     for path in &reporter_paths {
-        let resp = api.get(path, Some(&staff)).await;
-        expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let r = app.api_get(path, Some(&staff)).await;
+        r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
     }
     for path in &staff_paths {
-        let resp = api.get(path, Some(&reporter)).await;
-        expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let r = app.api_get(path, Some(&reporter)).await;
+        r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
     }
-    let resp = api.delete("/staff/session", &reporter).await;
-    expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let r = app.api_delete("/staff/session", Some(&reporter)).await;
+    r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
 
     // Staff who do not work cases.
-    let admin = api.staff_token("admin").await;
+    let admin = app.staff_token("admin").await;
     for path in &staff_paths {
-        let resp = api.get(path, Some(&admin)).await;
-        expect_error(resp, StatusCode::FORBIDDEN, "forbidden").await;
+        let r = app.api_get(path, Some(&admin)).await;
+        r.expect_error(StatusCode::FORBIDDEN, "forbidden");
     }
 
     // A cookie session from the pages is no bearer token, and the token is
     // no cookie: cookies are never read by the API.
-    let cookie_session = page_session(&app, "hanne").await;
+    let login = app
+        .staff_login_attempt(&app.client(), "hanne", PASSWORD)
+        .await;
+    assert!(
+        login.status.is_redirection(),
+        "page login: {}",
+        login.status
+    );
+    let cookie_session = login
+        .cookie("varsel_session")
+        .expect("the login sets a session cookie");
     for path in &staff_paths {
-        let resp = api.get(path, Some(&cookie_session)).await;
-        expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
-        let resp = api
-            .http
-            .get(api.url(path))
-            .header("Cookie", format!("varsel_session={cookie_session}"))
-            .send()
-            .await
-            .unwrap();
-        expect_error(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let r = app.api_get(path, Some(&cookie_session)).await;
+        r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
+        let with_cookie = app
+            .api_request(Method::GET, path, None)
+            .header("Cookie", format!("varsel_session={cookie_session}"));
+        let r = app.api_send(with_cookie).await;
+        r.expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
     }
     let resp = app
         .client()
@@ -563,10 +358,10 @@ async fn a_bearer_api_token_is_required(backend: Backend) {
     );
 
     // Unknown paths and methods answer in JSON too.
-    let resp = api.get("/no/such/thing", Some(&staff)).await;
-    expect_error(resp, StatusCode::NOT_FOUND, "not_found").await;
-    let resp = api.delete("/staff/cases", &staff).await;
-    expect_error(resp, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    let r = app.api_get("/no/such/thing", Some(&staff)).await;
+    r.expect_error(StatusCode::NOT_FOUND, "not_found");
+    let r = app.api_delete("/staff/cases", Some(&staff)).await;
+    r.expect_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
     app.teardown().await;
 }
 
@@ -577,8 +372,7 @@ async fn bad_inputs_get_their_own_error_and_store_nothing(backend: Backend) {
     })
     .await;
     let hanne = app.add_user("hanne", "Hanne", &["handler"]).await;
-    let api = Api::new(&app.address);
-    let stored = || async { app.store.inbox(hanne).await.unwrap().len() };
+    let stored = || async { app.held_cases(hanne).await.len() };
 
     let mut cases: Vec<(Value, StatusCode, &str, Option<&str>)> = Vec::new();
     cases.push((
@@ -623,8 +417,7 @@ async fn bad_inputs_get_their_own_error_and_store_nothing(backend: Backend) {
         None,
     ));
     for (body, status, code, field) in cases {
-        let resp = api.post("/reports", None, &body).await;
-        let error = expect_error(resp, status, code).await;
+        let error = app.submit_report(&body).await.expect_error(status, code);
         if let Some(field) = field {
             assert_eq!(error["field"], field);
         }
@@ -632,150 +425,94 @@ async fn bad_inputs_get_their_own_error_and_store_nothing(backend: Backend) {
     }
 
     // Limits are named in the message, in the caller's language.
-    let resp = api
-        .http
-        .post(api.url("/reports"))
-        .header("Accept-Language", "en-GB,en;q=0.8")
-        .json(&report(&"x".repeat(1_001)))
-        .send()
-        .await
-        .unwrap();
-    let error = expect_error(resp, StatusCode::BAD_REQUEST, "text_too_long").await;
+    let r = app
+        .with_language("en-GB,en;q=0.8")
+        .submit_report(&report(&"x".repeat(1_001)))
+        .await;
+    let error = r.expect_error(StatusCode::BAD_REQUEST, "text_too_long");
     assert_eq!(error["limit"], 1_000);
     let message = error["message"].as_str().unwrap();
     assert!(
         message.contains("1000") && message.contains("too long"),
         "{message}"
     );
-    let resp = api.post("/reports?lang=nb", None, &report("")).await;
-    let error = expect_error(resp, StatusCode::BAD_REQUEST, "text_required").await;
+    let r = app.api_post("/reports?lang=nb", None, &report("")).await;
+    let error = r.expect_error(StatusCode::BAD_REQUEST, "text_required");
     assert!(error["message"].as_str().unwrap().contains("Feltet"));
 
     // Not JSON, or not declared as JSON.
-    let resp = api
-        .http
-        .post(api.url("/reports"))
+    let malformed = app
+        .api_request(Method::POST, "/reports", None)
         .header("Content-Type", "application/json")
-        .body("{\"category\": ")
-        .send()
-        .await
-        .unwrap();
-    expect_error(resp, StatusCode::BAD_REQUEST, "invalid_json").await;
-    let resp = api
-        .http
-        .post(api.url("/reports"))
-        .body(report("ok").to_string())
-        .send()
-        .await
-        .unwrap();
-    expect_error(
-        resp,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-    )
-    .await;
+        .body("{\"category\": ");
+    let r = app.api_send(malformed).await;
+    r.expect_error(StatusCode::BAD_REQUEST, "invalid_json");
+    let undeclared = app
+        .api_request(Method::POST, "/reports", None)
+        .body(report("ok").to_string());
+    let r = app.api_send(undeclared).await;
+    r.expect_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     assert_eq!(stored().await, 0);
 
     // Case codes: wrong length, wrong character, typo, unknown.
-    let code = api.submit(&report("Den ekte saken.")).await;
+    let code = app.report(&report("Den ekte saken.")).await;
     assert_eq!(stored().await, 1);
     let short = &code[..code.len() - 1];
-    let resp = api
-        .post("/reporter/session", None, &json!({ "code": short }))
-        .await;
-    let error = expect_error(resp, StatusCode::BAD_REQUEST, "code_length").await;
+    let code_login = |code: String| {
+        let app = &app;
+        async move {
+            app.api_post("/reporter/session", None, &json!({ "code": code }))
+                .await
+        }
+    };
+    let r = code_login(short.to_owned()).await;
+    let error = r.expect_error(StatusCode::BAD_REQUEST, "code_length");
     assert!(error["message"].as_str().unwrap().contains("23"));
-    let resp = api
-        .post(
-            "/reporter/session",
-            None,
-            &json!({"code": format!("!{short}")}),
-        )
-        .await;
-    expect_error(resp, StatusCode::BAD_REQUEST, "code_character").await;
-    let resp = api
-        .post(
-            "/reporter/session",
-            None,
-            &json!({ "code": with_typo(&code) }),
-        )
-        .await;
-    expect_error(resp, StatusCode::BAD_REQUEST, "code_typo").await;
+    let r = code_login(format!("!{short}")).await;
+    r.expect_error(StatusCode::BAD_REQUEST, "code_character");
+    let r = code_login(with_typo(&code)).await;
+    r.expect_error(StatusCode::BAD_REQUEST, "code_typo");
     let guess = unknown_code();
-    let resp = api
-        .post("/reporter/session", None, &json!({ "code": guess }))
-        .await;
-    let error = expect_error(resp, StatusCode::UNAUTHORIZED, "code_unknown").await;
+    let r = code_login(guess.clone()).await;
+    let error = r.expect_error(StatusCode::UNAUTHORIZED, "code_unknown");
     assert!(
         !error.to_string().contains(&guess[..9]),
         "errors never echo the code"
     );
-    let resp = api
-        .post(
-            "/staff/session",
-            None,
-            &json!({"username": "hanne", "password": "wrong password!"}),
-        )
-        .await;
-    expect_error(resp, StatusCode::UNAUTHORIZED, "login_failed").await;
-    let resp = api
-        .post(
-            "/staff/session",
-            None,
-            &json!({"username": "nobody", "password": PASSWORD}),
-        )
-        .await;
-    expect_error(resp, StatusCode::UNAUTHORIZED, "login_failed").await;
+    for (username, password) in [("hanne", "wrong password!"), ("nobody", PASSWORD)] {
+        let r = app
+            .api_post(
+                "/staff/session",
+                None,
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        r.expect_error(StatusCode::UNAUTHORIZED, "login_failed");
+    }
 
     // Messages, statuses and sort orders.
-    let reporter = api.reporter_token(&code).await;
-    let resp = api
-        .post(
-            "/reporter/case/messages",
-            Some(&reporter),
-            &json!({"body": " "}),
-        )
-        .await;
-    let error = expect_error(resp, StatusCode::BAD_REQUEST, "text_required").await;
+    let reporter = app.reporter_token(&code).await;
+    let r = app.api_reporter_reply(&reporter, " ").await;
+    let error = r.expect_error(StatusCode::BAD_REQUEST, "text_required");
     assert_eq!(error["field"], "body");
-    let staff = api.staff_token("hanne").await;
-    let id = api.inbox(&staff).await[0]["id"]
+    let staff = app.staff_token("hanne").await;
+    let id = app.api_inbox(&staff).await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let resp = api
-        .post(
-            &format!("/staff/cases/{id}/messages"),
-            Some(&staff),
-            &json!({"body": "z".repeat(1_001)}),
-        )
-        .await;
-    expect_error(resp, StatusCode::BAD_REQUEST, "text_too_long").await;
-    let resp = api
-        .post(
-            &format!("/staff/cases/{id}/status"),
-            Some(&staff),
-            &json!({"status": "done"}),
-        )
-        .await;
-    expect_error(resp, StatusCode::BAD_REQUEST, "unknown_status").await;
-    let resp = api.get("/staff/cases?sort=colour", Some(&staff)).await;
-    expect_error(resp, StatusCode::BAD_REQUEST, "unknown_sort").await;
+    let r = app.api_reply(&staff, &id, &"z".repeat(1_001)).await;
+    r.expect_error(StatusCode::BAD_REQUEST, "text_too_long");
+    let r = app.api_set_status(&staff, &id, "done").await;
+    r.expect_error(StatusCode::BAD_REQUEST, "unknown_status");
+    let r = app.api_get("/staff/cases?sort=colour", Some(&staff)).await;
+    r.expect_error(StatusCode::BAD_REQUEST, "unknown_sort");
     for sort in ["deadline", "received", "severity", "status", "category"] {
-        let resp = api
-            .get(&format!("/staff/cases?sort={sort}"), Some(&staff))
+        let r = app
+            .api_get(&format!("/staff/cases?sort={sort}"), Some(&staff))
             .await;
-        assert_eq!(
-            expect_json(resp, StatusCode::OK)
-                .await
-                .as_array()
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(r.expect(StatusCode::OK).as_array().unwrap().len(), 1);
     }
-    let resp = api.get(&format!("/staff/cases/{id}"), Some(&staff)).await;
-    let case = expect_json(resp, StatusCode::OK).await;
+    let case = app.api_case(&staff, &id).await.expect(StatusCode::OK);
     assert_eq!(case["status"], "received");
     assert_eq!(case["messages"], json!([]));
     app.teardown().await;
@@ -786,36 +523,13 @@ fn sample_bytes(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 % 256) as u8).collect()
 }
 
-fn files_in(dir: &std::path::Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn download(api: &Api, path: &str, token: &str) -> (Vec<u8>, String) {
-    let resp = api.get(path, Some(token)).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let disposition = resp.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    (resp.bytes().await.unwrap().to_vec(), disposition)
-}
-
 async fn attachments_round_trip_byte_exact(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {
         s.limits.max_attachment_bytes = 300_000;
         s.limits.max_attachments_per_case = 3;
     })
     .await;
-    app.add_user("hanne", "Hanne", &["handler"]).await;
-    let api = Api::new(&app.address);
-    let dir = app.settings.storage.attachments_dir();
+    let hanne = app.add_user("hanne", "Hanne", &["handler"]).await;
 
     // Submitted with the report (multipart: `report` first, then files).
     let first = sample_bytes(200_000);
@@ -834,24 +548,25 @@ async fn attachments_round_trip_byte_exact(backend: Backend) {
                 .mime_str("image/png")
                 .unwrap(),
         );
-    let resp = api.post_form("/reports", None, form).await;
-    let code = expect_json(resp, StatusCode::CREATED).await["case_code"]
+    let code = app
+        .api_upload("/reports", None, form)
+        .await
+        .expect(StatusCode::CREATED)["case_code"]
         .as_str()
         .unwrap()
         .to_owned();
-    let reporter = api.reporter_token(&code).await;
-    let resp = api.get("/reporter/case", Some(&reporter)).await;
-    let mine = expect_json(resp, StatusCode::OK).await;
+    let reporter = app.reporter_token(&code).await;
+    let mine = app
+        .api_reporter_case(&reporter)
+        .await
+        .expect(StatusCode::OK);
     let listed = &mine["attachments"][0];
     assert_eq!(listed["name"], "skjermbilde ærlig.png");
     assert_eq!(listed["author"], "reporter");
     let first_id = listed["id"].as_str().unwrap().to_owned();
-    let (bytes, disposition) = download(
-        &api,
-        &format!("/reporter/case/attachments/{first_id}"),
-        &reporter,
-    )
-    .await;
+    let (bytes, disposition) = app
+        .api_download(&format!("/reporter/case/attachments/{first_id}"), &reporter)
+        .await;
     assert!(bytes == first, "byte-exact");
     assert!(disposition.starts_with("attachment"), "{disposition}");
     assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
@@ -862,10 +577,10 @@ async fn attachments_round_trip_byte_exact(backend: Backend) {
         "attachment",
         Part::bytes(second.clone()).file_name("logg.txt"),
     );
-    let resp = api
-        .post_form("/reporter/case/attachments", Some(&reporter), form)
-        .await;
-    let uploaded = expect_json(resp, StatusCode::CREATED).await;
+    let uploaded = app
+        .api_upload("/reporter/case/attachments", Some(&reporter), form)
+        .await
+        .expect(StatusCode::CREATED);
     assert_eq!(uploaded[0]["name"], "logg.txt");
     let second_id = uploaded[0]["id"].as_str().unwrap().to_owned();
 
@@ -874,28 +589,24 @@ async fn attachments_round_trip_byte_exact(backend: Backend) {
         "attachment",
         Part::bytes(vec![1u8; 300_001]).file_name("stor.bin"),
     );
-    let resp = api
-        .post_form("/reporter/case/attachments", Some(&reporter), form)
+    let r = app
+        .api_upload("/reporter/case/attachments", Some(&reporter), form)
         .await;
-    let error = expect_error(resp, StatusCode::PAYLOAD_TOO_LARGE, "attachment_too_large").await;
+    let error = r.expect_error(StatusCode::PAYLOAD_TOO_LARGE, "attachment_too_large");
     assert_eq!(error["limit"], 300_000);
 
     // The handler sees and downloads both, and adds one.
-    let staff = api.staff_token("hanne").await;
-    let id = api.inbox(&staff).await[0]["id"]
+    let staff = app.staff_token("hanne").await;
+    let id = app.api_inbox(&staff).await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let resp = api.get(&format!("/staff/cases/{id}"), Some(&staff)).await;
-    let case = expect_json(resp, StatusCode::OK).await;
+    let case = app.api_case(&staff, &id).await.expect(StatusCode::OK);
     assert_eq!(case["attachments"].as_array().unwrap().len(), 2);
     for (aid, expected) in [(&first_id, &first), (&second_id, &second)] {
-        let (bytes, _) = download(
-            &api,
-            &format!("/staff/cases/{id}/attachments/{aid}"),
-            &staff,
-        )
-        .await;
+        let (bytes, _) = app
+            .api_download(&format!("/staff/cases/{id}/attachments/{aid}"), &staff)
+            .await;
         assert!(&bytes == expected, "byte-exact for staff");
     }
     let third = b"Svar fra saksbehandler".to_vec();
@@ -903,90 +614,72 @@ async fn attachments_round_trip_byte_exact(backend: Backend) {
         "attachment",
         Part::bytes(third.clone()).file_name("svar.txt"),
     );
-    let resp = api
-        .post_form(
+    let third_id = app
+        .api_upload(
             &format!("/staff/cases/{id}/attachments"),
             Some(&staff),
             form,
         )
-        .await;
-    let third_id = expect_json(resp, StatusCode::CREATED).await[0]["id"]
+        .await
+        .expect(StatusCode::CREATED)[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let (bytes, _) = download(
-        &api,
-        &format!("/reporter/case/attachments/{third_id}"),
-        &reporter,
-    )
-    .await;
+    let (bytes, _) = app
+        .api_download(&format!("/reporter/case/attachments/{third_id}"), &reporter)
+        .await;
     assert_eq!(bytes, third);
-    let on_disk = files_in(&dir);
+    let on_disk = app.attachment_files();
     assert_eq!(on_disk.len(), 3, "{on_disk:?}");
     assert!(on_disk.iter().all(|f| f.ends_with(".age")));
 
     // Over the limits: refused, nothing left behind.
     let form = Form::new().part("attachment", Part::bytes(b"4".to_vec()).file_name("4.txt"));
-    let resp = api
-        .post_form("/reporter/case/attachments", Some(&reporter), form)
+    let r = app
+        .api_upload("/reporter/case/attachments", Some(&reporter), form)
         .await;
-    expect_error(resp, StatusCode::BAD_REQUEST, "too_many_attachments").await;
+    r.expect_error(StatusCode::BAD_REQUEST, "too_many_attachments");
     let form = Form::new().text("note", "no files");
-    let resp = api
-        .post_form(
+    let r = app
+        .api_upload(
             &format!("/staff/cases/{id}/attachments"),
             Some(&staff),
             form,
         )
         .await;
-    expect_error(resp, StatusCode::BAD_REQUEST, "attachment_required").await;
-    let resp = api
-        .post(
+    r.expect_error(StatusCode::BAD_REQUEST, "attachment_required");
+    let r = app
+        .api_post(
             "/reporter/case/attachments",
             Some(&reporter),
             &json!({"attachment": "not a file"}),
         )
         .await;
-    expect_error(
-        resp,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-    )
-    .await;
-    assert_eq!(files_in(&dir).len(), 3, "no partial files remain");
-    let resp = api.get("/reporter/case", Some(&reporter)).await;
-    let mine = expect_json(resp, StatusCode::OK).await;
+    r.expect_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    assert_eq!(app.attachment_files().len(), 3, "no partial files remain");
+    let mine = app
+        .api_reporter_case(&reporter)
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(mine["attachments"].as_array().unwrap().len(), 3);
 
     // A multipart submission without its report stores nothing.
-    let before = app.store.inbox(case_owner(&app).await).await.unwrap().len();
+    let before = app.held_cases(hanne).await.len();
     let form = Form::new().part(
         "attachment",
         Part::bytes(b"orphan".to_vec()).file_name("o.txt"),
     );
-    let resp = api.post_form("/reports", None, form).await;
-    expect_error(resp, StatusCode::BAD_REQUEST, "report_required").await;
+    let r = app.api_upload("/reports", None, form).await;
+    r.expect_error(StatusCode::BAD_REQUEST, "report_required");
     let form = Form::new().text("report", report("").to_string()).part(
         "attachment",
         Part::bytes(b"orphan".to_vec()).file_name("o.txt"),
     );
-    let resp = api.post_form("/reports", None, form).await;
-    expect_error(resp, StatusCode::BAD_REQUEST, "text_required").await;
-    assert_eq!(
-        app.store.inbox(case_owner(&app).await).await.unwrap().len(),
-        before
-    );
-    assert_eq!(files_in(&dir).len(), 3, "no orphaned files");
+    let r = app.api_upload("/reports", None, form).await;
+    r.expect_error(StatusCode::BAD_REQUEST, "text_required");
+    assert_eq!(app.held_cases(hanne).await.len(), before);
+    assert_eq!(app.attachment_files().len(), 3, "no orphaned files");
     app.teardown().await;
-}
-
-async fn case_owner(app: &TestApp) -> Uuid {
-    app.store
-        .user_by_username("hanne")
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 async fn rate_limits_answer_429(backend: Backend) {
@@ -997,32 +690,31 @@ async fn rate_limits_answer_429(backend: Backend) {
     })
     .await;
     let hanne = app.add_user("hanne", "Hanne", &["handler"]).await;
-    let api = Api::new(&app.address);
-    let code = api.submit(&report("En.")).await;
-    api.submit(&report("To.")).await;
-    let resp = api.post("/reports", None, &report("Tre.")).await;
-    assert_eq!(resp.headers()["retry-after"], "60");
-    expect_error(resp, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
-    assert_eq!(app.store.inbox(hanne).await.unwrap().len(), 2);
+    let code = app.report(&report("En.")).await;
+    app.report(&report("To.")).await;
+    let r = app.submit_report(&report("Tre.")).await;
+    assert_eq!(r.headers["retry-after"], "60");
+    r.expect_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+    assert_eq!(app.held_cases(hanne).await.len(), 2);
 
-    api.reporter_token(&code).await;
-    api.reporter_token(&code).await;
-    let resp = api
-        .post("/reporter/session", None, &json!({ "code": code }))
+    app.reporter_token(&code).await;
+    app.reporter_token(&code).await;
+    let r = app
+        .api_post("/reporter/session", None, &json!({ "code": code }))
         .await;
-    assert_eq!(resp.headers()["retry-after"], "60");
-    expect_error(resp, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    assert_eq!(r.headers["retry-after"], "60");
+    r.expect_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
 
-    api.staff_token("hanne").await;
-    api.staff_token("hanne").await;
-    let resp = api
-        .post(
+    app.staff_token("hanne").await;
+    app.staff_token("hanne").await;
+    let r = app
+        .api_post(
             "/staff/session",
             None,
             &json!({"username": "hanne", "password": PASSWORD}),
         )
         .await;
-    expect_error(resp, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    r.expect_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
     app.teardown().await;
 }
 

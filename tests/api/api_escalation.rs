@@ -3,74 +3,14 @@
 //! contact points only, no rationale in the register), with clear errors and
 //! nothing changed when refused.
 
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-use uuid::Uuid;
 use varsel::core::audit::ChainVerifier;
-use varsel::core::routing::RoutingRule;
-use varsel::core::settings::Settings;
 
-use crate::app::{Backend, TestApp, PASSWORD};
+use crate::app::{rule, Backend, TestApp};
 use crate::for_each_backend;
 
 for_each_backend!(a_196_case_is_escalated_confirmed_closed_and_reopened_through_the_api);
-
-fn rules(s: &mut Settings) {
-    s.routing.rules = vec![RoutingRule {
-        category: "sikkerhet".to_owned(),
-        severities: ["lav", "middels", "hoy", "kritisk"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        groups: vec!["sikkerhet".to_owned()],
-    }];
-}
-
-fn api(app: &TestApp, path: &str) -> String {
-    app.url(&format!("/api/v1{path}"))
-}
-
-async fn token(app: &TestApp, username: &str) -> String {
-    let r = Client::new()
-        .post(api(app, "/staff/session"))
-        .json(&json!({"username": username, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// Sends `body` (or nothing) as `token`; the status and JSON body.
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Client::new()
-        .request(method, api(app, path))
-        .bearer_auth(token)
-        .header("accept-language", "en");
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    call(app, reqwest::Method::POST, path, token, Some(body)).await
-}
-
-async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
-    call(app, reqwest::Method::GET, path, token, None).await
-}
 
 /// A decision; PST's is decided a day after the others, so the order of
 /// decisions is fixed.
@@ -88,153 +28,140 @@ fn decision(authority: &str, decision: &str, rationale: &str) -> Value {
 }
 
 async fn a_196_case_is_escalated_confirmed_closed_and_reopened_through_the_api(backend: Backend) {
-    let app = TestApp::spawn_with(backend, rules).await;
+    let app = TestApp::spawn_with(backend, |s| {
+        s.routing.rules = vec![rule("sikkerhet", "sikkerhet")];
+    })
+    .await;
     app.add_user_in("hanne", "Hanne Handler", &["handler"], &["sikkerhet"])
         .await;
     app.add_user("kari", "Kari Kontakt", &["contact"]).await;
     app.add_user("knut", "Knut Kontakt", &["contact"]).await;
+    // Every call asks for English.
+    let api = app.with_language("en");
 
-    let r = Client::new()
-        .post(api(&app, "/reports"))
-        .json(&json!({
-            "category": "sikkerhet",
-            "subtype": "sabotasje",
-            "severity": "hoy",
-            "description": "Noen har kuttet kabler i serverrommet.",
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let hanne = token(&app, "hanne").await;
-    let kari = token(&app, "kari").await;
-    let knut = token(&app, "knut").await;
-    let (_, cases) = get(&app, "/staff/cases", &kari).await;
-    let case = cases[0]["id"].as_str().unwrap().to_owned();
-    let case_id = Uuid::parse_str(&case).unwrap();
-    let esc = format!("/staff/cases/{case}/escalation");
+    api.report(&json!({
+        "category": "sikkerhet",
+        "subtype": "sabotasje",
+        "severity": "hoy",
+        "description": "Noen har kuttet kabler i serverrommet.",
+    }))
+    .await;
+    let hanne = api.staff_token("hanne").await;
+    let kari = api.staff_token("kari").await;
+    let knut = api.staff_token("knut").await;
+    let case_id = api.api_case_ids(&kari).await[0];
 
     // Refused, nothing stored: a handler; an unknown authority; no rationale.
-    let (status, _) = post(&app, &esc, &hanne, decision("nsm", "escalate", "Varslet.")).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "handlers do not decide");
-    let (status, body) = post(&app, &esc, &kari, decision("fbi", "escalate", "Varslet.")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["code"], "invalid_decision");
-    let (status, body) = post(&app, &esc, &kari, decision("nsm", "escalate", " ")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["code"], "text_required");
+    let r = api
+        .api_decide(&hanne, case_id, &decision("nsm", "escalate", "Varslet."))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "handlers do not decide");
+    let r = api
+        .api_decide(&kari, case_id, &decision("fbi", "escalate", "Varslet."))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "invalid_decision");
+    let r = api
+        .api_decide(&kari, case_id, &decision("nsm", "escalate", " "))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "text_required");
     assert!(app.store.decisions(case_id).await.unwrap().is_empty());
 
     // NSM notified; a § 196 case still cannot close.
-    let (status, body) = post(
-        &app,
-        &esc,
-        &kari,
-        decision("nsm", "escalate", "Varslet NSM."),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let nsm = body["id"].as_str().unwrap().to_owned();
-    let close = format!("/staff/cases/{case}/close");
+    let r = api
+        .api_decide(&kari, case_id, &decision("nsm", "escalate", "Varslet NSM."))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let nsm = r.body["id"].as_str().unwrap().to_owned();
     let evaluation = json!({"outcome": "referred", "evaluation": "Overlatt til PST."});
-    let (status, body) = post(&app, &close, &hanne, evaluation.clone()).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(body["error"]["code"], "needs_police_decision");
-    assert!(body["error"]["message"]
+    let r = api.api_close(&hanne, case_id, &evaluation).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.body["error"]["code"], "needs_police_decision");
+    assert!(r.body["error"]["message"]
         .as_str()
         .unwrap()
         .contains("straffeloven § 196"));
 
     // Only a second contact point confirms.
-    let confirm = format!("{esc}/{nsm}/confirm");
-    let (status, body) = post(&app, &confirm, &kari, json!({})).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(body["error"]["code"], "cannot_confirm");
-    let (status, _) = post(&app, &confirm, &knut, json!({})).await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = post(&app, &confirm, &knut, json!({})).await;
-    assert_eq!(status, StatusCode::CONFLICT, "confirmed once");
+    let r = api.api_confirm(&kari, case_id, &nsm).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.body["error"]["code"], "cannot_confirm");
+    let r = api.api_confirm(&knut, case_id, &nsm).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = api.api_confirm(&knut, case_id, &nsm).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "confirmed once");
 
     // PST decides not to take it further: now it closes, once.
-    let (status, _) = post(
-        &app,
-        &esc,
-        &knut,
-        decision(
-            "pst",
-            "do_not_escalate",
-            "PST ser ikke grunn til å gå videre.",
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = post(
-        &app,
-        &close,
-        &hanne,
-        json!({"outcome": "unknown", "evaluation": "x"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["code"], "invalid_outcome");
-    let (status, body) = post(&app, &close, &hanne, evaluation.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["status"], "closed");
-    let (status, body) = post(&app, &close, &hanne, evaluation).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(body["error"]["code"], "already_closed");
+    let pst = decision(
+        "pst",
+        "do_not_escalate",
+        "PST ser ikke grunn til å gå videre.",
+    );
+    let r = api.api_decide(&knut, case_id, &pst).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = api
+        .api_close(
+            &hanne,
+            case_id,
+            &json!({"outcome": "unknown", "evaluation": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "invalid_outcome");
+    let r = api.api_close(&hanne, case_id, &evaluation).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "closed");
+    let r = api.api_close(&hanne, case_id, &evaluation).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.body["error"]["code"], "already_closed");
 
     // The contact point's view: decisions with rationale, the closure.
-    let (status, view) = get(&app, &esc, &knut).await;
-    assert_eq!(status, StatusCode::OK);
+    let r = api.api_escalation(&knut, case_id).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let view = r.body;
     let decisions = view["decisions"].as_array().unwrap();
     assert_eq!(decisions.len(), 2);
     assert_eq!(decisions[0]["rationale"], "Varslet NSM.");
     assert_eq!(decisions[0]["confirmed_by_name"], "Knut Kontakt");
     assert_eq!(view["closure"]["evaluation"], "Overlatt til PST.");
     assert_eq!(view["police_decision_missing"], false);
-    let (status, _) = get(&app, &esc, &hanne).await;
+    let r = api.api_escalation(&hanne, case_id).await;
     assert_eq!(
-        status,
+        r.status,
         StatusCode::FORBIDDEN,
         "rationales are for contact points"
     );
 
     // The register: filtered, never a rationale; contact points only.
-    let (status, register) = get(&app, "/contact/register?authority=pst", &kari).await;
-    assert_eq!(status, StatusCode::OK);
+    let r = api.api_register(&kari, "?authority=pst").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let register = r.body;
     let rows = register.as_array().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["decision"], "do_not_escalate");
     assert_eq!(rows[0]["authority_reference"], "2026-4711");
     assert!(!register.to_string().contains("PST ser ikke grunn"));
-    let (status, all) = get(&app, "/contact/register", &kari).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(all.as_array().unwrap().len(), 2);
-    let (status, body) = get(&app, "/contact/register?authority=fbi", &kari).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["code"], "invalid_filter");
-    let (status, _) = get(&app, "/contact/register", &hanne).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    let r = api.api_register(&kari, "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    let r = api.api_register(&kari, "?authority=fbi").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "invalid_filter");
+    let r = api.api_register(&hanne, "").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // Reopening needs a reason.
-    let reopen = format!("/staff/cases/{case}/reopen");
-    let (status, body) = post(&app, &reopen, &hanne, json!({"reason": ""})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["code"], "text_required");
-    let (status, _) = post(
-        &app,
-        &reopen,
-        &hanne,
-        json!({"reason": "Nye opplysninger."}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let stored = app.store.case_by_id(case_id).await.unwrap().unwrap();
+    let r = api.api_reopen(&hanne, case_id, "").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "text_required");
+    let r = api.api_reopen(&hanne, case_id, "Nye opplysninger.").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let stored = app.stored_case(case_id).await;
     assert_ne!(stored.status, "closed");
-    let (status, body) = post(&app, &reopen, &hanne, json!({"reason": "Igjen."})).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(body["error"]["code"], "not_closed");
+    let r = api.api_reopen(&hanne, case_id, "Igjen.").await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.body["error"]["code"], "not_closed");
 
     // Every step is on the intact audit chain.
     let entries = app.store.audit_entries().await.unwrap();

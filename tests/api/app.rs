@@ -1,24 +1,32 @@
-//! The service under test: in-process (`TestApp`, fast) or as the real
-//! `varsel serve` binary with its logs captured (`ServedBinary`), each on a
-//! fresh database of either backend.
+//! The service under test: in-process ([`TestApp`], fast) or as the real
+//! `varsel serve` binary with its log captured ([`ServedBinary`]), each on a
+//! fresh database of either backend. Both deref to a [`Service`], which has
+//! one method per action a test takes: the pages (`app/pages.rs`) and the
+//! JSON API (`app/api.rs`). A new action gets one method there.
+
+mod api;
+mod cases;
+mod database;
+mod html;
+mod pages;
+mod served;
+mod service;
 
 use std::sync::Arc;
 
 use uuid::Uuid;
-use varsel::core::settings::Settings;
-use varsel::core::store::{Store, User};
+use varsel::core::routing::RoutingRule;
+use varsel::core::settings::{Settings, SmtpTls};
+use varsel::core::store::{Case, Store, User};
 use varsel::startup::Application;
 
-use crate::helpers::{postgres_admin_url, with_database, PgTestDb};
-
-/// Which database a test runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// SQLite file in a temporary directory.
-    Sqlite,
-    /// A fresh database on the test PostgreSQL server.
-    Postgres,
-}
+pub use api::deadline;
+pub use cases::SeededCase;
+pub use database::{Backend, Bind, TestDatabase};
+pub use html::{code_on_receipt, csrf_of, find_case_code, inbox_row};
+pub use pages::{Decision, PageSession, ReportForm};
+pub use served::ServedBinary;
+pub use service::{Page, Service};
 
 /// Runs an `async fn(Backend)` test once per backend: `name_sqlite`, `name_postgres`.
 #[macro_export]
@@ -43,60 +51,49 @@ macro_rules! for_each_backend {
 pub const TEST_WORK_FACTOR: u8 = 10;
 /// Password of every test account.
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The public address notification mails link to ([`mail_through`]).
+pub const PUBLIC_URL: &str = "https://varsel.example.org";
+/// Every severity.
+pub const ALL_SEVERITIES: [&str; 4] = ["lav", "middels", "hoy", "kritisk"];
 
-/// A database for one test, removed when the test ends.
-pub struct TestDatabase {
-    /// The URL the service connects to.
-    pub url: String,
-    /// The data directory (SQLite file and attachments).
-    pub data_dir: tempfile::TempDir,
-    pg: Option<PgTestDb>,
-}
-
-impl TestDatabase {
-    /// A fresh database of `backend`.
-    pub async fn create(backend: Backend) -> Self {
-        let data_dir = tempfile::tempdir().expect("temporary directory");
-        match backend {
-            Backend::Sqlite => TestDatabase {
-                url: format!("sqlite://{}", data_dir.path().join("varsel.db").display()),
-                data_dir,
-                pg: None,
-            },
-            Backend::Postgres => {
-                let (_, pg) = PgTestDb::create().await;
-                let url = with_database(&postgres_admin_url(), pg.name());
-                TestDatabase {
-                    url,
-                    data_dir,
-                    pg: Some(pg),
-                }
-            }
-        }
-    }
-
-    /// Test settings: this database, port 0, fast key derivation.
-    pub fn settings(&self) -> Settings {
-        let mut s = Settings::default();
-        s.server.port = 0;
-        s.database.url = self.url.clone();
-        s.storage.data_dir = self.data_dir.path().to_path_buf();
-        s.security.password_work_factor = TEST_WORK_FACTOR;
-        s
-    }
-
-    /// Drops a PostgreSQL database.
-    pub async fn destroy(self) {
-        if let Some(pg) = self.pg {
-            pg.destroy().await;
-        }
+/// A routing rule: `category`, at every severity, to `group`.
+pub fn rule(category: &str, group: &str) -> RoutingRule {
+    RoutingRule {
+        category: category.to_owned(),
+        severities: ALL_SEVERITIES.iter().map(|s| (*s).to_owned()).collect(),
+        groups: vec![group.to_owned()],
     }
 }
 
-/// The service running in-process.
+/// A report for the JSON API: `category` and `severity`, the reporter
+/// excluding `exclude`.
+pub fn api_report(category: &str, severity: &str, exclude: &[Uuid]) -> serde_json::Value {
+    serde_json::json!({
+        "category": category,
+        "severity": severity,
+        "description": "Noen har delt passord på en lapp ved skriveren.",
+        "exclude": exclude,
+    })
+}
+
+/// Notifications on, mailed in plain text through the test SMTP server on
+/// `port` from `varsel@example.org`, linking to [`PUBLIC_URL`]; the
+/// scheduler's own passes an hour apart (tests run each pass themselves).
+pub fn mail_through(s: &mut Settings, port: u16) {
+    let n = &mut s.notifications;
+    n.enabled = true;
+    n.smtp_host = "127.0.0.1".into();
+    n.smtp_port = port;
+    n.tls = SmtpTls::None;
+    n.from = "Varsel <varsel@example.org>".into();
+    n.public_url = PUBLIC_URL.into();
+    n.interval_seconds = 3600;
+    n.timeout_seconds = 10;
+}
+
+/// The service running in-process. Derefs to its [`Service`].
 pub struct TestApp {
-    /// `http://127.0.0.1:PORT`.
-    pub address: String,
+    service: Service,
     /// Direct access to the database, for arranging and inspecting.
     pub store: Arc<dyn Store>,
     /// The settings the service runs with.
@@ -105,6 +102,14 @@ pub struct TestApp {
     pub db: TestDatabase,
     /// The running service's state (to drive its scheduler directly).
     pub state: actix_web::web::Data<varsel::web::state::AppState>,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Service;
+
+    fn deref(&self) -> &Service {
+        &self.service
+    }
 }
 
 impl TestApp {
@@ -134,11 +139,9 @@ impl TestApp {
         let state = app.state();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        let store = varsel::core::store::connect(&settings.database.url)
-            .await
-            .expect("test store connects");
+        let store = db.store().await;
         TestApp {
-            address,
+            service: Service::new(address),
             store,
             settings,
             db,
@@ -159,6 +162,19 @@ impl TestApp {
         roles: &[&str],
         groups: &[&str],
     ) -> Uuid {
+        self.add_user_with(username, display_name, roles, groups, None)
+            .await
+    }
+
+    /// Like [`TestApp::add_user_in`], with an e-mail address if given.
+    pub async fn add_user_with(
+        &self,
+        username: &str,
+        display_name: &str,
+        roles: &[&str],
+        groups: &[&str],
+        email: Option<&str>,
+    ) -> Uuid {
         let (recipient, wrapped_identity) =
             varsel::core::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).expect("keys");
         let user = User {
@@ -168,7 +184,7 @@ impl TestApp {
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
             recipient,
             wrapped_identity,
-            email: None,
+            email: email.map(str::to_owned),
             active: true,
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             created_at: varsel::core::clock::system_now(),
@@ -177,123 +193,92 @@ impl TestApp {
         user.id
     }
 
-    /// A browser-like client: keeps cookies, does not follow redirects.
-    pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
+    /// A staff account shown as "`username` (display)", with `roles`,
+    /// `groups` and, if given, an e-mail address; returns its id.
+    pub async fn add_staff(
+        &self,
+        username: &str,
+        roles: &[&str],
+        groups: &[&str],
+        email: Option<&str>,
+    ) -> Uuid {
+        let display_name = format!("{username} (display)");
+        self.add_user_with(username, &display_name, roles, groups, email)
+            .await
     }
 
-    /// `address` + `path`.
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.address, path)
+    /// The stored case `id`.
+    pub async fn stored_case(&self, id: Uuid) -> Case {
+        self.store
+            .case_by_id(id)
+            .await
+            .expect("read the case")
+            .expect("the case exists")
     }
 
-    /// Removes the database.
-    pub async fn teardown(self) {
-        self.db.destroy().await;
-    }
-}
-
-/// The CSRF token in a page's form (`name="csrf" value="…"`).
-pub fn csrf_of(html: &str) -> String {
-    let at = html.find("name=\"csrf\"").expect("page has a csrf field");
-    let rest = &html[at..];
-    let v = rest.find("value=\"").expect("csrf field has a value") + 7;
-    let end = rest[v..].find('"').expect("value ends");
-    rest[v..v + end].to_owned()
-}
-
-/// `varsel serve` as a child process, its stderr (the log) captured.
-pub struct ServedBinary {
-    /// `http://127.0.0.1:PORT`.
-    pub address: String,
-    child: std::process::Child,
-    log: Arc<std::sync::Mutex<String>>,
-    /// The database.
-    pub db: TestDatabase,
-    /// Environment the child runs with (for running other subcommands on the same setup).
-    pub env: Vec<(String, String)>,
-}
-
-impl ServedBinary {
-    /// Starts `varsel serve` on a fresh database.
-    pub async fn start(backend: Backend) -> Self {
-        use std::io::{BufRead, BufReader};
-        let db = TestDatabase::create(backend).await;
-        let env = vec![
-            ("VARSEL_SERVER__PORT".to_owned(), "0".to_owned()),
-            ("VARSEL_DATABASE__URL".to_owned(), db.url.clone()),
-            (
-                "VARSEL_STORAGE__DATA_DIR".to_owned(),
-                db.data_dir.path().display().to_string(),
-            ),
-            (
-                "VARSEL_SECURITY__PASSWORD_WORK_FACTOR".to_owned(),
-                TEST_WORK_FACTOR.to_string(),
-            ),
-            ("VARSEL_LOG".to_owned(), "debug,sqlx=debug".to_owned()),
-            ("NO_COLOR".to_owned(), "1".to_owned()),
-        ];
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_varsel"))
-            .arg("serve")
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("start varsel serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let log = Arc::new(std::sync::Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("Varsel is listening on ") {
-                    let _ = tx.send(rest.trim_end_matches('/').to_owned());
-                }
-                let mut l = sink.lock().unwrap_or_else(|p| p.into_inner());
-                l.push_str(&line);
-                l.push('\n');
-            }
-        });
-        let address = tokio::task::spawn_blocking(move || {
-            rx.recv_timeout(std::time::Duration::from_secs(60))
-        })
-        .await
-        .expect("join")
-        .unwrap_or_else(|_| panic!("varsel serve did not start"));
-        ServedBinary {
-            address,
-            child,
-            log,
-            db,
-            env,
-        }
+    /// The cases whose key is wrapped to `user`, straight from the store.
+    pub async fn held_cases(&self, user: Uuid) -> Vec<Case> {
+        self.store
+            .inbox(user)
+            .await
+            .expect("read the inbox")
+            .into_iter()
+            .map(|entry| entry.case)
+            .collect()
     }
 
-    /// Runs another `varsel` subcommand against the same configuration.
+    /// The ids of the cases whose key is wrapped to `user`.
+    pub async fn held_case_ids(&self, user: Uuid) -> Vec<Uuid> {
+        self.held_cases(user).await.iter().map(|c| c.id).collect()
+    }
+
+    /// The actions of the audit log, in order.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        self.store
+            .audit_entries()
+            .await
+            .expect("read the audit log")
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    }
+
+    /// The names of the files in the attachments directory (committed and partial).
+    pub fn attachment_files(&self) -> Vec<String> {
+        std::fs::read_dir(self.settings.storage.attachments_dir())
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// One pass of the notification scheduler at the clock's time.
+    pub async fn tick(&self) -> varsel::core::notifications::TickReport {
+        let clock = self.state.clock.clone();
+        varsel::core::notifications::tick(&self.state, &*clock)
+            .await
+            .expect("a scheduler pass")
+    }
+
+    /// Runs a `varsel` subcommand on this service's database.
     pub fn command(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_varsel"))
+        crate::helpers::varsel()
             .args(args)
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("VARSEL_DATABASE__URL", &self.settings.database.url)
+            .env(
+                "VARSEL_STORAGE__DATA_DIR",
+                self.settings.storage.data_dir.display().to_string(),
+            )
             .env("VARSEL_LOG", "warn")
             .output()
             .expect("run varsel")
     }
 
-    /// Everything the server logged so far.
-    pub fn log(&self) -> String {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// Stops the server and removes the database.
-    pub async fn stop(mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let log = self.log();
+    /// Removes the database.
+    pub async fn teardown(self) {
         self.db.destroy().await;
-        log
     }
 }

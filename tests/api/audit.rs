@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 use varsel::core::audit::AuditEntry;
 
-use crate::app::{Backend, ServedBinary, PASSWORD};
+use crate::app::{Backend, Bind, ServedBinary};
 use crate::for_each_backend;
 
 const DESCRIPTION: &str = "AUDIT-MARKER-DESCRIPTION: ulåst PC på møterom 4";
@@ -23,68 +23,6 @@ for_each_backend!(
     audit_verify_names_the_first_broken_entry,
 );
 
-/// A bearer-token API client.
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    fn new(address: &str) -> Self {
-        Api {
-            base: format!("{address}/api/v1"),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn expect(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-        status: StatusCode,
-    ) -> Value {
-        let (got, value) = self.call(method, path, token, body).await;
-        assert_eq!(got, status, "{path}: {value}");
-        value
-    }
-
-    async fn staff_token(&self, username: &str) -> String {
-        let body = json!({"username": username, "password": PASSWORD});
-        let v = self
-            .expect(
-                reqwest::Method::POST,
-                "/staff/session",
-                None,
-                Some(body),
-                StatusCode::CREATED,
-            )
-            .await;
-        v["token"].as_str().unwrap().to_owned()
-    }
-}
-
 /// The served binary after a flow: the handler `hanne` was created with
 /// `varsel user add`, a report was filed and read by staff and reporter.
 struct Scenario {
@@ -96,131 +34,56 @@ struct Scenario {
 
 async fn scenario(backend: Backend) -> Scenario {
     let served = ServedBinary::start(backend).await;
-    let pw = served.db.data_dir.path().join("pw.txt");
-    std::fs::write(&pw, format!("{PASSWORD}\n")).unwrap();
-    let out = served.command(&[
-        "user",
-        "add",
-        "--username",
-        "hanne",
-        "--display-name",
-        "Hanne Handler",
-        "--role",
-        "handler",
-        "--password-file",
-        pw.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let api = Api::new(&served.address);
-    use reqwest::Method;
-
-    let report = json!({
-        "category": "avvik",
-        "severity": "middels",
-        "description": DESCRIPTION,
-        "when": WHEN,
-        "place": PLACE,
-    });
-    let filed = api
-        .expect(
-            Method::POST,
-            "/reports",
-            None,
-            Some(report),
-            StatusCode::CREATED,
-        )
+    served.add_user("hanne", Some("Hanne Handler"), "handler");
+    let code = served
+        .report(&json!({
+            "category": "avvik",
+            "severity": "middels",
+            "description": DESCRIPTION,
+            "when": WHEN,
+            "place": PLACE,
+        }))
         .await;
-    let code = filed["case_code"].as_str().unwrap().to_owned();
 
-    let staff = api.staff_token("hanne").await;
-    let inbox = api
-        .expect(
-            Method::GET,
-            "/staff/cases",
-            Some(&staff),
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let staff = served.staff_token("hanne").await;
+    let inbox = served.api_inbox(&staff).await;
     let case_id = inbox[0]["id"].as_str().unwrap().to_owned();
-    let case = api
-        .expect(
-            Method::GET,
-            &format!("/staff/cases/{case_id}"),
-            Some(&staff),
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let case = served
+        .api_case(&staff, &case_id)
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(case["report"]["description"], DESCRIPTION);
-    api.expect(
-        Method::POST,
-        &format!("/staff/cases/{case_id}/status"),
-        Some(&staff),
-        Some(json!({"status": "under_investigation"})),
-        StatusCode::OK,
-    )
-    .await;
-    api.expect(
-        Method::POST,
-        &format!("/staff/cases/{case_id}/messages"),
-        Some(&staff),
-        Some(json!({"body": STAFF_REPLY})),
-        StatusCode::CREATED,
-    )
-    .await;
+    served
+        .api_set_status(&staff, &case_id, "under_investigation")
+        .await
+        .expect(StatusCode::OK);
+    served
+        .api_reply(&staff, &case_id, STAFF_REPLY)
+        .await
+        .expect(StatusCode::CREATED);
 
-    let reporter = api
-        .expect(
-            Method::POST,
-            "/reporter/session",
-            None,
-            Some(json!({"code": code})),
-            StatusCode::CREATED,
-        )
-        .await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    api.expect(
-        Method::GET,
-        "/reporter/case",
-        Some(&reporter),
-        None,
-        StatusCode::OK,
-    )
-    .await;
-    api.expect(
-        Method::POST,
-        "/reporter/case/messages",
-        Some(&reporter),
-        Some(json!({"body": REPORTER_REPLY})),
-        StatusCode::CREATED,
-    )
-    .await;
+    let reporter = served.reporter_token(&code).await;
+    served
+        .api_reporter_case(&reporter)
+        .await
+        .expect(StatusCode::OK);
+    served
+        .api_reporter_reply(&reporter, REPORTER_REPLY)
+        .await
+        .expect(StatusCode::CREATED);
 
     // Failed logins: a known and an unknown username, neither of which may be recorded.
     for username in ["hanne", "nobody-by-this-name"] {
         let body = json!({"username": username, "password": "wrong password, surely"});
-        api.expect(
-            Method::POST,
-            "/staff/session",
-            None,
-            Some(body),
-            StatusCode::UNAUTHORIZED,
-        )
-        .await;
+        served
+            .api_post("/staff/session", None, &body)
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
     }
-    let (status, _) = api
-        .call(Method::DELETE, "/staff/session", Some(&staff), None)
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    let r = served.api_delete("/staff/session", Some(&staff)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
 
-    let store = varsel::core::store::connect(&served.db.url).await.unwrap();
+    let store = served.db.store().await;
     let hanne = store.user_by_username("hanne").await.unwrap().unwrap().id;
     Scenario {
         served,
@@ -232,10 +95,7 @@ async fn scenario(backend: Backend) -> Scenario {
 
 impl Scenario {
     async fn entries(&self) -> Vec<AuditEntry> {
-        let store = varsel::core::store::connect(&self.served.db.url)
-            .await
-            .unwrap();
-        store.audit_entries().await.unwrap()
+        self.served.db.store().await.audit_entries().await.unwrap()
     }
 
     /// `varsel audit verify`: Ok(stdout) on success, Err(stderr) on failure.
@@ -251,67 +111,26 @@ impl Scenario {
         }
     }
 
-    /// Runs SQL written the same way for both backends.
-    async fn execute(&self, statements: &[String]) {
-        use sqlx::Connection;
-        let url = &self.served.db.url;
-        if url.starts_with("sqlite:") {
-            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-            for sql in statements {
-                sqlx::query(sql).execute(&mut conn).await.unwrap();
-            }
-            conn.close().await.unwrap();
-        } else {
-            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            for sql in statements {
-                sqlx::query(sql).execute(&mut conn).await.unwrap();
-            }
-            conn.close().await.unwrap();
-        }
-    }
-
     /// Puts the log back exactly as `entries`.
     async fn restore(&self, entries: &[AuditEntry]) {
-        use sqlx::Connection;
-        const INSERT_SQLITE: &str = "INSERT INTO audit_log \
-            (seq, at, actor, action, case_id, detail, prev_hash, hash) \
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-        const INSERT_PG: &str = "INSERT INTO audit_log \
+        const INSERT: &str = "INSERT INTO audit_log \
             (seq, at, actor, action, case_id, detail, prev_hash, hash) \
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        macro_rules! reinsert {
-            ($conn:expr, $sql:expr) => {{
-                let mut conn = $conn;
-                sqlx::query("DELETE FROM audit_log")
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
-                for e in entries {
-                    sqlx::query($sql)
-                        .bind(e.seq)
-                        .bind(e.at)
-                        .bind(&e.actor)
-                        .bind(&e.action)
-                        .bind(&e.case_id)
-                        .bind(&e.detail)
-                        .bind(&e.prev_hash)
-                        .bind(&e.hash)
-                        .execute(&mut conn)
-                        .await
-                        .unwrap();
-                }
-                conn.close().await.unwrap();
-            }};
+        let mut statements = vec![("DELETE FROM audit_log", Vec::new())];
+        for e in entries {
+            let values = vec![
+                Bind::Int(e.seq),
+                Bind::Int(e.at),
+                Bind::Text(Some(e.actor.clone())),
+                Bind::Text(Some(e.action.clone())),
+                Bind::Text(e.case_id.clone()),
+                Bind::Text(Some(e.detail.clone())),
+                Bind::Bytes(e.prev_hash.clone()),
+                Bind::Bytes(e.hash.clone()),
+            ];
+            statements.push((INSERT, values));
         }
-        let url = &self.served.db.url;
-        if url.starts_with("sqlite:") {
-            reinsert!(
-                sqlx::SqliteConnection::connect(url).await.unwrap(),
-                INSERT_SQLITE
-            );
-        } else {
-            reinsert!(sqlx::PgConnection::connect(url).await.unwrap(), INSERT_PG);
-        }
+        self.served.db.execute_bound(&statements).await;
         assert_eq!(self.entries().await, entries, "log restored");
     }
 }
@@ -429,32 +248,40 @@ async fn audit_verify_names_the_first_broken_entry(backend: Backend) {
     };
 
     // An edited detail.
-    s.execute(&[format!(
-        "UPDATE audit_log SET detail = '{{\"category\":\"varsling\"}}' WHERE seq = {created}"
-    )])
-    .await;
+    s.served
+        .db
+        .execute(&[format!(
+            "UPDATE audit_log SET detail = '{{\"category\":\"varsling\"}}' WHERE seq = {created}"
+        )])
+        .await;
     broken_at(created, "do not match its hash")(s.verify());
     s.restore(&original).await;
     s.verify().unwrap();
 
     // An edited action (hiding a read as something harmless).
-    s.execute(&[format!(
-        "UPDATE audit_log SET action = 'staff.login' WHERE seq = {read}"
-    )])
-    .await;
+    s.served
+        .db
+        .execute(&[format!(
+            "UPDATE audit_log SET action = 'staff.login' WHERE seq = {read}"
+        )])
+        .await;
     broken_at(read, "do not match its hash")(s.verify());
     s.restore(&original).await;
 
     // An edited actor.
-    s.execute(&[format!(
-        "UPDATE audit_log SET actor = 'system' WHERE seq = {login}"
-    )])
-    .await;
+    s.served
+        .db
+        .execute(&[format!(
+            "UPDATE audit_log SET actor = 'system' WHERE seq = {login}"
+        )])
+        .await;
     broken_at(login, "do not match its hash")(s.verify());
     s.restore(&original).await;
 
     // A deleted middle row.
-    s.execute(&[format!("DELETE FROM audit_log WHERE seq = {read}")])
+    s.served
+        .db
+        .execute(&[format!("DELETE FROM audit_log WHERE seq = {read}")])
         .await;
     broken_at(read, "missing")(s.verify());
     s.restore(&original).await;
@@ -467,18 +294,20 @@ async fn audit_verify_names_the_first_broken_entry(backend: Backend) {
             seq - 1
         ));
     }
-    s.execute(&renumber).await;
+    s.served.db.execute(&renumber).await;
     broken_at(read, "does not link")(s.verify());
     s.restore(&original).await;
 
     // Two rows reordered by swapping their seq values.
     let (a, b) = (login, login + 1);
-    s.execute(&[
-        format!("UPDATE audit_log SET seq = -1 WHERE seq = {a}"),
-        format!("UPDATE audit_log SET seq = {a} WHERE seq = {b}"),
-        format!("UPDATE audit_log SET seq = {b} WHERE seq = -1"),
-    ])
-    .await;
+    s.served
+        .db
+        .execute(&[
+            format!("UPDATE audit_log SET seq = -1 WHERE seq = {a}"),
+            format!("UPDATE audit_log SET seq = {a} WHERE seq = {b}"),
+            format!("UPDATE audit_log SET seq = {b} WHERE seq = -1"),
+        ])
+        .await;
     broken_at(a, "does not link")(s.verify());
     s.restore(&original).await;
 
@@ -490,16 +319,20 @@ async fn audit_verify_names_the_first_broken_entry(backend: Backend) {
         Backend::Sqlite => format!("X'{}'", hex::encode(bytes)),
         Backend::Postgres => format!("'\\x{}'::bytea", hex::encode(bytes)),
     };
-    s.execute(&[format!(
-        "UPDATE audit_log SET hash = {} WHERE seq = {created}",
-        literal(&flipped)
-    )])
-    .await;
+    s.served
+        .db
+        .execute(&[format!(
+            "UPDATE audit_log SET hash = {} WHERE seq = {created}",
+            literal(&flipped)
+        )])
+        .await;
     broken_at(created, "do not match its hash")(s.verify());
     s.restore(&original).await;
 
     // The first row removed.
-    s.execute(&["DELETE FROM audit_log WHERE seq = 1".to_owned()])
+    s.served
+        .db
+        .execute(&["DELETE FROM audit_log WHERE seq = 1".to_owned()])
         .await;
     broken_at(1, "missing")(s.verify());
     s.restore(&original).await;

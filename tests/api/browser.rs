@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::app::{Backend, TestApp, PASSWORD};
+use crate::app::{find_case_code, Backend, TestApp, PASSWORD};
 use crate::for_each_backend;
-use crate::privacy::find_case_code;
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 

@@ -5,15 +5,13 @@
 //! status change refuses "closed", the audit chain still verifies, and no
 //! rationale, evaluation or reason is stored readable.
 
-use reqwest::{Client, StatusCode};
-use serde_json::{json, Value};
+use reqwest::StatusCode;
+use serde_json::json;
 use uuid::Uuid;
-use varsel::core::routing::RoutingRule;
 use varsel::core::settings::Settings;
 
-use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
+use crate::app::{rule, Backend, Decision, TestApp};
 use crate::for_each_backend;
-use crate::privacy::{scan_dir, scan_postgres};
 
 for_each_backend!(
     a_196_case_is_closed_only_after_a_police_or_pst_decision,
@@ -28,151 +26,24 @@ const REASON: &str = "ReopenReasonMarker: nye opplysninger";
 fn rules(s: &mut Settings) {
     s.routing.rules = ["avvik", "sikkerhet", "varsling"]
         .into_iter()
-        .map(|category| RoutingRule {
-            category: category.to_owned(),
-            severities: ["lav", "middels", "hoy", "kritisk"]
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            groups: vec!["infosec".to_owned()],
-        })
+        .map(|category| rule(category, "infosec"))
         .collect();
-}
-
-fn api(app: &TestApp, path: &str) -> String {
-    app.url(&format!("/api/v1{path}"))
-}
-
-async fn token(app: &TestApp, username: &str) -> String {
-    let r = Client::new()
-        .post(api(app, "/staff/session"))
-        .json(&json!({"username": username, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let body: Value = r.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
-/// A page client logged in as `username`, and its CSRF token.
-async fn login(app: &TestApp, username: &str) -> (Client, String) {
-    let client = app.client();
-    let page = client
-        .get(app.url("/staff/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = client
-        .post(app.url("/staff/login"))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let inbox = client
-        .get(app.url("/staff/inbox"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    (client, csrf_of(&inbox))
 }
 
 /// A kritisk sikkerhet report, triaged by `handler` to `spionasje`; the case id.
 async fn spionasje_case(app: &TestApp, handler: &str) -> Uuid {
-    let r = Client::new()
-        .post(api(app, "/reports"))
-        .json(&json!({
-            "category": "sikkerhet",
-            "severity": "kritisk",
-            "description": "En kollega fotograferer graderte dokumenter.",
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let t = token(app, handler).await;
-    let cases: Value = Client::new()
-        .get(api(app, "/staff/cases"))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = cases[0]["id"].as_str().unwrap().to_owned();
-    let r = Client::new()
-        .post(api(app, &format!("/staff/cases/{id}/triage")))
-        .bearer_auth(&t)
-        .json(&json!({"category": "sikkerhet", "subtype": "spionasje", "severity": "kritisk"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    Uuid::parse_str(&id).unwrap()
-}
-
-async fn post_form(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let mut form = vec![("csrf", csrf)];
-    form.extend_from_slice(fields);
-    let r = client.post(app.url(path)).form(&form).send().await.unwrap();
-    let status = r.status();
-    (status, r.text().await.unwrap())
-}
-
-async fn status_of(app: &TestApp, case: Uuid) -> String {
-    app.store.case_by_id(case).await.unwrap().unwrap().status
-}
-
-async fn decide(
-    app: &TestApp,
-    client: &Client,
-    csrf: &str,
-    case: Uuid,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String) {
-    post_form(
-        app,
-        client,
-        &format!("/staff/cases/{case}/escalation"),
-        csrf,
-        fields,
-    )
-    .await
-}
-
-async fn close(app: &TestApp, client: &Client, csrf: &str, case: Uuid) -> (StatusCode, String) {
-    post_form(
-        app,
-        client,
-        &format!("/staff/cases/{case}/close"),
-        csrf,
-        &[("outcome", "substantiated"), ("evaluation", EVALUATION)],
-    )
-    .await
-}
-
-async fn get(client: &Client, url: &str) -> (StatusCode, String) {
-    let r = client.get(url).send().await.unwrap();
-    let status = r.status();
-    (status, r.text().await.unwrap())
+    app.report(&json!({
+        "category": "sikkerhet",
+        "severity": "kritisk",
+        "description": "En kollega fotograferer graderte dokumenter.",
+    }))
+    .await;
+    let t = app.staff_token(handler).await;
+    let id = app.api_case_ids(&t).await[0];
+    let espionage = json!({"category": "sikkerhet", "subtype": "spionasje", "severity": "kritisk"});
+    let r = app.api_triage(&t, id, &espionage).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    id
 }
 
 async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backend) {
@@ -180,76 +51,80 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
     app.add_user_in("inge", "Inge Infosec", &["handler"], &["infosec"])
         .await;
     app.add_user("kari", "Kari Kontakt", &["contact"]).await;
-    let kjell = app.add_user("kjell", "Kjell Kontakt", &["contact"]).await;
+    let kjell_id = app.add_user("kjell", "Kjell Kontakt", &["contact"]).await;
     let case = spionasje_case(&app, "inge").await;
-    let (inge, inge_csrf) = login(&app, "inge").await;
-    let (kari, kari_csrf) = login(&app, "kari").await;
-    let (kjell_client, kjell_csrf) = login(&app, "kjell").await;
+    let inge = app.staff_login("inge").await;
+    let kari = app.staff_login("kari").await;
+    let kjell = app.staff_login("kjell").await;
 
     // No decision at all: refused, with the reason, status unchanged.
-    let before = status_of(&app, case).await;
-    let (status, page) = close(&app, &inge, &inge_csrf, case).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert!(page.contains("straffeloven § 196"), "{page}");
-    assert!(page.contains("politiet eller PST"));
-    assert_eq!(status_of(&app, case).await, before);
+    let before = app.stored_case(case).await.status;
+    let r = app.close(&inge, case, "substantiated", EVALUATION).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("straffeloven § 196"), "{}", r.text);
+    assert!(r.text.contains("politiet eller PST"));
+    assert_eq!(app.stored_case(case).await.status, before);
 
     // A handler records no decisions and sees no register.
-    let nsm = [
-        ("authority", "nsm"),
-        ("decision", "escalate"),
-        ("legal_basis", "sikkerhetsloven_4_5"),
-        ("rationale", RATIONALE_NSM),
-        ("aware_at", "2026-03-01"),
-        ("decided_at", "2026-03-02T10:15"),
-        ("notified_at", "2026-03-02T10:45"),
-        ("authority_reference", "NSM-42"),
-    ];
-    let (status, _) = decide(&app, &inge, &inge_csrf, case, &nsm).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    let nsm = Decision {
+        authority: "nsm",
+        decision: "escalate",
+        legal_basis: "sikkerhetsloven_4_5",
+        rationale: RATIONALE_NSM,
+        aware_at: "2026-03-01",
+        decided_at: "2026-03-02T10:15",
+        notified_at: Some("2026-03-02T10:45"),
+        authority_reference: Some("NSM-42"),
+    };
+    let r = app.decide(&inge, case, &nsm).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(app.store.decisions(case).await.unwrap().is_empty());
-    let (status, _) = get(&inge, &app.url("/contact/register")).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = get(&inge, &app.url("/contact/register.csv")).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (_, page) = get(&inge, &app.url(&format!("/staff/cases/{case}"))).await;
+    let r = app.get(&inge, "/contact/register").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.get(&inge, "/contact/register.csv").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let page = app.get(&inge, &format!("/staff/cases/{case}")).await.text;
     assert!(!page.contains("/contact/register"), "no register link");
     assert!(!page.contains("id=\"escalation\""), "no escalation section");
 
     // An invalid decision is explained and stores nothing.
-    let mut bad = nsm.to_vec();
-    bad[4] = ("aware_at", "01.03.2026");
-    let (status, page) = decide(&app, &kari, &kari_csrf, case, &bad).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("Beslutningen er ufullstendig"));
+    let bad = Decision {
+        aware_at: "01.03.2026",
+        ..nsm
+    };
+    let r = app.decide(&kari, case, &bad).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("Beslutningen er ufullstendig"));
     let long = "x".repeat(65);
-    let mut bad = nsm.to_vec();
-    bad[7] = ("authority_reference", long.as_str());
-    let (status, page) = decide(&app, &kari, &kari_csrf, case, &bad).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("høyst 64 tegn"));
+    let bad = Decision {
+        authority_reference: Some(&long),
+        ..nsm
+    };
+    let r = app.decide(&kari, case, &bad).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("høyst 64 tegn"));
     assert!(app.store.decisions(case).await.unwrap().is_empty());
 
     // NSM alone does not do.
-    let (status, _) = decide(&app, &kari, &kari_csrf, case, &nsm).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _) = close(&app, &inge, &inge_csrf, case).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(status_of(&app, case).await, before);
+    let r = app.decide(&kari, case, &nsm).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app.close(&inge, case, "substantiated", EVALUATION).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(app.stored_case(case).await.status, before);
 
     // The police decision does.
-    let politi = [
-        ("authority", "politi"),
-        ("decision", "escalate"),
-        ("legal_basis", "straffeloven_196"),
-        ("rationale", RATIONALE_POLITI),
-        ("aware_at", "2026-03-01"),
-        ("decided_at", "2026-03-02T11:00"),
-        ("notified_at", "2026-03-02T12:00"),
-        ("authority_reference", "POL-2026-1234"),
-    ];
-    let (status, _) = decide(&app, &kari, &kari_csrf, case, &politi).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
+    let politi = Decision {
+        authority: "politi",
+        decision: "escalate",
+        legal_basis: "straffeloven_196",
+        rationale: RATIONALE_POLITI,
+        aware_at: "2026-03-01",
+        decided_at: "2026-03-02T11:00",
+        notified_at: Some("2026-03-02T12:00"),
+        authority_reference: Some("POL-2026-1234"),
+    };
+    let r = app.decide(&kari, case, &politi).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
     let decisions = app.store.decisions(case).await.unwrap();
     assert_eq!(decisions.len(), 2);
     let police = decisions.iter().find(|d| d.authority == "politi").unwrap();
@@ -260,35 +135,34 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
 
     // The contact point reads the rationale on the case page; no
     // confirm button for their own decisions.
-    let (_, page) = get(&kari, &app.url(&format!("/staff/cases/{case}"))).await;
+    let page = app.get(&kari, &format!("/staff/cases/{case}")).await.text;
     assert!(page.contains(RATIONALE_POLITI));
     assert!(page.contains("/contact/register"), "register link");
     assert!(!page.contains("/confirm\""));
 
     // Confirming: not one's own, yes by a second contact point, only once.
     let confirm = format!("/staff/cases/{case}/escalation/{}/confirm", police.id);
-    let (status, _) = post_form(&app, &kari, &confirm, &kari_csrf, &[]).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    let (_, page) = get(&kjell_client, &app.url(&format!("/staff/cases/{case}"))).await;
+    let r = app.confirm_decision(&kari, case, police.id).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let page = app.get(&kjell, &format!("/staff/cases/{case}")).await.text;
     assert!(page.contains(&confirm));
-    let (status, _) = post_form(&app, &kjell_client, &confirm, &kjell_csrf, &[]).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _) = post_form(&app, &kjell_client, &confirm, &kjell_csrf, &[]).await;
-    assert_eq!(status, StatusCode::CONFLICT);
+    let r = app.confirm_decision(&kjell, case, police.id).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app.confirm_decision(&kjell, case, police.id).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
     let decisions = app.store.decisions(case).await.unwrap();
     let police = decisions.iter().find(|d| d.authority == "politi").unwrap();
-    assert_eq!(police.confirmed_by, Some(kjell));
+    assert_eq!(police.confirmed_by, Some(kjell_id));
     // A handler cannot confirm either.
     let nsm_id = decisions.iter().find(|d| d.authority == "nsm").unwrap().id;
-    let confirm_nsm = format!("/staff/cases/{case}/escalation/{nsm_id}/confirm");
-    let (status, _) = post_form(&app, &inge, &confirm_nsm, &inge_csrf, &[]).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    let r = app.confirm_decision(&inge, case, nsm_id).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // Now closing works, and the page shows outcome and evaluation.
-    let (status, _) = close(&app, &inge, &inge_csrf, case).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(status_of(&app, case).await, "closed");
-    let (_, page) = get(&inge, &app.url(&format!("/staff/cases/{case}"))).await;
+    let r = app.close(&inge, case, "substantiated", EVALUATION).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.stored_case(case).await.status, "closed");
+    let page = app.get(&inge, &format!("/staff/cases/{case}")).await.text;
     assert!(page.contains(EVALUATION));
     assert!(page.contains("Forholdet er bekreftet"));
     assert!(page.contains("Gjenåpne"));
@@ -299,8 +173,9 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
 
     // The register: every field but the rationale.
     let reference = case.simple().to_string()[..8].to_uppercase();
-    let (status, page) = get(&kari, &app.url("/contact/register")).await;
-    assert_eq!(status, StatusCode::OK);
+    let r = app.get(&kari, "/contact/register").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let page = r.text;
     for expected in [
         reference.as_str(),
         "Politiet",
@@ -319,28 +194,26 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
         assert!(page.contains(expected), "register lacks {expected}");
     }
     assert!(!page.contains("RationaleNsmMarker") && !page.contains("RationalePolitiMarker"));
-    let (_, page) = get(&kari, &app.url("/contact/register?authority=nsm")).await;
+    let page = app.get(&kari, "/contact/register?authority=nsm").await.text;
     assert!(page.contains("NSM-42") && !page.contains("POL-2026-1234"));
-    let (_, page) = get(&kari, &app.url("/contact/register?year=2025")).await;
+    let page = app.get(&kari, "/contact/register?year=2025").await.text;
     assert!(!page.contains("NSM-42") && !page.contains("POL-2026-1234"));
-    let (status, _) = get(&kari, &app.url("/contact/register?decision=maybe")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let r = app.get(&kari, "/contact/register?decision=maybe").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 
-    let r = kari
-        .get(app.url("/contact/register.csv?legal_basis=straffeloven_196"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"]
+    let r = app
+        .get(&kari, "/contact/register.csv?legal_basis=straffeloven_196")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers["content-type"]
         .to_str()
         .unwrap()
         .starts_with("text/csv"));
-    assert!(r.headers()["content-disposition"]
+    assert!(r.headers["content-disposition"]
         .to_str()
         .unwrap()
         .starts_with("attachment"));
-    let csv = r.text().await.unwrap();
+    let csv = r.text;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
@@ -388,91 +261,70 @@ async fn closing_is_not_a_status_change_and_reopening_takes_a_reason(backend: Ba
         .await;
     app.add_user("kari", "Kari Kontakt", &["contact"]).await;
     let case = spionasje_case(&app, "inge").await;
-    let (inge, csrf) = login(&app, "inge").await;
-    let (kari, kari_csrf) = login(&app, "kari").await;
-    let status_path = format!("/staff/cases/{case}/status");
+    let inge = app.staff_login("inge").await;
+    let kari = app.staff_login("kari").await;
 
     // The status form and the API refuse "closed".
-    let (status, page) = post_form(&app, &inge, &status_path, &csrf, &[("status", "closed")]).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("Lukk saken"), "points to the close form");
-    assert!(!page.contains("<option value=\"closed\""));
-    assert_ne!(status_of(&app, case).await, "closed");
-    let t = token(&app, "inge").await;
-    let r = Client::new()
-        .post(api(&app, &format!("/staff/cases/{case}/status")))
-        .bearer_auth(&t)
-        .json(&json!({"status": "closed"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "use_close", "{body}");
-    assert_ne!(status_of(&app, case).await, "closed");
+    let r = app.set_status(&inge, case, "closed").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("Lukk saken"), "points to the close form");
+    assert!(!r.text.contains("<option value=\"closed\""));
+    assert_ne!(app.stored_case(case).await.status, "closed");
+    let t = app.staff_token("inge").await;
+    let r = app.api_set_status(&t, case, "closed").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "use_close", "{}", r.body);
+    assert_ne!(app.stored_case(case).await.status, "closed");
 
     // A police decision not to escalate lets the case be closed; "defer"
     // alone would not.
-    let pst = [
-        ("authority", "pst"),
-        ("decision", "defer"),
-        ("legal_basis", "straffeloven_196"),
-        ("rationale", RATIONALE_POLITI),
-        ("aware_at", "2026-04-01"),
-        ("decided_at", "2026-04-01"),
-        ("notified_at", ""),
-        ("authority_reference", ""),
-    ];
-    let (status, _) = decide(&app, &kari, &kari_csrf, case, &pst).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _) = close(&app, &inge, &csrf, case).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    let mut pst = pst.to_vec();
-    pst[1] = ("decision", "do_not_escalate");
-    let (status, _) = decide(&app, &kari, &kari_csrf, case, &pst).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, page) = post_form(
-        &app,
-        &inge,
-        &format!("/staff/cases/{case}/close"),
-        &csrf,
-        &[("outcome", "nonsense"), ("evaluation", EVALUATION)],
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("Velg et utfall"));
-    let (status, _) = close(&app, &inge, &csrf, case).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(status_of(&app, case).await, "closed");
+    let pst = Decision {
+        authority: "pst",
+        decision: "defer",
+        legal_basis: "straffeloven_196",
+        rationale: RATIONALE_POLITI,
+        aware_at: "2026-04-01",
+        decided_at: "2026-04-01",
+        notified_at: Some(""),
+        authority_reference: Some(""),
+    };
+    let r = app.decide(&kari, case, &pst).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app.close(&inge, case, "substantiated", EVALUATION).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let pst = Decision {
+        decision: "do_not_escalate",
+        ..pst
+    };
+    let r = app.decide(&kari, case, &pst).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app.close(&inge, case, "nonsense", EVALUATION).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("Velg et utfall"));
+    let r = app.close(&inge, case, "substantiated", EVALUATION).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.stored_case(case).await.status, "closed");
 
     // A closed case does not change status through the generic form.
-    let (status, _) = post_form(
-        &app,
-        &inge,
-        &status_path,
-        &csrf,
-        &[("status", "feedback_given")],
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(status_of(&app, case).await, "closed");
-    let (status, _) = close(&app, &inge, &csrf, case).await;
-    assert_eq!(status, StatusCode::CONFLICT, "already closed");
+    let r = app.set_status(&inge, case, "feedback_given").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.stored_case(case).await.status, "closed");
+    let r = app.close(&inge, case, "substantiated", EVALUATION).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "already closed");
 
     // Reopening needs a reason.
-    let reopen = format!("/staff/cases/{case}/reopen");
-    let (status, page) = post_form(&app, &inge, &reopen, &csrf, &[("reason", "  ")]).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("Skriv en begrunnelse"));
-    assert_eq!(status_of(&app, case).await, "closed");
-    let (status, _) = post_form(&app, &inge, &reopen, &csrf, &[("reason", REASON)]).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(status_of(&app, case).await, "under_investigation");
+    let r = app.reopen(&inge, case, "  ").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("Skriv en begrunnelse"));
+    assert_eq!(app.stored_case(case).await.status, "closed");
+    let r = app.reopen(&inge, case, REASON).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.stored_case(case).await.status, "under_investigation");
     let closures = app.store.closures(case).await.unwrap();
     assert_eq!(closures.len(), 1);
     assert!(closures[0].reopened_at.is_some() && closures[0].reopen_reason.is_some());
-    let (status, _) = post_form(&app, &inge, &reopen, &csrf, &[("reason", REASON)]).await;
-    assert_eq!(status, StatusCode::CONFLICT, "not closed");
+    let r = app.reopen(&inge, case, REASON).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "not closed");
 
     let entries = app.store.audit_entries().await.unwrap();
     assert!(entries.iter().any(|e| e.action == "case.reopened"));
@@ -484,11 +336,7 @@ async fn closing_is_not_a_status_change_and_reopening_takes_a_reason(backend: Ba
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
-    let mut hits = Vec::new();
-    scan_dir(app.db.data_dir.path(), &needles, &mut hits);
-    if backend == Backend::Postgres {
-        scan_postgres(&app.db.url, &needles, &mut hits).await;
-    }
+    let hits = app.db.readable(&needles).await;
     assert!(hits.is_empty(), "{hits:?}");
     app.teardown().await;
 }

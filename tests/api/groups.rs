@@ -10,16 +10,13 @@
 
 use std::sync::Arc;
 
-use reqwest::{Client, Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use varsel::core::clock::ManualClock;
-use varsel::core::routing::RoutingRule;
-use varsel::core::settings::{Settings, SmtpTls};
-use varsel::core::store::User;
 
-use crate::app::{csrf_of, Backend, TestApp, PASSWORD, TEST_WORK_FACTOR};
+use crate::app::{api_report, mail_through, rule, Backend, TestApp, ALL_SEVERITIES};
 use crate::for_each_backend;
 use crate::smtp::{Mode, SmtpServer};
 
@@ -30,151 +27,8 @@ for_each_backend!(
     an_overdue_deadline_reaches_the_group_lead_only,
 );
 
-const ALL: [&str; 4] = ["lav", "middels", "hoy", "kritisk"];
-
 /// The fields of a form.
 type Fields = Vec<(&'static str, &'static str)>;
-
-/// The configuration file's one rule: varsling → hr.
-fn configured_rule(s: &mut Settings) {
-    s.routing.rules = vec![RoutingRule {
-        category: "varsling".to_owned(),
-        severities: ALL.iter().map(|s| (*s).to_owned()).collect(),
-        groups: vec!["hr".to_owned()],
-    }];
-}
-
-/// A staff account with `roles`, `groups` and an e-mail address.
-async fn add_staff(app: &TestApp, username: &str, roles: &[&str], groups: &[&str]) -> Uuid {
-    let (recipient, wrapped_identity) =
-        varsel::core::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).unwrap();
-    let user = User {
-        id: Uuid::new_v4(),
-        username: username.to_owned(),
-        display_name: format!("{username} (display)"),
-        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
-        recipient,
-        wrapped_identity,
-        email: Some(format!("{username}@example.org")),
-        active: true,
-        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-        created_at: varsel::core::clock::system_now(),
-    };
-    app.store.create_user(&user).await.unwrap();
-    user.id
-}
-
-/// A page client logged in as `username`, and its session's CSRF token
-/// (read from `page`).
-async fn login(app: &TestApp, username: &str, page: &str) -> (Client, String) {
-    let client = app.client();
-    let form = client
-        .get(app.url("/staff/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = client
-        .post(app.url("/staff/login"))
-        .form(&[
-            ("csrf", csrf_of(&form).as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} logs in");
-    let html = client
-        .get(app.url(page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    (client, csrf_of(&html))
-}
-
-/// Posts a form (the CSRF token first).
-async fn post(
-    app: &TestApp,
-    client: &Client,
-    csrf: &str,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Response {
-    let mut form = vec![("csrf", csrf)];
-    form.extend_from_slice(fields);
-    client.post(app.url(path)).form(&form).send().await.unwrap()
-}
-
-/// Posts a form that must succeed: a 303 back to `page` with a confirmation.
-async fn post_ok(
-    app: &TestApp,
-    client: &Client,
-    csrf: &str,
-    path: &str,
-    fields: &[(&str, &str)],
-    page: &str,
-) {
-    let r = post(app, client, csrf, path, fields).await;
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    assert_eq!(
-        status,
-        StatusCode::SEE_OTHER,
-        "{path} {fields:?}: {}",
-        r.text().await.unwrap()
-    );
-    assert!(
-        location.as_deref().unwrap_or("").starts_with(page),
-        "{location:?}"
-    );
-}
-
-async fn page(app: &TestApp, client: &Client, path: &str) -> String {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{path}");
-    r.text().await.unwrap()
-}
-
-/// Submits a report through the API, excluding `exclude`.
-async fn submit(app: &TestApp, category: &str, severity: &str, exclude: &[Uuid]) {
-    let r = Client::new()
-        .post(app.url("/api/v1/reports"))
-        .json(&json!({
-            "category": category,
-            "severity": severity,
-            "description": "Noen har delt passord på en lapp ved skriveren.",
-            "exclude": exclude,
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
-}
-
-/// The ids of the cases whose key is wrapped to `user`.
-async fn inbox(app: &TestApp, user: Uuid) -> Vec<Uuid> {
-    app.store
-        .inbox(user)
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e.case.id)
-        .collect()
-}
 
 /// The actions of the audit log by `actor`, in order; the chain must verify.
 async fn audited(app: &TestApp, actor: Uuid) -> Vec<(String, Value)> {
@@ -191,84 +45,80 @@ async fn audited(app: &TestApp, actor: Uuid) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// `varsel audit verify` on the app's database.
-fn cli_audit_verify(app: &TestApp) -> String {
-    let out = crate::helpers::varsel()
-        .args(["audit", "verify"])
-        .env("VARSEL_DATABASE__URL", &app.settings.database.url)
-        .env(
-            "VARSEL_STORAGE__DATA_DIR",
-            app.settings.storage.data_dir.display().to_string(),
-        )
-        .env("VARSEL_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
 async fn administrators_manage_groups_and_rules_and_reports_follow_them(backend: Backend) {
-    let app = TestApp::spawn_with(backend, configured_rule).await;
-    let ada = add_staff(&app, "ada", &["admin"], &[]).await;
-    let inge = add_staff(&app, "inge", &["handler"], &[]).await;
-    let ivar = add_staff(&app, "ivar", &["handler"], &[]).await;
-    let olav = add_staff(&app, "olav", &["handler"], &[]).await;
+    // The configuration file's one rule: varsling → hr.
+    let app = TestApp::spawn_with(backend, |s| {
+        s.routing.rules = vec![rule("varsling", "hr")];
+    })
+    .await;
+    let ada = app
+        .add_staff("ada", &["admin"], &[], Some("ada@example.org"))
+        .await;
+    let inge = app
+        .add_staff("inge", &["handler"], &[], Some("inge@example.org"))
+        .await;
+    let ivar = app
+        .add_staff("ivar", &["handler"], &[], Some("ivar@example.org"))
+        .await;
+    let olav = app
+        .add_staff("olav", &["handler"], &[], Some("olav@example.org"))
+        .await;
     // Created with a group at the command line: hr is registered with it.
-    let hanne = add_staff(&app, "hanne", &["handler"], &["hr"]).await;
+    let hanne = app
+        .add_staff("hanne", &["handler"], &["hr"], Some("hanne@example.org"))
+        .await;
 
-    let (admin, csrf) = login(&app, "ada", "/admin/groups").await;
-    let groups = page(&app, &admin, "/admin/groups").await;
+    let admin = app.staff_login("ada").await;
+    let groups = app.page(&admin, "/admin/groups").await;
     assert!(groups.contains("<h2 id=\"group-1\">hr</h2>"), "{groups}");
     assert!(groups.contains("href=\"/admin/rules\""), "admin navigation");
-    let landing = page(&app, &admin, "/stats").await;
+    let landing = app.page(&admin, "/stats").await;
     assert!(
         landing.contains("href=\"/admin/groups\""),
         "linked from the landing page"
     );
-    let rules = page(&app, &admin, "/admin/rules?lang=en").await;
+    let rules = app.page(&admin, "/admin/rules?lang=en").await;
     assert!(rules.contains("from the configuration file"), "{rules}");
     assert!(
         !rules.contains("/delete\""),
         "configured rules are read-only"
     );
 
-    post_ok(
-        &app,
+    app.post_form(
         &admin,
-        &csrf,
         "/admin/groups",
         &[
             ("name", " infosec "),
             ("description", "Informasjonssikkerhet"),
         ],
-        "/admin/groups",
     )
-    .await;
+    .await
+    .assert_see_other("/admin/groups");
     for username in ["inge", "ivar"] {
-        post_ok(
-            &app,
+        app.post_form(
             &admin,
-            &csrf,
             "/admin/groups/members",
             &[("group", "infosec"), ("username", username)],
-            "/admin/groups",
         )
-        .await;
+        .await
+        .assert_see_other("/admin/groups");
     }
-    post_ok(
-        &app,
+    app.post_form(
         &admin,
-        &csrf,
         "/admin/groups/leads",
         &[("group", "infosec"), ("username", "inge")],
-        "/admin/groups",
     )
-    .await;
+    .await
+    .assert_see_other("/admin/groups");
     let mut rule = vec![("category", "avvik"), ("group", "infosec")];
-    rule.extend(ALL.iter().map(|s| ("severity", *s)));
-    post_ok(&app, &admin, &csrf, "/admin/rules", &rule, "/admin/rules").await;
+    rule.extend(ALL_SEVERITIES.iter().map(|s| ("severity", *s)));
+    app.post_form(&admin, "/admin/rules", &rule)
+        .await
+        .assert_see_other("/admin/rules");
 
-    let groups = page(&app, &admin, "/admin/groups?notice=lead_added&lang=en").await;
+    let groups = app
+        .page(&admin, "/admin/groups?notice=lead_added&lang=en")
+        .await;
     assert!(groups.contains("The member is now a lead of the group."));
     assert!(groups.contains("Informasjonssikkerhet"));
     assert!(groups.contains("inge (display)") && groups.contains("Lead"));
@@ -276,7 +126,7 @@ async fn administrators_manage_groups_and_rules_and_reports_follow_them(backend:
     let infosec = stored.iter().find(|g| g.name == "infosec").unwrap();
     assert_eq!(infosec.members, [inge, ivar]);
     assert_eq!(infosec.leads, [inge]);
-    let rules = page(&app, &admin, "/admin/rules?lang=nb").await;
+    let rules = app.page(&admin, "/admin/rules?lang=nb").await;
     assert!(rules.contains("Lagt til av administratorer"));
     let stored_rules = app.store.routing_rules().await.unwrap();
     assert_eq!(stored_rules.len(), 1);
@@ -284,42 +134,34 @@ async fn administrators_manage_groups_and_rules_and_reports_follow_them(backend:
 
     // A new avvik goes to infosec by the stored rule, and to nobody else; a
     // varsling still goes to hr by the configuration file's rule.
-    submit(&app, "avvik", "middels", &[]).await;
-    let avvik = inbox(&app, inge).await;
+    app.report(&api_report("avvik", "middels", &[])).await;
+    let avvik = app.held_case_ids(inge).await;
     assert_eq!(avvik.len(), 1);
-    assert_eq!(inbox(&app, ivar).await, avvik);
-    assert!(inbox(&app, olav).await.is_empty());
-    assert!(inbox(&app, hanne).await.is_empty());
-    submit(&app, "varsling", "lav", &[]).await;
-    assert_eq!(inbox(&app, hanne).await.len(), 1);
-    assert_eq!(inbox(&app, inge).await, avvik);
+    assert_eq!(app.held_case_ids(ivar).await, avvik);
+    assert!(app.held_case_ids(olav).await.is_empty());
+    assert!(app.held_case_ids(hanne).await.is_empty());
+    app.report(&api_report("varsling", "lav", &[])).await;
+    assert_eq!(app.held_case_ids(hanne).await.len(), 1);
+    assert_eq!(app.held_case_ids(inge).await, avvik);
 
     // Deleted, the rule routes nothing: an avvik reaches every handler again.
     let rule_id = stored_rules[0].id;
-    post_ok(
-        &app,
-        &admin,
-        &csrf,
-        &format!("/admin/rules/{rule_id}/delete"),
-        &[],
-        "/admin/rules",
-    )
-    .await;
+    app.post_form(&admin, &format!("/admin/rules/{rule_id}/delete"), &[])
+        .await
+        .assert_see_other("/admin/rules");
     assert!(app.store.routing_rules().await.unwrap().is_empty());
-    submit(&app, "avvik", "lav", &[]).await;
-    assert_eq!(inbox(&app, olav).await.len(), 1);
-    assert_eq!(inbox(&app, inge).await.len(), 2);
+    app.report(&api_report("avvik", "lav", &[])).await;
+    assert_eq!(app.held_case_ids(olav).await.len(), 1);
+    assert_eq!(app.held_case_ids(inge).await.len(), 2);
 
     // Removing a lead's membership ends the lead too.
-    post_ok(
-        &app,
+    app.post_form(
         &admin,
-        &csrf,
         "/admin/groups/members/remove",
         &[("group", "infosec"), ("username", "inge")],
-        "/admin/groups",
     )
-    .await;
+    .await
+    .assert_see_other("/admin/groups");
     let stored = app.store.groups().await.unwrap();
     let infosec = stored.iter().find(|g| g.name == "infosec").unwrap();
     assert_eq!(
@@ -348,10 +190,14 @@ async fn administrators_manage_groups_and_rules_and_reports_follow_them(backend:
     assert_eq!(log[3].1["group"], "infosec");
     assert_eq!(log[4].1["category"], "avvik");
     assert_eq!(log[4].1["groups"], json!(["infosec"]));
-    assert_eq!(log[4].1["severities"], json!(ALL));
+    assert_eq!(log[4].1["severities"], json!(ALL_SEVERITIES));
     assert_eq!(log[5].1["rule"], rule_id.to_string());
     assert_eq!(log[6].1["was_lead"], true);
-    assert!(cli_audit_verify(&app).contains("audit log intact"));
+    let out = app.command(&["audit", "verify"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("audit log intact"));
     app.teardown().await;
 }
 
@@ -390,24 +236,26 @@ fn admin_routes(rule: Uuid) -> Vec<(&'static str, String, Fields)> {
 
 async fn other_roles_are_refused_every_admin_page_and_form(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    add_staff(&app, "ada", &["admin"], &[]).await;
-    add_staff(&app, "kari", &["handler"], &["infosec"]).await;
-    add_staff(&app, "revisor", &["auditor"], &[]).await;
-    add_staff(&app, "kontakt", &["contact"], &[]).await;
-    let (admin, csrf) = login(&app, "ada", "/admin/groups").await;
-    post_ok(
-        &app,
+    app.add_staff("ada", &["admin"], &[], Some("ada@example.org"))
+        .await;
+    app.add_staff("kari", &["handler"], &["infosec"], Some("kari@example.org"))
+        .await;
+    app.add_staff("revisor", &["auditor"], &[], Some("revisor@example.org"))
+        .await;
+    app.add_staff("kontakt", &["contact"], &[], Some("kontakt@example.org"))
+        .await;
+    let admin = app.staff_login("ada").await;
+    app.post_form(
         &admin,
-        &csrf,
         "/admin/rules",
         &[
             ("category", "avvik"),
             ("severity", "hoy"),
             ("group", "infosec"),
         ],
-        "/admin/rules",
     )
-    .await;
+    .await
+    .assert_see_other("/admin/rules");
     let rule = app.store.routing_rules().await.unwrap()[0].id;
     let groups_before = app.store.groups().await.unwrap();
     let entries_before = app.store.audit_entries().await.unwrap().len();
@@ -417,31 +265,32 @@ async fn other_roles_are_refused_every_admin_page_and_form(backend: Backend) {
         ("revisor", "/stats"),
         ("kontakt", "/staff/inbox"),
     ] {
-        let (client, csrf) = login(&app, who, own_page).await;
-        let nav = page(&app, &client, own_page).await;
+        let client = app.staff_login(who).await;
+        let nav = app.page(&client, own_page).await;
         assert!(
             !nav.contains("href=\"/admin/groups\""),
             "{who}: no admin links"
         );
         for (method, path, fields) in admin_routes(rule) {
             let r = if method == "GET" {
-                client.get(app.url(&path)).send().await.unwrap()
+                app.get(&client, &path).await
             } else {
-                post(&app, &client, &csrf, &path, &fields).await
+                app.post_form(&client, &path, &fields).await
             };
-            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who}: {method} {path}");
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {method} {path}");
         }
     }
     // Without a session: the login page.
     let anonymous = app.client();
     for (method, path, fields) in admin_routes(rule) {
         let r = if method == "GET" {
-            anonymous.get(app.url(&path)).send().await.unwrap()
+            app.get(&anonymous, &path).await
         } else {
-            post(&app, &anonymous, "", &path, &fields).await
+            app.post_form_with_token(&anonymous, Some(""), &path, &fields)
+                .await
         };
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{method} {path}");
-        assert_eq!(r.headers()["location"], "/staff/login", "{method} {path}");
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{method} {path}");
+        assert_eq!(r.location(), Some("/staff/login"), "{method} {path}");
     }
     // Whoever was refused changed nothing (their logins are all they left).
     assert_eq!(app.store.groups().await.unwrap(), groups_before);
@@ -455,11 +304,16 @@ async fn other_roles_are_refused_every_admin_page_and_form(backend: Backend) {
 
 async fn bad_input_is_refused_clearly_and_changes_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    add_staff(&app, "ada", &["admin"], &[]).await;
-    add_staff(&app, "kari", &["handler"], &["infosec"]).await;
-    add_staff(&app, "per", &["handler"], &[]).await;
-    let gone = add_staff(&app, "gone", &["handler"], &[]).await;
-    let (admin, csrf) = login(&app, "ada", "/admin/groups").await;
+    app.add_staff("ada", &["admin"], &[], Some("ada@example.org"))
+        .await;
+    app.add_staff("kari", &["handler"], &["infosec"], Some("kari@example.org"))
+        .await;
+    app.add_staff("per", &["handler"], &[], Some("per@example.org"))
+        .await;
+    let gone = app
+        .add_staff("gone", &["handler"], &[], Some("gone@example.org"))
+        .await;
+    let admin = app.staff_login("ada").await;
     // An inactive account cannot be added.
     let mut retired = app.store.user_by_id(gone).await.unwrap().unwrap();
     retired.active = false;
@@ -576,46 +430,41 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(backend: Backend) {
         ),
     ];
     for (path, fields, status, message) in &refused {
-        let r = post(&app, &admin, &csrf, path, fields).await;
-        assert_eq!(r.status(), *status, "{path} {fields:?}");
-        let html = r.text().await.unwrap();
+        let r = app.post_form(&admin, path, fields).await;
+        assert_eq!(r.status, *status, "{path} {fields:?}");
+        let html = r.text;
         assert!(html.contains(message), "{path} {fields:?}: {html}");
         assert!(html.contains("Ingenting ble endret"), "{path}");
     }
     // The same refusal in English.
-    let r = post(
-        &app,
-        &admin,
-        &csrf,
-        "/admin/groups/leads?lang=en",
-        &[("group", "infosec"), ("username", "per")],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let html = r.text().await.unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            "/admin/groups/leads?lang=en",
+            &[("group", "infosec"), ("username", "per")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let html = r.text;
     assert!(
         html.contains("A lead must be a member of the group."),
         "{html}"
     );
     assert!(html.contains("Nothing was changed"));
     // The language switch of a refused form's page leads back to the page.
-    let r = admin
-        .get(app.url("/admin/groups/leads?lang=nb"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/admin/groups");
+    let r = app.get(&admin, "/admin/groups/leads?lang=nb").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/admin/groups"));
     // A form without its CSRF token is refused too.
-    let r = post(
-        &app,
-        &admin,
-        "feil",
-        "/admin/groups",
-        &[("name", "ny"), ("description", "")],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .post_form_with_token(
+            &admin,
+            Some("feil"),
+            "/admin/groups",
+            &[("name", "ny"), ("description", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     assert_eq!(app.store.groups().await.unwrap(), groups_before);
     assert!(app.store.routing_rules().await.unwrap().is_empty());
@@ -627,39 +476,31 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(backend: Backend) {
     app.teardown().await;
 }
 
-/// One scheduler pass at the clock's time.
-async fn tick(app: &TestApp) -> varsel::core::notifications::TickReport {
-    let clock = app.state.clock.clone();
-    varsel::core::notifications::tick(&app.state, &*clock)
-        .await
-        .unwrap()
-}
-
 async fn an_overdue_deadline_reaches_the_group_lead_only(backend: Backend) {
     let smtp = SmtpServer::start(Mode::Accept).await;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let port = smtp.port;
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
-        let n = &mut s.notifications;
-        n.enabled = true;
-        n.smtp_host = "127.0.0.1".into();
-        n.smtp_port = port;
-        n.tls = SmtpTls::None;
-        n.from = "Varsel <varsel@example.org>".into();
-        n.public_url = "https://varsel.example.org".into();
-        n.interval_seconds = 3600;
-        n.timeout_seconds = 10;
+        mail_through(s, port);
     })
     .await;
-    add_staff(&app, "ada", &["admin"], &[]).await;
-    let lina = add_staff(&app, "lina", &["handler"], &[]).await;
-    let mats = add_staff(&app, "mats", &["handler"], &[]).await;
-    add_staff(&app, "kari", &["contact"], &[]).await;
+    app.add_staff("ada", &["admin"], &[], Some("ada@example.org"))
+        .await;
+    let lina = app
+        .add_staff("lina", &["handler"], &[], Some("lina@example.org"))
+        .await;
+    let mats = app
+        .add_staff("mats", &["handler"], &[], Some("mats@example.org"))
+        .await;
+    app.add_staff("kari", &["contact"], &[], Some("kari@example.org"))
+        .await;
     // The lead of another group, which the rule does not name.
-    let hugo = add_staff(&app, "hugo", &["handler"], &["hr"]).await;
+    let hugo = app
+        .add_staff("hugo", &["handler"], &["hr"], Some("hugo@example.org"))
+        .await;
     app.store.add_group_lead("hr", hugo).await.unwrap();
 
-    let (admin, csrf) = login(&app, "ada", "/admin/groups").await;
+    let admin = app.staff_login("ada").await;
     let changes: [(&str, Vec<(&str, &str)>); 4] = [
         ("/admin/groups", vec![("name", "infosec")]),
         (
@@ -676,19 +517,23 @@ async fn an_overdue_deadline_reaches_the_group_lead_only(backend: Backend) {
         ),
     ];
     for (path, fields) in &changes {
-        post_ok(&app, &admin, &csrf, path, fields, "/admin/groups").await;
+        app.post_form(&admin, path, fields)
+            .await
+            .assert_see_other("/admin/groups");
     }
     let mut rule = vec![("category", "avvik"), ("group", "infosec")];
-    rule.extend(ALL.iter().map(|s| ("severity", *s)));
-    post_ok(&app, &admin, &csrf, "/admin/rules", &rule, "/admin/rules").await;
+    rule.extend(ALL_SEVERITIES.iter().map(|s| ("severity", *s)));
+    app.post_form(&admin, "/admin/rules", &rule)
+        .await
+        .assert_see_other("/admin/rules");
 
     // Two reports to infosec; the reporter of the second excludes the lead.
-    submit(&app, "avvik", "hoy", &[]).await;
-    submit(&app, "avvik", "hoy", &[lina]).await;
-    assert_eq!(inbox(&app, lina).await.len(), 1);
-    assert_eq!(inbox(&app, mats).await.len(), 2);
-    assert!(inbox(&app, hugo).await.is_empty());
-    let tick = || tick(&app);
+    app.report(&api_report("avvik", "hoy", &[])).await;
+    app.report(&api_report("avvik", "hoy", &[lina])).await;
+    assert_eq!(app.held_case_ids(lina).await.len(), 1);
+    assert_eq!(app.held_case_ids(mats).await.len(), 2);
+    assert!(app.held_case_ids(hugo).await.is_empty());
+    let tick = || app.tick();
     assert_eq!(tick().await.delivery.sent, 3, "new-case mails");
     let received = app.store.inbox(mats).await.unwrap()[0].case.received_at;
     let received = OffsetDateTime::from_unix_timestamp(received).unwrap();
@@ -703,8 +548,8 @@ async fn an_overdue_deadline_reaches_the_group_lead_only(backend: Backend) {
     // other member; the second's lead was excluded, so the contact point
     // hears of it instead. The other group's lead hears of neither.
     clock.set(received + Duration::days(7) + Duration::minutes(1));
-    let report = tick().await;
-    assert_eq!((report.queued, report.delivery.sent), (2, 2), "{report:?}");
+    let pass = tick().await;
+    assert_eq!((pass.queued, pass.delivery.sent), (2, 2), "{pass:?}");
     assert_eq!(count("lina"), 3, "the lead is told");
     assert_eq!(count("mats"), 4, "a member who is not a lead is not");
     assert_eq!(

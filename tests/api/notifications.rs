@@ -15,13 +15,12 @@ use varsel::core::domain::DeadlineKind;
 use varsel::core::i18n::{Lang, Translator};
 use varsel::core::notifications::TickReport;
 use varsel::core::settings::SmtpTls;
-use varsel::core::store::{DeliveryState, NewNotification, NotificationKind, OutboxEntry, User};
+use varsel::core::store::{DeliveryState, NewNotification, NotificationKind};
 
-use crate::app::{csrf_of, Backend, TestApp, PASSWORD, TEST_WORK_FACTOR};
+use crate::app::{mail_through, rule, Backend, TestApp};
 use crate::for_each_backend;
 use crate::smtp::{decode_quoted_printable, Mode, SmtpServer};
 
-const PUBLIC_URL: &str = "https://varsel.example.org";
 const LOGIN_LINK: &str = "https://varsel.example.org/staff/login";
 const REPORT_TEXT: &str = "Serverrommet i kjelleren står ulåst hver natt";
 const REPORT_WHEN: &str = "Hver natt siden mars";
@@ -37,146 +36,61 @@ async fn spawn(
 ) -> TestApp {
     let port = smtp.port;
     TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
-        let n = &mut s.notifications;
-        n.enabled = true;
-        n.smtp_host = "127.0.0.1".into();
-        n.smtp_port = port;
-        n.tls = SmtpTls::None;
-        n.from = "Varsel <varsel@example.org>".into();
-        n.public_url = PUBLIC_URL.into();
-        n.max_attempts = max_attempts;
-        n.retry_base_seconds = retry_base_seconds;
-        // The tests run every pass themselves.
-        n.interval_seconds = 3600;
-        n.timeout_seconds = 10;
+        mail_through(s, port);
+        s.notifications.max_attempts = max_attempts;
+        s.notifications.retry_base_seconds = retry_base_seconds;
     })
     .await
 }
 
-/// Creates a staff account with `roles` and, if given, an e-mail address.
-async fn add_staff(app: &TestApp, username: &str, roles: &[&str], email: Option<&str>) -> Uuid {
-    add_staff_in(app, username, roles, &[], email).await
-}
-
-/// Like [`add_staff`], in the handler `groups`.
-async fn add_staff_in(
-    app: &TestApp,
-    username: &str,
-    roles: &[&str],
-    groups: &[&str],
-    email: Option<&str>,
-) -> Uuid {
-    let (recipient, wrapped_identity) =
-        varsel::core::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).unwrap();
-    let user = User {
-        id: Uuid::new_v4(),
-        username: username.to_owned(),
-        display_name: format!("{username} (display)"),
-        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
-        recipient,
-        wrapped_identity,
-        email: email.map(str::to_owned),
-        active: true,
-        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-        created_at: varsel::core::clock::system_now(),
-    };
-    app.store.create_user(&user).await.unwrap();
-    user.id
-}
-
-/// Submits a report through the JSON API; returns the case code.
-async fn submit(app: &TestApp) -> String {
-    let resp = reqwest::Client::new()
-        .post(app.url("/api/v1/reports"))
-        .json(&json!({
-            "category": "avvik",
-            "severity": "hoy",
-            "description": REPORT_TEXT,
-            "when": REPORT_WHEN,
-            "place": REPORT_PLACE,
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let body: Value = resp.json().await.unwrap();
-    body["case_code"].as_str().unwrap().to_owned()
-}
-
-/// One scheduler pass at the clock's time.
-async fn tick(app: &TestApp) -> TickReport {
-    let clock = app.state.clock.clone();
-    varsel::core::notifications::tick(&app.state, &*clock)
-        .await
-        .unwrap()
-}
-
-/// The undelivered notifications.
-async fn outbox(app: &TestApp) -> Vec<OutboxEntry> {
-    app.store.notification_outbox().await.unwrap()
+/// The report every test files.
+fn report() -> Value {
+    json!({
+        "category": "avvik",
+        "severity": "hoy",
+        "description": REPORT_TEXT,
+        "when": REPORT_WHEN,
+        "place": REPORT_PLACE,
+    })
 }
 
 /// `varsel notifications status` on the app's database.
 fn cli_status(app: &TestApp) -> String {
-    let out = crate::helpers::varsel()
-        .args(["notifications", "status"])
-        .env("VARSEL_DATABASE__URL", &app.settings.database.url)
-        .env(
-            "VARSEL_STORAGE__DATA_DIR",
-            app.settings.storage.data_dir.display().to_string(),
-        )
-        .env("VARSEL_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = app.command(&["notifications", "status"]);
     assert!(out.status.success(), "{out:?}");
     String::from_utf8(out.stdout).unwrap()
 }
 
 /// The admin page, in English, as a fresh administrator sees it.
 async fn admin_page(app: &TestApp, username: &str) -> String {
-    let client = app.client();
-    let login = client.get(app.url("/staff/login")).send().await.unwrap();
-    let page = login.text().await.unwrap();
-    let r = client
-        .post(app.url("/staff/login"))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = client
-        .get(app.url("/admin/notifications?lang=en"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    r.text().await.unwrap()
+    let admin = app.staff_login(username).await;
+    app.page(&admin, "/admin/notifications?lang=en").await
 }
 
-/// The one case in the store, through a handler's inbox.
+/// The one case `handler` holds.
 async fn only_case(app: &TestApp, handler: Uuid) -> varsel::core::store::Case {
-    let inbox = app.store.inbox(handler).await.unwrap();
-    assert_eq!(inbox.len(), 1);
-    inbox[0].case.clone()
+    let held = app.held_cases(handler).await;
+    assert_eq!(held.len(), 1);
+    held[0].clone()
 }
 
 async fn new_case_mails_each_handler_once_and_say_nothing_about_it(backend: Backend) {
     let smtp = SmtpServer::start(Mode::Accept).await;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = spawn(backend, &smtp, &clock, 8, 60).await;
-    let hanne = add_staff(&app, "hanne", &["handler"], Some("hanne@example.org")).await;
-    add_staff(&app, "per", &["handler"], Some("per@example.org")).await;
-    add_staff(&app, "ada", &["admin"], Some("ada@example.org")).await;
-    let code = submit(&app).await;
+    let hanne = app
+        .add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
+        .await;
+    app.add_staff("per", &["handler"], &[], Some("per@example.org"))
+        .await;
+    app.add_staff("ada", &["admin"], &[], Some("ada@example.org"))
+        .await;
+    let code = app.report(&report()).await;
     let case = only_case(&app, hanne).await;
 
-    let report = tick(&app).await;
+    let report = app.tick().await;
     assert_eq!(report.delivery.sent, 2, "{report:?}");
-    assert_eq!(tick(&app).await, TickReport::default(), "nothing twice");
+    assert_eq!(app.tick().await, TickReport::default(), "nothing twice");
 
     let mails = smtp.mails();
     assert_eq!(mails.len(), 2);
@@ -223,7 +137,7 @@ async fn new_case_mails_each_handler_once_and_say_nothing_about_it(backend: Back
             }
         }
     }
-    assert!(outbox(&app).await.is_empty());
+    assert!(app.store.notification_outbox().await.unwrap().is_empty());
     assert!(cli_status(&app).contains("sent: 2"));
     app.teardown().await;
 }
@@ -232,25 +146,29 @@ async fn a_reminder_before_and_a_notice_after_the_acknowledgement_deadline(backe
     let smtp = SmtpServer::start(Mode::Accept).await;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = spawn(backend, &smtp, &clock, 8, 60).await;
-    let hanne = add_staff(&app, "hanne", &["handler"], Some("hanne@example.org")).await;
-    add_staff(&app, "kari", &["contact"], Some("kari@example.org")).await;
-    add_staff(&app, "ola", &["contact"], None).await;
-    add_staff(&app, "ada", &["admin"], Some("ada@example.org")).await;
-    submit(&app).await;
+    let hanne = app
+        .add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
+        .await;
+    app.add_staff("kari", &["contact"], &[], Some("kari@example.org"))
+        .await;
+    app.add_staff("ola", &["contact"], &[], None).await;
+    app.add_staff("ada", &["admin"], &[], Some("ada@example.org"))
+        .await;
+    app.report(&report()).await;
     let case = only_case(&app, hanne).await;
     let received = OffsetDateTime::from_unix_timestamp(case.received_at).unwrap();
-    assert_eq!(tick(&app).await.delivery.sent, 1, "the new-case mail");
+    assert_eq!(app.tick().await.delivery.sent, 1, "the new-case mail");
 
     // Acknowledgement is due 7 days after receipt; the reminder 24 hours before.
     clock.set(received + Duration::days(6) - Duration::minutes(1));
-    assert_eq!(tick(&app).await, TickReport::default(), "not yet");
+    assert_eq!(app.tick().await, TickReport::default(), "not yet");
     clock.set(received + Duration::days(6) + Duration::hours(1));
-    let report = tick(&app).await;
+    let report = app.tick().await;
     assert_eq!((report.queued, report.delivery.sent), (1, 1), "{report:?}");
     assert_eq!(smtp.mails_to("hanne@example.org").len(), 2);
     clock.advance(Duration::minutes(1));
     assert_eq!(
-        tick(&app).await,
+        app.tick().await,
         TickReport::default(),
         "no duplicate reminder"
     );
@@ -271,7 +189,7 @@ async fn a_reminder_before_and_a_notice_after_the_acknowledgement_deadline(backe
     // Overdue: the leads (interim rule: every active contact point, as none
     // holds the case) are told; the handler is not told again.
     clock.set(received + Duration::days(7) + Duration::minutes(1));
-    let report = tick(&app).await;
+    let report = app.tick().await;
     assert_eq!(report.queued, 2, "kari and ola: {report:?}");
     assert_eq!((report.delivery.sent, report.delivery.failed), (1, 1));
     let to_kari = smtp.mails_to("kari@example.org");
@@ -281,7 +199,7 @@ async fn a_reminder_before_and_a_notice_after_the_acknowledgement_deadline(backe
     assert!(smtp.mails_to("ada@example.org").is_empty());
     clock.advance(Duration::hours(1));
     assert_eq!(
-        tick(&app).await,
+        app.tick().await,
         TickReport::default(),
         "no duplicate notice"
     );
@@ -293,14 +211,16 @@ async fn failed_deliveries_are_retried_with_backoff_and_shown(backend: Backend) 
     let smtp = SmtpServer::start(Mode::RejectRcpt).await;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = spawn(backend, &smtp, &clock, 8, 60).await;
-    let hanne = add_staff(&app, "hanne", &["handler"], Some("hanne@example.org")).await;
-    add_staff(&app, "ada", &["admin"], None).await;
-    submit(&app).await;
+    let hanne = app
+        .add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
+        .await;
+    app.add_staff("ada", &["admin"], &[], None).await;
+    app.report(&report()).await;
     let case = only_case(&app, hanne).await;
 
     let start = clock.now().unix_timestamp();
-    assert_eq!(tick(&app).await.delivery.retrying, 1);
-    let entries = outbox(&app).await;
+    assert_eq!(app.tick().await.delivery.retrying, 1);
+    let entries = app.store.notification_outbox().await.unwrap();
     assert_eq!(entries.len(), 1);
     let entry = &entries[0];
     assert_eq!(entry.state, DeliveryState::Retrying);
@@ -312,11 +232,11 @@ async fn failed_deliveries_are_retried_with_backoff_and_shown(backend: Backend) 
 
     // Not due again before the backoff has passed.
     clock.advance(Duration::seconds(59));
-    assert_eq!(tick(&app).await, TickReport::default());
+    assert_eq!(app.tick().await, TickReport::default());
     assert_eq!(smtp.refusals(), 1);
     clock.advance(Duration::seconds(1));
-    assert_eq!(tick(&app).await.delivery.retrying, 1);
-    let entry = outbox(&app).await.remove(0);
+    assert_eq!(app.tick().await.delivery.retrying, 1);
+    let entry = app.store.notification_outbox().await.unwrap().remove(0);
     assert_eq!(entry.attempts, 2);
     assert_eq!(entry.next_attempt_at, start + 60 + 120, "the wait doubles");
 
@@ -338,9 +258,9 @@ async fn failed_deliveries_are_retried_with_backoff_and_shown(backend: Backend) 
     // The server recovers: the next attempt delivers.
     smtp.set_mode(Mode::Accept);
     clock.advance(Duration::seconds(120));
-    assert_eq!(tick(&app).await.delivery.sent, 1);
+    assert_eq!(app.tick().await.delivery.sent, 1);
     assert_eq!(smtp.mails_to("hanne@example.org").len(), 1);
-    assert!(outbox(&app).await.is_empty());
+    assert!(app.store.notification_outbox().await.unwrap().is_empty());
     assert!(cli_status(&app).contains("sent: 1\nretrying: 0\n"));
     app.teardown().await;
 }
@@ -349,21 +269,22 @@ async fn after_the_last_attempt_a_notification_is_failed_and_kept(backend: Backe
     let smtp = SmtpServer::start(Mode::RejectData).await;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = spawn(backend, &smtp, &clock, 3, 10).await;
-    add_staff(&app, "hanne", &["handler"], Some("hanne@example.org")).await;
-    add_staff(&app, "ada", &["admin"], None).await;
-    submit(&app).await;
+    app.add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
+        .await;
+    app.add_staff("ada", &["admin"], &[], None).await;
+    app.report(&report()).await;
 
-    assert_eq!(tick(&app).await.delivery.retrying, 1);
+    assert_eq!(app.tick().await.delivery.retrying, 1);
     clock.advance(Duration::seconds(10));
-    assert_eq!(tick(&app).await.delivery.retrying, 1);
+    assert_eq!(app.tick().await.delivery.retrying, 1);
     clock.advance(Duration::seconds(20));
-    assert_eq!(tick(&app).await.delivery.failed, 1);
+    assert_eq!(app.tick().await.delivery.failed, 1);
     assert_eq!(smtp.refusals(), 3);
     clock.advance(Duration::days(2));
-    assert_eq!(tick(&app).await, TickReport::default(), "never tried again");
+    assert_eq!(app.tick().await, TickReport::default(), "never tried again");
     assert_eq!(smtp.refusals(), 3);
 
-    let entry = outbox(&app).await.remove(0);
+    let entry = app.store.notification_outbox().await.unwrap().remove(0);
     assert_eq!(entry.state, DeliveryState::Failed);
     assert_eq!(entry.attempts, 3);
     assert!(entry.failed_at.is_some());
@@ -379,14 +300,15 @@ async fn a_handler_without_an_address_is_shown_as_failed(backend: Backend) {
     let smtp = SmtpServer::start(Mode::Accept).await;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = spawn(backend, &smtp, &clock, 8, 60).await;
-    add_staff(&app, "hanne", &["handler"], Some("hanne@example.org")).await;
-    add_staff(&app, "nils", &["handler"], None).await;
-    add_staff(&app, "ada", &["admin"], None).await;
-    submit(&app).await;
+    app.add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
+        .await;
+    app.add_staff("nils", &["handler"], &[], None).await;
+    app.add_staff("ada", &["admin"], &[], None).await;
+    app.report(&report()).await;
 
-    let report = tick(&app).await;
+    let report = app.tick().await;
     assert_eq!((report.delivery.sent, report.delivery.failed), (1, 1));
-    let entries = outbox(&app).await;
+    let entries = app.store.notification_outbox().await.unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].display_name, "nils (display)");
     assert_eq!(entries[0].state, DeliveryState::Failed);
@@ -400,32 +322,11 @@ async fn a_handler_without_an_address_is_shown_as_failed(backend: Backend) {
     );
 
     // Only administrators see the page; without a session, the login page.
-    let anonymous = app.client();
-    let r = anonymous
-        .get(app.url("/admin/notifications"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let handler = app.client();
-    let login = handler.get(app.url("/staff/login")).send().await.unwrap();
-    let page = login.text().await.unwrap();
-    handler
-        .post(app.url("/staff/login"))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("username", "hanne"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let r = handler
-        .get(app.url("/admin/notifications"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app.get(&app.client(), "/admin/notifications").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let handler = app.staff_login("hanne").await;
+    let r = app.get(&handler, "/admin/notifications").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     app.teardown().await;
 }
 
@@ -435,19 +336,16 @@ async fn starttls_is_required_when_configured(backend: Backend) {
     let port = smtp.port;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
-        let n = &mut s.notifications;
-        n.enabled = true;
-        n.smtp_host = "127.0.0.1".into();
-        n.smtp_port = port;
-        n.tls = SmtpTls::Starttls;
-        n.interval_seconds = 3600;
+        mail_through(s, port);
+        s.notifications.tls = SmtpTls::Starttls;
     })
     .await;
-    add_staff(&app, "hanne", &["handler"], Some("hanne@example.org")).await;
-    submit(&app).await;
-    assert_eq!(tick(&app).await.delivery.retrying, 1);
+    app.add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
+        .await;
+    app.report(&report()).await;
+    assert_eq!(app.tick().await.delivery.retrying, 1);
     assert!(smtp.mails().is_empty());
-    let entry = outbox(&app).await.remove(0);
+    let entry = app.store.notification_outbox().await.unwrap().remove(0);
     assert_eq!(entry.state, DeliveryState::Retrying);
     assert!(
         entry.last_error.as_deref().unwrap().contains("STARTTLS"),
@@ -468,8 +366,9 @@ async fn the_background_scheduler_delivers_on_its_own(backend: Backend) {
         n.interval_seconds = 1;
     })
     .await;
-    add_staff(&app, "hanne", &["handler"], Some("hanne@example.org")).await;
-    submit(&app).await;
+    app.add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
+        .await;
+    app.report(&report()).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while smtp.mails().is_empty() && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -483,9 +382,10 @@ async fn the_background_scheduler_delivers_on_its_own(backend: Backend) {
 
 async fn nothing_is_queued_while_notifications_are_disabled(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    add_staff(&app, "hanne", &["handler"], Some("hanne@example.org")).await;
-    submit(&app).await;
-    assert_eq!(tick(&app).await, TickReport::default());
+    app.add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
+        .await;
+    app.report(&report()).await;
+    assert_eq!(app.tick().await, TickReport::default());
     assert_eq!(
         app.store.notification_counts().await.unwrap(),
         Default::default()
@@ -496,49 +396,21 @@ async fn nothing_is_queued_while_notifications_are_disabled(backend: Backend) {
 /// A case re-routed by triage reaches new people: they are told like those
 /// it reached at receipt, and nobody is told twice.
 async fn a_rerouted_case_notifies_the_members_it_now_reaches(backend: Backend) {
-    use varsel::core::routing::RoutingRule;
     let smtp = SmtpServer::start(Mode::Accept).await;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let port = smtp.port;
-    let rule = |category: &str, group: &str| RoutingRule {
-        category: category.to_owned(),
-        severities: ["lav", "middels", "hoy", "kritisk"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-        groups: vec![group.to_owned()],
-    };
-    let rules = vec![rule("avvik", "infosec"), rule("varsling", "hr")];
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
-        let n = &mut s.notifications;
-        n.enabled = true;
-        n.smtp_host = "127.0.0.1".into();
-        n.smtp_port = port;
-        n.tls = SmtpTls::None;
-        n.from = "Varsel <varsel@example.org>".into();
-        n.public_url = PUBLIC_URL.into();
-        n.interval_seconds = 3600;
-        s.routing.rules = rules;
+        mail_through(s, port);
+        s.routing.rules = vec![rule("avvik", "infosec"), rule("varsling", "hr")];
     })
     .await;
-    add_staff_in(
-        &app,
-        "ines",
-        &["handler"],
-        &["infosec"],
-        Some("ines@example.org"),
-    )
-    .await;
-    add_staff_in(
-        &app,
-        "hege",
-        &["handler"],
-        &["hr"],
-        Some("hege@example.org"),
-    )
-    .await;
-    submit(&app).await;
-    assert_eq!(tick(&app).await.delivery.sent, 1);
+    let ines = Some("ines@example.org");
+    app.add_staff("ines", &["handler"], &["infosec"], ines)
+        .await;
+    let hege = Some("hege@example.org");
+    app.add_staff("hege", &["handler"], &["hr"], hege).await;
+    app.report(&report()).await;
+    assert_eq!(app.tick().await.delivery.sent, 1);
     assert_eq!(smtp.mails_to("ines@example.org").len(), 1);
     assert!(
         smtp.mails_to("hege@example.org").is_empty(),
@@ -546,36 +418,17 @@ async fn a_rerouted_case_notifies_the_members_it_now_reaches(backend: Backend) {
     );
 
     // Ines re-classifies the report as varsling: it moves to hr.
-    let client = reqwest::Client::new();
-    let token: Value = client
-        .post(app.url("/api/v1/staff/session"))
-        .json(&json!({"username": "ines", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["token"].as_str().unwrap().to_owned();
-    let inbox: Value = client
-        .get(app.url("/api/v1/staff/cases"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = inbox[0]["id"].as_str().unwrap().to_owned();
-    let resp = client
-        .post(app.url(&format!("/api/v1/staff/cases/{id}/triage")))
-        .bearer_auth(&token)
-        .json(&json!({"category": "varsling", "severity": "hoy"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(tick(&app).await.delivery.sent, 1);
+    let token = app.staff_token("ines").await;
+    let id = app.api_case_ids(&token).await[0];
+    let r = app
+        .api_triage(
+            &token,
+            id,
+            &json!({"category": "varsling", "severity": "hoy"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(app.tick().await.delivery.sent, 1);
     assert_eq!(
         smtp.mails_to("hege@example.org").len(),
         1,

@@ -8,17 +8,14 @@
 
 use std::sync::Arc;
 
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use time::macros::datetime;
 use time::{Date, Month, OffsetDateTime};
 use uuid::Uuid;
-use varsel::core::casework::ReportContent;
 use varsel::core::clock::ManualClock;
-use varsel::core::store::{Case, Holder, KeyWrap, NewCase};
-use varsel_crypto::CaseCode;
 
-use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
+use crate::app::{Backend, Decision, PageSession, SeededCase, TestApp};
 use crate::for_each_backend;
 
 /// Words of the case text that must never appear in statistics.
@@ -40,85 +37,25 @@ fn unix(d: Date) -> i64 {
 }
 
 /// A case filed as a submission would file it, received on `received` and
-/// acknowledged `ack_after_days` later (in the afternoon). Returns its id.
-async fn add_case(
-    app: &TestApp,
-    category: &str,
-    severity: &str,
+/// acknowledged `ack_after_days` later (in the afternoon); its text holds
+/// [`SECRET`].
+fn case<'a>(
+    category: &'a str,
+    severity: &'a str,
     received: Date,
     ack_after_days: Option<i64>,
-) -> Uuid {
-    add_case_held_by(app, &[], category, severity, received, ack_after_days).await
-}
-
-/// Like [`add_case`], the case key also wrapped to the staff `holders`, so
-/// that they can work the case.
-async fn add_case_held_by(
-    app: &TestApp,
-    holders: &[Uuid],
-    category: &str,
-    severity: &str,
-    received: Date,
-    ack_after_days: Option<i64>,
-) -> Uuid {
-    let identity = varsel::core::keys::new_case_identity();
-    let recipient = identity.to_public();
-    let report = ReportContent {
-        description: format!("{SECRET} tok med seg nøkkelkortet hjem."),
-        when: Some("I fjor".to_owned()),
-        place: Some("Kantina".to_owned()),
-    };
-    let json = serde_json::to_vec(&report).unwrap();
-    let code = CaseCode::generate();
-    let mut wraps = vec![KeyWrap {
-        holder: Holder::Reporter,
-        wrapped: varsel::core::keys::wrap_case_identity(
-            &identity,
-            &code.reporter_identity().to_public(),
-        )
-        .unwrap(),
-    }];
-    for &holder in holders {
-        let user = app.store.user_by_id(holder).await.unwrap().unwrap();
-        let to = varsel::core::keys::recipient(&user.recipient).unwrap();
-        wraps.push(KeyWrap {
-            holder: Holder::User(holder),
-            wrapped: varsel::core::keys::wrap_case_identity(&identity, &to).unwrap(),
-        });
+) -> SeededCase<'a> {
+    let case = SeededCase::new(category, severity)
+        .received(received)
+        .report(
+            format!("{SECRET} tok med seg nøkkelkortet hjem."),
+            "I fjor",
+            "Kantina",
+        );
+    match ack_after_days {
+        Some(days) => case.acknowledged_after_days(days),
+        None => case,
     }
-    let received_at = unix(received);
-    let acknowledged_at = ack_after_days.map(|d| received_at + d * DAY + 15 * 3_600);
-    let case = Case {
-        id: Uuid::new_v4(),
-        recipient: recipient.to_string(),
-        category: category.to_owned(),
-        severity: severity.to_owned(),
-        suggested_severity: severity.to_owned(),
-        status: if acknowledged_at.is_some() {
-            "acknowledged"
-        } else {
-            "received"
-        }
-        .to_owned(),
-        received_at,
-        acknowledged_at,
-        updated_at: acknowledged_at.unwrap_or(received_at),
-        reporter_seq: 1,
-        report: varsel::core::keys::seal(&recipient, &json).unwrap(),
-    };
-    let id = case.id;
-    app.store
-        .create_case(&NewCase {
-            case,
-            subtype: None,
-            lookup_tag: *code.lookup_tag().as_bytes(),
-            wraps,
-            excluded: Vec::new(),
-            attachments: Vec::new(),
-        })
-        .await
-        .unwrap();
-    id
 }
 
 /// The known data set, all received last year:
@@ -136,65 +73,50 @@ async fn arrange(app: &TestApp) -> Vec<Uuid> {
     let y = last_year();
     let mut ids = Vec::new();
     for _ in 0..6 {
-        ids.push(add_case(app, "avvik", "lav", day(y, Month::March, 4), Some(1)).await);
+        ids.push(
+            app.seed_case(case("avvik", "lav", day(y, Month::March, 4), Some(1)))
+                .await
+                .0,
+        );
     }
     for _ in 0..2 {
         ids.push(
-            add_case(
-                app,
+            app.seed_case(case(
                 "varsling",
                 "middels",
                 day(y, Month::March, 20),
                 Some(2),
-            )
-            .await,
+            ))
+            .await
+            .0,
         );
     }
     for d in [3, 3, 5, 7, 8, 10, 14] {
-        ids.push(add_case(app, "avvik", "hoy", day(y, Month::June, 2), Some(d)).await);
+        ids.push(
+            app.seed_case(case("avvik", "hoy", day(y, Month::June, 2), Some(d)))
+                .await
+                .0,
+        );
     }
-    ids.push(add_case(app, "sikkerhet", "kritisk", day(y, Month::June, 30), None).await);
-    ids.push(add_case(app, "avvik", "lav", day(y + 1, Month::January, 1), None).await);
+    ids.push(
+        app.seed_case(case("sikkerhet", "kritisk", day(y, Month::June, 30), None))
+            .await
+            .0,
+    );
+    ids.push(
+        app.seed_case(case("avvik", "lav", day(y + 1, Month::January, 1), None))
+            .await
+            .0,
+    );
     app.add_user("hanne", "Hanne Handler", &["handler"]).await;
-    let response = app
-        .client()
-        .post(app.url("/api/v1/reports"))
-        .json(&json!({
-            "category": "sikkerhet",
-            "severity": "hoy",
-            "description": format!("{SECRET}: noen fotograferte serverrommet."),
-            "place": "Serverrommet",
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
+    app.report(&json!({
+        "category": "sikkerhet",
+        "severity": "hoy",
+        "description": format!("{SECRET}: noen fotograferte serverrommet."),
+        "place": "Serverrommet",
+    }))
+    .await;
     ids
-}
-
-/// A client logged in as `username`.
-async fn login(app: &TestApp, username: &str) -> Client {
-    let client = app.client();
-    let page = client
-        .get(app.url("/staff/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = client
-        .post(app.url("/staff/login"))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} logs in");
-    client
 }
 
 /// The labels of the acknowledgement measures (bokmål, default deadlines).
@@ -219,11 +141,6 @@ const FEEDBACK_MISSED: &str =
 const FEEDBACK_SHARE: &str =
     "Andel med tilbakemelding innen fristen (3 måneder, 6 når fristen er forlenget)";
 const FEEDBACK_NOT_YET_DUE: &str = "Saker der fristen ennå ikke er ute (ikke med i andelen)";
-
-async fn get(client: &Client, url: String) -> (StatusCode, String) {
-    let r = client.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
 
 /// The cells of every table row on a page, as text: `<th>`/`<td>` contents
 /// with tags removed and entities decoded.
@@ -303,9 +220,9 @@ async fn auditor_sees_exact_big_counts_and_suppressed_small_ones(backend: Backen
     let app = TestApp::spawn(backend).await;
     let ids = arrange(&app).await;
     app.add_user("aud", "Aud Auditor", &["auditor"]).await;
-    let client = login(&app, "aud").await;
-    let (status, page) = get(&client, app.url("/stats")).await;
-    assert_eq!(status, StatusCode::OK);
+    let client = app.staff_login("aud").await;
+    let page = app.get(&client, "/stats").await;
+    assert_eq!(page.status, StatusCode::OK);
     let y = last_year();
     let rows = table_rows(&page);
     let mar = format!("mars {y}");
@@ -382,7 +299,7 @@ async fn the_csv_has_the_same_figures(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ids = arrange(&app).await;
     app.add_user("ada", "Ada Admin", &["admin"]).await;
-    let client = login(&app, "ada").await;
+    let client = app.staff_login("ada").await;
     let r = client.get(app.url("/stats.csv")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let header = |name: &str| {
@@ -449,8 +366,8 @@ async fn the_csv_has_the_same_figures(backend: Backend) {
 
     // All years: the case received this year and the one filed through the
     // API are counted too.
-    let (status, all) = get(&client, app.url("/stats.csv?year=all")).await;
-    assert_eq!(status, StatusCode::OK);
+    let all = app.get(&client, "/stats.csv?year=all").await;
+    assert_eq!(all.status, StatusCode::OK);
     assert!(all.contains("period,all,,,false"), "{all}");
     assert!(all.lines().any(|l| l == "total,,,18,false"), "{all}");
     assert!(!all.contains(SECRET));
@@ -464,24 +381,24 @@ async fn only_auditors_and_admins_see_statistics(backend: Backend) {
     app.add_user("hanne", "Hanne Handler", &["handler"]).await;
     app.add_user("kari", "Kari Kontakt", &["contact"]).await;
     for user in ["aud", "ada"] {
-        let client = login(&app, user).await;
+        let client = app.staff_login(user).await;
         for path in [
             "/stats",
             "/stats.csv",
             "/stats?year=all",
             "/stats.csv?year=2024",
         ] {
-            let (status, _) = get(&client, app.url(path)).await;
-            assert_eq!(status, StatusCode::OK, "{user} {path}");
+            let r = app.get(&client, path).await;
+            assert_eq!(r.status, StatusCode::OK, "{user} {path}");
         }
-        let (status, _) = get(&client, app.url("/stats?year=next")).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let r = app.get(&client, "/stats?year=next").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
     }
     for user in ["hanne", "kari"] {
-        let client = login(&app, user).await;
+        let client = app.staff_login(user).await;
         for path in ["/stats", "/stats.csv"] {
-            let (status, body) = get(&client, app.url(path)).await;
-            assert_eq!(status, StatusCode::FORBIDDEN, "{user} {path}");
+            let body = app.get(&client, path).await;
+            assert_eq!(body.status, StatusCode::FORBIDDEN, "{user} {path}");
             assert!(!body.contains("section,key"));
         }
     }
@@ -498,8 +415,8 @@ async fn the_minimum_cell_count_is_configurable(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.statistics.min_cell_count = 10).await;
     arrange(&app).await;
     app.add_user("aud", "Aud Auditor", &["auditor"]).await;
-    let client = login(&app, "aud").await;
-    let (_, page) = get(&client, app.url("/stats?lang=en")).await;
+    let client = app.staff_login("aud").await;
+    let page = app.get(&client, "/stats?lang=en").await;
     let rows = table_rows(&page);
     let y = last_year();
     assert_row(&rows, &[&format!("March {y}"), "< 10"]);
@@ -514,7 +431,7 @@ async fn the_minimum_cell_count_is_configurable(backend: Backend) {
     );
     assert_row(&rows, &["Acknowledged within the deadline", "hidden"]);
     assert!(page.contains("counts below 10 are not shown"));
-    let (_, csv) = get(&client, app.url("/stats.csv")).await;
+    let csv = app.get(&client, "/stats.csv").await;
     assert!(
         csv.lines().any(|l| l == format!("month,,{y}-03,,true")),
         "{csv}"
@@ -526,13 +443,13 @@ async fn the_minimum_cell_count_is_configurable(backend: Backend) {
 async fn an_empty_year_shows_zeros_and_no_figures(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.add_user("aud", "Aud Auditor", &["auditor"]).await;
-    let client = login(&app, "aud").await;
-    let (status, page) = get(&client, app.url("/stats")).await;
-    assert_eq!(status, StatusCode::OK);
+    let client = app.staff_login("aud").await;
+    let page = app.get(&client, "/stats").await;
+    assert_eq!(page.status, StatusCode::OK);
     let rows = table_rows(&page);
     assert_row(&rows, &[&format!("januar {}", last_year()), "0"]);
     assert_row(&rows, &["Median tid til bekreftelse", "ingen saker"]);
-    let (_, csv) = get(&client, app.url("/stats.csv")).await;
+    let csv = app.get(&client, "/stats.csv").await;
     assert!(csv.lines().any(|l| l == "total,,,0,false"));
     assert!(csv
         .lines()
@@ -543,9 +460,12 @@ async fn an_empty_year_shows_zeros_and_no_figures(backend: Backend) {
 async fn the_store_reads_figures_of_a_period_only(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let y = last_year();
-    add_case(&app, "avvik", "lav", day(y, Month::January, 1), Some(2)).await;
-    add_case(&app, "varsling", "hoy", day(y, Month::December, 31), None).await;
-    add_case(&app, "avvik", "lav", day(y + 1, Month::January, 1), None).await;
+    app.seed_case(case("avvik", "lav", day(y, Month::January, 1), Some(2)))
+        .await;
+    app.seed_case(case("varsling", "hoy", day(y, Month::December, 31), None))
+        .await;
+    app.seed_case(case("avvik", "lav", day(y + 1, Month::January, 1), None))
+        .await;
     let range = varsel::core::statistics::Period::Year(y).received_range();
     let figures = app.store.case_figures(range).await.unwrap();
     assert_eq!(figures.len(), 2);
@@ -663,15 +583,16 @@ async fn acknowledgement_counts_cannot_be_worked_out(backend: Backend) {
     let clock = ManualClock::new(datetime!(2025-03-20 12:00 UTC));
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), |_| {}).await;
     let early = day(2025, Month::March, 11);
-    add_case(&app, "avvik", "lav", early, Some(1)).await;
-    add_case(&app, "avvik", "lav", early, None).await;
+    app.seed_case(case("avvik", "lav", early, Some(1))).await;
+    app.seed_case(case("avvik", "lav", early, None)).await;
     for _ in 0..5 {
-        add_case(&app, "avvik", "lav", day(2025, Month::March, 19), None).await;
+        app.seed_case(case("avvik", "lav", day(2025, Month::March, 19), None))
+            .await;
     }
     app.add_user("aud", "Aud Auditor", &["auditor"]).await;
-    let client = login(&app, "aud").await;
-    let (status, page) = get(&client, app.url("/stats?year=2025")).await;
-    assert_eq!(status, StatusCode::OK);
+    let client = app.staff_login("aud").await;
+    let page = app.get(&client, "/stats?year=2025").await;
+    assert_eq!(page.status, StatusCode::OK);
     let rows = table_rows(&page);
     assert_row(&rows, &[ACK_DUE, "< 5"]);
     assert_row(&rows, &[ACK_MET, "< 5"]);
@@ -695,7 +616,7 @@ async fn acknowledgement_counts_cannot_be_worked_out(backend: Backend) {
     assert!(months_svg.contains(">skjult</text>"), "{months_svg}");
     assert!(!months_svg.contains("<rect"), "{months_svg}");
     assert!(!months_svg.contains(">7<"), "{months_svg}");
-    let (_, csv) = get(&client, app.url("/stats.csv?year=2025")).await;
+    let csv = app.get(&client, "/stats.csv?year=2025").await;
     for expected in [
         "total,,,,true",
         "month,,2025-03,,true",
@@ -718,33 +639,11 @@ async fn acknowledgement_counts_cannot_be_worked_out(backend: Backend) {
 
     // A week later the 5 are overdue too; still nothing to work out.
     clock.set(datetime!(2025-03-27 12:00 UTC));
-    let (_, page) = get(&client, app.url("/stats?year=2025")).await;
+    let page = app.get(&client, "/stats?year=2025").await;
     let rows = table_rows(&page);
     assert_row(&rows, &[ACK_NOT_YET_DUE, "0"]);
     assert_no_hidden_acknowledgement_count_follows(&rows, 5, [1, 0, 6, 0]);
     app.teardown().await;
-}
-
-/// A client logged in as `username`, and the CSRF token of its forms.
-async fn login_for_forms(app: &TestApp, username: &str) -> (Client, String) {
-    let client = login(app, username).await;
-    let (status, inbox) = get(&client, app.url("/staff/inbox")).await;
-    assert_eq!(status, StatusCode::OK, "{username} sees the inbox");
-    (client, csrf_of(&inbox))
-}
-
-/// Posts a form with the CSRF token; the response status.
-async fn post_form(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-) -> StatusCode {
-    let mut form = vec![("csrf", csrf)];
-    form.extend_from_slice(fields);
-    let r = client.post(app.url(path)).form(&form).send().await.unwrap();
-    r.status()
 }
 
 /// `n` avvik/lav cases held by `holders`, received on `received` and
@@ -752,7 +651,8 @@ async fn post_form(
 async fn batch(app: &TestApp, holders: &[Uuid], n: usize, received: Date) -> Vec<Uuid> {
     let mut ids = Vec::new();
     for _ in 0..n {
-        ids.push(add_case_held_by(app, holders, "avvik", "lav", received, Some(1)).await);
+        let held = case("avvik", "lav", received, Some(1)).held_by(holders);
+        ids.push(app.seed_case(held).await.0);
     }
     ids
 }
@@ -762,16 +662,15 @@ async fn batch(app: &TestApp, holders: &[Uuid], n: usize, received: Date) -> Vec
 async fn give_feedback(
     app: &TestApp,
     clock: &ManualClock,
-    (client, csrf): &(Client, String),
+    handler: &PageSession,
     cases: &[Uuid],
     at: OffsetDateTime,
 ) {
     clock.set(at);
-    for case in cases {
-        let path = format!("/staff/cases/{case}/status");
-        let status = post_form(app, client, &path, csrf, &[("status", "feedback_given")]).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "feedback on {case}");
-        let stored = app.store.case_by_id(*case).await.unwrap().unwrap();
+    for &case in cases {
+        let r = app.set_status(handler, case, "feedback_given").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "feedback on {case}");
+        let stored = app.stored_case(case).await;
         assert_eq!(stored.status, "feedback_given");
     }
 }
@@ -782,28 +681,32 @@ const REFERENCE: &str = "REF-STATS-4471";
 
 /// Records `n` decisions about `authority` through the contact point's form,
 /// spread over `cases`, decided at `decided_at`.
-async fn decide(
+async fn record_decisions(
     app: &TestApp,
-    (client, csrf): &(Client, String),
+    contact: &PageSession,
     cases: &[Uuid],
     (authority, decision, n): (&str, &str, usize),
     decided_at: &str,
 ) {
+    let decision = Decision {
+        authority,
+        decision,
+        legal_basis: "other",
+        rationale: RATIONALE,
+        aware_at: "2024-01-02",
+        decided_at,
+        notified_at: Some(""),
+        authority_reference: Some(REFERENCE),
+    };
     for i in 0..n {
-        let case = cases[i % cases.len()];
-        let path = format!("/staff/cases/{case}/escalation");
-        let fields = [
-            ("authority", authority),
-            ("decision", decision),
-            ("legal_basis", "other"),
-            ("rationale", RATIONALE),
-            ("aware_at", "2024-01-02"),
-            ("decided_at", decided_at),
-            ("notified_at", ""),
-            ("authority_reference", REFERENCE),
-        ];
-        let status = post_form(app, client, &path, csrf, &fields).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "{authority} {decision}");
+        let r = app.decide(contact, cases[i % cases.len()], &decision).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{} {}",
+            decision.authority,
+            decision.decision
+        );
     }
 }
 
@@ -833,7 +736,7 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
     let never = batch(&app, &holders, 2, march).await;
     batch(&app, &holders, 5, day(2024, Month::December, 2)).await;
 
-    let handler = login_for_forms(&app, "hanne").await;
+    let handler = app.staff_login("hanne").await;
     give_feedback(
         &app,
         &clock,
@@ -858,19 +761,19 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
         datetime!(2024-06-06 10:00 UTC),
     )
     .await;
-    let stored = app.store.case_by_id(on_the_dot[0]).await.unwrap().unwrap();
+    let stored = app.stored_case(on_the_dot[0]).await;
     assert_eq!(stored.status, "feedback_given");
 
     // Escalation decisions in 2024: police 6 escalated and 5 not; NSM 5
     // escalated; Datatilsynet 7 not escalated and 2 deferred (small). One
     // more police decision in 2025 is outside the period.
-    let contact = login_for_forms(&app, "kari").await;
+    let contact = app.staff_login("kari").await;
     let all: Vec<Uuid> = [&early, &late, &never]
         .into_iter()
         .flatten()
         .copied()
         .collect();
-    decide(
+    record_decisions(
         &app,
         &contact,
         &all,
@@ -878,7 +781,7 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
         "2024-04-01T10:00",
     )
     .await;
-    decide(
+    record_decisions(
         &app,
         &contact,
         &all,
@@ -886,7 +789,7 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
         "2024-05-02T11:30",
     )
     .await;
-    decide(
+    record_decisions(
         &app,
         &contact,
         &all,
@@ -894,7 +797,7 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
         "2024-12-31T23:59",
     )
     .await;
-    decide(
+    record_decisions(
         &app,
         &contact,
         &all,
@@ -902,7 +805,7 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
         "2024-01-01",
     )
     .await;
-    decide(
+    record_decisions(
         &app,
         &contact,
         &all,
@@ -910,7 +813,7 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
         "2024-08-15T08:00",
     )
     .await;
-    decide(
+    record_decisions(
         &app,
         &contact,
         &all,
@@ -920,17 +823,16 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
     .await;
 
     // A handler sees no statistics.
-    let (client, _) = &handler;
     for path in ["/stats?year=2024", "/stats.csv?year=2024"] {
-        let (status, body) = get(client, app.url(path)).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        let body = app.get(&handler, path).await;
+        assert_eq!(body.status, StatusCode::FORBIDDEN, "{path}");
         assert!(!body.contains("section,key") && !body.contains("Tilbakemelding gitt"));
     }
 
     clock.set(datetime!(2025-02-01 12:00 UTC));
-    let auditor = login(&app, "aud").await;
-    let (status, page) = get(&auditor, app.url("/stats")).await;
-    assert_eq!(status, StatusCode::OK);
+    let auditor = app.staff_login("aud").await;
+    let page = app.get(&auditor, "/stats").await;
+    assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("2024"), "last year by the clock");
     let rows = table_rows(&page);
     // 13 due: 6 met (one at the due instant), 7 missed; 5 not yet due.
@@ -973,8 +875,8 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
         assert!(!page.contains(&id.to_string()));
     }
 
-    let (status, csv) = get(&auditor, app.url("/stats.csv")).await;
-    assert_eq!(status, StatusCode::OK);
+    let csv = app.get(&auditor, "/stats.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
     let lines: Vec<&str> = csv.lines().collect();
     for expected in [
         "period,year,,2024,false",
@@ -1008,7 +910,7 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
 
     // A month later the December deadlines have passed unmet: 6 of 18.
     clock.set(datetime!(2025-03-03 15:00 UTC));
-    let (_, csv) = get(&auditor, app.url("/stats.csv?year=2024")).await;
+    let csv = app.get(&auditor, "/stats.csv?year=2024").await;
     for expected in [
         "feedback,due_cases,,18,false",
         "feedback,missed_cases,,12,false",
@@ -1021,7 +923,7 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
         );
     }
     // All years: the 2025 decision joins the police's escalations.
-    let (_, csv) = get(&auditor, app.url("/stats.csv?year=all")).await;
+    let csv = app.get(&auditor, "/stats.csv?year=all").await;
     assert!(csv.lines().any(|l| l == "escalation,,,26,false"), "{csv}");
     app.teardown().await;
 }

@@ -2,15 +2,12 @@
 //! category, a Security-Act sub-type reaches the contact points at once, and
 //! an organisation's own categories and sub-types shape the form and the API.
 
-use reqwest::multipart::Form;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
-use uuid::Uuid;
+use serde_json::json;
 use varsel::core::domain::Taxonomy;
-use varsel::core::routing::RoutingRule;
 use varsel::core::settings::Settings;
 
-use crate::app::{csrf_of, Backend, TestApp, PASSWORD};
+use crate::app::{rule, Backend, ReportForm, TestApp};
 use crate::for_each_backend;
 
 for_each_backend!(
@@ -22,84 +19,19 @@ for_each_backend!(
 fn rules(s: &mut Settings) {
     s.routing.rules = ["avvik", "sikkerhet", "varsling"]
         .into_iter()
-        .map(|category| RoutingRule {
-            category: category.to_owned(),
-            severities: vec![
-                "lav".into(),
-                "middels".into(),
-                "hoy".into(),
-                "kritisk".into(),
-            ],
-            groups: vec!["sikkerhet".to_owned()],
-        })
+        .map(|category| rule(category, "sikkerhet"))
         .collect();
 }
 
-/// Submits the HTML report form; returns the status and page.
-async fn submit_form(
-    app: &TestApp,
-    category: &str,
-    subtype: &str,
-    severity: &str,
-) -> (StatusCode, String) {
-    let client = app.client();
-    let page = client
-        .get(app.url("/report"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = Form::new()
-        .text("csrf", csrf_of(&page))
-        .text("category", category.to_owned())
-        .text("subtype", subtype.to_owned())
-        .text("severity", severity.to_owned())
-        .text(
-            "description",
-            "En ukjent person spurte om adgangskortet mitt.",
-        )
-        .text("when", "")
-        .text("place", "");
-    let r = client
-        .post(app.url("/report"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.text().await.unwrap())
-}
-
-/// The case ids in `username`'s inbox, through the API.
-async fn inbox(app: &TestApp, username: &str) -> Vec<Uuid> {
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/staff/session"))
-        .json(&json!({"username": username, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let token = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let cases: Value = reqwest::Client::new()
-        .get(app.url("/api/v1/staff/cases"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    cases
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| Uuid::parse_str(c["id"].as_str().unwrap()).unwrap())
-        .collect()
+/// The report form with `category`, `subtype` and `severity`.
+fn form<'a>(category: &'a str, subtype: &'a str, severity: &'a str) -> ReportForm<'a> {
+    ReportForm {
+        category,
+        subtype: Some(subtype),
+        severity,
+        when: "",
+        ..ReportForm::new("En ukjent person spurte om adgangskortet mitt.")
+    }
 }
 
 async fn a_security_act_subtype_from_the_form_reaches_the_contact_points_at_once(backend: Backend) {
@@ -109,22 +41,32 @@ async fn a_security_act_subtype_from_the_form_reaches_the_contact_points_at_once
     app.add_user("kari", "Kari Kontakt", &["contact"]).await;
 
     // sikkerhet, lav, no sub-type: the group only.
-    let (status, _) = submit_form(&app, "sikkerhet", "", "lav").await;
-    assert_eq!(status, StatusCode::OK, "receipt");
-    assert_eq!(inbox(&app, "hanne").await.len(), 1);
-    assert!(inbox(&app, "kari").await.is_empty(), "lav without duty");
+    let r = app
+        .submit_report_form(&app.client(), &form("sikkerhet", "", "lav"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "receipt");
+    assert_eq!(app.api_case_ids_of("hanne").await.len(), 1);
+    assert!(
+        app.api_case_ids_of("kari").await.is_empty(),
+        "lav without duty"
+    );
 
     // The same, as suspected espionage: the contact point too, at once.
-    let (status, receipt) = submit_form(&app, "sikkerhet", "sikkerhet.spionasje", "lav").await;
-    assert_eq!(status, StatusCode::OK, "receipt");
+    let receipt = app
+        .submit_report_form(
+            &app.client(),
+            &form("sikkerhet", "sikkerhet.spionasje", "lav"),
+        )
+        .await;
+    assert_eq!(receipt.status, StatusCode::OK, "receipt");
     assert!(!receipt.contains("class=\"error\""));
-    let kari = inbox(&app, "kari").await;
+    let kari = app.api_case_ids_of("kari").await;
     assert_eq!(
         kari.len(),
         1,
         "a Security-Act sub-type reaches the contact point"
     );
-    assert_eq!(inbox(&app, "hanne").await.len(), 2);
+    assert_eq!(app.api_case_ids_of("hanne").await.len(), 2);
     let facts = app.store.triage_facts(kari[0]).await.unwrap().unwrap();
     assert_eq!(facts.subtype.as_deref(), Some("spionasje"));
     let case = app.store.case_by_id(kari[0]).await.unwrap().unwrap();
@@ -140,8 +82,13 @@ async fn a_subtype_of_another_category_is_refused_and_nothing_is_stored(backend:
     app.add_user_in("hanne", "Hanne Handler", &["handler"], &["sikkerhet"])
         .await;
 
-    let (status, page) = submit_form(&app, "avvik", "sikkerhet.spionasje", "middels").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let page = app
+        .submit_report_form(
+            &app.client(),
+            &form("avvik", "sikkerhet.spionasje", "middels"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
         page.contains("Typen du valgte, hører ikke til kategorien du valgte"),
         "a clear error in Norwegian"
@@ -150,46 +97,50 @@ async fn a_subtype_of_another_category_is_refused_and_nothing_is_stored(backend:
         page.contains("En ukjent person spurte om adgangskortet mitt."),
         "what the reporter wrote is kept"
     );
-    let (status, _) = submit_form(&app, "avvik", "avvik.finnes_ikke", "middels").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(inbox(&app, "hanne").await.is_empty(), "nothing stored");
+    let r = app
+        .submit_report_form(
+            &app.client(),
+            &form("avvik", "avvik.finnes_ikke", "middels"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        app.api_case_ids_of("hanne").await.is_empty(),
+        "nothing stored"
+    );
 
     // The API says the same in its own words, in the caller's language.
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/reports"))
-        .header("accept-language", "en")
-        .json(&json!({
+    let r = app
+        .with_language("en")
+        .submit_report(&json!({
             "category": "varsling",
             "subtype": "personvernbrudd",
             "severity": "lav",
             "description": "Noe skjedde.",
         }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "unknown_subtype");
-    assert!(body["error"]["message"]
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "unknown_subtype");
+    assert!(r.body["error"]["message"]
         .as_str()
         .unwrap()
         .contains("Nothing was stored"));
-    assert!(inbox(&app, "hanne").await.is_empty(), "nothing stored");
+    assert!(
+        app.api_case_ids_of("hanne").await.is_empty(),
+        "nothing stored"
+    );
 
     // A valid sub-type through the API is kept.
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/reports"))
-        .json(&json!({
+    let r = app
+        .submit_report(&json!({
             "category": "avvik",
             "subtype": "personvernbrudd",
             "severity": "lav",
             "description": "Kundelisten ble sendt til feil mottaker.",
         }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let cases = inbox(&app, "hanne").await;
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let cases = app.api_case_ids_of("hanne").await;
     let facts = app.store.triage_facts(cases[0]).await.unwrap().unwrap();
     assert_eq!(facts.subtype.as_deref(), Some("personvernbrudd"));
     app.teardown().await;
@@ -222,15 +173,7 @@ async fn a_configured_taxonomy_shapes_the_form_and_the_api(backend: Backend) {
     app.add_user_in("hanne", "Hanne Handler", &["handler"], &["sikkerhet"])
         .await;
 
-    let page = app
-        .client()
-        .get(app.url("/report"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get(&app.client(), "/report").await;
     assert!(page.contains("value=\"avvik\""));
     assert!(
         !page.contains("value=\"sikkerhet\""),
@@ -239,15 +182,11 @@ async fn a_configured_taxonomy_shapes_the_form_and_the_api(backend: Backend) {
     assert!(page.contains("Feil i skytjeneste"), "the configured label");
     assert!(!page.contains("Mistanke om spionasje"));
 
-    let catalog: Value = reqwest::Client::new()
-        .get(app.url("/api/v1/categories"))
-        .header("accept-language", "en")
-        .send()
+    let catalog = app
+        .with_language("en")
+        .api_get("/categories", None)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .body;
     let keys: Vec<&str> = catalog["categories"]
         .as_array()
         .unwrap()
@@ -260,12 +199,20 @@ async fn a_configured_taxonomy_shapes_the_form_and_the_api(backend: Backend) {
         json!({"key": "skytjeneste", "label": "Cloud service fault"})
     );
 
-    let (status, page) = submit_form(&app, "sikkerhet", "", "lav").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "a category not configured");
+    let page = app
+        .submit_report_form(&app.client(), &form("sikkerhet", "", "lav"))
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::BAD_REQUEST,
+        "a category not configured"
+    );
     assert!(page.contains("Den valgte kategorien finnes ikke"));
-    let (status, _) = submit_form(&app, "avvik", "avvik.skytjeneste", "lav").await;
-    assert_eq!(status, StatusCode::OK);
-    let cases = inbox(&app, "hanne").await;
+    let r = app
+        .submit_report_form(&app.client(), &form("avvik", "avvik.skytjeneste", "lav"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let cases = app.api_case_ids_of("hanne").await;
     assert_eq!(cases.len(), 1);
     let facts = app.store.triage_facts(cases[0]).await.unwrap().unwrap();
     assert_eq!(facts.subtype.as_deref(), Some("skytjeneste"));

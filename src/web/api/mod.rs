@@ -66,89 +66,66 @@ async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
 }
 
 /// A resource whose unsupported methods get a JSON 405.
-fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+fn resource(path: &str) -> crate::web::registry::Endpoint {
+    crate::web::registry::Endpoint::new(path).default_service(web::to(method_not_allowed))
 }
 
 /// Registers the routes of this area.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1")
-            .service(
+pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
+    routes.scope(
+        "/api/v1",
+        |api| {
+            api.service(
                 resource("/reporter/session")
-                    .route(web::post().to(session::reporter_login))
-                    .route(web::delete().to(session::reporter_logout)),
+                    .post(session::reporter_login)
+                    .delete(session::reporter_logout),
             )
             .service(
                 resource("/staff/session")
-                    .route(web::post().to(session::staff_login))
-                    .route(web::delete().to(session::staff_logout)),
+                    .post(session::staff_login)
+                    .delete(session::staff_logout),
             )
-            .service(resource("/categories").route(web::get().to(catalog::categories)))
-            .service(resource("/handlers").route(web::get().to(catalog::handlers)))
+            .service(resource("/categories").get(catalog::categories))
+            .service(resource("/handlers").get(catalog::handlers))
             .service(
                 resource("/reports")
-                    .route(
-                        web::post()
-                            .guard(actix_web::guard::fn_guard(files::is_multipart))
-                            .to(reports::submit_multipart),
+                    .post_if(
+                        actix_web::guard::fn_guard(files::is_multipart),
+                        reports::submit_multipart,
                     )
-                    .route(web::post().to(reports::submit_json)),
+                    .post(reports::submit_json),
             )
-            .service(resource("/reporter/case").route(web::get().to(reporter_case::view)))
+            .service(resource("/reporter/case").get(reporter_case::view))
+            .service(resource("/reporter/case/messages").post(reporter_case::reply))
+            .service(resource("/reporter/case/attachments").post(reporter_case::upload))
             .service(
-                resource("/reporter/case/messages").route(web::post().to(reporter_case::reply)),
+                resource("/reporter/case/attachments/{attachment}").get(reporter_case::download),
             )
+            .service(resource("/staff/cases").get(staff_cases::inbox))
+            .service(resource("/staff/cases/{case}").get(staff_cases::view))
+            .service(resource("/staff/cases/{case}/messages").post(staff_cases::reply))
+            .service(resource("/staff/cases/{case}/attachments").post(staff_cases::upload))
             .service(
-                resource("/reporter/case/attachments").route(web::post().to(reporter_case::upload)),
+                resource("/staff/cases/{case}/attachments/{attachment}").get(staff_cases::download),
             )
-            .service(
-                resource("/reporter/case/attachments/{attachment}")
-                    .route(web::get().to(reporter_case::download)),
-            )
-            .service(resource("/staff/cases").route(web::get().to(staff_cases::inbox)))
-            .service(resource("/staff/cases/{case}").route(web::get().to(staff_cases::view)))
-            .service(
-                resource("/staff/cases/{case}/messages").route(web::post().to(staff_cases::reply)),
-            )
-            .service(
-                resource("/staff/cases/{case}/attachments")
-                    .route(web::post().to(staff_cases::upload)),
-            )
-            .service(
-                resource("/staff/cases/{case}/attachments/{attachment}")
-                    .route(web::get().to(staff_cases::download)),
-            )
-            .service(
-                resource("/staff/cases/{case}/acknowledge")
-                    .route(web::post().to(staff_cases::acknowledge)),
-            )
-            .service(
-                resource("/staff/cases/{case}/status")
-                    .route(web::post().to(staff_cases::set_status)),
-            )
-            .service(
-                resource("/staff/cases/{case}/triage").route(web::post().to(staff_cases::triage)),
-            )
+            .service(resource("/staff/cases/{case}/acknowledge").post(staff_cases::acknowledge))
+            .service(resource("/staff/cases/{case}/status").post(staff_cases::set_status))
+            .service(resource("/staff/cases/{case}/triage").post(staff_cases::triage))
             .service(
                 resource("/staff/cases/{case}/escalation")
-                    .route(web::get().to(escalation::view))
-                    .route(web::post().to(escalation::record)),
+                    .get(escalation::view)
+                    .post(escalation::record),
             )
             .service(
                 resource("/staff/cases/{case}/escalation/{decision}/confirm")
-                    .route(web::post().to(escalation::confirm)),
+                    .post(escalation::confirm),
             )
-            .service(resource("/staff/cases/{case}/close").route(web::post().to(escalation::close)))
-            .service(
-                resource("/staff/cases/{case}/reopen").route(web::post().to(escalation::reopen)),
-            )
-            .service(resource("/contact/register").route(web::get().to(escalation::register)))
-            .service(
-                resource("/staff/cases/{case}/feedback-extension")
-                    .route(web::post().to(deadlines::extend)),
-            )
-            .default_service(web::to(not_found)),
+            .service(resource("/staff/cases/{case}/close").post(escalation::close))
+            .service(resource("/staff/cases/{case}/reopen").post(escalation::reopen))
+            .service(resource("/contact/register").get(escalation::register))
+            .service(resource("/staff/cases/{case}/feedback-extension").post(deadlines::extend));
+        },
+        |scope| scope.default_service(web::to(not_found)),
     );
 }
 

@@ -13,7 +13,7 @@ mod notifications;
 mod rules;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 
 use crate::core::actor::StaffMember;
@@ -21,23 +21,18 @@ use crate::web::http::Visitor;
 use crate::web::pages::staff::{StaffError, StaffResult};
 
 /// Registers the routes of this area.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/notifications", web::get().to(notifications::page))
-        .route("/admin/groups", web::get().to(groups::page))
-        .route("/admin/groups", web::post().to(groups::create))
-        .route("/admin/groups/members", web::post().to(members::add_member))
-        .route(
-            "/admin/groups/members/remove",
-            web::post().to(members::remove_member),
-        )
-        .route("/admin/groups/leads", web::post().to(members::add_lead))
-        .route(
-            "/admin/groups/leads/remove",
-            web::post().to(members::remove_lead),
-        )
-        .route("/admin/rules", web::get().to(rules::page))
-        .route("/admin/rules", web::post().to(rules::add))
-        .route("/admin/rules/{id}/delete", web::post().to(rules::delete));
+pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
+    routes
+        .get("/admin/notifications", notifications::page)
+        .get("/admin/groups", groups::page)
+        .post("/admin/groups", groups::create)
+        .post("/admin/groups/members", members::add_member)
+        .post("/admin/groups/members/remove", members::remove_member)
+        .post("/admin/groups/leads", members::add_lead)
+        .post("/admin/groups/leads/remove", members::remove_lead)
+        .get("/admin/rules", rules::page)
+        .post("/admin/rules", rules::add)
+        .post("/admin/rules/{id}/delete", rules::delete);
     // A page re-rendered after a refused form keeps the form's URL; the
     // language switch then asks for it with GET: send it back to its page.
     for path in [
@@ -46,9 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/admin/groups/leads",
         "/admin/groups/leads/remove",
     ] {
-        cfg.route(path, web::get().to(groups::back));
+        routes.get(path, groups::back);
     }
-    cfg.route("/admin/rules/{id}/delete", web::get().to(rules::back));
+    routes.get("/admin/rules/{id}/delete", rules::back);
 }
 
 /// The staff session of an administrator. No session: the login page; a

@@ -14,7 +14,7 @@ mod submit;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 use time::{Date, OffsetDateTime};
 
@@ -24,22 +24,24 @@ use crate::web::http::multipart::FormError;
 use crate::web::http::{AppError, ErrorKind, Visitor};
 
 /// Registers the routes of this area.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").route(web::get().to(landing::show)))
+pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
+    use crate::web::registry::Endpoint;
+    routes
+        .service(Endpoint::new("/").get(landing::show))
         .service(
-            web::resource("/report")
-                .route(web::get().to(report_form::show))
-                .route(web::post().to(submit::submit)),
+            Endpoint::new("/report")
+                .get(report_form::show)
+                .post(submit::submit),
         )
         .service(
-            web::resource("/followup")
-                .route(web::get().to(followup::show))
-                .route(web::post().to(followup::login)),
+            Endpoint::new("/followup")
+                .get(followup::show)
+                .post(followup::login),
         )
-        .service(web::resource("/case").route(web::get().to(case_page::show)))
-        .service(web::resource("/case/reply").route(web::post().to(reply::reply)))
-        .service(web::resource("/case/logout").route(web::post().to(logout::logout)))
-        .service(web::resource("/case/attachments/{id}").route(web::get().to(download::download)));
+        .service(Endpoint::new("/case").get(case_page::show))
+        .service(Endpoint::new("/case/reply").post(reply::reply))
+        .service(Endpoint::new("/case/logout").post(logout::logout))
+        .service(Endpoint::new("/case/attachments/{id}").get(download::download));
 }
 
 /// A radio button or checkbox: submitted value, visible label, state.

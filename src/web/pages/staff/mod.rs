@@ -19,7 +19,7 @@ mod status;
 mod triage;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -30,42 +30,31 @@ use crate::core::i18n::Translator;
 use crate::web::http::{AppError, ErrorKind, Visitor};
 
 /// Registers the routes of this area.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/staff", web::get().to(to_inbox))
-        .route("/staff/login", web::get().to(login::form))
-        .route("/staff/login", web::post().to(login::submit))
-        .route("/staff/logout", web::post().to(logout::submit))
-        .route("/staff/inbox", web::get().to(inbox::page))
-        .route("/staff/cases/{id}", web::get().to(case::page))
-        .route("/staff/cases/{id}/reply", web::post().to(reply::submit))
-        .route(
-            "/staff/cases/{id}/acknowledge",
-            web::post().to(acknowledge::submit),
-        )
-        .route("/staff/cases/{id}/status", web::post().to(status::submit))
-        .route("/staff/cases/{id}/triage", web::post().to(triage::submit))
-        .route(
-            "/staff/cases/{id}/escalation",
-            web::post().to(escalation::record),
-        )
-        .route(
+pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
+    routes
+        .get("/staff", to_inbox)
+        .get("/staff/login", login::form)
+        .post("/staff/login", login::submit)
+        .post("/staff/logout", logout::submit)
+        .get("/staff/inbox", inbox::page)
+        .get("/staff/cases/{id}", case::page)
+        .post("/staff/cases/{id}/reply", reply::submit)
+        .post("/staff/cases/{id}/acknowledge", acknowledge::submit)
+        .post("/staff/cases/{id}/status", status::submit)
+        .post("/staff/cases/{id}/triage", triage::submit)
+        .post("/staff/cases/{id}/escalation", escalation::record)
+        .post(
             "/staff/cases/{id}/escalation/{decision}/confirm",
-            web::post().to(escalation::confirm),
+            escalation::confirm,
         )
-        .route("/staff/cases/{id}/close", web::post().to(escalation::close))
-        .route(
-            "/staff/cases/{id}/reopen",
-            web::post().to(escalation::reopen),
-        )
-        .route(
-            "/staff/cases/{id}/feedback-extension",
-            web::post().to(deadlines::extend),
-        )
-        .route("/contact/register", web::get().to(register::page))
-        .route("/contact/register.csv", web::get().to(register::download))
-        .route(
+        .post("/staff/cases/{id}/close", escalation::close)
+        .post("/staff/cases/{id}/reopen", escalation::reopen)
+        .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
+        .get("/contact/register", register::page)
+        .get("/contact/register.csv", register::download)
+        .get(
             "/staff/cases/{id}/attachments/{attachment}",
-            web::get().to(attachment::download),
+            attachment::download,
         );
     // A page re-rendered after a refused action keeps the action's URL; the
     // language switch then asks for it with GET: send it back to the case.
@@ -79,10 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "reopen",
         "feedback-extension",
     ] {
-        cfg.route(
-            &format!("/staff/cases/{{id}}/{action}"),
-            web::get().to(case::back_to_case),
-        );
+        routes.get(&format!("/staff/cases/{{id}}/{action}"), case::back_to_case);
     }
 }
 

@@ -7,7 +7,6 @@ mod chart;
 pub(crate) mod csv;
 mod page;
 
-use actix_web::web;
 use time::{Date, UtcOffset};
 
 use crate::core::actor::StaffMember;
@@ -18,9 +17,10 @@ use crate::web::pages::staff::StaffError;
 use crate::web::state::AppState;
 
 /// Registers the routes of this area.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/stats", web::get().to(page::page))
-        .route("/stats.csv", web::get().to(csv::download));
+pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
+    routes
+        .get("/stats", page::page)
+        .get("/stats.csv", csv::download);
 }
 
 /// The staff session of someone who may read statistics: an auditor or an
