@@ -17,9 +17,8 @@ use crate::core::actor::{Reporter, StaffMember};
 use crate::core::attachments::PendingAttachment;
 use crate::core::audit::{self, action, AuditActor, AuditEvent};
 use crate::core::deadlines::NextDeadline;
-use crate::core::domain::{
-    CaseStatus, Category, DeadlineSettings, Role, Severity, SubtypeKey, TextField,
-};
+pub use crate::core::domain::report::{ReportDraft, ReportInput, ReportLimits, DEFAULT_SEVERITY};
+use crate::core::domain::{CaseStatus, DeadlineSettings, Role, TextField};
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
 use crate::core::open::{self, OpenCase};
@@ -52,24 +51,6 @@ impl Drop for ReportContent {
             p.zeroize();
         }
     }
-}
-
-/// A validated report submission.
-pub struct ReportInput {
-    /// Category.
-    pub category: Category,
-    /// The sub-type the reporter chose, one of the category's; optional.
-    pub subtype: Option<SubtypeKey>,
-    /// The reporter's suggested severity.
-    pub severity: Severity,
-    /// The description.
-    pub description: TextField,
-    /// When it happened.
-    pub when: Option<TextField>,
-    /// Where it happened.
-    pub place: Option<TextField>,
-    /// Handlers the reporter excludes.
-    pub excluded: Vec<Uuid>,
 }
 
 /// Keys of a case being created: generated before the request body is read so

@@ -4,6 +4,7 @@
 mod case;
 pub mod deadline;
 pub mod escalation;
+pub mod report;
 mod role;
 pub mod routing;
 pub mod taxonomy;

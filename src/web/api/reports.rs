@@ -7,13 +7,13 @@ use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 use zeroize::Zeroize;
 
-use crate::core::casework::{self, IncomingFile, PreparedCase, ReportInput};
-use crate::core::domain::{Category, Severity, TextField};
+use crate::core::casework::{
+    self, IncomingFile, PreparedCase, ReportDraft, ReportInput, ReportLimits,
+};
+use crate::core::error::{FieldError, FieldProblem};
 use crate::core::i18n::Lang;
-use crate::core::routing;
 use crate::core::settings::Settings;
 use crate::web::api::auth::ApiLang;
 use crate::web::api::error::{ApiError, Problem};
@@ -51,42 +51,38 @@ impl Drop for ReportRequest {
 }
 
 impl ReportRequest {
-    /// Converts the request into a valid submission, or says what is wrong.
+    /// Converts the request into a valid submission with the one report
+    /// parser ([`ReportDraft::parse`]), or names its first problem.
     fn validate(&self, lang: Lang, settings: &Settings) -> Result<ReportInput, ApiError> {
-        let limits = &settings.limits;
-        let taxonomy = &settings.taxonomy;
-        let category = Category::parse(&self.category)
-            .filter(|c| routing::parse_subtype(taxonomy, *c, "").is_some())
-            .ok_or_else(|| ApiError::new(lang, Problem::UnknownCategory))?;
-        let subtype =
-            routing::parse_subtype(taxonomy, category, self.subtype.as_deref().unwrap_or(""))
-                .ok_or_else(|| ApiError::new(lang, Problem::UnknownSubtype))?;
-        let severity = Severity::parse(&self.severity)
-            .ok_or_else(|| ApiError::new(lang, Problem::UnknownSeverity))?;
-        let description = TextField::parse(&self.description, limits.max_text_chars)
-            .map_err(|e| ApiError::text(lang, "description", e))?;
-        let short = |field: &'static str, value: &Option<String>| {
-            TextField::parse_optional(value.as_deref().unwrap_or(""), limits.max_short_field_chars)
-                .map_err(|e| ApiError::text(lang, field, e))
+        let draft = ReportDraft {
+            category: &self.category,
+            subtype: self.subtype.as_deref().unwrap_or(""),
+            severity: &self.severity,
+            description: &self.description,
+            when: self.when.as_deref().unwrap_or(""),
+            place: self.place.as_deref().unwrap_or(""),
+            exclude: self.exclude.iter().map(String::as_str).collect(),
         };
-        let when = short("when", &self.when)?;
-        let place = short("place", &self.place)?;
-        let mut excluded = Vec::with_capacity(self.exclude.len());
-        for id in &self.exclude {
-            let id = Uuid::parse_str(id.trim())
-                .map_err(|_| ApiError::new(lang, Problem::UnknownHandler))?;
-            if !excluded.contains(&id) {
-                excluded.push(id);
-            }
-        }
-        Ok(ReportInput {
-            category,
-            subtype,
-            severity,
-            description,
-            when,
-            place,
-            excluded,
+        let limits = ReportLimits {
+            max_text_chars: settings.limits.max_text_chars,
+            max_short_field_chars: settings.limits.max_short_field_chars,
+        };
+        draft.parse(&settings.taxonomy, limits).map_err(|problems| {
+            let problem = match problems.first() {
+                Some(FieldError { field, problem }) => match (*field, problem) {
+                    ("category", _) => Problem::UnknownCategory,
+                    ("subtype", _) => Problem::UnknownSubtype,
+                    ("severity", _) => Problem::UnknownSeverity,
+                    ("exclude", _) => Problem::UnknownHandler,
+                    (field, FieldProblem::TooLong { max }) => Problem::TextTooLong {
+                        field,
+                        limit: *max as u64,
+                    },
+                    (field, _) => Problem::TextRequired { field },
+                },
+                None => Problem::Kind(ErrorKind::BadRequest),
+            };
+            ApiError::new(lang, problem)
         })
     }
 }

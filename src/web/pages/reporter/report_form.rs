@@ -9,6 +9,7 @@ use zeroize::Zeroize;
 
 use super::{Choice, FormErrors};
 use crate::core::casework;
+use crate::core::domain::report::DEFAULT_SEVERITY;
 use crate::core::domain::Severity;
 use crate::core::i18n::Translator;
 use crate::web::http::context::ensure_csrf;
@@ -20,10 +21,6 @@ use crate::web::state::AppState;
 pub fn subtype_value(category: &str, subtype: &str) -> String {
     format!("{category}.{subtype}")
 }
-
-/// The severity suggested until the reporter picks another: high enough that
-/// a personnel-security case also reaches the contact points.
-pub const DEFAULT_SEVERITY: Severity = Severity::Middels;
 
 /// What the reporter entered, kept to show the form again.
 #[derive(Default)]

@@ -7,17 +7,14 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::report_form::{render_form, Entered};
 use super::FormErrors;
-use crate::core::casework::{self, PreparedCase, ReportInput};
-use crate::core::domain::{Category, Severity, TextField, TextFieldError};
-use crate::core::error::{CoreError, Refusal};
+use crate::core::casework::{self, PreparedCase, ReportDraft, ReportInput, ReportLimits};
+use crate::core::error::{CoreError, FieldError, FieldProblem, Refusal};
 use crate::core::i18n::Translator;
-use crate::core::routing;
-use crate::core::settings::{LimitSettings, Settings};
+use crate::core::settings::Settings;
 use crate::web::http::multipart::{read_form_keeping_text, FormWithFiles, RefusedForm};
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
@@ -166,7 +163,8 @@ fn entered_from(form: &FormWithFiles) -> Entered {
     }
 }
 
-/// Converts the form into a [`ReportInput`], recording every problem.
+/// Converts the form into a [`ReportInput`] with the one report parser
+/// ([`ReportDraft::parse`]), recording every problem next to its field.
 fn validate(
     t: &Translator,
     settings: &Settings,
@@ -174,108 +172,44 @@ fn validate(
     errors: &mut FormErrors,
 ) -> Option<ReportInput> {
     let limits = &settings.limits;
-    let taxonomy = &settings.taxonomy;
-    let category = match form.get("category") {
-        "" => {
-            errors.add("category", t.t("reporter.errors.category_missing"));
+    let draft = ReportDraft {
+        category: form.get("category"),
+        subtype: form.get("subtype"),
+        severity: form.get("severity"),
+        description: form.get("description"),
+        when: form.get("when"),
+        place: form.get("place"),
+        exclude: form.all("exclude").iter().map(String::as_str).collect(),
+    };
+    let report_limits = ReportLimits {
+        max_text_chars: limits.max_text_chars,
+        max_short_field_chars: limits.max_short_field_chars,
+    };
+    match draft.parse(&settings.taxonomy, report_limits) {
+        Ok(input) => Some(input),
+        Err(problems) => {
+            for problem in problems {
+                errors.add(problem.field, field_message(t, &problem));
+            }
             None
-        }
-        key => {
-            // Only the categories the organisation has configured.
-            let parsed =
-                Category::parse(key).filter(|c| routing::parse_subtype(taxonomy, *c, "").is_some());
-            if parsed.is_none() {
-                errors.add("category", t.t("reporter.errors.category_unknown"));
-            }
-            parsed
-        }
-    };
-    // `category.subtype`; it must belong to the chosen category.
-    let subtype = match (form.get("subtype").trim(), category) {
-        ("", _) => Some(None),
-        (_, None) => None,
-        (value, Some(category)) => {
-            let parsed = value
-                .split_once('.')
-                .filter(|(c, _)| *c == category.key())
-                .and_then(|(_, s)| routing::parse_subtype(taxonomy, category, s))
-                .filter(Option::is_some);
-            if parsed.is_none() {
-                errors.add("subtype", t.t("reporter.errors.subtype_unknown"));
-            }
-            parsed
-        }
-    };
-    let severity = match form.get("severity") {
-        "" => Some(super::report_form::DEFAULT_SEVERITY),
-        key => {
-            let parsed = Severity::parse(key);
-            if parsed.is_none() {
-                errors.add("severity", t.t("reporter.errors.severity_unknown"));
-            }
-            parsed
-        }
-    };
-    let description = match TextField::parse(form.get("description"), limits.max_text_chars) {
-        Ok(d) => Some(d),
-        Err(TextFieldError::Empty) => {
-            errors.add("description", t.t("reporter.errors.description_missing"));
-            None
-        }
-        Err(TextFieldError::TooLong { max }) => {
-            errors.add(
-                "description",
-                t.f(
-                    "reporter.errors.description_too_long",
-                    &[("max", &max.to_string())],
-                ),
-            );
-            None
-        }
-    };
-    let when = short_field(t, limits, form, "when", errors);
-    let place = short_field(t, limits, form, "place", errors);
-    let mut excluded = Vec::new();
-    for value in form.all("exclude") {
-        match Uuid::parse_str(value) {
-            Ok(id) if !excluded.contains(&id) => excluded.push(id),
-            Ok(_) => {}
-            Err(_) => {
-                errors.add("exclude", t.t("reporter.errors.exclude_unknown"));
-                break;
-            }
         }
     }
-    Some(ReportInput {
-        category: category?,
-        subtype: subtype?,
-        severity: severity?,
-        description: description?,
-        when: when?,
-        place: place?,
-        excluded,
-    })
 }
 
-/// An optional short field (`when`, `place`); `None` if it is too long.
-fn short_field(
-    t: &Translator,
-    limits: &LimitSettings,
-    form: &FormWithFiles,
-    name: &'static str,
-    errors: &mut FormErrors,
-) -> Option<Option<TextField>> {
-    match TextField::parse_optional(form.get(name), limits.max_short_field_chars) {
-        Ok(value) => Some(value),
-        Err(_) => {
-            errors.add(
-                name,
-                t.f(
-                    "reporter.errors.short_field_too_long",
-                    &[("max", &limits.max_short_field_chars.to_string())],
-                ),
-            );
-            None
-        }
+/// The reporter's message for a problem with one field of the report.
+fn field_message(t: &Translator, problem: &FieldError) -> String {
+    let key = match (problem.field, &problem.problem) {
+        ("category", FieldProblem::Required) => "reporter.errors.category_missing",
+        ("category", _) => "reporter.errors.category_unknown",
+        ("subtype", _) => "reporter.errors.subtype_unknown",
+        ("severity", _) => "reporter.errors.severity_unknown",
+        ("description", FieldProblem::TooLong { .. }) => "reporter.errors.description_too_long",
+        ("description", _) => "reporter.errors.description_missing",
+        ("exclude", _) => "reporter.errors.exclude_unknown",
+        (_, _) => "reporter.errors.short_field_too_long",
+    };
+    match problem.problem {
+        FieldProblem::TooLong { max } => t.f(key, &[("max", &max.to_string())]),
+        _ => t.t(key),
     }
 }
