@@ -21,8 +21,9 @@ use crate::core::authz::{self, Permission};
 use crate::core::casework::now_in;
 use crate::core::domain::{
     Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, SubtypeKey, TextField,
+    TextFieldError,
 };
-use crate::core::error::{CoreError, CoreResult, Refusal};
+use crate::core::error::{CoreError, CoreResult, FieldError, FieldProblem, Refusal};
 use crate::core::keys;
 use crate::core::open::{self, OpenCase};
 use crate::core::service::Core;
@@ -49,6 +50,107 @@ pub struct DecisionInput {
     pub notified_at: Option<i64>,
     /// The authority's reference, at most [`MAX_REFERENCE_CHARS`].
     pub authority_reference: Option<TextField>,
+}
+
+/// A decision as submitted: every field as the text it arrived as.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DecisionDraft<'a> {
+    /// Authority key.
+    pub authority: &'a str,
+    /// Decision key.
+    pub decision: &'a str,
+    /// Legal-basis key.
+    pub legal_basis: &'a str,
+    /// Why.
+    pub rationale: &'a str,
+    /// When the organisation became aware ([`parse_moment`]).
+    pub aware_at: &'a str,
+    /// When it decided.
+    pub decided_at: &'a str,
+    /// When it notified the authority; empty if it did not.
+    pub notified_at: &'a str,
+    /// The authority's reference; empty if none.
+    pub authority_reference: &'a str,
+}
+
+impl DecisionDraft<'_> {
+    /// The decision, or every problem: first the texts (`rationale`,
+    /// `authority_reference`), then the keys and moments, in form order.
+    pub fn parse(&self, max_text: usize) -> Result<DecisionInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &'static str, problem: FieldProblem| {
+            errors.push(FieldError { field, problem });
+        };
+        let text = |e: TextFieldError| match e {
+            TextFieldError::Empty => FieldProblem::Required,
+            TextFieldError::TooLong { max } => FieldProblem::TooLong { max },
+        };
+        let rationale = TextField::parse(self.rationale, max_text)
+            .map_err(|e| fail("rationale", text(e)))
+            .ok();
+        let authority_reference =
+            TextField::parse_optional(self.authority_reference, MAX_REFERENCE_CHARS)
+                .map_err(|e| fail("authority_reference", text(e)))
+                .ok();
+        let notified_at = match self.notified_at.trim() {
+            "" => Some(None),
+            s => parse_moment(s).map(Some).or_else(|| {
+                fail("notified_at", FieldProblem::Malformed);
+                None
+            }),
+        };
+        let authority = Authority::parse(self.authority.trim()).or_else(|| {
+            fail("authority", FieldProblem::Unknown);
+            None
+        });
+        let decision = Decision::parse(self.decision.trim()).or_else(|| {
+            fail("decision", FieldProblem::Unknown);
+            None
+        });
+        let legal_basis = LegalBasis::parse(self.legal_basis.trim()).or_else(|| {
+            fail("legal_basis", FieldProblem::Unknown);
+            None
+        });
+        let aware_at = parse_moment(self.aware_at).or_else(|| {
+            fail("aware_at", FieldProblem::Malformed);
+            None
+        });
+        let decided_at = parse_moment(self.decided_at).or_else(|| {
+            fail("decided_at", FieldProblem::Malformed);
+            None
+        });
+        match (
+            authority,
+            decision,
+            legal_basis,
+            rationale,
+            aware_at,
+            decided_at,
+            notified_at,
+            authority_reference,
+        ) {
+            (
+                Some(authority),
+                Some(decision),
+                Some(legal_basis),
+                Some(rationale),
+                Some(aware_at),
+                Some(decided_at),
+                Some(notified_at),
+                Some(authority_reference),
+            ) if errors.is_empty() => Ok(DecisionInput {
+                authority,
+                decision,
+                legal_basis,
+                rationale,
+                aware_at,
+                decided_at,
+                notified_at,
+                authority_reference,
+            }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// A moment from a form: a date (`2026-03-07`, taken as its start, UTC) or a

@@ -189,6 +189,43 @@ pub struct TriageInput {
     pub risk: Option<Risk>,
 }
 
+/// A triage as submitted: every field as the text it arrived as (a number
+/// sent as JSON is given as its decimal text).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TriageDraft<'a> {
+    /// Category key.
+    pub category: &'a str,
+    /// Sub-type key of that category; empty for none.
+    pub subtype: &'a str,
+    /// Severity key.
+    pub severity: &'a str,
+    /// Probability 1–5; empty when the risk is not assessed.
+    pub probability: &'a str,
+    /// Consequence 1–5; empty when the risk is not assessed.
+    pub consequence: &'a str,
+}
+
+impl TriageDraft<'_> {
+    /// The classification, or `None` if any part of it is invalid: an unknown
+    /// category, severity or sub-type, a sub-type of another category, or a
+    /// risk with only one part or a part outside 1–5.
+    pub fn parse(&self, taxonomy: &Taxonomy) -> Option<TriageInput> {
+        let category = Category::parse(self.category.trim())?;
+        let subtype = parse_subtype(taxonomy, category, self.subtype)?;
+        let severity = Severity::parse(self.severity.trim())?;
+        let risk = match (self.probability.trim(), self.consequence.trim()) {
+            ("", "") => None,
+            (p, c) => Some(Risk::new(p.parse().ok()?, c.parse().ok()?)?),
+        };
+        Some(TriageInput {
+            category,
+            subtype,
+            severity,
+            risk,
+        })
+    }
+}
+
 /// Parses a sub-type of `category` (empty: none); `None` if the category is
 /// not in the configured taxonomy or the sub-type is not one of its own.
 pub fn parse_subtype(

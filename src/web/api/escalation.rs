@@ -10,9 +10,8 @@ use zeroize::Zeroize;
 
 use crate::core::authz::Permission;
 use crate::core::domain::{Authority, Decision, LegalBasis, Outcome, TextField};
-use crate::core::escalation::{
-    self, parse_moment, DecisionInput, RegisterFilter, MAX_REFERENCE_CHARS,
-};
+use crate::core::error::{FieldError, FieldProblem};
+use crate::core::escalation::{self, DecisionDraft, DecisionInput, RegisterFilter};
 use crate::core::i18n::Lang;
 use crate::core::store::EscalationRecord;
 use crate::web::api::auth::ApiCaller;
@@ -119,27 +118,33 @@ impl Drop for DecisionRequest {
 
 impl DecisionRequest {
     fn input(&self, lang: Lang, max_text: usize) -> Result<DecisionInput, ApiError> {
-        let invalid = || ApiError::new(lang, Problem::InvalidDecision);
-        let rationale = TextField::parse(&self.rationale, max_text)
-            .map_err(|e| ApiError::text(lang, "rationale", e))?;
-        let authority_reference = TextField::parse_optional(
-            self.authority_reference.as_deref().unwrap_or(""),
-            MAX_REFERENCE_CHARS,
-        )
-        .map_err(|e| ApiError::text(lang, "authority_reference", e))?;
-        let notified_at = match self.notified_at.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(s) => Some(parse_moment(s).ok_or_else(invalid)?),
-        };
-        Ok(DecisionInput {
-            authority: Authority::parse(self.authority.trim()).ok_or_else(invalid)?,
-            decision: Decision::parse(self.decision.trim()).ok_or_else(invalid)?,
-            legal_basis: LegalBasis::parse(self.legal_basis.trim()).ok_or_else(invalid)?,
-            rationale,
-            aware_at: parse_moment(&self.aware_at).ok_or_else(invalid)?,
-            decided_at: parse_moment(&self.decided_at).ok_or_else(invalid)?,
-            notified_at,
-            authority_reference,
+        DecisionDraft {
+            authority: &self.authority,
+            decision: &self.decision,
+            legal_basis: &self.legal_basis,
+            rationale: &self.rationale,
+            aware_at: &self.aware_at,
+            decided_at: &self.decided_at,
+            notified_at: self.notified_at.as_deref().unwrap_or(""),
+            authority_reference: self.authority_reference.as_deref().unwrap_or(""),
+        }
+        .parse(max_text)
+        .map_err(|problems| {
+            let problem = match problems.first() {
+                Some(FieldError {
+                    field: field @ ("rationale" | "authority_reference"),
+                    problem: FieldProblem::TooLong { max },
+                }) => Problem::TextTooLong {
+                    field,
+                    limit: *max as u64,
+                },
+                Some(FieldError {
+                    field: field @ ("rationale" | "authority_reference"),
+                    ..
+                }) => Problem::TextRequired { field },
+                _ => Problem::InvalidDecision,
+            };
+            ApiError::new(lang, problem)
         })
     }
 }

@@ -14,11 +14,12 @@ use uuid::Uuid;
 use crate::core::case_file::{self, Parts};
 use crate::core::casework::{self, CaseView, InboxItem};
 use crate::core::deadlines::{CaseDeadlines, NextDeadline};
+use crate::core::domain::routing::{TriageDraft, TriageInput};
 use crate::core::domain::{CaseStatus, Category, Severity};
 use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Lang;
 use crate::core::store::Author;
-use crate::core::{routing, triage};
+use crate::core::triage;
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::deadlines::{case_deadlines_json, next_of};
 use crate::web::api::error::{ApiError, Problem};
@@ -384,22 +385,17 @@ pub struct TriageRequest {
 }
 
 impl TriageRequest {
-    fn input(&self, taxonomy: &crate::core::domain::Taxonomy) -> Option<routing::TriageInput> {
-        let category = Category::parse(self.category.trim())?;
-        let subtype =
-            routing::parse_subtype(taxonomy, category, self.subtype.as_deref().unwrap_or(""))?;
-        let severity = Severity::parse(self.severity.trim())?;
-        let risk = match (self.probability, self.consequence) {
-            (None, None) => None,
-            (Some(p), Some(c)) => Some(routing::Risk::new(p, c)?),
-            _ => return None,
-        };
-        Some(routing::TriageInput {
-            category,
-            subtype,
-            severity,
-            risk,
-        })
+    fn input(&self, taxonomy: &crate::core::domain::Taxonomy) -> Option<TriageInput> {
+        let number = |v: Option<u8>| v.map(|v| v.to_string()).unwrap_or_default();
+        let (probability, consequence) = (number(self.probability), number(self.consequence));
+        TriageDraft {
+            category: &self.category,
+            subtype: self.subtype.as_deref().unwrap_or(""),
+            severity: &self.severity,
+            probability: &probability,
+            consequence: &consequence,
+        }
+        .parse(taxonomy)
     }
 }
 

@@ -10,9 +10,9 @@ use super::case::{render_case, Problem};
 use super::{case_id, case_worker, see_other, StaffResult};
 use crate::core::actor::StaffMember;
 use crate::core::authz::{self, Permission};
-use crate::core::domain::{Authority, Decision, LegalBasis, Outcome, TextField, TextFieldError};
+use crate::core::domain::{Outcome, TextField, TextFieldError};
 use crate::core::error::{CoreError, CoreResult, Refusal};
-use crate::core::escalation::{self, parse_moment, DecisionInput, MAX_REFERENCE_CHARS};
+use crate::core::escalation::{self, DecisionDraft, DecisionInput};
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -47,24 +47,23 @@ impl Drop for DecisionForm {
 
 impl DecisionForm {
     fn input(&self, max_text: usize) -> Result<DecisionInput, Problem> {
-        let authority_reference =
-            TextField::parse_optional(&self.authority_reference, MAX_REFERENCE_CHARS)
-                .map_err(|_| Problem::ReferenceTooLong)?;
-        let notified_at = match self.notified_at.trim() {
-            "" => None,
-            s => Some(parse_moment(s).ok_or(Problem::InvalidDecision)?),
-        };
-        Ok(DecisionInput {
-            authority: Authority::parse(self.authority.trim()).ok_or(Problem::InvalidDecision)?,
-            decision: Decision::parse(self.decision.trim()).ok_or(Problem::InvalidDecision)?,
-            legal_basis: LegalBasis::parse(self.legal_basis.trim())
-                .ok_or(Problem::InvalidDecision)?,
-            rationale: TextField::parse(&self.rationale, max_text)
-                .map_err(|_| Problem::InvalidDecision)?,
-            aware_at: parse_moment(&self.aware_at).ok_or(Problem::InvalidDecision)?,
-            decided_at: parse_moment(&self.decided_at).ok_or(Problem::InvalidDecision)?,
-            notified_at,
-            authority_reference,
+        DecisionDraft {
+            authority: &self.authority,
+            decision: &self.decision,
+            legal_basis: &self.legal_basis,
+            rationale: &self.rationale,
+            aware_at: &self.aware_at,
+            decided_at: &self.decided_at,
+            notified_at: &self.notified_at,
+            authority_reference: &self.authority_reference,
+        }
+        .parse(max_text)
+        .map_err(|problems| {
+            if problems.iter().any(|p| p.field == "authority_reference") {
+                Problem::ReferenceTooLong
+            } else {
+                Problem::InvalidDecision
+            }
         })
     }
 }

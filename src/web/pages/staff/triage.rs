@@ -8,9 +8,8 @@ use serde::Deserialize;
 
 use super::case::{render_case, Problem};
 use super::{case_id, case_worker, see_other, StaffResult};
-use crate::core::domain::{Category, Severity};
+use crate::core::domain::routing::{TriageDraft, TriageInput};
 use crate::core::error::{CoreError, Refusal};
-use crate::core::routing::{self, Risk, TriageInput};
 use crate::core::triage;
 use crate::web::http::Visitor;
 use crate::web::state::AppState;
@@ -35,19 +34,14 @@ pub(super) struct TriageForm {
 impl TriageForm {
     /// The classification, or `None` if any part of it is invalid.
     fn input(&self, taxonomy: &crate::core::domain::Taxonomy) -> Option<TriageInput> {
-        let category = Category::parse(self.category.trim())?;
-        let subtype = routing::parse_subtype(taxonomy, category, &self.subtype)?;
-        let severity = Severity::parse(self.severity.trim())?;
-        let risk = match (self.probability.trim(), self.consequence.trim()) {
-            ("", "") => None,
-            (p, c) => Some(Risk::new(p.parse().ok()?, c.parse().ok()?)?),
-        };
-        Some(TriageInput {
-            category,
-            subtype,
-            severity,
-            risk,
-        })
+        TriageDraft {
+            category: &self.category,
+            subtype: &self.subtype,
+            severity: &self.severity,
+            probability: &self.probability,
+            consequence: &self.consequence,
+        }
+        .parse(taxonomy)
     }
 }
 
