@@ -16,7 +16,6 @@ use zeroize::Zeroizing;
 use crate::core::actor::{Reporter, StaffMember};
 use crate::core::attachments::PendingAttachment;
 use crate::core::audit::{self, action, AuditActor, AuditEvent};
-use crate::core::deadlines::NextDeadline;
 pub use crate::core::domain::report::{ReportDraft, ReportInput, ReportLimits, DEFAULT_SEVERITY};
 use crate::core::domain::{CaseStatus, DeadlineSettings, Role, TextField};
 use crate::core::error::{CoreError, CoreResult, Refusal};
@@ -700,31 +699,6 @@ pub async fn staff_logout(state: &Core, staff: &StaffMember) {
         AuditEvent::new(AuditActor::User(staff.user_id), action::STAFF_LOGOUT),
     )
     .await;
-}
-
-/// One line of a staff inbox.
-pub struct InboxItem {
-    /// The case.
-    pub case: Case,
-    /// Reporter activity since the user last opened it.
-    pub unread: bool,
-    /// The nearest open deadline of any kind.
-    pub next: Option<NextDeadline>,
-}
-
-/// The cases routed to a staff member, each with its nearest open deadline.
-pub async fn inbox(state: &Core, staff: &StaffMember) -> CoreResult<Vec<InboxItem>> {
-    let entries = state.store.inbox(staff.user_id).await?;
-    let ids: Vec<Uuid> = entries.iter().map(|e| e.case.id).collect();
-    let next = crate::core::deadlines::next_deadlines(state, &ids).await?;
-    Ok(entries
-        .into_iter()
-        .map(|e| InboxItem {
-            next: next.get(&e.case.id).copied(),
-            unread: e.unread,
-            case: e.case,
-        })
-        .collect())
 }
 
 /// A staff member's view of a case; marks it read.

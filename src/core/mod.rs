@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod escalation;
 pub mod i18n;
+pub mod inbox;
 pub mod keys;
 pub mod notifications;
 pub mod open;

@@ -3,8 +3,6 @@
 //! not routed to the caller — or one that does not exist, or a malformed id —
 //! is the same 404.
 
-use std::cmp::Reverse;
-
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -12,12 +10,13 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::core::case_file::{self, Parts};
-use crate::core::casework::{self, CaseView, InboxItem};
+use crate::core::casework::{self, CaseView};
 use crate::core::deadlines::{CaseDeadlines, NextDeadline};
 use crate::core::domain::routing::{TriageDraft, TriageInput};
-use crate::core::domain::{CaseStatus, Category, Severity};
+use crate::core::domain::CaseStatus;
 use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Lang;
+use crate::core::inbox::{self, InboxOrder};
 use crate::core::store::Author;
 use crate::core::triage;
 use crate::web::api::auth::ApiCaller;
@@ -30,59 +29,6 @@ use crate::web::state::AppState;
 
 fn case_id(lang: Lang, raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::kind(lang, ErrorKind::NotFound))
-}
-
-/// How the inbox is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum InboxOrder {
-    /// Nearest deadline first, cases without one last.
-    Deadline,
-    /// Newest first.
-    Received,
-    /// Most severe first.
-    Severity,
-    /// Earliest in the life cycle first.
-    Status,
-    /// In the order categories are listed.
-    Category,
-}
-
-impl InboxOrder {
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "deadline" => Some(InboxOrder::Deadline),
-            "received" => Some(InboxOrder::Received),
-            "severity" => Some(InboxOrder::Severity),
-            "status" => Some(InboxOrder::Status),
-            "category" => Some(InboxOrder::Category),
-            _ => None,
-        }
-    }
-
-    fn sort(self, items: &mut [InboxItem]) {
-        // Within equal keys the store's order (newest first) is kept.
-        match self {
-            InboxOrder::Deadline => {
-                items.sort_by_key(|i| (i.next.is_none(), i.next.map(|n| n.due)))
-            }
-            InboxOrder::Received => items.sort_by_key(|i| Reverse(i.case.received_at)),
-            InboxOrder::Severity => {
-                items.sort_by_key(|i| Reverse(Severity::parse(&i.case.severity)))
-            }
-            InboxOrder::Status => items.sort_by_key(|i| {
-                CaseStatus::ALL
-                    .iter()
-                    .position(|s| s.key() == i.case.status)
-                    .unwrap_or(usize::MAX)
-            }),
-            InboxOrder::Category => items.sort_by_key(|i| {
-                Category::ALL
-                    .iter()
-                    .position(|c| c.key() == i.case.category)
-                    .unwrap_or(usize::MAX)
-            }),
-        }
-    }
 }
 
 /// `?sort=…` (other parameters, such as `lang`, are ignored here).
@@ -101,14 +47,11 @@ pub async fn inbox(
     let lang = caller.lang;
     let query = web::Query::<InboxQuery>::from_query(req.query_string())
         .map_err(|_| ApiError::kind(lang, ErrorKind::BadRequest))?;
-    let order = match query.sort.as_deref() {
-        None | Some("") => InboxOrder::Deadline,
-        Some(s) => InboxOrder::parse(s).ok_or_else(|| ApiError::new(lang, Problem::UnknownSort))?,
-    };
-    let mut items = casework::inbox(&state, staff)
+    let order = InboxOrder::parse_query(query.sort.as_deref())
+        .ok_or_else(|| ApiError::new(lang, Problem::UnknownSort))?;
+    let items = inbox::inbox(&state, staff, order)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    order.sort(&mut items);
     let body: Vec<Value> = items
         .iter()
         .map(|i| {

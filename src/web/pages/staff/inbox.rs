@@ -2,104 +2,26 @@
 //! nearest open deadline of any kind (with what is due, marked when due soon
 //! or overdue) and sorting by column (plain links, no JavaScript).
 
-use std::cmp::Reverse;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use askama::Template;
-use time::OffsetDateTime;
 
 use super::deadline_view::{kind_label, marker};
 use super::{case_worker, label, reference, render, show_day, show_moment, StaffResult};
-use crate::core::casework::{self, InboxItem};
-use crate::core::domain::{CaseStatus, Category, Severity};
 use crate::core::i18n::Translator;
+use crate::core::inbox::{self, InboxOrder};
 use crate::web::http::Visitor;
 use crate::web::state::AppState;
 
-/// What the inbox is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum SortKey {
-    /// Next deadline, nearest first; cases without one last.
-    #[default]
-    Deadline,
-    /// Received, newest first.
-    Received,
-    /// Severity, most severe first.
-    Severity,
-    /// Status, in life-cycle order.
-    Status,
-    /// Category, in the configured order.
-    Category,
-}
-
-impl SortKey {
-    const ALL: [SortKey; 5] = [
-        SortKey::Category,
-        SortKey::Severity,
-        SortKey::Status,
-        SortKey::Received,
-        SortKey::Deadline,
-    ];
-
-    fn key(self) -> &'static str {
-        match self {
-            SortKey::Deadline => "deadline",
-            SortKey::Received => "received",
-            SortKey::Severity => "severity",
-            SortKey::Status => "status",
-            SortKey::Category => "category",
-        }
-    }
-
-    /// The `sort` query parameter; anything unknown is the default.
-    fn from_query(query: &str) -> Self {
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(k, _)| *k == "sort")
-            .and_then(|(_, v)| Self::ALL.into_iter().find(|s| s.key() == v))
-            .unwrap_or_default()
-    }
-
-    /// The `aria-sort` value of the column when the table is sorted by it.
-    fn direction(self) -> &'static str {
-        match self {
-            SortKey::Received | SortKey::Severity => "descending",
-            _ => "ascending",
-        }
-    }
-}
-
-/// Position of `key` in `all`, unknown keys last.
-fn rank<T: Copy>(all: &[T], key: &str, key_of: impl Fn(T) -> &'static str) -> usize {
-    all.iter()
-        .position(|x| key_of(*x) == key)
-        .unwrap_or(usize::MAX)
-}
-
-/// Sorts inbox items by `by`; ties go by deadline, then newest first.
-fn sort_items(items: &mut [InboxItem], by: SortKey) {
-    items.sort_by_cached_key(|item| {
-        let case = &item.case;
-        let primary: i64 = match by {
-            SortKey::Deadline => 0,
-            SortKey::Received => -case.received_at,
-            SortKey::Severity => {
-                // Most severe first; unknown severities last.
-                let r = rank(&Severity::ALL, &case.severity, Severity::key);
-                if r == usize::MAX {
-                    i64::MAX
-                } else {
-                    -(r as i64)
-                }
-            }
-            SortKey::Status => rank(&CaseStatus::ALL, &case.status, CaseStatus::key) as i64,
-            SortKey::Category => rank(&Category::ALL, &case.category, Category::key) as i64,
-        };
-        let due: (bool, Option<OffsetDateTime>) = (item.next.is_none(), item.next.map(|n| n.due));
-        (primary, due, Reverse(case.received_at), case.id)
-    });
+/// The `sort` query parameter: unknown or missing values give the default
+/// order (the links are the page's own, so a stale one is no error).
+fn order_of(query: &str) -> InboxOrder {
+    let value = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "sort")
+        .map(|(_, v)| v);
+    InboxOrder::parse_query(value).unwrap_or_default()
 }
 
 /// One line of the inbox table.
@@ -155,11 +77,10 @@ pub(super) async fn page(
     req: HttpRequest,
 ) -> StaffResult {
     let staff = case_worker(&visitor)?;
-    let sort = SortKey::from_query(req.query_string());
-    let mut items = casework::inbox(&state, staff)
+    let sort = order_of(req.query_string());
+    let items = inbox::inbox(&state, staff, sort)
         .await
-        .map_err(|e| visitor.internal(e))?;
-    sort_items(&mut items, sort);
+        .map_err(|e| visitor.fail(e))?;
     let t = visitor.t();
     let rows = items
         .iter()
@@ -179,12 +100,16 @@ pub(super) async fn page(
             marker: item.next.and_then(|n| marker(&t, n.state)),
         })
         .collect();
-    let columns = SortKey::ALL
+    let columns = InboxOrder::ALL
         .into_iter()
         .map(|key| Column {
             label: t.t(&format!("staff.inbox.column.{}", key.key())),
             href: format!("/staff/inbox?sort={}", key.key()),
-            aria_sort: key.direction(),
+            aria_sort: if key.descending() {
+                "descending"
+            } else {
+                "ascending"
+            },
             current: key == sort,
         })
         .collect();
@@ -205,73 +130,4 @@ pub(super) async fn page(
         notice: notice_of(req.query_string()).map(|key| t.t(key)),
     };
     render(&visitor, &page, StatusCode::OK)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::deadlines::NextDeadline;
-    use crate::core::domain::{DeadlineKind, DeadlineState};
-    use crate::core::store::Case;
-    use time::macros::datetime;
-    use uuid::Uuid;
-
-    fn item(
-        severity: &str,
-        status: &str,
-        received_at: i64,
-        due: Option<OffsetDateTime>,
-    ) -> InboxItem {
-        InboxItem {
-            case: Case {
-                id: Uuid::new_v4(),
-                recipient: String::new(),
-                category: "avvik".into(),
-                severity: severity.into(),
-                suggested_severity: severity.into(),
-                status: status.into(),
-                received_at,
-                acknowledged_at: None,
-                updated_at: received_at,
-                reporter_seq: 1,
-                report: Vec::new(),
-            },
-            unread: false,
-            next: due.map(|due| NextDeadline {
-                kind: DeadlineKind::Acknowledge,
-                due,
-                state: DeadlineState::Open,
-            }),
-        }
-    }
-
-    fn order(items: &[InboxItem]) -> Vec<i64> {
-        items.iter().map(|i| i.case.received_at).collect()
-    }
-
-    #[test]
-    fn the_default_sort_is_nearest_deadline_first_and_none_last() {
-        let mut items = vec![
-            item("lav", "closed", 1, None),
-            item("lav", "received", 2, Some(datetime!(2026-05-01 00:00 UTC))),
-            item("lav", "received", 3, Some(datetime!(2026-04-01 00:00 UTC))),
-        ];
-        sort_items(&mut items, SortKey::from_query("lang=en&sort=nonsense"));
-        assert_eq!(order(&items), vec![3, 2, 1]);
-    }
-
-    #[test]
-    fn severity_sorts_most_severe_first_and_status_in_life_cycle_order() {
-        let mut items = vec![
-            item("lav", "closed", 1, None),
-            item("kritisk", "received", 2, None),
-            item("middels", "under_investigation", 3, None),
-        ];
-        sort_items(&mut items, SortKey::from_query("sort=severity"));
-        assert_eq!(order(&items), vec![2, 3, 1]);
-        sort_items(&mut items, SortKey::from_query("sort=status"));
-        assert_eq!(order(&items), vec![2, 3, 1]);
-        sort_items(&mut items, SortKey::from_query("sort=received"));
-        assert_eq!(order(&items), vec![3, 2, 1]);
-    }
 }
