@@ -8,7 +8,8 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::cli::{RecoveryKeyInitArgs, UserAddArgs};
-use crate::core::audit::{self, action, AuditActor, AuditEvent, ChainVerifier};
+use crate::core::audit::{action, AuditActor, AuditEvent, ChainVerifier};
+use crate::core::audit_log;
 use crate::core::casework::RECOVERY_SETTING;
 use crate::core::clock::system_now;
 use crate::core::domain::Role;
@@ -116,7 +117,7 @@ pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
         groups: args.groups.clone(),
         created_at: system_now(),
     };
-    audit::record(
+    audit_log::record(
         &*store,
         system_now(),
         AuditEvent::new(AuditActor::Cli, action::USER_CREATED).with_detail(serde_json::json!({
@@ -178,7 +179,7 @@ pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) 
         .and_then(|_| out.flush())
         .context("cannot print the recovery identity; nothing was changed")?;
     }
-    audit::record(
+    audit_log::record(
         &*store,
         system_now(),
         AuditEvent::new(AuditActor::Cli, action::RECOVERY_KEY_SET).with_detail(serde_json::json!({

@@ -15,7 +15,8 @@ use zeroize::Zeroizing;
 
 use crate::core::actor::{Reporter, StaffMember};
 use crate::core::attachments::PendingAttachment;
-use crate::core::audit::{self, action, AuditActor, AuditEvent};
+use crate::core::audit::{action, AuditActor, AuditEvent};
+use crate::core::audit_log;
 pub use crate::core::domain::report::{ReportDraft, ReportInput, ReportLimits, DEFAULT_SEVERITY};
 use crate::core::domain::{CaseStatus, DeadlineSettings, Role, TextField};
 use crate::core::error::{CoreError, CoreResult, Refusal};
@@ -115,7 +116,7 @@ fn date_of(at: i64) -> Date {
 
 /// Appends `event` to the audit log; the caller's operation fails if it cannot.
 async fn audited(state: &Core, event: AuditEvent) -> CoreResult<()> {
-    audit::record(&*state.store, state.now(), event).await?;
+    audit_log::record(&*state.store, state.now(), event).await?;
     Ok(())
 }
 
@@ -668,7 +669,7 @@ pub async fn staff_login(
     let (Some(user), Ok(identity)) = (user.filter(|u| u.active), unlocked) else {
         // Best effort, and deliberately without the username: the log must not
         // become a record of which accounts exist or of mistyped passwords.
-        let _ = audit::record(
+        let _ = audit_log::record(
             &*state.store,
             state.now(),
             AuditEvent::new(AuditActor::System, action::STAFF_LOGIN_FAILED),
@@ -693,7 +694,7 @@ pub async fn staff_login(
 /// Records a staff logout. Best effort: the session ends whether or not the
 /// entry is written (a failure is logged).
 pub async fn staff_logout(state: &Core, staff: &StaffMember) {
-    let _ = audit::record(
+    let _ = audit_log::record(
         &*state.store,
         state.now(),
         AuditEvent::new(AuditActor::User(staff.user_id), action::STAFF_LOGOUT),

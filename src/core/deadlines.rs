@@ -30,7 +30,8 @@ use uuid::Uuid;
 use zeroize::Zeroize;
 
 use crate::core::actor::StaffMember;
-use crate::core::audit::{self, action, AuditActor, AuditEvent};
+use crate::core::audit::{action, AuditActor, AuditEvent};
+use crate::core::audit_log;
 use crate::core::domain::deadline::{answer_expected_by, ExtensionReason, FeedbackExtension};
 use crate::core::domain::{
     all_deadlines, extend_feedback as extend, next_open, CaseFacts, CaseStatus, Deadline,
@@ -270,7 +271,7 @@ pub async fn extend_feedback(
     let recipient = keys::recipient(&case.recipient)?;
     let sealed = keys::seal(&recipient, extension.reason.as_str().as_bytes())?;
     let due = feedback_due(&facts, settings).ok_or_else(|| anyhow!("no feedback deadline"))?;
-    audit::record(
+    audit_log::record(
         &*state.store,
         state.now(),
         AuditEvent::new(

@@ -16,7 +16,8 @@ use uuid::Uuid;
 use varsel_crypto::X25519Identity;
 
 use crate::core::actor::StaffMember;
-use crate::core::audit::{self, action, AuditActor, AuditEvent};
+use crate::core::audit::{action, AuditActor, AuditEvent};
+use crate::core::audit_log;
 use crate::core::authz::{self, Permission};
 use crate::core::casework::now_in;
 use crate::core::domain::{
@@ -204,7 +205,7 @@ pub struct CaseEscalation {
 }
 
 async fn audited(state: &Core, event: AuditEvent) -> CoreResult<()> {
-    audit::record(&*state.store, state.now(), event)
+    audit_log::record(&*state.store, state.now(), event)
         .await
         .context("cannot write the audit log")?;
     Ok(())

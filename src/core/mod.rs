@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod attachments;
 pub mod audit;
+pub mod audit_log;
 pub mod authz;
 pub mod case_file;
 pub mod casework;

@@ -5,7 +5,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::core::actor::StaffMember;
-use crate::core::audit::{self, action, AuditActor, AuditEvent};
+use crate::core::audit::{action, AuditActor, AuditEvent};
+use crate::core::audit_log;
 use crate::core::casework;
 use crate::core::domain::routing::TriageInput;
 use crate::core::domain::SubtypeFlags;
@@ -95,7 +96,7 @@ pub async fn triage(
         risk_consequence: input.risk.map(|r| i64::from(r.consequence())),
     };
     let actor = AuditActor::User(staff.user_id);
-    audit::record(
+    audit_log::record(
         &*state.store,
         state.now(),
         AuditEvent::new(actor, action::CASE_TRIAGED)
@@ -119,7 +120,7 @@ pub async fn triage(
     )
     .await?;
     if !added.is_empty() || !removed.is_empty() {
-        audit::record(
+        audit_log::record(
             &*state.store,
             state.now(),
             AuditEvent::new(actor, action::CASE_ROUTING_CHANGED)

@@ -12,7 +12,8 @@ use serde_json::json;
 use super::admin;
 use super::forms::{back_to, done, respond, NoticeQuery};
 use crate::core::actor::StaffMember;
-use crate::core::audit::{self, action, AuditActor, AuditEvent};
+use crate::core::audit::{action, AuditActor, AuditEvent};
+use crate::core::audit_log;
 use crate::core::i18n::Translator;
 use crate::core::store::{Group, StoreError, User};
 use crate::web::http::Visitor;
@@ -328,7 +329,7 @@ pub(super) async fn create(
     {
         return refuse(GroupProblem::NameTaken).await;
     }
-    audit::record(
+    audit_log::record(
         &*state.store,
         state.now(),
         AuditEvent::new(AuditActor::User(staff.user_id), action::GROUP_CREATED)

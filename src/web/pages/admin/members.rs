@@ -13,7 +13,8 @@ use super::admin;
 use super::forms::done;
 use super::groups::{render_groups, Draft, GroupProblem};
 use crate::core::actor::StaffMember;
-use crate::core::audit::{self, action, AuditActor, AuditEvent};
+use crate::core::audit::{action, AuditActor, AuditEvent};
+use crate::core::audit_log;
 use crate::core::store::{Group, StoreError, User};
 use crate::web::http::Visitor;
 use crate::web::pages::staff::StaffResult;
@@ -129,7 +130,7 @@ async fn apply(
     if change == Change::RemoveMember {
         detail["was_lead"] = json!(group.has_lead(user.id));
     }
-    audit::record(
+    audit_log::record(
         &*state.store,
         state.now(),
         AuditEvent::new(AuditActor::User(staff.user_id), change.action()).with_detail(detail),

@@ -13,7 +13,8 @@ use uuid::Uuid;
 use super::admin;
 use super::forms::{back_to, done, respond, NoticeQuery};
 use crate::core::actor::StaffMember;
-use crate::core::audit::{self, action, AuditActor, AuditEvent};
+use crate::core::audit::{action, AuditActor, AuditEvent};
+use crate::core::audit_log;
 use crate::core::domain::{Role, Severity};
 use crate::core::i18n::Translator;
 use crate::core::routing::{RoutingRule, RuleError};
@@ -302,7 +303,7 @@ pub(super) async fn add(
         groups: rule.groups.clone(),
         created_at: state.now(),
     };
-    audit::record(
+    audit_log::record(
         &*state.store,
         state.now(),
         AuditEvent::new(AuditActor::User(staff.user_id), action::ROUTING_RULE_ADDED).with_detail(
@@ -357,7 +358,7 @@ pub(super) async fn delete(
     let Some(rule) = rules.iter().find(|r| r.id == id) else {
         return unknown().await;
     };
-    audit::record(
+    audit_log::record(
         &*state.store,
         state.now(),
         AuditEvent::new(
