@@ -8,7 +8,7 @@ use uuid::Uuid;
 use varsel_crypto::X25519Identity;
 
 use crate::core::actor::StaffMember;
-use crate::core::authz;
+use crate::core::authz::{self, Permission};
 use crate::core::error::{CoreError, CoreResult};
 use crate::core::keys;
 use crate::core::service::Core;
@@ -23,9 +23,14 @@ pub struct OpenCase {
     pub identity: X25519Identity,
 }
 
-/// The staff member's wrap of the case key, if [`authz::may_open_case`]
-/// lets them open the case; "not found" otherwise, as for a missing case.
+/// The staff member's wrap of the case key, if their roles let them work
+/// cases ([`authz::staff_may`] with [`Permission::WorkCases`]: otherwise
+/// "forbidden") and [`authz::may_open_case`] lets them open this one:
+/// otherwise "not found", as for a missing case.
 async fn openable_wrap(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<Vec<u8>> {
+    if !authz::staff_may(staff, Permission::WorkCases) {
+        return Err(CoreError::Forbidden);
+    }
     let wrapped = state
         .store
         .key_wrap(case_id, &Holder::User(staff.user_id))
