@@ -9,7 +9,9 @@
 
 mod deadlines;
 mod escalations;
+mod figures;
 mod suppression;
+mod table;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -22,26 +24,12 @@ use self::deadlines::{
 };
 pub use self::deadlines::{median, nearest_rank, AnswerTimes, DeadlineOutcomes, Figure};
 pub use self::escalations::EscalationCount;
+pub use self::figures::CaseFigures;
 use self::suppression::{suppress, Line};
 pub use self::suppression::{Cell, Suppression};
+use self::table::{keys, push, Layout};
+pub use self::table::{CrossTable, EscalationTable};
 use crate::core::domain::{Category, DeadlineSettings, Severity};
-
-/// What statistics know about a case: no content, no identifiers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseFigures {
-    /// Category key.
-    pub category: String,
-    /// Current severity key.
-    pub severity: String,
-    /// UNIX seconds, truncated to the day.
-    pub received_at: i64,
-    /// UNIX seconds of the acknowledgement, if sent.
-    pub acknowledged_at: Option<i64>,
-    /// UNIX seconds of the first time feedback was given, if it was.
-    pub feedback_given_at: Option<i64>,
-    /// UNIX seconds of the extension of the feedback deadline, if extended.
-    pub feedback_extended_at: Option<i64>,
-}
 
 /// The cases a report covers, by the day they were received (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,27 +141,6 @@ pub struct Rules {
     /// The deadline lengths (`[deadlines]`).
     pub deadlines: DeadlineSettings,
 }
-
-/// Counts by month (rows) and a key such as the category (columns), with
-/// totals. Every count is already suppressed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CrossTable<R> {
-    /// Row keys, in order.
-    pub rows: Vec<R>,
-    /// Column keys, in order.
-    pub columns: Vec<String>,
-    /// `cells[row][column]`.
-    pub cells: Vec<Vec<Cell>>,
-    /// Per row.
-    pub row_totals: Vec<Cell>,
-    /// Per column.
-    pub column_totals: Vec<Cell>,
-    /// Everything.
-    pub total: Cell,
-}
-
-/// Escalation decisions by authority (rows) and decision (columns).
-pub type EscalationTable = CrossTable<String>;
 
 /// The statistics of one period.
 #[derive(Debug, Clone, PartialEq)]
@@ -313,12 +280,6 @@ impl Report {
     }
 }
 
-/// Appends a value and returns its index.
-fn push(values: &mut Vec<u64>, value: u64) -> usize {
-    values.push(value);
-    values.len() - 1
-}
-
 /// The months a report has rows for: the twelve of a year, or every month
 /// from the first case to the last.
 fn months_of(period: Period, cases: &[&CaseFigures]) -> Vec<YearMonth> {
@@ -342,14 +303,6 @@ fn months_of(period: Period, cases: &[&CaseFigures]) -> Vec<YearMonth> {
         months.push(m);
     }
     months
-}
-
-/// The known keys in their order, then any other stored key, sorted.
-fn keys<'a>(known: &[&str], stored: impl Iterator<Item = &'a String>) -> Vec<String> {
-    let mut out: Vec<String> = known.iter().map(|k| (*k).to_owned()).collect();
-    let extra: BTreeSet<&String> = stored.filter(|k| !out.contains(k)).collect();
-    out.extend(extra.into_iter().cloned());
-    out
 }
 
 /// Where the counts of a deadline's outcomes sit in the shared cell list.
@@ -428,77 +381,6 @@ impl OutcomeLayout {
             cells[self.not_yet_due],
             min_cell,
         )
-    }
-}
-
-/// Where a cross table's counts sit in the shared cell list.
-struct Layout {
-    cells: Vec<Vec<usize>>,
-    row_totals: Vec<usize>,
-    column_totals: Vec<usize>,
-    total: usize,
-}
-
-impl Layout {
-    /// Adds a table of `counts` whose rows total to the (already added)
-    /// `row_totals` and everything to `total`, with its lines.
-    fn add(
-        values: &mut Vec<u64>,
-        lines: &mut Vec<Line>,
-        counts: &[Vec<u64>],
-        row_totals: &[usize],
-        total: usize,
-    ) -> Self {
-        let columns = counts.first().map_or(0, Vec::len);
-        let cells: Vec<Vec<usize>> = counts
-            .iter()
-            .map(|row| row.iter().map(|&v| push(values, v)).collect())
-            .collect();
-        let column_totals: Vec<usize> = (0..columns)
-            .map(|c| {
-                let sum = counts.iter().map(|row| row[c]).sum();
-                push(values, sum)
-            })
-            .collect();
-        for (row, &row_total) in cells.iter().zip(row_totals) {
-            lines.push(Line {
-                members: row.clone(),
-                total: row_total,
-            });
-        }
-        for (c, &column_total) in column_totals.iter().enumerate() {
-            lines.push(Line {
-                members: cells.iter().map(|row| row[c]).collect(),
-                total: column_total,
-            });
-        }
-        lines.push(Line {
-            members: column_totals.clone(),
-            total,
-        });
-        Layout {
-            cells,
-            row_totals: row_totals.to_vec(),
-            column_totals,
-            total,
-        }
-    }
-
-    /// The suppressed table.
-    fn table<R: Clone>(&self, cells: &[Cell], rows: &[R], columns: Vec<String>) -> CrossTable<R> {
-        let at = |i: usize| cells[i];
-        CrossTable {
-            rows: rows.to_vec(),
-            columns,
-            cells: self
-                .cells
-                .iter()
-                .map(|row| row.iter().map(|&i| at(i)).collect())
-                .collect(),
-            row_totals: self.row_totals.iter().map(|&i| at(i)).collect(),
-            column_totals: self.column_totals.iter().map(|&i| at(i)).collect(),
-            total: at(self.total),
-        }
     }
 }
 

@@ -11,7 +11,8 @@
 
 use time::{Date, OffsetDateTime};
 
-use super::{CaseFigures, Cell};
+use super::figures::CaseFigures;
+use super::suppression::Cell;
 use crate::core::domain::{
     all_deadlines, CaseFacts, Deadline, DeadlineKind, DeadlineSettings, DeadlineState,
     ExtensionReason, FeedbackExtension, Severity, SubtypeFlags,

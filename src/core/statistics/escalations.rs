@@ -6,7 +6,7 @@
 //! (deferred, then escalated) counts once in each cell.
 
 use super::suppression::{suppress, Line};
-use super::{keys, push, EscalationTable, Layout};
+use super::table::{keys, push, EscalationTable, Layout};
 use crate::core::domain::{Authority, Decision};
 
 /// How many decisions of the period had one outcome for one authority.

@@ -1,0 +1,117 @@
+//! Cross tables of suppressed counts, and where their counts sit in the
+//! list of values suppressed together.
+
+use std::collections::BTreeSet;
+
+use super::suppression::{Cell, Line};
+
+/// Counts by month (rows) and a key such as the category (columns), with
+/// totals. Every count is already suppressed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrossTable<R> {
+    /// Row keys, in order.
+    pub rows: Vec<R>,
+    /// Column keys, in order.
+    pub columns: Vec<String>,
+    /// `cells[row][column]`.
+    pub cells: Vec<Vec<Cell>>,
+    /// Per row.
+    pub row_totals: Vec<Cell>,
+    /// Per column.
+    pub column_totals: Vec<Cell>,
+    /// Everything.
+    pub total: Cell,
+}
+
+/// Escalation decisions by authority (rows) and decision (columns).
+pub type EscalationTable = CrossTable<String>;
+
+/// Appends a value and returns its index.
+pub(super) fn push(values: &mut Vec<u64>, value: u64) -> usize {
+    values.push(value);
+    values.len() - 1
+}
+
+/// The known keys in their order, then any other stored key, sorted.
+pub(super) fn keys<'a>(known: &[&str], stored: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut out: Vec<String> = known.iter().map(|k| (*k).to_owned()).collect();
+    let extra: BTreeSet<&String> = stored.filter(|k| !out.contains(k)).collect();
+    out.extend(extra.into_iter().cloned());
+    out
+}
+
+/// Where a cross table's counts sit in the shared cell list.
+pub(super) struct Layout {
+    cells: Vec<Vec<usize>>,
+    row_totals: Vec<usize>,
+    column_totals: Vec<usize>,
+    total: usize,
+}
+
+impl Layout {
+    /// Adds a table of `counts` whose rows total to the (already added)
+    /// `row_totals` and everything to `total`, with its lines.
+    pub(super) fn add(
+        values: &mut Vec<u64>,
+        lines: &mut Vec<Line>,
+        counts: &[Vec<u64>],
+        row_totals: &[usize],
+        total: usize,
+    ) -> Self {
+        let columns = counts.first().map_or(0, Vec::len);
+        let cells: Vec<Vec<usize>> = counts
+            .iter()
+            .map(|row| row.iter().map(|&v| push(values, v)).collect())
+            .collect();
+        let column_totals: Vec<usize> = (0..columns)
+            .map(|c| {
+                let sum = counts.iter().map(|row| row[c]).sum();
+                push(values, sum)
+            })
+            .collect();
+        for (row, &row_total) in cells.iter().zip(row_totals) {
+            lines.push(Line {
+                members: row.clone(),
+                total: row_total,
+            });
+        }
+        for (c, &column_total) in column_totals.iter().enumerate() {
+            lines.push(Line {
+                members: cells.iter().map(|row| row[c]).collect(),
+                total: column_total,
+            });
+        }
+        lines.push(Line {
+            members: column_totals.clone(),
+            total,
+        });
+        Layout {
+            cells,
+            row_totals: row_totals.to_vec(),
+            column_totals,
+            total,
+        }
+    }
+
+    /// The suppressed table.
+    pub(super) fn table<R: Clone>(
+        &self,
+        cells: &[Cell],
+        rows: &[R],
+        columns: Vec<String>,
+    ) -> CrossTable<R> {
+        let at = |i: usize| cells[i];
+        CrossTable {
+            rows: rows.to_vec(),
+            columns,
+            cells: self
+                .cells
+                .iter()
+                .map(|row| row.iter().map(|&i| at(i)).collect())
+                .collect(),
+            row_totals: self.row_totals.iter().map(|&i| at(i)).collect(),
+            column_totals: self.column_totals.iter().map(|&i| at(i)).collect(),
+            total: at(self.total),
+        }
+    }
+}
