@@ -29,10 +29,10 @@ use crate::core::domain::{Category, DeadlineSettings, Severity};
 /// What statistics know about a case: no content, no identifiers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFigures {
-    /// Category key.
-    pub category: String,
-    /// Current severity key.
-    pub severity: String,
+    /// Category.
+    pub category: Category,
+    /// Current severity.
+    pub severity: Severity,
     /// UNIX seconds, truncated to the day.
     pub received_at: i64,
     /// UNIX seconds of the acknowledgement, if sent.
@@ -213,28 +213,23 @@ impl Report {
             .filter(|c| period.received_range().contains(&c.received_at))
             .collect();
         let months = months_of(period, &cases);
-        let categories = keys(
-            &Category::ALL.map(Category::key),
-            cases.iter().map(|c| &c.category),
-        );
-        let severities = keys(
-            &Severity::ALL.map(Severity::key),
-            cases.iter().map(|c| &c.severity),
-        );
-        let count = |columns: &[String], column_of: fn(&CaseFigures) -> &str| {
-            let mut counts = vec![vec![0u64; columns.len()]; months.len()];
+        let count = |columns: usize, column_of: fn(&CaseFigures) -> Option<usize>| {
+            let mut counts = vec![vec![0u64; columns]; months.len()];
             for case in &cases {
                 let row =
                     YearMonth::of(case.received_at).and_then(|m| months.binary_search(&m).ok());
-                let col = columns.iter().position(|k| k == column_of(case));
-                if let (Some(r), Some(c)) = (row, col) {
+                if let (Some(r), Some(c)) = (row, column_of(case)) {
                     counts[r][c] += 1;
                 }
             }
             counts
         };
-        let category_counts = count(&categories, |c| &c.category);
-        let severity_counts = count(&severities, |c| &c.severity);
+        let category_counts = count(Category::ALL.len(), |c| {
+            position(&Category::ALL, c.category)
+        });
+        let severity_counts = count(Severity::ALL.len(), |c| {
+            position(&Severity::ALL, c.severity)
+        });
 
         // One cell list for both tables: they share the month totals and the
         // grand total, so suppression in one applies to the other.
@@ -286,8 +281,16 @@ impl Report {
         let cells = suppress(&values, &lines, &derived, rules.min_cell);
 
         Report {
-            by_category: category_layout.table(&cells, &months, categories),
-            by_severity: severity_layout.table(&cells, &months, severities),
+            by_category: category_layout.table(
+                &cells,
+                &months,
+                keys(&Category::ALL, Category::key),
+            ),
+            by_severity: severity_layout.table(
+                &cells,
+                &months,
+                keys(&Severity::ALL, Severity::key),
+            ),
             acknowledgement: acknowledgement_layout.outcomes(&cells, rules.min_cell),
             time_to_acknowledge: AnswerTimes::new(
                 cells[acknowledged],
@@ -344,12 +347,14 @@ fn months_of(period: Period, cases: &[&CaseFigures]) -> Vec<YearMonth> {
     months
 }
 
-/// The known keys in their order, then any other stored key, sorted.
-fn keys<'a>(known: &[&str], stored: impl Iterator<Item = &'a String>) -> Vec<String> {
-    let mut out: Vec<String> = known.iter().map(|k| (*k).to_owned()).collect();
-    let extra: BTreeSet<&String> = stored.filter(|k| !out.contains(k)).collect();
-    out.extend(extra.into_iter().cloned());
-    out
+/// The keys of every value of a type, in its order: a table's columns or rows.
+fn keys<T: Copy>(all: &[T], key: fn(T) -> &'static str) -> Vec<String> {
+    all.iter().map(|&v| key(v).to_owned()).collect()
+}
+
+/// Where `value` is among every value of its type.
+fn position<T: PartialEq>(all: &[T], value: T) -> Option<usize> {
+    all.iter().position(|v| *v == value)
 }
 
 /// Where the counts of a deadline's outcomes sit in the shared cell list.

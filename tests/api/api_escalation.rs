@@ -231,7 +231,7 @@ async fn a_196_case_is_escalated_confirmed_closed_and_reopened_through_the_api(b
     .await;
     assert_eq!(status, StatusCode::OK);
     let stored = app.store.case_by_id(case_id).await.unwrap().unwrap();
-    assert_ne!(stored.status, "closed");
+    assert_ne!(stored.status.key(), "closed");
     let (status, body) = post(&app, &reopen, &hanne, json!({"reason": "Igjen."})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "not_closed");

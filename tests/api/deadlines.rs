@@ -715,7 +715,7 @@ async fn reminders_follow_the_sub_type_duties(backend: Backend) {
             id: Uuid::new_v4(),
             username: "hanne".to_owned(),
             display_name: "Hanne Handler".to_owned(),
-            roles: vec!["handler".to_owned()],
+            roles: vec![varsel::core::domain::Role::Handler],
             recipient,
             wrapped_identity,
             email: Some("hanne@example.org".to_owned()),

@@ -138,7 +138,8 @@ async fn post_form(
 }
 
 async fn status_of(app: &TestApp, case: Uuid) -> String {
-    app.store.case_by_id(case).await.unwrap().unwrap().status
+    let status = app.store.case_by_id(case).await.unwrap().unwrap().status;
+    status.key().to_owned()
 }
 
 async fn decide(
@@ -252,9 +253,12 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
     assert_eq!(status, StatusCode::SEE_OTHER);
     let decisions = app.store.decisions(case).await.unwrap();
     assert_eq!(decisions.len(), 2);
-    let police = decisions.iter().find(|d| d.authority == "politi").unwrap();
-    assert_eq!(police.decision, "escalate");
-    assert_eq!(police.legal_basis, "straffeloven_196");
+    let police = decisions
+        .iter()
+        .find(|d| d.authority.key() == "politi")
+        .unwrap();
+    assert_eq!(police.decision.key(), "escalate");
+    assert_eq!(police.legal_basis.key(), "straffeloven_196");
     assert_eq!(police.authority_reference.as_deref(), Some("POL-2026-1234"));
     assert!(police.notified_at.is_some());
 
@@ -276,10 +280,17 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
     let (status, _) = post_form(&app, &kjell_client, &confirm, &kjell_csrf, &[]).await;
     assert_eq!(status, StatusCode::CONFLICT);
     let decisions = app.store.decisions(case).await.unwrap();
-    let police = decisions.iter().find(|d| d.authority == "politi").unwrap();
+    let police = decisions
+        .iter()
+        .find(|d| d.authority.key() == "politi")
+        .unwrap();
     assert_eq!(police.confirmed_by, Some(kjell));
     // A handler cannot confirm either.
-    let nsm_id = decisions.iter().find(|d| d.authority == "nsm").unwrap().id;
+    let nsm_id = decisions
+        .iter()
+        .find(|d| d.authority.key() == "nsm")
+        .unwrap()
+        .id;
     let confirm_nsm = format!("/staff/cases/{case}/escalation/{nsm_id}/confirm");
     let (status, _) = post_form(&app, &inge, &confirm_nsm, &inge_csrf, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

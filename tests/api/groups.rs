@@ -52,7 +52,10 @@ async fn add_staff(app: &TestApp, username: &str, roles: &[&str], groups: &[&str
         id: Uuid::new_v4(),
         username: username.to_owned(),
         display_name: format!("{username} (display)"),
-        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        roles: roles
+            .iter()
+            .map(|r| varsel::core::domain::Role::parse(r).expect("role"))
+            .collect(),
         recipient,
         wrapped_identity,
         email: Some(format!("{username}@example.org")),

@@ -72,7 +72,10 @@ async fn add_staff_in(
         id: Uuid::new_v4(),
         username: username.to_owned(),
         display_name: format!("{username} (display)"),
-        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        roles: roles
+            .iter()
+            .map(|r| varsel::core::domain::Role::parse(r).expect("role"))
+            .collect(),
         recipient,
         wrapped_identity,
         email: email.map(str::to_owned),

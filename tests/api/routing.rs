@@ -451,7 +451,7 @@ async fn routing_to_nobody_is_refused_and_changes_nothing(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.category, "avvik");
+    assert_eq!(stored.category.key(), "avvik");
     app.teardown().await;
 }
 

@@ -53,10 +53,10 @@ async fn create_case(app: &TestApp, members: &[Uuid], severity: &str) -> (Uuid, 
     let case = Case {
         id: Uuid::new_v4(),
         recipient: recipient.to_string(),
-        category: "avvik".to_owned(),
-        severity: severity.to_owned(),
-        suggested_severity: severity.to_owned(),
-        status: "received".to_owned(),
+        category: varsel::core::domain::Category::Avvik,
+        severity: varsel::core::domain::Severity::parse(severity).expect("severity"),
+        suggested_severity: varsel::core::domain::Severity::parse(severity).expect("severity"),
+        status: varsel::core::domain::CaseStatus::Received,
         received_at: received,
         acknowledged_at: None,
         updated_at: received,
@@ -343,7 +343,7 @@ async fn every_form_requires_the_csrf_token(backend: Backend) {
     );
 
     let stored = app.store.case_by_id(case).await.unwrap().unwrap();
-    assert_eq!(stored.status, "received");
+    assert_eq!(stored.status.key(), "received");
     assert_eq!(stored.acknowledged_at, None);
     assert!(app.store.messages(case).await.unwrap().is_empty());
     let (status, _) = get(&client, app.url("/staff/inbox")).await;
@@ -569,7 +569,7 @@ async fn cases_not_routed_to_the_handler_are_not_found(backend: Backend) {
         }
     }
     let stored = app.store.case_by_id(case).await.unwrap().unwrap();
-    assert_eq!(stored.status, "received");
+    assert_eq!(stored.status.key(), "received");
     assert_eq!(stored.acknowledged_at, None);
     assert!(app.store.messages(case).await.unwrap().is_empty());
     assert_eq!(app.store.attachments(case).await.unwrap().len(), 1);
@@ -593,7 +593,7 @@ async fn acknowledging_keeps_the_first_time(backend: Backend) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), format!("/staff/cases/{case}"));
     let first = app.store.case_by_id(case).await.unwrap().unwrap();
-    assert_eq!(first.status, "acknowledged");
+    assert_eq!(first.status.key(), "acknowledged");
     let acknowledged_at = first.acknowledged_at.expect("acknowledgement time");
 
     let (_, page) = get(&client, case_url(&app, case, "")).await;
@@ -623,7 +623,8 @@ async fn acknowledging_keeps_the_first_time(backend: Backend) {
         "the first time is kept"
     );
     assert_eq!(
-        later.status, "under_investigation",
+        later.status.key(),
+        "under_investigation",
         "acknowledging again changes nothing"
     );
     app.teardown().await;
@@ -659,7 +660,7 @@ async fn status_changes_and_unknown_status_changes_nothing(backend: Backend) {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let stored = app.store.case_by_id(case).await.unwrap().unwrap();
-    assert_eq!(stored.status, "feedback_given");
+    assert_eq!(stored.status.key(), "feedback_given");
     assert!(
         stored.acknowledged_at.is_some(),
         "moving on acknowledges receipt"
@@ -684,7 +685,13 @@ async fn status_changes_and_unknown_status_changes_nothing(backend: Backend) {
     let r = post_form(&client, case_url(&app, case, "/status"), &[("csrf", &csrf)]).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
-        app.store.case_by_id(case).await.unwrap().unwrap().status,
+        app.store
+            .case_by_id(case)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            .key(),
         "feedback_given"
     );
     let (_, page) = get(&client, case_url(&app, case, "")).await;

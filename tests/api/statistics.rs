@@ -91,15 +91,14 @@ async fn add_case_held_by(
     let case = Case {
         id: Uuid::new_v4(),
         recipient: recipient.to_string(),
-        category: category.to_owned(),
-        severity: severity.to_owned(),
-        suggested_severity: severity.to_owned(),
+        category: varsel::core::domain::Category::parse(category).expect("category"),
+        severity: varsel::core::domain::Severity::parse(severity).expect("severity"),
+        suggested_severity: varsel::core::domain::Severity::parse(severity).expect("severity"),
         status: if acknowledged_at.is_some() {
-            "acknowledged"
+            varsel::core::domain::CaseStatus::Acknowledged
         } else {
-            "received"
-        }
-        .to_owned(),
+            varsel::core::domain::CaseStatus::Received
+        },
         received_at,
         acknowledged_at,
         updated_at: acknowledged_at.unwrap_or(received_at),
@@ -549,13 +548,13 @@ async fn the_store_reads_figures_of_a_period_only(backend: Backend) {
     let range = varsel::core::statistics::Period::Year(y).received_range();
     let figures = app.store.case_figures(range).await.unwrap();
     assert_eq!(figures.len(), 2);
-    assert_eq!(figures[0].category, "avvik");
+    assert_eq!(figures[0].category.key(), "avvik");
     assert_eq!(figures[0].received_at, unix(day(y, Month::January, 1)));
     assert_eq!(
         figures[0].acknowledged_at,
         Some(unix(day(y, Month::January, 1)) + 2 * DAY + 15 * 3_600)
     );
-    assert_eq!(figures[1].severity, "hoy");
+    assert_eq!(figures[1].severity.key(), "hoy");
     assert_eq!(figures[1].acknowledged_at, None);
     assert_eq!(
         app.store.first_received_at().await.unwrap(),
@@ -772,7 +771,7 @@ async fn give_feedback(
         let status = post_form(app, client, &path, csrf, &[("status", "feedback_given")]).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "feedback on {case}");
         let stored = app.store.case_by_id(*case).await.unwrap().unwrap();
-        assert_eq!(stored.status, "feedback_given");
+        assert_eq!(stored.status.key(), "feedback_given");
     }
 }
 
@@ -859,7 +858,7 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
     )
     .await;
     let stored = app.store.case_by_id(on_the_dot[0]).await.unwrap().unwrap();
-    assert_eq!(stored.status, "feedback_given");
+    assert_eq!(stored.status.key(), "feedback_given");
 
     // Escalation decisions in 2024: police 6 escalated and 5 not; NSM 5
     // escalated; Datatilsynet 7 not escalated and 2 deferred (small). One

@@ -195,6 +195,7 @@ pub(super) async fn remove_lead(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::domain::Role;
     use uuid::Uuid;
 
     fn user(active: bool) -> User {
@@ -202,7 +203,7 @@ mod tests {
             id: Uuid::new_v4(),
             username: "u".into(),
             display_name: "U".into(),
-            roles: vec!["handler".into()],
+            roles: vec![Role::Handler],
             recipient: String::new(),
             wrapped_identity: Vec::new(),
             email: None,

@@ -71,11 +71,11 @@ impl SortKey {
     }
 }
 
-/// Position of `key` in `all`, unknown keys last.
-fn rank<T: Copy>(all: &[T], key: &str, key_of: impl Fn(T) -> &'static str) -> usize {
+/// Position of `value` among every value of its type.
+fn rank<T: PartialEq>(all: &[T], value: T) -> i64 {
     all.iter()
-        .position(|x| key_of(*x) == key)
-        .unwrap_or(usize::MAX)
+        .position(|x| *x == value)
+        .map_or(i64::MAX, |r| r as i64)
 }
 
 /// Sorts inbox items by `by`; ties go by deadline, then newest first.
@@ -85,17 +85,10 @@ fn sort_items(items: &mut [InboxItem], by: SortKey) {
         let primary: i64 = match by {
             SortKey::Deadline => 0,
             SortKey::Received => -case.received_at,
-            SortKey::Severity => {
-                // Most severe first; unknown severities last.
-                let r = rank(&Severity::ALL, &case.severity, Severity::key);
-                if r == usize::MAX {
-                    i64::MAX
-                } else {
-                    -(r as i64)
-                }
-            }
-            SortKey::Status => rank(&CaseStatus::ALL, &case.status, CaseStatus::key) as i64,
-            SortKey::Category => rank(&Category::ALL, &case.category, Category::key) as i64,
+            // Most severe first.
+            SortKey::Severity => -rank(&Severity::ALL, case.severity),
+            SortKey::Status => rank(&CaseStatus::ALL, case.status),
+            SortKey::Category => rank(&Category::ALL, case.category),
         };
         let due: (bool, Option<OffsetDateTime>) = (item.next.is_none(), item.next.map(|n| n.due));
         (primary, due, Reverse(case.received_at), case.id)
@@ -175,9 +168,9 @@ pub(super) async fn page(
                 &[("ref", &reference(item.case.id))],
             ),
             unread: item.unread,
-            category: label(&t, "category", &item.case.category),
-            severity: label(&t, "severity", &item.case.severity),
-            status: label(&t, "status", &item.case.status),
+            category: label(&t, "category", item.case.category.key()),
+            severity: label(&t, "severity", item.case.severity.key()),
+            status: label(&t, "status", item.case.status.key()),
             received: show_day(item.case.received_at),
             due: item.next.map(|n| show_moment(n.due.unix_timestamp())),
             deadline_kind: item.next.map(|n| kind_label(&t, n.kind)),
@@ -231,10 +224,10 @@ mod tests {
             case: Case {
                 id: Uuid::new_v4(),
                 recipient: String::new(),
-                category: "avvik".into(),
-                severity: severity.into(),
-                suggested_severity: severity.into(),
-                status: status.into(),
+                category: Category::Avvik,
+                severity: Severity::parse(severity).expect("severity"),
+                suggested_severity: Severity::parse(severity).expect("severity"),
+                status: CaseStatus::parse(status).expect("status"),
                 received_at,
                 acknowledged_at: None,
                 updated_at: received_at,
