@@ -109,7 +109,7 @@ pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
             .clone()
             .unwrap_or_else(|| username.clone()),
         username: username.clone(),
-        roles: roles.iter().map(|r| r.key().to_owned()).collect(),
+        roles,
         recipient,
         wrapped_identity,
         email: args.email.clone(),
@@ -122,7 +122,7 @@ pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
         system_now(),
         AuditEvent::new(AuditActor::Cli, action::USER_CREATED).with_detail(serde_json::json!({
             "user_id": user.id,
-            "roles": user.roles,
+            "roles": user.roles.iter().map(|r| r.key()).collect::<Vec<_>>(),
             "groups": user.groups,
         })),
     )
@@ -130,7 +130,8 @@ pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
     .context("cannot write the audit log; no user was created")?;
     match store.create_user(&user).await {
         Ok(()) => {
-            eprintln!("Created user {username} ({})", user.roles.join(", "));
+            let roles: Vec<&str> = user.roles.iter().map(|r| r.key()).collect();
+            eprintln!("Created user {username} ({})", roles.join(", "));
             Ok(())
         }
         Err(StoreError::Conflict) => bail!("the username {username} is taken"),

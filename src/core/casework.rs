@@ -18,7 +18,7 @@ use crate::core::attachments::PendingAttachment;
 use crate::core::audit::{action, AuditActor, AuditEvent};
 use crate::core::audit_log;
 pub use crate::core::domain::report::{ReportDraft, ReportInput, ReportLimits, DEFAULT_SEVERITY};
-use crate::core::domain::{CaseStatus, DeadlineSettings, Role, TextField};
+use crate::core::domain::{CaseStatus, DeadlineSettings, SubtypeKey, TextField};
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
 use crate::core::open::{self, OpenCase};
@@ -175,14 +175,13 @@ pub async fn submit_report(
             max: state.settings.limits.max_attachments_per_case,
         }));
     }
-    let subtype = input.subtype.as_ref().map(|s| s.as_str().to_owned());
     let flags = state
         .settings
         .taxonomy
-        .flags_of(input.category.key(), subtype.as_deref());
+        .flags_of(input.category, input.subtype.as_ref());
     let handlers = routing::route(
         state,
-        input.category.key(),
+        input.category,
         input.severity,
         flags,
         &input.excluded,
@@ -221,10 +220,10 @@ pub async fn submit_report(
     let case = Case {
         id: Uuid::new_v4(),
         recipient: prepared.recipient.to_string(),
-        category: input.category.key().to_owned(),
-        severity: input.severity.key().to_owned(),
-        suggested_severity: input.severity.key().to_owned(),
-        status: CaseStatus::Received.key().to_owned(),
+        category: input.category,
+        severity: input.severity,
+        suggested_severity: input.severity,
+        status: CaseStatus::Received,
         received_at: received,
         acknowledged_at: None,
         updated_at: received,
@@ -238,9 +237,9 @@ pub async fn submit_report(
         AuditEvent::new(AuditActor::Reporter, action::CASE_CREATED)
             .on_case(case_id)
             .with_detail(json!({
-                "category": case.category,
-                "subtype": subtype,
-                "severity": case.severity,
+                "category": case.category.key(),
+                "subtype": input.subtype.as_ref().map(SubtypeKey::as_str),
+                "severity": case.severity.key(),
                 "attachment_ids": attachment_ids,
             })),
     )
@@ -259,7 +258,7 @@ pub async fn submit_report(
         .store
         .create_case(&NewCase {
             case,
-            subtype,
+            subtype: input.subtype.clone(),
             lookup_tag: *prepared.code.lookup_tag().as_bytes(),
             wraps,
             excluded: input.excluded.clone(),
@@ -686,7 +685,7 @@ pub async fn staff_login(
         user_id: user.id,
         username: user.username,
         display_name: user.display_name,
-        roles: user.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+        roles: user.roles,
         identity,
     })
 }
@@ -743,15 +742,15 @@ pub async fn staff_reply(
 /// Acknowledges receipt (the first acknowledgement's time is kept).
 pub async fn acknowledge(state: &Core, staff: &StaffMember, case_id: Uuid) -> CoreResult<()> {
     let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
-    let status = match CaseStatus::parse(&case.status) {
-        Some(CaseStatus::Received) | None => CaseStatus::Acknowledged,
-        Some(other) => other,
+    let status = match case.status {
+        CaseStatus::Received => CaseStatus::Acknowledged,
+        other => other,
     };
     audited(
         state,
         AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_ACKNOWLEDGED)
             .on_case(case_id)
-            .with_detail(json!({ "from": case.status, "to": status.key() })),
+            .with_detail(json!({ "from": case.status.key(), "to": status.key() })),
     )
     .await?;
     // The application's clock: deadlines are judged by it.
@@ -760,7 +759,7 @@ pub async fn acknowledge(state: &Core, staff: &StaffMember, case_id: Uuid) -> Co
     let feedback_at = (status == CaseStatus::FeedbackGiven).then_some(at);
     state
         .store
-        .acknowledge(case_id, status.key(), at, feedback_at)
+        .acknowledge(case_id, status, at, feedback_at)
         .await?;
     Ok(())
 }
@@ -776,7 +775,7 @@ pub async fn set_status(
     status: CaseStatus,
 ) -> CoreResult<()> {
     let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
-    let closed = CaseStatus::parse(&case.status) == Some(CaseStatus::Closed);
+    let closed = case.status == CaseStatus::Closed;
     if status == CaseStatus::Closed || closed {
         return Err(CoreError::Refused(Refusal::UseClose));
     }
@@ -786,7 +785,7 @@ pub async fn set_status(
         AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_STATUS_CHANGED)
             .on_case(case_id)
             .with_detail(json!({
-                "from": case.status,
+                "from": case.status.key(),
                 "to": status.key(),
                 "acknowledges": acknowledges,
             })),
@@ -799,12 +798,12 @@ pub async fn set_status(
     if acknowledges {
         state
             .store
-            .acknowledge(case_id, status.key(), at, feedback_at)
+            .acknowledge(case_id, status, at, feedback_at)
             .await?;
     } else {
         state
             .store
-            .set_status(case_id, status.key(), at, feedback_at)
+            .set_status(case_id, status, at, feedback_at)
             .await?;
     }
     Ok(())

@@ -35,7 +35,7 @@ use crate::core::audit_log;
 use crate::core::domain::deadline::{answer_expected_by, ExtensionReason, FeedbackExtension};
 use crate::core::domain::{
     all_deadlines, extend_feedback as extend, next_open, CaseFacts, CaseStatus, Deadline,
-    DeadlineKind, DeadlineSettings, DeadlineState, ExtensionError, Severity, Taxonomy,
+    DeadlineKind, DeadlineSettings, DeadlineState, ExtensionError, Taxonomy,
 };
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
@@ -53,11 +53,10 @@ fn instant(t: i64) -> Option<OffsetDateTime> {
 }
 
 /// The deadline facts of a stored case, its sub-type's duties taken from
-/// `taxonomy`; `None` if the stored severity or receipt time is not valid.
+/// `taxonomy`; `None` if the stored receipt time cannot be represented.
 pub fn facts_of(stored: &StoredDeadlineFacts, taxonomy: &Taxonomy) -> Option<CaseFacts> {
-    let severity = Severity::parse(&stored.severity)?;
-    let flags = taxonomy.flags_of(&stored.category, stored.subtype.as_deref());
-    let mut facts = CaseFacts::received(instant(stored.received_at)?, severity, flags);
+    let flags = taxonomy.flags_of(stored.category, stored.subtype.as_ref());
+    let mut facts = CaseFacts::received(instant(stored.received_at)?, stored.severity, flags);
     facts.acknowledged_at = stored.acknowledged_at.and_then(instant);
     facts.feedback_given_at = stored.feedback_given_at.and_then(instant);
     facts.feedback_extension = stored
@@ -72,7 +71,7 @@ pub fn facts_of(stored: &StoredDeadlineFacts, taxonomy: &Taxonomy) -> Option<Cas
     facts.escalation_decided_at = stored.first_decision_at.and_then(instant);
     facts.breach_decision_at = stored.datatilsynet_decision_at.and_then(instant);
     facts.security_act_decision_at = stored.nsm_decision_at.and_then(instant);
-    facts.closed = CaseStatus::parse(&stored.status) == Some(CaseStatus::Closed);
+    facts.closed = stored.status == CaseStatus::Closed;
     Some(facts)
 }
 
@@ -311,16 +310,17 @@ fn feedback_due(facts: &CaseFacts, settings: &DeadlineSettings) -> Option<Offset
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::domain::{Category, Severity, SubtypeKey};
     use time::macros::datetime;
     use time::Duration;
 
     fn stored(category: &str, subtype: Option<&str>, severity: &str) -> StoredDeadlineFacts {
         StoredDeadlineFacts {
             case_id: Uuid::nil(),
-            category: category.to_owned(),
-            subtype: subtype.map(str::to_owned),
-            severity: severity.to_owned(),
-            status: "received".to_owned(),
+            category: Category::parse(category).expect("category"),
+            subtype: subtype.map(|s| SubtypeKey::parse(s).expect("sub-type")),
+            severity: Severity::parse(severity).expect("severity"),
+            status: CaseStatus::Received,
             received_at: datetime!(2026-03-02 00:00 UTC).unix_timestamp(),
             acknowledged_at: None,
             feedback_given_at: None,
@@ -373,7 +373,6 @@ mod tests {
         // A sub-type the taxonomy no longer has triggers nothing.
         let gone = facts_of(&stored("avvik", Some("borte"), "lav"), &taxonomy).expect("valid");
         assert_eq!(kinds(&gone).len(), 2);
-        assert!(facts_of(&stored("avvik", None, "ukjent"), &taxonomy).is_none());
     }
 
     #[test]
@@ -424,7 +423,7 @@ mod tests {
             Some(datetime!(2026-09-03 10:00 UTC))
         );
         assert!(!format!("{facts:?}").contains(SEALED_REASON));
-        s.status = "closed".to_owned();
+        s.status = CaseStatus::Closed;
         let facts = facts_of(&s, &taxonomy).expect("valid");
         assert!(facts.closed);
         let now = datetime!(2026-12-01 00:00 UTC);
@@ -436,7 +435,7 @@ mod tests {
             "a closed case's deadline no longer runs"
         );
         assert_eq!(all[1].state_key(), "closed");
-        s.status = "feedback_given".to_owned();
+        s.status = CaseStatus::FeedbackGiven;
         s.feedback_given_at = Some(datetime!(2026-05-01 09:00 UTC).unix_timestamp());
         let facts = facts_of(&s, &taxonomy).expect("valid");
         assert_eq!(answer_expected_by(&facts, &settings), None);

@@ -21,8 +21,7 @@ use crate::core::audit_log;
 use crate::core::authz::{self, Permission};
 use crate::core::casework::now_in;
 use crate::core::domain::{
-    Authority, CaseStatus, CategoryKey, Decision, LegalBasis, Outcome, SubtypeKey, TextField,
-    TextFieldError,
+    Authority, CaseStatus, Decision, LegalBasis, Outcome, TextField, TextFieldError,
 };
 use crate::core::error::{CoreError, CoreResult, FieldError, FieldProblem, Refusal};
 use crate::core::keys;
@@ -184,8 +183,8 @@ pub struct DecisionView {
 
 /// The case's current closure, texts opened.
 pub struct ClosureView {
-    /// Outcome key.
-    pub outcome: String,
+    /// How the case ended.
+    pub outcome: Outcome,
     /// When.
     pub closed_at: i64,
     /// Who closed it.
@@ -268,7 +267,7 @@ pub async fn escalation_of(
             });
         }
     }
-    let closure = if CaseStatus::parse(&case.status) == Some(CaseStatus::Closed) {
+    let closure = if case.status == CaseStatus::Closed {
         match state
             .store
             .closures(case_id)
@@ -309,9 +308,9 @@ pub async fn record_decision(
     let record = EscalationRecord {
         id: Uuid::new_v4(),
         case_id,
-        authority: input.authority.key().to_owned(),
-        decision: input.decision.key().to_owned(),
-        legal_basis: input.legal_basis.key().to_owned(),
+        authority: input.authority,
+        decision: input.decision,
+        legal_basis: input.legal_basis,
         rationale: keys::seal(&recipient, input.rationale.as_str().as_bytes())?,
         aware_at: input.aware_at,
         decided_at: input.decided_at,
@@ -331,9 +330,9 @@ pub async fn record_decision(
             .on_case(case_id)
             .with_detail(json!({
                 "decision_id": record.id,
-                "authority": record.authority,
-                "decision": record.decision,
-                "legal_basis": record.legal_basis,
+                "authority": record.authority.key(),
+                "decision": record.decision.key(),
+                "legal_basis": record.legal_basis.key(),
             })),
     )
     .await?;
@@ -381,17 +380,11 @@ pub async fn confirm_decision(
 /// Whether the case's sub-type requires a police/PST decision before closing.
 async fn needs_police_decision(state: &Core, case: &Case) -> CoreResult<bool> {
     let facts = state.store.triage_facts(case.id).await?.unwrap_or_default();
-    let (Some(subtype), Ok(category)) = (facts.subtype, CategoryKey::parse(&case.category)) else {
-        return Ok(false);
-    };
-    let Ok(subtype) = SubtypeKey::parse(&subtype) else {
-        return Ok(false);
-    };
     Ok(state
         .settings
         .taxonomy
-        .subtype(&category, &subtype)
-        .is_some_and(|s| s.flags.requires_police_decision_before_close()))
+        .flags_of(case.category, facts.subtype.as_ref())
+        .requires_police_decision_before_close())
 }
 
 /// True when the case's sub-type falls under § 196 and no police or PST
@@ -400,10 +393,12 @@ async fn police_decision_missing(state: &Core, case: &Case) -> CoreResult<bool> 
     if !needs_police_decision(state, case).await? {
         return Ok(false);
     }
-    let decided = state.store.decisions(case.id).await?.iter().any(|d| {
-        Authority::parse(&d.authority).is_some_and(Authority::satisfies_penal_196)
-            && Decision::parse(&d.decision).is_some_and(|x| x != Decision::Defer)
-    });
+    let decided = state
+        .store
+        .decisions(case.id)
+        .await?
+        .iter()
+        .any(|d| d.authority.satisfies_penal_196() && d.decision != Decision::Defer);
     Ok(!decided)
 }
 
@@ -417,7 +412,7 @@ pub async fn close_case(
     evaluation: &TextField,
 ) -> CoreResult<()> {
     let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
-    if CaseStatus::parse(&case.status) == Some(CaseStatus::Closed) {
+    if case.status == CaseStatus::Closed {
         return Err(CoreError::Refused(Refusal::AlreadyClosed));
     }
     if police_decision_missing(state, &case).await? {
@@ -429,7 +424,7 @@ pub async fn close_case(
         case_id,
         closed_at: now_in(state),
         closed_by: staff.user_id,
-        outcome: outcome.key().to_owned(),
+        outcome,
         evaluation: keys::seal(&recipient, evaluation.as_str().as_bytes())?,
         reopened_at: None,
         reopened_by: None,
@@ -440,16 +435,13 @@ pub async fn close_case(
         AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_CLOSED)
             .on_case(case_id)
             .with_detail(json!({
-                "from": case.status,
-                "outcome": closure.outcome,
+                "from": case.status.key(),
+                "outcome": closure.outcome.key(),
                 "closure_id": closure.id,
             })),
     )
     .await?;
-    state
-        .store
-        .close_case(&closure, CaseStatus::Closed.key())
-        .await?;
+    state.store.close_case(&closure, CaseStatus::Closed).await?;
     Ok(())
 }
 
@@ -461,17 +453,17 @@ pub async fn reopen_case(
     reason: &TextField,
 ) -> CoreResult<()> {
     let OpenCase { case, .. } = open::staff_case(state, staff, case_id).await?;
-    if CaseStatus::parse(&case.status) != Some(CaseStatus::Closed) {
+    if case.status != CaseStatus::Closed {
         return Err(CoreError::Refused(Refusal::NotClosed));
     }
     let recipient = keys::recipient(&case.recipient)?;
     let sealed = keys::seal(&recipient, reason.as_str().as_bytes())?;
-    let status = CaseStatus::UnderInvestigation.key();
+    let status = CaseStatus::UnderInvestigation;
     audited(
         state,
         AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_REOPENED)
             .on_case(case_id)
-            .with_detail(json!({ "to": status })),
+            .with_detail(json!({ "to": status.key() })),
     )
     .await?;
     match state
@@ -500,9 +492,9 @@ pub struct RegisterFilter {
 
 impl RegisterFilter {
     fn keeps(&self, r: &EscalationRecord) -> bool {
-        self.authority.is_none_or(|a| a.key() == r.authority)
-            && self.decision.is_none_or(|d| d.key() == r.decision)
-            && self.legal_basis.is_none_or(|b| b.key() == r.legal_basis)
+        self.authority.is_none_or(|a| a == r.authority)
+            && self.decision.is_none_or(|d| d == r.decision)
+            && self.legal_basis.is_none_or(|b| b == r.legal_basis)
             && self.year.is_none_or(|y| {
                 OffsetDateTime::from_unix_timestamp(r.decided_at).is_ok_and(|t| t.year() == y)
             })
@@ -553,9 +545,9 @@ mod tests {
         let record = EscalationRecord {
             id: Uuid::nil(),
             case_id: Uuid::nil(),
-            authority: "politi".into(),
-            decision: "escalate".into(),
-            legal_basis: "straffeloven_196".into(),
+            authority: Authority::Politi,
+            decision: Decision::Escalate,
+            legal_basis: LegalBasis::Straffeloven196,
             rationale: Vec::new(),
             aware_at: 0,
             decided_at: 86_400 * 365,

@@ -82,11 +82,11 @@ impl InboxOrder {
     }
 }
 
-/// Position of `key` in `all`, unknown keys last.
-fn rank<T: Copy>(all: &[T], key: &str, key_of: impl Fn(T) -> &'static str) -> i64 {
+/// Position of `value` among every value of its type.
+fn rank<T: PartialEq>(all: &[T], value: T) -> i64 {
     all.iter()
-        .position(|x| key_of(*x) == key)
-        .map_or(i64::MAX, |p| p as i64)
+        .position(|x| *x == value)
+        .map_or(i64::MAX, |r| r as i64)
 }
 
 /// Sorts inbox items by `order`.
@@ -96,15 +96,10 @@ pub fn sort(items: &mut [InboxItem], order: InboxOrder) {
         let primary: i64 = match order {
             InboxOrder::Deadline => 0,
             InboxOrder::Received => -case.received_at,
-            InboxOrder::Severity => {
-                // Most severe first; unknown severities last.
-                match rank(&Severity::ALL, &case.severity, Severity::key) {
-                    i64::MAX => i64::MAX,
-                    r => -r,
-                }
-            }
-            InboxOrder::Status => rank(&CaseStatus::ALL, &case.status, CaseStatus::key),
-            InboxOrder::Category => rank(&Category::ALL, &case.category, Category::key),
+            // Most severe first.
+            InboxOrder::Severity => -rank(&Severity::ALL, case.severity),
+            InboxOrder::Status => rank(&CaseStatus::ALL, case.status),
+            InboxOrder::Category => rank(&Category::ALL, case.category),
         };
         let due: (bool, Option<OffsetDateTime>) = (item.next.is_none(), item.next.map(|n| n.due));
         (primary, due, Reverse(case.received_at), case.id)
@@ -149,10 +144,10 @@ mod tests {
             case: Case {
                 id: Uuid::new_v4(),
                 recipient: String::new(),
-                category: "avvik".into(),
-                severity: severity.into(),
-                suggested_severity: severity.into(),
-                status: status.into(),
+                category: Category::Avvik,
+                severity: Severity::parse(severity).expect("severity"),
+                suggested_severity: Severity::parse(severity).expect("severity"),
+                status: CaseStatus::parse(status).expect("status"),
                 received_at,
                 acknowledged_at: None,
                 updated_at: received_at,

@@ -42,7 +42,9 @@ use uuid::Uuid;
 pub use self::mailer::{attention_message, MailError, Mailer};
 use crate::core::clock::Clock;
 use crate::core::domain::deadline::{reminders_due, ReminderAction};
-use crate::core::domain::{CaseFacts, DeadlineKind, DeadlineSettings, Role, Severity, Taxonomy};
+use crate::core::domain::{
+    CaseFacts, Category, DeadlineKind, DeadlineSettings, Role, Severity, Taxonomy,
+};
 use crate::core::routing::{self, RoutingRule, RoutingSettings};
 use crate::core::service::Core;
 use crate::core::settings::NotificationSettings;
@@ -229,7 +231,7 @@ async fn facts_of(
 }
 
 fn has_role(user: &User, role: Role) -> bool {
-    user.roles.iter().any(|r| r == role.key())
+    user.roles.contains(&role)
 }
 
 /// The active staff holding a wrap of the case who work cases.
@@ -256,10 +258,7 @@ pub async fn leads(
     let rules = routing::rules_in_force(routing, store).await?;
     let groups = store.groups().await?;
     let excluded = store.exclusions(case.id).await?;
-    let classification = store.case_classification(case.id).await?;
-    let routed_as = classification
-        .as_ref()
-        .and_then(|(c, s)| Some((c.as_str(), Severity::parse(s)?)));
+    let routed_as = store.case_classification(case.id).await?;
     Ok(leads_of(&rules, &groups, routed_as, case, &excluded, users))
 }
 
@@ -267,7 +266,7 @@ pub async fn leads(
 fn leads_of(
     rules: &[RoutingRule],
     groups: &[Group],
-    routed_as: Option<(&str, Severity)>,
+    routed_as: Option<(Category, Severity)>,
     case: &CaseToRemind,
     excluded: &[Uuid],
     users: &[User],
@@ -408,13 +407,17 @@ pub async fn deliver_due(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::domain::CaseStatus;
 
     fn user(roles: &[&str], active: bool) -> User {
         User {
             id: Uuid::new_v4(),
             username: String::new(),
             display_name: String::new(),
-            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            roles: roles
+                .iter()
+                .map(|r| Role::parse(r).expect("role"))
+                .collect(),
             recipient: String::new(),
             wrapped_identity: Vec::new(),
             email: None,
@@ -427,8 +430,8 @@ mod tests {
     fn case(holders: Vec<Uuid>) -> CaseToRemind {
         CaseToRemind {
             id: Uuid::new_v4(),
-            severity: "middels".into(),
-            status: "received".into(),
+            severity: Severity::Middels,
+            status: CaseStatus::Received,
             received_at: 0,
             acknowledged_at: None,
             updated_at: 0,
@@ -500,7 +503,7 @@ mod tests {
         }];
         // Only infosec holds the case: hr's lead is not responsible for it.
         let held = case(vec![member.id]);
-        let avvik = Some(("avvik", Severity::Hoy));
+        let avvik = Some((Category::Avvik, Severity::Hoy));
         let leads = |routed_as, excluded: &[Uuid]| {
             leads_of(&rules, &groups, routed_as, &held, excluded, &users)
         };
@@ -510,7 +513,7 @@ mod tests {
         assert_eq!(leads(avvik, &[lead.id, contact.id]), Vec::<Uuid>::new());
         // No rule matches: no group is responsible.
         assert_eq!(
-            leads(Some(("varsling", Severity::Hoy)), &[]),
+            leads(Some((Category::Varsling, Severity::Hoy)), &[]),
             vec![contact.id]
         );
     }

@@ -24,7 +24,7 @@ use uuid::Uuid;
 pub use crate::core::domain::routing::{
     parse_subtype, Risk, RoutingRule, RoutingSettings, RuleError, TriageInput,
 };
-use crate::core::domain::{Role, Severity, SubtypeFlags};
+use crate::core::domain::{Category, Role, Severity, SubtypeFlags};
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::service::Core;
 use crate::core::store::{Store, StoreResult, StoredRule, TriageFacts, User};
@@ -32,8 +32,8 @@ use crate::core::store::{Store, StoreResult, StoredRule, TriageFacts, User};
 impl From<&StoredRule> for RoutingRule {
     fn from(rule: &StoredRule) -> Self {
         RoutingRule {
-            category: rule.category.clone(),
-            severities: rule.severities.clone(),
+            category: rule.category.key().to_owned(),
+            severities: rule.severities.iter().map(|s| s.key().to_owned()).collect(),
             groups: rule.groups.clone(),
         }
     }
@@ -48,7 +48,7 @@ pub fn risk_of(facts: &TriageFacts) -> Option<Risk> {
 }
 
 fn has_role(user: &User, role: Role) -> bool {
-    user.roles.iter().any(|r| r == role.key())
+    user.roles.contains(&role)
 }
 
 /// Staff a reporter may exclude: every active handler and contact point.
@@ -75,11 +75,7 @@ pub async fn rules_in_force(
 }
 
 /// The groups every rule of `rules` that matches names; empty if none matches.
-pub fn groups_for<'a>(
-    rules: &'a [RoutingRule],
-    category: &str,
-    severity: Severity,
-) -> BTreeSet<&'a str> {
+pub fn groups_for(rules: &[RoutingRule], category: Category, severity: Severity) -> BTreeSet<&str> {
     rules
         .iter()
         .filter(|r| r.matches(category, severity))
@@ -94,7 +90,7 @@ pub fn members<'a>(
     settings: &RoutingSettings,
     rules: &[RoutingRule],
     users: &'a [User],
-    category: &str,
+    category: Category,
     severity: Severity,
     flags: SubtypeFlags,
     excluded: &[Uuid],
@@ -118,7 +114,7 @@ pub fn members<'a>(
 /// nobody is left.
 pub async fn route(
     state: &Core,
-    category: &str,
+    category: Category,
     severity: Severity,
     flags: SubtypeFlags,
     excluded: &[Uuid],
@@ -153,14 +149,17 @@ pub async fn route(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::domain::{Category, Taxonomy};
+    use crate::core::domain::Taxonomy;
 
     fn user(name: &str, roles: &[&str], groups: &[&str]) -> User {
         User {
             id: Uuid::new_v4(),
             username: name.to_owned(),
             display_name: name.to_owned(),
-            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            roles: roles
+                .iter()
+                .map(|r| Role::parse(r).expect("role"))
+                .collect(),
             recipient: String::new(),
             wrapped_identity: Vec::new(),
             email: None,
@@ -217,7 +216,7 @@ mod tests {
                 &s,
                 &s.rules,
                 &users,
-                "avvik",
+                Category::Avvik,
                 Severity::Lav,
                 NONE,
                 &[]
@@ -229,7 +228,7 @@ mod tests {
                 &s,
                 &s.rules,
                 &users,
-                "varsling",
+                Category::Varsling,
                 Severity::Hoy,
                 NONE,
                 &[]
@@ -246,7 +245,7 @@ mod tests {
                 &s,
                 &s.rules,
                 &users,
-                "sikkerhet",
+                Category::Sikkerhet,
                 Severity::Lav,
                 NONE,
                 &[]
@@ -263,7 +262,7 @@ mod tests {
                 &s,
                 &s.rules,
                 &users,
-                "avvik",
+                Category::Avvik,
                 Severity::Kritisk,
                 NONE,
                 &[]
@@ -275,7 +274,7 @@ mod tests {
                 &s,
                 &s.rules,
                 &users,
-                "sikkerhet",
+                Category::Sikkerhet,
                 Severity::Middels,
                 NONE,
                 &[]
@@ -291,7 +290,7 @@ mod tests {
                 &off,
                 &off.rules,
                 &users,
-                "avvik",
+                Category::Avvik,
                 Severity::Kritisk,
                 NONE,
                 &[]
@@ -304,13 +303,22 @@ mod tests {
     fn exclusions_are_removed_and_may_leave_nobody() {
         let (s, users) = org();
         let anne = users[0].id;
-        assert!(members(&s, &s.rules, &users, "avvik", Severity::Lav, NONE, &[anne]).is_empty());
+        assert!(members(
+            &s,
+            &s.rules,
+            &users,
+            Category::Avvik,
+            Severity::Lav,
+            NONE,
+            &[anne]
+        )
+        .is_empty());
         assert_eq!(
             names(members(
                 &s,
                 &s.rules,
                 &users,
-                "avvik",
+                Category::Avvik,
                 Severity::Kritisk,
                 NONE,
                 &[anne]
@@ -338,9 +346,9 @@ mod tests {
                 &[],
             ))
         };
-        assert_eq!(reached(&s, "sikkerhet", NONE), ["anne", "bjorn"]);
+        assert_eq!(reached(&s, Category::Sikkerhet, NONE), ["anne", "bjorn"]);
         assert_eq!(
-            reached(&s, "sikkerhet", spionasje),
+            reached(&s, Category::Sikkerhet, spionasje),
             ["anne", "bjorn", "cato"]
         );
         let off = RoutingSettings {
@@ -348,7 +356,7 @@ mod tests {
             contact_points_for_sikkerhet_above_lav: false,
             ..s.clone()
         };
-        assert_eq!(reached(&off, "avvik", spionasje), ["anne", "cato"]);
+        assert_eq!(reached(&off, Category::Avvik, spionasje), ["anne", "cato"]);
     }
 
     #[test]
@@ -411,7 +419,7 @@ mod tests {
                 &s,
                 &rules,
                 &users,
-                "avvik",
+                Category::Avvik,
                 Severity::Kritisk,
                 NONE,
                 &[]
@@ -423,7 +431,7 @@ mod tests {
                 &s,
                 &rules,
                 &users,
-                "avvik",
+                Category::Avvik,
                 Severity::Hoy,
                 NONE,
                 &[]
@@ -431,12 +439,12 @@ mod tests {
             ["anne"]
         );
         assert_eq!(
-            groups_for(&rules, "avvik", Severity::Kritisk)
+            groups_for(&rules, Category::Avvik, Severity::Kritisk)
                 .into_iter()
                 .collect::<Vec<_>>(),
             ["hr", "infosec"]
         );
-        assert!(groups_for(&rules, "sikkerhet", Severity::Kritisk).is_empty());
+        assert!(groups_for(&rules, Category::Sikkerhet, Severity::Kritisk).is_empty());
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub use self::escalations::EscalationCount;
 pub use self::figures::CaseFigures;
 use self::suppression::{suppress, Line};
 pub use self::suppression::{Cell, Suppression};
-use self::table::{keys, push, Layout};
+use self::table::{keys, position, push, Layout};
 pub use self::table::{CrossTable, EscalationTable};
 use crate::core::domain::{Category, DeadlineSettings, Severity};
 
@@ -180,28 +180,23 @@ impl Report {
             .filter(|c| period.received_range().contains(&c.received_at))
             .collect();
         let months = months_of(period, &cases);
-        let categories = keys(
-            &Category::ALL.map(Category::key),
-            cases.iter().map(|c| &c.category),
-        );
-        let severities = keys(
-            &Severity::ALL.map(Severity::key),
-            cases.iter().map(|c| &c.severity),
-        );
-        let count = |columns: &[String], column_of: fn(&CaseFigures) -> &str| {
-            let mut counts = vec![vec![0u64; columns.len()]; months.len()];
+        let count = |columns: usize, column_of: fn(&CaseFigures) -> Option<usize>| {
+            let mut counts = vec![vec![0u64; columns]; months.len()];
             for case in &cases {
                 let row =
                     YearMonth::of(case.received_at).and_then(|m| months.binary_search(&m).ok());
-                let col = columns.iter().position(|k| k == column_of(case));
-                if let (Some(r), Some(c)) = (row, col) {
+                if let (Some(r), Some(c)) = (row, column_of(case)) {
                     counts[r][c] += 1;
                 }
             }
             counts
         };
-        let category_counts = count(&categories, |c| &c.category);
-        let severity_counts = count(&severities, |c| &c.severity);
+        let category_counts = count(Category::ALL.len(), |c| {
+            position(&Category::ALL, c.category)
+        });
+        let severity_counts = count(Severity::ALL.len(), |c| {
+            position(&Severity::ALL, c.severity)
+        });
 
         // One cell list for both tables: they share the month totals and the
         // grand total, so suppression in one applies to the other.
@@ -253,8 +248,16 @@ impl Report {
         let cells = suppress(&values, &lines, &derived, rules.min_cell);
 
         Report {
-            by_category: category_layout.table(&cells, &months, categories),
-            by_severity: severity_layout.table(&cells, &months, severities),
+            by_category: category_layout.table(
+                &cells,
+                &months,
+                keys(&Category::ALL, Category::key),
+            ),
+            by_severity: severity_layout.table(
+                &cells,
+                &months,
+                keys(&Severity::ALL, Severity::key),
+            ),
             acknowledgement: acknowledgement_layout.outcomes(&cells, rules.min_cell),
             time_to_acknowledge: AnswerTimes::new(
                 cells[acknowledged],

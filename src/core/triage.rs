@@ -9,7 +9,7 @@ use crate::core::audit::{action, AuditActor, AuditEvent};
 use crate::core::audit_log;
 use crate::core::casework;
 use crate::core::domain::routing::TriageInput;
-use crate::core::domain::SubtypeFlags;
+use crate::core::domain::SubtypeKey;
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
 use crate::core::open::{self, OpenCase};
@@ -47,20 +47,15 @@ pub async fn triage(
     let excluded = state.store.exclusions(case_id).await?;
     let users = state.store.list_users().await?;
     let rules = rules_in_force(&state.settings.routing, &*state.store).await?;
-    let flags = input
-        .subtype
-        .as_ref()
-        .map_or_else(SubtypeFlags::default, |s| {
-            state
-                .settings
-                .taxonomy
-                .flags_of(input.category.key(), Some(s.as_str()))
-        });
+    let flags = state
+        .settings
+        .taxonomy
+        .flags_of(input.category, input.subtype.as_ref());
     let chosen = members(
         &state.settings.routing,
         &rules,
         &users,
-        input.category.key(),
+        input.category,
         input.severity,
         flags,
         &excluded,
@@ -91,7 +86,7 @@ pub async fn triage(
         .copied()
         .collect();
     let after = TriageFacts {
-        subtype: input.subtype.as_ref().map(|s| s.as_str().to_owned()),
+        subtype: input.subtype.clone(),
         risk_probability: input.risk.map(|r| i64::from(r.probability())),
         risk_consequence: input.risk.map(|r| i64::from(r.consequence())),
     };
@@ -103,16 +98,16 @@ pub async fn triage(
             .on_case(case_id)
             .with_detail(json!({
                 "from": {
-                    "category": case.category,
-                    "severity": case.severity,
-                    "subtype": before.subtype,
+                    "category": case.category.key(),
+                    "severity": case.severity.key(),
+                    "subtype": before.subtype.as_ref().map(SubtypeKey::as_str),
                     "risk_probability": before.risk_probability,
                     "risk_consequence": before.risk_consequence,
                 },
                 "to": {
                     "category": input.category.key(),
                     "severity": input.severity.key(),
-                    "subtype": after.subtype,
+                    "subtype": after.subtype.as_ref().map(SubtypeKey::as_str),
                     "risk_probability": after.risk_probability,
                     "risk_consequence": after.risk_consequence,
                 },
@@ -133,8 +128,8 @@ pub async fn triage(
         .store
         .retriage(&Retriage {
             case_id,
-            category: input.category.key().to_owned(),
-            severity: input.severity.key().to_owned(),
+            category: input.category,
+            severity: input.severity,
             facts: after,
             at: casework::now_in(state),
             added: wraps,

@@ -158,7 +158,7 @@ async fn a_196_case_is_escalated_confirmed_closed_and_reopened_through_the_api(b
     let r = api.api_reopen(&hanne, case_id, "Nye opplysninger.").await;
     assert_eq!(r.status, StatusCode::OK);
     let stored = app.stored_case(case_id).await;
-    assert_ne!(stored.status, "closed");
+    assert_ne!(stored.status.key(), "closed");
     let r = api.api_reopen(&hanne, case_id, "Igjen.").await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.body["error"]["code"], "not_closed");

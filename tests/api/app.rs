@@ -181,7 +181,10 @@ impl TestApp {
             id: Uuid::new_v4(),
             username: username.to_owned(),
             display_name: display_name.to_owned(),
-            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            roles: roles
+                .iter()
+                .map(|r| varsel::core::domain::Role::parse(r).expect("role"))
+                .collect(),
             recipient,
             wrapped_identity,
             email: email.map(str::to_owned),

@@ -127,9 +127,12 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let decisions = app.store.decisions(case).await.unwrap();
     assert_eq!(decisions.len(), 2);
-    let police = decisions.iter().find(|d| d.authority == "politi").unwrap();
-    assert_eq!(police.decision, "escalate");
-    assert_eq!(police.legal_basis, "straffeloven_196");
+    let police = decisions
+        .iter()
+        .find(|d| d.authority.key() == "politi")
+        .unwrap();
+    assert_eq!(police.decision.key(), "escalate");
+    assert_eq!(police.legal_basis.key(), "straffeloven_196");
     assert_eq!(police.authority_reference.as_deref(), Some("POL-2026-1234"));
     assert!(police.notified_at.is_some());
 
@@ -151,17 +154,24 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
     let r = app.confirm_decision(&kjell, case, police.id).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let decisions = app.store.decisions(case).await.unwrap();
-    let police = decisions.iter().find(|d| d.authority == "politi").unwrap();
+    let police = decisions
+        .iter()
+        .find(|d| d.authority.key() == "politi")
+        .unwrap();
     assert_eq!(police.confirmed_by, Some(kjell_id));
     // A handler cannot confirm either.
-    let nsm_id = decisions.iter().find(|d| d.authority == "nsm").unwrap().id;
+    let nsm_id = decisions
+        .iter()
+        .find(|d| d.authority.key() == "nsm")
+        .unwrap()
+        .id;
     let r = app.confirm_decision(&inge, case, nsm_id).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // Now closing works, and the page shows outcome and evaluation.
     let r = app.close(&inge, case, "substantiated", EVALUATION).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.stored_case(case).await.status, "closed");
+    assert_eq!(app.stored_case(case).await.status.key(), "closed");
     let page = app.get(&inge, &format!("/staff/cases/{case}")).await.text;
     assert!(page.contains(EVALUATION));
     assert!(page.contains("Forholdet er bekreftet"));
@@ -269,12 +279,12 @@ async fn closing_is_not_a_status_change_and_reopening_takes_a_reason(backend: Ba
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text.contains("Lukk saken"), "points to the close form");
     assert!(!r.text.contains("<option value=\"closed\""));
-    assert_ne!(app.stored_case(case).await.status, "closed");
+    assert_ne!(app.stored_case(case).await.status.key(), "closed");
     let t = app.staff_token("inge").await;
     let r = app.api_set_status(&t, case, "closed").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.body["error"]["code"], "use_close", "{}", r.body);
-    assert_ne!(app.stored_case(case).await.status, "closed");
+    assert_ne!(app.stored_case(case).await.status.key(), "closed");
 
     // A police decision not to escalate lets the case be closed; "defer"
     // alone would not.
@@ -303,12 +313,12 @@ async fn closing_is_not_a_status_change_and_reopening_takes_a_reason(backend: Ba
     assert!(r.text.contains("Velg et utfall"));
     let r = app.close(&inge, case, "substantiated", EVALUATION).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.stored_case(case).await.status, "closed");
+    assert_eq!(app.stored_case(case).await.status.key(), "closed");
 
     // A closed case does not change status through the generic form.
     let r = app.set_status(&inge, case, "feedback_given").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.stored_case(case).await.status, "closed");
+    assert_eq!(app.stored_case(case).await.status.key(), "closed");
     let r = app.close(&inge, case, "substantiated", EVALUATION).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "already closed");
 
@@ -316,10 +326,13 @@ async fn closing_is_not_a_status_change_and_reopening_takes_a_reason(backend: Ba
     let r = app.reopen(&inge, case, "  ").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text.contains("Skriv en begrunnelse"));
-    assert_eq!(app.stored_case(case).await.status, "closed");
+    assert_eq!(app.stored_case(case).await.status.key(), "closed");
     let r = app.reopen(&inge, case, REASON).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.stored_case(case).await.status, "under_investigation");
+    assert_eq!(
+        app.stored_case(case).await.status.key(),
+        "under_investigation"
+    );
     let closures = app.store.closures(case).await.unwrap();
     assert_eq!(closures.len(), 1);
     assert!(closures[0].reopened_at.is_some() && closures[0].reopen_reason.is_some());

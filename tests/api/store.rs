@@ -7,6 +7,9 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use uuid::Uuid;
+use varsel::core::domain::{
+    Authority, CaseStatus, Category, Decision, LegalBasis, Role, Severity, SubtypeKey,
+};
 use varsel::core::store::{
     Attachment, Author, Case, EscalationRecord, Holder, KeyWrap, Message, NewCase, Retriage, Store,
     StoreError, StoredDeadlineFacts, StoredFeedbackExtension, TriageFacts, User,
@@ -96,7 +99,7 @@ fn user(username: &str) -> User {
         id: Uuid::new_v4(),
         username: username.to_owned(),
         display_name: format!("Display {username}"),
-        roles: vec!["handler".to_owned(), "admin".to_owned()],
+        roles: vec![Role::Handler, Role::Admin],
         recipient: format!("age1{username}"),
         wrapped_identity: format!("identity of {username}").into_bytes(),
         email: Some(format!("{username}@example.org")),
@@ -110,10 +113,10 @@ fn case(received_at: i64) -> Case {
     Case {
         id: Uuid::new_v4(),
         recipient: "age1case".to_owned(),
-        category: "varsling".to_owned(),
-        severity: "middels".to_owned(),
-        suggested_severity: "hoy".to_owned(),
-        status: "ny".to_owned(),
+        category: Category::Varsling,
+        severity: Severity::Middels,
+        suggested_severity: Severity::Hoy,
+        status: CaseStatus::Received,
         received_at,
         acknowledged_at: None,
         updated_at: received_at,
@@ -239,12 +242,7 @@ async fn check_users_round_trip(store: Arc<dyn Store>) {
     bare.email = None;
     bare.active = false;
     let mut ola = user("ola");
-    ola.roles = vec![
-        "contact".to_owned(),
-        "handler".to_owned(),
-        "admin".to_owned(),
-        "auditor".to_owned(),
-    ];
+    ola.roles = vec![Role::Contact, Role::Handler, Role::Admin, Role::Auditor];
     ola.groups = vec!["c".to_owned(), "a".to_owned(), "b".to_owned()];
     for u in [&kari, &bare, &ola, &capital] {
         store.create_user(u).await.unwrap();
@@ -719,30 +717,30 @@ async fn check_status_and_acknowledge(store: Arc<dyn Store>) {
         .unwrap();
 
     store
-        .set_status(c.id, "under_behandling", 1_700_000_500, None)
+        .set_status(c.id, CaseStatus::UnderInvestigation, 1_700_000_500, None)
         .await
         .unwrap();
     let s = stored_case(&store, c.id).await;
-    assert_eq!(s.status, "under_behandling");
+    assert_eq!(s.status, CaseStatus::UnderInvestigation);
     assert_eq!(s.updated_at, 1_700_000_500);
     assert_eq!(s.acknowledged_at, None);
 
     store
-        .acknowledge(c.id, "bekreftet", 1_700_001_000, None)
+        .acknowledge(c.id, CaseStatus::Acknowledged, 1_700_001_000, None)
         .await
         .unwrap();
     let s = stored_case(&store, c.id).await;
-    assert_eq!(s.status, "bekreftet");
+    assert_eq!(s.status, CaseStatus::Acknowledged);
     assert_eq!(s.acknowledged_at, Some(1_700_001_000));
     assert_eq!(s.updated_at, 1_700_001_000);
 
     // A second acknowledgement keeps the first time but updates the rest.
     store
-        .acknowledge(c.id, "under_behandling", 1_700_002_000, None)
+        .acknowledge(c.id, CaseStatus::UnderInvestigation, 1_700_002_000, None)
         .await
         .unwrap();
     let s = stored_case(&store, c.id).await;
-    assert_eq!(s.status, "under_behandling");
+    assert_eq!(s.status, CaseStatus::UnderInvestigation);
     assert_eq!(s.acknowledged_at, Some(1_700_001_000));
     assert_eq!(s.updated_at, 1_700_002_000);
 
@@ -758,10 +756,16 @@ async fn check_unknown_case_is_not_found(store: Arc<dyn Store>) {
     let missing = Uuid::new_v4();
     let not_found = |r: Result<_, StoreError>| matches!(r, Err(StoreError::NotFound));
     assert!(not_found(
-        store.set_status(missing, "x", 1, None).await.map(|_| 0)
+        store
+            .set_status(missing, CaseStatus::Closed, 1, None)
+            .await
+            .map(|_| 0)
     ));
     assert!(not_found(
-        store.acknowledge(missing, "x", 1, None).await.map(|_| 0)
+        store
+            .acknowledge(missing, CaseStatus::Closed, 1, None)
+            .await
+            .map(|_| 0)
     ));
     assert!(not_found(store.mark_read(missing, u.id).await.map(|_| 0)));
     assert!(not_found(
@@ -1035,9 +1039,9 @@ fn decision(
     EscalationRecord {
         id: Uuid::new_v4(),
         case_id,
-        authority: authority.to_owned(),
-        decision: decision.to_owned(),
-        legal_basis: "other".to_owned(),
+        authority: Authority::parse(authority).expect("authority"),
+        decision: Decision::parse(decision).expect("decision"),
+        legal_basis: LegalBasis::Other,
         rationale: b"age-encryption.org/v1 rationale".to_vec(),
         aware_at: decided_at - 50,
         decided_at,
@@ -1064,10 +1068,10 @@ async fn check_deadline_facts_take_the_earliest_real_decisions(store: Arc<dyn St
     store
         .retriage(&Retriage {
             case_id: a.id,
-            category: "avvik".to_owned(),
-            severity: "kritisk".to_owned(),
+            category: Category::Avvik,
+            severity: Severity::Kritisk,
             facts: TriageFacts {
-                subtype: Some("personvernbrudd".to_owned()),
+                subtype: Some(SubtypeKey::parse("personvernbrudd").expect("sub-type")),
                 ..TriageFacts::default()
             },
             at: 1_700_000_100,
@@ -1088,7 +1092,7 @@ async fn check_deadline_facts_take_the_earliest_real_decisions(store: Arc<dyn St
         store.insert_decision(&d).await.unwrap();
     }
     store
-        .acknowledge(a.id, "acknowledged", base + 600, None)
+        .acknowledge(a.id, CaseStatus::Acknowledged, base + 600, None)
         .await
         .unwrap();
 
@@ -1097,10 +1101,10 @@ async fn check_deadline_facts_take_the_earliest_real_decisions(store: Arc<dyn St
         facts,
         StoredDeadlineFacts {
             case_id: a.id,
-            category: "avvik".to_owned(),
-            subtype: Some("personvernbrudd".to_owned()),
-            severity: "kritisk".to_owned(),
-            status: "acknowledged".to_owned(),
+            category: Category::Avvik,
+            subtype: Some(SubtypeKey::parse("personvernbrudd").expect("sub-type")),
+            severity: Severity::Kritisk,
+            status: CaseStatus::Acknowledged,
             received_at: base,
             acknowledged_at: Some(base + 600),
             feedback_given_at: None,
@@ -1117,7 +1121,12 @@ async fn check_deadline_facts_take_the_earliest_real_decisions(store: Arc<dyn St
         .await
         .unwrap();
     store
-        .set_status(a.id, "feedback_given", base + 700, Some(base + 700))
+        .set_status(
+            a.id,
+            CaseStatus::FeedbackGiven,
+            base + 700,
+            Some(base + 700),
+        )
         .await
         .unwrap();
     let facts = store.deadline_facts(a.id).await.unwrap().expect("stored");
@@ -1130,11 +1139,21 @@ async fn check_deadline_facts_take_the_earliest_real_decisions(store: Arc<dyn St
 
     // Acknowledging straight to "feedback given" records the feedback too.
     store
-        .acknowledge(b.id, "feedback_given", base + 90_000, Some(base + 90_000))
+        .acknowledge(
+            b.id,
+            CaseStatus::FeedbackGiven,
+            base + 90_000,
+            Some(base + 90_000),
+        )
         .await
         .unwrap();
     store
-        .acknowledge(b.id, "feedback_given", base + 95_000, Some(base + 95_000))
+        .acknowledge(
+            b.id,
+            CaseStatus::FeedbackGiven,
+            base + 95_000,
+            Some(base + 95_000),
+        )
         .await
         .unwrap();
 
@@ -1289,8 +1308,11 @@ async fn check_routing_rules_are_stored_in_order(store: Arc<dyn Store>) {
     let rule = |category: &str, severities: &[&str], groups: &[&str]| StoredRule {
         id: Uuid::new_v4(),
         position: 0,
-        category: category.to_owned(),
-        severities: severities.iter().map(|s| (*s).to_owned()).collect(),
+        category: Category::parse(category).expect("category"),
+        severities: severities
+            .iter()
+            .map(|s| Severity::parse(s).expect("severity"))
+            .collect(),
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
         created_at: 1_700_000_000,
     };
@@ -1314,7 +1336,7 @@ async fn check_routing_rules_are_stored_in_order(store: Arc<dyn Store>) {
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[0].id, first.id);
     assert_eq!(stored[0].position, 1);
-    assert_eq!(stored[0].severities, ["lav", "kritisk"]);
+    assert_eq!(stored[0].severities, [Severity::Lav, Severity::Kritisk]);
     assert_eq!(stored[0].groups, ["drift", "infosec"]);
     assert_eq!(stored[0].created_at, 1_700_000_000);
     assert_eq!(stored[1].id, second.id);
@@ -1344,7 +1366,7 @@ async fn check_routing_rules_are_stored_in_order(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(
         store.case_classification(c.id).await.unwrap(),
-        Some(("varsling".to_owned(), "middels".to_owned()))
+        Some((Category::Varsling, Severity::Middels))
     );
     assert_eq!(
         store.case_classification(Uuid::new_v4()).await.unwrap(),

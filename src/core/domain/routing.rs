@@ -52,33 +52,40 @@ impl RuleError {
 }
 
 impl RoutingRule {
-    pub fn matches(&self, category: &str, severity: Severity) -> bool {
-        self.category == category && self.severities.iter().any(|s| s == severity.key())
+    /// Whether the rule applies to a case of `category` and `severity`.
+    pub fn matches(&self, category: Category, severity: Severity) -> bool {
+        self.category == category.key() && self.severities.iter().any(|s| s == severity.key())
     }
 
     /// Checks the rule: a category of `taxonomy`, at least one severity and
     /// only known ones, at least one group and no blank group name.
     pub fn validate(&self, taxonomy: &Taxonomy) -> Result<(), RuleError> {
-        let known = CategoryKey::parse(&self.category)
-            .ok()
-            .is_some_and(|k| taxonomy.category(&k).is_some());
-        if !known {
-            return Err(RuleError::UnknownCategory(self.category.clone()));
-        }
+        self.classification(taxonomy).map(|_| ())
+    }
+
+    /// Checks the rule like [`RoutingRule::validate`] and returns its
+    /// category and its severities in their natural order.
+    pub fn classification(
+        &self,
+        taxonomy: &Taxonomy,
+    ) -> Result<(Category, Vec<Severity>), RuleError> {
+        let category = Category::parse(&self.category)
+            .filter(|c| taxonomy.category(&CategoryKey::from(*c)).is_some())
+            .ok_or_else(|| RuleError::UnknownCategory(self.category.clone()))?;
         if self.severities.is_empty() {
             return Err(RuleError::NoSeverities);
         }
-        if let Some(s) = self
-            .severities
-            .iter()
-            .find(|s| Severity::parse(s).is_none())
-        {
-            return Err(RuleError::UnknownSeverity(s.clone()));
+        let mut severities = Vec::with_capacity(self.severities.len());
+        for s in &self.severities {
+            severities
+                .push(Severity::parse(s).ok_or_else(|| RuleError::UnknownSeverity(s.clone()))?);
         }
         if self.groups.is_empty() || self.groups.iter().any(|g| g.trim().is_empty()) {
             return Err(RuleError::NoGroups);
         }
-        Ok(())
+        severities.sort();
+        severities.dedup();
+        Ok((category, severities))
     }
 }
 
@@ -126,14 +133,14 @@ impl RoutingSettings {
     /// NSM must be notified at once (sikkerhetsloven § 4-5).
     pub fn reaches_contact_points(
         &self,
-        category: &str,
+        category: Category,
         severity: Severity,
         flags: SubtypeFlags,
     ) -> bool {
         flags.security_act
             || (self.contact_points_for_kritisk && severity == Severity::Kritisk)
             || (self.contact_points_for_sikkerhet_above_lav
-                && category == Category::Sikkerhet.key()
+                && category == Category::Sikkerhet
                 && severity > Severity::Lav)
     }
 }

@@ -388,15 +388,15 @@ impl Taxonomy {
         self.category(category)?.subtype(subtype)
     }
 
-    /// The duties of a stored case's (category, sub-type) as stored strings;
-    /// none for a case without a sub-type or one the taxonomy no longer has.
-    pub fn flags_of(&self, category: &str, subtype: Option<&str>) -> SubtypeFlags {
-        let (Ok(category), Some(Ok(subtype))) =
-            (CategoryKey::parse(category), subtype.map(SubtypeKey::parse))
-        else {
-            return SubtypeFlags::default();
-        };
-        self.subtype(&category, &subtype)
+    /// The duties of a case's (category, sub-type); none for a case without
+    /// a sub-type or one the taxonomy no longer has.
+    pub fn flags_of(
+        &self,
+        category: super::Category,
+        subtype: Option<&SubtypeKey>,
+    ) -> SubtypeFlags {
+        subtype
+            .and_then(|s| self.subtype(&CategoryKey::from(category), s))
             .map_or_else(SubtypeFlags::default, |s| s.flags)
     }
 }

@@ -15,7 +15,7 @@ use super::figures::CaseFigures;
 use super::suppression::Cell;
 use crate::core::domain::{
     all_deadlines, CaseFacts, Deadline, DeadlineKind, DeadlineSettings, DeadlineState,
-    ExtensionReason, FeedbackExtension, Severity, SubtypeFlags,
+    ExtensionReason, FeedbackExtension, SubtypeFlags,
 };
 
 /// Seconds in a day.
@@ -244,9 +244,12 @@ pub(super) fn feedback_deadline(
     settings: &DeadlineSettings,
 ) -> Option<Deadline> {
     let at = |t: i64| OffsetDateTime::from_unix_timestamp(t).ok();
-    // Neither severity nor sub-type changes the feedback deadline.
-    let severity = Severity::parse(&case.severity).unwrap_or(Severity::Lav);
-    let mut facts = CaseFacts::received(at(case.received_at)?, severity, SubtypeFlags::default());
+    // The sub-type does not change the feedback deadline.
+    let mut facts = CaseFacts::received(
+        at(case.received_at)?,
+        case.severity,
+        SubtypeFlags::default(),
+    );
     facts.acknowledged_at = case.acknowledged_at.and_then(at);
     facts.feedback_given_at = case.feedback_given_at.and_then(at);
     facts.feedback_extension = case.feedback_extended_at.and_then(at).and_then(|at| {

@@ -6,31 +6,27 @@
 //! (deferred, then escalated) counts once in each cell.
 
 use super::suppression::{suppress, Line};
-use super::table::{keys, push, EscalationTable, Layout};
+use super::table::{keys, position, push, EscalationTable, Layout};
 use crate::core::domain::{Authority, Decision};
 
 /// How many decisions of the period had one outcome for one authority.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscalationCount {
-    /// Authority key.
-    pub authority: String,
-    /// Decision key.
-    pub decision: String,
+    /// The authority.
+    pub authority: Authority,
+    /// The decision.
+    pub decision: Decision,
     /// Decisions.
     pub count: u64,
 }
 
-/// The suppressed table of `counts`: every known authority and decision in
-/// their order, then any other stored key.
+/// The suppressed table of `counts`: every authority and decision in their
+/// order.
 pub(super) fn table(counts: &[EscalationCount], min_cell: u64) -> EscalationTable {
-    let known_authorities: Vec<&str> = Authority::ALL.iter().map(|a| a.key()).collect();
-    let known_decisions: Vec<&str> = Decision::ALL.iter().map(|d| d.key()).collect();
-    let authorities = keys(&known_authorities, counts.iter().map(|c| &c.authority));
-    let decisions = keys(&known_decisions, counts.iter().map(|c| &c.decision));
-    let mut grid = vec![vec![0u64; decisions.len()]; authorities.len()];
+    let mut grid = vec![vec![0u64; Decision::ALL.len()]; Authority::ALL.len()];
     for count in counts {
-        let row = authorities.iter().position(|k| *k == count.authority);
-        let col = decisions.iter().position(|k| *k == count.decision);
+        let row = position(Authority::ALL, count.authority);
+        let col = position(Decision::ALL, count.decision);
         if let (Some(r), Some(c)) = (row, col) {
             grid[r][c] += count.count;
         }
@@ -49,5 +45,9 @@ pub(super) fn table(counts: &[EscalationCount], min_cell: u64) -> EscalationTabl
     });
     let layout = Layout::add(&mut values, &mut lines, &grid, &row_totals, grand);
     let cells = suppress(&values, &lines, &[], min_cell);
-    layout.table(&cells, &authorities, decisions)
+    layout.table(
+        &cells,
+        &keys(Authority::ALL, Authority::key),
+        keys(Decision::ALL, Decision::key),
+    )
 }

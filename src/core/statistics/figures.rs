@@ -1,12 +1,14 @@
 //! What statistics know about a case.
 
+use crate::core::domain::{Category, Severity};
+
 /// What statistics know about a case: no content, no identifiers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFigures {
-    /// Category key.
-    pub category: String,
-    /// Current severity key.
-    pub severity: String,
+    /// Category.
+    pub category: Category,
+    /// Current severity.
+    pub severity: Severity,
     /// UNIX seconds, truncated to the day.
     pub received_at: i64,
     /// UNIX seconds of the acknowledgement, if sent.

@@ -1,8 +1,6 @@
 //! Cross tables of suppressed counts, and where their counts sit in the
 //! list of values suppressed together.
 
-use std::collections::BTreeSet;
-
 use super::suppression::{Cell, Line};
 
 /// Counts by month (rows) and a key such as the category (columns), with
@@ -32,12 +30,14 @@ pub(super) fn push(values: &mut Vec<u64>, value: u64) -> usize {
     values.len() - 1
 }
 
-/// The known keys in their order, then any other stored key, sorted.
-pub(super) fn keys<'a>(known: &[&str], stored: impl Iterator<Item = &'a String>) -> Vec<String> {
-    let mut out: Vec<String> = known.iter().map(|k| (*k).to_owned()).collect();
-    let extra: BTreeSet<&String> = stored.filter(|k| !out.contains(k)).collect();
-    out.extend(extra.into_iter().cloned());
-    out
+/// The keys of every value of a type, in its order: a table's columns or rows.
+pub(super) fn keys<T: Copy>(all: &[T], key: fn(T) -> &'static str) -> Vec<String> {
+    all.iter().map(|&v| key(v).to_owned()).collect()
+}
+
+/// Where `value` is among every value of its type.
+pub(super) fn position<T: PartialEq>(all: &[T], value: T) -> Option<usize> {
+    all.iter().position(|v| *v == value)
 }
 
 /// Where a cross table's counts sit in the shared cell list.

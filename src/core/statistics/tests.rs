@@ -1,6 +1,7 @@
 use time::macros::{date, datetime};
 
 use super::*;
+use crate::core::domain::{Authority, Decision};
 
 const DAY: i64 = 86_400;
 
@@ -15,8 +16,8 @@ fn case(
     ack_after_days: Option<i64>,
 ) -> CaseFigures {
     CaseFigures {
-        category: category.to_owned(),
-        severity: severity.to_owned(),
+        category: Category::parse(category).expect("category"),
+        severity: Severity::parse(severity).expect("severity"),
         received_at: at(received),
         // Acknowledged in the afternoon of that day.
         acknowledged_at: ack_after_days.map(|d| at(received) + d * DAY + 15 * 3_600),
@@ -454,17 +455,6 @@ fn a_chain_of_lines_cannot_pin_a_small_count() {
 }
 
 #[test]
-fn unknown_stored_keys_get_their_own_column() {
-    let cases = vec![case("miljo", "lav", date!(2025 - 04 - 01), None)];
-    let report = compute_on(&cases, Period::Year(2025), rules(), date!(2026 - 01 - 05));
-    assert_eq!(
-        report.by_category.columns,
-        vec!["varsling", "avvik", "sikkerhet", "miljo"]
-    );
-    assert_eq!(report.by_category.cells[3][3].raw(), 1);
-}
-
-#[test]
 fn a_row_pinned_at_the_minimum_hides_its_total() {
     // June: 5 avvik + 1 sikkerhet = 6. With the 5 hidden as a complement
     // (so at least 5) and the 1 as small (at least 1), a shown 6 pins both:
@@ -659,8 +649,8 @@ fn a_small_met_or_missed_count_hides_the_share() {
 fn counts(rows: &[(&str, &str, u64)]) -> Vec<EscalationCount> {
     rows.iter()
         .map(|&(authority, decision, count)| EscalationCount {
-            authority: authority.to_owned(),
-            decision: decision.to_owned(),
+            authority: Authority::parse(authority).expect("authority"),
+            decision: Decision::parse(decision).expect("decision"),
             count,
         })
         .collect()
@@ -715,7 +705,7 @@ fn a_small_escalation_count_cannot_be_recovered_from_totals() {
         ("pst", "do_not_escalate", 9),
         ("politi", "escalate", 6),
         ("politi", "defer", 8),
-        ("miljodirektoratet", "escalate", 5),
+        ("other", "escalate", 5),
     ]);
     let report = Report::compute(
         &[],
@@ -725,7 +715,7 @@ fn a_small_escalation_count_cannot_be_recovered_from_totals() {
         datetime!(2026-01-01 0:00 UTC),
     );
     let e = &report.escalations;
-    assert_eq!(e.rows.last().map(String::as_str), Some("miljodirektoratet"));
+    assert_eq!(e.rows.last().map(String::as_str), Some("other"));
     let (politi, pst) = (0, 1);
     let (escalate, do_not) = (0, 1);
     assert_eq!(
@@ -735,7 +725,7 @@ fn a_small_escalation_count_cannot_be_recovered_from_totals() {
     // Its row (11 - 9) and its column (13 - 6 - 5) would give it away.
     assert_eq!(e.cells[pst][do_not].shown(), None);
     // The column (13 - 6 - 5) hides the smallest other cell, then more.
-    assert_eq!(e.cells[6][escalate].shown(), None);
+    assert_eq!(e.cells[5][escalate].shown(), None);
     assert_eq!(e.cells[politi][escalate].shown(), None);
     assert_eq!(e.total.shown(), Some(30));
     // Whatever is hidden, no line lets a reader work a hidden count out:

@@ -10,13 +10,14 @@ use uuid::Uuid;
 use super::dialect::for_each_backend;
 use super::rows::{
     attachment_columns, audit_columns, case_columns, convert, db_err, found, group_names,
-    join_list, message_columns, parse_holder, parse_uuid, user_columns, users_with_groups,
+    join_keys, message_columns, parse_holder, parse_uuid, user_columns, users_with_groups,
     AttachmentRow, AuditRow, CaseRow, InboxRow, MembershipRow, MessageRow, UserRow,
 };
 use super::{
     Attachment, AuditEntry, Author, Case, Holder, InboxEntry, Message, NewCase, PostgresStore,
     SqliteStore, Store, StoreError, StoreResult, User,
 };
+use crate::core::domain::{CaseStatus, SubtypeKey};
 
 /// The implementation for one backend (see [`for_each_backend!`]).
 macro_rules! store {
@@ -85,7 +86,7 @@ macro_rules! store {
                 .bind(&id)
                 .bind(&user.username)
                 .bind(&user.display_name)
-                .bind(join_list(&user.roles))
+                .bind(join_keys(user.roles.iter().map(|r| r.key())))
                 .bind(&user.recipient)
                 .bind(&user.wrapped_identity)
                 .bind(&user.email)
@@ -204,16 +205,16 @@ macro_rules! store {
                 .bind(&id)
                 .bind(&new.lookup_tag[..])
                 .bind(&case.recipient)
-                .bind(&case.category)
-                .bind(&case.severity)
-                .bind(&case.suggested_severity)
-                .bind(&case.status)
+                .bind(case.category.key())
+                .bind(case.severity.key())
+                .bind(case.suggested_severity.key())
+                .bind(case.status.key())
                 .bind(case.received_at)
                 .bind(case.acknowledged_at)
                 .bind(case.updated_at)
                 .bind(case.reporter_seq)
                 .bind(&case.report)
-                .bind(&new.subtype)
+                .bind(new.subtype.as_ref().map(SubtypeKey::as_str))
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -329,7 +330,7 @@ macro_rules! store {
             async fn set_status(
                 &self,
                 case_id: Uuid,
-                status: &str,
+                status: CaseStatus,
                 at: i64,
                 feedback_given_at: Option<i64>,
             ) -> StoreResult<()> {
@@ -338,7 +339,7 @@ macro_rules! store {
                     "UPDATE cases SET status = $1, updated_at = $2, \
                      feedback_given_at = COALESCE(feedback_given_at, $3) WHERE id = $4",
                 )
-                .bind(status)
+                .bind(status.key())
                 .bind(at)
                 .bind(feedback_given_at)
                 .bind(case_id.to_string())
@@ -352,7 +353,7 @@ macro_rules! store {
             async fn acknowledge(
                 &self,
                 case_id: Uuid,
-                status: &str,
+                status: CaseStatus,
                 at: i64,
                 feedback_given_at: Option<i64>,
             ) -> StoreResult<()> {
@@ -363,7 +364,7 @@ macro_rules! store {
                      feedback_given_at = COALESCE(feedback_given_at, $3) WHERE id = $4",
                 )
                 .bind(at)
-                .bind(status)
+                .bind(status.key())
                 .bind(feedback_given_at)
                 .bind(case_id.to_string())
                 .execute(&self.pool)

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::dialect::for_each_backend;
 use super::rows::{convert, db_err, DeadlineFactsRow, FeedbackExtensionRow};
 use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
-use crate::core::domain::{Authority, Decision};
+use crate::core::domain::{Authority, CaseStatus, Category, Decision, Severity, SubtypeKey};
 
 /// Case ids per query of [`DeadlineStore::deadline_facts_of`]: well below
 /// the bind-parameter limits of both backends.
@@ -24,14 +24,14 @@ const IDS_PER_QUERY: usize = 500;
 pub struct StoredDeadlineFacts {
     /// The case.
     pub case_id: Uuid,
-    /// Category key.
-    pub category: String,
-    /// Sub-type key, if triage set one.
-    pub subtype: Option<String>,
-    /// Severity key.
-    pub severity: String,
-    /// Status key.
-    pub status: String,
+    /// Category.
+    pub category: Category,
+    /// Sub-type, if one was set.
+    pub subtype: Option<SubtypeKey>,
+    /// Severity.
+    pub severity: Severity,
+    /// Status.
+    pub status: CaseStatus,
     /// When the report was received (day granularity).
     pub received_at: i64,
     /// When receipt was first acknowledged.

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::dialect::for_each_backend;
 use super::rows::{convert, db_err, decision_columns, found, ClosureRow, DecisionRow, RegisterRow};
 use super::{PostgresStore, SqliteStore, StoreResult};
+use crate::core::domain::{Authority, CaseStatus, Decision, LegalBasis, Outcome};
 
 /// One recorded escalation decision; the rationale is sealed to the case.
 #[derive(Debug, Clone)]
@@ -14,12 +15,12 @@ pub struct EscalationRecord {
     pub id: Uuid,
     /// The case.
     pub case_id: Uuid,
-    /// Authority key.
-    pub authority: String,
-    /// Decision key.
-    pub decision: String,
-    /// Legal basis key.
-    pub legal_basis: String,
+    /// The authority decided about.
+    pub authority: Authority,
+    /// What was decided.
+    pub decision: Decision,
+    /// The legal basis.
+    pub legal_basis: LegalBasis,
     /// The rationale, an age file sealed to the case.
     pub rationale: Vec<u8>,
     /// When the organisation became aware (UNIX seconds).
@@ -63,8 +64,8 @@ pub struct Closure {
     pub closed_at: i64,
     /// Who closed it.
     pub closed_by: Uuid,
-    /// Outcome key.
-    pub outcome: String,
+    /// How the case ended.
+    pub outcome: Outcome,
     /// The written evaluation, sealed to the case.
     pub evaluation: Vec<u8>,
     /// When it was reopened, if it was.
@@ -89,7 +90,7 @@ pub trait EscalationStore: Send + Sync {
     /// Every decision, newest decision first, without rationales.
     async fn escalation_register(&self) -> StoreResult<Vec<RegisterEntry>>;
     /// Stores a closure and sets the case's status to `status`, in one transaction.
-    async fn close_case(&self, closure: &Closure, status: &str) -> StoreResult<()>;
+    async fn close_case(&self, closure: &Closure, status: CaseStatus) -> StoreResult<()>;
     /// Marks the case's open closure reopened and sets `status`, in one
     /// transaction; `NotFound` if the case has no open closure.
     async fn reopen_case(
@@ -98,7 +99,7 @@ pub trait EscalationStore: Send + Sync {
         by: Uuid,
         at: i64,
         reason: &[u8],
-        status: &str,
+        status: CaseStatus,
     ) -> StoreResult<()>;
     /// The case's closures, oldest first.
     async fn closures(&self, case_id: Uuid) -> StoreResult<Vec<Closure>>;
@@ -118,9 +119,9 @@ macro_rules! escalation_store {
                 )
                 .bind(r.id.to_string())
                 .bind(r.case_id.to_string())
-                .bind(&r.authority)
-                .bind(&r.decision)
-                .bind(&r.legal_basis)
+                .bind(r.authority.key())
+                .bind(r.decision.key())
+                .bind(r.legal_basis.key())
                 .bind(&r.rationale)
                 .bind(r.aware_at)
                 .bind(r.decided_at)
@@ -189,7 +190,7 @@ macro_rules! escalation_store {
                 convert(rows)
             }
 
-            async fn close_case(&self, c: &Closure, status: &str) -> StoreResult<()> {
+            async fn close_case(&self, c: &Closure, status: CaseStatus) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO case_closures (id, case_id, closed_at, closed_by, outcome, \
@@ -200,7 +201,7 @@ macro_rules! escalation_store {
                 .bind(c.case_id.to_string())
                 .bind(c.closed_at)
                 .bind(c.closed_by.to_string())
-                .bind(&c.outcome)
+                .bind(c.outcome.key())
                 .bind(&c.evaluation)
                 .execute(&mut *tx)
                 .await
@@ -208,7 +209,7 @@ macro_rules! escalation_store {
                 let done = sqlx::query(
                     "UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3",
                 )
-                .bind(status)
+                .bind(status.key())
                 .bind(c.closed_at)
                 .bind(c.case_id.to_string())
                 .execute(&mut *tx)
@@ -225,7 +226,7 @@ macro_rules! escalation_store {
                 by: Uuid,
                 at: i64,
                 reason: &[u8],
-                status: &str,
+                status: CaseStatus,
             ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
@@ -241,7 +242,7 @@ macro_rules! escalation_store {
                 .map_err(db_err)?;
                 found(done.rows_affected())?;
                 sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
-                    .bind(status)
+                    .bind(status.key())
                     .bind(at)
                     .bind(case_id.to_string())
                     .execute(&mut *tx)

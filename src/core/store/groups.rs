@@ -11,10 +11,11 @@ use uuid::Uuid;
 
 use super::dialect::for_each_backend;
 use super::rows::{
-    db_err, found, groups_of, join_list, rules_of, MembershipRow, RuleGroupRow, RuleRow,
-    StaffGroupRow,
+    db_err, found, groups_of, join_keys, rules_of, ClassificationRow, MembershipRow, RuleGroupRow,
+    RuleRow, StaffGroupRow,
 };
 use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
+use crate::core::domain::{Category, Severity};
 
 /// A handler group with its members and leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,10 +51,10 @@ pub struct StoredRule {
     pub id: Uuid,
     /// Order among the stored rules (assigned by the store on insert).
     pub position: i64,
-    /// Category key.
-    pub category: String,
-    /// Severity keys.
-    pub severities: Vec<String>,
+    /// Category.
+    pub category: Category,
+    /// Severities.
+    pub severities: Vec<Severity>,
     /// Group names, each a registered group.
     pub groups: Vec<String>,
     /// UNIX seconds.
@@ -86,8 +87,9 @@ pub trait GroupStore: Send + Sync {
     async fn add_routing_rule(&self, rule: &StoredRule) -> StoreResult<i64>;
     /// Deletes a stored rule; `NotFound` if there is none with that id.
     async fn delete_routing_rule(&self, id: Uuid) -> StoreResult<()>;
-    /// A case's current category and severity keys; `None` if there is no such case.
-    async fn case_classification(&self, case_id: Uuid) -> StoreResult<Option<(String, String)>>;
+    /// A case's current category and severity; `None` if there is no such case.
+    async fn case_classification(&self, case_id: Uuid)
+        -> StoreResult<Option<(Category, Severity)>>;
 }
 
 /// Every membership, ordered by username.
@@ -243,8 +245,8 @@ macro_rules! group_store {
                 )
                 .bind(&id)
                 .bind(position)
-                .bind(&rule.category)
-                .bind(join_list(&rule.severities))
+                .bind(rule.category.key())
+                .bind(join_keys(rule.severities.iter().map(|s| s.key())))
                 .bind(rule.created_at)
                 .execute(&mut *tx)
                 .await
@@ -284,13 +286,13 @@ macro_rules! group_store {
             async fn case_classification(
                 &self,
                 case_id: Uuid,
-            ) -> StoreResult<Option<(String, String)>> {
-                Ok(
+            ) -> StoreResult<Option<(Category, Severity)>> {
+                let row: Option<ClassificationRow> =
                     sqlx::query_as("SELECT category, severity FROM cases WHERE id = $1")
                         .bind(case_id.to_string())
                         .fetch_optional(&self.pool)
-                        .await?,
-                )
+                        .await?;
+                row.map(ClassificationRow::into_pair).transpose()
             }
         }
     };

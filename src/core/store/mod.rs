@@ -24,6 +24,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 pub use crate::core::audit::AuditEntry;
+use crate::core::domain::{CaseStatus, Category, Role, Severity, SubtypeKey};
 
 pub use self::deadlines::{DeadlineStore, StoredDeadlineFacts, StoredFeedbackExtension};
 pub use self::dialect::{PostgresStore, SqliteStore};
@@ -57,6 +58,15 @@ pub enum StoreError {
     /// Applying migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value is not one this version knows (a key, a list of keys
+    /// or an id): the row cannot become a store value.
+    #[error("corrupt stored {column}: {value:?}")]
+    Corrupt {
+        /// The column (or what it holds).
+        column: &'static str,
+        /// The value as stored.
+        value: String,
+    },
 }
 
 /// Result of a store operation.
@@ -71,8 +81,8 @@ pub struct User {
     pub username: String,
     /// Name shown to colleagues and, for handlers, in the reporter's exclusion list.
     pub display_name: String,
-    /// Roles, as stored (`handler`, `contact`, `admin`, `auditor`).
-    pub roles: Vec<String>,
+    /// Roles.
+    pub roles: Vec<Role>,
     /// The user's age recipient (`age1…`).
     pub recipient: String,
     /// The user's X25519 identity, age-encrypted under their password (scrypt).
@@ -133,14 +143,14 @@ pub struct Case {
     pub id: Uuid,
     /// The case's age recipient.
     pub recipient: String,
-    /// Category key (`varsling`, `avvik`, `sikkerhet`, …).
-    pub category: String,
-    /// Current severity (`lav`, `middels`, `hoy`, `kritisk`).
-    pub severity: String,
+    /// Category.
+    pub category: Category,
+    /// Current severity.
+    pub severity: Severity,
     /// The severity the reporter suggested.
-    pub suggested_severity: String,
-    /// Status key.
-    pub status: String,
+    pub suggested_severity: Severity,
+    /// Status.
+    pub status: CaseStatus,
     /// UNIX seconds, truncated to the day.
     pub received_at: i64,
     /// UNIX seconds of the acknowledgement, if sent.
@@ -160,7 +170,7 @@ pub struct NewCase {
     /// The case row.
     pub case: Case,
     /// The sub-type the reporter chose, if any.
-    pub subtype: Option<String>,
+    pub subtype: Option<SubtypeKey>,
     /// The 32-byte lookup tag derived from the case code.
     pub lookup_tag: [u8; 32],
     /// Wraps of the case identity.
@@ -299,7 +309,7 @@ pub trait Store:
     async fn set_status(
         &self,
         case_id: Uuid,
-        status: &str,
+        status: CaseStatus,
         at: i64,
         feedback_given_at: Option<i64>,
     ) -> StoreResult<()>;
@@ -308,7 +318,7 @@ pub trait Store:
     async fn acknowledge(
         &self,
         case_id: Uuid,
-        status: &str,
+        status: CaseStatus,
         at: i64,
         feedback_given_at: Option<i64>,
     ) -> StoreResult<()>;

@@ -16,7 +16,7 @@ use super::rows::{
     RemindRow,
 };
 use super::{PostgresStore, SqliteStore, StoreResult};
-use crate::core::domain::{CaseStatus, DeadlineKind};
+use crate::core::domain::{CaseStatus, DeadlineKind, Severity};
 
 /// What a notification says needs attention. The mail is the same for every
 /// kind; the kind is for administrators and for de-duplication.
@@ -161,10 +161,10 @@ pub struct DeadlineNotice {
 pub struct CaseToRemind {
     /// The case.
     pub id: Uuid,
-    /// Severity key.
-    pub severity: String,
-    /// Status key.
-    pub status: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Status.
+    pub status: CaseStatus,
     /// UNIX seconds (day granularity).
     pub received_at: i64,
     /// UNIX seconds of the acknowledgement.

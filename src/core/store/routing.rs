@@ -6,12 +6,13 @@ use uuid::Uuid;
 use super::dialect::for_each_backend;
 use super::rows::{db_err, found, TriageFactsRow};
 use super::{Holder, KeyWrap, PostgresStore, SqliteStore, StoreResult};
+use crate::core::domain::{Category, Severity, SubtypeKey};
 
 /// What triage recorded on a case beyond its category and severity.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TriageFacts {
-    /// The sub-type key, if one was set.
-    pub subtype: Option<String>,
+    /// The sub-type, if one was set.
+    pub subtype: Option<SubtypeKey>,
     /// Risk probability (1–5), if recorded.
     pub risk_probability: Option<i64>,
     /// Risk consequence (1–5), if recorded.
@@ -23,10 +24,10 @@ pub struct TriageFacts {
 pub struct Retriage {
     /// The case.
     pub case_id: Uuid,
-    /// New category key.
-    pub category: String,
-    /// New severity key.
-    pub severity: String,
+    /// New category.
+    pub category: Category,
+    /// New severity.
+    pub severity: Severity,
     /// Sub-type and risk.
     pub facts: TriageFacts,
     /// UNIX seconds.
@@ -60,7 +61,7 @@ macro_rules! routing_store {
                 .bind(case_id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(TriageFacts::from))
+                row.map(TriageFacts::try_from).transpose()
             }
 
             async fn retriage(&self, change: &Retriage) -> StoreResult<()> {
@@ -70,9 +71,9 @@ macro_rules! routing_store {
                     "UPDATE cases SET category = $1, severity = $2, subtype = $3, \
                      risk_probability = $4, risk_consequence = $5, updated_at = $6 WHERE id = $7",
                 )
-                .bind(&change.category)
-                .bind(&change.severity)
-                .bind(&change.facts.subtype)
+                .bind(change.category.key())
+                .bind(change.severity.key())
+                .bind(change.facts.subtype.as_ref().map(SubtypeKey::as_str))
                 .bind(change.facts.risk_probability)
                 .bind(change.facts.risk_consequence)
                 .bind(change.at)

@@ -1,6 +1,10 @@
 //! Row shapes and their conversions: the one place where what a query
 //! returns becomes a store value. The feature modules hold SQL only.
 //!
+//! Stored keys (status, severity, category, role, authority, decision, legal
+//! basis, outcome, sub-type) become domain values here and nowhere else; a
+//! key this version does not know is [`StoreError::Corrupt`], never a default.
+//!
 //! Both schemas are the same apart from the blob type, so a row decodes the
 //! same way from either backend. Rows decode by column name, so a query's
 //! columns are named (aliased where computed) after the row's fields.
@@ -16,10 +20,12 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use crate::core::domain::{CaseStatus, Category, Role, Severity, SubtypeKey};
+
 pub(super) use self::deadlines::{DeadlineFactsRow, FeedbackExtensionRow};
 pub(super) use self::escalation::{decision_columns, ClosureRow, DecisionRow, RegisterRow};
 pub(super) use self::groups::{
-    groups_of, rules_of, MembershipRow, RuleGroupRow, RuleRow, StaffGroupRow,
+    groups_of, rules_of, ClassificationRow, MembershipRow, RuleGroupRow, RuleRow, StaffGroupRow,
 };
 pub(super) use self::notifications::{
     cases_with_holders, CountsRow, DueRow, HolderRow, NoticeRow, OutboxRow, RemindRow,
@@ -45,16 +51,34 @@ pub(super) fn found(rows_affected: u64) -> Result<(), StoreError> {
     }
 }
 
-/// A decoding failure for a stored value the store cannot interpret.
-fn decode_err(what: &str, value: &str) -> StoreError {
-    StoreError::Database(sqlx::Error::Decode(
-        format!("invalid stored {what}: {value:?}").into(),
-    ))
+/// A stored value the store cannot interpret.
+fn corrupt(column: &'static str, value: &str) -> StoreError {
+    StoreError::Corrupt {
+        column,
+        value: value.to_owned(),
+    }
+}
+
+/// Parses a stored key of `column` with the domain type's own `parse`; a key
+/// it does not know is [`StoreError::Corrupt`], never a default.
+pub(super) fn parse_key<T>(
+    column: &'static str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    parse(value).ok_or_else(|| corrupt(column, value))
+}
+
+/// Parses an optional stored sub-type key.
+pub(super) fn optional_subtype(value: Option<String>) -> Result<Option<SubtypeKey>, StoreError> {
+    value
+        .map(|s| parse_key("subtype", &s, |k| SubtypeKey::parse(k).ok()))
+        .transpose()
 }
 
 /// Parses a stored (hyphenated) UUID.
 pub(super) fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(s).map_err(|_| decode_err("uuid", s))
+    Uuid::parse_str(s).map_err(|_| corrupt("uuid", s))
 }
 
 /// Parses an optional stored UUID.
@@ -64,20 +88,24 @@ fn optional_uuid(s: Option<String>) -> Result<Option<Uuid>, StoreError> {
 
 /// Parses a stored author.
 fn parse_author(s: &str) -> Result<Author, StoreError> {
-    Author::from_db(s).ok_or_else(|| decode_err("author", s))
+    parse_key("author", s, Author::from_db)
 }
 
 /// The stored form of a list of keys (roles, severities): comma-separated.
-pub(super) fn join_list(keys: &[String]) -> String {
-    keys.join(",")
+pub(super) fn join_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
+    keys.into_iter().collect::<Vec<_>>().join(",")
 }
 
-/// Parses the stored form of a list of keys.
-fn split_list(keys: &str) -> Vec<String> {
+/// Parses the stored form of a list of keys of `column`, each with `parse`.
+fn parse_list<T>(
+    column: &'static str,
+    keys: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, StoreError> {
     keys.split(',')
         .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(str::to_owned)
+        .filter(|k| !k.is_empty())
+        .map(|k| parse_key(column, k, &parse))
         .collect()
 }
 
@@ -129,7 +157,7 @@ impl UserRow {
             id: parse_uuid(&self.id)?,
             username: self.username,
             display_name: self.display_name,
-            roles: split_list(&self.roles),
+            roles: parse_list("roles", &self.roles, Role::parse)?,
             recipient: self.recipient,
             wrapped_identity: self.wrapped_identity,
             email: self.email,
@@ -196,10 +224,14 @@ impl TryFrom<CaseRow> for Case {
         Ok(Case {
             id: parse_uuid(&r.id)?,
             recipient: r.recipient,
-            category: r.category,
-            severity: r.severity,
-            suggested_severity: r.suggested_severity,
-            status: r.status,
+            category: parse_key("category", &r.category, Category::parse)?,
+            severity: parse_key("severity", &r.severity, Severity::parse)?,
+            suggested_severity: parse_key(
+                "suggested_severity",
+                &r.suggested_severity,
+                Severity::parse,
+            )?,
+            status: parse_key("status", &r.status, CaseStatus::parse)?,
             received_at: r.received_at,
             acknowledged_at: r.acknowledged_at,
             updated_at: r.updated_at,
@@ -340,4 +372,83 @@ where
     T: TryFrom<R, Error = StoreError>,
 {
     rows.into_iter().map(T::try_from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case_row(status: &str) -> CaseRow {
+        CaseRow {
+            id: Uuid::nil().to_string(),
+            recipient: "age1case".to_owned(),
+            category: "avvik".to_owned(),
+            severity: "hoy".to_owned(),
+            suggested_severity: "lav".to_owned(),
+            status: status.to_owned(),
+            received_at: 0,
+            acknowledged_at: None,
+            updated_at: 0,
+            reporter_seq: 1,
+            report: Vec::new(),
+        }
+    }
+
+    fn user_row(roles: &str) -> UserRow {
+        UserRow {
+            id: Uuid::nil().to_string(),
+            username: "u".to_owned(),
+            display_name: "U".to_owned(),
+            roles: roles.to_owned(),
+            recipient: String::new(),
+            wrapped_identity: Vec::new(),
+            email: None,
+            active: true,
+            created_at: 0,
+        }
+    }
+
+    fn corrupt_column<T>(r: Result<T, StoreError>) -> Option<(&'static str, String)> {
+        match r {
+            Err(StoreError::Corrupt { column, value }) => Some((column, value)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_case_row_becomes_typed_values() {
+        let case = Case::try_from(case_row("under_investigation")).expect("valid row");
+        assert_eq!(case.category, Category::Avvik);
+        assert_eq!(case.severity, Severity::Hoy);
+        assert_eq!(case.suggested_severity, Severity::Lav);
+        assert_eq!(case.status, CaseStatus::UnderInvestigation);
+    }
+
+    #[test]
+    fn an_unknown_stored_key_is_corrupt_not_a_default() {
+        assert_eq!(
+            corrupt_column(Case::try_from(case_row("ny"))),
+            Some(("status", "ny".to_owned()))
+        );
+        let mut row = case_row("received");
+        row.category = "miljo".to_owned();
+        assert_eq!(
+            corrupt_column(Case::try_from(row)),
+            Some(("category", "miljo".to_owned()))
+        );
+        assert_eq!(
+            corrupt_column(user_row("handler,sjef").into_user(Vec::new())),
+            Some(("roles", "sjef".to_owned()))
+        );
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_stored_list() {
+        let user = user_row(" contact,handler ").into_user(Vec::new());
+        let roles = user.expect("valid row").roles;
+        assert_eq!(roles, [Role::Contact, Role::Handler]);
+        assert_eq!(join_keys(roles.iter().map(|r| r.key())), "contact,handler");
+        let none = user_row("").into_user(Vec::new()).expect("valid row");
+        assert!(none.roles.is_empty());
+    }
 }

@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use super::dialect::for_each_backend;
-use super::rows::{EscalationCountRow, FiguresRow};
+use super::rows::{convert, EscalationCountRow, FiguresRow};
 use super::{PostgresStore, SqliteStore, StoreResult};
 use crate::core::statistics::{CaseFigures, EscalationCount};
 
@@ -38,7 +38,7 @@ macro_rules! statistics_store {
                 .bind(received.end)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.into_iter().map(CaseFigures::from).collect())
+                convert(rows)
             }
 
             async fn first_received_at(&self) -> StoreResult<Option<i64>> {
@@ -61,7 +61,7 @@ macro_rules! statistics_store {
                 .bind(decided.end)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.into_iter().map(EscalationCount::from).collect())
+                convert(rows)
             }
         }
     };

@@ -41,9 +41,9 @@ fn record_json(r: &EscalationRecord) -> Value {
     json!({
         "id": r.id,
         "case_id": r.case_id,
-        "authority": r.authority,
-        "decision": r.decision,
-        "legal_basis": r.legal_basis,
+        "authority": r.authority.key(),
+        "decision": r.decision.key(),
+        "legal_basis": r.legal_basis.key(),
         "aware_at": iso_instant(r.aware_at),
         "decided_at": iso_instant(r.decided_at),
         "notified_at": r.notified_at.map(iso_instant),
@@ -80,7 +80,7 @@ pub async fn view(
         .collect();
     let closure = view.closure.as_ref().map(|c| {
         json!({
-            "outcome": c.outcome,
+            "outcome": c.outcome.key(),
             "closed_at": iso_instant(c.closed_at),
             "closed_by_name": c.closed_by_name,
             "evaluation": c.evaluation,

@@ -71,7 +71,7 @@ fn reporter_json(view: &CaseView) -> Value {
         })
         .collect();
     json!({
-        "status": view.case.status,
+        "status": view.case.status.key(),
         "received_on": iso_day(view.case.received_at),
         "answer_due": view.answer_due.map(iso_date),
         "report": {

@@ -57,9 +57,9 @@ pub async fn inbox(
         .map(|i| {
             json!({
                 "id": i.case.id,
-                "category": i.case.category,
-                "severity": i.case.severity,
-                "status": i.case.status,
+                "category": i.case.category.key(),
+                "severity": i.case.severity.key(),
+                "status": i.case.status.key(),
                 "received_on": iso_day(i.case.received_at),
                 "next_deadline": i.next.map(|n| iso_date(n.due.date())),
                 "next_deadline_kind": i.next.map(|n| n.kind.key()),
@@ -116,10 +116,10 @@ fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> Value {
     let (list, extension) = case_deadlines_json(deadlines);
     json!({
         "id": case.id,
-        "category": case.category,
-        "severity": case.severity,
-        "suggested_severity": case.suggested_severity,
-        "status": case.status,
+        "category": case.category.key(),
+        "severity": case.severity.key(),
+        "suggested_severity": case.suggested_severity.key(),
+        "status": case.status.key(),
         "received_on": iso_day(case.received_at),
         "acknowledged_at": case.acknowledged_at.map(iso_instant),
         "next_deadline": next_of(&deadlines.statuses).map(|s| iso_date(s.deadline.due.date())),
@@ -257,7 +257,7 @@ async fn status_json(
         .map_err(|e| ApiError::internal(lang, &e))?
         .remove(&case.id);
     Ok(json!({
-        "status": case.status,
+        "status": case.status.key(),
         "acknowledged_at": case.acknowledged_at.map(iso_instant),
         "next_deadline": next.map(|n| iso_date(n.due.date())),
         "next_deadline_kind": next.map(|n| n.kind.key()),

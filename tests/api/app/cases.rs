@@ -5,6 +5,7 @@ use time::Date;
 use uuid::Uuid;
 use varsel::core::casework::{day_of, ReportContent};
 use varsel::core::clock::system_now as now;
+use varsel::core::domain::{CaseStatus, Category, Severity};
 use varsel::core::store::{Author, Case, Holder, KeyWrap, Message, NewCase};
 use varsel_crypto::{CaseCode, X25519Recipient};
 
@@ -106,15 +107,14 @@ impl TestApp {
         let stored = Case {
             id: Uuid::new_v4(),
             recipient: recipient.to_string(),
-            category: case.category.to_owned(),
-            severity: case.severity.to_owned(),
-            suggested_severity: case.severity.to_owned(),
+            category: Category::parse(case.category).expect("a category key"),
+            severity: Severity::parse(case.severity).expect("a severity key"),
+            suggested_severity: Severity::parse(case.severity).expect("a severity key"),
             status: if case.acknowledged_at.is_some() {
-                "acknowledged"
+                CaseStatus::Acknowledged
             } else {
-                "received"
-            }
-            .to_owned(),
+                CaseStatus::Received
+            },
             received_at: case.received_at,
             acknowledged_at: case.acknowledged_at,
             updated_at: case.acknowledged_at.unwrap_or(case.received_at),

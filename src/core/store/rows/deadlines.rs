@@ -1,6 +1,7 @@
 //! Rows of the deadline facts and of the feedback extension.
 
-use super::{optional_uuid, parse_uuid};
+use super::{optional_subtype, optional_uuid, parse_key, parse_uuid};
+use crate::core::domain::{CaseStatus, Category, Severity};
 use crate::core::store::{StoreResult, StoredDeadlineFacts, StoredFeedbackExtension};
 
 /// A case's deadline facts: its own columns and, from its escalation
@@ -28,10 +29,10 @@ impl TryFrom<DeadlineFactsRow> for StoredDeadlineFacts {
     fn try_from(r: DeadlineFactsRow) -> StoreResult<Self> {
         Ok(StoredDeadlineFacts {
             case_id: parse_uuid(&r.id)?,
-            category: r.category,
-            subtype: r.subtype,
-            severity: r.severity,
-            status: r.status,
+            category: parse_key("category", &r.category, Category::parse)?,
+            subtype: optional_subtype(r.subtype)?,
+            severity: parse_key("severity", &r.severity, Severity::parse)?,
+            status: parse_key("status", &r.status, CaseStatus::parse)?,
             received_at: r.received_at,
             acknowledged_at: r.acknowledged_at,
             feedback_given_at: r.feedback_given_at,
@@ -65,5 +66,42 @@ impl FeedbackExtensionRow {
             by: optional_uuid(self.feedback_extended_by)?,
             reason,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::store::StoreError;
+
+    #[test]
+    fn an_unknown_stored_severity_is_corrupt() {
+        let row = |severity: &str| DeadlineFactsRow {
+            id: uuid::Uuid::nil().to_string(),
+            category: "avvik".to_owned(),
+            subtype: Some("personvernbrudd".to_owned()),
+            severity: severity.to_owned(),
+            status: "received".to_owned(),
+            received_at: 0,
+            acknowledged_at: None,
+            feedback_given_at: None,
+            feedback_extended_at: None,
+            first_decision_at: None,
+            datatilsynet_decision_at: None,
+            nsm_decision_at: None,
+        };
+        let facts = StoredDeadlineFacts::try_from(row("kritisk")).expect("valid row");
+        assert_eq!(facts.severity, Severity::Kritisk);
+        assert_eq!(
+            facts.subtype.as_ref().map(|s| s.as_str()),
+            Some("personvernbrudd")
+        );
+        assert!(matches!(
+            StoredDeadlineFacts::try_from(row("ukjent")),
+            Err(StoreError::Corrupt {
+                column: "severity",
+                ..
+            })
+        ));
     }
 }

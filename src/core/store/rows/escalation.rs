@@ -1,6 +1,7 @@
 //! Rows of escalation decisions, the escalation register and case closures.
 
-use super::{optional_uuid, parse_uuid};
+use super::{optional_uuid, parse_key, parse_uuid};
+use crate::core::domain::{Authority, Decision, LegalBasis, Outcome};
 use crate::core::store::{Closure, EscalationRecord, RegisterEntry, StoreError, StoreResult};
 
 /// An `escalation_decisions` row.
@@ -42,9 +43,9 @@ impl TryFrom<DecisionRow> for EscalationRecord {
         Ok(EscalationRecord {
             id: parse_uuid(&r.id)?,
             case_id: parse_uuid(&r.case_id)?,
-            authority: r.authority,
-            decision: r.decision,
-            legal_basis: r.legal_basis,
+            authority: parse_key("authority", &r.authority, Authority::parse)?,
+            decision: parse_key("decision", &r.decision, Decision::parse)?,
+            legal_basis: parse_key("legal_basis", &r.legal_basis, LegalBasis::parse)?,
             rationale: r.rationale,
             aware_at: r.aware_at,
             decided_at: r.decided_at,
@@ -103,7 +104,7 @@ impl TryFrom<ClosureRow> for Closure {
             case_id: parse_uuid(&r.case_id)?,
             closed_at: r.closed_at,
             closed_by: parse_uuid(&r.closed_by)?,
-            outcome: r.outcome,
+            outcome: parse_key("outcome", &r.outcome, Outcome::parse)?,
             evaluation: r.evaluation,
             reopened_at: r.reopened_at,
             reopened_by: optional_uuid(r.reopened_by)?,

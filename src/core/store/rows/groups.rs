@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{parse_uuid, split_list};
+use super::{parse_key, parse_list, parse_uuid};
+use crate::core::domain::{Category, Severity};
 use crate::core::store::{Group, StoreResult, StoredRule};
 
 /// A `staff_groups` row.
@@ -36,6 +37,23 @@ pub(in crate::core::store) struct RuleRow {
 pub(in crate::core::store) struct RuleGroupRow {
     rule_id: String,
     group_name: String,
+}
+
+/// The category and severity columns of a `cases` row.
+#[derive(sqlx::FromRow)]
+pub(in crate::core::store) struct ClassificationRow {
+    category: String,
+    severity: String,
+}
+
+impl ClassificationRow {
+    /// The case's category and severity.
+    pub(in crate::core::store) fn into_pair(self) -> StoreResult<(Category, Severity)> {
+        Ok((
+            parse_key("category", &self.category, Category::parse)?,
+            parse_key("severity", &self.severity, Severity::parse)?,
+        ))
+    }
 }
 
 /// Builds the groups from their rows, ordered by name; members and leads
@@ -82,8 +100,8 @@ pub(in crate::core::store) fn rules_of(
         out.push(StoredRule {
             id: parse_uuid(&r.id)?,
             position: r.position,
-            category: r.category,
-            severities: split_list(&r.severities),
+            category: parse_key("category", &r.category, Category::parse)?,
+            severities: parse_list("severities", &r.severities, Severity::parse)?,
             groups: Vec::new(),
             created_at: r.created_at,
         });
@@ -105,7 +123,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::core::store::rows::join_list;
+    use crate::core::store::rows::join_keys;
 
     fn membership(group: &str, user: Uuid) -> MembershipRow {
         MembershipRow {
@@ -174,9 +192,12 @@ mod tests {
         )
         .expect("valid rows");
         assert_eq!(rules[0].id, first);
-        assert_eq!(rules[0].severities, ["lav", "hoy"]);
+        assert_eq!(rules[0].severities, [Severity::Lav, Severity::Hoy]);
         assert_eq!(rules[0].groups, ["drift", "infosec"]);
         assert_eq!(rules[1].groups, ["hr"]);
-        assert_eq!(join_list(&rules[0].severities), "lav,hoy");
+        assert_eq!(
+            join_keys(rules[0].severities.iter().map(|s| s.key())),
+            "lav,hoy"
+        );
     }
 }

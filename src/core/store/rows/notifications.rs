@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::parse_uuid;
-use crate::core::domain::DeadlineKind;
+use super::{parse_key, parse_uuid};
+use crate::core::domain::{CaseStatus, DeadlineKind, Severity};
 use crate::core::store::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NotificationCounts,
     NotificationKind, OutboxEntry, StoreError, StoreResult,
@@ -145,8 +145,8 @@ pub(in crate::core::store) fn cases_with_holders(
         index.insert(id, out.len());
         out.push(CaseToRemind {
             id,
-            severity: r.severity,
-            status: r.status,
+            severity: parse_key("severity", &r.severity, Severity::parse)?,
+            status: parse_key("status", &r.status, CaseStatus::parse)?,
             received_at: r.received_at,
             acknowledged_at: r.acknowledged_at,
             updated_at: r.updated_at,

@@ -1,6 +1,7 @@
 //! Rows of case triage.
 
-use crate::core::store::TriageFacts;
+use super::optional_subtype;
+use crate::core::store::{StoreError, StoreResult, TriageFacts};
 
 /// The triage columns of a `cases` row.
 #[derive(sqlx::FromRow)]
@@ -10,12 +11,14 @@ pub(in crate::core::store) struct TriageFactsRow {
     risk_consequence: Option<i64>,
 }
 
-impl From<TriageFactsRow> for TriageFacts {
-    fn from(r: TriageFactsRow) -> Self {
-        TriageFacts {
-            subtype: r.subtype,
+impl TryFrom<TriageFactsRow> for TriageFacts {
+    type Error = StoreError;
+
+    fn try_from(r: TriageFactsRow) -> StoreResult<Self> {
+        Ok(TriageFacts {
+            subtype: optional_subtype(r.subtype)?,
             risk_probability: r.risk_probability,
             risk_consequence: r.risk_consequence,
-        }
+        })
     }
 }

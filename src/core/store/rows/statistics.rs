@@ -1,6 +1,9 @@
 //! Rows of the statistics feature: only the columns statistics need.
 
+use super::parse_key;
+use crate::core::domain::{Authority, Category, Decision, Severity};
 use crate::core::statistics::{CaseFigures, EscalationCount};
+use crate::core::store::{StoreError, StoreResult};
 
 /// The columns of a `cases` row that statistics count.
 #[derive(sqlx::FromRow)]
@@ -13,16 +16,18 @@ pub(in crate::core::store) struct FiguresRow {
     feedback_extended_at: Option<i64>,
 }
 
-impl From<FiguresRow> for CaseFigures {
-    fn from(r: FiguresRow) -> Self {
-        CaseFigures {
-            category: r.category,
-            severity: r.severity,
+impl TryFrom<FiguresRow> for CaseFigures {
+    type Error = StoreError;
+
+    fn try_from(r: FiguresRow) -> StoreResult<Self> {
+        Ok(CaseFigures {
+            category: parse_key("category", &r.category, Category::parse)?,
+            severity: parse_key("severity", &r.severity, Severity::parse)?,
             received_at: r.received_at,
             acknowledged_at: r.acknowledged_at,
             feedback_given_at: r.feedback_given_at,
             feedback_extended_at: r.feedback_extended_at,
-        }
+        })
     }
 }
 
@@ -35,13 +40,64 @@ pub(in crate::core::store) struct EscalationCountRow {
     count: i64,
 }
 
-impl From<EscalationCountRow> for EscalationCount {
-    fn from(r: EscalationCountRow) -> Self {
-        EscalationCount {
-            authority: r.authority,
-            decision: r.decision,
+impl TryFrom<EscalationCountRow> for EscalationCount {
+    type Error = StoreError;
+
+    fn try_from(r: EscalationCountRow) -> StoreResult<Self> {
+        Ok(EscalationCount {
+            authority: parse_key("authority", &r.authority, Authority::parse)?,
+            decision: parse_key("decision", &r.decision, Decision::parse)?,
             // A count is never negative; the fallback only satisfies the type.
             count: u64::try_from(r.count).unwrap_or(0),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(category: &str, severity: &str) -> FiguresRow {
+        FiguresRow {
+            category: category.to_owned(),
+            severity: severity.to_owned(),
+            received_at: 0,
+            acknowledged_at: None,
+            feedback_given_at: None,
+            feedback_extended_at: None,
         }
+    }
+
+    #[test]
+    fn figures_are_typed_and_unknown_keys_are_corrupt() {
+        let ok = CaseFigures::try_from(figures("sikkerhet", "kritisk")).expect("valid row");
+        assert_eq!(
+            (ok.category, ok.severity),
+            (Category::Sikkerhet, Severity::Kritisk)
+        );
+        assert!(matches!(
+            CaseFigures::try_from(figures("miljo", "lav")),
+            Err(StoreError::Corrupt {
+                column: "category",
+                ..
+            })
+        ));
+        let count = |authority: &str| EscalationCountRow {
+            authority: authority.to_owned(),
+            decision: "escalate".to_owned(),
+            count: 3,
+        };
+        assert!(matches!(
+            EscalationCount::try_from(count("miljodirektoratet")),
+            Err(StoreError::Corrupt {
+                column: "authority",
+                ..
+            })
+        ));
+        let ok = EscalationCount::try_from(count("pst")).expect("valid row");
+        assert_eq!(
+            (ok.authority, ok.decision, ok.count),
+            (Authority::Pst, Decision::Escalate, 3)
+        );
     }
 }

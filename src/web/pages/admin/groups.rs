@@ -160,7 +160,7 @@ struct GroupsPage {
 fn roles_of(t: &Translator, user: &User) -> String {
     user.roles
         .iter()
-        .map(|r| t.t(&format!("admin.roles.{r}")))
+        .map(|r| t.t(&format!("admin.roles.{}", r.key())))
         .collect::<Vec<_>>()
         .join(", ")
 }

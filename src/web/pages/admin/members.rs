@@ -196,6 +196,7 @@ pub(super) async fn remove_lead(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::domain::Role;
     use uuid::Uuid;
 
     fn user(active: bool) -> User {
@@ -203,7 +204,7 @@ mod tests {
             id: Uuid::new_v4(),
             username: "u".into(),
             display_name: "U".into(),
-            roles: vec!["handler".into()],
+            roles: vec![Role::Handler],
             recipient: String::new(),
             wrapped_identity: Vec::new(),
             email: None,

@@ -15,7 +15,7 @@ use super::forms::{back_to, done, respond, NoticeQuery};
 use crate::core::actor::StaffMember;
 use crate::core::audit::{action, AuditActor, AuditEvent};
 use crate::core::audit_log;
-use crate::core::domain::{Role, Severity};
+use crate::core::domain::{Category, Role, Severity};
 use crate::core::i18n::Translator;
 use crate::core::routing::{RoutingRule, RuleError};
 use crate::core::store::{Group, StoreError, StoredRule, User};
@@ -96,7 +96,7 @@ struct RulesPage {
 fn row(t: &Translator, id: String, rule: &RoutingRule, users: &[User]) -> RuleRow {
     let handlers = users
         .iter()
-        .filter(|u| u.active && u.roles.iter().any(|r| r == Role::Handler.key()))
+        .filter(|u| u.active && u.roles.contains(&Role::Handler))
         .filter(|u| u.groups.iter().any(|g| rule.groups.contains(g)))
         .count();
     RuleRow {
@@ -240,6 +240,14 @@ fn draft_of(fields: &[(String, String)]) -> (String, Draft) {
     (csrf, draft)
 }
 
+/// A checked rule from the add form, before the store gives it a place.
+#[derive(Debug)]
+struct NewRule {
+    category: Category,
+    severities: Vec<Severity>,
+    groups: Vec<String>,
+}
+
 /// The rule the form describes, or why it cannot be added: checked like a
 /// rule of the configuration file, and every group must be registered.
 /// Severities are put in their natural order.
@@ -247,13 +255,13 @@ fn rule_of(
     draft: &Draft,
     taxonomy: &crate::core::domain::Taxonomy,
     groups: &[Group],
-) -> Result<RoutingRule, RuleProblem> {
+) -> Result<NewRule, RuleProblem> {
     let rule = RoutingRule {
         category: draft.category.clone(),
         severities: draft.severities.clone(),
         groups: draft.groups.clone(),
     };
-    rule.validate(taxonomy).map_err(RuleProblem::Rule)?;
+    let (category, severities) = rule.classification(taxonomy).map_err(RuleProblem::Rule)?;
     if rule
         .groups
         .iter()
@@ -261,17 +269,12 @@ fn rule_of(
     {
         return Err(RuleProblem::UnknownGroup);
     }
-    let severities = Severity::ALL
-        .iter()
-        .filter(|s| rule.severities.iter().any(|r| r == s.key()))
-        .map(|s| s.key().to_owned())
-        .collect();
     let mut groups = rule.groups;
     groups.sort();
-    Ok(RoutingRule {
+    Ok(NewRule {
+        category,
         severities,
         groups,
-        ..rule
     })
 }
 
@@ -298,9 +301,9 @@ pub(super) async fn add(
     let stored = StoredRule {
         id: Uuid::new_v4(),
         position: 0,
-        category: rule.category.clone(),
-        severities: rule.severities.clone(),
-        groups: rule.groups.clone(),
+        category: rule.category,
+        severities: rule.severities,
+        groups: rule.groups,
         created_at: state.now(),
     };
     audit_log::record(
@@ -309,8 +312,8 @@ pub(super) async fn add(
         AuditEvent::new(AuditActor::User(staff.user_id), action::ROUTING_RULE_ADDED).with_detail(
             json!({
                 "rule": stored.id,
-                "category": stored.category,
-                "severities": stored.severities,
+                "category": stored.category.key(),
+                "severities": stored.severities.iter().map(|s| s.key()).collect::<Vec<_>>(),
                 "groups": stored.groups,
             }),
         ),
@@ -367,8 +370,8 @@ pub(super) async fn delete(
         )
         .with_detail(json!({
             "rule": rule.id,
-            "category": rule.category,
-            "severities": rule.severities,
+            "category": rule.category.key(),
+            "severities": rule.severities.iter().map(|s| s.key()).collect::<Vec<_>>(),
             "groups": rule.groups,
         })),
     )
@@ -417,7 +420,7 @@ mod tests {
         assert_eq!(csrf, "t");
         let groups = [group("drift"), group("infosec")];
         let rule = rule_of(&draft, &Taxonomy::default(), &groups).expect("valid");
-        assert_eq!(rule.severities, ["lav", "kritisk"]);
+        assert_eq!(rule.severities, [Severity::Lav, Severity::Kritisk]);
         assert_eq!(rule.groups, ["drift", "infosec"]);
         let unknown = rule_of(&draft, &Taxonomy::default(), &groups[..1]);
         assert_eq!(unknown.err(), Some(RuleProblem::UnknownGroup));

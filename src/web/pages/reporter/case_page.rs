@@ -138,8 +138,8 @@ async fn case_page(
     Ok(CasePage {
         t,
         csrf: csrf.to_owned(),
-        status: t.t(&format!("status.{}", view.case.status)),
-        category: t.t(&format!("category.{}", view.case.category)),
+        status: t.t(&format!("status.{}", view.case.status.key())),
+        category: t.t(&format!("category.{}", view.case.category.key())),
         received: super::format_day(view.case.received_at),
         answer_due: view.answer_due.map(super::format_date),
         description: view.report.description.clone(),

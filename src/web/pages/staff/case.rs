@@ -342,9 +342,9 @@ fn escalation_fields(
             let r = &d.record;
             let own = r.decided_by == staff.user_id;
             DecisionLine {
-                authority: t.t(&Authority::label_key_of(&r.authority)),
-                decision: t.t(&Decision::label_key_of(&r.decision)),
-                legal_basis: t.t(&LegalBasis::label_key_of(&r.legal_basis)),
+                authority: t.t(&r.authority.label_key()),
+                decision: t.t(&r.decision.label_key()),
+                legal_basis: t.t(&r.legal_basis.label_key()),
                 aware: show_moment(r.aware_at),
                 decided: show_moment(r.decided_at),
                 notified: r.notified_at.map(show_moment),
@@ -359,7 +359,7 @@ fn escalation_fields(
         })
         .collect();
     let closed = escalation.closure.map(|c| ClosedLine {
-        outcome: t.t(&Outcome::label_key_of(&c.outcome)),
+        outcome: t.t(&c.outcome.label_key()),
         closed_at: show_moment(c.closed_at),
         closed_by: c.closed_by_name.clone(),
         evaluation: c.evaluation.clone(),
@@ -398,7 +398,6 @@ fn build_page(
     let triage = triage_fields(state, &t, case, &facts);
     let case_path = format!("/staff/cases/{}", case.id);
     let esc = escalation_fields(&t, staff, &case_path, escalation);
-    let status = CaseStatus::parse(&case.status);
     let messages = view
         .messages
         .iter()
@@ -443,11 +442,11 @@ fn build_page(
             crate::core::authz::Permission::ReadRegister,
         ),
         title: t.f("staff.case.title", &[("ref", &super::reference(case.id))]),
-        category: label(&t, "category", &case.category),
-        severity: label(&t, "severity", &case.severity),
+        category: label(&t, "category", case.category.key()),
+        severity: label(&t, "severity", case.severity.key()),
         suggested_severity: (case.suggested_severity != case.severity)
-            .then(|| label(&t, "severity", &case.suggested_severity)),
-        status: label(&t, "status", &case.status),
+            .then(|| label(&t, "severity", case.suggested_severity.key())),
+        status: label(&t, "status", case.status.key()),
         received: show_day(case.received_at),
         acknowledged: case.acknowledged_at.map(show_day),
         answer_due: view.answer_due.map(show_date),
@@ -463,10 +462,10 @@ fn build_page(
             .map(|s| StatusOption {
                 key: s.key(),
                 label: label(&t, "status", s.key()),
-                selected: Some(s) == status,
+                selected: s == case.status,
             })
             .collect(),
-        can_acknowledge: matches!(status, Some(CaseStatus::Received) | None),
+        can_acknowledge: case.status == CaseStatus::Received,
         problem: problem.map(|p| (p.message(&t, state), p.form())),
         reply_invalid: problem.is_some_and(|p| p.form() == "reply"),
         status_invalid: problem.is_some_and(|p| p.form() == "status"),
@@ -556,12 +555,10 @@ fn triage_fields(
         )
     };
     TriageFields {
-        subtype: facts.subtype.as_ref().map(|s| {
-            match (CategoryKey::parse(&case.category), SubtypeKey::parse(s)) {
-                (Ok(c), Ok(k)) => subtype_label(&c, &k),
-                _ => s.clone(),
-            }
-        }),
+        subtype: facts
+            .subtype
+            .as_ref()
+            .map(|k| subtype_label(&CategoryKey::from(case.category), k)),
         risk: risk.map(|r| {
             t.f(
                 "staff.case.risk_value",
@@ -592,7 +589,7 @@ fn triage_fields(
             .map(|c| Choice {
                 key: c.key.to_string(),
                 label: label(t, "category", c.key.as_str()),
-                selected: c.key.as_str() == case.category,
+                selected: c.key.as_str() == case.category.key(),
             })
             .collect(),
         subtypes: taxonomy
@@ -606,8 +603,8 @@ fn triage_fields(
                     .map(|s| Choice {
                         key: s.key.as_str().to_owned(),
                         label: subtype_label(&c.key, &s.key),
-                        selected: c.key.as_str() == case.category
-                            && facts.subtype.as_deref() == Some(s.key.as_str()),
+                        selected: c.key.as_str() == case.category.key()
+                            && facts.subtype.as_ref() == Some(&s.key),
                     })
                     .collect(),
             })
@@ -617,7 +614,7 @@ fn triage_fields(
             .map(|s| Choice {
                 key: s.key().to_owned(),
                 label: label(t, "severity", s.key()),
-                selected: s.key() == case.severity,
+                selected: s == case.severity,
             })
             .collect(),
         probabilities: levels(risk.map(Risk::probability)),

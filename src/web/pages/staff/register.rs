@@ -197,9 +197,9 @@ pub(super) async fn page(
                 Row {
                     case_ref: super::reference(r.case_id),
                     case_href: format!("/staff/cases/{}", r.case_id),
-                    authority: t.t(&Authority::label_key_of(&r.authority)),
-                    decision: t.t(&Decision::label_key_of(&r.decision)),
-                    legal_basis: t.t(&LegalBasis::label_key_of(&r.legal_basis)),
+                    authority: t.t(&r.authority.label_key()),
+                    decision: t.t(&r.decision.label_key()),
+                    legal_basis: t.t(&r.legal_basis.label_key()),
                     aware: show_moment(r.aware_at),
                     decided: show_moment(r.decided_at),
                     notified: r.notified_at.map(show_moment),
@@ -229,9 +229,9 @@ fn to_csv(entries: &[RegisterEntry]) -> String {
         let r = &e.record;
         let fields = [
             super::reference(r.case_id),
-            r.authority.clone(),
-            r.decision.clone(),
-            r.legal_basis.clone(),
+            r.authority.key().to_owned(),
+            r.decision.key().to_owned(),
+            r.legal_basis.key().to_owned(),
             iso(r.aware_at),
             iso(r.decided_at),
             r.notified_at.map(iso).unwrap_or_default(),

@@ -225,7 +225,7 @@ pub(super) fn to_csv(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::domain::DeadlineSettings;
+    use crate::core::domain::{Authority, Category, DeadlineSettings, Decision, Severity};
     use crate::core::statistics::{CaseFigures, EscalationCount, Rules};
     use time::macros::{date, datetime};
 
@@ -249,8 +249,8 @@ mod tests {
             .chain(std::iter::repeat_n("sikkerhet", 6))
             .chain(std::iter::once("varsling"))
             .map(|category| CaseFigures {
-                category: category.to_owned(),
-                severity: "lav".to_owned(),
+                category: Category::parse(category).expect("category"),
+                severity: Severity::Lav,
                 received_at: day,
                 acknowledged_at: None,
                 feedback_given_at: None,
@@ -264,8 +264,8 @@ mod tests {
             ("nsm", "escalate", 5),
         ]
         .map(|(authority, decision, count)| EscalationCount {
-            authority: authority.to_owned(),
-            decision: decision.to_owned(),
+            authority: Authority::parse(authority).expect("authority"),
+            decision: Decision::parse(decision).expect("decision"),
             count,
         });
         let rules = Rules {
