@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Layering checks, run by .ci/run.
+#
 # The core (src/core) knows no web: it may not use actix-web, actix-multipart,
 # askama, governor, or anything of the web adapter (crate::web, the sessions,
 # crate::startup). Comments may name them; code may not.
@@ -20,3 +22,6 @@ if [ -n "$found" ]; then
     exit 1
 fi
 echo "src/core imports nothing of the web layer"
+
+# No two files of the service import each other, directly or round a loop.
+python3 scripts/import-cycles.py
