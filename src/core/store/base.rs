@@ -7,16 +7,18 @@ use async_trait::async_trait;
 use sqlx::Transaction;
 use uuid::Uuid;
 
-use super::dialect::for_each_backend;
-use super::rows::{
-    attachment_columns, audit_columns, case_columns, convert, db_err, found, group_names,
-    join_keys, message_columns, parse_holder, parse_uuid, user_columns, users_with_groups,
-    AttachmentRow, AuditRow, CaseRow, InboxRow, MembershipRow, MessageRow, UserRow,
+use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
+use super::interface::Store;
+use super::model::{
+    Attachment, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError, StoreResult, User,
 };
-use super::{
-    Attachment, AuditEntry, Author, Case, Holder, InboxEntry, Message, NewCase, PostgresStore,
-    SqliteStore, Store, StoreError, StoreResult, User,
+use super::rows::base::{
+    attachment_columns, audit_columns, case_columns, group_names, message_columns, user_columns,
+    users_with_groups, AttachmentRow, AuditRow, CaseRow, InboxRow, MessageRow, UserRow,
 };
+use super::rows::groups::MembershipRow;
+use super::rows::parse::{convert, db_err, found, join_keys, parse_holder, parse_uuid};
+use crate::core::audit::AuditEntry;
 use crate::core::domain::{CaseStatus, SubtypeKey};
 
 /// The implementation for one backend (see [`for_each_backend!`]).
