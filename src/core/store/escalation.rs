@@ -45,7 +45,7 @@ macro_rules! escalation_store {
         #[async_trait::async_trait]
         impl EscalationStore for $store {
             async fn insert_decision(&self, r: &EscalationRecord) -> StoreResult<()> {
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO escalation_decisions (id, case_id, authority, decision, \
                      legal_basis, rationale, aware_at, decided_at, notified_at, decided_by, \
                      authority_reference, confirmed_by, confirmed_at, recorded_at) \
@@ -64,10 +64,8 @@ macro_rules! escalation_store {
                 .bind(&r.authority_reference)
                 .bind(r.confirmed_by.map(|u| u.to_string()))
                 .bind(r.confirmed_at)
-                .bind(r.recorded_at)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
+                .bind(r.recorded_at);
+                self.run(statement).await?;
                 Ok(())
             }
 
@@ -91,7 +89,7 @@ macro_rules! escalation_store {
                 by: Uuid,
                 at: i64,
             ) -> StoreResult<()> {
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "UPDATE escalation_decisions SET confirmed_by = $1, confirmed_at = $2 \
                      WHERE id = $3 AND case_id = $4 AND confirmed_by IS NULL \
                      AND decided_by <> $1",
@@ -99,12 +97,8 @@ macro_rules! escalation_store {
                 .bind(by.to_string())
                 .bind(at)
                 .bind(id.to_string())
-                .bind(case_id.to_string())
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
-                Ok(())
+                .bind(case_id.to_string());
+                self.run_found(statement).await
             }
 
             async fn escalation_register(&self) -> StoreResult<Vec<RegisterEntry>> {

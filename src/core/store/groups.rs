@@ -67,15 +67,13 @@ macro_rules! group_store {
                 description: &str,
                 at: i64,
             ) -> StoreResult<()> {
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO staff_groups (name, description, created_at) VALUES ($1, $2, $3)",
                 )
                 .bind(name)
                 .bind(description)
-                .bind(at)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
+                .bind(at);
+                self.run(statement).await?;
                 Ok(())
             }
 
@@ -161,16 +159,12 @@ macro_rules! group_store {
             }
 
             async fn remove_group_lead(&self, group: &str, user: Uuid) -> StoreResult<()> {
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "DELETE FROM staff_group_leads WHERE group_name = $1 AND user_id = $2",
                 )
                 .bind(group)
-                .bind(user.to_string())
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
-                Ok(())
+                .bind(user.to_string());
+                self.run_found(statement).await
             }
 
             async fn routing_rules(&self) -> StoreResult<Vec<StoredRule>> {
@@ -231,13 +225,9 @@ macro_rules! group_store {
             }
 
             async fn delete_routing_rule(&self, id: Uuid) -> StoreResult<()> {
-                let done = sqlx::query("DELETE FROM routing_rules WHERE id = $1")
-                    .bind(id.to_string())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                found(done.rows_affected())?;
-                Ok(())
+                let statement =
+                    sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id.to_string());
+                self.run_found(statement).await
             }
 
             async fn case_classification(

@@ -12,6 +12,7 @@ mod base;
 mod deadlines;
 mod dialect;
 mod escalation;
+mod exec;
 mod groups;
 mod interface;
 mod model;

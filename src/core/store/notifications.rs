@@ -163,15 +163,13 @@ macro_rules! notification_store {
             }
 
             async fn notification_sent(&self, id: Uuid, at: i64) -> StoreResult<()> {
-                sqlx::query(
+                let statement = sqlx::query(
                     "UPDATE notifications SET sent_at = $1, attempts = attempts + 1, \
                      last_error = NULL WHERE id = $2",
                 )
                 .bind(at)
-                .bind(id.to_string())
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
+                .bind(id.to_string());
+                self.run(statement).await?;
                 Ok(())
             }
 
@@ -194,13 +192,11 @@ macro_rules! notification_store {
                         at,
                     ),
                 };
-                sqlx::query(sql)
+                let statement = sqlx::query(sql)
                     .bind(error)
                     .bind(time)
-                    .bind(id.to_string())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
+                    .bind(id.to_string());
+                self.run(statement).await?;
                 Ok(())
             }
 
