@@ -7,16 +7,18 @@ use async_trait::async_trait;
 use sqlx::Transaction;
 use uuid::Uuid;
 
-use super::dialect::for_each_backend;
-use super::rows::{
-    attachment_columns, audit_columns, case_columns, convert, db_err, found, group_names,
-    join_keys, message_columns, parse_holder, parse_uuid, user_columns, users_with_groups,
-    AttachmentRow, AuditRow, CaseRow, InboxRow, MembershipRow, MessageRow, UserRow,
+use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
+use super::interface::Store;
+use super::model::{
+    Attachment, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError, StoreResult, User,
 };
-use super::{
-    Attachment, AuditEntry, Author, Case, Holder, InboxEntry, Message, NewCase, PostgresStore,
-    SqliteStore, Store, StoreError, StoreResult, User,
+use super::rows::base::{
+    attachment_columns, audit_columns, case_columns, group_names, message_columns, user_columns,
+    users_with_groups, AttachmentRow, AuditRow, CaseRow, InboxRow, MessageRow, UserRow,
 };
+use super::rows::groups::MembershipRow;
+use super::rows::parse::{convert, db_err, found, join_keys, parse_holder, parse_uuid};
+use crate::core::audit::AuditEntry;
 use crate::core::domain::{CaseStatus, SubtypeKey};
 
 /// The implementation for one backend (see [`for_each_backend!`]).
@@ -180,15 +182,13 @@ macro_rules! store {
             }
 
             async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO settings (key, value) VALUES ($1, $2) \
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 )
                 .bind(key)
-                .bind(value)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
+                .bind(value);
+                self.run(statement).await?;
                 Ok(())
             }
 
@@ -335,19 +335,15 @@ macro_rules! store {
                 feedback_given_at: Option<i64>,
             ) -> StoreResult<()> {
                 // A feedback time already recorded is kept (see the trait).
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "UPDATE cases SET status = $1, updated_at = $2, \
                      feedback_given_at = COALESCE(feedback_given_at, $3) WHERE id = $4",
                 )
                 .bind(status.key())
                 .bind(at)
                 .bind(feedback_given_at)
-                .bind(case_id.to_string())
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
-                Ok(())
+                .bind(case_id.to_string());
+                self.run_found(statement).await
             }
 
             async fn acknowledge(
@@ -358,7 +354,7 @@ macro_rules! store {
                 feedback_given_at: Option<i64>,
             ) -> StoreResult<()> {
                 // Times already recorded are kept (see the trait).
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, $1), \
                      status = $2, updated_at = $1, \
                      feedback_given_at = COALESCE(feedback_given_at, $3) WHERE id = $4",
@@ -366,29 +362,21 @@ macro_rules! store {
                 .bind(at)
                 .bind(status.key())
                 .bind(feedback_given_at)
-                .bind(case_id.to_string())
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
-                Ok(())
+                .bind(case_id.to_string());
+                self.run_found(statement).await
             }
 
             async fn mark_read(&self, case_id: Uuid, user_id: Uuid) -> StoreResult<()> {
                 // The WHERE clause also keeps SQLite's parser from reading the
                 // upsert's ON as a join constraint.
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO case_reads (case_id, user_id, seen_seq) \
                      SELECT id, $1, reporter_seq FROM cases WHERE id = $2 \
                      ON CONFLICT (case_id, user_id) DO UPDATE SET seen_seq = excluded.seen_seq",
                 )
                 .bind(user_id.to_string())
-                .bind(case_id.to_string())
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
-                Ok(())
+                .bind(case_id.to_string());
+                self.run_found(statement).await
             }
 
             async fn add_thread_entry(

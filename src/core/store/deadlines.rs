@@ -9,56 +9,16 @@
 
 use uuid::Uuid;
 
-use super::dialect::for_each_backend;
-use super::rows::{convert, db_err, DeadlineFactsRow, FeedbackExtensionRow};
-use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
-use crate::core::domain::{Authority, CaseStatus, Category, Decision, Severity, SubtypeKey};
+use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
+use super::model::deadlines::{StoredDeadlineFacts, StoredFeedbackExtension};
+use super::model::{StoreError, StoreResult};
+use super::rows::deadlines::{DeadlineFactsRow, FeedbackExtensionRow};
+use super::rows::parse::{convert, db_err};
+use crate::core::domain::{Authority, Decision};
 
 /// Case ids per query of [`DeadlineStore::deadline_facts_of`]: well below
 /// the bind-parameter limits of both backends.
 const IDS_PER_QUERY: usize = 500;
-
-/// The stored facts of one case that its deadlines depend on. Times are UNIX
-/// seconds; nothing here is case content.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredDeadlineFacts {
-    /// The case.
-    pub case_id: Uuid,
-    /// Category.
-    pub category: Category,
-    /// Sub-type, if one was set.
-    pub subtype: Option<SubtypeKey>,
-    /// Severity.
-    pub severity: Severity,
-    /// Status.
-    pub status: CaseStatus,
-    /// When the report was received (day granularity).
-    pub received_at: i64,
-    /// When receipt was first acknowledged.
-    pub acknowledged_at: Option<i64>,
-    /// When feedback was first given.
-    pub feedback_given_at: Option<i64>,
-    /// When the feedback deadline was extended.
-    pub feedback_extended_at: Option<i64>,
-    /// The earliest `decided_at` of an escalate or do-not-escalate decision
-    /// about any authority ("defer" decides nothing).
-    pub first_decision_at: Option<i64>,
-    /// The same, for decisions about Datatilsynet.
-    pub datatilsynet_decision_at: Option<i64>,
-    /// The same, for decisions about NSM.
-    pub nsm_decision_at: Option<i64>,
-}
-
-/// The extension of a case's feedback deadline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredFeedbackExtension {
-    /// When it was made.
-    pub at: i64,
-    /// Who made it (`None` if the account is gone).
-    pub by: Option<Uuid>,
-    /// Why, an age file sealed to the case.
-    pub reason: Vec<u8>,
-}
 
 /// Queries and updates of the deadline facts.
 #[async_trait::async_trait]

@@ -17,7 +17,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Postgres, Sqlite, Transaction};
 
-use super::{StoreError, StoreResult};
+use super::model::{StoreError, StoreResult};
 
 /// Expands a feature module's implementation macro once per backend, giving
 /// it the store type, the sqlx database type and the backend's SQL fragments:

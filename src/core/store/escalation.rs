@@ -3,78 +3,12 @@
 
 use uuid::Uuid;
 
-use super::dialect::for_each_backend;
-use super::rows::{convert, db_err, decision_columns, found, ClosureRow, DecisionRow, RegisterRow};
-use super::{PostgresStore, SqliteStore, StoreResult};
-use crate::core::domain::{Authority, CaseStatus, Decision, LegalBasis, Outcome};
-
-/// One recorded escalation decision; the rationale is sealed to the case.
-#[derive(Debug, Clone)]
-pub struct EscalationRecord {
-    /// Id.
-    pub id: Uuid,
-    /// The case.
-    pub case_id: Uuid,
-    /// The authority decided about.
-    pub authority: Authority,
-    /// What was decided.
-    pub decision: Decision,
-    /// The legal basis.
-    pub legal_basis: LegalBasis,
-    /// The rationale, an age file sealed to the case.
-    pub rationale: Vec<u8>,
-    /// When the organisation became aware (UNIX seconds).
-    pub aware_at: i64,
-    /// When it decided.
-    pub decided_at: i64,
-    /// When it notified the authority, if it did.
-    pub notified_at: Option<i64>,
-    /// The contact point who decided.
-    pub decided_by: Uuid,
-    /// The authority's reference (plaintext, short).
-    pub authority_reference: Option<String>,
-    /// The second contact point who confirmed, if any.
-    pub confirmed_by: Option<Uuid>,
-    /// When they confirmed.
-    pub confirmed_at: Option<i64>,
-    /// When the decision was recorded.
-    pub recorded_at: i64,
-}
-
-/// A line of the escalation register: a decision without its rationale, with
-/// the names of the contact points.
-#[derive(Debug, Clone)]
-pub struct RegisterEntry {
-    /// The decision (its `rationale` is empty: the register never loads it).
-    pub record: EscalationRecord,
-    /// Display name of the decider.
-    pub decided_by_name: String,
-    /// Display name of the confirmer.
-    pub confirmed_by_name: Option<String>,
-}
-
-/// A closing of a case, possibly reopened since.
-#[derive(Debug, Clone)]
-pub struct Closure {
-    /// Id.
-    pub id: Uuid,
-    /// The case.
-    pub case_id: Uuid,
-    /// When it was closed.
-    pub closed_at: i64,
-    /// Who closed it.
-    pub closed_by: Uuid,
-    /// How the case ended.
-    pub outcome: Outcome,
-    /// The written evaluation, sealed to the case.
-    pub evaluation: Vec<u8>,
-    /// When it was reopened, if it was.
-    pub reopened_at: Option<i64>,
-    /// Who reopened it.
-    pub reopened_by: Option<Uuid>,
-    /// Why, sealed to the case.
-    pub reopen_reason: Option<Vec<u8>>,
-}
+use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
+use super::model::escalation::{Closure, EscalationRecord, RegisterEntry};
+use super::model::StoreResult;
+use super::rows::escalation::{decision_columns, ClosureRow, DecisionRow, RegisterRow};
+use super::rows::parse::{convert, db_err, found};
+use crate::core::domain::CaseStatus;
 
 /// Queries and updates of the escalation register and case closing.
 #[async_trait::async_trait]
@@ -111,7 +45,7 @@ macro_rules! escalation_store {
         #[async_trait::async_trait]
         impl EscalationStore for $store {
             async fn insert_decision(&self, r: &EscalationRecord) -> StoreResult<()> {
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO escalation_decisions (id, case_id, authority, decision, \
                      legal_basis, rationale, aware_at, decided_at, notified_at, decided_by, \
                      authority_reference, confirmed_by, confirmed_at, recorded_at) \
@@ -130,10 +64,8 @@ macro_rules! escalation_store {
                 .bind(&r.authority_reference)
                 .bind(r.confirmed_by.map(|u| u.to_string()))
                 .bind(r.confirmed_at)
-                .bind(r.recorded_at)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
+                .bind(r.recorded_at);
+                self.run(statement).await?;
                 Ok(())
             }
 
@@ -157,7 +89,7 @@ macro_rules! escalation_store {
                 by: Uuid,
                 at: i64,
             ) -> StoreResult<()> {
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "UPDATE escalation_decisions SET confirmed_by = $1, confirmed_at = $2 \
                      WHERE id = $3 AND case_id = $4 AND confirmed_by IS NULL \
                      AND decided_by <> $1",
@@ -165,12 +97,8 @@ macro_rules! escalation_store {
                 .bind(by.to_string())
                 .bind(at)
                 .bind(id.to_string())
-                .bind(case_id.to_string())
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
-                Ok(())
+                .bind(case_id.to_string());
+                self.run_found(statement).await
             }
 
             async fn escalation_register(&self) -> StoreResult<Vec<RegisterEntry>> {

@@ -9,57 +9,14 @@
 
 use uuid::Uuid;
 
-use super::dialect::for_each_backend;
-use super::rows::{
-    db_err, found, groups_of, join_keys, rules_of, ClassificationRow, MembershipRow, RuleGroupRow,
-    RuleRow, StaffGroupRow,
+use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
+use super::model::groups::{Group, StoredRule};
+use super::model::{StoreError, StoreResult};
+use super::rows::groups::{
+    groups_of, rules_of, ClassificationRow, MembershipRow, RuleGroupRow, RuleRow, StaffGroupRow,
 };
-use super::{PostgresStore, SqliteStore, StoreError, StoreResult};
+use super::rows::parse::{db_err, found, join_keys};
 use crate::core::domain::{Category, Severity};
-
-/// A handler group with its members and leads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group {
-    /// The name routing rules and accounts refer to.
-    pub name: String,
-    /// What the group is for (may be empty).
-    pub description: String,
-    /// UNIX seconds.
-    pub created_at: i64,
-    /// Members, by user id, ordered by username.
-    pub members: Vec<Uuid>,
-    /// Leads (a subset of the members), ordered by username.
-    pub leads: Vec<Uuid>,
-}
-
-impl Group {
-    /// Whether `user` is a member.
-    pub fn has_member(&self, user: Uuid) -> bool {
-        self.members.contains(&user)
-    }
-
-    /// Whether `user` is a lead.
-    pub fn has_lead(&self, user: Uuid) -> bool {
-        self.leads.contains(&user)
-    }
-}
-
-/// A routing rule an administrator added.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRule {
-    /// Id.
-    pub id: Uuid,
-    /// Order among the stored rules (assigned by the store on insert).
-    pub position: i64,
-    /// Category.
-    pub category: Category,
-    /// Severities.
-    pub severities: Vec<Severity>,
-    /// Group names, each a registered group.
-    pub groups: Vec<String>,
-    /// UNIX seconds.
-    pub created_at: i64,
-}
 
 /// Queries and updates of groups, leads and stored routing rules.
 #[async_trait::async_trait]
@@ -110,15 +67,13 @@ macro_rules! group_store {
                 description: &str,
                 at: i64,
             ) -> StoreResult<()> {
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO staff_groups (name, description, created_at) VALUES ($1, $2, $3)",
                 )
                 .bind(name)
                 .bind(description)
-                .bind(at)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
+                .bind(at);
+                self.run(statement).await?;
                 Ok(())
             }
 
@@ -204,16 +159,12 @@ macro_rules! group_store {
             }
 
             async fn remove_group_lead(&self, group: &str, user: Uuid) -> StoreResult<()> {
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "DELETE FROM staff_group_leads WHERE group_name = $1 AND user_id = $2",
                 )
                 .bind(group)
-                .bind(user.to_string())
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
-                Ok(())
+                .bind(user.to_string());
+                self.run_found(statement).await
             }
 
             async fn routing_rules(&self) -> StoreResult<Vec<StoredRule>> {
@@ -274,13 +225,9 @@ macro_rules! group_store {
             }
 
             async fn delete_routing_rule(&self, id: Uuid) -> StoreResult<()> {
-                let done = sqlx::query("DELETE FROM routing_rules WHERE id = $1")
-                    .bind(id.to_string())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                found(done.rows_affected())?;
-                Ok(())
+                let statement =
+                    sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id.to_string());
+                self.run_found(statement).await
             }
 
             async fn case_classification(

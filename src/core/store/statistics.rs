@@ -6,9 +6,10 @@
 
 use std::ops::Range;
 
-use super::dialect::for_each_backend;
-use super::rows::{convert, EscalationCountRow, FiguresRow};
-use super::{PostgresStore, SqliteStore, StoreResult};
+use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
+use super::model::StoreResult;
+use super::rows::parse::convert;
+use super::rows::statistics::{EscalationCountRow, FiguresRow};
 use crate::core::statistics::{CaseFigures, EscalationCount};
 
 /// Queries and updates of the statistics feature.

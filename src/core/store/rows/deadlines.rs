@@ -1,14 +1,15 @@
 //! Rows of the deadline facts and of the feedback extension.
 
-use super::{optional_subtype, optional_uuid, parse_key, parse_uuid};
+use super::parse::{optional_subtype, optional_uuid, parse_key, parse_uuid};
 use crate::core::domain::{CaseStatus, Category, Severity};
-use crate::core::store::{StoreResult, StoredDeadlineFacts, StoredFeedbackExtension};
+use crate::core::store::model::deadlines::{StoredDeadlineFacts, StoredFeedbackExtension};
+use crate::core::store::model::{StoreError, StoreResult};
 
 /// A case's deadline facts: its own columns and, from its escalation
 /// decisions, `first_decision_at`, `datatilsynet_decision_at` and
 /// `nsm_decision_at`.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct DeadlineFactsRow {
+pub(crate) struct DeadlineFactsRow {
     id: String,
     category: String,
     subtype: Option<String>,
@@ -24,7 +25,7 @@ pub(in crate::core::store) struct DeadlineFactsRow {
 }
 
 impl TryFrom<DeadlineFactsRow> for StoredDeadlineFacts {
-    type Error = crate::core::store::StoreError;
+    type Error = StoreError;
 
     fn try_from(r: DeadlineFactsRow) -> StoreResult<Self> {
         Ok(StoredDeadlineFacts {
@@ -46,7 +47,7 @@ impl TryFrom<DeadlineFactsRow> for StoredDeadlineFacts {
 
 /// The extension columns of a `cases` row.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct FeedbackExtensionRow {
+pub(crate) struct FeedbackExtensionRow {
     feedback_extended_at: Option<i64>,
     feedback_extended_by: Option<String>,
     feedback_extension_reason: Option<Vec<u8>>,
@@ -54,9 +55,7 @@ pub(in crate::core::store) struct FeedbackExtensionRow {
 
 impl FeedbackExtensionRow {
     /// The extension, if the case has one (a time and a reason).
-    pub(in crate::core::store) fn into_extension(
-        self,
-    ) -> StoreResult<Option<StoredFeedbackExtension>> {
+    pub(crate) fn into_extension(self) -> StoreResult<Option<StoredFeedbackExtension>> {
         let (Some(at), Some(reason)) = (self.feedback_extended_at, self.feedback_extension_reason)
         else {
             return Ok(None);
@@ -72,7 +71,6 @@ impl FeedbackExtensionRow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::store::StoreError;
 
     #[test]
     fn an_unknown_stored_severity_is_corrupt() {

@@ -1,12 +1,13 @@
 //! Rows of escalation decisions, the escalation register and case closures.
 
-use super::{optional_uuid, parse_key, parse_uuid};
+use super::parse::{optional_uuid, parse_key, parse_uuid};
 use crate::core::domain::{Authority, Decision, LegalBasis, Outcome};
-use crate::core::store::{Closure, EscalationRecord, RegisterEntry, StoreError, StoreResult};
+use crate::core::store::model::escalation::{Closure, EscalationRecord, RegisterEntry};
+use crate::core::store::model::{StoreError, StoreResult};
 
 /// An `escalation_decisions` row.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct DecisionRow {
+pub(crate) struct DecisionRow {
     id: String,
     case_id: String,
     authority: String,
@@ -34,7 +35,7 @@ macro_rules! decision_columns {
          d.confirmed_at, d.recorded_at"
     };
 }
-pub(in crate::core::store) use decision_columns;
+pub(crate) use decision_columns;
 
 impl TryFrom<DecisionRow> for EscalationRecord {
     type Error = StoreError;
@@ -62,7 +63,7 @@ impl TryFrom<DecisionRow> for EscalationRecord {
 /// A register line: a decision without its rationale, with the names of the
 /// contact points (`decided_by_name`, `confirmed_by_name`).
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct RegisterRow {
+pub(crate) struct RegisterRow {
     #[sqlx(flatten)]
     decision: DecisionRow,
     decided_by_name: String,
@@ -83,7 +84,7 @@ impl TryFrom<RegisterRow> for RegisterEntry {
 
 /// A `case_closures` row.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct ClosureRow {
+pub(crate) struct ClosureRow {
     id: String,
     case_id: String,
     closed_at: i64,

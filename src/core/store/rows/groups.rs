@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use super::{parse_key, parse_list, parse_uuid};
+use super::parse::{parse_key, parse_list, parse_uuid};
 use crate::core::domain::{Category, Severity};
-use crate::core::store::{Group, StoreResult, StoredRule};
+use crate::core::store::model::groups::{Group, StoredRule};
+use crate::core::store::model::StoreResult;
 
 /// A `staff_groups` row.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct StaffGroupRow {
+pub(crate) struct StaffGroupRow {
     name: String,
     description: String,
     created_at: i64,
@@ -17,14 +18,14 @@ pub(in crate::core::store) struct StaffGroupRow {
 /// A user in a group: a `user_groups` row (membership) or a
 /// `staff_group_leads` row (lead).
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct MembershipRow {
+pub(crate) struct MembershipRow {
     pub(super) user_id: String,
     pub(super) group_name: String,
 }
 
 /// A `routing_rules` row.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct RuleRow {
+pub(crate) struct RuleRow {
     id: String,
     position: i64,
     category: String,
@@ -34,21 +35,21 @@ pub(in crate::core::store) struct RuleRow {
 
 /// A `routing_rule_groups` row.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct RuleGroupRow {
+pub(crate) struct RuleGroupRow {
     rule_id: String,
     group_name: String,
 }
 
 /// The category and severity columns of a `cases` row.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct ClassificationRow {
+pub(crate) struct ClassificationRow {
     category: String,
     severity: String,
 }
 
 impl ClassificationRow {
     /// The case's category and severity.
-    pub(in crate::core::store) fn into_pair(self) -> StoreResult<(Category, Severity)> {
+    pub(crate) fn into_pair(self) -> StoreResult<(Category, Severity)> {
         Ok((
             parse_key("category", &self.category, Category::parse)?,
             parse_key("severity", &self.severity, Severity::parse)?,
@@ -58,7 +59,7 @@ impl ClassificationRow {
 
 /// Builds the groups from their rows, ordered by name; members and leads
 /// keep the order of their rows.
-pub(in crate::core::store) fn groups_of(
+pub(crate) fn groups_of(
     groups: Vec<StaffGroupRow>,
     members: Vec<MembershipRow>,
     leads: Vec<MembershipRow>,
@@ -91,7 +92,7 @@ pub(in crate::core::store) fn groups_of(
 
 /// Builds the rules from their rows, keeping the rules' order; each rule's
 /// groups are sorted.
-pub(in crate::core::store) fn rules_of(
+pub(crate) fn rules_of(
     rules: Vec<RuleRow>,
     groups: Vec<RuleGroupRow>,
 ) -> StoreResult<Vec<StoredRule>> {
@@ -123,7 +124,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::core::store::rows::join_keys;
+    use crate::core::store::rows::parse::join_keys;
 
     fn membership(group: &str, user: Uuid) -> MembershipRow {
         MembershipRow {

@@ -3,16 +3,17 @@
 
 use std::collections::HashMap;
 
-use super::{parse_key, parse_uuid};
+use super::parse::{parse_key, parse_uuid};
 use crate::core::domain::{CaseStatus, DeadlineKind, Severity};
-use crate::core::store::{
+use crate::core::store::model::notifications::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NotificationCounts,
-    NotificationKind, OutboxEntry, StoreError, StoreResult,
+    NotificationKind, OutboxEntry,
 };
+use crate::core::store::model::{StoreError, StoreResult};
 
 /// An undelivered `notifications` row with the recipient's `display_name`.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct OutboxRow {
+pub(crate) struct OutboxRow {
     id: String,
     display_name: String,
     kind: String,
@@ -25,7 +26,7 @@ pub(in crate::core::store) struct OutboxRow {
 
 impl OutboxRow {
     /// The entry; `None` for a kind this version does not know.
-    pub(in crate::core::store) fn into_entry(self) -> StoreResult<Option<OutboxEntry>> {
+    pub(crate) fn into_entry(self) -> StoreResult<Option<OutboxEntry>> {
         let Some(kind) = NotificationKind::parse(&self.kind) else {
             return Ok(None);
         };
@@ -52,7 +53,7 @@ impl OutboxRow {
 
 /// A due `notifications` row with the recipient's current `email`.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct DueRow {
+pub(crate) struct DueRow {
     id: String,
     user_id: String,
     email: Option<String>,
@@ -74,7 +75,7 @@ impl TryFrom<DueRow> for DueNotification {
 
 /// The latest notice (`last_at`) about one deadline of one case.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct NoticeRow {
+pub(crate) struct NoticeRow {
     case_id: String,
     deadline: String,
     last_at: i64,
@@ -83,7 +84,7 @@ pub(in crate::core::store) struct NoticeRow {
 impl NoticeRow {
     /// The notice; `None` for a deadline kind this version does not know,
     /// which cannot be due.
-    pub(in crate::core::store) fn into_notice(self) -> StoreResult<Option<DeadlineNotice>> {
+    pub(crate) fn into_notice(self) -> StoreResult<Option<DeadlineNotice>> {
         let Some(deadline) = DeadlineKind::parse(&self.deadline) else {
             return Ok(None);
         };
@@ -97,7 +98,7 @@ impl NoticeRow {
 
 /// The counts of notifications in each state.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct CountsRow {
+pub(crate) struct CountsRow {
     pending: i64,
     sent: i64,
     retrying: i64,
@@ -117,7 +118,7 @@ impl From<CountsRow> for NotificationCounts {
 
 /// The columns of a `cases` row the scheduler needs.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct RemindRow {
+pub(crate) struct RemindRow {
     id: String,
     severity: String,
     status: String,
@@ -128,13 +129,13 @@ pub(in crate::core::store) struct RemindRow {
 
 /// A staff member holding a wrap of a case's identity.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct HolderRow {
+pub(crate) struct HolderRow {
     case_id: String,
     user_id: String,
 }
 
 /// The cases, in their rows' order, each with its holders in theirs.
-pub(in crate::core::store) fn cases_with_holders(
+pub(crate) fn cases_with_holders(
     cases: Vec<RemindRow>,
     holders: Vec<HolderRow>,
 ) -> StoreResult<Vec<CaseToRemind>> {

@@ -1,11 +1,12 @@
 //! Rows of case triage.
 
-use super::optional_subtype;
-use crate::core::store::{StoreError, StoreResult, TriageFacts};
+use super::parse::optional_subtype;
+use crate::core::store::model::routing::TriageFacts;
+use crate::core::store::model::{StoreError, StoreResult};
 
 /// The triage columns of a `cases` row.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct TriageFactsRow {
+pub(crate) struct TriageFactsRow {
     subtype: Option<String>,
     risk_probability: Option<i64>,
     risk_consequence: Option<i64>,

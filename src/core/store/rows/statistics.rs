@@ -1,13 +1,13 @@
 //! Rows of the statistics feature: only the columns statistics need.
 
-use super::parse_key;
+use super::parse::parse_key;
 use crate::core::domain::{Authority, Category, Decision, Severity};
 use crate::core::statistics::{CaseFigures, EscalationCount};
-use crate::core::store::{StoreError, StoreResult};
+use crate::core::store::model::{StoreError, StoreResult};
 
 /// The columns of a `cases` row that statistics count.
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct FiguresRow {
+pub(crate) struct FiguresRow {
     category: String,
     severity: String,
     received_at: i64,
@@ -34,7 +34,7 @@ impl TryFrom<FiguresRow> for CaseFigures {
 /// How many decisions there were for one authority and decision
 /// (`COUNT(*) AS count`).
 #[derive(sqlx::FromRow)]
-pub(in crate::core::store) struct EscalationCountRow {
+pub(crate) struct EscalationCountRow {
     authority: String,
     decision: String,
     count: i64,

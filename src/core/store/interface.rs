@@ -1,0 +1,152 @@
+//! The storage interface: [`Store`] and the feature traits it extends.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::deadlines::DeadlineStore;
+use super::escalation::EscalationStore;
+use super::groups::GroupStore;
+use super::model::{
+    Attachment, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError, StoreResult, User,
+};
+use super::notifications::NotificationStore;
+use super::routing::RoutingStore;
+use super::statistics::StatisticsStore;
+use crate::core::audit::AuditEntry;
+use crate::core::domain::CaseStatus;
+
+/// The storage interface. Every method is one transaction.
+#[async_trait]
+pub trait Store:
+    DeadlineStore
+    + EscalationStore
+    + GroupStore
+    + NotificationStore
+    + RoutingStore
+    + StatisticsStore
+    + Send
+    + Sync
+{
+    /// Applies pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+
+    /// Creates a user with their groups; `Conflict` if the username is taken.
+    async fn create_user(&self, user: &User) -> StoreResult<()>;
+    /// Finds a user by login name.
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    /// Finds a user by id.
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<User>>;
+    /// All users, ordered by username.
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// Number of users.
+    async fn count_users(&self) -> StoreResult<i64>;
+
+    /// A setting's value.
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Sets a setting.
+    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+
+    /// Stores a new case, its wraps and exclusions atomically; `Conflict` on a
+    /// lookup-tag collision.
+    async fn create_case(&self, case: &NewCase) -> StoreResult<()>;
+    /// Finds a case by the lookup tag derived from its code.
+    async fn case_by_tag(&self, tag: &[u8; 32]) -> StoreResult<Option<Case>>;
+    /// Finds a case by id.
+    async fn case_by_id(&self, id: Uuid) -> StoreResult<Option<Case>>;
+    /// The wrap of a case's identity for `holder`, if there is one.
+    async fn key_wrap(&self, case_id: Uuid, holder: &Holder) -> StoreResult<Option<Vec<u8>>>;
+    /// Every holder of a wrap of the case's identity.
+    async fn key_holders(&self, case_id: Uuid) -> StoreResult<Vec<Holder>>;
+    /// The handlers the reporter excluded from the case.
+    async fn exclusions(&self, case_id: Uuid) -> StoreResult<Vec<Uuid>>;
+    /// The cases whose identity is wrapped to `user_id`, newest first.
+    async fn inbox(&self, user_id: Uuid) -> StoreResult<Vec<InboxEntry>>;
+    /// Sets a case's status; `NotFound` if there is no such case.
+    ///
+    /// `feedback_given_at` is given when the caller has decided that this
+    /// change gives the reporter feedback; the store records it unless a
+    /// feedback time is recorded already (the first one stands, as for the
+    /// acknowledgement), and `None` leaves the recorded time as it is.
+    async fn set_status(
+        &self,
+        case_id: Uuid,
+        status: CaseStatus,
+        at: i64,
+        feedback_given_at: Option<i64>,
+    ) -> StoreResult<()>;
+    /// Records the acknowledgement (first one only) and sets the status;
+    /// `feedback_given_at` as for [`Store::set_status`].
+    async fn acknowledge(
+        &self,
+        case_id: Uuid,
+        status: CaseStatus,
+        at: i64,
+        feedback_given_at: Option<i64>,
+    ) -> StoreResult<()>;
+    /// Records that `user_id` has seen the case as it is now.
+    async fn mark_read(&self, case_id: Uuid, user_id: Uuid) -> StoreResult<()>;
+
+    /// Appends a message, assigning its `seq` (the given one is ignored) and
+    /// returning it; a reporter message raises the case's `reporter_seq`.
+    async fn add_message(&self, message: &Message) -> StoreResult<i64> {
+        self.add_thread_entry(
+            message.case_id,
+            message.author,
+            message.created_at,
+            Some(message),
+            &[],
+            usize::MAX,
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+    /// Adds a message and/or attachments to a case's thread in one
+    /// transaction: all or nothing. Refuses with `LimitReached` if the case
+    /// would then hold more than `max_attachments` attachments. Raises the
+    /// case's `reporter_seq` once for a reporter entry. Returns the message's
+    /// `seq`, if there is a message.
+    async fn add_thread_entry(
+        &self,
+        case_id: Uuid,
+        author: Author,
+        at: i64,
+        message: Option<&Message>,
+        attachments: &[Attachment],
+        max_attachments: usize,
+    ) -> StoreResult<Option<i64>>;
+    /// A case's messages in thread order.
+    async fn messages(&self, case_id: Uuid) -> StoreResult<Vec<Message>>;
+
+    /// Records an attachment whose content is already on disk; a reporter
+    /// upload raises the case's `reporter_seq`.
+    async fn add_attachment(&self, attachment: &Attachment) -> StoreResult<()> {
+        self.add_thread_entry(
+            attachment.case_id,
+            attachment.author,
+            attachment.created_at,
+            None,
+            std::slice::from_ref(attachment),
+            usize::MAX,
+        )
+        .await
+        .map(|_| ())
+    }
+    /// A case's attachments, oldest first.
+    async fn attachments(&self, case_id: Uuid) -> StoreResult<Vec<Attachment>>;
+    /// One attachment.
+    async fn attachment(&self, id: Uuid) -> StoreResult<Option<Attachment>>;
+
+    /// Appends an entry to the audit log, chained to the last one by
+    /// [`AuditEntry::next`]; writers are serialised so the chain never forks.
+    /// Returns the new entry's `seq`.
+    async fn append_audit(
+        &self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        case_id: Option<Uuid>,
+        detail: &str,
+    ) -> StoreResult<i64>;
+    /// The whole audit log, ordered by `seq`.
+    async fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>>;
+}

@@ -1,0 +1,230 @@
+//! The store's values: what its methods take and return, with the error
+//! they fail with. Nothing here knows SQL or rows; each feature's records are
+//! in a child module (`model::deadlines`, …).
+
+pub(super) mod deadlines;
+pub(super) mod escalation;
+pub(super) mod groups;
+pub(super) mod notifications;
+pub(super) mod routing;
+
+use uuid::Uuid;
+
+use crate::core::domain::{CaseStatus, Category, Role, Severity, SubtypeKey};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was violated (for example a taken username).
+    #[error("already exists")]
+    Conflict,
+    /// The row to change does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The case already has the most attachments allowed.
+    #[error("limit reached")]
+    LimitReached,
+    /// The database URL names no supported backend.
+    #[error("unsupported database URL (use sqlite://… or postgres://…)")]
+    UnsupportedUrl,
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Applying migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value is not one this version knows (a key, a list of keys
+    /// or an id): the row cannot become a store value.
+    #[error("corrupt stored {column}: {value:?}")]
+    Corrupt {
+        /// The column (or what it holds).
+        column: &'static str,
+        /// The value as stored.
+        value: String,
+    },
+}
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A staff account.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Stable id.
+    pub id: Uuid,
+    /// Login name, unique.
+    pub username: String,
+    /// Name shown to colleagues and, for handlers, in the reporter's exclusion list.
+    pub display_name: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// The user's age recipient (`age1…`).
+    pub recipient: String,
+    /// The user's X25519 identity, age-encrypted under their password (scrypt).
+    pub wrapped_identity: Vec<u8>,
+    /// Where notifications go, if anywhere.
+    pub email: Option<String>,
+    /// Inactive accounts cannot log in and receive no new cases.
+    pub active: bool,
+    /// Group names.
+    pub groups: Vec<String>,
+    /// UNIX seconds.
+    pub created_at: i64,
+}
+
+/// Who holds a wrap of a case identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    /// A staff member.
+    User(Uuid),
+    /// The reporter, through their case-code-derived key.
+    Reporter,
+    /// The organisation's recovery key.
+    Recovery,
+}
+
+impl Holder {
+    /// The stored form: `user:<uuid>`, `reporter` or `recovery`.
+    pub fn as_db(&self) -> String {
+        match self {
+            Holder::User(id) => format!("user:{id}"),
+            Holder::Reporter => "reporter".to_owned(),
+            Holder::Recovery => "recovery".to_owned(),
+        }
+    }
+
+    /// The user id, for user holders.
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Holder::User(id) => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+/// The case identity wrapped (age-encrypted) to one holder.
+#[derive(Debug, Clone)]
+pub struct KeyWrap {
+    /// Who can unwrap it.
+    pub holder: Holder,
+    /// The age file.
+    pub wrapped: Vec<u8>,
+}
+
+/// A case as stored. `report` is an age file encrypted to `recipient`.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Stable id, never shown to the reporter.
+    pub id: Uuid,
+    /// The case's age recipient.
+    pub recipient: String,
+    /// Category.
+    pub category: Category,
+    /// Current severity.
+    pub severity: Severity,
+    /// The severity the reporter suggested.
+    pub suggested_severity: Severity,
+    /// Status.
+    pub status: CaseStatus,
+    /// UNIX seconds, truncated to the day.
+    pub received_at: i64,
+    /// UNIX seconds of the acknowledgement, if sent.
+    pub acknowledged_at: Option<i64>,
+    /// UNIX seconds; reporter activity is truncated to the day.
+    pub updated_at: i64,
+    /// Counter raised on every reporter action; drives the unread marker.
+    pub reporter_seq: i64,
+    /// The encrypted report.
+    pub report: Vec<u8>,
+}
+
+/// A new case with its key wraps and the handlers the reporter excluded,
+/// stored in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    /// The case row.
+    pub case: Case,
+    /// The sub-type the reporter chose, if any.
+    pub subtype: Option<SubtypeKey>,
+    /// The 32-byte lookup tag derived from the case code.
+    pub lookup_tag: [u8; 32],
+    /// Wraps of the case identity.
+    pub wraps: Vec<KeyWrap>,
+    /// Excluded handlers (conflict of interest).
+    pub excluded: Vec<Uuid>,
+    /// Attachments submitted with the report (their files already committed).
+    pub attachments: Vec<Attachment>,
+}
+
+/// An inbox line: a case routed to the user.
+#[derive(Debug, Clone)]
+pub struct InboxEntry {
+    /// The case.
+    pub case: Case,
+    /// True if the reporter acted since the user last opened the case.
+    pub unread: bool,
+}
+
+/// Who wrote a message or attachment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author {
+    /// The reporter.
+    Reporter,
+    /// A staff member.
+    Staff,
+}
+
+impl Author {
+    /// The stored form.
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Author::Reporter => "reporter",
+            Author::Staff => "staff",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_db(s: &str) -> Option<Self> {
+        match s {
+            "reporter" => Some(Author::Reporter),
+            "staff" => Some(Author::Staff),
+            _ => None,
+        }
+    }
+}
+
+/// A message in a case thread; `body` is an age file encrypted to the case.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// Stable id.
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// Position in the thread, from 1, assigned by the store.
+    pub seq: i64,
+    /// Who wrote it.
+    pub author: Author,
+    /// The staff author, if any.
+    pub author_user_id: Option<Uuid>,
+    /// UNIX seconds (reporter messages: truncated to the day).
+    pub created_at: i64,
+    /// The encrypted body.
+    pub body: Vec<u8>,
+}
+
+/// An attachment's metadata; the content is an age file in the data directory.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Stable id; also the name of the content file.
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// Who uploaded it.
+    pub author: Author,
+    /// The original file name, age-encrypted to the case.
+    pub name: Vec<u8>,
+    /// Size of the encrypted content in bytes.
+    pub size: i64,
+    /// UNIX seconds (reporter uploads: truncated to the day).
+    pub created_at: i64,
+}
