@@ -170,6 +170,18 @@ fn case_worker(visitor: &Visitor) -> Result<&StaffMember, StaffError> {
     permitted(visitor, Permission::WorkCases)
 }
 
+/// A form posted about a case: the case worker who sent it (its CSRF token
+/// checked) and the case id from the path.
+fn case_form<'v>(
+    visitor: &'v Visitor,
+    csrf: &str,
+    raw_id: &str,
+) -> Result<(&'v StaffMember, Uuid), StaffError> {
+    let staff = case_worker(visitor)?;
+    visitor.check_csrf(csrf)?;
+    Ok((staff, case_id(visitor, raw_id)?))
+}
+
 /// A case id from the path; anything that is not one is "not found".
 fn case_id(visitor: &Visitor, raw: &str) -> Result<Uuid, StaffError> {
     Uuid::parse_str(raw).map_err(|_| visitor.error(ErrorKind::NotFound).into())
