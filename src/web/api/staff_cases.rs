@@ -137,19 +137,22 @@ fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> Value {
     })
 }
 
-/// Refuses, as "not found", a case the caller may not open; used before a
-/// request body is read or validated, so that a case that is not the
-/// caller's answers the same whatever the body holds. (A body that is not
-/// JSON at all is refused before this by the extractor, whatever the case.)
-async fn ensure_case(
+/// The case worker and the case id from the path, refusing as "not found" a
+/// case the caller may not open; used before a request body is read or
+/// validated, so that a case that is not the caller's answers the same
+/// whatever the body holds. (A body that is not JSON at all is refused before
+/// this by the extractor, whatever the case.)
+async fn own_case<'c>(
     state: &AppState,
-    caller: &ApiCaller,
-    staff: &crate::core::actor::StaffMember,
-    id: uuid::Uuid,
-) -> Result<(), ApiError> {
+    caller: &'c ApiCaller,
+    raw_id: &str,
+) -> Result<(&'c crate::core::actor::StaffMember, Uuid), ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, raw_id)?;
     crate::core::open::ensure_staff_case(state, staff, id)
         .await
-        .map_err(|e| ApiError::core(caller.lang, e))
+        .map_err(|e| ApiError::core(caller.lang, e))?;
+    Ok((staff, id))
 }
 
 /// `GET /api/v1/staff/cases/{case}` (marks the case read).
@@ -173,9 +176,7 @@ pub async fn reply(
     path: web::Path<String>,
     body: web::Json<MessageRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = caller.case_worker()?;
-    let id = case_id(caller.lang, &path)?;
-    ensure_case(&state, &caller, staff, id).await?;
+    let (staff, id) = own_case(&state, &caller, &path).await?;
     let text = body.text(&caller, &state)?;
     drop(body);
     casework::staff_reply(&state, staff, id, Some(&text), &[])
@@ -198,15 +199,13 @@ pub async fn upload(
     req: HttpRequest,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = caller.case_worker()?;
     let lang = caller.lang;
-    let id = case_id(lang, &path)?;
+    // Only a case the caller may open takes uploads: check before reading
+    // the body (staff_reply below checks it again, by unwrapping).
+    let (staff, id) = own_case(&state, &caller, &path).await?;
     let internal =
         |e: crate::core::store::StoreError| ApiError::internal(lang, &anyhow::Error::new(e));
     let not_found = || ApiError::kind(lang, ErrorKind::NotFound);
-    // Only a case the caller may open takes uploads: check before reading
-    // the body (staff_reply below checks it again, by unwrapping).
-    ensure_case(&state, &caller, staff, id).await?;
     let case = state
         .store
         .case_by_id(id)
@@ -302,9 +301,7 @@ pub async fn set_status(
     path: web::Path<String>,
     body: web::Json<StatusRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = caller.case_worker()?;
-    let id = case_id(caller.lang, &path)?;
-    ensure_case(&state, &caller, staff, id).await?;
+    let (staff, id) = own_case(&state, &caller, &path).await?;
     let status = CaseStatus::parse(body.status.trim())
         .ok_or_else(|| ApiError::new(caller.lang, Problem::UnknownStatus))?;
     let changed = casework::set_status(&state, staff, id, status).await;
@@ -348,9 +345,7 @@ pub async fn triage(
     path: web::Path<String>,
     body: web::Json<TriageRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = caller.case_worker()?;
-    let id = case_id(caller.lang, &path)?;
-    ensure_case(&state, &caller, staff, id).await?;
+    let (staff, id) = own_case(&state, &caller, &path).await?;
     let input = body
         .input(&state.settings.taxonomy)
         .ok_or_else(|| ApiError::new(caller.lang, Problem::InvalidClassification))?;
