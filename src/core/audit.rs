@@ -392,6 +392,11 @@ mod tests {
         entries
     }
 
+    /// The break expected at `seq`, for `reason`.
+    fn break_at(seq: i64, reason: ChainBreak) -> ChainError {
+        ChainError { seq, reason }
+    }
+
     fn broken_at(entries: &[AuditEntry]) -> ChainError {
         verify(entries).expect_err("the chain should be broken")
     }
@@ -459,13 +464,7 @@ mod tests {
     fn a_changed_hash_is_named() {
         let mut entries = chain(4);
         entries[1].hash[0] ^= 1;
-        assert_eq!(
-            broken_at(&entries),
-            ChainError {
-                seq: 2,
-                reason: ChainBreak::HashMismatch
-            }
-        );
+        assert_eq!(broken_at(&entries), break_at(2, ChainBreak::HashMismatch));
         // Also relinking the next entry still names the entry whose hash changed.
         let mut entries = chain(4);
         entries[1].hash[0] ^= 1;
@@ -479,10 +478,7 @@ mod tests {
         entries.remove(2);
         assert_eq!(
             broken_at(&entries),
-            ChainError {
-                seq: 3,
-                reason: ChainBreak::Missing { next: 4 }
-            }
+            break_at(3, ChainBreak::Missing { next: 4 })
         );
         let mut first_gone = chain(3);
         first_gone.remove(0);
@@ -496,13 +492,7 @@ mod tests {
         for e in entries.iter_mut().skip(2) {
             e.seq -= 1;
         }
-        assert_eq!(
-            broken_at(&entries),
-            ChainError {
-                seq: 3,
-                reason: ChainBreak::NotLinked
-            }
-        );
+        assert_eq!(broken_at(&entries), break_at(3, ChainBreak::NotLinked));
     }
 
     #[test]
@@ -512,22 +502,13 @@ mod tests {
         entries[1].seq = 3;
         entries[2].seq = 2;
         entries.swap(1, 2);
-        assert_eq!(
-            broken_at(&entries),
-            ChainError {
-                seq: 2,
-                reason: ChainBreak::NotLinked
-            }
-        );
+        assert_eq!(broken_at(&entries), break_at(2, ChainBreak::NotLinked));
         // Rows swapped in place, seq values kept.
         let mut entries = chain(5);
         entries.swap(3, 4);
         assert_eq!(
             broken_at(&entries),
-            ChainError {
-                seq: 4,
-                reason: ChainBreak::Missing { next: 5 }
-            }
+            break_at(4, ChainBreak::Missing { next: 5 })
         );
         // A duplicated row.
         let mut entries = chain(3);
@@ -535,10 +516,7 @@ mod tests {
         entries.insert(2, dup);
         assert_eq!(
             broken_at(&entries),
-            ChainError {
-                seq: 3,
-                reason: ChainBreak::OutOfOrder { found: 2 }
-            }
+            break_at(3, ChainBreak::OutOfOrder { found: 2 })
         );
     }
 

@@ -29,8 +29,9 @@ use crate::core::store::{Attachment, Author, Case, Holder, KeyWrap, Message, New
 /// Settings key of the organisation's recovery recipient.
 pub const RECOVERY_SETTING: &str = "recovery_recipient";
 
-/// The report as the reporter wrote it; stored only encrypted.
-#[derive(Serialize, Deserialize)]
+/// The report as the reporter wrote it; stored only encrypted, and wiped
+/// from memory when dropped.
+#[derive(Serialize, Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub struct ReportContent {
     /// What happened.
     pub description: String,
@@ -38,19 +39,6 @@ pub struct ReportContent {
     pub when: Option<String>,
     /// Where, in the reporter's words.
     pub place: Option<String>,
-}
-
-impl Drop for ReportContent {
-    fn drop(&mut self) {
-        use zeroize::Zeroize;
-        self.description.zeroize();
-        if let Some(w) = self.when.as_mut() {
-            w.zeroize();
-        }
-        if let Some(p) = self.place.as_mut() {
-            p.zeroize();
-        }
-    }
 }
 
 /// Keys of a case being created: generated before the request body is read so
@@ -753,14 +741,31 @@ pub async fn acknowledge(state: &Core, staff: &StaffMember, case_id: Uuid) -> Co
             .with_detail(json!({ "from": case.status.key(), "to": status.key() })),
     )
     .await?;
-    // The application's clock: deadlines are judged by it.
+    store_status(state, case_id, status, true).await
+}
+
+/// Stores `status` at the application's clock (deadlines are judged by it),
+/// acknowledging the case with it if `acknowledges`. Reaching
+/// `feedback_given` gives feedback (the store keeps the first time).
+async fn store_status(
+    state: &Core,
+    case_id: Uuid,
+    status: CaseStatus,
+    acknowledges: bool,
+) -> CoreResult<()> {
     let at = state.clock.now().unix_timestamp();
-    // Reaching `feedback_given` gives feedback (the store keeps the first time).
     let feedback_at = (status == CaseStatus::FeedbackGiven).then_some(at);
-    state
-        .store
-        .acknowledge(case_id, status, at, feedback_at)
-        .await?;
+    if acknowledges {
+        state
+            .store
+            .acknowledge(case_id, status, at, feedback_at)
+            .await?;
+    } else {
+        state
+            .store
+            .set_status(case_id, status, at, feedback_at)
+            .await?;
+    }
     Ok(())
 }
 
@@ -791,22 +796,7 @@ pub async fn set_status(
             })),
     )
     .await?;
-    // The application's clock: deadlines (feedback given) are judged by it.
-    let at = state.clock.now().unix_timestamp();
-    // Reaching `feedback_given` gives feedback (the store keeps the first time).
-    let feedback_at = (status == CaseStatus::FeedbackGiven).then_some(at);
-    if acknowledges {
-        state
-            .store
-            .acknowledge(case_id, status, at, feedback_at)
-            .await?;
-    } else {
-        state
-            .store
-            .set_status(case_id, status, at, feedback_at)
-            .await?;
-    }
-    Ok(())
+    store_status(state, case_id, status, acknowledges).await
 }
 
 /// The attachment `id` of a case routed to the staff member.

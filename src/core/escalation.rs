@@ -119,35 +119,21 @@ impl DecisionDraft<'_> {
             fail("decided_at", FieldProblem::Malformed);
             None
         });
-        match (
-            authority,
-            decision,
-            legal_basis,
-            rationale,
-            aware_at,
-            decided_at,
-            notified_at,
-            authority_reference,
-        ) {
-            (
-                Some(authority),
-                Some(decision),
-                Some(legal_basis),
-                Some(rationale),
-                Some(aware_at),
-                Some(decided_at),
-                Some(notified_at),
-                Some(authority_reference),
-            ) if errors.is_empty() => Ok(DecisionInput {
-                authority,
-                decision,
-                legal_basis,
-                rationale,
-                aware_at,
-                decided_at,
-                notified_at,
-                authority_reference,
-            }),
+        // Each value is missing exactly when its problem was recorded.
+        let input = || {
+            Some(DecisionInput {
+                authority: authority?,
+                decision: decision?,
+                legal_basis: legal_basis?,
+                rationale: rationale?,
+                aware_at: aware_at?,
+                decided_at: decided_at?,
+                notified_at: notified_at?,
+                authority_reference: authority_reference?,
+            })
+        };
+        match input() {
+            Some(input) if errors.is_empty() => Ok(input),
             _ => Err(errors),
         }
     }

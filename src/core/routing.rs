@@ -187,6 +187,20 @@ mod tests {
         users.into_iter().map(|u| u.username.as_str()).collect()
     }
 
+    /// The usernames a case of `category` and `severity`, without subtype
+    /// flags, reaches under `s` and `rules`, less `excluded`.
+    fn reach<'a>(
+        s: &RoutingSettings,
+        rules: &[RoutingRule],
+        users: &'a [User],
+        category: &str,
+        severity: Severity,
+        excluded: &[Uuid],
+    ) -> Vec<&'a str> {
+        let category = Category::parse(category).expect("a category key");
+        names(members(s, rules, users, category, severity, NONE, excluded))
+    }
+
     fn org() -> (RoutingSettings, Vec<User>) {
         let all = ["lav", "middels", "hoy", "kritisk"];
         let settings = RoutingSettings {
@@ -212,27 +226,11 @@ mod tests {
     fn rules_pick_the_groups_handlers() {
         let (s, users) = org();
         assert_eq!(
-            names(members(
-                &s,
-                &s.rules,
-                &users,
-                Category::Avvik,
-                Severity::Lav,
-                NONE,
-                &[]
-            )),
+            reach(&s, &s.rules, &users, "avvik", Severity::Lav, &[]),
             ["anne"]
         );
         assert_eq!(
-            names(members(
-                &s,
-                &s.rules,
-                &users,
-                Category::Varsling,
-                Severity::Hoy,
-                NONE,
-                &[]
-            )),
+            reach(&s, &s.rules, &users, "varsling", Severity::Hoy, &[]),
             ["bjorn"]
         );
     }
@@ -241,15 +239,7 @@ mod tests {
     fn without_a_matching_rule_every_active_handler_is_reached() {
         let (s, users) = org();
         assert_eq!(
-            names(members(
-                &s,
-                &s.rules,
-                &users,
-                Category::Sikkerhet,
-                Severity::Lav,
-                NONE,
-                &[]
-            )),
+            reach(&s, &s.rules, &users, "sikkerhet", Severity::Lav, &[]),
             ["anne", "bjorn"]
         );
     }
@@ -258,27 +248,11 @@ mod tests {
     fn kritisk_and_sikkerhet_above_lav_reach_the_contact_points() {
         let (s, users) = org();
         assert_eq!(
-            names(members(
-                &s,
-                &s.rules,
-                &users,
-                Category::Avvik,
-                Severity::Kritisk,
-                NONE,
-                &[]
-            )),
+            reach(&s, &s.rules, &users, "avvik", Severity::Kritisk, &[]),
             ["anne", "cato"]
         );
         assert_eq!(
-            names(members(
-                &s,
-                &s.rules,
-                &users,
-                Category::Sikkerhet,
-                Severity::Middels,
-                NONE,
-                &[]
-            )),
+            reach(&s, &s.rules, &users, "sikkerhet", Severity::Middels, &[]),
             ["anne", "bjorn", "cato"]
         );
         let off = RoutingSettings {
@@ -286,15 +260,7 @@ mod tests {
             ..s.clone()
         };
         assert_eq!(
-            names(members(
-                &off,
-                &off.rules,
-                &users,
-                Category::Avvik,
-                Severity::Kritisk,
-                NONE,
-                &[]
-            )),
+            reach(&off, &off.rules, &users, "avvik", Severity::Kritisk, &[]),
             ["anne"]
         );
     }
@@ -314,15 +280,7 @@ mod tests {
         )
         .is_empty());
         assert_eq!(
-            names(members(
-                &s,
-                &s.rules,
-                &users,
-                Category::Avvik,
-                Severity::Kritisk,
-                NONE,
-                &[anne]
-            )),
+            reach(&s, &s.rules, &users, "avvik", Severity::Kritisk, &[anne]),
             ["cato"]
         );
         assert_eq!(names(excludable(&users)), ["anne", "bjorn", "cato"]);
@@ -415,27 +373,11 @@ mod tests {
         let mut rules = s.rules.clone();
         rules.push(rule("avvik", &["kritisk"], &["hr"]));
         assert_eq!(
-            names(members(
-                &s,
-                &rules,
-                &users,
-                Category::Avvik,
-                Severity::Kritisk,
-                NONE,
-                &[]
-            )),
+            reach(&s, &rules, &users, "avvik", Severity::Kritisk, &[]),
             ["anne", "bjorn", "cato"]
         );
         assert_eq!(
-            names(members(
-                &s,
-                &rules,
-                &users,
-                Category::Avvik,
-                Severity::Hoy,
-                NONE,
-                &[]
-            )),
+            reach(&s, &rules, &users, "avvik", Severity::Hoy, &[]),
             ["anne"]
         );
         assert_eq!(

@@ -5,6 +5,12 @@ use crate::core::domain::{Authority, Decision};
 
 const DAY: i64 = 86_400;
 
+/// Hidden because the count itself is small.
+const SMALL: Option<Suppression> = Some(Suppression::Small);
+
+/// Hidden because it would give a small count away.
+const COMPLEMENTARY: Option<Suppression> = Some(Suppression::Complementary);
+
 fn at(d: Date) -> i64 {
     d.midnight().assume_utc().unix_timestamp()
 }
@@ -37,6 +43,15 @@ fn rules() -> Rules {
 /// The report of `cases` without escalations, at the start of `today`.
 fn compute_on(cases: &[CaseFigures], period: Period, rules: Rules, today: Date) -> Report {
     Report::compute(cases, &[], period, rules, today.midnight().assume_utc())
+}
+
+/// The report of the year 2025 with the default rules, computed at `now`.
+fn year_2025(
+    cases: &[CaseFigures],
+    escalations: &[EscalationCount],
+    now: OffsetDateTime,
+) -> Report {
+    Report::compute(cases, escalations, Period::Year(2025), rules(), now)
 }
 
 fn month(year: i32, month: u8) -> YearMonth {
@@ -154,64 +169,28 @@ fn small_cells_and_their_complements_are_hidden() {
     let c = &report.by_category;
     let (mar, jun) = (2, 5);
     let (varsling, avvik, sikkerhet) = (0, 1, 2);
-    assert_eq!(
-        c.cells[mar][varsling].suppression(),
-        Some(Suppression::Small)
-    );
+    assert_eq!(c.cells[mar][varsling].suppression(), SMALL);
     // Alone in its row, 2 would follow from 8 - 6: the 6 is hidden too.
     // (Each row still has 8 = hidden + hidden with one at least 5 and one
     // in 1..5, which does not pin either.)
-    assert_eq!(
-        c.cells[mar][avvik].suppression(),
-        Some(Suppression::Complementary)
-    );
-    assert_eq!(
-        c.cells[jun][sikkerhet].suppression(),
-        Some(Suppression::Small)
-    );
-    assert_eq!(
-        c.cells[jun][avvik].suppression(),
-        Some(Suppression::Complementary)
-    );
+    assert_eq!(c.cells[mar][avvik].suppression(), COMPLEMENTARY);
+    assert_eq!(c.cells[jun][sikkerhet].suppression(), SMALL);
+    assert_eq!(c.cells[jun][avvik].suppression(), COMPLEMENTARY);
     assert_eq!(c.cells[mar][sikkerhet].shown(), Some(0));
     assert_eq!(c.column_totals[avvik].shown(), Some(13));
-    assert_eq!(
-        c.column_totals[varsling].suppression(),
-        Some(Suppression::Small)
-    );
-    assert_eq!(
-        c.column_totals[sikkerhet].suppression(),
-        Some(Suppression::Small)
-    );
+    assert_eq!(c.column_totals[varsling].suppression(), SMALL);
+    assert_eq!(c.column_totals[sikkerhet].suppression(), SMALL);
 
     // Severity: the 6 lav in March are alone in their column, so the lav
     // total goes too; likewise the 7 hoy in June.
     let s = &report.by_severity;
     let (lav, middels, hoy, kritisk) = (0, 1, 2, 3);
-    assert_eq!(
-        s.cells[mar][middels].suppression(),
-        Some(Suppression::Small)
-    );
-    assert_eq!(
-        s.cells[mar][lav].suppression(),
-        Some(Suppression::Complementary)
-    );
-    assert_eq!(
-        s.column_totals[lav].suppression(),
-        Some(Suppression::Complementary)
-    );
-    assert_eq!(
-        s.cells[jun][kritisk].suppression(),
-        Some(Suppression::Small)
-    );
-    assert_eq!(
-        s.cells[jun][hoy].suppression(),
-        Some(Suppression::Complementary)
-    );
-    assert_eq!(
-        s.column_totals[hoy].suppression(),
-        Some(Suppression::Complementary)
-    );
+    assert_eq!(s.cells[mar][middels].suppression(), SMALL);
+    assert_eq!(s.cells[mar][lav].suppression(), COMPLEMENTARY);
+    assert_eq!(s.column_totals[lav].suppression(), COMPLEMENTARY);
+    assert_eq!(s.cells[jun][kritisk].suppression(), SMALL);
+    assert_eq!(s.cells[jun][hoy].suppression(), COMPLEMENTARY);
+    assert_eq!(s.column_totals[hoy].suppression(), COMPLEMENTARY);
     // Both tables show the same month totals.
     assert_eq!(report.by_severity.row_totals, report.by_category.row_totals);
 }
@@ -302,24 +281,18 @@ fn small_acknowledgement_counts_hide_what_would_give_them_away() {
     cases.push(case("avvik", "lav", date!(2025 - 12 - 28), None));
     let report = compute_on(&cases, Period::Year(2025), rules(), date!(2025 - 12 - 31));
     let ack = &report.acknowledgement;
-    assert_eq!(ack.missed.suppression(), Some(Suppression::Small));
-    assert_eq!(ack.not_yet_due.suppression(), Some(Suppression::Small));
-    assert_eq!(ack.met.suppression(), Some(Suppression::Complementary));
-    assert_eq!(ack.due.suppression(), Some(Suppression::Complementary));
+    assert_eq!(ack.missed.suppression(), SMALL);
+    assert_eq!(ack.not_yet_due.suppression(), SMALL);
+    assert_eq!(ack.met.suppression(), COMPLEMENTARY);
+    assert_eq!(ack.due.suppression(), COMPLEMENTARY);
     assert_eq!(ack.met_percent, Figure::Suppressed);
     let times = &report.time_to_acknowledge;
-    assert_eq!(
-        times.answered.suppression(),
-        Some(Suppression::Complementary)
-    );
+    assert_eq!(times.answered.suppression(), COMPLEMENTARY);
     assert_eq!(times.median_days, Figure::Suppressed);
     assert_eq!(times.p90_days, Figure::Suppressed);
     // The total stays; December (1 case) and so March are hidden.
     assert_eq!(report.by_category.total.shown(), Some(12));
-    assert_eq!(
-        report.month_totals()[11].suppression(),
-        Some(Suppression::Small)
-    );
+    assert_eq!(report.month_totals()[11].suppression(), SMALL);
     assert_eq!(report.month_totals()[2].shown(), None);
 }
 
@@ -388,11 +361,7 @@ fn times_need_the_minimum_of_acknowledged_cases() {
             date!(2026 - 01 - 05),
         );
         let times = &below.time_to_acknowledge;
-        assert_eq!(
-            times.answered.suppression(),
-            Some(Suppression::Small),
-            "{min_cell}"
-        );
+        assert_eq!(times.answered.suppression(), SMALL, "{min_cell}");
         assert_eq!(times.median_days, Figure::Suppressed, "{min_cell}");
         assert_eq!(times.p90_days, Figure::Suppressed, "{min_cell}");
         let at = compute_on(
@@ -424,10 +393,7 @@ fn times_are_hidden_when_they_would_tell_met_from_late() {
         date!(2025 - 03 - 20),
     );
     let times = &report.time_to_acknowledge;
-    assert_eq!(
-        report.acknowledgement.met.suppression(),
-        Some(Suppression::Small)
-    );
+    assert_eq!(report.acknowledgement.met.suppression(), SMALL);
     assert_eq!(times.answered.shown(), Some(3));
     assert_eq!(times.median_days, Figure::Suppressed);
     assert_eq!(times.p90_days, Figure::Suppressed);
@@ -446,8 +412,8 @@ fn a_chain_of_lines_cannot_pin_a_small_count() {
         date!(2025 - 03 - 20),
     );
     let ack = &report.acknowledgement;
-    assert_eq!(ack.met.suppression(), Some(Suppression::Small));
-    assert_eq!(ack.missed.suppression(), Some(Suppression::Small));
+    assert_eq!(ack.met.suppression(), SMALL);
+    assert_eq!(ack.missed.suppression(), SMALL);
     assert_eq!(ack.not_yet_due.shown(), None);
     assert_eq!(report.by_category.total.shown(), None);
     let candidates = consistent_sets(&report, 40);
@@ -469,8 +435,8 @@ fn a_row_pinned_at_the_minimum_hides_its_total() {
     }
     let report = compute_on(&cases, Period::Year(2025), rules(), date!(2026 - 01 - 05));
     let totals = report.month_totals();
-    assert_eq!(totals[5].suppression(), Some(Suppression::Complementary));
-    assert_eq!(totals[8].suppression(), Some(Suppression::Complementary));
+    assert_eq!(totals[5].suppression(), COMPLEMENTARY);
+    assert_eq!(totals[8].suppression(), COMPLEMENTARY);
     assert_eq!(report.by_category.total.shown(), Some(15));
 }
 
@@ -573,32 +539,20 @@ fn feedback_counts_and_share_for_a_known_set() {
     for _ in 0..2 {
         cases.push(acknowledged_case(None, true));
     }
-    let report = Report::compute(
-        &cases,
-        &[],
-        Period::Year(2025),
-        rules(),
-        datetime!(2025-07-01 12:00 UTC),
-    );
+    let report = year_2025(&cases, &[], datetime!(2025-07-01 12:00 UTC));
     let f = &report.feedback;
     assert_eq!(f.met.shown(), Some(8));
-    assert_eq!(f.not_yet_due.suppression(), Some(Suppression::Small));
+    assert_eq!(f.not_yet_due.suppression(), SMALL);
     // The 2 still ahead are small; the due count beside them would give
     // them away (15 - 13), so it is hidden too, and then the missed count
     // (13 - 8). The share would give the missed count away with the base.
-    assert_eq!(f.due.suppression(), Some(Suppression::Complementary));
-    assert_eq!(f.missed.suppression(), Some(Suppression::Complementary));
+    assert_eq!(f.due.suppression(), COMPLEMENTARY);
+    assert_eq!(f.missed.suppression(), COMPLEMENTARY);
     assert_eq!(f.met_percent, Figure::Suppressed);
     assert_eq!(report.by_category.total.shown(), Some(15));
 
     // Once they are due too (both missed): 8 of 15 in time.
-    let report = Report::compute(
-        &cases,
-        &[],
-        Period::Year(2025),
-        rules(),
-        datetime!(2025-09-05 0:00 UTC),
-    );
+    let report = year_2025(&cases, &[], datetime!(2025-09-05 0:00 UTC));
     let f = &report.feedback;
     assert_eq!(f.met.shown(), Some(8));
     assert_eq!(f.missed.shown(), Some(7));
@@ -623,56 +577,40 @@ fn a_small_met_or_missed_count_hides_the_share() {
             false,
         ));
     }
-    let report = Report::compute(
-        &cases,
-        &[],
-        Period::Year(2025),
-        rules(),
-        datetime!(2026-01-01 0:00 UTC),
-    );
+    let report = year_2025(&cases, &[], datetime!(2026-01-01 0:00 UTC));
     let f = &report.feedback;
-    assert_eq!(f.missed.suppression(), Some(Suppression::Small));
+    assert_eq!(f.missed.suppression(), SMALL);
     assert_eq!(f.met.shown(), None, "12 - 11 would give the 1 away");
     assert_eq!(f.due.shown(), Some(12));
     assert_eq!(f.met_percent, Figure::Suppressed);
-    let empty = Report::compute(
-        &[],
-        &[],
-        Period::Year(2025),
-        rules(),
-        datetime!(2026-01-01 0:00 UTC),
-    );
+    let empty = year_2025(&[], &[], datetime!(2026-01-01 0:00 UTC));
     assert_eq!(empty.feedback.met_percent, Figure::NoData);
     assert_eq!(empty.feedback.due.shown(), Some(0));
 }
 
-fn counts(rows: &[(&str, &str, u64)]) -> Vec<EscalationCount> {
-    rows.iter()
+/// The escalation table of 2025 (computed at the start of 2026) for these
+/// `(authority, decision, count)` rows.
+fn escalations_2025(rows: &[(&str, &str, u64)]) -> EscalationTable {
+    let counts: Vec<EscalationCount> = rows
+        .iter()
         .map(|&(authority, decision, count)| EscalationCount {
             authority: Authority::parse(authority).expect("authority"),
             decision: Decision::parse(decision).expect("decision"),
             count,
         })
-        .collect()
+        .collect();
+    year_2025(&[], &counts, datetime!(2026-01-01 0:00 UTC)).escalations
 }
 
 #[test]
 fn escalations_are_counted_by_authority_and_decision() {
-    let escalations = counts(&[
+    let e = escalations_2025(&[
         ("politi", "escalate", 7),
         ("politi", "do_not_escalate", 5),
         ("nsm", "escalate", 6),
         ("datatilsynet", "do_not_escalate", 9),
         ("datatilsynet", "defer", 5),
     ]);
-    let report = Report::compute(
-        &[],
-        &escalations,
-        Period::Year(2025),
-        rules(),
-        datetime!(2026-01-01 0:00 UTC),
-    );
-    let e = &report.escalations;
     assert_eq!(
         e.rows,
         [
@@ -700,28 +638,17 @@ fn escalations_are_counted_by_authority_and_decision() {
 #[test]
 fn a_small_escalation_count_cannot_be_recovered_from_totals() {
     // PST: 2 escalated (small) beside 9 not escalated; politi 6 escalated.
-    let escalations = counts(&[
+    let e = escalations_2025(&[
         ("pst", "escalate", 2),
         ("pst", "do_not_escalate", 9),
         ("politi", "escalate", 6),
         ("politi", "defer", 8),
         ("other", "escalate", 5),
     ]);
-    let report = Report::compute(
-        &[],
-        &escalations,
-        Period::Year(2025),
-        rules(),
-        datetime!(2026-01-01 0:00 UTC),
-    );
-    let e = &report.escalations;
     assert_eq!(e.rows.last().map(String::as_str), Some("other"));
     let (politi, pst) = (0, 1);
     let (escalate, do_not) = (0, 1);
-    assert_eq!(
-        e.cells[pst][escalate].suppression(),
-        Some(Suppression::Small)
-    );
+    assert_eq!(e.cells[pst][escalate].suppression(), SMALL);
     // Its row (11 - 9) and its column (13 - 6 - 5) would give it away.
     assert_eq!(e.cells[pst][do_not].shown(), None);
     // The column (13 - 6 - 5) hides the smallest other cell, then more.
@@ -764,7 +691,7 @@ fn assert_line_safe(members: &[Cell], total: Cell) {
             .iter()
             .filter(|c| c.shown().is_none())
             .map(|c| match c.suppression() {
-                Some(Suppression::Small) => 1,
+                SMALL => 1,
                 _ => 5,
             })
             .sum();
@@ -795,7 +722,7 @@ fn acknowledgement_set([met, late, overdue, pending]: [usize; 4]) -> Vec<CaseFig
 fn admits(cell: Cell, min: u64, candidate: u64) -> bool {
     match (cell.shown(), cell.suppression()) {
         (Some(v), _) => candidate == v,
-        (None, Some(Suppression::Small)) => (1..min).contains(&candidate),
+        (None, SMALL) => (1..min).contains(&candidate),
         // A complement: at least the minimum if it is that big, else at
         // least 1 unless it is 0 (the tightest bounds of the rule).
         (None, _) if cell.raw() >= min => candidate >= min,

@@ -7,9 +7,11 @@ use actix_web::guard::GuardContext;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::HttpResponse;
 use serde_json::{json, Value};
-use varsel_crypto::{X25519Identity, X25519Recipient};
+use uuid::Uuid;
+use varsel_crypto::X25519Recipient;
 
-use crate::core::casework::{AttachmentView, IncomingFile};
+use crate::core::casework::IncomingFile;
+use crate::core::error::CoreError;
 use crate::core::i18n::Lang;
 use crate::web::api::error::{ApiError, Problem};
 use crate::web::http::multipart::{read_form, FormWithFiles};
@@ -68,27 +70,51 @@ pub async fn receive(
     .map_err(|e| ApiError::form(lang, e, limits))
 }
 
+/// The `attachment` parts of an upload to case `case`, encrypted to
+/// `recipient`: 415 unless the body is multipart, and a problem when it
+/// holds no attachment. Hand the files to the reply, then to [`uploaded_or_discarded`].
+pub async fn receive_upload(
+    state: &AppState,
+    lang: Lang,
+    req: &actix_web::HttpRequest,
+    payload: Multipart,
+    case: Uuid,
+    recipient: &X25519Recipient,
+) -> Result<FormWithFiles, ApiError> {
+    require_multipart(req, lang)?;
+    let existing = state
+        .store
+        .attachments(case)
+        .await
+        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?
+        .len();
+    let form = receive(state, lang, payload, recipient, existing).await?;
+    if form.files.is_empty() {
+        return Err(ApiError::new(lang, Problem::AttachmentRequired));
+    }
+    Ok(form)
+}
+
+/// The answer to an upload once the reply carrying its files is done: 201
+/// with the stored files, or the reply's refusal with the files discarded.
+pub async fn uploaded_or_discarded(
+    lang: Lang,
+    form: FormWithFiles,
+    replied: Result<(), CoreError>,
+) -> Result<HttpResponse, ApiError> {
+    match replied {
+        Ok(()) => Ok(HttpResponse::Created().json(uploaded(&form.files))),
+        Err(e) => {
+            form.discard().await;
+            Err(ApiError::core(lang, e))
+        }
+    }
+}
+
 /// `[{"id", "name"}]` of stored uploads.
-pub fn uploaded(files: &[IncomingFile]) -> Value {
+fn uploaded(files: &[IncomingFile]) -> Value {
     files
         .iter()
         .map(|f| json!({ "id": f.pending.id, "name": f.name }))
         .collect()
-}
-
-/// Streams an attachment, decrypted, as a download.
-pub async fn download(
-    state: &AppState,
-    lang: Lang,
-    view: AttachmentView,
-    identity: X25519Identity,
-) -> Result<HttpResponse, ApiError> {
-    crate::web::http::download::download_response(
-        &state.settings.storage.attachments_dir(),
-        view.id,
-        &view.name,
-        identity,
-    )
-    .await
-    .map_err(|e| ApiError::internal(lang, &e))
 }

@@ -13,8 +13,9 @@ use crate::core::casework::{self, CaseView};
 use crate::core::domain::TextField;
 use crate::core::store::Author;
 use crate::web::api::auth::ApiCaller;
-use crate::web::api::error::{ApiError, Problem};
+use crate::web::api::error::ApiError;
 use crate::web::api::{files, iso_date, iso_day};
+use crate::web::http::download::attachment_download;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 
@@ -119,25 +120,18 @@ pub async fn upload(
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let reporter = caller.reporter()?;
-    files::require_multipart(&req, caller.lang)?;
-    let lang = caller.lang;
-    let _max = state.settings.limits.max_attachments_per_case;
-    let existing = state
-        .store
-        .attachments(reporter.case_id)
-        .await
-        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?
-        .len();
     let recipient = reporter.case_identity.to_public();
-    let form = files::receive(&state, lang, payload, &recipient, existing).await?;
-    if form.files.is_empty() {
-        return Err(ApiError::new(lang, Problem::AttachmentRequired));
-    }
-    if let Err(e) = casework::reporter_reply(&state, reporter, None, &form.files).await {
-        form.discard().await;
-        return Err(ApiError::core(lang, e));
-    }
-    Ok(HttpResponse::Created().json(files::uploaded(&form.files)))
+    let form = files::receive_upload(
+        &state,
+        caller.lang,
+        &req,
+        payload,
+        reporter.case_id,
+        &recipient,
+    )
+    .await?;
+    let replied = casework::reporter_reply(&state, reporter, None, &form.files).await;
+    files::uploaded_or_discarded(caller.lang, form, replied).await
 }
 
 /// `GET /api/v1/reporter/case/attachments/{attachment}`.
@@ -149,8 +143,10 @@ pub async fn download(
     let reporter = caller.reporter()?;
     let not_found = || ApiError::kind(caller.lang, ErrorKind::NotFound);
     let id = Uuid::parse_str(&path).map_err(|_| not_found())?;
-    let (attachment, identity) = casework::reporter_attachment(&state, reporter, id)
+    let opened = casework::reporter_attachment(&state, reporter, id)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
-    files::download(&state, caller.lang, attachment, identity).await
+    attachment_download(&state, opened)
+        .await
+        .map_err(|e| ApiError::internal(caller.lang, &e))
 }

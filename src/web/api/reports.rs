@@ -7,7 +7,7 @@ use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::core::casework::{
     self, IncomingFile, PreparedCase, ReportDraft, ReportInput, ReportLimits,
@@ -21,8 +21,8 @@ use crate::web::api::{files, iso_date};
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 
-/// A report as an API client sends it.
-#[derive(Deserialize)]
+/// A report as an API client sends it, wiped from memory when dropped.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
     category: String,
@@ -36,18 +36,6 @@ pub struct ReportRequest {
     place: Option<String>,
     #[serde(default)]
     exclude: Vec<String>,
-}
-
-impl Drop for ReportRequest {
-    fn drop(&mut self) {
-        self.description.zeroize();
-        if let Some(w) = self.when.as_mut() {
-            w.zeroize();
-        }
-        if let Some(p) = self.place.as_mut() {
-            p.zeroize();
-        }
-    }
 }
 
 impl ReportRequest {

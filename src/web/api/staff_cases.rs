@@ -24,6 +24,7 @@ use crate::web::api::deadlines::{case_deadlines_json, next_of};
 use crate::web::api::error::{ApiError, Problem};
 use crate::web::api::reporter_case::{author_key, MessageRequest};
 use crate::web::api::{files, iso_date, iso_day, iso_instant};
+use crate::web::http::download::attachment_download;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 
@@ -136,19 +137,22 @@ fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> Value {
     })
 }
 
-/// Refuses, as "not found", a case the caller may not open; used before a
-/// request body is read or validated, so that a case that is not the
-/// caller's answers the same whatever the body holds. (A body that is not
-/// JSON at all is refused before this by the extractor, whatever the case.)
-async fn ensure_case(
+/// The case worker and the case id from the path, refusing as "not found" a
+/// case the caller may not open; used before a request body is read or
+/// validated, so that a case that is not the caller's answers the same
+/// whatever the body holds. (A body that is not JSON at all is refused before
+/// this by the extractor, whatever the case.)
+async fn own_case<'c>(
     state: &AppState,
-    caller: &ApiCaller,
-    staff: &crate::core::actor::StaffMember,
-    id: uuid::Uuid,
-) -> Result<(), ApiError> {
+    caller: &'c ApiCaller,
+    raw_id: &str,
+) -> Result<(&'c crate::core::actor::StaffMember, Uuid), ApiError> {
+    let staff = caller.case_worker()?;
+    let id = case_id(caller.lang, raw_id)?;
     crate::core::open::ensure_staff_case(state, staff, id)
         .await
-        .map_err(|e| ApiError::core(caller.lang, e))
+        .map_err(|e| ApiError::core(caller.lang, e))?;
+    Ok((staff, id))
 }
 
 /// `GET /api/v1/staff/cases/{case}` (marks the case read).
@@ -172,9 +176,7 @@ pub async fn reply(
     path: web::Path<String>,
     body: web::Json<MessageRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = caller.case_worker()?;
-    let id = case_id(caller.lang, &path)?;
-    ensure_case(&state, &caller, staff, id).await?;
+    let (staff, id) = own_case(&state, &caller, &path).await?;
     let text = body.text(&caller, &state)?;
     drop(body);
     casework::staff_reply(&state, staff, id, Some(&text), &[])
@@ -197,35 +199,24 @@ pub async fn upload(
     req: HttpRequest,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = caller.case_worker()?;
     let lang = caller.lang;
-    let id = case_id(lang, &path)?;
+    // Only a case the caller may open takes uploads: check before reading
+    // the body (staff_reply below checks it again, by unwrapping).
+    let (staff, id) = own_case(&state, &caller, &path).await?;
     let internal =
         |e: crate::core::store::StoreError| ApiError::internal(lang, &anyhow::Error::new(e));
     let not_found = || ApiError::kind(lang, ErrorKind::NotFound);
-    // Only a case the caller may open takes uploads: check before reading
-    // the body (staff_reply below checks it again, by unwrapping).
-    ensure_case(&state, &caller, staff, id).await?;
     let case = state
         .store
         .case_by_id(id)
         .await
         .map_err(internal)?
         .ok_or_else(not_found)?;
-    files::require_multipart(&req, lang)?;
     let recipient =
         crate::core::keys::recipient(&case.recipient).map_err(|e| ApiError::internal(lang, &e))?;
-    let existing = state.store.attachments(id).await.map_err(internal)?.len();
-    let form = files::receive(&state, lang, payload, &recipient, existing).await?;
-    if form.files.is_empty() {
-        return Err(ApiError::new(lang, Problem::AttachmentRequired));
-    }
-    let _max = state.settings.limits.max_attachments_per_case;
-    if let Err(e) = casework::staff_reply(&state, staff, id, None, &form.files).await {
-        form.discard().await;
-        return Err(ApiError::core(lang, e));
-    }
-    Ok(HttpResponse::Created().json(files::uploaded(&form.files)))
+    let form = files::receive_upload(&state, lang, &req, payload, id, &recipient).await?;
+    let replied = casework::staff_reply(&state, staff, id, None, &form.files).await;
+    files::uploaded_or_discarded(lang, form, replied).await
 }
 
 /// `GET /api/v1/staff/cases/{case}/attachments/{attachment}`.
@@ -238,10 +229,30 @@ pub async fn download(
     let (case, attachment) = path.into_inner();
     let id = case_id(caller.lang, &case)?;
     let attachment = case_id(caller.lang, &attachment)?;
-    let (view, identity) = casework::staff_attachment(&state, staff, id, attachment)
+    let opened = casework::staff_attachment(&state, staff, id, attachment)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
-    files::download(&state, caller.lang, view, identity).await
+    attachment_download(&state, opened)
+        .await
+        .map_err(|e| ApiError::internal(caller.lang, &e))
+}
+
+/// The answer to a change of a case's status (acknowledging is one): the
+/// change's refusal, or 200 with the case's status and next deadline as they
+/// now stand (`{}` if the case is gone).
+async fn status_response(
+    state: &AppState,
+    lang: Lang,
+    id: Uuid,
+    changed: Result<(), CoreError>,
+) -> Result<HttpResponse, ApiError> {
+    changed.map_err(|e| ApiError::core(lang, e))?;
+    let case = state
+        .store
+        .case_by_id(id)
+        .await
+        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?;
+    Ok(HttpResponse::Ok().json(status_json(state, lang, case).await?))
 }
 
 async fn status_json(
@@ -272,15 +283,8 @@ pub async fn acknowledge(
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.case_worker()?;
     let id = case_id(caller.lang, &path)?;
-    casework::acknowledge(&state, staff, id)
-        .await
-        .map_err(|e| ApiError::core(caller.lang, e))?;
-    let case = state
-        .store
-        .case_by_id(id)
-        .await
-        .map_err(|e| ApiError::internal(caller.lang, &anyhow::Error::new(e)))?;
-    Ok(HttpResponse::Ok().json(status_json(&state, caller.lang, case).await?))
+    let acknowledged = casework::acknowledge(&state, staff, id).await;
+    status_response(&state, caller.lang, id, acknowledged).await
 }
 
 /// `{"status": "under_investigation"}`.
@@ -297,20 +301,11 @@ pub async fn set_status(
     path: web::Path<String>,
     body: web::Json<StatusRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = caller.case_worker()?;
-    let id = case_id(caller.lang, &path)?;
-    ensure_case(&state, &caller, staff, id).await?;
+    let (staff, id) = own_case(&state, &caller, &path).await?;
     let status = CaseStatus::parse(body.status.trim())
         .ok_or_else(|| ApiError::new(caller.lang, Problem::UnknownStatus))?;
-    casework::set_status(&state, staff, id, status)
-        .await
-        .map_err(|e| ApiError::core(caller.lang, e))?;
-    let case = state
-        .store
-        .case_by_id(id)
-        .await
-        .map_err(|e| ApiError::internal(caller.lang, &anyhow::Error::new(e)))?;
-    Ok(HttpResponse::Ok().json(status_json(&state, caller.lang, case).await?))
+    let changed = casework::set_status(&state, staff, id, status).await;
+    status_response(&state, caller.lang, id, changed).await
 }
 
 /// `{"category": "avvik", "subtype": null, "severity": "hoy", "probability": 3, "consequence": 4}`.
@@ -350,9 +345,7 @@ pub async fn triage(
     path: web::Path<String>,
     body: web::Json<TriageRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = caller.case_worker()?;
-    let id = case_id(caller.lang, &path)?;
-    ensure_case(&state, &caller, staff, id).await?;
+    let (staff, id) = own_case(&state, &caller, &path).await?;
     let input = body
         .input(&state.settings.taxonomy)
         .ok_or_else(|| ApiError::new(caller.lang, Problem::InvalidClassification))?;

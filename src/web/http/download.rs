@@ -1,14 +1,13 @@
 //! Attachment downloads: the decrypted content streamed out, always as a
 //! download (never rendered in the browser), under a sanitised name.
 
-use std::path::Path;
-
 use actix_web::http::header;
 use actix_web::HttpResponse;
-use uuid::Uuid;
 use varsel_crypto::X25519Identity;
 
 use crate::core::attachments;
+use crate::core::casework::AttachmentView;
+use crate::web::state::AppState;
 
 /// Longest file name offered to a browser, in characters.
 const MAX_DOWNLOAD_NAME_CHARS: usize = 120;
@@ -56,17 +55,16 @@ pub fn content_disposition(name: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
-/// The response that streams attachment `id` decrypted with `identity` as a
-/// download named `name`; an error if its file is missing.
-pub async fn download_response(
-    dir: &Path,
-    id: Uuid,
-    name: &str,
-    identity: X25519Identity,
+/// The response that streams an opened attachment, decrypted with its case's
+/// key, as a download under its (sanitised) name; an error if its file is
+/// missing. The one download of an attachment for the pages and the API.
+pub async fn attachment_download(
+    state: &AppState,
+    (view, identity): (AttachmentView, X25519Identity),
 ) -> anyhow::Result<HttpResponse> {
-    let file = attachments::path(dir, id);
+    let file = attachments::path(&state.settings.storage.attachments_dir(), view.id);
     if !tokio::fs::try_exists(&file).await.unwrap_or(false) {
-        anyhow::bail!("the content of attachment {id} is missing");
+        anyhow::bail!("the content of attachment {} is missing", view.id);
     }
     let receiver = attachments::stream_decrypted(file, identity);
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
@@ -74,7 +72,7 @@ pub async fn download_response(
     });
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")
-        .insert_header((header::CONTENT_DISPOSITION, content_disposition(name)))
+        .insert_header((header::CONTENT_DISPOSITION, content_disposition(&view.name)))
         .streaming(body))
 }
 

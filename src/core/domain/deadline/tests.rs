@@ -25,10 +25,31 @@ fn due_of(facts: &CaseFacts, kind: DeadlineKind) -> Option<OffsetDateTime> {
         .map(|d| d.due)
 }
 
+/// When feedback on the case is due.
+fn feedback_due(facts: &CaseFacts) -> Option<OffsetDateTime> {
+    due_of(facts, DeadlineKind::Feedback)
+}
+
+/// A moment written `"2025-03-07 10:00"`, in UTC (for tables of cases).
+fn utc(moment: &str) -> OffsetDateTime {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::PrimitiveDateTime::parse(moment, format)
+        .expect("a test moment")
+        .assume_utc()
+}
+
 fn kinds(facts: &CaseFacts) -> Vec<DeadlineKind> {
     all_deadlines(facts, &settings())
         .into_iter()
         .map(|d| d.kind)
+        .collect()
+}
+
+/// The kinds of the deadlines open at `now`, in the order they are listed.
+fn open_kinds(facts: &CaseFacts, now: OffsetDateTime) -> Vec<DeadlineKind> {
+    open_deadlines(facts, &settings(), now)
+        .into_iter()
+        .map(|(d, _)| d.kind)
         .collect()
 }
 
@@ -132,58 +153,30 @@ fn acknowledgement_is_due_seven_days_after_receipt() {
 fn feedback_is_due_three_calendar_months_after_acknowledgement() {
     let mut facts = ordinary(datetime!(2025-03-03 09:00 UTC));
     facts.acknowledged_at = Some(datetime!(2025-03-04 13:30 UTC));
-    assert_eq!(
-        due_of(&facts, DeadlineKind::Feedback),
-        Some(datetime!(2025-06-04 13:30 UTC))
-    );
+    assert_eq!(feedback_due(&facts), Some(datetime!(2025-06-04 13:30 UTC)));
 }
 
 #[test]
 fn feedback_clamps_to_month_end() {
-    let with_ack = |received: OffsetDateTime, ack: OffsetDateTime| {
-        let mut facts = ordinary(received);
-        facts.acknowledged_at = Some(ack);
-        due_of(&facts, DeadlineKind::Feedback)
-    };
-    // Received 30 Nov, acknowledged on day 7 (7 Dec): feedback 7 Mar.
-    assert_eq!(
-        with_ack(
-            datetime!(2024-11-30 10:00 UTC),
-            datetime!(2024-12-07 10:00 UTC)
-        ),
-        Some(datetime!(2025-03-07 10:00 UTC))
-    );
-    // Acknowledged 31 Jan: April has 30 days.
-    assert_eq!(
-        with_ack(
-            datetime!(2025-01-29 08:00 UTC),
-            datetime!(2025-01-31 16:00 UTC)
-        ),
-        Some(datetime!(2025-04-30 16:00 UTC))
-    );
-    // Acknowledged 30 Nov: February, in a common and a leap year.
-    assert_eq!(
-        with_ack(
-            datetime!(2024-11-25 08:00 UTC),
-            datetime!(2024-11-30 08:00 UTC)
-        ),
-        Some(datetime!(2025-02-28 08:00 UTC))
-    );
-    assert_eq!(
-        with_ack(
-            datetime!(2023-11-25 08:00 UTC),
-            datetime!(2023-11-30 08:00 UTC)
-        ),
-        Some(datetime!(2024-02-29 08:00 UTC))
-    );
-    // Acknowledged 31 Dec: March has 31 days; the year rolls over.
-    assert_eq!(
-        with_ack(
-            datetime!(2024-12-28 08:00 UTC),
-            datetime!(2024-12-31 23:59 UTC)
-        ),
-        Some(datetime!(2025-03-31 23:59 UTC))
-    );
+    for (received, acknowledged, due) in [
+        // Received 30 Nov, acknowledged on day 7 (7 Dec): feedback 7 Mar.
+        ("2024-11-30 10:00", "2024-12-07 10:00", "2025-03-07 10:00"),
+        // Acknowledged 31 Jan: April has 30 days.
+        ("2025-01-29 08:00", "2025-01-31 16:00", "2025-04-30 16:00"),
+        // Acknowledged 30 Nov: February, in a common and a leap year.
+        ("2024-11-25 08:00", "2024-11-30 08:00", "2025-02-28 08:00"),
+        ("2023-11-25 08:00", "2023-11-30 08:00", "2024-02-29 08:00"),
+        // Acknowledged 31 Dec: March has 31 days; the year rolls over.
+        ("2024-12-28 08:00", "2024-12-31 23:59", "2025-03-31 23:59"),
+    ] {
+        let mut facts = ordinary(utc(received));
+        facts.acknowledged_at = Some(utc(acknowledged));
+        assert_eq!(
+            feedback_due(&facts),
+            Some(utc(due)),
+            "acknowledged {acknowledged}"
+        );
+    }
 }
 
 #[test]
@@ -218,15 +211,9 @@ fn calendar_months_keep_time_and_offset_and_saturate() {
 fn feedback_falls_back_to_day_seven_without_acknowledgement() {
     // Day 7 is 31 Jan; three months later is clamped to 30 Apr.
     let facts = ordinary(datetime!(2025-01-24 10:00 UTC));
-    assert_eq!(
-        due_of(&facts, DeadlineKind::Feedback),
-        Some(datetime!(2025-04-30 10:00 UTC))
-    );
+    assert_eq!(feedback_due(&facts), Some(datetime!(2025-04-30 10:00 UTC)));
     let facts = ordinary(datetime!(2024-11-30 10:00 UTC));
-    assert_eq!(
-        due_of(&facts, DeadlineKind::Feedback),
-        Some(datetime!(2025-03-07 10:00 UTC))
-    );
+    assert_eq!(feedback_due(&facts), Some(datetime!(2025-03-07 10:00 UTC)));
 }
 
 #[test]
@@ -238,10 +225,7 @@ fn late_acknowledgement_starts_the_feedback_period() {
     let ack = all_deadlines(&facts, &settings())[0];
     assert_eq!(ack.met_in_time(), Some(false));
     assert_eq!(ack.state(&settings(), ack.due), DeadlineState::Met);
-    assert_eq!(
-        due_of(&facts, DeadlineKind::Feedback),
-        Some(datetime!(2025-06-12 09:00 UTC))
-    );
+    assert_eq!(feedback_due(&facts), Some(datetime!(2025-06-12 09:00 UTC)));
 }
 
 #[test]
@@ -263,10 +247,7 @@ fn configured_lengths_are_used() {
 fn feedback_can_be_extended_once_to_six_months() {
     let mut facts = ordinary(datetime!(2025-01-20 09:00 UTC));
     facts.acknowledged_at = Some(datetime!(2025-01-31 09:00 UTC));
-    assert_eq!(
-        due_of(&facts, DeadlineKind::Feedback),
-        Some(datetime!(2025-04-30 09:00 UTC))
-    );
+    assert_eq!(feedback_due(&facts), Some(datetime!(2025-04-30 09:00 UTC)));
     let now = datetime!(2025-04-01 12:00 UTC);
     let extension = extend_feedback(
         &mut facts,
@@ -278,18 +259,12 @@ fn feedback_can_be_extended_once_to_six_months() {
     assert_eq!(extension.reason.as_str(), "Venter på ekstern gransking");
     assert_eq!(extension.at, now);
     // Six months from the same start, clamped to 31 July.
-    assert_eq!(
-        due_of(&facts, DeadlineKind::Feedback),
-        Some(datetime!(2025-07-31 09:00 UTC))
-    );
+    assert_eq!(feedback_due(&facts), Some(datetime!(2025-07-31 09:00 UTC)));
     assert_eq!(
         extend_feedback(&mut facts, "igjen", &settings(), now).err(),
         Some(ExtensionError::AlreadyExtended)
     );
-    assert_eq!(
-        due_of(&facts, DeadlineKind::Feedback),
-        Some(datetime!(2025-07-31 09:00 UTC))
-    );
+    assert_eq!(feedback_due(&facts), Some(datetime!(2025-07-31 09:00 UTC)));
 }
 
 #[test]
@@ -491,10 +466,7 @@ fn kritisk_spionasje_case_has_every_deadline_it_should() {
             DeadlineKind::SecurityActNotice,
         ]
     );
-    let open: Vec<DeadlineKind> = open_deadlines(&facts, &settings(), received)
-        .into_iter()
-        .map(|(d, _)| d.kind)
-        .collect();
+    let open = open_kinds(&facts, received);
     assert_eq!(
         open,
         vec![
@@ -507,10 +479,7 @@ fn kritisk_spionasje_case_has_every_deadline_it_should() {
     // A police decision meets the kritisk deadline, not the NSM notice.
     let mut police = facts.clone();
     police.escalation_decided_at = Some(received + Duration::hours(2));
-    let open: Vec<DeadlineKind> = open_deadlines(&police, &settings(), received)
-        .into_iter()
-        .map(|(d, _)| d.kind)
-        .collect();
+    let open = open_kinds(&police, received);
     assert_eq!(
         open,
         vec![
@@ -523,10 +492,7 @@ fn kritisk_spionasje_case_has_every_deadline_it_should() {
     let mut nsm = facts.clone();
     nsm.escalation_decided_at = Some(received + Duration::hours(2));
     nsm.security_act_decision_at = Some(received + Duration::hours(2));
-    let open: Vec<DeadlineKind> = open_deadlines(&nsm, &settings(), received)
-        .into_iter()
-        .map(|(d, _)| d.kind)
-        .collect();
+    let open = open_kinds(&nsm, received);
     assert_eq!(
         open,
         vec![DeadlineKind::Acknowledge, DeadlineKind::Feedback]

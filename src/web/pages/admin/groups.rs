@@ -17,7 +17,7 @@ use crate::core::audit_log;
 use crate::core::i18n::Translator;
 use crate::core::store::{Group, StoreError, User};
 use crate::web::http::Visitor;
-use crate::web::pages::staff::StaffResult;
+use crate::web::pages::staff::{StaffNav, StaffResult};
 use crate::web::state::AppState;
 
 /// Longest group name, in characters.
@@ -142,10 +142,7 @@ struct GroupView {
 struct GroupsPage {
     t: Translator,
     csrf: String,
-    signed_in_as: String,
-    show_stats: bool,
-    show_register: bool,
-    show_admin: bool,
+    nav: StaffNav,
     notice: Option<String>,
     problem: Option<String>,
     groups: Vec<GroupView>,
@@ -221,16 +218,7 @@ pub(super) async fn render_groups(
     let page = GroupsPage {
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
-        signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        show_stats: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadStatistics,
-        ),
-        show_register: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadRegister,
-        ),
-        show_admin: true,
+        nav: StaffNav::new(&t, staff, true),
         notice,
         problem: problem.map(|p| t.t(&format!("admin.groups.problem.{}", p.key()))),
         groups: groups

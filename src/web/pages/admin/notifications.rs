@@ -11,7 +11,7 @@ use super::{admin, render};
 use crate::core::i18n::Translator;
 use crate::core::store::{DeliveryState, OutboxEntry};
 use crate::web::http::Visitor;
-use crate::web::pages::staff::StaffResult;
+use crate::web::pages::staff::{StaffNav, StaffResult};
 use crate::web::state::AppState;
 
 /// One undelivered notification.
@@ -39,13 +39,7 @@ struct Count {
 struct NotificationsPage {
     t: Translator,
     csrf: String,
-    signed_in_as: String,
-    /// Whether to link the statistics (always, for administrators).
-    show_stats: bool,
-    /// Whether to link the escalation register (contact points).
-    show_register: bool,
-    /// Whether to link the other administration pages (always, here).
-    show_admin: bool,
+    nav: StaffNav,
     counts: Vec<Count>,
     rows: Vec<Row>,
 }
@@ -116,16 +110,7 @@ pub(super) async fn page(state: web::Data<AppState>, visitor: Visitor) -> StaffR
     let page = NotificationsPage {
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
-        signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        show_stats: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadStatistics,
-        ),
-        show_register: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadRegister,
-        ),
-        show_admin: true,
+        nav: StaffNav::new(&t, staff, true),
         counts,
         rows: outbox.iter().map(|e| row(&t, e)).collect(),
     };

@@ -20,7 +20,7 @@ use crate::core::i18n::Translator;
 use crate::core::routing::{RoutingRule, RuleError};
 use crate::core::store::{Group, StoreError, StoredRule, User};
 use crate::web::http::Visitor;
-use crate::web::pages::staff::StaffResult;
+use crate::web::pages::staff::{StaffNav, StaffResult};
 use crate::web::state::AppState;
 
 /// The confirmations this page shows after a change.
@@ -80,10 +80,7 @@ struct Choice {
 struct RulesPage {
     t: Translator,
     csrf: String,
-    signed_in_as: String,
-    show_stats: bool,
-    show_register: bool,
-    show_admin: bool,
+    nav: StaffNav,
     notice: Option<String>,
     problem: Option<String>,
     configured: Vec<RuleRow>,
@@ -167,16 +164,7 @@ async fn render_rules(
     let page = RulesPage {
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
-        signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        show_stats: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadStatistics,
-        ),
-        show_register: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadRegister,
-        ),
-        show_admin: true,
+        nav: StaffNav::new(&t, staff, true),
         notice,
         problem: problem
             .as_ref()

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use uuid::Uuid;
 
 use crate::core::casework;
+use crate::web::http::download::attachment_download;
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -18,15 +19,10 @@ pub async fn download(
     let (Some(reporter), Ok(id)) = (visitor.reporter(), Uuid::parse_str(&id)) else {
         return Err(visitor.error(ErrorKind::NotFound));
     };
-    let (view, identity) = casework::reporter_attachment(&state, reporter, id)
+    let opened = casework::reporter_attachment(&state, reporter, id)
         .await
         .map_err(|e| visitor.fail(e))?;
-    crate::web::http::download::download_response(
-        &state.settings.storage.attachments_dir(),
-        view.id,
-        &view.name,
-        identity,
-    )
-    .await
-    .map_err(|e| visitor.internal(e))
+    attachment_download(&state, opened)
+        .await
+        .map_err(|e| visitor.internal(e))
 }

@@ -58,11 +58,9 @@ pub async fn submit(
         Err(refused) => return refused_form(&state, &visitor, csrf, refused).await,
     };
     let entered = entered_from(&form);
-    let mut errors = FormErrors::default();
-    let input = validate(&visitor.t(), &state.settings, &form, &mut errors);
-    let Some(input) = input.filter(|_| errors.is_empty()) else {
-        form.discard().await;
-        return render_form(
+    // The form again, as entered, with its problems.
+    let form_again = |errors| {
+        render_form(
             &state,
             &visitor,
             csrf,
@@ -71,7 +69,12 @@ pub async fn submit(
             StatusCode::BAD_REQUEST,
             None,
         )
-        .await;
+    };
+    let mut errors = FormErrors::default();
+    let input = validate(&visitor.t(), &state.settings, &form, &mut errors);
+    let Some(input) = input.filter(|_| errors.is_empty()) else {
+        form.discard().await;
+        return form_again(errors).await;
     };
     let stored = match casework::check_routable(&state, &input.excluded).await {
         Ok(()) => casework::submit_report(&state, &prepared, &input, &form.files).await,
@@ -100,16 +103,7 @@ pub async fn submit(
                 other => return Err(visitor.internal(other)),
             };
             errors.add(field, message);
-            render_form(
-                &state,
-                &visitor,
-                csrf,
-                &entered,
-                errors,
-                StatusCode::BAD_REQUEST,
-                None,
-            )
-            .await
+            form_again(errors).await
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use actix_web::web;
 
-use super::{case_id, case_worker, see_other, CsrfOnly, StaffResult};
+use super::{case_form, see_other, CsrfOnly, StaffResult};
 use crate::core::casework;
 use crate::web::http::Visitor;
 use crate::web::state::AppState;
@@ -15,9 +15,7 @@ pub(super) async fn submit(
     path: web::Path<String>,
     form: web::Form<CsrfOnly>,
 ) -> StaffResult {
-    let staff = case_worker(&visitor)?;
-    visitor.check_csrf(&form.csrf)?;
-    let id = case_id(&visitor, &path)?;
+    let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     match casework::acknowledge(&state, staff, id).await {
         Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),
         Err(e) => Err(visitor.fail(e).into()),

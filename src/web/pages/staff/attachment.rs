@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{case_id, case_worker, StaffResult};
 use crate::core::casework;
+use crate::web::http::download::attachment_download;
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -20,15 +21,10 @@ pub(super) async fn download(
     let case = case_id(&visitor, &case)?;
     let attachment =
         Uuid::parse_str(&attachment).map_err(|_| visitor.error(ErrorKind::NotFound))?;
-    let (view, identity) = casework::staff_attachment(&state, staff, case, attachment)
+    let opened = casework::staff_attachment(&state, staff, case, attachment)
         .await
         .map_err(|e| visitor.fail(e))?;
-    crate::web::http::download::download_response(
-        &state.settings.storage.attachments_dir(),
-        view.id,
-        &view.name,
-        identity,
-    )
-    .await
-    .map_err(|e| visitor.internal(e).into())
+    attachment_download(&state, opened)
+        .await
+        .map_err(|e| visitor.internal(e).into())
 }

@@ -11,7 +11,7 @@ use zeroize::Zeroize;
 use super::deadline_view::{deadline_fields, DeadlineLine, ExtensionLine, ExtensionProblem};
 use super::{
     case_id, case_worker, label, render, see_other, show_date, show_day, show_moment, StaffError,
-    StaffResult,
+    StaffNav, StaffResult,
 };
 use crate::core::actor::StaffMember;
 use crate::core::case_file::{self, Parts};
@@ -228,11 +228,7 @@ struct ClosedLine {
 struct CasePage {
     t: Translator,
     csrf: String,
-    signed_in_as: String,
-    /// Whether to link the statistics (auditors and administrators).
-    show_stats: bool,
-    /// Whether to link the escalation register (contact points).
-    show_register: bool,
+    nav: StaffNav,
     case_path: String,
     title: String,
     category: String,
@@ -288,12 +284,8 @@ struct CasePage {
 impl Drop for CasePage {
     fn drop(&mut self) {
         self.description.zeroize();
-        if let Some(w) = self.when.as_mut() {
-            w.zeroize();
-        }
-        if let Some(p) = self.place.as_mut() {
-            p.zeroize();
-        }
+        self.when.zeroize();
+        self.place.zeroize();
         for m in &mut self.messages {
             m.body.zeroize();
         }
@@ -432,15 +424,7 @@ fn build_page(
     CasePage {
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
-        signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        show_stats: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadStatistics,
-        ),
-        show_register: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadRegister,
-        ),
+        nav: StaffNav::new(&t, staff, false),
         title: t.f("staff.case.title", &[("ref", &super::reference(case.id))]),
         category: label(&t, "category", case.category.key()),
         severity: label(&t, "severity", case.severity.key()),

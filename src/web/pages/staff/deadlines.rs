@@ -7,7 +7,7 @@ use zeroize::Zeroize;
 
 use super::case::{render_case, Problem};
 use super::deadline_view::ExtensionProblem;
-use super::{case_id, case_worker, see_other, StaffResult};
+use super::{case_form, see_other, StaffResult};
 use crate::core::deadlines;
 use crate::core::error::{CoreError, Refusal};
 use crate::web::http::Visitor;
@@ -35,9 +35,7 @@ pub(super) async fn extend(
     path: web::Path<String>,
     form: web::Form<ExtensionForm>,
 ) -> StaffResult {
-    let staff = case_worker(&visitor)?;
-    visitor.check_csrf(&form.csrf)?;
-    let id = case_id(&visitor, &path)?;
+    let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let problem = match deadlines::extend_feedback(&state, staff, id, &form.reason).await {
         Ok(_) => return Ok(see_other(&format!("/staff/cases/{id}#deadlines"))),
         Err(CoreError::Refused(Refusal::Extension(e))) => ExtensionProblem::of(&e),

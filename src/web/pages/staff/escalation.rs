@@ -7,7 +7,7 @@ use serde::Deserialize;
 use zeroize::Zeroize;
 
 use super::case::{render_case, Problem};
-use super::{case_id, case_worker, see_other, StaffResult};
+use super::{case_form, case_id, case_worker, see_other, StaffResult};
 use crate::core::actor::StaffMember;
 use crate::core::authz::{self, Permission};
 use crate::core::domain::{Outcome, TextField, TextFieldError};
@@ -94,9 +94,7 @@ pub(super) async fn record(
     path: web::Path<String>,
     form: web::Form<DecisionForm>,
 ) -> StaffResult {
-    let staff = case_worker(&visitor)?;
-    visitor.check_csrf(&form.csrf)?;
-    let id = case_id(&visitor, &path)?;
+    let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     if !authz::staff_may(staff, Permission::DecideEscalation) {
         return Err(visitor.error(ErrorKind::Forbidden).into());
     }
@@ -152,9 +150,7 @@ pub(super) async fn close(
     path: web::Path<String>,
     form: web::Form<CloseForm>,
 ) -> StaffResult {
-    let staff = case_worker(&visitor)?;
-    visitor.check_csrf(&form.csrf)?;
-    let id = case_id(&visitor, &path)?;
+    let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let outcome = Outcome::parse(form.outcome.trim());
     let evaluation = TextField::parse(&form.evaluation, state.settings.limits.max_text_chars);
     let (Some(outcome), Ok(evaluation)) = (outcome, evaluation) else {
@@ -187,9 +183,7 @@ pub(super) async fn reopen(
     path: web::Path<String>,
     form: web::Form<ReopenForm>,
 ) -> StaffResult {
-    let staff = case_worker(&visitor)?;
-    visitor.check_csrf(&form.csrf)?;
-    let id = case_id(&visitor, &path)?;
+    let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let reason = match TextField::parse(&form.reason, state.settings.limits.max_text_chars) {
         Ok(reason) => reason,
         Err(TextFieldError::Empty | TextFieldError::TooLong { .. }) => {

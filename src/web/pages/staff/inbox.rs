@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest};
 use askama::Template;
 
 use super::deadline_view::{kind_label, marker};
-use super::{case_worker, label, reference, render, show_day, show_moment, StaffResult};
+use super::{case_worker, label, reference, render, show_day, show_moment, StaffNav, StaffResult};
 use crate::core::i18n::Translator;
 use crate::core::inbox::{self, InboxOrder};
 use crate::web::http::Visitor;
@@ -52,11 +52,7 @@ struct Column {
 struct InboxPage {
     t: Translator,
     csrf: String,
-    signed_in_as: String,
-    /// Whether to link the statistics (auditors and administrators).
-    show_stats: bool,
-    /// Whether to link the escalation register (contact points).
-    show_register: bool,
+    nav: StaffNav,
     columns: Vec<Column>,
     rows: Vec<Row>,
     notice: Option<String>,
@@ -116,15 +112,7 @@ pub(super) async fn page(
     let page = InboxPage {
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
-        signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        show_register: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadRegister,
-        ),
-        show_stats: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadStatistics,
-        ),
+        nav: StaffNav::new(&t, staff, false),
         columns,
         rows,
         notice: notice_of(req.query_string()).map(|key| t.t(key)),

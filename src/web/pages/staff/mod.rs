@@ -116,6 +116,30 @@ impl ResponseError for StaffError {
     }
 }
 
+/// The bar atop every staff and administration page: who is signed in and
+/// the areas they may go to.
+pub(crate) struct StaffNav {
+    pub(crate) signed_in_as: String,
+    /// Whether to link the statistics (auditors and administrators).
+    pub(crate) show_stats: bool,
+    /// Whether to link the escalation register (contact points).
+    pub(crate) show_register: bool,
+    /// Whether to link the administration pages (on those pages only).
+    pub(crate) show_admin: bool,
+}
+
+impl StaffNav {
+    /// The bar for `staff`; `admin_area` links the administration pages.
+    pub(crate) fn new(t: &Translator, staff: &StaffMember, admin_area: bool) -> Self {
+        StaffNav {
+            signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
+            show_stats: crate::core::authz::staff_may(staff, Permission::ReadStatistics),
+            show_register: crate::core::authz::staff_may(staff, Permission::ReadRegister),
+            show_admin: admin_area,
+        }
+    }
+}
+
 /// A form that carries only its CSRF token.
 #[derive(serde::Deserialize)]
 pub(crate) struct CsrfOnly {
@@ -144,6 +168,18 @@ pub(crate) fn permitted(
 /// Other roles (admin, auditor) never see cases.
 fn case_worker(visitor: &Visitor) -> Result<&StaffMember, StaffError> {
     permitted(visitor, Permission::WorkCases)
+}
+
+/// A form posted about a case: the case worker who sent it (its CSRF token
+/// checked) and the case id from the path.
+fn case_form<'v>(
+    visitor: &'v Visitor,
+    csrf: &str,
+    raw_id: &str,
+) -> Result<(&'v StaffMember, Uuid), StaffError> {
+    let staff = case_worker(visitor)?;
+    visitor.check_csrf(csrf)?;
+    Ok((staff, case_id(visitor, raw_id)?))
 }
 
 /// A case id from the path; anything that is not one is "not found".

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{render, show_moment, StaffError, StaffResult};
+use super::{render, show_moment, StaffError, StaffNav, StaffResult};
 use crate::core::actor::StaffMember;
 use crate::core::authz::Permission;
 use crate::core::domain::{Authority, Decision, LegalBasis};
@@ -130,9 +130,7 @@ struct Row {
 struct RegisterPage {
     t: Translator,
     csrf: String,
-    signed_in_as: String,
-    show_stats: bool,
-    show_register: bool,
+    nav: StaffNav,
     authorities: Vec<Choice>,
     decisions: Vec<Choice>,
     legal_bases: Vec<Choice>,
@@ -154,12 +152,7 @@ pub(super) async fn page(
     let page = RegisterPage {
         t,
         csrf: visitor.csrf().unwrap_or_default().to_owned(),
-        signed_in_as: t.f("staff.nav.signed_in_as", &[("name", &staff.display_name)]),
-        show_stats: crate::core::authz::staff_may(
-            staff,
-            crate::core::authz::Permission::ReadStatistics,
-        ),
-        show_register: crate::core::authz::staff_may(staff, Permission::ReadRegister),
+        nav: StaffNav::new(&t, staff, false),
         authorities: Authority::ALL
             .iter()
             .map(|a| Choice {

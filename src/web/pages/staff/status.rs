@@ -5,7 +5,7 @@ use actix_web::web;
 use serde::Deserialize;
 
 use super::case::{render_case, Problem};
-use super::{case_id, case_worker, see_other, StaffResult};
+use super::{case_form, see_other, StaffResult};
 use crate::core::casework;
 use crate::core::domain::CaseStatus;
 use crate::core::error::{CoreError, Refusal};
@@ -28,9 +28,7 @@ pub(super) async fn submit(
     path: web::Path<String>,
     form: web::Form<StatusForm>,
 ) -> StaffResult {
-    let staff = case_worker(&visitor)?;
-    visitor.check_csrf(&form.csrf)?;
-    let id = case_id(&visitor, &path)?;
+    let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let Some(status) = CaseStatus::parse(&form.status) else {
         let problem = Some(Problem::UnknownStatus);
         return render_case(&state, &visitor, staff, id, problem, String::new()).await;

@@ -7,7 +7,7 @@ use actix_web::web;
 use serde::Deserialize;
 
 use super::case::{render_case, Problem};
-use super::{case_id, case_worker, see_other, StaffResult};
+use super::{case_form, see_other, StaffResult};
 use crate::core::domain::routing::{TriageDraft, TriageInput};
 use crate::core::error::{CoreError, Refusal};
 use crate::core::triage;
@@ -52,9 +52,7 @@ pub(super) async fn submit(
     path: web::Path<String>,
     form: web::Form<TriageForm>,
 ) -> StaffResult {
-    let staff = case_worker(&visitor)?;
-    visitor.check_csrf(&form.csrf)?;
-    let id = case_id(&visitor, &path)?;
+    let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let Some(input) = form.input(&state.settings.taxonomy) else {
         let problem = Some(Problem::UnknownClassification);
         return render_case(&state, &visitor, staff, id, problem, String::new()).await;

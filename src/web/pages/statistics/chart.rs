@@ -59,6 +59,12 @@ const INK: &str = "#1b1b1b";
 /// Longest label drawn in a bar chart, in characters; the table has it in full.
 const MAX_LABEL_CHARS: usize = 38;
 
+/// Where the bars of a horizontal chart start; their labels stand left of it.
+const LABELS: f64 = 300.0;
+
+/// Room right of a full horizontal bar for its value.
+const VALUE_ROOM: f64 = 80.0;
+
 /// Escapes text for SVG content and attribute values.
 pub(super) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -163,36 +169,42 @@ pub(super) fn columns(chart: &Chart) -> String {
     out
 }
 
+/// One horizontal bar whose texts stand on `middle`: its label left of the
+/// axis, the bar (none for an empty or hidden value) from `top`, `thickness`
+/// high, in `fill`, and its value after it. A bar of `max` fills the room.
+fn labelled_bar(
+    out: &mut String,
+    bar: &Bar,
+    max: f64,
+    middle: f64,
+    top: f64,
+    thickness: f64,
+    fill: &str,
+) {
+    let room = WIDTH - LABELS - VALUE_ROOM;
+    let label = shorten(&bar.label, MAX_LABEL_CHARS);
+    text(out, LABELS - 10.0, middle, "end", &label);
+    let width = bar.value.map_or(0.0, |v| room * v as f64 / max);
+    if width > 0.0 {
+        let _ = write!(
+            out,
+            "<rect x=\"{LABELS}\" y=\"{top:.1}\" width=\"{width:.1}\" height=\"{thickness:.1}\" fill=\"{fill}\"/>",
+        );
+    }
+    text(out, LABELS + width + 6.0, middle, "start", &bar.text);
+}
+
 /// Horizontal bars, one under the other (cases per category or severity).
 pub(super) fn rows(chart: &Chart) -> String {
     const ROW: f64 = 30.0;
-    const LABELS: f64 = 300.0;
-    const VALUE_ROOM: f64 = 80.0;
     let height = ROW * chart.bars.len().max(1) as f64 + 10.0;
-    let room = WIDTH - LABELS - VALUE_ROOM;
     let max = scale(chart.bars.iter());
     let mut out = String::new();
     open(&mut out, heading(chart), height);
     for (i, bar) in chart.bars.iter().enumerate() {
         let y = 5.0 + ROW * i as f64;
         let middle = y + ROW / 2.0 + 4.5;
-        text(
-            &mut out,
-            LABELS - 10.0,
-            middle,
-            "end",
-            &shorten(&bar.label, MAX_LABEL_CHARS),
-        );
-        let width = bar.value.map_or(0.0, |v| room * v as f64 / max);
-        if width > 0.0 {
-            let _ = write!(
-                out,
-                "<rect x=\"{LABELS}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"{:.1}\" fill=\"{BAR}\"/>",
-                y + 4.0,
-                ROW - 8.0,
-            );
-        }
-        text(&mut out, LABELS + width + 6.0, middle, "start", &bar.text);
+        labelled_bar(&mut out, bar, max, middle, y + 4.0, ROW - 8.0, BAR);
     }
     let _ = write!(
         out,
@@ -206,11 +218,8 @@ pub(super) fn rows(chart: &Chart) -> String {
 pub(super) fn grouped_rows(chart: &GroupedChart) -> String {
     const GROUP_HEAD: f64 = 26.0;
     const ROW: f64 = 22.0;
-    const LABELS: f64 = 300.0;
-    const VALUE_ROOM: f64 = 80.0;
     let bar_count: usize = chart.groups.iter().map(|g| g.bars.len()).sum();
     let height = GROUP_HEAD * chart.groups.len() as f64 + ROW * bar_count as f64 + 10.0;
-    let room = WIDTH - LABELS - VALUE_ROOM;
     let max = scale(chart.groups.iter().flat_map(|g| &g.bars));
     let mut out = String::new();
     open(
@@ -229,24 +238,8 @@ pub(super) fn grouped_rows(chart: &GroupedChart) -> String {
         y += GROUP_HEAD;
         for (i, bar) in group.bars.iter().enumerate() {
             let middle = y + ROW / 2.0 + 4.5;
-            text(
-                &mut out,
-                LABELS - 10.0,
-                middle,
-                "end",
-                &shorten(&bar.label, MAX_LABEL_CHARS),
-            );
-            let width = bar.value.map_or(0.0, |v| room * v as f64 / max);
-            if width > 0.0 {
-                let _ = write!(
-                    out,
-                    "<rect x=\"{LABELS}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"{:.1}\" fill=\"{}\"/>",
-                    y + 3.0,
-                    ROW - 6.0,
-                    SERIES[i % SERIES.len()],
-                );
-            }
-            text(&mut out, LABELS + width + 6.0, middle, "start", &bar.text);
+            let fill = SERIES[i % SERIES.len()];
+            labelled_bar(&mut out, bar, max, middle, y + 3.0, ROW - 6.0, fill);
             y += ROW;
         }
     }
