@@ -1,20 +1,17 @@
 //! Acknowledging receipt to the reporter (the first acknowledgement's time is
 //! kept; later ones change nothing).
 
-use actix_web::web;
-
-use super::{case_form, see_other, CsrfOnly, StaffResult};
+use super::{case_form, see_other, CaseAction, CsrfOnly, StaffResult};
 use crate::core::casework;
-use crate::web::http::Visitor;
-use crate::web::state::AppState;
 
 /// POST /staff/cases/{id}/acknowledge
-pub(super) async fn submit(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    path: web::Path<String>,
-    form: web::Form<CsrfOnly>,
-) -> StaffResult {
+pub(super) async fn submit(action: CaseAction<CsrfOnly>) -> StaffResult {
+    let CaseAction {
+        state,
+        visitor,
+        path,
+        form,
+    } = action;
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     match casework::acknowledge(&state, staff, id).await {
         Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),

@@ -1,17 +1,14 @@
 //! The form that extends a case's feedback deadline once, with a reason. A
 //! refused extension changes nothing and is explained on the case page.
 
-use actix_web::web;
 use serde::Deserialize;
 use zeroize::Zeroize;
 
 use super::case::{render_case, Problem};
 use super::deadline_view::ExtensionProblem;
-use super::{case_form, see_other, StaffResult};
+use super::{case_form, see_other, CaseAction, StaffResult};
 use crate::core::deadlines;
 use crate::core::error::{CoreError, Refusal};
-use crate::web::http::Visitor;
-use crate::web::state::AppState;
 
 /// The submitted extension form.
 #[derive(Deserialize)]
@@ -29,12 +26,13 @@ impl Drop for ExtensionForm {
 }
 
 /// POST /staff/cases/{id}/feedback-extension
-pub(super) async fn extend(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    path: web::Path<String>,
-    form: web::Form<ExtensionForm>,
-) -> StaffResult {
+pub(super) async fn extend(action: CaseAction<ExtensionForm>) -> StaffResult {
+    let CaseAction {
+        state,
+        visitor,
+        path,
+        form,
+    } = action;
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let problem = match deadlines::extend_feedback(&state, staff, id, &form.reason).await {
         Ok(_) => return Ok(see_other(&format!("/staff/cases/{id}#deadlines"))),

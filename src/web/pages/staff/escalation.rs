@@ -7,7 +7,7 @@ use serde::Deserialize;
 use zeroize::Zeroize;
 
 use super::case::{render_case, Problem};
-use super::{case_form, case_id, case_worker, see_other, StaffResult};
+use super::{case_form, case_id, case_worker, see_other, CaseAction, StaffResult};
 use crate::core::actor::StaffMember;
 use crate::core::authz::{self, Permission};
 use crate::core::domain::{Outcome, TextField, TextFieldError};
@@ -88,12 +88,13 @@ async fn finish(
 }
 
 /// POST /staff/cases/{id}/escalation
-pub(super) async fn record(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    path: web::Path<String>,
-    form: web::Form<DecisionForm>,
-) -> StaffResult {
+pub(super) async fn record(action: CaseAction<DecisionForm>) -> StaffResult {
+    let CaseAction {
+        state,
+        visitor,
+        path,
+        form,
+    } = action;
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     if !authz::staff_may(staff, Permission::DecideEscalation) {
         return Err(visitor.error(ErrorKind::Forbidden).into());
@@ -144,12 +145,13 @@ impl Drop for CloseForm {
 }
 
 /// POST /staff/cases/{id}/close
-pub(super) async fn close(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    path: web::Path<String>,
-    form: web::Form<CloseForm>,
-) -> StaffResult {
+pub(super) async fn close(action: CaseAction<CloseForm>) -> StaffResult {
+    let CaseAction {
+        state,
+        visitor,
+        path,
+        form,
+    } = action;
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let outcome = Outcome::parse(form.outcome.trim());
     let evaluation = TextField::parse(&form.evaluation, state.settings.limits.max_text_chars);
@@ -177,12 +179,13 @@ impl Drop for ReopenForm {
 }
 
 /// POST /staff/cases/{id}/reopen
-pub(super) async fn reopen(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    path: web::Path<String>,
-    form: web::Form<ReopenForm>,
-) -> StaffResult {
+pub(super) async fn reopen(action: CaseAction<ReopenForm>) -> StaffResult {
+    let CaseAction {
+        state,
+        visitor,
+        path,
+        form,
+    } = action;
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let reason = match TextField::parse(&form.reason, state.settings.limits.max_text_chars) {
         Ok(reason) => reason,

@@ -18,9 +18,13 @@ mod reply;
 mod status;
 mod triage;
 
+use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -28,6 +32,7 @@ use crate::core::actor::StaffMember;
 use crate::core::authz::{Denial, Permission};
 use crate::core::i18n::Translator;
 use crate::web::http::{AppError, ErrorKind, Visitor};
+use crate::web::state::AppState;
 
 /// Registers the routes of this area.
 pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
@@ -168,6 +173,43 @@ pub(crate) fn permitted(
 /// Other roles (admin, auditor) never see cases.
 fn case_worker(visitor: &Visitor) -> Result<&StaffMember, StaffError> {
     permitted(visitor, Permission::WorkCases)
+}
+
+/// What a form posted about one case brings: the shared state, the visitor,
+/// the case id as it stands in the path, and the form's fields. Extracted
+/// in that order, as the handlers' own arguments were.
+pub(super) struct CaseAction<F> {
+    /// The shared state.
+    pub(super) state: web::Data<AppState>,
+    /// Who sent it.
+    pub(super) visitor: Visitor,
+    /// The `{id}` of the path.
+    pub(super) path: String,
+    /// The form.
+    pub(super) form: F,
+}
+
+impl<F: DeserializeOwned + 'static> FromRequest for CaseAction<F> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let parts = <(
+            web::Data<AppState>,
+            Visitor,
+            web::Path<String>,
+            web::Form<F>,
+        )>::from_request(req, payload);
+        Box::pin(async move {
+            let (state, visitor, path, form) = parts.await?;
+            Ok(CaseAction {
+                state,
+                visitor,
+                path: path.into_inner(),
+                form: form.into_inner(),
+            })
+        })
+    }
 }
 
 /// A form posted about a case: the case worker who sent it (its CSRF token

@@ -1,16 +1,13 @@
 //! Changing a case's status. An unknown status changes nothing and is
 //! explained on the case page.
 
-use actix_web::web;
 use serde::Deserialize;
 
 use super::case::{render_case, Problem};
-use super::{case_form, see_other, StaffResult};
+use super::{case_form, see_other, CaseAction, StaffResult};
 use crate::core::casework;
 use crate::core::domain::CaseStatus;
 use crate::core::error::{CoreError, Refusal};
-use crate::web::http::Visitor;
-use crate::web::state::AppState;
 
 /// The submitted status form.
 #[derive(Deserialize)]
@@ -22,12 +19,13 @@ pub(super) struct StatusForm {
 }
 
 /// POST /staff/cases/{id}/status
-pub(super) async fn submit(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    path: web::Path<String>,
-    form: web::Form<StatusForm>,
-) -> StaffResult {
+pub(super) async fn submit(action: CaseAction<StatusForm>) -> StaffResult {
+    let CaseAction {
+        state,
+        visitor,
+        path,
+        form,
+    } = action;
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let Some(status) = CaseStatus::parse(&form.status) else {
         let problem = Some(Problem::UnknownStatus);

@@ -3,16 +3,13 @@
 //! changes nothing and is explained on the case page. A handler the case is
 //! no longer routed to goes to the inbox with a notice.
 
-use actix_web::web;
 use serde::Deserialize;
 
 use super::case::{render_case, Problem};
-use super::{case_form, see_other, StaffResult};
+use super::{case_form, see_other, CaseAction, StaffResult};
 use crate::core::domain::routing::{TriageDraft, TriageInput};
 use crate::core::error::{CoreError, Refusal};
 use crate::core::triage;
-use crate::web::http::Visitor;
-use crate::web::state::AppState;
 
 /// The submitted triage form.
 #[derive(Deserialize)]
@@ -46,12 +43,13 @@ impl TriageForm {
 }
 
 /// POST /staff/cases/{id}/triage
-pub(super) async fn submit(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    path: web::Path<String>,
-    form: web::Form<TriageForm>,
-) -> StaffResult {
+pub(super) async fn submit(action: CaseAction<TriageForm>) -> StaffResult {
+    let CaseAction {
+        state,
+        visitor,
+        path,
+        form,
+    } = action;
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let Some(input) = form.input(&state.settings.taxonomy) else {
         let problem = Some(Problem::UnknownClassification);
