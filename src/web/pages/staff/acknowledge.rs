@@ -6,12 +6,7 @@ use crate::core::casework;
 
 /// POST /staff/cases/{id}/acknowledge
 pub(super) async fn submit(action: CaseAction<CsrfOnly>) -> StaffResult {
-    let CaseAction {
-        state,
-        visitor,
-        path,
-        form,
-    } = action;
+    let (state, visitor, path, form) = action.into_parts();
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     match casework::acknowledge(&state, staff, id).await {
         Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),

@@ -27,12 +27,7 @@ impl Drop for ExtensionForm {
 
 /// POST /staff/cases/{id}/feedback-extension
 pub(super) async fn extend(action: CaseAction<ExtensionForm>) -> StaffResult {
-    let CaseAction {
-        state,
-        visitor,
-        path,
-        form,
-    } = action;
+    let (state, visitor, path, form) = action.into_parts();
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let problem = match deadlines::extend_feedback(&state, staff, id, &form.reason).await {
         Ok(_) => return Ok(see_other(&format!("/staff/cases/{id}#deadlines"))),

@@ -89,12 +89,7 @@ async fn finish(
 
 /// POST /staff/cases/{id}/escalation
 pub(super) async fn record(action: CaseAction<DecisionForm>) -> StaffResult {
-    let CaseAction {
-        state,
-        visitor,
-        path,
-        form,
-    } = action;
+    let (state, visitor, path, form) = action.into_parts();
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     if !authz::staff_may(staff, Permission::DecideEscalation) {
         return Err(visitor.error(ErrorKind::Forbidden).into());
@@ -146,12 +141,7 @@ impl Drop for CloseForm {
 
 /// POST /staff/cases/{id}/close
 pub(super) async fn close(action: CaseAction<CloseForm>) -> StaffResult {
-    let CaseAction {
-        state,
-        visitor,
-        path,
-        form,
-    } = action;
+    let (state, visitor, path, form) = action.into_parts();
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let outcome = Outcome::parse(form.outcome.trim());
     let evaluation = TextField::parse(&form.evaluation, state.settings.limits.max_text_chars);
@@ -180,12 +170,7 @@ impl Drop for ReopenForm {
 
 /// POST /staff/cases/{id}/reopen
 pub(super) async fn reopen(action: CaseAction<ReopenForm>) -> StaffResult {
-    let CaseAction {
-        state,
-        visitor,
-        path,
-        form,
-    } = action;
+    let (state, visitor, path, form) = action.into_parts();
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let reason = match TextField::parse(&form.reason, state.settings.limits.max_text_chars) {
         Ok(reason) => reason,

@@ -189,6 +189,13 @@ pub(super) struct CaseAction<F> {
     pub(super) form: F,
 }
 
+impl<F> CaseAction<F> {
+    /// State, visitor, case id and form, to work with one by one.
+    pub(super) fn into_parts(self) -> (web::Data<AppState>, Visitor, String, F) {
+        (self.state, self.visitor, self.path, self.form)
+    }
+}
+
 impl<F: DeserializeOwned + 'static> FromRequest for CaseAction<F> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;

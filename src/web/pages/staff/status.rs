@@ -20,12 +20,7 @@ pub(super) struct StatusForm {
 
 /// POST /staff/cases/{id}/status
 pub(super) async fn submit(action: CaseAction<StatusForm>) -> StaffResult {
-    let CaseAction {
-        state,
-        visitor,
-        path,
-        form,
-    } = action;
+    let (state, visitor, path, form) = action.into_parts();
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let Some(status) = CaseStatus::parse(&form.status) else {
         let problem = Some(Problem::UnknownStatus);

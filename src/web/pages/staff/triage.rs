@@ -44,12 +44,7 @@ impl TriageForm {
 
 /// POST /staff/cases/{id}/triage
 pub(super) async fn submit(action: CaseAction<TriageForm>) -> StaffResult {
-    let CaseAction {
-        state,
-        visitor,
-        path,
-        form,
-    } = action;
+    let (state, visitor, path, form) = action.into_parts();
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let Some(input) = form.input(&state.settings.taxonomy) else {
         let problem = Some(Problem::UnknownClassification);
