@@ -5,7 +5,7 @@
 use uuid::Uuid;
 use varsel_crypto::X25519Identity;
 
-use crate::core::audit::AuditActor;
+use crate::core::audit::{AuditActor, AuditEvent};
 use crate::core::domain::Role;
 
 /// An anonymous reporter who opened their case with its code.
@@ -75,5 +75,10 @@ impl StaffMember {
     /// How the audit log names this staff member.
     pub fn audit(&self) -> AuditActor {
         AuditActor::User(self.user_id)
+    }
+
+    /// An audit event of this staff member's about case `case_id`.
+    pub fn event_on(&self, action: &'static str, case_id: Uuid) -> AuditEvent {
+        AuditEvent::new(self.audit(), action).on_case(case_id)
     }
 }

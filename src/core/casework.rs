@@ -373,6 +373,20 @@ pub struct AttachmentView {
     pub created_at: i64,
 }
 
+/// An attachment as its reader sees it: its name opened with the case key.
+fn attachment_view(identity: &X25519Identity, a: &Attachment) -> CoreResult<AttachmentView> {
+    let json = keys::open(identity, &a.name)?;
+    let name: AttachmentName = serde_json::from_slice(&json).context("stored name is malformed")?;
+    Ok(AttachmentView {
+        id: a.id,
+        author: a.author,
+        name: name.name,
+        content_type: name.content_type,
+        size: a.size,
+        created_at: a.created_at,
+    })
+}
+
 /// A case, decrypted for someone allowed to read it.
 pub struct CaseView {
     /// The stored case.
@@ -419,17 +433,7 @@ async fn load_view(
     }
     let mut attachments = Vec::new();
     for a in state.store.attachments(case.id).await? {
-        let json = keys::open(identity, &a.name)?;
-        let name: AttachmentName =
-            serde_json::from_slice(&json).context("stored name is malformed")?;
-        attachments.push(AttachmentView {
-            id: a.id,
-            author: a.author,
-            name: name.name.clone(),
-            content_type: name.content_type.clone(),
-            size: a.size,
-            created_at: a.created_at,
-        });
+        attachments.push(attachment_view(identity, &a)?);
     }
     // The deadline rules, an extended feedback deadline included.
     let answer_due = crate::core::deadlines::answer_due(state, case.id)
@@ -622,17 +626,7 @@ async fn attachment_for(
         .await?
         .filter(|a| a.case_id == case_id)
         .ok_or(CoreError::NotFound)?;
-    let json = keys::open(identity, &a.name)?;
-    let name: AttachmentName = serde_json::from_slice(&json).context("stored name is malformed")?;
-    let view = AttachmentView {
-        id: a.id,
-        author: a.author,
-        name: name.name.clone(),
-        content_type: name.content_type.clone(),
-        size: a.size,
-        created_at: a.created_at,
-    };
-    Ok((view, identity.clone()))
+    Ok((attachment_view(identity, &a)?, identity.clone()))
 }
 
 /// Logs a staff member in: unwraps their identity with the password (off the
@@ -698,11 +692,7 @@ pub async fn staff_view(
     let case_id = opened.case.id;
     let (case, identity) = (opened.case.clone(), &opened.identity);
     let view = load_view(state, case, identity, true).await?;
-    audited(
-        state,
-        AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_READ).on_case(case_id),
-    )
-    .await?;
+    audited(state, staff.event_on(action::CASE_READ, case_id)).await?;
     state.store.mark_read(case_id, staff.user_id).await?;
     Ok(view)
 }
@@ -736,8 +726,8 @@ pub async fn acknowledge(state: &Core, staff: &StaffMember, case_id: Uuid) -> Co
     };
     audited(
         state,
-        AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_ACKNOWLEDGED)
-            .on_case(case_id)
+        staff
+            .event_on(action::CASE_ACKNOWLEDGED, case_id)
             .with_detail(json!({ "from": case.status.key(), "to": status.key() })),
     )
     .await?;
@@ -787,8 +777,8 @@ pub async fn set_status(
     let acknowledges = status != CaseStatus::Received && case.acknowledged_at.is_none();
     audited(
         state,
-        AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_STATUS_CHANGED)
-            .on_case(case_id)
+        staff
+            .event_on(action::CASE_STATUS_CHANGED, case_id)
             .with_detail(json!({
                 "from": case.status.key(),
                 "to": status.key(),
@@ -810,12 +800,9 @@ pub async fn staff_attachment(
     let found = attachment_for(state, case_id, &identity, id).await?;
     audited(
         state,
-        AuditEvent::new(
-            AuditActor::User(staff.user_id),
-            action::CASE_ATTACHMENT_READ,
-        )
-        .on_case(case_id)
-        .with_detail(json!({ "attachment_id": id })),
+        staff
+            .event_on(action::CASE_ATTACHMENT_READ, case_id)
+            .with_detail(json!({ "attachment_id": id })),
     )
     .await?;
     Ok(found)

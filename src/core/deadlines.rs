@@ -30,7 +30,7 @@ use uuid::Uuid;
 use zeroize::Zeroize;
 
 use crate::core::actor::StaffMember;
-use crate::core::audit::{action, AuditActor, AuditEvent};
+use crate::core::audit::action;
 use crate::core::audit_log;
 use crate::core::domain::deadline::{answer_expected_by, ExtensionReason, FeedbackExtension};
 use crate::core::domain::{
@@ -273,15 +273,12 @@ pub async fn extend_feedback(
     audit_log::record(
         &*state.store,
         state.now(),
-        AuditEvent::new(
-            AuditActor::User(staff.user_id),
-            action::CASE_FEEDBACK_EXTENDED,
-        )
-        .on_case(case_id)
-        .with_detail(json!({
-            "from": previous_due.map(OffsetDateTime::unix_timestamp),
-            "to": due.unix_timestamp(),
-        })),
+        staff
+            .event_on(action::CASE_FEEDBACK_EXTENDED, case_id)
+            .with_detail(json!({
+                "from": previous_due.map(OffsetDateTime::unix_timestamp),
+                "to": due.unix_timestamp(),
+            })),
     )
     .await
     .context("cannot write the audit log")?;

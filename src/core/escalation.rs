@@ -312,8 +312,8 @@ pub async fn record_decision(
     };
     audited(
         state,
-        AuditEvent::new(AuditActor::User(staff.user_id), action::ESCALATION_DECIDED)
-            .on_case(case_id)
+        staff
+            .event_on(action::ESCALATION_DECIDED, case_id)
             .with_detail(json!({
                 "decision_id": record.id,
                 "authority": record.authority.key(),
@@ -344,12 +344,9 @@ pub async fn confirm_decision(
     }
     audited(
         state,
-        AuditEvent::new(
-            AuditActor::User(staff.user_id),
-            action::ESCALATION_CONFIRMED,
-        )
-        .on_case(case_id)
-        .with_detail(json!({ "decision_id": decision_id })),
+        staff
+            .event_on(action::ESCALATION_CONFIRMED, case_id)
+            .with_detail(json!({ "decision_id": decision_id })),
     )
     .await?;
     match state
@@ -418,8 +415,8 @@ pub async fn close_case(
     };
     audited(
         state,
-        AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_CLOSED)
-            .on_case(case_id)
+        staff
+            .event_on(action::CASE_CLOSED, case_id)
             .with_detail(json!({
                 "from": case.status.key(),
                 "outcome": closure.outcome.key(),
@@ -447,8 +444,8 @@ pub async fn reopen_case(
     let status = CaseStatus::UnderInvestigation;
     audited(
         state,
-        AuditEvent::new(AuditActor::User(staff.user_id), action::CASE_REOPENED)
-            .on_case(case_id)
+        staff
+            .event_on(action::CASE_REOPENED, case_id)
             .with_detail(json!({ "to": status.key() })),
     )
     .await?;

@@ -27,4 +27,6 @@ pub mod service;
 pub mod settings;
 pub mod statistics;
 pub mod store;
+#[cfg(test)]
+pub mod testing;
 pub mod triage;

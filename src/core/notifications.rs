@@ -411,19 +411,8 @@ mod tests {
 
     fn user(roles: &[&str], active: bool) -> User {
         User {
-            id: Uuid::new_v4(),
-            username: String::new(),
-            display_name: String::new(),
-            roles: roles
-                .iter()
-                .map(|r| Role::parse(r).expect("role"))
-                .collect(),
-            recipient: String::new(),
-            wrapped_identity: Vec::new(),
-            email: None,
             active,
-            groups: Vec::new(),
-            created_at: 0,
+            ..crate::core::testing::user("", roles, &[])
         }
     }
 

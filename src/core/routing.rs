@@ -150,24 +150,7 @@ pub async fn route(
 mod tests {
     use super::*;
     use crate::core::domain::Taxonomy;
-
-    fn user(name: &str, roles: &[&str], groups: &[&str]) -> User {
-        User {
-            id: Uuid::new_v4(),
-            username: name.to_owned(),
-            display_name: name.to_owned(),
-            roles: roles
-                .iter()
-                .map(|r| Role::parse(r).expect("role"))
-                .collect(),
-            recipient: String::new(),
-            wrapped_identity: Vec::new(),
-            email: None,
-            active: true,
-            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-            created_at: 0,
-        }
-    }
+    use crate::core::testing::user;
 
     fn rule(category: &str, severities: &[&str], groups: &[&str]) -> RoutingRule {
         RoutingRule {
