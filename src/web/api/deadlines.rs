@@ -3,10 +3,8 @@
 //! which extends the feedback deadline once, with a reason.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
-use zeroize::Zeroize;
 
 use crate::core::deadlines::{self, CaseDeadlines, DeadlineStatus};
 use crate::web::api::auth::ApiCaller;
@@ -49,26 +47,13 @@ pub(crate) fn case_deadlines_json(d: &CaseDeadlines) -> (Value, Value) {
     (Value::Array(list), extension)
 }
 
-/// `{"reason": "…"}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExtensionRequest {
-    reason: String,
-}
-
-impl Drop for ExtensionRequest {
-    fn drop(&mut self) {
-        self.reason.zeroize();
-    }
-}
-
 /// `POST /api/v1/staff/cases/{case}/feedback-extension`: the new feedback
 /// due instant and every deadline of the case.
 pub async fn extend(
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<String>,
-    body: web::Json<ExtensionRequest>,
+    body: web::Json<super::ReasonRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.case_worker()?;
     let lang = caller.lang;

@@ -2,11 +2,11 @@
 //! for bearer-token clients: the same operations as the staff pages
 //! (`src/escalation.rs`), with the same rules and audit entries.
 
+use crate::web::http::SecretText;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
-use zeroize::Zeroize;
 
 use crate::core::authz::Permission;
 use crate::core::domain::{Authority, Decision, LegalBasis, Outcome, TextField};
@@ -101,19 +101,13 @@ pub struct DecisionRequest {
     authority: String,
     decision: String,
     legal_basis: String,
-    rationale: String,
+    rationale: SecretText,
     aware_at: String,
     decided_at: String,
     #[serde(default)]
     notified_at: Option<String>,
     #[serde(default)]
     authority_reference: Option<String>,
-}
-
-impl Drop for DecisionRequest {
-    fn drop(&mut self) {
-        self.rationale.zeroize();
-    }
 }
 
 impl DecisionRequest {
@@ -191,13 +185,7 @@ pub async fn confirm(
 #[serde(deny_unknown_fields)]
 pub struct CloseRequest {
     outcome: String,
-    evaluation: String,
-}
-
-impl Drop for CloseRequest {
-    fn drop(&mut self) {
-        self.evaluation.zeroize();
-    }
+    evaluation: SecretText,
 }
 
 /// `POST /api/v1/staff/cases/{case}/close`: closes with an outcome and a
@@ -223,26 +211,13 @@ pub async fn close(
     Ok(HttpResponse::Ok().json(json!({ "status": "closed", "outcome": outcome.key() })))
 }
 
-/// `{"reason": "…"}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReopenRequest {
-    reason: String,
-}
-
-impl Drop for ReopenRequest {
-    fn drop(&mut self) {
-        self.reason.zeroize();
-    }
-}
-
 /// `POST /api/v1/staff/cases/{case}/reopen`: reopens a closed case with a
 /// reason (sealed to the case).
 pub async fn reopen(
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<String>,
-    body: web::Json<ReopenRequest>,
+    body: web::Json<super::ReasonRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.case_worker()?;
     let lang = caller.lang;

@@ -23,7 +23,14 @@ use time::{Date, OffsetDateTime};
 pub use auth::{bearer_session, ApiCaller, ApiLang};
 pub use error::{ApiError, Problem};
 
-use crate::web::http::ErrorKind;
+use crate::web::http::{ErrorKind, SecretText};
+
+/// `{"reason": "…"}`: a feedback extension or a reopening.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonRequest {
+    reason: SecretText,
+}
 
 /// The JSON body limit and its error, for `App::app_data`: bodies over
 /// `limit` bytes and malformed JSON get a JSON error in the caller's language.

@@ -2,12 +2,12 @@
 //! reporter token: reading it, replying, adding and fetching attachments. The
 //! reporter sees days, never times, and never which staff member wrote.
 
+use crate::web::http::SecretText;
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
-use zeroize::Zeroize;
 
 use crate::core::casework::{self, CaseView};
 use crate::core::domain::TextField;
@@ -23,13 +23,7 @@ use crate::web::state::AppState;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageRequest {
-    body: String,
-}
-
-impl Drop for MessageRequest {
-    fn drop(&mut self) {
-        self.body.zeroize();
-    }
+    body: SecretText,
 }
 
 impl MessageRequest {

@@ -3,11 +3,11 @@
 //! ending it. Both logins are rate limited; the code and the password are
 //! cleared from memory once used and never logged.
 
+use crate::web::http::SecretText;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use varsel_crypto::CaseCode;
-use zeroize::{Zeroize, Zeroizing};
 
 use crate::core::actor::Actor;
 use crate::core::casework;
@@ -21,13 +21,7 @@ use crate::web::state::AppState;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeLogin {
-    code: String,
-}
-
-impl Drop for CodeLogin {
-    fn drop(&mut self) {
-        self.code.zeroize();
-    }
+    code: SecretText,
 }
 
 /// `{"username": "…", "password": "…"}`.
@@ -35,13 +29,7 @@ impl Drop for CodeLogin {
 #[serde(deny_unknown_fields)]
 pub struct StaffLogin {
     username: String,
-    password: String,
-}
-
-impl Drop for StaffLogin {
-    fn drop(&mut self) {
-        self.password.zeroize();
-    }
+    password: SecretText,
 }
 
 fn token_response(
@@ -96,7 +84,7 @@ pub async fn staff_login(
     if !state.rate_limits.staff_login(&username) {
         return Err(ApiError::kind(lang, ErrorKind::TooManyRequests));
     }
-    let password = Zeroizing::new(std::mem::take(&mut body.password));
+    let password = body.password.take();
     drop(body);
     let staff = casework::staff_login(&state, &username, password)
         .await

@@ -7,7 +7,9 @@ pub mod errors;
 pub mod middleware;
 pub mod multipart;
 pub mod rate_limit;
+pub mod secret;
 pub mod session;
 
 pub use context::Visitor;
 pub use errors::{AppError, ErrorKind};
+pub use secret::SecretText;

@@ -2,13 +2,13 @@
 //! typos before any lookup, is never echoed back, and after a successful login
 //! the browser holds only a fresh random session id.
 
+use crate::web::http::SecretText;
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use varsel_crypto::{CaseCode, CaseCodeError};
-use zeroize::Zeroize;
 
 use super::FormErrors;
 use crate::core::actor::Actor;
@@ -34,13 +34,7 @@ pub struct CodeForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
-    code: String,
-}
-
-impl Drop for CodeForm {
-    fn drop(&mut self) {
-        self.code.zeroize();
-    }
+    code: SecretText,
 }
 
 /// Shows the code login form.

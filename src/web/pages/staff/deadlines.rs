@@ -1,32 +1,14 @@
 //! The form that extends a case's feedback deadline once, with a reason. A
 //! refused extension changes nothing and is explained on the case page.
 
-use serde::Deserialize;
-use zeroize::Zeroize;
-
 use super::case::{render_case, Problem};
 use super::deadline_view::ExtensionProblem;
 use super::{case_form, see_other, CaseAction, StaffResult};
 use crate::core::deadlines;
 use crate::core::error::{CoreError, Refusal};
 
-/// The submitted extension form.
-#[derive(Deserialize)]
-pub(super) struct ExtensionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    reason: String,
-}
-
-impl Drop for ExtensionForm {
-    fn drop(&mut self) {
-        self.reason.zeroize();
-    }
-}
-
 /// POST /staff/cases/{id}/feedback-extension
-pub(super) async fn extend(action: CaseAction<ExtensionForm>) -> StaffResult {
+pub(super) async fn extend(action: CaseAction<super::ReasonForm>) -> StaffResult {
     let (state, visitor, path, form) = action.into_parts();
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let problem = match deadlines::extend_feedback(&state, staff, id, &form.reason).await {

@@ -2,9 +2,9 @@
 //! records or confirms a decision; a case worker closes or reopens the case.
 //! A refused form changes nothing and is explained on the case page.
 
+use crate::web::http::SecretText;
 use actix_web::web;
 use serde::Deserialize;
-use zeroize::Zeroize;
 
 use super::case::{render_case, Problem};
 use super::{case_form, case_id, case_worker, see_other, CaseAction, StaffResult};
@@ -28,7 +28,7 @@ pub(super) struct DecisionForm {
     #[serde(default)]
     legal_basis: String,
     #[serde(default)]
-    rationale: String,
+    rationale: SecretText,
     #[serde(default)]
     aware_at: String,
     #[serde(default)]
@@ -37,12 +37,6 @@ pub(super) struct DecisionForm {
     notified_at: String,
     #[serde(default)]
     authority_reference: String,
-}
-
-impl Drop for DecisionForm {
-    fn drop(&mut self) {
-        self.rationale.zeroize();
-    }
 }
 
 impl DecisionForm {
@@ -130,13 +124,7 @@ pub(super) struct CloseForm {
     #[serde(default)]
     outcome: String,
     #[serde(default)]
-    evaluation: String,
-}
-
-impl Drop for CloseForm {
-    fn drop(&mut self) {
-        self.evaluation.zeroize();
-    }
+    evaluation: SecretText,
 }
 
 /// POST /staff/cases/{id}/close
@@ -153,23 +141,8 @@ pub(super) async fn close(action: CaseAction<CloseForm>) -> StaffResult {
     finish(&state, &visitor, staff, id, result).await
 }
 
-/// The submitted reopen form.
-#[derive(Deserialize)]
-pub(super) struct ReopenForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    reason: String,
-}
-
-impl Drop for ReopenForm {
-    fn drop(&mut self) {
-        self.reason.zeroize();
-    }
-}
-
 /// POST /staff/cases/{id}/reopen
-pub(super) async fn reopen(action: CaseAction<ReopenForm>) -> StaffResult {
+pub(super) async fn reopen(action: CaseAction<super::ReasonForm>) -> StaffResult {
     let (state, visitor, path, form) = action.into_parts();
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let reason = match TextField::parse(&form.reason, state.settings.limits.max_text_chars) {

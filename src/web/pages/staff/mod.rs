@@ -31,7 +31,7 @@ use uuid::Uuid;
 use crate::core::actor::StaffMember;
 use crate::core::authz::{Denial, Permission};
 use crate::core::i18n::Translator;
-use crate::web::http::{AppError, ErrorKind, Visitor};
+use crate::web::http::{AppError, ErrorKind, SecretText, Visitor};
 use crate::web::state::AppState;
 
 /// Registers the routes of this area.
@@ -150,6 +150,15 @@ impl StaffNav {
 pub(crate) struct CsrfOnly {
     #[serde(default)]
     csrf: String,
+}
+
+/// A form with only a reason (a feedback extension, a reopening).
+#[derive(serde::Deserialize)]
+pub(crate) struct ReasonForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: SecretText,
 }
 
 /// Result of a staff page.
