@@ -23,7 +23,10 @@ use time::{Date, OffsetDateTime};
 pub use auth::{bearer_session, ApiCaller, ApiLang};
 pub use error::{ApiError, Problem};
 
+use crate::core::casework::CaseView;
+use crate::core::store::Author;
 use crate::web::http::{ErrorKind, SecretText};
+use serde_json::{json, Map, Value};
 
 /// `{"reason": "…"}`: a feedback extension or a reopening.
 #[derive(serde::Deserialize)]
@@ -38,6 +41,68 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(limit)
         .error_handler(move |err, req| ApiError::json(auth::lang_of(req), &err, limit).into())
+}
+
+/// Who reads a case: what its JSON shows differs only in that staff see
+/// the names of staff authors and the time of staff entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// The reporter.
+    Reporter,
+    /// A staff member.
+    Staff,
+}
+
+impl Reader {
+    /// When an entry was made: its day, and for staff readers the time of a
+    /// staff entry (reporter entries are kept to the day only).
+    fn stamp(self, entry: &mut Map<String, Value>, author: Author, at: i64) {
+        entry.insert("author".into(), author.as_db().into());
+        entry.insert("date".into(), iso_day(at).into());
+        if self == Reader::Staff {
+            let time = match author {
+                Author::Reporter => None,
+                Author::Staff => Some(iso_instant(at)),
+            };
+            entry.insert("time".into(), json!(time));
+        }
+    }
+}
+
+/// The report, the messages and the attachments of a case as `reader` sees them.
+pub(crate) fn thread_json(view: &CaseView, reader: Reader) -> (Value, Vec<Value>, Vec<Value>) {
+    let report = json!({
+        "description": view.report.description,
+        "when": view.report.when,
+        "place": view.report.place,
+    });
+    let messages = view
+        .messages
+        .iter()
+        .map(|m| {
+            let mut entry = Map::new();
+            reader.stamp(&mut entry, m.author, m.created_at);
+            entry.insert("body".into(), m.body.clone().into());
+            if reader == Reader::Staff {
+                entry.insert("author_name".into(), json!(m.author_name));
+            }
+            Value::Object(entry)
+        })
+        .collect();
+    let attachments = view
+        .attachments
+        .iter()
+        .map(|a| {
+            let mut entry = Map::new();
+            reader.stamp(&mut entry, a.author, a.created_at);
+            entry.insert("id".into(), json!(a.id));
+            entry.insert("name".into(), a.name.clone().into());
+            entry.insert("content_type".into(), a.content_type.clone().into());
+            entry.insert("size".into(), a.size.into());
+            Value::Object(entry)
+        })
+        .collect();
+    (report, messages, attachments)
 }
 
 /// `YYYY-MM-DD`.

@@ -11,10 +11,10 @@ use uuid::Uuid;
 
 use crate::core::casework::{self, CaseView};
 use crate::core::domain::TextField;
-use crate::core::store::Author;
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::error::ApiError;
 use crate::web::api::{files, iso_date, iso_day};
+use crate::web::api::{thread_json, Reader};
 use crate::web::http::download::attachment_download;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
@@ -34,46 +34,13 @@ impl MessageRequest {
     }
 }
 
-/// `"reporter"` or `"staff"`.
-pub fn author_key(author: Author) -> &'static str {
-    author.as_db()
-}
-
 fn reporter_json(view: &CaseView) -> Value {
-    let messages: Vec<Value> = view
-        .messages
-        .iter()
-        .map(|m| {
-            json!({
-                "author": author_key(m.author),
-                "date": iso_day(m.created_at),
-                "body": m.body,
-            })
-        })
-        .collect();
-    let attachments: Vec<Value> = view
-        .attachments
-        .iter()
-        .map(|a| {
-            json!({
-                "id": a.id,
-                "name": a.name,
-                "content_type": a.content_type,
-                "size": a.size,
-                "author": author_key(a.author),
-                "date": iso_day(a.created_at),
-            })
-        })
-        .collect();
+    let (report, messages, attachments) = thread_json(view, Reader::Reporter);
     json!({
         "status": view.case.status.key(),
         "received_on": iso_day(view.case.received_at),
         "answer_due": view.answer_due.map(iso_date),
-        "report": {
-            "description": view.report.description,
-            "when": view.report.when,
-            "place": view.report.place,
-        },
+        "report": report,
         "messages": messages,
         "attachments": attachments,
     })

@@ -17,13 +17,13 @@ use crate::core::domain::CaseStatus;
 use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Lang;
 use crate::core::inbox::{self, InboxOrder};
-use crate::core::store::Author;
 use crate::core::triage;
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::deadlines::{case_deadlines_json, next_of};
 use crate::web::api::error::{ApiError, Problem};
-use crate::web::api::reporter_case::{author_key, MessageRequest};
+use crate::web::api::reporter_case::MessageRequest;
 use crate::web::api::{files, iso_date, iso_day, iso_instant};
+use crate::web::api::{thread_json, Reader};
 use crate::web::http::download::attachment_download;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
@@ -73,46 +73,8 @@ pub async fn inbox(
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// The day of an entry, and its time when a staff member made it (reporter
-/// entries are kept to the day only).
-fn when(author: Author, at: i64) -> (String, Option<String>) {
-    match author {
-        Author::Reporter => (iso_day(at), None),
-        Author::Staff => (iso_day(at), Some(iso_instant(at))),
-    }
-}
-
 fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> Value {
-    let messages: Vec<Value> = view
-        .messages
-        .iter()
-        .map(|m| {
-            let (date, time) = when(m.author, m.created_at);
-            json!({
-                "author": author_key(m.author),
-                "author_name": m.author_name,
-                "date": date,
-                "time": time,
-                "body": m.body,
-            })
-        })
-        .collect();
-    let attachments: Vec<Value> = view
-        .attachments
-        .iter()
-        .map(|a| {
-            let (date, time) = when(a.author, a.created_at);
-            json!({
-                "id": a.id,
-                "name": a.name,
-                "content_type": a.content_type,
-                "size": a.size,
-                "author": author_key(a.author),
-                "date": date,
-                "time": time,
-            })
-        })
-        .collect();
+    let (report, messages, attachments) = thread_json(view, Reader::Staff);
     let case = &view.case;
     let (list, extension) = case_deadlines_json(deadlines);
     json!({
@@ -127,11 +89,7 @@ fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> Value {
         "answer_due": view.answer_due.map(iso_date),
         "deadlines": list,
         "feedback_extension": extension,
-        "report": {
-            "description": view.report.description,
-            "when": view.report.when,
-            "place": view.report.place,
-        },
+        "report": report,
         "messages": messages,
         "attachments": attachments,
     })
