@@ -27,7 +27,7 @@ pub use self::escalations::EscalationCount;
 pub use self::figures::CaseFigures;
 use self::suppression::{suppress, Line};
 pub use self::suppression::{Cell, Suppression};
-use self::table::{keys, position, push, Layout};
+use self::table::{keys, position, push, CellList, Layout};
 pub use self::table::{CrossTable, EscalationTable};
 use crate::core::domain::{Category, DeadlineSettings, Severity};
 
@@ -200,18 +200,12 @@ impl Report {
 
         // One cell list for both tables: they share the month totals and the
         // grand total, so suppression in one applies to the other.
-        let mut values: Vec<u64> = Vec::new();
-        let mut lines: Vec<Line> = Vec::new();
-        let month_totals: Vec<usize> = category_counts
-            .iter()
-            .map(|row| push(&mut values, row.iter().sum()))
-            .collect();
-        let everything = values.iter().sum();
-        let grand = push(&mut values, everything);
-        lines.push(Line {
-            members: month_totals.clone(),
-            total: grand,
-        });
+        let CellList {
+            mut values,
+            mut lines,
+            row_totals: month_totals,
+            grand,
+        } = CellList::with_row_totals(&category_counts);
         let category_layout = Layout::add(
             &mut values,
             &mut lines,

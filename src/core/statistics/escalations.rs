@@ -5,8 +5,8 @@
 //! count is of decisions, so a case decided about twice for one authority
 //! (deferred, then escalated) counts once in each cell.
 
-use super::suppression::{suppress, Line};
-use super::table::{keys, position, push, EscalationTable, Layout};
+use super::suppression::suppress;
+use super::table::{keys, position, CellList, EscalationTable, Layout};
 use crate::core::domain::{Authority, Decision};
 
 /// How many decisions of the period had one outcome for one authority.
@@ -31,18 +31,12 @@ pub(super) fn table(counts: &[EscalationCount], min_cell: u64) -> EscalationTabl
             grid[r][c] += count.count;
         }
     }
-    let mut values: Vec<u64> = Vec::new();
-    let mut lines: Vec<Line> = Vec::new();
-    let row_totals: Vec<usize> = grid
-        .iter()
-        .map(|row| push(&mut values, row.iter().sum()))
-        .collect();
-    let everything = values.iter().sum();
-    let grand = push(&mut values, everything);
-    lines.push(Line {
-        members: row_totals.clone(),
-        total: grand,
-    });
+    let CellList {
+        mut values,
+        mut lines,
+        row_totals,
+        grand,
+    } = CellList::with_row_totals(&grid);
     let layout = Layout::add(&mut values, &mut lines, &grid, &row_totals, grand);
     let cells = suppress(&values, &lines, &[], min_cell);
     layout.table(

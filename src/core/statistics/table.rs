@@ -40,6 +40,43 @@ pub(super) fn position<T: PartialEq>(all: &[T], value: T) -> Option<usize> {
     all.iter().position(|v| *v == value)
 }
 
+/// A list of values suppressed together, begun with a table's row totals and
+/// their grand total.
+pub(super) struct CellList {
+    /// The values.
+    pub(super) values: Vec<u64>,
+    /// The lines that tie them.
+    pub(super) lines: Vec<Line>,
+    /// Where each row total sits.
+    pub(super) row_totals: Vec<usize>,
+    /// Where the grand total sits.
+    pub(super) grand: usize,
+}
+
+impl CellList {
+    /// Begins with the row totals of `counts`, then their grand total, with
+    /// the line that ties them.
+    pub(super) fn with_row_totals(counts: &[Vec<u64>]) -> Self {
+        let mut values = Vec::new();
+        let row_totals: Vec<usize> = counts
+            .iter()
+            .map(|row| push(&mut values, row.iter().sum()))
+            .collect();
+        let everything = values.iter().sum();
+        let grand = push(&mut values, everything);
+        let lines = vec![Line {
+            members: row_totals.clone(),
+            total: grand,
+        }];
+        CellList {
+            values,
+            lines,
+            row_totals,
+            grand,
+        }
+    }
+}
+
 /// Where a cross table's counts sit in the shared cell list.
 pub(super) struct Layout {
     cells: Vec<Vec<usize>>,

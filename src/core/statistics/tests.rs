@@ -45,6 +45,12 @@ fn compute_on(cases: &[CaseFigures], period: Period, rules: Rules, today: Date) 
     Report::compute(cases, &[], period, rules, today.midnight().assume_utc())
 }
 
+/// The report of the year 2025 with the default rules and without
+/// escalations, at the start of `today`.
+fn year_2025_on(cases: &[CaseFigures], today: Date) -> Report {
+    compute_on(cases, Period::Year(2025), rules(), today)
+}
+
 /// The report of the year 2025 with the default rules, computed at `now`.
 fn year_2025(
     cases: &[CaseFigures],
@@ -119,12 +125,7 @@ fn sample() -> Vec<CaseFigures> {
 
 #[test]
 fn a_year_has_twelve_months_and_exact_big_counts() {
-    let report = compute_on(
-        &sample(),
-        Period::Year(2025),
-        rules(),
-        date!(2026 - 02 - 01),
-    );
+    let report = year_2025_on(&sample(), date!(2026 - 02 - 01));
     assert_eq!(report.months().len(), 12);
     assert_eq!(report.months()[0], month(2025, 1));
     assert_eq!(report.months()[11], month(2025, 12));
@@ -160,12 +161,7 @@ fn a_year_has_twelve_months_and_exact_big_counts() {
 
 #[test]
 fn small_cells_and_their_complements_are_hidden() {
-    let report = compute_on(
-        &sample(),
-        Period::Year(2025),
-        rules(),
-        date!(2026 - 02 - 01),
-    );
+    let report = year_2025_on(&sample(), date!(2026 - 02 - 01));
     let c = &report.by_category;
     let (mar, jun) = (2, 5);
     let (varsling, avvik, sikkerhet) = (0, 1, 2);
@@ -244,12 +240,7 @@ fn acknowledgement_known_set() -> Vec<CaseFigures> {
 
 #[test]
 fn acknowledgement_counts_share_and_times_for_a_known_set() {
-    let report = compute_on(
-        &acknowledgement_known_set(),
-        Period::Year(2025),
-        rules(),
-        date!(2025 - 12 - 31),
-    );
+    let report = year_2025_on(&acknowledgement_known_set(), date!(2025 - 12 - 31));
     let ack = &report.acknowledgement;
     assert_eq!(ack.met.shown(), Some(7));
     assert_eq!(ack.missed.shown(), Some(10), "5 late + 5 never");
@@ -405,12 +396,7 @@ fn a_chain_of_lines_cannot_pin_a_small_count() {
     // hidden (at least 5), so due is at most 2; with met and missed each at
     // least 1, both would be exactly 1. No single line shows it; the rule
     // narrows across lines and hides the total too.
-    let report = compute_on(
-        &acknowledgement_set([1, 0, 1, 5]),
-        Period::Year(2025),
-        rules(),
-        date!(2025 - 03 - 20),
-    );
+    let report = year_2025_on(&acknowledgement_set([1, 0, 1, 5]), date!(2025 - 03 - 20));
     let ack = &report.acknowledgement;
     assert_eq!(ack.met.suppression(), SMALL);
     assert_eq!(ack.missed.suppression(), SMALL);

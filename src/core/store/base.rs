@@ -17,7 +17,7 @@ use super::rows::base::{
     users_with_groups, AttachmentRow, AuditRow, CaseRow, InboxRow, MessageRow, UserRow,
 };
 use super::rows::groups::MembershipRow;
-use super::rows::parse::{convert, db_err, found, join_keys, parse_holder, parse_uuid};
+use super::rows::parse::{join_keys, parse_holder, parse_uuid};
 use crate::core::audit::AuditEntry;
 use crate::core::domain::{CaseStatus, SubtypeKey};
 
@@ -54,7 +54,7 @@ macro_rules! store {
                 tx: &mut Transaction<'static, $db>,
                 a: &Attachment,
             ) -> StoreResult<()> {
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO attachments (id, case_id, author, name, size, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -63,10 +63,8 @@ macro_rules! store {
                 .bind(a.author.as_db())
                 .bind(&a.name)
                 .bind(a.size)
-                .bind(a.created_at)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
+                .bind(a.created_at);
+                Self::run_in(tx, statement).await?;
                 Ok(())
             }
         }
@@ -80,7 +78,7 @@ macro_rules! store {
             async fn create_user(&self, user: &User) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 let id = user.id.to_string();
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO users (id, username, display_name, roles, recipient, \
                      wrapped_identity, email, active, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -93,30 +91,24 @@ macro_rules! store {
                 .bind(&user.wrapped_identity)
                 .bind(&user.email)
                 .bind(user.active)
-                .bind(user.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .bind(user.created_at);
+                Self::run_in(&mut tx, statement).await?;
                 for group in &user.groups {
                     // A group named here for the first time is registered (migration 0007).
-                    sqlx::query(
+                    let statement = sqlx::query(
                         "INSERT INTO staff_groups (name, description, created_at) \
                          VALUES ($1, '', $2) ON CONFLICT (name) DO NOTHING",
                     )
                     .bind(group)
-                    .bind(user.created_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    sqlx::query(
+                    .bind(user.created_at);
+                    Self::run_in(&mut tx, statement).await?;
+                    let statement = sqlx::query(
                         "INSERT INTO user_groups (user_id, group_name) VALUES ($1, $2) \
                          ON CONFLICT (user_id, group_name) DO NOTHING",
                     )
                     .bind(&id)
-                    .bind(group)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .bind(group);
+                    Self::run_in(&mut tx, statement).await?;
                 }
                 tx.commit().await?;
                 Ok(())
@@ -196,7 +188,7 @@ macro_rules! store {
                 let case = &new.case;
                 let id = case.id.to_string();
                 let mut tx = self.begin_write().await?;
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO cases (id, lookup_tag, recipient, category, severity, \
                      suggested_severity, status, received_at, acknowledged_at, updated_at, \
                      reporter_seq, report, subtype) \
@@ -214,33 +206,27 @@ macro_rules! store {
                 .bind(case.updated_at)
                 .bind(case.reporter_seq)
                 .bind(&case.report)
-                .bind(new.subtype.as_ref().map(SubtypeKey::as_str))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .bind(new.subtype.as_ref().map(SubtypeKey::as_str));
+                Self::run_in(&mut tx, statement).await?;
                 for wrap in &new.wraps {
-                    sqlx::query(
+                    let statement = sqlx::query(
                         "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) \
                          VALUES ($1, $2, $3, $4)",
                     )
                     .bind(&id)
                     .bind(wrap.holder.as_db())
                     .bind(wrap.holder.user_id().map(|u| u.to_string()))
-                    .bind(&wrap.wrapped)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .bind(&wrap.wrapped);
+                    Self::run_in(&mut tx, statement).await?;
                 }
                 for user in &new.excluded {
-                    sqlx::query(
+                    let statement = sqlx::query(
                         "INSERT INTO case_exclusions (case_id, user_id) VALUES ($1, $2) \
                          ON CONFLICT (case_id, user_id) DO NOTHING",
                     )
                     .bind(&id)
-                    .bind(user.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .bind(user.to_string());
+                    Self::run_in(&mut tx, statement).await?;
                 }
                 for a in &new.attachments {
                     Self::insert_attachment(&mut tx, a).await?;
@@ -250,27 +236,23 @@ macro_rules! store {
             }
 
             async fn case_by_tag(&self, tag: &[u8; 32]) -> StoreResult<Option<Case>> {
-                let row: Option<CaseRow> = sqlx::query_as(concat!(
+                let query = sqlx::query_as::<_, CaseRow>(concat!(
                     "SELECT ",
                     case_columns!(),
                     " FROM cases c WHERE c.lookup_tag = $1"
                 ))
-                .bind(&tag[..])
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(Case::try_from).transpose()
+                .bind(&tag[..]);
+                self.fetch_converted(query).await
             }
 
             async fn case_by_id(&self, id: Uuid) -> StoreResult<Option<Case>> {
-                let row: Option<CaseRow> = sqlx::query_as(concat!(
+                let query = sqlx::query_as::<_, CaseRow>(concat!(
                     "SELECT ",
                     case_columns!(),
                     " FROM cases c WHERE c.id = $1"
                 ))
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(Case::try_from).transpose()
+                .bind(id.to_string());
+                self.fetch_converted(query).await
             }
 
             async fn key_wrap(
@@ -311,7 +293,7 @@ macro_rules! store {
             }
 
             async fn inbox(&self, user_id: Uuid) -> StoreResult<Vec<InboxEntry>> {
-                let rows: Vec<InboxRow> = sqlx::query_as(concat!(
+                let query = sqlx::query_as::<_, InboxRow>(concat!(
                     "SELECT ",
                     case_columns!(),
                     ", COALESCE(r.seen_seq, 0) AS seen_seq \
@@ -321,10 +303,8 @@ macro_rules! store {
                      ORDER BY c.received_at DESC, c.id",
                     $text_order
                 ))
-                .bind(user_id.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-                convert(rows)
+                .bind(user_id.to_string());
+                self.fetch_all_converted(query).await
             }
 
             async fn set_status(
@@ -393,17 +373,14 @@ macro_rules! store {
                 let mut tx = self.begin_write().await?;
                 // Updating the case row first locks it: concurrent entries on
                 // one case queue here, so the count and the seq below stay exact.
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "UPDATE cases SET reporter_seq = reporter_seq + $1, updated_at = $2 \
                      WHERE id = $3",
                 )
                 .bind(raise)
                 .bind(at)
-                .bind(&id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
+                .bind(&id);
+                Self::run_found_in(&mut tx, statement).await?;
                 if !attachments.is_empty() {
                     let (count,): (i64,) =
                         sqlx::query_as("SELECT COUNT(*) FROM attachments WHERE case_id = $1")
@@ -422,7 +399,7 @@ macro_rules! store {
                     .bind(&id)
                     .fetch_one(&mut *tx)
                     .await?;
-                    sqlx::query(
+                    let statement = sqlx::query(
                         "INSERT INTO messages (id, case_id, seq, author, author_user_id, \
                          created_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
@@ -432,10 +409,8 @@ macro_rules! store {
                     .bind(message.author.as_db())
                     .bind(message.author_user_id.map(|u| u.to_string()))
                     .bind(message.created_at)
-                    .bind(&message.body)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .bind(&message.body);
+                    Self::run_in(&mut tx, statement).await?;
                     seq = Some(next);
                 }
                 for a in attachments {
@@ -446,40 +421,34 @@ macro_rules! store {
             }
 
             async fn messages(&self, case_id: Uuid) -> StoreResult<Vec<Message>> {
-                let rows: Vec<MessageRow> = sqlx::query_as(concat!(
+                let query = sqlx::query_as::<_, MessageRow>(concat!(
                     "SELECT ",
                     message_columns!(),
                     " FROM messages WHERE case_id = $1 ORDER BY seq"
                 ))
-                .bind(case_id.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-                convert(rows)
+                .bind(case_id.to_string());
+                self.fetch_all_converted(query).await
             }
 
             async fn attachments(&self, case_id: Uuid) -> StoreResult<Vec<Attachment>> {
-                let rows: Vec<AttachmentRow> = sqlx::query_as(concat!(
+                let query = sqlx::query_as::<_, AttachmentRow>(concat!(
                     "SELECT ",
                     attachment_columns!(),
                     " FROM attachments WHERE case_id = $1 ORDER BY created_at, id",
                     $text_order
                 ))
-                .bind(case_id.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-                convert(rows)
+                .bind(case_id.to_string());
+                self.fetch_all_converted(query).await
             }
 
             async fn attachment(&self, id: Uuid) -> StoreResult<Option<Attachment>> {
-                let row: Option<AttachmentRow> = sqlx::query_as(concat!(
+                let query = sqlx::query_as::<_, AttachmentRow>(concat!(
                     "SELECT ",
                     attachment_columns!(),
                     " FROM attachments WHERE id = $1"
                 ))
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(Attachment::try_from).transpose()
+                .bind(id.to_string());
+                self.fetch_converted(query).await
             }
 
             async fn append_audit(
@@ -496,7 +465,7 @@ macro_rules! store {
                         .fetch_optional(&mut *tx)
                         .await?;
                 let entry = AuditEntry::next(last, at, actor, action, case_id, detail);
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
                      prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
@@ -507,10 +476,8 @@ macro_rules! store {
                 .bind(&entry.case_id)
                 .bind(&entry.detail)
                 .bind(&entry.prev_hash)
-                .bind(&entry.hash)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .bind(&entry.hash);
+                Self::run_in(&mut tx, statement).await?;
                 tx.commit().await?;
                 Ok(entry.seq)
             }

@@ -13,7 +13,6 @@ use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::deadlines::{StoredDeadlineFacts, StoredFeedbackExtension};
 use super::model::{StoreError, StoreResult};
 use super::rows::deadlines::{DeadlineFactsRow, FeedbackExtensionRow};
-use super::rows::parse::{convert, db_err};
 use crate::core::domain::{Authority, Decision};
 
 /// Case ids per query of [`DeadlineStore::deadline_facts_of`]: well below
@@ -96,7 +95,7 @@ macro_rules! deadline_store {
                 for id in ids {
                     query = query.bind(id.to_string());
                 }
-                convert(query.fetch_all(&self.pool).await?)
+                self.fetch_all_converted(query).await
             }
         }
 
@@ -146,7 +145,7 @@ macro_rules! deadline_store {
             ) -> StoreResult<()> {
                 let id = case_id.to_string();
                 let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "UPDATE cases SET feedback_extended_at = $1, feedback_extended_by = $2, \
                      feedback_extension_reason = $3, updated_at = $1 \
                      WHERE id = $4 AND feedback_extended_at IS NULL",
@@ -154,11 +153,9 @@ macro_rules! deadline_store {
                 .bind(at)
                 .bind(by.to_string())
                 .bind(reason)
-                .bind(&id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                if done.rows_affected() == 0 {
+                .bind(&id);
+                let done = Self::run_in(&mut tx, statement).await?;
+                if done == 0 {
                     let exists: Option<(i32,)> =
                         sqlx::query_as("SELECT 1 FROM cases WHERE id = $1")
                             .bind(&id)

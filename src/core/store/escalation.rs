@@ -7,7 +7,6 @@ use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::escalation::{Closure, EscalationRecord, RegisterEntry};
 use super::model::StoreResult;
 use super::rows::escalation::{decision_columns, ClosureRow, DecisionRow, RegisterRow};
-use super::rows::parse::{convert, db_err, found};
 use crate::core::domain::CaseStatus;
 
 /// Queries and updates of the escalation register and case closing.
@@ -70,16 +69,14 @@ macro_rules! escalation_store {
             }
 
             async fn decisions(&self, case_id: Uuid) -> StoreResult<Vec<EscalationRecord>> {
-                let rows: Vec<DecisionRow> = sqlx::query_as(concat!(
+                let query = sqlx::query_as::<_, DecisionRow>(concat!(
                     "SELECT ",
                     decision_columns!(),
                     " FROM escalation_decisions d WHERE d.case_id = $1 \
                      ORDER BY d.decided_at, d.recorded_at, d.id"
                 ))
-                .bind(case_id.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-                convert(rows)
+                .bind(case_id.to_string());
+                self.fetch_all_converted(query).await
             }
 
             async fn confirm_decision(
@@ -103,7 +100,7 @@ macro_rules! escalation_store {
 
             async fn escalation_register(&self) -> StoreResult<Vec<RegisterEntry>> {
                 // The register never loads the rationale, not even encrypted.
-                let rows: Vec<RegisterRow> = sqlx::query_as(
+                let query = sqlx::query_as::<_, RegisterRow>(
                     "SELECT d.id, d.case_id, d.authority, d.decision, d.legal_basis, \
                      d.aware_at, d.decided_at, d.notified_at, d.decided_by, \
                      d.authority_reference, d.confirmed_by, d.confirmed_at, d.recorded_at, \
@@ -112,15 +109,13 @@ macro_rules! escalation_store {
                      JOIN users u ON u.id = d.decided_by \
                      LEFT JOIN users c ON c.id = d.confirmed_by \
                      ORDER BY d.decided_at DESC, d.recorded_at DESC, d.id",
-                )
-                .fetch_all(&self.pool)
-                .await?;
-                convert(rows)
+                );
+                self.fetch_all_converted(query).await
             }
 
             async fn close_case(&self, c: &Closure, status: CaseStatus) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO case_closures (id, case_id, closed_at, closed_by, outcome, \
                      evaluation, reopened_at, reopened_by, reopen_reason) \
                      VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL)",
@@ -130,20 +125,15 @@ macro_rules! escalation_store {
                 .bind(c.closed_at)
                 .bind(c.closed_by.to_string())
                 .bind(c.outcome.key())
-                .bind(&c.evaluation)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let done = sqlx::query(
+                .bind(&c.evaluation);
+                Self::run_in(&mut tx, statement).await?;
+                let statement = sqlx::query(
                     "UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3",
                 )
                 .bind(status.key())
                 .bind(c.closed_at)
-                .bind(c.case_id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
+                .bind(c.case_id.to_string());
+                Self::run_found_in(&mut tx, statement).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -157,39 +147,34 @@ macro_rules! escalation_store {
                 status: CaseStatus,
             ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "UPDATE case_closures SET reopened_at = $1, reopened_by = $2, \
                      reopen_reason = $3 WHERE case_id = $4 AND reopened_at IS NULL",
                 )
                 .bind(at)
                 .bind(by.to_string())
                 .bind(reason)
-                .bind(case_id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
-                sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
-                    .bind(status.key())
-                    .bind(at)
-                    .bind(case_id.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                .bind(case_id.to_string());
+                Self::run_found_in(&mut tx, statement).await?;
+                let statement = sqlx::query(
+                    "UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3",
+                )
+                .bind(status.key())
+                .bind(at)
+                .bind(case_id.to_string());
+                Self::run_in(&mut tx, statement).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
             async fn closures(&self, case_id: Uuid) -> StoreResult<Vec<Closure>> {
-                let rows: Vec<ClosureRow> = sqlx::query_as(
+                let query = sqlx::query_as::<_, ClosureRow>(
                     "SELECT id, case_id, closed_at, closed_by, outcome, evaluation, \
                      reopened_at, reopened_by, reopen_reason FROM case_closures \
                      WHERE case_id = $1 ORDER BY closed_at, id",
                 )
-                .bind(case_id.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-                convert(rows)
+                .bind(case_id.to_string());
+                self.fetch_all_converted(query).await
             }
         }
     };

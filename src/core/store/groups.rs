@@ -15,7 +15,7 @@ use super::model::{StoreError, StoreResult};
 use super::rows::groups::{
     groups_of, rules_of, ClassificationRow, MembershipRow, RuleGroupRow, RuleRow, StaffGroupRow,
 };
-use super::rows::parse::{db_err, found, join_keys};
+use super::rows::parse::join_keys;
 use crate::core::domain::{Category, Severity};
 
 /// Queries and updates of groups, leads and stored routing rules.
@@ -103,12 +103,11 @@ macro_rules! group_store {
                 if found == 0 {
                     return Err(StoreError::NotFound);
                 }
-                sqlx::query("INSERT INTO user_groups (user_id, group_name) VALUES ($1, $2)")
-                    .bind(&user)
-                    .bind(group)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                let statement =
+                    sqlx::query("INSERT INTO user_groups (user_id, group_name) VALUES ($1, $2)")
+                        .bind(&user)
+                        .bind(group);
+                Self::run_in(&mut tx, statement).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -116,20 +115,17 @@ macro_rules! group_store {
             async fn remove_group_member(&self, group: &str, user: Uuid) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 let user = user.to_string();
-                sqlx::query("DELETE FROM staff_group_leads WHERE group_name = $1 AND user_id = $2")
-                    .bind(group)
-                    .bind(&user)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                let done =
+                let statement = sqlx::query(
+                    "DELETE FROM staff_group_leads WHERE group_name = $1 AND user_id = $2",
+                )
+                .bind(group)
+                .bind(&user);
+                Self::run_in(&mut tx, statement).await?;
+                let statement =
                     sqlx::query("DELETE FROM user_groups WHERE group_name = $1 AND user_id = $2")
                         .bind(group)
-                        .bind(&user)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                found(done.rows_affected())?;
+                        .bind(&user);
+                Self::run_found_in(&mut tx, statement).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -148,12 +144,12 @@ macro_rules! group_store {
                 if member == 0 {
                     return Err(StoreError::NotFound);
                 }
-                sqlx::query("INSERT INTO staff_group_leads (group_name, user_id) VALUES ($1, $2)")
-                    .bind(group)
-                    .bind(&user)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                let statement = sqlx::query(
+                    "INSERT INTO staff_group_leads (group_name, user_id) VALUES ($1, $2)",
+                )
+                .bind(group)
+                .bind(&user);
+                Self::run_in(&mut tx, statement).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -190,7 +186,7 @@ macro_rules! group_store {
                         .fetch_one(&mut *tx)
                         .await?;
                 let id = rule.id.to_string();
-                sqlx::query(
+                let statement = sqlx::query(
                     "INSERT INTO routing_rules (id, position, category, severities, created_at) \
                      VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -198,10 +194,8 @@ macro_rules! group_store {
                 .bind(position)
                 .bind(rule.category.key())
                 .bind(join_keys(rule.severities.iter().map(|s| s.key())))
-                .bind(rule.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .bind(rule.created_at);
+                Self::run_in(&mut tx, statement).await?;
                 for group in &rule.groups {
                     let (found,): (i64,) =
                         sqlx::query_as("SELECT COUNT(*) FROM staff_groups WHERE name = $1")
@@ -211,14 +205,12 @@ macro_rules! group_store {
                     if found == 0 {
                         return Err(StoreError::NotFound);
                     }
-                    sqlx::query(
+                    let statement = sqlx::query(
                         "INSERT INTO routing_rule_groups (rule_id, group_name) VALUES ($1, $2)",
                     )
                     .bind(&id)
-                    .bind(group)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .bind(group);
+                    Self::run_in(&mut tx, statement).await?;
                 }
                 tx.commit().await?;
                 Ok(position)

@@ -18,7 +18,6 @@ use super::model::StoreResult;
 use super::rows::notifications::{
     cases_with_holders, CountsRow, DueRow, HolderRow, NoticeRow, OutboxRow, RemindRow,
 };
-use super::rows::parse::{convert, db_err};
 use crate::core::domain::{CaseStatus, DeadlineKind};
 
 /// Queries and updates of the notifications feature.
@@ -62,7 +61,7 @@ macro_rules! notification_store {
                 let mut tx = self.begin_write().await?;
                 let mut added = 0;
                 for n in items {
-                    let done = sqlx::query(
+                    let statement = sqlx::query(
                         "INSERT INTO notifications (id, user_id, kind, case_id, deadline, \
                          due_at, created_at, attempts, next_attempt_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) ON CONFLICT DO NOTHING",
@@ -74,11 +73,9 @@ macro_rules! notification_store {
                     .bind(n.deadline.map(DeadlineKind::key))
                     .bind(n.due_at)
                     .bind(n.created_at)
-                    .bind(n.next_attempt_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    added += done.rows_affected();
+                    .bind(n.next_attempt_at);
+                    let done = Self::run_in(&mut tx, statement).await?;
+                    added += done;
                 }
                 tx.commit().await?;
                 Ok(added)
@@ -128,7 +125,7 @@ macro_rules! notification_store {
                 now: i64,
                 limit: i64,
             ) -> StoreResult<Vec<DueNotification>> {
-                let rows: Vec<DueRow> = sqlx::query_as(concat!(
+                let query = sqlx::query_as::<_, DueRow>(concat!(
                     "SELECT n.id, n.user_id, u.email, n.attempts FROM notifications n \
                      JOIN users u ON u.id = n.user_id WHERE n.sent_at IS NULL \
                      AND n.failed_at IS NULL AND n.next_attempt_at <= $1 \
@@ -137,10 +134,8 @@ macro_rules! notification_store {
                     " LIMIT $2"
                 ))
                 .bind(now)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                convert(rows)
+                .bind(limit);
+                self.fetch_all_converted(query).await
             }
 
             async fn claim_notification(
@@ -149,17 +144,14 @@ macro_rules! notification_store {
                 now: i64,
                 until: i64,
             ) -> StoreResult<bool> {
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "UPDATE notifications SET next_attempt_at = $1 WHERE id = $2 \
                      AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3",
                 )
                 .bind(until)
                 .bind(id.to_string())
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-                Ok(done.rows_affected() == 1)
+                .bind(now);
+                Ok(self.run(statement).await? == 1)
             }
 
             async fn notification_sent(&self, id: Uuid, at: i64) -> StoreResult<()> {

@@ -6,7 +6,6 @@ use uuid::Uuid;
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::routing::{Retriage, TriageFacts};
 use super::model::{Holder, StoreResult};
-use super::rows::parse::{db_err, found};
 use super::rows::routing::TriageFactsRow;
 use crate::core::domain::SubtypeKey;
 
@@ -27,19 +26,17 @@ macro_rules! routing_store {
         #[async_trait::async_trait]
         impl RoutingStore for $store {
             async fn triage_facts(&self, case_id: Uuid) -> StoreResult<Option<TriageFacts>> {
-                let row: Option<TriageFactsRow> = sqlx::query_as(
+                let query = sqlx::query_as::<_, TriageFactsRow>(
                     "SELECT subtype, risk_probability, risk_consequence FROM cases WHERE id = $1",
                 )
-                .bind(case_id.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(TriageFacts::try_from).transpose()
+                .bind(case_id.to_string());
+                self.fetch_converted(query).await
             }
 
             async fn retriage(&self, change: &Retriage) -> StoreResult<()> {
                 let id = change.case_id.to_string();
                 let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
+                let statement = sqlx::query(
                     "UPDATE cases SET category = $1, severity = $2, subtype = $3, \
                      risk_probability = $4, risk_consequence = $5, updated_at = $6 WHERE id = $7",
                 )
@@ -49,34 +46,29 @@ macro_rules! routing_store {
                 .bind(change.facts.risk_probability)
                 .bind(change.facts.risk_consequence)
                 .bind(change.at)
-                .bind(&id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                found(done.rows_affected())?;
+                .bind(&id);
+                Self::run_found_in(&mut tx, statement).await?;
                 for wrap in &change.added {
                     let Some(user) = wrap.holder.user_id() else {
                         continue;
                     };
-                    sqlx::query(
+                    let statement = sqlx::query(
                         "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) \
                          VALUES ($1, $2, $3, $4) ON CONFLICT (case_id, holder) DO NOTHING",
                     )
                     .bind(&id)
                     .bind(wrap.holder.as_db())
                     .bind(user.to_string())
-                    .bind(&wrap.wrapped)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .bind(&wrap.wrapped);
+                    Self::run_in(&mut tx, statement).await?;
                 }
                 for user in &change.removed {
-                    sqlx::query("DELETE FROM case_key_wraps WHERE case_id = $1 AND holder = $2")
-                        .bind(&id)
-                        .bind(Holder::User(*user).as_db())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                    let statement = sqlx::query(
+                        "DELETE FROM case_key_wraps WHERE case_id = $1 AND holder = $2",
+                    )
+                    .bind(&id)
+                    .bind(Holder::User(*user).as_db());
+                    Self::run_in(&mut tx, statement).await?;
                 }
                 tx.commit().await?;
                 Ok(())

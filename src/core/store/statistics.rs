@@ -8,7 +8,6 @@ use std::ops::Range;
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::StoreResult;
-use super::rows::parse::convert;
 use super::rows::statistics::{EscalationCountRow, FiguresRow};
 use crate::core::statistics::{CaseFigures, EscalationCount};
 
@@ -30,16 +29,14 @@ macro_rules! statistics_store {
         #[async_trait::async_trait]
         impl StatisticsStore for $store {
             async fn case_figures(&self, received: Range<i64>) -> StoreResult<Vec<CaseFigures>> {
-                let rows: Vec<FiguresRow> = sqlx::query_as(
+                let query = sqlx::query_as::<_, FiguresRow>(
                     "SELECT category, severity, received_at, acknowledged_at, \
                      feedback_given_at, feedback_extended_at FROM cases \
                      WHERE received_at >= $1 AND received_at < $2 ORDER BY received_at",
                 )
                 .bind(received.start)
-                .bind(received.end)
-                .fetch_all(&self.pool)
-                .await?;
-                convert(rows)
+                .bind(received.end);
+                self.fetch_all_converted(query).await
             }
 
             async fn first_received_at(&self) -> StoreResult<Option<i64>> {
@@ -53,16 +50,14 @@ macro_rules! statistics_store {
                 &self,
                 decided: Range<i64>,
             ) -> StoreResult<Vec<EscalationCount>> {
-                let rows: Vec<EscalationCountRow> = sqlx::query_as(
+                let query = sqlx::query_as::<_, EscalationCountRow>(
                     "SELECT authority, decision, COUNT(*) AS count FROM escalation_decisions \
                      WHERE decided_at >= $1 AND decided_at < $2 \
                      GROUP BY authority, decision ORDER BY authority, decision",
                 )
                 .bind(decided.start)
-                .bind(decided.end)
-                .fetch_all(&self.pool)
-                .await?;
-                convert(rows)
+                .bind(decided.end);
+                self.fetch_all_converted(query).await
             }
         }
     };
