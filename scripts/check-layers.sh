@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # Layering checks, run by .ci/run.
 #
-# The core (src/core) knows no web: it may not use actix-web, actix-multipart,
-# askama, governor, or anything of the web adapter (crate::web, the sessions,
+# The core (src/core) knows no web and no mail transport: it may not use
+# actix-web, actix-multipart, askama, governor, lettre (SMTP lives in
+# src/smtp.rs), or anything of the web adapter (crate::web, the sessions,
 # crate::startup). Comments may name them; code may not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pattern='(\b(actix_web|actix_multipart|actix_http|askama|governor)::|\bcrate::(web|startup)\b|\bsuper::super::web\b)'
+pattern='(\b(actix_web|actix_multipart|actix_http|askama|governor|lettre)::|\bcrate::(web|startup)\b|\bsuper::super::web\b)'
 found=$(grep -rnE "$pattern" src/core --include='*.rs' | grep -vE '^[^:]+:[0-9]+:\s*//' || true)
 if [ -n "$found" ]; then
-    echo "error: src/core imports the web layer:" >&2
+    echo "error: src/core imports the web layer or a transport:" >&2
     echo "$found" >&2
     exit 1
 fi
 # Cargo features of web crates used through a `use` of their root.
-found=$(grep -rnE '^\s*(pub\s+)?use\s+(actix_web|actix_multipart|askama|governor)\b' src/core --include='*.rs' || true)
+found=$(grep -rnE '^\s*(pub\s+)?use\s+(actix_web|actix_multipart|askama|governor|lettre)\b' src/core --include='*.rs' || true)
 if [ -n "$found" ]; then
     echo "error: src/core imports a web crate:" >&2
     echo "$found" >&2

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod commands;
 pub mod core;
+pub mod smtp;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

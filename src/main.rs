@@ -17,6 +17,7 @@ fn run(cli: Cli) -> Result<()> {
         command => {
             telemetry::init();
             let settings = Settings::load(cli.config.as_deref())?;
+            varsel::smtp::check_settings(&settings.notifications)?;
             actix_web::rt::System::new().block_on(async move {
                 match command {
                     Command::Serve => {

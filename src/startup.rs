@@ -71,6 +71,7 @@ impl Application {
         let mut csrf_key = [0u8; 64];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut csrf_key);
         let core = Core {
+            mail: Arc::new(crate::smtp::Smtp),
             dummy_key: Arc::new(dummy_key),
             clock,
             store,

@@ -31,7 +31,7 @@
 //!   or if there are none, every active contact point — again never one the
 //!   reporter excluded.
 
-mod mailer;
+pub mod mailer;
 
 use std::collections::HashMap;
 
@@ -39,7 +39,7 @@ use anyhow::Context;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use self::mailer::{attention_message, MailError, Mailer};
+pub use self::mailer::{attention_message, MailError, MailSender, MailTransport};
 use crate::core::clock::Clock;
 use crate::core::domain::deadline::{reminders_due, ReminderAction};
 use crate::core::domain::{
@@ -134,7 +134,7 @@ pub async fn tick(state: &Core, clock: &dyn Clock) -> anyhow::Result<TickReport>
         now,
     )
     .await?;
-    let delivery = deliver_due(&*state.store, settings, now.unix_timestamp()).await?;
+    let delivery = deliver_due(&*state.store, &*state.mail, settings, now.unix_timestamp()).await?;
     Ok(TickReport { queued, delivery })
 }
 
@@ -323,11 +323,12 @@ pub fn backoff_seconds(base: u64, attempts: u32) -> i64 {
 /// A recipient without an address is failed at once.
 pub async fn deliver_due(
     store: &dyn Store,
+    transport: &dyn MailTransport,
     settings: &NotificationSettings,
     now: i64,
 ) -> anyhow::Result<DeliveryReport> {
     let mut report = DeliveryReport::default();
-    let mut mailer: Option<Mailer> = None;
+    let mut mailer: Option<Box<dyn MailSender>> = None;
     // A claimed row is not due again before this, so a pass that dies while
     // sending leaves it to be retried rather than lost.
     let lease = i64::try_from(settings.timeout_seconds.saturating_mul(4))
@@ -339,7 +340,11 @@ pub async fn deliver_due(
             break;
         }
         if mailer.is_none() {
-            mailer = Some(Mailer::new(settings).context("cannot set up the mailer")?);
+            mailer = Some(
+                transport
+                    .sender(settings)
+                    .context("cannot set up the mailer")?,
+            );
         }
         let Some(mailer) = mailer.as_ref() else {
             break;

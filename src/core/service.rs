@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::core::clock::Clock;
 use crate::core::keys::DummyKey;
+use crate::core::notifications::mailer::MailTransport;
 use crate::core::settings::Settings;
 use crate::core::store::Store;
 
@@ -18,6 +19,8 @@ pub struct Core {
     /// The current time: every time a case or the audit log records comes
     /// from it (a manual clock in tests).
     pub clock: Arc<dyn Clock>,
+    /// Where notification mails go out (SMTP in the service).
+    pub mail: Arc<dyn MailTransport>,
 }
 
 impl Core {

@@ -247,6 +247,26 @@ pub enum SmtpTls {
     Tls,
 }
 
+/// Whether `s` has the form of a mailbox: `local@domain` or
+/// `Name <local@domain>`, without white space in the address.
+fn looks_like_mailbox(s: &str) -> bool {
+    let s = s.trim();
+    let address = match (s.rfind('<'), s.strip_suffix('>')) {
+        (Some(open), Some(inner)) => &inner[open + 1..],
+        (None, None) => s,
+        _ => return false,
+    };
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !address.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
 /// E-mail notifications to staff (`[notifications]`): a case reached them, a
 /// deadline is near or overdue. Mails never carry case content.
 #[derive(Clone, Serialize, Deserialize)]
@@ -346,7 +366,9 @@ impl NotificationSettings {
         if self.smtp_port == 0 {
             bail!("notifications.smtp_port must not be 0");
         }
-        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+        // The form only; the SMTP layer checks the rest at start-up
+        // (`crate::smtp::check_settings`).
+        if !looks_like_mailbox(&self.from) {
             bail!("notifications.from must be an address like \"Varsel <varsel@example.org>\"");
         }
         let url = self.public_url.trim();

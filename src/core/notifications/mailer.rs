@@ -1,21 +1,12 @@
-//! The one e-mail Varsel sends, and the SMTP client that sends it.
+//! The one e-mail Varsel sends, and the port it goes out through.
 //!
 //! Every notification is the same mail: something in Varsel needs the
 //! recipient's attention, and a link to the staff login page. It never names
 //! a case, category, severity, deadline or anything a reporter wrote, so a
 //! mailbox, a mail relay or a forwarded copy learns nothing about a case.
 
-use std::time::Duration;
-
-use lettre::message::header::ContentTransferEncoding;
-use lettre::message::{Body, Mailbox};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::extension::ClientId;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use uuid::Uuid;
-
 use crate::core::i18n::{Lang, Translator};
-use crate::core::settings::{NotificationSettings, SmtpTls};
+use crate::core::settings::NotificationSettings;
 
 /// Why a mail was not sent. `Display` is short and safe to store and show to
 /// administrators: a class and an SMTP reply code, never an address or a
@@ -62,29 +53,6 @@ impl MailError {
     }
 }
 
-impl From<lettre::transport::smtp::Error> for MailError {
-    fn from(e: lettre::transport::smtp::Error) -> Self {
-        if let Some(code) = e.status() {
-            let code = u16::from(code);
-            if e.is_permanent() {
-                MailError::Permanent(code)
-            } else {
-                MailError::Transient(code)
-            }
-        } else if e.is_timeout() {
-            MailError::Timeout
-        } else if e.is_tls() {
-            MailError::Tls
-        } else if e.is_client() {
-            MailError::Unsupported
-        } else if e.is_response() {
-            MailError::Protocol
-        } else {
-            MailError::Connection
-        }
-    }
-}
-
 /// The subject and plain-text body of the notification mail, bokmål first,
 /// then English (there is no per-user language yet).
 pub fn attention_message(login_url: &str) -> (String, String) {
@@ -107,92 +75,19 @@ pub fn attention_message(login_url: &str) -> (String, String) {
     (subject, body)
 }
 
-/// Sends notification mails over SMTP as the settings say.
-pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-    login_url: String,
+/// Where notification mails go out. The service plugs in SMTP
+/// ([`crate::smtp::Smtp`]); the core only asks for a sender and sends.
+pub trait MailTransport: Send + Sync {
+    /// A sender for `settings`. No connection is made yet; an error means no
+    /// mail can be sent with these settings (a bad `from`, TLS set-up).
+    fn sender(&self, settings: &NotificationSettings) -> Result<Box<dyn MailSender>, MailError>;
 }
 
-impl std::fmt::Debug for Mailer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailer").finish_non_exhaustive()
-    }
-}
-
-impl Mailer {
-    /// A mailer for the `[notifications]` settings. No connection is made
-    /// until a mail is sent; each mail uses its own connection.
-    pub fn new(settings: &NotificationSettings) -> Result<Self, MailError> {
-        let host = settings.smtp_host.trim();
-        let builder = match settings.tls {
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-                .map_err(|_| MailError::Tls)?,
-            SmtpTls::Tls => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|_| MailError::Tls)?
-            }
-        };
-        let mut builder = builder
-            .port(settings.smtp_port)
-            .timeout(Some(Duration::from_secs(settings.timeout_seconds)))
-            .hello_name(client_id(&settings.public_url));
-        if !settings.username.is_empty() {
-            builder = builder.credentials(Credentials::new(
-                settings.username.clone(),
-                settings.password.clone(),
-            ));
-        }
-        let from: Mailbox = settings.from.parse().map_err(|_| MailError::Message)?;
-        Ok(Mailer {
-            transport: builder.build(),
-            from,
-            login_url: settings.login_url(),
-        })
-    }
-
+/// Sends the notification mail.
+#[async_trait::async_trait]
+pub trait MailSender: Send + Sync {
     /// Tells `to` that something in Varsel needs their attention.
-    pub async fn send_attention(&self, to: &str) -> Result<(), MailError> {
-        let to: Mailbox = to.trim().parse().map_err(|_| MailError::InvalidAddress)?;
-        let (subject, body) = attention_message(&self.login_url);
-        let body = Body::new_with_encoding(body, ContentTransferEncoding::QuotedPrintable)
-            .map_err(|_| MailError::Message)?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .message_id(Some(format!(
-                "<{}@{}>",
-                Uuid::new_v4().simple(),
-                self.from.email.domain()
-            )))
-            .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .singlepart(lettre::message::SinglePart::builder().body(body))
-            .map_err(|_| MailError::Message)?;
-        self.transport.send(message).await?;
-        Ok(())
-    }
-}
-
-/// How Varsel names itself in the SMTP greeting: the public URL's host.
-fn client_id(url: &str) -> ClientId {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if let Some(v6) = authority
-        .strip_prefix('[')
-        .and_then(|a| a.split_once(']'))
-        .and_then(|(ip, _)| ip.parse().ok())
-    {
-        return ClientId::Ipv6(v6);
-    }
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    if let Ok(v4) = host.parse() {
-        ClientId::Ipv4(v4)
-    } else if host.is_empty() {
-        ClientId::Domain("localhost".to_owned())
-    } else {
-        ClientId::Domain(host.to_owned())
-    }
+    async fn send_attention(&self, to: &str) -> Result<(), MailError>;
 }
 
 #[cfg(test)]
@@ -224,25 +119,5 @@ mod tests {
         );
         assert!(MailError::InvalidAddress.retrying_cannot_help());
         assert!(!MailError::Permanent(550).retrying_cannot_help());
-    }
-
-    #[test]
-    fn the_greeting_names_the_public_host() {
-        let shown = |url: &str| client_id(url).to_string();
-        assert_eq!(shown("https://varsel.example.org"), "varsel.example.org");
-        assert_eq!(shown("http://127.0.0.1:8080/x"), "[127.0.0.1]");
-        assert_eq!(shown("http://[::1]:8080"), "[IPv6:::1]");
-        assert_eq!(shown(""), "localhost");
-    }
-
-    #[test]
-    fn a_mailer_builds_for_every_tls_mode() {
-        for tls in [SmtpTls::None, SmtpTls::Starttls, SmtpTls::Tls] {
-            let settings = NotificationSettings {
-                tls,
-                ..NotificationSettings::default()
-            };
-            assert!(Mailer::new(&settings).is_ok(), "{tls:?}");
-        }
     }
 }
