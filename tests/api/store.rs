@@ -65,6 +65,7 @@ conformance!(
     check_users_round_trip,
     check_duplicate_username_conflicts,
     check_settings,
+    check_setting_is_initialised_once,
     check_case_round_trip,
     check_lookup_tag_collision_stores_nothing,
     check_duplicate_wrap_stores_nothing,
@@ -311,6 +312,33 @@ async fn check_settings(store: Arc<dyn Store>) {
     assert_eq!(store.setting("lang").await.unwrap().as_deref(), Some("nb"));
     store.set_setting("empty", "").await.unwrap();
     assert_eq!(store.setting("empty").await.unwrap().as_deref(), Some(""));
+}
+
+async fn check_setting_is_initialised_once(store: Arc<dyn Store>) {
+    let racers = (0..8).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .setting_or_init("shared_key", &format!("candidate-{i}"))
+                .await
+                .unwrap()
+        })
+    });
+    let won: Vec<String> = futures_util::future::join_all(racers)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    assert!(won[0].starts_with("candidate-"));
+    assert!(
+        won.iter().all(|v| *v == won[0]),
+        "every racer sees one value: {won:?}"
+    );
+    assert_eq!(
+        store.setting_or_init("shared_key", "later").await.unwrap(),
+        won[0],
+        "an initialised setting keeps its value"
+    );
 }
 
 async fn check_case_round_trip(store: Arc<dyn Store>) {

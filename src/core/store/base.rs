@@ -184,6 +184,17 @@ macro_rules! store {
                 Ok(())
             }
 
+            async fn setting_or_init(&self, key: &str, candidate: &str) -> StoreResult<String> {
+                let statement = sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(key)
+                .bind(candidate);
+                self.run(statement).await?;
+                self.setting(key).await?.ok_or(StoreError::NotFound)
+            }
+
             async fn create_case(&self, new: &NewCase) -> StoreResult<()> {
                 let case = &new.case;
                 let id = case.id.to_string();

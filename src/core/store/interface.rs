@@ -46,6 +46,12 @@ pub trait Store:
     /// Sets a setting.
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 
+    /// The setting `key`, first set to `candidate` if it has no value yet.
+    /// Instances racing to initialise it all get the one value that won, so
+    /// a shared secret (such as the CSRF key) is made once for every
+    /// instance on the database.
+    async fn setting_or_init(&self, key: &str, candidate: &str) -> StoreResult<String>;
+
     /// Stores a new case, its wraps and exclusions atomically; `Conflict` on a
     /// lookup-tag collision.
     async fn create_case(&self, case: &NewCase) -> StoreResult<()>;
