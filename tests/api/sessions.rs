@@ -318,6 +318,7 @@ async fn sessions_end_when_idle(backend: Backend) {
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), |s| {
         s.sessions.reporter_idle_minutes = 30;
         s.sessions.staff_idle_minutes = 60;
+        s.sessions.staff_max_hours = 12;
     })
     .await;
     app.add_user("hanne", "Hanne Handler", &["handler"]).await;
@@ -375,6 +376,8 @@ async fn sessions_end_when_idle(backend: Backend) {
 async fn staff_sessions_end_after_their_absolute_lifetime(backend: Backend) {
     let clock = clock();
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), |s| {
+        s.sessions.reporter_idle_minutes = 30;
+        s.sessions.staff_idle_minutes = 60;
         s.sessions.staff_max_hours = 2;
     })
     .await;
