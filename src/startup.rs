@@ -20,7 +20,6 @@ use crate::web::http::context::RequestLang;
 use crate::web::http::errors::{AppError, ErrorKind};
 use crate::web::http::middleware::language_and_log;
 use crate::web::http::rate_limit::RateLimits;
-use crate::web::http::session::SessionStore;
 use crate::web::state::AppState;
 use crate::web::{api, routes};
 
@@ -68,8 +67,6 @@ impl Application {
         let dummy_key = tokio::task::spawn_blocking(move || DummyKey::new(work_factor))
             .await
             .context("key task failed")??;
-        let mut csrf_key = [0u8; 64];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut csrf_key);
         let core = Core {
             mail: Arc::new(crate::smtp::Smtp),
             dummy_key: Arc::new(dummy_key),
@@ -77,12 +74,11 @@ impl Application {
             store,
             settings,
         };
+        let csrf_key = crate::core::sessions::anonymous_csrf_key(&core)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read the CSRF key: {e:#}"))?;
         let state = web::Data::new(AppState {
             csrf_key,
-            sessions: SessionStore::with_staff_max_age(
-                core.settings.sessions.max_sessions,
-                Duration::from_secs(core.settings.sessions.staff_max_hours.max(1) * 3600),
-            ),
             rate_limits: RateLimits::new(&core.settings.rate_limits),
             core,
         });
@@ -167,7 +163,9 @@ impl Application {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                state.sessions.purge_expired();
+                if let Err(e) = crate::core::sessions::purge_expired(&state).await {
+                    tracing::warn!(error = format!("{e:#}"), "expired sessions not purged");
+                }
                 state.rate_limits.housekeeping();
                 let dir = state.settings.storage.attachments_dir();
                 let _ = tokio::task::spawn_blocking(move || {

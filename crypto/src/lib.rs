@@ -89,6 +89,7 @@ mod error;
 mod format;
 mod primitives;
 mod scrypt;
+mod session;
 mod stream;
 mod x25519;
 
@@ -105,6 +106,10 @@ pub use crate::envelope::{decrypt, encrypt, encrypt_armored, Decryptor, Encrypto
 pub use crate::error::{ArmorError, DecryptError, EncryptError, HeaderError, KeyError};
 pub use crate::format::Stanza;
 pub use crate::scrypt::{ScryptIdentity, ScryptRecipient, DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR};
+pub use crate::session::{
+    SessionLookupKey, SessionSecret, SESSION_CSRF_LABEL, SESSION_LOOKUP_LABEL, SESSION_SALT,
+    SESSION_SEAL_LABEL, SESSION_TOKEN_CHARS,
+};
 pub use crate::stream::{StreamReader, StreamWriter};
 pub use crate::x25519::{X25519Identity, X25519Recipient};
 

@@ -47,6 +47,11 @@ impl X25519Identity {
         X25519Identity(StaticSecret::from(*bytes))
     }
 
+    /// The 32 secret bytes, for sealing the identity whole.
+    pub(crate) fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.0.to_bytes())
+    }
+
     /// The recipient (public key) of this identity.
     pub fn to_public(&self) -> X25519Recipient {
         X25519Recipient(PublicKey::from(&self.0))

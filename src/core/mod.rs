@@ -24,6 +24,7 @@ pub mod notifications;
 pub mod open;
 pub mod routing;
 pub mod service;
+pub mod sessions;
 pub mod settings;
 pub mod statistics;
 pub mod store;

@@ -64,6 +64,11 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<IpAddr>,
     /// Default interface language (`nb` or `en`).
     pub default_language: String,
+    /// Key of the CSRF tokens of visitors without a session: 64 bytes as 128
+    /// hex digits (`openssl rand -hex 64`). Empty (the default): a random key
+    /// is made on first start and kept in the database, shared by every
+    /// instance on it.
+    pub csrf_key: String,
 }
 
 impl Default for ServerSettings {
@@ -74,8 +79,30 @@ impl Default for ServerSettings {
             tls: false,
             trusted_proxies: Vec::new(),
             default_language: "nb".into(),
+            csrf_key: String::new(),
         }
     }
+}
+
+/// Length of the CSRF key in bytes.
+pub const CSRF_KEY_BYTES: usize = 64;
+
+impl ServerSettings {
+    /// The configured CSRF key, if one is set and well formed.
+    pub fn configured_csrf_key(&self) -> Option<zeroize::Zeroizing<[u8; CSRF_KEY_BYTES]>> {
+        parse_csrf_key(&self.csrf_key)
+    }
+}
+
+/// A CSRF key from its hex form (128 hex digits); `None` for anything else.
+pub fn parse_csrf_key(hex_key: &str) -> Option<zeroize::Zeroizing<[u8; CSRF_KEY_BYTES]>> {
+    let hex_key = hex_key.trim();
+    if hex_key.len() != 2 * CSRF_KEY_BYTES {
+        return None;
+    }
+    let mut key = zeroize::Zeroizing::new([0u8; CSRF_KEY_BYTES]);
+    hex::decode_to_slice(hex_key, key.as_mut()).ok()?;
+    Some(key)
 }
 
 /// The database connection.
@@ -202,8 +229,6 @@ pub struct SessionSettings {
     pub reporter_idle_minutes: u64,
     /// Minutes of inactivity after which a staff session ends.
     pub staff_idle_minutes: u64,
-    /// Most concurrent sessions held in memory.
-    pub max_sessions: usize,
     /// Hours after login at which a staff session ends however active it is.
     pub staff_max_hours: u64,
 }
@@ -213,7 +238,6 @@ impl Default for SessionSettings {
         SessionSettings {
             reporter_idle_minutes: 30,
             staff_idle_minutes: 60,
-            max_sessions: 50_000,
             staff_max_hours: 12,
         }
     }
@@ -434,6 +458,13 @@ impl Settings {
         if !(10..=22).contains(&self.security.password_work_factor) {
             bail!("security.password_work_factor must be between 10 and 22");
         }
+        if !self.server.csrf_key.is_empty() && self.server.configured_csrf_key().is_none() {
+            bail!("server.csrf_key must be 128 hex digits (64 bytes), or empty");
+        }
+        let s = &self.sessions;
+        if s.reporter_idle_minutes == 0 || s.staff_idle_minutes == 0 || s.staff_max_hours == 0 {
+            bail!("session lifetimes must be positive");
+        }
         let l = &self.limits;
         if l.max_body_bytes == 0 || l.max_text_chars == 0 || l.max_attachment_bytes == 0 {
             bail!("limits must be positive");
@@ -591,6 +622,21 @@ mod tests {
         assert!(load_with("", &[("VARSEL_PORT", "1")]).is_err());
         assert!(load_with("", &[("VARSEL_SERVER__PORT", "eighty")]).is_err());
         assert!(load_with("", &[("VARSEL_LIMITS__MAX_BODY_BYTES", "0")]).is_err());
+    }
+
+    #[test]
+    fn the_csrf_key_is_shared_unless_configured_and_then_validated() {
+        let s = load_with("", &[]).expect("defaults load");
+        assert!(s.server.csrf_key.is_empty());
+        assert!(s.server.configured_csrf_key().is_none());
+        let key = "ab".repeat(64);
+        let s = load_with("", &[("VARSEL_SERVER__CSRF_KEY", &key)]).expect("loads");
+        assert_eq!(s.server.configured_csrf_key().map(|k| k[0]), Some(0xab));
+        assert!(load_with("", &[("VARSEL_SERVER__CSRF_KEY", "abcd")]).is_err());
+        let not_hex = "zz".repeat(64);
+        assert!(load_with(&format!("[server]\ncsrf_key = \"{not_hex}\"\n"), &[]).is_err());
+        assert!(load_with("[sessions]\nstaff_idle_minutes = 0\n", &[]).is_err());
+        assert!(load_with("[sessions]\nmax_sessions = 10\n", &[]).is_err());
     }
 
     #[test]

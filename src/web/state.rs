@@ -1,24 +1,26 @@
 //! What every request handler shares: the core, and the web layer's own
-//! state (sessions, rate limiters, the CSRF key).
+//! state (rate limiters, the CSRF key). Sessions are in the database
+//! ([`crate::core::sessions`]), so no instance holds state another needs.
 
 use std::ops::Deref;
 use std::time::Duration;
 
 use crate::core::service::Core;
+use zeroize::Zeroizing;
+
 use crate::web::http::rate_limit::RateLimits;
-use crate::web::http::session::SessionStore;
 
 /// Application state.
 pub struct AppState {
     /// Settings, store and clock: what the core operations take.
     pub core: Core,
-    /// Live sessions.
-    pub sessions: SessionStore,
     /// Rate limiters.
     pub rate_limits: RateLimits,
-    /// Key of the stateless CSRF tokens of visitors without a session; random
-    /// per process, so tokens end with a restart like sessions do.
-    pub csrf_key: [u8; 64],
+    /// Key of the stateless CSRF tokens of visitors without a session: from
+    /// the configuration (`server.csrf_key`), or else made once and shared
+    /// through the database, so every instance and every restart accepts
+    /// the same tokens.
+    pub csrf_key: Zeroizing<[u8; 64]>,
 }
 
 /// Handlers pass `&state` where a core operation takes `&Core`.

@@ -120,12 +120,31 @@ impl TestApp {
 
     /// Starts the service on a fresh database with adjusted settings.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
-        Self::spawn_with_clock(backend, Arc::new(varsel::core::clock::SystemClock), adjust).await
+        Self::start(backend, Arc::new(varsel::core::clock::SystemClock), adjust).await
     }
 
     /// Starts the service on a fresh database with adjusted settings and the
-    /// given clock (a `ManualClock` moves the scheduler's time).
+    /// given clock (a `ManualClock` moves the time of deadlines, the
+    /// scheduler and sessions). Sessions last for years unless `adjust` says
+    /// otherwise: a test that moves the clock by days is about deadlines, and
+    /// the tests of session expiry set the lifetimes they test.
     pub async fn spawn_with_clock(
+        backend: Backend,
+        clock: Arc<dyn varsel::core::clock::Clock>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
+        const TEN_YEARS_IN_MINUTES: u64 = 10 * 366 * 24 * 60;
+        Self::start(backend, clock, |s| {
+            s.sessions.reporter_idle_minutes = TEN_YEARS_IN_MINUTES;
+            s.sessions.staff_idle_minutes = TEN_YEARS_IN_MINUTES;
+            s.sessions.staff_max_hours = TEN_YEARS_IN_MINUTES / 60;
+            adjust(s);
+        })
+        .await
+    }
+
+    /// Starts the service on a fresh database with adjusted settings and `clock`.
+    async fn start(
         backend: Backend,
         clock: Arc<dyn varsel::core::clock::Clock>,
         adjust: impl FnOnce(&mut Settings),

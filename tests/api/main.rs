@@ -24,6 +24,7 @@ mod privacy;
 mod reporter;
 mod routing;
 mod scenario;
+mod sessions;
 mod smtp;
 mod staff;
 mod statistics;

@@ -11,6 +11,7 @@ use super::model::{
 };
 use super::notifications::NotificationStore;
 use super::routing::RoutingStore;
+use super::sessions::SessionStore;
 use super::statistics::StatisticsStore;
 use crate::core::audit::AuditEntry;
 use crate::core::domain::CaseStatus;
@@ -23,6 +24,7 @@ pub trait Store:
     + GroupStore
     + NotificationStore
     + RoutingStore
+    + SessionStore
     + StatisticsStore
     + Send
     + Sync

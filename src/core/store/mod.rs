@@ -19,6 +19,7 @@ mod model;
 mod notifications;
 mod routing;
 mod rows;
+mod sessions;
 mod statistics;
 
 use std::sync::Arc;
@@ -38,12 +39,14 @@ pub use self::model::notifications::{
     NotificationCounts, NotificationKind, OutboxEntry,
 };
 pub use self::model::routing::{Retriage, TriageFacts};
+pub use self::model::sessions::{NewSession, SessionSubject, SessionUser, StoredSession};
 pub use self::model::{
     Attachment, Author, Case, Holder, InboxEntry, KeyWrap, Message, NewCase, StoreError,
     StoreResult, User,
 };
 pub use self::notifications::NotificationStore;
 pub use self::routing::RoutingStore;
+pub use self::sessions::SessionStore;
 pub use self::statistics::StatisticsStore;
 
 /// Opens the store the URL names, creating a SQLite file (and its directory) if needed.

@@ -7,6 +7,7 @@ pub(super) mod escalation;
 pub(super) mod groups;
 pub(super) mod notifications;
 pub(super) mod routing;
+pub(super) mod sessions;
 
 use uuid::Uuid;
 

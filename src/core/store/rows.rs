@@ -20,4 +20,5 @@ pub(super) mod groups;
 pub(super) mod notifications;
 pub(super) mod parse;
 pub(super) mod routing;
+pub(super) mod sessions;
 pub(super) mod statistics;

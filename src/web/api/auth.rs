@@ -1,24 +1,26 @@
-//! Who calls the API: a bearer token (`Authorization: Bearer <session id>`)
-//! naming a live API session. Cookies are never read here, and a cookie
-//! session's id sent as a bearer token is refused, so the API needs no CSRF
-//! protection and a page session can never drive it (nor an API session a page).
+//! Who calls the API: a bearer token (`Authorization: Bearer <token>`)
+//! naming a live API session, resolved from the database (so any instance
+//! serves it). Cookies are never read here, and a cookie session's token sent
+//! as a bearer token is refused, so the API needs no CSRF protection and a
+//! page session can never drive it (nor an API session a page).
 
 use std::future::{ready, Ready};
-use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderValue, AUTHORIZATION};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use zeroize::Zeroizing;
 
 use crate::core::actor::{Actor, Reporter, StaffMember};
 use crate::core::authz::{self, Denial, Permission};
 use crate::core::i18n::Lang;
+use crate::core::sessions;
 use crate::web::api::error::ApiError;
 use crate::web::http::context::RequestLang;
-use crate::web::http::session::{Session, SessionStore};
+use crate::web::http::session::Session;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
-
 /// The caller's language (`?lang=`, then `Accept-Language`, then the default).
 #[derive(Debug, Clone, Copy)]
 pub struct ApiLang(pub Lang);
@@ -44,20 +46,16 @@ impl FromRequest for ApiLang {
 pub struct ApiCaller {
     /// The caller's language.
     pub lang: Lang,
-    token: String,
-    session: Arc<Session>,
+    session: Session,
 }
 
-/// Longest `Authorization` value looked at; session ids are 64 characters.
+/// Longest `Authorization` value looked at; session tokens are 64 characters.
 const MAX_AUTHORIZATION: usize = 256;
 
-/// The API session a bearer `Authorization` header names, with its token.
-/// Anything else — no header, another scheme, an unknown or expired id, or
-/// the id of a cookie session — is `None`.
-pub fn bearer_session(
-    sessions: &SessionStore,
-    header: Option<&HeaderValue>,
-) -> Option<(String, Arc<Session>)> {
+/// The token of a bearer `Authorization` header; `None` for no header,
+/// another scheme or an empty token. Whether it names a live API session is
+/// for [`sessions::resolve`] to say.
+pub fn bearer_token(header: Option<&HeaderValue>) -> Option<Zeroizing<String>> {
     let value = header?.to_str().ok()?;
     if value.len() > MAX_AUTHORIZATION {
         return None;
@@ -70,8 +68,7 @@ pub fn bearer_session(
     if token.is_empty() {
         return None;
     }
-    let session = sessions.get(token).filter(|s| s.api)?;
-    Some((token.to_owned(), session))
+    Some(Zeroizing::new(token.to_owned()))
 }
 
 impl ApiCaller {
@@ -79,9 +76,9 @@ impl ApiCaller {
         ApiError::kind(self.lang, ErrorKind::Unauthorized)
     }
 
-    /// The session token (to end the session).
-    pub fn token(&self) -> &str {
-        &self.token
+    /// The session (to end it with [`sessions::end`]).
+    pub fn session(&self) -> &Session {
+        &self.session
     }
 
     /// The reporter session, or 401 for any other kind of caller.
@@ -114,20 +111,24 @@ impl ApiCaller {
 
 impl FromRequest for ApiCaller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let lang = lang_of(req);
-        let found = req
-            .app_data::<web::Data<AppState>>()
-            .and_then(|state| bearer_session(&state.sessions, req.headers().get(AUTHORIZATION)));
-        ready(match found {
-            Some((token, session)) => Ok(ApiCaller {
-                lang,
-                token,
-                session,
-            }),
-            None => Err(ApiError::kind(lang, ErrorKind::Unauthorized)),
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req.headers().get(AUTHORIZATION));
+        Box::pin(async move {
+            let unauthorized = || ApiError::kind(lang, ErrorKind::Unauthorized);
+            let (Some(state), Some(token)) = (state, token) else {
+                return Err(unauthorized());
+            };
+            let session = sessions::resolve(&state, &token)
+                .await
+                .map_err(|e| ApiError::core(lang, e))?
+                // A cookie session's token never works as a bearer token.
+                .filter(|s| s.api)
+                .ok_or_else(unauthorized)?;
+            Ok(ApiCaller { lang, session })
         })
     }
 }
@@ -135,35 +136,24 @@ impl FromRequest for ApiCaller {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn header(s: &str) -> HeaderValue {
         HeaderValue::from_str(s).expect("header value")
     }
 
+    fn token_of(s: &str) -> Option<String> {
+        bearer_token(Some(&header(s))).map(|t| t.as_str().to_owned())
+    }
+
     #[test]
-    fn only_api_sessions_are_accepted_as_bearer_tokens() {
-        let sessions = SessionStore::new(10);
-        let idle = Duration::from_secs(60);
-        let (api, _) = sessions.create(Actor::Anonymous, idle, true).expect("room");
-        let (cookie, _) = sessions
-            .create(Actor::Anonymous, idle, false)
-            .expect("room");
-        let h = header(&format!("Bearer {api}"));
-        assert!(bearer_session(&sessions, Some(&h)).is_some());
-        let h = header(&format!("bearer  {api} "));
-        assert!(bearer_session(&sessions, Some(&h)).is_some());
-        let h = header(&format!("Bearer {cookie}"));
-        assert!(bearer_session(&sessions, Some(&h)).is_none());
-        let h = header(&format!("Basic {api}"));
-        assert!(bearer_session(&sessions, Some(&h)).is_none());
-        let h = header(&api);
-        assert!(bearer_session(&sessions, Some(&h)).is_none());
-        let h = header("Bearer ");
-        assert!(bearer_session(&sessions, Some(&h)).is_none());
-        assert!(bearer_session(&sessions, None).is_none());
-        sessions.remove(&api);
-        let h = header(&format!("Bearer {api}"));
-        assert!(bearer_session(&sessions, Some(&h)).is_none());
+    fn only_bearer_headers_carry_a_token() {
+        let token = "ab".repeat(32);
+        assert_eq!(token_of(&format!("Bearer {token}")), Some(token.clone()));
+        assert_eq!(token_of(&format!("bearer  {token} ")), Some(token.clone()));
+        assert_eq!(token_of(&format!("Basic {token}")), None);
+        assert_eq!(token_of(&token), None);
+        assert_eq!(token_of("Bearer "), None);
+        assert_eq!(token_of(&format!("Bearer {}", "a".repeat(300))), None);
+        assert!(bearer_token(None).is_none());
     }
 }

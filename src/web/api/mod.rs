@@ -20,7 +20,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
-pub use auth::{bearer_session, ApiCaller, ApiLang};
+pub use auth::{bearer_token, ApiCaller, ApiLang};
 pub use error::{ApiError, Problem};
 
 use crate::core::casework::CaseView;

@@ -12,6 +12,7 @@ use varsel_crypto::CaseCode;
 use crate::core::actor::Actor;
 use crate::core::casework;
 use crate::core::error::CoreError;
+use crate::core::sessions;
 use crate::web::api::auth::{ApiCaller, ApiLang};
 use crate::web::api::error::{ApiError, Problem};
 use crate::web::http::ErrorKind;
@@ -32,18 +33,17 @@ pub struct StaffLogin {
     password: SecretText,
 }
 
-fn token_response(
+async fn token_response(
     state: &AppState,
     lang: crate::core::i18n::Lang,
     principal: Actor,
     idle: std::time::Duration,
 ) -> Result<HttpResponse, ApiError> {
-    let (token, _) = state
-        .sessions
-        .create(principal, idle, true)
-        .map_err(|_| ApiError::kind(lang, ErrorKind::TooManyRequests))?;
+    let started = sessions::start(state, principal, true)
+        .await
+        .map_err(|e| ApiError::core(lang, e))?;
     Ok(HttpResponse::Created().json(json!({
-        "token": token,
+        "token": started.token.as_str(),
         "expires_in_seconds": idle.as_secs(),
     })))
 }
@@ -71,6 +71,7 @@ pub async fn reporter_login(
         Actor::Reporter(reporter),
         state.reporter_idle(),
     )
+    .await
 }
 
 /// `POST /api/v1/staff/session`: a username and password for a staff token.
@@ -89,7 +90,7 @@ pub async fn staff_login(
     let staff = casework::staff_login(&state, &username, password)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    token_response(&state, lang, Actor::Staff(staff), state.staff_idle())
+    token_response(&state, lang, Actor::Staff(staff), state.staff_idle()).await
 }
 
 /// `DELETE /api/v1/reporter/session`: ends the reporter's session.
@@ -98,7 +99,9 @@ pub async fn reporter_logout(
     caller: ApiCaller,
 ) -> Result<HttpResponse, ApiError> {
     caller.reporter()?;
-    state.sessions.remove(caller.token());
+    sessions::end(&state, caller.session())
+        .await
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -108,6 +111,8 @@ pub async fn staff_logout(
     caller: ApiCaller,
 ) -> Result<HttpResponse, ApiError> {
     casework::staff_logout(&state, caller.staff()?).await;
-    state.sessions.remove(caller.token());
+    sessions::end(&state, caller.session())
+        .await
+        .map_err(|e| ApiError::core(caller.lang, e))?;
     Ok(HttpResponse::NoContent().finish())
 }

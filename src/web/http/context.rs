@@ -1,15 +1,15 @@
 //! The visitor of a request: their language and session, if any.
 
-use std::future::{ready, Ready};
-use std::sync::Arc;
-
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use zeroize::Zeroizing;
 
 use crate::core::actor::{Actor, Reporter, StaffMember};
 use crate::core::error::CoreError;
 use crate::core::i18n::{Lang, Translator};
+use crate::core::sessions;
 use crate::web::http::errors::{AppError, ErrorKind};
 use crate::web::http::session::{Session, COOKIE};
 use crate::web::state::AppState;
@@ -25,26 +25,27 @@ pub const CSRF_COOKIE: &str = "varsel_csrf";
 pub struct Visitor {
     /// The interface language.
     pub lang: Lang,
-    /// The cookie session id, if the visitor has a live session.
-    pub session_id: Option<String>,
-    /// The session.
-    pub session: Option<Arc<Session>>,
+    /// The live cookie session the visitor's session cookie names, if any
+    /// (resolved from the database, so from any instance).
+    pub session: Option<Session>,
     /// The CSRF token forms must echo: the session's, or for a visitor
     /// without a session the one derived from their CSRF cookie.
-    csrf_token: Option<String>,
+    csrf_token: Option<Zeroizing<String>>,
 }
 
 /// The CSRF token of an anonymous visitor: `HMAC-SHA-256(server key, label || nonce)`
 /// for the random nonce in their CSRF cookie. Nothing is kept on the server,
-/// so anonymous visitors cannot fill its memory.
-fn anonymous_token(key: &[u8; 64], nonce: &str) -> String {
+/// so anonymous visitors cannot fill its memory; the key is shared by every
+/// instance (see [`AppState::csrf_key`]), so a form fetched from one posts
+/// to another, and after a restart.
+fn anonymous_token(key: &[u8; 64], nonce: &str) -> Zeroizing<String> {
     use hmac::digest::KeyInit;
     use hmac::Mac;
     // A 64-byte key is exactly HMAC-SHA-256's block size: this constructor is infallible.
     let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new(key.into());
     mac.update(b"varsel.csrf.v1:");
     mac.update(nonce.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    Zeroizing::new(hex::encode(mac.finalize().into_bytes()))
 }
 
 impl Visitor {
@@ -70,7 +71,7 @@ impl Visitor {
 
     /// Who the session belongs to; `None` without a session.
     pub fn principal(&self) -> Option<&Actor> {
-        self.session.as_deref().map(|s| &s.principal)
+        self.session.as_ref().map(|s| &s.principal)
     }
 
     /// The reporter session, if [`crate::core::authz`] lets it follow up its case;
@@ -90,7 +91,7 @@ impl Visitor {
 
     /// The staff session, if logged in.
     pub fn staff(&self) -> Option<&StaffMember> {
-        match self.session.as_deref().map(|s| &s.principal) {
+        match self.session.as_ref().map(|s| &s.principal) {
             Some(Actor::Staff(s)) => Some(s),
             _ => None,
         }
@@ -98,13 +99,13 @@ impl Visitor {
 
     /// The CSRF token forms must carry, if the visitor has a session or a CSRF cookie.
     pub fn csrf(&self) -> Option<&str> {
-        self.csrf_token.as_deref()
+        self.csrf_token.as_ref().map(|t| t.as_str())
     }
 
     /// Checks a submitted CSRF token, in constant time.
     pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
         match &self.csrf_token {
-            Some(expected) if tokens_match(expected, submitted) => Ok(()),
+            Some(expected) if tokens_match(expected.as_str(), submitted) => Ok(()),
             _ => Err(self.error(ErrorKind::Csrf)),
         }
     }
@@ -112,8 +113,8 @@ impl Visitor {
 
 /// Builds the session cookie: HttpOnly, SameSite=Strict, Secure over TLS, no
 /// expiry (it ends with the browser session).
-pub fn session_cookie(id: &str, secure: bool) -> Cookie<'static> {
-    Cookie::build(COOKIE, id.to_owned())
+pub fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(COOKIE, token.to_owned())
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -130,7 +131,7 @@ pub fn clear_session_cookie(secure: bool) -> Cookie<'static> {
 
 impl FromRequest for Visitor {
     type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let lang = req
@@ -138,27 +139,41 @@ impl FromRequest for Visitor {
             .get::<RequestLang>()
             .map(|l| l.0)
             .unwrap_or_default();
-        let state = req.app_data::<web::Data<AppState>>();
-        let (session_id, session) = match (state, req.cookie(COOKIE)) {
-            (Some(state), Some(cookie)) => match state.sessions.get(cookie.value()) {
-                Some(s) if !s.api => (Some(cookie.value().to_owned()), Some(s)),
-                _ => (None, None),
-            },
-            _ => (None, None),
-        };
-        let csrf_token = match (&session, state, req.cookie(CSRF_COOKIE)) {
-            (Some(s), _, _) => Some(s.csrf.clone()),
-            (None, Some(state), Some(nonce)) if is_nonce(nonce.value()) => {
-                Some(anonymous_token(&state.csrf_key, nonce.value()))
-            }
-            _ => None,
-        };
-        ready(Ok(Visitor {
-            lang,
-            session_id,
-            session,
-            csrf_token,
-        }))
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req
+            .cookie(COOKIE)
+            .map(|c| Zeroizing::new(c.value().to_owned()));
+        let nonce = req
+            .cookie(CSRF_COOKIE)
+            .map(|c| c.value().to_owned())
+            .filter(|n| is_nonce(n));
+        Box::pin(async move {
+            let Some(state) = state else {
+                return Ok(Visitor {
+                    lang,
+                    session: None,
+                    csrf_token: None,
+                });
+            };
+            let session = match &token {
+                Some(token) => sessions::resolve(&state, token)
+                    .await
+                    .map_err(|e| AppError::core(lang, e))?
+                    // A bearer (API) session's token never works as a cookie.
+                    .filter(|s| !s.api),
+                None => None,
+            };
+            let csrf_token = match (&session, nonce) {
+                (Some(s), _) => Some(Zeroizing::new(s.csrf().to_owned())),
+                (None, Some(nonce)) => Some(anonymous_token(&state.csrf_key, &nonce)),
+                _ => None,
+            };
+            Ok(Visitor {
+                lang,
+                session,
+                csrf_token,
+            })
+        })
     }
 }
 
@@ -177,7 +192,7 @@ fn is_nonce(value: &str) -> bool {
 /// No server-side state is created for anonymous visitors.
 pub fn ensure_csrf(state: &AppState, visitor: &Visitor) -> (String, Option<Cookie<'static>>) {
     if let Some(token) = &visitor.csrf_token {
-        return (token.clone(), None);
+        return (token.as_str().to_owned(), None);
     }
     let mut nonce = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
@@ -188,35 +203,36 @@ pub fn ensure_csrf(state: &AppState, visitor: &Visitor) -> (String, Option<Cooki
         .same_site(SameSite::Strict)
         .secure(state.settings.server.tls)
         .finish();
-    (anonymous_token(&state.csrf_key, &nonce), Some(cookie))
+    let token = anonymous_token(&state.csrf_key, &nonce);
+    (token.as_str().to_owned(), Some(cookie))
 }
 
-/// Logs the visitor in as `principal`: the old session ends and a new id is
-/// issued (no session fixation). Returns the cookie to set.
-pub fn start_session(
+/// Logs the visitor in as `principal`: the old session ends and a new secret
+/// is issued (no session fixation). The session is stored in the database,
+/// so every instance serves it. Returns the cookie to set.
+pub async fn start_session(
     state: &AppState,
     visitor: &Visitor,
     principal: Actor,
 ) -> Result<Cookie<'static>, AppError> {
-    if let Some(old) = &visitor.session_id {
-        state.sessions.remove(old);
+    if let Some(old) = &visitor.session {
+        sessions::end(state, old)
+            .await
+            .map_err(|e| visitor.fail(e))?;
     }
-    let idle = match principal {
-        Actor::Staff(_) => state.staff_idle(),
-        _ => state.reporter_idle(),
-    };
-    let (id, _) = state
-        .sessions
-        .create(principal, idle, false)
-        .map_err(|_| visitor.error(ErrorKind::TooManyRequests))?;
-    Ok(session_cookie(&id, state.settings.server.tls))
+    let started = sessions::start(state, principal, false)
+        .await
+        .map_err(|e| visitor.fail(e))?;
+    Ok(session_cookie(&started.token, state.settings.server.tls))
 }
 
-/// Ends the visitor's session (its keys are dropped and zeroized) and returns
-/// the cookie that clears it.
-pub fn end_session(state: &AppState, visitor: &Visitor) -> Cookie<'static> {
-    if let Some(id) = &visitor.session_id {
-        state.sessions.remove(id);
+/// Ends the visitor's session on every instance (the row with its sealed
+/// keys is deleted) and returns the cookie that clears it.
+pub async fn end_session(state: &AppState, visitor: &Visitor) -> Result<Cookie<'static>, AppError> {
+    if let Some(session) = &visitor.session {
+        sessions::end(state, session)
+            .await
+            .map_err(|e| visitor.fail(e))?;
     }
-    clear_session_cookie(state.settings.server.tls)
+    Ok(clear_session_cookie(state.settings.server.tls))
 }

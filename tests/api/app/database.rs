@@ -80,6 +80,39 @@ macro_rules! text_rows {
     }};
 }
 
+/// Reads every row of `sql`, each column as its raw bytes (blobs as they
+/// are, text as UTF-8, numbers and booleans in decimal, NULL as nothing).
+macro_rules! raw_rows {
+    ($connection:expr, $sql:expr) => {{
+        use sqlx::Row;
+        let mut conn = $connection;
+        let rows = sqlx::query($sql)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", $sql));
+        conn.close().await.expect("close the connection");
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| {
+                        if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
+                            v.unwrap_or_default()
+                        } else if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+                            v.unwrap_or_default().into_bytes()
+                        } else if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+                            v.map(|v| v.to_string()).unwrap_or_default().into_bytes()
+                        } else if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
+                            v.map(|v| v.to_string()).unwrap_or_default().into_bytes()
+                        } else {
+                            panic!("column {i} of {} has an unexpected type", $sql)
+                        }
+                    })
+                    .collect::<Vec<Vec<u8>>>()
+            })
+            .collect::<Vec<_>>()
+    }};
+}
+
 impl TestDatabase {
     /// A fresh database of `backend`.
     pub async fn create(backend: Backend) -> Self {
@@ -166,6 +199,25 @@ impl TestDatabase {
                 sql
             ),
             Backend::Postgres => text_rows!(
+                sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect"),
+                sql
+            ),
+        }
+    }
+
+    /// The rows of a query, every column as raw bytes (see [`raw_rows!`]).
+    pub async fn raw_rows(&self, sql: &str) -> Vec<Vec<Vec<u8>>> {
+        use sqlx::Connection;
+        match self.backend() {
+            Backend::Sqlite => raw_rows!(
+                sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect"),
+                sql
+            ),
+            Backend::Postgres => raw_rows!(
                 sqlx::PgConnection::connect(&self.url)
                     .await
                     .expect("connect"),

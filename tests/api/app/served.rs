@@ -10,8 +10,7 @@ use super::{PASSWORD, TEST_WORK_FACTOR};
 /// to its [`Service`].
 pub struct ServedBinary {
     service: Service,
-    child: std::process::Child,
-    log: Arc<std::sync::Mutex<String>>,
+    instance: ServedInstance,
     /// The database.
     pub db: TestDatabase,
     /// Environment the child runs with (for running other subcommands on the same setup).
@@ -29,7 +28,6 @@ impl std::ops::Deref for ServedBinary {
 impl ServedBinary {
     /// Starts `varsel serve` on a fresh database.
     pub async fn start(backend: Backend) -> Self {
-        use std::io::{BufRead, BufReader};
         let db = TestDatabase::create(backend).await;
         let env = vec![
             ("VARSEL_SERVER__PORT".to_owned(), "0".to_owned()),
@@ -45,40 +43,20 @@ impl ServedBinary {
             ("VARSEL_LOG".to_owned(), "debug,sqlx=debug".to_owned()),
             ("NO_COLOR".to_owned(), "1".to_owned()),
         ];
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_varsel"))
-            .arg("serve")
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("start varsel serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let log = Arc::new(std::sync::Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("Varsel is listening on ") {
-                    let _ = tx.send(rest.trim_end_matches('/').to_owned());
-                }
-                let mut l = sink.lock().unwrap_or_else(|p| p.into_inner());
-                l.push_str(&line);
-                l.push('\n');
-            }
-        });
-        let address = tokio::task::spawn_blocking(move || {
-            rx.recv_timeout(std::time::Duration::from_secs(60))
-        })
-        .await
-        .expect("join")
-        .unwrap_or_else(|_| panic!("varsel serve did not start"));
+        let instance = ServedInstance::spawn(&env).await;
         ServedBinary {
-            service: Service::new(address),
-            child,
-            log,
+            service: instance.service.clone(),
+            instance,
             db,
             env,
         }
+    }
+
+    /// Starts one more `varsel serve` on the same database and data
+    /// directory, with the same settings (another instance behind the same
+    /// proxy). It is stopped when dropped.
+    pub async fn another(&self) -> ServedInstance {
+        ServedInstance::spawn(&self.env).await
     }
 
     /// Runs another `varsel` subcommand against the same configuration.
@@ -113,15 +91,90 @@ impl ServedBinary {
 
     /// Everything the server logged so far.
     pub fn log(&self) -> String {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.instance.log()
     }
 
     /// Stops the server and removes the database.
-    pub async fn stop(mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let log = self.log();
+    pub async fn stop(self) -> String {
+        let log = self.instance.stop();
         self.db.destroy().await;
         log
+    }
+}
+
+/// One `varsel serve` process, its stderr (the log) captured; killed when
+/// dropped. Derefs to its [`Service`].
+pub struct ServedInstance {
+    service: Service,
+    child: std::process::Child,
+    log: Arc<std::sync::Mutex<String>>,
+}
+
+impl std::ops::Deref for ServedInstance {
+    type Target = Service;
+
+    fn deref(&self) -> &Service {
+        &self.service
+    }
+}
+
+impl ServedInstance {
+    /// Starts `varsel serve` with `env` and waits until it listens.
+    async fn spawn(env: &[(String, String)]) -> Self {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_varsel"))
+            .arg("serve")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start varsel serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("Varsel is listening on ") {
+                    let _ = tx.send(rest.trim_end_matches('/').to_owned());
+                }
+                let mut l = sink.lock().unwrap_or_else(|p| p.into_inner());
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let address = tokio::task::spawn_blocking(move || {
+            rx.recv_timeout(std::time::Duration::from_secs(60))
+        })
+        .await
+        .expect("join")
+        .unwrap_or_else(|_| panic!("varsel serve did not start"));
+        ServedInstance {
+            service: Service::new(address),
+            child,
+            log,
+        }
+    }
+
+    /// Everything the process logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Kills the process (as a crash or `kill -9` would) and returns its log.
+    pub fn stop(mut self) -> String {
+        self.kill();
+        self.log()
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServedInstance {
+    fn drop(&mut self) {
+        self.kill();
     }
 }

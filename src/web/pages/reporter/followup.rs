@@ -87,7 +87,7 @@ pub async fn login(
     };
     match casework::reporter_login(&state, &code).await {
         Ok(reporter) => {
-            let cookie = start_session(&state, &visitor, Actor::Reporter(reporter))?;
+            let cookie = start_session(&state, &visitor, Actor::Reporter(reporter)).await?;
             Ok(super::see_other("/case", Some(cookie)))
         }
         Err(CoreError::NotFound) => {

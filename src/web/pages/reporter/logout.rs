@@ -21,6 +21,6 @@ pub async fn logout(
     form: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, AppError> {
     visitor.check_csrf(&form.csrf)?;
-    let cookie = end_session(&state, &visitor);
+    let cookie = end_session(&state, &visitor).await?;
     Ok(super::see_other("/", Some(cookie)))
 }

@@ -92,7 +92,7 @@ pub(super) async fn submit(
             } else {
                 "/stats"
             };
-            let cookie = start_session(&state, &visitor, Actor::Staff(session))?;
+            let cookie = start_session(&state, &visitor, Actor::Staff(session)).await?;
             let mut response = see_other(landing);
             response
                 .add_cookie(&cookie)

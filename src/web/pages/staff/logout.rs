@@ -21,7 +21,7 @@ pub(super) async fn submit(
             casework::staff_logout(&state, staff).await;
         }
     }
-    let cookie = end_session(&state, &visitor);
+    let cookie = end_session(&state, &visitor).await?;
     let mut response = see_other("/staff/login");
     response
         .add_cookie(&cookie)
