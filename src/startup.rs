@@ -68,6 +68,9 @@ impl Application {
         let dummy_key = tokio::task::spawn_blocking(move || DummyKey::new(work_factor))
             .await
             .context("key task failed")??;
+        let rate_limits = RateLimits::load(&*store)
+            .await
+            .context("cannot load the rate-limit secret")?;
         let mut csrf_key = [0u8; 64];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut csrf_key);
         let core = Core {
@@ -83,7 +86,7 @@ impl Application {
                 core.settings.sessions.max_sessions,
                 Duration::from_secs(core.settings.sessions.staff_max_hours.max(1) * 3600),
             ),
-            rate_limits: RateLimits::new(&core.settings.rate_limits),
+            rate_limits,
             core,
         });
         let listener = TcpListener::bind((
@@ -98,6 +101,9 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         let server_state = state.clone();
+        let header_timeout = Duration::from_secs(u64::from(
+            state.settings.server.request_header_timeout_seconds,
+        ));
         let server = HttpServer::new(move || {
             let state = server_state.clone();
             let limit = state.settings.limits.max_body_bytes;
@@ -135,9 +141,11 @@ impl Application {
                 .app_data(api::json_config(limit))
                 .configure(routes::configure)
                 .default_service(web::route().to(routes::not_found))
+                .wrap(from_fn(crate::web::http::timeout::body_timeout))
                 .wrap(from_fn(language_and_log))
                 .wrap(headers)
         })
+        .client_request_timeout(header_timeout)
         .listen(listener)?
         .shutdown_timeout(5)
         .run();
@@ -168,7 +176,7 @@ impl Application {
             loop {
                 tick.tick().await;
                 state.sessions.purge_expired();
-                state.rate_limits.housekeeping();
+                state.rate_limits.housekeeping(&state).await;
                 let dir = state.settings.storage.attachments_dir();
                 let _ = tokio::task::spawn_blocking(move || {
                     crate::core::attachments::sweep_stale_parts(&dir, STALE_UPLOAD_AGE)

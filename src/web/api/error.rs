@@ -134,6 +134,12 @@ pub enum Problem {
     FeedbackAlreadyGiven,
     /// The case is closed.
     CaseClosed,
+    /// The proof of work is invalid, expired, insufficient or used before.
+    PowRefused,
+    /// The storage quota is reached.
+    StorageFull,
+    /// The hourly budget of anonymous uploads is spent.
+    UploadBudgetSpent,
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -154,6 +160,9 @@ impl Problem {
             Problem::NoEligibleHandler | Problem::NoOneLeft => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::CodeUnknown | Problem::LoginFailed => StatusCode::UNAUTHORIZED,
             Problem::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Problem::PowRefused => StatusCode::BAD_REQUEST,
+            Problem::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+            Problem::UploadBudgetSpent => StatusCode::TOO_MANY_REQUESTS,
             Problem::CannotConfirm
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
@@ -229,6 +238,9 @@ impl Problem {
             Problem::FeedbackDeadlinePassed { .. } => "feedback_deadline_passed",
             Problem::FeedbackAlreadyGiven => "feedback_already_given",
             Problem::CaseClosed => "case_closed",
+            Problem::PowRefused => "pow_refused",
+            Problem::StorageFull => "storage_full",
+            Problem::UploadBudgetSpent => "upload_budget_spent",
         }
     }
 
@@ -406,6 +418,8 @@ impl ApiError {
             },
             FormError::InvalidUtf8 => Problem::InvalidUtf8,
             FormError::Malformed | FormError::Csrf => Problem::MalformedMultipart,
+            FormError::StorageFull => Problem::StorageFull,
+            FormError::UploadBudget => Problem::UploadBudgetSpent,
             FormError::Internal(e) => return Self::internal(lang, &e),
         };
         Self::new(lang, problem)

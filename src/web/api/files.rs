@@ -48,13 +48,16 @@ pub fn require_multipart(req: &actix_web::HttpRequest, lang: Lang) -> Result<(),
 }
 
 /// Reads a multipart body, encrypting its `attachment` parts to `recipient`;
-/// `existing` attachments already belong to the case.
+/// `existing` attachments already belong to the case. `anonymous`: a
+/// reporter uploads, so the bytes count against the hourly upload budget
+/// (every upload counts against the storage quota).
 pub async fn receive(
     state: &AppState,
     lang: Lang,
     payload: Multipart,
     recipient: &X25519Recipient,
     existing: usize,
+    anonymous: bool,
 ) -> Result<FormWithFiles, ApiError> {
     let limits = &state.settings.limits;
     let room = limits.max_attachments_per_case.saturating_sub(existing);
@@ -65,6 +68,7 @@ pub async fn receive(
         &state.settings.storage.attachments_dir(),
         limits,
         room,
+        &mut state.rate_limits.budgets.upload_gate(state, anonymous),
     )
     .await
     .map_err(|e| ApiError::form(lang, e, limits))
@@ -80,6 +84,7 @@ pub async fn receive_upload(
     payload: Multipart,
     case: Uuid,
     recipient: &X25519Recipient,
+    anonymous: bool,
 ) -> Result<FormWithFiles, ApiError> {
     require_multipart(req, lang)?;
     let existing = state
@@ -88,7 +93,7 @@ pub async fn receive_upload(
         .await
         .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?
         .len();
-    let form = receive(state, lang, payload, recipient, existing).await?;
+    let form = receive(state, lang, payload, recipient, existing, anonymous).await?;
     if form.files.is_empty() {
         return Err(ApiError::new(lang, Problem::AttachmentRequired));
     }

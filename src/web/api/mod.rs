@@ -157,6 +157,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                     .post(session::staff_login)
                     .delete(session::staff_logout),
             )
+            .service(resource("/pow/challenge").get(crate::web::http::rate_limit::challenge))
             .service(resource("/categories").get(catalog::categories))
             .service(resource("/handlers").get(catalog::handlers))
             .service(

@@ -15,7 +15,9 @@ use crate::core::casework::{self, PreparedCase, ReportDraft, ReportInput, Report
 use crate::core::error::{CoreError, FieldError, FieldProblem, Refusal};
 use crate::core::i18n::Translator;
 use crate::core::settings::Settings;
+use crate::core::pow::Purpose;
 use crate::web::http::multipart::{read_form_keeping_text, FormWithFiles, RefusedForm};
+use crate::web::http::rate_limit::{Limited, PowProof, POW_CHALLENGE_FIELD, POW_SOLUTION_FIELD};
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -34,9 +36,6 @@ pub async fn submit(
     visitor: Visitor,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    if !state.rate_limits.submission() {
-        return Err(visitor.error(ErrorKind::TooManyRequests));
-    }
     // Without a session there is no token to check against; `read_form` must
     // never be given `None` here, which would skip the check.
     let Some(csrf) = visitor.csrf().map(str::to_owned) else {
@@ -51,6 +50,7 @@ pub async fn submit(
         &state.settings.storage.attachments_dir(),
         limits,
         limits.max_attachments_per_case,
+        &mut state.rate_limits.budgets.upload_gate(&state, true),
     )
     .await
     {
@@ -76,6 +76,29 @@ pub async fn submit(
         form.discard().await;
         return form_again(errors).await;
     };
+    // Only a valid form is charged to a lane's budget: a flood of empty or
+    // invalid reports costs the reporters' budget nothing.
+    let proof = PowProof::from_fields(form.get(POW_CHALLENGE_FIELD), form.get(POW_SOLUTION_FIELD));
+    match state
+        .rate_limits
+        .reporter(&state, Purpose::Submit, proof)
+        .await
+    {
+        Ok(_) => {}
+        Err(Limited::Pow(_)) => {
+            form.discard().await;
+            errors.add("report-form", visitor.t().t("reporter.errors.pow_refused"));
+            return form_again(errors).await;
+        }
+        Err(Limited::TooMany) => {
+            form.discard().await;
+            return Err(visitor.error(ErrorKind::TooManyRequests));
+        }
+        Err(Limited::Store(e)) => {
+            form.discard().await;
+            return Err(visitor.internal(e));
+        }
+    }
     let stored = match casework::check_routable(&state, &input.excluded).await {
         Ok(()) => casework::submit_report(&state, &prepared, &input, &form.files).await,
         Err(e) => Err(e),
