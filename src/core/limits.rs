@@ -134,8 +134,6 @@ struct Lease {
     window_start: i64,
     /// Tokens leased from the shared counter and not yet spent.
     remaining: i64,
-    /// The shared counter passed the limit: refuse locally until the window ends.
-    exhausted: bool,
     /// The shared counter as last seen.
     seen_used: i64,
     /// When `seen_used` was read.
@@ -144,6 +142,10 @@ struct Lease {
     refused: i64,
     /// The load of the previous window (shared counter plus local refusals).
     previous_load: i64,
+    /// The shared counter of the previous window, once read.
+    previous_used: Option<i64>,
+    /// Refuse locally, without asking the database, until this time.
+    retry_at: i64,
 }
 
 impl Lease {
@@ -151,7 +153,7 @@ impl Lease {
         if self.window_start == window_start {
             return;
         }
-        let previous = if window_start - self.window_start <= MINUTE {
+        let previous = if window_start - self.window_start <= MINUTE && self.window_start > 0 {
             self.load()
         } else {
             0
@@ -256,21 +258,42 @@ impl Budgets {
             lease.remaining -= n;
             return Ok(true);
         }
-        if lease.exhausted {
+        if now < lease.retry_at {
             lease.refused += 1;
             return Ok(false);
         }
+        let key = budget.key();
+        let previous = match lease.previous_used {
+            Some(n) => n,
+            None => {
+                let n = core.store.counter(&key, window_start - window).await?;
+                lease.previous_used = Some(n);
+                n
+            }
+        };
+        // A sliding window: the previous window still counts for the part
+        // of it that lies within the last `window` seconds, so a budget
+        // spent at the end of one window is not whole again at the start of
+        // the next.
+        let elapsed = (now - window_start) as f64 / window as f64;
+        let carried = (previous as f64 * (1.0 - elapsed)).ceil() as i64;
+        let allowed = (limit - carried).max(0);
         let amount = (n - lease.remaining).max(budget.batch(limit));
-        let used = core
-            .store
-            .add_to_counter(&budget.key(), window_start, amount)
-            .await?;
-        lease.seen_used = used;
+        let used = core.store.add_to_counter(&key, window_start, amount).await?;
+        let granted = (allowed - (used - amount)).clamp(0, amount);
         lease.seen_at = now;
-        let granted = (limit - (used - amount)).clamp(0, amount);
+        lease.seen_used = used;
         lease.remaining += granted;
         if granted < amount {
-            lease.exhausted = true;
+            // Give back what was not granted, so the counter holds the
+            // tokens handed out, and wait until the window has slid far
+            // enough for one more.
+            let handed_out = core
+                .store
+                .add_to_counter(&key, window_start, granted - amount)
+                .await?;
+            lease.seen_used = handed_out;
+            lease.retry_at = retry_time(window_start, window, limit, previous, handed_out);
         }
         if lease.remaining >= n {
             lease.remaining -= n;
@@ -455,6 +478,22 @@ impl Budgets {
             admitted: 0,
         }
     }
+}
+
+/// When a sliding window that has handed out `used` tokens in the window
+/// starting at `window_start`, after `previous` in the one before, has room
+/// for one more: when `previous * (1 - elapsed) <= limit - used - 1`.
+fn retry_time(window_start: i64, window: i64, limit: i64, previous: i64, used: i64) -> i64 {
+    let end = window_start + window;
+    let room = limit - used - 1;
+    if room < 0 || previous == 0 {
+        return end;
+    }
+    let fraction = 1.0 - room as f64 / previous as f64;
+    if fraction <= 0.0 {
+        return window_start;
+    }
+    (window_start + (window as f64 * fraction).ceil() as i64).min(end)
 }
 
 /// Why a proof of work was not redeemed.
