@@ -16,7 +16,11 @@ use actix_web::http::header;
 use actix_web::http::ConnectionType;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, ResponseError};
-use futures_util::StreamExt;
+use bytes::Bytes;
+use futures_util::Stream;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use crate::web::api::error::ApiError;
 use crate::web::http::context::RequestLang;
@@ -33,6 +37,48 @@ fn has_body(req: &ServiceRequest) -> bool {
             .is_some_and(|n| n > 0)
 }
 
+/// A request body that fails once it stalls for `idle` or passes `deadline`.
+struct TimedPayload {
+    inner: Payload,
+    idle: Duration,
+    deadline: tokio::time::Instant,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    timed_out: Arc<AtomicBool>,
+    done: bool,
+}
+
+impl Stream for TimedPayload {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(item)) => {
+                let next = (tokio::time::Instant::now() + this.idle).min(this.deadline);
+                this.timer.as_mut().reset(next);
+                Poll::Ready(Some(item))
+            }
+            Poll::Ready(None) => {
+                this.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => match this.timer.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    this.done = true;
+                    this.timed_out.store(true, Ordering::SeqCst);
+                    let error =
+                        std::io::Error::new(std::io::ErrorKind::TimedOut, "request body timed out");
+                    Poll::Ready(Some(Err(PayloadError::Io(error))))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}
+
 /// Wraps the request body in the idle and total timeouts.
 pub async fn body_timeout(
     mut req: ServiceRequest,
@@ -46,35 +92,17 @@ pub async fn body_timeout(
     });
     let timed_out = Arc::new(AtomicBool::new(false));
     if let (Some((idle, total)), true) = (limits, has_body(&req)) {
-        let deadline = tokio::time::Instant::now() + total;
-        let flag = timed_out.clone();
-        let inner = req.take_payload();
-        let stream = futures_util::stream::unfold(
-            (inner, false),
-            move |(mut inner, finished)| {
-                let flag = flag.clone();
-                async move {
-                    if finished {
-                        return None;
-                    }
-                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                    match tokio::time::timeout(idle.min(left), inner.next()).await {
-                        Ok(Some(item)) => Some((item, (inner, false))),
-                        Ok(None) => None,
-                        Err(_) => {
-                            flag.store(true, Ordering::SeqCst);
-                            let error = std::io::Error::new(
-                                std::io::ErrorKind::TimedOut,
-                                "request body timed out",
-                            );
-                            Some((Err(PayloadError::Io(error)), (inner, true)))
-                        }
-                    }
-                }
-            },
-        );
+        let now = tokio::time::Instant::now();
+        let timed = TimedPayload {
+            inner: req.take_payload(),
+            idle,
+            deadline: now + total,
+            timer: Box::pin(tokio::time::sleep_until(now + idle.min(total))),
+            timed_out: timed_out.clone(),
+            done: false,
+        };
         req.set_payload(Payload::Stream {
-            payload: Box::pin(stream),
+            payload: Box::pin(timed),
         });
     }
     let res = next.call(req).await?;
