@@ -221,11 +221,12 @@ impl Budgets {
                 .await?,
         );
         let mut secret = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(stored.as_bytes(), &mut secret[..])
-            .map_err(|_| StoreError::Corrupt {
+        hex::decode_to_slice(stored.as_bytes(), &mut secret[..]).map_err(|_| {
+            StoreError::Corrupt {
                 column: "settings.abuse_hmac_key",
                 value: "(not 32 hex bytes)".to_owned(),
-            })?;
+            }
+        })?;
         Ok(Budgets {
             secret,
             leases: Mutex::new(HashMap::new()),
@@ -279,7 +280,10 @@ impl Budgets {
         let carried = (previous as f64 * (1.0 - elapsed)).ceil() as i64;
         let allowed = (limit - carried).max(0);
         let amount = (n - lease.remaining).max(budget.batch(limit));
-        let used = core.store.add_to_counter(&key, window_start, amount).await?;
+        let used = core
+            .store
+            .add_to_counter(&key, window_start, amount)
+            .await?;
         let granted = (allowed - (used - amount)).clamp(0, amount);
         lease.seen_at = now;
         lease.seen_used = used;
@@ -395,9 +399,8 @@ impl Budgets {
                 self.take(core, &budget, 1).await
             }
             StaffLoginLane::UnknownDevice => {
-                let user = Budget::StaffUser(
-                    self.name_hash(b"user", username.to_lowercase().as_bytes()),
-                );
+                let user =
+                    Budget::StaffUser(self.name_hash(b"user", username.to_lowercase().as_bytes()));
                 Ok(self.take(core, &Budget::StaffUnknownDevices, 1).await?
                     && self.take(core, &user, 1).await?)
             }

@@ -122,7 +122,13 @@ fn mac(key: &[u8; 32], payload: &[u8]) -> Hmac<Sha256> {
 }
 
 /// Issues a signed challenge (`nonce` must be random).
-pub fn issue(key: &[u8; 32], purpose: Purpose, difficulty: u8, now: i64, nonce: [u8; 16]) -> String {
+pub fn issue(
+    key: &[u8; 32],
+    purpose: Purpose,
+    difficulty: u8,
+    now: i64,
+    nonce: [u8; 16],
+) -> String {
     let mut payload = [0u8; PAYLOAD_LEN];
     payload[..16].copy_from_slice(&nonce);
     payload[16..24].copy_from_slice(&now.to_be_bytes());

@@ -92,10 +92,11 @@ macro_rules! limit_store {
             }
 
             async fn attachment_bytes(&self) -> StoreResult<i64> {
-                let (n,): (i64,) =
-                    sqlx::query_as("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments")
-                        .fetch_one(&self.pool)
-                        .await?;
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments",
+                )
+                .fetch_one(&self.pool)
+                .await?;
                 Ok(n)
             }
         }

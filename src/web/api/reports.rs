@@ -15,11 +15,11 @@ use crate::core::casework::{
 use crate::core::error::{FieldError, FieldProblem};
 use crate::core::i18n::Lang;
 use crate::core::pow::Purpose;
-use crate::web::http::rate_limit::PowProof;
 use crate::core::settings::Settings;
 use crate::web::api::auth::ApiLang;
 use crate::web::api::error::{ApiError, Problem};
 use crate::web::api::{files, iso_date};
+use crate::web::http::rate_limit::PowProof;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 

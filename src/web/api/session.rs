@@ -13,9 +13,9 @@ use crate::core::actor::Actor;
 use crate::core::casework;
 use crate::core::error::CoreError;
 use crate::core::pow::Purpose;
-use crate::web::http::rate_limit::{device_cookie_of, PowProof};
 use crate::web::api::auth::{ApiCaller, ApiLang};
 use crate::web::api::error::{ApiError, Problem};
+use crate::web::http::rate_limit::{device_cookie_of, PowProof};
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 

@@ -132,7 +132,7 @@ pub async fn read_form(
         gate,
     )
     .await
-        .map_err(|refused| refused.error)
+    .map_err(|refused| refused.error)
 }
 
 /// A refused form: why, and the text fields read before the failure (its
@@ -159,17 +159,13 @@ pub async fn read_form_keeping_text(
         fields: HashMap::new(),
         files: Vec::new(),
     };
-    let result = read_into(
-        &mut form,
-        &mut payload,
-        csrf,
+    let files = FileSink {
         recipient,
-        attachments_dir,
-        limits,
+        dir: attachments_dir,
         max_files,
         gate,
-    )
-    .await;
+    };
+    let result = read_into(&mut form, &mut payload, csrf, files, limits).await;
     match result {
         Ok(()) => Ok(form),
         Err(e) => {
@@ -194,16 +190,28 @@ pub async fn read_form_keeping_text(
     }
 }
 
+/// Where a form's files go: encrypted to `recipient` into `dir`, at most
+/// `max_files`, each byte admitted by `gate` first.
+struct FileSink<'a, 'g> {
+    recipient: &'a X25519Recipient,
+    dir: &'a Path,
+    max_files: usize,
+    gate: &'a mut UploadGate<'g>,
+}
+
 async fn read_into(
     form: &mut FormWithFiles,
     payload: &mut Multipart,
     csrf: Option<&str>,
-    recipient: &X25519Recipient,
-    attachments_dir: &Path,
+    files: FileSink<'_, '_>,
     limits: &LimitSettings,
-    max_files: usize,
-    gate: &mut UploadGate<'_>,
 ) -> Result<(), FormError> {
+    let FileSink {
+        recipient,
+        dir: attachments_dir,
+        max_files,
+        gate,
+    } = files;
     let mut csrf_checked = csrf.is_none();
     let mut text_bytes = 0usize;
     while let Some(field) = payload.next().await {

@@ -120,6 +120,8 @@ pub async fn body_timeout(
     } else {
         AppError::new(ErrorKind::RequestTimeout, lang).error_response()
     };
-    response.head_mut().set_connection_type(ConnectionType::Close);
+    response
+        .head_mut()
+        .set_connection_type(ConnectionType::Close);
     Ok(ServiceResponse::new(req, response))
 }

@@ -138,7 +138,9 @@ impl Service {
 
     /// A challenge for `purpose` from the API's endpoint, solved.
     pub async fn api_pow(&self, purpose: &str) -> Pow {
-        let (challenge, difficulty) = self.pow_challenge_at("/api/v1/pow/challenge", purpose).await;
+        let (challenge, difficulty) = self
+            .pow_challenge_at("/api/v1/pow/challenge", purpose)
+            .await;
         let solution = solve(&challenge, difficulty);
         Pow {
             challenge,
