@@ -15,6 +15,7 @@ use crate::core::error::{CoreError, FieldError, FieldProblem, Refusal};
 use crate::core::i18n::{Lang, Translator};
 use crate::web::http::errors::{incident_id, ErrorKind};
 use crate::web::http::multipart::FormError;
+use crate::web::http::rate_limit::Limited;
 
 /// What was wrong with a request, in terms an API client can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -402,6 +403,15 @@ impl ApiError {
             _ => Problem::CodeTypo,
         };
         Self::new(lang, problem)
+    }
+
+    /// A reporter's request the rate limits did not admit.
+    pub fn limited(lang: Lang, refusal: Limited) -> Self {
+        match refusal {
+            Limited::Pow(_) => Self::new(lang, Problem::PowRefused),
+            Limited::TooMany => Self::kind(lang, ErrorKind::TooManyRequests),
+            Limited::Store(e) => Self::internal(lang, &anyhow::Error::new(e)),
+        }
     }
 
     /// A rejected multipart form.

@@ -108,7 +108,7 @@ async fn admitted(state: &AppState, lang: Lang, req: &HttpRequest) -> Result<(),
         .reporter(state, Purpose::Submit, PowProof::from_headers(req))
         .await
         .map(|_| ())
-        .map_err(|e| e.api(lang))
+        .map_err(|e| ApiError::limited(lang, e))
 }
 
 /// `POST /api/v1/reports` with a JSON body.

@@ -65,7 +65,7 @@ pub async fn reporter_login(
         .rate_limits
         .reporter(&state, Purpose::CodeLogin, PowProof::from_headers(&req))
         .await
-        .map_err(|e| e.api(lang))?;
+        .map_err(|e| ApiError::limited(lang, e))?;
     let reporter = match casework::reporter_login(&state, &code).await {
         Ok(r) => r,
         Err(CoreError::NotFound) => return Err(ApiError::new(lang, Problem::CodeUnknown)),

@@ -1,25 +1,20 @@
 //! Rate limits, the web side: the shared budgets of
 //! [`crate::core::limits`], the proof of work a request carries (form fields
 //! `pow_challenge` and `pow_solution`, or the API's `Varsel-Pow-Challenge`
-//! and `Varsel-Pow-Solution` headers), the challenge endpoints, the script
-//! that solves challenges in the browser, and the staff device cookie.
+//! and `Varsel-Pow-Solution` headers) and the staff device cookie. The
+//! challenge endpoints and the solver script are in `web::api::pow`.
 //! Reporters are never told apart by address: their limits are per lane.
 //! Handlers charge a budget only after the cheap checks (CSRF, the form's
 //! fields, the case code's form) have passed, so malformed requests cost
 //! the shared budget nothing.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use actix_web::HttpRequest;
 
 use crate::core::limits::{Budget, Budgets, Lane, RedeemError, StaffLoginLane};
 use crate::core::pow::{PowError, Purpose};
 use crate::core::service::Core;
 use crate::core::store::{Store, StoreError, StoreResult};
-use crate::web::api::error::{ApiError, Problem};
-use crate::web::http::ErrorKind;
-use crate::web::state::AppState;
 
 /// Name of the staff device cookie.
 pub const DEVICE_COOKIE: &str = "varsel_device";
@@ -31,9 +26,6 @@ pub const POW_SOLUTION_FIELD: &str = "pow_solution";
 pub const POW_CHALLENGE_HEADER: &str = "Varsel-Pow-Challenge";
 /// API header of a proof-of-work solution.
 pub const POW_SOLUTION_HEADER: &str = "Varsel-Pow-Solution";
-
-/// The script that solves challenges in the browser, embedded in the binary.
-const POW_SCRIPT: &str = include_str!("../../../templates/pow.js");
 
 /// The service's budgets (shared through the database).
 pub struct RateLimits {
@@ -83,17 +75,6 @@ pub enum Limited {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Limited {
-    /// The JSON API's answer.
-    pub fn api(self, lang: crate::core::i18n::Lang) -> ApiError {
-        match self {
-            Limited::Pow(_) => ApiError::new(lang, Problem::PowRefused),
-            Limited::TooMany => ApiError::kind(lang, ErrorKind::TooManyRequests),
-            Limited::Store(e) => ApiError::internal(lang, &anyhow::Error::new(e)),
-        }
-    }
 }
 
 impl RateLimits {
@@ -178,50 +159,4 @@ impl RateLimits {
 /// The device cookie a request carries, if any.
 pub fn device_cookie_of(req: &HttpRequest) -> Option<String> {
     req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned())
-}
-
-/// `?purpose=`.
-#[derive(Deserialize)]
-pub struct ChallengeQuery {
-    #[serde(default)]
-    purpose: String,
-}
-
-/// `GET /pow/challenge?purpose=submit|code` and `GET /api/v1/pow/challenge`:
-/// a fresh signed challenge at the present difficulty. Nothing is stored.
-pub async fn challenge(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<ChallengeQuery>,
-) -> Result<HttpResponse, ApiError> {
-    use actix_web::HttpMessage;
-    let lang = req
-        .extensions()
-        .get::<crate::web::http::context::RequestLang>()
-        .map(|l| l.0)
-        .unwrap_or_default();
-    let Some(purpose) = Purpose::parse(&query.purpose) else {
-        return Err(ApiError::kind(lang, ErrorKind::BadRequest));
-    };
-    let (challenge, difficulty) = state
-        .rate_limits
-        .budgets
-        .challenge(&state, purpose)
-        .await
-        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?;
-    Ok(HttpResponse::Ok().json(json!({
-        "challenge": challenge,
-        "difficulty": difficulty,
-        "purpose": purpose.key(),
-        "algorithm": "sha256-leading-zero-bits",
-        "expires_in_seconds": state.settings.rate_limits.pow_challenge_seconds,
-    })))
-}
-
-/// `GET /static/pow.js`: the solver the report and code-login forms load.
-pub async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(POW_SCRIPT)
 }
