@@ -451,6 +451,19 @@ impl Budgets {
         (valid && core.now() < expires).then_some(DeviceId(id))
     }
 
+    /// Returns `n` unspent tokens of `budget` to this instance's lease (a
+    /// request that took them was refused after all), if the window they
+    /// were taken in is still the current one.
+    pub async fn give_back(&self, core: &Core, budget: &Budget, n: i64) {
+        let now = core.now();
+        let window_start = now - now.rem_euclid(budget.window());
+        let lease = self.lease(budget);
+        let mut lease = lease.lock().await;
+        if lease.window_start == window_start {
+            lease.remaining += n;
+        }
+    }
+
     /// Forgets leases of past windows and prunes old counters and expired
     /// spent challenges (run every minute).
     pub async fn housekeeping(&self, core: &Core) -> StoreResult<()> {
@@ -569,6 +582,19 @@ impl UploadGate<'_> {
         }
         self.admitted += bytes;
         Ok(())
+    }
+
+    /// Gives the request's anonymous bytes back to the hourly budget: its
+    /// files were removed (the form was refused), so a flood of refused
+    /// uploads does not spend genuine reporters' budget.
+    pub async fn refund(&mut self) {
+        if self.anonymous && self.admitted > 0 {
+            let n = i64::try_from(self.admitted).unwrap_or(i64::MAX);
+            self.budgets
+                .give_back(self.core, &Budget::AnonymousUploadBytes, n)
+                .await;
+        }
+        self.admitted = 0;
     }
 }
 

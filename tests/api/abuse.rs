@@ -336,6 +336,26 @@ async fn the_hourly_upload_budget_refuses_anonymous_uploads(backend: Backend) {
     })
     .await;
     let handler = app.add_user("h1", "Hanne Handler", &["handler"]).await;
+    // Refused forms give their bytes back: a flood of them with files does
+    // not spend the budget.
+    for _ in 0..3 {
+        let page = app
+            .submit_report_form(&app.client(), &report_with_file("", 30_000))
+            .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST);
+        let invalid = Form::new()
+            .text(
+                "report",
+                r#"{"category": "ukjent", "severity": "lav", "description": "x"}"#,
+            )
+            .part(
+                "attachment",
+                Part::bytes(vec![3u8; 30_000]).file_name("a.txt"),
+            );
+        let r = app.api_upload("/reports", None, invalid).await;
+        r.expect_error(StatusCode::BAD_REQUEST, "unknown_category");
+    }
+    assert!(app.attachment_files().is_empty());
     let code = app
         .file_report(&report_with_file("Første vedlegg", 30_000))
         .await;

@@ -132,7 +132,8 @@ pub async fn submit_multipart(
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let prepared = PreparedCase::new();
-    let form = files::receive(&state, lang, payload, &prepared.recipient, 0, true).await?;
+    let mut gate = state.rate_limits.budgets.upload_gate(&state, true);
+    let form = files::receive(&state, lang, payload, &prepared.recipient, 0, &mut gate).await?;
     let result = async {
         let json = form.get("report");
         if json.trim().is_empty() {
@@ -155,6 +156,7 @@ pub async fn submit_multipart(
     .await;
     if result.is_err() {
         form.discard().await;
+        gate.refund().await;
     }
     result
 }

@@ -171,6 +171,7 @@ pub async fn read_form_keeping_text(
         Err(e) => {
             form.discard().await;
             form.files.clear();
+            gate.refund().await;
             // Drain a bounded remainder so the client gets our answer, not a
             // reset; beyond that the connection is simply dropped.
             let mut drained = 0usize;

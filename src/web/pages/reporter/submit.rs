@@ -43,6 +43,7 @@ pub async fn submit(
     };
     let prepared = PreparedCase::new();
     let limits = &state.settings.limits;
+    let mut gate = state.rate_limits.budgets.upload_gate(&state, true);
     let form = match read_form_keeping_text(
         payload,
         Some(&csrf),
@@ -50,7 +51,7 @@ pub async fn submit(
         &state.settings.storage.attachments_dir(),
         limits,
         limits.max_attachments_per_case,
-        &mut state.rate_limits.budgets.upload_gate(&state, true),
+        &mut gate,
     )
     .await
     {
@@ -74,6 +75,7 @@ pub async fn submit(
     let input = validate(&visitor.t(), &state.settings, &form, &mut errors);
     let Some(input) = input.filter(|_| errors.is_empty()) else {
         form.discard().await;
+        gate.refund().await;
         return form_again(errors).await;
     };
     // Only a valid form is charged to a lane's budget: a flood of empty or
@@ -87,15 +89,18 @@ pub async fn submit(
         Ok(_) => {}
         Err(Limited::Pow(_)) => {
             form.discard().await;
+            gate.refund().await;
             errors.add("report-form", visitor.t().t("reporter.errors.pow_refused"));
             return form_again(errors).await;
         }
         Err(Limited::TooMany) => {
             form.discard().await;
+            gate.refund().await;
             return Err(visitor.error(ErrorKind::TooManyRequests));
         }
         Err(Limited::Store(e)) => {
             form.discard().await;
+            gate.refund().await;
             return Err(visitor.internal(e));
         }
     }
@@ -107,6 +112,7 @@ pub async fn submit(
         Ok(submitted) => receipt(&visitor, &prepared, submitted.acknowledge_by),
         Err(e) => {
             form.discard().await;
+            gate.refund().await;
             let t = visitor.t();
             let (field, message) = match e {
                 // With nobody excluded, no handler exists at all: the
