@@ -67,6 +67,9 @@ impl Application {
         let dummy_key = tokio::task::spawn_blocking(move || DummyKey::new(work_factor))
             .await
             .context("key task failed")??;
+        let rate_limits = RateLimits::load(&*store)
+            .await
+            .context("cannot load the rate-limit secret")?;
         let core = Core {
             mail: Arc::new(crate::smtp::Smtp),
             dummy_key: Arc::new(dummy_key),
@@ -79,7 +82,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot read the CSRF key: {e:#}"))?;
         let state = web::Data::new(AppState {
             csrf_key,
-            rate_limits: RateLimits::new(&core.settings.rate_limits),
+            rate_limits,
             core,
         });
         let listener = TcpListener::bind((
@@ -94,6 +97,9 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         let server_state = state.clone();
+        let header_timeout = Duration::from_secs(u64::from(
+            state.settings.server.request_header_timeout_seconds,
+        ));
         let server = HttpServer::new(move || {
             let state = server_state.clone();
             let limit = state.settings.limits.max_body_bytes;
@@ -131,9 +137,11 @@ impl Application {
                 .app_data(api::json_config(limit))
                 .configure(routes::configure)
                 .default_service(web::route().to(routes::not_found))
+                .wrap(from_fn(crate::web::http::timeout::body_timeout))
                 .wrap(from_fn(language_and_log))
                 .wrap(headers)
         })
+        .client_request_timeout(header_timeout)
         .listen(listener)?
         .shutdown_timeout(5)
         .run();
@@ -166,7 +174,7 @@ impl Application {
                 if let Err(e) = crate::core::sessions::purge_expired(&state).await {
                     tracing::warn!(error = format!("{e:#}"), "expired sessions not purged");
                 }
-                state.rate_limits.housekeeping();
+                state.rate_limits.housekeeping(&state).await;
                 let dir = state.settings.storage.attachments_dir();
                 let _ = tokio::task::spawn_blocking(move || {
                     crate::core::attachments::sweep_stale_parts(&dir, STALE_UPLOAD_AGE)

@@ -69,6 +69,13 @@ pub struct ServerSettings {
     /// is made on first start and kept in the database, shared by every
     /// instance on it.
     pub csrf_key: String,
+    /// Seconds a client has to send a request's headers.
+    pub request_header_timeout_seconds: u32,
+    /// Seconds a request body may stall (no byte arriving) before the
+    /// request is answered 408 and its connection closed.
+    pub body_idle_timeout_seconds: u32,
+    /// Seconds a whole request body may take to arrive, however it trickles.
+    pub body_deadline_seconds: u32,
 }
 
 impl Default for ServerSettings {
@@ -80,19 +87,15 @@ impl Default for ServerSettings {
             trusted_proxies: Vec::new(),
             default_language: "nb".into(),
             csrf_key: String::new(),
+            request_header_timeout_seconds: 10,
+            body_idle_timeout_seconds: 30,
+            body_deadline_seconds: 900,
         }
     }
 }
 
 /// Length of the CSRF key in bytes.
 pub const CSRF_KEY_BYTES: usize = 64;
-
-impl ServerSettings {
-    /// The configured CSRF key, if one is set and well formed.
-    pub fn configured_csrf_key(&self) -> Option<zeroize::Zeroizing<[u8; CSRF_KEY_BYTES]>> {
-        parse_csrf_key(&self.csrf_key)
-    }
-}
 
 /// A CSRF key from its hex form (128 hex digits); `None` for anything else.
 pub fn parse_csrf_key(hex_key: &str) -> Option<zeroize::Zeroizing<[u8; CSRF_KEY_BYTES]>> {
@@ -103,6 +106,26 @@ pub fn parse_csrf_key(hex_key: &str) -> Option<zeroize::Zeroizing<[u8; CSRF_KEY_
     let mut key = zeroize::Zeroizing::new([0u8; CSRF_KEY_BYTES]);
     hex::decode_to_slice(hex_key, key.as_mut()).ok()?;
     Some(key)
+}
+
+impl ServerSettings {
+    /// The configured CSRF key, if one is set and well formed.
+    pub fn configured_csrf_key(&self) -> Option<zeroize::Zeroizing<[u8; CSRF_KEY_BYTES]>> {
+        parse_csrf_key(&self.csrf_key)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !(1..=600).contains(&self.request_header_timeout_seconds) {
+            bail!("server.request_header_timeout_seconds must be between 1 and 600");
+        }
+        if !(1..=3600).contains(&self.body_idle_timeout_seconds) {
+            bail!("server.body_idle_timeout_seconds must be between 1 and 3600");
+        }
+        if self.body_deadline_seconds < self.body_idle_timeout_seconds {
+            bail!("server.body_deadline_seconds must be at least body_idle_timeout_seconds");
+        }
+        Ok(())
+    }
 }
 
 /// The database connection.
@@ -181,6 +204,12 @@ pub struct LimitSettings {
     pub max_attachment_bytes: u64,
     /// Most attachments per case.
     pub max_attachments_per_case: usize,
+    /// Most bytes of attachment files (encrypted) stored in all; a new
+    /// upload that would pass it is refused, and nothing of it is kept.
+    pub storage_quota_bytes: u64,
+    /// Most bytes reporters may upload in one hour, over all reporters and
+    /// instances; uploads beyond it are refused until the hour has passed.
+    pub anonymous_upload_bytes_per_hour: u64,
 }
 
 impl Default for LimitSettings {
@@ -191,33 +220,96 @@ impl Default for LimitSettings {
             max_short_field_chars: 200,
             max_attachment_bytes: 100 * 1000 * 1000,
             max_attachments_per_case: 10,
+            storage_quota_bytes: 50 * 1000 * 1000 * 1000,
+            anonymous_upload_bytes_per_hour: 2 * 1000 * 1000 * 1000,
         }
     }
 }
 
-/// Rate limits (requests per minute, over all clients: reporters are never
-/// told apart by address).
+/// Rate limits and abuse budgets, shared by every instance on the database
+/// (fixed one-minute windows counted in the database; see `docs/abuse.md`).
+/// Reporters are never told apart by address, so their limits are per lane:
+/// requests that carry a valid proof of work (the JavaScript lane) and
+/// requests without one (the no-JavaScript lane) have budgets of their own,
+/// and a flood on one cannot starve the other. Malformed or invalid requests
+/// are refused before any budget is charged.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimitSettings {
-    /// Report submissions per minute.
+    /// Report submissions per minute without proof of work (no-JavaScript lane).
     pub submissions_per_minute: u32,
-    /// Case-code logins per minute.
+    /// Report submissions per minute with a valid proof of work.
+    pub pow_submissions_per_minute: u32,
+    /// Case-code logins per minute without proof of work.
     pub code_logins_per_minute: u32,
-    /// Staff logins per minute, overall.
+    /// Case-code logins per minute with a valid proof of work.
+    pub pow_code_logins_per_minute: u32,
+    /// Staff logins per minute from browsers without a device cookie, overall.
     pub staff_logins_per_minute: u32,
-    /// Staff logins per minute for one username.
+    /// Staff logins per minute for one username from browsers without a
+    /// valid device cookie for it.
     pub staff_logins_per_user_per_minute: u32,
+    /// Staff logins per minute from one known device (a browser holding a
+    /// device cookie for the username): exempt from the two limits above.
+    pub staff_logins_per_device_per_minute: u32,
+    /// Days a staff device cookie stays valid after a successful login.
+    pub device_cookie_days: u32,
+    /// Proof-of-work difficulty (leading zero bits) when the service is quiet.
+    pub pow_base_difficulty: u8,
+    /// Highest proof-of-work difficulty, however heavy the load.
+    pub pow_max_difficulty: u8,
+    /// Attempts per minute (both lanes of a purpose) above which the
+    /// difficulty rises: two bits more each time the load doubles.
+    pub pow_load_threshold: u32,
+    /// Seconds a proof-of-work challenge stays valid.
+    pub pow_challenge_seconds: u32,
 }
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
         RateLimitSettings {
             submissions_per_minute: 30,
+            pow_submissions_per_minute: 600,
             code_logins_per_minute: 60,
+            pow_code_logins_per_minute: 1200,
             staff_logins_per_minute: 60,
             staff_logins_per_user_per_minute: 5,
+            staff_logins_per_device_per_minute: 30,
+            device_cookie_days: 180,
+            pow_base_difficulty: 14,
+            pow_max_difficulty: 22,
+            pow_load_threshold: 60,
+            pow_challenge_seconds: 600,
         }
+    }
+}
+
+impl RateLimitSettings {
+    fn validate(&self) -> Result<()> {
+        if [
+            self.submissions_per_minute,
+            self.pow_submissions_per_minute,
+            self.code_logins_per_minute,
+            self.pow_code_logins_per_minute,
+            self.staff_logins_per_minute,
+            self.staff_logins_per_user_per_minute,
+            self.staff_logins_per_device_per_minute,
+            self.pow_load_threshold,
+        ]
+        .contains(&0)
+        {
+            bail!("rate limits must be positive");
+        }
+        if self.pow_max_difficulty > 32 || self.pow_base_difficulty > self.pow_max_difficulty {
+            bail!("rate_limits: pow_base_difficulty <= pow_max_difficulty <= 32");
+        }
+        if !(30..=86_400).contains(&self.pow_challenge_seconds) {
+            bail!("rate_limits.pow_challenge_seconds must be between 30 and 86400");
+        }
+        if !(1..=3650).contains(&self.device_cookie_days) {
+            bail!("rate_limits.device_cookie_days must be between 1 and 3650");
+        }
+        Ok(())
     }
 }
 
@@ -469,17 +561,11 @@ impl Settings {
         if l.max_body_bytes == 0 || l.max_text_chars == 0 || l.max_attachment_bytes == 0 {
             bail!("limits must be positive");
         }
-        let r = &self.rate_limits;
-        if [
-            r.submissions_per_minute,
-            r.code_logins_per_minute,
-            r.staff_logins_per_minute,
-            r.staff_logins_per_user_per_minute,
-        ]
-        .contains(&0)
-        {
-            bail!("rate limits must be positive");
+        if l.storage_quota_bytes == 0 || l.anonymous_upload_bytes_per_hour == 0 {
+            bail!("limits.storage_quota_bytes and limits.anonymous_upload_bytes_per_hour must be positive");
         }
+        self.rate_limits.validate()?;
+        self.server.validate()?;
         self.deadlines.validate()?;
         self.notifications.validate()?;
         for category in self.taxonomy.categories() {

@@ -38,6 +38,8 @@ pub fn registered_routes() -> Vec<(actix_web::http::Method, String)> {
 fn register(cfg: &mut web::ServiceConfig) -> Vec<(actix_web::http::Method, String)> {
     let mut routes = super::registry::Registry::new(cfg);
     routes.get("/static/varsel.css", stylesheet);
+    routes.get("/static/pow.js", super::api::pow::script);
+    routes.get("/pow/challenge", super::api::pow::challenge);
     super::pages::reporter::configure(&mut routes);
     super::pages::staff::configure(&mut routes);
     super::api::configure(&mut routes);

@@ -4,6 +4,7 @@
 //! one method per action a test takes: the pages (`app/pages.rs`) and the
 //! JSON API (`app/api.rs`). A new action gets one method there.
 
+mod abuse;
 mod api;
 mod cases;
 mod database;
@@ -20,6 +21,7 @@ use varsel::core::settings::{Settings, SmtpTls};
 use varsel::core::store::{Case, Store, User};
 use varsel::startup::Application;
 
+pub use abuse::non_solution;
 pub use api::deadline;
 pub use cases::SeededCase;
 pub use database::{Backend, Bind, TestDatabase};

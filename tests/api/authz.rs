@@ -269,6 +269,9 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         // Public pages.
         get("/", &EVERYONE),
         get("/static/varsel.css", &EVERYONE),
+        get("/static/pow.js", &EVERYONE),
+        // Without `?purpose=` a 400, which the matrix reads as allowed.
+        get("/pow/challenge", &EVERYONE),
         get("/report", &EVERYONE),
         route(
             Method::POST,
@@ -346,6 +349,7 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         // The API.
         json_post("/api/v1/reporter/session", json!({"code": "x"}), &EVERYONE),
         json_post("/api/v1/staff/session", json!({"username": 1}), &EVERYONE),
+        get("/api/v1/pow/challenge", &EVERYONE),
         get("/api/v1/categories", &EVERYONE),
         get("/api/v1/handlers", &EVERYONE),
         json_post(

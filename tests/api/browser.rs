@@ -29,7 +29,13 @@ fn free_port() -> u16 {
 }
 
 impl Browser {
+    /// A browser with JavaScript off, as Tor Browser "Safest".
     async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// A browser with JavaScript on or off.
+    async fn start_with(javascript: bool) -> Self {
         let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
@@ -60,7 +66,8 @@ impl Browser {
                          "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync",
                          format!("--user-data-dir={}", profile.path().display())],
-                "prefs": {"profile.managed_default_content_settings.javascript": 2}
+                "prefs": {"profile.managed_default_content_settings.javascript":
+                          if javascript { 1 } else { 2 }}
             }
         }}});
         let resp: Value = http
@@ -248,4 +255,50 @@ async fn full_flow_in_a_browser_without_javascript(backend: Backend) {
     app.teardown().await;
 }
 
-for_each_backend!(full_flow_in_a_browser_without_javascript);
+/// With JavaScript on, the service's own script solves a proof of work
+/// before the report form and the code login form are sent, so they pass in
+/// the proof-of-work lane even while the no-JavaScript lane is spent.
+async fn proof_of_work_in_a_browser_with_javascript(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.rate_limits.submissions_per_minute = 1;
+        s.rate_limits.code_logins_per_minute = 1;
+        s.rate_limits.pow_base_difficulty = 12;
+    })
+    .await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    // Spend the no-JavaScript lanes.
+    let code = app
+        .report(&crate::app::api_report("varsling", "middels", &[]))
+        .await;
+    app.submit_report(&crate::app::api_report("varsling", "middels", &[]))
+        .await
+        .expect_error(reqwest::StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+    app.reporter_token(&code).await;
+
+    let browser = Browser::start_with(true).await;
+    browser.goto(&app.url("/report")).await;
+    browser
+        .click("[name='category'][value='avvik'], select[name='category'] option[value='avvik']")
+        .await;
+    browser
+        .type_into(
+            "textarea[name='description']",
+            "Nettleserrapport med JavaScript",
+        )
+        .await;
+    browser.click("main form button[type='submit']").await;
+    let receipt = browser.wait_for("class=\"code\"").await;
+    assert!(find_case_code(&receipt).is_some(), "{receipt}");
+
+    browser.goto(&app.url("/followup")).await;
+    browser.type_into("input[name='code']", &code).await;
+    browser.click("main form button[type='submit']").await;
+    browser.wait_for("/case/reply").await;
+    browser.quit().await;
+    app.teardown().await;
+}
+
+for_each_backend!(
+    full_flow_in_a_browser_without_javascript,
+    proof_of_work_in_a_browser_with_javascript
+);

@@ -7,6 +7,7 @@
     clippy::disallowed_methods
 )]
 
+mod abuse;
 mod admin;
 mod api;
 mod api_escalation;

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::deadlines::DeadlineStore;
 use super::escalation::EscalationStore;
 use super::groups::GroupStore;
+use super::limits::LimitStore;
 use super::model::{
     Attachment, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError, StoreResult, User,
 };
@@ -22,6 +23,7 @@ pub trait Store:
     DeadlineStore
     + EscalationStore
     + GroupStore
+    + LimitStore
     + NotificationStore
     + RoutingStore
     + SessionStore

@@ -15,6 +15,7 @@ use crate::core::error::{CoreError, FieldError, FieldProblem, Refusal};
 use crate::core::i18n::{Lang, Translator};
 use crate::web::http::errors::{incident_id, ErrorKind};
 use crate::web::http::multipart::FormError;
+use crate::web::http::rate_limit::Limited;
 
 /// What was wrong with a request, in terms an API client can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +135,12 @@ pub enum Problem {
     FeedbackAlreadyGiven,
     /// The case is closed.
     CaseClosed,
+    /// The proof of work is invalid, expired, insufficient or used before.
+    PowRefused,
+    /// The storage quota is reached.
+    StorageFull,
+    /// The hourly budget of anonymous uploads is spent.
+    UploadBudgetSpent,
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -154,6 +161,9 @@ impl Problem {
             Problem::NoEligibleHandler | Problem::NoOneLeft => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::CodeUnknown | Problem::LoginFailed => StatusCode::UNAUTHORIZED,
             Problem::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Problem::PowRefused => StatusCode::BAD_REQUEST,
+            Problem::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+            Problem::UploadBudgetSpent => StatusCode::TOO_MANY_REQUESTS,
             Problem::CannotConfirm
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
@@ -229,6 +239,9 @@ impl Problem {
             Problem::FeedbackDeadlinePassed { .. } => "feedback_deadline_passed",
             Problem::FeedbackAlreadyGiven => "feedback_already_given",
             Problem::CaseClosed => "case_closed",
+            Problem::PowRefused => "pow_refused",
+            Problem::StorageFull => "storage_full",
+            Problem::UploadBudgetSpent => "upload_budget_spent",
         }
     }
 
@@ -392,6 +405,15 @@ impl ApiError {
         Self::new(lang, problem)
     }
 
+    /// A reporter's request the rate limits did not admit.
+    pub fn limited(lang: Lang, refusal: Limited) -> Self {
+        match refusal {
+            Limited::Pow(_) => Self::new(lang, Problem::PowRefused),
+            Limited::TooMany => Self::kind(lang, ErrorKind::TooManyRequests),
+            Limited::Store(e) => Self::internal(lang, &anyhow::Error::new(e)),
+        }
+    }
+
     /// A rejected multipart form.
     pub fn form(lang: Lang, err: FormError, limits: &crate::core::settings::LimitSettings) -> Self {
         let problem = match err {
@@ -406,6 +428,8 @@ impl ApiError {
             },
             FormError::InvalidUtf8 => Problem::InvalidUtf8,
             FormError::Malformed | FormError::Csrf => Problem::MalformedMultipart,
+            FormError::StorageFull => Problem::StorageFull,
+            FormError::UploadBudget => Problem::UploadBudgetSpent,
             FormError::Internal(e) => return Self::internal(lang, &e),
         };
         Self::new(lang, problem)

@@ -13,6 +13,7 @@ use varsel_crypto::X25519Recipient;
 use crate::core::casework::IncomingFile;
 use crate::core::error::CoreError;
 use crate::core::i18n::Lang;
+use crate::core::limits::UploadGate;
 use crate::web::api::error::{ApiError, Problem};
 use crate::web::http::multipart::{read_form, FormWithFiles};
 use crate::web::state::AppState;
@@ -48,13 +49,16 @@ pub fn require_multipart(req: &actix_web::HttpRequest, lang: Lang) -> Result<(),
 }
 
 /// Reads a multipart body, encrypting its `attachment` parts to `recipient`;
-/// `existing` attachments already belong to the case.
+/// `existing` attachments already belong to the case. Every byte of the
+/// files passes `gate` (the storage quota; for reporters also the hourly
+/// upload budget).
 pub async fn receive(
     state: &AppState,
     lang: Lang,
     payload: Multipart,
     recipient: &X25519Recipient,
     existing: usize,
+    gate: &mut UploadGate<'_>,
 ) -> Result<FormWithFiles, ApiError> {
     let limits = &state.settings.limits;
     let room = limits.max_attachments_per_case.saturating_sub(existing);
@@ -65,6 +69,7 @@ pub async fn receive(
         &state.settings.storage.attachments_dir(),
         limits,
         room,
+        gate,
     )
     .await
     .map_err(|e| ApiError::form(lang, e, limits))
@@ -80,6 +85,7 @@ pub async fn receive_upload(
     payload: Multipart,
     case: Uuid,
     recipient: &X25519Recipient,
+    anonymous: bool,
 ) -> Result<FormWithFiles, ApiError> {
     require_multipart(req, lang)?;
     let existing = state
@@ -88,7 +94,8 @@ pub async fn receive_upload(
         .await
         .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?
         .len();
-    let form = receive(state, lang, payload, recipient, existing).await?;
+    let mut gate = state.rate_limits.budgets.upload_gate(state, anonymous);
+    let form = receive(state, lang, payload, recipient, existing, &mut gate).await?;
     if form.files.is_empty() {
         return Err(ApiError::new(lang, Problem::AttachmentRequired));
     }

@@ -11,6 +11,7 @@ mod deadlines;
 pub mod error;
 mod escalation;
 mod files;
+pub mod pow;
 mod reporter_case;
 mod reports;
 mod session;
@@ -157,6 +158,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                     .post(session::staff_login)
                     .delete(session::staff_logout),
             )
+            .service(resource("/pow/challenge").get(pow::challenge))
             .service(resource("/categories").get(catalog::categories))
             .service(resource("/handlers").get(catalog::handlers))
             .service(

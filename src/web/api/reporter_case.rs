@@ -89,6 +89,7 @@ pub async fn upload(
         payload,
         reporter.case_id,
         &recipient,
+        true,
     )
     .await?;
     let replied = casework::reporter_reply(&state, reporter, None, &form.files).await;

@@ -4,7 +4,7 @@
 //! any failure, uploaded files are removed and nothing is kept.
 
 use actix_multipart::Multipart;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -14,10 +14,12 @@ use crate::core::casework::{
 };
 use crate::core::error::{FieldError, FieldProblem};
 use crate::core::i18n::Lang;
+use crate::core::pow::Purpose;
 use crate::core::settings::Settings;
 use crate::web::api::auth::ApiLang;
 use crate::web::api::error::{ApiError, Problem};
 use crate::web::api::{files, iso_date};
+use crate::web::http::rate_limit::PowProof;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 
@@ -98,23 +100,27 @@ async fn submit(
     })))
 }
 
-fn rate_limited(state: &AppState, lang: Lang) -> Result<(), ApiError> {
-    if state.rate_limits.submission() {
-        Ok(())
-    } else {
-        Err(ApiError::kind(lang, ErrorKind::TooManyRequests))
-    }
+/// Charges a valid report to the lane its proof of work chooses (headers
+/// `Varsel-Pow-Challenge` and `Varsel-Pow-Solution`; none: the plain lane).
+async fn admitted(state: &AppState, lang: Lang, req: &HttpRequest) -> Result<(), ApiError> {
+    state
+        .rate_limits
+        .reporter(state, Purpose::Submit, PowProof::from_headers(req))
+        .await
+        .map(|_| ())
+        .map_err(|e| ApiError::limited(lang, e))
 }
 
 /// `POST /api/v1/reports` with a JSON body.
 pub async fn submit_json(
     state: web::Data<AppState>,
     ApiLang(lang): ApiLang,
+    req: HttpRequest,
     body: web::Json<ReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    rate_limited(&state, lang)?;
     let input = body.validate(lang, &state.settings)?;
     drop(body);
+    admitted(&state, lang, &req).await?;
     submit(&state, lang, &PreparedCase::new(), &input, &[]).await
 }
 
@@ -122,11 +128,12 @@ pub async fn submit_json(
 pub async fn submit_multipart(
     state: web::Data<AppState>,
     ApiLang(lang): ApiLang,
+    req: HttpRequest,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    rate_limited(&state, lang)?;
     let prepared = PreparedCase::new();
-    let form = files::receive(&state, lang, payload, &prepared.recipient, 0).await?;
+    let mut gate = state.rate_limits.budgets.upload_gate(&state, true);
+    let form = files::receive(&state, lang, payload, &prepared.recipient, 0, &mut gate).await?;
     let result = async {
         let json = form.get("report");
         if json.trim().is_empty() {
@@ -143,11 +150,13 @@ pub async fn submit_multipart(
         })?;
         let input = request.validate(lang, &state.settings)?;
         drop(request);
+        admitted(&state, lang, &req).await?;
         submit(&state, lang, &prepared, &input, &form.files).await
     }
     .await;
     if result.is_err() {
         form.discard().await;
+        gate.refund().await;
     }
     result
 }

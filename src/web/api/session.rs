@@ -4,7 +4,7 @@
 //! cleared from memory once used and never logged.
 
 use crate::web::http::SecretText;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use varsel_crypto::CaseCode;
@@ -12,9 +12,11 @@ use varsel_crypto::CaseCode;
 use crate::core::actor::Actor;
 use crate::core::casework;
 use crate::core::error::CoreError;
+use crate::core::pow::Purpose;
 use crate::core::sessions;
 use crate::web::api::auth::{ApiCaller, ApiLang};
 use crate::web::api::error::{ApiError, Problem};
+use crate::web::http::rate_limit::{device_cookie_of, PowProof};
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 
@@ -52,13 +54,18 @@ async fn token_response(
 pub async fn reporter_login(
     state: web::Data<AppState>,
     ApiLang(lang): ApiLang,
+    req: HttpRequest,
     body: web::Json<CodeLogin>,
 ) -> Result<HttpResponse, ApiError> {
-    if !state.rate_limits.code_login() {
-        return Err(ApiError::kind(lang, ErrorKind::TooManyRequests));
-    }
     let code = CaseCode::parse(&body.code).map_err(|e| ApiError::code(lang, e))?;
     drop(body);
+    // Only a well-formed code is charged, to the lane its proof of work
+    // (headers `Varsel-Pow-Challenge`, `Varsel-Pow-Solution`) chooses.
+    state
+        .rate_limits
+        .reporter(&state, Purpose::CodeLogin, PowProof::from_headers(&req))
+        .await
+        .map_err(|e| ApiError::limited(lang, e))?;
     let reporter = match casework::reporter_login(&state, &code).await {
         Ok(r) => r,
         Err(CoreError::NotFound) => return Err(ApiError::new(lang, Problem::CodeUnknown)),
@@ -78,11 +85,18 @@ pub async fn reporter_login(
 pub async fn staff_login(
     state: web::Data<AppState>,
     ApiLang(lang): ApiLang,
+    req: HttpRequest,
     body: web::Json<StaffLogin>,
 ) -> Result<HttpResponse, ApiError> {
     let mut body = body.into_inner();
     let username = body.username.trim().to_owned();
-    if !state.rate_limits.staff_login(&username) {
+    let device = device_cookie_of(&req);
+    let allowed = state
+        .rate_limits
+        .staff_login(&state, &username, device.as_deref())
+        .await
+        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?;
+    if !allowed {
         return Err(ApiError::kind(lang, ErrorKind::TooManyRequests));
     }
     let password = body.password.take();

@@ -172,7 +172,7 @@ pub async fn upload(
         .ok_or_else(not_found)?;
     let recipient =
         crate::core::keys::recipient(&case.recipient).map_err(|e| ApiError::internal(lang, &e))?;
-    let form = files::receive_upload(&state, lang, &req, payload, id, &recipient).await?;
+    let form = files::receive_upload(&state, lang, &req, payload, id, &recipient, false).await?;
     let replied = casework::staff_reply(&state, staff, id, None, &form.files).await;
     files::uploaded_or_discarded(lang, form, replied).await
 }

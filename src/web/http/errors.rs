@@ -28,6 +28,8 @@ pub enum ErrorKind {
     Forbidden,
     /// It clashes with what is stored.
     Conflict,
+    /// The request's body stalled or took too long to arrive.
+    RequestTimeout,
     /// Our fault.
     Internal,
 }
@@ -44,6 +46,7 @@ impl ErrorKind {
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,6 +62,7 @@ impl ErrorKind {
             ErrorKind::Unauthorized => "error.unauthorized",
             ErrorKind::Forbidden => "error.forbidden",
             ErrorKind::Conflict => "error.conflict",
+            ErrorKind::RequestTimeout => "error.request_timeout",
             ErrorKind::Internal => "error.internal",
         }
     }
@@ -74,6 +78,7 @@ impl ErrorKind {
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::Conflict => "conflict",
+            ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::Internal => "internal",
         }
     }

@@ -9,6 +9,7 @@ pub mod multipart;
 pub mod rate_limit;
 pub mod secret;
 pub mod session;
+pub mod timeout;
 
 pub use context::Visitor;
 pub use errors::{AppError, ErrorKind};

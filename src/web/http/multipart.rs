@@ -13,6 +13,7 @@ use varsel_crypto::X25519Recipient;
 
 use crate::core::attachments::Upload;
 use crate::core::casework::IncomingFile;
+use crate::core::limits::{UploadGate, UploadRefusal};
 use crate::core::settings::LimitSettings;
 
 /// Why a multipart form was refused.
@@ -36,9 +37,25 @@ pub enum FormError {
     /// The body is not a valid multipart form.
     #[error("malformed form")]
     Malformed,
+    /// The storage quota would be passed.
+    #[error("storage quota reached")]
+    StorageFull,
+    /// The hourly budget of anonymous uploads is spent.
+    #[error("hourly upload budget spent")]
+    UploadBudget,
     /// Server-side failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<UploadRefusal> for FormError {
+    fn from(refusal: UploadRefusal) -> Self {
+        match refusal {
+            UploadRefusal::StorageFull => FormError::StorageFull,
+            UploadRefusal::HourlyBudget => FormError::UploadBudget,
+            UploadRefusal::Store(e) => FormError::Internal(e.into()),
+        }
+    }
 }
 
 /// A parsed form: text fields by name (repeatable) and encrypted files.
@@ -94,6 +111,8 @@ pub const CSRF_FIELD: &str = "csrf";
 
 /// Reads a multipart form. `csrf`: the session's token when the form comes
 /// from a browser (must be the first field), `None` for bearer-token API calls.
+/// Every byte of its files passes `gate` (the storage quota and, for
+/// reporters, the hourly upload budget) before it is written.
 pub async fn read_form(
     payload: Multipart,
     csrf: Option<&str>,
@@ -101,10 +120,19 @@ pub async fn read_form(
     attachments_dir: &Path,
     limits: &LimitSettings,
     max_files: usize,
+    gate: &mut UploadGate<'_>,
 ) -> Result<FormWithFiles, FormError> {
-    read_form_keeping_text(payload, csrf, recipient, attachments_dir, limits, max_files)
-        .await
-        .map_err(|refused| refused.error)
+    read_form_keeping_text(
+        payload,
+        csrf,
+        recipient,
+        attachments_dir,
+        limits,
+        max_files,
+        gate,
+    )
+    .await
+    .map_err(|refused| refused.error)
 }
 
 /// A refused form: why, and the text fields read before the failure (its
@@ -125,26 +153,25 @@ pub async fn read_form_keeping_text(
     attachments_dir: &Path,
     limits: &LimitSettings,
     max_files: usize,
+    gate: &mut UploadGate<'_>,
 ) -> Result<FormWithFiles, RefusedForm> {
     let mut form = FormWithFiles {
         fields: HashMap::new(),
         files: Vec::new(),
     };
-    let result = read_into(
-        &mut form,
-        &mut payload,
-        csrf,
+    let files = FileSink {
         recipient,
-        attachments_dir,
-        limits,
+        dir: attachments_dir,
         max_files,
-    )
-    .await;
+        gate,
+    };
+    let result = read_into(&mut form, &mut payload, csrf, files, limits).await;
     match result {
         Ok(()) => Ok(form),
         Err(e) => {
             form.discard().await;
             form.files.clear();
+            gate.refund().await;
             // Drain a bounded remainder so the client gets our answer, not a
             // reset; beyond that the connection is simply dropped.
             let mut drained = 0usize;
@@ -164,15 +191,28 @@ pub async fn read_form_keeping_text(
     }
 }
 
+/// Where a form's files go: encrypted to `recipient` into `dir`, at most
+/// `max_files`, each byte admitted by `gate` first.
+struct FileSink<'a, 'g> {
+    recipient: &'a X25519Recipient,
+    dir: &'a Path,
+    max_files: usize,
+    gate: &'a mut UploadGate<'g>,
+}
+
 async fn read_into(
     form: &mut FormWithFiles,
     payload: &mut Multipart,
     csrf: Option<&str>,
-    recipient: &X25519Recipient,
-    attachments_dir: &Path,
+    files: FileSink<'_, '_>,
     limits: &LimitSettings,
-    max_files: usize,
 ) -> Result<(), FormError> {
+    let FileSink {
+        recipient,
+        dir: attachments_dir,
+        max_files,
+        gate,
+    } = files;
     let mut csrf_checked = csrf.is_none();
     let mut text_bytes = 0usize;
     while let Some(field) = payload.next().await {
@@ -225,6 +265,7 @@ async fn read_into(
             if first.len() as u64 > limits.max_attachment_bytes {
                 return Err(FormError::AttachmentTooLarge);
             }
+            gate.admit(first.len() as u64).await?;
             let mut upload = Upload::begin(attachments_dir, recipient)?;
             let mut failed = upload.feed(first).await.err().map(FormError::Internal);
             while failed.is_none() {
@@ -238,6 +279,10 @@ async fn read_into(
                 };
                 if upload.received() + chunk.len() as u64 > limits.max_attachment_bytes {
                     failed = Some(FormError::AttachmentTooLarge);
+                    break;
+                }
+                if let Err(refusal) = gate.admit(chunk.len() as u64).await {
+                    failed = Some(refusal.into());
                     break;
                 }
                 if let Err(e) = upload.feed(chunk).await {

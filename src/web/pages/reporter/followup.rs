@@ -15,7 +15,9 @@ use crate::core::actor::Actor;
 use crate::core::casework;
 use crate::core::error::CoreError;
 use crate::core::i18n::Translator;
+use crate::core::pow::Purpose;
 use crate::web::http::context::{ensure_csrf, start_session};
+use crate::web::http::rate_limit::{Limited, PowProof};
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -35,6 +37,10 @@ pub struct CodeForm {
     csrf: String,
     #[serde(default)]
     code: SecretText,
+    #[serde(default)]
+    pow_challenge: String,
+    #[serde(default)]
+    pow_solution: String,
 }
 
 /// Shows the code login form.
@@ -57,9 +63,6 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     visitor.check_csrf(&form.csrf)?;
-    if !state.rate_limits.code_login() {
-        return Err(visitor.error(ErrorKind::TooManyRequests));
-    }
     let t = visitor.t();
     let csrf = form.csrf.clone();
     let code = match CaseCode::parse(&form.code) {
@@ -85,6 +88,23 @@ pub async fn login(
             return page(&visitor, csrf, errors, StatusCode::BAD_REQUEST, None);
         }
     };
+    // Only a well-formed code is charged to a lane's budget: a flood of
+    // malformed codes costs the reporters' budget nothing.
+    let proof = PowProof::from_fields(&form.pow_challenge, &form.pow_solution);
+    match state
+        .rate_limits
+        .reporter(&state, Purpose::CodeLogin, proof)
+        .await
+    {
+        Ok(_) => {}
+        Err(Limited::Pow(_)) => {
+            let mut errors = FormErrors::default();
+            errors.add("code", t.t("reporter.errors.pow_refused"));
+            return page(&visitor, csrf, errors, StatusCode::BAD_REQUEST, None);
+        }
+        Err(Limited::TooMany) => return Err(visitor.error(ErrorKind::TooManyRequests)),
+        Err(Limited::Store(e)) => return Err(visitor.internal(e)),
+    }
     match casework::reporter_login(&state, &code).await {
         Ok(reporter) => {
             let cookie = start_session(&state, &visitor, Actor::Reporter(reporter)).await?;

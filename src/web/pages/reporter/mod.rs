@@ -177,6 +177,16 @@ fn refusal(
             false,
             t.t("reporter.errors.form_too_large"),
         ),
+        FormError::StorageFull => (
+            StatusCode::INSUFFICIENT_STORAGE,
+            true,
+            t.t("reporter.errors.storage_full"),
+        ),
+        FormError::UploadBudget => (
+            StatusCode::TOO_MANY_REQUESTS,
+            true,
+            t.t("reporter.errors.upload_budget"),
+        ),
         FormError::InvalidUtf8 => (
             StatusCode::BAD_REQUEST,
             false,

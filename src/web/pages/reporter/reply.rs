@@ -39,6 +39,7 @@ pub async fn reply(
         &state.settings.storage.attachments_dir(),
         limits,
         room,
+        &mut state.rate_limits.budgets.upload_gate(&state, true),
     )
     .await
     {

@@ -14,8 +14,10 @@ use super::FormErrors;
 use crate::core::casework::{self, PreparedCase, ReportDraft, ReportInput, ReportLimits};
 use crate::core::error::{CoreError, FieldError, FieldProblem, Refusal};
 use crate::core::i18n::Translator;
+use crate::core::pow::Purpose;
 use crate::core::settings::Settings;
 use crate::web::http::multipart::{read_form_keeping_text, FormWithFiles, RefusedForm};
+use crate::web::http::rate_limit::{Limited, PowProof, POW_CHALLENGE_FIELD, POW_SOLUTION_FIELD};
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -34,9 +36,6 @@ pub async fn submit(
     visitor: Visitor,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    if !state.rate_limits.submission() {
-        return Err(visitor.error(ErrorKind::TooManyRequests));
-    }
     // Without a session there is no token to check against; `read_form` must
     // never be given `None` here, which would skip the check.
     let Some(csrf) = visitor.csrf().map(str::to_owned) else {
@@ -44,6 +43,7 @@ pub async fn submit(
     };
     let prepared = PreparedCase::new();
     let limits = &state.settings.limits;
+    let mut gate = state.rate_limits.budgets.upload_gate(&state, true);
     let form = match read_form_keeping_text(
         payload,
         Some(&csrf),
@@ -51,6 +51,7 @@ pub async fn submit(
         &state.settings.storage.attachments_dir(),
         limits,
         limits.max_attachments_per_case,
+        &mut gate,
     )
     .await
     {
@@ -74,8 +75,35 @@ pub async fn submit(
     let input = validate(&visitor.t(), &state.settings, &form, &mut errors);
     let Some(input) = input.filter(|_| errors.is_empty()) else {
         form.discard().await;
+        gate.refund().await;
         return form_again(errors).await;
     };
+    // Only a valid form is charged to a lane's budget: a flood of empty or
+    // invalid reports costs the reporters' budget nothing.
+    let proof = PowProof::from_fields(form.get(POW_CHALLENGE_FIELD), form.get(POW_SOLUTION_FIELD));
+    match state
+        .rate_limits
+        .reporter(&state, Purpose::Submit, proof)
+        .await
+    {
+        Ok(_) => {}
+        Err(Limited::Pow(_)) => {
+            form.discard().await;
+            gate.refund().await;
+            errors.add("report-form", visitor.t().t("reporter.errors.pow_refused"));
+            return form_again(errors).await;
+        }
+        Err(Limited::TooMany) => {
+            form.discard().await;
+            gate.refund().await;
+            return Err(visitor.error(ErrorKind::TooManyRequests));
+        }
+        Err(Limited::Store(e)) => {
+            form.discard().await;
+            gate.refund().await;
+            return Err(visitor.internal(e));
+        }
+    }
     let stored = match casework::check_routable(&state, &input.excluded).await {
         Ok(()) => casework::submit_report(&state, &prepared, &input, &form.files).await,
         Err(e) => Err(e),
@@ -84,6 +112,7 @@ pub async fn submit(
         Ok(submitted) => receipt(&visitor, &prepared, submitted.acknowledge_by),
         Err(e) => {
             form.discard().await;
+            gate.refund().await;
             let t = visitor.t();
             let (field, message) = match e {
                 // With nobody excluded, no handler exists at all: the

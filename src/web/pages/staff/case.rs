@@ -41,6 +41,8 @@ pub(super) enum Problem {
     FormTooLarge,
     /// A file over the size limit.
     AttachmentTooLarge,
+    /// The storage quota is reached.
+    StorageFull,
     /// More files than the case may hold.
     TooManyAttachments,
     /// A status that does not exist.
@@ -75,6 +77,7 @@ impl Problem {
     fn status(self) -> StatusCode {
         match self {
             Problem::AttachmentTooLarge | Problem::FormTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Problem::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             Problem::CannotConfirm
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
@@ -92,6 +95,7 @@ impl Problem {
                 t.f("staff.problem.reply_too_long", &[("max", &max.to_string())])
             }
             Problem::FormTooLarge => t.t("staff.problem.form_too_large"),
+            Problem::StorageFull => t.t("staff.problem.storage_full"),
             Problem::AttachmentTooLarge => t.f(
                 "staff.problem.attachment_too_large",
                 &[("size", &megabytes(limits.max_attachment_bytes))],

@@ -2,7 +2,7 @@
 //! tells whether an account exists; the password is zeroized after use.
 
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 use askama::Template;
 use serde::Deserialize;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -14,6 +14,7 @@ use crate::core::casework;
 use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Translator;
 use crate::web::http::context::{ensure_csrf, start_session};
+use crate::web::http::rate_limit::device_cookie_of;
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -67,19 +68,28 @@ pub(super) async fn form(state: web::Data<AppState>, visitor: Visitor) -> StaffR
 pub(super) async fn submit(
     state: web::Data<AppState>,
     visitor: Visitor,
+    req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> StaffResult {
     let mut form = form.into_inner();
     visitor.check_csrf(&form.csrf)?;
     let password = Zeroizing::new(std::mem::take(&mut form.password));
     let username = form.username.trim().to_owned();
-    if !state.rate_limits.staff_login(&username) {
-        return Err(visitor.error(ErrorKind::TooManyRequests).into());
-    }
     let result = if username.chars().count() > state.settings.limits.max_short_field_chars {
         // No account has such a name; nothing to look up.
         Err(CoreError::Refused(Refusal::LoginFailed))
     } else {
+        // A browser that completed a login for this username before (its
+        // device cookie) is not charged to the budget strangers can spend.
+        let device = device_cookie_of(&req);
+        let allowed = state
+            .rate_limits
+            .staff_login(&state, &username, device.as_deref())
+            .await
+            .map_err(|e| visitor.internal(e))?;
+        if !allowed {
+            return Err(visitor.error(ErrorKind::TooManyRequests).into());
+        }
         casework::staff_login(&state, &username, password).await
     };
     match result {
@@ -93,10 +103,13 @@ pub(super) async fn submit(
                 "/stats"
             };
             let cookie = start_session(&state, &visitor, Actor::Staff(session)).await?;
+            let device = state.rate_limits.device_cookie(&state, &username);
             let mut response = see_other(landing);
-            response
-                .add_cookie(&cookie)
-                .map_err(|e| visitor.internal(anyhow::anyhow!("cannot set the cookie: {e}")))?;
+            for cookie in [&cookie, &device] {
+                response
+                    .add_cookie(cookie)
+                    .map_err(|e| visitor.internal(anyhow::anyhow!("cannot set the cookie: {e}")))?;
+            }
             Ok(response)
         }
         Err(CoreError::Refused(Refusal::LoginFailed)) => {

@@ -34,6 +34,7 @@ pub(super) async fn submit(
         &state.settings.storage.attachments_dir(),
         limits,
         room,
+        &mut state.rate_limits.budgets.upload_gate(&state, false),
     )
     .await;
     let form = match form {
@@ -44,6 +45,8 @@ pub(super) async fn submit(
                 FormError::AttachmentTooLarge => Problem::AttachmentTooLarge,
                 FormError::TooManyAttachments => Problem::TooManyAttachments,
                 FormError::TooLarge => Problem::FormTooLarge,
+                // Staff uploads are not charged to the anonymous budget.
+                FormError::StorageFull | FormError::UploadBudget => Problem::StorageFull,
                 FormError::InvalidUtf8 | FormError::Malformed => {
                     return Err(visitor.error(ErrorKind::BadRequest).into())
                 }
