@@ -3,10 +3,13 @@
 //! ending it. Both logins are rate limited; the code and the password are
 //! cleared from memory once used and never logged.
 
+use crate::web::api::openapi::{
+    BadRequest, PayloadTooLarge, TooManyRequests, Unauthorized, UnsupportedMediaType,
+};
 use crate::web::http::SecretText;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use varsel_crypto::CaseCode;
 
 use crate::core::actor::Actor;
@@ -18,18 +21,30 @@ use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 
 /// `{"code": "…"}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeLogin {
+    /// The case code, with or without its spaces and dashes.
+    #[schema(value_type = String, example = "ABCD EFGH JKMN PQRS TVWX YZ23")]
     code: SecretText,
 }
 
 /// `{"username": "…", "password": "…"}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffLogin {
     username: String,
+    #[schema(value_type = String, format = Password)]
     password: SecretText,
+}
+
+/// A new session's bearer token.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Idle lifetime: the token ends after this long without use.
+    pub expires_in_seconds: u64,
 }
 
 fn token_response(
@@ -42,13 +57,18 @@ fn token_response(
         .sessions
         .create(principal, idle, true)
         .map_err(|_| ApiError::kind(lang, ErrorKind::TooManyRequests))?;
-    Ok(HttpResponse::Created().json(json!({
-        "token": token,
-        "expires_in_seconds": idle.as_secs(),
-    })))
+    Ok(HttpResponse::Created().json(TokenResponse {
+        token,
+        expires_in_seconds: idle.as_secs(),
+    }))
 }
 
 /// `POST /api/v1/reporter/session`: a case code for a reporter token.
+#[utoipa::path(
+    post, path = "/api/v1/reporter/session", tag = "public", security(()),
+    request_body = CodeLogin,
+    responses((status = 201, description = "A reporter token opening that one case.", body = TokenResponse), BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
+)]
 pub async fn reporter_login(
     state: web::Data<AppState>,
     ApiLang(lang): ApiLang,
@@ -74,6 +94,11 @@ pub async fn reporter_login(
 }
 
 /// `POST /api/v1/staff/session`: a username and password for a staff token.
+#[utoipa::path(
+    post, path = "/api/v1/staff/session", tag = "public", security(()),
+    request_body = StaffLogin,
+    responses((status = 201, description = "A staff token.", body = TokenResponse), BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
+)]
 pub async fn staff_login(
     state: web::Data<AppState>,
     ApiLang(lang): ApiLang,
@@ -93,6 +118,10 @@ pub async fn staff_login(
 }
 
 /// `DELETE /api/v1/reporter/session`: ends the reporter's session.
+#[utoipa::path(
+    delete, path = "/api/v1/reporter/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204, description = "The session is ended."), Unauthorized),
+)]
 pub async fn reporter_logout(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -103,6 +132,10 @@ pub async fn reporter_logout(
 }
 
 /// `DELETE /api/v1/staff/session`: ends the staff member's session.
+#[utoipa::path(
+    delete, path = "/api/v1/staff/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204, description = "The session is ended."), Unauthorized),
+)]
 pub async fn staff_logout(
     state: web::Data<AppState>,
     caller: ApiCaller,

@@ -1,0 +1,293 @@
+//! The OpenAPI 3.1 description of the JSON API, served at
+//! `GET /api/v1/openapi.json`. It is derived from the code: each handler
+//! carries its own `#[utoipa::path]` (next to the handler, in its module),
+//! and request and response bodies are the very types the handlers
+//! deserialize and serialize (`#[derive(ToSchema)]`), so a field added to a
+//! type appears in the description without further work. A test checks that
+//! the description and the registered routes under `/api/v1` name the same
+//! operations.
+//!
+//! Error responses are named once here ([`BadRequest`], [`Unauthorized`], …,
+//! each `{"error": {...}}` as [`ErrorBody`]) and listed per operation;
+//! `500 internal` is added to every operation by [`Conventions`], as is the
+//! optional `?lang=` parameter.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use actix_web::HttpResponse;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{Object, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, HeaderBuilder, OpenApi as Document, Ref, RefOr, Required, Response,
+    ResponseBuilder,
+};
+use utoipa::{Modify, OpenApi};
+
+use super::error::ErrorBody;
+
+/// The name of the bearer security scheme.
+pub const BEARER: &str = "bearer";
+
+/// Error responses, each `{"error": {"code", "message", ...}}` with one status.
+macro_rules! error_responses {
+    ($($(#[$doc:meta])* $name:ident = $status:literal, $description:literal $(, $header:literal => $header_doc:literal)?;)*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                #[allow(unused_mut)]
+                let mut response = ResponseBuilder::new()
+                    .description($description)
+                    .content("application/json", error_content());
+                $(
+                    response = response.header(
+                        $header,
+                        HeaderBuilder::new()
+                            .schema(Object::with_type(Type::String))
+                            .description(Some($header_doc))
+                            .build(),
+                    );
+                )?
+                BTreeMap::from([($status.to_string(), RefOr::T(response.build()))])
+            }
+        }
+    )*};
+}
+
+fn error_content() -> utoipa::openapi::Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build()
+}
+
+error_responses! {
+    /// 400.
+    BadRequest = 400, "The request was refused; `error.code` says why (see docs/api.md), and `error.field` names the field where there is one. Nothing was stored.";
+    /// 401.
+    Unauthorized = 401, "No valid bearer token of the right kind (`unauthorized`), or a login that failed (`code_unknown`, `login_failed`).",
+        "WWW-Authenticate" => "`Bearer realm=\"varsel\"`";
+    /// 403.
+    Forbidden = 403, "A staff token of an account without the role this needs (`forbidden`).";
+    /// 404.
+    NotFound = 404, "No such case or attachment, or one not routed to the caller: the two are never told apart (`not_found`).";
+    /// 409.
+    Conflict = 409, "The case's state does not allow this (`case_closed`, `already_closed`, `not_closed`, `cannot_confirm`, `needs_police_decision`, `feedback_*`).";
+    /// 413.
+    PayloadTooLarge = 413, "The body or a file is over `error.limit` bytes (`body_too_large`, `attachment_too_large`).";
+    /// 415.
+    UnsupportedMediaType = 415, "The body is not `application/json` (or `multipart/form-data` where files are sent).";
+    /// 422.
+    Unprocessable = 422, "With the exclusions or classification given, nobody would receive the case (`no_eligible_handler`, `no_one_left`).";
+    /// 429.
+    TooManyRequests = 429, "Rate limited (`too_many_requests`).",
+        "Retry-After" => "Seconds to wait before retrying.";
+    /// 500.
+    Internal = 500, "The server failed (`internal`); `error.incident` identifies the log entry.";
+}
+
+/// What applies to every operation: the `?lang=` parameter, the `500`
+/// response, and the bearer security scheme.
+pub struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A session token from `POST /api/v1/reporter/session` or `POST /api/v1/staff/session`.",
+                    ))
+                    .build(),
+            ),
+        );
+        let internal = <Internal as utoipa::IntoResponses>::responses();
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.parameters.get_or_insert_with(Vec::new).push(lang());
+                for (status, response) in &internal {
+                    op.responses
+                        .responses
+                        .entry(status.clone())
+                        .or_insert_with(|| response.clone());
+                }
+            }
+        }
+    }
+}
+
+fn lang() -> Parameter {
+    ParameterBuilder::new()
+        .name("lang")
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(
+            "Language of messages and labels: `nb` or `en`; anything else falls back to `Accept-Language`, then the server's default.",
+        ))
+        .schema(Some(Object::with_type(Type::String)))
+        .build()
+}
+
+/// The description of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Varsel JSON API",
+        version = "1",
+        description = "Everything a reporter and a handler can do on the web pages, for bearer-token clients. See docs/api.md.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
+    ),
+    paths(
+        openapi_json,
+        super::session::reporter_login,
+        super::session::reporter_logout,
+        super::session::staff_login,
+        super::session::staff_logout,
+        super::catalog::categories,
+        super::catalog::handlers,
+        super::reports::submit_json,
+        super::reporter_case::view,
+        super::reporter_case::reply,
+        super::reporter_case::upload,
+        super::reporter_case::download,
+        super::staff_cases::inbox,
+        super::staff_cases::view,
+        super::staff_cases::reply,
+        super::staff_cases::upload,
+        super::staff_cases::download,
+        super::staff_cases::acknowledge,
+        super::staff_cases::set_status,
+        super::staff_cases::triage,
+        super::escalation::view,
+        super::escalation::record,
+        super::escalation::confirm,
+        super::escalation::close,
+        super::escalation::reopen,
+        super::escalation::register,
+        super::deadlines::extend,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Conventions),
+    tags(
+        (name = "public", description = "No token needed."),
+        (name = "reporter", description = "A reporter token."),
+        (name = "staff", description = "A staff token."),
+        (name = "session", description = "Ending a session (the token stops working)."),
+    ),
+)]
+pub struct ApiDoc;
+
+static DOCUMENT: LazyLock<String> =
+    LazyLock::new(|| ApiDoc::openapi().to_json().unwrap_or_default());
+
+/// `GET /api/v1/openapi.json`: this description.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "public",
+    security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 description of this API.", content_type = "application/json", body = Object)),
+)]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(DOCUMENT.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn spec_operations() -> BTreeSet<(String, String)> {
+        let doc = ApiDoc::openapi();
+        let mut ops = BTreeSet::new();
+        for (path, item) in &doc.paths.paths {
+            let methods = [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PUT", item.put.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ];
+            for (method, present) in methods {
+                if present {
+                    ops.insert((method.to_owned(), path.clone()));
+                }
+            }
+        }
+        ops
+    }
+
+    #[test]
+    fn the_description_names_exactly_the_registered_api_routes() {
+        let registered: BTreeSet<(String, String)> = crate::web::routes::registered_routes()
+            .into_iter()
+            .filter(|(_, path)| path.starts_with("/api/v1/"))
+            .map(|(method, path)| (method.as_str().to_owned(), path))
+            .collect();
+        let described = spec_operations();
+        let undocumented: Vec<_> = registered.difference(&described).collect();
+        let unregistered: Vec<_> = described.difference(&registered).collect();
+        assert!(
+            undocumented.is_empty(),
+            "registered but not in the OpenAPI description: {undocumented:?}"
+        );
+        assert!(
+            unregistered.is_empty(),
+            "in the OpenAPI description but not registered: {unregistered:?}"
+        );
+    }
+
+    #[test]
+    fn the_description_is_openapi_3_1_with_bearer_auth_and_error_bodies() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&DOCUMENT).unwrap_or(serde_json::Value::Null);
+        assert!(
+            doc["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3.1")),
+            "{}",
+            doc["openapi"]
+        );
+        assert_eq!(
+            doc["components"]["securitySchemes"][BEARER]["scheme"],
+            "bearer"
+        );
+        assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+        // Every operation has a success and the internal error, and every
+        // operation that needs a token says so and documents 401.
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let responses = &op["responses"];
+                assert!(responses["500"].is_object(), "{method} {path}: no 500");
+                assert!(
+                    responses
+                        .as_object()
+                        .is_some_and(|r| r.keys().any(|k| k.starts_with('2'))),
+                    "{method} {path}: no success response"
+                );
+                let needs_token = op["security"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|r| r.get(BEARER).is_some()));
+                if needs_token {
+                    assert!(responses["401"].is_object(), "{method} {path}: no 401");
+                }
+            }
+        }
+    }
+}
