@@ -69,7 +69,7 @@ fn labelled(
 /// The configured categories with their sub-types, severities and statuses,
 /// with labels in the caller's language.
 #[utoipa::path(
-    get, path = "/api/v1/categories", tag = "public", security(()),
+    get, operation_id = "categories", path = "/api/v1/categories", tag = "public", security(()),
     responses((status = 200, description = "Categories, severities and statuses with labels.", body = Catalog)),
 )]
 pub async fn categories(state: web::Data<AppState>, ApiLang(lang): ApiLang) -> HttpResponse {
@@ -104,7 +104,7 @@ pub async fn categories(state: web::Data<AppState>, ApiLang(lang): ApiLang) -> H
 
 /// The handlers a reporter may exclude (conflict of interest).
 #[utoipa::path(
-    get, path = "/api/v1/handlers", tag = "public", security(()),
+    get, operation_id = "handlers", path = "/api/v1/handlers", tag = "public", security(()),
     responses((status = 200, description = "The handlers a reporter may exclude.", body = Vec<ExcludableHandler>)),
 )]
 pub async fn handlers(

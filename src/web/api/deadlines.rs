@@ -92,7 +92,7 @@ pub(crate) fn case_deadlines_json(d: &CaseDeadlines) -> (Vec<DeadlineJson>, Opti
 /// `POST /api/v1/staff/cases/{case}/feedback-extension`: the new feedback
 /// due instant and every deadline of the case.
 #[utoipa::path(
-    post, path = "/api/v1/staff/cases/{case}/feedback-extension", tag = "staff", security(("bearer" = [])),
+    post, operation_id = "extend_feedback", path = "/api/v1/staff/cases/{case}/feedback-extension", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     request_body = super::ReasonRequest,
     responses((status = 200, description = "The feedback deadline is extended.", body = Extended), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType),

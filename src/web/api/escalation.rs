@@ -175,7 +175,7 @@ fn record_json(
 /// decisions with their rationales, the current closure, and whether closing
 /// waits for a police or PST decision.
 #[utoipa::path(
-    get, path = "/api/v1/staff/cases/{case}/escalation", tag = "staff", security(("bearer" = [])),
+    get, operation_id = "escalation_view", path = "/api/v1/staff/cases/{case}/escalation", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     responses((status = 200, description = "The case's escalation decisions and closure (contact points).", body = CaseEscalationJson), Unauthorized, Forbidden, NotFound),
 )]
@@ -281,7 +281,7 @@ impl DecisionRequest {
 /// `POST /api/v1/staff/cases/{case}/escalation` (contact points): records a
 /// decision; `201` with its id.
 #[utoipa::path(
-    post, path = "/api/v1/staff/cases/{case}/escalation", tag = "staff", security(("bearer" = [])),
+    post, operation_id = "escalation_record", path = "/api/v1/staff/cases/{case}/escalation", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     request_body = DecisionRequest,
     responses((status = 201, description = "The decision is recorded.", body = Recorded), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType),
@@ -306,7 +306,7 @@ pub async fn record(
 /// `POST /api/v1/staff/cases/{case}/escalation/{decision}/confirm` (a
 /// second contact point).
 #[utoipa::path(
-    post, path = "/api/v1/staff/cases/{case}/escalation/{decision}/confirm", tag = "staff", security(("bearer" = [])),
+    post, operation_id = "escalation_confirm", path = "/api/v1/staff/cases/{case}/escalation/{decision}/confirm", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id."), ("decision" = Uuid, Path, description = "The decision id.")),
     responses((status = 200, description = "The decision is confirmed by a second contact point.", body = Confirmed), Unauthorized, Forbidden, NotFound, Conflict),
 )]
@@ -344,7 +344,7 @@ pub struct CloseRequest {
 /// `POST /api/v1/staff/cases/{case}/close`: closes with an outcome and a
 /// written evaluation (sealed to the case).
 #[utoipa::path(
-    post, path = "/api/v1/staff/cases/{case}/close", tag = "staff", security(("bearer" = [])),
+    post, operation_id = "escalation_close", path = "/api/v1/staff/cases/{case}/close", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     request_body = CloseRequest,
     responses((status = 200, description = "The case is closed.", body = Closed), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType),
@@ -376,7 +376,7 @@ pub async fn close(
 /// `POST /api/v1/staff/cases/{case}/reopen`: reopens a closed case with a
 /// reason (sealed to the case).
 #[utoipa::path(
-    post, path = "/api/v1/staff/cases/{case}/reopen", tag = "staff", security(("bearer" = [])),
+    post, operation_id = "escalation_reopen", path = "/api/v1/staff/cases/{case}/reopen", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     request_body = super::ReasonRequest,
     responses((status = 200, description = "The case is reopened.", body = Reopened), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType),
@@ -419,12 +419,17 @@ pub struct RegisterQuery {
     /// Only decisions of this year.
     #[serde(default)]
     year: Option<i32>,
+    /// The language, taken by the middleware like on every request; named
+    /// here so that the filter's check for unknown parameters accepts it.
+    #[serde(default, rename = "lang")]
+    #[param(ignore)]
+    _lang: Option<String>,
 }
 
 /// `GET /api/v1/contact/register` (contact points): every recorded decision
 /// matching the filter, never a rationale.
 #[utoipa::path(
-    get, path = "/api/v1/contact/register", tag = "staff", security(("bearer" = [])),
+    get, operation_id = "escalation_register", path = "/api/v1/contact/register", tag = "staff", security(("bearer" = [])),
     params(RegisterQuery),
     responses((status = 200, description = "Every recorded decision matching the filter (contact points).", body = Vec<RegisterEntryJson>), BadRequest, Unauthorized, Forbidden),
 )]

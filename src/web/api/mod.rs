@@ -254,13 +254,24 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     ApiError::kind(auth::lang_of(&req), ErrorKind::NotFound).error_response()
 }
 
-async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    ApiError::new(auth::lang_of(&req), Problem::MethodNotAllowed).error_response()
-}
-
-/// A resource whose unsupported methods get a JSON 405.
+/// A resource whose unsupported methods get a JSON 405 with the `Allow`
+/// header listing the methods it takes.
 fn resource(path: &str) -> crate::web::registry::Endpoint {
-    crate::web::registry::Endpoint::new(path).default_service(web::to(method_not_allowed))
+    crate::web::registry::Endpoint::new(path).refuse_other_methods(|allow| {
+        web::to(move |req: HttpRequest| {
+            let allow = allow.clone();
+            async move {
+                let mut response =
+                    ApiError::new(auth::lang_of(&req), Problem::MethodNotAllowed).error_response();
+                if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+                    response
+                        .headers_mut()
+                        .insert(actix_web::http::header::ALLOW, value);
+                }
+                response
+            }
+        })
+    })
 }
 
 /// Registers the routes of this area.

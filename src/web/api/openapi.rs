@@ -15,7 +15,8 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -26,6 +27,10 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
+use crate::core::domain::{Authority, CaseStatus, Decision, LegalBasis, Outcome, Severity};
+use crate::core::inbox::InboxOrder;
+use crate::core::settings::Settings;
+use crate::web::state::AppState;
 
 /// The name of the bearer security scheme.
 pub const BEARER: &str = "bearer";
@@ -191,21 +196,280 @@ fn lang() -> Parameter {
 )]
 pub struct ApiDoc;
 
-static DOCUMENT: LazyLock<String> =
-    LazyLock::new(|| ApiDoc::openapi().to_json().unwrap_or_default());
+/// The description as the types give it, before [`vocabulary`].
+static DERIVED: LazyLock<Value> = LazyLock::new(|| {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
+    links(&mut doc);
+    doc
+});
+
+/// The operations whose path names a case, which the inbox links to.
+const CASE_OPERATIONS: &[&str] = &[
+    "staff_case_view",
+    "staff_case_reply",
+    "staff_case_upload",
+    "staff_case_acknowledge",
+    "staff_case_set_status",
+    "staff_case_triage",
+    "escalation_view",
+    "escalation_record",
+    "escalation_close",
+    "escalation_reopen",
+    "extend_feedback",
+];
+
+/// OpenAPI links: how a value one operation returns feeds the next, for
+/// clients and for stateful testing (a report's code to the code login, the
+/// inbox's case ids to the case operations, an upload to its download, a
+/// decision to its confirmation).
+fn links(doc: &mut Value) {
+    let mut add = |path: &str, method: &str, status: &str, name: &str, link: Value| {
+        let response = &mut doc["paths"][path][method]["responses"][status];
+        if response.is_object() {
+            response["links"][name] = link;
+        }
+    };
+    add(
+        "/api/v1/reports",
+        "post",
+        "201",
+        "CodeLogin",
+        json!({
+            "operationId": "reporter_login",
+            "requestBody": { "code": "$response.body#/case_code" },
+        }),
+    );
+    for op in CASE_OPERATIONS {
+        add(
+            "/api/v1/staff/cases",
+            "get",
+            "200",
+            op,
+            json!({ "operationId": op, "parameters": { "case": "$response.body#/0/id" } }),
+        );
+    }
+    add(
+        "/api/v1/staff/cases/{case}",
+        "get",
+        "200",
+        "Download",
+        json!({
+            "operationId": "staff_case_download",
+            "parameters": { "case": "$response.body#/id", "attachment": "$response.body#/attachments/0/id" },
+        }),
+    );
+    add(
+        "/api/v1/staff/cases/{case}/attachments",
+        "post",
+        "201",
+        "Download",
+        json!({
+            "operationId": "staff_case_download",
+            "parameters": { "case": "$request.path.case", "attachment": "$response.body#/0/id" },
+        }),
+    );
+    add(
+        "/api/v1/staff/cases/{case}/escalation",
+        "post",
+        "201",
+        "Confirm",
+        json!({
+            "operationId": "escalation_confirm",
+            "parameters": { "case": "$request.path.case", "decision": "$response.body#/id" },
+        }),
+    );
+    add(
+        "/api/v1/reporter/case",
+        "get",
+        "200",
+        "Download",
+        json!({
+            "operationId": "reporter_case_download",
+            "parameters": { "attachment": "$response.body#/attachments/0/id" },
+        }),
+    );
+    add(
+        "/api/v1/reporter/case/attachments",
+        "post",
+        "201",
+        "Download",
+        json!({
+            "operationId": "reporter_case_download",
+            "parameters": { "attachment": "$response.body#/0/id" },
+        }),
+    );
+}
+
+/// The description for a server with `settings`: the derived description
+/// with the closed vocabularies (the domain's keys, this server's
+/// categories and sub-types) and this server's length limits filled in.
+pub fn document(settings: &Settings) -> Value {
+    let mut doc = DERIVED.clone();
+    vocabulary(&mut doc, settings);
+    doc
+}
+
+/// The keys of a closed set, as JSON.
+fn keys<T: Copy>(all: &[T], key: fn(T) -> &'static str) -> Value {
+    all.iter().map(|v| Value::from(key(*v))).collect()
+}
+
+/// Fills in what the types alone cannot say: which strings are keys of a
+/// closed set, which texts must not be blank, and how long they may be.
+fn vocabulary(doc: &mut Value, settings: &Settings) {
+    let taxonomy = settings.taxonomy.categories();
+    let categories: Value = taxonomy
+        .iter()
+        .map(|c| Value::from(c.key.as_str()))
+        .collect();
+    let mut subtypes: Vec<Value> = taxonomy
+        .iter()
+        .flat_map(|c| c.subtypes.iter().map(|s| Value::from(s.key.as_str())))
+        .collect();
+    subtypes.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    subtypes.dedup();
+    subtypes.push(Value::Null);
+    let severities = keys(&Severity::ALL, Severity::key);
+    let mut report_severities = severities.clone();
+    if let Some(list) = report_severities.as_array_mut() {
+        // An empty severity is the default, `middels`.
+        list.push(Value::from(""));
+    }
+    let statuses: Value = CaseStatus::ALL
+        .iter()
+        .filter(|s| **s != CaseStatus::Closed)
+        .map(|s| Value::from(s.key()))
+        .collect();
+    let limits = &settings.limits;
+    // Required text: trimmed, so at least one character that is not white space.
+    let text = json!({ "pattern": "\\S", "maxLength": limits.max_text_chars });
+    let short = json!({ "maxLength": limits.max_short_field_chars });
+    let moment = json!({ "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?$" });
+    // An optional moment may also be empty: none.
+    let optional_moment =
+        json!({ "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2})?)?$" });
+    let mut sorts = keys(&InboxOrder::ALL, InboxOrder::key);
+    if let Some(list) = sorts.as_array_mut() {
+        // Empty: the default order.
+        list.push(Value::from(""));
+    }
+    let schemas = &mut doc["components"]["schemas"];
+    let fields: &[(&str, &str, Value)] = &[
+        ("ReportRequest", "category", json!({ "enum": categories })),
+        ("ReportRequest", "subtype", json!({ "enum": subtypes })),
+        (
+            "ReportRequest",
+            "severity",
+            json!({ "enum": report_severities }),
+        ),
+        ("ReportRequest", "description", text.clone()),
+        ("ReportRequest", "when", short.clone()),
+        ("ReportRequest", "place", short.clone()),
+        (
+            "ReportRequest",
+            "exclude",
+            json!({ "items": { "format": "uuid" } }),
+        ),
+        ("MessageRequest", "body", text.clone()),
+        ("ReasonRequest", "reason", text.clone()),
+        ("StatusRequest", "status", json!({ "enum": statuses })),
+        ("TriageRequest", "category", json!({ "enum": categories })),
+        ("TriageRequest", "subtype", json!({ "enum": subtypes })),
+        ("TriageRequest", "severity", json!({ "enum": severities })),
+        (
+            "TriageRequest",
+            "probability",
+            json!({ "minimum": 1, "maximum": 5 }),
+        ),
+        (
+            "TriageRequest",
+            "consequence",
+            json!({ "minimum": 1, "maximum": 5 }),
+        ),
+        (
+            "DecisionRequest",
+            "authority",
+            json!({ "enum": keys(Authority::ALL, Authority::key) }),
+        ),
+        (
+            "DecisionRequest",
+            "decision",
+            json!({ "enum": keys(Decision::ALL, Decision::key) }),
+        ),
+        (
+            "DecisionRequest",
+            "legal_basis",
+            json!({ "enum": keys(LegalBasis::ALL, LegalBasis::key) }),
+        ),
+        ("DecisionRequest", "rationale", text.clone()),
+        ("DecisionRequest", "aware_at", moment.clone()),
+        ("DecisionRequest", "decided_at", moment.clone()),
+        ("DecisionRequest", "notified_at", optional_moment),
+        ("DecisionRequest", "authority_reference", short),
+        (
+            "CloseRequest",
+            "outcome",
+            json!({ "enum": keys(Outcome::ALL, Outcome::key) }),
+        ),
+        ("CloseRequest", "evaluation", text),
+        ("UploadForm", "attachment", json!({ "minItems": 1 })),
+        ("ReportForm", "attachment", json!({ "minItems": 0 })),
+    ];
+    for (schema, field, extra) in fields {
+        merge(&mut schemas[*schema]["properties"][*field], extra);
+    }
+    let parameters: &[(&str, &str, Value)] = &[
+        ("/api/v1/staff/cases", "sort", json!({ "enum": sorts })),
+        (
+            "/api/v1/contact/register",
+            "authority",
+            json!({ "enum": keys(Authority::ALL, Authority::key) }),
+        ),
+        (
+            "/api/v1/contact/register",
+            "decision",
+            json!({ "enum": keys(Decision::ALL, Decision::key) }),
+        ),
+        (
+            "/api/v1/contact/register",
+            "legal_basis",
+            json!({ "enum": keys(LegalBasis::ALL, LegalBasis::key) }),
+        ),
+    ];
+    for (path, name, extra) in parameters {
+        let params = doc["paths"][*path]["get"]["parameters"].as_array_mut();
+        for param in params.into_iter().flatten() {
+            if param["name"] == *name {
+                merge(&mut param["schema"], extra);
+            }
+        }
+    }
+}
+
+/// Adds the members of `extra` to the object `target`; an `enum` replaces
+/// the `type` (so a nullable field's `null` stays allowed when it is listed).
+fn merge(target: &mut Value, extra: &Value) {
+    let (Some(target), Some(extra)) = (target.as_object_mut(), extra.as_object()) else {
+        return;
+    };
+    if extra.contains_key("enum") {
+        target.remove("type");
+    }
+    for (key, value) in extra {
+        target.insert(key.clone(), value.clone());
+    }
+}
 
 /// `GET /api/v1/openapi.json`: this description.
 #[utoipa::path(
-    get,
+    get, operation_id = "openapi_json",
     path = "/api/v1/openapi.json",
     tag = "public",
     security(()),
     responses((status = 200, description = "The OpenAPI 3.1 description of this API.", content_type = "application/json", body = Object)),
 )]
-pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(DOCUMENT.as_str())
+pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(document(&state.settings))
 }
 
 #[cfg(test)]
@@ -254,9 +518,35 @@ mod tests {
     }
 
     #[test]
+    fn operation_ids_are_unique_and_every_link_names_one() {
+        let doc = document(&Settings::default());
+        let mut ids = BTreeSet::new();
+        let mut targets = Vec::new();
+        for item in doc["paths"].as_object().into_iter().flatten().map(|p| p.1) {
+            for op in item.as_object().into_iter().flatten().map(|o| o.1) {
+                let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+                assert!(ids.insert(id.clone()), "duplicate operationId {id}");
+                for response in op["responses"].as_object().into_iter().flatten() {
+                    for link in response.1["links"].as_object().into_iter().flatten() {
+                        targets.push(
+                            link.1["operationId"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_owned(),
+                        );
+                    }
+                }
+            }
+        }
+        assert!(targets.len() >= CASE_OPERATIONS.len() + 5);
+        for target in targets {
+            assert!(ids.contains(&target), "link to unknown operation {target}");
+        }
+    }
+
+    #[test]
     fn the_description_is_openapi_3_1_with_bearer_auth_and_error_bodies() {
-        let doc: serde_json::Value =
-            serde_json::from_str(&DOCUMENT).unwrap_or(serde_json::Value::Null);
+        let doc = document(&Settings::default());
         assert!(
             doc["openapi"]
                 .as_str()

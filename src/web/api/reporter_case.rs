@@ -86,7 +86,7 @@ fn reporter_json(view: &CaseView) -> ReporterCase {
 
 /// `GET /api/v1/reporter/case`.
 #[utoipa::path(
-    get, path = "/api/v1/reporter/case", tag = "reporter", security(("bearer" = [])),
+    get, operation_id = "reporter_case_view", path = "/api/v1/reporter/case", tag = "reporter", security(("bearer" = [])),
     responses((status = 200, description = "The reporter's case.", body = ReporterCase), Unauthorized),
 )]
 pub async fn view(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
@@ -99,7 +99,7 @@ pub async fn view(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpR
 
 /// `POST /api/v1/reporter/case/messages`.
 #[utoipa::path(
-    post, path = "/api/v1/reporter/case/messages", tag = "reporter", security(("bearer" = [])),
+    post, operation_id = "reporter_case_reply", path = "/api/v1/reporter/case/messages", tag = "reporter", security(("bearer" = [])),
     request_body = MessageRequest,
     responses((status = 201, description = "The reply is stored.", body = ReporterReplied), BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType),
 )]
@@ -122,7 +122,7 @@ pub async fn reply(
 
 /// `POST /api/v1/reporter/case/attachments` (multipart, `attachment` parts).
 #[utoipa::path(
-    post, path = "/api/v1/reporter/case/attachments", tag = "reporter", security(("bearer" = [])),
+    post, operation_id = "reporter_case_upload", path = "/api/v1/reporter/case/attachments", tag = "reporter", security(("bearer" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, description = "The files are stored.", body = Vec<Uploaded>), BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType),
 )]
@@ -149,7 +149,7 @@ pub async fn upload(
 
 /// `GET /api/v1/reporter/case/attachments/{attachment}`.
 #[utoipa::path(
-    get, path = "/api/v1/reporter/case/attachments/{attachment}", tag = "reporter", security(("bearer" = [])),
+    get, operation_id = "reporter_case_download", path = "/api/v1/reporter/case/attachments/{attachment}", tag = "reporter", security(("bearer" = [])),
     params(("attachment" = Uuid, Path, description = "The attachment id.")),
     responses((status = 200, description = "The file, as `Content-Disposition: attachment`.", content_type = "application/octet-stream", body = Vec<u8>), Unauthorized, NotFound),
 )]

@@ -143,7 +143,7 @@ fn rate_limited(state: &AppState, lang: Lang) -> Result<(), ApiError> {
 
 /// `POST /api/v1/reports` with a JSON body.
 #[utoipa::path(
-    post, path = "/api/v1/reports", tag = "public", security(()),
+    post, operation_id = "submit_report", path = "/api/v1/reports", tag = "public", security(()),
     request_body(content(
         (ReportRequest = "application/json"),
         (ReportForm = "multipart/form-data"),

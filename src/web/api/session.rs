@@ -65,7 +65,7 @@ fn token_response(
 
 /// `POST /api/v1/reporter/session`: a case code for a reporter token.
 #[utoipa::path(
-    post, path = "/api/v1/reporter/session", tag = "public", security(()),
+    post, operation_id = "reporter_login", path = "/api/v1/reporter/session", tag = "public", security(()),
     request_body = CodeLogin,
     responses((status = 201, description = "A reporter token opening that one case.", body = TokenResponse), BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
 )]
@@ -95,7 +95,7 @@ pub async fn reporter_login(
 
 /// `POST /api/v1/staff/session`: a username and password for a staff token.
 #[utoipa::path(
-    post, path = "/api/v1/staff/session", tag = "public", security(()),
+    post, operation_id = "staff_login", path = "/api/v1/staff/session", tag = "public", security(()),
     request_body = StaffLogin,
     responses((status = 201, description = "A staff token.", body = TokenResponse), BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
 )]
@@ -119,7 +119,7 @@ pub async fn staff_login(
 
 /// `DELETE /api/v1/reporter/session`: ends the reporter's session.
 #[utoipa::path(
-    delete, path = "/api/v1/reporter/session", tag = "session", security(("bearer" = [])),
+    delete, operation_id = "reporter_logout", path = "/api/v1/reporter/session", tag = "session", security(("bearer" = [])),
     responses((status = 204, description = "The session is ended."), Unauthorized),
 )]
 pub async fn reporter_logout(
@@ -133,7 +133,7 @@ pub async fn reporter_logout(
 
 /// `DELETE /api/v1/staff/session`: ends the staff member's session.
 #[utoipa::path(
-    delete, path = "/api/v1/staff/session", tag = "session", security(("bearer" = [])),
+    delete, operation_id = "staff_logout", path = "/api/v1/staff/session", tag = "session", security(("bearer" = [])),
     responses((status = 204, description = "The session is ended."), Unauthorized),
 )]
 pub async fn staff_logout(

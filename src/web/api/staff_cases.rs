@@ -181,7 +181,7 @@ pub struct Triaged {
 
 /// `GET /api/v1/staff/cases?sort=deadline|received|severity|status|category`.
 #[utoipa::path(
-    get, path = "/api/v1/staff/cases", tag = "staff", security(("bearer" = [])),
+    get, operation_id = "staff_case_inbox", path = "/api/v1/staff/cases", tag = "staff", security(("bearer" = [])),
     params(InboxQuery),
     responses((status = 200, description = "The cases routed to the caller.", body = Vec<InboxCase>), BadRequest, Unauthorized, Forbidden),
 )]
@@ -259,7 +259,7 @@ async fn own_case<'c>(
 
 /// `GET /api/v1/staff/cases/{case}` (marks the case read).
 #[utoipa::path(
-    get, path = "/api/v1/staff/cases/{case}", tag = "staff", security(("bearer" = [])),
+    get, operation_id = "staff_case_view", path = "/api/v1/staff/cases/{case}", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     responses((status = 200, description = "The case (marks it read).", body = StaffCase), Unauthorized, Forbidden, NotFound),
 )]
@@ -278,7 +278,7 @@ pub async fn view(
 
 /// `POST /api/v1/staff/cases/{case}/messages`.
 #[utoipa::path(
-    post, path = "/api/v1/staff/cases/{case}/messages", tag = "staff", security(("bearer" = [])),
+    post, operation_id = "staff_case_reply", path = "/api/v1/staff/cases/{case}/messages", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     request_body = MessageRequest,
     responses((status = 201, description = "The reply is stored.", body = StaffReplied), BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType),
@@ -306,7 +306,7 @@ pub async fn reply(
 
 /// `POST /api/v1/staff/cases/{case}/attachments` (multipart, `attachment` parts).
 #[utoipa::path(
-    post, path = "/api/v1/staff/cases/{case}/attachments", tag = "staff", security(("bearer" = [])),
+    post, operation_id = "staff_case_upload", path = "/api/v1/staff/cases/{case}/attachments", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, description = "The files are stored.", body = Vec<Uploaded>), BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType),
@@ -340,7 +340,7 @@ pub async fn upload(
 
 /// `GET /api/v1/staff/cases/{case}/attachments/{attachment}`.
 #[utoipa::path(
-    get, path = "/api/v1/staff/cases/{case}/attachments/{attachment}", tag = "staff", security(("bearer" = [])),
+    get, operation_id = "staff_case_download", path = "/api/v1/staff/cases/{case}/attachments/{attachment}", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id."), ("attachment" = Uuid, Path, description = "The attachment id.")),
     responses((status = 200, description = "The file, as `Content-Disposition: attachment`.", content_type = "application/octet-stream", body = Vec<u8>), Unauthorized, Forbidden, NotFound),
 )]
@@ -401,7 +401,7 @@ async fn status_json(
 
 /// `POST /api/v1/staff/cases/{case}/acknowledge`.
 #[utoipa::path(
-    post, path = "/api/v1/staff/cases/{case}/acknowledge", tag = "staff", security(("bearer" = [])),
+    post, operation_id = "staff_case_acknowledge", path = "/api/v1/staff/cases/{case}/acknowledge", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     responses((status = 200, description = "Receipt is acknowledged (idempotent).", body = StatusChanged), Unauthorized, Forbidden, NotFound),
 )]
@@ -427,7 +427,7 @@ pub struct StatusRequest {
 
 /// `POST /api/v1/staff/cases/{case}/status`.
 #[utoipa::path(
-    post, path = "/api/v1/staff/cases/{case}/status", tag = "staff", security(("bearer" = [])),
+    post, operation_id = "staff_case_set_status", path = "/api/v1/staff/cases/{case}/status", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     request_body = StatusRequest,
     responses((status = 200, description = "The status is changed.", body = StatusChanged), BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType),
@@ -484,7 +484,7 @@ impl TriageRequest {
 /// `POST /api/v1/staff/cases/{case}/triage`: re-classifies and re-routes the
 /// case; `still_member` says whether the caller can still reach it.
 #[utoipa::path(
-    post, path = "/api/v1/staff/cases/{case}/triage", tag = "staff", security(("bearer" = [])),
+    post, operation_id = "staff_case_triage", path = "/api/v1/staff/cases/{case}/triage", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     request_body = TriageRequest,
     responses((status = 200, description = "Re-classified and re-routed.", body = Triaged), BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, Unprocessable),

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use actix_multipart::Multipart;
+use actix_multipart::{Multipart, MultipartError};
 use futures_util::StreamExt;
 use varsel_crypto::X25519Recipient;
 
@@ -117,9 +117,30 @@ pub struct RefusedForm {
     pub partial: FormWithFiles,
 }
 
+/// The parts of a multipart body, ending at the first error: actix's
+/// `Multipart` panics when polled again after some errors (a body whose
+/// `Content-Type` has no boundary), which would drop the connection.
+struct Parts {
+    inner: Multipart,
+    ended: bool,
+}
+
+impl Parts {
+    async fn next(&mut self) -> Option<Result<actix_multipart::Field, MultipartError>> {
+        if self.ended {
+            return None;
+        }
+        let item = self.inner.next().await;
+        if !matches!(item, Some(Ok(_))) {
+            self.ended = true;
+        }
+        item
+    }
+}
+
 /// Like [`read_form`], but a refusal keeps the text fields read so far.
 pub async fn read_form_keeping_text(
-    mut payload: Multipart,
+    payload: Multipart,
     csrf: Option<&str>,
     recipient: &X25519Recipient,
     attachments_dir: &Path,
@@ -129,6 +150,10 @@ pub async fn read_form_keeping_text(
     let mut form = FormWithFiles {
         fields: HashMap::new(),
         files: Vec::new(),
+    };
+    let mut payload = Parts {
+        inner: payload,
+        ended: false,
     };
     let result = read_into(
         &mut form,
@@ -166,7 +191,7 @@ pub async fn read_form_keeping_text(
 
 async fn read_into(
     form: &mut FormWithFiles,
-    payload: &mut Multipart,
+    payload: &mut Parts,
     csrf: Option<&str>,
     recipient: &X25519Recipient,
     attachments_dir: &Path,
