@@ -64,12 +64,13 @@ impl<'a> Registry<'a> {
     pub fn service(&mut self, endpoint: Endpoint) -> &mut Self {
         let mut resource = endpoint.resource;
         if let Some(refuse) = endpoint.refuse_other_methods {
-            let allow = endpoint
-                .methods
-                .iter()
-                .map(Method::as_str)
-                .collect::<Vec<_>>()
-                .join(", ");
+            let mut allow: Vec<&str> = Vec::new();
+            for method in &endpoint.methods {
+                if !allow.contains(&method.as_str()) {
+                    allow.push(method.as_str());
+                }
+            }
+            let allow = allow.join(", ");
             resource = resource.default_service(refuse(allow));
         }
         for method in endpoint.methods {

@@ -238,10 +238,12 @@ async fn read_into(
                 .unwrap_or_else(|| "application/octet-stream".to_owned());
             // Nothing is written before the first byte arrives: an empty file
             // input (a nameless, empty part) costs no file and no task.
-            let first = match field.next().await {
+            // An empty named file has ended already: actix's `Field` panics
+            // when polled again after its end, which would drop the connection.
+            let (first, mut ended) = match field.next().await {
                 None if filename.is_empty() => continue,
-                None => actix_web::web::Bytes::new(),
-                Some(Ok(chunk)) => chunk,
+                None => (actix_web::web::Bytes::new(), true),
+                Some(Ok(chunk)) => (chunk, false),
                 Some(Err(_)) => return Err(FormError::Malformed),
             };
             if form.files.len() >= max_files {
@@ -252,9 +254,12 @@ async fn read_into(
             }
             let mut upload = Upload::begin(attachments_dir, recipient)?;
             let mut failed = upload.feed(first).await.err().map(FormError::Internal);
-            while failed.is_none() {
+            while failed.is_none() && !ended {
                 let chunk = match field.next().await {
-                    None => break,
+                    None => {
+                        ended = true;
+                        continue;
+                    }
                     Some(Ok(c)) => c,
                     Some(Err(_)) => {
                         failed = Some(FormError::Malformed);
