@@ -2,7 +2,7 @@
 //! the staff case, and `POST /api/v1/staff/cases/{case}/feedback-extension`,
 //! which extends the feedback deadline once, with a reason.
 
-use crate::web::api::openapi::{
+use crate::web::api::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
 use actix_web::{web, HttpResponse};

@@ -2,7 +2,7 @@
 //! for bearer-token clients: the same operations as the staff pages
 //! (`src/escalation.rs`), with the same rules and audit entries.
 
-use crate::web::api::openapi::{
+use crate::web::api::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
 use crate::web::http::SecretText;

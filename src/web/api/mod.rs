@@ -14,6 +14,7 @@ mod files;
 pub mod openapi;
 mod reporter_case;
 mod reports;
+pub mod responses;
 mod session;
 mod staff_cases;
 

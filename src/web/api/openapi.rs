@@ -7,12 +7,12 @@
 //! the description and the registered routes under `/api/v1` name the same
 //! operations.
 //!
-//! Error responses are named once here ([`BadRequest`], [`Unauthorized`], …,
-//! each `{"error": {...}}` as [`ErrorBody`]) and listed per operation;
+//! Error responses are named once in `responses.rs` (`BadRequest`,
+//! `Unauthorized`, …, each `{"error": {...}}` as [`ErrorBody`]) and listed
+//! per operation;
 //! `500 internal` is added to every operation by [`Conventions`], as is the
 //! optional `?lang=` parameter.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use actix_web::{web, HttpResponse};
@@ -20,10 +20,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{
-    ContentBuilder, HeaderBuilder, OpenApi as Document, Ref, RefOr, Required, Response,
-    ResponseBuilder,
-};
+use utoipa::openapi::{OpenApi as Document, Required};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
@@ -34,64 +31,6 @@ use crate::web::state::AppState;
 
 /// The name of the bearer security scheme.
 pub const BEARER: &str = "bearer";
-
-/// Error responses, each `{"error": {"code", "message", ...}}` with one status.
-macro_rules! error_responses {
-    ($($(#[$doc:meta])* $name:ident = $status:literal, $description:literal $(, $header:literal => $header_doc:literal)?;)*) => {$(
-        $(#[$doc])*
-        pub struct $name;
-
-        impl utoipa::IntoResponses for $name {
-            fn responses() -> BTreeMap<String, RefOr<Response>> {
-                #[allow(unused_mut)]
-                let mut response = ResponseBuilder::new()
-                    .description($description)
-                    .content("application/json", error_content());
-                $(
-                    response = response.header(
-                        $header,
-                        HeaderBuilder::new()
-                            .schema(Object::with_type(Type::String))
-                            .description(Some($header_doc))
-                            .build(),
-                    );
-                )?
-                BTreeMap::from([($status.to_string(), RefOr::T(response.build()))])
-            }
-        }
-    )*};
-}
-
-fn error_content() -> utoipa::openapi::Content {
-    ContentBuilder::new()
-        .schema(Some(Ref::from_schema_name("ErrorBody")))
-        .build()
-}
-
-error_responses! {
-    /// 400.
-    BadRequest = 400, "The request was refused; `error.code` says why (see docs/api.md), and `error.field` names the field where there is one. Nothing was stored.";
-    /// 401.
-    Unauthorized = 401, "No valid bearer token of the right kind (`unauthorized`), or a login that failed (`code_unknown`, `login_failed`).",
-        "WWW-Authenticate" => "`Bearer realm=\"varsel\"`";
-    /// 403.
-    Forbidden = 403, "A staff token of an account without the role this needs (`forbidden`).";
-    /// 404.
-    NotFound = 404, "No such case or attachment, or one not routed to the caller: the two are never told apart (`not_found`).";
-    /// 409.
-    Conflict = 409, "The case's state does not allow this (`case_closed`, `already_closed`, `not_closed`, `cannot_confirm`, `needs_police_decision`, `feedback_*`).";
-    /// 413.
-    PayloadTooLarge = 413, "The body or a file is over `error.limit` bytes (`body_too_large`, `attachment_too_large`).";
-    /// 415.
-    UnsupportedMediaType = 415, "The body is not `application/json` (or `multipart/form-data` where files are sent).";
-    /// 422.
-    Unprocessable = 422, "With the exclusions or classification given, nobody would receive the case (`no_eligible_handler`, `no_one_left`).";
-    /// 429.
-    TooManyRequests = 429, "Rate limited (`too_many_requests`).",
-        "Retry-After" => "Seconds to wait before retrying.";
-    /// 500.
-    Internal = 500, "The server failed (`internal`); `error.incident` identifies the log entry.";
-}
 
 /// What applies to every operation: the `?lang=` parameter, the `500`
 /// response, and the bearer security scheme.
@@ -111,7 +50,7 @@ impl Modify for Conventions {
                     .build(),
             ),
         );
-        let internal = <Internal as utoipa::IntoResponses>::responses();
+        let internal = <super::responses::Internal as utoipa::IntoResponses>::responses();
         for item in doc.paths.paths.values_mut() {
             for op in [
                 &mut item.get,
@@ -368,7 +307,7 @@ fn vocabulary(doc: &mut Value, settings: &Settings) {
         (
             "ReportRequest",
             "exclude",
-            json!({ "items": { "format": "uuid" } }),
+            json!({ "items": { "type": "string", "format": "uuid" } }),
         ),
         ("MessageRequest", "body", text.clone()),
         ("ReasonRequest", "reason", text.clone()),

@@ -2,7 +2,7 @@
 //! reporter token: reading it, replying, adding and fetching attachments. The
 //! reporter sees days, never times, and never which staff member wrote.
 
-use crate::web::api::openapi::{
+use crate::web::api::responses::{
     BadRequest, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
 use crate::web::http::SecretText;

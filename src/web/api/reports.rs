@@ -3,7 +3,7 @@
 //! in `attachment` parts. Validated completely before anything is stored; on
 //! any failure, uploaded files are removed and nothing is kept.
 
-use crate::web::api::openapi::{
+use crate::web::api::responses::{
     BadRequest, PayloadTooLarge, TooManyRequests, Unprocessable, UnsupportedMediaType,
 };
 use actix_multipart::Multipart;

@@ -3,7 +3,7 @@
 //! ending it. Both logins are rate limited; the code and the password are
 //! cleared from memory once used and never logged.
 
-use crate::web::api::openapi::{
+use crate::web::api::responses::{
     BadRequest, PayloadTooLarge, TooManyRequests, Unauthorized, UnsupportedMediaType,
 };
 use crate::web::http::SecretText;

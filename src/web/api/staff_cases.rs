@@ -3,7 +3,7 @@
 //! not routed to the caller — or one that does not exist, or a malformed id —
 //! is the same 404.
 
-use crate::web::api::openapi::{
+use crate::web::api::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
