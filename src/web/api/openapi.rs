@@ -10,8 +10,8 @@
 //! Error responses are named once in `responses.rs` (`BadRequest`,
 //! `Unauthorized`, …, each `{"error": {...}}` as [`ErrorBody`]) and listed
 //! per operation;
-//! `500 internal` is added to every operation by [`Conventions`], as is the
-//! optional `?lang=` parameter.
+//! `500 internal` and `503 unavailable` are added to every operation by
+//! [`Conventions`], as is the optional `?lang=` parameter.
 
 use std::sync::LazyLock;
 
@@ -32,8 +32,8 @@ use crate::web::state::AppState;
 /// The name of the bearer security scheme.
 pub const BEARER: &str = "bearer";
 
-/// What applies to every operation: the `?lang=` parameter, the `500`
-/// response, and the bearer security scheme.
+/// What applies to every operation: the `?lang=` parameter, the `500` and
+/// `503` responses, and the bearer security scheme.
 pub struct Conventions;
 
 impl Modify for Conventions {
@@ -50,7 +50,9 @@ impl Modify for Conventions {
                     .build(),
             ),
         );
-        let internal = <super::responses::Internal as utoipa::IntoResponses>::responses();
+        // Any operation may fail on the server's side.
+        let mut internal = <super::responses::Internal as utoipa::IntoResponses>::responses();
+        internal.extend(<super::responses::Unavailable as utoipa::IntoResponses>::responses());
         for item in doc.paths.paths.values_mut() {
             for op in [
                 &mut item.get,
@@ -504,6 +506,7 @@ mod tests {
             for (method, op) in item.as_object().into_iter().flatten() {
                 let responses = &op["responses"];
                 assert!(responses["500"].is_object(), "{method} {path}: no 500");
+                assert!(responses["503"].is_object(), "{method} {path}: no 503");
                 assert!(
                     responses
                         .as_object()

@@ -65,4 +65,7 @@ error_responses! {
         "Retry-After" => "Seconds to wait before retrying.";
     /// 500.
     Internal = 500, "The server failed (`internal`); `error.incident` identifies the log entry.";
+    /// 503.
+    Unavailable = 503, "The service cannot answer for now, for example while its database is unreachable (`unavailable`).",
+        "Retry-After" => "Seconds to wait before retrying.";
 }
