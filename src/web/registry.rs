@@ -62,11 +62,22 @@ impl<'a> Registry<'a> {
     /// A resource: one path and the methods it answers; any other method
     /// gets the resource's default service (405 unless it sets one).
     pub fn service(&mut self, endpoint: Endpoint) -> &mut Self {
+        let mut resource = endpoint.resource;
+        if let Some(refuse) = endpoint.refuse_other_methods {
+            let mut allow: Vec<&str> = Vec::new();
+            for method in &endpoint.methods {
+                if !allow.contains(&method.as_str()) {
+                    allow.push(method.as_str());
+                }
+            }
+            let allow = allow.join(", ");
+            resource = resource.default_service(refuse(allow));
+        }
         for method in endpoint.methods {
             self.recorded
                 .push((method, format!("{}{}", self.prefix, endpoint.path)));
         }
-        self.cfg.service(endpoint.resource);
+        self.cfg.service(resource);
         self
     }
 
@@ -106,6 +117,7 @@ pub struct Endpoint {
     path: String,
     resource: actix_web::Resource,
     methods: Vec<Method>,
+    refuse_other_methods: Option<Box<dyn FnOnce(String) -> Route>>,
 }
 
 impl Endpoint {
@@ -115,6 +127,7 @@ impl Endpoint {
             path: path.to_owned(),
             resource: web::resource(path),
             methods: Vec::new(),
+            refuse_other_methods: None,
         }
     }
 
@@ -179,6 +192,14 @@ impl Endpoint {
     /// What answers the methods no route takes (instead of actix's 405).
     pub fn default_service(mut self, route: Route) -> Self {
         self.resource = self.resource.default_service(route);
+        self
+    }
+
+    /// What answers the methods no route takes, built once every method is
+    /// known from the value of the `Allow` header it must send (RFC 9110
+    /// § 15.5.6), such as `GET, POST`.
+    pub fn refuse_other_methods(mut self, refuse: impl FnOnce(String) -> Route + 'static) -> Self {
+        self.refuse_other_methods = Some(Box::new(refuse));
         self
     }
 }

@@ -350,6 +350,7 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         json_post("/api/v1/reporter/session", json!({"code": "x"}), &EVERYONE),
         json_post("/api/v1/staff/session", json!({"username": 1}), &EVERYONE),
         get("/api/v1/pow/challenge", &EVERYONE),
+        get("/api/v1/openapi.json", &EVERYONE),
         get("/api/v1/categories", &EVERYONE),
         get("/api/v1/handlers", &EVERYONE),
         json_post(

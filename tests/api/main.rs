@@ -16,6 +16,7 @@ mod audit;
 mod authz;
 mod browser;
 mod cli;
+mod contract;
 mod deadlines;
 mod escalation;
 mod groups;

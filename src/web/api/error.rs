@@ -6,7 +6,8 @@
 use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 use varsel_crypto::CaseCodeError;
 
 use crate::core::domain::ExtensionError;
@@ -460,25 +461,45 @@ impl ApiError {
     }
 
     /// The JSON body of the response.
-    pub fn body(&self) -> Value {
+    pub fn body(&self) -> ErrorBody {
         let t = Translator::new(self.lang);
-        let mut error = Map::new();
-        error.insert("code".into(), json!(self.problem.code()));
-        error.insert(
-            "message".into(),
-            json!(self.problem.message(t, self.incident.as_deref())),
-        );
-        if let Some(field) = self.problem.field() {
-            error.insert("field".into(), json!(field));
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.problem.code(),
+                message: self.problem.message(t, self.incident.as_deref()),
+                field: self.problem.field(),
+                limit: self.problem.limit(),
+                incident: self.incident.clone(),
+            },
         }
-        if let Some(limit) = self.problem.limit() {
-            error.insert("limit".into(), json!(limit));
-        }
-        if let Some(incident) = &self.incident {
-            error.insert("incident".into(), json!(incident));
-        }
-        json!({ "error": error })
     }
+}
+
+/// Every error response: `{"error": {...}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The error itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code (see docs/api.md, "Errors").
+    #[schema(example = "text_too_long")]
+    pub code: &'static str,
+    /// For people, in the caller's language; never repeats what was sent.
+    pub message: String,
+    /// The offending JSON field, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    /// The limit that was exceeded (characters, bytes or a count).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub limit: Option<u64>,
+    /// Incident id of an internal error, to quote to the operator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -589,7 +610,7 @@ mod tests {
     #[test]
     fn internal_errors_carry_an_incident_id_and_nothing_else() {
         let err = ApiError::internal(Lang::En, &anyhow::anyhow!("database password is hunter2"));
-        let body = err.body().to_string();
+        let body = serde_json::to_string(&err.body()).unwrap_or_default();
         assert!(!body.contains("hunter2"));
         let incident = err.incident.clone().unwrap_or_default();
         assert!(!incident.is_empty() && body.contains(&incident));

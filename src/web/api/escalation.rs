@@ -2,10 +2,13 @@
 //! for bearer-token clients: the same operations as the staff pages
 //! (`src/escalation.rs`), with the same rules and audit entries.
 
+use crate::web::api::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use crate::web::http::SecretText;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::core::authz::Permission;
@@ -37,26 +40,145 @@ async fn ensure_case(
         .map_err(|e| ApiError::core(caller.lang, e))
 }
 
-fn record_json(r: &EscalationRecord) -> Value {
-    json!({
-        "id": r.id,
-        "case_id": r.case_id,
-        "authority": r.authority.key(),
-        "decision": r.decision.key(),
-        "legal_basis": r.legal_basis.key(),
-        "aware_at": iso_instant(r.aware_at),
-        "decided_at": iso_instant(r.decided_at),
-        "notified_at": r.notified_at.map(iso_instant),
-        "decided_by": r.decided_by,
-        "authority_reference": r.authority_reference,
-        "confirmed_by": r.confirmed_by,
-        "confirmed_at": r.confirmed_at.map(iso_instant),
-    })
+/// A recorded escalation decision, as in the register (never its rationale).
+#[derive(Serialize, ToSchema)]
+pub struct RegisterEntryJson {
+    /// The decision's id.
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// Authority key.
+    pub authority: String,
+    /// Decision key.
+    pub decision: String,
+    /// Legal basis key.
+    pub legal_basis: String,
+    /// When the organisation became aware, RFC 3339.
+    #[schema(format = DateTime)]
+    pub aware_at: String,
+    /// When it was decided, RFC 3339.
+    #[schema(format = DateTime)]
+    pub decided_at: String,
+    /// When the authority was notified, RFC 3339.
+    #[schema(required, format = DateTime)]
+    pub notified_at: Option<String>,
+    /// Who decided.
+    pub decided_by: Uuid,
+    /// The authority's reference.
+    #[schema(required)]
+    pub authority_reference: Option<String>,
+    /// Who confirmed.
+    #[schema(required)]
+    pub confirmed_by: Option<Uuid>,
+    /// When it was confirmed, RFC 3339.
+    #[schema(required, format = DateTime)]
+    pub confirmed_at: Option<String>,
+    /// The decider's name.
+    pub decided_by_name: String,
+    /// The confirmer's name.
+    #[schema(required)]
+    pub confirmed_by_name: Option<String>,
+}
+
+/// A decision of a case, with its rationale.
+#[derive(Serialize, ToSchema)]
+pub struct DecisionJson {
+    /// The decision as in the register.
+    #[serde(flatten)]
+    pub record: RegisterEntryJson,
+    /// Why; sealed to the case.
+    pub rationale: String,
+}
+
+/// How a case was closed.
+#[derive(Serialize, ToSchema)]
+pub struct ClosureJson {
+    /// Outcome key.
+    pub outcome: String,
+    /// When, RFC 3339.
+    #[schema(format = DateTime)]
+    pub closed_at: String,
+    /// Who closed it.
+    pub closed_by_name: String,
+    /// The written evaluation.
+    pub evaluation: String,
+}
+
+/// A case's escalation.
+#[derive(Serialize, ToSchema)]
+pub struct CaseEscalationJson {
+    /// Its decisions.
+    pub decisions: Vec<DecisionJson>,
+    /// The current closure, if closed.
+    #[schema(required)]
+    pub closure: Option<ClosureJson>,
+    /// Whether closing waits for a police or PST decision.
+    pub police_decision_missing: bool,
+}
+
+/// A recorded decision's id.
+#[derive(Serialize, ToSchema)]
+pub struct Recorded {
+    /// The decision's id.
+    pub id: Uuid,
+}
+
+/// A confirmed decision.
+#[derive(Serialize, ToSchema)]
+pub struct Confirmed {
+    /// The decision's id.
+    pub id: Uuid,
+    /// Always true.
+    pub confirmed: bool,
+}
+
+/// A closed case.
+#[derive(Serialize, ToSchema)]
+pub struct Closed {
+    /// Always `closed`.
+    pub status: String,
+    /// Outcome key.
+    pub outcome: String,
+}
+
+/// A reopened case.
+#[derive(Serialize, ToSchema)]
+pub struct Reopened {
+    /// Always `under_investigation`.
+    pub status: String,
+}
+
+fn record_json(
+    r: &EscalationRecord,
+    decided_by_name: &str,
+    confirmed_by_name: Option<&str>,
+) -> RegisterEntryJson {
+    RegisterEntryJson {
+        id: r.id,
+        case_id: r.case_id,
+        authority: r.authority.key().to_owned(),
+        decision: r.decision.key().to_owned(),
+        legal_basis: r.legal_basis.key().to_owned(),
+        aware_at: iso_instant(r.aware_at),
+        decided_at: iso_instant(r.decided_at),
+        notified_at: r.notified_at.map(iso_instant),
+        decided_by: r.decided_by,
+        authority_reference: r.authority_reference.clone(),
+        confirmed_by: r.confirmed_by,
+        confirmed_at: r.confirmed_at.map(iso_instant),
+        decided_by_name: decided_by_name.to_owned(),
+        confirmed_by_name: confirmed_by_name.map(str::to_owned),
+    }
 }
 
 /// `GET /api/v1/staff/cases/{case}/escalation` (contact points): the case's
 /// decisions with their rationales, the current closure, and whether closing
 /// waits for a police or PST decision.
+#[utoipa::path(
+    get, operation_id = "escalation_view", path = "/api/v1/staff/cases/{case}/escalation", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id.")),
+    responses((status = 200, description = "The case's escalation decisions and closure (contact points).", body = CaseEscalationJson), Unauthorized, Forbidden, NotFound),
+)]
 pub async fn view(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -67,45 +189,58 @@ pub async fn view(
     let view = escalation::case_escalation(&state, staff, id)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
-    let decisions: Vec<Value> = view
+    let decisions = view
         .decisions
         .iter()
-        .map(|d| {
-            let mut v = record_json(&d.record);
-            v["rationale"] = json!(d.rationale);
-            v["decided_by_name"] = json!(d.decided_by_name);
-            v["confirmed_by_name"] = json!(d.confirmed_by_name);
-            v
+        .map(|d| DecisionJson {
+            record: record_json(
+                &d.record,
+                &d.decided_by_name,
+                d.confirmed_by_name.as_deref(),
+            ),
+            rationale: d.rationale.clone(),
         })
         .collect();
-    let closure = view.closure.as_ref().map(|c| {
-        json!({
-            "outcome": c.outcome.key(),
-            "closed_at": iso_instant(c.closed_at),
-            "closed_by_name": c.closed_by_name,
-            "evaluation": c.evaluation,
-        })
+    let closure = view.closure.as_ref().map(|c| ClosureJson {
+        outcome: c.outcome.key().to_owned(),
+        closed_at: iso_instant(c.closed_at),
+        closed_by_name: c.closed_by_name.clone(),
+        evaluation: c.evaluation.clone(),
     });
-    Ok(HttpResponse::Ok().json(json!({
-        "decisions": decisions,
-        "closure": closure,
-        "police_decision_missing": view.police_decision_missing,
-    })))
+    Ok(HttpResponse::Ok().json(CaseEscalationJson {
+        decisions,
+        closure,
+        police_decision_missing: view.police_decision_missing,
+    }))
 }
 
 /// A decision as an API client sends it. Moments are `YYYY-MM-DD` or
 /// `YYYY-MM-DDTHH:MM`, UTC.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
+    /// Authority key (`police`, `pst`, `datatilsynet`, `nsm`, ...).
+    #[schema(example = "police")]
     authority: String,
+    /// Decision key (`escalate`, `not_escalate`).
+    #[schema(example = "escalate")]
     decision: String,
+    /// Legal basis key.
+    #[schema(example = "other")]
     legal_basis: String,
+    /// Why; sealed to the case.
+    #[schema(value_type = String)]
     rationale: SecretText,
+    /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`, UTC.
+    #[schema(example = "2026-03-01")]
     aware_at: String,
+    /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`, UTC.
+    #[schema(example = "2026-03-02T10:00")]
     decided_at: String,
+    /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`, UTC.
     #[serde(default)]
     notified_at: Option<String>,
+    /// The authority's reference.
     #[serde(default)]
     authority_reference: Option<String>,
 }
@@ -145,6 +280,12 @@ impl DecisionRequest {
 
 /// `POST /api/v1/staff/cases/{case}/escalation` (contact points): records a
 /// decision; `201` with its id.
+#[utoipa::path(
+    post, operation_id = "escalation_record", path = "/api/v1/staff/cases/{case}/escalation", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id.")),
+    request_body = DecisionRequest,
+    responses((status = 201, description = "The decision is recorded.", body = Recorded), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType),
+)]
 pub async fn record(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -159,11 +300,16 @@ pub async fn record(
     let decision = escalation::record_decision(&state, staff, id, &input)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
-    Ok(HttpResponse::Created().json(json!({ "id": decision })))
+    Ok(HttpResponse::Created().json(Recorded { id: decision }))
 }
 
 /// `POST /api/v1/staff/cases/{case}/escalation/{decision}/confirm` (a
 /// second contact point).
+#[utoipa::path(
+    post, operation_id = "escalation_confirm", path = "/api/v1/staff/cases/{case}/escalation/{decision}/confirm", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id."), ("decision" = Uuid, Path, description = "The decision id.")),
+    responses((status = 200, description = "The decision is confirmed by a second contact point.", body = Confirmed), Unauthorized, Forbidden, NotFound, Conflict),
+)]
 pub async fn confirm(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -177,19 +323,32 @@ pub async fn confirm(
     escalation::confirm_decision(&state, staff, id, decision)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
-    Ok(HttpResponse::Ok().json(json!({ "id": decision, "confirmed": true })))
+    Ok(HttpResponse::Ok().json(Confirmed {
+        id: decision,
+        confirmed: true,
+    }))
 }
 
 /// `{"outcome": "substantiated", "evaluation": "…"}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseRequest {
+    /// Outcome key.
+    #[schema(example = "substantiated")]
     outcome: String,
+    /// The written evaluation; sealed to the case.
+    #[schema(value_type = String)]
     evaluation: SecretText,
 }
 
 /// `POST /api/v1/staff/cases/{case}/close`: closes with an outcome and a
 /// written evaluation (sealed to the case).
+#[utoipa::path(
+    post, operation_id = "escalation_close", path = "/api/v1/staff/cases/{case}/close", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id.")),
+    request_body = CloseRequest,
+    responses((status = 200, description = "The case is closed.", body = Closed), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType),
+)]
 pub async fn close(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -208,11 +367,20 @@ pub async fn close(
     escalation::close_case(&state, staff, id, outcome, &evaluation)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    Ok(HttpResponse::Ok().json(json!({ "status": "closed", "outcome": outcome.key() })))
+    Ok(HttpResponse::Ok().json(Closed {
+        status: "closed".to_owned(),
+        outcome: outcome.key().to_owned(),
+    }))
 }
 
 /// `POST /api/v1/staff/cases/{case}/reopen`: reopens a closed case with a
 /// reason (sealed to the case).
+#[utoipa::path(
+    post, operation_id = "escalation_reopen", path = "/api/v1/staff/cases/{case}/reopen", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id.")),
+    request_body = super::ReasonRequest,
+    responses((status = 200, description = "The case is reopened.", body = Reopened), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType),
+)]
 pub async fn reopen(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -229,25 +397,42 @@ pub async fn reopen(
     escalation::reopen_case(&state, staff, id, &reason)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    Ok(HttpResponse::Ok().json(json!({ "status": "under_investigation" })))
+    Ok(HttpResponse::Ok().json(Reopened {
+        status: "under_investigation".to_owned(),
+    }))
 }
 
 /// `?authority=&decision=&legal_basis=&year=`, each optional.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RegisterQuery {
+    /// Only this authority.
     #[serde(default)]
     authority: Option<String>,
+    /// Only this decision.
     #[serde(default)]
     decision: Option<String>,
+    /// Only this legal basis.
     #[serde(default)]
     legal_basis: Option<String>,
+    /// Only decisions of this year.
     #[serde(default)]
     year: Option<i32>,
+    /// The language, taken by the middleware like on every request; named
+    /// here so that the filter's check for unknown parameters accepts it.
+    #[serde(default, rename = "lang")]
+    #[param(ignore)]
+    _lang: Option<String>,
 }
 
 /// `GET /api/v1/contact/register` (contact points): every recorded decision
 /// matching the filter, never a rationale.
+#[utoipa::path(
+    get, operation_id = "escalation_register", path = "/api/v1/contact/register", tag = "staff", security(("bearer" = [])),
+    params(RegisterQuery),
+    responses((status = 200, description = "Every recorded decision matching the filter (contact points).", body = Vec<RegisterEntryJson>), BadRequest, Unauthorized, Forbidden),
+)]
 pub async fn register(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -273,13 +458,14 @@ pub async fn register(
     let entries = escalation::register(&state, staff, &filter)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    let body: Vec<Value> = entries
+    let body: Vec<RegisterEntryJson> = entries
         .iter()
         .map(|e| {
-            let mut v = record_json(&e.record);
-            v["decided_by_name"] = json!(e.decided_by_name);
-            v["confirmed_by_name"] = json!(e.confirmed_by_name);
-            v
+            record_json(
+                &e.record,
+                &e.decided_by_name,
+                e.confirmed_by_name.as_deref(),
+            )
         })
         .collect();
     Ok(HttpResponse::Ok().json(body))

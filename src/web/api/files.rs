@@ -6,7 +6,8 @@ use actix_multipart::Multipart;
 use actix_web::guard::GuardContext;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::HttpResponse;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 use varsel_crypto::X25519Recipient;
 
@@ -118,10 +119,31 @@ pub async fn uploaded_or_discarded(
     }
 }
 
+/// A stored upload.
+#[derive(Serialize, ToSchema)]
+pub struct Uploaded {
+    /// Id for downloading.
+    pub id: Uuid,
+    /// The file name as sent.
+    pub name: String,
+}
+
+/// A multipart upload: one or more `attachment` file parts.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// A file; repeat the part for several.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    attachment: Vec<Vec<u8>>,
+}
+
 /// `[{"id", "name"}]` of stored uploads.
-fn uploaded(files: &[IncomingFile]) -> Value {
+fn uploaded(files: &[IncomingFile]) -> Vec<Uploaded> {
     files
         .iter()
-        .map(|f| json!({ "id": f.pending.id, "name": f.name }))
+        .map(|f| Uploaded {
+            id: f.pending.id,
+            name: f.name.clone(),
+        })
         .collect()
 }

@@ -11,9 +11,11 @@ mod deadlines;
 pub mod error;
 mod escalation;
 mod files;
+pub mod openapi;
 pub mod pow;
 mod reporter_case;
 mod reports;
+pub mod responses;
 mod session;
 mod staff_cases;
 
@@ -27,12 +29,16 @@ pub use error::{ApiError, Problem};
 use crate::core::casework::CaseView;
 use crate::core::store::Author;
 use crate::web::http::{ErrorKind, SecretText};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// `{"reason": "…"}`: a feedback extension or a reopening.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonRequest {
+    /// Why; sealed to the case.
+    #[schema(value_type = String)]
     reason: SecretText,
 }
 
@@ -44,66 +50,182 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
         .error_handler(move |err, req| ApiError::json(auth::lang_of(req), &err, limit).into())
 }
 
-/// Who reads a case: what its JSON shows differs only in that staff see
-/// the names of staff authors and the time of staff entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reader {
+/// The report as the reporter wrote it.
+#[derive(Serialize, ToSchema)]
+pub struct ReportText {
+    /// What happened.
+    pub description: String,
+    /// When, in the reporter's words.
+    pub when: Option<String>,
+    /// Where, in the reporter's words.
+    pub place: Option<String>,
+}
+
+impl ReportText {
+    fn of(view: &CaseView) -> Self {
+        ReportText {
+            description: view.report.description.clone(),
+            when: view.report.when.clone(),
+            place: view.report.place.clone(),
+        }
+    }
+}
+
+/// Who wrote a message or added an attachment.
+#[derive(Serialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
     /// The reporter.
     Reporter,
     /// A staff member.
     Staff,
 }
 
-impl Reader {
-    /// When an entry was made: its day, and for staff readers the time of a
-    /// staff entry (reporter entries are kept to the day only).
-    fn stamp(self, entry: &mut Map<String, Value>, author: Author, at: i64) {
-        entry.insert("author".into(), author.as_db().into());
-        entry.insert("date".into(), iso_day(at).into());
-        if self == Reader::Staff {
-            let time = match author {
-                Author::Reporter => None,
-                Author::Staff => Some(iso_instant(at)),
-            };
-            entry.insert("time".into(), json!(time));
+impl From<Author> for AuthorKind {
+    fn from(author: Author) -> Self {
+        match author {
+            Author::Reporter => AuthorKind::Reporter,
+            Author::Staff => AuthorKind::Staff,
         }
     }
 }
 
-/// The report, the messages and the attachments of a case as `reader` sees them.
-pub(crate) fn thread_json(view: &CaseView, reader: Reader) -> (Value, Vec<Value>, Vec<Value>) {
-    let report = json!({
-        "description": view.report.description,
-        "when": view.report.when,
-        "place": view.report.place,
-    });
+/// A message of the thread as the reporter sees it: the day only, and
+/// never which staff member wrote.
+#[derive(Serialize, ToSchema)]
+pub struct ReporterMessage {
+    /// Who wrote it.
+    pub author: AuthorKind,
+    /// The day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub date: String,
+    /// The text.
+    pub body: String,
+}
+
+/// An attachment as the reporter sees it.
+#[derive(Serialize, ToSchema)]
+pub struct ReporterAttachment {
+    /// Who added it.
+    pub author: AuthorKind,
+    /// The day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub date: String,
+    /// Id for downloading.
+    pub id: Uuid,
+    /// Original file name.
+    pub name: String,
+    /// Declared content type.
+    pub content_type: String,
+    /// Stored (encrypted) size in bytes.
+    pub size: i64,
+}
+
+/// A message of the thread as staff see it: staff entries carry their time
+/// and author's name (reporter entries: the day only, `time` null).
+#[derive(Serialize, ToSchema)]
+pub struct StaffMessage {
+    /// Who wrote it.
+    pub author: AuthorKind,
+    /// The day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub date: String,
+    /// RFC 3339 time of a staff entry; null for reporter entries.
+    #[schema(required, format = DateTime)]
+    pub time: Option<String>,
+    /// The text.
+    pub body: String,
+    /// The staff author's name; null for reporter entries.
+    #[schema(required)]
+    pub author_name: Option<String>,
+}
+
+/// An attachment as staff see it.
+#[derive(Serialize, ToSchema)]
+pub struct StaffAttachment {
+    /// Who added it.
+    pub author: AuthorKind,
+    /// The day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub date: String,
+    /// RFC 3339 time of a staff upload; null for reporter uploads.
+    #[schema(required, format = DateTime)]
+    pub time: Option<String>,
+    /// Id for downloading.
+    pub id: Uuid,
+    /// Original file name.
+    pub name: String,
+    /// Declared content type.
+    pub content_type: String,
+    /// Stored (encrypted) size in bytes.
+    pub size: i64,
+}
+
+/// The time of a staff entry; reporter entries are kept to the day only.
+fn staff_time(author: Author, at: i64) -> Option<String> {
+    match author {
+        Author::Reporter => None,
+        Author::Staff => Some(iso_instant(at)),
+    }
+}
+
+/// The report, the messages and the attachments of a case as the reporter sees them.
+pub(crate) fn reporter_thread(
+    view: &CaseView,
+) -> (ReportText, Vec<ReporterMessage>, Vec<ReporterAttachment>) {
     let messages = view
         .messages
         .iter()
-        .map(|m| {
-            let mut entry = Map::new();
-            reader.stamp(&mut entry, m.author, m.created_at);
-            entry.insert("body".into(), m.body.clone().into());
-            if reader == Reader::Staff {
-                entry.insert("author_name".into(), json!(m.author_name));
-            }
-            Value::Object(entry)
+        .map(|m| ReporterMessage {
+            author: m.author.into(),
+            date: iso_day(m.created_at),
+            body: m.body.clone(),
         })
         .collect();
     let attachments = view
         .attachments
         .iter()
-        .map(|a| {
-            let mut entry = Map::new();
-            reader.stamp(&mut entry, a.author, a.created_at);
-            entry.insert("id".into(), json!(a.id));
-            entry.insert("name".into(), a.name.clone().into());
-            entry.insert("content_type".into(), a.content_type.clone().into());
-            entry.insert("size".into(), a.size.into());
-            Value::Object(entry)
+        .map(|a| ReporterAttachment {
+            author: a.author.into(),
+            date: iso_day(a.created_at),
+            id: a.id,
+            name: a.name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.size,
         })
         .collect();
-    (report, messages, attachments)
+    (ReportText::of(view), messages, attachments)
+}
+
+/// The report, the messages and the attachments of a case as staff see them.
+pub(crate) fn staff_thread(
+    view: &CaseView,
+) -> (ReportText, Vec<StaffMessage>, Vec<StaffAttachment>) {
+    let messages = view
+        .messages
+        .iter()
+        .map(|m| StaffMessage {
+            author: m.author.into(),
+            date: iso_day(m.created_at),
+            time: staff_time(m.author, m.created_at),
+            body: m.body.clone(),
+            author_name: m.author_name.clone(),
+        })
+        .collect();
+    let attachments = view
+        .attachments
+        .iter()
+        .map(|a| StaffAttachment {
+            author: a.author.into(),
+            date: iso_day(a.created_at),
+            time: staff_time(a.author, a.created_at),
+            id: a.id,
+            name: a.name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.size,
+        })
+        .collect();
+    (ReportText::of(view), messages, attachments)
 }
 
 /// `YYYY-MM-DD`.
@@ -134,13 +256,24 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     ApiError::kind(auth::lang_of(&req), ErrorKind::NotFound).error_response()
 }
 
-async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    ApiError::new(auth::lang_of(&req), Problem::MethodNotAllowed).error_response()
-}
-
-/// A resource whose unsupported methods get a JSON 405.
+/// A resource whose unsupported methods get a JSON 405 with the `Allow`
+/// header listing the methods it takes.
 fn resource(path: &str) -> crate::web::registry::Endpoint {
-    crate::web::registry::Endpoint::new(path).default_service(web::to(method_not_allowed))
+    crate::web::registry::Endpoint::new(path).refuse_other_methods(|allow| {
+        web::to(move |req: HttpRequest| {
+            let allow = allow.clone();
+            async move {
+                let mut response =
+                    ApiError::new(auth::lang_of(&req), Problem::MethodNotAllowed).error_response();
+                if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+                    response
+                        .headers_mut()
+                        .insert(actix_web::http::header::ALLOW, value);
+                }
+                response
+            }
+        })
+    })
 }
 
 /// Registers the routes of this area.
@@ -159,6 +292,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                     .delete(session::staff_logout),
             )
             .service(resource("/pow/challenge").get(pow::challenge))
+            .service(resource("/openapi.json").get(openapi::openapi_json))
             .service(resource("/categories").get(catalog::categories))
             .service(resource("/handlers").get(catalog::handlers))
             .service(

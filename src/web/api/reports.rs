@@ -3,10 +3,13 @@
 //! in `attachment` parts. Validated completely before anything is stored; on
 //! any failure, uploaded files are removed and nothing is kept.
 
+use crate::web::api::responses::{
+    BadRequest, PayloadTooLarge, TooManyRequests, Unprocessable, UnsupportedMediaType,
+};
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::core::casework::{
@@ -24,20 +27,52 @@ use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 
 /// A report as an API client sends it, wiped from memory when dropped.
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
+    /// A category key from `GET /api/v1/categories`.
+    #[schema(example = "avvik")]
     category: String,
+    /// A sub-type key of that category, if it has any.
     #[serde(default)]
     subtype: Option<String>,
+    /// A severity key (`lav`, `middels`, `hoy`, `kritisk`); empty: `middels`.
+    #[schema(example = "middels")]
     severity: String,
+    /// What happened.
     description: String,
+    /// When, in the reporter's words.
     #[serde(default)]
     when: Option<String>,
+    /// Where, in the reporter's words.
     #[serde(default)]
     place: Option<String>,
+    /// Ids of handlers (from `GET /api/v1/handlers`) who must not see the report.
     #[serde(default)]
     exclude: Vec<String>,
+}
+
+/// A submission with files: the report as JSON in a `report` part, files
+/// in `attachment` parts.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReportForm {
+    /// The report, as the JSON body would be.
+    #[schema(value_type = String, content_media_type = "application/json")]
+    report: String,
+    /// A file; repeat the part for several.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    attachment: Vec<Vec<u8>>,
+}
+
+/// A filed report: the case code, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct Submitted {
+    /// The case code; the only way back to the case.
+    pub case_code: String,
+    /// The day receipt will be acknowledged by, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub acknowledge_by: String,
 }
 
 impl ReportRequest {
@@ -94,10 +129,10 @@ async fn submit(
         .map_err(|e| ApiError::core(lang, e))?;
     let acknowledge_by = iso_date(submitted.acknowledge_by);
     let code = prepared.code.expose_grouped();
-    Ok(HttpResponse::Created().json(json!({
-        "case_code": code.as_str(),
-        "acknowledge_by": acknowledge_by,
-    })))
+    Ok(HttpResponse::Created().json(Submitted {
+        case_code: code.as_str().to_owned(),
+        acknowledge_by,
+    }))
 }
 
 /// Charges a valid report to the lane its proof of work chooses (headers
@@ -112,6 +147,14 @@ async fn admitted(state: &AppState, lang: Lang, req: &HttpRequest) -> Result<(),
 }
 
 /// `POST /api/v1/reports` with a JSON body.
+#[utoipa::path(
+    post, operation_id = "submit_report", path = "/api/v1/reports", tag = "public", security(()),
+    request_body(content(
+        (ReportRequest = "application/json"),
+        (ReportForm = "multipart/form-data"),
+    )),
+    responses((status = 201, description = "Filed; the case code is shown this once.", body = Submitted), BadRequest, PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests),
+)]
 pub async fn submit_json(
     state: web::Data<AppState>,
     ApiLang(lang): ApiLang,

@@ -3,10 +3,13 @@
 //! ending it. Both logins are rate limited; the code and the password are
 //! cleared from memory once used and never logged.
 
+use crate::web::api::responses::{
+    BadRequest, PayloadTooLarge, TooManyRequests, Unauthorized, UnsupportedMediaType,
+};
 use crate::web::http::SecretText;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use varsel_crypto::CaseCode;
 
 use crate::core::actor::Actor;
@@ -21,18 +24,30 @@ use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
 
 /// `{"code": "…"}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeLogin {
+    /// The case code, with or without its spaces and dashes.
+    #[schema(value_type = String, example = "ABCD EFGH JKMN PQRS TVWX YZ23")]
     code: SecretText,
 }
 
 /// `{"username": "…", "password": "…"}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffLogin {
     username: String,
+    #[schema(value_type = String, format = Password)]
     password: SecretText,
+}
+
+/// A new session's bearer token.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Idle lifetime: the token ends after this long without use.
+    pub expires_in_seconds: u64,
 }
 
 async fn token_response(
@@ -44,13 +59,18 @@ async fn token_response(
     let started = sessions::start(state, principal, true)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    Ok(HttpResponse::Created().json(json!({
-        "token": started.token.as_str(),
-        "expires_in_seconds": idle.as_secs(),
-    })))
+    Ok(HttpResponse::Created().json(TokenResponse {
+        token: started.token.as_str().to_owned(),
+        expires_in_seconds: idle.as_secs(),
+    }))
 }
 
 /// `POST /api/v1/reporter/session`: a case code for a reporter token.
+#[utoipa::path(
+    post, operation_id = "reporter_login", path = "/api/v1/reporter/session", tag = "public", security(()),
+    request_body = CodeLogin,
+    responses((status = 201, description = "A reporter token opening that one case.", body = TokenResponse), BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
+)]
 pub async fn reporter_login(
     state: web::Data<AppState>,
     ApiLang(lang): ApiLang,
@@ -82,6 +102,11 @@ pub async fn reporter_login(
 }
 
 /// `POST /api/v1/staff/session`: a username and password for a staff token.
+#[utoipa::path(
+    post, operation_id = "staff_login", path = "/api/v1/staff/session", tag = "public", security(()),
+    request_body = StaffLogin,
+    responses((status = 201, description = "A staff token.", body = TokenResponse), BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
+)]
 pub async fn staff_login(
     state: web::Data<AppState>,
     ApiLang(lang): ApiLang,
@@ -108,6 +133,10 @@ pub async fn staff_login(
 }
 
 /// `DELETE /api/v1/reporter/session`: ends the reporter's session.
+#[utoipa::path(
+    delete, operation_id = "reporter_logout", path = "/api/v1/reporter/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204, description = "The session is ended."), Unauthorized),
+)]
 pub async fn reporter_logout(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -120,6 +149,10 @@ pub async fn reporter_logout(
 }
 
 /// `DELETE /api/v1/staff/session`: ends the staff member's session.
+#[utoipa::path(
+    delete, operation_id = "staff_logout", path = "/api/v1/staff/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204, description = "The session is ended."), Unauthorized),
+)]
 pub async fn staff_logout(
     state: web::Data<AppState>,
     caller: ApiCaller,

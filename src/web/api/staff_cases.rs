@@ -3,10 +3,14 @@
 //! not routed to the caller — or one that does not exist, or a malformed id —
 //! is the same 404.
 
+use crate::web::api::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
+};
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::core::case_file::{self, Parts};
@@ -19,11 +23,12 @@ use crate::core::i18n::Lang;
 use crate::core::inbox::{self, InboxOrder};
 use crate::core::triage;
 use crate::web::api::auth::ApiCaller;
-use crate::web::api::deadlines::{case_deadlines_json, next_of};
+use crate::web::api::deadlines::{case_deadlines_json, next_of, DeadlineJson, ExtensionJson};
 use crate::web::api::error::{ApiError, Problem};
+use crate::web::api::files::{UploadForm, Uploaded};
 use crate::web::api::reporter_case::MessageRequest;
 use crate::web::api::{files, iso_date, iso_day, iso_instant};
-use crate::web::api::{thread_json, Reader};
+use crate::web::api::{staff_thread, AuthorKind, ReportText, StaffAttachment, StaffMessage};
 use crate::web::http::download::attachment_download;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
@@ -33,12 +38,153 @@ fn case_id(lang: Lang, raw: &str) -> Result<Uuid, ApiError> {
 }
 
 /// `?sort=…` (other parameters, such as `lang`, are ignored here).
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
+    /// The order: `deadline` (the default), `received`, `severity`, `status` or `category`.
     sort: Option<String>,
 }
 
+/// A case in the inbox.
+#[derive(Serialize, ToSchema)]
+pub struct InboxCase {
+    /// The case id.
+    pub id: Uuid,
+    /// Category key.
+    pub category: String,
+    /// Severity key.
+    pub severity: String,
+    /// Status key.
+    pub status: String,
+    /// The day received, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub received_on: String,
+    /// The day of the nearest running deadline; null if none runs.
+    #[schema(required, format = Date)]
+    pub next_deadline: Option<String>,
+    /// Which deadline that is.
+    #[schema(required)]
+    pub next_deadline_kind: Option<String>,
+    /// When it falls due, RFC 3339.
+    #[schema(required, format = DateTime)]
+    pub next_deadline_due: Option<String>,
+    /// Its state.
+    #[schema(required)]
+    pub next_deadline_state: Option<String>,
+    /// Whether the reporter wrote since the caller last read the case.
+    pub unread: bool,
+}
+
+/// A case as a staff member who works it sees it.
+#[derive(Serialize, ToSchema)]
+pub struct StaffCase {
+    /// The case id.
+    pub id: Uuid,
+    /// Category key.
+    pub category: String,
+    /// Severity key.
+    pub severity: String,
+    /// The severity the reporter suggested.
+    pub suggested_severity: String,
+    /// Status key.
+    pub status: String,
+    /// The day received, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub received_on: String,
+    /// When receipt was acknowledged, RFC 3339.
+    #[schema(required, format = DateTime)]
+    pub acknowledged_at: Option<String>,
+    /// The day of the nearest running deadline.
+    #[schema(required, format = Date)]
+    pub next_deadline: Option<String>,
+    /// The day the reporter should next hear from the organisation.
+    #[schema(required, format = Date)]
+    pub answer_due: Option<String>,
+    /// Every deadline of the case.
+    pub deadlines: Vec<DeadlineJson>,
+    /// The feedback deadline's extension, if it was extended.
+    #[schema(required)]
+    pub feedback_extension: Option<ExtensionJson>,
+    /// The report.
+    pub report: ReportText,
+    /// The thread, oldest first.
+    pub messages: Vec<StaffMessage>,
+    /// The attachments.
+    pub attachments: Vec<StaffAttachment>,
+}
+
+/// A reply a staff member sent.
+#[derive(Serialize, ToSchema)]
+pub struct StaffReplied {
+    /// Always `staff`.
+    pub author: AuthorKind,
+    /// The author's name.
+    pub author_name: String,
+    /// The day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub date: String,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
+    pub time: String,
+}
+
+/// A case's status after a change; every field absent if the case is gone.
+#[derive(Serialize, ToSchema, Default)]
+pub struct StatusChanged {
+    /// Status key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// When receipt was acknowledged, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub acknowledged_at: Option<Option<String>>,
+    /// The day of the nearest running deadline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
+    pub next_deadline: Option<Option<String>>,
+    /// Which deadline that is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_deadline_kind: Option<Option<String>>,
+}
+
+/// The risk of a triaged case.
+#[derive(Serialize, ToSchema)]
+pub struct RiskJson {
+    /// 1–5.
+    pub probability: u8,
+    /// 1–5.
+    pub consequence: u8,
+    /// Probability × consequence.
+    pub score: u8,
+    /// The accepted risk score of the organisation.
+    pub accepted: u8,
+    /// Whether the score is above it.
+    pub above_accepted: bool,
+}
+
+/// A case's classification after triage.
+#[derive(Serialize, ToSchema)]
+pub struct Triaged {
+    /// Category key.
+    pub category: String,
+    /// Sub-type key.
+    #[schema(required)]
+    pub subtype: Option<String>,
+    /// Severity key.
+    pub severity: String,
+    /// The risk, if probability and consequence were given.
+    #[schema(required)]
+    pub risk: Option<RiskJson>,
+    /// Whether the caller can still reach the case.
+    pub still_member: bool,
+}
+
 /// `GET /api/v1/staff/cases?sort=deadline|received|severity|status|category`.
+#[utoipa::path(
+    get, operation_id = "staff_case_inbox", path = "/api/v1/staff/cases", tag = "staff", security(("bearer" = [])),
+    params(InboxQuery),
+    responses((status = 200, description = "The cases routed to the caller.", body = Vec<InboxCase>), BadRequest, Unauthorized, Forbidden),
+)]
 pub async fn inbox(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -53,46 +199,44 @@ pub async fn inbox(
     let items = inbox::inbox(&state, staff, order)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    let body: Vec<Value> = items
+    let body: Vec<InboxCase> = items
         .iter()
-        .map(|i| {
-            json!({
-                "id": i.case.id,
-                "category": i.case.category.key(),
-                "severity": i.case.severity.key(),
-                "status": i.case.status.key(),
-                "received_on": iso_day(i.case.received_at),
-                "next_deadline": i.next.map(|n| iso_date(n.due.date())),
-                "next_deadline_kind": i.next.map(|n| n.kind.key()),
-                "next_deadline_due": i.next.map(|n| iso_instant(n.due.unix_timestamp())),
-                "next_deadline_state": i.next.map(|n| n.state.key()),
-                "unread": i.unread,
-            })
+        .map(|i| InboxCase {
+            id: i.case.id,
+            category: i.case.category.key().to_owned(),
+            severity: i.case.severity.key().to_owned(),
+            status: i.case.status.key().to_owned(),
+            received_on: iso_day(i.case.received_at),
+            next_deadline: i.next.map(|n| iso_date(n.due.date())),
+            next_deadline_kind: i.next.map(|n| n.kind.key().to_owned()),
+            next_deadline_due: i.next.map(|n| iso_instant(n.due.unix_timestamp())),
+            next_deadline_state: i.next.map(|n| n.state.key().to_owned()),
+            unread: i.unread,
         })
         .collect();
     Ok(HttpResponse::Ok().json(body))
 }
 
-fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> Value {
-    let (report, messages, attachments) = thread_json(view, Reader::Staff);
+fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> StaffCase {
+    let (report, messages, attachments) = staff_thread(view);
     let case = &view.case;
     let (list, extension) = case_deadlines_json(deadlines);
-    json!({
-        "id": case.id,
-        "category": case.category.key(),
-        "severity": case.severity.key(),
-        "suggested_severity": case.suggested_severity.key(),
-        "status": case.status.key(),
-        "received_on": iso_day(case.received_at),
-        "acknowledged_at": case.acknowledged_at.map(iso_instant),
-        "next_deadline": next_of(&deadlines.statuses).map(|s| iso_date(s.deadline.due.date())),
-        "answer_due": view.answer_due.map(iso_date),
-        "deadlines": list,
-        "feedback_extension": extension,
-        "report": report,
-        "messages": messages,
-        "attachments": attachments,
-    })
+    StaffCase {
+        id: case.id,
+        category: case.category.key().to_owned(),
+        severity: case.severity.key().to_owned(),
+        suggested_severity: case.suggested_severity.key().to_owned(),
+        status: case.status.key().to_owned(),
+        received_on: iso_day(case.received_at),
+        acknowledged_at: case.acknowledged_at.map(iso_instant),
+        next_deadline: next_of(&deadlines.statuses).map(|s| iso_date(s.deadline.due.date())),
+        answer_due: view.answer_due.map(iso_date),
+        deadlines: list,
+        feedback_extension: extension,
+        report,
+        messages,
+        attachments,
+    }
 }
 
 /// The case worker and the case id from the path, refusing as "not found" a
@@ -114,6 +258,11 @@ async fn own_case<'c>(
 }
 
 /// `GET /api/v1/staff/cases/{case}` (marks the case read).
+#[utoipa::path(
+    get, operation_id = "staff_case_view", path = "/api/v1/staff/cases/{case}", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id.")),
+    responses((status = 200, description = "The case (marks it read).", body = StaffCase), Unauthorized, Forbidden, NotFound),
+)]
 pub async fn view(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -128,6 +277,12 @@ pub async fn view(
 }
 
 /// `POST /api/v1/staff/cases/{case}/messages`.
+#[utoipa::path(
+    post, operation_id = "staff_case_reply", path = "/api/v1/staff/cases/{case}/messages", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id.")),
+    request_body = MessageRequest,
+    responses((status = 201, description = "The reply is stored.", body = StaffReplied), BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType),
+)]
 pub async fn reply(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -141,15 +296,21 @@ pub async fn reply(
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
     let now = casework::now_in(&state);
-    Ok(HttpResponse::Created().json(json!({
-        "author": "staff",
-        "author_name": staff.display_name,
-        "date": iso_day(now),
-        "time": iso_instant(now),
-    })))
+    Ok(HttpResponse::Created().json(StaffReplied {
+        author: AuthorKind::Staff,
+        author_name: staff.display_name.clone(),
+        date: iso_day(now),
+        time: iso_instant(now),
+    }))
 }
 
 /// `POST /api/v1/staff/cases/{case}/attachments` (multipart, `attachment` parts).
+#[utoipa::path(
+    post, operation_id = "staff_case_upload", path = "/api/v1/staff/cases/{case}/attachments", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id.")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "The files are stored.", body = Vec<Uploaded>), BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType),
+)]
 pub async fn upload(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -178,6 +339,11 @@ pub async fn upload(
 }
 
 /// `GET /api/v1/staff/cases/{case}/attachments/{attachment}`.
+#[utoipa::path(
+    get, operation_id = "staff_case_download", path = "/api/v1/staff/cases/{case}/attachments/{attachment}", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id."), ("attachment" = Uuid, Path, description = "The attachment id.")),
+    responses((status = 200, description = "The file, as `Content-Disposition: attachment`.", content_type = "application/octet-stream", body = Vec<u8>), Unauthorized, Forbidden, NotFound),
+)]
 pub async fn download(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -217,23 +383,28 @@ async fn status_json(
     state: &AppState,
     lang: Lang,
     case: Option<crate::core::store::Case>,
-) -> Result<Value, ApiError> {
+) -> Result<StatusChanged, ApiError> {
     let Some(case) = case else {
-        return Ok(json!({}));
+        return Ok(StatusChanged::default());
     };
     let next: Option<NextDeadline> = crate::core::deadlines::next_deadlines(state, &[case.id])
         .await
         .map_err(|e| ApiError::internal(lang, &e))?
         .remove(&case.id);
-    Ok(json!({
-        "status": case.status.key(),
-        "acknowledged_at": case.acknowledged_at.map(iso_instant),
-        "next_deadline": next.map(|n| iso_date(n.due.date())),
-        "next_deadline_kind": next.map(|n| n.kind.key()),
-    }))
+    Ok(StatusChanged {
+        status: Some(case.status.key().to_owned()),
+        acknowledged_at: Some(case.acknowledged_at.map(iso_instant)),
+        next_deadline: Some(next.map(|n| iso_date(n.due.date()))),
+        next_deadline_kind: Some(next.map(|n| n.kind.key().to_owned())),
+    })
 }
 
 /// `POST /api/v1/staff/cases/{case}/acknowledge`.
+#[utoipa::path(
+    post, operation_id = "staff_case_acknowledge", path = "/api/v1/staff/cases/{case}/acknowledge", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id.")),
+    responses((status = 200, description = "Receipt is acknowledged (idempotent).", body = StatusChanged), Unauthorized, Forbidden, NotFound),
+)]
 pub async fn acknowledge(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -246,13 +417,21 @@ pub async fn acknowledge(
 }
 
 /// `{"status": "under_investigation"}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusRequest {
+    /// A status key; not `closed` (use `/close`).
+    #[schema(example = "under_investigation")]
     status: String,
 }
 
 /// `POST /api/v1/staff/cases/{case}/status`.
+#[utoipa::path(
+    post, operation_id = "staff_case_set_status", path = "/api/v1/staff/cases/{case}/status", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id.")),
+    request_body = StatusRequest,
+    responses((status = 200, description = "The status is changed.", body = StatusChanged), BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType),
+)]
 pub async fn set_status(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -267,15 +446,22 @@ pub async fn set_status(
 }
 
 /// `{"category": "avvik", "subtype": null, "severity": "hoy", "probability": 3, "consequence": 4}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriageRequest {
+    /// Category key.
+    #[schema(example = "avvik")]
     category: String,
+    /// Sub-type key of that category.
     #[serde(default)]
     subtype: Option<String>,
+    /// Severity key.
+    #[schema(example = "hoy")]
     severity: String,
+    /// 1–5; with `consequence`, or neither.
     #[serde(default)]
     probability: Option<u8>,
+    /// 1–5; with `probability`, or neither.
     #[serde(default)]
     consequence: Option<u8>,
 }
@@ -297,6 +483,12 @@ impl TriageRequest {
 
 /// `POST /api/v1/staff/cases/{case}/triage`: re-classifies and re-routes the
 /// case; `still_member` says whether the caller can still reach it.
+#[utoipa::path(
+    post, operation_id = "staff_case_triage", path = "/api/v1/staff/cases/{case}/triage", tag = "staff", security(("bearer" = [])),
+    params(("case" = Uuid, Path, description = "The case id.")),
+    request_body = TriageRequest,
+    responses((status = 200, description = "Re-classified and re-routed.", body = Triaged), BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, Unprocessable),
+)]
 pub async fn triage(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -315,17 +507,17 @@ pub async fn triage(
         Err(e) => return Err(ApiError::core(caller.lang, e)),
     };
     let accepted = state.settings.routing.accepted_risk;
-    Ok(HttpResponse::Ok().json(json!({
-        "category": input.category.key(),
-        "subtype": input.subtype.as_ref().map(|s| s.as_str()),
-        "severity": input.severity.key(),
-        "risk": input.risk.map(|r| json!({
-            "probability": r.probability(),
-            "consequence": r.consequence(),
-            "score": r.score(),
-            "accepted": accepted,
-            "above_accepted": r.above(accepted),
-        })),
-        "still_member": outcome.still_member,
-    })))
+    Ok(HttpResponse::Ok().json(Triaged {
+        category: input.category.key().to_owned(),
+        subtype: input.subtype.as_ref().map(|s| s.as_str().to_owned()),
+        severity: input.severity.key().to_owned(),
+        risk: input.risk.map(|r| RiskJson {
+            probability: r.probability(),
+            consequence: r.consequence(),
+            score: r.score(),
+            accepted,
+            above_accepted: r.above(accepted),
+        }),
+        still_member: outcome.still_member,
+    }))
 }

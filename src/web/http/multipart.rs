@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use actix_multipart::Multipart;
+use actix_multipart::{Multipart, MultipartError};
 use futures_util::StreamExt;
 use varsel_crypto::X25519Recipient;
 
@@ -145,9 +145,30 @@ pub struct RefusedForm {
     pub partial: FormWithFiles,
 }
 
+/// The parts of a multipart body, ending at the first error: actix's
+/// `Multipart` panics when polled again after some errors (a body whose
+/// `Content-Type` has no boundary), which would drop the connection.
+struct Parts {
+    inner: Multipart,
+    ended: bool,
+}
+
+impl Parts {
+    async fn next(&mut self) -> Option<Result<actix_multipart::Field, MultipartError>> {
+        if self.ended {
+            return None;
+        }
+        let item = self.inner.next().await;
+        if !matches!(item, Some(Ok(_))) {
+            self.ended = true;
+        }
+        item
+    }
+}
+
 /// Like [`read_form`], but a refusal keeps the text fields read so far.
 pub async fn read_form_keeping_text(
-    mut payload: Multipart,
+    payload: Multipart,
     csrf: Option<&str>,
     recipient: &X25519Recipient,
     attachments_dir: &Path,
@@ -158,6 +179,10 @@ pub async fn read_form_keeping_text(
     let mut form = FormWithFiles {
         fields: HashMap::new(),
         files: Vec::new(),
+    };
+    let mut payload = Parts {
+        inner: payload,
+        ended: false,
     };
     let files = FileSink {
         recipient,
@@ -202,7 +227,7 @@ struct FileSink<'a, 'g> {
 
 async fn read_into(
     form: &mut FormWithFiles,
-    payload: &mut Multipart,
+    payload: &mut Parts,
     csrf: Option<&str>,
     files: FileSink<'_, '_>,
     limits: &LimitSettings,
@@ -253,10 +278,12 @@ async fn read_into(
                 .unwrap_or_else(|| "application/octet-stream".to_owned());
             // Nothing is written before the first byte arrives: an empty file
             // input (a nameless, empty part) costs no file and no task.
-            let first = match field.next().await {
+            // An empty named file has ended already: actix's `Field` panics
+            // when polled again after its end, which would drop the connection.
+            let (first, mut ended) = match field.next().await {
                 None if filename.is_empty() => continue,
-                None => actix_web::web::Bytes::new(),
-                Some(Ok(chunk)) => chunk,
+                None => (actix_web::web::Bytes::new(), true),
+                Some(Ok(chunk)) => (chunk, false),
                 Some(Err(_)) => return Err(FormError::Malformed),
             };
             if form.files.len() >= max_files {
@@ -268,9 +295,12 @@ async fn read_into(
             gate.admit(first.len() as u64).await?;
             let mut upload = Upload::begin(attachments_dir, recipient)?;
             let mut failed = upload.feed(first).await.err().map(FormError::Internal);
-            while failed.is_none() {
+            while failed.is_none() && !ended {
                 let chunk = match field.next().await {
-                    None => break,
+                    None => {
+                        ended = true;
+                        continue;
+                    }
                     Some(Ok(c)) => c,
                     Some(Err(_)) => {
                         failed = Some(FormError::Malformed);
