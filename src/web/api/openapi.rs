@@ -103,6 +103,7 @@ fn lang() -> Parameter {
         super::session::reporter_logout,
         super::session::staff_login,
         super::session::staff_logout,
+        super::pow::challenge,
         super::catalog::categories,
         super::catalog::handlers,
         super::reports::submit_json,

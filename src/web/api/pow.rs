@@ -5,8 +5,8 @@
 //! page's script and API clients read the same thing.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::core::pow::Purpose;
 use crate::web::api::auth::lang_of;
@@ -18,14 +18,36 @@ use crate::web::state::AppState;
 const POW_SCRIPT: &str = include_str!("../../../templates/pow.js");
 
 /// `?purpose=`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChallengeQuery {
+    /// What the proof will admit: `submit` (a report) or `code` (a case-code login).
     #[serde(default)]
     purpose: String,
 }
 
+/// A signed proof-of-work challenge.
+#[derive(Serialize, ToSchema)]
+pub struct Challenge {
+    /// The challenge, sent back in `Varsel-Pow-Challenge`.
+    pub challenge: String,
+    /// Leading zero bits SHA-256(challenge || counter) must have.
+    pub difficulty: u32,
+    /// `submit` or `code`.
+    pub purpose: String,
+    /// Always `sha256-leading-zero-bits`.
+    pub algorithm: String,
+    /// Seconds the challenge stays valid.
+    pub expires_in_seconds: u64,
+}
+
 /// `GET /pow/challenge?purpose=submit|code` and `GET /api/v1/pow/challenge`:
 /// a fresh signed challenge at the present difficulty. Nothing is stored.
+#[utoipa::path(
+    get, operation_id = "pow_challenge", path = "/api/v1/pow/challenge", tag = "public", security(()),
+    params(ChallengeQuery),
+    responses((status = 200, description = "A challenge to solve before submitting or logging in with a code.", body = Challenge), crate::web::api::responses::BadRequest),
+)]
 pub async fn challenge(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -41,13 +63,13 @@ pub async fn challenge(
         .challenge(&state, purpose)
         .await
         .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?;
-    Ok(HttpResponse::Ok().json(json!({
-        "challenge": challenge,
-        "difficulty": difficulty,
-        "purpose": purpose.key(),
-        "algorithm": "sha256-leading-zero-bits",
-        "expires_in_seconds": state.settings.rate_limits.pow_challenge_seconds,
-    })))
+    Ok(HttpResponse::Ok().json(Challenge {
+        challenge,
+        difficulty: difficulty.into(),
+        purpose: purpose.key().to_owned(),
+        algorithm: "sha256-leading-zero-bits".to_owned(),
+        expires_in_seconds: state.settings.rate_limits.pow_challenge_seconds.into(),
+    }))
 }
 
 /// `GET /static/pow.js`: the solver the report and code-login forms load.

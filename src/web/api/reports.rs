@@ -4,7 +4,8 @@
 //! any failure, uploaded files are removed and nothing is kept.
 
 use crate::web::api::responses::{
-    BadRequest, PayloadTooLarge, TooManyRequests, Unprocessable, UnsupportedMediaType,
+    BadRequest, PayloadTooLarge, RequestTimeout, StorageFull, TooManyRequests, Unprocessable,
+    UnsupportedMediaType,
 };
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -149,11 +150,15 @@ async fn admitted(state: &AppState, lang: Lang, req: &HttpRequest) -> Result<(),
 /// `POST /api/v1/reports` with a JSON body.
 #[utoipa::path(
     post, operation_id = "submit_report", path = "/api/v1/reports", tag = "public", security(()),
+    params(
+        ("Varsel-Pow-Challenge" = Option<String>, Header, description = "A challenge from `GET /api/v1/pow/challenge` (optional; with a solution it admits the request to the proof-of-work lane)."),
+        ("Varsel-Pow-Solution" = Option<String>, Header, description = "The counter that solves the challenge (decimal)."),
+    ),
     request_body(content(
         (ReportRequest = "application/json"),
         (ReportForm = "multipart/form-data"),
     )),
-    responses((status = 201, description = "Filed; the case code is shown this once.", body = Submitted), BadRequest, PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests),
+    responses((status = 201, description = "Filed; the case code is shown this once.", body = Submitted), BadRequest, PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests, RequestTimeout, StorageFull),
 )]
 pub async fn submit_json(
     state: web::Data<AppState>,

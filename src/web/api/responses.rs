@@ -44,7 +44,7 @@ fn error_content() -> utoipa::openapi::Content {
 
 error_responses! {
     /// 400.
-    BadRequest = 400, "The request was refused; `error.code` says why (see docs/api.md), and `error.field` names the field where there is one. Nothing was stored.";
+    BadRequest = 400, "The request was refused (a proof of work that is invalid, spent or expired: `pow_refused`); `error.code` says why (see docs/api.md), and `error.field` names the field where there is one. Nothing was stored.";
     /// 401.
     Unauthorized = 401, "No valid bearer token of the right kind (`unauthorized`), or a login that failed (`code_unknown`, `login_failed`).",
         "WWW-Authenticate" => "`Bearer realm=\"varsel\"`";
@@ -54,6 +54,8 @@ error_responses! {
     NotFound = 404, "No such case or attachment, or one not routed to the caller: the two are never told apart (`not_found`).";
     /// 409.
     Conflict = 409, "The case's state does not allow this (`case_closed`, `already_closed`, `not_closed`, `cannot_confirm`, `needs_police_decision`, `feedback_*`).";
+    /// 408.
+    RequestTimeout = 408, "The request body stalled or took too long to arrive (`request_timeout`); the connection is closed.";
     /// 413.
     PayloadTooLarge = 413, "The body or a file is over `error.limit` bytes (`body_too_large`, `attachment_too_large`).";
     /// 415.
@@ -61,8 +63,10 @@ error_responses! {
     /// 422.
     Unprocessable = 422, "With the exclusions or classification given, nobody would receive the case (`no_eligible_handler`, `no_one_left`).";
     /// 429.
-    TooManyRequests = 429, "Rate limited (`too_many_requests`).",
+    TooManyRequests = 429, "Rate limited (`too_many_requests`), or the hourly budget for anonymous uploads is spent (`upload_budget_spent`).",
         "Retry-After" => "Seconds to wait before retrying.";
+    /// 507.
+    StorageFull = 507, "The service's storage quota for attachments is reached (`storage_full`). Nothing was stored.";
     /// 500.
     Internal = 500, "The server failed (`internal`); `error.incident` identifies the log entry.";
     /// 503.

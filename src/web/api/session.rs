@@ -68,6 +68,10 @@ async fn token_response(
 /// `POST /api/v1/reporter/session`: a case code for a reporter token.
 #[utoipa::path(
     post, operation_id = "reporter_login", path = "/api/v1/reporter/session", tag = "public", security(()),
+    params(
+        ("Varsel-Pow-Challenge" = Option<String>, Header, description = "A challenge from `GET /api/v1/pow/challenge` (optional; with a solution it admits the request to the proof-of-work lane)."),
+        ("Varsel-Pow-Solution" = Option<String>, Header, description = "The counter that solves the challenge (decimal)."),
+    ),
     request_body = CodeLogin,
     responses((status = 201, description = "A reporter token opening that one case.", body = TokenResponse), BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
 )]
