@@ -119,7 +119,7 @@ pub async fn route(
     flags: SubtypeFlags,
     excluded: &[Uuid],
 ) -> CoreResult<Vec<User>> {
-    let users = state.store.list_users().await?;
+    let users = state.store.users_shared().await?;
     let can_exclude = excludable(&users);
     if excluded
         .iter()

@@ -7,7 +7,8 @@ use super::deadlines::DeadlineStore;
 use super::escalation::EscalationStore;
 use super::groups::GroupStore;
 use super::model::{
-    Attachment, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError, StoreResult, User,
+    Attachment, AuditRecord, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError,
+    StoreResult, User,
 };
 use super::notifications::NotificationStore;
 use super::routing::RoutingStore;
@@ -36,12 +37,14 @@ pub trait Store:
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     /// Finds a user by id.
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<User>>;
-    /// All users, ordered by username.
+    /// All users, ordered by username (from the cache, see `store::cache`).
     async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// All users, ordered by username, shared with the cache (no copy).
+    async fn users_shared(&self) -> StoreResult<std::sync::Arc<Vec<User>>>;
     /// Number of users.
     async fn count_users(&self) -> StoreResult<i64>;
 
-    /// A setting's value.
+    /// A setting's value (from the cache, see `store::cache`).
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// Sets a setting.
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
@@ -55,6 +58,16 @@ pub trait Store:
     /// Stores a new case, its wraps and exclusions atomically; `Conflict` on a
     /// lookup-tag collision.
     async fn create_case(&self, case: &NewCase) -> StoreResult<()>;
+    /// Stores a new case as [`Store::create_case`] does and appends its audit
+    /// entry in the same transaction: both or neither are stored. Concurrent
+    /// calls share a commit (group commit, see `store::batch`); each returns
+    /// once the commit holding its case is done.
+    async fn submit_case(&self, case: &NewCase, audit: AuditRecord) -> StoreResult<()>;
+    /// Turns group commit on (the default) or off (each case commits alone;
+    /// for measuring).
+    fn set_group_commit(&self, enabled: bool);
+    /// Those of `ids` that name a stored attachment.
+    async fn existing_attachments(&self, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
     /// Finds a case by the lookup tag derived from its code.
     async fn case_by_tag(&self, tag: &[u8; 32]) -> StoreResult<Option<Case>>;
     /// Finds a case by id.

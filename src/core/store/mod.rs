@@ -9,6 +9,8 @@
 //! each module's implementation for both store types.
 
 mod base;
+mod batch;
+mod cache;
 mod deadlines;
 mod dialect;
 mod escalation;
@@ -39,8 +41,8 @@ pub use self::model::notifications::{
 };
 pub use self::model::routing::{Retriage, TriageFacts};
 pub use self::model::{
-    Attachment, Author, Case, Holder, InboxEntry, KeyWrap, Message, NewCase, StoreError,
-    StoreResult, User,
+    Attachment, AuditRecord, Author, Case, Holder, InboxEntry, KeyWrap, Message, NewCase,
+    StoreError, StoreResult, User,
 };
 pub use self::notifications::NotificationStore;
 pub use self::routing::RoutingStore;

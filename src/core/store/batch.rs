@@ -1,0 +1,300 @@
+//! Group commit of new cases. One writer task per store drains a channel of
+//! cases waiting to be stored, writes every case that is waiting in one
+//! transaction (a savepoint per case, so one failure, such as a lookup-tag
+//! collision, fails that case alone), appends their audit entries to the
+//! chain in order, commits once, and only then answers each waiter. A
+//! submission is acknowledged only after the commit that holds it, so
+//! durability is that of a single commit (SQLite `synchronous = FULL` in WAL
+//! mode, PostgreSQL `synchronous_commit` as the server has it, `on` by
+//! default); the fsync is shared by the whole batch.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
+use super::model::{AuditRecord, NewCase, StoreError, StoreResult};
+use crate::core::audit::AuditEntry;
+use crate::core::domain::SubtypeKey;
+
+/// The most cases written in one transaction.
+pub const MAX_BATCH: usize = 256;
+
+/// Cases waiting for the writer.
+const QUEUE: usize = 4096;
+
+/// A case waiting to be stored, with its audit entry and whom to answer.
+pub(super) struct Pending {
+    pub(super) new: NewCase,
+    pub(super) audit: Option<AuditRecord>,
+    pub(super) reply: oneshot::Sender<StoreResult<()>>,
+}
+
+/// The handle on a store's writer task, started on first use (and again if
+/// the runtime it ran on has gone).
+#[derive(Default)]
+pub(super) struct Writer {
+    sender: Mutex<Option<mpsc::Sender<Pending>>>,
+    /// Off: every case is written in a transaction of its own (for measuring).
+    pub(super) disabled: std::sync::atomic::AtomicBool,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Writer")
+    }
+}
+
+impl Writer {
+    /// The channel to the writer, starting it with `start` if there is none
+    /// or it stopped.
+    pub(super) fn sender(
+        &self,
+        start: impl FnOnce(mpsc::Receiver<Pending>),
+    ) -> mpsc::Sender<Pending> {
+        let mut sender = self.sender.lock().unwrap_or_else(|e| e.into_inner());
+        match &*sender {
+            Some(s) if !s.is_closed() => s.clone(),
+            _ => {
+                let (tx, rx) = mpsc::channel(QUEUE);
+                start(rx);
+                *sender = Some(tx.clone());
+                tx
+            }
+        }
+    }
+}
+
+/// The error every waiter of a failed batch gets (a `StoreError` is not
+/// `Clone`): unavailable if the database was, otherwise a database error.
+fn shared_failure(e: &StoreError) -> StoreError {
+    let text = e.to_string();
+    match e {
+        StoreError::Unavailable(_) => StoreError::Unavailable(sqlx::Error::Protocol(text)),
+        _ => StoreError::Database(sqlx::Error::Protocol(text)),
+    }
+}
+
+/// Receives the next batch: waits for one case, then takes whatever else is
+/// already waiting, up to [`MAX_BATCH`].
+async fn next_batch(receiver: &mut mpsc::Receiver<Pending>) -> Option<Vec<Pending>> {
+    let first = receiver.recv().await?;
+    let mut batch = Vec::with_capacity(16);
+    batch.push(first);
+    while batch.len() < MAX_BATCH {
+        match receiver.try_recv() {
+            Ok(p) => batch.push(p),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+/// The writer for one backend (see [`for_each_backend!`]).
+macro_rules! batch_writer {
+    (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
+        impl $store {
+            /// Stores a case (and appends its audit entry) through the
+            /// writer, returning once the commit holding it is done.
+            pub(super) async fn store_case(
+                &self,
+                new: &NewCase,
+                audit: Option<AuditRecord>,
+            ) -> StoreResult<()> {
+                if self
+                    .writer
+                    .disabled
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                {
+                    let mut one = vec![(new, audit.as_ref())];
+                    let mut results = self.write_cases(&mut one).await?;
+                    return results.pop().unwrap_or(Err(StoreError::NotFound));
+                }
+                let (reply, answer) = oneshot::channel();
+                let pending = Pending {
+                    new: new.clone(),
+                    audit,
+                    reply,
+                };
+                // The task's store has a writer handle of its own, so the
+                // channel closes (and the task ends) when this store is dropped.
+                let store = Self {
+                    pool: self.pool.clone(),
+                    cache: self.cache.clone(),
+                    writer: Arc::default(),
+                };
+                let sender = self.writer.sender(move |receiver| {
+                    tokio::spawn(store.run_writer(receiver));
+                });
+                if sender.send(pending).await.is_err() {
+                    return Err(StoreError::Database(sqlx::Error::WorkerCrashed));
+                }
+                answer
+                    .await
+                    .unwrap_or(Err(StoreError::Database(sqlx::Error::WorkerCrashed)))
+            }
+
+            /// The writer task: batch after batch until every sender is gone.
+            async fn run_writer(self, mut receiver: mpsc::Receiver<Pending>) {
+                while let Some(batch) = next_batch(&mut receiver).await {
+                    let mut cases: Vec<(&NewCase, Option<&AuditRecord>)> = batch
+                        .iter()
+                        .map(|p| (&p.new, p.audit.as_ref()))
+                        .collect();
+                    let results = match self.write_cases(&mut cases).await {
+                        Ok(results) => results,
+                        Err(e) => {
+                            tracing::error!(error = %e, cases = batch.len(), "cannot store cases");
+                            batch.iter().map(|_| Err(shared_failure(&e))).collect()
+                        }
+                    };
+                    for (pending, result) in batch.into_iter().zip(results) {
+                        let _ = pending.reply.send(result);
+                    }
+                }
+            }
+
+            /// Writes `cases` in one transaction, a savepoint around each
+            /// when there are several, then their audit entries; commits once.
+            /// The outer error fails every case; an inner one fails its case.
+            async fn write_cases(
+                &self,
+                cases: &mut [(&NewCase, Option<&AuditRecord>)],
+            ) -> StoreResult<Vec<StoreResult<()>>> {
+                let mut tx = self.begin_write().await?;
+                let several = cases.len() > 1;
+                let mut results = Vec::with_capacity(cases.len());
+                for (new, _) in cases.iter() {
+                    if several {
+                        sqlx::query("SAVEPOINT one_case").execute(&mut *tx).await?;
+                    }
+                    let result = Self::insert_case(&mut tx, new).await;
+                    if several {
+                        if result.is_err() {
+                            sqlx::query("ROLLBACK TO SAVEPOINT one_case")
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        sqlx::query("RELEASE SAVEPOINT one_case")
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    match result {
+                        // A lost connection fails the whole batch.
+                        Err(StoreError::Unavailable(e)) => return Err(StoreError::Unavailable(e)),
+                        // A lone case's failure rolls its transaction back.
+                        Err(e) if !several => return Ok(vec![Err(e)]),
+                        result => results.push(result),
+                    }
+                }
+                let audits: Vec<&AuditRecord> = cases
+                    .iter()
+                    .zip(&results)
+                    .filter(|(_, r)| r.is_ok())
+                    .filter_map(|((_, audit), _)| *audit)
+                    .collect();
+                if !audits.is_empty() {
+                    Self::lock_audit_chain(&mut tx).await?;
+                    let mut last: Option<(i64, Vec<u8>)> =
+                        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let mut entries = Vec::with_capacity(audits.len());
+                    for r in audits {
+                        let entry =
+                            AuditEntry::next(last.take(), r.at, &r.actor, r.action, r.case_id, &r.detail);
+                        last = Some((entry.seq, entry.hash.clone()));
+                        entries.push(entry);
+                    }
+                    for chunk in entries.chunks(64) {
+                        let mut insert = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
+                             prev_hash, hash) ",
+                        );
+                        insert.push_values(chunk, |mut row, e| {
+                            row.push_bind(e.seq)
+                                .push_bind(e.at)
+                                .push_bind(e.actor.clone())
+                                .push_bind(e.action.clone())
+                                .push_bind(e.case_id.clone())
+                                .push_bind(e.detail.clone())
+                                .push_bind(e.prev_hash.clone())
+                                .push_bind(e.hash.clone());
+                        });
+                        insert.build().execute(&mut *tx).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(results)
+            }
+
+            /// Inserts one case with its wraps, exclusions and attachments.
+            async fn insert_case(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                new: &NewCase,
+            ) -> StoreResult<()> {
+                let case = &new.case;
+                let id = case.id.to_string();
+                let statement = sqlx::query(
+                    "INSERT INTO cases (id, lookup_tag, recipient, category, severity, \
+                     suggested_severity, status, received_at, acknowledged_at, updated_at, \
+                     reporter_seq, report, subtype) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(&id)
+                .bind(&new.lookup_tag[..])
+                .bind(&case.recipient)
+                .bind(case.category.key())
+                .bind(case.severity.key())
+                .bind(case.suggested_severity.key())
+                .bind(case.status.key())
+                .bind(case.received_at)
+                .bind(case.acknowledged_at)
+                .bind(case.updated_at)
+                .bind(case.reporter_seq)
+                .bind(&case.report)
+                .bind(new.subtype.as_ref().map(SubtypeKey::as_str));
+                Self::run_in(tx, statement).await?;
+                if !new.wraps.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) ",
+                    );
+                    insert.push_values(&new.wraps, |mut row, wrap| {
+                        row.push_bind(id.clone())
+                            .push_bind(wrap.holder.as_db())
+                            .push_bind(wrap.holder.user_id().map(|u| u.to_string()))
+                            .push_bind(wrap.wrapped.clone());
+                    });
+                    Self::run_in(tx, insert.build()).await?;
+                }
+                if !new.excluded.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO case_exclusions (case_id, user_id) ",
+                    );
+                    insert.push_values(&new.excluded, |mut row, user| {
+                        row.push_bind(id.clone()).push_bind(user.to_string());
+                    });
+                    insert.push(" ON CONFLICT (case_id, user_id) DO NOTHING");
+                    Self::run_in(tx, insert.build()).await?;
+                }
+                if !new.attachments.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO attachments (id, case_id, author, name, size, created_at) ",
+                    );
+                    insert.push_values(&new.attachments, |mut row, a| {
+                        row.push_bind(a.id.to_string())
+                            .push_bind(a.case_id.to_string())
+                            .push_bind(a.author.as_db())
+                            .push_bind(a.name.clone())
+                            .push_bind(a.size)
+                            .push_bind(a.created_at);
+                    });
+                    Self::run_in(tx, insert.build()).await?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+for_each_backend!(batch_writer);

@@ -1,0 +1,121 @@
+//! What every request needs and hardly ever changes, kept across requests:
+//! the users with their groups, the stored routing rules and the settings.
+//!
+//! Invalidation works across instances through the one-row table
+//! `cache_version` (migration 0011): triggers raise its version in the same
+//! transaction as any write to users, groups, rules or settings, whoever
+//! writes. An instance reads that version at most once per
+//! [`CHECK_INTERVAL`] and drops its cache when it changed; a write through
+//! this instance makes the next read check at once. A change made on another
+//! instance is thus seen within [`CHECK_INTERVAL`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::model::groups::StoredRule;
+use super::model::User;
+
+/// How long a checked cache is trusted before the version row is read again.
+pub const CHECK_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The cached values, valid for `version`.
+#[derive(Default)]
+struct Cached {
+    /// The `cache_version` the values belong to; `None` before the first check.
+    version: Option<i64>,
+    /// When the version was last compared with the database; `None` forces
+    /// a check on the next read.
+    checked_at: Option<Instant>,
+    users: Option<Arc<Vec<User>>>,
+    rules: Option<Arc<Vec<StoredRule>>>,
+    settings: HashMap<String, Option<String>>,
+}
+
+/// The cache of one store (shared by its clones).
+#[derive(Default)]
+pub struct Cache {
+    state: Mutex<Cached>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cache")
+    }
+}
+
+impl Cache {
+    fn lock(&self) -> MutexGuard<'_, Cached> {
+        // A panic while holding the lock leaves plain data behind; go on with it.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// True if the version row must be read before the cache is trusted.
+    pub fn needs_check(&self) -> bool {
+        self.lock()
+            .checked_at
+            .is_none_or(|at| at.elapsed() >= CHECK_INTERVAL)
+    }
+
+    /// Records the version just read: drops everything if it changed.
+    pub fn checked(&self, version: i64) {
+        let mut state = self.lock();
+        if state.version != Some(version) {
+            state.users = None;
+            state.rules = None;
+            state.settings.clear();
+            state.version = Some(version);
+        }
+        state.checked_at = Some(Instant::now());
+    }
+
+    /// After a write through this store: the next read checks the version.
+    pub fn invalidate(&self) {
+        let mut state = self.lock();
+        state.checked_at = None;
+    }
+
+    /// The version the cache holds values for.
+    pub fn version(&self) -> Option<i64> {
+        self.lock().version
+    }
+
+    /// The cached users, if any.
+    pub fn users(&self) -> Option<Arc<Vec<User>>> {
+        self.lock().users.clone()
+    }
+
+    /// Keeps `users`, loaded at `version`, unless the cache moved on.
+    pub fn keep_users(&self, version: Option<i64>, users: Arc<Vec<User>>) {
+        let mut state = self.lock();
+        if state.version == version {
+            state.users = Some(users);
+        }
+    }
+
+    /// The cached stored rules, if any.
+    pub fn rules(&self) -> Option<Arc<Vec<StoredRule>>> {
+        self.lock().rules.clone()
+    }
+
+    /// Keeps `rules`, loaded at `version`, unless the cache moved on.
+    pub fn keep_rules(&self, version: Option<i64>, rules: Arc<Vec<StoredRule>>) {
+        let mut state = self.lock();
+        if state.version == version {
+            state.rules = Some(rules);
+        }
+    }
+
+    /// The cached value of a setting: `Some(None)` for a setting known unset.
+    pub fn setting(&self, key: &str) -> Option<Option<String>> {
+        self.lock().settings.get(key).cloned()
+    }
+
+    /// Keeps a setting's value, loaded at `version`, unless the cache moved on.
+    pub fn keep_setting(&self, version: Option<i64>, key: &str, value: Option<String>) {
+        let mut state = self.lock();
+        if state.version == version {
+            state.settings.insert(key.to_owned(), value);
+        }
+    }
+}
