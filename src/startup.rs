@@ -28,9 +28,6 @@ use crate::web::{api, routes};
 /// framing, forms post only here.
 pub const CSP: &str = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
 
-/// Age after which an unfinished upload's `.part` file is removed.
-const STALE_UPLOAD_AGE: Duration = Duration::from_secs(3600);
-
 /// A built, bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -169,11 +166,17 @@ impl Application {
                 tick.tick().await;
                 state.sessions.purge_expired();
                 state.rate_limits.housekeeping();
+                // The first tick is at once: the sweep also runs at start.
                 let dir = state.settings.storage.attachments_dir();
-                let _ = tokio::task::spawn_blocking(move || {
-                    crate::core::attachments::sweep_stale_parts(&dir, STALE_UPLOAD_AGE)
-                })
-                .await;
+                if let Err(e) = crate::core::attachments::sweep_orphans(
+                    &*state.store,
+                    &dir,
+                    crate::core::attachments::ORPHAN_MIN_AGE,
+                )
+                .await
+                {
+                    tracing::warn!(error = %e, "cannot sweep attachment files");
+                }
             }
         });
         let notifications = self.state.clone();

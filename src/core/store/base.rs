@@ -29,12 +29,19 @@ macro_rules! store {
             /// Makes sure the cache may be trusted: reads the version row if
             /// it was not read within the check interval (one tiny query).
             pub(super) async fn fresh_cache(&self) -> StoreResult<Option<i64>> {
-                if self.cache.needs_check() {
-                    let (version,): (i64,) =
+                if self.cache.claim_check() {
+                    let read: Result<(i64,), sqlx::Error> =
                         sqlx::query_as("SELECT version FROM cache_version WHERE id = 1")
                             .fetch_one(&self.pool)
-                            .await?;
-                    self.cache.checked(version);
+                            .await;
+                    match read {
+                        Ok((version,)) => self.cache.checked(version),
+                        // Unreachable: go on with what is cached, if anything.
+                        Err(e) if self.cache.version().is_some() => {
+                            tracing::warn!(error = %e, "cannot check the cache version");
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
                 Ok(self.cache.version())
             }

@@ -51,10 +51,20 @@ impl Cache {
     }
 
     /// True if the version row must be read before the cache is trusted.
-    pub fn needs_check(&self) -> bool {
-        self.lock()
+    /// The caller that gets `true` claims the check: until the interval has
+    /// passed again, other callers use the cache as it is rather than all
+    /// reading the version at once (or, while the database is unreachable,
+    /// all waiting for it; the cache then serves its last values).
+    pub fn claim_check(&self) -> bool {
+        let mut state = self.lock();
+        let due = state
             .checked_at
-            .is_none_or(|at| at.elapsed() >= CHECK_INTERVAL)
+            .is_none_or(|at| at.elapsed() >= CHECK_INTERVAL);
+        let empty = state.version.is_none();
+        if due {
+            state.checked_at = Some(Instant::now());
+        }
+        due || empty
     }
 
     /// Records the version just read: drops everything if it changed.
@@ -69,10 +79,15 @@ impl Cache {
         state.checked_at = Some(Instant::now());
     }
 
-    /// After a write through this store: the next read checks the version.
+    /// After a write through this store: the next read checks the version,
+    /// and nothing cached before the write is used again.
     pub fn invalidate(&self) {
         let mut state = self.lock();
         state.checked_at = None;
+        state.version = None;
+        state.users = None;
+        state.rules = None;
+        state.settings.clear();
     }
 
     /// The version the cache holds values for.
