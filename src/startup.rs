@@ -55,6 +55,8 @@ impl Application {
             .await
             .context("cannot open the database")?;
         store.migrate().await.context("cannot apply migrations")?;
+        store.set_cache_check_interval(Duration::from_millis(settings.database.cache_check_ms));
+        store.set_group_commit(settings.database.group_commit);
         std::fs::create_dir_all(settings.storage.attachments_dir()).with_context(|| {
             format!(
                 "cannot create {}",

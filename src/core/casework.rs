@@ -171,14 +171,17 @@ pub async fn submit_report(
         .settings
         .taxonomy
         .flags_of(input.category, input.subtype.as_ref());
+    // Users, rules and the recovery recipient come from the cache (one
+    // tiny version query), not from the database on every submission.
+    let snapshot = state.store.snapshot(RECOVERY_SETTING).await?;
     let handlers = routing::route(
         state,
+        &snapshot,
         input.category,
         input.severity,
         flags,
         &input.excluded,
-    )
-    .await?;
+    )?;
     let content = ReportContent {
         description: input.description.as_str().to_owned(),
         when: input.when.as_ref().map(|t| t.as_str().to_owned()),
@@ -200,8 +203,8 @@ pub async fn submit_report(
         holder: Holder::Reporter,
         wrapped: keys::wrap_case_identity(&prepared.identity, &reporter)?,
     });
-    if let Some(recovery) = state.store.setting(RECOVERY_SETTING).await? {
-        let r = keys::recipient(&recovery)?;
+    if let Some(recovery) = &snapshot.setting {
+        let r = keys::recipient(recovery)?;
         wraps.push(KeyWrap {
             holder: Holder::Recovery,
             wrapped: keys::wrap_case_identity(&prepared.identity, &r)?,

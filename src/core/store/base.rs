@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use sqlx::Transaction;
 use uuid::Uuid;
 
+use super::cache::Snapshot;
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::interface::Store;
 use super::model::{
@@ -39,11 +40,45 @@ macro_rules! store {
                         // Unreachable: go on with what is cached, if anything.
                         Err(e) if self.cache.version().is_some() => {
                             tracing::warn!(error = %e, "cannot check the cache version");
+                            self.cache.check_failed();
                         }
                         Err(e) => return Err(e.into()),
                     }
                 }
                 Ok(self.cache.version())
+            }
+
+            /// The cached users, loaded if not cached (`version` as
+            /// [`Self::fresh_cache`] returned it).
+            async fn cached_users(
+                &self,
+                version: Option<i64>,
+            ) -> StoreResult<std::sync::Arc<Vec<User>>> {
+                if let Some(users) = self.cache.users() {
+                    return Ok(users);
+                }
+                let users = std::sync::Arc::new(self.load_users().await?);
+                self.cache.keep_users(version, users.clone());
+                Ok(users)
+            }
+
+            /// A cached setting, loaded if not cached.
+            async fn cached_setting(
+                &self,
+                version: Option<i64>,
+                key: &str,
+            ) -> StoreResult<Option<String>> {
+                if let Some(value) = self.cache.setting(key) {
+                    return Ok(value);
+                }
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+                        .bind(key)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let value = row.map(|(v,)| v);
+                self.cache.keep_setting(version, key, value.clone());
+                Ok(value)
             }
 
             /// Reads every user with their groups from the database.
@@ -186,12 +221,20 @@ macro_rules! store {
 
             async fn users_shared(&self) -> StoreResult<std::sync::Arc<Vec<User>>> {
                 let version = self.fresh_cache().await?;
-                if let Some(users) = self.cache.users() {
-                    return Ok(users);
-                }
-                let users = std::sync::Arc::new(self.load_users().await?);
-                self.cache.keep_users(version, users.clone());
-                Ok(users)
+                self.cached_users(version).await
+            }
+
+            async fn snapshot(&self, setting: &str) -> StoreResult<Snapshot> {
+                let version = self.fresh_cache().await?;
+                Ok(Snapshot {
+                    users: self.cached_users(version).await?,
+                    rules: self.cached_rules(version).await?,
+                    setting: self.cached_setting(version, setting).await?,
+                })
+            }
+
+            fn set_cache_check_interval(&self, interval: std::time::Duration) {
+                self.cache.set_interval(interval);
             }
 
             async fn count_users(&self) -> StoreResult<i64> {
@@ -203,17 +246,7 @@ macro_rules! store {
 
             async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
                 let version = self.fresh_cache().await?;
-                if let Some(value) = self.cache.setting(key) {
-                    return Ok(value);
-                }
-                let row: Option<(String,)> =
-                    sqlx::query_as("SELECT value FROM settings WHERE key = $1")
-                        .bind(key)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                let value = row.map(|(v,)| v);
-                self.cache.keep_setting(version, key, value.clone());
-                Ok(value)
+                self.cached_setting(version, key).await
             }
 
             async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {

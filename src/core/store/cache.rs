@@ -4,10 +4,16 @@
 //! Invalidation works across instances through the one-row table
 //! `cache_version` (migration 0011): triggers raise its version in the same
 //! transaction as any write to users, groups, rules or settings, whoever
-//! writes. An instance reads that version at most once per
-//! [`CHECK_INTERVAL`] and drops its cache when it changed; a write through
-//! this instance makes the next read check at once. A change made on another
-//! instance is thus seen within [`CHECK_INTERVAL`].
+//! writes. An instance reads that version (one tiny query) before it uses
+//! the cache, at most once per check interval (`database.cache_check_ms`;
+//! 0, the default, checks on every use), and drops its cache when it
+//! changed; a write through this instance makes the next use check at once.
+//! A change made on another instance is thus seen at the next use, or
+//! within the interval.
+//!
+//! While the database cannot be reached the cache keeps serving its last
+//! values (the reporter's form page stays up) and checks again at most once
+//! per [`RETRY_AFTER_FAILURE`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,8 +22,9 @@ use std::time::{Duration, Instant};
 use super::model::groups::StoredRule;
 use super::model::User;
 
-/// How long a checked cache is trusted before the version row is read again.
-pub const CHECK_INTERVAL: Duration = Duration::from_millis(200);
+/// After a failed check, how long the cache is used as it is before the
+/// database is tried again (so that not every request waits for it).
+pub const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
 /// The cached values, valid for `version`.
 #[derive(Default)]
@@ -30,12 +37,27 @@ struct Cached {
     users: Option<Arc<Vec<User>>>,
     rules: Option<Arc<Vec<StoredRule>>>,
     settings: HashMap<String, Option<String>>,
+    /// How long a checked cache is trusted.
+    interval: Duration,
+    /// Until when checks are skipped after one failed.
+    failed_until: Option<Instant>,
 }
 
 /// The cache of one store (shared by its clones).
 #[derive(Default)]
 pub struct Cache {
     state: Mutex<Cached>,
+}
+
+/// What a submission needs of the cache, read under one version check.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Every user with their groups, ordered by username.
+    pub users: Arc<Vec<User>>,
+    /// The stored routing rules, in order.
+    pub rules: Arc<Vec<StoredRule>>,
+    /// The value of the setting asked for.
+    pub setting: Option<String>,
 }
 
 impl std::fmt::Debug for Cache {
@@ -57,14 +79,32 @@ impl Cache {
     /// all waiting for it; the cache then serves its last values).
     pub fn claim_check(&self) -> bool {
         let mut state = self.lock();
-        let due = state
-            .checked_at
-            .is_none_or(|at| at.elapsed() >= CHECK_INTERVAL);
         let empty = state.version.is_none();
+        if empty {
+            return true;
+        }
+        if state
+            .failed_until
+            .is_some_and(|until| Instant::now() < until)
+        {
+            return false;
+        }
+        let interval = state.interval;
+        let due = state.checked_at.is_none_or(|at| at.elapsed() >= interval);
         if due {
             state.checked_at = Some(Instant::now());
         }
-        due || empty
+        due
+    }
+
+    /// Sets how long a checked cache is trusted.
+    pub fn set_interval(&self, interval: Duration) {
+        self.lock().interval = interval;
+    }
+
+    /// Records a failed check: the cache is used as it is for a while.
+    pub fn check_failed(&self) {
+        self.lock().failed_until = Some(Instant::now() + RETRY_AFTER_FAILURE);
     }
 
     /// Records the version just read: drops everything if it changed.
@@ -77,6 +117,7 @@ impl Cache {
             state.version = Some(version);
         }
         state.checked_at = Some(Instant::now());
+        state.failed_until = None;
     }
 
     /// After a write through this store: the next read checks the version,

@@ -60,6 +60,19 @@ const LEADS: &str = "SELECT l.group_name, l.user_id FROM staff_group_leads l \
 macro_rules! group_store {
     (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
         impl $store {
+            /// The cached stored rules, loaded if not cached.
+            pub(super) async fn cached_rules(
+                &self,
+                version: Option<i64>,
+            ) -> StoreResult<std::sync::Arc<Vec<StoredRule>>> {
+                if let Some(rules) = self.cache.rules() {
+                    return Ok(rules);
+                }
+                let rules = std::sync::Arc::new(self.load_rules().await?);
+                self.cache.keep_rules(version, rules.clone());
+                Ok(rules)
+            }
+
             /// Reads the stored routing rules from the database.
             async fn load_rules(&self) -> StoreResult<Vec<StoredRule>> {
                 let mut tx = self.pool.begin().await?;
@@ -187,12 +200,7 @@ macro_rules! group_store {
 
             async fn routing_rules(&self) -> StoreResult<Vec<StoredRule>> {
                 let version = self.fresh_cache().await?;
-                if let Some(rules) = self.cache.rules() {
-                    return Ok(rules.as_ref().clone());
-                }
-                let rules = std::sync::Arc::new(self.load_rules().await?);
-                self.cache.keep_rules(version, rules.clone());
-                Ok(rules.as_ref().clone())
+                Ok(self.cached_rules(version).await?.as_ref().clone())
             }
 
             async fn add_routing_rule(&self, rule: &StoredRule) -> StoreResult<i64> {

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use super::cache::Snapshot;
 use super::deadlines::DeadlineStore;
 use super::escalation::EscalationStore;
 use super::groups::GroupStore;
@@ -41,6 +42,12 @@ pub trait Store:
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     /// All users, ordered by username, shared with the cache (no copy).
     async fn users_shared(&self) -> StoreResult<std::sync::Arc<Vec<User>>>;
+    /// Users, stored routing rules and the setting `key`, from the cache
+    /// under one version check (what a submission needs).
+    async fn snapshot(&self, key: &str) -> StoreResult<Snapshot>;
+    /// How long the cache is trusted before the version row is read again
+    /// (zero: on every use).
+    fn set_cache_check_interval(&self, interval: std::time::Duration);
     /// Number of users.
     async fn count_users(&self) -> StoreResult<i64>;
 

@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 pub use crate::core::audit::AuditEntry;
 
+pub use self::cache::Snapshot;
 pub use self::deadlines::DeadlineStore;
 pub use self::dialect::{PostgresStore, SqliteStore};
 pub use self::escalation::EscalationStore;
