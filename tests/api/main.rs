@@ -29,3 +29,4 @@ mod staff;
 mod statistics;
 mod store;
 mod taxonomy;
+mod throughput;

@@ -29,9 +29,15 @@ impl std::ops::Deref for ServedBinary {
 impl ServedBinary {
     /// Starts `varsel serve` on a fresh database.
     pub async fn start(backend: Backend) -> Self {
+        Self::start_with_env(backend, &[]).await
+    }
+
+    /// Starts `varsel serve` on a fresh database with `extra` environment
+    /// variables (settings such as `VARSEL_RATE_LIMITS__SUBMISSIONS_PER_MINUTE`).
+    pub async fn start_with_env(backend: Backend, extra: &[(&str, &str)]) -> Self {
         use std::io::{BufRead, BufReader};
         let db = TestDatabase::create(backend).await;
-        let env = vec![
+        let mut env = vec![
             ("VARSEL_SERVER__PORT".to_owned(), "0".to_owned()),
             ("VARSEL_DATABASE__URL".to_owned(), db.url.clone()),
             (
@@ -45,6 +51,11 @@ impl ServedBinary {
             ("VARSEL_LOG".to_owned(), "debug,sqlx=debug".to_owned()),
             ("NO_COLOR".to_owned(), "1".to_owned()),
         ];
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_varsel"))
             .arg("serve")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -114,6 +125,13 @@ impl ServedBinary {
     /// Everything the server logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Kills the server at once (SIGKILL: no shutdown, no flush), keeping
+    /// the database for inspection.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Stops the server and removes the database.
