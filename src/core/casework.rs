@@ -259,15 +259,16 @@ pub async fn submit_report(
         excluded: input.excluded.clone(),
         attachments,
     };
-    if let Err(e) = state.store.submit_case(&new, audit).await {
+    let routed_to: Vec<Uuid> = handlers.iter().map(|h| h.id).collect();
+    // The new-case mails are queued in the same transaction too.
+    let notices = crate::core::notifications::case_routed_items(state, case_id, &routed_to);
+    if let Err(e) = state.store.submit_case(&new, audit, &notices).await {
         uncommit_files(files).await;
         if !matches!(e, StoreError::Conflict) {
             tracing::error!(error = %e, "cannot store a case");
         }
         return Err(e.into());
     }
-    let routed_to: Vec<Uuid> = handlers.iter().map(|h| h.id).collect();
-    crate::core::notifications::case_routed(state, case_id, &routed_to).await;
     Ok(Submitted {
         case_id,
         acknowledge_by: acknowledge_by(received, &state.settings.deadlines),

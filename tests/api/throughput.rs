@@ -129,7 +129,7 @@ async fn group_committed_batch_with_one_bad_case_stores_the_others(backend: Back
     let taken = random_tag();
     let first = new_case(taken, &[]);
     store
-        .submit_case(&first, created(first.case.id))
+        .submit_case(&first, created(first.case.id), &[])
         .await
         .unwrap();
 
@@ -140,7 +140,7 @@ async fn group_committed_batch_with_one_bad_case_stores_the_others(backend: Back
         .collect();
     let results = futures_util::future::join_all(cases.iter().map(|c| {
         let store = store.clone();
-        async move { store.submit_case(c, created(c.case.id)).await }
+        async move { store.submit_case(c, created(c.case.id), &[]).await }
     }))
     .await;
 
@@ -195,7 +195,7 @@ async fn a_refused_case_leaves_no_audit_entry(backend: Backend) {
     let tag = random_tag();
     let first = new_case(tag, &[]);
     store
-        .submit_case(&first, created(first.case.id))
+        .submit_case(&first, created(first.case.id), &[])
         .await
         .unwrap();
     // Alone (no batch to share), with group commit off: the same outcome.
@@ -203,7 +203,7 @@ async fn a_refused_case_leaves_no_audit_entry(backend: Backend) {
         store.set_group_commit(group_commit);
         let clash = new_case(tag, &[]);
         let err = store
-            .submit_case(&clash, created(clash.case.id))
+            .submit_case(&clash, created(clash.case.id), &[])
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict), "got {err:?}");

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::cache::Snapshot;
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::interface::Store;
+use super::model::notifications::NewNotification;
 use super::model::{
     Attachment, AuditRecord, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError,
     StoreResult, User,
@@ -275,11 +276,16 @@ macro_rules! store {
             }
 
             async fn create_case(&self, new: &NewCase) -> StoreResult<()> {
-                self.store_case(new, None).await
+                self.store_case(new, None, &[]).await
             }
 
-            async fn submit_case(&self, new: &NewCase, audit: AuditRecord) -> StoreResult<()> {
-                self.store_case(new, Some(audit)).await
+            async fn submit_case(
+                &self,
+                new: &NewCase,
+                audit: AuditRecord,
+                notices: &[NewNotification],
+            ) -> StoreResult<()> {
+                self.store_case(new, Some(audit), notices).await
             }
 
             fn set_group_commit(&self, enabled: bool) {

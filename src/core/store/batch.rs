@@ -13,8 +13,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
+use super::model::notifications::NewNotification;
 use super::model::{AuditRecord, NewCase, StoreError, StoreResult};
 use crate::core::audit::AuditEntry;
+use crate::core::domain::DeadlineKind;
 use crate::core::domain::SubtypeKey;
 
 /// The most cases written in one transaction.
@@ -27,6 +29,7 @@ const QUEUE: usize = 4096;
 pub(super) struct Pending {
     pub(super) new: NewCase,
     pub(super) audit: Option<AuditRecord>,
+    pub(super) notices: Vec<NewNotification>,
     pub(super) reply: oneshot::Sender<StoreResult<()>>,
 }
 
@@ -75,6 +78,9 @@ fn shared_failure(e: &StoreError) -> StoreError {
     }
 }
 
+/// A case to write, with its audit entry and notifications.
+type Cased<'a> = (&'a NewCase, Option<&'a AuditRecord>, &'a [NewNotification]);
+
 /// Receives the next batch: waits for one case, then takes whatever else is
 /// already waiting, up to [`MAX_BATCH`].
 async fn next_batch(receiver: &mut mpsc::Receiver<Pending>) -> Option<Vec<Pending>> {
@@ -100,13 +106,14 @@ macro_rules! batch_writer {
                 &self,
                 new: &NewCase,
                 audit: Option<AuditRecord>,
+                notices: &[NewNotification],
             ) -> StoreResult<()> {
                 if self
                     .writer
                     .disabled
                     .load(std::sync::atomic::Ordering::Relaxed)
                 {
-                    let mut one = vec![(new, audit.as_ref())];
+                    let mut one = vec![(new, audit.as_ref(), notices)];
                     let mut results = self.write_cases(&mut one).await?;
                     return results.pop().unwrap_or(Err(StoreError::NotFound));
                 }
@@ -114,6 +121,7 @@ macro_rules! batch_writer {
                 let pending = Pending {
                     new: new.clone(),
                     audit,
+                    notices: notices.to_vec(),
                     reply,
                 };
                 // The task's store has a writer handle of its own, so the
@@ -137,9 +145,9 @@ macro_rules! batch_writer {
             /// The writer task: batch after batch until every sender is gone.
             async fn run_writer(self, mut receiver: mpsc::Receiver<Pending>) {
                 while let Some(batch) = next_batch(&mut receiver).await {
-                    let mut cases: Vec<(&NewCase, Option<&AuditRecord>)> = batch
+                    let mut cases: Vec<Cased<'_>> = batch
                         .iter()
-                        .map(|p| (&p.new, p.audit.as_ref()))
+                        .map(|p| (&p.new, p.audit.as_ref(), p.notices.as_slice()))
                         .collect();
                     let results = match self.write_cases(&mut cases).await {
                         Ok(results) => results,
@@ -159,16 +167,19 @@ macro_rules! batch_writer {
             /// The outer error fails every case; an inner one fails its case.
             async fn write_cases(
                 &self,
-                cases: &mut [(&NewCase, Option<&AuditRecord>)],
+                cases: &mut [Cased<'_>],
             ) -> StoreResult<Vec<StoreResult<()>>> {
                 let mut tx = self.begin_write().await?;
                 let several = cases.len() > 1;
                 let mut results = Vec::with_capacity(cases.len());
-                for (new, _) in cases.iter() {
+                for (new, _, notices) in cases.iter() {
                     if several {
                         sqlx::query("SAVEPOINT one_case").execute(&mut *tx).await?;
                     }
-                    let result = Self::insert_case(&mut tx, new).await;
+                    let mut result = Self::insert_case(&mut tx, new).await;
+                    if result.is_ok() && !notices.is_empty() {
+                        result = Self::insert_notices(&mut tx, notices).await;
+                    }
                     if several {
                         if result.is_err() {
                             sqlx::query("ROLLBACK TO SAVEPOINT one_case")
@@ -191,7 +202,7 @@ macro_rules! batch_writer {
                     .iter()
                     .zip(&results)
                     .filter(|(_, r)| r.is_ok())
-                    .filter_map(|((_, audit), _)| *audit)
+                    .filter_map(|((_, audit, _), _)| *audit)
                     .collect();
                 if !audits.is_empty() {
                     Self::lock_audit_chain(&mut tx).await?;
@@ -226,6 +237,31 @@ macro_rules! batch_writer {
                 }
                 tx.commit().await?;
                 Ok(results)
+            }
+
+            /// Queues notifications (one multi-row insert).
+            async fn insert_notices(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                notices: &[NewNotification],
+            ) -> StoreResult<()> {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO notifications (id, user_id, kind, case_id, deadline, \
+                     due_at, created_at, attempts, next_attempt_at) ",
+                );
+                insert.push_values(notices, |mut row, n| {
+                    row.push_bind(n.id.to_string())
+                        .push_bind(n.user_id.to_string())
+                        .push_bind(n.kind.key())
+                        .push_bind(n.case_id.map(|c| c.to_string()))
+                        .push_bind(n.deadline.map(DeadlineKind::key))
+                        .push_bind(n.due_at)
+                        .push_bind(n.created_at)
+                        .push_bind(0_i64)
+                        .push_bind(n.next_attempt_at);
+                });
+                insert.push(" ON CONFLICT DO NOTHING");
+                Self::run_in(tx, insert.build()).await?;
+                Ok(())
             }
 
             /// Inserts one case with its wraps, exclusions and attachments.

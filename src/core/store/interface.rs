@@ -7,6 +7,7 @@ use super::cache::Snapshot;
 use super::deadlines::DeadlineStore;
 use super::escalation::EscalationStore;
 use super::groups::GroupStore;
+use super::model::notifications::NewNotification;
 use super::model::{
     Attachment, AuditRecord, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError,
     StoreResult, User,
@@ -69,7 +70,13 @@ pub trait Store:
     /// entry in the same transaction: both or neither are stored. Concurrent
     /// calls share a commit (group commit, see `store::batch`); each returns
     /// once the commit holding its case is done.
-    async fn submit_case(&self, case: &NewCase, audit: AuditRecord) -> StoreResult<()>;
+    /// The new-case notifications `notices` go into the same transaction.
+    async fn submit_case(
+        &self,
+        case: &NewCase,
+        audit: AuditRecord,
+        notices: &[NewNotification],
+    ) -> StoreResult<()>;
     /// Turns group commit on (the default) or off (each case commits alone;
     /// for measuring).
     fn set_group_commit(&self, enabled: bool);
