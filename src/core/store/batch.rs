@@ -14,13 +14,17 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::notifications::NewNotification;
-use super::model::{AuditRecord, NewCase, StoreError, StoreResult};
+use super::model::{Attachment, AuditRecord, KeyWrap, NewCase, StoreError, StoreResult};
 use crate::core::audit::AuditEntry;
 use crate::core::domain::DeadlineKind;
 use crate::core::domain::SubtypeKey;
 
 /// The most cases written in one transaction.
 pub const MAX_BATCH: usize = 256;
+
+/// The most rows in one multi-row `INSERT` (well below both backends'
+/// limits on bound parameters).
+const ROWS_PER_INSERT: usize = 500;
 
 /// Cases waiting for the writer.
 const QUEUE: usize = 4096;
@@ -169,6 +173,22 @@ macro_rules! batch_writer {
                 &self,
                 cases: &mut [Cased<'_>],
             ) -> StoreResult<Vec<StoreResult<()>>> {
+                if cases.len() > 1 {
+                    // Fast path: every row of the batch in a few multi-row
+                    // statements. If any row is refused, start over with a
+                    // savepoint per case to find which.
+                    let mut tx = self.begin_write().await?;
+                    match Self::insert_together(&mut tx, cases).await {
+                        Ok(()) => {
+                            let results: Vec<StoreResult<()>> = cases.iter().map(|_| Ok(())).collect();
+                            Self::append_audits(&mut tx, cases, &results).await?;
+                            tx.commit().await?;
+                            return Ok(results);
+                        }
+                        Err(StoreError::Unavailable(e)) => return Err(StoreError::Unavailable(e)),
+                        Err(_) => tx.rollback().await?,
+                    }
+                }
                 let mut tx = self.begin_write().await?;
                 let several = cases.len() > 1;
                 let mut results = Vec::with_capacity(cases.len());
@@ -198,45 +218,144 @@ macro_rules! batch_writer {
                         result => results.push(result),
                     }
                 }
+                Self::append_audits(&mut tx, cases, &results).await?;
+                tx.commit().await?;
+                Ok(results)
+            }
+
+            /// Appends the audit entries of the cases stored (`results`), in
+            /// order, to the chain.
+            async fn append_audits(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                cases: &[Cased<'_>],
+                results: &[StoreResult<()>],
+            ) -> StoreResult<()> {
                 let audits: Vec<&AuditRecord> = cases
                     .iter()
-                    .zip(&results)
+                    .zip(results)
                     .filter(|(_, r)| r.is_ok())
                     .filter_map(|((_, audit, _), _)| *audit)
                     .collect();
-                if !audits.is_empty() {
-                    Self::lock_audit_chain(&mut tx).await?;
-                    let mut last: Option<(i64, Vec<u8>)> =
-                        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    let mut entries = Vec::with_capacity(audits.len());
-                    for r in audits {
-                        let entry =
-                            AuditEntry::next(last.take(), r.at, &r.actor, r.action, r.case_id, &r.detail);
-                        last = Some((entry.seq, entry.hash.clone()));
-                        entries.push(entry);
-                    }
-                    for chunk in entries.chunks(64) {
-                        let mut insert = sqlx::QueryBuilder::<$db>::new(
-                            "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
-                             prev_hash, hash) ",
-                        );
-                        insert.push_values(chunk, |mut row, e| {
-                            row.push_bind(e.seq)
-                                .push_bind(e.at)
-                                .push_bind(e.actor.clone())
-                                .push_bind(e.action.clone())
-                                .push_bind(e.case_id.clone())
-                                .push_bind(e.detail.clone())
-                                .push_bind(e.prev_hash.clone())
-                                .push_bind(e.hash.clone());
-                        });
-                        insert.build().execute(&mut *tx).await?;
-                    }
+                if audits.is_empty() {
+                    return Ok(());
                 }
-                tx.commit().await?;
-                Ok(results)
+                Self::lock_audit_chain(tx).await?;
+                let mut last: Option<(i64, Vec<u8>)> =
+                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let mut entries = Vec::with_capacity(audits.len());
+                for r in audits {
+                    let entry =
+                        AuditEntry::next(last.take(), r.at, &r.actor, r.action, r.case_id, &r.detail);
+                    last = Some((entry.seq, entry.hash.clone()));
+                    entries.push(entry);
+                }
+                for chunk in entries.chunks(ROWS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
+                         prev_hash, hash) ",
+                    );
+                    insert.push_values(chunk, |mut row, e| {
+                        row.push_bind(e.seq)
+                            .push_bind(e.at)
+                            .push_bind(e.actor.clone())
+                            .push_bind(e.action.clone())
+                            .push_bind(e.case_id.clone())
+                            .push_bind(e.detail.clone())
+                            .push_bind(e.prev_hash.clone())
+                            .push_bind(e.hash.clone());
+                    });
+                    Self::run_in(tx, insert.build()).await?;
+                }
+                Ok(())
+            }
+
+            /// Inserts every case of the batch with a few multi-row
+            /// statements per table; any refusal fails the lot.
+            async fn insert_together(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                cases: &[Cased<'_>],
+            ) -> StoreResult<()> {
+                let news: Vec<&NewCase> = cases.iter().map(|(new, _, _)| *new).collect();
+                for chunk in news.chunks(ROWS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO cases (id, lookup_tag, recipient, category, severity, \
+                         suggested_severity, status, received_at, acknowledged_at, updated_at, \
+                         reporter_seq, report, subtype) ",
+                    );
+                    insert.push_values(chunk, |mut row, new| {
+                        let case = &new.case;
+                        row.push_bind(case.id.to_string())
+                            .push_bind(new.lookup_tag.to_vec())
+                            .push_bind(case.recipient.clone())
+                            .push_bind(case.category.key())
+                            .push_bind(case.severity.key())
+                            .push_bind(case.suggested_severity.key())
+                            .push_bind(case.status.key())
+                            .push_bind(case.received_at)
+                            .push_bind(case.acknowledged_at)
+                            .push_bind(case.updated_at)
+                            .push_bind(case.reporter_seq)
+                            .push_bind(case.report.clone())
+                            .push_bind(new.subtype.as_ref().map(|s| s.as_str().to_owned()));
+                    });
+                    Self::run_in(tx, insert.build()).await?;
+                }
+                let wraps: Vec<(String, &KeyWrap)> = news
+                    .iter()
+                    .flat_map(|n| n.wraps.iter().map(|w| (n.case.id.to_string(), w)))
+                    .collect();
+                for chunk in wraps.chunks(ROWS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) ",
+                    );
+                    insert.push_values(chunk, |mut row, (id, wrap)| {
+                        row.push_bind(id.clone())
+                            .push_bind(wrap.holder.as_db())
+                            .push_bind(wrap.holder.user_id().map(|u| u.to_string()))
+                            .push_bind(wrap.wrapped.clone());
+                    });
+                    Self::run_in(tx, insert.build()).await?;
+                }
+                let excluded: Vec<(String, String)> = news
+                    .iter()
+                    .flat_map(|n| n.excluded.iter().map(|u| (n.case.id.to_string(), u.to_string())))
+                    .collect();
+                for chunk in excluded.chunks(ROWS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO case_exclusions (case_id, user_id) ",
+                    );
+                    insert.push_values(chunk, |mut row, (case, user)| {
+                        row.push_bind(case.clone()).push_bind(user.clone());
+                    });
+                    insert.push(" ON CONFLICT (case_id, user_id) DO NOTHING");
+                    Self::run_in(tx, insert.build()).await?;
+                }
+                let attachments: Vec<&Attachment> =
+                    news.iter().flat_map(|n| n.attachments.iter()).collect();
+                for chunk in attachments.chunks(ROWS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO attachments (id, case_id, author, name, size, created_at) ",
+                    );
+                    insert.push_values(chunk, |mut row, a| {
+                        row.push_bind(a.id.to_string())
+                            .push_bind(a.case_id.to_string())
+                            .push_bind(a.author.as_db())
+                            .push_bind(a.name.clone())
+                            .push_bind(a.size)
+                            .push_bind(a.created_at);
+                    });
+                    Self::run_in(tx, insert.build()).await?;
+                }
+                let notices: Vec<NewNotification> = cases
+                    .iter()
+                    .flat_map(|(_, _, n)| n.iter().cloned())
+                    .collect();
+                for chunk in notices.chunks(ROWS_PER_INSERT) {
+                    Self::insert_notices(tx, chunk).await?;
+                }
+                Ok(())
             }
 
             /// Queues notifications (one multi-row insert).
