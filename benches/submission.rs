@@ -13,7 +13,7 @@
 //! Run with `cargo bench --bench submission` (add `-- --quick` for a rough
 //! pass).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
