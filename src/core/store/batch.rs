@@ -8,9 +8,11 @@
 //! mode, PostgreSQL `synchronous_commit` as the server has it, `on` by
 //! default); the fsync is shared by the whole batch.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
+
+use super::writer::{next_batch, shared_failure, Cased, Pending, ROWS_PER_INSERT};
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::notifications::NewNotification;
@@ -18,87 +20,6 @@ use super::model::{Attachment, AuditRecord, KeyWrap, NewCase, StoreError, StoreR
 use crate::core::audit::AuditEntry;
 use crate::core::domain::DeadlineKind;
 use crate::core::domain::SubtypeKey;
-
-/// The most cases written in one transaction.
-pub const MAX_BATCH: usize = 256;
-
-/// The most rows in one multi-row `INSERT` (well below both backends'
-/// limits on bound parameters).
-const ROWS_PER_INSERT: usize = 500;
-
-/// Cases waiting for the writer.
-const QUEUE: usize = 4096;
-
-/// A case waiting to be stored, with its audit entry and whom to answer.
-pub(super) struct Pending {
-    pub(super) new: NewCase,
-    pub(super) audit: Option<AuditRecord>,
-    pub(super) notices: Vec<NewNotification>,
-    pub(super) reply: oneshot::Sender<StoreResult<()>>,
-}
-
-/// The handle on a store's writer task, started on first use (and again if
-/// the runtime it ran on has gone).
-#[derive(Default)]
-pub(super) struct Writer {
-    sender: Mutex<Option<mpsc::Sender<Pending>>>,
-    /// Off: every case is written in a transaction of its own (for measuring).
-    pub(super) disabled: std::sync::atomic::AtomicBool,
-}
-
-impl std::fmt::Debug for Writer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Writer")
-    }
-}
-
-impl Writer {
-    /// The channel to the writer, starting it with `start` if there is none
-    /// or it stopped.
-    pub(super) fn sender(
-        &self,
-        start: impl FnOnce(mpsc::Receiver<Pending>),
-    ) -> mpsc::Sender<Pending> {
-        let mut sender = self.sender.lock().unwrap_or_else(|e| e.into_inner());
-        match &*sender {
-            Some(s) if !s.is_closed() => s.clone(),
-            _ => {
-                let (tx, rx) = mpsc::channel(QUEUE);
-                start(rx);
-                *sender = Some(tx.clone());
-                tx
-            }
-        }
-    }
-}
-
-/// The error every waiter of a failed batch gets (a `StoreError` is not
-/// `Clone`): unavailable if the database was, otherwise a database error.
-fn shared_failure(e: &StoreError) -> StoreError {
-    let text = e.to_string();
-    match e {
-        StoreError::Unavailable(_) => StoreError::Unavailable(sqlx::Error::Protocol(text)),
-        _ => StoreError::Database(sqlx::Error::Protocol(text)),
-    }
-}
-
-/// A case to write, with its audit entry and notifications.
-type Cased<'a> = (&'a NewCase, Option<&'a AuditRecord>, &'a [NewNotification]);
-
-/// Receives the next batch: waits for one case, then takes whatever else is
-/// already waiting, up to [`MAX_BATCH`].
-async fn next_batch(receiver: &mut mpsc::Receiver<Pending>) -> Option<Vec<Pending>> {
-    let first = receiver.recv().await?;
-    let mut batch = Vec::with_capacity(16);
-    batch.push(first);
-    while batch.len() < MAX_BATCH {
-        match receiver.try_recv() {
-            Ok(p) => batch.push(p),
-            Err(_) => break,
-        }
-    }
-    Some(batch)
-}
 
 /// The writer for one backend (see [`for_each_backend!`]).
 macro_rules! batch_writer {

@@ -19,9 +19,9 @@ use std::sync::Arc;
 
 use sqlx::{Postgres, Sqlite, Transaction};
 
-use super::batch::Writer;
 use super::cache::Cache;
 use super::model::{StoreError, StoreResult};
+use super::writer::Writer;
 
 /// Expands a feature module's implementation macro once per backend, giving
 /// it the store type, the sqlx database type and the backend's SQL fragments:

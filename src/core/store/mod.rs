@@ -22,6 +22,7 @@ mod notifications;
 mod routing;
 mod rows;
 mod statistics;
+mod writer;
 
 use std::sync::Arc;
 
