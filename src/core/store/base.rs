@@ -31,13 +31,17 @@ macro_rules! store {
             /// Makes sure the cache may be trusted: reads the version row if
             /// it was not read within the check interval (one tiny query).
             pub(super) async fn fresh_cache(&self) -> StoreResult<Option<i64>> {
-                if self.cache.claim_check() {
+                if !self.cache.claim_check() {
+                    return Ok(self.cache.version());
+                }
+                // Concurrent callers share one read (see `Cache::check_turn`).
+                if let Some((_turn, number)) = self.cache.check_turn().await {
                     let read: Result<(i64,), sqlx::Error> =
                         sqlx::query_as("SELECT version FROM cache_version WHERE id = 1")
                             .fetch_one(&self.pool)
                             .await;
                     match read {
-                        Ok((version,)) => self.cache.checked(version),
+                        Ok((version,)) => self.cache.read_completed(number, version),
                         // Unreachable: go on with what is cached, if anything.
                         Err(e) if self.cache.version().is_some() => {
                             tracing::warn!(error = %e, "cannot check the cache version");

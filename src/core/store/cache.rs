@@ -16,6 +16,7 @@
 //! per [`RETRY_AFTER_FAILURE`].
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -47,6 +48,13 @@ struct Cached {
 #[derive(Default)]
 pub struct Cache {
     state: Mutex<Cached>,
+    /// Held while the version is read: callers arriving meanwhile wait and
+    /// then share the next read instead of each sending their own.
+    turn: tokio::sync::Mutex<()>,
+    /// Version reads started so far (each read's number).
+    started: AtomicU64,
+    /// The number of the latest version read that completed.
+    completed: AtomicU64,
 }
 
 /// What a submission needs of the cache, read under one version check.
@@ -95,6 +103,38 @@ impl Cache {
             state.checked_at = Some(Instant::now());
         }
         due
+    }
+
+    /// Waits for the turn to read the version. Returns `None` if a read
+    /// that started after the caller arrived has completed meanwhile (its
+    /// result is as fresh as the caller needs), otherwise the turn and the
+    /// number of the read the caller is to make.
+    pub async fn check_turn(&self) -> Option<(tokio::sync::MutexGuard<'_, ()>, u64)> {
+        let arrived = self.started.load(Ordering::SeqCst);
+        let turn = self.turn.lock().await;
+        if self.completed.load(Ordering::SeqCst) > arrived {
+            return None;
+        }
+        {
+            // A read just failed: use the cache as it is for a while rather
+            // than queue behind one failing read after another.
+            let state = self.lock();
+            if state.version.is_some()
+                && state
+                    .failed_until
+                    .is_some_and(|until| Instant::now() < until)
+            {
+                return None;
+            }
+        }
+        let number = self.started.fetch_add(1, Ordering::SeqCst) + 1;
+        Some((turn, number))
+    }
+
+    /// Records that read `number` completed and gave `version`.
+    pub fn read_completed(&self, number: u64, version: i64) {
+        self.checked(version);
+        self.completed.fetch_max(number, Ordering::SeqCst);
     }
 
     /// Sets how long a checked cache is trusted.
