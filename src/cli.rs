@@ -36,6 +36,9 @@ pub enum Command {
     /// Inspect the e-mail notification outbox.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
+    /// Maintain the encrypted attachment files.
+    #[command(subcommand)]
+    Attachments(AttachmentsCommand),
     /// Generate an age X25519 identity (like age-keygen).
     Keygen(KeygenArgs),
     /// Encrypt to age recipients or a passphrase (like age -e).
@@ -148,6 +151,25 @@ pub enum AuditCommand {
     /// Verify the chain: print the entry count, or name the first broken entry
     /// and exit non-zero.
     Verify,
+}
+
+/// `varsel attachments …`.
+#[derive(Debug, Subcommand)]
+pub enum AttachmentsCommand {
+    /// Remove attachment files that no attachment row names (left by a
+    /// crash or by older versions) and unfinished uploads. The service does
+    /// this at start and every minute, for files older than 15 minutes.
+    Sweep(SweepArgs),
+}
+
+/// Arguments of `varsel attachments sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Only remove files at least this many seconds old. Files younger than
+    /// a request may take belong to requests in flight: use 0 only while no
+    /// instance of the service is running.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    pub min_age: u64,
 }
 
 /// `varsel notifications …`.

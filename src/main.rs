@@ -3,7 +3,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 use varsel::cli::{
-    AuditCommand, Cli, Command, NotificationsCommand, RecoveryKeyCommand, UserCommand,
+    AttachmentsCommand, AuditCommand, Cli, Command, NotificationsCommand, RecoveryKeyCommand,
+    UserCommand,
 };
 use varsel::commands::{admin as admin_commands, age as age_commands};
 use varsel::core::settings::Settings;
@@ -36,6 +37,9 @@ fn run(cli: Cli) -> Result<()> {
                     }
                     Command::Notifications(NotificationsCommand::Status) => {
                         admin_commands::notifications_status(&settings).await
+                    }
+                    Command::Attachments(AttachmentsCommand::Sweep(args)) => {
+                        admin_commands::attachments_sweep(&settings, &args).await
                     }
                     Command::Keygen(_) | Command::Encrypt(_) | Command::Decrypt(_) => Ok(()),
                 }

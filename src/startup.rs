@@ -27,9 +27,6 @@ use crate::web::{api, routes};
 /// framing, forms post only here.
 pub const CSP: &str = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
 
-/// Age after which an unfinished upload's `.part` file is removed.
-const STALE_UPLOAD_AGE: Duration = Duration::from_secs(3600);
-
 /// A built, bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -57,6 +54,8 @@ impl Application {
             .await
             .context("cannot open the database")?;
         store.migrate().await.context("cannot apply migrations")?;
+        store.set_cache_check_interval(Duration::from_millis(settings.database.cache_check_ms));
+        store.set_group_commit(settings.database.group_commit);
         std::fs::create_dir_all(settings.storage.attachments_dir()).with_context(|| {
             format!(
                 "cannot create {}",
@@ -175,11 +174,17 @@ impl Application {
                     tracing::warn!(error = format!("{e:#}"), "expired sessions not purged");
                 }
                 state.rate_limits.housekeeping(&state).await;
+                // The first tick is at once: the sweep also runs at start.
                 let dir = state.settings.storage.attachments_dir();
-                let _ = tokio::task::spawn_blocking(move || {
-                    crate::core::attachments::sweep_stale_parts(&dir, STALE_UPLOAD_AGE)
-                })
-                .await;
+                if let Err(e) = crate::core::attachments::sweep_orphans(
+                    &*state.store,
+                    &dir,
+                    crate::core::attachments::ORPHAN_MIN_AGE,
+                )
+                .await
+                {
+                    tracing::warn!(error = %e, "cannot sweep attachment files");
+                }
             }
         });
         let notifications = self.state.clone();

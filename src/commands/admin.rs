@@ -44,6 +44,23 @@ pub async fn first_start_hint(settings: &Settings) -> Result<()> {
     Ok(())
 }
 
+/// `varsel attachments sweep`.
+pub async fn attachments_sweep(settings: &Settings, args: &crate::cli::SweepArgs) -> Result<()> {
+    let store = store::connect(&settings.database.url).await?;
+    store.migrate().await?;
+    let swept = crate::core::attachments::sweep_orphans(
+        &*store,
+        &settings.storage.attachments_dir(),
+        std::time::Duration::from_secs(args.min_age),
+    )
+    .await?;
+    println!(
+        "Removed {} attachment files without a row and {} unfinished uploads.",
+        swept.orphans, swept.parts
+    );
+    Ok(())
+}
+
 /// `varsel migrate`.
 pub async fn migrate(settings: &Settings) -> Result<()> {
     let store = store::connect(&settings.database.url).await?;

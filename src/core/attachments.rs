@@ -186,6 +186,84 @@ pub fn sweep_stale_parts(dir: &Path, age: std::time::Duration) -> usize {
     removed
 }
 
+/// Age below which a file is never swept: it may belong to a request in
+/// flight on some instance (an upload still streaming, or a submission
+/// between renaming its files into place and committing their rows).
+pub const ORPHAN_MIN_AGE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// What a sweep removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    /// Unfinished uploads (`*.part`).
+    pub parts: usize,
+    /// Committed files without an attachment row (`*.age`).
+    pub orphans: usize,
+}
+
+/// Removes, among files older than `min_age`, every `*.part` file and every
+/// `*.age` file that no attachment row names: what a crash (or an older
+/// version, which wrote files before their rows) left behind. Younger files
+/// are kept, since they may belong to a request in flight.
+pub async fn sweep_orphans(
+    store: &dyn crate::core::store::Store,
+    dir: &Path,
+    min_age: std::time::Duration,
+) -> crate::core::store::StoreResult<Swept> {
+    let parts = {
+        let dir = dir.to_path_buf();
+        tokio::task::spawn_blocking(move || sweep_stale_parts(&dir, min_age))
+            .await
+            .unwrap_or(0)
+    };
+    let candidates = {
+        let dir = dir.to_path_buf();
+        tokio::task::spawn_blocking(move || old_committed_files(&dir, min_age))
+            .await
+            .unwrap_or_default()
+    };
+    let mut orphans = 0;
+    for chunk in candidates.chunks(500) {
+        let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
+        let known = store.existing_attachments(&ids).await?;
+        for (id, file) in chunk {
+            if !known.contains(id) && tokio::fs::remove_file(file).await.is_ok() {
+                orphans += 1;
+            }
+        }
+    }
+    if parts + orphans > 0 {
+        tracing::info!(parts, orphans, "removed attachment files without a row");
+    }
+    Ok(Swept { parts, orphans })
+}
+
+/// The `<uuid>.age` files in `dir` older than `min_age`.
+fn old_committed_files(dir: &Path, min_age: std::time::Duration) -> Vec<(Uuid, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "age") {
+                return None;
+            }
+            let id = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| Uuid::parse_str(s).ok())?;
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|elapsed| elapsed >= min_age);
+            old.then_some((id, path))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

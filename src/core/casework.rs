@@ -111,7 +111,7 @@ async fn audited(state: &Core, event: AuditEvent) -> CoreResult<()> {
 /// Staff a reporter may exclude (every active handler and contact point):
 /// (id, display name).
 pub async fn excludable_handlers(state: &Core) -> CoreResult<Vec<(Uuid, String)>> {
-    let users = state.store.list_users().await?;
+    let users = state.store.users_shared().await?;
     Ok(routing::excludable(&users)
         .into_iter()
         .map(|u| (u.id, u.display_name.clone()))
@@ -123,7 +123,11 @@ pub async fn excludable_handlers(state: &Core) -> CoreResult<Vec<(Uuid, String)>
 /// exact routing depends on category and severity and is checked again by
 /// [`submit_report`], which refuses with `NoEligibleHandler` before storing.
 pub async fn check_routable(state: &Core, excluded: &[Uuid]) -> CoreResult<()> {
-    let users = state.store.list_users().await?;
+    if excluded.is_empty() {
+        // Nobody excluded: routing itself refuses if nobody is reached.
+        return Ok(());
+    }
+    let users = state.store.users_shared().await?;
     let can_exclude = routing::excludable(&users);
     if excluded
         .iter()
@@ -167,14 +171,17 @@ pub async fn submit_report(
         .settings
         .taxonomy
         .flags_of(input.category, input.subtype.as_ref());
+    // Users, rules and the recovery recipient come from the cache (one
+    // tiny version query), not from the database on every submission.
+    let snapshot = state.store.snapshot(RECOVERY_SETTING).await?;
     let handlers = routing::route(
         state,
+        &snapshot,
         input.category,
         input.severity,
         flags,
         &input.excluded,
-    )
-    .await?;
+    )?;
     let content = ReportContent {
         description: input.description.as_str().to_owned(),
         when: input.when.as_ref().map(|t| t.as_str().to_owned()),
@@ -196,8 +203,8 @@ pub async fn submit_report(
         holder: Holder::Reporter,
         wrapped: keys::wrap_case_identity(&prepared.identity, &reporter)?,
     });
-    if let Some(recovery) = state.store.setting(RECOVERY_SETTING).await? {
-        let r = keys::recipient(&recovery)?;
+    if let Some(recovery) = &snapshot.setting {
+        let r = keys::recipient(recovery)?;
         wraps.push(KeyWrap {
             holder: Holder::Recovery,
             wrapped: keys::wrap_case_identity(&prepared.identity, &r)?,
@@ -220,8 +227,10 @@ pub async fn submit_report(
     };
     let case_id = case.id;
     let attachment_ids: Vec<Uuid> = files.iter().map(|f| f.pending.id).collect();
-    audited(
-        state,
+    // The entry is appended in the case's own transaction: a crash leaves
+    // both or neither.
+    let audit = audit_log::prepare(
+        state.now(),
         AuditEvent::new(AuditActor::Reporter, action::CASE_CREATED)
             .on_case(case_id)
             .with_detail(json!({
@@ -230,8 +239,7 @@ pub async fn submit_report(
                 "severity": case.severity.key(),
                 "attachment_ids": attachment_ids,
             })),
-    )
-    .await?;
+    );
     let attachments = attachment_rows(
         &prepared.recipient,
         case_id,
@@ -239,26 +247,28 @@ pub async fn submit_report(
         files,
         now_in(state),
     )?;
-    // Files first, rows second, all rows in one transaction: a failure leaves
-    // neither a case without its attachments nor a row without its file.
+    // Files are renamed into place before the rows commit, and removed again
+    // if the rows are not stored; a crash in between leaves a file without a
+    // row, which the attachment sweep removes (`attachments::sweep_orphans`).
     commit_files(files).await?;
-    let stored = state
-        .store
-        .create_case(&NewCase {
-            case,
-            subtype: input.subtype.clone(),
-            lookup_tag: *prepared.code.lookup_tag().as_bytes(),
-            wraps,
-            excluded: input.excluded.clone(),
-            attachments,
-        })
-        .await;
-    if let Err(e) = stored {
+    let new = NewCase {
+        case,
+        subtype: input.subtype.clone(),
+        lookup_tag: *prepared.code.lookup_tag().as_bytes(),
+        wraps,
+        excluded: input.excluded.clone(),
+        attachments,
+    };
+    let routed_to: Vec<Uuid> = handlers.iter().map(|h| h.id).collect();
+    // The new-case mails are queued in the same transaction too.
+    let notices = crate::core::notifications::case_routed_items(state, case_id, &routed_to);
+    if let Err(e) = state.store.submit_case(&new, audit, &notices).await {
         uncommit_files(files).await;
+        if !matches!(e, StoreError::Conflict) {
+            tracing::error!(error = %e, "cannot store a case");
+        }
         return Err(e.into());
     }
-    let routed_to: Vec<Uuid> = handlers.iter().map(|h| h.id).collect();
-    crate::core::notifications::case_routed(state, case_id, &routed_to).await;
     Ok(Submitted {
         case_id,
         acknowledge_by: acknowledge_by(received, &state.settings.deadlines),

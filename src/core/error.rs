@@ -103,6 +103,10 @@ pub enum CoreError {
     /// The input is invalid; one error per field.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+    /// The database cannot be reached now; nothing was stored. Worth
+    /// trying again shortly (the web layer answers 503 with `Retry-After`).
+    #[error("service unavailable")]
+    Unavailable,
     /// Something broke; the user sees an incident id, the log the cause.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -145,6 +149,10 @@ impl From<StoreError> for CoreError {
         match e {
             StoreError::NotFound => CoreError::NotFound,
             StoreError::Conflict => CoreError::Conflict,
+            StoreError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                CoreError::Unavailable
+            }
             other => CoreError::Internal(anyhow::Error::new(other)),
         }
     }

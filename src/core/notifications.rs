@@ -94,14 +94,18 @@ pub async fn case_routed(state: &Core, case_id: Uuid, user_ids: &[Uuid]) {
     }
 }
 
-/// Adds a "new case" notification for each of `user_ids` to the outbox.
-pub async fn enqueue_case_routed(
-    store: &dyn Store,
-    now: i64,
-    case_id: Uuid,
-    user_ids: &[Uuid],
-) -> StoreResult<u64> {
-    let items: Vec<NewNotification> = user_ids
+/// The "new case" notifications for `user_ids`, to be stored with the case
+/// in its own transaction; none when notifications are off.
+pub fn case_routed_items(state: &Core, case_id: Uuid, user_ids: &[Uuid]) -> Vec<NewNotification> {
+    if !state.settings.notifications.enabled {
+        return Vec::new();
+    }
+    let now = state.clock.now().unix_timestamp();
+    case_routed_notifications(now, case_id, user_ids)
+}
+
+fn case_routed_notifications(now: i64, case_id: Uuid, user_ids: &[Uuid]) -> Vec<NewNotification> {
+    user_ids
         .iter()
         .map(|&user_id| NewNotification {
             id: Uuid::new_v4(),
@@ -113,7 +117,17 @@ pub async fn enqueue_case_routed(
             created_at: now,
             next_attempt_at: now,
         })
-        .collect();
+        .collect()
+}
+
+/// Adds a "new case" notification for each of `user_ids` to the outbox.
+pub async fn enqueue_case_routed(
+    store: &dyn Store,
+    now: i64,
+    case_id: Uuid,
+    user_ids: &[Uuid],
+) -> StoreResult<u64> {
+    let items = case_routed_notifications(now, case_id, user_ids);
     store.enqueue_notifications(&items).await
 }
 

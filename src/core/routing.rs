@@ -27,7 +27,7 @@ pub use crate::core::domain::routing::{
 use crate::core::domain::{Category, Role, Severity, SubtypeFlags};
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::service::Core;
-use crate::core::store::{Store, StoreResult, StoredRule, TriageFacts, User};
+use crate::core::store::{Snapshot, Store, StoreResult, StoredRule, TriageFacts, User};
 
 impl From<&StoredRule> for RoutingRule {
     fn from(rule: &StoredRule) -> Self {
@@ -109,29 +109,37 @@ pub fn members<'a>(
         .collect()
 }
 
-/// The users a new or re-classified case reaches; `UnknownHandler` if an
-/// exclusion names someone who cannot be excluded, `NoEligibleHandler` if
-/// nobody is left.
-pub async fn route(
+/// The users a new case reaches, from the cached `snapshot` of users and
+/// stored rules; `UnknownHandler` if an exclusion names someone who cannot
+/// be excluded, `NoEligibleHandler` if nobody is left.
+pub fn route(
     state: &Core,
+    snapshot: &Snapshot,
     category: Category,
     severity: Severity,
     flags: SubtypeFlags,
     excluded: &[Uuid],
 ) -> CoreResult<Vec<User>> {
-    let users = state.store.list_users().await?;
-    let can_exclude = excludable(&users);
+    let users = &snapshot.users;
+    let can_exclude = excludable(users);
     if excluded
         .iter()
         .any(|id| !can_exclude.iter().any(|u| u.id == *id))
     {
         return Err(CoreError::Refused(Refusal::UnknownHandler));
     }
-    let rules = rules_in_force(&state.settings.routing, &*state.store).await?;
+    let rules: Vec<RoutingRule> = state
+        .settings
+        .routing
+        .rules
+        .iter()
+        .cloned()
+        .chain(snapshot.rules.iter().map(RoutingRule::from))
+        .collect();
     let chosen: Vec<User> = members(
         &state.settings.routing,
         &rules,
-        &users,
+        users,
         category,
         severity,
         flags,

@@ -134,12 +134,25 @@ impl ServerSettings {
 pub struct DatabaseSettings {
     /// `sqlite://PATH` (the default, `sqlite://./data/varsel.db`) or `postgres://…`.
     pub url: String,
+    /// How long, in milliseconds, the cache of users, groups, routing rules
+    /// and settings is trusted before its version is read again. 0 (the
+    /// default) reads the one-row version on every use, so a change made
+    /// on another instance is seen at once; a few hundred milliseconds save
+    /// that query under heavy load, and a change is then seen within that
+    /// time. At most 60000.
+    pub cache_check_ms: u64,
+    /// Group commit: concurrent submissions share one transaction and one
+    /// commit (each still answered only after that commit). On by default;
+    /// off commits each submission alone (for comparison).
+    pub group_commit: bool,
 }
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
         DatabaseSettings {
             url: "sqlite://./data/varsel.db".into(),
+            cache_check_ms: 0,
+            group_commit: true,
         }
     }
 }
@@ -148,6 +161,8 @@ impl fmt::Debug for DatabaseSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DatabaseSettings")
             .field("url", &redact_url(&self.url))
+            .field("cache_check_ms", &self.cache_check_ms)
+            .field("group_commit", &self.group_commit)
             .finish()
     }
 }
@@ -557,6 +572,9 @@ impl Settings {
         if s.reporter_idle_minutes == 0 || s.staff_idle_minutes == 0 || s.staff_max_hours == 0 {
             bail!("session lifetimes must be positive");
         }
+        if self.database.cache_check_ms > 60_000 {
+            bail!("database.cache_check_ms must be at most 60000");
+        }
         let l = &self.limits;
         if l.max_body_bytes == 0 || l.max_text_chars == 0 || l.max_attachment_bytes == 0 {
             bail!("limits must be positive");
@@ -810,7 +828,8 @@ mod tests {
         let debug = format!(
             "{:?}",
             DatabaseSettings {
-                url: "postgres://u:pw@h/d".into()
+                url: "postgres://u:pw@h/d".into(),
+                ..DatabaseSettings::default()
             }
         );
         assert!(!debug.contains("pw"));

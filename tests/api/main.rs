@@ -32,3 +32,4 @@ mod staff;
 mod statistics;
 mod store;
 mod taxonomy;
+mod throughput;

@@ -7,10 +7,13 @@ use async_trait::async_trait;
 use sqlx::Transaction;
 use uuid::Uuid;
 
+use super::cache::Snapshot;
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::interface::Store;
+use super::model::notifications::NewNotification;
 use super::model::{
-    Attachment, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError, StoreResult, User,
+    Attachment, AuditRecord, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError,
+    StoreResult, User,
 };
 use super::rows::base::{
     attachment_columns, audit_columns, case_columns, group_names, message_columns, user_columns,
@@ -19,12 +22,90 @@ use super::rows::base::{
 use super::rows::groups::MembershipRow;
 use super::rows::parse::{join_keys, parse_holder, parse_uuid};
 use crate::core::audit::AuditEntry;
-use crate::core::domain::{CaseStatus, SubtypeKey};
+use crate::core::domain::CaseStatus;
 
 /// The implementation for one backend (see [`for_each_backend!`]).
 macro_rules! store {
     (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
         impl $store {
+            /// Makes sure the cache may be trusted: reads the version row if
+            /// it was not read within the check interval (one tiny query).
+            pub(super) async fn fresh_cache(&self) -> StoreResult<Option<i64>> {
+                if !self.cache.claim_check() {
+                    return Ok(self.cache.version());
+                }
+                // Concurrent callers share one read (see `Cache::check_turn`).
+                if let Some((_turn, number)) = self.cache.check_turn().await {
+                    let read: Result<(i64,), sqlx::Error> =
+                        sqlx::query_as("SELECT version FROM cache_version WHERE id = 1")
+                            .fetch_one(&self.pool)
+                            .await;
+                    match read {
+                        Ok((version,)) => self.cache.read_completed(number, version),
+                        // Unreachable: go on with what is cached, if anything.
+                        Err(e) if self.cache.version().is_some() => {
+                            tracing::warn!(error = %e, "cannot check the cache version");
+                            self.cache.check_failed();
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Ok(self.cache.version())
+            }
+
+            /// The cached users, loaded if not cached (`version` as
+            /// [`Self::fresh_cache`] returned it).
+            async fn cached_users(
+                &self,
+                version: Option<i64>,
+            ) -> StoreResult<std::sync::Arc<Vec<User>>> {
+                if let Some(users) = self.cache.users() {
+                    return Ok(users);
+                }
+                let users = std::sync::Arc::new(self.load_users().await?);
+                self.cache.keep_users(version, users.clone());
+                Ok(users)
+            }
+
+            /// A cached setting, loaded if not cached.
+            async fn cached_setting(
+                &self,
+                version: Option<i64>,
+                key: &str,
+            ) -> StoreResult<Option<String>> {
+                if let Some(value) = self.cache.setting(key) {
+                    return Ok(value);
+                }
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+                        .bind(key)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let value = row.map(|(v,)| v);
+                self.cache.keep_setting(version, key, value.clone());
+                Ok(value)
+            }
+
+            /// Reads every user with their groups from the database.
+            async fn load_users(&self) -> StoreResult<Vec<User>> {
+                let mut tx = self.pool.begin().await?;
+                let users: Vec<UserRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM users ORDER BY username",
+                    $text_order
+                ))
+                .fetch_all(&mut *tx)
+                .await?;
+                let groups: Vec<MembershipRow> = sqlx::query_as(
+                    "SELECT user_id, group_name FROM user_groups ORDER BY user_id, group_name",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                users_with_groups(users, groups)
+            }
+
             /// Reads one user (by a `WHERE` on `users` with one parameter)
             /// with their groups.
             async fn user_where(
@@ -111,6 +192,7 @@ macro_rules! store {
                     Self::run_in(&mut tx, statement).await?;
                 }
                 tx.commit().await?;
+                self.cache.invalidate();
                 Ok(())
             }
 
@@ -139,22 +221,25 @@ macro_rules! store {
             }
 
             async fn list_users(&self) -> StoreResult<Vec<User>> {
-                let mut tx = self.pool.begin().await?;
-                let users: Vec<UserRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    user_columns!(),
-                    " FROM users ORDER BY username",
-                    $text_order
-                ))
-                .fetch_all(&mut *tx)
-                .await?;
-                let groups: Vec<MembershipRow> = sqlx::query_as(
-                    "SELECT user_id, group_name FROM user_groups ORDER BY user_id, group_name",
-                )
-                .fetch_all(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                users_with_groups(users, groups)
+                Ok(self.users_shared().await?.as_ref().clone())
+            }
+
+            async fn users_shared(&self) -> StoreResult<std::sync::Arc<Vec<User>>> {
+                let version = self.fresh_cache().await?;
+                self.cached_users(version).await
+            }
+
+            async fn snapshot(&self, setting: &str) -> StoreResult<Snapshot> {
+                let version = self.fresh_cache().await?;
+                Ok(Snapshot {
+                    users: self.cached_users(version).await?,
+                    rules: self.cached_rules(version).await?,
+                    setting: self.cached_setting(version, setting).await?,
+                })
+            }
+
+            fn set_cache_check_interval(&self, interval: std::time::Duration) {
+                self.cache.set_interval(interval);
             }
 
             async fn count_users(&self) -> StoreResult<i64> {
@@ -165,12 +250,8 @@ macro_rules! store {
             }
 
             async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-                let row: Option<(String,)> =
-                    sqlx::query_as("SELECT value FROM settings WHERE key = $1")
-                        .bind(key)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                Ok(row.map(|(v,)| v))
+                let version = self.fresh_cache().await?;
+                self.cached_setting(version, key).await
             }
 
             async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
@@ -181,6 +262,7 @@ macro_rules! store {
                 .bind(key)
                 .bind(value);
                 self.run(statement).await?;
+                self.cache.invalidate();
                 Ok(())
             }
 
@@ -191,59 +273,48 @@ macro_rules! store {
                 )
                 .bind(key)
                 .bind(candidate);
-                self.run(statement).await?;
+                if self.run(statement).await? > 0 {
+                    self.cache.invalidate();
+                }
                 self.setting(key).await?.ok_or(StoreError::NotFound)
             }
 
             async fn create_case(&self, new: &NewCase) -> StoreResult<()> {
-                let case = &new.case;
-                let id = case.id.to_string();
-                let mut tx = self.begin_write().await?;
-                let statement = sqlx::query(
-                    "INSERT INTO cases (id, lookup_tag, recipient, category, severity, \
-                     suggested_severity, status, received_at, acknowledged_at, updated_at, \
-                     reporter_seq, report, subtype) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                )
-                .bind(&id)
-                .bind(&new.lookup_tag[..])
-                .bind(&case.recipient)
-                .bind(case.category.key())
-                .bind(case.severity.key())
-                .bind(case.suggested_severity.key())
-                .bind(case.status.key())
-                .bind(case.received_at)
-                .bind(case.acknowledged_at)
-                .bind(case.updated_at)
-                .bind(case.reporter_seq)
-                .bind(&case.report)
-                .bind(new.subtype.as_ref().map(SubtypeKey::as_str));
-                Self::run_in(&mut tx, statement).await?;
-                for wrap in &new.wraps {
-                    let statement = sqlx::query(
-                        "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) \
-                         VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&id)
-                    .bind(wrap.holder.as_db())
-                    .bind(wrap.holder.user_id().map(|u| u.to_string()))
-                    .bind(&wrap.wrapped);
-                    Self::run_in(&mut tx, statement).await?;
+                self.store_case(new, None, &[]).await
+            }
+
+            async fn submit_case(
+                &self,
+                new: &NewCase,
+                audit: AuditRecord,
+                notices: &[NewNotification],
+            ) -> StoreResult<()> {
+                self.store_case(new, Some(audit), notices).await
+            }
+
+            fn set_group_commit(&self, enabled: bool) {
+                self.writer
+                    .disabled
+                    .store(!enabled, std::sync::atomic::Ordering::Relaxed);
+            }
+
+            async fn existing_attachments(&self, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+                let mut found = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let mut query =
+                        sqlx::QueryBuilder::<$db>::new("SELECT id FROM attachments WHERE id IN (");
+                    let mut list = query.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.to_string());
+                    }
+                    query.push(")");
+                    let rows: Vec<(String,)> =
+                        query.build_query_as().fetch_all(&self.pool).await?;
+                    for (id,) in rows {
+                        found.push(parse_uuid(&id)?);
+                    }
                 }
-                for user in &new.excluded {
-                    let statement = sqlx::query(
-                        "INSERT INTO case_exclusions (case_id, user_id) VALUES ($1, $2) \
-                         ON CONFLICT (case_id, user_id) DO NOTHING",
-                    )
-                    .bind(&id)
-                    .bind(user.to_string());
-                    Self::run_in(&mut tx, statement).await?;
-                }
-                for a in &new.attachments {
-                    Self::insert_attachment(&mut tx, a).await?;
-                }
-                tx.commit().await?;
-                Ok(())
+                Ok(found)
             }
 
             async fn case_by_tag(&self, tag: &[u8; 32]) -> StoreResult<Option<Case>> {

@@ -15,9 +15,13 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use std::sync::Arc;
+
 use sqlx::{Postgres, Sqlite, Transaction};
 
+use super::cache::Cache;
 use super::model::{StoreError, StoreResult};
+use super::writer::Writer;
 
 /// Expands a feature module's implementation macro once per backend, giving
 /// it the store type, the sqlx database type and the backend's SQL fragments:
@@ -50,8 +54,14 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections in the PostgreSQL pool.
 const POSTGRES_MAX_CONNECTIONS: u32 = 10;
 
-/// How long to wait for a free PostgreSQL connection.
-const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait for a free PostgreSQL connection, connecting included:
+/// when the database is unreachable a request fails after this long
+/// (`StoreError::Unavailable`, a 503 with `Retry-After`), not later.
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long to wait for a free SQLite connection (writers otherwise queue
+/// on the busy timeout).
+const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A store in a SQLite database file.
 ///
@@ -61,6 +71,8 @@ const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
+    pub(super) cache: Arc<Cache>,
+    pub(super) writer: Arc<Writer>,
 }
 
 /// A store in a PostgreSQL database.
@@ -71,6 +83,8 @@ pub struct SqliteStore {
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pub(super) pool: PgPool,
+    pub(super) cache: Arc<Cache>,
+    pub(super) writer: Arc<Writer>,
 }
 
 /// True if the URL names an in-memory database rather than a file.
@@ -114,10 +128,15 @@ impl SqliteStore {
             create_parent_dir(options.get_filename()).await?;
             SqlitePoolOptions::new()
                 .max_connections(SQLITE_MAX_CONNECTIONS)
+                .acquire_timeout(SQLITE_ACQUIRE_TIMEOUT)
                 .connect_with(options)
                 .await?
         };
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            cache: Arc::default(),
+            writer: Arc::default(),
+        })
     }
 
     /// Applies the SQLite migrations.
@@ -136,6 +155,14 @@ impl SqliteStore {
     pub(super) async fn begin_audit_append(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         self.begin_write().await
     }
+
+    /// Keeps other appenders off the audit chain until `tx` ends: the write
+    /// lock of `BEGIN IMMEDIATE` does so already.
+    pub(super) async fn lock_audit_chain(
+        _tx: &mut Transaction<'static, Sqlite>,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 impl PostgresStore {
@@ -147,7 +174,11 @@ impl PostgresStore {
             .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
             .connect(url)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            cache: Arc::default(),
+            writer: Arc::default(),
+        })
     }
 
     /// Applies the PostgreSQL migrations.
@@ -170,9 +201,17 @@ impl PostgresStore {
     /// one commits, so both never chain to the same last entry.
     pub(super) async fn begin_audit_append(&self) -> StoreResult<Transaction<'static, Postgres>> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await?;
+        Self::lock_audit_chain(&mut tx).await?;
         Ok(tx)
+    }
+
+    /// Keeps other appenders off the audit chain until `tx` ends (readers go on).
+    pub(super) async fn lock_audit_chain(
+        tx: &mut Transaction<'static, Postgres>,
+    ) -> StoreResult<()> {
+        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
     }
 }

@@ -59,6 +59,38 @@ const LEADS: &str = "SELECT l.group_name, l.user_id FROM staff_group_leads l \
 /// The implementation for one backend (see [`for_each_backend!`]).
 macro_rules! group_store {
     (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
+        impl $store {
+            /// The cached stored rules, loaded if not cached.
+            pub(super) async fn cached_rules(
+                &self,
+                version: Option<i64>,
+            ) -> StoreResult<std::sync::Arc<Vec<StoredRule>>> {
+                if let Some(rules) = self.cache.rules() {
+                    return Ok(rules);
+                }
+                let rules = std::sync::Arc::new(self.load_rules().await?);
+                self.cache.keep_rules(version, rules.clone());
+                Ok(rules)
+            }
+
+            /// Reads the stored routing rules from the database.
+            async fn load_rules(&self) -> StoreResult<Vec<StoredRule>> {
+                let mut tx = self.pool.begin().await?;
+                let rules: Vec<RuleRow> = sqlx::query_as(
+                    "SELECT id, position, category, severities, created_at FROM routing_rules \
+                     ORDER BY position, created_at, id",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                let groups: Vec<RuleGroupRow> =
+                    sqlx::query_as("SELECT rule_id, group_name FROM routing_rule_groups")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                tx.commit().await?;
+                rules_of(rules, groups)
+            }
+        }
+
         #[async_trait::async_trait]
         impl GroupStore for $store {
             async fn create_group(
@@ -74,6 +106,7 @@ macro_rules! group_store {
                 .bind(description)
                 .bind(at);
                 self.run(statement).await?;
+                self.cache.invalidate();
                 Ok(())
             }
 
@@ -109,6 +142,7 @@ macro_rules! group_store {
                         .bind(group);
                 Self::run_in(&mut tx, statement).await?;
                 tx.commit().await?;
+                self.cache.invalidate();
                 Ok(())
             }
 
@@ -127,6 +161,7 @@ macro_rules! group_store {
                         .bind(&user);
                 Self::run_found_in(&mut tx, statement).await?;
                 tx.commit().await?;
+                self.cache.invalidate();
                 Ok(())
             }
 
@@ -164,19 +199,8 @@ macro_rules! group_store {
             }
 
             async fn routing_rules(&self) -> StoreResult<Vec<StoredRule>> {
-                let mut tx = self.pool.begin().await?;
-                let rules: Vec<RuleRow> = sqlx::query_as(
-                    "SELECT id, position, category, severities, created_at FROM routing_rules \
-                     ORDER BY position, created_at, id",
-                )
-                .fetch_all(&mut *tx)
-                .await?;
-                let groups: Vec<RuleGroupRow> =
-                    sqlx::query_as("SELECT rule_id, group_name FROM routing_rule_groups")
-                        .fetch_all(&mut *tx)
-                        .await?;
-                tx.commit().await?;
-                rules_of(rules, groups)
+                let version = self.fresh_cache().await?;
+                Ok(self.cached_rules(version).await?.as_ref().clone())
             }
 
             async fn add_routing_rule(&self, rule: &StoredRule) -> StoreResult<i64> {
@@ -213,13 +237,16 @@ macro_rules! group_store {
                     Self::run_in(&mut tx, statement).await?;
                 }
                 tx.commit().await?;
+                self.cache.invalidate();
                 Ok(position)
             }
 
             async fn delete_routing_rule(&self, id: Uuid) -> StoreResult<()> {
                 let statement =
                     sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id.to_string());
-                self.run_found(statement).await
+                self.run_found(statement).await?;
+                self.cache.invalidate();
+                Ok(())
             }
 
             async fn case_classification(

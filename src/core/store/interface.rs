@@ -3,12 +3,15 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use super::cache::Snapshot;
 use super::deadlines::DeadlineStore;
 use super::escalation::EscalationStore;
 use super::groups::GroupStore;
 use super::limits::LimitStore;
+use super::model::notifications::NewNotification;
 use super::model::{
-    Attachment, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError, StoreResult, User,
+    Attachment, AuditRecord, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError,
+    StoreResult, User,
 };
 use super::notifications::NotificationStore;
 use super::routing::RoutingStore;
@@ -40,12 +43,20 @@ pub trait Store:
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     /// Finds a user by id.
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<User>>;
-    /// All users, ordered by username.
+    /// All users, ordered by username (from the cache, see `store::cache`).
     async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// All users, ordered by username, shared with the cache (no copy).
+    async fn users_shared(&self) -> StoreResult<std::sync::Arc<Vec<User>>>;
+    /// Users, stored routing rules and the setting `key`, from the cache
+    /// under one version check (what a submission needs).
+    async fn snapshot(&self, key: &str) -> StoreResult<Snapshot>;
+    /// How long the cache is trusted before the version row is read again
+    /// (zero: on every use).
+    fn set_cache_check_interval(&self, interval: std::time::Duration);
     /// Number of users.
     async fn count_users(&self) -> StoreResult<i64>;
 
-    /// A setting's value.
+    /// A setting's value (from the cache, see `store::cache`).
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// Sets a setting.
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
@@ -59,6 +70,22 @@ pub trait Store:
     /// Stores a new case, its wraps and exclusions atomically; `Conflict` on a
     /// lookup-tag collision.
     async fn create_case(&self, case: &NewCase) -> StoreResult<()>;
+    /// Stores a new case as [`Store::create_case`] does and appends its audit
+    /// entry in the same transaction: both or neither are stored. Concurrent
+    /// calls share a commit (group commit, see `store::batch`); each returns
+    /// once the commit holding its case is done.
+    /// The new-case notifications `notices` go into the same transaction.
+    async fn submit_case(
+        &self,
+        case: &NewCase,
+        audit: AuditRecord,
+        notices: &[NewNotification],
+    ) -> StoreResult<()>;
+    /// Turns group commit on (the default) or off (each case commits alone;
+    /// for measuring).
+    fn set_group_commit(&self, enabled: bool);
+    /// Those of `ids` that name a stored attachment.
+    async fn existing_attachments(&self, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>;
     /// Finds a case by the lookup tag derived from its code.
     async fn case_by_tag(&self, tag: &[u8; 32]) -> StoreResult<Option<Case>>;
     /// Finds a case by id.

@@ -9,6 +9,8 @@
 //! each module's implementation for both store types.
 
 mod base;
+mod batch;
+mod cache;
 mod deadlines;
 mod dialect;
 mod escalation;
@@ -22,11 +24,13 @@ mod routing;
 mod rows;
 mod sessions;
 mod statistics;
+mod writer;
 
 use std::sync::Arc;
 
 pub use crate::core::audit::AuditEntry;
 
+pub use self::cache::Snapshot;
 pub use self::deadlines::DeadlineStore;
 pub use self::dialect::{PostgresStore, SqliteStore};
 pub use self::escalation::EscalationStore;
@@ -43,8 +47,8 @@ pub use self::model::notifications::{
 pub use self::model::routing::{Retriage, TriageFacts};
 pub use self::model::sessions::{NewSession, SessionSubject, SessionUser, StoredSession};
 pub use self::model::{
-    Attachment, Author, Case, Holder, InboxEntry, KeyWrap, Message, NewCase, StoreError,
-    StoreResult, User,
+    Attachment, AuditRecord, Author, Case, Holder, InboxEntry, KeyWrap, Message, NewCase,
+    StoreError, StoreResult, User,
 };
 pub use self::notifications::NotificationStore;
 pub use self::routing::RoutingStore;

@@ -28,9 +28,14 @@ pub enum StoreError {
     /// The database URL names no supported backend.
     #[error("unsupported database URL (use sqlite://… or postgres://…)")]
     UnsupportedUrl,
+    /// The database cannot be reached now (connection refused or lost, no
+    /// free connection in time, the server shutting down): worth retrying
+    /// shortly, unlike [`StoreError::Database`].
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
     /// The database failed.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Applying migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -43,6 +48,55 @@ pub enum StoreError {
         /// The value as stored.
         value: String,
     },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+/// True if `e` says the database cannot be reached now rather than that a
+/// statement failed: no connection in time, a broken or refused connection,
+/// or a PostgreSQL server refusing connections or shutting down (SQLSTATE
+/// class 08, 57P01–57P03, 53300, and 55000 for a database not accepting
+/// connections).
+pub(crate) fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|code| {
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "53300" | "55000"
+                )
+        }),
+        _ => false,
+    }
+}
+
+/// An audit entry to append in the same transaction as the write it records
+/// (see [`crate::core::audit_log::prepare`]); the store chains it.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    /// UNIX seconds (the day only for reporter events).
+    pub at: i64,
+    /// Who, as stored.
+    pub actor: String,
+    /// What.
+    pub action: &'static str,
+    /// On which case.
+    pub case_id: Option<Uuid>,
+    /// The detail, as JSON text.
+    pub detail: String,
 }
 
 /// Result of a store operation.

@@ -344,6 +344,7 @@ impl ApiError {
             CoreError::Forbidden => Problem::Kind(ErrorKind::Forbidden),
             CoreError::Conflict => Problem::Kind(ErrorKind::Conflict),
             CoreError::Internal(e) => return Self::internal(lang, &e),
+            CoreError::Unavailable => Problem::Kind(ErrorKind::Unavailable),
             CoreError::Invalid(fields) => match fields.first() {
                 Some(FieldError {
                     field,
@@ -519,6 +520,12 @@ impl ResponseError for ApiError {
             StatusCode::TOO_MANY_REQUESTS => {
                 builder.insert_header(("Retry-After", "60"));
             }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                builder.insert_header((
+                    "Retry-After",
+                    crate::web::http::errors::UNAVAILABLE_RETRY_AFTER,
+                ));
+            }
             StatusCode::UNAUTHORIZED => {
                 builder.insert_header(("WWW-Authenticate", "Bearer realm=\"varsel\""));
             }
@@ -542,6 +549,7 @@ mod tests {
             Problem::Kind(ErrorKind::TooManyRequests),
             Problem::Kind(ErrorKind::PayloadTooLarge),
             Problem::Kind(ErrorKind::Internal),
+            Problem::Kind(ErrorKind::Unavailable),
             Problem::InvalidJson { line: 1, column: 2 },
             Problem::UnsupportedMediaType {
                 expected: "application/json",

@@ -32,7 +32,13 @@ pub enum ErrorKind {
     RequestTimeout,
     /// Our fault.
     Internal,
+    /// The database cannot be reached now; try again shortly.
+    Unavailable,
 }
+
+/// Seconds a client is asked to wait (`Retry-After`) when the database is
+/// unavailable.
+pub const UNAVAILABLE_RETRY_AFTER: &str = "5";
 
 impl ErrorKind {
     /// The HTTP status.
@@ -48,6 +54,7 @@ impl ErrorKind {
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -64,6 +71,7 @@ impl ErrorKind {
             ErrorKind::Conflict => "error.conflict",
             ErrorKind::RequestTimeout => "error.request_timeout",
             ErrorKind::Internal => "error.internal",
+            ErrorKind::Unavailable => "error.unavailable",
         }
     }
 
@@ -80,6 +88,7 @@ impl ErrorKind {
             ErrorKind::Conflict => "conflict",
             ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::Internal => "internal",
+            ErrorKind::Unavailable => "unavailable",
         }
     }
 }
@@ -137,6 +146,7 @@ impl AppError {
             CoreError::Conflict => Self::new(ErrorKind::Conflict, lang),
             CoreError::Invalid(_) => Self::new(ErrorKind::BadRequest, lang),
             CoreError::Internal(e) => Self::internal(lang, &e),
+            CoreError::Unavailable => Self::new(ErrorKind::Unavailable, lang),
             CoreError::Refused(refusal) => {
                 let t = Translator::new(lang);
                 let params = refusal.params();
@@ -193,8 +203,14 @@ impl ResponseError for AppError {
             .render()
             .unwrap_or_else(|_| t.t(self.kind.message_key()));
         let mut builder = HttpResponse::build(self.kind.status());
-        if self.kind == ErrorKind::TooManyRequests {
-            builder.insert_header(("Retry-After", "60"));
+        match self.kind {
+            ErrorKind::TooManyRequests => {
+                builder.insert_header(("Retry-After", "60"));
+            }
+            ErrorKind::Unavailable => {
+                builder.insert_header(("Retry-After", UNAVAILABLE_RETRY_AFTER));
+            }
+            _ => {}
         }
         builder.content_type("text/html; charset=utf-8").body(body)
     }

@@ -28,8 +28,14 @@ impl std::ops::Deref for ServedBinary {
 impl ServedBinary {
     /// Starts `varsel serve` on a fresh database.
     pub async fn start(backend: Backend) -> Self {
+        Self::start_with_env(backend, &[]).await
+    }
+
+    /// Starts `varsel serve` on a fresh database with `extra` environment
+    /// variables (settings such as `VARSEL_RATE_LIMITS__SUBMISSIONS_PER_MINUTE`).
+    pub async fn start_with_env(backend: Backend, extra: &[(&str, &str)]) -> Self {
         let db = TestDatabase::create(backend).await;
-        let env = vec![
+        let mut env = vec![
             ("VARSEL_SERVER__PORT".to_owned(), "0".to_owned()),
             ("VARSEL_DATABASE__URL".to_owned(), db.url.clone()),
             (
@@ -43,6 +49,11 @@ impl ServedBinary {
             ("VARSEL_LOG".to_owned(), "debug,sqlx=debug".to_owned()),
             ("NO_COLOR".to_owned(), "1".to_owned()),
         ];
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let instance = ServedInstance::spawn(&env).await;
         ServedBinary {
             service: instance.service.clone(),
@@ -92,6 +103,12 @@ impl ServedBinary {
     /// Everything the server logged so far.
     pub fn log(&self) -> String {
         self.instance.log()
+    }
+
+    /// Kills the server at once (SIGKILL: no shutdown, no flush), keeping
+    /// the database for inspection.
+    pub fn kill(&mut self) {
+        self.instance.kill();
     }
 
     /// Stops the server and removes the database.
@@ -161,13 +178,14 @@ impl ServedInstance {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Kills the process (as a crash or `kill -9` would) and returns its log.
+    /// Stops the process and returns its log.
     pub fn stop(mut self) -> String {
         self.kill();
         self.log()
     }
 
-    fn kill(&mut self) {
+    /// Kills the process at once, as a crash or `kill -9` would.
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

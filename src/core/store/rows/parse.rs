@@ -11,7 +11,7 @@ use crate::core::store::model::{Author, Holder, StoreError};
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict,
-        _ => StoreError::Database(e),
+        _ => StoreError::from(e),
     }
 }
 

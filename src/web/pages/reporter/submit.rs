@@ -64,7 +64,7 @@ pub async fn submit(
         render_form(
             &state,
             &visitor,
-            csrf,
+            csrf.clone(),
             &entered,
             errors,
             StatusCode::BAD_REQUEST,
@@ -128,6 +128,28 @@ pub async fn submit(
                 }
                 CoreError::Refused(Refusal::TooManyAttachments { .. }) => {
                     ("attachment", super::too_many_attachments(&t, limits))
+                }
+                CoreError::Unavailable => {
+                    // The database is out of reach: the form again, as
+                    // typed, asking to send it again shortly.
+                    errors.add("report-form", t.t("reporter.errors.unavailable"));
+                    let mut page = render_form(
+                        &state,
+                        &visitor,
+                        csrf.clone(),
+                        &entered,
+                        errors,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        None,
+                    )
+                    .await?;
+                    page.headers_mut().insert(
+                        actix_web::http::header::RETRY_AFTER,
+                        actix_web::http::header::HeaderValue::from_static(
+                            crate::web::http::errors::UNAVAILABLE_RETRY_AFTER,
+                        ),
+                    );
+                    return Ok(page);
                 }
                 other => return Err(visitor.internal(other)),
             };
