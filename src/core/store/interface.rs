@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::deadlines::DeadlineStore;
 use super::escalation::EscalationStore;
 use super::groups::GroupStore;
+use super::inbox::InboxStore;
 use super::model::{
     Attachment, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError, StoreResult, User,
 };
@@ -21,6 +22,7 @@ pub trait Store:
     DeadlineStore
     + EscalationStore
     + GroupStore
+    + InboxStore
     + NotificationStore
     + RoutingStore
     + StatisticsStore

@@ -14,6 +14,7 @@ mod dialect;
 mod escalation;
 mod exec;
 mod groups;
+mod inbox;
 mod interface;
 mod model;
 mod notifications;
@@ -29,10 +30,15 @@ pub use self::deadlines::DeadlineStore;
 pub use self::dialect::{PostgresStore, SqliteStore};
 pub use self::escalation::EscalationStore;
 pub use self::groups::GroupStore;
+pub use self::inbox::InboxStore;
 pub use self::interface::Store;
 pub use self::model::deadlines::{StoredDeadlineFacts, StoredFeedbackExtension};
 pub use self::model::escalation::{Closure, EscalationRecord, RegisterEntry};
 pub use self::model::groups::{Group, StoredRule};
+pub use self::model::inbox::{
+    DeadlineBand, InboxCounts, InboxFilter, InboxKey, InboxLine, InboxPageQuery, InboxSort,
+    NextDeadlineOf, PageSide, NO_DEADLINE,
+};
 pub use self::model::notifications::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NewNotification,
     NotificationCounts, NotificationKind, OutboxEntry,

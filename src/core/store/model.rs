@@ -5,6 +5,7 @@
 pub(super) mod deadlines;
 pub(super) mod escalation;
 pub(super) mod groups;
+pub(super) mod inbox;
 pub(super) mod notifications;
 pub(super) mod routing;
 
