@@ -77,6 +77,13 @@ impl Application {
             store,
             settings,
         };
+        // Rows from before migration 0010, or from other deadline rules.
+        let refreshed = crate::core::deadlines::reconcile_stored(&core)
+            .await
+            .context("cannot bring the stored deadlines up to date")?;
+        if refreshed > 0 {
+            tracing::info!(refreshed, "recomputed the stored nearest deadlines");
+        }
         let state = web::Data::new(AppState {
             csrf_key,
             sessions: SessionStore::with_staff_max_age(

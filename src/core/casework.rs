@@ -242,6 +242,12 @@ pub async fn submit_report(
     // Files first, rows second, all rows in one transaction: a failure leaves
     // neither a case without its attachments nor a row without its file.
     commit_files(files).await?;
+    let (next_deadline, rules) = crate::core::deadlines::of_new_case(
+        &case,
+        input.subtype.as_ref(),
+        &state.settings.deadlines,
+        &state.settings.taxonomy,
+    );
     let stored = state
         .store
         .create_case(&NewCase {
@@ -251,6 +257,8 @@ pub async fn submit_report(
             wraps,
             excluded: input.excluded.clone(),
             attachments,
+            next_deadline,
+            deadline_rules: Some(rules),
         })
         .await;
     if let Err(e) = stored {
@@ -756,6 +764,7 @@ async fn store_status(
             .set_status(case_id, status, at, feedback_at)
             .await?;
     }
+    crate::core::deadlines::refresh_one(state, case_id).await?;
     Ok(())
 }
 

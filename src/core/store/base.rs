@@ -202,8 +202,10 @@ macro_rules! store {
                 let statement = sqlx::query(
                     "INSERT INTO cases (id, lookup_tag, recipient, category, severity, \
                      suggested_severity, status, received_at, acknowledged_at, updated_at, \
-                     reporter_seq, report, subtype) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                     reporter_seq, report, subtype, next_deadline_at, next_deadline_kind, \
+                     deadline_rules) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                     $16)",
                 )
                 .bind(&id)
                 .bind(&new.lookup_tag[..])
@@ -217,7 +219,10 @@ macro_rules! store {
                 .bind(case.updated_at)
                 .bind(case.reporter_seq)
                 .bind(&case.report)
-                .bind(new.subtype.as_ref().map(SubtypeKey::as_str));
+                .bind(new.subtype.as_ref().map(SubtypeKey::as_str))
+                .bind(new.next_deadline.map(|(at, _)| at))
+                .bind(new.next_deadline.map(|(_, kind)| kind.key()))
+                .bind(new.deadline_rules.as_deref());
                 Self::run_in(&mut tx, statement).await?;
                 for wrap in &new.wraps {
                     let statement = sqlx::query(

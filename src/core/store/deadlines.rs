@@ -53,7 +53,7 @@ pub trait DeadlineStore: Send + Sync {
         &self,
         case_ids: &[Uuid],
         rules: &str,
-        next: &NextDeadlineOf,
+        next: &NextDeadlineOf<'_>,
     ) -> StoreResult<()>;
     /// Up to `limit` cases whose stored nearest deadline was not computed
     /// under `rules` (never computed, or under other settings).
@@ -202,7 +202,7 @@ macro_rules! deadline_store {
                 &self,
                 case_ids: &[Uuid],
                 rules: &str,
-                next: &NextDeadlineOf,
+                next: &NextDeadlineOf<'_>,
             ) -> StoreResult<()> {
                 if case_ids.is_empty() {
                     return Ok(());

@@ -11,7 +11,7 @@ pub(super) mod routing;
 
 use uuid::Uuid;
 
-use crate::core::domain::{CaseStatus, Category, Role, Severity, SubtypeKey};
+use crate::core::domain::{CaseStatus, Category, DeadlineKind, Role, Severity, SubtypeKey};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +155,11 @@ pub struct NewCase {
     pub excluded: Vec<Uuid>,
     /// Attachments submitted with the report (their files already committed).
     pub attachments: Vec<Attachment>,
+    /// Its nearest open deadline, by `crate::core::deadlines::stored_next`.
+    pub next_deadline: Option<(i64, DeadlineKind)>,
+    /// The fingerprint of the rules `next_deadline` was computed under;
+    /// `None` leaves it to be computed at the next startup.
+    pub deadline_rules: Option<String>,
 }
 
 /// An inbox line: a case routed to the user.

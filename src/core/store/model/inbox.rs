@@ -127,6 +127,7 @@ pub struct InboxCounts {
 }
 
 /// What the deadline rules say of one case: its nearest open deadline.
-pub type NextDeadlineOf = dyn Fn(&super::deadlines::StoredDeadlineFacts) -> Option<(i64, DeadlineKind)>
+pub type NextDeadlineOf<'a> = dyn Fn(&super::deadlines::StoredDeadlineFacts) -> Option<(i64, DeadlineKind)>
     + Send
-    + Sync;
+    + Sync
+    + 'a;
