@@ -13,10 +13,10 @@ use crate::core::case_file::{self, Parts};
 use crate::core::casework::{self, CaseView};
 use crate::core::deadlines::{CaseDeadlines, NextDeadline};
 use crate::core::domain::routing::{TriageDraft, TriageInput};
-use crate::core::domain::CaseStatus;
+use crate::core::domain::{CaseStatus, Category, Severity};
 use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Lang;
-use crate::core::inbox::{self, InboxOrder};
+use crate::core::inbox::{self, InboxQueryError, InboxRequest};
 use crate::core::triage;
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::deadlines::{case_deadlines_json, next_of};
@@ -32,13 +32,31 @@ fn case_id(lang: Lang, raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::kind(lang, ErrorKind::NotFound))
 }
 
-/// `?sort=…` (other parameters, such as `lang`, are ignored here).
-#[derive(Deserialize)]
-pub struct InboxQuery {
-    sort: Option<String>,
+/// The API's answer to a refused inbox query.
+fn inbox_problem(error: InboxQueryError, max: u32) -> Problem {
+    match error {
+        InboxQueryError::UnknownSort => Problem::UnknownSort,
+        InboxQueryError::UnknownFilter(param) => Problem::UnknownInboxFilter { param },
+        InboxQueryError::BadCursor => Problem::InvalidCursor,
+        _ => Problem::InvalidLimit {
+            max: u64::from(max),
+        },
+    }
 }
 
-/// `GET /api/v1/staff/cases?sort=deadline|received|severity|status|category`.
+/// `{"value": count, ...}` for each value of one filter.
+fn counts_json<T: Copy>(counts: &[(T, i64)], key: impl Fn(T) -> &'static str) -> Value {
+    Value::Object(
+        counts
+            .iter()
+            .map(|(value, n)| (key(*value).to_owned(), json!(n)))
+            .collect(),
+    )
+}
+
+/// `GET /api/v1/staff/cases?sort=&status=&category=&severity=&deadline=&cursor=&limit=`:
+/// one page of the caller's cases (closed ones only with `status=closed`),
+/// the cursors of the pages around it, and the counts per filter value.
 pub async fn inbox(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -46,22 +64,32 @@ pub async fn inbox(
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.case_worker()?;
     let lang = caller.lang;
-    let query = web::Query::<InboxQuery>::from_query(req.query_string())
+    let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map_err(|_| ApiError::kind(lang, ErrorKind::BadRequest))?;
-    let order = InboxOrder::parse_query(query.sort.as_deref())
-        .ok_or_else(|| ApiError::new(lang, Problem::UnknownSort))?;
-    let items = inbox::inbox(&state, staff, order)
+    let max = state.settings.inbox.max_page_size;
+    let request = InboxRequest::parse(
+        |name| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        },
+        max,
+    )
+    .map_err(|e| ApiError::new(lang, inbox_problem(e, max)))?;
+    let page = inbox::inbox(&state, staff, &request)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    let body: Vec<Value> = items
+    let cases: Vec<Value> = page
+        .items
         .iter()
         .map(|i| {
             json!({
-                "id": i.case.id,
-                "category": i.case.category.key(),
-                "severity": i.case.severity.key(),
-                "status": i.case.status.key(),
-                "received_on": iso_day(i.case.received_at),
+                "id": i.case_id,
+                "category": i.category.key(),
+                "severity": i.severity.key(),
+                "status": i.status.key(),
+                "received_on": iso_day(i.received_at),
                 "next_deadline": i.next.map(|n| iso_date(n.due.date())),
                 "next_deadline_kind": i.next.map(|n| n.kind.key()),
                 "next_deadline_due": i.next.map(|n| iso_instant(n.due.unix_timestamp())),
@@ -70,7 +98,19 @@ pub async fn inbox(
             })
         })
         .collect();
-    Ok(HttpResponse::Ok().json(body))
+    let counts = &page.counts;
+    Ok(HttpResponse::Ok().json(json!({
+        "cases": cases,
+        "next_cursor": page.next_cursor,
+        "prev_cursor": page.prev_cursor,
+        "limit": page.limit,
+        "counts": {
+            "status": counts_json(&counts.status, CaseStatus::key),
+            "category": counts_json(&counts.category, Category::key),
+            "severity": counts_json(&counts.severity, Severity::key),
+            "deadline": counts_json(&counts.deadline, inbox::band_key),
+        },
+    })))
 }
 
 fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> Value {
