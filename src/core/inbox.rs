@@ -257,7 +257,6 @@ impl InboxRequest {
             limit,
         })
     }
-
 }
 
 /// One page of the inbox.
@@ -351,7 +350,10 @@ pub async fn inbox(
     let first = lines.first().map(|l| l.key);
     let last = lines.last().map(|l| l.key);
     let (next_cursor, prev_cursor) = match from {
-        None => (last.filter(|_| more).map(|k| cursor(PageSide::After, k)), None),
+        None => (
+            last.filter(|_| more).map(|k| cursor(PageSide::After, k)),
+            None,
+        ),
         Some((PageSide::After, at)) => (
             last.filter(|_| more).map(|k| cursor(PageSide::After, k)),
             Some(cursor(PageSide::Before, first.unwrap_or(at))),
@@ -361,10 +363,7 @@ pub async fn inbox(
             first.filter(|_| more).map(|k| cursor(PageSide::Before, k)),
         ),
     };
-    let counts = core
-        .store
-        .inbox_counts(staff.user_id, now_s, soon)
-        .await?;
+    let counts = core.store.inbox_counts(staff.user_id, now_s, soon).await?;
     Ok(InboxPage {
         items: lines
             .into_iter()
@@ -397,7 +396,12 @@ mod tests {
             },
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        for bad in ["", "x", "!!!!", &URL_SAFE_NO_PAD.encode("c1.deadline.a.1.2")] {
+        for bad in [
+            "",
+            "x",
+            "!!!!",
+            &URL_SAFE_NO_PAD.encode("c1.deadline.a.1.2"),
+        ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
         let mut tampered = cursor.encode();
@@ -426,14 +430,23 @@ mod tests {
         assert_eq!(request.filter.deadline, Some(DeadlineBand::DueSoon));
         assert_eq!(request.limit, Some(20));
         let refused = |pairs: &[(&str, &str)]| InboxRequest::parse(params(pairs), 200).err();
-        assert_eq!(refused(&[("sort", "colour")]), Some(InboxQueryError::UnknownSort));
+        assert_eq!(
+            refused(&[("sort", "colour")]),
+            Some(InboxQueryError::UnknownSort)
+        );
         assert_eq!(
             refused(&[("status", "done")]),
             Some(InboxQueryError::UnknownFilter("status"))
         );
         assert_eq!(refused(&[("limit", "0")]), Some(InboxQueryError::BadLimit));
-        assert_eq!(refused(&[("limit", "201")]), Some(InboxQueryError::BadLimit));
-        assert_eq!(refused(&[("cursor", "abc")]), Some(InboxQueryError::BadCursor));
+        assert_eq!(
+            refused(&[("limit", "201")]),
+            Some(InboxQueryError::BadLimit)
+        );
+        assert_eq!(
+            refused(&[("cursor", "abc")]),
+            Some(InboxQueryError::BadCursor)
+        );
         let received = Cursor {
             order: InboxOrder::Received,
             side: PageSide::After,

@@ -131,19 +131,17 @@ fn page_sql(q: &InboxPageQuery) -> Sql {
                 " AND e.deadline_sort <= {d} AND (e.deadline_sort < {d} OR e.received_at > {r} \
                  OR (e.received_at = {r} AND e.case_id < {id}))"
             ),
-            (InboxSort::Received, PageSide::After) => format!(
-                " AND e.received_at <= {r} AND (e.received_at < {r} OR e.case_id > {id})"
-            ),
-            (InboxSort::Received, PageSide::Before) => format!(
-                " AND e.received_at >= {r} AND (e.received_at > {r} OR e.case_id < {id})"
-            ),
+            (InboxSort::Received, PageSide::After) => {
+                format!(" AND e.received_at <= {r} AND (e.received_at < {r} OR e.case_id > {id})")
+            }
+            (InboxSort::Received, PageSide::Before) => {
+                format!(" AND e.received_at >= {r} AND (e.received_at > {r} OR e.case_id < {id})")
+            }
         };
         sql.push(&condition);
     }
     sql.push(match (q.sort, backwards) {
-        (InboxSort::Deadline, false) => {
-            " ORDER BY e.deadline_sort, e.received_at DESC, e.case_id"
-        }
+        (InboxSort::Deadline, false) => " ORDER BY e.deadline_sort, e.received_at DESC, e.case_id",
         (InboxSort::Deadline, true) => {
             " ORDER BY e.deadline_sort DESC, e.received_at, e.case_id DESC"
         }
@@ -229,8 +227,8 @@ macro_rules! inbox_store {
                 now: i64,
                 soon: i64,
             ) -> StoreResult<InboxCounts> {
-                let mut status = sqlx::query_as::<_, CountRow>(STATUS_SQL)
-                    .bind(user_id.to_string());
+                let mut status =
+                    sqlx::query_as::<_, CountRow>(STATUS_SQL).bind(user_id.to_string());
                 for s in CaseStatus::ALL {
                     status = status.bind(s.key());
                 }
@@ -294,8 +292,12 @@ mod tests {
         };
         let sql = page_sql(&query(Some((PageSide::After, key)), InboxSort::Deadline));
         assert_eq!(sql.args.len(), 9);
-        assert!(sql.text.contains("e.user_id = $1 AND e.open = $2 AND e.category = $3"));
-        assert!(sql.text.contains("e.deadline_sort > $4 AND e.deadline_sort <= $5"));
+        assert!(sql
+            .text
+            .contains("e.user_id = $1 AND e.open = $2 AND e.category = $3"));
+        assert!(sql
+            .text
+            .contains("e.deadline_sort > $4 AND e.deadline_sort <= $5"));
         assert!(sql.text.contains("e.deadline_sort >= $6"));
         assert!(sql.text.contains("e.case_id > $8"));
         assert!(sql.text.ends_with("LIMIT $9"));

@@ -45,8 +45,7 @@ pub use self::model::notifications::{
 };
 pub use self::model::routing::{Retriage, TriageFacts};
 pub use self::model::{
-    Attachment, Author, Case, Holder, InboxEntry, KeyWrap, Message, NewCase, StoreError,
-    StoreResult, User,
+    Attachment, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError, StoreResult, User,
 };
 pub use self::notifications::NotificationStore;
 pub use self::routing::RoutingStore;

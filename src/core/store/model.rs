@@ -162,15 +162,6 @@ pub struct NewCase {
     pub deadline_rules: Option<String>,
 }
 
-/// An inbox line: a case routed to the user.
-#[derive(Debug, Clone)]
-pub struct InboxEntry {
-    /// The case.
-    pub case: Case,
-    /// True if the reporter acted since the user last opened the case.
-    pub unread: bool,
-}
-
 /// Who wrote a message or attachment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Author {

@@ -161,7 +161,10 @@ pub(super) async fn page(
         .iter()
         .map(|item| Row {
             href: format!("/staff/cases/{}", item.case_id),
-            reference: t.f("staff.inbox.reference", &[("ref", &reference(item.case_id))]),
+            reference: t.f(
+                "staff.inbox.reference",
+                &[("ref", &reference(item.case_id))],
+            ),
             unread: item.unread,
             category: label(&t, "category", item.category.key()),
             severity: label(&t, "severity", item.severity.key()),
@@ -216,9 +219,7 @@ pub(super) async fn page(
         let current = sortable == Some(order);
         Column {
             label: t.t(&format!("staff.inbox.column.{key}")),
-            href: sortable
-                .filter(|_| !current)
-                .map(|o| href(o, &f, None)),
+            href: sortable.filter(|_| !current).map(|o| href(o, &f, None)),
             aria_sort: sortable.filter(|_| current).map(|o| {
                 if o.descending() {
                     "descending"
