@@ -17,9 +17,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 use varsel::core::routing::RoutingRule;
 use varsel::core::settings::{Settings, SmtpTls};
-use varsel::core::store::{
-    Case, InboxFilter, InboxLine, InboxPageQuery, InboxSort, Store, User,
-};
+use varsel::core::store::{Case, InboxFilter, InboxLine, InboxPageQuery, InboxSort, Store, User};
 use varsel::startup::Application;
 
 pub use api::deadline;

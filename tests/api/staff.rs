@@ -201,7 +201,10 @@ async fn the_inbox_lists_only_the_handlers_cases_with_unread_markers(backend: Ba
     assert!(inbox.contains("/staff/inbox?sort=received"));
     let critical = app.get(&hanne, "/staff/inbox?severity=kritisk").await.text;
     assert!(critical.contains(&shared.to_string()), "the critical case");
-    assert!(!critical.contains(&mine.to_string()), "only the critical case");
+    assert!(
+        !critical.contains(&mine.to_string()),
+        "only the critical case"
+    );
 
     let r = app.get(&hanne, &format!("/staff/cases/{mine}")).await;
     assert_eq!(r.status, StatusCode::OK);
