@@ -12,8 +12,9 @@
 -- inbox_entries is kept by the triggers below from case_key_wraps (a user's
 -- wrap is their routing) and from cases; nothing else writes it.
 -- deadline_sort is next_deadline_at, or the largest BIGINT when there is
--- none, so "no deadline" sorts last with a plain index. case_id is compared
--- by code point (COLLATE "C"), as on SQLite, so the order is the same.
+-- none, so "no deadline" sorts last with a plain index. case_id keeps the
+-- collation of cases.id, so the page's join uses the primary key; case ids
+-- (lower-case UUIDs) order the same in every collation and on SQLite.
 
 ALTER TABLE cases ADD COLUMN next_deadline_at BIGINT NULL;
 ALTER TABLE cases ADD COLUMN next_deadline_kind TEXT NULL;
@@ -21,7 +22,7 @@ ALTER TABLE cases ADD COLUMN deadline_rules TEXT NULL;
 CREATE INDEX cases_deadline_rules ON cases (deadline_rules);
 
 CREATE TABLE inbox_entries (
-    case_id TEXT COLLATE "C" NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     open BOOLEAN NOT NULL,
     status TEXT NOT NULL,
@@ -97,3 +98,41 @@ CREATE TRIGGER inbox_case_changed
           OR OLD.received_at IS DISTINCT FROM NEW.received_at
           OR OLD.next_deadline_at IS DISTINCT FROM NEW.next_deadline_at)
     EXECUTE FUNCTION inbox_case_changed();
+
+-- How many closed cases each user holds: the history, counted as it grows
+-- (closing, reopening, routing) instead of on every inbox view. Submissions
+-- add open cases and never touch it.
+CREATE TABLE inbox_tallies (
+    user_id TEXT PRIMARY KEY NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    closed BIGINT NOT NULL
+);
+INSERT INTO inbox_tallies (user_id, closed)
+SELECT user_id, COUNT(*) FROM inbox_entries WHERE NOT open GROUP BY user_id;
+
+CREATE FUNCTION inbox_tally() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    delta BIGINT := 0;
+    who TEXT;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        who := NEW.user_id;
+        IF NOT NEW.open THEN delta := 1; END IF;
+    ELSIF TG_OP = 'DELETE' THEN
+        who := OLD.user_id;
+        IF NOT OLD.open THEN delta := -1; END IF;
+    ELSE
+        who := NEW.user_id;
+        IF OLD.open AND NOT NEW.open THEN delta := 1;
+        ELSIF NEW.open AND NOT OLD.open THEN delta := -1;
+        END IF;
+    END IF;
+    IF delta > 0 THEN
+        INSERT INTO inbox_tallies (user_id, closed) VALUES (who, delta)
+        ON CONFLICT (user_id) DO UPDATE SET closed = inbox_tallies.closed + delta;
+    ELSIF delta < 0 THEN
+        UPDATE inbox_tallies SET closed = closed + delta WHERE user_id = who;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER inbox_tally AFTER INSERT OR DELETE OR UPDATE OF open ON inbox_entries
+    FOR EACH ROW EXECUTE FUNCTION inbox_tally();

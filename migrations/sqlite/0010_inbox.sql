@@ -78,3 +78,34 @@ BEGIN
         deadline_sort = COALESCE(NEW.next_deadline_at, 9223372036854775807)
     WHERE case_id = NEW.id;
 END;
+
+-- How many closed cases each user holds: the history, counted as it grows
+-- (closing, reopening, routing) instead of on every inbox view. Submissions
+-- add open cases and never touch it.
+CREATE TABLE inbox_tallies (
+    user_id TEXT PRIMARY KEY NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    closed BIGINT NOT NULL
+);
+INSERT INTO inbox_tallies (user_id, closed)
+SELECT user_id, COUNT(*) FROM inbox_entries WHERE NOT open GROUP BY user_id;
+
+CREATE TRIGGER inbox_tally_added AFTER INSERT ON inbox_entries
+WHEN NOT NEW.open
+BEGIN
+    INSERT INTO inbox_tallies (user_id, closed) VALUES (NEW.user_id, 1)
+    ON CONFLICT (user_id) DO UPDATE SET closed = closed + 1;
+END;
+
+CREATE TRIGGER inbox_tally_removed AFTER DELETE ON inbox_entries
+WHEN NOT OLD.open
+BEGIN
+    UPDATE inbox_tallies SET closed = closed - 1 WHERE user_id = OLD.user_id;
+END;
+
+CREATE TRIGGER inbox_tally_changed AFTER UPDATE OF open ON inbox_entries
+WHEN OLD.open <> NEW.open
+BEGIN
+    INSERT INTO inbox_tallies (user_id, closed)
+    VALUES (NEW.user_id, CASE WHEN NEW.open THEN -1 ELSE 1 END)
+    ON CONFLICT (user_id) DO UPDATE SET closed = closed + excluded.closed;
+END;

@@ -206,6 +206,8 @@ async fn a_case_moves_when_its_deadline_changes(backend: Backend) {
     assert!(r.status.is_success(), "{}", r.body);
     assert_eq!(order("").await, [c, a, b]);
     assert!(order("?status=closed").await.is_empty());
+    let (_, body) = api_page(&app, &t, "").await;
+    assert_eq!(body["counts"]["status"]["closed"], 0);
     app.teardown().await;
 }
 

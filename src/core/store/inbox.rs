@@ -28,7 +28,7 @@ pub trait InboxStore: Send + Sync {
     /// reverse order before it, nearest first).
     async fn inbox_page(&self, query: &InboxPageQuery) -> StoreResult<Vec<InboxLine>>;
     /// How many of `user_id`'s cases have each filter value: every status
-    /// (closed included), and category, severity and deadline band of the
+    /// (closed included, from a tally kept as cases close), and category, severity and deadline band of the
     /// open cases. `now` and `soon` bound the bands as in [`InboxPageQuery`].
     async fn inbox_counts(&self, user_id: Uuid, now: i64, soon: i64) -> StoreResult<InboxCounts>;
 }
@@ -101,16 +101,33 @@ fn band_sql(sql: &mut Sql, band: DeadlineBand, now: i64, soon: i64) {
     }
 }
 
-/// The whole query of one page (see [`InboxStore::inbox_page`]).
+/// The `ORDER BY` of a page, on the columns of `alias`.
+fn order_sql(sort: InboxSort, backwards: bool, alias: &str) -> String {
+    let a = alias;
+    match (sort, backwards) {
+        (InboxSort::Deadline, false) => {
+            format!(" ORDER BY {a}.deadline_sort, {a}.received_at DESC, {a}.case_id")
+        }
+        (InboxSort::Deadline, true) => {
+            format!(" ORDER BY {a}.deadline_sort DESC, {a}.received_at, {a}.case_id DESC")
+        }
+        (InboxSort::Received, false) => format!(" ORDER BY {a}.received_at DESC, {a}.case_id"),
+        (InboxSort::Received, true) => format!(" ORDER BY {a}.received_at, {a}.case_id DESC"),
+    }
+}
+
+/// The whole query of one page (see [`InboxStore::inbox_page`]). The page
+/// is taken from `inbox_entries` alone (one index range, then `LIMIT`) and
+/// only its lines are joined to their cases, so no planner is tempted to
+/// join the whole history first.
 fn page_sql(q: &InboxPageQuery) -> Sql {
     let mut sql = Sql::default();
     sql.push(
-        "SELECT e.case_id, e.category, e.severity, e.status, e.received_at, e.deadline_sort, \
+        "SELECT p.case_id, p.category, p.severity, p.status, p.received_at, p.deadline_sort, \
          c.next_deadline_at, c.next_deadline_kind, c.reporter_seq, \
          COALESCE(r.seen_seq, 0) AS seen_seq \
-         FROM inbox_entries e \
-         JOIN cases c ON c.id = e.case_id \
-         LEFT JOIN case_reads r ON r.case_id = e.case_id AND r.user_id = e.user_id",
+         FROM (SELECT e.user_id, e.case_id, e.category, e.severity, e.status, e.received_at, \
+         e.deadline_sort FROM inbox_entries e",
     );
     filter_sql(&mut sql, q.user_id, &q.filter, q.now, q.soon);
     let backwards = matches!(q.from, Some((PageSide::Before, _)));
@@ -140,15 +157,13 @@ fn page_sql(q: &InboxPageQuery) -> Sql {
         };
         sql.push(&condition);
     }
-    sql.push(match (q.sort, backwards) {
-        (InboxSort::Deadline, false) => " ORDER BY e.deadline_sort, e.received_at DESC, e.case_id",
-        (InboxSort::Deadline, true) => {
-            " ORDER BY e.deadline_sort DESC, e.received_at, e.case_id DESC"
-        }
-        (InboxSort::Received, false) => " ORDER BY e.received_at DESC, e.case_id",
-        (InboxSort::Received, true) => " ORDER BY e.received_at, e.case_id DESC",
-    });
+    sql.push(&order_sql(q.sort, backwards, "e"));
     sql.bind(" LIMIT ", Arg::Int(i64::from(q.limit)), "");
+    sql.push(
+        ") p JOIN cases c ON c.id = p.case_id \
+         LEFT JOIN case_reads r ON r.case_id = p.case_id AND r.user_id = p.user_id",
+    );
+    sql.push(&order_sql(q.sort, backwards, "p"));
     sql
 }
 
@@ -172,9 +187,18 @@ const BANDS_SQL: &str = "SELECT \
      (SELECT COUNT(*) FROM inbox_entries e WHERE e.user_id = $1 AND e.open = $2 \
       AND e.deadline_sort = $5) AS none";
 
-/// The count per status, each status a range of `inbox_by_status`.
+/// The count per open status, each status a range of `inbox_by_status`
+/// (the closed ones are counted in `inbox_tallies`).
 const STATUS_SQL: &str = "SELECT e.status AS value, COUNT(*) AS n FROM inbox_entries e \
-     WHERE e.user_id = $1 AND e.status IN ($2, $3, $4, $5, $6) GROUP BY e.status";
+     WHERE e.user_id = $1 AND e.status IN ($2, $3, $4, $5) GROUP BY e.status";
+
+/// The open statuses.
+const OPEN_STATUSES: [CaseStatus; 4] = [
+    CaseStatus::Received,
+    CaseStatus::Acknowledged,
+    CaseStatus::UnderInvestigation,
+    CaseStatus::FeedbackGiven,
+];
 
 /// `(value, count)` for every value of `all`, zero where no row counted it.
 fn counted<T: Copy + PartialEq>(
@@ -229,10 +253,19 @@ macro_rules! inbox_store {
             ) -> StoreResult<InboxCounts> {
                 let mut status =
                     sqlx::query_as::<_, CountRow>(STATUS_SQL).bind(user_id.to_string());
-                for s in CaseStatus::ALL {
+                for s in OPEN_STATUSES {
                     status = status.bind(s.key());
                 }
-                let status = status.fetch_all(&self.pool).await?;
+                let mut status = status.fetch_all(&self.pool).await?;
+                let closed: Option<(i64,)> =
+                    sqlx::query_as("SELECT closed FROM inbox_tallies WHERE user_id = $1")
+                        .bind(user_id.to_string())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                status.push(CountRow {
+                    value: CaseStatus::Closed.key().to_owned(),
+                    n: closed.map_or(0, |(n,)| n),
+                });
                 let category = self.grouped("category", user_id).await?;
                 let severity = self.grouped("severity", user_id).await?;
                 let (overdue, due_soon, later, none): (i64, i64, i64, i64) =
@@ -300,10 +333,15 @@ mod tests {
             .contains("e.deadline_sort > $4 AND e.deadline_sort <= $5"));
         assert!(sql.text.contains("e.deadline_sort >= $6"));
         assert!(sql.text.contains("e.case_id > $8"));
-        assert!(sql.text.ends_with("LIMIT $9"));
+        assert!(sql.text.contains("LIMIT $9) p JOIN cases"));
         let back = page_sql(&query(Some((PageSide::Before, key)), InboxSort::Received));
-        assert!(back.text.contains("ORDER BY e.received_at, e.case_id DESC"));
+        assert!(back
+            .text
+            .contains("ORDER BY e.received_at, e.case_id DESC LIMIT"));
+        assert!(back
+            .text
+            .ends_with("ORDER BY p.received_at, p.case_id DESC"));
         let first = page_sql(&query(None, InboxSort::Deadline));
-        assert!(first.text.ends_with("e.case_id LIMIT $6"));
+        assert!(first.text.contains("e.case_id LIMIT $6)"));
     }
 }
