@@ -181,6 +181,10 @@ impl Application {
                     crate::core::attachments::sweep_stale_parts(&dir, STALE_UPLOAD_AGE)
                 })
                 .await;
+                // A stored deadline whose refresh did not run after its change.
+                if let Err(e) = crate::core::deadlines::reconcile_stored(&state).await {
+                    tracing::error!(error = format!("{e:#}"), "deadline refresh failed");
+                }
             }
         });
         let notifications = self.state.clone();

@@ -136,3 +136,24 @@ BEGIN
 END $$;
 CREATE TRIGGER inbox_tally AFTER INSERT OR DELETE OR UPDATE OF open ON inbox_entries
     FOR EACH ROW EXECUTE FUNCTION inbox_tally();
+
+-- A change of a deadline fact marks the stored deadline stale in the same
+-- transaction; the core recomputes it right after (and the housekeeping
+-- pass, every minute, catches one whose recomputation did not happen).
+CREATE FUNCTION cases_deadline_facts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.deadline_rules := NULL;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER cases_deadline_facts_changed
+    BEFORE UPDATE OF status, category, subtype, severity, received_at, acknowledged_at,
+        feedback_given_at, feedback_extended_at ON cases
+    FOR EACH ROW EXECUTE FUNCTION cases_deadline_facts_changed();
+
+CREATE FUNCTION escalation_decision_recorded() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE cases SET deadline_rules = NULL WHERE id = NEW.case_id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER escalation_decision_recorded AFTER INSERT ON escalation_decisions
+    FOR EACH ROW EXECUTE FUNCTION escalation_decision_recorded();

@@ -109,3 +109,18 @@ BEGIN
     VALUES (NEW.user_id, CASE WHEN NEW.open THEN -1 ELSE 1 END)
     ON CONFLICT (user_id) DO UPDATE SET closed = closed + excluded.closed;
 END;
+
+-- A change of a deadline fact marks the stored deadline stale in the same
+-- transaction; the core recomputes it right after (and the housekeeping
+-- pass, every minute, catches one whose recomputation did not happen).
+CREATE TRIGGER cases_deadline_facts_changed
+AFTER UPDATE OF status, category, subtype, severity, received_at, acknowledged_at,
+    feedback_given_at, feedback_extended_at ON cases
+BEGIN
+    UPDATE cases SET deadline_rules = NULL WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER escalation_decision_recorded AFTER INSERT ON escalation_decisions
+BEGIN
+    UPDATE cases SET deadline_rules = NULL WHERE id = NEW.case_id;
+END;
