@@ -321,18 +321,20 @@ pub async fn inbox(
     let now = core.clock.now();
     let (now_s, soon) = (now.unix_timestamp(), soon_after(core, now));
     let from = request.cursor.map(|c| (c.side, c.key));
-    let mut lines = core
-        .store
-        .inbox_page(&InboxPageQuery {
-            user_id: staff.user_id,
-            sort: request.order.sort(),
-            filter: request.filter,
-            from,
-            limit: limit + 1,
-            now: now_s,
-            soon,
-        })
-        .await?;
+    let query = InboxPageQuery {
+        user_id: staff.user_id,
+        sort: request.order.sort(),
+        filter: request.filter,
+        from,
+        limit: limit + 1,
+        now: now_s,
+        soon,
+    };
+    // The page and the counts are independent reads: ask for both at once.
+    let (mut lines, counts) = tokio::try_join!(
+        core.store.inbox_page(&query),
+        core.store.inbox_counts(staff.user_id, now_s, soon),
+    )?;
     let more = lines.len() > limit as usize;
     lines.truncate(limit as usize);
     let backwards = matches!(from, Some((PageSide::Before, _)));
@@ -363,7 +365,6 @@ pub async fn inbox(
             first.filter(|_| more).map(|k| cursor(PageSide::Before, k)),
         ),
     };
-    let counts = core.store.inbox_counts(staff.user_id, now_s, soon).await?;
     Ok(InboxPage {
         items: lines
             .into_iter()
