@@ -79,6 +79,13 @@ impl Application {
         let csrf_key = crate::core::sessions::anonymous_csrf_key(&core)
             .await
             .map_err(|e| anyhow::anyhow!("cannot read the CSRF key: {e:#}"))?;
+        // Rows from before migration 0010, or from other deadline rules.
+        let refreshed = crate::core::deadlines::reconcile_stored(&core)
+            .await
+            .context("cannot bring the stored deadlines up to date")?;
+        if refreshed > 0 {
+            tracing::info!(refreshed, "recomputed the stored nearest deadlines");
+        }
         let state = web::Data::new(AppState {
             csrf_key,
             rate_limits,
@@ -184,6 +191,10 @@ impl Application {
                 .await
                 {
                     tracing::warn!(error = %e, "cannot sweep attachment files");
+                }
+                // A stored deadline whose refresh did not run after its change.
+                if let Err(e) = crate::core::deadlines::reconcile_stored(&state).await {
+                    tracing::error!(error = format!("{e:#}"), "deadline refresh failed");
                 }
             }
         });

@@ -251,6 +251,12 @@ pub async fn submit_report(
     // if the rows are not stored; a crash in between leaves a file without a
     // row, which the attachment sweep removes (`attachments::sweep_orphans`).
     commit_files(files).await?;
+    let (next_deadline, rules) = crate::core::deadlines::of_new_case(
+        &case,
+        input.subtype.as_ref(),
+        &state.settings.deadlines,
+        &state.settings.taxonomy,
+    );
     let new = NewCase {
         case,
         subtype: input.subtype.clone(),
@@ -258,6 +264,8 @@ pub async fn submit_report(
         wraps,
         excluded: input.excluded.clone(),
         attachments,
+        next_deadline,
+        deadline_rules: Some(rules),
     };
     let routed_to: Vec<Uuid> = handlers.iter().map(|h| h.id).collect();
     // The new-case mails are queued in the same transaction too.
@@ -766,6 +774,7 @@ async fn store_status(
             .set_status(case_id, status, at, feedback_at)
             .await?;
     }
+    crate::core::deadlines::refresh_one(state, case_id).await?;
     Ok(())
 }
 

@@ -35,13 +35,14 @@ use crate::core::audit_log;
 use crate::core::domain::deadline::{answer_expected_by, ExtensionReason, FeedbackExtension};
 use crate::core::domain::{
     all_deadlines, extend_feedback as extend, next_open, CaseFacts, CaseStatus, Deadline,
-    DeadlineKind, DeadlineSettings, DeadlineState, ExtensionError, Taxonomy,
+    DeadlineKind, DeadlineSettings, DeadlineState, ExtensionError, SubtypeKey, Taxonomy,
 };
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
 use crate::core::open::{self, OpenCase};
 use crate::core::service::Core;
-use crate::core::store::{StoreError, StoredDeadlineFacts};
+use crate::core::store::{Case, StoreError, StoredDeadlineFacts};
+use sha2::{Digest, Sha256};
 
 /// Stands in for the reason of a recorded extension, which is sealed to the
 /// case and never opened to compute a deadline: the deadline depends only on
@@ -147,6 +148,102 @@ pub async fn next_deadlines(
             ))
         })
         .collect())
+}
+
+/// A fingerprint of the rules a stored nearest deadline depends on: the
+/// deadline settings and the taxonomy (which sub-types trigger which
+/// duties). A stored deadline computed under another fingerprint is stale.
+pub fn rules_fingerprint(settings: &DeadlineSettings, taxonomy: &Taxonomy) -> String {
+    let mut hash = Sha256::new();
+    hash.update(serde_json::to_vec(settings).unwrap_or_default());
+    hash.update([0]);
+    hash.update(serde_json::to_vec(taxonomy).unwrap_or_default());
+    hex::encode(&hash.finalize()[..8])
+}
+
+/// The nearest open deadline of a stored case (UNIX seconds and kind), by
+/// the same rules as everything else ([`facts_of`], [`next_open`]): what the
+/// store keeps in `cases.next_deadline_at` for the inbox's order.
+pub fn stored_next(
+    stored: &StoredDeadlineFacts,
+    settings: &DeadlineSettings,
+    taxonomy: &Taxonomy,
+) -> Option<(i64, DeadlineKind)> {
+    let facts = facts_of(stored, taxonomy)?;
+    // The state (which depends on "now") is not stored, only the deadline.
+    next_open(&facts, settings, facts.received_at).map(|(d, _)| (d.due.unix_timestamp(), d.kind))
+}
+
+/// The nearest open deadline of a case about to be stored, and the
+/// fingerprint of the rules it was computed under (for [`NewCase`]).
+///
+/// [`NewCase`]: crate::core::store::NewCase
+pub fn of_new_case(
+    case: &Case,
+    subtype: Option<&SubtypeKey>,
+    settings: &DeadlineSettings,
+    taxonomy: &Taxonomy,
+) -> (Option<(i64, DeadlineKind)>, String) {
+    let stored = StoredDeadlineFacts {
+        case_id: case.id,
+        category: case.category,
+        subtype: subtype.cloned(),
+        severity: case.severity,
+        status: case.status,
+        received_at: case.received_at,
+        acknowledged_at: case.acknowledged_at,
+        feedback_given_at: None,
+        feedback_extended_at: None,
+        first_decision_at: None,
+        datatilsynet_decision_at: None,
+        nsm_decision_at: None,
+    };
+    (
+        stored_next(&stored, settings, taxonomy),
+        rules_fingerprint(settings, taxonomy),
+    )
+}
+
+/// Recomputes and stores the nearest open deadline of `case_ids` (in
+/// batches of 500). Called by every operation that changes a deadline
+/// fact, after its change is stored.
+pub async fn refresh_stored(core: &Core, case_ids: &[Uuid]) -> anyhow::Result<()> {
+    let (settings, taxonomy) = (&core.settings.deadlines, &core.settings.taxonomy);
+    let rules = rules_fingerprint(settings, taxonomy);
+    let next = |f: &StoredDeadlineFacts| stored_next(f, settings, taxonomy);
+    for chunk in case_ids.chunks(500) {
+        core.store
+            .refresh_next_deadlines(chunk, &rules, &next)
+            .await
+            .context("cannot store the nearest deadline")?;
+    }
+    Ok(())
+}
+
+/// [`refresh_stored`] of one case.
+pub async fn refresh_one(core: &Core, case_id: Uuid) -> anyhow::Result<()> {
+    refresh_stored(core, &[case_id]).await
+}
+
+/// Recomputes every stored nearest deadline that was not computed under
+/// the running rules: rows from before migration 0010, and all of them
+/// after the deadline settings or the taxonomy changed. Runs at startup, in
+/// batches, so memory stays flat. Returns how many cases it updated.
+pub async fn reconcile_stored(core: &Core) -> anyhow::Result<u64> {
+    let rules = rules_fingerprint(&core.settings.deadlines, &core.settings.taxonomy);
+    let mut done = 0;
+    loop {
+        let stale = core
+            .store
+            .cases_with_stale_deadline(&rules, 500)
+            .await
+            .context("cannot list stale deadlines")?;
+        if stale.is_empty() {
+            return Ok(done);
+        }
+        refresh_stored(core, &stale).await?;
+        done += stale.len() as u64;
+    }
 }
 
 async fn stored_facts(state: &Core, case_id: Uuid) -> anyhow::Result<Option<CaseFacts>> {
@@ -287,7 +384,10 @@ pub async fn extend_feedback(
         .extend_feedback(case_id, staff.user_id, now.unix_timestamp(), &sealed)
         .await
     {
-        Ok(()) => Ok(due),
+        Ok(()) => {
+            refresh_one(state, case_id).await?;
+            Ok(due)
+        }
         // Extended by someone else since the facts were read.
         Err(StoreError::Conflict) => {
             Err(Refusal::Extension(ExtensionError::AlreadyExtended).into())

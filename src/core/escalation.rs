@@ -323,6 +323,7 @@ pub async fn record_decision(
     )
     .await?;
     state.store.insert_decision(&record).await?;
+    crate::core::deadlines::refresh_one(state, case_id).await?;
     Ok(record.id)
 }
 
@@ -425,6 +426,7 @@ pub async fn close_case(
     )
     .await?;
     state.store.close_case(&closure, CaseStatus::Closed).await?;
+    crate::core::deadlines::refresh_one(state, case_id).await?;
     Ok(())
 }
 
@@ -454,7 +456,7 @@ pub async fn reopen_case(
         .reopen_case(case_id, staff.user_id, now_in(state), &sealed, status)
         .await
     {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(crate::core::deadlines::refresh_one(state, case_id).await?),
         Err(StoreError::NotFound) => Err(CoreError::Refused(Refusal::NotClosed)),
         Err(e) => Err(e.into()),
     }

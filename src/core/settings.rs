@@ -44,6 +44,8 @@ pub struct Settings {
     pub routing: RoutingSettings,
     /// Aggregate statistics.
     pub statistics: StatisticsSettings,
+    /// The staff inbox's pages.
+    pub inbox: InboxSettings,
     /// Case categories, their sub-types and the duties each sub-type
     /// triggers (see [`crate::core::domain::taxonomy`]); default: SPEC §4.
     pub taxonomy: Taxonomy,
@@ -535,6 +537,25 @@ impl Default for StatisticsSettings {
     }
 }
 
+/// The staff inbox (page and API): how many cases a page lists.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboxSettings {
+    /// Cases per page when the request names no `limit` (50).
+    pub page_size: u32,
+    /// The largest `limit` a request may ask for (200).
+    pub max_page_size: u32,
+}
+
+impl Default for InboxSettings {
+    fn default() -> Self {
+        InboxSettings {
+            page_size: 50,
+            max_page_size: 200,
+        }
+    }
+}
+
 impl Settings {
     /// Loads defaults, then `file` (or `$VARSEL_CONFIG`) if given, then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self> {
@@ -608,6 +629,12 @@ impl Settings {
             }
         }
         self.routing.validate(&self.taxonomy)?;
+        let inbox = &self.inbox;
+        if !(1..=1000).contains(&inbox.max_page_size)
+            || !(1..=inbox.max_page_size).contains(&inbox.page_size)
+        {
+            bail!("inbox: max_page_size must be between 1 and 1000, page_size between 1 and max_page_size");
+        }
         if !(3..=1000).contains(&self.statistics.min_cell_count) {
             bail!("statistics.min_cell_count must be between 3 and 1000");
         }
@@ -801,6 +828,17 @@ mod tests {
             &[]
         )
         .is_err());
+    }
+
+    #[test]
+    fn inbox_page_sizes_have_defaults_and_ranges() {
+        let s = load_with("", &[]).expect("loads");
+        assert_eq!((s.inbox.page_size, s.inbox.max_page_size), (50, 200));
+        let s = load_with("[inbox]\npage_size = 20\nmax_page_size = 20\n", &[]).expect("loads");
+        assert_eq!((s.inbox.page_size, s.inbox.max_page_size), (20, 20));
+        assert!(load_with("[inbox]\npage_size = 0\n", &[]).is_err());
+        assert!(load_with("[inbox]\npage_size = 300\n", &[]).is_err());
+        assert!(load_with("[inbox]\nmax_page_size = 5000\n", &[]).is_err());
     }
 
     #[test]

@@ -136,6 +136,7 @@ pub async fn triage(
             removed: removed.clone(),
         })
         .await?;
+    crate::core::deadlines::refresh_one(state, case_id).await?;
     // Those the case now reaches hear of it like those it reached at receipt.
     crate::core::notifications::case_routed(state, case_id, &added).await;
     Ok(TriageOutcome {

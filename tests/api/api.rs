@@ -506,11 +506,14 @@ async fn bad_inputs_get_their_own_error_and_store_nothing(backend: Backend) {
     r.expect_error(StatusCode::BAD_REQUEST, "unknown_status");
     let r = app.api_get("/staff/cases?sort=colour", Some(&staff)).await;
     r.expect_error(StatusCode::BAD_REQUEST, "unknown_sort");
-    for sort in ["deadline", "received", "severity", "status", "category"] {
+    for sort in ["deadline", "received"] {
         let r = app
             .api_get(&format!("/staff/cases?sort={sort}"), Some(&staff))
             .await;
-        assert_eq!(r.expect(StatusCode::OK).as_array().unwrap().len(), 1);
+        assert_eq!(
+            r.expect(StatusCode::OK)["cases"].as_array().unwrap().len(),
+            1
+        );
     }
     let case = app.api_case(&staff, &id).await.expect(StatusCode::OK);
     assert_eq!(case["status"], "received");

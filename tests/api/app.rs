@@ -18,7 +18,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 use varsel::core::routing::RoutingRule;
 use varsel::core::settings::{Settings, SmtpTls};
-use varsel::core::store::{Case, Store, User};
+use varsel::core::store::{Case, InboxFilter, InboxLine, InboxPageQuery, InboxSort, Store, User};
 use varsel::startup::Application;
 
 pub use abuse::non_solution;
@@ -240,15 +240,14 @@ impl TestApp {
             .expect("the case exists")
     }
 
-    /// The cases whose key is wrapped to `user`, straight from the store.
+    /// The cases whose key is wrapped to `user`, straight from the store,
+    /// newest first.
     pub async fn held_cases(&self, user: Uuid) -> Vec<Case> {
-        self.store
-            .inbox(user)
-            .await
-            .expect("read the inbox")
-            .into_iter()
-            .map(|entry| entry.case)
-            .collect()
+        let mut cases = Vec::new();
+        for line in inbox_lines(&self.store, user).await {
+            cases.push(self.stored_case(line.case_id).await);
+        }
+        cases
     }
 
     /// The ids of the cases whose key is wrapped to `user`.
@@ -305,4 +304,26 @@ impl TestApp {
     pub async fn teardown(self) {
         self.db.destroy().await;
     }
+}
+
+/// Every inbox line of `user` (open cases, then closed ones), each newest
+/// first, straight from the store.
+pub async fn inbox_lines(store: &Arc<dyn Store>, user: Uuid) -> Vec<InboxLine> {
+    let mut lines = Vec::new();
+    for status in [None, Some(varsel::core::domain::CaseStatus::Closed)] {
+        let query = InboxPageQuery {
+            user_id: user,
+            sort: InboxSort::Received,
+            filter: InboxFilter {
+                status,
+                ..InboxFilter::default()
+            },
+            from: None,
+            limit: 10_000,
+            now: 0,
+            soon: 0,
+        };
+        lines.extend(store.inbox_page(&query).await.expect("read the inbox"));
+    }
+    lines
 }

@@ -535,7 +535,7 @@ async fn an_overdue_deadline_reaches_the_group_lead_only(backend: Backend) {
     assert!(app.held_case_ids(hugo).await.is_empty());
     let tick = || app.tick();
     assert_eq!(tick().await.delivery.sent, 3, "new-case mails");
-    let received = app.store.inbox(mats).await.unwrap()[0].case.received_at;
+    let received = app.held_cases(mats).await[0].received_at;
     let received = OffsetDateTime::from_unix_timestamp(received).unwrap();
 
     // The reminder before the acknowledgement deadline goes to who works the case.

@@ -77,6 +77,8 @@ fn new_case(tag: [u8; 32], attachments: &[Uuid]) -> NewCase {
             wrapped: b"wrap".to_vec(),
         }],
         excluded: Vec::new(),
+        next_deadline: None,
+        deadline_rules: None,
     }
 }
 

@@ -12,12 +12,11 @@ use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::interface::Store;
 use super::model::notifications::NewNotification;
 use super::model::{
-    Attachment, AuditRecord, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError,
-    StoreResult, User,
+    Attachment, AuditRecord, Author, Case, Holder, Message, NewCase, StoreError, StoreResult, User,
 };
 use super::rows::base::{
     attachment_columns, audit_columns, case_columns, group_names, message_columns, user_columns,
-    users_with_groups, AttachmentRow, AuditRow, CaseRow, InboxRow, MessageRow, UserRow,
+    users_with_groups, AttachmentRow, AuditRow, CaseRow, MessageRow, UserRow,
 };
 use super::rows::groups::MembershipRow;
 use super::rows::parse::{join_keys, parse_holder, parse_uuid};
@@ -372,21 +371,6 @@ macro_rules! store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(|(u,)| parse_uuid(u)).collect()
-            }
-
-            async fn inbox(&self, user_id: Uuid) -> StoreResult<Vec<InboxEntry>> {
-                let query = sqlx::query_as::<_, InboxRow>(concat!(
-                    "SELECT ",
-                    case_columns!(),
-                    ", COALESCE(r.seen_seq, 0) AS seen_seq \
-                     FROM cases c \
-                     JOIN case_key_wraps w ON w.case_id = c.id AND w.user_id = $1 \
-                     LEFT JOIN case_reads r ON r.case_id = c.id AND r.user_id = $1 \
-                     ORDER BY c.received_at DESC, c.id",
-                    $text_order
-                ))
-                .bind(user_id.to_string());
-                self.fetch_all_converted(query).await
             }
 
             async fn set_status(

@@ -203,7 +203,8 @@ macro_rules! batch_writer {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO cases (id, lookup_tag, recipient, category, severity, \
                          suggested_severity, status, received_at, acknowledged_at, updated_at, \
-                         reporter_seq, report, subtype) ",
+                         reporter_seq, report, subtype, next_deadline_at, next_deadline_kind, \
+                         deadline_rules) ",
                     );
                     insert.push_values(chunk, |mut row, new| {
                         let case = &new.case;
@@ -219,7 +220,10 @@ macro_rules! batch_writer {
                             .push_bind(case.updated_at)
                             .push_bind(case.reporter_seq)
                             .push_bind(case.report.clone())
-                            .push_bind(new.subtype.as_ref().map(|s| s.as_str().to_owned()));
+                            .push_bind(new.subtype.as_ref().map(|s| s.as_str().to_owned()))
+                            .push_bind(new.next_deadline.map(|(at, _)| at))
+                            .push_bind(new.next_deadline.map(|(_, kind)| kind.key()))
+                            .push_bind(new.deadline_rules.clone());
                     });
                     Self::run_in(tx, insert.build()).await?;
                 }
@@ -314,8 +318,10 @@ macro_rules! batch_writer {
                 let statement = sqlx::query(
                     "INSERT INTO cases (id, lookup_tag, recipient, category, severity, \
                      suggested_severity, status, received_at, acknowledged_at, updated_at, \
-                     reporter_seq, report, subtype) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                     reporter_seq, report, subtype, next_deadline_at, next_deadline_kind, \
+                     deadline_rules) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                     $16)",
                 )
                 .bind(&id)
                 .bind(&new.lookup_tag[..])
@@ -329,7 +335,10 @@ macro_rules! batch_writer {
                 .bind(case.updated_at)
                 .bind(case.reporter_seq)
                 .bind(&case.report)
-                .bind(new.subtype.as_ref().map(SubtypeKey::as_str));
+                .bind(new.subtype.as_ref().map(SubtypeKey::as_str))
+                .bind(new.next_deadline.map(|(at, _)| at))
+                .bind(new.next_deadline.map(|(_, kind)| kind.key()))
+                .bind(new.deadline_rules.as_deref());
                 Self::run_in(tx, statement).await?;
                 if !new.wraps.is_empty() {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(

@@ -11,8 +11,10 @@ use uuid::Uuid;
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::deadlines::{StoredDeadlineFacts, StoredFeedbackExtension};
+use super::model::inbox::NextDeadlineOf;
 use super::model::{StoreError, StoreResult};
 use super::rows::deadlines::{DeadlineFactsRow, FeedbackExtensionRow};
+use super::rows::parse::convert;
 use crate::core::domain::{Authority, Decision};
 
 /// Case ids per query of [`DeadlineStore::deadline_facts_of`]: well below
@@ -42,6 +44,20 @@ pub trait DeadlineStore: Send + Sync {
         at: i64,
         reason: &[u8],
     ) -> StoreResult<()>;
+    /// Stores the nearest open deadline of each of `case_ids` (at most 500)
+    /// as `next` computes it from the facts, marked as computed under the
+    /// rules `rules` (a fingerprint). The cases are locked while their
+    /// facts are read, so of two refreshes of one case the later one reads
+    /// what the earlier one did; ids of cases that do not exist are skipped.
+    async fn refresh_next_deadlines(
+        &self,
+        case_ids: &[Uuid],
+        rules: &str,
+        next: &NextDeadlineOf<'_>,
+    ) -> StoreResult<()>;
+    /// Up to `limit` cases whose stored nearest deadline was not computed
+    /// under `rules` (never computed, or under other settings).
+    async fn cases_with_stale_deadline(&self, rules: &str, limit: u32) -> StoreResult<Vec<Uuid>>;
 }
 
 /// `$first, $first+1, …`: `count` numbered placeholders.
@@ -82,8 +98,15 @@ fn facts_sql(ids: usize) -> String {
 macro_rules! deadline_store {
     (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
         impl $store {
-            /// The deadline facts of `ids` (at most [`IDS_PER_QUERY`]) in one query.
-            async fn facts_query(&self, ids: &[Uuid]) -> StoreResult<Vec<StoredDeadlineFacts>> {
+            /// The deadline facts of `ids` (at most [`IDS_PER_QUERY`]) in one
+            /// query, on `executor`.
+            async fn facts_query_on<'e, E>(
+                executor: E,
+                ids: &[Uuid],
+            ) -> StoreResult<Vec<StoredDeadlineFacts>>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
                 let sql = facts_sql(ids.len());
                 let mut query = sqlx::query_as::<_, DeadlineFactsRow>(&sql);
                 for decision in Decision::DECIDING {
@@ -95,7 +118,12 @@ macro_rules! deadline_store {
                 for id in ids {
                     query = query.bind(id.to_string());
                 }
-                self.fetch_all_converted(query).await
+                convert(query.fetch_all(executor).await?)
+            }
+
+            /// The deadline facts of `ids` (at most [`IDS_PER_QUERY`]) in one query.
+            async fn facts_query(&self, ids: &[Uuid]) -> StoreResult<Vec<StoredDeadlineFacts>> {
+                Self::facts_query_on(&self.pool, ids).await
             }
         }
 
@@ -168,6 +196,62 @@ macro_rules! deadline_store {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn refresh_next_deadlines(
+                &self,
+                case_ids: &[Uuid],
+                rules: &str,
+                next: &NextDeadlineOf<'_>,
+            ) -> StoreResult<()> {
+                if case_ids.is_empty() {
+                    return Ok(());
+                }
+                let ids = &case_ids[..case_ids.len().min(IDS_PER_QUERY)];
+                let mut tx = self.begin_write().await?;
+                // Lock the rows (PostgreSQL; SQLite's write lock is held already).
+                let lock = format!(
+                    "UPDATE cases SET deadline_rules = deadline_rules WHERE id IN ({})",
+                    placeholders(1, ids.len())
+                );
+                let mut statement = sqlx::query(&lock);
+                for id in ids {
+                    statement = statement.bind(id.to_string());
+                }
+                Self::run_in(&mut tx, statement).await?;
+                let facts = Self::facts_query_on(&mut *tx, ids).await?;
+                for f in &facts {
+                    let due = next(f);
+                    let statement = sqlx::query(
+                        "UPDATE cases SET next_deadline_at = $1, next_deadline_kind = $2, \
+                         deadline_rules = $3 WHERE id = $4",
+                    )
+                    .bind(due.map(|(at, _)| at))
+                    .bind(due.map(|(_, kind)| kind.key()))
+                    .bind(rules)
+                    .bind(f.case_id.to_string());
+                    Self::run_in(&mut tx, statement).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn cases_with_stale_deadline(
+                &self,
+                rules: &str,
+                limit: u32,
+            ) -> StoreResult<Vec<Uuid>> {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT id FROM cases WHERE deadline_rules IS NULL OR deadline_rules <> $1 \
+                     LIMIT $2",
+                )
+                .bind(rules)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|(id,)| super::rows::parse::parse_uuid(id))
+                    .collect()
             }
         }
     };

@@ -7,11 +7,11 @@ use super::cache::Snapshot;
 use super::deadlines::DeadlineStore;
 use super::escalation::EscalationStore;
 use super::groups::GroupStore;
+use super::inbox::InboxStore;
 use super::limits::LimitStore;
 use super::model::notifications::NewNotification;
 use super::model::{
-    Attachment, AuditRecord, Author, Case, Holder, InboxEntry, Message, NewCase, StoreError,
-    StoreResult, User,
+    Attachment, AuditRecord, Author, Case, Holder, Message, NewCase, StoreError, StoreResult, User,
 };
 use super::notifications::NotificationStore;
 use super::routing::RoutingStore;
@@ -26,6 +26,7 @@ pub trait Store:
     DeadlineStore
     + EscalationStore
     + GroupStore
+    + InboxStore
     + LimitStore
     + NotificationStore
     + RoutingStore
@@ -96,8 +97,6 @@ pub trait Store:
     async fn key_holders(&self, case_id: Uuid) -> StoreResult<Vec<Holder>>;
     /// The handlers the reporter excluded from the case.
     async fn exclusions(&self, case_id: Uuid) -> StoreResult<Vec<Uuid>>;
-    /// The cases whose identity is wrapped to `user_id`, newest first.
-    async fn inbox(&self, user_id: Uuid) -> StoreResult<Vec<InboxEntry>>;
     /// Sets a case's status; `NotFound` if there is no such case.
     ///
     /// `feedback_given_at` is given when the caller has decided that this

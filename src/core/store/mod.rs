@@ -16,6 +16,7 @@ mod dialect;
 mod escalation;
 mod exec;
 mod groups;
+mod inbox;
 mod interface;
 mod limits;
 mod model;
@@ -35,11 +36,16 @@ pub use self::deadlines::DeadlineStore;
 pub use self::dialect::{PostgresStore, SqliteStore};
 pub use self::escalation::EscalationStore;
 pub use self::groups::GroupStore;
+pub use self::inbox::InboxStore;
 pub use self::interface::Store;
 pub use self::limits::LimitStore;
 pub use self::model::deadlines::{StoredDeadlineFacts, StoredFeedbackExtension};
 pub use self::model::escalation::{Closure, EscalationRecord, RegisterEntry};
 pub use self::model::groups::{Group, StoredRule};
+pub use self::model::inbox::{
+    DeadlineBand, InboxCounts, InboxFilter, InboxKey, InboxLine, InboxPageQuery, InboxSort,
+    NextDeadlineOf, PageSide, NO_DEADLINE,
+};
 pub use self::model::notifications::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NewNotification,
     NotificationCounts, NotificationKind, OutboxEntry,
@@ -47,8 +53,8 @@ pub use self::model::notifications::{
 pub use self::model::routing::{Retriage, TriageFacts};
 pub use self::model::sessions::{NewSession, SessionSubject, SessionUser, StoredSession};
 pub use self::model::{
-    Attachment, AuditRecord, Author, Case, Holder, InboxEntry, KeyWrap, Message, NewCase,
-    StoreError, StoreResult, User,
+    Attachment, AuditRecord, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError,
+    StoreResult, User,
 };
 pub use self::notifications::NotificationStore;
 pub use self::routing::RoutingStore;

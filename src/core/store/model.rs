@@ -5,13 +5,14 @@
 pub(super) mod deadlines;
 pub(super) mod escalation;
 pub(super) mod groups;
+pub(super) mod inbox;
 pub(super) mod notifications;
 pub(super) mod routing;
 pub(super) mod sessions;
 
 use uuid::Uuid;
 
-use crate::core::domain::{CaseStatus, Category, Role, Severity, SubtypeKey};
+use crate::core::domain::{CaseStatus, Category, DeadlineKind, Role, Severity, SubtypeKey};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -209,15 +210,11 @@ pub struct NewCase {
     pub excluded: Vec<Uuid>,
     /// Attachments submitted with the report (their files already committed).
     pub attachments: Vec<Attachment>,
-}
-
-/// An inbox line: a case routed to the user.
-#[derive(Debug, Clone)]
-pub struct InboxEntry {
-    /// The case.
-    pub case: Case,
-    /// True if the reporter acted since the user last opened the case.
-    pub unread: bool,
+    /// Its nearest open deadline, by `crate::core::deadlines::stored_next`.
+    pub next_deadline: Option<(i64, DeadlineKind)>,
+    /// The fingerprint of the rules `next_deadline` was computed under;
+    /// `None` leaves it to be computed at the next startup.
+    pub deadline_rules: Option<String>,
 }
 
 /// Who wrote a message or attachment.

@@ -17,6 +17,7 @@ pub(super) mod base;
 pub(super) mod deadlines;
 pub(super) mod escalation;
 pub(super) mod groups;
+pub(super) mod inbox;
 pub(super) mod notifications;
 pub(super) mod parse;
 pub(super) mod routing;

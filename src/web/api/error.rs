@@ -62,6 +62,19 @@ pub enum Problem {
     UnknownStatus,
     /// Not one of the inbox orders.
     UnknownSort,
+    /// An inbox filter (`status`, `category`, `severity`, `deadline`) with
+    /// a value it does not know.
+    UnknownInboxFilter {
+        /// The query parameter.
+        param: &'static str,
+    },
+    /// An inbox `cursor` this service did not make, or one of another order.
+    InvalidCursor,
+    /// An inbox `limit` that is not a whole number from 1 to the maximum.
+    InvalidLimit {
+        /// The largest page size.
+        max: u64,
+    },
     /// "Closed" sent to the generic status change: closing needs an outcome
     /// and an evaluation.
     UseClose,
@@ -148,7 +161,7 @@ const CATEGORIES: &str = "varsling, avvik, sikkerhet";
 const SEVERITIES: &str = "lav, middels, hoy, kritisk";
 const STATUSES: &str = "received, acknowledged, under_investigation, feedback_given, closed";
 /// The inbox orders `?sort=` accepts.
-pub const SORTS: &str = "deadline, received, severity, status, category";
+pub const SORTS: &str = "deadline, received";
 
 impl Problem {
     /// The HTTP status.
@@ -184,6 +197,9 @@ impl Problem {
             | Problem::UnknownSeverity
             | Problem::UnknownStatus
             | Problem::UnknownSort
+            | Problem::UnknownInboxFilter { .. }
+            | Problem::InvalidCursor
+            | Problem::InvalidLimit { .. }
             | Problem::UseClose
             | Problem::UnknownHandler
             | Problem::InvalidClassification
@@ -212,6 +228,9 @@ impl Problem {
             Problem::UnknownSeverity => "unknown_severity",
             Problem::UnknownStatus => "unknown_status",
             Problem::UnknownSort => "unknown_sort",
+            Problem::UnknownInboxFilter { .. } => "unknown_inbox_filter",
+            Problem::InvalidCursor => "invalid_cursor",
+            Problem::InvalidLimit { .. } => "invalid_limit",
             Problem::UseClose => "use_close",
             Problem::UnknownHandler => "unknown_handler",
             Problem::NoEligibleHandler => "no_eligible_handler",
@@ -267,6 +286,8 @@ impl Problem {
             Problem::UnknownSeverity => t.f(&key, &[("allowed", SEVERITIES)]),
             Problem::UnknownStatus => t.f(&key, &[("allowed", STATUSES)]),
             Problem::UnknownSort => t.f(&key, &[("allowed", SORTS)]),
+            Problem::UnknownInboxFilter { param } => t.f(&key, &[("param", param)]),
+            Problem::InvalidLimit { max } => t.f(&key, &[("max", &max.to_string())]),
             Problem::CodeLength { expected, found } => t.f(
                 &key,
                 &[
@@ -567,6 +588,9 @@ mod tests {
             Problem::UnknownSeverity,
             Problem::UnknownStatus,
             Problem::UnknownSort,
+            Problem::UnknownInboxFilter { param: "status" },
+            Problem::InvalidCursor,
+            Problem::InvalidLimit { max: 200 },
             Problem::UnknownHandler,
             Problem::NoEligibleHandler,
             Problem::InvalidClassification,

@@ -187,7 +187,7 @@ fn links(doc: &mut Value) {
             "get",
             "200",
             op,
-            json!({ "operationId": op, "parameters": { "case": "$response.body#/0/id" } }),
+            json!({ "operationId": op, "parameters": { "case": "$response.body#/cases/0/id" } }),
         );
     }
     add(
@@ -362,6 +362,27 @@ fn vocabulary(doc: &mut Value, settings: &Settings) {
     }
     let parameters: &[(&str, &str, Value)] = &[
         ("/api/v1/staff/cases", "sort", json!({ "enum": sorts })),
+        ("/api/v1/staff/cases", "status", json!({ "enum": statuses })),
+        (
+            "/api/v1/staff/cases",
+            "category",
+            json!({ "enum": categories }),
+        ),
+        (
+            "/api/v1/staff/cases",
+            "severity",
+            json!({ "enum": severities }),
+        ),
+        (
+            "/api/v1/staff/cases",
+            "deadline",
+            json!({ "enum": keys(&crate::core::store::DeadlineBand::ALL, crate::core::inbox::band_key) }),
+        ),
+        (
+            "/api/v1/staff/cases",
+            "limit",
+            json!({ "minimum": 1, "maximum": settings.inbox.max_page_size }),
+        ),
         (
             "/api/v1/contact/register",
             "authority",

@@ -8,6 +8,8 @@ use crate::web::api::responses::{
     UnsupportedMediaType,
 };
 use actix_multipart::Multipart;
+use std::collections::BTreeMap;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,10 +19,10 @@ use crate::core::case_file::{self, Parts};
 use crate::core::casework::{self, CaseView};
 use crate::core::deadlines::{CaseDeadlines, NextDeadline};
 use crate::core::domain::routing::{TriageDraft, TriageInput};
-use crate::core::domain::CaseStatus;
+use crate::core::domain::{CaseStatus, Category, Severity};
 use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Lang;
-use crate::core::inbox::{self, InboxOrder};
+use crate::core::inbox::{self, InboxQueryError, InboxRequest};
 use crate::core::triage;
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::deadlines::{case_deadlines_json, next_of, DeadlineJson, ExtensionJson};
@@ -37,12 +39,56 @@ fn case_id(lang: Lang, raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::kind(lang, ErrorKind::NotFound))
 }
 
-/// `?sort=…` (other parameters, such as `lang`, are ignored here).
+/// The inbox's query parameters (read by [`InboxRequest::parse`]; other
+/// parameters, such as `lang`, are ignored).
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)]
 pub struct InboxQuery {
-    /// The order: `deadline` (the default), `received`, `severity`, `status` or `category`.
+    /// The order: `deadline` (the default) or `received`.
     sort: Option<String>,
+    /// Only cases with this status (`closed` shows closed cases, which are otherwise left out).
+    status: Option<String>,
+    /// Only cases of this category.
+    category: Option<String>,
+    /// Only cases of this severity.
+    severity: Option<String>,
+    /// Only cases whose nearest deadline is `overdue`, `due_soon`, `open` or `none`.
+    deadline: Option<String>,
+    /// A `next_cursor` or `prev_cursor` of an earlier answer.
+    cursor: Option<String>,
+    /// Cases per page (at most the configured maximum).
+    limit: Option<u32>,
+}
+
+/// One page of the inbox.
+#[derive(Serialize, ToSchema)]
+pub struct InboxPageJson {
+    /// The cases, in order.
+    pub cases: Vec<InboxCase>,
+    /// The cursor of the next page; null on the last.
+    #[schema(required)]
+    pub next_cursor: Option<String>,
+    /// The cursor of the previous page; null on the first.
+    #[schema(required)]
+    pub prev_cursor: Option<String>,
+    /// The page size used.
+    pub limit: u32,
+    /// How many of the caller's cases have each filter value.
+    pub counts: InboxCountsJson,
+}
+
+/// Counts per filter value: open cases, and the closed total under `status`.
+#[derive(Serialize, ToSchema)]
+pub struct InboxCountsJson {
+    /// By status key.
+    pub status: BTreeMap<String, i64>,
+    /// By category key.
+    pub category: BTreeMap<String, i64>,
+    /// By severity key.
+    pub severity: BTreeMap<String, i64>,
+    /// By deadline state (`overdue`, `due_soon`, `open`, `none`).
+    pub deadline: BTreeMap<String, i64>,
 }
 
 /// A case in the inbox.
@@ -179,11 +225,36 @@ pub struct Triaged {
     pub still_member: bool,
 }
 
-/// `GET /api/v1/staff/cases?sort=deadline|received|severity|status|category`.
+/// The API's answer to a refused inbox query.
+fn inbox_problem(error: InboxQueryError, max: u32) -> Problem {
+    match error {
+        InboxQueryError::UnknownSort => Problem::UnknownSort,
+        InboxQueryError::UnknownFilter(param) => Problem::UnknownInboxFilter { param },
+        InboxQueryError::BadCursor => Problem::InvalidCursor,
+        _ => Problem::InvalidLimit {
+            max: u64::from(max),
+        },
+    }
+}
+
+/// `{"value": count, ...}` for each value of one filter.
+fn counts_json<T: Copy>(
+    counts: &[(T, i64)],
+    key: impl Fn(T) -> &'static str,
+) -> BTreeMap<String, i64> {
+    counts
+        .iter()
+        .map(|(value, n)| (key(*value).to_owned(), *n))
+        .collect()
+}
+
+/// `GET /api/v1/staff/cases?sort=&status=&category=&severity=&deadline=&cursor=&limit=`:
+/// one page of the caller's cases (closed ones only with `status=closed`),
+/// the cursors of the pages around it, and the counts per filter value.
 #[utoipa::path(
     get, operation_id = "staff_case_inbox", path = "/api/v1/staff/cases", tag = "staff", security(("bearer" = [])),
     params(InboxQuery),
-    responses((status = 200, description = "The cases routed to the caller.", body = Vec<InboxCase>), BadRequest, Unauthorized, Forbidden),
+    responses((status = 200, description = "One page of the cases routed to the caller, with counts per filter value.", body = InboxPageJson), BadRequest, Unauthorized, Forbidden),
 )]
 pub async fn inbox(
     state: web::Data<AppState>,
@@ -192,21 +263,31 @@ pub async fn inbox(
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.case_worker()?;
     let lang = caller.lang;
-    let query = web::Query::<InboxQuery>::from_query(req.query_string())
+    let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map_err(|_| ApiError::kind(lang, ErrorKind::BadRequest))?;
-    let order = InboxOrder::parse_query(query.sort.as_deref())
-        .ok_or_else(|| ApiError::new(lang, Problem::UnknownSort))?;
-    let items = inbox::inbox(&state, staff, order)
+    let max = state.settings.inbox.max_page_size;
+    let request = InboxRequest::parse(
+        |name| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        },
+        max,
+    )
+    .map_err(|e| ApiError::new(lang, inbox_problem(e, max)))?;
+    let page = inbox::inbox(&state, staff, &request)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    let body: Vec<InboxCase> = items
+    let cases: Vec<InboxCase> = page
+        .items
         .iter()
         .map(|i| InboxCase {
-            id: i.case.id,
-            category: i.case.category.key().to_owned(),
-            severity: i.case.severity.key().to_owned(),
-            status: i.case.status.key().to_owned(),
-            received_on: iso_day(i.case.received_at),
+            id: i.case_id,
+            category: i.category.key().to_owned(),
+            severity: i.severity.key().to_owned(),
+            status: i.status.key().to_owned(),
+            received_on: iso_day(i.received_at),
             next_deadline: i.next.map(|n| iso_date(n.due.date())),
             next_deadline_kind: i.next.map(|n| n.kind.key().to_owned()),
             next_deadline_due: i.next.map(|n| iso_instant(n.due.unix_timestamp())),
@@ -214,7 +295,19 @@ pub async fn inbox(
             unread: i.unread,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(body))
+    let counts = &page.counts;
+    Ok(HttpResponse::Ok().json(InboxPageJson {
+        cases,
+        next_cursor: page.next_cursor.clone(),
+        prev_cursor: page.prev_cursor.clone(),
+        limit: page.limit,
+        counts: InboxCountsJson {
+            status: counts_json(&counts.status, CaseStatus::key),
+            category: counts_json(&counts.category, Category::key),
+            severity: counts_json(&counts.severity, Severity::key),
+            deadline: counts_json(&counts.deadline, inbox::band_key),
+        },
+    }))
 }
 
 fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> StaffCase {

@@ -191,7 +191,10 @@ impl Service {
     /// The inbox (it must answer 200).
     pub async fn api_inbox(&self, token: &str) -> Vec<Value> {
         let r = self.api_get("/staff/cases", Some(token)).await;
-        r.expect(StatusCode::OK).as_array().expect("a list").clone()
+        r.expect(StatusCode::OK)["cases"]
+            .as_array()
+            .expect("a list")
+            .clone()
     }
 
     /// The inbox line of `case`; it must be listed.

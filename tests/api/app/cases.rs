@@ -122,6 +122,12 @@ impl TestApp {
             report: varsel::core::keys::seal(&recipient, &report).expect("seal the report"),
         };
         let id = stored.id;
+        let (next_deadline, rules) = varsel::core::deadlines::of_new_case(
+            &stored,
+            None,
+            &self.settings.deadlines,
+            &self.settings.taxonomy,
+        );
         self.store
             .create_case(&NewCase {
                 case: stored,
@@ -130,6 +136,8 @@ impl TestApp {
                 wraps,
                 excluded: Vec::new(),
                 attachments: Vec::new(),
+                next_deadline,
+                deadline_rules: Some(rules),
             })
             .await
             .expect("case filed");

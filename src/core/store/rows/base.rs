@@ -6,7 +6,7 @@ use super::groups::MembershipRow;
 use super::parse::{optional_uuid, parse_author, parse_key, parse_list, parse_uuid};
 use crate::core::audit::AuditEntry;
 use crate::core::domain::{CaseStatus, Category, Role, Severity};
-use crate::core::store::model::{Attachment, Case, InboxEntry, Message, StoreError, User};
+use crate::core::store::model::{Attachment, Case, Message, StoreError, User};
 
 /// A `users` row.
 #[derive(sqlx::FromRow)]
@@ -125,24 +125,6 @@ impl TryFrom<CaseRow> for Case {
             reporter_seq: r.reporter_seq,
             report: r.report,
         })
-    }
-}
-
-/// An inbox row: the case and the user's last seen `reporter_seq` (0 if never).
-#[derive(sqlx::FromRow)]
-pub(crate) struct InboxRow {
-    #[sqlx(flatten)]
-    case: CaseRow,
-    seen_seq: i64,
-}
-
-impl TryFrom<InboxRow> for InboxEntry {
-    type Error = StoreError;
-
-    fn try_from(r: InboxRow) -> Result<Self, StoreError> {
-        let case = Case::try_from(r.case)?;
-        let unread = r.seen_seq < case.reporter_seq;
-        Ok(InboxEntry { case, unread })
     }
 }
 
