@@ -433,7 +433,7 @@ impl ApiError {
         match refusal {
             Limited::Pow(_) => Self::new(lang, Problem::PowRefused),
             Limited::TooMany => Self::kind(lang, ErrorKind::TooManyRequests),
-            Limited::Store(e) => Self::internal(lang, &anyhow::Error::new(e)),
+            Limited::Store(e) => Self::core(lang, e.into()),
         }
     }
 

@@ -93,7 +93,7 @@ pub async fn receive_upload(
         .store
         .attachments(case)
         .await
-        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?
+        .map_err(|e| ApiError::core(lang, e.into()))?
         .len();
     let mut gate = state.rate_limits.budgets.upload_gate(state, anonymous);
     let form = receive(state, lang, payload, recipient, existing, &mut gate).await?;

@@ -62,7 +62,7 @@ pub async fn challenge(
         .budgets
         .challenge(&state, purpose)
         .await
-        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?;
+        .map_err(|e| ApiError::core(lang, e.into()))?;
     Ok(HttpResponse::Ok().json(Challenge {
         challenge,
         difficulty: difficulty.into(),

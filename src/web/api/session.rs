@@ -124,7 +124,7 @@ pub async fn staff_login(
         .rate_limits
         .staff_login(&state, &username, device.as_deref())
         .await
-        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?;
+        .map_err(|e| ApiError::core(lang, e.into()))?;
     if !allowed {
         return Err(ApiError::kind(lang, ErrorKind::TooManyRequests));
     }

@@ -415,8 +415,7 @@ pub async fn upload(
     // Only a case the caller may open takes uploads: check before reading
     // the body (staff_reply below checks it again, by unwrapping).
     let (staff, id) = own_case(&state, &caller, &path).await?;
-    let internal =
-        |e: crate::core::store::StoreError| ApiError::internal(lang, &anyhow::Error::new(e));
+    let internal = |e: crate::core::store::StoreError| ApiError::core(lang, e.into());
     let not_found = || ApiError::kind(lang, ErrorKind::NotFound);
     let case = state
         .store
@@ -468,7 +467,7 @@ async fn status_response(
         .store
         .case_by_id(id)
         .await
-        .map_err(|e| ApiError::internal(lang, &anyhow::Error::new(e)))?;
+        .map_err(|e| ApiError::core(lang, e.into()))?;
     Ok(HttpResponse::Ok().json(status_json(state, lang, case).await?))
 }
 

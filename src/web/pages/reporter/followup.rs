@@ -103,7 +103,7 @@ pub async fn login(
             return page(&visitor, csrf, errors, StatusCode::BAD_REQUEST, None);
         }
         Err(Limited::TooMany) => return Err(visitor.error(ErrorKind::TooManyRequests)),
-        Err(Limited::Store(e)) => return Err(visitor.internal(e)),
+        Err(Limited::Store(e)) => return Err(visitor.fail(e.into())),
     }
     match casework::reporter_login(&state, &code).await {
         Ok(reporter) => {

@@ -81,12 +81,12 @@ pub async fn submit(
     // Only a valid form is charged to a lane's budget: a flood of empty or
     // invalid reports costs the reporters' budget nothing.
     let proof = PowProof::from_fields(form.get(POW_CHALLENGE_FIELD), form.get(POW_SOLUTION_FIELD));
-    match state
+    let admitted = match state
         .rate_limits
         .reporter(&state, Purpose::Submit, proof)
         .await
     {
-        Ok(_) => {}
+        Ok(_) => Ok(()),
         Err(Limited::Pow(_)) => {
             form.discard().await;
             gate.refund().await;
@@ -98,14 +98,15 @@ pub async fn submit(
             gate.refund().await;
             return Err(visitor.error(ErrorKind::TooManyRequests));
         }
-        Err(Limited::Store(e)) => {
-            form.discard().await;
-            gate.refund().await;
-            return Err(visitor.internal(e));
-        }
-    }
-    let stored = match casework::check_routable(&state, &input.excluded).await {
-        Ok(()) => casework::submit_report(&state, &prepared, &input, &form.files).await,
+        // An unreachable database is answered like a failed submission:
+        // the form again, as typed (below).
+        Err(Limited::Store(e)) => Err(CoreError::from(e)),
+    };
+    let stored = match admitted {
+        Ok(()) => match casework::check_routable(&state, &input.excluded).await {
+            Ok(()) => casework::submit_report(&state, &prepared, &input, &form.files).await,
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match stored {

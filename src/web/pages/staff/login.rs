@@ -86,7 +86,7 @@ pub(super) async fn submit(
             .rate_limits
             .staff_login(&state, &username, device.as_deref())
             .await
-            .map_err(|e| visitor.internal(e))?;
+            .map_err(|e| visitor.fail(e.into()))?;
         if !allowed {
             return Err(visitor.error(ErrorKind::TooManyRequests).into());
         }
@@ -122,6 +122,6 @@ pub(super) async fn submit(
             };
             render(&visitor, &page, StatusCode::UNAUTHORIZED)
         }
-        Err(e) => Err(visitor.internal(e).into()),
+        Err(e) => Err(visitor.fail(e).into()),
     }
 }
