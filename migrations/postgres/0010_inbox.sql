@@ -13,12 +13,14 @@
 -- wrap is their routing) and from cases; nothing else writes it.
 -- deadline_sort is next_deadline_at, or the largest BIGINT when there is
 -- none, so "no deadline" sorts last with a plain index. case_id keeps the
--- collation of cases.id, so the page's join uses the primary key; case ids
--- (lower-case UUIDs) order the same in every collation and on SQLite.
+-- collation of cases.id, so the page's join uses the primary key. Ties are
+-- broken by seq, the case's order of arrival.
 
 ALTER TABLE cases ADD COLUMN next_deadline_at BIGINT NULL;
 ALTER TABLE cases ADD COLUMN next_deadline_kind TEXT NULL;
 ALTER TABLE cases ADD COLUMN deadline_rules TEXT NULL;
+-- The order of arrival, the inbox's tie-break (see inbox_entries.seq).
+ALTER TABLE cases ADD COLUMN seq BIGSERIAL;
 CREATE INDEX cases_deadline_rules ON cases (deadline_rules);
 
 CREATE TABLE inbox_entries (
@@ -30,25 +32,29 @@ CREATE TABLE inbox_entries (
     severity TEXT NOT NULL,
     received_at BIGINT NOT NULL,
     deadline_sort BIGINT NOT NULL,
+    -- The case's order of arrival (cases.seq), the last key of every index: new
+    -- cases append at the end of an index range rather than at the random
+    -- place of a UUID, which keeps a submission's index writes to a few pages.
+    seq BIGINT NOT NULL,
     PRIMARY KEY (case_id, user_id)
 );
 -- The orders (nearest deadline, newest) and the filters, each a range of one
 -- index; the filter indexes also cover the counts.
 CREATE INDEX inbox_by_deadline
-    ON inbox_entries (user_id, open, deadline_sort, received_at DESC, case_id);
+    ON inbox_entries (user_id, open, deadline_sort, received_at DESC, seq);
 CREATE INDEX inbox_by_received
-    ON inbox_entries (user_id, open, received_at DESC, case_id);
+    ON inbox_entries (user_id, open, received_at DESC, seq);
 CREATE INDEX inbox_by_status
-    ON inbox_entries (user_id, status, deadline_sort, received_at DESC, case_id);
+    ON inbox_entries (user_id, status, deadline_sort, received_at DESC, seq);
 CREATE INDEX inbox_by_category
-    ON inbox_entries (user_id, open, category, deadline_sort, received_at DESC, case_id);
+    ON inbox_entries (user_id, open, category, deadline_sort, received_at DESC, seq);
 CREATE INDEX inbox_by_severity
-    ON inbox_entries (user_id, open, severity, deadline_sort, received_at DESC, case_id);
+    ON inbox_entries (user_id, open, severity, deadline_sort, received_at DESC, seq);
 
 INSERT INTO inbox_entries
-    (case_id, user_id, open, status, category, severity, received_at, deadline_sort)
+    (case_id, user_id, open, status, category, severity, received_at, deadline_sort, seq)
 SELECT c.id, w.user_id, c.status <> 'closed', c.status, c.category, c.severity,
-       c.received_at, 9223372036854775807
+       c.received_at, 9223372036854775807, c.seq
 FROM case_key_wraps w JOIN cases c ON c.id = w.case_id
 WHERE w.user_id IS NOT NULL;
 
@@ -56,9 +62,9 @@ CREATE FUNCTION inbox_wrap_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.user_id IS NOT NULL THEN
         INSERT INTO inbox_entries
-            (case_id, user_id, open, status, category, severity, received_at, deadline_sort)
+            (case_id, user_id, open, status, category, severity, received_at, deadline_sort, seq)
         SELECT c.id, NEW.user_id, c.status <> 'closed', c.status, c.category, c.severity,
-               c.received_at, COALESCE(c.next_deadline_at, 9223372036854775807)
+               c.received_at, COALESCE(c.next_deadline_at, 9223372036854775807), c.seq
         FROM cases c WHERE c.id = NEW.case_id
         ON CONFLICT (case_id, user_id) DO NOTHING;
     END IF;

@@ -28,25 +28,29 @@ CREATE TABLE inbox_entries (
     severity TEXT NOT NULL,
     received_at BIGINT NOT NULL,
     deadline_sort BIGINT NOT NULL,
+    -- The case's order of arrival (its rowid), the last key of every index: new
+    -- cases append at the end of an index range rather than at the random
+    -- place of a UUID, which keeps a submission's index writes to a few pages.
+    seq BIGINT NOT NULL,
     PRIMARY KEY (case_id, user_id)
 );
 -- The orders (nearest deadline, newest) and the filters, each a range of one
 -- index; the filter indexes also cover the counts.
 CREATE INDEX inbox_by_deadline
-    ON inbox_entries (user_id, open, deadline_sort, received_at DESC, case_id);
+    ON inbox_entries (user_id, open, deadline_sort, received_at DESC, seq);
 CREATE INDEX inbox_by_received
-    ON inbox_entries (user_id, open, received_at DESC, case_id);
+    ON inbox_entries (user_id, open, received_at DESC, seq);
 CREATE INDEX inbox_by_status
-    ON inbox_entries (user_id, status, deadline_sort, received_at DESC, case_id);
+    ON inbox_entries (user_id, status, deadline_sort, received_at DESC, seq);
 CREATE INDEX inbox_by_category
-    ON inbox_entries (user_id, open, category, deadline_sort, received_at DESC, case_id);
+    ON inbox_entries (user_id, open, category, deadline_sort, received_at DESC, seq);
 CREATE INDEX inbox_by_severity
-    ON inbox_entries (user_id, open, severity, deadline_sort, received_at DESC, case_id);
+    ON inbox_entries (user_id, open, severity, deadline_sort, received_at DESC, seq);
 
 INSERT INTO inbox_entries
-    (case_id, user_id, open, status, category, severity, received_at, deadline_sort)
+    (case_id, user_id, open, status, category, severity, received_at, deadline_sort, seq)
 SELECT c.id, w.user_id, c.status <> 'closed', c.status, c.category, c.severity,
-       c.received_at, 9223372036854775807
+       c.received_at, 9223372036854775807, c.rowid
 FROM case_key_wraps w JOIN cases c ON c.id = w.case_id
 WHERE w.user_id IS NOT NULL;
 
@@ -54,9 +58,9 @@ CREATE TRIGGER inbox_wrap_added AFTER INSERT ON case_key_wraps
 WHEN NEW.user_id IS NOT NULL
 BEGIN
     INSERT OR IGNORE INTO inbox_entries
-        (case_id, user_id, open, status, category, severity, received_at, deadline_sort)
+        (case_id, user_id, open, status, category, severity, received_at, deadline_sort, seq)
     SELECT c.id, NEW.user_id, c.status <> 'closed', c.status, c.category, c.severity,
-           c.received_at, COALESCE(c.next_deadline_at, 9223372036854775807)
+           c.received_at, COALESCE(c.next_deadline_at, 9223372036854775807), c.rowid
     FROM cases c WHERE c.id = NEW.case_id;
 END;
 

@@ -118,7 +118,7 @@ pub struct Cursor {
 }
 
 /// The version tag of the cursor format.
-const CURSOR_VERSION: &str = "c1";
+const CURSOR_VERSION: &str = "c2";
 
 impl Cursor {
     /// The opaque text of the cursor (URL-safe).
@@ -132,7 +132,7 @@ impl Cursor {
             self.order.key(),
             self.key.deadline_sort,
             self.key.received_at,
-            self.key.case_id
+            self.key.seq
         );
         URL_SAFE_NO_PAD.encode(text)
     }
@@ -164,7 +164,7 @@ impl Cursor {
             key: InboxKey {
                 deadline_sort: deadline.parse().ok()?,
                 received_at: received.parse().ok()?,
-                case_id: Uuid::parse_str(id).ok()?,
+                seq: id.parse().ok()?,
             },
         })
     }
@@ -393,7 +393,7 @@ mod tests {
             key: InboxKey {
                 deadline_sort: i64::MAX,
                 received_at: 1_700_000_000,
-                case_id: Uuid::new_v4(),
+                seq: 42,
             },
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
@@ -454,7 +454,7 @@ mod tests {
             key: InboxKey {
                 deadline_sort: 1,
                 received_at: 1,
-                case_id: Uuid::nil(),
+                seq: 1,
             },
         }
         .encode();

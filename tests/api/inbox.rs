@@ -114,20 +114,23 @@ async fn pages_list_every_case_once_in_deadline_order(backend: Backend) {
 
     // The order: the 24-hour decisions of the critical cases first, then the
     // acknowledgement deadlines oldest first, the acknowledged ones (feedback
-    // in three months) last; equal deadlines by id.
+    // in three months) last; equal deadlines by order of arrival.
     let mut first_two = listed[..2].to_vec();
-    first_two.sort();
     let mut want_critical = critical.clone();
-    want_critical.sort();
-    assert_eq!(first_two, want_critical, "ties broken by id");
+    assert_eq!(first_two, want_critical, "ties broken by order of arrival");
     let mut want_middle = seeded[6..11].to_vec();
-    want_middle.sort();
-    assert_eq!(listed[2..7], want_middle[..], "received 3 days ago, by id");
+    assert_eq!(
+        listed[2..7],
+        want_middle[..],
+        "received 3 days ago, by order of arrival"
+    );
     let mut want_next = seeded[..6].to_vec();
-    want_next.sort();
-    assert_eq!(listed[7..13], want_next[..], "received 2 days ago, by id");
+    assert_eq!(
+        listed[7..13],
+        want_next[..],
+        "received 2 days ago, by order of arrival"
+    );
     let mut want_last = seeded[11..15].to_vec();
-    want_last.sort();
     assert_eq!(listed[13..], want_last[..]);
     assert_eq!(listed[..2], want_critical[..]);
 
@@ -148,11 +151,13 @@ async fn pages_list_every_case_once_in_deadline_order(backend: Backend) {
     let by_received = by_received.concat();
     assert_eq!(by_received.len(), seeded.len());
     let mut want: Vec<Uuid> = critical.clone();
-    want.sort();
     let mut rest = seeded[..6].to_vec();
-    rest.sort();
     want.extend(rest);
-    assert_eq!(by_received[..8], want[..], "newest first, then by id");
+    assert_eq!(
+        by_received[..8],
+        want[..],
+        "newest first, then by order of arrival"
+    );
     app.teardown().await;
 }
 
@@ -167,14 +172,17 @@ async fn a_case_moves_when_its_deadline_changes(backend: Backend) {
             .held_by(&held);
         ids.push(app.seed_case(case).await.0);
     }
-    ids.sort();
     let [a, b, c] = [ids[0], ids[1], ids[2]];
     let t = app.staff_token("kari").await;
     let order = |query: &'static str| {
         let (app, t) = (&app, &t);
         async move { api_page(app, t, query).await.0 }
     };
-    assert_eq!(order("").await, [a, b, c], "equal deadlines, by id");
+    assert_eq!(
+        order("").await,
+        [a, b, c],
+        "equal deadlines, by order of arrival"
+    );
 
     // Acknowledged: the next deadline is feedback, months away.
     app.api_acknowledge(&t, b).await.expect(StatusCode::OK);

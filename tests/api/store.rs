@@ -551,7 +551,7 @@ async fn check_inbox_and_unread(store: Arc<dyn Store>) {
         [(newer.id, true), (older.id, true)]
     );
 
-    // Cases received the same day are ordered by id.
+    // Cases received the same day are in their order of arrival.
     let mut same_day: Vec<Case> = (0..3).map(|_| case(1_600_000_000)).collect();
     for (i, c) in same_day.iter().enumerate() {
         let n = u8::try_from(10 + i).unwrap();
@@ -560,7 +560,6 @@ async fn check_inbox_and_unread(store: Arc<dyn Store>) {
             .await
             .unwrap();
     }
-    same_day.sort_by_key(|c| c.id.to_string());
     let ids: Vec<Uuid> = inbox_of(&store, nobody.id)
         .await
         .iter()

@@ -106,13 +106,13 @@ fn order_sql(sort: InboxSort, backwards: bool, alias: &str) -> String {
     let a = alias;
     match (sort, backwards) {
         (InboxSort::Deadline, false) => {
-            format!(" ORDER BY {a}.deadline_sort, {a}.received_at DESC, {a}.case_id")
+            format!(" ORDER BY {a}.deadline_sort, {a}.received_at DESC, {a}.seq")
         }
         (InboxSort::Deadline, true) => {
-            format!(" ORDER BY {a}.deadline_sort DESC, {a}.received_at, {a}.case_id DESC")
+            format!(" ORDER BY {a}.deadline_sort DESC, {a}.received_at, {a}.seq DESC")
         }
-        (InboxSort::Received, false) => format!(" ORDER BY {a}.received_at DESC, {a}.case_id"),
-        (InboxSort::Received, true) => format!(" ORDER BY {a}.received_at, {a}.case_id DESC"),
+        (InboxSort::Received, false) => format!(" ORDER BY {a}.received_at DESC, {a}.seq"),
+        (InboxSort::Received, true) => format!(" ORDER BY {a}.received_at, {a}.seq DESC"),
     }
 }
 
@@ -123,11 +123,11 @@ fn order_sql(sort: InboxSort, backwards: bool, alias: &str) -> String {
 fn page_sql(q: &InboxPageQuery) -> Sql {
     let mut sql = Sql::default();
     sql.push(
-        "SELECT p.case_id, p.category, p.severity, p.status, p.received_at, p.deadline_sort, \
+        "SELECT p.case_id, p.category, p.severity, p.status, p.received_at, p.deadline_sort, p.seq, \
          c.next_deadline_at, c.next_deadline_kind, c.reporter_seq, \
          COALESCE(r.seen_seq, 0) AS seen_seq \
          FROM (SELECT e.user_id, e.case_id, e.category, e.severity, e.status, e.received_at, \
-         e.deadline_sort FROM inbox_entries e",
+         e.deadline_sort, e.seq FROM inbox_entries e",
     );
     filter_sql(&mut sql, q.user_id, &q.filter, q.now, q.soon);
     let backwards = matches!(q.from, Some((PageSide::Before, _)));
@@ -135,24 +135,24 @@ fn page_sql(q: &InboxPageQuery) -> Sql {
         let (d, r, id) = (
             sql.arg(Arg::Int(key.deadline_sort)),
             sql.arg(Arg::Int(key.received_at)),
-            sql.arg(Arg::Text(key.case_id.to_string())),
+            sql.arg(Arg::Int(key.seq)),
         );
         // The first condition bounds the index range; the second is the
         // exact position within it.
         let condition = match (q.sort, side) {
             (InboxSort::Deadline, PageSide::After) => format!(
                 " AND e.deadline_sort >= {d} AND (e.deadline_sort > {d} OR e.received_at < {r} \
-                 OR (e.received_at = {r} AND e.case_id > {id}))"
+                 OR (e.received_at = {r} AND e.seq > {id}))"
             ),
             (InboxSort::Deadline, PageSide::Before) => format!(
                 " AND e.deadline_sort <= {d} AND (e.deadline_sort < {d} OR e.received_at > {r} \
-                 OR (e.received_at = {r} AND e.case_id < {id}))"
+                 OR (e.received_at = {r} AND e.seq < {id}))"
             ),
             (InboxSort::Received, PageSide::After) => {
-                format!(" AND e.received_at <= {r} AND (e.received_at < {r} OR e.case_id > {id})")
+                format!(" AND e.received_at <= {r} AND (e.received_at < {r} OR e.seq > {id})")
             }
             (InboxSort::Received, PageSide::Before) => {
-                format!(" AND e.received_at >= {r} AND (e.received_at > {r} OR e.case_id < {id})")
+                format!(" AND e.received_at >= {r} AND (e.received_at > {r} OR e.seq < {id})")
             }
         };
         sql.push(&condition);
@@ -321,7 +321,7 @@ mod tests {
         let key = InboxKey {
             deadline_sort: 5,
             received_at: 3,
-            case_id: Uuid::nil(),
+            seq: 7,
         };
         let sql = page_sql(&query(Some((PageSide::After, key)), InboxSort::Deadline));
         assert_eq!(sql.args.len(), 9);
@@ -332,16 +332,14 @@ mod tests {
             .text
             .contains("e.deadline_sort > $4 AND e.deadline_sort <= $5"));
         assert!(sql.text.contains("e.deadline_sort >= $6"));
-        assert!(sql.text.contains("e.case_id > $8"));
+        assert!(sql.text.contains("e.seq > $8"));
         assert!(sql.text.contains("LIMIT $9) p JOIN cases"));
         let back = page_sql(&query(Some((PageSide::Before, key)), InboxSort::Received));
         assert!(back
             .text
-            .contains("ORDER BY e.received_at, e.case_id DESC LIMIT"));
-        assert!(back
-            .text
-            .ends_with("ORDER BY p.received_at, p.case_id DESC"));
+            .contains("ORDER BY e.received_at, e.seq DESC LIMIT"));
+        assert!(back.text.ends_with("ORDER BY p.received_at, p.seq DESC"));
         let first = page_sql(&query(None, InboxSort::Deadline));
-        assert!(first.text.contains("e.case_id LIMIT $6)"));
+        assert!(first.text.contains("e.seq LIMIT $6)"));
     }
 }

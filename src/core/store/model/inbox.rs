@@ -60,8 +60,8 @@ pub struct InboxKey {
     pub deadline_sort: i64,
     /// When the case was received.
     pub received_at: i64,
-    /// The case.
-    pub case_id: Uuid,
+    /// The case's order of arrival (the tie-break; unique).
+    pub seq: i64,
 }
 
 /// Which side of a key a page lies on.

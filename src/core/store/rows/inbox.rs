@@ -14,6 +14,7 @@ pub(crate) struct InboxLineRow {
     status: String,
     received_at: i64,
     deadline_sort: i64,
+    seq: i64,
     next_deadline_at: Option<i64>,
     next_deadline_kind: Option<String>,
     reporter_seq: i64,
@@ -43,7 +44,7 @@ impl TryFrom<InboxLineRow> for InboxLine {
             key: InboxKey {
                 deadline_sort: r.deadline_sort,
                 received_at: r.received_at,
-                case_id,
+                seq: r.seq,
             },
         })
     }
