@@ -115,22 +115,22 @@ async fn pages_list_every_case_once_in_deadline_order(backend: Backend) {
     // The order: the 24-hour decisions of the critical cases first, then the
     // acknowledgement deadlines oldest first, the acknowledged ones (feedback
     // in three months) last; equal deadlines by order of arrival.
-    let mut first_two = listed[..2].to_vec();
-    let mut want_critical = critical.clone();
+    let first_two = listed[..2].to_vec();
+    let want_critical = critical.clone();
     assert_eq!(first_two, want_critical, "ties broken by order of arrival");
-    let mut want_middle = seeded[6..11].to_vec();
+    let want_middle = seeded[6..11].to_vec();
     assert_eq!(
         listed[2..7],
         want_middle[..],
         "received 3 days ago, by order of arrival"
     );
-    let mut want_next = seeded[..6].to_vec();
+    let want_next = seeded[..6].to_vec();
     assert_eq!(
         listed[7..13],
         want_next[..],
         "received 2 days ago, by order of arrival"
     );
-    let mut want_last = seeded[11..15].to_vec();
+    let want_last = seeded[11..15].to_vec();
     assert_eq!(listed[13..], want_last[..]);
     assert_eq!(listed[..2], want_critical[..]);
 
@@ -151,7 +151,7 @@ async fn pages_list_every_case_once_in_deadline_order(backend: Backend) {
     let by_received = by_received.concat();
     assert_eq!(by_received.len(), seeded.len());
     let mut want: Vec<Uuid> = critical.clone();
-    let mut rest = seeded[..6].to_vec();
+    let rest = seeded[..6].to_vec();
     want.extend(rest);
     assert_eq!(
         by_received[..8],

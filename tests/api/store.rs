@@ -552,7 +552,7 @@ async fn check_inbox_and_unread(store: Arc<dyn Store>) {
     );
 
     // Cases received the same day are in their order of arrival.
-    let mut same_day: Vec<Case> = (0..3).map(|_| case(1_600_000_000)).collect();
+    let same_day: Vec<Case> = (0..3).map(|_| case(1_600_000_000)).collect();
     for (i, c) in same_day.iter().enumerate() {
         let n = u8::try_from(10 + i).unwrap();
         store
