@@ -323,7 +323,14 @@ impl Budgets {
             lease.roll(window_start);
             if now - lease.seen_at >= LOAD_REFRESH_SECONDS {
                 let used = core.store.counter(&budget.key(), window_start).await?;
+                // The last window as every instance counted it, not only
+                // this one: right after a window turns, the load is there.
+                let before = core
+                    .store
+                    .counter(&budget.key(), window_start - MINUTE)
+                    .await?;
                 lease.seen_used = lease.seen_used.max(used);
+                lease.previous_load = lease.previous_load.max(before);
                 lease.seen_at = now;
             }
             current += lease.load();

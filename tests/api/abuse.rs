@@ -537,6 +537,18 @@ async fn difficulty_rises_under_load_seen_by_every_instance(backend: Backend) {
     let there = other.api_pow("submit").await.difficulty;
     assert_eq!(here, 10, "load 8 at threshold 4: two doublings, four bits");
     assert_eq!(there, here, "the other instance sees the shared load");
+    // Into the next window: the load of the last one still counts, on the
+    // instance that saw it and on the one that only shares the counters.
+    clock.advance(time::Duration::seconds(60));
+    assert_eq!(app.api_pow("submit").await.difficulty, 10);
+    assert_eq!(other.api_pow("submit").await.difficulty, 10);
+    // A load the other instance never read before its window turned is
+    // still seen there, from the shared counter of the last window.
+    for _ in 0..8 {
+        app.report(&api_report("varsling", "middels", &[])).await;
+    }
+    clock.advance(time::Duration::seconds(61));
+    assert_eq!(other.api_pow("submit").await.difficulty, 10);
     // A code login's difficulty follows its own load.
     assert_eq!(app.api_pow("code").await.difficulty, 6);
     app.teardown().await;
