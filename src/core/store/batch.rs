@@ -19,7 +19,6 @@ use super::model::notifications::NewNotification;
 use super::model::{Attachment, AuditRecord, KeyWrap, NewCase, StoreError, StoreResult};
 use crate::core::audit::AuditEntry;
 use crate::core::domain::DeadlineKind;
-use crate::core::domain::SubtypeKey;
 
 /// The writer for one backend (see [`for_each_backend!`]).
 macro_rules! batch_writer {
@@ -113,14 +112,11 @@ macro_rules! batch_writer {
                 let mut tx = self.begin_write().await?;
                 let several = cases.len() > 1;
                 let mut results = Vec::with_capacity(cases.len());
-                for (new, _, notices) in cases.iter() {
+                for case in cases.iter() {
                     if several {
                         sqlx::query("SAVEPOINT one_case").execute(&mut *tx).await?;
                     }
-                    let mut result = Self::insert_case(&mut tx, new).await;
-                    if result.is_ok() && !notices.is_empty() {
-                        result = Self::insert_notices(&mut tx, notices).await;
-                    }
+                    let result = Self::insert_together(&mut tx, std::slice::from_ref(case)).await;
                     if several {
                         if result.is_err() {
                             sqlx::query("ROLLBACK TO SAVEPOINT one_case")
@@ -305,77 +301,6 @@ macro_rules! batch_writer {
                 });
                 insert.push(" ON CONFLICT DO NOTHING");
                 Self::run_in(tx, insert.build()).await?;
-                Ok(())
-            }
-
-            /// Inserts one case with its wraps, exclusions and attachments.
-            async fn insert_case(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                new: &NewCase,
-            ) -> StoreResult<()> {
-                let case = &new.case;
-                let id = case.id.to_string();
-                let statement = sqlx::query(
-                    "INSERT INTO cases (id, lookup_tag, recipient, category, severity, \
-                     suggested_severity, status, received_at, acknowledged_at, updated_at, \
-                     reporter_seq, report, subtype, next_deadline_at, next_deadline_kind, \
-                     deadline_rules) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                     $16)",
-                )
-                .bind(&id)
-                .bind(&new.lookup_tag[..])
-                .bind(&case.recipient)
-                .bind(case.category.key())
-                .bind(case.severity.key())
-                .bind(case.suggested_severity.key())
-                .bind(case.status.key())
-                .bind(case.received_at)
-                .bind(case.acknowledged_at)
-                .bind(case.updated_at)
-                .bind(case.reporter_seq)
-                .bind(&case.report)
-                .bind(new.subtype.as_ref().map(SubtypeKey::as_str))
-                .bind(new.next_deadline.map(|(at, _)| at))
-                .bind(new.next_deadline.map(|(_, kind)| kind.key()))
-                .bind(new.deadline_rules.as_deref());
-                Self::run_in(tx, statement).await?;
-                if !new.wraps.is_empty() {
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) ",
-                    );
-                    insert.push_values(&new.wraps, |mut row, wrap| {
-                        row.push_bind(id.clone())
-                            .push_bind(wrap.holder.as_db())
-                            .push_bind(wrap.holder.user_id().map(|u| u.to_string()))
-                            .push_bind(wrap.wrapped.clone());
-                    });
-                    Self::run_in(tx, insert.build()).await?;
-                }
-                if !new.excluded.is_empty() {
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO case_exclusions (case_id, user_id) ",
-                    );
-                    insert.push_values(&new.excluded, |mut row, user| {
-                        row.push_bind(id.clone()).push_bind(user.to_string());
-                    });
-                    insert.push(" ON CONFLICT (case_id, user_id) DO NOTHING");
-                    Self::run_in(tx, insert.build()).await?;
-                }
-                if !new.attachments.is_empty() {
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO attachments (id, case_id, author, name, size, created_at) ",
-                    );
-                    insert.push_values(&new.attachments, |mut row, a| {
-                        row.push_bind(a.id.to_string())
-                            .push_bind(a.case_id.to_string())
-                            .push_bind(a.author.as_db())
-                            .push_bind(a.name.clone())
-                            .push_bind(a.size)
-                            .push_bind(a.created_at);
-                    });
-                    Self::run_in(tx, insert.build()).await?;
-                }
                 Ok(())
             }
         }
