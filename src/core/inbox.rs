@@ -37,6 +37,8 @@ pub struct InboxItem {
     pub received_at: i64,
     /// Reporter activity since the user last opened it.
     pub unread: bool,
+    /// A retaliation report no staff member has answered yet.
+    pub retaliation: bool,
     /// The nearest open deadline of any kind.
     pub next: Option<NextDeadline>,
 }
@@ -294,6 +296,7 @@ fn item_of(line: InboxLine, core: &Core, now: OffsetDateTime) -> InboxItem {
         status: line.status,
         received_at: line.received_at,
         unread: line.unread,
+        retaliation: line.retaliation,
         next,
     }
 }

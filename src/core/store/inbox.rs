@@ -125,7 +125,8 @@ fn page_sql(q: &InboxPageQuery) -> Sql {
     sql.push(
         "SELECT p.case_id, p.category, p.severity, p.status, p.received_at, p.deadline_sort, p.seq, \
          c.next_deadline_at, c.next_deadline_kind, c.reporter_seq, \
-         COALESCE(r.seen_seq, 0) AS seen_seq \
+         COALESCE(r.seen_seq, 0) AS seen_seq, \
+         c.retaliation_reported_at, c.retaliation_answered_at \
          FROM (SELECT e.user_id, e.case_id, e.category, e.severity, e.status, e.received_at, \
          e.deadline_sort, e.seq FROM inbox_entries e",
     );

@@ -262,6 +262,8 @@ pub struct Message {
     pub created_at: i64,
     /// The encrypted body.
     pub body: Vec<u8>,
+    /// What it is: a message, or a report of retaliation.
+    pub kind: super::protection::MessageKind,
 }
 
 /// An attachment's metadata; the content is an age file in the data directory.

@@ -19,7 +19,9 @@ use crate::core::case_file::{self, Parts};
 use crate::core::casework::{self, CaseView};
 use crate::core::deadlines::{CaseDeadlines, NextDeadline};
 use crate::core::domain::routing::{TriageDraft, TriageInput};
-use crate::core::domain::{CaseStatus, Category, Severity};
+use crate::core::domain::{CaseStatus, Category, DeadlineKind, Severity};
+use crate::core::followup::MeasureView;
+use crate::web::api::followup::{staff_measures_json, StaffMeasure};
 use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Lang;
 use crate::core::inbox::{self, InboxQueryError, InboxRequest};
@@ -119,6 +121,9 @@ pub struct InboxCase {
     pub next_deadline_state: Option<String>,
     /// Whether the reporter wrote since the caller last read the case.
     pub unread: bool,
+    /// Whether the reporter reported retaliation that no staff member has
+    /// answered yet (with a reply or a protective measure).
+    pub retaliation_unanswered: bool,
 }
 
 /// A case as a staff member who works it sees it.
@@ -157,6 +162,11 @@ pub struct StaffCase {
     pub messages: Vec<StaffMessage>,
     /// The attachments.
     pub attachments: Vec<StaffAttachment>,
+    /// Whether the reporter reported retaliation that no staff member has
+    /// answered yet (its deadline is the `retaliation_response` deadline).
+    pub retaliation_unanswered: bool,
+    /// The measures taken to protect the reporter, oldest first.
+    pub measures: Vec<StaffMeasure>,
 }
 
 /// A reply a staff member sent.
@@ -293,6 +303,7 @@ pub async fn inbox(
             next_deadline_due: i.next.map(|n| iso_instant(n.due.unix_timestamp())),
             next_deadline_state: i.next.map(|n| n.state.key().to_owned()),
             unread: i.unread,
+            retaliation_unanswered: i.retaliation,
         })
         .collect();
     let counts = &page.counts;
@@ -310,7 +321,7 @@ pub async fn inbox(
     }))
 }
 
-fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> StaffCase {
+fn staff_json(view: &CaseView, deadlines: &CaseDeadlines, measures: &[MeasureView]) -> StaffCase {
     let (report, messages, attachments) = staff_thread(view);
     let case = &view.case;
     let (list, extension) = case_deadlines_json(deadlines);
@@ -329,6 +340,10 @@ fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> StaffCase {
         report,
         messages,
         attachments,
+        retaliation_unanswered: deadlines.statuses.iter().any(|s| {
+            s.deadline.kind == DeadlineKind::RetaliationResponse && s.deadline.met.is_none()
+        }),
+        measures: staff_measures_json(measures),
     }
 }
 
@@ -366,7 +381,11 @@ pub async fn view(
     let file = case_file::staff_case_file(&state, staff, id, Parts::Case)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
-    Ok(HttpResponse::Ok().json(staff_json(&file.view, &file.deadlines)))
+    Ok(HttpResponse::Ok().json(staff_json(
+        &file.view,
+        &file.deadlines,
+        &file.measures,
+    )))
 }
 
 /// `POST /api/v1/staff/cases/{case}/messages`.

@@ -109,6 +109,8 @@ pub struct InboxLine {
     pub next_deadline: Option<(i64, DeadlineKind)>,
     /// Reporter activity since the user last opened it.
     pub unread: bool,
+    /// A retaliation report no staff member has answered yet.
+    pub retaliation: bool,
     /// Its position in the order.
     pub key: InboxKey,
 }

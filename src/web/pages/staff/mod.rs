@@ -14,6 +14,7 @@ mod inbox;
 mod login;
 mod logout;
 mod register;
+mod protection;
 mod reply;
 mod status;
 mod triage;
@@ -55,6 +56,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/staff/cases/{id}/close", escalation::close)
         .post("/staff/cases/{id}/reopen", escalation::reopen)
         .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
+        .post("/staff/cases/{id}/measures", protection::record)
         .get("/contact/register", register::page)
         .get("/contact/register.csv", register::download)
         .get(
@@ -72,6 +74,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         "close",
         "reopen",
         "feedback-extension",
+        "measures",
     ] {
         routes.get(&format!("/staff/cases/{{id}}/{action}"), case::back_to_case);
     }
