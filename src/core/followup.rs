@@ -23,7 +23,7 @@ use zeroize::Zeroize;
 use crate::core::actor::{Reporter, StaffMember};
 use crate::core::audit::{action, AuditActor, AuditEvent};
 use crate::core::audit_log;
-use crate::core::casework::{day_of, now_in};
+use crate::core::clock::day_of;
 use crate::core::deadlines;
 use crate::core::domain::{all_deadlines, DeadlineKind, TextField};
 use crate::core::error::{CoreError, CoreResult};
@@ -42,7 +42,7 @@ pub async fn report_retaliation(
     let case_id = reporter.case_id;
     let recipient = reporter.case_identity.to_public();
     // Like every reporter time: the day only.
-    let at = day_of(now_in(state));
+    let at = day_of(state.clock.now().unix_timestamp());
     let message = Message {
         id: Uuid::new_v4(),
         case_id,
@@ -86,7 +86,7 @@ pub async fn record_measure(
         id: Uuid::new_v4(),
         case_id,
         author_user_id: Some(staff.user_id),
-        created_at: now_in(state),
+        created_at: state.clock.now().unix_timestamp(),
         visible_to_reporter,
         body: keys::seal(&recipient, text.as_str().as_bytes())?,
     };

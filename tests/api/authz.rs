@@ -335,7 +335,11 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &[("reason", "")],
             &case_workers_in,
         ),
-        form(format!("{c}/measures"), &[("measure", "")], &case_workers_in),
+        form(
+            format!("{c}/measures"),
+            &[("measure", "")],
+            &case_workers_in,
+        ),
         get(format!("{c}/attachments/{attachment}"), &case_workers_in),
         get("/contact/register", &[Contact]),
         get("/contact/register.csv", &[Contact]),

@@ -320,14 +320,7 @@ async fn the_case_page_shows_channels_protection_and_the_feedback_date(backend: 
     );
     let token = app.reporter_token(&code).await;
     let seen = app.api_reporter_case(&token).await.expect(StatusCode::OK);
-    let iso = |t: OffsetDateTime| {
-        format!(
-            "{}-{:02}-{:02}",
-            t.year(),
-            u8::from(t.month()),
-            t.day()
-        )
-    };
+    let iso = |t: OffsetDateTime| format!("{}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day());
     assert_eq!(seen["dates"]["acknowledged_on"], iso(acknowledged));
     assert_eq!(seen["dates"]["feedback_due"], iso(feedback_by));
     assert_eq!(seen["dates"]["feedback_given_on"], Value::Null);

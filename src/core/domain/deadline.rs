@@ -434,9 +434,11 @@ pub fn all_deadlines(facts: &CaseFacts, settings: &DeadlineSettings) -> Vec<Dead
     if let Some(retaliation) = facts.retaliation {
         out.push(Deadline {
             kind: DeadlineKind::RetaliationResponse,
-            due: retaliation.reported_at.saturating_add(Duration::days(i64::from(
-                settings.retaliation_response_days,
-            ))),
+            due: retaliation
+                .reported_at
+                .saturating_add(Duration::days(i64::from(
+                    settings.retaliation_response_days,
+                ))),
             met: retaliation.answered_at,
         });
     }

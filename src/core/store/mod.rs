@@ -51,6 +51,7 @@ pub use self::model::notifications::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NewNotification,
     NotificationCounts, NotificationKind, OutboxEntry,
 };
+pub use self::model::protection::{Measure, MessageKind};
 pub use self::model::routing::{Retriage, TriageFacts};
 pub use self::model::sessions::{NewSession, SessionSubject, SessionUser, StoredSession};
 pub use self::model::{
@@ -58,7 +59,7 @@ pub use self::model::{
     StoreResult, User,
 };
 pub use self::notifications::NotificationStore;
-pub use self::protection::{Measure, MessageKind, ProtectionStore};
+pub use self::protection::ProtectionStore;
 pub use self::routing::RoutingStore;
 pub use self::sessions::SessionStore;
 pub use self::statistics::StatisticsStore;

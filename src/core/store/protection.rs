@@ -11,54 +11,9 @@
 use uuid::Uuid;
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
+use super::model::protection::{Measure, MessageKind};
 use super::model::{Author, StoreResult};
 use super::rows::parse::{convert, optional_uuid, parse_uuid};
-
-/// What a thread message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MessageKind {
-    /// An ordinary message.
-    #[default]
-    Message,
-    /// The reporter reports retaliation (arbeidsmiljøloven § 2 A-4).
-    Retaliation,
-}
-
-impl MessageKind {
-    /// The stored form.
-    pub fn as_db(self) -> &'static str {
-        match self {
-            MessageKind::Message => "message",
-            MessageKind::Retaliation => "retaliation",
-        }
-    }
-
-    /// Parses the stored form; an unknown kind reads as an ordinary message.
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "retaliation" => MessageKind::Retaliation,
-            _ => MessageKind::Message,
-        }
-    }
-}
-
-/// A measure taken to protect the reporter; `body` is an age file sealed
-/// to the case.
-#[derive(Debug, Clone)]
-pub struct Measure {
-    /// Stable id.
-    pub id: Uuid,
-    /// The case.
-    pub case_id: Uuid,
-    /// Who recorded it (`None` once the account is gone).
-    pub author_user_id: Option<Uuid>,
-    /// When (UNIX seconds).
-    pub created_at: i64,
-    /// Whether the reporter's case page shows it.
-    pub visible_to_reporter: bool,
-    /// The sealed text.
-    pub body: Vec<u8>,
-}
 
 /// A `protection_measures` row.
 #[derive(sqlx::FromRow)]

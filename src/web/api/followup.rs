@@ -17,7 +17,6 @@ use crate::core::followup::{self, MeasureView, ReporterDates};
 use crate::core::store::MessageKind;
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::error::ApiError;
-use crate::web::api::reporter_case::MessageRequest;
 use crate::web::api::{iso_date, iso_day, iso_instant, AuthorKind};
 use crate::web::http::{ErrorKind, SecretText};
 use crate::web::state::AppState;
@@ -39,6 +38,15 @@ impl From<MessageKind> for MessageKindJson {
             MessageKind::Retaliation => MessageKindJson::Retaliation,
         }
     }
+}
+
+/// `{"body": "…"}`: what happened, in a report of retaliation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetaliationRequest {
+    /// What happened, and when; sealed to the case.
+    #[schema(value_type = String)]
+    body: SecretText,
 }
 
 /// `{"body": "…", "visible_to_reporter": true}`: a protective measure.
@@ -162,16 +170,17 @@ pub(crate) fn staff_measures_json(measures: &[MeasureView]) -> Vec<StaffMeasure>
 /// `POST /api/v1/reporter/case/retaliation`.
 #[utoipa::path(
     post, operation_id = "reporter_case_retaliation", path = "/api/v1/reporter/case/retaliation", tag = "reporter", security(("bearer" = [])),
-    request_body = MessageRequest,
+    request_body = RetaliationRequest,
     responses((status = 201, description = "The retaliation report is stored in the thread; handlers see it flagged, with a deadline to respond.", body = RetaliationReported), BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType),
 )]
 pub async fn report_retaliation(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: web::Json<MessageRequest>,
+    body: web::Json<RetaliationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let reporter = caller.reporter()?;
-    let text = body.text(&caller, &state)?;
+    let text = TextField::parse(&body.body, state.settings.limits.max_text_chars)
+        .map_err(|e| ApiError::text(caller.lang, "body", e))?;
     drop(body);
     followup::report_retaliation(&state, reporter, &text)
         .await

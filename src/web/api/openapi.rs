@@ -317,6 +317,7 @@ fn vocabulary(doc: &mut Value, settings: &Settings) {
         ),
         ("MessageRequest", "body", text.clone()),
         ("MeasureRequest", "body", text.clone()),
+        ("RetaliationRequest", "body", text.clone()),
         ("ReasonRequest", "reason", text.clone()),
         ("StatusRequest", "status", json!({ "enum": statuses })),
         ("TriageRequest", "category", json!({ "enum": categories })),

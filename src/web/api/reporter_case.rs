@@ -14,10 +14,10 @@ use uuid::Uuid;
 
 use crate::core::casework::{self, CaseView};
 use crate::core::domain::TextField;
+use crate::core::followup;
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::error::ApiError;
 use crate::web::api::files::{UploadForm, Uploaded};
-use crate::core::followup;
 use crate::web::api::followup::{reporter_measures_json, ReporterDatesJson, ReporterMeasure};
 use crate::web::api::{files, iso_date, iso_day};
 use crate::web::api::{

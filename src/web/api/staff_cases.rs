@@ -20,9 +20,8 @@ use crate::core::casework::{self, CaseView};
 use crate::core::deadlines::{CaseDeadlines, NextDeadline};
 use crate::core::domain::routing::{TriageDraft, TriageInput};
 use crate::core::domain::{CaseStatus, Category, DeadlineKind, Severity};
-use crate::core::followup::MeasureView;
-use crate::web::api::followup::{staff_measures_json, StaffMeasure};
 use crate::core::error::{CoreError, Refusal};
+use crate::core::followup::MeasureView;
 use crate::core::i18n::Lang;
 use crate::core::inbox::{self, InboxQueryError, InboxRequest};
 use crate::core::triage;
@@ -30,6 +29,7 @@ use crate::web::api::auth::ApiCaller;
 use crate::web::api::deadlines::{case_deadlines_json, next_of, DeadlineJson, ExtensionJson};
 use crate::web::api::error::{ApiError, Problem};
 use crate::web::api::files::{UploadForm, Uploaded};
+use crate::web::api::followup::{staff_measures_json, StaffMeasure};
 use crate::web::api::reporter_case::MessageRequest;
 use crate::web::api::{files, iso_date, iso_day, iso_instant};
 use crate::web::api::{staff_thread, AuthorKind, ReportText, StaffAttachment, StaffMessage};
@@ -381,11 +381,7 @@ pub async fn view(
     let file = case_file::staff_case_file(&state, staff, id, Parts::Case)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
-    Ok(HttpResponse::Ok().json(staff_json(
-        &file.view,
-        &file.deadlines,
-        &file.measures,
-    )))
+    Ok(HttpResponse::Ok().json(staff_json(&file.view, &file.deadlines, &file.measures)))
 }
 
 /// `POST /api/v1/staff/cases/{case}/messages`.

@@ -43,8 +43,7 @@ impl TryFrom<InboxLineRow> for InboxLine {
             received_at: r.received_at,
             next_deadline,
             unread: r.seen_seq < r.reporter_seq,
-            retaliation: r.retaliation_reported_at.is_some()
-                && r.retaliation_answered_at.is_none(),
+            retaliation: r.retaliation_reported_at.is_some() && r.retaliation_answered_at.is_none(),
             key: InboxKey {
                 deadline_sort: r.deadline_sort,
                 received_at: r.received_at,

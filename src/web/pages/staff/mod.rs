@@ -13,8 +13,9 @@ mod escalation;
 mod inbox;
 mod login;
 mod logout;
-mod register;
+mod measures;
 mod protection;
+mod register;
 mod reply;
 mod status;
 mod triage;
@@ -56,7 +57,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/staff/cases/{id}/close", escalation::close)
         .post("/staff/cases/{id}/reopen", escalation::reopen)
         .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
-        .post("/staff/cases/{id}/measures", protection::record)
+        .post("/staff/cases/{id}/measures", measures::record)
         .get("/contact/register", register::page)
         .get("/contact/register.csv", register::download)
         .get(

@@ -1,19 +1,17 @@
 //! Follow-up of the reporter on the staff case page (SPEC §4): an
 //! unanswered retaliation report with its deadline, the measures taken to
-//! protect the reporter, and the form that records one
-//! (POST /staff/cases/{id}/measures). Rendered by
+//! protect the reporter, and the form that records one (handled by
+//! `measures.rs`). Rendered by
 //! `templates/staff/protection.html`, included from the case page.
 
 use zeroize::Zeroize;
 
-use super::case::{render_case, Problem};
 use super::deadline_view::marker;
-use super::{case_form, see_other, show_moment, CaseAction, StaffResult};
+use super::show_moment;
 use crate::core::deadlines::CaseDeadlines;
-use crate::core::domain::{DeadlineKind, TextField, TextFieldError};
-use crate::core::followup::{self, MeasureView};
+use crate::core::domain::DeadlineKind;
+use crate::core::followup::MeasureView;
 use crate::core::i18n::Translator;
-use crate::web::http::SecretText;
 
 /// One recorded measure.
 pub(super) struct MeasureLine {
@@ -51,12 +49,15 @@ pub(super) fn protection_fields(
     deadlines: &CaseDeadlines,
     measures: &[MeasureView],
 ) -> ProtectionFields {
-    let open = deadlines.statuses.iter().find(|s| {
-        s.deadline.kind == DeadlineKind::RetaliationResponse && s.deadline.met.is_none()
-    });
+    let open = deadlines
+        .statuses
+        .iter()
+        .find(|s| s.deadline.kind == DeadlineKind::RetaliationResponse && s.deadline.met.is_none());
     ProtectionFields {
         retaliation_due: open.map(|s| show_moment(s.deadline.due.unix_timestamp())),
-        retaliation_marker: open.and_then(|s| s.state).and_then(|state| marker(t, state)),
+        retaliation_marker: open
+            .and_then(|s| s.state)
+            .and_then(|state| marker(t, state)),
         measures: measures
             .iter()
             .map(|m| MeasureLine {
@@ -72,44 +73,4 @@ pub(super) fn protection_fields(
         measure_invalid: false,
         measure_draft: String::new(),
     }
-}
-
-/// The measure form.
-#[derive(serde::Deserialize)]
-pub(super) struct MeasureForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    measure: SecretText,
-    /// `yes` when the reporter is to see it.
-    #[serde(default)]
-    visible_to_reporter: Option<String>,
-}
-
-/// POST /staff/cases/{id}/measures
-pub(super) async fn record(action: CaseAction<MeasureForm>) -> StaffResult {
-    let (state, visitor, path, mut form) = action.into_parts();
-    let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
-    let written = form.measure.take();
-    let visible = form.visible_to_reporter.as_deref() == Some("yes");
-    let max = state.settings.limits.max_text_chars;
-    let problem = match TextField::parse(&written, max) {
-        Ok(text) => {
-            return match followup::record_measure(&state, staff, id, &text, visible).await {
-                Ok(_) => Ok(see_other(&format!("/staff/cases/{id}#protection"))),
-                Err(e) => Err(visitor.fail(e).into()),
-            };
-        }
-        Err(TextFieldError::Empty) => Problem::MeasureEmpty,
-        Err(TextFieldError::TooLong { max }) => Problem::MeasureTooLong { max },
-    };
-    render_case(
-        &state,
-        &visitor,
-        staff,
-        id,
-        Some(problem),
-        written.to_string(),
-    )
-    .await
 }
