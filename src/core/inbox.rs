@@ -19,7 +19,7 @@ use crate::core::deadlines::NextDeadline;
 use crate::core::domain::{CaseStatus, Category, Deadline, Severity};
 use crate::core::error::CoreResult;
 use crate::core::service::Core;
-pub use crate::core::store::{DeadlineBand, InboxCounts, InboxFilter};
+pub use crate::core::store::{DeadlineBand, InboxCounts, InboxFilter, RetaliationFilter};
 use crate::core::store::{InboxKey, InboxLine, InboxPageQuery, InboxSort, PageSide};
 
 /// One line of a staff inbox. No case content.
@@ -234,6 +234,7 @@ impl InboxRequest {
             category: filter_value(get("category"), "category", Category::parse)?,
             severity: filter_value(get("severity"), "severity", Severity::parse)?,
             deadline: filter_value(get("deadline"), "deadline", parse_band)?,
+            retaliation: filter_value(get("retaliation"), "retaliation", RetaliationFilter::parse)?,
         };
         let cursor = match present(get("cursor")) {
             Some(raw) => {

@@ -112,6 +112,23 @@ async fn a_retaliation_report_has_its_own_deadline_until_answered(backend: Backe
     let staff = app.staff_login("hanne").await;
     let row = app.inbox_row(&staff, id).await;
     assert!(row.contains("Gjengjeldelse"), "{row}");
+    let filtered = app
+        .api_get("/staff/cases?retaliation=unanswered", Some(&t))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(filtered["cases"][0]["id"], id.to_string());
+    assert_eq!(filtered["counts"]["retaliation"]["unanswered"], 1);
+    app.api_get("/staff/cases?retaliation=maybe", Some(&t))
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "unknown_inbox_filter");
+    let inbox = app
+        .page(&staff, "/staff/inbox?retaliation=unanswered")
+        .await;
+    assert!(inbox.contains(&format!("/staff/cases/{id}")), "{inbox}");
+    assert!(
+        inbox.contains("Ubesvart melding om gjengjeldelse (1)"),
+        "{inbox}"
+    );
     let page = app.page(&staff, &format!("/staff/cases/{id}")).await;
     assert!(page.contains("id=\"retaliation-open\""), "{page}");
     assert!(page.contains("Svare på melding om gjengjeldelse"));
@@ -135,6 +152,12 @@ async fn a_retaliation_report_has_its_own_deadline_until_answered(backend: Backe
     assert_eq!(line["next_deadline_kind"], "feedback");
     let row = app.inbox_row(&staff, id).await;
     assert!(!row.contains("Gjengjeldelse"), "{row}");
+    let filtered = app
+        .api_get("/staff/cases?retaliation=unanswered", Some(&t))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(filtered["cases"], json!([]));
+    assert_eq!(filtered["counts"]["retaliation"]["unanswered"], 0);
 
     // A new report through the API starts a new deadline; a measure meets it.
     let token = app.reporter_token(&code).await;

@@ -45,7 +45,7 @@ pub use self::model::escalation::{Closure, EscalationRecord, RegisterEntry};
 pub use self::model::groups::{Group, StoredRule};
 pub use self::model::inbox::{
     DeadlineBand, InboxCounts, InboxFilter, InboxKey, InboxLine, InboxPageQuery, InboxSort,
-    NextDeadlineOf, PageSide, NO_DEADLINE,
+    NextDeadlineOf, PageSide, RetaliationFilter, NO_DEADLINE,
 };
 pub use self::model::notifications::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NewNotification,

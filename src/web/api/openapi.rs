@@ -385,6 +385,11 @@ fn vocabulary(doc: &mut Value, settings: &Settings) {
         ),
         (
             "/api/v1/staff/cases",
+            "retaliation",
+            json!({ "enum": ["unanswered"] }),
+        ),
+        (
+            "/api/v1/staff/cases",
             "limit",
             json!({ "minimum": 1, "maximum": settings.inbox.max_page_size }),
         ),

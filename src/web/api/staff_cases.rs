@@ -57,6 +57,8 @@ pub struct InboxQuery {
     severity: Option<String>,
     /// Only cases whose nearest deadline is `overdue`, `due_soon`, `open` or `none`.
     deadline: Option<String>,
+    /// `unanswered`: only cases with a retaliation report no staff member has answered.
+    retaliation: Option<String>,
     /// A `next_cursor` or `prev_cursor` of an earlier answer.
     cursor: Option<String>,
     /// Cases per page (at most the configured maximum).
@@ -91,6 +93,8 @@ pub struct InboxCountsJson {
     pub severity: BTreeMap<String, i64>,
     /// By deadline state (`overdue`, `due_soon`, `open`, `none`).
     pub deadline: BTreeMap<String, i64>,
+    /// `unanswered`: open cases with an unanswered retaliation report.
+    pub retaliation: BTreeMap<String, i64>,
 }
 
 /// A case in the inbox.
@@ -317,6 +321,7 @@ pub async fn inbox(
             category: counts_json(&counts.category, Category::key),
             severity: counts_json(&counts.severity, Severity::key),
             deadline: counts_json(&counts.deadline, inbox::band_key),
+            retaliation: counts_json(&counts.retaliation, inbox::RetaliationFilter::key),
         },
     }))
 }

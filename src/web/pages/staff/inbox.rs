@@ -12,7 +12,9 @@ use super::deadline_view::{kind_label, marker};
 use super::{case_worker, label, reference, render, show_day, show_moment, StaffNav, StaffResult};
 use crate::core::domain::{CaseStatus, Category, Severity};
 use crate::core::i18n::Translator;
-use crate::core::inbox::{self, band_key, DeadlineBand, InboxFilter, InboxOrder, InboxRequest};
+use crate::core::inbox::{
+    self, band_key, DeadlineBand, InboxFilter, InboxOrder, InboxRequest, RetaliationFilter,
+};
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -93,6 +95,9 @@ fn href(order: InboxOrder, filter: &InboxFilter, cursor: Option<&str>) -> String
     }
     if let Some(d) = filter.deadline {
         params.push(("deadline", band_key(d)));
+    }
+    if let Some(r) = filter.retaliation {
+        params.push(("retaliation", r.key()));
     }
     if let Some(c) = cursor {
         params.push(("cursor", c));
@@ -215,6 +220,15 @@ pub(super) async fn page(
             f.deadline,
             band_key,
             |b: DeadlineBand| t.t(&format!("staff.inbox.band.{}", band_key(b))),
+        ),
+        filter(
+            &t,
+            "retaliation",
+            "staff.inbox.filter.all",
+            &counts.retaliation,
+            f.retaliation,
+            RetaliationFilter::key,
+            |r: RetaliationFilter| t.t(&format!("staff.followup.filter_{}", r.key())),
         ),
     ];
     let column = |key: &str, sortable: Option<InboxOrder>| {
