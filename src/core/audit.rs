@@ -88,6 +88,12 @@ pub mod action {
     pub const CASE_REOPENED: &str = "case.reopened";
     /// The feedback deadline was extended (when and to when; never the reason).
     pub const CASE_FEEDBACK_EXTENDED: &str = "case.feedback_extended";
+    /// The reporter reported retaliation (arbeidsmiljøloven § 2 A-4); the
+    /// text is sealed to the case and never in the log.
+    pub const CASE_RETALIATION_REPORTED: &str = "case.retaliation_reported";
+    /// A staff member recorded a measure protecting the reporter; the log
+    /// holds its id and whether the reporter sees it, never its text.
+    pub const CASE_MEASURE_RECORDED: &str = "case.measure_recorded";
     /// A staff member logged in.
     pub const STAFF_LOGIN: &str = "staff.login";
     /// A staff login failed (the username is deliberately not recorded).

@@ -31,6 +31,8 @@ pub struct StaffCaseFile {
     pub escalation: Option<CaseEscalation>,
     /// Every deadline and the feedback extension.
     pub deadlines: CaseDeadlines,
+    /// The measures taken to protect the reporter.
+    pub measures: Vec<crate::core::followup::MeasureView>,
 }
 
 /// Opens case `case_id` for `staff` once and reads `parts` of it; "not
@@ -49,10 +51,12 @@ pub async fn staff_case_file(
         Parts::Case => None,
     };
     let deadlines = deadlines::deadlines_of(core, &opened).await?;
+    let measures = crate::core::followup::staff_measures(core, &opened).await?;
     Ok(StaffCaseFile {
         view,
         triage,
         escalation,
         deadlines,
+        measures,
     })
 }

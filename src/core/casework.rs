@@ -373,6 +373,8 @@ pub struct MessageView {
     pub created_at: i64,
     /// The text.
     pub body: String,
+    /// A message, or a report of retaliation.
+    pub kind: crate::core::store::MessageKind,
 }
 
 /// One attachment, with its decrypted name.
@@ -447,6 +449,7 @@ async fn load_view(
             author_name,
             created_at: m.created_at,
             body: String::from_utf8_lossy(&body).into_owned(),
+            kind: m.kind,
         });
     }
     let mut attachments = Vec::new();
@@ -518,6 +521,7 @@ async fn add_to_thread(
                 Author::Staff => now_in(state),
             },
             body: keys::seal(&recipient, body.as_str().as_bytes())?,
+            kind: Default::default(),
         }),
         None => None,
     };
@@ -732,7 +736,11 @@ pub async fn staff_reply(
         body,
         files,
     )
-    .await
+    .await?;
+    if body.is_some() {
+        crate::core::followup::after_staff_reply(state, case_id).await?;
+    }
+    Ok(())
 }
 
 /// Acknowledges receipt (the first acknowledgement's time is kept).

@@ -35,7 +35,8 @@ use crate::core::audit_log;
 use crate::core::domain::deadline::{answer_expected_by, ExtensionReason, FeedbackExtension};
 use crate::core::domain::{
     all_deadlines, extend_feedback as extend, next_open, CaseFacts, CaseStatus, Deadline,
-    DeadlineKind, DeadlineSettings, DeadlineState, ExtensionError, SubtypeKey, Taxonomy,
+    DeadlineKind, DeadlineSettings, DeadlineState, ExtensionError, RetaliationFacts, SubtypeKey,
+    Taxonomy,
 };
 use crate::core::error::{CoreError, CoreResult, Refusal};
 use crate::core::keys;
@@ -73,6 +74,13 @@ pub fn facts_of(stored: &StoredDeadlineFacts, taxonomy: &Taxonomy) -> Option<Cas
     facts.breach_decision_at = stored.datatilsynet_decision_at.and_then(instant);
     facts.security_act_decision_at = stored.nsm_decision_at.and_then(instant);
     facts.closed = stored.status == CaseStatus::Closed;
+    facts.retaliation = stored
+        .retaliation_reported_at
+        .and_then(instant)
+        .map(|reported_at| RetaliationFacts {
+            reported_at,
+            answered_at: stored.retaliation_answered_at.and_then(instant),
+        });
     Some(facts)
 }
 
@@ -197,6 +205,8 @@ pub fn of_new_case(
         first_decision_at: None,
         datatilsynet_decision_at: None,
         nsm_decision_at: None,
+        retaliation_reported_at: None,
+        retaliation_answered_at: None,
     };
     (
         stored_next(&stored, settings, taxonomy),
@@ -425,6 +435,8 @@ mod tests {
             first_decision_at: None,
             datatilsynet_decision_at: None,
             nsm_decision_at: None,
+            retaliation_reported_at: None,
+            retaliation_answered_at: None,
         }
     }
 

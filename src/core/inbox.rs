@@ -19,7 +19,7 @@ use crate::core::deadlines::NextDeadline;
 use crate::core::domain::{CaseStatus, Category, Deadline, Severity};
 use crate::core::error::CoreResult;
 use crate::core::service::Core;
-pub use crate::core::store::{DeadlineBand, InboxCounts, InboxFilter};
+pub use crate::core::store::{DeadlineBand, InboxCounts, InboxFilter, RetaliationFilter};
 use crate::core::store::{InboxKey, InboxLine, InboxPageQuery, InboxSort, PageSide};
 
 /// One line of a staff inbox. No case content.
@@ -37,6 +37,8 @@ pub struct InboxItem {
     pub received_at: i64,
     /// Reporter activity since the user last opened it.
     pub unread: bool,
+    /// A retaliation report no staff member has answered yet.
+    pub retaliation: bool,
     /// The nearest open deadline of any kind.
     pub next: Option<NextDeadline>,
 }
@@ -232,6 +234,7 @@ impl InboxRequest {
             category: filter_value(get("category"), "category", Category::parse)?,
             severity: filter_value(get("severity"), "severity", Severity::parse)?,
             deadline: filter_value(get("deadline"), "deadline", parse_band)?,
+            retaliation: filter_value(get("retaliation"), "retaliation", RetaliationFilter::parse)?,
         };
         let cursor = match present(get("cursor")) {
             Some(raw) => {
@@ -294,6 +297,7 @@ fn item_of(line: InboxLine, core: &Core, now: OffsetDateTime) -> InboxItem {
         status: line.status,
         received_at: line.received_at,
         unread: line.unread,
+        retaliation: line.retaliation,
         next,
     }
 }

@@ -290,6 +290,7 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &[Reporter],
         ),
         get(format!("/case/attachments/{attachment}"), &[Reporter]),
+        form("/case/retaliation", &[("retaliation", "")], &[Reporter]),
         // Staff pages.
         get("/staff", &EVERYONE), // a bare 303 to /staff/inbox
         get("/staff/login", &EVERYONE),
@@ -334,6 +335,11 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &[("reason", "")],
             &case_workers_in,
         ),
+        form(
+            format!("{c}/measures"),
+            &[("measure", "")],
+            &case_workers_in,
+        ),
         get(format!("{c}/attachments/{attachment}"), &case_workers_in),
         get("/contact/register", &[Contact]),
         get("/contact/register.csv", &[Contact]),
@@ -372,6 +378,11 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         ),
         get(
             format!("/api/v1/reporter/case/attachments/{attachment}"),
+            &[Reporter],
+        ),
+        json_post(
+            "/api/v1/reporter/case/retaliation",
+            json!({"body": ""}),
             &[Reporter],
         ),
         get("/api/v1/staff/cases", &all_handlers),
@@ -436,6 +447,11 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             json!({"reason": ""}),
             &case_workers_in,
         ),
+        json_post(
+            format!("{a}/measures"),
+            json!({"body": "", "visible_to_reporter": false}),
+            &case_workers_in,
+        ),
     ];
     // A refused action's URL asked for with GET (the language switch): a bare
     // 303 back to the case page, which does the checking. It names nothing
@@ -449,6 +465,7 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         "close",
         "reopen",
         "feedback-extension",
+        "measures",
     ] {
         r.push(get(format!("{c}/{action}"), &EVERYONE));
     }

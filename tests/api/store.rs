@@ -162,6 +162,7 @@ fn message(case_id: Uuid, author: Author, by: Option<Uuid>, at: i64, body: &[u8]
         author_user_id: by,
         created_at: at,
         body: body.to_vec(),
+        kind: Default::default(),
     }
 }
 
@@ -1137,6 +1138,8 @@ async fn check_deadline_facts_take_the_earliest_real_decisions(store: Arc<dyn St
             first_decision_at: Some(base + 300),
             datatilsynet_decision_at: Some(base + 400),
             nsm_decision_at: None,
+            retaliation_reported_at: None,
+            retaliation_answered_at: None,
         }
     );
 

@@ -12,6 +12,7 @@
 //! | [`BreachDecision`](DeadlineKind::BreachDecision) | personal-data breach | receipt + 72 hours | Datatilsynet decision |
 //! | [`CriticalEscalationDecision`](DeadlineKind::CriticalEscalationDecision) | `kritisk` | receipt + 24 hours | first escalation decision |
 //! | [`SecurityActNotice`](DeadlineKind::SecurityActNotice) | Security Act sub-type | receipt ("straks") | NSM decision |
+//! | [`RetaliationResponse`](DeadlineKind::RetaliationResponse) | an unanswered retaliation report | report + 7 days | a staff reply or protective measure |
 //!
 //! "Decision" means a recorded escalate or do-not-escalate decision; deferring
 //! decides nothing. Which stored decisions fill which fact is decided once,
@@ -50,6 +51,10 @@ pub struct DeadlineSettings {
     pub due_soon_hours: u32,
     /// Hours before a deadline at which handlers are reminded (24).
     pub reminder_before_hours: u32,
+    /// Days after a reporter's retaliation report (arbeidsmiljøloven
+    /// § 2 A-4) by which a handler responds with a reply or a protective
+    /// measure (7).
+    pub retaliation_response_days: u32,
 }
 
 impl Default for DeadlineSettings {
@@ -62,6 +67,7 @@ impl Default for DeadlineSettings {
             critical_decision_hours: 24,
             due_soon_hours: 48,
             reminder_before_hours: 24,
+            retaliation_response_days: 7,
         }
     }
 }
@@ -90,7 +96,7 @@ impl DeadlineSettings {
     /// GDPR's 72 hours; the others are bounded to catch typos (a year of
     /// feedback time, a month to acknowledge).
     pub fn validate(&self) -> Result<(), DeadlineSettingsError> {
-        let ranges: [(&'static str, u32, u32, u32); 7] = [
+        let ranges: [(&'static str, u32, u32, u32); 8] = [
             ("acknowledge_days", self.acknowledge_days, 1, 30),
             ("feedback_months", self.feedback_months, 1, 12),
             (
@@ -108,6 +114,12 @@ impl DeadlineSettings {
             ),
             ("due_soon_hours", self.due_soon_hours, 0, 720),
             ("reminder_before_hours", self.reminder_before_hours, 0, 720),
+            (
+                "retaliation_response_days",
+                self.retaliation_response_days,
+                1,
+                30,
+            ),
         ];
         for (setting, value, min, max) in ranges {
             if !(min..=max).contains(&value) {
@@ -199,6 +211,19 @@ pub struct CaseFacts {
     pub security_act_decision_at: Option<OffsetDateTime>,
     /// Whether the case is closed.
     pub closed: bool,
+    /// The current retaliation report, if the reporter made one: when it
+    /// was made, and when a handler first answered it (a reply or a
+    /// protective measure).
+    pub retaliation: Option<RetaliationFacts>,
+}
+
+/// The latest retaliation episode of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetaliationFacts {
+    /// When the reporter reported retaliation (the day).
+    pub reported_at: OffsetDateTime,
+    /// When a handler first replied or recorded a measure after it.
+    pub answered_at: Option<OffsetDateTime>,
 }
 
 impl CaseFacts {
@@ -215,6 +240,7 @@ impl CaseFacts {
             breach_decision_at: None,
             security_act_decision_at: None,
             closed: false,
+            retaliation: None,
         }
     }
 
@@ -239,16 +265,20 @@ pub enum DeadlineKind {
     CriticalEscalationDecision,
     /// Decide on notifying NSM under sikkerhetsloven § 4-5.
     SecurityActNotice,
+    /// Respond to the reporter's report of retaliation (arbeidsmiljøloven
+    /// § 2 A-4).
+    RetaliationResponse,
 }
 
 impl DeadlineKind {
     /// Every kind, in the order [`all_deadlines`] lists them.
-    pub const ALL: [DeadlineKind; 5] = [
+    pub const ALL: [DeadlineKind; 6] = [
         DeadlineKind::Acknowledge,
         DeadlineKind::Feedback,
         DeadlineKind::BreachDecision,
         DeadlineKind::CriticalEscalationDecision,
         DeadlineKind::SecurityActNotice,
+        DeadlineKind::RetaliationResponse,
     ];
 
     /// The stored and transmitted key (stable).
@@ -259,6 +289,7 @@ impl DeadlineKind {
             DeadlineKind::BreachDecision => "breach_decision",
             DeadlineKind::CriticalEscalationDecision => "critical_escalation_decision",
             DeadlineKind::SecurityActNotice => "security_act_notice",
+            DeadlineKind::RetaliationResponse => "retaliation_response",
         }
     }
 
@@ -398,6 +429,17 @@ pub fn all_deadlines(facts: &CaseFacts, settings: &DeadlineSettings) -> Vec<Dead
             kind: DeadlineKind::SecurityActNotice,
             due: received,
             met: facts.security_act_decision_at,
+        });
+    }
+    if let Some(retaliation) = facts.retaliation {
+        out.push(Deadline {
+            kind: DeadlineKind::RetaliationResponse,
+            due: retaliation
+                .reported_at
+                .saturating_add(Duration::days(i64::from(
+                    settings.retaliation_response_days,
+                ))),
+            met: retaliation.answered_at,
         });
     }
     out

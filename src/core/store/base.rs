@@ -467,7 +467,7 @@ macro_rules! store {
                     .await?;
                     let statement = sqlx::query(
                         "INSERT INTO messages (id, case_id, seq, author, author_user_id, \
-                         created_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                         created_at, body, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     )
                     .bind(message.id.to_string())
                     .bind(&id)
@@ -475,8 +475,10 @@ macro_rules! store {
                     .bind(message.author.as_db())
                     .bind(message.author_user_id.map(|u| u.to_string()))
                     .bind(message.created_at)
-                    .bind(&message.body);
+                    .bind(&message.body)
+                    .bind(message.kind.as_db());
                     Self::run_in(&mut tx, statement).await?;
+                    Self::retaliation_on_entry(&mut tx, &id, author, message.kind, at).await?;
                     seq = Some(next);
                 }
                 for a in attachments {

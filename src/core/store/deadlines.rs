@@ -86,6 +86,7 @@ fn facts_sql(ids: usize) -> String {
     format!(
         "SELECT c.id, c.category, c.subtype, c.severity, c.status, c.received_at, \
          c.acknowledged_at, c.feedback_given_at, c.feedback_extended_at, {}, {}, {} \
+         , c.retaliation_reported_at, c.retaliation_answered_at \
          FROM cases c WHERE c.id IN ({})",
         earliest(None, "first_decision_at"),
         earliest(Some(datatilsynet), "datatilsynet_decision_at"),

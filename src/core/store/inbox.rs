@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::inbox::{
     DeadlineBand, InboxCounts, InboxFilter, InboxLine, InboxPageQuery, InboxSort, PageSide,
-    NO_DEADLINE,
+    RetaliationFilter, NO_DEADLINE,
 };
 use super::model::StoreResult;
 use super::rows::inbox::{CountRow, InboxLineRow};
@@ -83,6 +83,13 @@ fn filter_sql(sql: &mut Sql, user_id: Uuid, filter: &InboxFilter, now: i64, soon
     if let Some(band) = filter.deadline {
         band_sql(sql, band, now, soon);
     }
+    if filter.retaliation.is_some() {
+        // Rare, so a probe of each line's case rather than an index.
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM cases rc WHERE rc.id = e.case_id \
+             AND rc.retaliation_reported_at IS NOT NULL AND rc.retaliation_answered_at IS NULL)",
+        );
+    }
 }
 
 /// The condition on `e.deadline_sort` of a deadline band.
@@ -125,7 +132,8 @@ fn page_sql(q: &InboxPageQuery) -> Sql {
     sql.push(
         "SELECT p.case_id, p.category, p.severity, p.status, p.received_at, p.deadline_sort, p.seq, \
          c.next_deadline_at, c.next_deadline_kind, c.reporter_seq, \
-         COALESCE(r.seen_seq, 0) AS seen_seq \
+         COALESCE(r.seen_seq, 0) AS seen_seq, \
+         c.retaliation_reported_at, c.retaliation_answered_at \
          FROM (SELECT e.user_id, e.case_id, e.category, e.severity, e.status, e.received_at, \
          e.deadline_sort, e.seq FROM inbox_entries e",
     );
@@ -186,6 +194,13 @@ const BANDS_SQL: &str = "SELECT \
       AND e.deadline_sort > $4 AND e.deadline_sort < $5) AS later, \
      (SELECT COUNT(*) FROM inbox_entries e WHERE e.user_id = $1 AND e.open = $2 \
       AND e.deadline_sort = $5) AS none";
+
+/// The count of the open lines of `user_id` whose case has an unanswered
+/// retaliation report; binds the user and `TRUE`.
+const RETALIATION_SQL: &str =
+    "SELECT COUNT(*) FROM inbox_entries e JOIN cases c ON c.id = e.case_id \
+     WHERE e.user_id = $1 AND e.open = $2 \
+     AND c.retaliation_reported_at IS NOT NULL AND c.retaliation_answered_at IS NULL";
 
 /// The count per open status, each status a range of `inbox_by_status`
 /// (the closed ones are counted in `inbox_tallies`).
@@ -277,6 +292,11 @@ macro_rules! inbox_store {
                         .bind(NO_DEADLINE)
                         .fetch_one(&self.pool)
                         .await?;
+                let (retaliation,): (i64,) = sqlx::query_as(RETALIATION_SQL)
+                    .bind(user_id.to_string())
+                    .bind(true)
+                    .fetch_one(&self.pool)
+                    .await?;
                 Ok(InboxCounts {
                     status: counted(&CaseStatus::ALL, status, "status", CaseStatus::parse)?,
                     category: counted(&Category::ALL, category, "category", Category::parse)?,
@@ -287,6 +307,7 @@ macro_rules! inbox_store {
                         (DeadlineBand::Later, later),
                         (DeadlineBand::None, none),
                     ],
+                    retaliation: vec![(RetaliationFilter::Unanswered, retaliation)],
                 })
             }
         }

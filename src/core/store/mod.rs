@@ -21,6 +21,7 @@ mod interface;
 mod limits;
 mod model;
 mod notifications;
+mod protection;
 mod routing;
 mod rows;
 mod sessions;
@@ -44,12 +45,13 @@ pub use self::model::escalation::{Closure, EscalationRecord, RegisterEntry};
 pub use self::model::groups::{Group, StoredRule};
 pub use self::model::inbox::{
     DeadlineBand, InboxCounts, InboxFilter, InboxKey, InboxLine, InboxPageQuery, InboxSort,
-    NextDeadlineOf, PageSide, NO_DEADLINE,
+    NextDeadlineOf, PageSide, RetaliationFilter, NO_DEADLINE,
 };
 pub use self::model::notifications::{
     CaseToRemind, DeadlineNotice, DeliveryState, DueNotification, NewNotification,
     NotificationCounts, NotificationKind, OutboxEntry,
 };
+pub use self::model::protection::{Measure, MessageKind};
 pub use self::model::routing::{Retriage, TriageFacts};
 pub use self::model::sessions::{NewSession, SessionSubject, SessionUser, StoredSession};
 pub use self::model::{
@@ -57,6 +59,7 @@ pub use self::model::{
     StoreResult, User,
 };
 pub use self::notifications::NotificationStore;
+pub use self::protection::ProtectionStore;
 pub use self::routing::RoutingStore;
 pub use self::sessions::SessionStore;
 pub use self::statistics::StatisticsStore;

@@ -7,6 +7,7 @@ pub(super) mod escalation;
 pub(super) mod groups;
 pub(super) mod inbox;
 pub(super) mod notifications;
+pub(super) mod protection;
 pub(super) mod routing;
 pub(super) mod sessions;
 
@@ -262,6 +263,8 @@ pub struct Message {
     pub created_at: i64,
     /// The encrypted body.
     pub body: Vec<u8>,
+    /// What it is: a message, or a report of retaliation.
+    pub kind: protection::MessageKind,
 }
 
 /// An attachment's metadata; the content is an age file in the data directory.

@@ -11,6 +11,7 @@ mod deadlines;
 pub mod error;
 mod escalation;
 mod files;
+mod followup;
 pub mod openapi;
 pub mod pow;
 mod reporter_case;
@@ -101,6 +102,8 @@ pub struct ReporterMessage {
     pub date: String,
     /// The text.
     pub body: String,
+    /// `message`, or `retaliation` for a report of retaliation.
+    pub kind: followup::MessageKindJson,
 }
 
 /// An attachment as the reporter sees it.
@@ -138,6 +141,8 @@ pub struct StaffMessage {
     /// The staff author's name; null for reporter entries.
     #[schema(required)]
     pub author_name: Option<String>,
+    /// `message`, or `retaliation` for the reporter's report of retaliation.
+    pub kind: followup::MessageKindJson,
 }
 
 /// An attachment as staff see it.
@@ -180,6 +185,7 @@ pub(crate) fn reporter_thread(
             author: m.author.into(),
             date: iso_day(m.created_at),
             body: m.body.clone(),
+            kind: m.kind.into(),
         })
         .collect();
     let attachments = view
@@ -210,6 +216,7 @@ pub(crate) fn staff_thread(
             time: staff_time(m.author, m.created_at),
             body: m.body.clone(),
             author_name: m.author_name.clone(),
+            kind: m.kind.into(),
         })
         .collect();
     let attachments = view
@@ -306,6 +313,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             .service(resource("/reporter/case").get(reporter_case::view))
             .service(resource("/reporter/case/messages").post(reporter_case::reply))
             .service(resource("/reporter/case/attachments").post(reporter_case::upload))
+            .service(resource("/reporter/case/retaliation").post(followup::report_retaliation))
             .service(
                 resource("/reporter/case/attachments/{attachment}").get(reporter_case::download),
             )
@@ -331,7 +339,8 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             .service(resource("/staff/cases/{case}/close").post(escalation::close))
             .service(resource("/staff/cases/{case}/reopen").post(escalation::reopen))
             .service(resource("/contact/register").get(escalation::register))
-            .service(resource("/staff/cases/{case}/feedback-extension").post(deadlines::extend));
+            .service(resource("/staff/cases/{case}/feedback-extension").post(deadlines::extend))
+            .service(resource("/staff/cases/{case}/measures").post(followup::record_measure));
         },
         |scope| scope.default_service(web::to(not_found)),
     );

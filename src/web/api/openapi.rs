@@ -111,6 +111,8 @@ fn lang() -> Parameter {
         super::reporter_case::reply,
         super::reporter_case::upload,
         super::reporter_case::download,
+        super::followup::report_retaliation,
+        super::followup::record_measure,
         super::staff_cases::inbox,
         super::staff_cases::view,
         super::staff_cases::reply,
@@ -158,6 +160,7 @@ const CASE_OPERATIONS: &[&str] = &[
     "escalation_close",
     "escalation_reopen",
     "extend_feedback",
+    "staff_case_measure",
 ];
 
 /// OpenAPI links: how a value one operation returns feeds the next, for
@@ -313,6 +316,8 @@ fn vocabulary(doc: &mut Value, settings: &Settings) {
             json!({ "items": { "type": "string", "format": "uuid" } }),
         ),
         ("MessageRequest", "body", text.clone()),
+        ("MeasureRequest", "body", text.clone()),
+        ("RetaliationRequest", "body", text.clone()),
         ("ReasonRequest", "reason", text.clone()),
         ("StatusRequest", "status", json!({ "enum": statuses })),
         ("TriageRequest", "category", json!({ "enum": categories })),
@@ -377,6 +382,11 @@ fn vocabulary(doc: &mut Value, settings: &Settings) {
             "/api/v1/staff/cases",
             "deadline",
             json!({ "enum": keys(&crate::core::store::DeadlineBand::ALL, crate::core::inbox::band_key) }),
+        ),
+        (
+            "/api/v1/staff/cases",
+            "retaliation",
+            json!({ "enum": ["unanswered"] }),
         ),
         (
             "/api/v1/staff/cases",

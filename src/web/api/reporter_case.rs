@@ -14,9 +14,11 @@ use uuid::Uuid;
 
 use crate::core::casework::{self, CaseView};
 use crate::core::domain::TextField;
+use crate::core::followup;
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::error::ApiError;
 use crate::web::api::files::{UploadForm, Uploaded};
+use crate::web::api::followup::{reporter_measures_json, ReporterDatesJson, ReporterMeasure};
 use crate::web::api::{files, iso_date, iso_day};
 use crate::web::api::{
     reporter_thread, AuthorKind, ReportText, ReporterAttachment, ReporterMessage,
@@ -52,6 +54,11 @@ pub struct ReporterCase {
     pub messages: Vec<ReporterMessage>,
     /// The attachments.
     pub attachments: Vec<ReporterAttachment>,
+    /// When receipt was and is to be acknowledged, and when feedback is due.
+    pub dates: ReporterDatesJson,
+    /// The measures taken to protect the reporter that the handlers chose
+    /// to show them, oldest first.
+    pub measures: Vec<ReporterMeasure>,
 }
 
 /// A reply the reporter sent.
@@ -72,7 +79,11 @@ impl MessageRequest {
     }
 }
 
-fn reporter_json(view: &CaseView) -> ReporterCase {
+fn reporter_json(
+    view: &CaseView,
+    dates: ReporterDatesJson,
+    measures: Vec<ReporterMeasure>,
+) -> ReporterCase {
     let (report, messages, attachments) = reporter_thread(view);
     ReporterCase {
         status: view.case.status.key().to_owned(),
@@ -81,6 +92,8 @@ fn reporter_json(view: &CaseView) -> ReporterCase {
         report,
         messages,
         attachments,
+        dates,
+        measures,
     }
 }
 
@@ -91,10 +104,21 @@ fn reporter_json(view: &CaseView) -> ReporterCase {
 )]
 pub async fn view(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
     let reporter = caller.reporter()?;
+    let failed = |e| ApiError::core(caller.lang, e);
     let view = casework::reporter_view(&state, reporter)
         .await
-        .map_err(|e| ApiError::core(caller.lang, e))?;
-    Ok(HttpResponse::Ok().json(reporter_json(&view)))
+        .map_err(failed)?;
+    let dates = followup::reporter_dates(&state, reporter.case_id)
+        .await
+        .map_err(failed)?;
+    let measures = followup::reporter_measures(&state, reporter)
+        .await
+        .map_err(failed)?;
+    Ok(HttpResponse::Ok().json(reporter_json(
+        &view,
+        dates.into(),
+        reporter_measures_json(&measures),
+    )))
 }
 
 /// `POST /api/v1/reporter/case/messages`.

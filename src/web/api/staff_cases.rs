@@ -19,8 +19,9 @@ use crate::core::case_file::{self, Parts};
 use crate::core::casework::{self, CaseView};
 use crate::core::deadlines::{CaseDeadlines, NextDeadline};
 use crate::core::domain::routing::{TriageDraft, TriageInput};
-use crate::core::domain::{CaseStatus, Category, Severity};
+use crate::core::domain::{CaseStatus, Category, DeadlineKind, Severity};
 use crate::core::error::{CoreError, Refusal};
+use crate::core::followup::MeasureView;
 use crate::core::i18n::Lang;
 use crate::core::inbox::{self, InboxQueryError, InboxRequest};
 use crate::core::triage;
@@ -28,6 +29,7 @@ use crate::web::api::auth::ApiCaller;
 use crate::web::api::deadlines::{case_deadlines_json, next_of, DeadlineJson, ExtensionJson};
 use crate::web::api::error::{ApiError, Problem};
 use crate::web::api::files::{UploadForm, Uploaded};
+use crate::web::api::followup::{staff_measures_json, StaffMeasure};
 use crate::web::api::reporter_case::MessageRequest;
 use crate::web::api::{files, iso_date, iso_day, iso_instant};
 use crate::web::api::{staff_thread, AuthorKind, ReportText, StaffAttachment, StaffMessage};
@@ -55,6 +57,8 @@ pub struct InboxQuery {
     severity: Option<String>,
     /// Only cases whose nearest deadline is `overdue`, `due_soon`, `open` or `none`.
     deadline: Option<String>,
+    /// `unanswered`: only cases with a retaliation report no staff member has answered.
+    retaliation: Option<String>,
     /// A `next_cursor` or `prev_cursor` of an earlier answer.
     cursor: Option<String>,
     /// Cases per page (at most the configured maximum).
@@ -89,6 +93,8 @@ pub struct InboxCountsJson {
     pub severity: BTreeMap<String, i64>,
     /// By deadline state (`overdue`, `due_soon`, `open`, `none`).
     pub deadline: BTreeMap<String, i64>,
+    /// `unanswered`: open cases with an unanswered retaliation report.
+    pub retaliation: BTreeMap<String, i64>,
 }
 
 /// A case in the inbox.
@@ -119,6 +125,9 @@ pub struct InboxCase {
     pub next_deadline_state: Option<String>,
     /// Whether the reporter wrote since the caller last read the case.
     pub unread: bool,
+    /// Whether the reporter reported retaliation that no staff member has
+    /// answered yet (with a reply or a protective measure).
+    pub retaliation_unanswered: bool,
 }
 
 /// A case as a staff member who works it sees it.
@@ -157,6 +166,11 @@ pub struct StaffCase {
     pub messages: Vec<StaffMessage>,
     /// The attachments.
     pub attachments: Vec<StaffAttachment>,
+    /// Whether the reporter reported retaliation that no staff member has
+    /// answered yet (its deadline is the `retaliation_response` deadline).
+    pub retaliation_unanswered: bool,
+    /// The measures taken to protect the reporter, oldest first.
+    pub measures: Vec<StaffMeasure>,
 }
 
 /// A reply a staff member sent.
@@ -293,6 +307,7 @@ pub async fn inbox(
             next_deadline_due: i.next.map(|n| iso_instant(n.due.unix_timestamp())),
             next_deadline_state: i.next.map(|n| n.state.key().to_owned()),
             unread: i.unread,
+            retaliation_unanswered: i.retaliation,
         })
         .collect();
     let counts = &page.counts;
@@ -306,11 +321,12 @@ pub async fn inbox(
             category: counts_json(&counts.category, Category::key),
             severity: counts_json(&counts.severity, Severity::key),
             deadline: counts_json(&counts.deadline, inbox::band_key),
+            retaliation: counts_json(&counts.retaliation, inbox::RetaliationFilter::key),
         },
     }))
 }
 
-fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> StaffCase {
+fn staff_json(view: &CaseView, deadlines: &CaseDeadlines, measures: &[MeasureView]) -> StaffCase {
     let (report, messages, attachments) = staff_thread(view);
     let case = &view.case;
     let (list, extension) = case_deadlines_json(deadlines);
@@ -329,6 +345,10 @@ fn staff_json(view: &CaseView, deadlines: &CaseDeadlines) -> StaffCase {
         report,
         messages,
         attachments,
+        retaliation_unanswered: deadlines.statuses.iter().any(|s| {
+            s.deadline.kind == DeadlineKind::RetaliationResponse && s.deadline.met.is_none()
+        }),
+        measures: staff_measures_json(measures),
     }
 }
 
@@ -366,7 +386,7 @@ pub async fn view(
     let file = case_file::staff_case_file(&state, staff, id, Parts::Case)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
-    Ok(HttpResponse::Ok().json(staff_json(&file.view, &file.deadlines)))
+    Ok(HttpResponse::Ok().json(staff_json(&file.view, &file.deadlines, &file.measures)))
 }
 
 /// `POST /api/v1/staff/cases/{case}/messages`.

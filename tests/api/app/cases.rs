@@ -155,6 +155,7 @@ impl TestApp {
                 author_user_id: None,
                 created_at: day_of(now()),
                 body: varsel::core::keys::seal(recipient, text.as_bytes()).expect("seal"),
+                kind: Default::default(),
             })
             .await
             .expect("message added");

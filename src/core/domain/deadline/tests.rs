@@ -706,7 +706,8 @@ fn kind_and_state_keys_are_stable() {
             "feedback",
             "breach_decision",
             "critical_escalation_decision",
-            "security_act_notice"
+            "security_act_notice",
+            "retaliation_response"
         ]
     );
     for kind in DeadlineKind::ALL {
@@ -728,4 +729,57 @@ fn kind_and_state_keys_are_stable() {
             Some(format!("\"{}\"", state.key()))
         );
     }
+}
+
+// --- retaliation ---
+
+#[test]
+fn a_retaliation_report_is_due_an_answer_within_the_configured_days() {
+    let received = datetime!(2026-03-02 00:00 UTC);
+    let mut facts = ordinary(received);
+    facts.acknowledged_at = Some(received + Duration::hours(5));
+    assert!(all_deadlines(&facts, &settings())
+        .iter()
+        .all(|d| d.kind != DeadlineKind::RetaliationResponse));
+
+    let reported = datetime!(2026-04-10 00:00 UTC);
+    facts.retaliation = Some(RetaliationFacts {
+        reported_at: reported,
+        answered_at: None,
+    });
+    let (next, state) = next_open(&facts, &settings(), reported).expect("open");
+    assert_eq!(next.kind, DeadlineKind::RetaliationResponse);
+    assert_eq!(next.due, reported + Duration::days(7));
+    assert_eq!(state, DeadlineState::Open);
+    let late = reported + Duration::days(7);
+    assert_eq!(next.state(&settings(), late), DeadlineState::Overdue);
+
+    let mut shorter = settings();
+    shorter.retaliation_response_days = 2;
+    let (next, _) = next_open(&facts, &shorter, reported).expect("open");
+    assert_eq!(next.due, reported + Duration::days(2));
+
+    // An answer meets it; the feedback deadline is next again.
+    facts.retaliation = Some(RetaliationFacts {
+        reported_at: reported,
+        answered_at: Some(reported + Duration::days(3)),
+    });
+    let (next, _) = next_open(&facts, &settings(), reported).expect("open");
+    assert_eq!(next.kind, DeadlineKind::Feedback);
+    let answered = all_deadlines(&facts, &settings())
+        .into_iter()
+        .find(|d| d.kind == DeadlineKind::RetaliationResponse)
+        .expect("kept for the record");
+    assert_eq!(answered.met_in_time(), Some(true));
+
+    // A closed case has nothing open, and the setting is bounded.
+    facts.retaliation = Some(RetaliationFacts {
+        reported_at: reported,
+        answered_at: None,
+    });
+    facts.closed = true;
+    assert!(next_open(&facts, &settings(), reported).is_none());
+    let mut invalid = settings();
+    invalid.retaliation_response_days = 0;
+    assert!(invalid.validate().is_err());
 }

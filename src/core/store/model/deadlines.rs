@@ -33,6 +33,10 @@ pub struct StoredDeadlineFacts {
     pub datatilsynet_decision_at: Option<i64>,
     /// The same, for decisions about NSM.
     pub nsm_decision_at: Option<i64>,
+    /// When the current retaliation report was made (the day).
+    pub retaliation_reported_at: Option<i64>,
+    /// When a handler first answered it.
+    pub retaliation_answered_at: Option<i64>,
 }
 
 /// The extension of a case's feedback deadline.

@@ -51,6 +51,29 @@ pub struct InboxFilter {
     pub severity: Option<Severity>,
     /// One band of the nearest deadline.
     pub deadline: Option<DeadlineBand>,
+    /// Only cases with a retaliation report no staff member has answered.
+    pub retaliation: Option<RetaliationFilter>,
+}
+
+/// The value of the retaliation filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetaliationFilter {
+    /// A retaliation report no staff member has answered yet.
+    Unanswered,
+}
+
+impl RetaliationFilter {
+    /// The query value (stable).
+    pub fn key(self) -> &'static str {
+        match self {
+            RetaliationFilter::Unanswered => "unanswered",
+        }
+    }
+
+    /// Parses a query value; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        (s == "unanswered").then_some(RetaliationFilter::Unanswered)
+    }
 }
 
 /// A position in an order: the sort key of one inbox line.
@@ -109,6 +132,8 @@ pub struct InboxLine {
     pub next_deadline: Option<(i64, DeadlineKind)>,
     /// Reporter activity since the user last opened it.
     pub unread: bool,
+    /// A retaliation report no staff member has answered yet.
+    pub retaliation: bool,
     /// Its position in the order.
     pub key: InboxKey,
 }
@@ -124,6 +149,8 @@ pub struct InboxCounts {
     pub severity: Vec<(Severity, i64)>,
     /// Per band of the nearest deadline, of the open cases.
     pub deadline: Vec<(DeadlineBand, i64)>,
+    /// Open cases with an unanswered retaliation report.
+    pub retaliation: Vec<(RetaliationFilter, i64)>,
 }
 
 /// What the deadline rules say of one case: its nearest open deadline.

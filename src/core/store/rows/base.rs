@@ -138,12 +138,13 @@ pub(crate) struct MessageRow {
     author_user_id: Option<String>,
     created_at: i64,
     body: Vec<u8>,
+    kind: String,
 }
 
 /// The `messages` columns, in [`MessageRow`] order (a literal, for `concat!`).
 macro_rules! message_columns {
     () => {
-        "id, case_id, seq, author, author_user_id, created_at, body"
+        "id, case_id, seq, author, author_user_id, created_at, body, kind"
     };
 }
 pub(crate) use message_columns;
@@ -160,6 +161,7 @@ impl TryFrom<MessageRow> for Message {
             author_user_id: optional_uuid(r.author_user_id)?,
             created_at: r.created_at,
             body: r.body,
+            kind: crate::core::store::MessageKind::from_db(&r.kind),
         })
     }
 }

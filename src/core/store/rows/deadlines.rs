@@ -22,6 +22,8 @@ pub(crate) struct DeadlineFactsRow {
     first_decision_at: Option<i64>,
     datatilsynet_decision_at: Option<i64>,
     nsm_decision_at: Option<i64>,
+    retaliation_reported_at: Option<i64>,
+    retaliation_answered_at: Option<i64>,
 }
 
 impl TryFrom<DeadlineFactsRow> for StoredDeadlineFacts {
@@ -41,6 +43,8 @@ impl TryFrom<DeadlineFactsRow> for StoredDeadlineFacts {
             first_decision_at: r.first_decision_at,
             datatilsynet_decision_at: r.datatilsynet_decision_at,
             nsm_decision_at: r.nsm_decision_at,
+            retaliation_reported_at: r.retaliation_reported_at,
+            retaliation_answered_at: r.retaliation_answered_at,
         })
     }
 }
@@ -87,6 +91,8 @@ mod tests {
             first_decision_at: None,
             datatilsynet_decision_at: None,
             nsm_decision_at: None,
+            retaliation_reported_at: None,
+            retaliation_answered_at: None,
         };
         let facts = StoredDeadlineFacts::try_from(row("kritisk")).expect("valid row");
         assert_eq!(facts.severity, Severity::Kritisk);

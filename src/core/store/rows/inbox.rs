@@ -19,6 +19,8 @@ pub(crate) struct InboxLineRow {
     next_deadline_kind: Option<String>,
     reporter_seq: i64,
     seen_seq: i64,
+    retaliation_reported_at: Option<i64>,
+    retaliation_answered_at: Option<i64>,
 }
 
 impl TryFrom<InboxLineRow> for InboxLine {
@@ -41,6 +43,7 @@ impl TryFrom<InboxLineRow> for InboxLine {
             received_at: r.received_at,
             next_deadline,
             unread: r.seen_seq < r.reporter_seq,
+            retaliation: r.retaliation_reported_at.is_some() && r.retaliation_answered_at.is_none(),
             key: InboxKey {
                 deadline_sort: r.deadline_sort,
                 received_at: r.received_at,

@@ -23,6 +23,8 @@ struct ThreadItem {
     author: String,
     date: String,
     body: String,
+    /// A report of retaliation.
+    retaliation: bool,
 }
 
 /// One attachment.
@@ -52,6 +54,7 @@ struct CasePage {
     errors: FormErrors,
     message: String,
     attachment_limits: String,
+    followup: super::followup_panel::FollowupPanel,
 }
 
 impl Drop for CasePage {
@@ -121,6 +124,7 @@ async fn case_page(
             author: author_label(&t, m.author),
             date: super::format_day(m.created_at),
             body: m.body.clone(),
+            retaliation: m.kind == crate::core::store::MessageKind::Retaliation,
         })
         .collect();
     let attachments = view
@@ -135,6 +139,7 @@ async fn case_page(
         })
         .collect();
     let limits = &state.settings.limits;
+    let followup = super::followup_panel::panel(state, visitor, reporter, &t).await?;
     Ok(CasePage {
         t,
         csrf: csrf.to_owned(),
@@ -150,5 +155,24 @@ async fn case_page(
         errors,
         message: message.to_owned(),
         attachment_limits: super::attachment_limits(&t, limits),
+        followup,
     })
+}
+
+/// Renders the case page with `errors` for the retaliation form and the
+/// text the reporter was writing in it.
+pub async fn render_case_with_retaliation(
+    state: &AppState,
+    visitor: &Visitor,
+    errors: FormErrors,
+    retaliation: &str,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (Some(reporter), Some(csrf)) = (visitor.reporter(), visitor.csrf()) else {
+        return Err(visitor.error(ErrorKind::NotFound));
+    };
+    let mut page = case_page(state, visitor, reporter, csrf, errors, "").await?;
+    page.followup.retaliation = retaliation.to_owned();
+    let body = super::render(visitor, &page)?;
+    Ok(super::html(status, body, None))
 }

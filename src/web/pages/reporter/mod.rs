@@ -6,10 +6,12 @@
 mod case_page;
 mod download;
 mod followup;
+mod followup_panel;
 mod landing;
 mod logout;
 mod reply;
 mod report_form;
+mod retaliation;
 mod submit;
 
 use actix_web::cookie::Cookie;
@@ -40,6 +42,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         )
         .service(Endpoint::new("/case").get(case_page::show))
         .service(Endpoint::new("/case/reply").post(reply::reply))
+        .service(Endpoint::new("/case/retaliation").post(retaliation::report))
         .service(Endpoint::new("/case/logout").post(logout::logout))
         .service(Endpoint::new("/case/attachments/{id}").get(download::download));
 }

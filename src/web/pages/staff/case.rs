@@ -71,6 +71,13 @@ pub(super) enum Problem {
     ReasonRequired,
     /// The feedback deadline was not extended.
     Extension(ExtensionProblem),
+    /// A protective measure without text.
+    MeasureEmpty,
+    /// A protective measure longer than the limit.
+    MeasureTooLong {
+        /// The limit in characters.
+        max: usize,
+    },
 }
 
 impl Problem {
@@ -120,6 +127,11 @@ impl Problem {
             Problem::NotClosed => t.t("escalation.problem.not_closed"),
             Problem::ReasonRequired => t.t("escalation.problem.reason_required"),
             Problem::Extension(p) => p.message(t),
+            Problem::MeasureEmpty => t.t("staff.followup.measure_empty"),
+            Problem::MeasureTooLong { max } => t.f(
+                "staff.followup.measure_too_long",
+                &[("max", &max.to_string())],
+            ),
         }
     }
 
@@ -136,6 +148,7 @@ impl Problem {
             }
             Problem::NotClosed | Problem::ReasonRequired => "reopen",
             Problem::Extension(_) => "feedback-extension",
+            Problem::MeasureEmpty | Problem::MeasureTooLong { .. } => "protection",
             _ => "reply",
         }
     }
@@ -170,6 +183,8 @@ struct MessageLine {
     staff: bool,
     date: String,
     body: String,
+    /// A report of retaliation.
+    retaliation: bool,
 }
 
 /// One attachment.
@@ -283,6 +298,7 @@ struct CasePage {
     extension_hint: String,
     extension_reason_hint: String,
     extension_invalid: bool,
+    protection: super::protection::ProtectionFields,
 }
 
 impl Drop for CasePage {
@@ -372,6 +388,7 @@ struct Loaded {
     facts: TriageFacts,
     escalation: CaseEscalation,
     deadlines: CaseDeadlines,
+    measures: Vec<crate::core::followup::MeasureView>,
 }
 
 fn build_page(
@@ -387,8 +404,16 @@ fn build_page(
         facts,
         escalation,
         deadlines,
+        measures,
     } = loaded;
     let t = visitor.t();
+    let mut protection = super::protection::protection_fields(&t, &deadlines, &measures);
+    let mut draft = draft;
+    if problem.is_some_and(|p| p.form() == "protection") {
+        // The refused text is the measure's, not a reply's.
+        protection.measure_invalid = true;
+        protection.measure_draft = std::mem::take(&mut draft);
+    }
     let dl = deadline_fields(&t, &state.settings.deadlines, &deadlines);
     let case = &view.case;
     let triage = triage_fields(state, &t, case, &facts);
@@ -408,6 +433,7 @@ fn build_page(
             staff: m.author == Author::Staff,
             date: show_day(m.created_at),
             body: m.body.clone(),
+            retaliation: m.kind == crate::core::store::MessageKind::Retaliation,
         })
         .collect();
     let attachments = view
@@ -499,6 +525,7 @@ fn build_page(
             ],
         ),
         case_path,
+        protection,
     }
 }
 
@@ -623,7 +650,8 @@ pub(super) async fn render_case(
     let file = case_file::staff_case_file(state, staff, case_id, Parts::WithEscalation)
         .await
         .map_err(|e| visitor.fail(e))?;
-    let (view, facts, deadlines) = (file.view, file.triage, file.deadlines);
+    let (view, facts, deadlines, measures) =
+        (file.view, file.triage, file.deadlines, file.measures);
     let escalation = file
         .escalation
         .ok_or_else(|| visitor.internal(anyhow::anyhow!("escalation was not read")))?;
@@ -637,6 +665,7 @@ pub(super) async fn render_case(
             facts,
             escalation,
             deadlines,
+            measures,
         },
         problem,
         draft,

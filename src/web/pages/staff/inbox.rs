@@ -12,7 +12,9 @@ use super::deadline_view::{kind_label, marker};
 use super::{case_worker, label, reference, render, show_day, show_moment, StaffNav, StaffResult};
 use crate::core::domain::{CaseStatus, Category, Severity};
 use crate::core::i18n::Translator;
-use crate::core::inbox::{self, band_key, DeadlineBand, InboxFilter, InboxOrder, InboxRequest};
+use crate::core::inbox::{
+    self, band_key, DeadlineBand, InboxFilter, InboxOrder, InboxRequest, RetaliationFilter,
+};
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -21,6 +23,7 @@ struct Row {
     href: String,
     reference: String,
     unread: bool,
+    retaliation: bool,
     category: String,
     severity: String,
     status: String,
@@ -92,6 +95,9 @@ fn href(order: InboxOrder, filter: &InboxFilter, cursor: Option<&str>) -> String
     }
     if let Some(d) = filter.deadline {
         params.push(("deadline", band_key(d)));
+    }
+    if let Some(r) = filter.retaliation {
+        params.push(("retaliation", r.key()));
     }
     if let Some(c) = cursor {
         params.push(("cursor", c));
@@ -166,6 +172,7 @@ pub(super) async fn page(
                 &[("ref", &reference(item.case_id))],
             ),
             unread: item.unread,
+            retaliation: item.retaliation,
             category: label(&t, "category", item.category.key()),
             severity: label(&t, "severity", item.severity.key()),
             status: label(&t, "status", item.status.key()),
@@ -213,6 +220,15 @@ pub(super) async fn page(
             f.deadline,
             band_key,
             |b: DeadlineBand| t.t(&format!("staff.inbox.band.{}", band_key(b))),
+        ),
+        filter(
+            &t,
+            "retaliation",
+            "staff.inbox.filter.all",
+            &counts.retaliation,
+            f.retaliation,
+            RetaliationFilter::key,
+            |r: RetaliationFilter| t.t(&format!("staff.followup.filter_{}", r.key())),
         ),
     ];
     let column = |key: &str, sortable: Option<InboxOrder>| {

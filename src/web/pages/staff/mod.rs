@@ -13,6 +13,8 @@ mod escalation;
 mod inbox;
 mod login;
 mod logout;
+mod measures;
+mod protection;
 mod register;
 mod reply;
 mod status;
@@ -55,6 +57,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/staff/cases/{id}/close", escalation::close)
         .post("/staff/cases/{id}/reopen", escalation::reopen)
         .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
+        .post("/staff/cases/{id}/measures", measures::record)
         .get("/contact/register", register::page)
         .get("/contact/register.csv", register::download)
         .get(
@@ -72,6 +75,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         "close",
         "reopen",
         "feedback-extension",
+        "measures",
     ] {
         routes.get(&format!("/staff/cases/{{id}}/{action}"), case::back_to_case);
     }
