@@ -18,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod escalation;
 pub mod i18n;
+pub mod identity;
 pub mod inbox;
 pub mod keys;
 pub mod limits;

@@ -21,6 +21,7 @@ mod deadlines;
 mod escalation;
 mod groups;
 mod helpers;
+mod identity;
 mod inbox;
 mod notifications;
 mod privacy;

@@ -52,6 +52,8 @@ struct CasePage {
     errors: FormErrors,
     message: String,
     attachment_limits: String,
+    /// The reporter's identity: given or not, and whether it can be.
+    identity: super::identity::IdentityNote,
 }
 
 impl Drop for CasePage {
@@ -150,5 +152,6 @@ async fn case_page(
         errors,
         message: message.to_owned(),
         attachment_limits: super::attachment_limits(&t, limits),
+        identity: super::identity::note(state, visitor).await?,
     })
 }

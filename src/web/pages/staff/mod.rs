@@ -10,6 +10,7 @@ mod case;
 mod deadline_view;
 mod deadlines;
 mod escalation;
+mod identity;
 mod inbox;
 mod login;
 mod logout;
@@ -55,6 +56,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/staff/cases/{id}/close", escalation::close)
         .post("/staff/cases/{id}/reopen", escalation::reopen)
         .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
+        .post("/staff/cases/{id}/identity/requests", identity::request)
         .get("/contact/register", register::page)
         .get("/contact/register.csv", register::download)
         .get(
@@ -72,6 +74,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         "close",
         "reopen",
         "feedback-extension",
+        "identity/requests",
     ] {
         routes.get(&format!("/staff/cases/{{id}}/{action}"), case::back_to_case);
     }
@@ -131,6 +134,8 @@ pub(crate) struct StaffNav {
     pub(crate) show_register: bool,
     /// Whether to link the administration pages (on those pages only).
     pub(crate) show_admin: bool,
+    /// Whether to link the identity requests (custodians).
+    pub(crate) show_custodian: bool,
 }
 
 impl StaffNav {
@@ -141,6 +146,7 @@ impl StaffNav {
             show_stats: crate::core::authz::staff_may(staff, Permission::ReadStatistics),
             show_register: crate::core::authz::staff_may(staff, Permission::ReadRegister),
             show_admin: admin_area,
+            show_custodian: crate::core::authz::staff_may(staff, Permission::KeepIdentities),
         }
     }
 }
