@@ -44,7 +44,7 @@ pub enum Refusal {
     Extension(ExtensionError),
     /// A step of the reporter-identity procedure is not possible now.
     #[error(transparent)]
-    Identity(crate::core::identity::IdentityRefusal),
+    Identity(crate::core::domain::identity::IdentityRefusal),
 }
 
 impl Refusal {

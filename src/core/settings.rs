@@ -47,7 +47,7 @@ pub struct Settings {
     /// The staff inbox's pages.
     pub inbox: InboxSettings,
     /// Reporter identities kept by custodians (see [`crate::core::identity`]).
-    pub identity: crate::core::identity::IdentitySettings,
+    pub identity: crate::core::domain::identity::IdentitySettings,
     /// Case categories, their sub-types and the duties each sub-type
     /// triggers (see [`crate::core::domain::taxonomy`]); default: SPEC §4.
     pub taxonomy: Taxonomy,

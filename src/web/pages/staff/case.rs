@@ -284,7 +284,7 @@ struct CasePage {
     extension_reason_hint: String,
     extension_invalid: bool,
     /// The reporter's identity: hidden, requested, waiting or released.
-    identity: super::identity::IdentitySection,
+    identity: super::identity_view::IdentitySection,
 }
 
 impl Drop for CasePage {
@@ -501,7 +501,7 @@ fn build_page(
             ],
         ),
         case_path,
-        identity: super::identity::IdentitySection::default(),
+        identity: super::identity_view::IdentitySection::default(),
     }
 }
 
@@ -671,7 +671,7 @@ async fn render_case_page(
         }
         None => (None, String::new()),
     };
-    let identity = super::identity::section(
+    let identity = super::identity_view::section(
         state,
         visitor,
         staff,

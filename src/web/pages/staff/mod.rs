@@ -11,6 +11,7 @@ mod deadline_view;
 mod deadlines;
 mod escalation;
 mod identity;
+mod identity_view;
 mod inbox;
 mod login;
 mod logout;
