@@ -109,7 +109,7 @@ pub struct UserAddArgs {
     /// Login name.
     #[arg(long)]
     pub username: String,
-    /// Role: handler, contact, admin or auditor. May be repeated.
+    /// Role: handler, contact, admin, auditor or custodian (keeps reporters' identities). May be repeated.
     #[arg(long = "role", required = true)]
     pub roles: Vec<String>,
     /// File whose first line is the password (at least 12 characters).

@@ -97,8 +97,9 @@ pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
     }
     let mut roles = Vec::new();
     for r in &args.roles {
-        let role = Role::parse(r)
-            .with_context(|| format!("unknown role {r:?} (handler, contact, admin, auditor)"))?;
+        let role = Role::parse(r).with_context(|| {
+            format!("unknown role {r:?} (handler, contact, admin, auditor, custodian)")
+        })?;
         if !roles.contains(&role) {
             roles.push(role);
         }

@@ -94,6 +94,23 @@ pub mod action {
     /// A staff member recorded a measure protecting the reporter; the log
     /// holds its id and whether the reporter sees it, never its text.
     pub const CASE_MEASURE_RECORDED: &str = "case.measure_recorded";
+    /// The reporter gave their identity, sealed to the custodians (never
+    /// the identity itself).
+    pub const IDENTITY_ADDED: &str = "identity.added";
+    /// A handler asked to see the reporter's identity (never the reason).
+    pub const IDENTITY_REQUESTED: &str = "identity.requested";
+    /// A custodian approved a request: the identity is sealed to that one
+    /// handler, readable after the notice period.
+    pub const IDENTITY_APPROVED: &str = "identity.approved";
+    /// A custodian denied a request.
+    pub const IDENTITY_DENIED: &str = "identity.denied";
+    /// The reporter was told in the case thread that their identity will be
+    /// released.
+    pub const IDENTITY_NOTICE_SENT: &str = "identity.notice_sent";
+    /// A custodian read the list of requests (with their reasons).
+    pub const IDENTITY_REQUESTS_READ: &str = "identity.requests_read";
+    /// The handler the identity was released to read it.
+    pub const IDENTITY_READ: &str = "identity.read";
     /// A staff member logged in.
     pub const STAFF_LOGIN: &str = "staff.login";
     /// A staff login failed (the username is deliberately not recorded).

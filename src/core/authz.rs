@@ -15,8 +15,10 @@
 //! | [`ReadRegister`](Permission::ReadRegister) | — | — | — | yes | — | — |
 //! | [`ReadStatistics`](Permission::ReadStatistics) | — | — | — | — | yes | yes |
 //! | [`Administer`](Permission::Administer) | — | — | — | — | yes | — |
+//! | [`KeepIdentities`](Permission::KeepIdentities) | — | — | — | — | — | — |
 //!
-//! A role grants what its column says; a user with several roles has the
+//! An identity custodian (`custodian`) holds [`KeepIdentities`](Permission::KeepIdentities)
+//! and [`SubmitReport`](Permission::SubmitReport) only. A role grants what its column says; a user with several roles has the
 //! union. Admins and auditors never work cases, so they hold no case keys.
 //!
 //! # Which case
@@ -52,11 +54,14 @@ pub enum Permission {
     ReadStatistics,
     /// Manage groups, rules and notification delivery.
     Administer,
+    /// Read handlers' requests to see a reporter's identity and approve or
+    /// deny them (identity custodians; see [`crate::core::identity`]).
+    KeepIdentities,
 }
 
 impl Permission {
     /// Every permission (for tests and documentation).
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::SubmitReport,
         Permission::FollowUpOwnCase,
         Permission::WorkCases,
@@ -64,6 +69,7 @@ impl Permission {
         Permission::ReadRegister,
         Permission::ReadStatistics,
         Permission::Administer,
+        Permission::KeepIdentities,
     ];
 
     /// The staff roles that grant it; empty for permissions no role grants.
@@ -74,6 +80,7 @@ impl Permission {
             Permission::DecideEscalation | Permission::ReadRegister => &[Role::Contact],
             Permission::ReadStatistics => &[Role::Admin, Role::Auditor],
             Permission::Administer => &[Role::Admin],
+            Permission::KeepIdentities => &[Role::Custodian],
             Permission::FollowUpOwnCase => &[],
         }
     }
@@ -181,9 +188,10 @@ mod tests {
             ("contact", Some(staff(&[Role::Contact]))),
             ("admin", Some(staff(&[Role::Admin]))),
             ("auditor", Some(staff(&[Role::Auditor]))),
+            ("custodian", Some(staff(&[Role::Custodian]))),
             ("no roles", Some(staff(&[]))),
         ];
-        let expected: [(P, &[&str]); 7] = [
+        let expected: [(P, &[&str]); 8] = [
             (
                 P::SubmitReport,
                 &[
@@ -194,6 +202,7 @@ mod tests {
                     "contact",
                     "admin",
                     "auditor",
+                    "custodian",
                     "no roles",
                 ],
             ),
@@ -203,6 +212,7 @@ mod tests {
             (P::ReadRegister, &["contact"]),
             (P::ReadStatistics, &["admin", "auditor"]),
             (P::Administer, &["admin"]),
+            (P::KeepIdentities, &["custodian"]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (permission, allowed) in expected {

@@ -42,6 +42,9 @@ pub enum Refusal {
     /// The feedback deadline may not be extended now.
     #[error(transparent)]
     Extension(ExtensionError),
+    /// A step of the reporter-identity procedure is not possible now.
+    #[error(transparent)]
+    Identity(crate::core::domain::identity::IdentityRefusal),
 }
 
 impl Refusal {
@@ -66,6 +69,7 @@ impl Refusal {
                 "text_too_long"
             }
             Refusal::Extension(ExtensionError::Reason(_)) => "text_required",
+            Refusal::Identity(r) => r.code(),
         }
     }
 

@@ -59,6 +59,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/escalation.toml"),
     include_str!("../../locales/nb/deadlines.toml"),
     include_str!("../../locales/nb/followup.toml"),
+    include_str!("../../locales/nb/custodian.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -72,6 +73,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/escalation.toml"),
     include_str!("../../locales/en/deadlines.toml"),
     include_str!("../../locales/en/followup.toml"),
+    include_str!("../../locales/en/custodian.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

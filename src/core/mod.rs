@@ -19,6 +19,7 @@ pub mod error;
 pub mod escalation;
 pub mod followup;
 pub mod i18n;
+pub mod identity;
 pub mod inbox;
 pub mod keys;
 pub mod limits;

@@ -46,6 +46,8 @@ pub struct Settings {
     pub statistics: StatisticsSettings,
     /// The staff inbox's pages.
     pub inbox: InboxSettings,
+    /// Reporter identities kept by custodians (see [`crate::core::identity`]).
+    pub identity: crate::core::domain::identity::IdentitySettings,
     /// Case categories, their sub-types and the duties each sub-type
     /// triggers (see [`crate::core::domain::taxonomy`]); default: SPEC §4.
     pub taxonomy: Taxonomy,
@@ -604,6 +606,7 @@ impl Settings {
             bail!("limits.storage_quota_bytes and limits.anonymous_upload_bytes_per_hour must be positive");
         }
         self.rate_limits.validate()?;
+        self.identity.validate()?;
         self.server.validate()?;
         self.deadlines.validate()?;
         self.notifications.validate()?;

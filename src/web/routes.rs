@@ -45,5 +45,6 @@ fn register(cfg: &mut web::ServiceConfig) -> Vec<(actix_web::http::Method, Strin
     super::api::configure(&mut routes);
     super::pages::admin::configure(&mut routes);
     super::pages::statistics::configure(&mut routes);
+    super::pages::custodian::configure(&mut routes);
     routes.into_recorded()
 }

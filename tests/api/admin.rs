@@ -128,6 +128,14 @@ async fn user_add_creates_accounts_and_refuses_bad_ones(backend: Backend) {
 
     // The new account can log in to the staff pages.
     server.staff_login("kari").await;
+    // An identity custodian is appointed the same way, and lands on the
+    // identity requests.
+    let custodian = add("kim", "custodian", &pw);
+    assert!(custodian.status.success());
+    let browser = server.client();
+    let login = server.staff_login_attempt(&browser, "kim", PASSWORD).await;
+    assert_eq!(login.location(), Some("/custodian"));
+    server.page(&browser, "/custodian").await;
     server.stop().await;
 }
 

@@ -9,6 +9,7 @@ mod api;
 mod cases;
 mod database;
 mod html;
+mod identity;
 mod pages;
 mod served;
 mod service;

@@ -55,12 +55,13 @@ enum Who {
     Contact,
     Admin,
     Auditor,
+    Custodian,
     Anonymous,
 }
 
 use Who::*;
 
-const EVERYONE: [Who; 8] = [
+const EVERYONE: [Who; 9] = [
     Reporter,
     HandlerIn,
     HandlerOut,
@@ -68,6 +69,7 @@ const EVERYONE: [Who; 8] = [
     Contact,
     Admin,
     Auditor,
+    Custodian,
     Anonymous,
 ];
 
@@ -80,6 +82,7 @@ impl Who {
             Contact => Some("contact"),
             Admin => Some("admin"),
             Auditor => Some("auditor"),
+            Custodian => Some("keeper"),
             Reporter | Anonymous => None,
         }
     }
@@ -261,6 +264,7 @@ async fn send(app: &TestApp, route: &Route, caller: &Caller) -> (StatusCode, Opt
 
 /// Every registered route but the logouts (see `logout_routes`).
 fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
+    let request = Uuid::new_v4();
     let case_workers_in = [HandlerIn, Contact];
     let all_handlers = [HandlerIn, HandlerOut, HandlerExcluded, Contact];
     let c = format!("/staff/cases/{case}");
@@ -352,6 +356,42 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         form("/admin/rules/nonsense/delete", &[], &[Admin]),
         get("/stats", &[Admin, Auditor]),
         get("/stats.csv", &[Admin, Auditor]),
+        // The reporter's identity: the reporter gives it, a handler of the
+        // case asks (an empty reason: refused after the case is checked), a
+        // custodian decides (an unknown decision: refused before the request
+        // is looked up).
+        get("/case/identity", &[Reporter]),
+        form("/case/identity", &[("identity_name", "")], &[Reporter]),
+        form(
+            format!("{c}/identity/requests"),
+            &[("reason", "")],
+            &case_workers_in,
+        ),
+        get("/custodian", &[Custodian]),
+        form(
+            format!("/custodian/requests/{request}/decision"),
+            &[("decision", "nonsense")],
+            &[Custodian],
+        ),
+        get(format!("/custodian/requests/{request}/decision"), &EVERYONE),
+        get("/api/v1/reporter/case/identity", &[Reporter]),
+        json_post(
+            "/api/v1/reporter/case/identity",
+            json!({"name": ""}),
+            &[Reporter],
+        ),
+        get(format!("{a}/identity"), &case_workers_in),
+        json_post(
+            format!("{a}/identity/requests"),
+            json!({"reason": ""}),
+            &case_workers_in,
+        ),
+        get("/api/v1/custodian/requests", &[Custodian]),
+        json_post(
+            format!("/api/v1/custodian/requests/{request}/decision"),
+            json!({"decision": "nonsense", "reason": ""}),
+            &[Custodian],
+        ),
         // The API.
         json_post("/api/v1/reporter/session", json!({"code": "x"}), &EVERYONE),
         json_post("/api/v1/staff/session", json!({"username": 1}), &EVERYONE),
@@ -466,6 +506,7 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         "reopen",
         "feedback-extension",
         "measures",
+        "identity/requests",
     ] {
         r.push(get(format!("{c}/{action}"), &EVERYONE));
     }
@@ -499,6 +540,7 @@ fn logout_routes() -> Vec<Route> {
         Contact,
         Admin,
         Auditor,
+        Custodian,
     ];
     vec![
         // Anyone may log in (a failed login would be a 401, so these are
@@ -567,6 +609,8 @@ async fn every_route_allows_exactly_the_right_principals(backend: Backend) {
     app.add_user("contact", "Kari Kontakt", &["contact"]).await;
     app.add_user("admin", "Ada Admin", &["admin"]).await;
     app.add_user("auditor", "Aud Revisor", &["auditor"]).await;
+    app.add_user("keeper", "Kim Forvalter", &["custodian"])
+        .await;
 
     // One kritisk avvik report, h_excl excluded: it reaches h_in and the
     // contact point, not h_out, not h_excl.

@@ -22,6 +22,7 @@ mod escalation;
 mod followup;
 mod groups;
 mod helpers;
+mod identity;
 mod inbox;
 mod notifications;
 mod privacy;

@@ -4,6 +4,7 @@
 mod case;
 pub mod deadline;
 pub mod escalation;
+pub mod identity;
 pub mod report;
 mod role;
 pub mod routing;

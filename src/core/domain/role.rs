@@ -14,11 +14,20 @@ pub enum Role {
     Admin,
     /// Reads aggregate statistics only.
     Auditor,
+    /// Identity custodian: holds reporters' identities (sealed to their own
+    /// key) and decides handlers' requests to see them; never case content.
+    Custodian,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 4] = [Role::Handler, Role::Contact, Role::Admin, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Handler,
+        Role::Contact,
+        Role::Admin,
+        Role::Auditor,
+        Role::Custodian,
+    ];
 
     /// The stored key.
     pub fn key(self) -> &'static str {
@@ -27,6 +36,7 @@ impl Role {
             Role::Contact => "contact",
             Role::Admin => "admin",
             Role::Auditor => "auditor",
+            Role::Custodian => "custodian",
         }
     }
 

@@ -7,6 +7,7 @@ use super::cache::Snapshot;
 use super::deadlines::DeadlineStore;
 use super::escalation::EscalationStore;
 use super::groups::GroupStore;
+use super::identity::IdentityStore;
 use super::inbox::InboxStore;
 use super::limits::LimitStore;
 use super::model::notifications::NewNotification;
@@ -27,6 +28,7 @@ pub trait Store:
     DeadlineStore
     + EscalationStore
     + GroupStore
+    + IdentityStore
     + InboxStore
     + LimitStore
     + NotificationStore

@@ -16,6 +16,7 @@ mod dialect;
 mod escalation;
 mod exec;
 mod groups;
+mod identity;
 mod inbox;
 mod interface;
 mod limits;
@@ -37,6 +38,9 @@ pub use self::deadlines::DeadlineStore;
 pub use self::dialect::{PostgresStore, SqliteStore};
 pub use self::escalation::EscalationStore;
 pub use self::groups::GroupStore;
+pub use self::identity::{
+    IdentityDecision, IdentityRequest, IdentityStore, RequestState, StoredIdentity,
+};
 pub use self::inbox::InboxStore;
 pub use self::interface::Store;
 pub use self::limits::LimitStore;

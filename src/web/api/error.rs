@@ -14,6 +14,7 @@ use crate::core::domain::ExtensionError;
 use crate::core::domain::TextFieldError;
 use crate::core::error::{CoreError, FieldError, FieldProblem, Refusal};
 use crate::core::i18n::{Lang, Translator};
+use crate::core::identity::IdentityRefusal;
 use crate::web::http::errors::{incident_id, ErrorKind};
 use crate::web::http::multipart::FormError;
 use crate::web::http::rate_limit::Limited;
@@ -155,6 +156,8 @@ pub enum Problem {
     StorageFull,
     /// The hourly budget of anonymous uploads is spent.
     UploadBudgetSpent,
+    /// A step of the reporter-identity procedure is not possible now.
+    Identity(crate::core::identity::IdentityRefusal),
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -178,6 +181,8 @@ impl Problem {
             Problem::PowRefused => StatusCode::BAD_REQUEST,
             Problem::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             Problem::UploadBudgetSpent => StatusCode::TOO_MANY_REQUESTS,
+            Problem::Identity(IdentityRefusal::NoCustodian) => StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::Identity(_) => StatusCode::CONFLICT,
             Problem::CannotConfirm
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
@@ -262,6 +267,7 @@ impl Problem {
             Problem::PowRefused => "pow_refused",
             Problem::StorageFull => "storage_full",
             Problem::UploadBudgetSpent => "upload_budget_spent",
+            Problem::Identity(r) => r.code(),
         }
     }
 
@@ -392,6 +398,7 @@ impl ApiError {
                 Refusal::NeedsPoliceDecision => Problem::NeedsPoliceDecision,
                 Refusal::AlreadyClosed => Problem::AlreadyClosed,
                 Refusal::NotClosed => Problem::NotClosed,
+                Refusal::Identity(r) => Problem::Identity(r),
                 Refusal::Extension(e) => match e {
                     ExtensionError::Reason(err) => return Self::text(lang, "reason", err),
                     ExtensionError::Closed => Problem::CaseClosed,

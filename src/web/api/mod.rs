@@ -12,6 +12,7 @@ pub mod error;
 mod escalation;
 mod files;
 mod followup;
+mod identity;
 pub mod openapi;
 pub mod pow;
 mod reporter_case;
@@ -312,6 +313,19 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             )
             .service(resource("/reporter/case").get(reporter_case::view))
             .service(resource("/reporter/case/messages").post(reporter_case::reply))
+            .service(
+                resource("/reporter/case/identity")
+                    .get(identity::reporter_status)
+                    .post(identity::reporter_add),
+            )
+            .service(resource("/staff/cases/{case}/identity").get(identity::staff_view))
+            .service(
+                resource("/staff/cases/{case}/identity/requests").post(identity::staff_request),
+            )
+            .service(resource("/custodian/requests").get(identity::custodian_list))
+            .service(
+                resource("/custodian/requests/{request}/decision").post(identity::custodian_decide),
+            )
             .service(resource("/reporter/case/attachments").post(reporter_case::upload))
             .service(resource("/reporter/case/retaliation").post(followup::report_retaliation))
             .service(

@@ -18,6 +18,7 @@ use crate::core::casework::{
 };
 use crate::core::error::{FieldError, FieldProblem};
 use crate::core::i18n::Lang;
+use crate::core::identity::{self, SealedIdentity};
 use crate::core::pow::Purpose;
 use crate::core::settings::Settings;
 use crate::web::api::auth::ApiLang;
@@ -51,6 +52,11 @@ pub struct ReportRequest {
     /// Ids of handlers (from `GET /api/v1/handlers`) who must not see the report.
     #[serde(default)]
     exclude: Vec<String>,
+    /// The reporter's identity, optional: sealed to the identity custodians
+    /// only, never to the case (refused with `identity_unavailable` when no
+    /// custodian is configured).
+    #[serde(default)]
+    identity: Option<super::identity::IdentityFields>,
 }
 
 /// A submission with files: the report as JSON in a `report` part, files
@@ -120,6 +126,7 @@ async fn submit(
     prepared: &PreparedCase,
     input: &ReportInput,
     files: &[IncomingFile],
+    identity: Option<SealedIdentity>,
 ) -> Result<HttpResponse, ApiError> {
     let _max = state.settings.limits.max_attachments_per_case;
     casework::check_routable(state, &input.excluded)
@@ -128,6 +135,13 @@ async fn submit(
     let submitted = casework::submit_report(state, prepared, input, files)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
+    if let Some(sealed) = identity {
+        // The case exists: its code must reach the reporter whatever happens
+        // to the identity, which they can give again with the code.
+        if let Err(e) = identity::attach_to_new_case(state, submitted.case_id, &sealed).await {
+            tracing::error!(error = %e, "cannot store a reporter identity");
+        }
+    }
     let acknowledge_by = iso_date(submitted.acknowledge_by);
     let code = prepared.code.expose_grouped();
     Ok(HttpResponse::Created().json(Submitted {
@@ -167,9 +181,10 @@ pub async fn submit_json(
     body: web::Json<ReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.validate(lang, &state.settings)?;
+    let identity = super::identity::seal_for_report(&state, lang, body.identity.as_ref()).await?;
     drop(body);
     admitted(&state, lang, &req).await?;
-    submit(&state, lang, &PreparedCase::new(), &input, &[]).await
+    submit(&state, lang, &PreparedCase::new(), &input, &[], identity).await
 }
 
 /// `POST /api/v1/reports` with a `multipart/form-data` body.
@@ -197,9 +212,11 @@ pub async fn submit_multipart(
             )
         })?;
         let input = request.validate(lang, &state.settings)?;
+        let identity =
+            super::identity::seal_for_report(&state, lang, request.identity.as_ref()).await?;
         drop(request);
         admitted(&state, lang, &req).await?;
-        submit(&state, lang, &prepared, &input, &form.files).await
+        submit(&state, lang, &prepared, &input, &form.files, identity).await
     }
     .await;
     if result.is_err() {

@@ -53,7 +53,7 @@ error_responses! {
     /// 404.
     NotFound = 404, "No such case or attachment, or one not routed to the caller: the two are never told apart (`not_found`).";
     /// 409.
-    Conflict = 409, "The case's state does not allow this (`case_closed`, `already_closed`, `not_closed`, `cannot_confirm`, `needs_police_decision`, `feedback_*`).";
+    Conflict = 409, "The case's state does not allow this (`case_closed`, `already_closed`, `not_closed`, `cannot_confirm`, `needs_police_decision`, `feedback_*`), or the identity procedure's (`identity_not_given`, `identity_request_open`, `identity_request_decided`, `identity_not_sealed_to_you`, `identity_own_request`).";
     /// 408.
     RequestTimeout = 408, "The request body stalled or took too long to arrive (`request_timeout`); the connection is closed.";
     /// 413.
@@ -61,7 +61,7 @@ error_responses! {
     /// 415.
     UnsupportedMediaType = 415, "The body is not `application/json` (or `multipart/form-data` where files are sent).";
     /// 422.
-    Unprocessable = 422, "With the exclusions or classification given, nobody would receive the case (`no_eligible_handler`, `no_one_left`).";
+    Unprocessable = 422, "With the exclusions or classification given, nobody would receive the case (`no_eligible_handler`, `no_one_left`); or an identity was given where no identity custodian is configured (`identity_unavailable`).";
     /// 429.
     TooManyRequests = 429, "Rate limited (`too_many_requests`), or the hourly budget for anonymous uploads is spent (`upload_budget_spent`).",
         "Retry-After" => "Seconds to wait before retrying.";

@@ -55,6 +55,8 @@ struct CasePage {
     message: String,
     attachment_limits: String,
     followup: super::followup_panel::FollowupPanel,
+    /// The reporter's identity: given or not, and whether it can be.
+    identity: super::identity::IdentityNote,
 }
 
 impl Drop for CasePage {
@@ -156,6 +158,7 @@ async fn case_page(
         message: message.to_owned(),
         attachment_limits: super::attachment_limits(&t, limits),
         followup,
+        identity: super::identity::note(state, visitor).await?,
     })
 }
 

@@ -7,6 +7,7 @@ mod case_page;
 mod download;
 mod followup;
 mod followup_panel;
+mod identity;
 mod landing;
 mod logout;
 mod reply;
@@ -43,6 +44,11 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .service(Endpoint::new("/case").get(case_page::show))
         .service(Endpoint::new("/case/reply").post(reply::reply))
         .service(Endpoint::new("/case/retaliation").post(retaliation::report))
+        .service(
+            Endpoint::new("/case/identity")
+                .get(identity::show)
+                .post(identity::submit),
+        )
         .service(Endpoint::new("/case/logout").post(logout::logout))
         .service(Endpoint::new("/case/attachments/{id}").get(download::download));
 }

@@ -39,6 +39,8 @@ pub struct Entered {
     pub place: String,
     /// Excluded handler ids as submitted.
     pub excluded: Vec<String>,
+    /// The optional identity fields as submitted.
+    pub identity: super::identity::IdentityEntered,
 }
 
 impl Drop for Entered {
@@ -62,6 +64,8 @@ struct ReportPage<'a> {
     entered: &'a Entered,
     errors: FormErrors,
     attachment_limits: String,
+    /// An identity custodian is configured: the identity fields are offered.
+    identity_offered: bool,
 }
 
 /// The sub-types of one category, for an `<optgroup>`.
@@ -162,6 +166,7 @@ pub async fn render_form(
         entered,
         errors,
         attachment_limits: super::attachment_limits(&t, limits),
+        identity_offered: super::identity::offered(state, visitor).await?,
     };
     let body = super::render(visitor, &page)?;
     Ok(super::html(status, body, cookie))

@@ -73,6 +73,8 @@ pub async fn submit(
     };
     let mut errors = FormErrors::default();
     let input = validate(&visitor.t(), &state.settings, &form, &mut errors);
+    let identity =
+        super::identity::seal_from_form(&state, &visitor, &entered.identity, &mut errors).await?;
     let Some(input) = input.filter(|_| errors.is_empty()) else {
         form.discard().await;
         gate.refund().await;
@@ -110,7 +112,10 @@ pub async fn submit(
         Err(e) => Err(e),
     };
     match stored {
-        Ok(submitted) => receipt(&visitor, &prepared, submitted.acknowledge_by),
+        Ok(submitted) => {
+            super::identity::attach(&state, submitted.case_id, identity).await;
+            receipt(&visitor, &prepared, submitted.acknowledge_by)
+        }
         Err(e) => {
             form.discard().await;
             gate.refund().await;
@@ -206,6 +211,7 @@ fn entered_from(form: &FormWithFiles) -> Entered {
         when: form.get("when").to_owned(),
         place: form.get("place").to_owned(),
         excluded: form.all("exclude").to_vec(),
+        identity: super::identity::IdentityEntered::from_form(form),
     }
 }
 

@@ -299,6 +299,8 @@ struct CasePage {
     extension_reason_hint: String,
     extension_invalid: bool,
     protection: super::protection::ProtectionFields,
+    /// The reporter's identity: hidden, requested, waiting or released.
+    identity: super::identity_view::IdentitySection,
 }
 
 impl Drop for CasePage {
@@ -526,6 +528,7 @@ fn build_page(
         ),
         case_path,
         protection,
+        identity: super::identity_view::IdentitySection::default(),
     }
 }
 
@@ -647,6 +650,39 @@ pub(super) async fn render_case(
     problem: Option<Problem>,
     draft: String,
 ) -> StaffResult {
+    render_case_page(state, visitor, staff, case_id, problem, draft, None).await
+}
+
+/// Renders the case page with a refused identity request explained
+/// (`identity_problem`: message, the reason as typed, status).
+pub(super) async fn render_case_with(
+    state: &AppState,
+    visitor: &Visitor,
+    staff: &StaffMember,
+    case_id: Uuid,
+    identity_problem: Option<(String, String, StatusCode)>,
+) -> StaffResult {
+    render_case_page(
+        state,
+        visitor,
+        staff,
+        case_id,
+        None,
+        String::new(),
+        identity_problem,
+    )
+    .await
+}
+
+async fn render_case_page(
+    state: &AppState,
+    visitor: &Visitor,
+    staff: &StaffMember,
+    case_id: Uuid,
+    problem: Option<Problem>,
+    draft: String,
+    identity_problem: Option<(String, String, StatusCode)>,
+) -> StaffResult {
     let file = case_file::staff_case_file(state, staff, case_id, Parts::WithEscalation)
         .await
         .map_err(|e| visitor.fail(e))?;
@@ -655,8 +691,24 @@ pub(super) async fn render_case(
     let escalation = file
         .escalation
         .ok_or_else(|| visitor.internal(anyhow::anyhow!("escalation was not read")))?;
-    let status = problem.map_or(StatusCode::OK, Problem::status);
-    let page = build_page(
+    let mut status = problem.map_or(StatusCode::OK, Problem::status);
+    let (identity_problem, identity_draft) = match identity_problem {
+        Some((message, draft, refused)) => {
+            status = refused;
+            (Some(message), draft)
+        }
+        None => (None, String::new()),
+    };
+    let identity = super::identity_view::section(
+        state,
+        visitor,
+        staff,
+        case_id,
+        identity_problem,
+        identity_draft,
+    )
+    .await?;
+    let mut page = build_page(
         state,
         visitor,
         staff,
@@ -670,6 +722,7 @@ pub(super) async fn render_case(
         problem,
         draft,
     );
+    page.identity = identity;
     render(visitor, &page, status)
 }
 

@@ -99,6 +99,8 @@ pub(super) async fn submit(
             let landing = if crate::core::authz::roles_grant(&session.roles, Permission::WorkCases)
             {
                 "/staff/inbox"
+            } else if crate::core::authz::roles_grant(&session.roles, Permission::KeepIdentities) {
+                "/custodian"
             } else {
                 "/stats"
             };

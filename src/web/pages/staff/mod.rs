@@ -10,6 +10,8 @@ mod case;
 mod deadline_view;
 mod deadlines;
 mod escalation;
+mod identity;
+mod identity_view;
 mod inbox;
 mod login;
 mod logout;
@@ -58,6 +60,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/staff/cases/{id}/reopen", escalation::reopen)
         .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
         .post("/staff/cases/{id}/measures", measures::record)
+        .post("/staff/cases/{id}/identity/requests", identity::request)
         .get("/contact/register", register::page)
         .get("/contact/register.csv", register::download)
         .get(
@@ -76,6 +79,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         "reopen",
         "feedback-extension",
         "measures",
+        "identity/requests",
     ] {
         routes.get(&format!("/staff/cases/{{id}}/{action}"), case::back_to_case);
     }
@@ -135,6 +139,8 @@ pub(crate) struct StaffNav {
     pub(crate) show_register: bool,
     /// Whether to link the administration pages (on those pages only).
     pub(crate) show_admin: bool,
+    /// Whether to link the identity requests (custodians).
+    pub(crate) show_custodian: bool,
 }
 
 impl StaffNav {
@@ -145,6 +151,7 @@ impl StaffNav {
             show_stats: crate::core::authz::staff_may(staff, Permission::ReadStatistics),
             show_register: crate::core::authz::staff_may(staff, Permission::ReadRegister),
             show_admin: admin_area,
+            show_custodian: crate::core::authz::staff_may(staff, Permission::KeepIdentities),
         }
     }
 }
