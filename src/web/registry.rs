@@ -35,6 +35,11 @@ impl<'a> Registry<'a> {
     {
         self.recorded
             .push((method.clone(), format!("{}{path}", self.prefix)));
+        // HEAD is answered like GET, without the body (actix drops it).
+        if method == Method::GET {
+            self.cfg
+                .route(path, web::method(Method::HEAD).to(handler.clone()));
+        }
         self.cfg.route(path, web::method(method).to(handler));
         self
     }
@@ -69,9 +74,15 @@ impl<'a> Registry<'a> {
                 if !allow.contains(&method.as_str()) {
                     allow.push(method.as_str());
                 }
+                if *method == Method::GET && !allow.contains(&"HEAD") {
+                    allow.push("HEAD");
+                }
             }
             let allow = allow.join(", ");
             resource = resource.default_service(refuse(allow));
+        } else {
+            // Not actix's empty 405: the page that names the methods.
+            resource = resource.default_service(web::to(crate::web::routes::not_found));
         }
         for method in endpoint.methods {
             self.recorded
@@ -140,12 +151,18 @@ impl Endpoint {
     }
 
     /// `method` answered by `handler`.
-    pub fn to<F, Args>(self, method: Method, handler: F) -> Self
+    pub fn to<F, Args>(mut self, method: Method, handler: F) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
+        // HEAD is answered like GET, without the body (actix drops it).
+        if method == Method::GET {
+            self.resource = self
+                .resource
+                .route(web::method(Method::HEAD).to(handler.clone()));
+        }
         self.route(method, |route| route.to(handler))
     }
 

@@ -143,6 +143,11 @@ impl Browser {
         .await;
     }
 
+    async fn refresh(&self) {
+        self.call(reqwest::Method::POST, "/refresh", json!({}))
+            .await;
+    }
+
     async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", Value::Null)
             .await
@@ -298,7 +303,113 @@ async fn proof_of_work_in_a_browser_with_javascript(backend: Backend) {
     app.teardown().await;
 }
 
+/// Reloading the receipt shows it again and files nothing; after "I have
+/// written down my code" a reload shows no code and files nothing.
+async fn reloading_the_receipt_files_one_case(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/report")).await;
+    browser.click("#category-avvik").await;
+    browser
+        .type_into("textarea[name='description']", "Rapport som lastes på nytt")
+        .await;
+    browser.click("#report-form button[type='submit']").await;
+    let receipt = browser.wait_for("id=\"case-code\"").await;
+    let code = find_case_code(&receipt).expect("the receipt shows the code");
+    browser.refresh().await;
+    let reloaded = browser.wait_for("id=\"case-code\"").await;
+    assert_eq!(find_case_code(&reloaded).as_deref(), Some(code.as_str()));
+    assert_eq!(crate::forms::case_count(&app).await, 1);
+    browser.click("#confirm-form button[type='submit']").await;
+    browser.wait_for("id=\"receipt-gone\"").await;
+    browser.refresh().await;
+    let gone = browser.wait_for("id=\"receipt-gone\"").await;
+    assert!(find_case_code(&gone).is_none(), "{gone}");
+    assert_eq!(crate::forms::case_count(&app).await, 1);
+    browser.quit().await;
+    app.teardown().await;
+}
+
+/// A reporter whose session ends while they write finds their reply on
+/// the page, enters the code, and the reply is posted.
+async fn a_reply_survives_an_expired_session_in_a_browser(backend: Backend) {
+    let clock =
+        varsel::core::clock::ManualClock::new(time::macros::datetime!(2026-03-02 09:00 UTC));
+    let app = TestApp::spawn_with_clock(backend, std::sync::Arc::new(clock.clone()), |s| {
+        s.sessions.reporter_idle_minutes = 30;
+    })
+    .await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let code = app
+        .report(&crate::app::api_report("avvik", "middels", &[]))
+        .await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/followup")).await;
+    browser.type_into("input[name='code']", &code).await;
+    browser.click("main form button[type='submit']").await;
+    browser.wait_for("/case/reply").await;
+    browser
+        .type_into(
+            "#reply-form textarea[name='message']",
+            "Et langt svar skrevet i ro og mak",
+        )
+        .await;
+    clock.advance(time::Duration::minutes(31));
+    browser.click("#reply-form button[type='submit']").await;
+    let page = browser.wait_for("Et langt svar skrevet i ro og mak").await;
+    assert!(page.contains("name=\"code\""), "{page}");
+    browser.type_into("input[name='code']", &code).await;
+    browser.click("#followup-form button[type='submit']").await;
+    browser.wait_for("class=\"reporter\"").await;
+    let case = browser.source().await;
+    assert!(case.contains("Et langt svar skrevet i ro og mak"), "{case}");
+    browser.quit().await;
+    app.teardown().await;
+}
+
+/// The language switch on a filled report form keeps the text.
+async fn switching_language_keeps_the_typed_report(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/report")).await;
+    browser.click("#category-varsling").await;
+    browser
+        .type_into(
+            "textarea[name='description']",
+            "Tekst som overlever språkbyttet",
+        )
+        .await;
+    browser.type_into("#place", "Kantina").await;
+    // Whichever language the browser asked for, switch to another.
+    let before = browser.source().await;
+    let other = ["nb", "en"]
+        .into_iter()
+        .find(|l| !before.contains(&format!("<html lang=\"{l}\"")))
+        .unwrap();
+    browser
+        .click(&format!("button[formaction^='/report?lang={other}']"))
+        .await;
+    let switched = browser.wait_for(&format!("<html lang=\"{other}\"")).await;
+    assert!(
+        switched.contains("Tekst som overlever språkbyttet"),
+        "{switched}"
+    );
+    assert!(switched.contains("value=\"Kantina\""), "{switched}");
+    assert_eq!(crate::forms::case_count(&app).await, 0);
+    // Sent from the English form: one case.
+    browser.click("#report-form button[type='submit']").await;
+    browser.wait_for("id=\"case-code\"").await;
+    assert_eq!(crate::forms::case_count(&app).await, 1);
+    browser.quit().await;
+    app.teardown().await;
+}
+
 for_each_backend!(
     full_flow_in_a_browser_without_javascript,
-    proof_of_work_in_a_browser_with_javascript
+    proof_of_work_in_a_browser_with_javascript,
+    reloading_the_receipt_files_one_case,
+    a_reply_survives_an_expired_session_in_a_browser,
+    switching_language_keeps_the_typed_report
 );

@@ -19,6 +19,7 @@ mod cli;
 mod contract;
 mod deadlines;
 mod escalation;
+mod forms;
 mod groups;
 mod helpers;
 mod inbox;

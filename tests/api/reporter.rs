@@ -78,12 +78,15 @@ async fn a_report_can_be_sent_followed_up_downloaded_and_answered(backend: Backe
     let mut report = ReportForm::new("Lederen tar imot gaver fra leverandøren.");
     report.files = vec![("møtereferat 1.pdf", attachment.clone())];
     let csrf = csrf_of(&form_page);
-    let receipt = app
+    let posted = app
         .post_multipart(&client, "/report", report.form(Some(&csrf)))
         .await;
+    posted.assert_see_other("/report/receipt");
+    let mut cookies = posted.set_cookies();
+    let receipt = app.follow_to_receipt(&client, posted).await;
     assert_eq!(receipt.status, StatusCode::OK);
     assert_eq!(receipt.headers["cache-control"], "no-store");
-    let cookies = receipt.set_cookies();
+    cookies.extend(receipt.set_cookies());
     let code = code_on_receipt(&receipt.text);
     let symbols: String = code.chars().filter(|c| *c != '-').collect();
     assert_eq!(symbols.len(), 24, "a 24-symbol code: {code}");

@@ -14,6 +14,7 @@ use super::model::{
     Attachment, AuditRecord, Author, Case, Holder, Message, NewCase, StoreError, StoreResult, User,
 };
 use super::notifications::NotificationStore;
+use super::receipts::ReceiptStore;
 use super::routing::RoutingStore;
 use super::sessions::SessionStore;
 use super::statistics::StatisticsStore;
@@ -29,6 +30,7 @@ pub trait Store:
     + InboxStore
     + LimitStore
     + NotificationStore
+    + ReceiptStore
     + RoutingStore
     + SessionStore
     + StatisticsStore

@@ -21,6 +21,7 @@ mod interface;
 mod limits;
 mod model;
 mod notifications;
+mod receipts;
 mod routing;
 mod rows;
 mod sessions;
@@ -57,6 +58,7 @@ pub use self::model::{
     StoreResult, User,
 };
 pub use self::notifications::NotificationStore;
+pub use self::receipts::ReceiptStore;
 pub use self::routing::RoutingStore;
 pub use self::sessions::SessionStore;
 pub use self::statistics::StatisticsStore;

@@ -155,6 +155,13 @@ pub enum Problem {
     StorageFull,
     /// The hourly budget of anonymous uploads is spent.
     UploadBudgetSpent,
+    /// An attachment is empty (0 bytes).
+    EmptyAttachment,
+    /// A report with this `Idempotency-Key` was filed before; nothing new
+    /// was stored.
+    AlreadyReceived,
+    /// An `Idempotency-Key` that is not 16 to 128 visible ASCII characters.
+    InvalidIdempotencyKey,
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -178,6 +185,8 @@ impl Problem {
             Problem::PowRefused => StatusCode::BAD_REQUEST,
             Problem::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             Problem::UploadBudgetSpent => StatusCode::TOO_MANY_REQUESTS,
+            Problem::EmptyAttachment | Problem::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
+            Problem::AlreadyReceived => StatusCode::CONFLICT,
             Problem::CannotConfirm
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
@@ -262,6 +271,9 @@ impl Problem {
             Problem::PowRefused => "pow_refused",
             Problem::StorageFull => "storage_full",
             Problem::UploadBudgetSpent => "upload_budget_spent",
+            Problem::EmptyAttachment => "empty_attachment",
+            Problem::AlreadyReceived => "already_received",
+            Problem::InvalidIdempotencyKey => "invalid_idempotency_key",
         }
     }
 
@@ -453,6 +465,7 @@ impl ApiError {
             FormError::Malformed | FormError::Csrf => Problem::MalformedMultipart,
             FormError::StorageFull => Problem::StorageFull,
             FormError::UploadBudget => Problem::UploadBudgetSpent,
+            FormError::EmptyAttachment => Problem::EmptyAttachment,
             FormError::Internal(e) => return Self::internal(lang, &e),
         };
         Self::new(lang, problem)
@@ -623,6 +636,9 @@ mod tests {
             },
             Problem::FeedbackAlreadyGiven,
             Problem::CaseClosed,
+            Problem::EmptyAttachment,
+            Problem::AlreadyReceived,
+            Problem::InvalidIdempotencyKey,
         ];
         for lang in [Lang::Nb, Lang::En] {
             for p in &problems {
