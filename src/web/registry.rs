@@ -12,6 +12,7 @@ pub struct Registry<'a> {
     cfg: &'a mut web::ServiceConfig,
     prefix: String,
     recorded: Vec<(Method, String)>,
+    fallback: Option<fn() -> Route>,
 }
 
 impl<'a> Registry<'a> {
@@ -21,7 +22,15 @@ impl<'a> Registry<'a> {
             cfg,
             prefix: String::new(),
             recorded: Vec::new(),
+            fallback: None,
         }
+    }
+
+    /// What answers the methods a resource's routes do not take, where its
+    /// endpoint sets nothing of its own (instead of actix's empty 405).
+    pub fn with_fallback(mut self, fallback: fn() -> Route) -> Self {
+        self.fallback = Some(fallback);
+        self
     }
 
     /// `method path` answered by `handler`, as `ServiceConfig::route` does:
@@ -80,9 +89,8 @@ impl<'a> Registry<'a> {
             }
             let allow = allow.join(", ");
             resource = resource.default_service(refuse(allow));
-        } else {
-            // Not actix's empty 405: the page that names the methods.
-            resource = resource.default_service(web::to(crate::web::routes::not_found));
+        } else if let Some(fallback) = self.fallback {
+            resource = resource.default_service(fallback());
         }
         for method in endpoint.methods {
             self.recorded
@@ -102,11 +110,13 @@ impl<'a> Registry<'a> {
     ) -> &mut Self {
         let full = format!("{}{prefix}", self.prefix);
         let mut recorded = Vec::new();
+        let fallback = self.fallback;
         let scope = web::scope(prefix).configure(|cfg| {
             let mut inner = Registry {
                 cfg,
                 prefix: full,
                 recorded: Vec::new(),
+                fallback,
             };
             routes(&mut inner);
             recorded = inner.recorded;

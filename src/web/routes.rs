@@ -80,7 +80,8 @@ pub fn registered_routes() -> Vec<(actix_web::http::Method, String)> {
 
 /// Registers every route on `cfg`; returns what it registered.
 fn register(cfg: &mut web::ServiceConfig) -> Vec<(actix_web::http::Method, String)> {
-    let mut routes = super::registry::Registry::new(cfg);
+    // A method a page's path does not take: 405 with `Allow`, not actix's empty one.
+    let mut routes = super::registry::Registry::new(cfg).with_fallback(|| web::to(not_found));
     routes.get("/static/varsel.css", stylesheet);
     routes.get("/static/pow.js", super::api::pow::script);
     routes.get("/pow/challenge", super::api::pow::challenge);

@@ -27,7 +27,47 @@ for_each_backend!(
     typed_text_survives_a_failed_csrf_check,
     a_wrong_code_is_kept_in_the_code_field,
     the_language_buttons_keep_what_was_typed,
+    old_receipts_and_submission_tokens_are_purged,
 );
+
+/// Rows of `table`.
+async fn rows_in(app: &TestApp, table: &str) -> usize {
+    let sql = format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table}");
+    app.db.text_rows(&sql).await[0][0].parse().unwrap()
+}
+
+async fn old_receipts_and_submission_tokens_are_purged(backend: Backend) {
+    let clock = ManualClock::new(time::macros::datetime!(2026-03-02 23:50 UTC));
+    let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), |_| {}).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    app.submit_report_form(&app.client(), &ReportForm::new("Sak"))
+        .await;
+    assert_eq!(
+        (
+            rows_in(&app, "receipts").await,
+            rows_in(&app, "submission_tokens").await
+        ),
+        (1, 1)
+    );
+    // Past midnight the receipt is kept (it may still be shown).
+    clock.advance(time::Duration::minutes(20));
+    varsel::core::receipts::purge(&app.state).await.unwrap();
+    assert_eq!(rows_in(&app, "receipts").await, 1);
+    // A day later it goes; the token stays for 30 days.
+    clock.advance(time::Duration::days(1));
+    varsel::core::receipts::purge(&app.state).await.unwrap();
+    assert_eq!(
+        (
+            rows_in(&app, "receipts").await,
+            rows_in(&app, "submission_tokens").await
+        ),
+        (0, 1)
+    );
+    clock.advance(time::Duration::days(30));
+    varsel::core::receipts::purge(&app.state).await.unwrap();
+    assert_eq!(rows_in(&app, "submission_tokens").await, 0);
+    app.teardown().await;
+}
 
 /// How many cases are stored.
 pub(crate) async fn case_count(app: &TestApp) -> usize {

@@ -106,7 +106,8 @@ async fn a_report_can_be_sent_followed_up_downloaded_and_answered(backend: Backe
         receipt.contains(&due),
         "receipt says when to expect an acknowledgement"
     );
-    assert!(receipt.contains("href=\"/followup\""));
+    // The receipt is left through "I have written down my code".
+    assert!(receipt.contains("action=\"/report/receipt\""));
     assert_eq!(app.held_cases(handler).await.len(), 1);
 
     // The submitting browser holds no access to the case.
@@ -396,7 +397,10 @@ async fn an_unknown_code_finds_no_case(backend: Backend) {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.contains("Det finnes ingen sak med denne saksnøkkelen."));
     assert!(page.contains("role=\"alert\""));
-    assert!(!page.contains(unknown.as_str()), "the code is not echoed");
+    // What was typed stays in the code field to be corrected (issue 10),
+    // and nowhere else on the page.
+    assert_eq!(page.matches(unknown.as_str()).count(), 1, "{page}");
+    assert!(page.contains(&format!("value=\"{}\"", unknown.as_str())));
     let r = app.get(&client, "/case").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "no session was started");
     assert!(
