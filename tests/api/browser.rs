@@ -368,11 +368,19 @@ async fn a_reply_survives_an_expired_session_in_a_browser(backend: Backend) {
     app.teardown().await;
 }
 
-/// The language switch on a filled report form keeps the text.
+/// The language switch on a filled report form keeps the text, with
+/// JavaScript off and on (the proof-of-work script leaves the language
+/// buttons alone).
 async fn switching_language_keeps_the_typed_report(backend: Backend) {
+    for javascript in [false, true] {
+        switch_language_on_a_filled_form(backend, javascript).await;
+    }
+}
+
+async fn switch_language_on_a_filled_form(backend: Backend, javascript: bool) {
     let app = TestApp::spawn(backend).await;
     app.add_user("hanne", "Hanne Handler", &["handler"]).await;
-    let browser = Browser::start().await;
+    let browser = Browser::start_with(javascript).await;
     browser.goto(&app.url("/report")).await;
     browser.click("#category-varsling").await;
     browser
@@ -398,7 +406,7 @@ async fn switching_language_keeps_the_typed_report(backend: Backend) {
     );
     assert!(switched.contains("value=\"Kantina\""), "{switched}");
     assert_eq!(crate::forms::case_count(&app).await, 0);
-    // Sent from the English form: one case.
+    // Sent from the form in the other language: one case.
     browser.click("#report-form button[type='submit']").await;
     browser.wait_for("id=\"case-code\"").await;
     assert_eq!(crate::forms::case_count(&app).await, 1);
