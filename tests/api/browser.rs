@@ -143,6 +143,29 @@ impl Browser {
         .await;
     }
 
+    /// Renders the page as for print (Chrome DevTools, through chromedriver).
+    async fn emulate_print(&self) {
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}),
+        )
+        .await;
+    }
+
+    /// The text the page shows (`innerText`: nothing hidden); needs JavaScript.
+    async fn visible_text(&self) -> String {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": "return document.body.innerText;", "args": []}),
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
+    }
+
     async fn refresh(&self) {
         self.call(reqwest::Method::POST, "/refresh", json!({}))
             .await;
@@ -331,6 +354,43 @@ async fn reloading_the_receipt_files_one_case(backend: Backend) {
     app.teardown().await;
 }
 
+/// Printed, the receipt shows the case code and the date to expect an
+/// acknowledgement, and nothing else.
+async fn the_printed_receipt_holds_the_code_and_the_date_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let browser = Browser::start_with(true).await;
+    browser.goto(&app.url("/report")).await;
+    browser.click("#category-avvik").await;
+    browser
+        .type_into("textarea[name='description']", "Utskrift av kvitteringen")
+        .await;
+    browser.click("#report-form button[type='submit']").await;
+    let receipt = browser.wait_for("id=\"case-code\"").await;
+    let code = find_case_code(&receipt).expect("the receipt shows the code");
+    let on_screen = browser.visible_text().await;
+    assert!(
+        on_screen.contains(&code) && on_screen.lines().count() > 10,
+        "{on_screen}"
+    );
+    browser.emulate_print().await;
+    let printed = browser.visible_text().await;
+    let lines: Vec<&str> = printed
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 3, "heading, code, date: {printed}");
+    assert_eq!(lines[1], code);
+    let date = lines[2];
+    assert!(
+        date.chars().filter(char::is_ascii_digit).count() == 8,
+        "the acknowledgement date: {date}"
+    );
+    browser.quit().await;
+    app.teardown().await;
+}
+
 /// A reporter whose session ends while they write finds their reply on
 /// the page, enters the code, and the reply is posted.
 async fn a_reply_survives_an_expired_session_in_a_browser(backend: Backend) {
@@ -418,6 +478,7 @@ for_each_backend!(
     full_flow_in_a_browser_without_javascript,
     proof_of_work_in_a_browser_with_javascript,
     reloading_the_receipt_files_one_case,
+    the_printed_receipt_holds_the_code_and_the_date_only,
     a_reply_survives_an_expired_session_in_a_browser,
     switching_language_keeps_the_typed_report
 );
