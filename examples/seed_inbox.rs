@@ -136,6 +136,7 @@ fn new_case(
         attachments: Vec::new(),
         next_deadline,
         deadline_rules: Some(rules),
+        submission: None,
     })
 }
 

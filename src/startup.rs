@@ -181,6 +181,9 @@ impl Application {
                     tracing::warn!(error = format!("{e:#}"), "expired sessions not purged");
                 }
                 state.rate_limits.housekeeping(&state).await;
+                if let Err(e) = crate::core::receipts::purge(&state).await {
+                    tracing::warn!(error = format!("{e:#}"), "old receipts not purged");
+                }
                 // The first tick is at once: the sweep also runs at start.
                 let dir = state.settings.storage.attachments_dir();
                 if let Err(e) = crate::core::attachments::sweep_orphans(

@@ -142,7 +142,9 @@
     }
 
     form.addEventListener("submit", function (event) {
-      if (state.sending) {
+      // A language button sends the form elsewhere to be shown again, not
+      // stored: it needs no proof, and form.submit() would lose its target.
+      if (state.sending || (event.submitter && event.submitter.hasAttribute("formaction"))) {
         return;
       }
       var fresh = solutionInput.value !== "" && Date.now() - state.solvedAt < state.ttl - 30000;

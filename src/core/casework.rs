@@ -50,6 +50,10 @@ pub struct PreparedCase {
     pub identity: X25519Identity,
     /// The case recipient.
     pub recipient: X25519Recipient,
+    /// The keyed hash of the form's submission token
+    /// ([`crate::core::receipts`]), if it had one: stored with the case, so
+    /// that the same form never files a second case (`Conflict`).
+    pub submission: Option<crate::core::receipts::SubmissionTag>,
 }
 
 impl PreparedCase {
@@ -61,6 +65,7 @@ impl PreparedCase {
             code: CaseCode::generate(),
             identity,
             recipient,
+            submission: None,
         }
     }
 }
@@ -266,6 +271,7 @@ pub async fn submit_report(
         attachments,
         next_deadline,
         deadline_rules: Some(rules),
+        submission: prepared.submission,
     };
     let routed_to: Vec<Uuid> = handlers.iter().map(|h| h.id).collect();
     // The new-case mails are queued in the same transaction too.

@@ -60,6 +60,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/deadlines.toml"),
     include_str!("../../locales/nb/followup.toml"),
     include_str!("../../locales/nb/custodian.toml"),
+    include_str!("../../locales/nb/forms.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -74,6 +75,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/deadlines.toml"),
     include_str!("../../locales/en/followup.toml"),
     include_str!("../../locales/en/custodian.toml"),
+    include_str!("../../locales/en/forms.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

@@ -26,6 +26,7 @@ pub mod limits;
 pub mod notifications;
 pub mod open;
 pub mod pow;
+pub mod receipts;
 pub mod routing;
 pub mod service;
 pub mod sessions;

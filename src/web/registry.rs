@@ -12,6 +12,7 @@ pub struct Registry<'a> {
     cfg: &'a mut web::ServiceConfig,
     prefix: String,
     recorded: Vec<(Method, String)>,
+    fallback: Option<fn() -> Route>,
 }
 
 impl<'a> Registry<'a> {
@@ -21,7 +22,15 @@ impl<'a> Registry<'a> {
             cfg,
             prefix: String::new(),
             recorded: Vec::new(),
+            fallback: None,
         }
+    }
+
+    /// What answers the methods a resource's routes do not take, where its
+    /// endpoint sets nothing of its own (instead of actix's empty 405).
+    pub fn with_fallback(mut self, fallback: fn() -> Route) -> Self {
+        self.fallback = Some(fallback);
+        self
     }
 
     /// `method path` answered by `handler`, as `ServiceConfig::route` does:
@@ -35,6 +44,11 @@ impl<'a> Registry<'a> {
     {
         self.recorded
             .push((method.clone(), format!("{}{path}", self.prefix)));
+        // HEAD is answered like GET, without the body (actix drops it).
+        if method == Method::GET {
+            self.cfg
+                .route(path, web::method(Method::HEAD).to(handler.clone()));
+        }
         self.cfg.route(path, web::method(method).to(handler));
         self
     }
@@ -69,9 +83,14 @@ impl<'a> Registry<'a> {
                 if !allow.contains(&method.as_str()) {
                     allow.push(method.as_str());
                 }
+                if *method == Method::GET && !allow.contains(&"HEAD") {
+                    allow.push("HEAD");
+                }
             }
             let allow = allow.join(", ");
             resource = resource.default_service(refuse(allow));
+        } else if let Some(fallback) = self.fallback {
+            resource = resource.default_service(fallback());
         }
         for method in endpoint.methods {
             self.recorded
@@ -91,11 +110,13 @@ impl<'a> Registry<'a> {
     ) -> &mut Self {
         let full = format!("{}{prefix}", self.prefix);
         let mut recorded = Vec::new();
+        let fallback = self.fallback;
         let scope = web::scope(prefix).configure(|cfg| {
             let mut inner = Registry {
                 cfg,
                 prefix: full,
                 recorded: Vec::new(),
+                fallback,
             };
             routes(&mut inner);
             recorded = inner.recorded;
@@ -140,12 +161,18 @@ impl Endpoint {
     }
 
     /// `method` answered by `handler`.
-    pub fn to<F, Args>(self, method: Method, handler: F) -> Self
+    pub fn to<F, Args>(mut self, method: Method, handler: F) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
+        // HEAD is answered like GET, without the body (actix drops it).
+        if method == Method::GET {
+            self.resource = self
+                .resource
+                .route(web::method(Method::HEAD).to(handler.clone()));
+        }
         self.route(method, |route| route.to(handler))
     }
 

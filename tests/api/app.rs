@@ -26,7 +26,7 @@ pub use abuse::non_solution;
 pub use api::deadline;
 pub use cases::SeededCase;
 pub use database::{Backend, Bind, TestDatabase};
-pub use html::{code_on_receipt, csrf_of, find_case_code, inbox_row};
+pub use html::{code_on_receipt, csrf_of, find_case_code, inbox_row, submission_of};
 pub use pages::{Decision, PageSession, ReportForm};
 pub use served::ServedBinary;
 pub use service::{Page, Service};

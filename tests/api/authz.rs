@@ -283,6 +283,8 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             Body::Multipart(vec![("category", "nonsense"), ("description", "")]),
             &EVERYONE,
         ),
+        get("/report/receipt", &EVERYONE),
+        form("/report/receipt", &[], &EVERYONE),
         get("/followup", &EVERYONE),
         form("/followup", &[("code", "x")], &EVERYONE),
         // The reporter's pages.

@@ -143,6 +143,34 @@ impl Browser {
         .await;
     }
 
+    /// Renders the page as for print (Chrome DevTools, through chromedriver).
+    async fn emulate_print(&self) {
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}),
+        )
+        .await;
+    }
+
+    /// The text the page shows (`innerText`: nothing hidden); needs JavaScript.
+    async fn visible_text(&self) -> String {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": "return document.body.innerText;", "args": []}),
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
+    }
+
+    async fn refresh(&self) {
+        self.call(reqwest::Method::POST, "/refresh", json!({}))
+            .await;
+    }
+
     async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", Value::Null)
             .await
@@ -298,7 +326,159 @@ async fn proof_of_work_in_a_browser_with_javascript(backend: Backend) {
     app.teardown().await;
 }
 
+/// Reloading the receipt shows it again and files nothing; after "I have
+/// written down my code" a reload shows no code and files nothing.
+async fn reloading_the_receipt_files_one_case(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/report")).await;
+    browser.click("#category-avvik").await;
+    browser
+        .type_into("textarea[name='description']", "Rapport som lastes på nytt")
+        .await;
+    browser.click("#report-form button[type='submit']").await;
+    let receipt = browser.wait_for("id=\"case-code\"").await;
+    let code = find_case_code(&receipt).expect("the receipt shows the code");
+    browser.refresh().await;
+    let reloaded = browser.wait_for("id=\"case-code\"").await;
+    assert_eq!(find_case_code(&reloaded).as_deref(), Some(code.as_str()));
+    assert_eq!(crate::forms::case_count(&app).await, 1);
+    browser.click("#confirm-form button[type='submit']").await;
+    browser.wait_for("id=\"receipt-gone\"").await;
+    browser.refresh().await;
+    let gone = browser.wait_for("id=\"receipt-gone\"").await;
+    assert!(find_case_code(&gone).is_none(), "{gone}");
+    assert_eq!(crate::forms::case_count(&app).await, 1);
+    browser.quit().await;
+    app.teardown().await;
+}
+
+/// Printed, the receipt shows the case code and the date to expect an
+/// acknowledgement, and nothing else.
+async fn the_printed_receipt_holds_the_code_and_the_date_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let browser = Browser::start_with(true).await;
+    browser.goto(&app.url("/report")).await;
+    browser.click("#category-avvik").await;
+    browser
+        .type_into("textarea[name='description']", "Utskrift av kvitteringen")
+        .await;
+    browser.click("#report-form button[type='submit']").await;
+    let receipt = browser.wait_for("id=\"case-code\"").await;
+    let code = find_case_code(&receipt).expect("the receipt shows the code");
+    let on_screen = browser.visible_text().await;
+    assert!(
+        on_screen.contains(&code) && on_screen.lines().count() > 10,
+        "{on_screen}"
+    );
+    browser.emulate_print().await;
+    let printed = browser.visible_text().await;
+    let lines: Vec<&str> = printed
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 3, "heading, code, date: {printed}");
+    assert_eq!(lines[1], code);
+    let date = lines[2];
+    assert!(
+        date.chars().filter(char::is_ascii_digit).count() == 8,
+        "the acknowledgement date: {date}"
+    );
+    browser.quit().await;
+    app.teardown().await;
+}
+
+/// A reporter whose session ends while they write finds their reply on
+/// the page, enters the code, and the reply is posted.
+async fn a_reply_survives_an_expired_session_in_a_browser(backend: Backend) {
+    let clock =
+        varsel::core::clock::ManualClock::new(time::macros::datetime!(2026-03-02 09:00 UTC));
+    let app = TestApp::spawn_with_clock(backend, std::sync::Arc::new(clock.clone()), |s| {
+        s.sessions.reporter_idle_minutes = 30;
+    })
+    .await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let code = app
+        .report(&crate::app::api_report("avvik", "middels", &[]))
+        .await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/followup")).await;
+    browser.type_into("input[name='code']", &code).await;
+    browser.click("main form button[type='submit']").await;
+    browser.wait_for("/case/reply").await;
+    browser
+        .type_into(
+            "#reply-form textarea[name='message']",
+            "Et langt svar skrevet i ro og mak",
+        )
+        .await;
+    clock.advance(time::Duration::minutes(31));
+    browser.click("#reply-form button[type='submit']").await;
+    let page = browser.wait_for("Et langt svar skrevet i ro og mak").await;
+    assert!(page.contains("name=\"code\""), "{page}");
+    browser.type_into("input[name='code']", &code).await;
+    browser.click("#followup-form button[type='submit']").await;
+    browser.wait_for("class=\"reporter\"").await;
+    let case = browser.source().await;
+    assert!(case.contains("Et langt svar skrevet i ro og mak"), "{case}");
+    browser.quit().await;
+    app.teardown().await;
+}
+
+/// The language switch on a filled report form keeps the text, with
+/// JavaScript off and on (the proof-of-work script leaves the language
+/// buttons alone).
+async fn switching_language_keeps_the_typed_report(backend: Backend) {
+    for javascript in [false, true] {
+        switch_language_on_a_filled_form(backend, javascript).await;
+    }
+}
+
+async fn switch_language_on_a_filled_form(backend: Backend, javascript: bool) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let browser = Browser::start_with(javascript).await;
+    browser.goto(&app.url("/report")).await;
+    browser.click("#category-varsling").await;
+    browser
+        .type_into(
+            "textarea[name='description']",
+            "Tekst som overlever språkbyttet",
+        )
+        .await;
+    browser.type_into("#place", "Kantina").await;
+    // Whichever language the browser asked for, switch to another.
+    let before = browser.source().await;
+    let other = ["nb", "en"]
+        .into_iter()
+        .find(|l| !before.contains(&format!("<html lang=\"{l}\"")))
+        .unwrap();
+    browser
+        .click(&format!("button[formaction^='/report?lang={other}']"))
+        .await;
+    let switched = browser.wait_for(&format!("<html lang=\"{other}\"")).await;
+    assert!(
+        switched.contains("Tekst som overlever språkbyttet"),
+        "{switched}"
+    );
+    assert!(switched.contains("value=\"Kantina\""), "{switched}");
+    assert_eq!(crate::forms::case_count(&app).await, 0);
+    // Sent from the form in the other language: one case.
+    browser.click("#report-form button[type='submit']").await;
+    browser.wait_for("id=\"case-code\"").await;
+    assert_eq!(crate::forms::case_count(&app).await, 1);
+    browser.quit().await;
+    app.teardown().await;
+}
+
 for_each_backend!(
     full_flow_in_a_browser_without_javascript,
-    proof_of_work_in_a_browser_with_javascript
+    proof_of_work_in_a_browser_with_javascript,
+    reloading_the_receipt_files_one_case,
+    the_printed_receipt_holds_the_code_and_the_date_only,
+    a_reply_survives_an_expired_session_in_a_browser,
+    switching_language_keeps_the_typed_report
 );

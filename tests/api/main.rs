@@ -20,6 +20,7 @@ mod contract;
 mod deadlines;
 mod escalation;
 mod followup;
+mod forms;
 mod groups;
 mod helpers;
 mod identity;

@@ -78,12 +78,15 @@ async fn a_report_can_be_sent_followed_up_downloaded_and_answered(backend: Backe
     let mut report = ReportForm::new("Lederen tar imot gaver fra leverandøren.");
     report.files = vec![("møtereferat 1.pdf", attachment.clone())];
     let csrf = csrf_of(&form_page);
-    let receipt = app
+    let posted = app
         .post_multipart(&client, "/report", report.form(Some(&csrf)))
         .await;
+    posted.assert_see_other("/report/receipt");
+    let mut cookies = posted.set_cookies();
+    let receipt = app.follow_to_receipt(&client, posted).await;
     assert_eq!(receipt.status, StatusCode::OK);
     assert_eq!(receipt.headers["cache-control"], "no-store");
-    let cookies = receipt.set_cookies();
+    cookies.extend(receipt.set_cookies());
     let code = code_on_receipt(&receipt.text);
     let symbols: String = code.chars().filter(|c| *c != '-').collect();
     assert_eq!(symbols.len(), 24, "a 24-symbol code: {code}");
@@ -103,7 +106,8 @@ async fn a_report_can_be_sent_followed_up_downloaded_and_answered(backend: Backe
         receipt.contains(&due),
         "receipt says when to expect an acknowledgement"
     );
-    assert!(receipt.contains("href=\"/followup\""));
+    // The receipt is left through "I have written down my code".
+    assert!(receipt.contains("action=\"/report/receipt\""));
     assert_eq!(app.held_cases(handler).await.len(), 1);
 
     // The submitting browser holds no access to the case.
@@ -393,7 +397,10 @@ async fn an_unknown_code_finds_no_case(backend: Backend) {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.contains("Det finnes ingen sak med denne saksnøkkelen."));
     assert!(page.contains("role=\"alert\""));
-    assert!(!page.contains(unknown.as_str()), "the code is not echoed");
+    // What was typed stays in the code field to be corrected (issue 10),
+    // and nowhere else on the page.
+    assert_eq!(page.matches(unknown.as_str()).count(), 1, "{page}");
+    assert!(page.contains(&format!("value=\"{}\"", unknown.as_str())));
     let r = app.get(&client, "/case").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "no session was started");
     assert!(

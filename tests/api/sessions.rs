@@ -50,13 +50,15 @@ async fn every_flow_works_across_two_instances_and_a_restart(backend: Backend) {
     // An anonymous report form fetched on A is accepted by B.
     let reporter_browser = a.client();
     let form = a.page(&reporter_browser, "/report").await;
-    let receipt = b
+    let posted = b
         .post_multipart(
             &reporter_browser,
             "/report",
             ReportForm::new("Skjermen var ulåst hele natten.").form(Some(&csrf_of(&form))),
         )
         .await;
+    // The receipt it leads to is shown by A.
+    let receipt = a.follow_to_receipt(&reporter_browser, posted).await;
     assert_eq!(receipt.status, StatusCode::OK, "{}", receipt.text);
     let code = code_on_receipt(&receipt);
 
@@ -129,7 +131,11 @@ async fn every_flow_works_across_two_instances_and_a_restart(backend: Backend) {
             ReportForm::new("Meldt fra et skjema hentet før omstart.").form(Some(&report_form)),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "the open report form posts");
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "the open report form posts"
+    );
     b.api_case(&staff_token, case).await.expect(StatusCode::OK);
 
     // Logout on A ends the session on B (the old cookie, sent again, is dead).

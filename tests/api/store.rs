@@ -150,6 +150,7 @@ fn new_case(case: Case, tag: [u8; 32], wrapped_to: &[Uuid]) -> NewCase {
         attachments: Vec::new(),
         next_deadline: None,
         deadline_rules: None,
+        submission: None,
     }
 }
 

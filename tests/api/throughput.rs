@@ -79,6 +79,7 @@ fn new_case(tag: [u8; 32], attachments: &[Uuid]) -> NewCase {
         excluded: Vec::new(),
         next_deadline: None,
         deadline_rules: None,
+        submission: None,
     }
 }
 

@@ -118,7 +118,8 @@ impl CaseStatus {
 /// Why a text field was rejected. Carries no part of the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextFieldError {
-    /// Empty (or only whitespace) where text is required.
+    /// Empty (or only whitespace or other invisible characters) where text
+    /// is required.
     Empty,
     /// Longer than the configured limit (in characters).
     TooLong {
@@ -131,10 +132,46 @@ pub enum TextFieldError {
 /// No `Debug` or `Display`: it may be case content.
 pub struct TextField(String);
 
+/// True for a character that shows nothing on its own: whitespace, control
+/// characters, and the format and default-ignorable characters (zero-width
+/// space and joiners, word joiner, byte-order mark, soft hyphen, directional
+/// marks, variation selectors, tags, Hangul and braille fillers). Text made
+/// only of these looks empty to the person who reads it, so it is empty.
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
+}
+
 impl TextField {
-    /// Validates `input` against `max_chars`.
+    /// Validates `input` against `max_chars`: invisible characters
+    /// ([`is_invisible`]) at either end are trimmed, and text with nothing
+    /// visible is [`TextFieldError::Empty`]. Invisible characters between
+    /// visible ones (a joiner inside an emoji, say) are kept.
     pub fn parse(input: &str, max_chars: usize) -> Result<Self, TextFieldError> {
-        let trimmed = input.trim();
+        let trimmed = input.trim_matches(is_invisible);
         if trimmed.is_empty() {
             return Err(TextFieldError::Empty);
         }
@@ -200,5 +237,30 @@ mod tests {
             Some(TextFieldError::TooLong { max: 3 })
         );
         assert!(matches!(TextField::parse_optional("", 3), Ok(None)));
+    }
+
+    #[test]
+    fn text_of_only_invisible_characters_is_empty() {
+        for invisible in [
+            "\u{200B}",
+            "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}",
+            "\u{00AD}\u{00AD}",
+            " \u{200B}\n\t\u{3000}\u{202E}\u{E0041}\u{FE0F}\u{2800}\u{3164}",
+        ] {
+            assert_eq!(
+                TextField::parse(invisible, 100).err(),
+                Some(TextFieldError::Empty)
+            );
+            assert!(matches!(
+                TextField::parse_optional(invisible, 100),
+                Ok(None)
+            ));
+        }
+        // Visible text keeps its inner joiners; the invisible ends go.
+        let family = "\u{200B}a\u{200D}b\u{FEFF}";
+        assert_eq!(
+            TextField::parse(family, 10).map(|t| t.as_str().to_owned()),
+            Ok("a\u{200D}b".into())
+        );
     }
 }

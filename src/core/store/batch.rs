@@ -253,6 +253,19 @@ macro_rules! batch_writer {
                     insert.push(" ON CONFLICT (case_id, user_id) DO NOTHING");
                     Self::run_in(tx, insert.build()).await?;
                 }
+                let tokens: Vec<([u8; 32], i64)> = news
+                    .iter()
+                    .filter_map(|n| n.submission.map(|tag| (tag, n.case.received_at)))
+                    .collect();
+                for chunk in tokens.chunks(ROWS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO submission_tokens (token_tag, day) ",
+                    );
+                    insert.push_values(chunk, |mut row, (tag, day)| {
+                        row.push_bind(tag.to_vec()).push_bind(*day);
+                    });
+                    Self::run_in(tx, insert.build()).await?;
+                }
                 let attachments: Vec<&Attachment> =
                     news.iter().flat_map(|n| n.attachments.iter()).collect();
                 for chunk in attachments.chunks(ROWS_PER_INSERT) {

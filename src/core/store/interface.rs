@@ -16,6 +16,7 @@ use super::model::{
 };
 use super::notifications::NotificationStore;
 use super::protection::ProtectionStore;
+use super::receipts::ReceiptStore;
 use super::routing::RoutingStore;
 use super::sessions::SessionStore;
 use super::statistics::StatisticsStore;
@@ -33,6 +34,7 @@ pub trait Store:
     + LimitStore
     + NotificationStore
     + ProtectionStore
+    + ReceiptStore
     + RoutingStore
     + SessionStore
     + StatisticsStore

@@ -23,6 +23,7 @@ mod limits;
 mod model;
 mod notifications;
 mod protection;
+mod receipts;
 mod routing;
 mod rows;
 mod sessions;
@@ -64,6 +65,7 @@ pub use self::model::{
 };
 pub use self::notifications::NotificationStore;
 pub use self::protection::ProtectionStore;
+pub use self::receipts::ReceiptStore;
 pub use self::routing::RoutingStore;
 pub use self::sessions::SessionStore;
 pub use self::statistics::StatisticsStore;

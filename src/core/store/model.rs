@@ -216,6 +216,9 @@ pub struct NewCase {
     /// The fingerprint of the rules `next_deadline` was computed under;
     /// `None` leaves it to be computed at the next startup.
     pub deadline_rules: Option<String>,
+    /// The keyed hash of the form's submission token, stored with the case
+    /// so that the same form never files a second one (`Conflict`).
+    pub submission: Option<[u8; 32]>,
 }
 
 /// Who wrote a message or attachment.

@@ -158,6 +158,13 @@ pub enum Problem {
     UploadBudgetSpent,
     /// A step of the reporter-identity procedure is not possible now.
     Identity(crate::core::identity::IdentityRefusal),
+    /// An attachment is empty (0 bytes).
+    EmptyAttachment,
+    /// A report with this `Idempotency-Key` was filed before; nothing new
+    /// was stored.
+    AlreadyReceived,
+    /// An `Idempotency-Key` that is not 16 to 128 visible ASCII characters.
+    InvalidIdempotencyKey,
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -183,6 +190,8 @@ impl Problem {
             Problem::UploadBudgetSpent => StatusCode::TOO_MANY_REQUESTS,
             Problem::Identity(IdentityRefusal::NoCustodian) => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::Identity(_) => StatusCode::CONFLICT,
+            Problem::EmptyAttachment | Problem::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
+            Problem::AlreadyReceived => StatusCode::CONFLICT,
             Problem::CannotConfirm
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
@@ -268,6 +277,9 @@ impl Problem {
             Problem::StorageFull => "storage_full",
             Problem::UploadBudgetSpent => "upload_budget_spent",
             Problem::Identity(r) => r.code(),
+            Problem::EmptyAttachment => "empty_attachment",
+            Problem::AlreadyReceived => "already_received",
+            Problem::InvalidIdempotencyKey => "invalid_idempotency_key",
         }
     }
 
@@ -460,6 +472,7 @@ impl ApiError {
             FormError::Malformed | FormError::Csrf => Problem::MalformedMultipart,
             FormError::StorageFull => Problem::StorageFull,
             FormError::UploadBudget => Problem::UploadBudgetSpent,
+            FormError::EmptyAttachment => Problem::EmptyAttachment,
             FormError::Internal(e) => return Self::internal(lang, &e),
         };
         Self::new(lang, problem)
@@ -630,6 +643,9 @@ mod tests {
             },
             Problem::FeedbackAlreadyGiven,
             Problem::CaseClosed,
+            Problem::EmptyAttachment,
+            Problem::AlreadyReceived,
+            Problem::InvalidIdempotencyKey,
         ];
         for lang in [Lang::Nb, Lang::En] {
             for p in &problems {

@@ -4,8 +4,8 @@
 //! any failure, uploaded files are removed and nothing is kept.
 
 use crate::web::api::responses::{
-    BadRequest, PayloadTooLarge, RequestTimeout, StorageFull, TooManyRequests, Unprocessable,
-    UnsupportedMediaType,
+    BadRequest, Conflict, PayloadTooLarge, RequestTimeout, StorageFull, TooManyRequests,
+    Unprocessable, UnsupportedMediaType,
 };
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -16,10 +16,11 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::core::casework::{
     self, IncomingFile, PreparedCase, ReportDraft, ReportInput, ReportLimits,
 };
-use crate::core::error::{FieldError, FieldProblem};
+use crate::core::error::{CoreError, FieldError, FieldProblem};
 use crate::core::i18n::Lang;
 use crate::core::identity::{self, SealedIdentity};
 use crate::core::pow::Purpose;
+use crate::core::receipts::{self, SubmissionTag};
 use crate::core::settings::Settings;
 use crate::web::api::auth::ApiLang;
 use crate::web::api::error::{ApiError, Problem};
@@ -132,9 +133,14 @@ async fn submit(
     casework::check_routable(state, &input.excluded)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    let submitted = casework::submit_report(state, prepared, input, files)
-        .await
-        .map_err(|e| ApiError::core(lang, e))?;
+    let submitted = match casework::submit_report(state, prepared, input, files).await {
+        Ok(submitted) => submitted,
+        // Sent twice at once with one Idempotency-Key: the other stored it.
+        Err(CoreError::Conflict) if prepared.submission.is_some() => {
+            return Err(ApiError::new(lang, Problem::AlreadyReceived))
+        }
+        Err(e) => return Err(ApiError::core(lang, e)),
+    };
     if let Some(sealed) = identity {
         // The case exists: its code must reach the reporter whatever happens
         // to the identity, which they can give again with the code.
@@ -148,6 +154,34 @@ async fn submit(
         case_code: code.as_str().to_owned(),
         acknowledge_by,
     }))
+}
+
+/// Name of the header that makes a submission idempotent.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The tag of the request's `Idempotency-Key` (none: `None`); a key of the
+/// wrong form is refused, and one a report was filed with before is
+/// `already_received` (409), nothing stored.
+async fn idempotency(
+    state: &AppState,
+    lang: Lang,
+    req: &HttpRequest,
+) -> Result<Option<SubmissionTag>, ApiError> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let tag = value
+        .to_str()
+        .ok()
+        .and_then(|key| receipts::submission_tag(&state.csrf_key[..], key))
+        .ok_or_else(|| ApiError::new(lang, Problem::InvalidIdempotencyKey))?;
+    let used = receipts::submission_used(state, &tag)
+        .await
+        .map_err(|e| ApiError::core(lang, e))?;
+    if used {
+        return Err(ApiError::new(lang, Problem::AlreadyReceived));
+    }
+    Ok(Some(tag))
 }
 
 /// Charges a valid report to the lane its proof of work chooses (headers
@@ -167,12 +201,13 @@ async fn admitted(state: &AppState, lang: Lang, req: &HttpRequest) -> Result<(),
     params(
         ("Varsel-Pow-Challenge" = Option<String>, Header, description = "A challenge from `GET /api/v1/pow/challenge` (optional; with a solution it admits the request to the proof-of-work lane)."),
         ("Varsel-Pow-Solution" = Option<String>, Header, description = "The counter that solves the challenge (decimal)."),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key the client makes for this report (16 to 128 visible ASCII characters, such as a random UUID): sending the same report again with the same key files no second case, and is answered 409 `already_received`. Stored only as a keyed hash, for 30 days."),
     ),
     request_body(content(
         (ReportRequest = "application/json"),
         (ReportForm = "multipart/form-data"),
     )),
-    responses((status = 201, description = "Filed; the case code is shown this once.", body = Submitted), BadRequest, PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests, RequestTimeout, StorageFull),
+    responses((status = 201, description = "Filed; the case code is shown this once.", body = Submitted), BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests, RequestTimeout, StorageFull),
 )]
 pub async fn submit_json(
     state: web::Data<AppState>,
@@ -180,11 +215,14 @@ pub async fn submit_json(
     req: HttpRequest,
     body: web::Json<ReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let submission = idempotency(&state, lang, &req).await?;
     let input = body.validate(lang, &state.settings)?;
     let identity = super::identity::seal_for_report(&state, lang, body.identity.as_ref()).await?;
     drop(body);
     admitted(&state, lang, &req).await?;
-    submit(&state, lang, &PreparedCase::new(), &input, &[], identity).await
+    let mut prepared = PreparedCase::new();
+    prepared.submission = submission;
+    submit(&state, lang, &prepared, &input, &[], identity).await
 }
 
 /// `POST /api/v1/reports` with a `multipart/form-data` body.
@@ -194,7 +232,8 @@ pub async fn submit_multipart(
     req: HttpRequest,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let prepared = PreparedCase::new();
+    let mut prepared = PreparedCase::new();
+    prepared.submission = idempotency(&state, lang, &req).await?;
     let mut gate = state.rate_limits.budgets.upload_gate(&state, true);
     let form = files::receive(&state, lang, payload, &prepared.recipient, 0, &mut gate).await?;
     let result = async {

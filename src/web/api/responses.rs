@@ -53,7 +53,7 @@ error_responses! {
     /// 404.
     NotFound = 404, "No such case or attachment, or one not routed to the caller: the two are never told apart (`not_found`).";
     /// 409.
-    Conflict = 409, "The case's state does not allow this (`case_closed`, `already_closed`, `not_closed`, `cannot_confirm`, `needs_police_decision`, `feedback_*`), or the identity procedure's (`identity_not_given`, `identity_request_open`, `identity_request_decided`, `identity_not_sealed_to_you`, `identity_own_request`).";
+    Conflict = 409, "The case's state does not allow this (`case_closed`, `already_closed`, `not_closed`, `cannot_confirm`, `needs_police_decision`, `feedback_*`), or the identity procedure's (`identity_not_given`, `identity_request_open`, `identity_request_decided`, `identity_not_sealed_to_you`, `identity_own_request`), or a report with this `Idempotency-Key` was filed before (`already_received`; nothing new was stored).";
     /// 408.
     RequestTimeout = 408, "The request body stalled or took too long to arrive (`request_timeout`); the connection is closed.";
     /// 413.

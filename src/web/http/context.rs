@@ -183,6 +183,12 @@ pub fn tokens_match(expected: &str, submitted: &str) -> bool {
     expected.len() == submitted.len() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
 }
 
+/// Compares two byte strings in constant time (for equal lengths).
+pub fn bytes_match(expected: &[u8], submitted: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    expected.len() == submitted.len() && bool::from(expected.ct_eq(submitted))
+}
+
 fn is_nonce(value: &str) -> bool {
     value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -34,6 +34,9 @@ pub enum ErrorKind {
     Internal,
     /// The database cannot be reached now; try again shortly.
     Unavailable,
+    /// The path exists, the method does not (the response names the
+    /// methods it takes in `Allow`).
+    MethodNotAllowed,
 }
 
 /// Seconds a client is asked to wait (`Retry-After`) when the database is
@@ -55,6 +58,7 @@ impl ErrorKind {
             ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
@@ -72,6 +76,7 @@ impl ErrorKind {
             ErrorKind::RequestTimeout => "error.request_timeout",
             ErrorKind::Internal => "error.internal",
             ErrorKind::Unavailable => "error.unavailable",
+            ErrorKind::MethodNotAllowed => "error.method_not_allowed",
         }
     }
 
@@ -89,6 +94,7 @@ impl ErrorKind {
             ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::Internal => "internal",
             ErrorKind::Unavailable => "unavailable",
+            ErrorKind::MethodNotAllowed => "method_not_allowed",
         }
     }
 }

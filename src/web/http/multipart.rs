@@ -43,6 +43,9 @@ pub enum FormError {
     /// The hourly budget of anonymous uploads is spent.
     #[error("hourly upload budget spent")]
     UploadBudget,
+    /// A chosen file is empty (0 bytes).
+    #[error("empty attachment")]
+    EmptyAttachment,
     /// Server-side failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -197,6 +200,11 @@ pub async fn read_form_keeping_text(
             form.discard().await;
             form.files.clear();
             gate.refund().await;
+            // A form whose token failed keeps the rest of its text, so the
+            // page can be shown again as typed (its files are not stored).
+            if matches!(e, FormError::Csrf) {
+                let _ = read_text_fields(&mut form, &mut payload, limits).await;
+            }
             // Drain a bounded remainder so the client gets our answer, not a
             // reset; beyond that the connection is simply dropped.
             let mut drained = 0usize;
@@ -253,6 +261,12 @@ async fn read_into(
             .map(str::to_owned);
         if !csrf_checked {
             if name != CSRF_FIELD {
+                // Keep what this field says: the form will be shown again.
+                if filename.is_none() {
+                    let _ = read_text(&mut field, &mut text_bytes, limits)
+                        .await
+                        .map(|value| form.fields.entry(name).or_default().push(value));
+                }
                 return Err(FormError::Csrf);
             }
             let mut token = Vec::new();
@@ -280,9 +294,15 @@ async fn read_into(
             // input (a nameless, empty part) costs no file and no task.
             // An empty named file has ended already: actix's `Field` panics
             // when polled again after its end, which would drop the connection.
+            // An empty named file is refused before anything is written.
             let (first, mut ended) = match field.next().await {
                 None if filename.is_empty() => continue,
-                None => (actix_web::web::Bytes::new(), true),
+                None => return Err(FormError::EmptyAttachment),
+                Some(Ok(chunk)) if chunk.is_empty() => match next_data(&mut field).await {
+                    Ok(Some(chunk)) => (chunk, false),
+                    Ok(None) => return Err(FormError::EmptyAttachment),
+                    Err(e) => return Err(e),
+                },
                 Some(Ok(chunk)) => (chunk, false),
                 Some(Err(_)) => return Err(FormError::Malformed),
             };
@@ -335,20 +355,97 @@ async fn read_into(
             });
             continue;
         }
-        let mut value = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| FormError::Malformed)?;
-            text_bytes += chunk.len();
-            if text_bytes > limits.max_body_bytes {
-                return Err(FormError::TooLarge);
-            }
-            value.extend_from_slice(&chunk);
-        }
-        let value = String::from_utf8(value).map_err(|_| FormError::InvalidUtf8)?;
+        let value = read_text(&mut field, &mut text_bytes, limits).await?;
         form.fields.entry(name).or_default().push(value);
     }
     if !csrf_checked {
         return Err(FormError::Csrf);
     }
     Ok(())
+}
+
+/// The first non-empty chunk of a field, `None` at its end (an ended
+/// field is never polled again: actix's `Field` panics then).
+async fn next_data(
+    field: &mut actix_multipart::Field,
+) -> Result<Option<actix_web::web::Bytes>, FormError> {
+    loop {
+        match field.next().await {
+            None => return Ok(None),
+            Some(Ok(chunk)) if chunk.is_empty() => continue,
+            Some(Ok(chunk)) => return Ok(Some(chunk)),
+            Some(Err(_)) => return Err(FormError::Malformed),
+        }
+    }
+}
+
+/// A text field's value, counted against the body limit in `text_bytes`.
+async fn read_text(
+    field: &mut actix_multipart::Field,
+    text_bytes: &mut usize,
+    limits: &LimitSettings,
+) -> Result<String, FormError> {
+    let mut value = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|_| FormError::Malformed)?;
+        *text_bytes += chunk.len();
+        if *text_bytes > limits.max_body_bytes {
+            return Err(FormError::TooLarge);
+        }
+        value.extend_from_slice(&chunk);
+    }
+    String::from_utf8(value).map_err(|_| FormError::InvalidUtf8)
+}
+
+/// Reads the text fields of the rest of `payload` into `form` and skips
+/// its files (at most [`MAX_DRAIN_BYTES`] of them are read, and none is
+/// kept), within the body limit for text.
+async fn read_text_fields(
+    form: &mut FormWithFiles,
+    payload: &mut Parts,
+    limits: &LimitSettings,
+) -> Result<(), FormError> {
+    let mut text_bytes = 0usize;
+    let mut skipped = 0usize;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| FormError::Malformed)?;
+        let name = field.name().unwrap_or("").to_owned();
+        text_bytes += name.len() + PART_OVERHEAD_BYTES;
+        if text_bytes > limits.max_body_bytes {
+            return Err(FormError::TooLarge);
+        }
+        let is_file = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .is_some();
+        if is_file {
+            while let Some(chunk) = field.next().await {
+                skipped += chunk.map_err(|_| FormError::Malformed)?.len();
+                if skipped > MAX_DRAIN_BYTES {
+                    return Err(FormError::TooLarge);
+                }
+            }
+            continue;
+        }
+        let value = read_text(&mut field, &mut text_bytes, limits).await?;
+        form.fields.entry(name).or_default().push(value);
+    }
+    Ok(())
+}
+
+/// Reads only the text fields of a multipart form, storing no file and
+/// checking no CSRF token: for showing a form again as typed (another
+/// language, or a reply whose session has ended), never for storing it.
+/// A body that cannot be read gives what was read before the problem.
+pub async fn read_text_only(payload: Multipart, limits: &LimitSettings) -> FormWithFiles {
+    let mut form = FormWithFiles {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    let mut payload = Parts {
+        inner: payload,
+        ended: false,
+    };
+    let _ = read_text_fields(&mut form, &mut payload, limits).await;
+    form
 }

@@ -104,7 +104,8 @@ impl Service {
             .form(Some(&csrf_of(&form_page)))
             .text("pow_challenge", pow.challenge.clone())
             .text("pow_solution", pow.solution.clone());
-        self.post_multipart(client, "/report", form).await
+        let posted = self.post_multipart(client, "/report", form).await;
+        self.follow_to_receipt(client, posted).await
     }
 
     /// Posts `code` to the code login form in a fresh browser, with `pow`.

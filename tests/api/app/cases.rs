@@ -138,6 +138,7 @@ impl TestApp {
                 attachments: Vec::new(),
                 next_deadline,
                 deadline_rules: Some(rules),
+                submission: None,
             })
             .await
             .expect("case filed");

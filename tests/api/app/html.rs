@@ -12,6 +12,17 @@ pub fn csrf_of(html: &str) -> String {
     rest[v..v + end].to_owned()
 }
 
+/// The submission token in a report form (`name="submission" value="…"`).
+pub fn submission_of(html: &str) -> String {
+    let at = html
+        .find("name=\"submission\"")
+        .expect("the report form has a submission token");
+    let rest = &html[at..];
+    let v = rest.find("value=\"").expect("the token has a value") + 7;
+    let end = rest[v..].find('"').expect("value ends");
+    rest[v..v + end].to_owned()
+}
+
 /// The case code on a receipt page (the element `id="case-code"`).
 pub fn code_on_receipt(receipt: &str) -> String {
     let start = receipt

@@ -7,7 +7,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};
 use uuid::Uuid;
 
-use super::html::{code_on_receipt, csrf_of, inbox_row};
+use super::html::{code_on_receipt, csrf_of, inbox_row, submission_of};
 use super::service::{Page, Service};
 use super::PASSWORD;
 
@@ -224,11 +224,26 @@ impl Service {
 
     /// GETs the report form with `client` (it must answer 200) and posts
     /// `report` with its CSRF token.
+    /// A stored report's 303 is followed to its receipt (the page returned).
     pub async fn submit_report_form(&self, client: &Client, report: &ReportForm<'_>) -> Page {
         let form_page = self.page(client, "/report").await;
         let csrf = csrf_of(&form_page);
-        self.post_multipart(client, "/report", report.form(Some(&csrf)))
-            .await
+        let form = report
+            .form(Some(&csrf))
+            .text("submission", submission_of(&form_page));
+        let posted = self.post_multipart(client, "/report", form).await;
+        self.follow_to_receipt(client, posted).await
+    }
+
+    /// The receipt a report's answer leads to (303 to `/report/receipt`),
+    /// or the answer itself if it leads nowhere.
+    pub async fn follow_to_receipt(&self, client: &Client, posted: Page) -> Page {
+        match posted.location() {
+            Some("/report/receipt") if posted.status == StatusCode::SEE_OTHER => {
+                self.get(client, "/report/receipt").await
+            }
+            _ => posted,
+        }
     }
 
     /// Submits `report` in a fresh browser (it must be accepted); the case code.

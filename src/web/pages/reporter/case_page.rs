@@ -42,6 +42,7 @@ struct AttachmentItem {
 struct CasePage {
     t: Translator,
     csrf: String,
+    languages: Vec<super::LanguageButton>,
     status: String,
     category: String,
     received: String,
@@ -145,6 +146,7 @@ async fn case_page(
     Ok(CasePage {
         t,
         csrf: csrf.to_owned(),
+        languages: super::language_buttons(t.lang()),
         status: t.t(&format!("status.{}", view.case.status.key())),
         category: t.t(&format!("category.{}", view.case.category.key())),
         received: super::format_day(view.case.received_at),

@@ -10,6 +10,7 @@ mod followup_panel;
 mod identity;
 mod landing;
 mod logout;
+mod receipt;
 mod reply;
 mod report_form;
 mod retaliation;
@@ -37,6 +38,11 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                 .post(submit::submit),
         )
         .service(
+            Endpoint::new(receipt::RECEIPT_PATH)
+                .get(receipt::show)
+                .post(receipt::confirm),
+        )
+        .service(
             Endpoint::new("/followup")
                 .get(followup::show)
                 .post(followup::login),
@@ -51,6 +57,38 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         )
         .service(Endpoint::new("/case/logout").post(logout::logout))
         .service(Endpoint::new("/case/attachments/{id}").get(download::download));
+}
+
+/// The languages a form page's language buttons offer.
+// Lang::Nn joins this list when nynorsk is merged.
+const LANGUAGES: &[Lang] = &[Lang::Nb, Lang::En];
+
+/// One button of a form page's language switch.
+pub struct LanguageButton {
+    /// The language code (`?lang=`).
+    pub code: &'static str,
+    /// The language's name in itself.
+    pub label: String,
+}
+
+/// The language buttons of a form page: every language but `current`.
+pub fn language_buttons(current: Lang) -> Vec<LanguageButton> {
+    LANGUAGES
+        .iter()
+        .filter(|l| **l != current)
+        .map(|l| LanguageButton {
+            code: l.code(),
+            label: Translator::new(*l).t(&format!("reporter.language_switch.{}", l.code())),
+        })
+        .collect()
+}
+
+/// Whether a form was sent by one of its language buttons (`?rerender=1`):
+/// it is to be shown again in that language as typed, and stored nowhere.
+fn is_rerender(req: &actix_web::HttpRequest) -> bool {
+    req.query_string()
+        .split('&')
+        .any(|pair| pair == "rerender=1")
 }
 
 /// A radio button or checkbox: submitted value, visible label, state.
@@ -200,6 +238,11 @@ fn refusal(
             StatusCode::BAD_REQUEST,
             false,
             t.t("reporter.errors.invalid_text"),
+        ),
+        FormError::EmptyAttachment => (
+            StatusCode::BAD_REQUEST,
+            true,
+            t.t("reporter.errors.empty_attachment"),
         ),
     })
 }

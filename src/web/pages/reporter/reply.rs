@@ -1,6 +1,9 @@
 //! POST /case/reply — the reporter answers in the thread and/or adds files.
 //! A refused reply shows the case again with what the reporter wrote (files
-//! must be chosen again) and stores nothing.
+//! must be chosen again) and stores nothing. A reply whose session has ended
+//! (idle timeout, restart) is kept too: the code login is shown with the
+//! reply in it, and the reply is posted once the code opens the case. A
+//! reply sent by a language button is shown again in that language.
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -12,7 +15,7 @@ use super::FormErrors;
 use crate::core::casework;
 use crate::core::domain::{TextField, TextFieldError};
 use crate::core::error::{CoreError, Refusal};
-use crate::web::http::multipart::read_form_keeping_text;
+use crate::web::http::multipart::{read_form_keeping_text, read_text_only, FormError};
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
 
@@ -20,15 +23,31 @@ use crate::web::state::AppState;
 pub async fn reply(
     state: web::Data<AppState>,
     visitor: Visitor,
+    req: actix_web::HttpRequest,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    // A reply without a reporter session means the session ended while the
-    // reporter was writing: the "form expired" page says what to do.
-    let (Some(reporter), Some(csrf)) = (visitor.reporter(), visitor.csrf()) else {
-        return Err(visitor.error(ErrorKind::Csrf));
-    };
     let t = visitor.t();
     let limits = &state.settings.limits;
+    // A reply without a reporter session means the session ended while the
+    // reporter was writing: the code login, with the reply kept in it.
+    let (Some(reporter), Some(csrf)) = (visitor.reporter(), visitor.csrf()) else {
+        let form = read_text_only(payload, limits).await;
+        let written = Zeroizing::new(form.get("message").to_owned());
+        return super::followup::session_ended(&state, &visitor, &written).await;
+    };
+    // A language button: the case again, in that language, as typed.
+    if super::is_rerender(&req) {
+        let form = read_text_only(payload, limits).await;
+        let written = Zeroizing::new(form.get("message").to_owned());
+        return render_case(
+            &state,
+            &visitor,
+            FormErrors::default(),
+            &written,
+            StatusCode::OK,
+        )
+        .await;
+    }
     let (recipient, room) = casework::reporter_upload_target(&state, reporter)
         .await
         .map_err(|e| visitor.internal(e))?;
@@ -44,6 +63,15 @@ pub async fn reply(
     .await
     {
         Ok(form) => form,
+        Err(refused) if matches!(refused.error, FormError::Csrf) => {
+            // The token failed (the form is older than the session): the
+            // case again with the reply as typed, to be sent again.
+            let mut errors = FormErrors::default();
+            errors.add("message", t.t("reporter.errors.form_expired"));
+            let written = Zeroizing::new(refused.partial.get("message").to_owned());
+            let status = ErrorKind::Csrf.status();
+            return render_case(&state, &visitor, errors, &written, status).await;
+        }
         Err(refused) => {
             let (status, about_files, message) = super::refusal(&visitor, limits, refused.error)?;
             let mut errors = FormErrors::default();

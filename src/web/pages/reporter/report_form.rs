@@ -25,6 +25,8 @@ pub fn subtype_value(category: &str, subtype: &str) -> String {
 /// What the reporter entered, kept to show the form again.
 #[derive(Default)]
 pub struct Entered {
+    /// The form's submission token as submitted (empty: a fresh form).
+    pub submission: String,
     /// Category key as submitted.
     pub category: String,
     /// Sub-type as submitted (`category.subtype`).
@@ -57,6 +59,8 @@ impl Drop for Entered {
 struct ReportPage<'a> {
     t: Translator,
     csrf: String,
+    submission: String,
+    languages: Vec<super::LanguageButton>,
     categories: Vec<Choice>,
     subtypes: Vec<SubtypeGroup>,
     severities: Vec<Choice>,
@@ -156,9 +160,18 @@ pub async fn render_form(
         })
         .collect();
     let limits = &state.settings.limits;
+    // The token of this form instance: kept when the form is shown again,
+    // so that sending it twice still files one case.
+    let submission = if crate::core::receipts::is_submission_token(&entered.submission) {
+        entered.submission.clone()
+    } else {
+        crate::core::receipts::new_submission_token()
+    };
     let page = ReportPage {
         t,
         csrf,
+        submission,
+        languages: super::language_buttons(t.lang()),
         categories,
         subtypes,
         severities,

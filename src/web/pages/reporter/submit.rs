@@ -1,13 +1,15 @@
 //! POST /report — reads the form (attachments are encrypted as they arrive),
-//! validates it, checks that someone can receive it, stores the case and shows
-//! the receipt with the case code, once. A refused form is shown again with
-//! what the reporter wrote (files must be chosen again) and nothing stored.
+//! validates it, checks that someone can receive it, stores the case and
+//! answers with a redirect to its one-time receipt ([`super::receipt`]). A
+//! refused form is shown again with what the reporter wrote (files must be
+//! chosen again) and nothing stored; so is a form whose CSRF token failed
+//! (it expired), and a form sent by one of its language buttons is shown
+//! again in that language, stored nowhere. The form's submission token
+//! makes sending it twice file one case.
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
-use askama::Template;
-use zeroize::Zeroizing;
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::report_form::{render_form, Entered};
 use super::FormErrors;
@@ -15,33 +17,53 @@ use crate::core::casework::{self, PreparedCase, ReportDraft, ReportInput, Report
 use crate::core::error::{CoreError, FieldError, FieldProblem, Refusal};
 use crate::core::i18n::Translator;
 use crate::core::pow::Purpose;
+use crate::core::receipts;
 use crate::core::settings::Settings;
-use crate::web::http::multipart::{read_form_keeping_text, FormWithFiles, RefusedForm};
+use crate::web::http::context::ensure_csrf;
+use crate::web::http::multipart::{
+    read_form_keeping_text, read_text_only, FormError, FormWithFiles, RefusedForm,
+};
 use crate::web::http::rate_limit::{Limited, PowProof, POW_CHALLENGE_FIELD, POW_SOLUTION_FIELD};
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
 
-/// The receipt, the only page that ever shows the case code.
-#[derive(Template)]
-#[template(path = "reporter/receipt.html")]
-struct ReceiptPage {
-    t: Translator,
-    code: Zeroizing<String>,
-    acknowledge_by: String,
-}
+/// Field name of the form's submission token.
+pub const SUBMISSION_FIELD: &str = "submission";
 
 /// Handles a submitted report.
 pub async fn submit(
     state: web::Data<AppState>,
     visitor: Visitor,
+    req: HttpRequest,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    // Without a session there is no token to check against; `read_form` must
-    // never be given `None` here, which would skip the check.
+    let limits = &state.settings.limits;
+    // A language button: the form again, in that language, as typed.
+    if super::is_rerender(&req) {
+        let form = read_text_only(payload, limits).await;
+        let (csrf, cookie) = ensure_csrf(&state, &visitor);
+        let entered = entered_from(&form);
+        let errors = FormErrors::default();
+        return render_form(
+            &state,
+            &visitor,
+            csrf,
+            &entered,
+            errors,
+            StatusCode::OK,
+            cookie,
+        )
+        .await;
+    }
+    // Without a CSRF cookie there is no token to check against (the
+    // browser was closed, or the form came from elsewhere): the form again,
+    // as typed. `read_form` must never be given `None` here, which would
+    // skip the check.
     let Some(csrf) = visitor.csrf().map(str::to_owned) else {
-        return Err(visitor.error(ErrorKind::Csrf));
+        let form = read_text_only(payload, limits).await;
+        return expired_form(&state, &visitor, &form).await;
     };
-    let prepared = PreparedCase::new();
+    let mut prepared = PreparedCase::new();
     let limits = &state.settings.limits;
     let mut gate = state.rate_limits.budgets.upload_gate(&state, true);
     let form = match read_form_keeping_text(
@@ -58,6 +80,17 @@ pub async fn submit(
         Ok(form) => form,
         Err(refused) => return refused_form(&state, &visitor, csrf, refused).await,
     };
+    // The same form sent again (a reload of the old POST, a double click):
+    // nothing new is stored.
+    let tag = receipts::submission_tag(&state.csrf_key[..], form.get(SUBMISSION_FIELD));
+    if let Some(tag) = &tag {
+        if let Ok(true) = receipts::submission_used(&state, tag).await {
+            form.discard().await;
+            gate.refund().await;
+            return super::receipt::already_received(&state, &visitor, &req, tag).await;
+        }
+    }
+    prepared.submission = tag;
     let entered = entered_from(&form);
     // The form again, as entered, with its problems.
     let form_again = |errors| {
@@ -114,13 +147,23 @@ pub async fn submit(
     match stored {
         Ok(submitted) => {
             super::identity::attach(&state, submitted.case_id, identity).await;
-            receipt(&visitor, &prepared, submitted.acknowledge_by)
+            super::receipt::issued(&state, &visitor, &prepared, submitted.acknowledge_by).await
         }
         Err(e) => {
             form.discard().await;
             gate.refund().await;
             let t = visitor.t();
             let (field, message) = match e {
+                // Sent twice at once: the other request stored the case.
+                CoreError::Conflict if tag.is_some() => {
+                    if let Some(tag) = &tag {
+                        if let Ok(true) = receipts::submission_used(&state, tag).await {
+                            return super::receipt::already_received(&state, &visitor, &req, tag)
+                                .await;
+                        }
+                    }
+                    return Err(visitor.fail(CoreError::Conflict));
+                }
                 // With nobody excluded, no handler exists at all: the
                 // exclusions are not what needs fixing.
                 CoreError::Refused(Refusal::NoEligibleHandler) if input.excluded.is_empty() => {
@@ -165,23 +208,6 @@ pub async fn submit(
     }
 }
 
-fn receipt(
-    visitor: &Visitor,
-    prepared: &PreparedCase,
-    acknowledge_by: time::Date,
-) -> Result<HttpResponse, AppError> {
-    let page = ReceiptPage {
-        t: visitor.t(),
-        code: prepared.code.expose_grouped(),
-        acknowledge_by: super::format_date(acknowledge_by),
-    };
-    let body = super::render(visitor, &page)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .content_type("text/html; charset=utf-8")
-        .body(body))
-}
-
 /// Shows the form again after `read_form` refused it (its files are gone).
 async fn refused_form(
     state: &AppState,
@@ -189,6 +215,20 @@ async fn refused_form(
     csrf: String,
     refused: RefusedForm,
 ) -> Result<HttpResponse, AppError> {
+    match refused.error {
+        FormError::Csrf => return expired_form(state, visitor, &refused.partial).await,
+        FormError::Malformed => {
+            let mut errors = FormErrors::default();
+            errors.add(
+                "report-form",
+                visitor.t().t("reporter.errors.malformed_form"),
+            );
+            let entered = entered_from(&refused.partial);
+            let status = StatusCode::BAD_REQUEST;
+            return render_form(state, visitor, csrf, &entered, errors, status, None).await;
+        }
+        _ => {}
+    }
     let (status, about_files, message) =
         super::refusal(visitor, &state.settings.limits, refused.error)?;
     let field = if about_files {
@@ -202,8 +242,25 @@ async fn refused_form(
     render_form(state, visitor, csrf, &entered, errors, status, None).await
 }
 
+/// A form whose CSRF token failed or is missing (it expired, or the
+/// browser lost its cookie): shown again as typed with a fresh token, saying
+/// that nothing was stored and files must be chosen again.
+async fn expired_form(
+    state: &AppState,
+    visitor: &Visitor,
+    form: &FormWithFiles,
+) -> Result<HttpResponse, AppError> {
+    let (csrf, cookie) = ensure_csrf(state, visitor);
+    let mut errors = FormErrors::default();
+    errors.add("report-form", visitor.t().t("reporter.errors.form_expired"));
+    let entered = entered_from(form);
+    let status = ErrorKind::Csrf.status();
+    render_form(state, visitor, csrf, &entered, errors, status, cookie).await
+}
+
 fn entered_from(form: &FormWithFiles) -> Entered {
     Entered {
+        submission: form.get(SUBMISSION_FIELD).to_owned(),
         category: form.get("category").to_owned(),
         subtype: form.get("subtype").to_owned(),
         severity: form.get("severity").to_owned(),

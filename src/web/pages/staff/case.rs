@@ -41,6 +41,8 @@ pub(super) enum Problem {
     FormTooLarge,
     /// A file over the size limit.
     AttachmentTooLarge,
+    /// An empty (0-byte) file.
+    EmptyAttachment,
     /// The storage quota is reached.
     StorageFull,
     /// More files than the case may hold.
@@ -102,6 +104,7 @@ impl Problem {
                 t.f("staff.problem.reply_too_long", &[("max", &max.to_string())])
             }
             Problem::FormTooLarge => t.t("staff.problem.form_too_large"),
+            Problem::EmptyAttachment => t.t("reporter.errors.empty_attachment"),
             Problem::StorageFull => t.t("staff.problem.storage_full"),
             Problem::AttachmentTooLarge => t.f(
                 "staff.problem.attachment_too_large",

@@ -45,6 +45,7 @@ pub(super) async fn submit(
                 FormError::AttachmentTooLarge => Problem::AttachmentTooLarge,
                 FormError::TooManyAttachments => Problem::TooManyAttachments,
                 FormError::TooLarge => Problem::FormTooLarge,
+                FormError::EmptyAttachment => Problem::EmptyAttachment,
                 // Staff uploads are not charged to the anonymous budget.
                 FormError::StorageFull | FormError::UploadBudget => Problem::StorageFull,
                 FormError::InvalidUtf8 | FormError::Malformed => {
