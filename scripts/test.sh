@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: the crypto crate (C2SP vectors, interoperability
 # with the age crate), the CLI, and every service test against both SQLite and
-# PostgreSQL, including a headless-Chromium run with JavaScript disabled.
+# PostgreSQL, including headless-Chromium runs with JavaScript disabled and
+# the accessibility checks of every reporter page (axe-core from npm).
 #
 # PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
 # If a local cluster is installed but stopped it is started; if it cannot be
@@ -36,6 +37,16 @@ fi
 if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
     echo "error: the browser test needs Chromium and chromedriver (apt-get install chromium chromium-driver)" >&2
     exit 1
+fi
+
+# The accessibility test injects axe-core, pinned in tests/browser; install it
+# once (the test fails, rather than skips, without it).
+if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "error: the accessibility test needs axe-core from npm; install Node.js and npm, then run: npm ci --prefix tests/browser" >&2
+        exit 1
+    fi
+    npm ci --prefix tests/browser --no-audit --no-fund
 fi
 
 cargo test --workspace --locked "$@"

@@ -66,7 +66,9 @@ pub struct ServerSettings {
     pub tls: bool,
     /// Proxies whose forwarding headers are trusted (staff routes only).
     pub trusted_proxies: Vec<IpAddr>,
-    /// Default interface language (`nb` or `en`).
+    /// Default interface language (`nb`, `nn` or `en`). On reporter pages it
+    /// wins over the browser's `Accept-Language`; only a language the
+    /// reporter picks (link or cookie) overrides it.
     pub default_language: String,
     /// Key of the CSRF tokens of visitors without a session: 64 bytes as 128
     /// hex digits (`openssl rand -hex 64`). Empty (the default): a random key
@@ -582,8 +584,8 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<()> {
-        if !matches!(self.server.default_language.as_str(), "nb" | "en") {
-            bail!("server.default_language must be \"nb\" or \"en\"");
+        if !matches!(self.server.default_language.as_str(), "nb" | "nn" | "en") {
+            bail!("server.default_language must be \"nb\", \"nn\" or \"en\"");
         }
         if !(10..=22).contains(&self.security.password_work_factor) {
             bail!("security.password_work_factor must be between 10 and 22");
@@ -756,6 +758,27 @@ mod tests {
         assert!(load_with("", &[("VARSEL_PORT", "1")]).is_err());
         assert!(load_with("", &[("VARSEL_SERVER__PORT", "eighty")]).is_err());
         assert!(load_with("", &[("VARSEL_LIMITS__MAX_BODY_BYTES", "0")]).is_err());
+    }
+
+    #[test]
+    fn the_default_language_is_bokmål_nynorsk_or_english() {
+        assert_eq!(
+            load_with("", &[]).expect("loads").server.default_language,
+            "nb"
+        );
+        for code in ["nb", "nn", "en"] {
+            let s = load_with(&format!("[server]\ndefault_language = \"{code}\"\n"), &[])
+                .expect("a supported language");
+            assert_eq!(s.server.default_language, code);
+        }
+        let s = load_with("", &[("VARSEL_SERVER__DEFAULT_LANGUAGE", "nn")]).expect("loads");
+        assert_eq!(s.server.default_language, "nn");
+        for code in ["no", "de", "NN", ""] {
+            assert!(
+                load_with(&format!("[server]\ndefault_language = \"{code}\"\n"), &[]).is_err(),
+                "{code:?} is refused"
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The whole two-way flow in headless Chromium with JavaScript disabled, as a
 //! reporter on Tor Browser "Safest" would use it: driven through chromedriver's
 //! WebDriver protocol (a few JSON calls, no extra client library).
+//! `accessibility` checks every reporter page at 320 px with axe-core.
+
+mod accessibility;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

@@ -25,6 +25,7 @@ mod groups;
 mod helpers;
 mod identity;
 mod inbox;
+mod languages;
 mod notifications;
 mod privacy;
 mod reporter;

@@ -160,12 +160,16 @@ pub struct Subtype {
 pub struct SubtypeLabels {
     /// Norwegian bokmål.
     pub nb: Option<String>,
+    /// Norwegian nynorsk; optional: without it nynorsk pages show the
+    /// bokmål label.
+    pub nn: Option<String>,
     /// English.
     pub en: Option<String>,
 }
 
 impl SubtypeLabels {
-    /// Whether both languages have a non-blank label.
+    /// Whether bokmål and English have a non-blank label (nynorsk may
+    /// borrow the bokmål one).
     pub fn complete(&self) -> bool {
         [&self.nb, &self.en]
             .iter()

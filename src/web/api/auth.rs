@@ -21,7 +21,8 @@ use crate::web::http::context::RequestLang;
 use crate::web::http::session::Session;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
-/// The caller's language (`?lang=`, then `Accept-Language`, then the default).
+/// The caller's language (`?lang=`, then the language cookie, then
+/// `Accept-Language`, then the default).
 #[derive(Debug, Clone, Copy)]
 pub struct ApiLang(pub Lang);
 

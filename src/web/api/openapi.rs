@@ -82,7 +82,7 @@ fn lang() -> Parameter {
         .parameter_in(ParameterIn::Query)
         .required(Required::False)
         .description(Some(
-            "Language of messages and labels: `nb` or `en`; anything else falls back to `Accept-Language`, then the server's default.",
+            "Language of messages and labels: `nb` (Norwegian bokmål), `nn` (Norwegian nynorsk) or `en` (English); anything else falls back to the language cookie, then `Accept-Language`, then the server's default.",
         ))
         .schema(Some(Object::with_type(Type::String)))
         .build()

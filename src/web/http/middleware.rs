@@ -14,7 +14,7 @@ use crate::core::i18n::Lang;
 use crate::web::http::context::RequestLang;
 use crate::web::state::AppState;
 
-/// Name of the language cookie (a session cookie holding `nb` or `en`).
+/// Name of the language cookie (a session cookie holding `nb`, `nn` or `en`).
 pub const LANG_COOKIE: &str = "varsel_lang";
 
 fn query_lang(query: &str) -> Option<Lang> {
@@ -25,8 +25,23 @@ fn query_lang(query: &str) -> Option<Lang> {
         .and_then(|(_, v)| Lang::parse(v))
 }
 
-/// Chooses the language (`?lang=`, then the cookie, then `Accept-Language`,
-/// then the configured default) and logs the request.
+/// Whether `path` is on the staff side or the API, where the browser's
+/// `Accept-Language` chooses the language. Everywhere else — the reporter's
+/// pages and the error page of an unknown address — the configured default
+/// wins over it: Tor Browser asks for English whatever its user reads, and a
+/// reporter's page must not follow a header that differs from browser to
+/// browser.
+fn honours_accept_language(path: &str) -> bool {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    matches!(
+        first,
+        "staff" | "contact" | "admin" | "stats" | "stats.csv" | "api"
+    )
+}
+
+/// Chooses the language — `?lang=`, then the cookie, then (staff pages and
+/// the API only) `Accept-Language`, then the configured default — and logs
+/// the request.
 pub async fn language_and_log(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -37,12 +52,14 @@ pub async fn language_and_log(
         .unwrap_or_default();
     let from_query = query_lang(req.query_string());
     let from_cookie = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
-    let from_header = req
-        .headers()
-        .get("Accept-Language")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|tag| Lang::parse(tag.split(';').next().unwrap_or("")));
+    let from_header = if honours_accept_language(req.path()) {
+        req.headers()
+            .get("Accept-Language")
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+    } else {
+        None
+    };
     let lang = from_query
         .or(from_cookie)
         .or(from_header)
@@ -75,4 +92,35 @@ pub async fn language_and_log(
         "request"
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::honours_accept_language;
+
+    #[test]
+    fn only_staff_pages_and_the_api_follow_the_browser_language() {
+        for path in [
+            "/staff/inbox",
+            "/admin/groups",
+            "/stats",
+            "/stats.csv",
+            "/api/v1/reports",
+            "/contact/register",
+        ] {
+            assert!(honours_accept_language(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/report",
+            "/followup",
+            "/case",
+            "/case/reply",
+            "/no/such/page",
+            "/staffing",
+            "/apis",
+        ] {
+            assert!(!honours_accept_language(path), "{path}");
+        }
+    }
 }

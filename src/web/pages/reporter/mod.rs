@@ -60,8 +60,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
 }
 
 /// The languages a form page's language buttons offer.
-// Lang::Nn joins this list when nynorsk is merged.
-const LANGUAGES: &[Lang] = &[Lang::Nb, Lang::En];
+const LANGUAGES: &[Lang] = &[Lang::Nb, Lang::Nn, Lang::En];
 
 /// One button of a form page's language switch.
 pub struct LanguageButton {
@@ -168,7 +167,7 @@ pub fn format_size(bytes: u64, lang: Lang) -> String {
         return format!("{} MB", (tenths + 5) / 10);
     }
     let separator = match lang {
-        Lang::Nb => ',',
+        Lang::Nb | Lang::Nn => ',',
         Lang::En => '.',
     };
     format!("{}{separator}{} MB", tenths / 10, tenths % 10)
@@ -287,6 +286,7 @@ mod tests {
         assert_eq!(format_size(12_345, Lang::En), "13 kB");
         assert_eq!(format_size(2_500_000, Lang::Nb), "2,5 MB");
         assert_eq!(format_size(2_500_000, Lang::En), "2.5 MB");
+        assert_eq!(format_size(2_500_000, Lang::Nn), "2,5 MB");
         assert_eq!(format_size(100_000_000, Lang::Nb), "100 MB");
         assert_eq!(format_size(12_345_678, Lang::En), "12 MB");
         assert_eq!(format_size(1_000_001, Lang::En), "1 MB");

@@ -102,11 +102,11 @@ fn plain_number(value: f64) -> String {
     }
 }
 
-/// A number as the interface language writes it (decimal comma in bokmål).
+/// A number as the interface language writes it (decimal comma in Norwegian).
 fn local_number(t: &Translator, value: f64) -> String {
     let plain = plain_number(value);
     match t.lang() {
-        crate::core::i18n::Lang::Nb => plain.replace('.', ","),
+        crate::core::i18n::Lang::Nb | crate::core::i18n::Lang::Nn => plain.replace('.', ","),
         crate::core::i18n::Lang::En => plain,
     }
 }
