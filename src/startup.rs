@@ -56,7 +56,10 @@ impl Application {
         store.migrate().await.context("cannot apply migrations")?;
         store.set_cache_check_interval(Duration::from_millis(settings.database.cache_check_ms));
         store.set_group_commit(settings.database.group_commit);
-        std::fs::create_dir_all(settings.storage.attachments_dir()).with_context(|| {
+        crate::core::private_fs::create_private_dir_all(&settings.storage.data_dir)
+            .with_context(|| format!("cannot create {}", settings.storage.data_dir.display()))?;
+        crate::core::private_fs::create_private_dir_all(&settings.storage.attachments_dir())
+            .with_context(|| {
             format!(
                 "cannot create {}",
                 settings.storage.attachments_dir().display()

@@ -58,6 +58,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/statistics.toml"),
     include_str!("../../locales/nb/escalation.toml"),
     include_str!("../../locales/nb/deadlines.toml"),
+    include_str!("../../locales/nb/privacy.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -70,6 +71,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/statistics.toml"),
     include_str!("../../locales/en/escalation.toml"),
     include_str!("../../locales/en/deadlines.toml"),
+    include_str!("../../locales/en/privacy.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

@@ -28,6 +28,8 @@ struct ReceiptPage {
     t: Translator,
     code: Zeroizing<String>,
     acknowledge_by: String,
+    /// Files stored with their metadata, named so the reporter knows.
+    metadata_kept: Vec<String>,
 }
 
 /// Handles a submitted report.
@@ -110,7 +112,7 @@ pub async fn submit(
         Err(e) => Err(e),
     };
     match stored {
-        Ok(submitted) => receipt(&visitor, &prepared, submitted.acknowledge_by),
+        Ok(submitted) => receipt(&visitor, &prepared, &submitted),
         Err(e) => {
             form.discard().await;
             gate.refund().await;
@@ -163,12 +165,13 @@ pub async fn submit(
 fn receipt(
     visitor: &Visitor,
     prepared: &PreparedCase,
-    acknowledge_by: time::Date,
+    submitted: &casework::Submitted,
 ) -> Result<HttpResponse, AppError> {
     let page = ReceiptPage {
         t: visitor.t(),
         code: prepared.code.expose_grouped(),
-        acknowledge_by: super::format_date(acknowledge_by),
+        acknowledge_by: super::format_date(submitted.acknowledge_by),
+        metadata_kept: submitted.metadata_kept.clone(),
     };
     let body = super::render(visitor, &page)?;
     Ok(HttpResponse::Ok()
