@@ -54,6 +54,13 @@ impl Application {
             .await
             .context("cannot open the database")?;
         store.migrate().await.context("cannot apply migrations")?;
+        // Exclusions an older version stored in plaintext (migration 0013).
+        let sealed = crate::core::exclusions::seal_plaintext(&*store)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot seal the stored exclusions: {e}"))?;
+        if sealed > 0 {
+            tracing::info!(cases = sealed, "sealed plaintext exclusions to their cases");
+        }
         store.set_cache_check_interval(Duration::from_millis(settings.database.cache_check_ms));
         store.set_group_commit(settings.database.group_commit);
         crate::core::private_fs::create_private_dir_all(&settings.storage.data_dir)

@@ -262,7 +262,11 @@ pub async fn submit_report(
         subtype: input.subtype.clone(),
         lookup_tag: *prepared.code.lookup_tag().as_bytes(),
         wraps,
-        excluded: input.excluded.clone(),
+        // Every case gets the row, so its presence says nothing.
+        sealed_exclusions: Some(crate::core::exclusions::seal(
+            &prepared.recipient,
+            &input.excluded,
+        )?),
         attachments,
         next_deadline,
         deadline_rules: Some(rules),

@@ -17,6 +17,7 @@ pub mod deadlines;
 pub mod domain;
 pub mod error;
 pub mod escalation;
+pub mod exclusions;
 pub mod i18n;
 pub mod inbox;
 pub mod keys;

@@ -22,6 +22,7 @@ mod escalation;
 mod groups;
 mod helpers;
 mod inbox;
+mod metadata;
 mod notifications;
 mod privacy;
 mod reporter;

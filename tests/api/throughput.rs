@@ -76,7 +76,7 @@ fn new_case(tag: [u8; 32], attachments: &[Uuid]) -> NewCase {
             holder: Holder::Reporter,
             wrapped: b"wrap".to_vec(),
         }],
-        excluded: Vec::new(),
+        sealed_exclusions: None,
         next_deadline: None,
         deadline_rules: None,
     }

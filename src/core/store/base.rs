@@ -362,15 +362,47 @@ macro_rules! store {
                 Ok(rows.iter().filter_map(|(h,)| parse_holder(h)).collect())
             }
 
-            async fn exclusions(&self, case_id: Uuid) -> StoreResult<Vec<Uuid>> {
-                let rows: Vec<(String,)> = sqlx::query_as(concat!(
-                    "SELECT user_id FROM case_exclusions WHERE case_id = $1 ORDER BY user_id",
+            async fn sealed_exclusions(&self, case_id: Uuid) -> StoreResult<Option<Vec<u8>>> {
+                let row: Option<(Vec<u8>,)> = sqlx::query_as(
+                    "SELECT sealed FROM case_sealed_exclusions WHERE case_id = $1",
+                )
+                .bind(case_id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(sealed,)| sealed))
+            }
+
+            async fn plaintext_exclusions(&self) -> StoreResult<Vec<(Uuid, Uuid)>> {
+                let rows: Vec<(String, String)> = sqlx::query_as(concat!(
+                    "SELECT case_id, user_id FROM case_exclusions ORDER BY case_id",
                     $text_order
                 ))
-                .bind(case_id.to_string())
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter().map(|(u,)| parse_uuid(u)).collect()
+                rows.iter()
+                    .map(|(c, u)| Ok((parse_uuid(c)?, parse_uuid(u)?)))
+                    .collect()
+            }
+
+            async fn seal_plaintext_exclusions(
+                &self,
+                case_id: Uuid,
+                sealed: &[u8],
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let id = case_id.to_string();
+                let statement = sqlx::query(
+                    "INSERT INTO case_sealed_exclusions (case_id, sealed) VALUES ($1, $2) \
+                     ON CONFLICT (case_id) DO UPDATE SET sealed = excluded.sealed",
+                )
+                .bind(&id)
+                .bind(sealed);
+                Self::run_in(&mut tx, statement).await?;
+                let statement =
+                    sqlx::query("DELETE FROM case_exclusions WHERE case_id = $1").bind(&id);
+                Self::run_in(&mut tx, statement).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn set_status(

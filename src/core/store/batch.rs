@@ -239,18 +239,17 @@ macro_rules! batch_writer {
                     });
                     Self::run_in(tx, insert.build()).await?;
                 }
-                let excluded: Vec<(String, String)> = news
+                let sealed: Vec<(String, &Vec<u8>)> = news
                     .iter()
-                    .flat_map(|n| n.excluded.iter().map(|u| (n.case.id.to_string(), u.to_string())))
+                    .filter_map(|n| Some((n.case.id.to_string(), n.sealed_exclusions.as_ref()?)))
                     .collect();
-                for chunk in excluded.chunks(ROWS_PER_INSERT) {
+                for chunk in sealed.chunks(ROWS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO case_exclusions (case_id, user_id) ",
+                        "INSERT INTO case_sealed_exclusions (case_id, sealed) ",
                     );
-                    insert.push_values(chunk, |mut row, (case, user)| {
-                        row.push_bind(case.clone()).push_bind(user.clone());
+                    insert.push_values(chunk, |mut row, (case, sealed)| {
+                        row.push_bind(case.clone()).push_bind((*sealed).clone());
                     });
-                    insert.push(" ON CONFLICT (case_id, user_id) DO NOTHING");
                     Self::run_in(tx, insert.build()).await?;
                 }
                 let attachments: Vec<&Attachment> =
