@@ -202,6 +202,12 @@ impl Application {
                 {
                     tracing::warn!(error = %e, "cannot sweep attachment files");
                 }
+                // Yesterday's reporter audit entries join the chain.
+                if let Err(e) =
+                    crate::core::audit_log::append_finished_days(&*state.store, state.now()).await
+                {
+                    tracing::error!(error = %e, "cannot append queued audit entries");
+                }
                 // A stored deadline whose refresh did not run after its change.
                 if let Err(e) = crate::core::deadlines::reconcile_stored(&state).await {
                     tracing::error!(error = format!("{e:#}"), "deadline refresh failed");

@@ -8,3 +8,18 @@ CREATE TABLE case_sealed_exclusions (
     case_id TEXT PRIMARY KEY NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
     sealed BYTEA NOT NULL
 );
+
+-- Reporter audit entries waiting to join the hash chain (SPEC §3.5: no
+-- record places a reporter's action more precisely than the day). Written
+-- in the same transaction as the action they record; the scheduler appends
+-- each finished day's entries to the chain together, in random order, and
+-- deletes them here, so a reporter's entry never sits between two timed
+-- staff entries of its own day. The random key keeps no order of arrival.
+CREATE TABLE audit_queue (
+    id TEXT PRIMARY KEY NOT NULL,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    case_id TEXT NULL,
+    detail TEXT NOT NULL
+);

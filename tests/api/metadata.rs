@@ -144,6 +144,13 @@ async fn images_lose_their_metadata_but_not_their_pixels(backend: Backend) {
             seen.push(name);
         }
     }
+    // Reading a file does not leave the time of the read on it.
+    for file in app.attachment_files() {
+        let path = app.db.data_dir.path().join("attachments").join(&file);
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.accessed().unwrap(), std::time::UNIX_EPOCH, "{file}");
+        assert_eq!(meta.modified().unwrap(), std::time::UNIX_EPOCH, "{file}");
+    }
     seen.sort();
     assert_eq!(
         seen,

@@ -580,6 +580,76 @@ macro_rules! store {
                 Ok(entry.seq)
             }
 
+            async fn queue_audit(&self, record: &AuditRecord) -> StoreResult<()> {
+                let statement = sqlx::query(
+                    "INSERT INTO audit_queue (id, at, actor, action, case_id, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(Uuid::new_v4().to_string())
+                .bind(record.at)
+                .bind(&record.actor)
+                .bind(record.action)
+                .bind(record.case_id.map(|c| c.to_string()))
+                .bind(&record.detail);
+                self.run(statement).await?;
+                Ok(())
+            }
+
+            async fn append_queued_audit(&self, before: i64) -> StoreResult<usize> {
+                let mut tx = self.begin_audit_append().await?;
+                let mut queued: Vec<(String, i64, String, String, Option<String>, String)> =
+                    sqlx::query_as(
+                        "SELECT id, at, actor, action, case_id, detail FROM audit_queue \
+                         WHERE at < $1",
+                    )
+                    .bind(before)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                if queued.is_empty() {
+                    return Ok(0);
+                }
+                // The order of the day's reporter entries says nothing.
+                rand::seq::SliceRandom::shuffle(queued.as_mut_slice(), &mut rand::rngs::OsRng);
+                let mut last: Option<(i64, Vec<u8>)> =
+                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                for (id, at, actor, action, case_id, detail) in &queued {
+                    let case_id = match case_id {
+                        Some(c) => Some(parse_uuid(c)?),
+                        None => None,
+                    };
+                    let entry = AuditEntry::next(last.take(), *at, actor, action, case_id, detail);
+                    let statement = sqlx::query(
+                        "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
+                         prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(entry.seq)
+                    .bind(entry.at)
+                    .bind(&entry.actor)
+                    .bind(&entry.action)
+                    .bind(&entry.case_id)
+                    .bind(&entry.detail)
+                    .bind(&entry.prev_hash)
+                    .bind(&entry.hash);
+                    Self::run_in(&mut tx, statement).await?;
+                    last = Some((entry.seq, entry.hash));
+                    let statement =
+                        sqlx::query("DELETE FROM audit_queue WHERE id = $1").bind(id.clone());
+                    Self::run_in(&mut tx, statement).await?;
+                }
+                tx.commit().await?;
+                Ok(queued.len())
+            }
+
+            async fn queued_audit(
+                &self,
+            ) -> StoreResult<Vec<(i64, String, String, Option<String>)>> {
+                Ok(sqlx::query_as("SELECT at, actor, action, case_id FROM audit_queue")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
             async fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>> {
                 let rows: Vec<AuditRow> = sqlx::query_as(concat!(
                     "SELECT ",

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
 use super::writer::{next_batch, shared_failure, Cased, Pending, ROWS_PER_INSERT};
 
@@ -141,18 +142,34 @@ macro_rules! batch_writer {
             }
 
             /// Appends the audit entries of the cases stored (`results`), in
-            /// order, to the chain.
+            /// order, to the chain; a reporter's are queued instead.
             async fn append_audits(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 cases: &[Cased<'_>],
                 results: &[StoreResult<()>],
             ) -> StoreResult<()> {
-                let audits: Vec<&AuditRecord> = cases
+                let (queued, audits): (Vec<&AuditRecord>, Vec<&AuditRecord>) = cases
                     .iter()
                     .zip(results)
                     .filter(|(_, r)| r.is_ok())
                     .filter_map(|((_, audit, _), _)| *audit)
-                    .collect();
+                    .partition(|r| r.actor == crate::core::audit::AuditActor::Reporter.as_db());
+                // A reporter's entries wait in the queue for the day's batch
+                // (`Store::append_queued_audit`), in this same transaction.
+                for chunk in queued.chunks(ROWS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_queue (id, at, actor, action, case_id, detail) ",
+                    );
+                    insert.push_values(chunk, |mut row, r| {
+                        row.push_bind(Uuid::new_v4().to_string())
+                            .push_bind(r.at)
+                            .push_bind(r.actor.clone())
+                            .push_bind(r.action)
+                            .push_bind(r.case_id.map(|c| c.to_string()))
+                            .push_bind(r.detail.clone());
+                    });
+                    Self::run_in(tx, insert.build()).await?;
+                }
                 if audits.is_empty() {
                     return Ok(());
                 }

@@ -192,4 +192,13 @@ pub trait Store:
     ) -> StoreResult<i64>;
     /// The whole audit log, ordered by `seq`.
     async fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>>;
+    /// Queues a reporter's entry (the day only) to join the chain later
+    /// ([`Store::append_queued_audit`]).
+    async fn queue_audit(&self, record: &AuditRecord) -> StoreResult<()>;
+    /// Appends every queued entry stamped before `before` to the chain, in
+    /// a random order, and removes them from the queue, in one transaction.
+    /// Returns how many.
+    async fn append_queued_audit(&self, before: i64) -> StoreResult<usize>;
+    /// The queued entries (`at`, actor, action, case), in no order.
+    async fn queued_audit(&self) -> StoreResult<Vec<(i64, String, String, Option<String>)>>;
 }
