@@ -67,11 +67,11 @@ impl Application {
             .with_context(|| format!("cannot create {}", settings.storage.data_dir.display()))?;
         crate::core::private_fs::create_private_dir_all(&settings.storage.attachments_dir())
             .with_context(|| {
-            format!(
-                "cannot create {}",
-                settings.storage.attachments_dir().display()
-            )
-        })?;
+                format!(
+                    "cannot create {}",
+                    settings.storage.attachments_dir().display()
+                )
+            })?;
         let work_factor = settings.security.password_work_factor;
         let dummy_key = tokio::task::spawn_blocking(move || DummyKey::new(work_factor))
             .await

@@ -398,7 +398,11 @@ mod tests {
 
     fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
         let mut s = vec![0xFF, marker];
-        s.extend_from_slice(&u16::try_from(payload.len() + 2).expect("short").to_be_bytes());
+        s.extend_from_slice(
+            &u16::try_from(payload.len() + 2)
+                .expect("short")
+                .to_be_bytes(),
+        );
         s.extend_from_slice(payload);
         s
     }
@@ -449,7 +453,10 @@ mod tests {
     }
 
     fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut c = u32::try_from(data.len()).expect("short").to_be_bytes().to_vec();
+        let mut c = u32::try_from(data.len())
+            .expect("short")
+            .to_be_bytes()
+            .to_vec();
         c.extend_from_slice(kind);
         c.extend_from_slice(data);
         c.extend_from_slice(&[1, 2, 3, 4]);
@@ -548,7 +555,9 @@ mod tests {
             // A segment length below 2.
             vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x01, 1, 2, 3, 4, 5, 6, 7, 8],
             // Garbage where a marker belongs.
-            vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02, 0x42, 0x42, 0x42, 0, 0, 0, 0, 0],
+            vec![
+                0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02, 0x42, 0x42, 0x42, 0, 0, 0, 0, 0,
+            ],
             // A segment longer than the file.
             vec![0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 1, 2, 3, 4, 5, 6],
             // A PNG chunk with an impossible length and type.
@@ -571,7 +580,10 @@ mod tests {
         }
         let (out, outcome) = strip_in_pieces(&cases_first(), 2);
         assert_eq!(outcome, Outcome::Kept);
-        assert!(out.ends_with(&[5, 6, 7, 8]), "the rest is stored as it came");
+        assert!(
+            out.ends_with(&[5, 6, 7, 8]),
+            "the rest is stored as it came"
+        );
     }
 
     fn cases_first() -> Vec<u8> {

@@ -524,9 +524,8 @@ mod tests {
         // Only infosec holds the case: hr's lead is not responsible for it.
         let held = case(vec![lead.id, member.id]);
         let avvik = Some((Category::Avvik, Severity::Hoy));
-        let leads = |routed_as, held: &CaseToRemind| {
-            leads_of(&rules, &groups, routed_as, held, &users)
-        };
+        let leads =
+            |routed_as, held: &CaseToRemind| leads_of(&rules, &groups, routed_as, held, &users);
         assert_eq!(leads(avvik, &held), vec![lead.id]);
         // A lead without a wrap (the reporter excluded them) is never told;
         // nobody left: the contact points.

@@ -76,17 +76,25 @@ pub fn create_private_file(path: &Path) -> io::Result<File> {
 
 /// Creates `path` empty with mode 0600 unless it exists, and narrows it to
 /// 0600 if it does (a database file before SQLite opens it: SQLite gives
-/// its journal and WAL files the database file's mode).
+/// its journal and WAL files the database file's mode). An existing file is
+/// never opened: closing a descriptor of a database file drops every POSIX
+/// lock this process's SQLite connections hold on it.
 pub fn ensure_private_file(path: &Path) -> io::Result<()> {
+    if path.exists() {
+        return narrow(path, FILE_MODE);
+    }
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(false);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(FILE_MODE);
     }
-    options.open(path)?;
-    narrow(path, FILE_MODE)
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => narrow(path, FILE_MODE),
+        Err(e) => Err(e),
+    }
 }
 
 /// Sets the fixed modification and access time on an open file.
@@ -104,7 +112,11 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn mode(path: &Path) -> u32 {
-        std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+        std::fs::metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
     }
 
     #[test]

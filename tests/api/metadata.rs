@@ -155,7 +155,12 @@ async fn images_lose_their_metadata_but_not_their_pixels(backend: Backend) {
     assert_eq!(
         seen,
         [
-            "foto.jpg", "foto.jpg", "foto.png", "foto.png", "foto.webp", "foto.webp",
+            "foto.jpg",
+            "foto.jpg",
+            "foto.png",
+            "foto.png",
+            "foto.webp",
+            "foto.webp",
             "notat.pdf"
         ]
     );
@@ -182,6 +187,7 @@ async fn a_reporter_upload_to_the_case_is_stripped_too(backend: Backend) {
         .api_upload("/reporter/case/attachments", Some(&reporter), form)
         .await
         .expect(StatusCode::CREATED);
+    assert_eq!(uploaded[0]["metadata_kept"], false);
     let id = uploaded[0]["id"].as_str().unwrap().to_owned();
     let (bytes, _) = app
         .api_download(&format!("/reporter/case/attachments/{id}"), &reporter)

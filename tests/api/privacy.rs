@@ -38,7 +38,10 @@ async fn nothing_readable_is_stored_or_logged(backend: Backend) {
             ("VARSEL_NOTIFICATIONS__SMTP_HOST", "127.0.0.1"),
             ("VARSEL_NOTIFICATIONS__SMTP_PORT", "9"),
             ("VARSEL_NOTIFICATIONS__FROM", "Varsel <varsel@example.org>"),
-            ("VARSEL_NOTIFICATIONS__PUBLIC_URL", "https://varsel.example.org"),
+            (
+                "VARSEL_NOTIFICATIONS__PUBLIC_URL",
+                "https://varsel.example.org",
+            ),
             ("VARSEL_NOTIFICATIONS__INTERVAL_SECONDS", "3600"),
         ],
     )
@@ -151,7 +154,13 @@ async fn nothing_readable_is_stored_or_logged(backend: Backend) {
     // The excluded handler: in no row about the case (the users and groups
     // tables name him, and the log of his own account's creation).
     let excluded = [eirik.to_string(), "Eirik Ekskludert".to_owned()];
-    let staff_tables = ["users", "user_groups", "staff_groups", "staff_group_leads", "sessions"];
+    let staff_tables = [
+        "users",
+        "user_groups",
+        "staff_groups",
+        "staff_group_leads",
+        "sessions",
+    ];
     let found = server
         .db
         .readable_in_tables(&excluded, |table| match table {
@@ -160,7 +169,10 @@ async fn nothing_readable_is_stored_or_logged(backend: Backend) {
             _ => Some(String::new()),
         })
         .await;
-    assert!(found.is_empty(), "the excluded handler is readable: {found:?}");
+    assert!(
+        found.is_empty(),
+        "the excluded handler is readable: {found:?}"
+    );
     let log = server.stop().await;
     assert!(hits.is_empty(), "readable traces found: {hits:#?}");
     assert!(!log.contains(USER_AGENT));
@@ -200,9 +212,7 @@ fn assert_no_reporter_time_in_log(log: &str) {
         assert!(!log.contains(route), "{route} is logged: {log}");
     }
     for line in log.lines().filter(|l| l.contains("reporter:")) {
-        let day_only = line.len() > 11
-            && line.as_bytes()[4] == b'-'
-            && line.as_bytes()[10] == b' ';
+        let day_only = line.len() > 11 && line.as_bytes()[4] == b'-' && line.as_bytes()[10] == b' ';
         assert!(day_only, "a reporter request's line has a time: {line}");
     }
 }
@@ -289,12 +299,11 @@ async fn assert_reporter_audit_joins_after_its_day(server: &ServedBinary, case_i
     assert!(store.queued_audit().await.unwrap().is_empty());
     let entries = store.audit_entries().await.unwrap();
     varsel::core::audit::verify(&entries).expect("the chain verifies");
-    let first_reporter = entries
-        .iter()
-        .position(|e| e.actor == "reporter")
-        .unwrap();
+    let first_reporter = entries.iter().position(|e| e.actor == "reporter").unwrap();
     assert!(
-        entries[first_reporter..].iter().all(|e| e.actor == "reporter"),
+        entries[first_reporter..]
+            .iter()
+            .all(|e| e.actor == "reporter"),
         "a staff entry follows a reporter entry"
     );
 }
@@ -307,7 +316,9 @@ for_each_backend!(nothing_readable_is_stored_or_logged);
 async fn plaintext_exclusions_are_sealed_at_start(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.add_user("hanne", "Hanne Handler", &["handler"]).await;
-    let eirik = app.add_user("eirik", "Eirik Ekskludert", &["handler"]).await;
+    let eirik = app
+        .add_user("eirik", "Eirik Ekskludert", &["handler"])
+        .await;
     let code = app
         .file_report(&ReportForm {
             exclude: vec![eirik],
@@ -320,13 +331,21 @@ async fn plaintext_exclusions_are_sealed_at_start(backend: Backend) {
     app.db
         .execute(&[
             "DELETE FROM case_sealed_exclusions".to_owned(),
-            format!("INSERT INTO case_exclusions (case_id, user_id) VALUES ('{case_id}', '{eirik}')"),
+            format!(
+                "INSERT INTO case_exclusions (case_id, user_id) VALUES ('{case_id}', '{eirik}')"
+            ),
         ])
         .await;
     let store = app.db.store().await;
-    let sealed = varsel::core::exclusions::seal_plaintext(&*store).await.unwrap();
+    let sealed = varsel::core::exclusions::seal_plaintext(&*store)
+        .await
+        .unwrap();
     assert_eq!(sealed, 1);
-    assert!(app.db.text_rows("SELECT case_id FROM case_exclusions").await.is_empty());
+    assert!(app
+        .db
+        .text_rows("SELECT case_id FROM case_exclusions")
+        .await
+        .is_empty());
     let found = app
         .db
         .readable_in_tables(&[eirik.to_string()], |t| {
@@ -334,7 +353,10 @@ async fn plaintext_exclusions_are_sealed_at_start(backend: Backend) {
         })
         .await;
     assert!(found.is_empty(), "{found:?}");
-    let sealed_rows = app.db.text_rows("SELECT case_id FROM case_sealed_exclusions").await;
+    let sealed_rows = app
+        .db
+        .text_rows("SELECT case_id FROM case_sealed_exclusions")
+        .await;
     assert_eq!(sealed_rows, [[case_id]]);
 }
 

@@ -426,11 +426,7 @@ async fn check_lookup_tag_collision_stores_nothing(store: Arc<dyn Store>) {
         assert!(store.key_wrap(second.id, &holder).await.unwrap().is_none());
     }
     assert!(store.key_holders(second.id).await.unwrap().is_empty());
-    assert!(store
-        .sealed_exclusions(second.id)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(store.sealed_exclusions(second.id).await.unwrap().is_none());
     assert!(inbox_of(&store, handler.id).await.is_empty());
     assert_case_eq(&store.case_by_tag(&tag(1)).await.unwrap().unwrap(), &first);
     assert_eq!(store.key_holders(first.id).await.unwrap().len(), 2);

@@ -137,7 +137,12 @@ mod tests {
         ] {
             assert!(is_reporter_path(path), "{path}");
         }
-        for path in ["/staff/inbox", "/admin", "/api/v1/staff/cases", "/statistics"] {
+        for path in [
+            "/staff/inbox",
+            "/admin",
+            "/api/v1/staff/cases",
+            "/statistics",
+        ] {
             assert!(!is_reporter_path(path), "{path}");
         }
     }

@@ -265,7 +265,9 @@ impl TestDatabase {
             let Some(rest) = filter(&table) else {
                 continue;
             };
-            let rows = self.raw_rows(&format!("SELECT * FROM {table} {rest}")).await;
+            let rows = self
+                .raw_rows(&format!("SELECT * FROM {table} {rest}"))
+                .await;
             for needle in needles {
                 let n = needle.as_bytes();
                 let found = rows
