@@ -106,7 +106,8 @@ pub fn set_fixed_times(file: &File) -> io::Result<()> {
     )
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
