@@ -358,6 +358,9 @@ async fn plaintext_exclusions_are_sealed_at_start(backend: Backend) {
         .text_rows("SELECT case_id FROM case_sealed_exclusions")
         .await;
     assert_eq!(sealed_rows, [[case_id]]);
+    // The submission's entry waits for its day, then joins the chain.
+    let entries = app.audit_entries_after_the_day().await;
+    assert!(entries.iter().any(|e| e.action == "case.created"));
 }
 
 for_each_backend!(plaintext_exclusions_are_sealed_at_start);
