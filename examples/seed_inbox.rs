@@ -132,7 +132,7 @@ fn new_case(
         subtype: None,
         lookup_tag,
         wraps,
-        excluded: Vec::new(),
+        sealed_exclusions: None,
         attachments: Vec::new(),
         next_deadline,
         deadline_rules: Some(rules),

@@ -54,14 +54,24 @@ impl Application {
             .await
             .context("cannot open the database")?;
         store.migrate().await.context("cannot apply migrations")?;
+        // Exclusions an older version stored in plaintext (migration 0013).
+        let sealed = crate::core::exclusions::seal_plaintext(&*store)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot seal the stored exclusions: {e}"))?;
+        if sealed > 0 {
+            tracing::info!(cases = sealed, "sealed plaintext exclusions to their cases");
+        }
         store.set_cache_check_interval(Duration::from_millis(settings.database.cache_check_ms));
         store.set_group_commit(settings.database.group_commit);
-        std::fs::create_dir_all(settings.storage.attachments_dir()).with_context(|| {
-            format!(
-                "cannot create {}",
-                settings.storage.attachments_dir().display()
-            )
-        })?;
+        crate::core::private_fs::create_private_dir_all(&settings.storage.data_dir)
+            .with_context(|| format!("cannot create {}", settings.storage.data_dir.display()))?;
+        crate::core::private_fs::create_private_dir_all(&settings.storage.attachments_dir())
+            .with_context(|| {
+                format!(
+                    "cannot create {}",
+                    settings.storage.attachments_dir().display()
+                )
+            })?;
         let work_factor = settings.security.password_work_factor;
         let dummy_key = tokio::task::spawn_blocking(move || DummyKey::new(work_factor))
             .await
@@ -194,6 +204,12 @@ impl Application {
                 .await
                 {
                     tracing::warn!(error = %e, "cannot sweep attachment files");
+                }
+                // Yesterday's reporter audit entries join the chain.
+                if let Err(e) =
+                    crate::core::audit_log::append_finished_days(&*state.store, state.now()).await
+                {
+                    tracing::error!(error = %e, "cannot append queued audit entries");
                 }
                 // A stored deadline whose refresh did not run after its change.
                 if let Err(e) = crate::core::deadlines::reconcile_stored(&state).await {

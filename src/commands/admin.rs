@@ -65,6 +65,10 @@ pub async fn attachments_sweep(settings: &Settings, args: &crate::cli::SweepArgs
 pub async fn migrate(settings: &Settings) -> Result<()> {
     let store = store::connect(&settings.database.url).await?;
     store.migrate().await?;
+    // The upgrade step a migration cannot do: sealing plaintext exclusions.
+    crate::core::exclusions::seal_plaintext(&*store)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot seal the stored exclusions: {e}"))?;
     eprintln!(
         "Migrations applied to {}",
         redact_url(&settings.database.url)

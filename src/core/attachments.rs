@@ -1,4 +1,5 @@
-//! Attachments: streamed in, encrypted chunk by chunk to the case recipient
+//! Attachments: streamed in, stripped of image metadata
+//! ([`crate::core::metadata`]) and encrypted chunk by chunk to the case recipient
 //! into `<data>/attachments/<id>.part`, renamed to `<id>.age` when the request
 //! that carried it succeeds, and streamed out decrypted. Plaintext never
 //! touches the disk and a file is never held whole in memory.
@@ -8,6 +9,9 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+
+use crate::core::metadata::{Outcome, Stripper};
+use crate::core::private_fs;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -28,32 +32,37 @@ pub struct Upload {
     pub id: Uuid,
     dir: PathBuf,
     sender: Option<mpsc::Sender<Bytes>>,
-    worker: tokio::task::JoinHandle<Result<u64>>,
+    worker: tokio::task::JoinHandle<Result<(u64, Outcome)>>,
     received: u64,
 }
 
 impl Upload {
     /// Starts encrypting an upload to `recipient` in a blocking worker.
     pub fn begin(dir: &Path, recipient: &X25519Recipient) -> Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        private_fs::create_private_dir_all(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let id = Uuid::new_v4();
         let target = part_path(dir, id);
         let recipient = recipient.clone();
         let (sender, mut receiver) = mpsc::channel::<Bytes>(8);
-        let worker = tokio::task::spawn_blocking(move || -> Result<u64> {
-            let file = File::create(&target).context("cannot create the attachment file")?;
+        let worker = tokio::task::spawn_blocking(move || -> Result<(u64, Outcome)> {
+            let file = private_fs::create_private_file(&target)
+                .context("cannot create the attachment file")?;
             let encryptor = Encryptor::with_recipients([&recipient as &dyn Recipient])?;
-            let mut writer = encryptor.wrap_output(BufWriter::with_capacity(64 * 1024, file))?;
+            let writer = encryptor.wrap_output(BufWriter::with_capacity(64 * 1024, file))?;
+            // Image metadata is removed before encryption, as it streams.
+            let mut writer = Stripper::new(writer);
             while let Some(chunk) = receiver.blocking_recv() {
                 writer
                     .write_all(&chunk)
                     .context("cannot write the attachment")?;
             }
+            let (writer, metadata) = writer.finish().context("cannot write the attachment")?;
             let mut inner = writer.finish()?;
             inner.flush()?;
             let file = inner.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
-            Ok(file.metadata()?.len())
+            Ok((file.metadata()?.len(), metadata))
         });
         Ok(Upload {
             id,
@@ -82,11 +91,12 @@ impl Upload {
     /// Finishes encryption; returns the pending attachment (size of the ciphertext).
     pub async fn finish(mut self) -> Result<PendingAttachment> {
         self.sender = None;
-        let size = self.worker.await.context("attachment worker failed")??;
+        let (size, metadata) = self.worker.await.context("attachment worker failed")??;
         Ok(PendingAttachment {
             id: self.id,
             dir: self.dir,
             size,
+            metadata,
         })
     }
 
@@ -105,6 +115,8 @@ pub struct PendingAttachment {
     dir: PathBuf,
     /// Size of the ciphertext.
     pub size: u64,
+    /// Whether image metadata was removed before encryption.
+    pub metadata: Outcome,
 }
 
 impl PendingAttachment {
@@ -113,6 +125,15 @@ impl PendingAttachment {
         tokio::fs::rename(part_path(&self.dir, self.id), path(&self.dir, self.id))
             .await
             .context("cannot commit the attachment")
+    }
+
+    /// Gives the committed file the fixed times (after its row was stored):
+    /// its own say when it was uploaded (SPEC §3.5). Until then the real
+    /// modification time is what tells the sweep a file in flight from a
+    /// leftover. Best effort: the sweep settles any file it finds unsettled.
+    pub async fn settle(&self) {
+        let file = path(&self.dir, self.id);
+        let _ = tokio::task::spawn_blocking(move || settle_file(&file)).await;
     }
 
     /// Removes the committed file again (when its row could not be stored).
@@ -135,6 +156,8 @@ pub fn stream_decrypted(
     tokio::task::spawn_blocking(move || {
         let run = || -> Result<(), std::io::Error> {
             let f = File::open(&file)?;
+            // Reading sets the access time; put the fixed one back after.
+            let _restore = RestoreTimes(f.try_clone()?);
             let decryptor = Decryptor::new(f).map_err(std::io::Error::other)?;
             let mut reader = decryptor
                 .decrypt([&case_identity as &dyn varsel_crypto::Identity])
@@ -159,6 +182,27 @@ pub fn stream_decrypted(
         }
     });
     receiver
+}
+
+/// Sets the fixed times and mode 0600 on a stored file; logs a failure.
+fn settle_file(file: &Path) {
+    let result = File::open(file)
+        .and_then(|f| private_fs::set_fixed_times(&f))
+        .and_then(|()| private_fs::narrow(file, private_fs::FILE_MODE));
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "cannot set an attachment's fixed times");
+    }
+}
+
+/// Puts the fixed times back on a file when dropped (after it was read).
+struct RestoreTimes(File);
+
+impl Drop for RestoreTimes {
+    fn drop(&mut self) {
+        if let Err(e) = private_fs::set_fixed_times(&self.0) {
+            tracing::warn!(error = %e, "cannot reset an attachment's access time");
+        }
+    }
 }
 
 /// Removes `*.part` files older than `age`: uploads whose request died before
@@ -226,7 +270,13 @@ pub async fn sweep_orphans(
         let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
         let known = store.existing_attachments(&ids).await?;
         for (id, file) in chunk {
-            if !known.contains(id) && tokio::fs::remove_file(file).await.is_ok() {
+            if known.contains(id) {
+                // A crash between its row and `settle`, or an older version.
+                if !has_fixed_times(file) {
+                    let file = file.clone();
+                    let _ = tokio::task::spawn_blocking(move || settle_file(&file)).await;
+                }
+            } else if tokio::fs::remove_file(file).await.is_ok() {
                 orphans += 1;
             }
         }
@@ -235,6 +285,23 @@ pub async fn sweep_orphans(
         tracing::info!(parts, orphans, "removed attachment files without a row");
     }
     Ok(Swept { parts, orphans })
+}
+
+/// True if the file has the fixed modification and access times and a mode
+/// no wider than 0600.
+fn has_fixed_times(file: &Path) -> bool {
+    std::fs::metadata(file).is_ok_and(|m| {
+        #[cfg(unix)]
+        let private = {
+            use std::os::unix::fs::PermissionsExt;
+            m.permissions().mode() & 0o077 == 0
+        };
+        #[cfg(not(unix))]
+        let private = true;
+        private
+            && m.modified().ok() == Some(private_fs::FIXED_FILE_TIME)
+            && m.accessed().ok() == Some(private_fs::FIXED_FILE_TIME)
+    })
 }
 
 /// The `<uuid>.age` files in `dir` older than `min_age`.

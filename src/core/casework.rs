@@ -267,7 +267,11 @@ pub async fn submit_report(
         subtype: input.subtype.clone(),
         lookup_tag: *prepared.code.lookup_tag().as_bytes(),
         wraps,
-        excluded: input.excluded.clone(),
+        // Every case gets the row, so its presence says nothing.
+        sealed_exclusions: Some(crate::core::exclusions::seal(
+            &prepared.recipient,
+            &input.excluded,
+        )?),
         attachments,
         next_deadline,
         deadline_rules: Some(rules),
@@ -283,9 +287,11 @@ pub async fn submit_report(
         }
         return Err(e.into());
     }
+    settle_files(files).await;
     Ok(Submitted {
         case_id,
         acknowledge_by: acknowledge_by(received, &state.settings.deadlines),
+        metadata_kept: metadata_kept(files),
     })
 }
 
@@ -295,6 +301,19 @@ pub struct Submitted {
     pub case_id: Uuid,
     /// The date by which receipt is to be acknowledged.
     pub acknowledge_by: Date,
+    /// Names of the files stored with whatever metadata they carry (not a
+    /// JPEG, PNG or WebP image, or one that could not be read), to be named
+    /// to the reporter.
+    pub metadata_kept: Vec<String>,
+}
+
+/// Names of the files whose metadata was not removed.
+pub fn metadata_kept(files: &[IncomingFile]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| f.pending.metadata != crate::core::metadata::Outcome::Stripped)
+        .map(|f| f.name.clone())
+        .collect()
 }
 
 /// The acknowledgement deadline of a case received at `received_at`.
@@ -338,6 +357,13 @@ async fn commit_files(files: &[IncomingFile]) -> CoreResult<()> {
         }
     }
     Ok(())
+}
+
+/// Gives stored files the fixed times, once their rows are committed.
+async fn settle_files(files: &[IncomingFile]) {
+    for file in files {
+        file.pending.settle().await;
+    }
 }
 
 /// Removes committed files whose rows could not be stored.
@@ -572,7 +598,10 @@ async fn add_to_thread(
         )
         .await;
     match stored {
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            settle_files(files).await;
+            Ok(())
+        }
         Err(e) => {
             uncommit_files(files).await;
             Err(match e {

@@ -111,6 +111,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/custodian.toml"),
     include_str!("../../locales/nb/forms.toml"),
     include_str!("../../locales/nb/nynorsk.toml"),
+    include_str!("../../locales/nb/privacy.toml"),
 ];
 const NN: &[&str] = &[
     include_str!("../../locales/nn/common.toml"),
@@ -127,6 +128,7 @@ const NN: &[&str] = &[
     include_str!("../../locales/nn/followup.toml"),
     include_str!("../../locales/nn/custodian.toml"),
     include_str!("../../locales/nn/forms.toml"),
+    include_str!("../../locales/nn/privacy.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -143,6 +145,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/custodian.toml"),
     include_str!("../../locales/en/forms.toml"),
     include_str!("../../locales/en/nynorsk.toml"),
+    include_str!("../../locales/en/privacy.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

@@ -24,12 +24,15 @@
 //!   force that match the case's current category and severity, narrowed to
 //!   the groups of the active staff holding a wrap of the case — a group the
 //!   case did not actually reach (say, a rule added after the case was
-//!   routed) is not responsible for it. Their active leads are told, except
-//!   anyone the reporter excluded from the case. Only when that leaves
-//!   nobody (no rule matches, or the groups have no eligible lead) does the
+//!   routed) is not responsible for it. Their active leads who hold a wrap
+//!   of the case are told: the reporter's exclusions are sealed to the case
+//!   key, which the scheduler does not hold ([`crate::core::exclusions`]),
+//!   and an excluded member never holds a wrap. Only when that leaves nobody
+//!   (no rule matches, or the groups have no lead holding the case) does the
 //!   fallback apply: the active contact points holding a wrap of the case,
-//!   or if there are none, every active contact point — again never one the
-//!   reporter excluded.
+//!   or if there are none, every active contact point. That last fallback
+//!   cannot tell an excluded contact point from another; the mail says
+//!   nothing about the case, and without a wrap it cannot be opened.
 
 pub mod mailer;
 
@@ -100,8 +103,10 @@ pub fn case_routed_items(state: &Core, case_id: Uuid, user_ids: &[Uuid]) -> Vec<
     if !state.settings.notifications.enabled {
         return Vec::new();
     }
-    let now = state.clock.now().unix_timestamp();
-    case_routed_notifications(now, case_id, user_ids)
+    // A submission's notices keep its day only (SPEC §3.5): created and
+    // due at the day's start, so the row does not place the reporter.
+    let today = crate::core::clock::day_of(state.clock.now().unix_timestamp());
+    case_routed_notifications(today, case_id, user_ids)
 }
 
 fn case_routed_notifications(now: i64, case_id: Uuid, user_ids: &[Uuid]) -> Vec<NewNotification> {
@@ -259,10 +264,10 @@ fn workers(case: &CaseToRemind, users: &[User]) -> Vec<Uuid> {
 }
 
 /// Who hears of an overdue deadline (see the module documentation): the
-/// active leads of the groups the case is routed to by the rules in force
-/// (`routing`'s, then the stored ones) that hold it, never one the reporter
-/// excluded; if there are none, the contact points holding a wrap of the
-/// case, else every active contact point, never an excluded one.
+/// active leads holding a wrap of the case among the groups it is routed to
+/// by the rules in force (`routing`'s, then the stored ones) that hold it;
+/// if there are none, the contact points holding a wrap of the case, else
+/// every active contact point.
 pub async fn leads(
     store: &dyn Store,
     routing: &RoutingSettings,
@@ -271,9 +276,8 @@ pub async fn leads(
 ) -> StoreResult<Vec<Uuid>> {
     let rules = routing::rules_in_force(routing, store).await?;
     let groups = store.groups().await?;
-    let excluded = store.exclusions(case.id).await?;
     let routed_as = store.case_classification(case.id).await?;
-    Ok(leads_of(&rules, &groups, routed_as, case, &excluded, users))
+    Ok(leads_of(&rules, &groups, routed_as, case, users))
 }
 
 /// [`leads`] on loaded facts: `routed_as` is the case's (category, severity).
@@ -282,10 +286,9 @@ fn leads_of(
     groups: &[Group],
     routed_as: Option<(Category, Severity)>,
     case: &CaseToRemind,
-    excluded: &[Uuid],
     users: &[User],
 ) -> Vec<Uuid> {
-    let eligible = |u: &&User| u.active && !excluded.contains(&u.id);
+    let eligible = |u: &&User| u.active;
     let holding: Vec<&str> = users
         .iter()
         .filter(|u| u.active && case.holders.contains(&u.id))
@@ -301,6 +304,7 @@ fn leads_of(
     let group_leads: Vec<Uuid> = users
         .iter()
         .filter(eligible)
+        .filter(|u| case.holders.contains(&u.id))
         .filter(|u| responsible.iter().any(|g| g.has_lead(u.id)))
         .map(|u| u.id)
         .collect();
@@ -377,7 +381,11 @@ pub async fn deliver_due(
             };
             match result {
                 Ok(()) => {
-                    store.notification_sent(n.id, now).await?;
+                    // The day only: a new-case mail goes out on the first
+                    // pass after the submission it announces.
+                    store
+                        .notification_sent(n.id, crate::core::clock::day_of(now))
+                        .await?;
                     report.sent += 1;
                 }
                 Err(error) => {
@@ -385,7 +393,14 @@ pub async fn deliver_due(
                         || error.as_ref().is_none_or(MailError::retrying_cannot_help);
                     let reason = error.map_or_else(|| NO_ADDRESS.to_owned(), |e| e.to_string());
                     if give_up {
-                        store.notification_failed(n.id, now, &reason, None).await?;
+                        store
+                            .notification_failed(
+                                n.id,
+                                crate::core::clock::day_of(now),
+                                &reason,
+                                None,
+                            )
+                            .await?;
                         report.failed += 1;
                         tracing::error!(
                             notification = %n.id,
@@ -469,13 +484,10 @@ mod tests {
             retired_contact.clone(),
         ];
         let on = case(vec![handler.id, contact_on_case.id, retired_contact.id]);
-        let leads = |case: &CaseToRemind, excluded: &[Uuid]| {
-            leads_of(&[], &[], None, case, excluded, &users)
-        };
-        assert_eq!(leads(&on, &[]), vec![contact_on_case.id]);
+        let leads = |case: &CaseToRemind| leads_of(&[], &[], None, case, &users);
+        assert_eq!(leads(&on), vec![contact_on_case.id]);
         let off = case(vec![handler.id]);
-        assert_eq!(leads(&off, &[]), vec![contact_on_case.id, other_contact.id]);
-        assert_eq!(leads(&off, &[contact_on_case.id]), vec![other_contact.id]);
+        assert_eq!(leads(&off), vec![contact_on_case.id, other_contact.id]);
         assert_eq!(workers(&on, &users), vec![handler.id, contact_on_case.id]);
     }
 
@@ -510,18 +522,18 @@ mod tests {
             groups: vec!["infosec".into(), "hr".into()],
         }];
         // Only infosec holds the case: hr's lead is not responsible for it.
-        let held = case(vec![member.id]);
+        let held = case(vec![lead.id, member.id]);
         let avvik = Some((Category::Avvik, Severity::Hoy));
-        let leads = |routed_as, excluded: &[Uuid]| {
-            leads_of(&rules, &groups, routed_as, &held, excluded, &users)
-        };
-        assert_eq!(leads(avvik, &[]), vec![lead.id]);
-        // An excluded lead is never told; nobody left: the contact points.
-        assert_eq!(leads(avvik, &[lead.id]), vec![contact.id]);
-        assert_eq!(leads(avvik, &[lead.id, contact.id]), Vec::<Uuid>::new());
+        let leads =
+            |routed_as, held: &CaseToRemind| leads_of(&rules, &groups, routed_as, held, &users);
+        assert_eq!(leads(avvik, &held), vec![lead.id]);
+        // A lead without a wrap (the reporter excluded them) is never told;
+        // nobody left: the contact points.
+        let lead_excluded = case(vec![member.id]);
+        assert_eq!(leads(avvik, &lead_excluded), vec![contact.id]);
         // No rule matches: no group is responsible.
         assert_eq!(
-            leads(Some((Category::Varsling, Severity::Hoy)), &[]),
+            leads(Some((Category::Varsling, Severity::Hoy)), &held),
             vec![contact.id]
         );
     }

@@ -31,15 +31,13 @@ async fn openable_wrap(state: &Core, staff: &StaffMember, case_id: Uuid) -> Core
     if !authz::staff_may(staff, Permission::WorkCases) {
         return Err(CoreError::Forbidden);
     }
-    let wrapped = state
+    // An excluded member is never given a wrap; the sealed exclusions are
+    // checked again once the key is unwrapped (`staff_case`).
+    state
         .store
         .key_wrap(case_id, &Holder::User(staff.user_id))
-        .await?;
-    let excluded = state.store.exclusions(case_id).await?;
-    match wrapped {
-        Some(w) if authz::may_open_case(staff.user_id, true, &excluded) => Ok(w),
-        _ => Err(CoreError::NotFound),
-    }
+        .await?
+        .ok_or(CoreError::NotFound)
 }
 
 /// Checks that a staff member may open a case without unlocking it, so that
@@ -58,5 +56,9 @@ pub async fn staff_case(state: &Core, staff: &StaffMember, case_id: Uuid) -> Cor
         .await?
         .ok_or(CoreError::NotFound)?;
     let identity = keys::unwrap_case_identity(&wrapped, &staff.identity)?;
+    let excluded = crate::core::exclusions::of_case(state, case_id, &identity).await?;
+    if !authz::may_open_case(staff.user_id, true, &excluded) {
+        return Err(CoreError::NotFound);
+    }
     Ok(OpenCase { case, identity })
 }

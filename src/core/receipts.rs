@@ -95,6 +95,9 @@ struct Sealed {
     expires_at: i64,
     /// The submission token's tag, hex, if the form had one.
     submission: Option<String>,
+    /// Attachments stored with their metadata, by name.
+    #[serde(default)]
+    metadata_kept: Vec<String>,
 }
 
 /// An open receipt.
@@ -105,6 +108,8 @@ pub struct Receipt {
     pub acknowledge_by: Date,
     /// The tag of the submission it answers, if its form had a token.
     pub submission: Option<SubmissionTag>,
+    /// Attachments stored with their metadata, by name.
+    pub metadata_kept: Vec<String>,
 }
 
 /// Stores the receipt of a case just filed; the token for the reporter's
@@ -114,6 +119,7 @@ pub async fn issue(
     code: &CaseCode,
     acknowledge_by: Date,
     submission: Option<&SubmissionTag>,
+    metadata_kept: &[String],
 ) -> CoreResult<Zeroizing<String>> {
     let now = core.now();
     let sealed = Sealed {
@@ -121,6 +127,7 @@ pub async fn issue(
         acknowledge_by: acknowledge_by.to_julian_day(),
         expires_at: now.saturating_add(receipt_lifetime(core)),
         submission: submission.map(hex::encode),
+        metadata_kept: metadata_kept.to_vec(),
     };
     let json = Zeroizing::new(serde_json::to_vec(&sealed).context("cannot encode a receipt")?);
     let secret = SessionSecret::generate();
@@ -162,6 +169,7 @@ pub async fn open(core: &Core, token: &str) -> CoreResult<Option<Receipt>> {
         code: Zeroizing::new(sealed.code.clone()),
         acknowledge_by,
         submission,
+        metadata_kept: sealed.metadata_kept.clone(),
     }))
 }
 

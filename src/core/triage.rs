@@ -44,7 +44,8 @@ pub async fn triage(
         .triage_facts(case_id)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let excluded = state.store.exclusions(case_id).await?;
+    // Sealed to the case: opened with the key the triaging handler holds.
+    let excluded = crate::core::exclusions::of_case(state, case_id, &identity).await?;
     let users = state.store.list_users().await?;
     let rules = rules_in_force(&state.settings.routing, &*state.store).await?;
     let flags = state

@@ -195,7 +195,11 @@ async fn docs_walkthrough_on_the_binary(backend: Backend) {
     ] {
         assert!(!log.contains(secret), "the log contains {secret:?}");
     }
-    assert!(log.contains("/api/v1/reports"), "requests are logged");
+    assert!(log.contains("/api/v1/staff"), "staff requests are logged");
+    assert!(
+        !log.contains("/api/v1/reports"),
+        "reporter requests are not (SPEC §3.5)"
+    );
 }
 
 async fn cases_not_routed_to_the_caller_are_not_found(backend: Backend) {

@@ -171,6 +171,17 @@ impl TestApp {
         }
     }
 
+    /// The audit chain after the reporter's queued entries have joined it
+    /// (they wait for the end of their day, then come after every staff
+    /// entry of that day, in random order).
+    pub async fn audit_entries_after_the_day(&self) -> Vec<varsel::core::audit::AuditEntry> {
+        let tomorrow = varsel::core::clock::system_now() + 86_400;
+        varsel::core::audit_log::append_finished_days(&*self.store, tomorrow)
+            .await
+            .unwrap();
+        self.store.audit_entries().await.unwrap()
+    }
+
     /// Creates a staff account with `roles` and the test password; returns its id.
     pub async fn add_user(&self, username: &str, display_name: &str, roles: &[&str]) -> Uuid {
         self.add_user_in(username, display_name, roles, &[]).await

@@ -84,6 +84,11 @@ async fn scenario(backend: Backend) -> Scenario {
     assert_eq!(r.status, StatusCode::NO_CONTENT);
 
     let store = served.db.store().await;
+    // The reporter's entries join the chain once their day is over.
+    let tomorrow = varsel::core::clock::system_now() + 86_400;
+    varsel::core::audit_log::append_finished_days(&*store, tomorrow)
+        .await
+        .unwrap();
     let hanne = store.user_by_username("hanne").await.unwrap().unwrap().id;
     Scenario {
         served,

@@ -26,6 +26,7 @@ mod helpers;
 mod identity;
 mod inbox;
 mod languages;
+mod metadata;
 mod notifications;
 mod privacy;
 mod reporter;

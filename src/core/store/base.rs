@@ -362,15 +362,47 @@ macro_rules! store {
                 Ok(rows.iter().filter_map(|(h,)| parse_holder(h)).collect())
             }
 
-            async fn exclusions(&self, case_id: Uuid) -> StoreResult<Vec<Uuid>> {
-                let rows: Vec<(String,)> = sqlx::query_as(concat!(
-                    "SELECT user_id FROM case_exclusions WHERE case_id = $1 ORDER BY user_id",
+            async fn sealed_exclusions(&self, case_id: Uuid) -> StoreResult<Option<Vec<u8>>> {
+                let row: Option<(Vec<u8>,)> = sqlx::query_as(
+                    "SELECT sealed FROM case_sealed_exclusions WHERE case_id = $1",
+                )
+                .bind(case_id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(sealed,)| sealed))
+            }
+
+            async fn plaintext_exclusions(&self) -> StoreResult<Vec<(Uuid, Uuid)>> {
+                let rows: Vec<(String, String)> = sqlx::query_as(concat!(
+                    "SELECT case_id, user_id FROM case_exclusions ORDER BY case_id",
                     $text_order
                 ))
-                .bind(case_id.to_string())
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter().map(|(u,)| parse_uuid(u)).collect()
+                rows.iter()
+                    .map(|(c, u)| Ok((parse_uuid(c)?, parse_uuid(u)?)))
+                    .collect()
+            }
+
+            async fn seal_plaintext_exclusions(
+                &self,
+                case_id: Uuid,
+                sealed: &[u8],
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let id = case_id.to_string();
+                let statement = sqlx::query(
+                    "INSERT INTO case_sealed_exclusions (case_id, sealed) VALUES ($1, $2) \
+                     ON CONFLICT (case_id) DO UPDATE SET sealed = excluded.sealed",
+                )
+                .bind(&id)
+                .bind(sealed);
+                Self::run_in(&mut tx, statement).await?;
+                let statement =
+                    sqlx::query("DELETE FROM case_exclusions WHERE case_id = $1").bind(&id);
+                Self::run_in(&mut tx, statement).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn set_status(
@@ -548,6 +580,86 @@ macro_rules! store {
                 Self::run_in(&mut tx, statement).await?;
                 tx.commit().await?;
                 Ok(entry.seq)
+            }
+
+            async fn queue_audit(&self, record: &AuditRecord) -> StoreResult<()> {
+                let statement = sqlx::query(
+                    "INSERT INTO audit_queue (id, at, actor, action, case_id, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(Uuid::new_v4().to_string())
+                .bind(record.at)
+                .bind(&record.actor)
+                .bind(record.action)
+                .bind(record.case_id.map(|c| c.to_string()))
+                .bind(&record.detail);
+                self.run(statement).await?;
+                Ok(())
+            }
+
+            async fn append_queued_audit(&self, before: i64) -> StoreResult<usize> {
+                // Most passes find nothing: no write lock for them.
+                let waiting: Option<(String,)> =
+                    sqlx::query_as("SELECT id FROM audit_queue WHERE at < $1 LIMIT 1")
+                        .bind(before)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                if waiting.is_none() {
+                    return Ok(0);
+                }
+                let mut tx = self.begin_audit_append().await?;
+                let mut queued: Vec<(String, i64, String, String, Option<String>, String)> =
+                    sqlx::query_as(
+                        "SELECT id, at, actor, action, case_id, detail FROM audit_queue \
+                         WHERE at < $1",
+                    )
+                    .bind(before)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                if queued.is_empty() {
+                    tx.rollback().await?;
+                    return Ok(0);
+                }
+                // The order of the day's reporter entries says nothing.
+                rand::seq::SliceRandom::shuffle(queued.as_mut_slice(), &mut rand::rngs::OsRng);
+                let mut last: Option<(i64, Vec<u8>)> =
+                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                for (id, at, actor, action, case_id, detail) in &queued {
+                    let case_id = match case_id {
+                        Some(c) => Some(parse_uuid(c)?),
+                        None => None,
+                    };
+                    let entry = AuditEntry::next(last.take(), *at, actor, action, case_id, detail);
+                    let statement = sqlx::query(
+                        "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
+                         prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(entry.seq)
+                    .bind(entry.at)
+                    .bind(&entry.actor)
+                    .bind(&entry.action)
+                    .bind(&entry.case_id)
+                    .bind(&entry.detail)
+                    .bind(&entry.prev_hash)
+                    .bind(&entry.hash);
+                    Self::run_in(&mut tx, statement).await?;
+                    last = Some((entry.seq, entry.hash));
+                    let statement =
+                        sqlx::query("DELETE FROM audit_queue WHERE id = $1").bind(id.clone());
+                    Self::run_in(&mut tx, statement).await?;
+                }
+                tx.commit().await?;
+                Ok(queued.len())
+            }
+
+            async fn queued_audit(
+                &self,
+            ) -> StoreResult<Vec<(i64, String, String, Option<String>)>> {
+                Ok(sqlx::query_as("SELECT at, actor, action, case_id FROM audit_queue")
+                    .fetch_all(&self.pool)
+                    .await?)
             }
 
             async fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>> {

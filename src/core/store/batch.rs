@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
 use super::writer::{next_batch, shared_failure, Cased, Pending, ROWS_PER_INSERT};
 
@@ -141,18 +142,34 @@ macro_rules! batch_writer {
             }
 
             /// Appends the audit entries of the cases stored (`results`), in
-            /// order, to the chain.
+            /// order, to the chain; a reporter's are queued instead.
             async fn append_audits(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 cases: &[Cased<'_>],
                 results: &[StoreResult<()>],
             ) -> StoreResult<()> {
-                let audits: Vec<&AuditRecord> = cases
+                let (queued, audits): (Vec<&AuditRecord>, Vec<&AuditRecord>) = cases
                     .iter()
                     .zip(results)
                     .filter(|(_, r)| r.is_ok())
                     .filter_map(|((_, audit, _), _)| *audit)
-                    .collect();
+                    .partition(|r| r.actor == crate::core::audit::AuditActor::Reporter.as_db());
+                // A reporter's entries wait in the queue for the day's batch
+                // (`Store::append_queued_audit`), in this same transaction.
+                for chunk in queued.chunks(ROWS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_queue (id, at, actor, action, case_id, detail) ",
+                    );
+                    insert.push_values(chunk, |mut row, r| {
+                        row.push_bind(Uuid::new_v4().to_string())
+                            .push_bind(r.at)
+                            .push_bind(r.actor.clone())
+                            .push_bind(r.action)
+                            .push_bind(r.case_id.map(|c| c.to_string()))
+                            .push_bind(r.detail.clone());
+                    });
+                    Self::run_in(tx, insert.build()).await?;
+                }
                 if audits.is_empty() {
                     return Ok(());
                 }
@@ -239,18 +256,17 @@ macro_rules! batch_writer {
                     });
                     Self::run_in(tx, insert.build()).await?;
                 }
-                let excluded: Vec<(String, String)> = news
+                let sealed: Vec<(String, &Vec<u8>)> = news
                     .iter()
-                    .flat_map(|n| n.excluded.iter().map(|u| (n.case.id.to_string(), u.to_string())))
+                    .filter_map(|n| Some((n.case.id.to_string(), n.sealed_exclusions.as_ref()?)))
                     .collect();
-                for chunk in excluded.chunks(ROWS_PER_INSERT) {
+                for chunk in sealed.chunks(ROWS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO case_exclusions (case_id, user_id) ",
+                        "INSERT INTO case_sealed_exclusions (case_id, sealed) ",
                     );
-                    insert.push_values(chunk, |mut row, (case, user)| {
-                        row.push_bind(case.clone()).push_bind(user.clone());
+                    insert.push_values(chunk, |mut row, (case, sealed)| {
+                        row.push_bind(case.clone()).push_bind((*sealed).clone());
                     });
-                    insert.push(" ON CONFLICT (case_id, user_id) DO NOTHING");
                     Self::run_in(tx, insert.build()).await?;
                 }
                 let tokens: Vec<([u8; 32], i64)> = news

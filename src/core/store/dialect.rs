@@ -92,14 +92,28 @@ fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
-/// Creates the directory of the database file if it does not exist.
-async fn create_parent_dir(file: &Path) -> StoreResult<()> {
-    match file.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|e| StoreError::Database(sqlx::Error::Io(e))),
-        _ => Ok(()),
-    }
+/// Creates the directory of the database file if it does not exist (0700),
+/// and the file itself with mode 0600 before SQLite opens it, narrowing the
+/// modes of an existing file and its journal (SQLite gives the WAL and
+/// shared-memory files the database file's mode).
+async fn prepare_private_file(file: &Path) -> StoreResult<()> {
+    let file = file.to_path_buf();
+    let io = |e| StoreError::Database(sqlx::Error::Io(e));
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::core::private_fs::create_private_dir_all(dir)?;
+        }
+        crate::core::private_fs::ensure_private_file(&file)?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut name = file.clone().into_os_string();
+            name.push(suffix);
+            crate::core::private_fs::narrow_file_if_exists(Path::new(&name))?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| io(std::io::Error::other(e)))?
+    .map_err(io)
 }
 
 impl SqliteStore {
@@ -125,7 +139,7 @@ impl SqliteStore {
                 .connect_with(options)
                 .await?
         } else {
-            create_parent_dir(options.get_filename()).await?;
+            prepare_private_file(options.get_filename()).await?;
             SqlitePoolOptions::new()
                 .max_connections(SQLITE_MAX_CONNECTIONS)
                 .acquire_timeout(SQLITE_ACQUIRE_TIMEOUT)

@@ -101,8 +101,15 @@ pub trait Store:
     async fn key_wrap(&self, case_id: Uuid, holder: &Holder) -> StoreResult<Option<Vec<u8>>>;
     /// Every holder of a wrap of the case's identity.
     async fn key_holders(&self, case_id: Uuid) -> StoreResult<Vec<Holder>>;
-    /// The handlers the reporter excluded from the case.
-    async fn exclusions(&self, case_id: Uuid) -> StoreResult<Vec<Uuid>>;
+    /// The handlers the reporter excluded from the case, sealed to the case
+    /// key (`core::exclusions::open`); `None` for a case without the row.
+    async fn sealed_exclusions(&self, case_id: Uuid) -> StoreResult<Option<Vec<u8>>>;
+    /// Exclusions still stored in plaintext by an older version: (case,
+    /// excluded user) pairs, ordered by case.
+    async fn plaintext_exclusions(&self) -> StoreResult<Vec<(Uuid, Uuid)>>;
+    /// Replaces a case's plaintext exclusions with `sealed`, in one
+    /// transaction.
+    async fn seal_plaintext_exclusions(&self, case_id: Uuid, sealed: &[u8]) -> StoreResult<()>;
     /// Sets a case's status; `NotFound` if there is no such case.
     ///
     /// `feedback_given_at` is given when the caller has decided that this
@@ -191,4 +198,13 @@ pub trait Store:
     ) -> StoreResult<i64>;
     /// The whole audit log, ordered by `seq`.
     async fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>>;
+    /// Queues a reporter's entry (the day only) to join the chain later
+    /// ([`Store::append_queued_audit`]).
+    async fn queue_audit(&self, record: &AuditRecord) -> StoreResult<()>;
+    /// Appends every queued entry stamped before `before` to the chain, in
+    /// a random order, and removes them from the queue, in one transaction.
+    /// Returns how many.
+    async fn append_queued_audit(&self, before: i64) -> StoreResult<usize>;
+    /// The queued entries (`at`, actor, action, case), in no order.
+    async fn queued_audit(&self) -> StoreResult<Vec<(i64, String, String, Option<String>)>>;
 }

@@ -195,8 +195,8 @@ pub struct Case {
     pub report: Vec<u8>,
 }
 
-/// A new case with its key wraps and the handlers the reporter excluded,
-/// stored in one transaction.
+/// A new case with its key wraps and the handlers the reporter excluded
+/// (sealed to the case), stored in one transaction.
 #[derive(Debug, Clone)]
 pub struct NewCase {
     /// The case row.
@@ -207,8 +207,9 @@ pub struct NewCase {
     pub lookup_tag: [u8; 32],
     /// Wraps of the case identity.
     pub wraps: Vec<KeyWrap>,
-    /// Excluded handlers (conflict of interest).
-    pub excluded: Vec<Uuid>,
+    /// The excluded handlers (conflict of interest), sealed to the case key
+    /// (`core::exclusions::seal`); `None` stores no row.
+    pub sealed_exclusions: Option<Vec<u8>>,
     /// Attachments submitted with the report (their files already committed).
     pub attachments: Vec<Attachment>,
     /// Its nearest open deadline, by `crate::core::deadlines::stored_next`.

@@ -35,7 +35,8 @@ pub trait NotificationStore: Send + Sync {
     /// Takes a due notification for delivery by moving its next attempt to
     /// `until`; false if it is no longer due (another pass took it).
     async fn claim_notification(&self, id: Uuid, now: i64, until: i64) -> StoreResult<bool>;
-    /// Records a delivery.
+    /// Records a delivery at `at` (the day, by the caller), which also
+    /// replaces the claim's lease time.
     async fn notification_sent(&self, id: Uuid, at: i64) -> StoreResult<()>;
     /// Records a failed attempt: to be retried at `retry_at`, or (`None`)
     /// given up on at `at`.
@@ -156,8 +157,8 @@ macro_rules! notification_store {
 
             async fn notification_sent(&self, id: Uuid, at: i64) -> StoreResult<()> {
                 let statement = sqlx::query(
-                    "UPDATE notifications SET sent_at = $1, attempts = attempts + 1, \
-                     last_error = NULL WHERE id = $2",
+                    "UPDATE notifications SET sent_at = $1, next_attempt_at = $1, \
+                     attempts = attempts + 1, last_error = NULL WHERE id = $2",
                 )
                 .bind(at)
                 .bind(id.to_string());
@@ -180,7 +181,7 @@ macro_rules! notification_store {
                     ),
                     None => (
                         "UPDATE notifications SET attempts = attempts + 1, last_error = $1, \
-                         failed_at = $2 WHERE id = $3",
+                         failed_at = $2, next_attempt_at = $2 WHERE id = $3",
                         at,
                     ),
                 };

@@ -126,6 +126,9 @@ pub struct Uploaded {
     pub id: Uuid,
     /// The file name as sent.
     pub name: String,
+    /// True if the file was stored with whatever hidden information it
+    /// carries (metadata is removed only from JPEG, PNG and WebP images).
+    pub metadata_kept: bool,
 }
 
 /// A multipart upload: one or more `attachment` file parts.
@@ -144,6 +147,7 @@ fn uploaded(files: &[IncomingFile]) -> Vec<Uploaded> {
         .map(|f| Uploaded {
             id: f.pending.id,
             name: f.name.clone(),
+            metadata_kept: f.pending.metadata != crate::core::metadata::Outcome::Stripped,
         })
         .collect()
 }

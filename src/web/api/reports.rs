@@ -81,6 +81,9 @@ pub struct Submitted {
     /// The day receipt will be acknowledged by, `YYYY-MM-DD`.
     #[schema(format = Date)]
     pub acknowledge_by: String,
+    /// Names of the attachments stored with whatever metadata they carry:
+    /// Varsel removes it only from JPEG, PNG and WebP images.
+    pub metadata_kept: Vec<String>,
 }
 
 impl ReportRequest {
@@ -153,6 +156,7 @@ async fn submit(
     Ok(HttpResponse::Created().json(Submitted {
         case_code: code.as_str().to_owned(),
         acknowledge_by,
+        metadata_kept: submitted.metadata_kept,
     }))
 }
 

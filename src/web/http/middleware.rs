@@ -1,6 +1,8 @@
 //! Request middleware: the interface language, and a request log that records
 //! method, route pattern, status and duration — never addresses, user agents,
-//! query strings or bodies.
+//! query strings or bodies — for staff requests only: reporter requests
+//! write no request line, and anything logged while serving them carries
+//! the date alone (`crate::telemetry`).
 
 use std::time::Instant;
 
@@ -9,6 +11,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
+use tracing::Instrument;
 
 use crate::core::i18n::Lang;
 use crate::web::http::context::RequestLang;
@@ -35,13 +38,50 @@ fn honours_accept_language(path: &str) -> bool {
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     matches!(
         first,
-        "staff" | "contact" | "admin" | "stats" | "stats.csv" | "api"
+        "staff" | "contact" | "admin" | "custodian" | "stats" | "stats.csv" | "api"
     )
+}
+
+/// Path prefixes of the staff side (pages and API). Every other path is
+/// treated as one a reporter may use: the landing page, the report form,
+/// the code login and case pages, their API, challenges, static files.
+const STAFF_PREFIXES: &[&str] = &[
+    "/staff",
+    "/admin",
+    "/stats",
+    "/stats.csv",
+    "/contact",
+    "/custodian",
+    "/api/v1/staff",
+    "/api/v1/admin",
+    "/api/v1/contact",
+    "/api/v1/custodian",
+];
+
+/// True unless `path` is on the staff side (deny by default: a new route is
+/// logged like a reporter's until it is listed as staff).
+pub fn is_reporter_path(path: &str) -> bool {
+    !STAFF_PREFIXES.iter().any(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+fn set_lang_cookie<B>(res: &mut ServiceResponse<B>, lang: Option<Lang>, secure: bool) {
+    if let Some(lang) = lang {
+        let cookie = Cookie::build(LANG_COOKIE, lang.code())
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(secure)
+            .finish();
+        let _ = res.response_mut().add_cookie(&cookie);
+    }
 }
 
 /// Chooses the language — `?lang=`, then the cookie, then (staff pages and
 /// the API only) `Accept-Language`, then the configured default — and logs
-/// the request.
+/// staff requests.
 pub async fn language_and_log(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -70,16 +110,17 @@ pub async fn language_and_log(
         .is_some_and(|s| s.settings.server.tls);
     let method = req.method().clone();
     let started = Instant::now();
-    let mut res = next.call(req).await?;
-    if let Some(lang) = from_query {
-        let cookie = Cookie::build(LANG_COOKIE, lang.code())
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Strict)
-            .secure(secure)
-            .finish();
-        let _ = res.response_mut().add_cookie(&cookie);
+    if is_reporter_path(req.path()) {
+        // No request line, and every line written meanwhile carries the
+        // date alone (`telemetry`): nothing logged places a reporter's
+        // action within the day (SPEC §3.5).
+        let span = tracing::info_span!(crate::telemetry::REPORTER_SPAN);
+        let mut res = next.call(req).instrument(span).await?;
+        set_lang_cookie(&mut res, from_query, secure);
+        return Ok(res);
     }
+    let mut res = next.call(req).await?;
+    set_lang_cookie(&mut res, from_query, secure);
     let route = res
         .request()
         .match_pattern()
@@ -96,7 +137,7 @@ pub async fn language_and_log(
 
 #[cfg(test)]
 mod tests {
-    use super::honours_accept_language;
+    use super::{honours_accept_language, is_reporter_path};
 
     #[test]
     fn only_staff_pages_and_the_api_follow_the_browser_language() {
@@ -121,6 +162,39 @@ mod tests {
             "/apis",
         ] {
             assert!(!honours_accept_language(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn only_staff_paths_are_logged_with_their_time() {
+        for path in [
+            "/",
+            "/report",
+            "/report/receipt",
+            "/followup",
+            "/case",
+            "/case/reply",
+            "/case/identity",
+            "/api/v1/reports",
+            "/api/v1/reporter/case",
+            "/api/v1/reporter/session",
+            "/pow/challenge",
+            "/staffing",
+            "/statsx",
+        ] {
+            assert!(is_reporter_path(path), "{path}");
+        }
+        for path in [
+            "/staff/inbox",
+            "/admin",
+            "/api/v1/staff/cases",
+            "/api/v1/staff/session",
+            "/api/v1/custodian/requests",
+            "/stats",
+            "/stats.csv",
+            "/custodian",
+        ] {
+            assert!(!is_reporter_path(path), "{path}");
         }
     }
 }

@@ -134,7 +134,7 @@ impl TestApp {
                 subtype: None,
                 lookup_tag: *code.lookup_tag().as_bytes(),
                 wraps,
-                excluded: Vec::new(),
+                sealed_exclusions: None,
                 attachments: Vec::new(),
                 next_deadline,
                 deadline_rules: Some(rules),

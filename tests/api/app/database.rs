@@ -103,6 +103,12 @@ macro_rules! raw_rows {
                             v.map(|v| v.to_string()).unwrap_or_default().into_bytes()
                         } else if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
                             v.map(|v| v.to_string()).unwrap_or_default().into_bytes()
+                        } else if let Ok(v) = row.try_get::<Option<i32>, _>(i) {
+                            v.map(|v| v.to_string()).unwrap_or_default().into_bytes()
+                        } else if let Ok(v) = row.try_get::<Option<i16>, _>(i) {
+                            v.map(|v| v.to_string()).unwrap_or_default().into_bytes()
+                        } else if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+                            v.map(|v| v.to_string()).unwrap_or_default().into_bytes()
                         } else {
                             panic!("column {i} of {} has an unexpected type", $sql)
                         }
@@ -224,6 +230,56 @@ impl TestDatabase {
                 sql
             ),
         }
+    }
+
+    /// The tables of the database.
+    pub async fn table_names(&self) -> Vec<String> {
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'"
+            }
+            Backend::Postgres => {
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'"
+            }
+        };
+        self.text_rows(sql)
+            .await
+            .into_iter()
+            .filter_map(|row| row.into_iter().next())
+            .collect()
+    }
+
+    /// Where any of `needles` is readable in the rows `SELECT * FROM
+    /// <table> <filter>` returns, for every table: "table: needle" for each
+    /// hit. `filter(table)` gives the SQL after the table name (e.g. a
+    /// `WHERE` clause), or `None` to skip the table.
+    pub async fn readable_in_tables(
+        &self,
+        needles: &[String],
+        filter: impl Fn(&str) -> Option<String>,
+    ) -> Vec<String> {
+        let mut hits = Vec::new();
+        for table in self.table_names().await {
+            let Some(rest) = filter(&table) else {
+                continue;
+            };
+            let rows = self
+                .raw_rows(&format!("SELECT * FROM {table} {rest}"))
+                .await;
+            for needle in needles {
+                let n = needle.as_bytes();
+                let found = rows
+                    .iter()
+                    .flatten()
+                    .any(|cell| cell.windows(n.len()).any(|w| w == n));
+                if found {
+                    hits.push(format!("{table}: {needle}"));
+                }
+            }
+        }
+        hits
     }
 
     /// Where any of `needles` is stored readable: in a file of the data

@@ -34,6 +34,8 @@ struct ReceiptPage {
     code: Zeroizing<String>,
     acknowledge_by: String,
     shown_until: String,
+    /// Files stored with their metadata, named so the reporter knows.
+    metadata_kept: Vec<String>,
 }
 
 /// The receipt after it was confirmed, or once it has expired.
@@ -94,13 +96,15 @@ pub async fn issued(
     state: &AppState,
     visitor: &Visitor,
     prepared: &crate::core::casework::PreparedCase,
-    acknowledge_by: time::Date,
+    submitted: &crate::core::casework::Submitted,
 ) -> Result<HttpResponse, AppError> {
+    let acknowledge_by = submitted.acknowledge_by;
     let issued = receipts::issue(
         state,
         &prepared.code,
         acknowledge_by,
         prepared.submission.as_ref(),
+        &submitted.metadata_kept,
     )
     .await;
     match issued {
@@ -119,6 +123,7 @@ pub async fn issued(
                 code: prepared.code.expose_grouped(),
                 acknowledge_by: super::format_date(acknowledge_by),
                 shown_until: shown_until(state, visitor),
+                metadata_kept: submitted.metadata_kept.clone(),
             };
             let body = super::render(visitor, &page)?;
             Ok(super::html(StatusCode::OK, body, None))
@@ -173,6 +178,7 @@ pub async fn show(
         code: Zeroizing::new(receipt.code.as_str().to_owned()),
         acknowledge_by: super::format_date(receipt.acknowledge_by),
         shown_until: shown_until(&state, &visitor),
+        metadata_kept: receipt.metadata_kept.clone(),
     };
     let body = super::render(&visitor, &page)?;
     Ok(super::html(StatusCode::OK, body, cookie))

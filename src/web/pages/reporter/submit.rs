@@ -147,7 +147,7 @@ pub async fn submit(
     match stored {
         Ok(submitted) => {
             super::identity::attach(&state, submitted.case_id, identity).await;
-            super::receipt::issued(&state, &visitor, &prepared, submitted.acknowledge_by).await
+            super::receipt::issued(&state, &visitor, &prepared, &submitted).await
         }
         Err(e) => {
             form.discard().await;
