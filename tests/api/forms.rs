@@ -24,6 +24,7 @@ for_each_backend!(
     malformed_multipart_bodies_are_answered_and_store_nothing,
     head_is_answered_like_get_and_wrong_methods_get_405,
     a_reply_survives_an_ended_session,
+    a_retaliation_report_survives_an_ended_session_and_a_failed_token,
     typed_text_survives_a_failed_csrf_check,
     a_wrong_code_is_kept_in_the_code_field,
     the_language_buttons_keep_what_was_typed,
@@ -595,6 +596,63 @@ async fn a_reply_survives_an_ended_session(backend: Backend) {
         .text_rows("SELECT CAST(COUNT(*) AS TEXT) FROM messages")
         .await;
     assert_eq!(rows[0][0], "1", "posted once");
+    app.teardown().await;
+}
+
+async fn a_retaliation_report_survives_an_ended_session_and_a_failed_token(backend: Backend) {
+    let clock = ManualClock::new(time::macros::datetime!(2026-03-02 09:00 UTC));
+    let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), |s| {
+        s.sessions.reporter_idle_minutes = 30;
+    })
+    .await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let code = app.file_report(&ReportForm::new("Første melding")).await;
+    let reporter = app.reporter_login(&code).await;
+    let report = "Lederen <i>flyttet</i> meg & tok fra meg \"oppgavene\"";
+    let kept =
+        |page: &str| page.contains("&#34;oppgavene&#34;") || page.contains("&quot;oppgavene&quot;");
+    // A token that fails while the session lives: the case page again,
+    // with the report as typed.
+    let r = app
+        .post_form_with_token(
+            &reporter,
+            Some(&"0".repeat(64)),
+            "/case/retaliation",
+            &[("retaliation", report)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{r}");
+    assert!(kept(&r), "{r}");
+    // The reporter writes for longer than the idle timeout.
+    clock.advance(time::Duration::minutes(31));
+    let r = app
+        .post_form_with_token(
+            &reporter,
+            Some(&reporter.csrf),
+            "/case/retaliation",
+            &[("retaliation", report)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{r}");
+    assert!(kept(&r), "the report is kept: {r}");
+    assert!(r.contains("name=\"code\""), "asks for the code: {r}");
+    assert!(r.contains("name=\"retaliation\""), "{r}");
+    assert_eq!(rows_in(&app, "messages").await, 0, "nothing stored yet");
+    // The right code files it, as a retaliation report.
+    let csrf = r.csrf();
+    let r = app
+        .post_form_with_token(
+            &reporter,
+            Some(&csrf),
+            "/followup",
+            &[("code", &code), ("retaliation", report)],
+        )
+        .await;
+    r.assert_see_other("/case");
+    let kinds = app.db.text_rows("SELECT kind FROM messages").await;
+    assert_eq!(kinds, vec![vec!["retaliation".to_owned()]], "filed once");
+    let case = app.page(&reporter, "/case").await;
+    assert!(kept(&case), "{case}");
     app.teardown().await;
 }
 

@@ -5,7 +5,8 @@
 //!
 //! The same form takes a reply whose session ended while it was written
 //! (`message`, see [`session_ended`]): it is kept through a wrong code and
-//! posted to the case once the code opens it. A form whose CSRF token failed,
+//! posted to the case once the code opens it; a retaliation report
+//! (`retaliation`, see [`session_ended_retaliation`]) likewise. A form whose CSRF token failed,
 //! or sent by a language button, is shown again as typed.
 
 use crate::web::http::SecretText;
@@ -41,6 +42,8 @@ struct FollowupPage<'a> {
     code: &'a str,
     /// A reply waiting for the code (its session ended), if any.
     reply: Option<&'a str>,
+    /// A retaliation report waiting for the code (its session ended), if any.
+    retaliation: Option<&'a str>,
 }
 
 /// The submitted login form.
@@ -53,6 +56,9 @@ pub struct CodeForm {
     /// A reply to post once the code opens the case.
     #[serde(default)]
     message: Option<SecretText>,
+    /// A retaliation report to file once the code opens the case.
+    #[serde(default)]
+    retaliation: Option<SecretText>,
     #[serde(default)]
     pow_challenge: String,
     #[serde(default)]
@@ -65,6 +71,7 @@ pub async fn show(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpRe
     let form = Typed {
         code: "",
         reply: None,
+        retaliation: None,
     };
     page(
         &visitor,
@@ -88,6 +95,25 @@ pub async fn session_ended(
     let form = Typed {
         code: "",
         reply: Some(message),
+        retaliation: None,
+    };
+    let status = StatusCode::UNAUTHORIZED;
+    page(visitor, csrf, FormErrors::default(), form, status, cookie)
+}
+
+/// A retaliation report whose session ended before it was sent: the code
+/// login with the report in it (401; nothing stored). It is filed once the
+/// code opens the case.
+pub async fn session_ended_retaliation(
+    state: &AppState,
+    visitor: &Visitor,
+    report: &str,
+) -> Result<HttpResponse, AppError> {
+    let (csrf, cookie) = ensure_csrf(state, visitor);
+    let form = Typed {
+        code: "",
+        reply: None,
+        retaliation: Some(report),
     };
     let status = StatusCode::UNAUTHORIZED;
     page(visitor, csrf, FormErrors::default(), form, status, cookie)
@@ -98,6 +124,7 @@ pub async fn session_ended(
 struct Typed<'a> {
     code: &'a str,
     reply: Option<&'a str>,
+    retaliation: Option<&'a str>,
 }
 
 /// Checks the code and, if it opens a case, starts a reporter session (and
@@ -115,9 +142,14 @@ pub async fn login(
         .message
         .as_deref()
         .map(|m| Zeroizing::new(m.to_owned()));
+    let retaliation = form
+        .retaliation
+        .as_deref()
+        .map(|m| Zeroizing::new(m.to_owned()));
     let typed = Typed {
         code: &code_typed,
         reply: reply.as_ref().map(|r| r.as_str()),
+        retaliation: retaliation.as_ref().map(|r| r.as_str()),
     };
     // A language button, or a token that failed: the form again, as typed.
     if super::is_rerender(&req) || visitor.check_csrf(&form.csrf).is_err() {
@@ -151,6 +183,25 @@ pub async fn login(
             return again("message", message, StatusCode::BAD_REQUEST);
         }
         Some(Err(TextFieldError::Empty)) => None,
+    };
+    // So is a retaliation report, which must not be empty.
+    let retaliation_text = match retaliation
+        .as_deref()
+        .map(|r| TextField::parse(r, state.settings.limits.max_text_chars))
+    {
+        None => None,
+        Some(Ok(text)) => Some(text),
+        Some(Err(TextFieldError::TooLong { max })) => {
+            let message = t.f(
+                "reporter.errors.description_too_long",
+                &[("max", &max.to_string())],
+            );
+            return again("retaliation", message, StatusCode::BAD_REQUEST);
+        }
+        Some(Err(TextFieldError::Empty)) => {
+            let message = t.t("reporter.followup.retaliation_empty");
+            return again("retaliation", message, StatusCode::BAD_REQUEST);
+        }
     };
     let code = match CaseCode::parse(&form.code) {
         Ok(code) => code,
@@ -199,6 +250,11 @@ pub async fn login(
                     .await
                     .map_err(|e| visitor.fail(e))?;
             }
+            if let Some(text) = &retaliation_text {
+                crate::core::followup::report_retaliation(&state, &reporter, text)
+                    .await
+                    .map_err(|e| visitor.fail(e))?;
+            }
             let cookie = start_session(&state, &visitor, Actor::Reporter(reporter)).await?;
             Ok(super::see_other("/case", Some(cookie)))
         }
@@ -229,6 +285,7 @@ fn page(
             languages: super::language_buttons(t.lang()),
             code: typed.code,
             reply: typed.reply,
+            retaliation: typed.retaliation,
         },
     )?;
     Ok(super::html(status, body, cookie))

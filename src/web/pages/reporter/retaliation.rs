@@ -1,6 +1,8 @@
 //! POST /case/retaliation — the reporter reports retaliation in their case
 //! (arbeidsmiljøloven § 2 A-4). A refused report shows the case again with
-//! what the reporter wrote and stores nothing.
+//! what the reporter wrote and stores nothing. A report whose session ended
+//! while it was written is kept on the code login and filed once the code
+//! opens the case; one whose CSRF token failed is shown again as typed.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -29,14 +31,21 @@ pub async fn report(
     visitor: Visitor,
     form: web::Form<RetaliationForm>,
 ) -> Result<HttpResponse, AppError> {
-    // Without a reporter session the session ended while the reporter was
-    // writing: the "form expired" page says what to do.
-    let Some(reporter) = visitor.reporter() else {
-        return Err(visitor.error(ErrorKind::Csrf));
-    };
-    visitor.check_csrf(&form.csrf)?;
+    let mut form = form.into_inner();
     let t = visitor.t();
-    let written: Zeroizing<String> = form.into_inner().retaliation.take();
+    let csrf_ok = visitor.check_csrf(&form.csrf).is_ok();
+    let written: Zeroizing<String> = form.retaliation.take();
+    // Without a reporter session the session ended while the reporter was
+    // writing: the code login, with the report kept in it.
+    let Some(reporter) = visitor.reporter() else {
+        return super::followup::session_ended_retaliation(&state, &visitor, &written).await;
+    };
+    if !csrf_ok {
+        let mut errors = FormErrors::default();
+        errors.add("retaliation", t.t("reporter.errors.form_expired"));
+        let status = ErrorKind::Csrf.status();
+        return render_case_with_retaliation(&state, &visitor, errors, &written, status).await;
+    }
     let max = state.settings.limits.max_text_chars;
     let mut errors = FormErrors::default();
     match TextField::parse(&written, max) {
