@@ -274,6 +274,10 @@ async fn check_reporter_pages(app: &TestApp, javascript: bool, lang: &str) -> Ve
     let receipt = browser.wait_for("class=\"code\"").await;
     let code = find_case_code(&receipt).expect("a case code on the receipt");
     problems.extend(check(format!("{mode}, {lang}, receipt")).await);
+    // "I have written down my code": the receipt no longer shows it.
+    browser.click("#confirm-form button[type='submit']").await;
+    browser.wait_for("id=\"receipt-gone\"").await;
+    problems.extend(check(format!("{mode}, {lang}, receipt after confirmation")).await);
 
     // The code login, refused once, then the case page.
     browser.goto(&app.url("/followup")).await;
@@ -287,6 +291,23 @@ async fn check_reporter_pages(app: &TestApp, javascript: bool, lang: &str) -> Ve
     browser.click("main form button[type='submit']").await;
     browser.wait_for("/case/reply").await;
     problems.extend(check(format!("{mode}, {lang}, case page")).await);
+    // A retaliation report refused (only spaces): the case page with the
+    // error tied to its field.
+    browser.type_into("#retaliation", "   ").await;
+    browser
+        .click("#protection form button[type='submit']")
+        .await;
+    browser.wait_for("id=\"retaliation-error\"").await;
+    problems.extend(
+        check(format!(
+            "{mode}, {lang}, case page with a refused retaliation report"
+        ))
+        .await,
+    );
+    // Giving one's identity to the custodians, later.
+    browser.goto(&app.url("/case/identity")).await;
+    browser.wait_for("name=\"identity_name\"").await;
+    problems.extend(check(format!("{mode}, {lang}, identity page")).await);
 
     // An error page.
     browser.goto(&app.url("/no/such/page")).await;
@@ -306,6 +327,8 @@ async fn reporter_pages_reflow_at_320_px_and_pass_axe(backend: Backend) {
     app.add_user("hanne", "Hanne Handler", &["handler"]).await;
     app.add_user("kari", "Kari Kontaktpunkt", &["contact"])
         .await;
+    // With a custodian, the report form and the case offer identity fields.
+    app.add_user("kim", "Kim Forvalter", &["custodian"]).await;
     axe_source();
 
     let mut problems = Vec::new();
