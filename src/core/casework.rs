@@ -316,6 +316,15 @@ pub fn metadata_kept(files: &[IncomingFile]) -> Vec<String> {
         .collect()
 }
 
+/// Ids of the files whose metadata was not removed.
+pub fn metadata_kept_ids(files: &[IncomingFile]) -> Vec<Uuid> {
+    files
+        .iter()
+        .filter(|f| f.pending.metadata != crate::core::metadata::Outcome::Stripped)
+        .map(|f| f.pending.id)
+        .collect()
+}
+
 /// The acknowledgement deadline of a case received at `received_at`.
 pub fn acknowledge_by(received_at: i64, settings: &DeadlineSettings) -> Date {
     date_of(received_at) + TimeDuration::days(i64::from(settings.acknowledge_days))

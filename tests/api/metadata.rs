@@ -196,3 +196,52 @@ async fn a_reporter_upload_to_the_case_is_stripped_too(backend: Backend) {
 }
 
 for_each_backend!(a_reporter_upload_to_the_case_is_stripped_too);
+
+async fn a_reply_names_the_files_that_keep_their_metadata(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let code = app.file_report(&ReportForm::new("Første melding")).await;
+    let reporter = app.reporter_login(&code).await;
+    let (image, _, original) = IMAGES[0];
+    let r = app
+        .reporter_reply(
+            &reporter,
+            Some(&reporter.csrf),
+            "Her er to filer",
+            &[
+                (image, original.to_vec()),
+                ("kontrakt.pdf", b"%PDF-1.4 Author (Ola)".to_vec()),
+            ],
+        )
+        .await;
+    r.assert_see_other("/case?kept=");
+    let location = r.location().unwrap().to_owned();
+    let page = app.page(&reporter, &location).await;
+    let notice = page
+        .split("id=\"metadata-kept\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .unwrap_or_else(|| panic!("no notice of kept metadata: {page}"));
+    assert!(notice.contains("kontrakt.pdf"), "{notice}");
+    assert!(!notice.contains(image), "the stripped image is not named");
+    // The plain case page names nothing; nor does another id.
+    let page = app.page(&reporter, "/case").await;
+    assert!(!page.contains("id=\"metadata-kept\""));
+    let page = app
+        .page(&reporter, &format!("/case?kept={}", uuid::Uuid::new_v4()))
+        .await;
+    assert!(!page.contains("id=\"metadata-kept\""));
+    // Only stripped files: no notice at all.
+    let r = app
+        .reporter_reply(
+            &reporter,
+            Some(&reporter.csrf),
+            "Et bilde til",
+            &[(image, original.to_vec())],
+        )
+        .await;
+    r.assert_see_other("/case");
+    assert_eq!(r.location(), Some("/case"));
+}
+
+for_each_backend!(a_reply_names_the_files_that_keep_their_metadata);

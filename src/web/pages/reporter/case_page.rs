@@ -6,6 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 use uuid::Uuid;
 use zeroize::Zeroize;
 
@@ -30,6 +31,8 @@ struct ThreadItem {
 /// One attachment.
 struct AttachmentItem {
     id: Uuid,
+    /// Added by the reporter (not by the handler).
+    from_reporter: bool,
     name: String,
     size: String,
     author: String,
@@ -58,6 +61,8 @@ struct CasePage {
     followup: super::followup_panel::FollowupPanel,
     /// The reporter's identity: given or not, and whether it can be.
     identity: super::identity::IdentityNote,
+    /// Files the reporter just added that were stored with their metadata.
+    metadata_kept: Vec<String>,
 }
 
 impl Drop for CasePage {
@@ -72,15 +77,43 @@ impl Drop for CasePage {
         for a in &mut self.attachments {
             a.name.zeroize();
         }
+        for name in &mut self.metadata_kept {
+            name.zeroize();
+        }
     }
 }
 
+/// The case page's query: after a reply, the ids of the files it added that
+/// were stored with their metadata (`kept=id,id`), to be named.
+#[derive(Deserialize)]
+pub struct CaseQuery {
+    #[serde(default)]
+    kept: String,
+}
+
 /// Shows the case, or sends a visitor without a reporter session to log in.
-pub async fn show(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
-    if visitor.reporter().is_none() {
+pub async fn show(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<CaseQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (Some(reporter), Some(csrf)) = (visitor.reporter(), visitor.csrf()) else {
         return Ok(super::see_other("/followup", None));
-    }
-    render_case(&state, &visitor, FormErrors::default(), "", StatusCode::OK).await
+    };
+    let mut page = case_page(&state, &visitor, reporter, csrf, FormErrors::default(), "").await?;
+    let kept: Vec<Uuid> = query
+        .kept
+        .split(',')
+        .filter_map(|id| Uuid::parse_str(id.trim()).ok())
+        .collect();
+    page.metadata_kept = page
+        .attachments
+        .iter()
+        .filter(|a| a.from_reporter && kept.contains(&a.id))
+        .map(|a| a.name.clone())
+        .collect();
+    let body = super::render(&visitor, &page)?;
+    Ok(super::html(StatusCode::OK, body, None))
 }
 
 fn author_label(t: &Translator, author: Author) -> String {
@@ -135,6 +168,7 @@ async fn case_page(
         .iter()
         .map(|a| AttachmentItem {
             id: a.id,
+            from_reporter: a.author == Author::Reporter,
             name: a.name.clone(),
             size: super::format_size(u64::try_from(a.size).unwrap_or(0), t.lang()),
             author: author_label(&t, a.author),
@@ -161,6 +195,7 @@ async fn case_page(
         attachment_limits: super::attachment_limits(&t, limits),
         followup,
         identity: super::identity::note(state, visitor).await?,
+        metadata_kept: Vec::new(),
     })
 }
 

@@ -8,6 +8,7 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::case_page::render_case;
@@ -105,7 +106,17 @@ pub async fn reply(
         return render_case(&state, &visitor, errors, &written, StatusCode::BAD_REQUEST).await;
     }
     match casework::reporter_reply(&state, reporter, body.as_ref(), &form.files).await {
-        Ok(()) => Ok(super::see_other("/case", None)),
+        // Files stored with their metadata are named on the case page: their
+        // ids (random, and useless without the session) ride on the redirect.
+        Ok(()) => {
+            let kept = casework::metadata_kept_ids(&form.files);
+            if kept.is_empty() {
+                return Ok(super::see_other("/case", None));
+            }
+            let ids: Vec<String> = kept.iter().map(Uuid::to_string).collect();
+            let location = format!("/case?kept={}#metadata-kept", ids.join(","));
+            Ok(super::see_other(&location, None))
+        }
         Err(e) => {
             form.discard().await;
             match e {
