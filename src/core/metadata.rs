@@ -77,7 +77,45 @@ enum State {
 pub struct Stripper<W: Write> {
     out: W,
     state: State,
-    buf: Vec<u8>,
+    buf: Pending,
+}
+
+/// The bytes not yet passed on. Consuming from the front only moves an
+/// offset; the consumed bytes are dropped when more input arrives, so a
+/// file of many small segments or fill bytes costs linear time, not
+/// quadratic.
+#[derive(Default)]
+struct Pending {
+    data: Vec<u8>,
+    start: usize,
+}
+
+impl Pending {
+    /// Consumes the first `range.end` bytes.
+    fn drain(&mut self, range: std::ops::RangeTo<usize>) {
+        self.start = self.start.saturating_add(range.end).min(self.data.len());
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.start = 0;
+    }
+
+    fn extend_from_slice(&mut self, more: &[u8]) {
+        if self.start > 0 {
+            self.data.drain(..self.start);
+            self.start = 0;
+        }
+        self.data.extend_from_slice(more);
+    }
+}
+
+impl std::ops::Deref for Pending {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.data.get(self.start..).unwrap_or_default()
+    }
 }
 
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -89,7 +127,7 @@ impl<W: Write> Stripper<W> {
         Stripper {
             out,
             state: State::Sniff,
-            buf: Vec::new(),
+            buf: Pending::default(),
         }
     }
 
@@ -308,8 +346,7 @@ impl<W: Write> Stripper<W> {
                 }
                 // Data and CRC.
                 let rest = u64::from(length) + 4;
-                let removed = matches!(&kind, b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" | b"tIME");
-                if removed {
+                if !keeps_png_chunk(&kind) {
                     self.state = State::Png(Png::Skip(rest));
                 } else {
                     self.out.write_all(&self.buf[..8])?;
@@ -332,6 +369,36 @@ impl<W: Write> Write for Stripper<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// Whether a PNG chunk of `kind` stays: an allow-list of the critical
+/// chunks and the ancillary ones that only describe how to draw the pixels
+/// (transparency, colour, gamma, physical size, animation). Text, time,
+/// EXIF, C2PA (`caBX`) and private chunks go.
+fn keeps_png_chunk(kind: &[u8; 4]) -> bool {
+    matches!(
+        kind,
+        b"IHDR"
+            | b"PLTE"
+            | b"IDAT"
+            | b"IEND"
+            | b"tRNS"
+            | b"gAMA"
+            | b"cHRM"
+            | b"sRGB"
+            | b"iCCP"
+            | b"sBIT"
+            | b"bKGD"
+            | b"pHYs"
+            | b"cICP"
+            | b"mDCV"
+            | b"cLLI"
+            | b"sPLT"
+            | b"hIST"
+            | b"acTL"
+            | b"fcTL"
+            | b"fdAT"
+    )
 }
 
 /// Whether a JPEG segment with `marker` and `payload` stays.
@@ -367,7 +434,6 @@ fn strip_webp(file: &[u8]) -> Option<Vec<u8>> {
             return None;
         }
         match &header[..4] {
-            b"EXIF" | b"XMP " => {}
             b"VP8X" => {
                 let mut copy = chunk.to_vec();
                 if let Some(flags) = copy.get_mut(8) {
@@ -375,7 +441,12 @@ fn strip_webp(file: &[u8]) -> Option<Vec<u8>> {
                 }
                 out.extend_from_slice(&copy);
             }
-            _ => out.extend_from_slice(chunk),
+            // An allow-list: the image data and what draws it. EXIF, XMP and
+            // any other chunk (C2PA, private ones) go.
+            b"VP8 " | b"VP8L" | b"ALPH" | b"ANIM" | b"ANMF" | b"ICCP" => {
+                out.extend_from_slice(chunk)
+            }
+            _ => {}
         }
         at = chunk_end;
     }
@@ -468,6 +539,7 @@ mod tests {
         let kept = [
             png_chunk(b"IHDR", &[0; 13]),
             png_chunk(b"iCCP", b"icc"),
+            png_chunk(b"pHYs", &[0, 0, 11, 19, 0, 0, 11, 19, 1]),
             png_chunk(b"IDAT", &[9; 300]),
             png_chunk(b"IEND", &[]),
         ];
@@ -477,6 +549,8 @@ mod tests {
             png_chunk(b"iTXt", b"XML:com.adobe.xmp\0SECRET"),
             png_chunk(b"zTXt", b"SECRET"),
             png_chunk(b"tIME", &[7; 7]),
+            png_chunk(b"caBX", b"c2pa author SECRET"),
+            png_chunk(b"prVt", b"private SECRET"),
         ];
         let mut input = PNG_SIGNATURE.to_vec();
         let mut want = PNG_SIGNATURE.to_vec();
@@ -527,11 +601,30 @@ mod tests {
             image.clone(),
             webp_chunk(b"EXIF", b"GPS-SECRET"),
             webp_chunk(b"XMP ", b"AUTHOR-SECRET"),
+            webp_chunk(b"C2PA", b"CREDENTIALS-SECRET"),
         ]);
         let want = riff(&[vp8x(0x20), icc, image]);
         let (out, outcome) = strip_in_pieces(&input, 3);
         assert_eq!(outcome, Outcome::Stripped);
         assert_eq!(out, want);
+    }
+
+    #[test]
+    fn many_fill_bytes_and_empty_segments_are_read_through() {
+        // Each fill byte and each empty segment is consumed from the front
+        // of what is held back; the result is the image without them.
+        let (jpeg, want) = jpeg();
+        let mut input = jpeg[..2].to_vec();
+        input.extend(std::iter::repeat_n(0xFF, 200_000));
+        for _ in 0..50_000 {
+            input.extend_from_slice(&segment(0xE1, b""));
+        }
+        input.extend_from_slice(&jpeg[2..]);
+        for piece in [7, 65_536, input.len()] {
+            let (out, outcome) = strip_in_pieces(&input, piece);
+            assert_eq!(outcome, Outcome::Stripped, "piece {piece}");
+            assert_eq!(out, want, "piece {piece}");
+        }
     }
 
     #[test]
