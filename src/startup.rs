@@ -153,6 +153,7 @@ impl Application {
                 .app_data(api::json_config(limit))
                 .configure(routes::configure)
                 .default_service(web::route().to(routes::not_found))
+                .wrap(from_fn(crate::web::http::middleware::refuse_cross_site))
                 .wrap(from_fn(crate::web::http::timeout::body_timeout))
                 .wrap(from_fn(language_and_log))
                 .wrap(headers)

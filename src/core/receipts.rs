@@ -38,6 +38,9 @@ pub const TOKEN_DAYS: i64 = 30;
 const TOKEN_CHARS: std::ops::RangeInclusive<usize> = 16..=128;
 /// Domain separation of the keyed hash of a submission token.
 const TOKEN_LABEL: &[u8] = b"varsel.submission.v1:";
+/// The label of an API `Idempotency-Key`'s keyed hash: a form's token
+/// cannot be tried through the API, nor the reverse.
+const IDEMPOTENCY_LABEL: &[u8] = b"varsel.idempotency.v1:";
 /// What a sealed receipt is bound to.
 const RECEIPT_CONTEXT: &[u8] = b"varsel.receipt.v1";
 const DAY: i64 = 86_400;
@@ -63,12 +66,22 @@ pub fn is_submission_token(token: &str) -> bool {
 /// token); `None` for a token that is not 16 to 128 visible ASCII
 /// characters.
 pub fn submission_tag(key: &[u8], token: &str) -> Option<SubmissionTag> {
+    tag_under(key, TOKEN_LABEL, token)
+}
+
+/// The keyed hash of an API `Idempotency-Key`, under its own label (see
+/// [`submission_tag`]).
+pub fn idempotency_tag(key: &[u8], token: &str) -> Option<SubmissionTag> {
+    tag_under(key, IDEMPOTENCY_LABEL, token)
+}
+
+fn tag_under(key: &[u8], label: &[u8], token: &str) -> Option<SubmissionTag> {
     if !is_submission_token(token) {
         return None;
     }
     let token = token.trim();
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).ok()?;
-    mac.update(TOKEN_LABEL);
+    mac.update(label);
     mac.update(token.as_bytes());
     Some(mac.finalize().into_bytes().into())
 }

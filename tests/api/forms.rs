@@ -26,6 +26,7 @@ for_each_backend!(
     a_reply_survives_an_ended_session,
     a_retaliation_report_survives_an_ended_session_and_a_failed_token,
     typed_text_survives_a_failed_csrf_check,
+    forms_sent_from_another_site_are_refused_unread,
     a_wrong_code_is_kept_in_the_code_field,
     the_language_buttons_keep_what_was_typed,
     old_receipts_and_submission_tokens_are_purged,
@@ -656,6 +657,97 @@ async fn a_retaliation_report_survives_an_ended_session_and_a_failed_token(backe
     app.teardown().await;
 }
 
+async fn forms_sent_from_another_site_are_refused_unread(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let planted = "PLANTED-TOKEN-0123456789abcdef";
+    let code = "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01";
+    // Another site (here a sibling one, such as the intranet) posts the
+    // report form through a language button, the code login and a reply:
+    // each is refused before anything is read, and nothing is drawn from
+    // what it sent.
+    for (path, body) in [
+        (
+            "/report?lang=nn&rerender=1",
+            Form::new()
+                .text("submission", planted)
+                .text("description", "Planted text"),
+        ),
+        (
+            "/report",
+            Form::new()
+                .text("submission", planted)
+                .text("description", "Planted text"),
+        ),
+        ("/case/reply", Form::new().text("message", "Planted text")),
+    ] {
+        let r = Page::read(
+            app.client()
+                .post(app.url(path))
+                .header("Sec-Fetch-Site", "same-site")
+                .multipart(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {r}");
+        let said = [
+            "sendt fra et annet nettsted",
+            "sendt frå ein annan nettstad",
+        ];
+        assert!(said.iter().any(|m| r.contains(m)), "{path}: {r}");
+        assert!(!r.contains(planted) && !r.contains("Planted text"), "{r}");
+    }
+    for (path, fields) in [
+        (
+            "/followup",
+            vec![("code", code), ("message", "Planted text")],
+        ),
+        ("/case/retaliation", vec![("retaliation", "Planted text")]),
+    ] {
+        let r = Page::read(
+            app.client()
+                .post(app.url(&format!("{path}?lang=en")))
+                .header("Sec-Fetch-Site", "cross-site")
+                .form(&fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {r}");
+        assert!(r.contains("sent from another website"), "{path}: {r}");
+        assert!(!r.contains(code) && !r.contains("Planted text"), "{r}");
+    }
+    assert_eq!(case_count(&app).await, 0);
+    assert_eq!(rows_in(&app, "messages").await, 0);
+    // The same form from Varsel's own pages goes through.
+    let client = app.client();
+    let (csrf, submission) = form_tokens(&app, &client).await;
+    let r = Page::read(
+        client
+            .post(app.url("/report"))
+            .header("Sec-Fetch-Site", "same-origin")
+            .multipart(report_body(
+                &ReportForm::new("Egen tekst"),
+                &csrf,
+                &submission,
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    r.assert_see_other("/report/receipt");
+    assert_eq!(case_count(&app).await, 1);
+    // The API is not concerned.
+    app.submit_report(&json!({"category": "avvik", "severity": "middels", "description": "API"}))
+        .await
+        .expect(StatusCode::CREATED);
+    app.teardown().await;
+}
+
 async fn typed_text_survives_a_failed_csrf_check(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.add_user("hanne", "Hanne Handler", &["handler"]).await;
@@ -679,19 +771,17 @@ async fn typed_text_survives_a_failed_csrf_check(backend: Backend) {
     );
     assert!(r.contains("value=\"Lageret\""), "{r}");
     assert!(r.contains("vedlegg må velges på nytt"), "{r}");
-    assert!(
-        r.contains(&format!("value=\"{submission}\"")),
-        "the same form instance"
-    );
+    // A request nothing vouches for (it may come from another site) does
+    // not pass its submission token on: the form gets a fresh one, so a
+    // planted token can never later tell whether this visitor reported.
+    let renewed = submission_of(&r);
+    assert_ne!(renewed, submission, "a fresh submission token");
+    assert!(!r.contains(&format!("value=\"{submission}\"")));
     assert_eq!(case_count(&app).await, 0);
     assert!(app.attachment_files().is_empty());
     // The form shown again posts.
     let again = app
-        .post_multipart(
-            &fresh,
-            "/report",
-            report_body(&report, &r.csrf(), &submission),
-        )
+        .post_multipart(&fresh, "/report", report_body(&report, &r.csrf(), &renewed))
         .await;
     again.assert_see_other("/report/receipt");
     assert_eq!(case_count(&app).await, 1);
@@ -756,6 +846,8 @@ async fn the_language_buttons_keep_what_was_typed(backend: Backend) {
     );
     assert!(r.contains("value=\"i mars\""), "{r}");
     assert!(!r.contains("role=\"alert\""), "no errors: {r}");
+    // The language button sent no CSRF proof: the submission token is new.
+    assert_ne!(submission_of(&r), submission);
     assert_eq!(case_count(&app).await, 0, "nothing stored");
     assert!(app.attachment_files().is_empty());
     // And back, then sent: one case.

@@ -33,8 +33,10 @@ impl Default for IdentitySettings {
 impl IdentitySettings {
     /// Checks the values.
     pub fn validate(&self) -> anyhow::Result<()> {
-        if self.notice_hours > 24 * 90 {
-            anyhow::bail!("identity.notice_hours must be at most 2160 (90 days)");
+        // The reporter is told before their identity becomes readable
+        // (SPEC §4): a notice period of zero would tell them afterwards.
+        if !(1..=24 * 90).contains(&self.notice_hours) {
+            anyhow::bail!("identity.notice_hours must be 1 to 2160 (90 days)");
         }
         if self.max_name_chars == 0 || self.max_contact_chars == 0 || self.max_role_chars == 0 {
             anyhow::bail!("identity field limits must be positive");
@@ -80,5 +82,26 @@ impl IdentityRefusal {
             IdentityRefusal::NotSealedToYou => "identity_not_sealed_to_you",
             IdentityRefusal::OwnRequest => "identity_own_request",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdentitySettings;
+
+    #[test]
+    fn the_notice_period_is_at_least_an_hour() {
+        let with = |hours| {
+            IdentitySettings {
+                notice_hours: hours,
+                ..IdentitySettings::default()
+            }
+            .validate()
+        };
+        assert!(with(0).is_err());
+        assert!(with(1).is_ok());
+        assert!(with(24).is_ok());
+        assert!(with(24 * 90).is_ok());
+        assert!(with(24 * 90 + 1).is_err());
     }
 }

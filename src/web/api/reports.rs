@@ -177,7 +177,7 @@ async fn idempotency(
     let tag = value
         .to_str()
         .ok()
-        .and_then(|key| receipts::submission_tag(&state.csrf_key[..], key))
+        .and_then(|key| receipts::idempotency_tag(&state.csrf_key[..], key))
         .ok_or_else(|| ApiError::new(lang, Problem::InvalidIdempotencyKey))?;
     let used = receipts::submission_used(state, &tag)
         .await

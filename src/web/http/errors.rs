@@ -37,6 +37,9 @@ pub enum ErrorKind {
     /// The path exists, the method does not (the response names the
     /// methods it takes in `Allow`).
     MethodNotAllowed,
+    /// A form sent from another site (the browser's `Sec-Fetch-Site`
+    /// says so): refused before anything is read or shown again.
+    CrossSite,
 }
 
 /// Seconds a client is asked to wait (`Retry-After`) when the database is
@@ -59,6 +62,7 @@ impl ErrorKind {
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorKind::CrossSite => StatusCode::FORBIDDEN,
         }
     }
 
@@ -77,6 +81,7 @@ impl ErrorKind {
             ErrorKind::Internal => "error.internal",
             ErrorKind::Unavailable => "error.unavailable",
             ErrorKind::MethodNotAllowed => "error.method_not_allowed",
+            ErrorKind::CrossSite => "error.cross_site",
         }
     }
 
@@ -95,6 +100,7 @@ impl ErrorKind {
             ErrorKind::Internal => "internal",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::MethodNotAllowed => "method_not_allowed",
+            ErrorKind::CrossSite => "cross_site",
         }
     }
 }

@@ -79,6 +79,42 @@ fn set_lang_cookie<B>(res: &mut ServiceResponse<B>, lang: Option<Lang>, secure: 
     }
 }
 
+/// Whether the browser says this request comes from another site: its
+/// Fetch Metadata header `Sec-Fetch-Site` is anything but `same-origin` (or
+/// `none`, a request the user made by hand). A sibling site of the same
+/// organisation (`same-site`, say the intranet) counts as another site.
+/// Browsers that send no such header are left to the CSRF token, which
+/// every storing action checks anyway.
+pub fn is_cross_site(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
+        .get("Sec-Fetch-Site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| !matches!(site.trim(), "same-origin" | "none"))
+}
+
+/// Refuses a form (any method but GET, HEAD and OPTIONS) sent to a page from
+/// another site, before it is read: no page is ever drawn from fields or
+/// tokens another site chose (a planted submission token, a pre-filled case
+/// code or reply), and nothing is stored. The JSON API, which no browser
+/// cookie authenticates, is not concerned.
+pub async fn refuse_cross_site(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
+    use actix_web::http::Method;
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !req.path().starts_with("/api/") && is_cross_site(req.headers()) {
+        let lang = req
+            .extensions()
+            .get::<RequestLang>()
+            .map(|l| l.0)
+            .unwrap_or_default();
+        let error = crate::web::http::AppError::new(crate::web::http::ErrorKind::CrossSite, lang);
+        return Ok(req.error_response(error).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
 /// Chooses the language — `?lang=`, then the cookie, then (staff pages and
 /// the API only) `Accept-Language`, then the configured default — and logs
 /// staff requests.
@@ -163,6 +199,26 @@ mod tests {
         ] {
             assert!(!honours_accept_language(path), "{path}");
         }
+    }
+
+    #[test]
+    fn only_same_origin_and_typed_requests_count_as_this_site() {
+        use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+        let with = |value: Option<&'static str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(v) = value {
+                headers.insert(
+                    HeaderName::from_static("sec-fetch-site"),
+                    HeaderValue::from_static(v),
+                );
+            }
+            super::is_cross_site(&headers)
+        };
+        assert!(!with(None));
+        assert!(!with(Some("same-origin")));
+        assert!(!with(Some("none")));
+        assert!(with(Some("same-site")));
+        assert!(with(Some("cross-site")));
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! the external channels. Without a reporter session it sends the visitor to
 //! the code login.
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
+use actix_web::HttpRequest;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 use uuid::Uuid;
 use zeroize::Zeroize;
 
@@ -83,29 +84,41 @@ impl Drop for CasePage {
     }
 }
 
-/// The case page's query: after a reply, the ids of the files it added that
-/// were stored with their metadata (`kept=id,id`), to be named.
-#[derive(Deserialize)]
-pub struct CaseQuery {
-    #[serde(default)]
-    kept: String,
+/// The cookie that carries, from a reply to the case page, the ids of the
+/// files it stored with their metadata, to be named there once.
+const KEPT_COOKIE: &str = "varsel_kept";
+
+/// The cookie with `ids` (dot-separated): HttpOnly, SameSite=Strict, only
+/// for `/case`, ending with the browser session (the page clears it).
+pub fn kept_cookie(ids: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(KEPT_COOKIE, ids.to_owned())
+        .path("/case")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
 }
 
 /// Shows the case, or sends a visitor without a reporter session to log in.
 pub async fn show(
     state: web::Data<AppState>,
     visitor: Visitor,
-    query: web::Query<CaseQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let (Some(reporter), Some(csrf)) = (visitor.reporter(), visitor.csrf()) else {
         return Ok(super::see_other("/followup", None));
     };
     let mut page = case_page(&state, &visitor, reporter, csrf, FormErrors::default(), "").await?;
-    let kept: Vec<Uuid> = query
-        .kept
-        .split(',')
-        .filter_map(|id| Uuid::parse_str(id.trim()).ok())
-        .collect();
+    let kept_ids = req.cookie(KEPT_COOKIE);
+    let kept: Vec<Uuid> = kept_ids
+        .as_ref()
+        .map(|c| {
+            c.value()
+                .split('.')
+                .filter_map(|id| Uuid::parse_str(id).ok())
+                .collect()
+        })
+        .unwrap_or_default();
     page.metadata_kept = page
         .attachments
         .iter()
@@ -113,7 +126,13 @@ pub async fn show(
         .map(|a| a.name.clone())
         .collect();
     let body = super::render(&visitor, &page)?;
-    Ok(super::html(StatusCode::OK, body, None))
+    // Named once: the cookie is cleared.
+    let cleared = kept_ids.map(|_| {
+        let mut cookie = kept_cookie("", state.settings.server.tls);
+        cookie.make_removal();
+        cookie
+    });
+    Ok(super::html(StatusCode::OK, body, cleared))
 }
 
 fn author_label(t: &Translator, author: Author) -> String {

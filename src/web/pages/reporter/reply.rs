@@ -106,16 +106,17 @@ pub async fn reply(
         return render_case(&state, &visitor, errors, &written, StatusCode::BAD_REQUEST).await;
     }
     match casework::reporter_reply(&state, reporter, body.as_ref(), &form.files).await {
-        // Files stored with their metadata are named on the case page: their
-        // ids (random, and useless without the session) ride on the redirect.
+        // Files stored with their metadata are named on the case page once:
+        // their ids go there in a short cookie, never in the address (which
+        // browser history would keep).
         Ok(()) => {
             let kept = casework::metadata_kept_ids(&form.files);
             if kept.is_empty() {
                 return Ok(super::see_other("/case", None));
             }
             let ids: Vec<String> = kept.iter().map(Uuid::to_string).collect();
-            let location = format!("/case?kept={}#metadata-kept", ids.join(","));
-            Ok(super::see_other(&location, None))
+            let cookie = super::case_page::kept_cookie(&ids.join("."), state.settings.server.tls);
+            Ok(super::see_other("/case#metadata-kept", Some(cookie)))
         }
         Err(e) => {
             form.discard().await;

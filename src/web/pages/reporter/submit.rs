@@ -42,7 +42,12 @@ pub async fn submit(
     if super::is_rerender(&req) {
         let form = read_text_only(payload, limits).await;
         let (csrf, cookie) = ensure_csrf(&state, &visitor);
-        let entered = entered_from(&form);
+        let mut entered = entered_from(&form);
+        // Nothing vouches for this request (no CSRF check: it may come from
+        // another site), so its submission token is not taken over: one
+        // planted in the form could later tell its planter whether this
+        // visitor filed a report. The form gets a fresh token.
+        entered.submission.clear();
         let errors = FormErrors::default();
         return render_form(
             &state,
@@ -243,8 +248,10 @@ async fn refused_form(
 }
 
 /// A form whose CSRF token failed or is missing (it expired, or the
-/// browser lost its cookie): shown again as typed with a fresh token, saying
-/// that nothing was stored and files must be chosen again.
+/// browser lost its cookie): shown again as typed with a fresh CSRF token
+/// and a fresh submission token (one sent by a request nothing vouches for
+/// is never taken over), saying that nothing was stored and files must be
+/// chosen again.
 async fn expired_form(
     state: &AppState,
     visitor: &Visitor,
@@ -253,7 +260,8 @@ async fn expired_form(
     let (csrf, cookie) = ensure_csrf(state, visitor);
     let mut errors = FormErrors::default();
     errors.add("report-form", visitor.t().t("reporter.errors.form_expired"));
-    let entered = entered_from(form);
+    let mut entered = entered_from(form);
+    entered.submission.clear();
     let status = ErrorKind::Csrf.status();
     render_form(state, visitor, csrf, &entered, errors, status, cookie).await
 }
