@@ -41,6 +41,8 @@ const TOKEN_LABEL: &[u8] = b"varsel.submission.v1:";
 /// The label of an API `Idempotency-Key`'s keyed hash: a form's token
 /// cannot be tried through the API, nor the reverse.
 const IDEMPOTENCY_LABEL: &[u8] = b"varsel.idempotency.v1:";
+/// The label of the receipt secret derived from a form's submission token.
+const RECEIPT_SECRET_LABEL: &[u8] = b"varsel.receipt-secret.v1:";
 /// What a sealed receipt is bound to.
 const RECEIPT_CONTEXT: &[u8] = b"varsel.receipt.v1";
 const DAY: i64 = 86_400;
@@ -73,6 +75,15 @@ pub fn submission_tag(key: &[u8], token: &str) -> Option<SubmissionTag> {
 /// [`submission_tag`]).
 pub fn idempotency_tag(key: &[u8], token: &str) -> Option<SubmissionTag> {
     tag_under(key, IDEMPOTENCY_LABEL, token)
+}
+
+/// The secret of the receipt of the form with submission `token`: the
+/// same form sent again (a double click whose first answer the browser
+/// dropped, with its cookie) finds its receipt and its code. Only the page
+/// that holds the token can; the server keeps neither it nor the secret.
+pub fn receipt_secret(key: &[u8], token: &str) -> Option<SessionSecret> {
+    let derived = Zeroizing::new(tag_under(key, RECEIPT_SECRET_LABEL, token)?);
+    SessionSecret::from_token(&Zeroizing::new(hex::encode(*derived)))
 }
 
 fn tag_under(key: &[u8], label: &[u8], token: &str) -> Option<SubmissionTag> {
@@ -133,6 +144,7 @@ pub async fn issue(
     acknowledge_by: Date,
     submission: Option<&SubmissionTag>,
     metadata_kept: &[String],
+    secret: Option<SessionSecret>,
 ) -> CoreResult<Zeroizing<String>> {
     let now = core.now();
     let sealed = Sealed {
@@ -143,7 +155,7 @@ pub async fn issue(
         metadata_kept: metadata_kept.to_vec(),
     };
     let json = Zeroizing::new(serde_json::to_vec(&sealed).context("cannot encode a receipt")?);
-    let secret = SessionSecret::generate();
+    let secret = secret.unwrap_or_else(SessionSecret::generate);
     let lookup_key = secret.lookup_key();
     let row = secret.seal_bytes(&json, RECEIPT_CONTEXT);
     core.store

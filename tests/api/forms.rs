@@ -128,20 +128,28 @@ async fn a_form_sent_again_files_one_case_and_the_receipt_is_one_time(backend: B
         .await;
     again.assert_see_other("/report/receipt");
     assert_eq!(case_count(&app).await, 1);
-    // Another browser sending the same form is told it was received.
-    let other = app.client();
-    let (other_csrf, _) = form_tokens(&app, &other).await;
-    let theirs = app
+    // A double click whose first answer the browser dropped, and with it
+    // the receipt cookie: the form's own token finds the receipt, so the
+    // code is not lost.
+    let lost = app.client();
+    let (lost_csrf, _) = form_tokens(&app, &lost).await;
+    let second = app
         .post_multipart(
-            &other,
+            &lost,
             "/report",
-            report_body(&report, &other_csrf, &submission),
+            report_body(&report, &lost_csrf, &submission),
         )
         .await;
-    assert_eq!(theirs.status, StatusCode::CONFLICT);
-    assert!(theirs.contains("allerede mottatt"), "{theirs}");
-    assert!(find_case_code(&theirs).is_none());
+    second.assert_see_other("/report/receipt");
+    let found = app.get(&lost, "/report/receipt").await;
+    assert_eq!(code_on_receipt(&found), code);
     assert_eq!(case_count(&app).await, 1);
+    // A form with another token finds nothing of it.
+    let other = app.client();
+    let (_, other_submission) = form_tokens(&app, &other).await;
+    let unrelated = app.get(&other, "/report/receipt").await;
+    assert!(find_case_code(&unrelated).is_none());
+    assert_ne!(other_submission, submission);
 
     // The code is not stored readable anywhere.
     let symbols: String = code.chars().filter(|c| *c != '-').collect();
@@ -157,9 +165,22 @@ async fn a_form_sent_again_files_one_case_and_the_receipt_is_one_time(backend: B
     assert_eq!(gone.status, StatusCode::OK);
     assert!(find_case_code(&gone).is_none(), "{gone}");
     assert!(gone.contains("vises ikke lenger"), "{gone}");
-    // Back to the form and send again: still one case, no code.
+    // Back to the form and send again: still one case, no code, whichever
+    // browser sends it.
     let resent = app
         .post_multipart(&client, "/report", report_body(&report, &csrf, &submission))
+        .await;
+    assert_eq!(resent.status, StatusCode::CONFLICT);
+    assert!(resent.contains("allerede mottatt"), "{resent}");
+    assert!(find_case_code(&resent).is_none());
+    let elsewhere = app.client();
+    let (elsewhere_csrf, _) = form_tokens(&app, &elsewhere).await;
+    let resent = app
+        .post_multipart(
+            &elsewhere,
+            "/report",
+            report_body(&report, &elsewhere_csrf, &submission),
+        )
         .await;
     assert_eq!(resent.status, StatusCode::CONFLICT);
     assert!(find_case_code(&resent).is_none());

@@ -97,6 +97,7 @@ pub async fn issued(
     visitor: &Visitor,
     prepared: &crate::core::casework::PreparedCase,
     submitted: &crate::core::casework::Submitted,
+    submission_token: &str,
 ) -> Result<HttpResponse, AppError> {
     let acknowledge_by = submitted.acknowledge_by;
     let issued = receipts::issue(
@@ -105,6 +106,7 @@ pub async fn issued(
         acknowledge_by,
         prepared.submission.as_ref(),
         &submitted.metadata_kept,
+        receipts::receipt_secret(&state.csrf_key[..], submission_token),
     )
     .await;
     match issued {
@@ -140,12 +142,15 @@ fn shown_until(state: &AppState, visitor: &Visitor) -> String {
 }
 
 /// A form posted again whose submission token was used: the receipt again
-/// if it is this reporter's and still there, else "already received".
+/// if it is this reporter's and still there, else "already received". The
+/// receipt is found by the cookie, or, when the browser dropped the first
+/// answer and its cookie (a double click), by the form's own token.
 pub async fn already_received(
     state: &AppState,
     visitor: &Visitor,
     req: &HttpRequest,
     tag: &SubmissionTag,
+    submission_token: &str,
 ) -> Result<HttpResponse, AppError> {
     if let Some(receipt) = open_receipt(state, visitor, req).await? {
         let theirs = receipt
@@ -154,6 +159,22 @@ pub async fn already_received(
             .is_some_and(|own| crate::web::http::context::bytes_match(own, tag));
         if theirs {
             return Ok(super::see_other(RECEIPT_PATH, None));
+        }
+    }
+    if let Some(secret) = receipts::receipt_secret(&state.csrf_key[..], submission_token) {
+        let token = secret.token();
+        let found = receipts::open(state, &token)
+            .await
+            .map_err(|e| visitor.fail(e))?;
+        let theirs = found.is_some_and(|receipt| {
+            receipt
+                .submission
+                .as_ref()
+                .is_some_and(|own| crate::web::http::context::bytes_match(own, tag))
+        });
+        if theirs {
+            let cookie = receipt_cookie(&token, state.settings.server.tls);
+            return Ok(super::see_other(RECEIPT_PATH, Some(cookie)));
         }
     }
     let body = super::render(visitor, &AlreadyReceivedPage { t: visitor.t() })?;

@@ -92,7 +92,14 @@ pub async fn submit(
         if let Ok(true) = receipts::submission_used(&state, tag).await {
             form.discard().await;
             gate.refund().await;
-            return super::receipt::already_received(&state, &visitor, &req, tag).await;
+            return super::receipt::already_received(
+                &state,
+                &visitor,
+                &req,
+                tag,
+                form.get(SUBMISSION_FIELD),
+            )
+            .await;
         }
     }
     prepared.submission = tag;
@@ -152,7 +159,14 @@ pub async fn submit(
     match stored {
         Ok(submitted) => {
             super::identity::attach(&state, submitted.case_id, identity).await;
-            super::receipt::issued(&state, &visitor, &prepared, &submitted).await
+            super::receipt::issued(
+                &state,
+                &visitor,
+                &prepared,
+                &submitted,
+                form.get(SUBMISSION_FIELD),
+            )
+            .await
         }
         Err(e) => {
             form.discard().await;
@@ -163,8 +177,14 @@ pub async fn submit(
                 CoreError::Conflict if tag.is_some() => {
                     if let Some(tag) = &tag {
                         if let Ok(true) = receipts::submission_used(&state, tag).await {
-                            return super::receipt::already_received(&state, &visitor, &req, tag)
-                                .await;
+                            return super::receipt::already_received(
+                                &state,
+                                &visitor,
+                                &req,
+                                tag,
+                                form.get(SUBMISSION_FIELD),
+                            )
+                            .await;
                         }
                     }
                     return Err(visitor.fail(CoreError::Conflict));
