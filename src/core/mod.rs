@@ -2,8 +2,9 @@
 //! operations, authorisation, the store, the audit log, deadlines, routing,
 //! escalation, statistics, notifications and settings.
 //!
-//! Nothing under this module imports actix-web, askama, governor or anything
-//! from [`crate::web`]; `.ci/run` checks it.
+//! Nothing under this module imports the web framework, the templates, the
+//! mailer or anything from [`crate::web`]; `scripts/check-layers.sh` (run
+//! by `.ci/run`) checks it.
 
 pub mod actor;
 pub mod attachments;

@@ -147,6 +147,27 @@ macro_rules! store {
                 Self::run_in(tx, statement).await?;
                 Ok(())
             }
+
+            /// Appends one audit entry to the chain inside a transaction.
+            async fn insert_audit_entry(
+                tx: &mut Transaction<'static, $db>,
+                entry: &AuditEntry,
+            ) -> StoreResult<()> {
+                let statement = sqlx::query(
+                    "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
+                     prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(entry.seq)
+                .bind(entry.at)
+                .bind(&entry.actor)
+                .bind(&entry.action)
+                .bind(&entry.case_id)
+                .bind(&entry.detail)
+                .bind(&entry.prev_hash)
+                .bind(&entry.hash);
+                Self::run_in(tx, statement).await?;
+                Ok(())
+            }
         }
 
         #[async_trait]
@@ -565,19 +586,7 @@ macro_rules! store {
                         .fetch_optional(&mut *tx)
                         .await?;
                 let entry = AuditEntry::next(last, at, actor, action, case_id, detail);
-                let statement = sqlx::query(
-                    "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
-                     prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(entry.seq)
-                .bind(entry.at)
-                .bind(&entry.actor)
-                .bind(&entry.action)
-                .bind(&entry.case_id)
-                .bind(&entry.detail)
-                .bind(&entry.prev_hash)
-                .bind(&entry.hash);
-                Self::run_in(&mut tx, statement).await?;
+                Self::insert_audit_entry(&mut tx, &entry).await?;
                 tx.commit().await?;
                 Ok(entry.seq)
             }
@@ -632,19 +641,7 @@ macro_rules! store {
                         None => None,
                     };
                     let entry = AuditEntry::next(last.take(), *at, actor, action, case_id, detail);
-                    let statement = sqlx::query(
-                        "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
-                         prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(entry.seq)
-                    .bind(entry.at)
-                    .bind(&entry.actor)
-                    .bind(&entry.action)
-                    .bind(&entry.case_id)
-                    .bind(&entry.detail)
-                    .bind(&entry.prev_hash)
-                    .bind(&entry.hash);
-                    Self::run_in(&mut tx, statement).await?;
+                    Self::insert_audit_entry(&mut tx, &entry).await?;
                     last = Some((entry.seq, entry.hash));
                     let statement =
                         sqlx::query("DELETE FROM audit_queue WHERE id = $1").bind(id.clone());

@@ -167,6 +167,30 @@ impl Parts {
         }
         item
     }
+
+    /// The next field with its name and file name (`None` for a text
+    /// field). The name and a part's overhead count against the text limit
+    /// kept in `text_bytes`.
+    async fn next_field(
+        &mut self,
+        text_bytes: &mut usize,
+        limits: &LimitSettings,
+    ) -> Result<Option<(actix_multipart::Field, String, Option<String>)>, FormError> {
+        let Some(field) = self.next().await else {
+            return Ok(None);
+        };
+        let field = field.map_err(|_| FormError::Malformed)?;
+        let name = field.name().unwrap_or("").to_owned();
+        *text_bytes += name.len() + PART_OVERHEAD_BYTES;
+        if *text_bytes > limits.max_body_bytes {
+            return Err(FormError::TooLarge);
+        }
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
+        Ok(Some((field, name, filename)))
+    }
 }
 
 /// Like [`read_form`], but a refusal keeps the text fields read so far.
@@ -248,17 +272,9 @@ async fn read_into(
     } = files;
     let mut csrf_checked = csrf.is_none();
     let mut text_bytes = 0usize;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|_| FormError::Malformed)?;
-        let name = field.name().unwrap_or("").to_owned();
-        text_bytes += name.len() + PART_OVERHEAD_BYTES;
-        if text_bytes > limits.max_body_bytes {
-            return Err(FormError::TooLarge);
-        }
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(str::to_owned);
+    while let Some((mut field, name, filename)) =
+        payload.next_field(&mut text_bytes, limits).await?
+    {
         if !csrf_checked {
             if name != CSRF_FIELD {
                 // Keep what this field says: the form will be shown again.
@@ -407,18 +423,10 @@ async fn read_text_fields(
 ) -> Result<(), FormError> {
     let mut text_bytes = 0usize;
     let mut skipped = 0usize;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|_| FormError::Malformed)?;
-        let name = field.name().unwrap_or("").to_owned();
-        text_bytes += name.len() + PART_OVERHEAD_BYTES;
-        if text_bytes > limits.max_body_bytes {
-            return Err(FormError::TooLarge);
-        }
-        let is_file = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .is_some();
-        if is_file {
+    while let Some((mut field, name, filename)) =
+        payload.next_field(&mut text_bytes, limits).await?
+    {
+        if filename.is_some() {
             while let Some(chunk) = field.next().await {
                 skipped += chunk.map_err(|_| FormError::Malformed)?.len();
                 if skipped > MAX_DRAIN_BYTES {
