@@ -16,6 +16,7 @@
 //! | [`ReadStatistics`](Permission::ReadStatistics) | — | — | — | — | yes | yes |
 //! | [`Administer`](Permission::Administer) | — | — | — | — | yes | — |
 //! | [`KeepIdentities`](Permission::KeepIdentities) | — | — | — | — | — | — |
+//! | [`ManageOwnAccount`](Permission::ManageOwnAccount) | — | — | yes | yes | yes | yes |
 //!
 //! An identity custodian (`custodian`) holds [`KeepIdentities`](Permission::KeepIdentities)
 //! and [`SubmitReport`](Permission::SubmitReport) only. A role grants what its column says; a user with several roles has the
@@ -57,11 +58,14 @@ pub enum Permission {
     /// Read handlers' requests to see a reporter's identity and approve or
     /// deny them (identity custodians; see [`crate::core::identity`]).
     KeepIdentities,
+    /// Manage one's own staff account: password, second factors, sessions
+    /// (every staff role, custodians included).
+    ManageOwnAccount,
 }
 
 impl Permission {
     /// Every permission (for tests and documentation).
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::SubmitReport,
         Permission::FollowUpOwnCase,
         Permission::WorkCases,
@@ -70,12 +74,13 @@ impl Permission {
         Permission::ReadStatistics,
         Permission::Administer,
         Permission::KeepIdentities,
+        Permission::ManageOwnAccount,
     ];
 
     /// The staff roles that grant it; empty for permissions no role grants.
     fn granted_to(self) -> &'static [Role] {
         match self {
-            Permission::SubmitReport => &Role::ALL,
+            Permission::SubmitReport | Permission::ManageOwnAccount => &Role::ALL,
             Permission::WorkCases => &[Role::Handler, Role::Contact],
             Permission::DecideEscalation | Permission::ReadRegister => &[Role::Contact],
             Permission::ReadStatistics => &[Role::Admin, Role::Auditor],
@@ -191,7 +196,7 @@ mod tests {
             ("custodian", Some(staff(&[Role::Custodian]))),
             ("no roles", Some(staff(&[]))),
         ];
-        let expected: [(P, &[&str]); 8] = [
+        let expected: [(P, &[&str]); 9] = [
             (
                 P::SubmitReport,
                 &[
@@ -213,6 +218,10 @@ mod tests {
             (P::ReadStatistics, &["admin", "auditor"]),
             (P::Administer, &["admin"]),
             (P::KeepIdentities, &["custodian"]),
+            (
+                P::ManageOwnAccount,
+                &["handler", "contact", "admin", "auditor", "custodian"],
+            ),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (permission, allowed) in expected {
