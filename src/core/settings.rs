@@ -1055,4 +1055,37 @@ mod tests {
         );
         assert!(!debug.contains("pw"));
     }
+
+    #[test]
+    fn single_sign_on_is_off_by_default_and_checked_when_on() {
+        assert!(!load_with("", &[]).unwrap().oidc.enabled);
+        let good = r#"
+            [oidc]
+            enabled = true
+            issuer_url = "https://login.example.org/tenant/v2.0"
+            client_id = "varsel"
+            client_secret = "s3cret"
+            redirect_url = "https://varsel.example.org/staff/login/oidc/callback"
+        "#;
+        let s = load_with(good, &[]).unwrap();
+        assert_eq!(s.oidc.scopes, ["openid"]);
+        assert!(!format!("{:?}", s.oidc).contains("s3cret"));
+        // Plain http only to this machine.
+        let local = [("VARSEL_OIDC__ISSUER_URL", "http://127.0.0.1:9000")];
+        assert!(load_with(good, &local).is_ok());
+        for bad in [
+            ("VARSEL_OIDC__ISSUER_URL", "http://idp.example.org"),
+            ("VARSEL_OIDC__ISSUER_URL", ""),
+            ("VARSEL_OIDC__CLIENT_ID", " "),
+            ("VARSEL_OIDC__CLIENT_SECRET_FILE", "/etc/varsel/secret"),
+            (
+                "VARSEL_OIDC__REDIRECT_URL",
+                "https://varsel.example.org/elsewhere",
+            ),
+            ("VARSEL_OIDC__PASSPHRASE_TRIES", "0"),
+            ("VARSEL_OIDC__SCOPES", "openid,two words"),
+        ] {
+            assert!(load_with(good, &[bad]).is_err(), "{bad:?}");
+        }
+    }
 }
