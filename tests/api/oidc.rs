@@ -156,6 +156,15 @@ async fn a_linked_accounts_password_login_is_refused(backend: Backend) {
     assert!(refused.contains("id=\"login-error\""));
     assert!(refused.cookie("varsel_session").is_none());
     assert_signed_out(&app, &browser).await;
+    // Nor does the API's password login give it a token.
+    let api = app
+        .api_post(
+            "/staff/session",
+            None,
+            &serde_json::json!({"username": "hanne", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::UNAUTHORIZED);
     // An account that is not linked still logs in with its password.
     let other = app.client();
     let kari = app.staff_login_attempt(&other, "kari", PASSWORD).await;
