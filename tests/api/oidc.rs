@@ -307,7 +307,21 @@ async fn the_cli_links_and_unlinks(backend: Backend) {
     app.app.teardown().await;
 }
 
+async fn starting_single_sign_on_is_rate_limited(backend: Backend) {
+    let app = SsoApp::spawn_with(backend, |s| s.rate_limits.staff_logins_per_minute = 2).await;
+    let browser = app.client();
+    for _ in 0..2 {
+        let r = app.get(&browser, "/staff/login/oidc").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        assert!(r.location().unwrap().starts_with(&app.provider.issuer));
+    }
+    let r = app.get(&browser, "/staff/login/oidc").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    app.app.teardown().await;
+}
+
 for_each_backend!(
+    starting_single_sign_on_is_rate_limited,
     sso_and_the_right_passphrase_open_the_handlers_cases,
     a_wrong_passphrase_after_sso_opens_nothing,
     the_passphrase_tries_run_out,

@@ -97,6 +97,14 @@ fn free_port() -> u16 {
 impl SsoApp {
     /// Starts a provider, then the service with `[oidc]` pointing at it.
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// [`SsoApp::spawn`], with settings adjusted.
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut varsel::core::settings::Settings),
+    ) -> Self {
         let port = free_port();
         let callback = format!("http://127.0.0.1:{port}/staff/login/oidc/callback");
         let provider = TestProvider::start(&callback);
@@ -108,6 +116,7 @@ impl SsoApp {
             s.oidc.client_id = CLIENT_ID.into();
             s.oidc.client_secret = CLIENT_SECRET.into();
             s.oidc.redirect_url = callback;
+            adjust(s);
         })
         .await;
         SsoApp { app, provider }

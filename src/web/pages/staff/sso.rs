@@ -17,6 +17,7 @@ use super::{render, see_other, StaffResult};
 use crate::core::actor::Actor;
 use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Translator;
+use crate::core::limits::Budget;
 use crate::core::sso::{self, IdentityProvider, ProviderAnswer};
 use crate::web::http::context::{ensure_csrf, start_session};
 use crate::web::http::{ErrorKind, Visitor};
@@ -72,6 +73,17 @@ fn with_cookies(
 /// GET /staff/login/oidc: to the provider.
 pub(super) async fn start(state: web::Data<AppState>, visitor: Visitor) -> StaffResult {
     let provider = provider(&state, &visitor)?;
+    // Each start stores a row: counted as a staff login from an unknown
+    // device (`rate_limits.staff_logins_per_minute`, all instances together).
+    let allowed = state
+        .rate_limits
+        .budgets
+        .take(&state, &Budget::StaffUnknownDevices, 1)
+        .await
+        .map_err(|e| visitor.fail(e.into()))?;
+    if !allowed {
+        return Err(visitor.error(ErrorKind::TooManyRequests).into());
+    }
     let started = sso::begin(&state, provider)
         .await
         .map_err(|e| visitor.fail(e))?;
