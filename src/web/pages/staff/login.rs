@@ -45,19 +45,6 @@ fn works_cases(visitor: &Visitor) -> bool {
     visitor.staff_for(Permission::WorkCases).is_ok()
 }
 
-/// Where a staff member starts after logging in: those who work cases in
-/// their inbox; custodians at the identity requests; auditors and
-/// administrators, who may not read cases, at the statistics.
-pub(super) fn landing(roles: &[crate::core::domain::Role]) -> &'static str {
-    if crate::core::authz::roles_grant(roles, Permission::WorkCases) {
-        "/staff/inbox"
-    } else if crate::core::authz::roles_grant(roles, Permission::KeepIdentities) {
-        "/custodian"
-    } else {
-        "/stats"
-    }
-}
-
 /// The login page with the one failure message (status 401), for a single
 /// sign-on that failed.
 pub(super) fn refused(state: &AppState, visitor: &Visitor) -> StaffResult {
@@ -131,7 +118,16 @@ pub(super) async fn submit(
     };
     match result {
         Ok(session) => {
-            let landing = landing(&session.roles);
+            // Those who work cases start in their inbox; auditors and
+            // administrators, who may not read cases, at the statistics.
+            let landing = if crate::core::authz::roles_grant(&session.roles, Permission::WorkCases)
+            {
+                "/staff/inbox"
+            } else if crate::core::authz::roles_grant(&session.roles, Permission::KeepIdentities) {
+                "/custodian"
+            } else {
+                "/stats"
+            };
             let cookie = start_session(&state, &visitor, Actor::Staff(session)).await?;
             let device = state.rate_limits.device_cookie(&state, &username);
             let mut response = see_other(landing);

@@ -12,7 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::login::{landing, refused};
+use super::login::refused;
 use super::{render, see_other, StaffResult};
 use crate::core::actor::Actor;
 use crate::core::error::{CoreError, Refusal};
@@ -22,6 +22,20 @@ use crate::core::sso::{self, IdentityProvider, ProviderAnswer};
 use crate::web::http::context::{ensure_csrf, start_session};
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
+
+/// Where a staff member starts after logging in, as after a password
+/// login: those who work cases in their inbox; custodians at the identity
+/// requests; auditors and administrators at the statistics.
+fn landing(roles: &[crate::core::domain::Role]) -> &'static str {
+    use crate::core::authz::{roles_grant, Permission};
+    if roles_grant(roles, Permission::WorkCases) {
+        "/staff/inbox"
+    } else if roles_grant(roles, Permission::KeepIdentities) {
+        "/custodian"
+    } else {
+        "/stats"
+    }
+}
 
 /// The cookie that carries a pending login's secret.
 pub const SSO_COOKIE: &str = "varsel_sso";
