@@ -3,12 +3,12 @@
 #
 # The core (src/core) knows no web and no mail transport: it may not use
 # actix-web, actix-multipart, askama, governor, lettre (SMTP lives in
-# src/smtp.rs), or anything of the web adapter (crate::web, the sessions,
+# src/smtp.rs), openidconnect or reqwest (OpenID Connect lives in src/oidc.rs), or anything of the web adapter (crate::web, the sessions,
 # crate::startup). Comments may name them; code may not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pattern='(\b(actix_web|actix_multipart|actix_http|askama|governor|lettre)::|\bcrate::(web|startup)\b|\bsuper::super::web\b)'
+pattern='(\b(actix_web|actix_multipart|actix_http|askama|governor|lettre|openidconnect|reqwest)::|\bcrate::(web|startup|oidc)\b|\bsuper::super::web\b)'
 found=$(grep -rnE "$pattern" src/core --include='*.rs' | grep -vE '^[^:]+:[0-9]+:\s*//' || true)
 if [ -n "$found" ]; then
     echo "error: src/core imports the web layer or a transport:" >&2
@@ -16,7 +16,7 @@ if [ -n "$found" ]; then
     exit 1
 fi
 # Cargo features of web crates used through a `use` of their root.
-found=$(grep -rnE '^\s*(pub\s+)?use\s+(actix_web|actix_multipart|askama|governor|lettre)\b' src/core --include='*.rs' || true)
+found=$(grep -rnE '^\s*(pub\s+)?use\s+(actix_web|actix_multipart|askama|governor|lettre|openidconnect|reqwest)\b' src/core --include='*.rs' || true)
 if [ -n "$found" ]; then
     echo "error: src/core imports a web crate:" >&2
     echo "$found" >&2

@@ -48,5 +48,14 @@ if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
     fi
     npm ci --prefix tests/browser --no-audit --no-fund
 fi
+# The single sign-on tests run a real OpenID Connect provider (oidc-provider,
+# pinned in tests/oidc) under Node.js; they fail, rather than skip, without it.
+if [ ! -f tests/oidc/node_modules/oidc-provider/package.json ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "error: the single sign-on tests need oidc-provider from npm; install Node.js and npm, then run: npm ci --prefix tests/oidc" >&2
+        exit 1
+    fi
+    npm ci --prefix tests/oidc --no-audit --no-fund
+fi
 
 cargo test --workspace --locked "$@"

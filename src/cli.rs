@@ -101,6 +101,34 @@ pub struct DecryptArgs {
 pub enum UserCommand {
     /// Create a staff account with its own key pair.
     Add(UserAddArgs),
+    /// Link an account to a subject of the OpenID Connect provider: it then
+    /// logs in there (and unlocks its key with its passphrase), no longer
+    /// with its password.
+    LinkOidc(LinkOidcArgs),
+    /// Remove an account's link to the OpenID Connect provider.
+    UnlinkOidc(UnlinkOidcArgs),
+}
+
+/// Arguments of `varsel user link-oidc`.
+#[derive(Debug, Args)]
+pub struct LinkOidcArgs {
+    /// Login name of the account.
+    #[arg(long)]
+    pub username: String,
+    /// The provider's `sub` for the person.
+    #[arg(long)]
+    pub subject: String,
+    /// The provider's issuer URL; default: `oidc.issuer_url` of the configuration.
+    #[arg(long)]
+    pub issuer: Option<String>,
+}
+
+/// Arguments of `varsel user unlink-oidc`.
+#[derive(Debug, Args)]
+pub struct UnlinkOidcArgs {
+    /// Login name of the account.
+    #[arg(long)]
+    pub username: String,
 }
 
 /// Arguments of `varsel user add`.

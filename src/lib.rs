@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod commands;
 pub mod core;
+pub mod oidc;
 pub mod smtp;
 pub mod startup;
 pub mod telemetry;

@@ -29,6 +29,12 @@ fn run(cli: Cli) -> Result<()> {
                     Command::User(UserCommand::Add(args)) => {
                         admin_commands::user_add(&settings, &args).await
                     }
+                    Command::User(UserCommand::LinkOidc(args)) => {
+                        admin_commands::user_link_oidc(&settings, &args).await
+                    }
+                    Command::User(UserCommand::UnlinkOidc(args)) => {
+                        admin_commands::user_unlink_oidc(&settings, &args).await
+                    }
                     Command::RecoveryKey(RecoveryKeyCommand::Init(args)) => {
                         admin_commands::recovery_key_init(&settings, &args).await
                     }

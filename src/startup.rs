@@ -96,7 +96,17 @@ impl Application {
         if refreshed > 0 {
             tracing::info!(refreshed, "recomputed the stored nearest deadlines");
         }
+        let sso: Option<Arc<dyn crate::core::sso::IdentityProvider>> = if core.settings.oidc.enabled
+        {
+            Some(Arc::new(
+                crate::oidc::OidcProvider::new(&core.settings.oidc)
+                    .context("cannot set up single sign-on")?,
+            ))
+        } else {
+            None
+        };
         let state = web::Data::new(AppState {
+            sso,
             csrf_key,
             rate_limits,
             core,
@@ -194,6 +204,9 @@ impl Application {
                 state.rate_limits.housekeeping(&state).await;
                 if let Err(e) = crate::core::receipts::purge(&state).await {
                     tracing::warn!(error = format!("{e:#}"), "old receipts not purged");
+                }
+                if let Err(e) = crate::core::sso::purge_expired(&state).await {
+                    tracing::warn!(error = format!("{e:#}"), "expired logins not purged");
                 }
                 // The first tick is at once: the sweep also runs at start.
                 let dir = state.settings.storage.attachments_dir();

@@ -161,6 +161,67 @@ pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
     }
 }
 
+/// What a refused link change means at the command line.
+fn link_error(e: crate::core::error::CoreError, username: &str) -> anyhow::Error {
+    use crate::core::error::CoreError;
+    match e {
+        CoreError::NotFound => anyhow::anyhow!("no account {username}, or it is not linked"),
+        CoreError::Conflict => {
+            anyhow::anyhow!("{username} or that subject is linked already; unlink it first")
+        }
+        CoreError::Invalid(fields) => match fields.first().map(|f| f.field) {
+            Some("issuer") => anyhow::anyhow!("set oidc.issuer_url, or give --issuer"),
+            _ => anyhow::anyhow!("the subject must be 1–255 characters on one line"),
+        },
+        other => anyhow::anyhow!("{other:#}"),
+    }
+}
+
+/// `varsel user link-oidc`.
+pub async fn user_link_oidc(settings: &Settings, args: &crate::cli::LinkOidcArgs) -> Result<()> {
+    let store = store::connect(&settings.database.url).await?;
+    store.migrate().await?;
+    let issuer = args.issuer.as_deref().unwrap_or(&settings.oidc.issuer_url);
+    let change = crate::core::sso::LinkChange {
+        store: &*store,
+        by: AuditActor::Cli,
+        at: system_now(),
+        issuer,
+    };
+    change
+        .link(&args.username, &args.subject)
+        .await
+        .map_err(|e| link_error(e, &args.username))?;
+    eprintln!(
+        "Linked {} to subject {} of {}",
+        args.username.trim(),
+        args.subject.trim(),
+        issuer.trim()
+    );
+    Ok(())
+}
+
+/// `varsel user unlink-oidc`.
+pub async fn user_unlink_oidc(
+    settings: &Settings,
+    args: &crate::cli::UnlinkOidcArgs,
+) -> Result<()> {
+    let store = store::connect(&settings.database.url).await?;
+    store.migrate().await?;
+    let change = crate::core::sso::LinkChange {
+        store: &*store,
+        by: AuditActor::Cli,
+        at: system_now(),
+        issuer: &settings.oidc.issuer_url,
+    };
+    change
+        .unlink(&args.username)
+        .await
+        .map_err(|e| link_error(e, &args.username))?;
+    eprintln!("Removed the link of {}", args.username.trim());
+    Ok(())
+}
+
 /// `varsel recovery-key init`: prints a new recovery identity once and stores
 /// only its recipient.
 pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) -> Result<()> {

@@ -135,6 +135,19 @@ pub mod action {
     pub const ROUTING_RULE_ADDED: &str = "routing.rule_added";
     /// An administrator deleted a routing rule.
     pub const ROUTING_RULE_DELETED: &str = "routing.rule_deleted";
+    /// The provider vouched for a linked account; its key passphrase is asked next.
+    pub const STAFF_SSO_AUTHENTICATED: &str = "staff.sso_authenticated";
+    /// A single sign-on failed: a bad or replayed answer, a token that did
+    /// not verify, or a subject linked to no active account.
+    pub const STAFF_SSO_FAILED: &str = "staff.sso_failed";
+    /// A wrong key passphrase after a single sign-on (no session started).
+    pub const STAFF_SSO_PASSPHRASE_FAILED: &str = "staff.sso_passphrase_failed";
+    /// A staff member logged in by single sign-on and their key passphrase.
+    pub const STAFF_SSO_LOGIN: &str = "staff.sso_login";
+    /// An account was linked to a subject of the OpenID Connect provider.
+    pub const USER_OIDC_LINKED: &str = "user.oidc_linked";
+    /// An account's link to the OpenID Connect provider was removed.
+    pub const USER_OIDC_UNLINKED: &str = "user.oidc_unlinked";
 }
 
 /// Who acted.

@@ -708,12 +708,19 @@ pub async fn staff_login(
         Some(u) if u.active => u.wrapped_identity.clone(),
         _ => state.dummy_key.wrapped().to_vec(),
     };
+    // An account linked to the OpenID Connect provider logs in there only;
+    // asked for every name (the nil id for unknown ones), so the work is the same.
+    let linked = crate::core::sso::password_login_refused(
+        state,
+        user.as_ref().map_or(Uuid::nil(), |u| u.id),
+    )
+    .await?;
     let unlocked = tokio::task::spawn_blocking(move || {
         keys::unlock_user_identity(&wrapped, password.as_bytes())
     })
     .await
     .context("key derivation task failed")?;
-    let (Some(user), Ok(identity)) = (user.filter(|u| u.active), unlocked) else {
+    let (Some(user), Ok(identity)) = (user.filter(|u| u.active && !linked), unlocked) else {
         // Best effort, and deliberately without the username: the log must not
         // become a record of which accounts exist or of mistyped passwords.
         let _ = audit_log::record(

@@ -35,6 +35,7 @@ pub mod routing;
 pub mod service;
 pub mod sessions;
 pub mod settings;
+pub mod sso;
 pub mod statistics;
 pub mod store;
 #[cfg(test)]

@@ -51,6 +51,8 @@ pub struct Settings {
     /// Case categories, their sub-types and the duties each sub-type
     /// triggers (see [`crate::core::domain::taxonomy`]); default: SPEC §4.
     pub taxonomy: Taxonomy,
+    /// Single sign-on for staff with OpenID Connect (off by default).
+    pub oidc: OidcSettings,
 }
 
 /// Where to listen.
@@ -560,6 +562,160 @@ impl Default for InboxSettings {
     }
 }
 
+/// Single sign-on for staff with OpenID Connect (`[oidc]`): the authorisation
+/// code flow with PKCE against one provider. The provider only says who
+/// someone is; the account's case key still needs its passphrase
+/// (see `docs/sso.md`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcSettings {
+    /// Whether the login page offers single sign-on.
+    pub enabled: bool,
+    /// The provider's issuer URL, exactly as its ID tokens name it
+    /// (discovery at `{issuer}/.well-known/openid-configuration`).
+    pub issuer_url: String,
+    /// The client id registered with the provider.
+    pub client_id: String,
+    /// The client secret; never printed. Prefer `client_secret_file`.
+    pub client_secret: String,
+    /// A file whose first line is the client secret.
+    pub client_secret_file: String,
+    /// Where the provider sends the browser back: the public address of
+    /// `/staff/login/oidc/callback`.
+    pub redirect_url: String,
+    /// Scopes asked for; `openid` is always asked for.
+    pub scopes: Vec<String>,
+    /// Minutes a started login may take, each step included.
+    pub login_minutes: u64,
+    /// Key passphrase tries after one provider login.
+    pub passphrase_tries: u32,
+    /// Seconds one exchange with the provider may take.
+    pub timeout_seconds: u64,
+}
+
+impl Default for OidcSettings {
+    fn default() -> Self {
+        OidcSettings {
+            enabled: false,
+            issuer_url: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            client_secret_file: String::new(),
+            redirect_url: String::new(),
+            scopes: vec!["openid".into()],
+            login_minutes: 10,
+            passphrase_tries: 5,
+            timeout_seconds: 10,
+        }
+    }
+}
+
+impl fmt::Debug for OidcSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = if self.client_secret.is_empty() {
+            ""
+        } else {
+            "***"
+        };
+        f.debug_struct("OidcSettings")
+            .field("enabled", &self.enabled)
+            .field("issuer_url", &self.issuer_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &secret)
+            .field("client_secret_file", &self.client_secret_file)
+            .field("redirect_url", &self.redirect_url)
+            .field("scopes", &self.scopes)
+            .field("login_minutes", &self.login_minutes)
+            .field("passphrase_tries", &self.passphrase_tries)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish()
+    }
+}
+
+/// Whether `url` is `https://host…`, or `http://` to a loopback host (a
+/// provider on the same machine, as in tests).
+fn secure_or_loopback_url(url: &str) -> bool {
+    if url.contains(char::is_whitespace) {
+        return false;
+    }
+    let host_of = |rest: &str| {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        host.to_owned()
+    };
+    if let Some(rest) = url.strip_prefix("https://") {
+        return !host_of(rest).is_empty();
+    }
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = host_of(rest);
+        let name = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => host.split(':').next().unwrap_or(""),
+        };
+        return name == "localhost" || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    }
+    false
+}
+
+impl OidcSettings {
+    /// The client secret: `client_secret`, or the first line of
+    /// `client_secret_file`.
+    pub fn secret(&self) -> Result<zeroize::Zeroizing<String>> {
+        if !self.client_secret.is_empty() {
+            return Ok(zeroize::Zeroizing::new(self.client_secret.clone()));
+        }
+        let text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(&self.client_secret_file)
+                .with_context(|| format!("cannot read {}", self.client_secret_file))?,
+        );
+        let line = text.lines().next().unwrap_or("").trim();
+        if line.is_empty() {
+            bail!("{} holds no client secret", self.client_secret_file);
+        }
+        Ok(zeroize::Zeroizing::new(line.to_owned()))
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !(1..=60).contains(&self.login_minutes) {
+            bail!("oidc.login_minutes must be between 1 and 60");
+        }
+        if !(1..=20).contains(&self.passphrase_tries) {
+            bail!("oidc.passphrase_tries must be between 1 and 20");
+        }
+        if !(1..=120).contains(&self.timeout_seconds) {
+            bail!("oidc.timeout_seconds must be between 1 and 120");
+        }
+        if !self.enabled {
+            return Ok(());
+        }
+        if !secure_or_loopback_url(self.issuer_url.trim()) {
+            bail!("oidc.issuer_url must be an https URL (http only to this machine)");
+        }
+        if !secure_or_loopback_url(self.redirect_url.trim())
+            || !self
+                .redirect_url
+                .trim_end_matches('/')
+                .ends_with("/staff/login/oidc/callback")
+        {
+            bail!("oidc.redirect_url must be the https address of /staff/login/oidc/callback");
+        }
+        if self.client_id.trim().is_empty() {
+            bail!("oidc.client_id must be set");
+        }
+        if self.client_secret.is_empty() == self.client_secret_file.is_empty() {
+            bail!("oidc: set one of client_secret and client_secret_file");
+        }
+        if self
+            .scopes
+            .iter()
+            .any(|s| s.is_empty() || !s.chars().all(|c| c.is_ascii_graphic() && c != '"'))
+        {
+            bail!("oidc.scopes must be words without spaces");
+        }
+        Ok(())
+    }
+}
+
 impl Settings {
     /// Loads defaults, then `file` (or `$VARSEL_CONFIG`) if given, then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self> {
@@ -612,6 +768,7 @@ impl Settings {
         self.server.validate()?;
         self.deadlines.validate()?;
         self.notifications.validate()?;
+        self.oidc.validate()?;
         for category in self.taxonomy.categories() {
             if Category::parse(category.key.as_str()).is_none() {
                 bail!(
@@ -897,5 +1054,38 @@ mod tests {
             }
         );
         assert!(!debug.contains("pw"));
+    }
+
+    #[test]
+    fn single_sign_on_is_off_by_default_and_checked_when_on() {
+        assert!(!load_with("", &[]).unwrap().oidc.enabled);
+        let good = r#"
+            [oidc]
+            enabled = true
+            issuer_url = "https://login.example.org/tenant/v2.0"
+            client_id = "varsel"
+            client_secret = "s3cret"
+            redirect_url = "https://varsel.example.org/staff/login/oidc/callback"
+        "#;
+        let s = load_with(good, &[]).unwrap();
+        assert_eq!(s.oidc.scopes, ["openid"]);
+        assert!(!format!("{:?}", s.oidc).contains("s3cret"));
+        // Plain http only to this machine.
+        let local = [("VARSEL_OIDC__ISSUER_URL", "http://127.0.0.1:9000")];
+        assert!(load_with(good, &local).is_ok());
+        for bad in [
+            ("VARSEL_OIDC__ISSUER_URL", "http://idp.example.org"),
+            ("VARSEL_OIDC__ISSUER_URL", ""),
+            ("VARSEL_OIDC__CLIENT_ID", " "),
+            ("VARSEL_OIDC__CLIENT_SECRET_FILE", "/etc/varsel/secret"),
+            (
+                "VARSEL_OIDC__REDIRECT_URL",
+                "https://varsel.example.org/elsewhere",
+            ),
+            ("VARSEL_OIDC__PASSPHRASE_TRIES", "0"),
+            ("VARSEL_OIDC__SCOPES", "openid,two words"),
+        ] {
+            assert!(load_with(good, &[bad]).is_err(), "{bad:?}");
+        }
     }
 }

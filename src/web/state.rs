@@ -21,6 +21,8 @@ pub struct AppState {
     /// through the database, so every instance and every restart accepts
     /// the same tokens.
     pub csrf_key: Zeroizing<[u8; 64]>,
+    /// The OpenID Connect provider, when single sign-on is enabled.
+    pub sso: Option<std::sync::Arc<dyn crate::core::sso::IdentityProvider>>,
 }
 
 /// Handlers pass `&state` where a core operation takes `&Core`.

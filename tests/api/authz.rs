@@ -356,6 +356,23 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         form("/admin/groups", &[("name", "")], &[Admin]),
         form("/admin/rules", &[("category", "nonsense")], &[Admin]),
         form("/admin/rules/nonsense/delete", &[], &[Admin]),
+        // Single sign-on: the accounts linked to the provider (an unknown
+        // account: refused after authorisation).
+        get("/admin/sso", &[Admin]),
+        form(
+            "/admin/sso/link",
+            &[("username", "nobody"), ("subject", "x")],
+            &[Admin],
+        ),
+        form("/admin/sso/unlink", &[("username", "nobody")], &[Admin]),
+        get("/admin/sso/link", &EVERYONE),
+        get("/admin/sso/unlink", &EVERYONE),
+        // Single sign-on is off here: its login steps are "not found" for
+        // everyone (tests/api/oidc.rs runs them against a real provider).
+        get("/staff/login/oidc", &[]),
+        get("/staff/login/oidc/callback", &[]),
+        get("/staff/login/passphrase", &[]),
+        form("/staff/login/passphrase", &[("passphrase", "x")], &[]),
         get("/stats", &[Admin, Auditor]),
         get("/stats.csv", &[Admin, Auditor]),
         // The reporter's identity: the reporter gives it, a handler of the

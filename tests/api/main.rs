@@ -28,6 +28,7 @@ mod inbox;
 mod languages;
 mod metadata;
 mod notifications;
+mod oidc;
 mod privacy;
 mod reporter;
 mod routing;

@@ -19,6 +19,7 @@ use super::protection::ProtectionStore;
 use super::receipts::ReceiptStore;
 use super::routing::RoutingStore;
 use super::sessions::SessionStore;
+use super::sso::SsoStore;
 use super::statistics::StatisticsStore;
 use crate::core::audit::AuditEntry;
 use crate::core::domain::CaseStatus;
@@ -38,6 +39,7 @@ pub trait Store:
     + RoutingStore
     + SessionStore
     + StatisticsStore
+    + SsoStore
     + Send
     + Sync
 {

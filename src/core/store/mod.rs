@@ -27,6 +27,7 @@ mod receipts;
 mod routing;
 mod rows;
 mod sessions;
+mod sso;
 mod statistics;
 mod writer;
 
@@ -68,6 +69,7 @@ pub use self::protection::ProtectionStore;
 pub use self::receipts::ReceiptStore;
 pub use self::routing::RoutingStore;
 pub use self::sessions::SessionStore;
+pub use self::sso::{OidcLink, PassphraseTry, SsoStore};
 pub use self::statistics::StatisticsStore;
 
 /// Opens the store the URL names, creating a SQLite file (and its directory) if needed.

@@ -11,6 +11,7 @@ mod groups;
 mod members;
 mod notifications;
 mod rules;
+mod sso;
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
@@ -32,7 +33,10 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/admin/groups/leads/remove", members::remove_lead)
         .get("/admin/rules", rules::page)
         .post("/admin/rules", rules::add)
-        .post("/admin/rules/{id}/delete", rules::delete);
+        .post("/admin/rules/{id}/delete", rules::delete)
+        .get("/admin/sso", sso::page)
+        .post("/admin/sso/link", sso::link)
+        .post("/admin/sso/unlink", sso::unlink);
     // A page re-rendered after a refused form keeps the form's URL; the
     // language switch then asks for it with GET: send it back to its page.
     for path in [
@@ -44,6 +48,9 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         routes.get(path, groups::back);
     }
     routes.get("/admin/rules/{id}/delete", rules::back);
+    routes
+        .get("/admin/sso/link", sso::back)
+        .get("/admin/sso/unlink", sso::back);
 }
 
 /// The staff session of an administrator. No session: the login page; a

@@ -26,6 +26,8 @@ struct LoginPage {
     csrf: String,
     username: String,
     error: Option<String>,
+    /// Whether to offer single sign-on.
+    sso: bool,
 }
 
 /// The submitted login form.
@@ -43,6 +45,27 @@ fn works_cases(visitor: &Visitor) -> bool {
     visitor.staff_for(Permission::WorkCases).is_ok()
 }
 
+/// The login page with the one failure message (status 401), for a single
+/// sign-on that failed.
+pub(super) fn refused(state: &AppState, visitor: &Visitor) -> StaffResult {
+    let (csrf, cookie) = ensure_csrf(state, visitor);
+    let t = visitor.t();
+    let page = LoginPage {
+        t,
+        csrf,
+        username: String::new(),
+        error: Some(t.t("staff.login.failed")),
+        sso: state.sso.is_some(),
+    };
+    let mut response = render(visitor, &page, StatusCode::UNAUTHORIZED)?;
+    if let Some(cookie) = cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| visitor.internal(anyhow::anyhow!("cannot set the cookie: {e}")))?;
+    }
+    Ok(response)
+}
+
 /// GET /staff/login
 pub(super) async fn form(state: web::Data<AppState>, visitor: Visitor) -> StaffResult {
     if works_cases(&visitor) {
@@ -54,6 +77,7 @@ pub(super) async fn form(state: web::Data<AppState>, visitor: Visitor) -> StaffR
         csrf,
         username: String::new(),
         error: None,
+        sso: state.sso.is_some(),
     };
     let mut response = render(&visitor, &page, StatusCode::OK)?;
     if let Some(cookie) = cookie {
@@ -121,6 +145,7 @@ pub(super) async fn submit(
                 csrf: visitor.csrf().unwrap_or_default().to_owned(),
                 username,
                 error: Some(t.t("staff.login.failed")),
+                sso: state.sso.is_some(),
             };
             render(&visitor, &page, StatusCode::UNAUTHORIZED)
         }

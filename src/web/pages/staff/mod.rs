@@ -19,6 +19,7 @@ mod measures;
 mod protection;
 mod register;
 mod reply;
+mod sso;
 mod status;
 mod triage;
 
@@ -44,6 +45,10 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .get("/staff", to_inbox)
         .get("/staff/login", login::form)
         .post("/staff/login", login::submit)
+        .get("/staff/login/oidc", sso::start)
+        .get("/staff/login/oidc/callback", sso::callback)
+        .get("/staff/login/passphrase", sso::passphrase_form)
+        .post("/staff/login/passphrase", sso::passphrase_submit)
         .post("/staff/logout", logout::submit)
         .get("/staff/inbox", inbox::page)
         .get("/staff/cases/{id}", case::page)
