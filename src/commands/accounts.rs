@@ -51,10 +51,17 @@ fn explain(e: CoreError, username: &str) -> anyhow::Error {
             let what: Vec<String> = fields
                 .iter()
                 .map(|f| match (f.field, &f.problem) {
-                    ("username", _) => "the username must be 1–64 characters of letters, digits, '.', '_' or '-'".to_owned(),
+                    ("username", _) => {
+                        "the username must be 1–64 characters of letters, digits, '.', '_' or '-'"
+                            .to_owned()
+                    }
                     ("roles", FieldProblem::Required) => "give at least one --role".to_owned(),
-                    ("roles", _) => "unknown role (handler, contact, admin, auditor, custodian)".to_owned(),
-                    ("password", FieldProblem::Malformed) => format!("the password must be at least {MIN_PASSWORD_CHARS} characters"),
+                    ("roles", _) => {
+                        "unknown role (handler, contact, admin, auditor, custodian)".to_owned()
+                    }
+                    ("password", FieldProblem::Malformed) => {
+                        format!("the password must be at least {MIN_PASSWORD_CHARS} characters")
+                    }
                     (field, _) => format!("invalid {field}"),
                 })
                 .collect();

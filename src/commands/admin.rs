@@ -4,9 +4,9 @@
 use anyhow::{bail, Context, Result};
 
 use crate::cli::RecoveryKeyInitArgs;
+use crate::core::accounts::RECOVERY_SET_AT_SETTING;
 use crate::core::audit::{action, AuditActor, AuditEvent, ChainVerifier};
 use crate::core::audit_log;
-use crate::core::accounts::RECOVERY_SET_AT_SETTING;
 use crate::core::casework::RECOVERY_SETTING;
 use crate::core::clock::system_now;
 use crate::core::settings::{redact_url, Settings};

@@ -365,7 +365,11 @@ pub async fn deactivate(core: &Core, actor: &Actor, username: &str) -> CoreResul
             "groups": user.groups,
         })),
     );
-    match core.store.deactivate_user(user.id, core.now(), audit).await? {
+    match core
+        .store
+        .deactivate_user(user.id, core.now(), audit)
+        .await?
+    {
         Ok(done) => Ok(done),
         Err(DeactivationRefused::AlreadyInactive) => Err(AccountRefusal::Inactive.into()),
         Err(DeactivationRefused::LastKeyHolder(cases)) => {
@@ -549,7 +553,7 @@ mod tests {
     #[test]
     fn a_new_account_is_checked_field_by_field() {
         let ok = draft("kari", &["handler", "handler"], "correct horse battery");
-        let ok = ok.parse().ok().expect("valid");
+        let ok = ok.parse().expect("valid");
         assert_eq!(ok.roles, [Role::Handler]);
         assert_eq!(ok.display_name, "kari");
         assert_eq!(

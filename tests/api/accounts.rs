@@ -53,13 +53,16 @@ async fn audit_actions(app: &TestApp) -> Vec<String> {
 async fn a_deactivated_handler_loses_access_and_the_colleague_keeps_the_case(backend: Backend) {
     let app = spawn(backend).await;
     app.add_staff("ada", &["admin"], &[], None).await;
-    let kari = app.add_staff("kari", &["handler"], &["infosec"], None).await;
+    let kari = app
+        .add_staff("kari", &["handler"], &["infosec"], None)
+        .await;
     let per = app.add_staff("per", &["handler"], &["infosec"], None).await;
     app.report(&api_report("avvik", "lav", &[])).await;
     let case = app.held_case_ids(kari).await[0];
     assert_eq!(app.held_case_ids(per).await, [case]);
     let kari_browser = app.staff_login("kari").await;
-    app.page(&kari_browser, &format!("/staff/cases/{case}")).await;
+    app.page(&kari_browser, &format!("/staff/cases/{case}"))
+        .await;
 
     let admin = app.staff_login("ada").await;
     let confirmation = app
@@ -89,15 +92,21 @@ async fn a_deactivated_handler_loses_access_and_the_colleague_keeps_the_case(bac
     let list = app.page(&admin, "/admin/accounts?lang=en").await;
     let row = list.split("<tr>").find(|r| r.contains(">kari<")).unwrap();
     assert!(row.contains("Deactivated") && row.contains("UTC"), "{row}");
-    assert!(audit_actions(&app).await.contains(&"user.deactivated".to_owned()));
+    assert!(audit_actions(&app)
+        .await
+        .contains(&"user.deactivated".to_owned()));
     app.teardown().await;
 }
 
 async fn a_case_wrapped_to_the_recovery_key_does_not_stop_a_deactivation(backend: Backend) {
     let app = spawn(backend).await;
     app.add_staff("ada", &["admin"], &[], None).await;
-    let kari = app.add_staff("kari", &["handler"], &["infosec"], None).await;
-    let recovery = varsel_crypto::X25519Identity::generate().to_public().to_string();
+    let kari = app
+        .add_staff("kari", &["handler"], &["infosec"], None)
+        .await;
+    let recovery = varsel_crypto::X25519Identity::generate()
+        .to_public()
+        .to_string();
     app.store
         .set_setting(RECOVERY_SETTING, &recovery)
         .await
@@ -125,7 +134,9 @@ async fn a_case_wrapped_to_the_recovery_key_does_not_stop_a_deactivation(backend
 async fn the_last_holder_of_a_case_is_not_deactivated_and_nothing_changes(backend: Backend) {
     let app = spawn(backend).await;
     app.add_staff("ada", &["admin"], &[], None).await;
-    let kari = app.add_staff("kari", &["handler"], &["infosec"], None).await;
+    let kari = app
+        .add_staff("kari", &["handler"], &["infosec"], None)
+        .await;
     app.report(&api_report("avvik", "lav", &[])).await;
     let case = app.held_case_ids(kari).await[0];
     let wraps_before = app.store.key_holders(case).await.unwrap();
@@ -143,7 +154,10 @@ async fn the_last_holder_of_a_case_is_not_deactivated_and_nothing_changes(backen
         .api_account_action(&token, "kari", "deactivate")
         .await
         .expect_error(StatusCode::CONFLICT, "last_key_holder");
-    assert!(error["message"].as_str().unwrap().contains(&reference(case)));
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains(&reference(case)));
     // The CLI too.
     let out = app.command(&["user", "deactivate", "--username", "kari"]);
     assert!(!out.status.success());
@@ -151,7 +165,8 @@ async fn the_last_holder_of_a_case_is_not_deactivated_and_nothing_changes(backen
 
     // Nothing changed: she logs in, reads the case, is in her group, holds the key.
     assert!(logs_in(&app, "kari").await);
-    app.page(&kari_browser, &format!("/staff/cases/{case}")).await;
+    app.page(&kari_browser, &format!("/staff/cases/{case}"))
+        .await;
     let stored = app.store.user_by_id(kari).await.unwrap().unwrap();
     assert!(stored.active);
     assert_eq!(stored.groups, ["infosec"]);
@@ -162,12 +177,12 @@ async fn the_last_holder_of_a_case_is_not_deactivated_and_nothing_changes(backen
     app.teardown().await;
 }
 
-async fn a_reactivated_account_logs_in_but_sees_no_old_case_until_routed_again(
-    backend: Backend,
-) {
+async fn a_reactivated_account_logs_in_but_sees_no_old_case_until_routed_again(backend: Backend) {
     let app = spawn(backend).await;
     app.add_staff("ada", &["admin"], &[], None).await;
-    let kari = app.add_staff("kari", &["handler"], &["infosec"], None).await;
+    let kari = app
+        .add_staff("kari", &["handler"], &["infosec"], None)
+        .await;
     app.add_staff("per", &["handler"], &["infosec"], None).await;
     app.report(&api_report("avvik", "lav", &[])).await;
     let old = app.held_case_ids(kari).await[0];
@@ -185,7 +200,10 @@ async fn a_reactivated_account_logs_in_but_sees_no_old_case_until_routed_again(
     assert!(logs_in(&app, "kari").await);
     let token = app.staff_token("kari").await;
     assert!(app.api_case_ids(&token).await.is_empty());
-    assert_eq!(app.api_case(&token, old).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.api_case(&token, old).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Put in the group again, new cases reach her; the old one does not.
     app.set_account_groups(&admin, "kari", &["infosec"])
@@ -196,7 +214,11 @@ async fn a_reactivated_account_logs_in_but_sees_no_old_case_until_routed_again(
     assert_eq!(ids.len(), 1);
     assert_ne!(ids[0], old);
     let actions = audit_actions(&app).await;
-    for action in ["user.deactivated", "user.reactivated", "user.groups_changed"] {
+    for action in [
+        "user.deactivated",
+        "user.reactivated",
+        "user.groups_changed",
+    ] {
         assert!(actions.contains(&action.to_owned()), "{action}");
     }
     app.teardown().await;
@@ -205,7 +227,9 @@ async fn a_reactivated_account_logs_in_but_sees_no_old_case_until_routed_again(
 async fn a_role_change_ends_sessions_and_guardrails_refuse_with_reasons(backend: Backend) {
     let app = spawn(backend).await;
     app.add_staff("ada", &["admin"], &[], None).await;
-    let kari = app.add_staff("kari", &["handler"], &["infosec"], None).await;
+    let kari = app
+        .add_staff("kari", &["handler"], &["infosec"], None)
+        .await;
     app.add_staff("revisor", &["auditor"], &[], None).await;
     let token = app.staff_token("ada").await;
     let kari_browser = app.staff_login("kari").await;
@@ -240,7 +264,9 @@ async fn a_role_change_ends_sessions_and_guardrails_refuse_with_reasons(backend:
     app.api_set_groups(&token, "revisor", &["infosec"])
         .await
         .expect_error(StatusCode::CONFLICT, "not_case_worker");
-    let refused = app.set_account_groups(&admin, "revisor", &["infosec"]).await;
+    let refused = app
+        .set_account_groups(&admin, "revisor", &["infosec"])
+        .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     app.api_create_account(
         &token,
@@ -255,7 +281,11 @@ async fn a_role_change_ends_sessions_and_guardrails_refuse_with_reasons(backend:
     fields.push(("severity", "lav"));
     let refused = app.post_form(&admin, "/admin/rules", &fields).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-    assert!(refused.contains("ingen aktiv saksbehandler"), "{}", refused.text);
+    assert!(
+        refused.contains("ingen aktiv saksbehandler"),
+        "{}",
+        refused.text
+    );
     assert!(app.store.routing_rules().await.unwrap().is_empty());
 
     // A new handler, made on the page with a group, logs in; the rule is
@@ -301,12 +331,18 @@ async fn a_role_change_ends_sessions_and_guardrails_refuse_with_reasons(backend:
 
 async fn the_cli_lists_and_changes_accounts(backend: Backend) {
     let app = spawn(backend).await;
-    let kari = app.add_staff("kari", &["handler"], &["infosec"], None).await;
+    let kari = app
+        .add_staff("kari", &["handler"], &["infosec"], None)
+        .await;
     app.add_staff("per", &["handler"], &["infosec"], None).await;
     app.report(&api_report("avvik", "lav", &[])).await;
 
     let out = app.command(&["user", "deactivate", "--username", "kari"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!logs_in(&app, "kari").await);
     let list = app.command(&["user", "list"]);
     let list = String::from_utf8(list.stdout).unwrap();
@@ -316,12 +352,37 @@ async fn the_cli_lists_and_changes_accounts(backend: Backend) {
     assert!(String::from_utf8_lossy(&again.stderr).contains("deactivated"));
 
     let out = app.command(&["user", "reactivate", "--username", "kari"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(logs_in(&app, "kari").await);
     let out = app.command(&["user", "roles", "--username", "kari", "--role", "contact"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stored = app.store.user_by_id(kari).await.unwrap().unwrap();
     assert_eq!(stored.roles, [varsel::core::domain::Role::Contact]);
+    // `recovery-key init` records when, which the recovery page shows.
+    let init = app.command(&["recovery-key", "init"]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let set_at = app.store.setting("recovery_key_set_at").await.unwrap();
+    assert!(set_at.is_some_and(|v| v.parse::<i64>().is_ok()));
+    app.add_staff("ada", &["admin"], &[], None).await;
+    let admin = app.staff_login("ada").await;
+    let page = app.page(&admin, "/admin/recovery-key?lang=en").await;
+    assert!(
+        page.contains("A recovery key is set") && page.contains("UTC"),
+        "{page}"
+    );
+    assert!(!page.contains("<dd>unknown</dd>"));
     let unknown = app.command(&["user", "reactivate", "--username", "ingen"]);
     assert!(!unknown.status.success());
     let entries = app.store.audit_entries().await.unwrap();

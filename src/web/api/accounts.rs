@@ -117,7 +117,11 @@ fn administrator(caller: &ApiCaller) -> Result<&Actor, ApiError> {
     Ok(&caller.session().principal)
 }
 
-async fn account_json(state: &AppState, actor: &Actor, username: &str) -> Result<AccountJson, CoreError> {
+async fn account_json(
+    state: &AppState,
+    actor: &Actor,
+    username: &str,
+) -> Result<AccountJson, CoreError> {
     let account = accounts::get(state, actor, username).await?;
     Ok(AccountJson::from(&account))
 }

@@ -363,12 +363,8 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             )
             .service(resource("/admin/accounts/{username}/roles").post(accounts::roles))
             .service(resource("/admin/accounts/{username}/groups").post(accounts::groups))
-            .service(
-                resource("/admin/accounts/{username}/deactivate").post(accounts::deactivate),
-            )
-            .service(
-                resource("/admin/accounts/{username}/reactivate").post(accounts::reactivate),
-            );
+            .service(resource("/admin/accounts/{username}/deactivate").post(accounts::deactivate))
+            .service(resource("/admin/accounts/{username}/reactivate").post(accounts::reactivate));
         },
         |scope| scope.default_service(web::to(not_found)),
     );

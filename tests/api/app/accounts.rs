@@ -36,7 +36,12 @@ impl Service {
     }
 
     /// `POST /api/v1/admin/accounts/{username}/{action}` (deactivate, reactivate).
-    pub async fn api_account_action(&self, token: &str, username: &str, action: &str) -> ApiResponse {
+    pub async fn api_account_action(
+        &self,
+        token: &str,
+        username: &str,
+        action: &str,
+    ) -> ApiResponse {
         self.api_post(
             &format!("/admin/accounts/{username}/{action}"),
             Some(token),
@@ -56,7 +61,12 @@ impl Service {
     }
 
     /// `POST /api/v1/admin/accounts/{username}/groups`.
-    pub async fn api_set_groups(&self, token: &str, username: &str, groups: &[&str]) -> ApiResponse {
+    pub async fn api_set_groups(
+        &self,
+        token: &str,
+        username: &str,
+        groups: &[&str],
+    ) -> ApiResponse {
         self.api_post(
             &format!("/admin/accounts/{username}/groups"),
             Some(token),

@@ -233,14 +233,19 @@ async fn render_list(
         .map_err(|e| visitor.fail(e))?;
     let rows = all
         .iter()
-        .map(|Account { user, deactivated_at }| Row {
-            username: user.username.clone(),
-            display_name: user.display_name.clone(),
-            roles: roles_text(&t, &user.roles),
-            groups: user.groups.join(", "),
-            active: user.active,
-            deactivated_at: deactivated_at.map(show_time),
-        })
+        .map(
+            |Account {
+                 user,
+                 deactivated_at,
+             }| Row {
+                username: user.username.clone(),
+                display_name: user.display_name.clone(),
+                roles: roles_text(&t, &user.roles),
+                groups: user.groups.join(", "),
+                active: user.active,
+                deactivated_at: deactivated_at.map(show_time),
+            },
+        )
         .collect();
     let field = |name: &str| draft.map(|d| d.one(name)).unwrap_or_default();
     let picked = |name: &str| draft.map(|d| d.all(name)).unwrap_or_default();
@@ -384,10 +389,7 @@ async fn outcome<T>(
     notice: &str,
 ) -> StaffResult {
     match result {
-        Ok(_) => Ok(done(
-            &format!("/admin/accounts/{username}"),
-            notice,
-        )),
+        Ok(_) => Ok(done(&format!("/admin/accounts/{username}"), notice)),
         Err(e) => {
             let problem = problem_of(&visitor.t(), e).map_err(|e| visitor.fail(e))?;
             render_account(state, visitor, staff, username, Some(problem), None).await

@@ -180,9 +180,7 @@ fn view(t: &Translator, index: usize, group: &Group, users: &[User]) -> GroupVie
         .collect();
     let candidates = users
         .iter()
-        .filter(|u| {
-            crate::core::accounts::check_group_member(u).is_ok() && !group.has_member(u.id)
-        })
+        .filter(|u| crate::core::accounts::check_group_member(u).is_ok() && !group.has_member(u.id))
         .map(|u| Candidate {
             username: u.username.clone(),
             display_name: u.display_name.clone(),

@@ -43,8 +43,14 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             "/admin/accounts/{username}/deactivate",
             accounts::confirm_deactivation,
         )
-        .post("/admin/accounts/{username}/deactivate", accounts::deactivate)
-        .post("/admin/accounts/{username}/reactivate", accounts::reactivate)
+        .post(
+            "/admin/accounts/{username}/deactivate",
+            accounts::deactivate,
+        )
+        .post(
+            "/admin/accounts/{username}/reactivate",
+            accounts::reactivate,
+        )
         .get("/admin/recovery-key", accounts::recovery_key);
     // A page re-rendered after a refused form keeps the form's URL; the
     // language switch then asks for it with GET: send it back to its page.
