@@ -167,7 +167,7 @@ pub async fn create(
     accounts::create(&state, actor, new, false)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
-    let json = account_json(&state, actor, &body.username)
+    let json = account_json(&state, actor, body.username.trim())
         .await
         .map_err(|e| ApiError::core(lang, e))?;
     Ok(HttpResponse::Created().json(json))
