@@ -101,6 +101,16 @@ pub struct DecryptArgs {
 pub enum UserCommand {
     /// Create a staff account with its own key pair.
     Add(UserAddArgs),
+    /// List the staff accounts: roles, groups, active or deactivated.
+    List,
+    /// Deactivate an account: it can no longer log in, its sessions end, it
+    /// leaves every group and its case keys are deleted. Refused, naming the
+    /// cases, if a case would then be readable by no one.
+    Deactivate(UserNameArgs),
+    /// Make a deactivated account active again, with no groups and no cases.
+    Reactivate(UserNameArgs),
+    /// Set an account's roles (removing a role ends its sessions).
+    Roles(UserRolesArgs),
     /// Link an account to a subject of the OpenID Connect provider: it then
     /// logs in there (and unlocks its key with its passphrase), no longer
     /// with its password.
@@ -129,6 +139,26 @@ pub struct UnlinkOidcArgs {
     /// Login name of the account.
     #[arg(long)]
     pub username: String,
+}
+
+/// An account, by login name.
+#[derive(Debug, Args)]
+pub struct UserNameArgs {
+    /// Login name.
+    #[arg(long)]
+    pub username: String,
+}
+
+/// Arguments of `varsel user roles`.
+#[derive(Debug, Args)]
+pub struct UserRolesArgs {
+    /// Login name.
+    #[arg(long)]
+    pub username: String,
+    /// Role: handler, contact, admin, auditor or custodian. May be repeated;
+    /// the account gets exactly these.
+    #[arg(long = "role", required = true)]
+    pub roles: Vec<String>,
 }
 
 /// Arguments of `varsel user add`.

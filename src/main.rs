@@ -6,7 +6,9 @@ use varsel::cli::{
     AttachmentsCommand, AuditCommand, Cli, Command, NotificationsCommand, RecoveryKeyCommand,
     UserCommand,
 };
-use varsel::commands::{admin as admin_commands, age as age_commands};
+use varsel::commands::{
+    accounts as account_commands, admin as admin_commands, age as age_commands,
+};
 use varsel::core::settings::Settings;
 use varsel::telemetry;
 
@@ -27,7 +29,19 @@ fn run(cli: Cli) -> Result<()> {
                     }
                     Command::Migrate => admin_commands::migrate(&settings).await,
                     Command::User(UserCommand::Add(args)) => {
-                        admin_commands::user_add(&settings, &args).await
+                        account_commands::user_add(&settings, &args).await
+                    }
+                    Command::User(UserCommand::List) => {
+                        account_commands::user_list(&settings).await
+                    }
+                    Command::User(UserCommand::Deactivate(args)) => {
+                        account_commands::user_deactivate(&settings, &args).await
+                    }
+                    Command::User(UserCommand::Reactivate(args)) => {
+                        account_commands::user_reactivate(&settings, &args).await
+                    }
+                    Command::User(UserCommand::Roles(args)) => {
+                        account_commands::user_roles(&settings, &args).await
                     }
                     Command::User(UserCommand::LinkOidc(args)) => {
                         admin_commands::user_link_oidc(&settings, &args).await

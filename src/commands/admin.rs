@@ -1,24 +1,19 @@
-//! `varsel serve`, `migrate`, `user add`, `recovery-key init`, `audit verify`
+//! `varsel serve`, `migrate`, `recovery-key init`, `audit verify`
 //! and `notifications status`.
 
-use std::path::Path;
-
 use anyhow::{bail, Context, Result};
-use uuid::Uuid;
-use zeroize::Zeroizing;
 
-use crate::cli::{RecoveryKeyInitArgs, UserAddArgs};
+use crate::cli::RecoveryKeyInitArgs;
+use crate::core::accounts::RECOVERY_SET_AT_SETTING;
 use crate::core::audit::{action, AuditActor, AuditEvent, ChainVerifier};
 use crate::core::audit_log;
 use crate::core::casework::RECOVERY_SETTING;
 use crate::core::clock::system_now;
-use crate::core::domain::Role;
 use crate::core::settings::{redact_url, Settings};
-use crate::core::store::{self, StoreError, User};
+use crate::core::store;
 use crate::startup::Application;
 
-/// Shortest password accepted for staff accounts.
-pub const MIN_PASSWORD_CHARS: usize = 12;
+pub use crate::core::accounts::MIN_PASSWORD_CHARS;
 
 /// `varsel serve`.
 pub async fn serve(settings: Settings) -> Result<()> {
@@ -74,91 +69,6 @@ pub async fn migrate(settings: &Settings) -> Result<()> {
         redact_url(&settings.database.url)
     );
     Ok(())
-}
-
-fn read_password(path: &Path) -> Result<Zeroizing<String>> {
-    let content = Zeroizing::new(
-        std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read password file {}", path.display()))?,
-    );
-    let line = Zeroizing::new(content.lines().next().unwrap_or("").to_owned());
-    if line.chars().count() < MIN_PASSWORD_CHARS {
-        bail!("the password must be at least {MIN_PASSWORD_CHARS} characters");
-    }
-    Ok(line)
-}
-
-/// `varsel user add`.
-pub async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<()> {
-    let username = args.username.trim().to_owned();
-    if username.is_empty()
-        || username.len() > 64
-        || !username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-    {
-        bail!("the username must be 1–64 characters of letters, digits, '.', '_' or '-'");
-    }
-    let mut roles = Vec::new();
-    for r in &args.roles {
-        let role = Role::parse(r).with_context(|| {
-            format!("unknown role {r:?} (handler, contact, admin, auditor, custodian)")
-        })?;
-        if !roles.contains(&role) {
-            roles.push(role);
-        }
-    }
-    if roles.is_empty() {
-        bail!("give at least one --role");
-    }
-    let password = read_password(&args.password_file)?;
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
-    // Checked before the audit entry is written, so a taken name leaves none.
-    if store.user_by_username(&username).await?.is_some() {
-        bail!("the username {username} is taken");
-    }
-    let work_factor = settings.security.password_work_factor;
-    let (recipient, wrapped_identity) = tokio::task::spawn_blocking(move || {
-        crate::core::keys::new_user_keys(password.as_bytes(), work_factor)
-    })
-    .await
-    .context("key task failed")??;
-    let user = User {
-        id: Uuid::new_v4(),
-        display_name: args
-            .display_name
-            .clone()
-            .unwrap_or_else(|| username.clone()),
-        username: username.clone(),
-        roles,
-        recipient,
-        wrapped_identity,
-        email: args.email.clone(),
-        active: true,
-        groups: args.groups.clone(),
-        created_at: system_now(),
-    };
-    audit_log::record(
-        &*store,
-        system_now(),
-        AuditEvent::new(AuditActor::Cli, action::USER_CREATED).with_detail(serde_json::json!({
-            "user_id": user.id,
-            "roles": user.roles.iter().map(|r| r.key()).collect::<Vec<_>>(),
-            "groups": user.groups,
-        })),
-    )
-    .await
-    .context("cannot write the audit log; no user was created")?;
-    match store.create_user(&user).await {
-        Ok(()) => {
-            let roles: Vec<&str> = user.roles.iter().map(|r| r.key()).collect();
-            eprintln!("Created user {username} ({})", roles.join(", "));
-            Ok(())
-        }
-        Err(StoreError::Conflict) => bail!("the username {username} is taken"),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// What a refused link change means at the command line.
@@ -274,6 +184,9 @@ pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) 
     .await
     .context("cannot write the audit log; the recovery key was not changed")?;
     store.set_setting(RECOVERY_SETTING, &recipient).await?;
+    store
+        .set_setting(RECOVERY_SET_AT_SETTING, &system_now().to_string())
+        .await?;
     if identity.is_some() {
         eprintln!(
             "The recovery identity above is shown once and is not stored. Keep it offline \

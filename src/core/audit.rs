@@ -148,6 +148,15 @@ pub mod action {
     pub const USER_OIDC_LINKED: &str = "user.oidc_linked";
     /// An account's link to the OpenID Connect provider was removed.
     pub const USER_OIDC_UNLINKED: &str = "user.oidc_unlinked";
+    /// An account was deactivated: sessions ended, groups left, key wraps
+    /// deleted (issue 11).
+    pub const USER_DEACTIVATED: &str = "user.deactivated";
+    /// A deactivated account was made active again (no groups, no wraps).
+    pub const USER_REACTIVATED: &str = "user.reactivated";
+    /// An account's roles were set.
+    pub const USER_ROLES_CHANGED: &str = "user.roles_changed";
+    /// An account's handler groups were set.
+    pub const USER_GROUPS_CHANGED: &str = "user.groups_changed";
 }
 
 /// Who acted.

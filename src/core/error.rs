@@ -45,6 +45,9 @@ pub enum Refusal {
     /// A step of the reporter-identity procedure is not possible now.
     #[error(transparent)]
     Identity(crate::core::domain::identity::IdentityRefusal),
+    /// A rule of the account lifecycle (deactivation, roles, groups).
+    #[error("account change refused: {}", .0.code())]
+    Account(crate::core::domain::account::AccountRefusal),
 }
 
 impl Refusal {
@@ -70,6 +73,7 @@ impl Refusal {
             }
             Refusal::Extension(ExtensionError::Reason(_)) => "text_required",
             Refusal::Identity(r) => r.code(),
+            Refusal::Account(r) => r.code(),
         }
     }
 
@@ -84,6 +88,7 @@ impl Refusal {
                 vec![("field", "reason".to_owned()), ("max", max.to_string())]
             }
             Refusal::Extension(ExtensionError::Reason(_)) => vec![("field", "reason".to_owned())],
+            Refusal::Account(r) => r.params(),
             _ => Vec::new(),
         }
     }

@@ -113,6 +113,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/nynorsk.toml"),
     include_str!("../../locales/nb/privacy.toml"),
     include_str!("../../locales/nb/oidc.toml"),
+    include_str!("../../locales/nb/accounts.toml"),
 ];
 const NN: &[&str] = &[
     include_str!("../../locales/nn/common.toml"),
@@ -131,6 +132,7 @@ const NN: &[&str] = &[
     include_str!("../../locales/nn/forms.toml"),
     include_str!("../../locales/nn/privacy.toml"),
     include_str!("../../locales/nn/oidc.toml"),
+    include_str!("../../locales/nn/accounts.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -149,6 +151,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/nynorsk.toml"),
     include_str!("../../locales/en/privacy.toml"),
     include_str!("../../locales/en/oidc.toml"),
+    include_str!("../../locales/en/accounts.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

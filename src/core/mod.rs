@@ -6,6 +6,7 @@
 //! mailer or anything from [`crate::web`]; `scripts/check-layers.sh` (run
 //! by `.ci/run`) checks it.
 
+pub mod accounts;
 pub mod actor;
 pub mod attachments;
 pub mod audit;

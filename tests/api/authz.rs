@@ -373,6 +373,53 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         get("/staff/login/oidc/callback", &[]),
         get("/staff/login/passphrase", &[]),
         form("/staff/login/passphrase", &[("passphrase", "x")], &[]),
+        // Accounts (issue 11). Each change is one the service refuses after
+        // authorisation: no roles (400), an administrator put in a handler
+        // group (409), deactivating oneself (409), reactivating an active
+        // account (409).
+        get("/admin/accounts", &[Admin]),
+        form("/admin/accounts", &[("username", "")], &[Admin]),
+        get("/admin/accounts/admin", &[Admin]),
+        form("/admin/accounts/admin/roles", &[], &[Admin]),
+        form(
+            "/admin/accounts/admin/groups",
+            &[("group", "infosec")],
+            &[Admin],
+        ),
+        get("/admin/accounts/admin/deactivate", &[Admin]),
+        form(
+            "/admin/accounts/admin/deactivate",
+            &[("confirm", "yes")],
+            &[Admin],
+        ),
+        form("/admin/accounts/admin/reactivate", &[], &[Admin]),
+        get("/admin/recovery-key", &[Admin]),
+        get("/api/v1/admin/accounts", &[Admin]),
+        json_post(
+            "/api/v1/admin/accounts",
+            json!({"username": "", "roles": [], "password": ""}),
+            &[Admin],
+        ),
+        json_post(
+            "/api/v1/admin/accounts/admin/roles",
+            json!({"roles": []}),
+            &[Admin],
+        ),
+        json_post(
+            "/api/v1/admin/accounts/admin/groups",
+            json!({"groups": ["infosec"]}),
+            &[Admin],
+        ),
+        json_post(
+            "/api/v1/admin/accounts/admin/deactivate",
+            json!({}),
+            &[Admin],
+        ),
+        json_post(
+            "/api/v1/admin/accounts/admin/reactivate",
+            json!({}),
+            &[Admin],
+        ),
         get("/stats", &[Admin, Auditor]),
         get("/stats.csv", &[Admin, Auditor]),
         // The reporter's identity: the reporter gives it, a handler of the

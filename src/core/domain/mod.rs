@@ -1,6 +1,7 @@
 //! Domain types that can only be built valid; route code converts input into
 //! these at the edge, and nothing downstream re-checks.
 
+pub mod account;
 mod case;
 pub mod deadline;
 pub mod escalation;

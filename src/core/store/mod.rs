@@ -8,6 +8,7 @@
 //! backends; [`dialect`] holds the few things that truly differ and expands
 //! each module's implementation for both store types.
 
+mod accounts;
 mod base;
 mod batch;
 mod cache;
@@ -35,6 +36,7 @@ use std::sync::Arc;
 
 pub use crate::core::audit::AuditEntry;
 
+pub use self::accounts::{AccountStore, Deactivation, DeactivationRefused};
 pub use self::cache::Snapshot;
 pub use self::deadlines::DeadlineStore;
 pub use self::dialect::{PostgresStore, SqliteStore};

@@ -165,6 +165,8 @@ pub enum Problem {
     AlreadyReceived,
     /// An `Idempotency-Key` that is not 16 to 128 visible ASCII characters.
     InvalidIdempotencyKey,
+    /// A rule of the account lifecycle refused the change.
+    Account(crate::core::accounts::AccountRefusal),
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -192,6 +194,7 @@ impl Problem {
             Problem::Identity(_) => StatusCode::CONFLICT,
             Problem::EmptyAttachment | Problem::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
             Problem::AlreadyReceived => StatusCode::CONFLICT,
+            Problem::Account(_) => StatusCode::CONFLICT,
             Problem::CannotConfirm
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
@@ -280,6 +283,7 @@ impl Problem {
             Problem::EmptyAttachment => "empty_attachment",
             Problem::AlreadyReceived => "already_received",
             Problem::InvalidIdempotencyKey => "invalid_idempotency_key",
+            Problem::Account(r) => r.code(),
         }
     }
 
@@ -317,6 +321,12 @@ impl Problem {
                 t.f(&key, &[("position", &position.to_string())])
             }
             Problem::FeedbackDeadlinePassed { due } => t.f(&key, &[("due", due.as_str())]),
+            Problem::Account(r) => {
+                let params = r.params();
+                let params: Vec<(&str, &str)> =
+                    params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                t.f(&key, &params)
+            }
             _ => t.t(&key),
         }
     }
@@ -411,6 +421,7 @@ impl ApiError {
                 Refusal::AlreadyClosed => Problem::AlreadyClosed,
                 Refusal::NotClosed => Problem::NotClosed,
                 Refusal::Identity(r) => Problem::Identity(r),
+                Refusal::Account(r) => Problem::Account(r),
                 Refusal::Extension(e) => match e {
                     ExtensionError::Reason(err) => return Self::text(lang, "reason", err),
                     ExtensionError::Closed => Problem::CaseClosed,
@@ -579,6 +590,7 @@ impl ResponseError for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::accounts::AccountRefusal;
 
     #[test]
     fn every_problem_has_a_message_in_both_languages() {
@@ -646,6 +658,14 @@ mod tests {
             Problem::EmptyAttachment,
             Problem::AlreadyReceived,
             Problem::InvalidIdempotencyKey,
+            Problem::Account(AccountRefusal::LastKeyHolder {
+                cases: vec![uuid::Uuid::nil()],
+            }),
+            Problem::Account(AccountRefusal::Inactive),
+            Problem::Account(AccountRefusal::Active),
+            Problem::Account(AccountRefusal::OwnAccount),
+            Problem::Account(AccountRefusal::NotCaseWorker),
+            Problem::Account(AccountRefusal::RuleReachesNoOne),
         ];
         for lang in [Lang::Nb, Lang::En] {
             for p in &problems {

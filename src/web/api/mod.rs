@@ -5,6 +5,7 @@
 //! `{"error": {"code", "message", ...}}` in the caller's language, dates are
 //! ISO 8601. Reporter-facing dates are whole days.
 
+mod accounts;
 mod auth;
 mod catalog;
 mod deadlines;
@@ -354,7 +355,16 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             .service(resource("/staff/cases/{case}/reopen").post(escalation::reopen))
             .service(resource("/contact/register").get(escalation::register))
             .service(resource("/staff/cases/{case}/feedback-extension").post(deadlines::extend))
-            .service(resource("/staff/cases/{case}/measures").post(followup::record_measure));
+            .service(resource("/staff/cases/{case}/measures").post(followup::record_measure))
+            .service(
+                resource("/admin/accounts")
+                    .get(accounts::list)
+                    .post(accounts::create),
+            )
+            .service(resource("/admin/accounts/{username}/roles").post(accounts::roles))
+            .service(resource("/admin/accounts/{username}/groups").post(accounts::groups))
+            .service(resource("/admin/accounts/{username}/deactivate").post(accounts::deactivate))
+            .service(resource("/admin/accounts/{username}/reactivate").post(accounts::reactivate));
         },
         |scope| scope.default_service(web::to(not_found)),
     );

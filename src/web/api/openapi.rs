@@ -134,6 +134,12 @@ fn lang() -> Parameter {
         super::identity::staff_request,
         super::identity::custodian_list,
         super::identity::custodian_decide,
+        super::accounts::list,
+        super::accounts::create,
+        super::accounts::roles,
+        super::accounts::groups,
+        super::accounts::deactivate,
+        super::accounts::reactivate,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Conventions),
@@ -143,6 +149,7 @@ fn lang() -> Parameter {
         (name = "staff", description = "A staff token."),
         (name = "custodian", description = "A staff token of an identity custodian."),
         (name = "session", description = "Ending a session (the token stops working)."),
+        (name = "admin", description = "A staff token of an administrator."),
     ),
 )]
 pub struct ApiDoc;

@@ -59,6 +59,8 @@ pub(super) enum GroupProblem {
     AlreadyLead,
     /// The user is not a lead of the group.
     NotLead,
+    /// The account has neither the handler nor the contact-point role.
+    NotCaseWorker,
 }
 
 impl GroupProblem {
@@ -75,6 +77,7 @@ impl GroupProblem {
             GroupProblem::LeadNotMember => "lead_not_member",
             GroupProblem::AlreadyLead => "already_lead",
             GroupProblem::NotLead => "not_lead",
+            GroupProblem::NotCaseWorker => "not_case_worker",
         }
     }
 
@@ -177,7 +180,7 @@ fn view(t: &Translator, index: usize, group: &Group, users: &[User]) -> GroupVie
         .collect();
     let candidates = users
         .iter()
-        .filter(|u| u.active && !group.has_member(u.id))
+        .filter(|u| crate::core::accounts::check_group_member(u).is_ok() && !group.has_member(u.id))
         .map(|u| Candidate {
             username: u.username.clone(),
             display_name: u.display_name.clone(),

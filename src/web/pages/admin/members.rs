@@ -70,6 +70,12 @@ impl Change {
         let lead = group.has_lead(user.id);
         match self {
             Change::AddMember if member => Some(GroupProblem::AlreadyMember),
+            // The core's guardrail: only handlers and contact points.
+            Change::AddMember | Change::AddLead
+                if crate::core::accounts::check_group_member(user).is_err() =>
+            {
+                Some(GroupProblem::NotCaseWorker)
+            }
             Change::RemoveMember if !member => Some(GroupProblem::NotMember),
             Change::AddLead if !member => Some(GroupProblem::LeadNotMember),
             Change::AddLead if lead => Some(GroupProblem::AlreadyLead),

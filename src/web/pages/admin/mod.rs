@@ -6,6 +6,7 @@
 //! CSRF token, is recorded in the audit log, and answers with a redirect to
 //! its page, or with the page and the reason when it is refused.
 
+mod accounts;
 mod forms;
 mod groups;
 mod members;
@@ -36,7 +37,25 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/admin/rules/{id}/delete", rules::delete)
         .get("/admin/sso", sso::page)
         .post("/admin/sso/link", sso::link)
-        .post("/admin/sso/unlink", sso::unlink);
+        .post("/admin/sso/unlink", sso::unlink)
+        .get("/admin/accounts", accounts::list)
+        .post("/admin/accounts", accounts::create)
+        .get("/admin/accounts/{username}", accounts::account)
+        .post("/admin/accounts/{username}/roles", accounts::roles)
+        .post("/admin/accounts/{username}/groups", accounts::groups)
+        .get(
+            "/admin/accounts/{username}/deactivate",
+            accounts::confirm_deactivation,
+        )
+        .post(
+            "/admin/accounts/{username}/deactivate",
+            accounts::deactivate,
+        )
+        .post(
+            "/admin/accounts/{username}/reactivate",
+            accounts::reactivate,
+        )
+        .get("/admin/recovery-key", accounts::recovery_key);
     // A page re-rendered after a refused form keeps the form's URL; the
     // language switch then asks for it with GET: send it back to its page.
     for path in [

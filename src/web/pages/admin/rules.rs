@@ -35,6 +35,8 @@ enum RuleProblem {
     UnknownGroup,
     /// No stored rule with that id.
     UnknownRule,
+    /// Its groups hold no active handler or contact point.
+    ReachesNoOne,
 }
 
 impl RuleProblem {
@@ -43,6 +45,7 @@ impl RuleProblem {
             RuleProblem::Rule(e) => e.key(),
             RuleProblem::UnknownGroup => "unknown_group",
             RuleProblem::UnknownRule => "unknown_rule",
+            RuleProblem::ReachesNoOne => "rule_reaches_no_one",
         }
     }
 }
@@ -286,6 +289,15 @@ pub(super) async fn add(
             return render_rules(&state, &visitor, staff, Some(problem), draft, None).await
         }
     };
+    let users = state
+        .store
+        .list_users()
+        .await
+        .map_err(|e| visitor.internal(e))?;
+    if crate::core::accounts::check_rule_reaches(&users, &rule.groups).is_err() {
+        let problem = Some(RuleProblem::ReachesNoOne);
+        return render_rules(&state, &visitor, staff, problem, draft, None).await;
+    }
     let stored = StoredRule {
         id: Uuid::new_v4(),
         position: 0,
