@@ -135,6 +135,17 @@ pub mod action {
     pub const ROUTING_RULE_ADDED: &str = "routing.rule_added";
     /// An administrator deleted a routing rule.
     pub const ROUTING_RULE_DELETED: &str = "routing.rule_deleted";
+    /// A staff member confirmed a (new) TOTP secret; their recovery codes
+    /// were made anew.
+    pub const TWO_FACTOR_ENROLLED: &str = "two_factor.enrolled";
+    /// A second factor (or a re-authentication) was refused, after a right password.
+    pub const TWO_FACTOR_FAILED: &str = "two_factor.failed";
+    /// A staff member had new recovery codes made (the old ones stop working).
+    pub const TWO_FACTOR_RECOVERY_CODES_RENEWED: &str = "two_factor.recovery_codes_renewed";
+    /// A staff member's TOTP secret and recovery codes were deleted (after a key replacement).
+    pub const TWO_FACTOR_FORGOTTEN: &str = "two_factor.forgotten";
+    /// An administrator changed who must log in with two factors.
+    pub const TWO_FACTOR_REQUIREMENT_SET: &str = "two_factor.requirement_set";
 }
 
 /// Who acted.

@@ -13,6 +13,7 @@ mod identity;
 mod pages;
 mod served;
 mod service;
+mod two_factor;
 
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ pub use html::{code_on_receipt, csrf_of, find_case_code, inbox_row, submission_o
 pub use pages::{Decision, PageSession, ReportForm};
 pub use served::ServedBinary;
 pub use service::{Page, Service};
+pub use two_factor::{recovery_codes_on, totp_secret_on};
 
 /// Runs an `async fn(Backend)` test once per backend: `name_sqlite`, `name_postgres`.
 #[macro_export]

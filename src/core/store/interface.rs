@@ -20,6 +20,7 @@ use super::receipts::ReceiptStore;
 use super::routing::RoutingStore;
 use super::sessions::SessionStore;
 use super::statistics::StatisticsStore;
+use super::two_factor::TwoFactorStore;
 use crate::core::audit::AuditEntry;
 use crate::core::domain::CaseStatus;
 
@@ -38,6 +39,7 @@ pub trait Store:
     + RoutingStore
     + SessionStore
     + StatisticsStore
+    + TwoFactorStore
     + Send
     + Sync
 {

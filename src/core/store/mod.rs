@@ -28,6 +28,7 @@ mod routing;
 mod rows;
 mod sessions;
 mod statistics;
+mod two_factor;
 mod writer;
 
 use std::sync::Arc;
@@ -69,6 +70,7 @@ pub use self::receipts::ReceiptStore;
 pub use self::routing::RoutingStore;
 pub use self::sessions::SessionStore;
 pub use self::statistics::StatisticsStore;
+pub use self::two_factor::{PendingLogin, StoredTwoFactor, TwoFactorStore};
 
 /// Opens the store the URL names, creating a SQLite file (and its directory) if needed.
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {

@@ -11,6 +11,7 @@ mod groups;
 mod members;
 mod notifications;
 mod rules;
+mod security;
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
@@ -32,7 +33,9 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/admin/groups/leads/remove", members::remove_lead)
         .get("/admin/rules", rules::page)
         .post("/admin/rules", rules::add)
-        .post("/admin/rules/{id}/delete", rules::delete);
+        .post("/admin/rules/{id}/delete", rules::delete)
+        .get("/admin/security", security::page)
+        .post("/admin/security", security::set);
     // A page re-rendered after a refused form keeps the form's URL; the
     // language switch then asks for it with GET: send it back to its page.
     for path in [
