@@ -36,7 +36,7 @@ use crate::core::audit_log;
 use crate::core::authz::{self, Permission};
 use crate::core::casework;
 use crate::core::domain::Role;
-use crate::core::error::{CoreError, CoreResult, Refusal};
+use crate::core::error::{CoreError, CoreResult, FieldError, FieldProblem, Refusal};
 use crate::core::keys;
 use crate::core::service::Core;
 use crate::core::totp::TotpSecret;
@@ -237,24 +237,39 @@ pub async fn begin_enrolment(
     new_pending_secret(core, staff).await
 }
 
+/// Whether `code` has the form of a TOTP code (six digits, spaces aside).
+fn is_totp_code(code: &str) -> bool {
+    let digits: Vec<char> = code.chars().filter(|c| !c.is_whitespace()).collect();
+    digits.len() == crate::core::totp::DIGITS as usize && digits.iter().all(char::is_ascii_digit)
+}
+
 /// Confirms the secret being set up with a `code` from it: it replaces any
-/// earlier one and new recovery codes replace the old. Audited.
+/// earlier one and new recovery codes replace the old. Audited. A `code`
+/// that is not six digits is `Invalid`; nothing set up is `Conflict`.
 pub async fn confirm_enrolment(
     core: &Core,
     staff: &StaffMember,
     code: &str,
 ) -> CoreResult<RecoveryCodes> {
+    if !is_totp_code(code) {
+        return Err(CoreError::Invalid(vec![FieldError {
+            field: "code",
+            problem: FieldProblem::Malformed,
+        }]));
+    }
     let pending = core
         .store
         .two_factor(staff.user_id)
         .await?
         .and_then(|s| s.pending_secret);
-    let Some(sealed) = pending else {
-        return Err(CoreError::NotFound);
+    // Nothing set up (or sealed to a key since replaced): nothing to confirm.
+    let Some(secret) = pending
+        .as_deref()
+        .and_then(|sealed| open_secret(&staff.identity, sealed))
+    else {
+        return Err(CoreError::Conflict);
     };
-    let Some(secret) = open_secret(&staff.identity, &sealed) else {
-        return Err(CoreError::NotFound);
-    };
+    let sealed = pending.unwrap_or_default();
     let Some(step) = secret.matching_step(code, core.now()) else {
         audited(core, failure(staff, "enrolment")).await?;
         return Err(CoreError::Refused(Refusal::SecondFactorFailed));
@@ -272,14 +287,14 @@ pub async fn confirm_enrolment(
 }
 
 /// Makes new recovery codes (the old stop working), after `proof` (a
-/// current code or the password). Audited.
+/// current code or the password). Audited. Not enrolled: `Conflict`.
 pub async fn renew_recovery_codes(
     core: &Core,
     staff: &StaffMember,
     proof: Option<Zeroizing<String>>,
 ) -> CoreResult<RecoveryCodes> {
     if confirmed_secret(core, staff).await?.is_none() {
-        return Err(CoreError::NotFound);
+        return Err(CoreError::Conflict);
     }
     reauthenticate(core, staff, proof).await?;
     let (codes, tags) = new_recovery_codes(staff);
@@ -445,7 +460,14 @@ pub async fn complete_pending(core: &Core, token: &str, code: &str) -> CoreResul
             recovery_codes: None,
         }
     } else if required {
-        let codes = confirm_enrolment(core, &staff, &code).await?;
+        let codes = confirm_enrolment(core, &staff, &code)
+            .await
+            .map_err(|e| match e {
+                CoreError::Invalid(_) | CoreError::Conflict => {
+                    CoreError::Refused(Refusal::SecondFactorFailed)
+                }
+                other => other,
+            })?;
         logged_in(core, &staff, Some(Factor::Totp)).await?;
         Completed {
             staff,

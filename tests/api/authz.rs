@@ -431,6 +431,20 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         json_post("/api/v1/reporter/session", json!({"code": "x"}), &EVERYONE),
         json_post("/api/v1/staff/session", json!({"username": 1}), &EVERYONE),
         get("/api/v1/pow/challenge", &EVERYONE),
+        // One's own two-factor login: not enrolled, so a secret to set up
+        // without proof, a malformed code (400), no codes to renew (409).
+        get("/api/v1/account/two-factor", &all_staff),
+        json_post("/api/v1/account/two-factor/setup", json!({}), &all_staff),
+        json_post(
+            "/api/v1/account/two-factor/confirm",
+            json!({"code": "x"}),
+            &all_staff,
+        ),
+        json_post(
+            "/api/v1/account/two-factor/recovery-codes",
+            json!({}),
+            &all_staff,
+        ),
         get("/api/v1/openapi.json", &EVERYONE),
         get("/api/v1/categories", &EVERYONE),
         get("/api/v1/handlers", &EVERYONE),

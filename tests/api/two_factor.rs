@@ -21,6 +21,7 @@ for_each_backend!(
     recovery_codes_work_once_each_on_the_page_and_in_the_api,
     the_api_login_needs_a_second_factor_only_after_the_right_password,
     the_account_page_sets_up_two_factor_and_re_enrolment_needs_proof,
+    the_api_sets_up_two_factor_for_the_caller,
 );
 
 /// Many logins of one account within a minute of a clock that stands still.
@@ -299,4 +300,60 @@ async fn the_account_page_sets_up_two_factor_and_re_enrolment_needs_proof(backen
     app.api_staff_login_with("h1", json!({"totp": code_now(&new_secret, &clock)}))
         .await
         .expect(StatusCode::CREATED);
+}
+
+async fn the_api_sets_up_two_factor_for_the_caller(backend: Backend) {
+    let (app, clock) = app_with_clock(backend).await;
+    let token = app.staff_token("h1").await;
+    let state = app
+        .api_get("/account/two-factor", Some(&token))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(state["enrolled"], false);
+    assert!(state["setup"].is_null());
+    let setup = app
+        .api_post("/account/two-factor/setup", Some(&token), &json!({}))
+        .await
+        .expect(StatusCode::CREATED);
+    let uri = setup["otpauth_uri"].as_str().expect("a URI");
+    assert!(uri.starts_with("otpauth://totp/Varsel:h1?secret="));
+    let secret =
+        TotpSecret::from_base32(setup["secret"].as_str().expect("a secret")).expect("base32");
+    app.api_post(
+        "/account/two-factor/confirm",
+        Some(&token),
+        &json!({"code": "12"}),
+    )
+    .await
+    .expect(StatusCode::BAD_REQUEST);
+    let code = code_now(&secret, &clock);
+    let codes = app
+        .api_post(
+            "/account/two-factor/confirm",
+            Some(&token),
+            &json!({"code": code}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(codes["recovery_codes"].as_array().map(Vec::len), Some(10));
+    let state = app
+        .api_get("/account/two-factor", Some(&token))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(state["enrolled"], true);
+    assert_eq!(state["recovery_codes_left"], 10);
+    // Once enrolled, a new secret or new codes need proof.
+    app.api_post("/account/two-factor/setup", Some(&token), &json!({}))
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "second_factor_failed");
+    app.api_post(
+        "/account/two-factor/recovery-codes",
+        Some(&token),
+        &json!({"proof": PASSWORD}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    app.api_staff_login_with("h1", json!({}))
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "second_factor_required");
 }

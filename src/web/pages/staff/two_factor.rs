@@ -385,10 +385,10 @@ pub(super) async fn confirm(
     visitor.check_csrf(&form.csrf)?;
     match two_factor::confirm_enrolment(&state, staff, &form.code).await {
         Ok(codes) => codes_page(&visitor, staff, codes),
-        Err(CoreError::Refused(Refusal::SecondFactorFailed)) => {
+        Err(CoreError::Refused(Refusal::SecondFactorFailed) | CoreError::Invalid(_)) => {
             refused(&state, &visitor, staff, "twofactor.code.failed").await
         }
-        Err(CoreError::NotFound) => {
+        Err(CoreError::Conflict) => {
             refused(
                 &state,
                 &visitor,
@@ -415,7 +415,7 @@ pub(super) async fn renew_codes(
         Err(CoreError::Refused(Refusal::SecondFactorFailed)) => {
             refused(&state, &visitor, staff, "twofactor.account.proof_failed").await
         }
-        Err(CoreError::NotFound) => {
+        Err(CoreError::Conflict) => {
             refused(&state, &visitor, staff, "twofactor.account.not_enrolled").await
         }
         Err(e) => Err(visitor.fail(e).into()),
