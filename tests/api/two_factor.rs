@@ -22,6 +22,7 @@ for_each_backend!(
     the_api_login_needs_a_second_factor_only_after_the_right_password,
     the_account_page_sets_up_two_factor_and_re_enrolment_needs_proof,
     the_api_sets_up_two_factor_for_the_caller,
+    a_pending_login_ends_after_five_wrong_codes_or_five_minutes,
 );
 
 /// Many logins of one account within a minute of a clock that stands still.
@@ -356,4 +357,55 @@ async fn the_api_sets_up_two_factor_for_the_caller(backend: Backend) {
     app.api_staff_login_with("h1", json!({}))
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "second_factor_required");
+}
+
+async fn a_pending_login_ends_after_five_wrong_codes_or_five_minutes(backend: Backend) {
+    let (app, clock) = app_with_clock(backend).await;
+    let secret = enrol_h1_at_login(&app, &clock).await;
+    clock.advance(Duration::seconds(30));
+    let code = code_now(&secret, &clock);
+
+    // Five wrong codes, then the pending login is gone, right code or not.
+    let client = app.client();
+    app.staff_login_attempt(&client, "h1", PASSWORD)
+        .await
+        .assert_see_other("/staff/login/code");
+    for _ in 0..4 {
+        let r = app.login_code(&client, &wrong(&code)).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // The fifth wrong code uses up the last attempt: back to the password.
+    app.login_code(&client, &wrong(&code))
+        .await
+        .assert_see_other("/staff/login");
+    app.get(&client, "/staff/login/code")
+        .await
+        .assert_see_other("/staff/login");
+    let r = app
+        .post_form_with_token(
+            &client,
+            Some(&app.get(&client, "/staff/login").await.csrf()),
+            "/staff/login/code",
+            &[("code", &code)],
+        )
+        .await;
+    r.assert_see_other("/staff/login");
+    app.get(&client, "/staff/inbox")
+        .await
+        .assert_see_other("/staff/login");
+
+    // A pending login waits five minutes, no longer.
+    let client = app.client();
+    app.staff_login_attempt(&client, "h1", PASSWORD)
+        .await
+        .assert_see_other("/staff/login/code");
+    clock.advance(Duration::minutes(5));
+    app.get(&client, "/staff/login/code")
+        .await
+        .assert_see_other("/staff/login");
+    // The code was never used: a new login takes it.
+    let (r, _) = app
+        .staff_login_with_code("h1", &code_now(&secret, &clock))
+        .await;
+    r.assert_see_other("/staff/inbox");
 }
