@@ -157,6 +157,17 @@ pub mod action {
     pub const USER_ROLES_CHANGED: &str = "user.roles_changed";
     /// An account's handler groups were set.
     pub const USER_GROUPS_CHANGED: &str = "user.groups_changed";
+    /// A staff member confirmed a (new) TOTP secret; their recovery codes
+    /// were made anew.
+    pub const TWO_FACTOR_ENROLLED: &str = "two_factor.enrolled";
+    /// A second factor (or a re-authentication) was refused, after a right password.
+    pub const TWO_FACTOR_FAILED: &str = "two_factor.failed";
+    /// A staff member had new recovery codes made (the old ones stop working).
+    pub const TWO_FACTOR_RECOVERY_CODES_RENEWED: &str = "two_factor.recovery_codes_renewed";
+    /// A staff member's TOTP secret and recovery codes were deleted (after a key replacement).
+    pub const TWO_FACTOR_FORGOTTEN: &str = "two_factor.forgotten";
+    /// An administrator changed who must log in with two factors.
+    pub const TWO_FACTOR_REQUIREMENT_SET: &str = "two_factor.requirement_set";
 }
 
 /// Who acted.

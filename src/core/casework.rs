@@ -697,8 +697,26 @@ async fn attachment_for(
 
 /// Logs a staff member in: unwraps their identity with the password (off the
 /// async executor). Unknown user, inactive user and wrong password all fail
-/// the same way after the same work.
+/// the same way after the same work. No second factor is asked for: the
+/// login pages and the API go through `two_factor`, which asks when due.
 pub async fn staff_login(
+    state: &Core,
+    username: &str,
+    password: Zeroizing<String>,
+) -> CoreResult<StaffMember> {
+    let staff = staff_password(state, username, password).await?;
+    audited(
+        state,
+        AuditEvent::new(AuditActor::User(staff.user_id), action::STAFF_LOGIN),
+    )
+    .await?;
+    Ok(staff)
+}
+
+/// The password step of a staff login, as [`staff_login`] but without
+/// recording a login: the failure is recorded, a success is for the caller
+/// to record once the login is complete.
+pub async fn staff_password(
     state: &Core,
     username: &str,
     password: Zeroizing<String>,
@@ -731,11 +749,6 @@ pub async fn staff_login(
         .await;
         return Err(CoreError::Refused(Refusal::LoginFailed));
     };
-    audited(
-        state,
-        AuditEvent::new(AuditActor::User(user.id), action::STAFF_LOGIN),
-    )
-    .await?;
     Ok(StaffMember {
         user_id: user.id,
         username: user.username,

@@ -48,6 +48,17 @@ pub enum Refusal {
     /// A rule of the account lifecycle (deactivation, roles, groups).
     #[error("account change refused: {}", .0.code())]
     Account(crate::core::domain::account::AccountRefusal),
+    /// The password was right, but this account also needs a second factor
+    /// (a TOTP code or a recovery code).
+    #[error("a second factor is required")]
+    SecondFactorRequired,
+    /// The password was right, but this account must set up two-factor
+    /// login first (on the login pages).
+    #[error("two-factor enrolment is required")]
+    SecondFactorEnrolmentRequired,
+    /// The code (TOTP or recovery code) or the re-authentication was wrong.
+    #[error("second factor refused")]
+    SecondFactorFailed,
 }
 
 impl Refusal {
@@ -74,6 +85,9 @@ impl Refusal {
             Refusal::Extension(ExtensionError::Reason(_)) => "text_required",
             Refusal::Identity(r) => r.code(),
             Refusal::Account(r) => r.code(),
+            Refusal::SecondFactorRequired => "second_factor_required",
+            Refusal::SecondFactorEnrolmentRequired => "second_factor_enrolment_required",
+            Refusal::SecondFactorFailed => "second_factor_failed",
         }
     }
 

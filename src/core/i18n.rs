@@ -114,6 +114,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/privacy.toml"),
     include_str!("../../locales/nb/oidc.toml"),
     include_str!("../../locales/nb/accounts.toml"),
+    include_str!("../../locales/nb/twofactor.toml"),
 ];
 const NN: &[&str] = &[
     include_str!("../../locales/nn/common.toml"),
@@ -133,6 +134,7 @@ const NN: &[&str] = &[
     include_str!("../../locales/nn/privacy.toml"),
     include_str!("../../locales/nn/oidc.toml"),
     include_str!("../../locales/nn/accounts.toml"),
+    include_str!("../../locales/nn/twofactor.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -152,6 +154,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/privacy.toml"),
     include_str!("../../locales/en/oidc.toml"),
     include_str!("../../locales/en/accounts.toml"),
+    include_str!("../../locales/en/twofactor.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

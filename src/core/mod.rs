@@ -41,4 +41,6 @@ pub mod statistics;
 pub mod store;
 #[cfg(test)]
 pub mod testing;
+pub mod totp;
 pub mod triage;
+pub mod two_factor;

@@ -15,6 +15,7 @@ mod pages;
 mod served;
 mod service;
 mod sso;
+mod two_factor;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub use pages::{Decision, PageSession, ReportForm};
 pub use served::ServedBinary;
 pub use service::{Page, Service};
 pub use sso::SsoApp;
+pub use two_factor::{recovery_codes_on, totp_secret_on};
 
 /// Runs an `async fn(Backend)` test once per backend: `name_sqlite`, `name_postgres`.
 #[macro_export]

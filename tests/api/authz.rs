@@ -267,6 +267,15 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
     let request = Uuid::new_v4();
     let case_workers_in = [HandlerIn, Contact];
     let all_handlers = [HandlerIn, HandlerOut, HandlerExcluded, Contact];
+    let all_staff = [
+        HandlerIn,
+        HandlerOut,
+        HandlerExcluded,
+        Contact,
+        Admin,
+        Auditor,
+        Custodian,
+    ];
     let c = format!("/staff/cases/{case}");
     let a = format!("/api/v1/staff/cases/{case}");
     let mut r = vec![
@@ -300,6 +309,28 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         // Staff pages.
         get("/staff", &EVERYONE), // a bare 303 to /staff/inbox
         get("/staff/login", &EVERYONE),
+        // Two-factor login: the code page needs a pending login (a right
+        // password), which no caller has here, so it sends everyone back to
+        // the login page; one's own two-factor page is any staff member's.
+        get("/staff/login/code", &[]),
+        form("/staff/login/code", &[("code", "x")], &[]),
+        get("/staff/account/two-factor", &all_staff),
+        // Not enrolled: a secret to set up (no proof needed), a wrong code
+        // to confirm it, no recovery codes to renew (both a 422).
+        form("/staff/account/two-factor/setup", &[], &all_staff),
+        form(
+            "/staff/account/two-factor/confirm",
+            &[("code", "x")],
+            &all_staff,
+        ),
+        form(
+            "/staff/account/two-factor/recovery-codes",
+            &[("proof", "")],
+            &all_staff,
+        ),
+        get("/staff/account/two-factor/setup", &EVERYONE),
+        get("/staff/account/two-factor/confirm", &EVERYONE),
+        get("/staff/account/two-factor/recovery-codes", &EVERYONE),
         get("/staff/inbox", &all_handlers),
         get(c.clone(), &case_workers_in),
         route(
@@ -420,6 +451,8 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             json!({}),
             &[Admin],
         ),
+        get("/admin/security", &[Admin]),
+        form("/admin/security", &[("required", "nonsense")], &[Admin]),
         get("/stats", &[Admin, Auditor]),
         get("/stats.csv", &[Admin, Auditor]),
         // The reporter's identity: the reporter gives it, a handler of the
@@ -462,6 +495,20 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         json_post("/api/v1/reporter/session", json!({"code": "x"}), &EVERYONE),
         json_post("/api/v1/staff/session", json!({"username": 1}), &EVERYONE),
         get("/api/v1/pow/challenge", &EVERYONE),
+        // One's own two-factor login: not enrolled, so a secret to set up
+        // without proof, a malformed code (400), no codes to renew (409).
+        get("/api/v1/account/two-factor", &all_staff),
+        json_post("/api/v1/account/two-factor/setup", json!({}), &all_staff),
+        json_post(
+            "/api/v1/account/two-factor/confirm",
+            json!({"code": "x"}),
+            &all_staff,
+        ),
+        json_post(
+            "/api/v1/account/two-factor/recovery-codes",
+            json!({}),
+            &all_staff,
+        ),
         get("/api/v1/openapi.json", &EVERYONE),
         get("/api/v1/categories", &EVERYONE),
         get("/api/v1/handlers", &EVERYONE),

@@ -41,3 +41,4 @@ mod statistics;
 mod store;
 mod taxonomy;
 mod throughput;
+mod two_factor;

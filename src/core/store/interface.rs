@@ -22,6 +22,7 @@ use super::routing::RoutingStore;
 use super::sessions::SessionStore;
 use super::sso::SsoStore;
 use super::statistics::StatisticsStore;
+use super::two_factor::TwoFactorStore;
 use crate::core::audit::AuditEntry;
 use crate::core::domain::CaseStatus;
 
@@ -42,6 +43,7 @@ pub trait Store:
     + SessionStore
     + StatisticsStore
     + SsoStore
+    + TwoFactorStore
     + Send
     + Sync
 {

@@ -30,6 +30,7 @@ mod rows;
 mod sessions;
 mod sso;
 mod statistics;
+mod two_factor;
 mod writer;
 
 use std::sync::Arc;
@@ -73,6 +74,7 @@ pub use self::routing::RoutingStore;
 pub use self::sessions::SessionStore;
 pub use self::sso::{OidcLink, PassphraseTry, SsoStore};
 pub use self::statistics::StatisticsStore;
+pub use self::two_factor::{PendingLogin, StoredTwoFactor, TwoFactorStore};
 
 /// Opens the store the URL names, creating a SQLite file (and its directory) if needed.
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {

@@ -105,6 +105,12 @@ pub enum Problem {
     CodeUnknown,
     /// Wrong username or password.
     LoginFailed,
+    /// The password was right; a second factor (`totp` or `recovery_code`) is needed.
+    SecondFactorRequired,
+    /// The password was right; the account must set up two-factor login on the pages first.
+    SecondFactorEnrolmentRequired,
+    /// The second factor was wrong or used already.
+    SecondFactorFailed,
     /// An attachment is over the limit.
     AttachmentTooLarge {
         /// The limit in bytes.
@@ -185,7 +191,11 @@ impl Problem {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             Problem::NoEligibleHandler | Problem::NoOneLeft => StatusCode::UNPROCESSABLE_ENTITY,
-            Problem::CodeUnknown | Problem::LoginFailed => StatusCode::UNAUTHORIZED,
+            Problem::CodeUnknown
+            | Problem::LoginFailed
+            | Problem::SecondFactorRequired
+            | Problem::SecondFactorEnrolmentRequired
+            | Problem::SecondFactorFailed => StatusCode::UNAUTHORIZED,
             Problem::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Problem::PowRefused => StatusCode::BAD_REQUEST,
             Problem::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
@@ -258,6 +268,9 @@ impl Problem {
             Problem::CodeTypo => "code_typo",
             Problem::CodeUnknown => "code_unknown",
             Problem::LoginFailed => "login_failed",
+            Problem::SecondFactorRequired => "second_factor_required",
+            Problem::SecondFactorEnrolmentRequired => "second_factor_enrolment_required",
+            Problem::SecondFactorFailed => "second_factor_failed",
             Problem::AttachmentTooLarge { .. } => "attachment_too_large",
             Problem::TooManyAttachments { .. } => "too_many_attachments",
             Problem::AttachmentRequired => "attachment_required",
@@ -415,6 +428,9 @@ impl ApiError {
                     Problem::TooManyAttachments { limit: max as u64 }
                 }
                 Refusal::LoginFailed => Problem::LoginFailed,
+                Refusal::SecondFactorRequired => Problem::SecondFactorRequired,
+                Refusal::SecondFactorEnrolmentRequired => Problem::SecondFactorEnrolmentRequired,
+                Refusal::SecondFactorFailed => Problem::SecondFactorFailed,
                 Refusal::UseClose => Problem::UseClose,
                 Refusal::CannotConfirm => Problem::CannotConfirm,
                 Refusal::NeedsPoliceDecision => Problem::NeedsPoliceDecision,
@@ -635,6 +651,9 @@ mod tests {
             Problem::CodeTypo,
             Problem::CodeUnknown,
             Problem::LoginFailed,
+            Problem::SecondFactorRequired,
+            Problem::SecondFactorEnrolmentRequired,
+            Problem::SecondFactorFailed,
             Problem::AttachmentTooLarge { limit: 10 },
             Problem::TooManyAttachments { limit: 10 },
             Problem::AttachmentRequired,

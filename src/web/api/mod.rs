@@ -21,6 +21,7 @@ mod reports;
 pub mod responses;
 mod session;
 mod staff_cases;
+mod two_factor;
 
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use time::macros::format_description;
@@ -299,6 +300,12 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                 resource("/staff/session")
                     .post(session::staff_login)
                     .delete(session::staff_logout),
+            )
+            .service(resource("/account/two-factor").get(two_factor::state))
+            .service(resource("/account/two-factor/setup").post(two_factor::setup))
+            .service(resource("/account/two-factor/confirm").post(two_factor::confirm))
+            .service(
+                resource("/account/two-factor/recovery-codes").post(two_factor::recovery_codes),
             )
             .service(resource("/pow/challenge").get(pow::challenge))
             .service(resource("/openapi.json").get(openapi::openapi_json))

@@ -46,7 +46,7 @@ error_responses! {
     /// 400.
     BadRequest = 400, "The request was refused (a proof of work that is invalid, spent or expired: `pow_refused`); `error.code` says why (see docs/api.md), and `error.field` names the field where there is one. Nothing was stored.";
     /// 401.
-    Unauthorized = 401, "No valid bearer token of the right kind (`unauthorized`), or a login that failed (`code_unknown`, `login_failed`).",
+    Unauthorized = 401, "No valid bearer token of the right kind (`unauthorized`), or a login that failed (`code_unknown`, `login_failed`; after a right password: `second_factor_required`, `second_factor_failed`, `second_factor_enrolment_required`).",
         "WWW-Authenticate" => "`Bearer realm=\"varsel\"`";
     /// 403.
     Forbidden = 403, "A staff token of an account without the role this needs (`forbidden`).";

@@ -17,6 +17,7 @@ use crate::core::casework;
 use crate::core::error::CoreError;
 use crate::core::pow::Purpose;
 use crate::core::sessions;
+use crate::core::two_factor;
 use crate::web::api::auth::{ApiCaller, ApiLang};
 use crate::web::api::error::{ApiError, Problem};
 use crate::web::http::rate_limit::{device_cookie_of, PowProof};
@@ -32,13 +33,22 @@ pub struct CodeLogin {
     code: SecretText,
 }
 
-/// `{"username": "…", "password": "…"}`.
+/// `{"username": "…", "password": "…"}`, with `"totp": "123456"` or
+/// `"recovery_code": "…"` for an account that logs in with two factors.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffLogin {
     username: String,
     #[schema(value_type = String, format = Password)]
     password: SecretText,
+    /// The current code of the account's authenticator app (two-factor login).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "123456")]
+    totp: Option<SecretText>,
+    /// One of the account's single-use recovery codes, instead of `totp`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Password)]
+    recovery_code: Option<SecretText>,
 }
 
 /// A new session's bearer token.
@@ -105,7 +115,9 @@ pub async fn reporter_login(
     .await
 }
 
-/// `POST /api/v1/staff/session`: a username and password for a staff token.
+/// `POST /api/v1/staff/session`: a username and password (and, for an
+/// account that logs in with two factors, a `totp` or `recovery_code`) for
+/// a staff token.
 #[utoipa::path(
     post, operation_id = "staff_login", path = "/api/v1/staff/session", tag = "public", security(()),
     request_body = StaffLogin,
@@ -129,8 +141,16 @@ pub async fn staff_login(
         return Err(ApiError::kind(lang, ErrorKind::TooManyRequests));
     }
     let password = body.password.take();
+    let second = body
+        .totp
+        .as_mut()
+        .or(body.recovery_code.as_mut())
+        .map(SecretText::take)
+        .filter(|code| !code.is_empty());
     drop(body);
-    let staff = casework::staff_login(&state, &username, password)
+    // A password that is right but not enough (a second factor is due) is
+    // a 401 with its own code, `second_factor_required`.
+    let staff = two_factor::api_login(&state, &username, password, second)
         .await
         .map_err(|e| ApiError::core(lang, e))?;
     token_response(&state, lang, Actor::Staff(staff), state.staff_idle()).await

@@ -13,6 +13,7 @@ mod members;
 mod notifications;
 mod rules;
 mod sso;
+mod security;
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
@@ -55,7 +56,9 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             "/admin/accounts/{username}/reactivate",
             accounts::reactivate,
         )
-        .get("/admin/recovery-key", accounts::recovery_key);
+        .get("/admin/recovery-key", accounts::recovery_key)
+        .get("/admin/security", security::page)
+        .post("/admin/security", security::set);
     // A page re-rendered after a refused form keeps the form's URL; the
     // language switch then asks for it with GET: send it back to its page.
     for path in [

@@ -10,9 +10,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use super::{render, see_other, StaffResult};
 use crate::core::actor::Actor;
 use crate::core::authz::Permission;
-use crate::core::casework;
 use crate::core::error::{CoreError, Refusal};
 use crate::core::i18n::Translator;
+use crate::core::two_factor::{self, PasswordStep};
 use crate::web::http::context::{ensure_csrf, start_session};
 use crate::web::http::rate_limit::device_cookie_of;
 use crate::web::http::{ErrorKind, Visitor};
@@ -114,20 +114,25 @@ pub(super) async fn submit(
         if !allowed {
             return Err(visitor.error(ErrorKind::TooManyRequests).into());
         }
-        casework::staff_login(&state, &username, password).await
+        two_factor::page_login(&state, &username, password).await
     };
     match result {
-        Ok(session) => {
+        Ok(PasswordStep::Pending(token)) => {
+            // The password was right; the second factor is asked for on
+            // its own page, the session starts only after it.
+            let mut response = see_other("/staff/login/code");
+            response
+                .add_cookie(&super::two_factor::pending_cookie(
+                    &token,
+                    state.settings.server.tls,
+                ))
+                .map_err(|e| visitor.internal(anyhow::anyhow!("cannot set the cookie: {e}")))?;
+            Ok(response)
+        }
+        Ok(PasswordStep::Complete(session)) => {
             // Those who work cases start in their inbox; auditors and
             // administrators, who may not read cases, at the statistics.
-            let landing = if crate::core::authz::roles_grant(&session.roles, Permission::WorkCases)
-            {
-                "/staff/inbox"
-            } else if crate::core::authz::roles_grant(&session.roles, Permission::KeepIdentities) {
-                "/custodian"
-            } else {
-                "/stats"
-            };
+            let landing = super::two_factor::landing(&session);
             let cookie = start_session(&state, &visitor, Actor::Staff(session)).await?;
             let device = state.rate_limits.device_cookie(&state, &username);
             let mut response = see_other(landing);

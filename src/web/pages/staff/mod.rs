@@ -22,6 +22,7 @@ mod reply;
 mod sso;
 mod status;
 mod triage;
+mod two_factor;
 
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
@@ -49,6 +50,18 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .get("/staff/login/oidc/callback", sso::callback)
         .get("/staff/login/passphrase", sso::passphrase_form)
         .post("/staff/login/passphrase", sso::passphrase_submit)
+        .get("/staff/login/code", two_factor::code_form)
+        .post("/staff/login/code", two_factor::code_submit)
+        .get("/staff/account/two-factor", two_factor::account)
+        .post("/staff/account/two-factor/setup", two_factor::setup)
+        .post("/staff/account/two-factor/confirm", two_factor::confirm)
+        .post(
+            "/staff/account/two-factor/recovery-codes",
+            two_factor::renew_codes,
+        )
+        .get("/staff/account/two-factor/setup", two_factor::back)
+        .get("/staff/account/two-factor/confirm", two_factor::back)
+        .get("/staff/account/two-factor/recovery-codes", two_factor::back)
         .post("/staff/logout", logout::submit)
         .get("/staff/inbox", inbox::page)
         .get("/staff/cases/{id}", case::page)
