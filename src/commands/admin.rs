@@ -18,7 +18,7 @@ use crate::core::store::{self, StoreError, User};
 use crate::startup::Application;
 
 /// Shortest password accepted for staff accounts.
-pub const MIN_PASSWORD_CHARS: usize = 12;
+pub use crate::core::passwords::MIN_PASSWORD_CHARS;
 
 /// `varsel serve`.
 pub async fn serve(settings: Settings) -> Result<()> {
@@ -76,7 +76,7 @@ pub async fn migrate(settings: &Settings) -> Result<()> {
     Ok(())
 }
 
-fn read_password(path: &Path) -> Result<Zeroizing<String>> {
+pub(crate) fn read_password(path: &Path) -> Result<Zeroizing<String>> {
     let content = Zeroizing::new(
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read password file {}", path.display()))?,

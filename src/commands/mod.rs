@@ -3,3 +3,4 @@
 
 pub mod admin;
 pub mod age;
+pub mod passwords;

@@ -708,11 +708,15 @@ pub async fn staff_login(
         Some(u) if u.active => u.wrapped_identity.clone(),
         _ => state.dummy_key.wrapped().to_vec(),
     };
-    let unlocked = tokio::task::spawn_blocking(move || {
-        keys::unlock_user_identity(&wrapped, password.as_bytes())
-    })
-    .await
-    .context("key derivation task failed")?;
+    // The same scrypt work whoever asks (see `core::passwords`).
+    let unlocked = state
+        .password_checks
+        .unlock(
+            wrapped,
+            &password,
+            state.settings.security.password_work_factor,
+        )
+        .await?;
     let (Some(user), Ok(identity)) = (user.filter(|u| u.active), unlocked) else {
         // Best effort, and deliberately without the username: the log must not
         // become a record of which accounts exist or of mistyped passwords.
@@ -729,6 +733,7 @@ pub async fn staff_login(
         AuditEvent::new(AuditActor::User(user.id), action::STAFF_LOGIN),
     )
     .await?;
+    crate::core::passwords::rewrap_if_stale(state, &user, &identity, &password).await;
     Ok(StaffMember {
         user_id: user.id,
         username: user.username,

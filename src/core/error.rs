@@ -45,6 +45,9 @@ pub enum Refusal {
     /// A step of the reporter-identity procedure is not possible now.
     #[error(transparent)]
     Identity(crate::core::domain::identity::IdentityRefusal),
+    /// A password change broke a rule (`core::passwords`).
+    #[error(transparent)]
+    Password(crate::core::passwords::PasswordRefusal),
 }
 
 impl Refusal {
@@ -70,6 +73,7 @@ impl Refusal {
             }
             Refusal::Extension(ExtensionError::Reason(_)) => "text_required",
             Refusal::Identity(r) => r.code(),
+            Refusal::Password(r) => r.code(),
         }
     }
 
@@ -84,6 +88,7 @@ impl Refusal {
                 vec![("field", "reason".to_owned()), ("max", max.to_string())]
             }
             Refusal::Extension(ExtensionError::Reason(_)) => vec![("field", "reason".to_owned())],
+            Refusal::Password(r) => r.params(),
             _ => Vec::new(),
         }
     }

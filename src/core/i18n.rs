@@ -112,6 +112,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/forms.toml"),
     include_str!("../../locales/nb/nynorsk.toml"),
     include_str!("../../locales/nb/privacy.toml"),
+    include_str!("../../locales/nb/passwords.toml"),
 ];
 const NN: &[&str] = &[
     include_str!("../../locales/nn/common.toml"),
@@ -129,6 +130,7 @@ const NN: &[&str] = &[
     include_str!("../../locales/nn/custodian.toml"),
     include_str!("../../locales/nn/forms.toml"),
     include_str!("../../locales/nn/privacy.toml"),
+    include_str!("../../locales/nn/passwords.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -146,6 +148,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/forms.toml"),
     include_str!("../../locales/en/nynorsk.toml"),
     include_str!("../../locales/en/privacy.toml"),
+    include_str!("../../locales/en/passwords.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

@@ -28,6 +28,7 @@ mod inbox;
 mod languages;
 mod metadata;
 mod notifications;
+mod passwords;
 mod privacy;
 mod reporter;
 mod routing;

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use super::accounts::AccountStore;
 use super::cache::Snapshot;
 use super::deadlines::DeadlineStore;
 use super::escalation::EscalationStore;
@@ -26,7 +27,8 @@ use crate::core::domain::CaseStatus;
 /// The storage interface. Every method is one transaction.
 #[async_trait]
 pub trait Store:
-    DeadlineStore
+    AccountStore
+    + DeadlineStore
     + EscalationStore
     + GroupStore
     + IdentityStore

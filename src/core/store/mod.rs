@@ -8,6 +8,7 @@
 //! backends; [`dialect`] holds the few things that truly differ and expands
 //! each module's implementation for both store types.
 
+mod accounts;
 mod base;
 mod batch;
 mod cache;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 
 pub use crate::core::audit::AuditEntry;
 
+pub use self::accounts::{AccountStore, RecoveredKey, UserSession};
 pub use self::cache::Snapshot;
 pub use self::deadlines::DeadlineStore;
 pub use self::dialect::{PostgresStore, SqliteStore};

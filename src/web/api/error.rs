@@ -165,6 +165,8 @@ pub enum Problem {
     AlreadyReceived,
     /// An `Idempotency-Key` that is not 16 to 128 visible ASCII characters.
     InvalidIdempotencyKey,
+    /// A password change broke a rule (wrong current password, too short).
+    Password(crate::core::passwords::PasswordRefusal),
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -192,6 +194,7 @@ impl Problem {
             Problem::Identity(_) => StatusCode::CONFLICT,
             Problem::EmptyAttachment | Problem::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
             Problem::AlreadyReceived => StatusCode::CONFLICT,
+            Problem::Password(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::CannotConfirm
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
@@ -280,6 +283,7 @@ impl Problem {
             Problem::EmptyAttachment => "empty_attachment",
             Problem::AlreadyReceived => "already_received",
             Problem::InvalidIdempotencyKey => "invalid_idempotency_key",
+            Problem::Password(r) => r.code(),
         }
     }
 
@@ -317,6 +321,12 @@ impl Problem {
                 t.f(&key, &[("position", &position.to_string())])
             }
             Problem::FeedbackDeadlinePassed { due } => t.f(&key, &[("due", due.as_str())]),
+            Problem::Password(r) => {
+                let params = r.params();
+                let params: Vec<(&str, &str)> =
+                    params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                t.f(&key, &params)
+            }
             _ => t.t(&key),
         }
     }
@@ -411,6 +421,7 @@ impl ApiError {
                 Refusal::AlreadyClosed => Problem::AlreadyClosed,
                 Refusal::NotClosed => Problem::NotClosed,
                 Refusal::Identity(r) => Problem::Identity(r),
+                Refusal::Password(r) => Problem::Password(r),
                 Refusal::Extension(e) => match e {
                     ExtensionError::Reason(err) => return Self::text(lang, "reason", err),
                     ExtensionError::Closed => Problem::CaseClosed,

@@ -5,6 +5,7 @@
 //! `{"error": {"code", "message", ...}}` in the caller's language, dates are
 //! ISO 8601. Reporter-facing dates are whole days.
 
+mod account;
 mod auth;
 mod catalog;
 mod deadlines;
@@ -299,6 +300,9 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                     .post(session::staff_login)
                     .delete(session::staff_logout),
             )
+            .service(resource("/account/password").post(account::change_password))
+            .service(resource("/account/sessions").get(account::sessions))
+            .service(resource("/account/sessions/{id}").delete(account::end_session))
             .service(resource("/pow/challenge").get(pow::challenge))
             .service(resource("/openapi.json").get(openapi::openapi_json))
             .service(resource("/categories").get(catalog::categories))
