@@ -22,6 +22,7 @@ for_each_backend!(
     a_stale_work_factor_is_raised_at_the_next_login,
     every_failed_login_spends_the_work_of_the_factor_in_force,
     own_sessions_are_listed_and_ended,
+    the_account_pages_change_the_password_and_end_the_other_sessions,
 );
 
 const NEW_PASSWORD: &str = "a much longer new passphrase";
@@ -444,5 +445,56 @@ async fn own_sessions_are_listed_and_ended(backend: Backend) {
         .audit_actions()
         .await
         .contains(&"user.sessions_ended".to_owned()));
+    app.teardown().await;
+}
+
+async fn the_account_pages_change_the_password_and_end_the_other_sessions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_staff("hanne", &["auditor"], &[], None).await;
+    let browser = app.staff_login("hanne").await;
+    let token = app.staff_token("hanne").await;
+    let account = app.page(&browser.client, "/staff/account").await;
+    assert!(account.contains("action=\"/staff/account/password\""));
+
+    let refused = app
+        .post_form(
+            &browser,
+            "/staff/account/password",
+            &[
+                ("current_password", "wrong"),
+                ("new_password", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("password-error"));
+    app.api_own_sessions(&token).await;
+
+    // The sessions page names both, and ends the other.
+    let sessions = app.page(&browser.client, "/staff/account/sessions").await;
+    assert_eq!(sessions.matches("id=\"session-").count(), 2);
+    assert!(!sessions.contains(&token));
+    let ended = app
+        .post_form(&browser, "/staff/account/sessions/end-others", &[])
+        .await;
+    ended.assert_see_other("/staff/account/sessions");
+    assert_eq!(
+        app.api_get("/account/sessions", Some(&token)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let changed = app
+        .post_form(
+            &browser,
+            "/staff/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert!(changed.text.contains("password-changed"));
+    app.staff_token_with("hanne", NEW_PASSWORD).await;
     app.teardown().await;
 }
