@@ -47,7 +47,7 @@ pub enum Refusal {
     Identity(crate::core::domain::identity::IdentityRefusal),
     /// A password change broke a rule (`core::passwords`).
     #[error(transparent)]
-    Password(crate::core::passwords::PasswordRefusal),
+    Password(crate::core::domain::password::PasswordRefusal),
 }
 
 impl Refusal {

@@ -29,6 +29,7 @@ pub mod metadata;
 pub mod notifications;
 pub mod open;
 pub mod own_sessions;
+pub mod password_checks;
 pub mod passwords;
 pub mod pow;
 pub mod private_fs;

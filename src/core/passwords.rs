@@ -3,7 +3,7 @@
 //!
 //! A staff member's X25519 identity is stored wrapped under their password
 //! (an age scrypt file, `core::keys`). Every check goes through
-//! [`PasswordChecks`]:
+//! [`PasswordChecks`] (`core::password_checks`):
 //!
 //! - **Equal work.** A check spends exactly `2^f` scrypt units, `f` the work
 //!   factor in force, whether the user exists (the dummy key is wrapped at
@@ -22,141 +22,25 @@
 //! needs the current password, re-wraps the same identity under the new one
 //! (no case is re-encrypted) and ends the user's other sessions.
 
-use anyhow::{anyhow, Context};
+use anyhow::Context;
 use serde_json::json;
-use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::Semaphore;
 use varsel_crypto::X25519Identity;
 use zeroize::Zeroizing;
 
 use crate::core::actor::StaffMember;
 use crate::core::audit::{action, AuditActor, AuditEvent};
 use crate::core::audit_log;
+pub use crate::core::domain::password::{check_new_password, PasswordRefusal, MIN_PASSWORD_CHARS};
 use crate::core::error::{CoreError, CoreResult, Refusal};
-use crate::core::keys::{self, UnlockError};
+use crate::core::keys;
+pub use crate::core::password_checks::PasswordChecks;
 use crate::core::service::Core;
 use crate::core::sessions::Session;
 use crate::core::store::{Store, User};
 
-/// Shortest password accepted for staff accounts, in characters.
-pub const MIN_PASSWORD_CHARS: usize = 12;
-
-/// Why a password change was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PasswordRefusal {
-    /// The current password given is not the user's.
-    #[error("the current password is wrong")]
-    WrongCurrent,
-    /// The new password is shorter than [`MIN_PASSWORD_CHARS`].
-    #[error("the new password is too short")]
-    TooShort,
-}
-
-impl PasswordRefusal {
-    /// The API error code (and `api.error.<code>` message key).
-    pub fn code(&self) -> &'static str {
-        match self {
-            PasswordRefusal::WrongCurrent => "wrong_current_password",
-            PasswordRefusal::TooShort => "password_too_short",
-        }
-    }
-
-    /// The values its message names (`{min}`).
-    pub fn params(&self) -> Vec<(&'static str, String)> {
-        match self {
-            PasswordRefusal::WrongCurrent => Vec::new(),
-            PasswordRefusal::TooShort => vec![("min", MIN_PASSWORD_CHARS.to_string())],
-        }
-    }
-}
-
-impl From<PasswordRefusal> for CoreError {
-    fn from(r: PasswordRefusal) -> Self {
-        CoreError::Refused(Refusal::Password(r))
-    }
-}
-
-/// Checks `password` is long enough for a staff account.
-pub fn check_new_password(password: &str) -> Result<(), PasswordRefusal> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(PasswordRefusal::TooShort);
-    }
-    Ok(())
-}
-
-/// Every password check of the service: at most so many at once, each
-/// spending the same scrypt work, counted.
-pub struct PasswordChecks {
-    slots: Semaphore,
-    work: AtomicU64,
-}
-
-impl PasswordChecks {
-    /// At most `at_once` key derivations at a time.
-    pub fn new(at_once: u32) -> Self {
-        PasswordChecks {
-            slots: Semaphore::new(usize::try_from(at_once.max(1)).unwrap_or(1)),
-            work: AtomicU64::new(0),
-        }
-    }
-
-    /// scrypt work spent by every check so far, in [`keys::scrypt_work`]
-    /// units (`2^f` for one check at work factor `f`).
-    pub fn work_spent(&self) -> u64 {
-        self.work.load(Ordering::Relaxed)
-    }
-
-    /// Runs `derive` (a blocking key derivation returning its result and the
-    /// work it spent) off the async executor, once a slot is free.
-    async fn run<T: Send + 'static>(
-        &self,
-        derive: impl FnOnce() -> (T, u64) + Send + 'static,
-    ) -> CoreResult<T> {
-        let _slot = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| anyhow!("the password checks are closed"))?;
-        let (value, work) = tokio::task::spawn_blocking(derive)
-            .await
-            .context("key derivation task failed")?;
-        self.work.fetch_add(work, Ordering::Relaxed);
-        Ok(value)
-    }
-
-    /// Unwraps `wrapped` with `password`, spending exactly the work of the
-    /// factor in force ([`keys::unlock_with_equal_work`]).
-    pub async fn unlock(
-        &self,
-        wrapped: Vec<u8>,
-        password: &Zeroizing<String>,
-        work_factor: u8,
-    ) -> CoreResult<Result<X25519Identity, UnlockError>> {
-        let password = password.clone();
-        self.run(move || {
-            let checked = keys::unlock_with_equal_work(&wrapped, password.as_bytes(), work_factor);
-            (checked.result, checked.work)
-        })
-        .await
-    }
-
-    /// Wraps `identity` under `password` at `work_factor`.
-    async fn wrap(
-        &self,
-        identity: &X25519Identity,
-        password: &Zeroizing<String>,
-        work_factor: u8,
-    ) -> CoreResult<Vec<u8>> {
-        let (identity, password) = (identity.clone(), password.clone());
-        let wrapped = self
-            .run(move || {
-                let wrapped =
-                    keys::wrap_identity_with_password(&identity, password.as_bytes(), work_factor);
-                (wrapped, keys::scrypt_work(work_factor))
-            })
-            .await?;
-        Ok(wrapped?)
-    }
+/// A refused password change.
+fn refused(r: PasswordRefusal) -> CoreError {
+    CoreError::Refused(Refusal::Password(r))
 }
 
 /// After a successful login: re-wraps `user`'s identity at the work factor
@@ -211,7 +95,7 @@ pub async fn change_password(
     current: &Zeroizing<String>,
     new: &Zeroizing<String>,
 ) -> CoreResult<u64> {
-    check_new_password(new)?;
+    check_new_password(new).map_err(refused)?;
     let user = core
         .store
         .user_by_id(staff.user_id)
@@ -223,7 +107,7 @@ pub async fn change_password(
         .password_checks
         .unlock(user.wrapped_identity.clone(), current, work_factor)
         .await?
-        .map_err(|_| PasswordRefusal::WrongCurrent)?;
+        .map_err(|_| refused(PasswordRefusal::WrongCurrent))?;
     let wrapped = core
         .password_checks
         .wrap(&identity, new, work_factor)
@@ -249,7 +133,7 @@ pub async fn change_password_offline(
     current: &Zeroizing<String>,
     new: &Zeroizing<String>,
 ) -> CoreResult<u64> {
-    check_new_password(new)?;
+    check_new_password(new).map_err(refused)?;
     let user = store
         .user_by_username(username)
         .await?
@@ -257,7 +141,7 @@ pub async fn change_password_offline(
     let (wrapped, current, new) = (user.wrapped_identity.clone(), current.clone(), new.clone());
     let rewrapped = tokio::task::spawn_blocking(move || {
         let identity = keys::unlock_user_identity(&wrapped, current.as_bytes())
-            .map_err(|_| PasswordRefusal::WrongCurrent)?;
+            .map_err(|_| refused(PasswordRefusal::WrongCurrent))?;
         keys::wrap_identity_with_password(&identity, new.as_bytes(), work_factor)
             .map_err(CoreError::Internal)
     })

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::core::clock::Clock;
 use crate::core::keys::DummyKey;
 use crate::core::notifications::mailer::MailTransport;
-use crate::core::passwords::PasswordChecks;
+use crate::core::password_checks::PasswordChecks;
 use crate::core::settings::Settings;
 use crate::core::store::Store;
 
