@@ -88,3 +88,37 @@ impl PasswordChecks {
         Ok(wrapped?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_derivations_run_at_once_than_allowed() {
+        let checks = Arc::new(PasswordChecks::new(2));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (checks, running, most) = (checks.clone(), running.clone(), most.clone());
+            tasks.push(tokio::spawn(async move {
+                checks
+                    .run(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        ((), 1)
+                    })
+                    .await
+            }));
+        }
+        for task in tasks {
+            task.await.expect("joins").expect("runs");
+        }
+        assert!(most.load(Ordering::SeqCst) <= 2);
+        assert_eq!(checks.work_spent(), 8, "every check's work is counted");
+    }
+}
