@@ -65,8 +65,13 @@ fn ids(list: Vec<Uuid>) -> BTreeSet<Uuid> {
     list.into_iter().collect()
 }
 
+/// Logins and password changes share a budget per account: room for a test's.
+fn roomy(s: &mut varsel::core::settings::Settings) {
+    s.rate_limits.staff_logins_per_user_per_minute = 30;
+}
+
 async fn a_password_change_keeps_the_cases_and_ends_the_other_sessions(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, roomy).await;
     let hanne = app.add_staff("hanne", &["handler"], &[], None).await;
     app.report(&api_report("avvik", "middels", &[])).await;
     let recipient = app
@@ -128,6 +133,19 @@ async fn a_password_change_keeps_the_cases_and_ends_the_other_sessions(backend: 
         .audit_actions()
         .await
         .contains(&"user.password_changed".to_owned()));
+
+    // Guessing the current password through a stolen session is as limited
+    // as guessing it at the login.
+    let mut refused = 0;
+    for _ in 0..31 {
+        let r = app
+            .api_change_password(&fresh, "a guess", NEW_PASSWORD)
+            .await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "the login budget applies");
     app.teardown().await;
 }
 
@@ -449,7 +467,7 @@ async fn own_sessions_are_listed_and_ended(backend: Backend) {
 }
 
 async fn the_account_pages_change_the_password_and_end_the_other_sessions(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, roomy).await;
     app.add_staff("hanne", &["auditor"], &[], None).await;
     let browser = app.staff_login("hanne").await;
     let token = app.staff_token("hanne").await;

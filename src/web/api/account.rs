@@ -12,8 +12,8 @@ use crate::web::api::auth::ApiCaller;
 use crate::web::api::error::ApiError;
 use crate::web::api::iso_instant;
 use crate::web::api::responses::{
-    BadRequest, Forbidden, NotFound, PasswordRefused, PayloadTooLarge, Unauthorized,
-    UnsupportedMediaType,
+    BadRequest, Forbidden, NotFound, PasswordRefused, PayloadTooLarge, TooManyRequests,
+    Unauthorized, UnsupportedMediaType,
 };
 use crate::web::http::{ErrorKind, SecretText};
 use crate::web::state::AppState;
@@ -66,7 +66,7 @@ pub struct OwnSessions {
 #[utoipa::path(
     post, operation_id = "change_password", path = "/api/v1/account/password", tag = "staff", security(("bearer" = [])),
     request_body = PasswordChange,
-    responses((status = 200, description = "The password is changed; every other session of the account is ended.", body = PasswordChanged), BadRequest, Unauthorized, Forbidden, PasswordRefused, PayloadTooLarge, UnsupportedMediaType),
+    responses((status = 200, description = "The password is changed; every other session of the account is ended.", body = PasswordChanged), BadRequest, Unauthorized, Forbidden, PasswordRefused, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
 )]
 pub async fn change_password(
     state: web::Data<AppState>,
@@ -75,6 +75,15 @@ pub async fn change_password(
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.permitted(Permission::ManageOwnAccount)?;
     let lang = caller.lang;
+    // Each try checks a password: the login budget of the account applies.
+    let allowed = state
+        .rate_limits
+        .staff_login(&state, &staff.username, None)
+        .await
+        .map_err(|e| ApiError::core(lang, e.into()))?;
+    if !allowed {
+        return Err(ApiError::kind(lang, ErrorKind::TooManyRequests));
+    }
     let mut body = body.into_inner();
     let (current, new) = (body.current_password.take(), body.new_password.take());
     drop(body);

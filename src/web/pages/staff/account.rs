@@ -107,6 +107,15 @@ pub(super) async fn change_password(
 ) -> StaffResult {
     let (staff, session) = own(&visitor)?;
     visitor.check_csrf(&form.csrf)?;
+    // Each try checks a password: the login budget of the account applies.
+    let allowed = state
+        .rate_limits
+        .staff_login(&state, &staff.username, None)
+        .await
+        .map_err(|e| visitor.fail(e.into()))?;
+    if !allowed {
+        return Err(visitor.error(ErrorKind::TooManyRequests).into());
+    }
     let mut form = form.into_inner();
     let (current, new) = (form.current_password.take(), form.new_password.take());
     drop(form);
