@@ -69,6 +69,7 @@ async fn core_on(url: &str, data_dir: &std::path::Path) -> Arc<Core> {
         settings,
         store,
         dummy_key: Arc::new(DummyKey::new(10).expect("dummy key")),
+        password_checks: Arc::new(varsel::core::password_checks::PasswordChecks::new(2)),
         clock: Arc::new(SystemClock),
         mail: Arc::new(varsel::smtp::Smtp),
     })

@@ -30,6 +30,9 @@ pub enum Command {
     /// Manage the organisation's recovery key.
     #[command(subcommand, name = "recovery-key")]
     RecoveryKey(RecoveryKeyCommand),
+    /// Use the organisation's recovery key (offline, see docs/recovery.md).
+    #[command(subcommand)]
+    Recovery(RecoveryCommand),
     /// Check the hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -117,6 +120,9 @@ pub enum UserCommand {
     LinkOidc(LinkOidcArgs),
     /// Remove an account's link to the OpenID Connect provider.
     UnlinkOidc(UnlinkOidcArgs),
+    /// Change a staff account's password (needs the current one); every
+    /// session of the account ends.
+    Passwd(UserPasswdArgs),
 }
 
 /// Arguments of `varsel user link-oidc`.
@@ -159,6 +165,42 @@ pub struct UserRolesArgs {
     /// the account gets exactly these.
     #[arg(long = "role", required = true)]
     pub roles: Vec<String>,
+}
+
+/// Arguments of `varsel user passwd`.
+#[derive(Debug, Args)]
+pub struct UserPasswdArgs {
+    /// Login name.
+    #[arg(long)]
+    pub username: String,
+    /// File whose first line is the current password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: PathBuf,
+    /// File whose first line is the new password (at least 12 characters).
+    #[arg(long, value_name = "FILE")]
+    pub new_password_file: PathBuf,
+}
+
+/// `varsel recovery …`.
+#[derive(Debug, Subcommand)]
+pub enum RecoveryCommand {
+    /// Give a staff member who lost their password a new key and the cases
+    /// routed to them that the recovery key opens.
+    Grant(RecoveryGrantArgs),
+}
+
+/// Arguments of `varsel recovery grant`.
+#[derive(Debug, Args)]
+pub struct RecoveryGrantArgs {
+    /// The recovery identity file (`AGE-SECRET-KEY-1…`, `#` comments allowed).
+    #[arg(long, value_name = "FILE")]
+    pub identity_file: PathBuf,
+    /// Login name of the staff member.
+    #[arg(long)]
+    pub username: String,
+    /// File whose first line is the new password (at least 12 characters).
+    #[arg(long, value_name = "FILE")]
+    pub new_password_file: PathBuf,
 }
 
 /// Arguments of `varsel user add`.

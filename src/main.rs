@@ -3,11 +3,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 use varsel::cli::{
-    AttachmentsCommand, AuditCommand, Cli, Command, NotificationsCommand, RecoveryKeyCommand,
-    UserCommand,
+    AttachmentsCommand, AuditCommand, Cli, Command, NotificationsCommand, RecoveryCommand,
+    RecoveryKeyCommand, UserCommand,
 };
 use varsel::commands::{
     accounts as account_commands, admin as admin_commands, age as age_commands,
+    passwords as password_commands,
 };
 use varsel::core::settings::Settings;
 use varsel::telemetry;
@@ -48,6 +49,12 @@ fn run(cli: Cli) -> Result<()> {
                     }
                     Command::User(UserCommand::UnlinkOidc(args)) => {
                         admin_commands::user_unlink_oidc(&settings, &args).await
+                    }
+                    Command::User(UserCommand::Passwd(args)) => {
+                        password_commands::user_passwd(&settings, &args).await
+                    }
+                    Command::Recovery(RecoveryCommand::Grant(args)) => {
+                        password_commands::recovery_grant(&settings, &args).await
                     }
                     Command::RecoveryKey(RecoveryKeyCommand::Init(args)) => {
                         admin_commands::recovery_key_init(&settings, &args).await

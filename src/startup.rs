@@ -82,6 +82,9 @@ impl Application {
         let core = Core {
             mail: Arc::new(crate::smtp::Smtp),
             dummy_key: Arc::new(dummy_key),
+            password_checks: Arc::new(crate::core::password_checks::PasswordChecks::new(
+                settings.security.password_checks_at_once,
+            )),
             clock,
             store,
             settings,

@@ -151,6 +151,17 @@ impl<R: Read> Decryptor<R> {
             .any(|s| s.tag == scrypt::STANZA_TAG)
     }
 
+    /// The scrypt work factor (log2 of N) of a passphrase file, read from its
+    /// stanza without deriving anything; `None` if the file is not encrypted
+    /// to a passphrase or its stanza names no valid work factor.
+    pub fn scrypt_work_factor(&self) -> Option<u8> {
+        self.header
+            .stanzas
+            .iter()
+            .find(|s| s.tag == scrypt::STANZA_TAG)
+            .and_then(scrypt::stanza_work_factor)
+    }
+
     /// Unwraps the file key with the first identity that matches, checks the
     /// header MAC, and returns a reader of the authenticated plaintext.
     pub fn decrypt<'a, I>(self, identities: I) -> Result<StreamReader<Input<R>>, DecryptError>
@@ -214,6 +225,20 @@ pub fn encrypt_armored(
     let armored = writer.finish()?.finish()?;
     // Invariant: armor is ASCII by construction.
     Ok(String::from_utf8_lossy(&armored).into_owned())
+}
+
+/// The scrypt work factor (log2 of N) of a passphrase file held in memory
+/// (armored or not): `Ok(None)` if it is an age file not encrypted to a
+/// passphrase, an error if it is no valid age header.
+///
+/// ```
+/// use varsel_crypto::{encrypt, scrypt_work_factor, ScryptRecipient};
+///
+/// let file = encrypt(&[&ScryptRecipient::new(b"pw").with_work_factor(9)], b"key").unwrap();
+/// assert_eq!(scrypt_work_factor(&file).unwrap(), Some(9));
+/// ```
+pub fn scrypt_work_factor(file: &[u8]) -> Result<Option<u8>, DecryptError> {
+    Ok(Decryptor::new(file)?.scrypt_work_factor())
 }
 
 /// Decrypts a whole age file (armored or not) held in memory.

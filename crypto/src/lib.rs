@@ -102,7 +102,9 @@ pub use crate::case_code::{
     CaseCode, CaseCodeError, LookupTag, ALPHABET as CASE_CODE_ALPHABET, CODE_SYMBOLS, DATA_SYMBOLS,
     DERIVATION_SALT, ENTROPY_BITS, GROUP_SIZE, LOOKUP_TAG_LABEL, REPORTER_IDENTITY_LABEL,
 };
-pub use crate::envelope::{decrypt, encrypt, encrypt_armored, Decryptor, Encryptor, Input};
+pub use crate::envelope::{
+    decrypt, encrypt, encrypt_armored, scrypt_work_factor, Decryptor, Encryptor, Input,
+};
 pub use crate::error::{ArmorError, DecryptError, EncryptError, HeaderError, KeyError};
 pub use crate::format::Stanza;
 pub use crate::scrypt::{ScryptIdentity, ScryptRecipient, DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR};

@@ -110,6 +110,14 @@ fn parse_work_factor(arg: &str) -> Option<u8> {
     arg.parse().ok()
 }
 
+/// The work factor a scrypt stanza names, if it is well formed.
+pub(crate) fn stanza_work_factor(stanza: &Stanza) -> Option<u8> {
+    match stanza.args.as_slice() {
+        [_, log_n] if stanza.tag == STANZA_TAG => parse_work_factor(log_n),
+        _ => None,
+    }
+}
+
 impl Identity for ScryptIdentity {
     fn unwrap_stanza(&self, stanza: &Stanza) -> UnwrapResult {
         if stanza.tag != STANZA_TAG {
@@ -161,6 +169,27 @@ mod tests {
         for bad in ["", "0", "018", "+18", "-1", "0x12", "18a", " 18", "999"] {
             assert_eq!(parse_work_factor(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_work_factor_of_a_file_is_read_from_its_header() {
+        for log_n in [4, 10] {
+            let recipient = ScryptRecipient::new(b"hunter2").with_work_factor(log_n);
+            let file = crate::encrypt(&[&recipient], b"key").expect("encrypts");
+            assert_eq!(
+                crate::scrypt_work_factor(&file).expect("parses"),
+                Some(log_n)
+            );
+            let armored = crate::encrypt_armored(&[&recipient], b"key").expect("encrypts");
+            assert_eq!(
+                crate::scrypt_work_factor(armored.as_bytes()).expect("parses"),
+                Some(log_n)
+            );
+        }
+        let x25519 = crate::X25519Identity::generate().to_public();
+        let file = crate::encrypt(&[&x25519], b"key").expect("encrypts");
+        assert_eq!(crate::scrypt_work_factor(&file).expect("parses"), None);
+        assert!(crate::scrypt_work_factor(b"not age").is_err());
     }
 
     #[test]

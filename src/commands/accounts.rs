@@ -29,6 +29,9 @@ pub async fn cli_core(settings: &Settings) -> Result<Core> {
         settings: settings.clone(),
         store,
         dummy_key: Arc::new(dummy_key),
+        password_checks: Arc::new(crate::core::password_checks::PasswordChecks::new(
+            settings.security.password_checks_at_once,
+        )),
         clock: Arc::new(crate::core::clock::SystemClock),
         mail: Arc::new(crate::smtp::Smtp),
     })
@@ -71,7 +74,7 @@ fn explain(e: CoreError, username: &str) -> anyhow::Error {
     }
 }
 
-fn read_password(path: &Path) -> Result<Zeroizing<String>> {
+pub(crate) fn read_password(path: &Path) -> Result<Zeroizing<String>> {
     let content = Zeroizing::new(
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read password file {}", path.display()))?,

@@ -30,7 +30,7 @@ use crate::core::service::Core;
 use crate::core::store::{Deactivation, DeactivationRefused, Store, StoreError, User};
 
 /// Shortest password accepted for staff accounts, in characters.
-pub const MIN_PASSWORD_CHARS: usize = 12;
+pub use crate::core::domain::password::MIN_PASSWORD_CHARS;
 /// Longest password accepted, in characters.
 pub const MAX_PASSWORD_CHARS: usize = 1024;
 /// Longest display name, in characters.

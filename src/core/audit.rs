@@ -168,6 +168,16 @@ pub mod action {
     pub const TWO_FACTOR_FORGOTTEN: &str = "two_factor.forgotten";
     /// An administrator changed who must log in with two factors.
     pub const TWO_FACTOR_REQUIREMENT_SET: &str = "two_factor.requirement_set";
+    /// A staff member's key was re-wrapped at the work factor in force at
+    /// their login (same key, same cases).
+    pub const USER_KEY_REWRAPPED: &str = "user.key_rewrapped";
+    /// A staff member changed their password (page, API or `varsel user passwd`).
+    pub const USER_PASSWORD_CHANGED: &str = "user.password_changed";
+    /// A lost password was recovered with the organisation's recovery key
+    /// (`varsel recovery grant`): a new key, counts only.
+    pub const USER_KEY_RECOVERED: &str = "user.key_recovered";
+    /// A staff member ended sessions of their own.
+    pub const USER_SESSIONS_ENDED: &str = "user.sessions_ended";
 }
 
 /// Who acted.

@@ -733,11 +733,15 @@ pub async fn staff_password(
         user.as_ref().map_or(Uuid::nil(), |u| u.id),
     )
     .await?;
-    let unlocked = tokio::task::spawn_blocking(move || {
-        keys::unlock_user_identity(&wrapped, password.as_bytes())
-    })
-    .await
-    .context("key derivation task failed")?;
+    // The same scrypt work whoever asks (see `core::passwords`).
+    let unlocked = state
+        .password_checks
+        .unlock(
+            wrapped,
+            &password,
+            state.settings.security.password_work_factor,
+        )
+        .await?;
     let (Some(user), Ok(identity)) = (user.filter(|u| u.active && !linked), unlocked) else {
         // Best effort, and deliberately without the username: the log must not
         // become a record of which accounts exist or of mistyped passwords.
@@ -749,6 +753,7 @@ pub async fn staff_password(
         .await;
         return Err(CoreError::Refused(Refusal::LoginFailed));
     };
+    crate::core::passwords::rewrap_if_stale(state, &user, &identity, &password).await;
     Ok(StaffMember {
         user_id: user.id,
         username: user.username,

@@ -59,6 +59,9 @@ pub enum Refusal {
     /// The code (TOTP or recovery code) or the re-authentication was wrong.
     #[error("second factor refused")]
     SecondFactorFailed,
+    /// A password change broke a rule (`core::passwords`).
+    #[error(transparent)]
+    Password(crate::core::domain::password::PasswordRefusal),
 }
 
 impl Refusal {
@@ -88,6 +91,7 @@ impl Refusal {
             Refusal::SecondFactorRequired => "second_factor_required",
             Refusal::SecondFactorEnrolmentRequired => "second_factor_enrolment_required",
             Refusal::SecondFactorFailed => "second_factor_failed",
+            Refusal::Password(r) => r.code(),
         }
     }
 
@@ -103,6 +107,7 @@ impl Refusal {
             }
             Refusal::Extension(ExtensionError::Reason(_)) => vec![("field", "reason".to_owned())],
             Refusal::Account(r) => r.params(),
+            Refusal::Password(r) => r.params(),
             _ => Vec::new(),
         }
     }

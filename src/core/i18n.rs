@@ -115,6 +115,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/oidc.toml"),
     include_str!("../../locales/nb/accounts.toml"),
     include_str!("../../locales/nb/twofactor.toml"),
+    include_str!("../../locales/nb/passwords.toml"),
 ];
 const NN: &[&str] = &[
     include_str!("../../locales/nn/common.toml"),
@@ -135,6 +136,7 @@ const NN: &[&str] = &[
     include_str!("../../locales/nn/oidc.toml"),
     include_str!("../../locales/nn/accounts.toml"),
     include_str!("../../locales/nn/twofactor.toml"),
+    include_str!("../../locales/nn/passwords.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -155,6 +157,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/oidc.toml"),
     include_str!("../../locales/en/accounts.toml"),
     include_str!("../../locales/en/twofactor.toml"),
+    include_str!("../../locales/en/passwords.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

@@ -61,6 +61,69 @@ pub fn unlock_user_identity(
     parse_identity(&secret).map_err(|_| UnlockError::Damaged)
 }
 
+/// The scrypt work factor (log2 of N) a stored wrapped identity was wrapped
+/// at; `None` if it is damaged.
+pub fn wrapped_work_factor(wrapped: &[u8]) -> Option<u8> {
+    varsel_crypto::scrypt_work_factor(wrapped).ok().flatten()
+}
+
+/// scrypt work, in units of one block mix over N = 2 (so one derivation at
+/// work factor `f` costs `2^f` units, and memory in proportion).
+pub fn scrypt_work(work_factor: u8) -> u64 {
+    1u64.checked_shl(u32::from(work_factor)).unwrap_or(u64::MAX)
+}
+
+/// A password check whose scrypt work does not depend on the stored key:
+/// the identity (or why not), and the work units spent.
+pub struct EqualWorkUnlock {
+    /// The unlocked identity, or why not.
+    pub result: Result<X25519Identity, UnlockError>,
+    /// scrypt work spent, in [`scrypt_work`] units.
+    pub work: u64,
+}
+
+/// Unwraps `wrapped` with `password`, then pads the scrypt work to exactly
+/// `scrypt_work(work_factor)` whatever the stored key's own factor `s`: a key
+/// wrapped at `s < work_factor` costs `2^s`, and the padding derives once at
+/// each of `s, s+1, …, work_factor-1` (`2^s + Σ 2^k = 2^work_factor`); a
+/// damaged key costs nothing, and the padding is one derivation at
+/// `work_factor`. Success or failure is decided before the padding and does
+/// not change it, so an unknown user (the dummy key, wrapped at
+/// `work_factor`), a wrong password and a key wrapped at a stale factor all
+/// spend the same. A key wrapped at a higher factor than `work_factor`
+/// spends its own (it is re-wrapped at the next login).
+pub fn unlock_with_equal_work(wrapped: &[u8], password: &[u8], work_factor: u8) -> EqualWorkUnlock {
+    let stored = wrapped_work_factor(wrapped).filter(|f| *f <= varsel_crypto::MAX_WORK_FACTOR);
+    let (result, mut work, padding) = match stored {
+        Some(f) => (
+            unlock_user_identity(wrapped, password),
+            scrypt_work(f),
+            (f..work_factor).collect::<Vec<u8>>(),
+        ),
+        // No derivation ran: pad with one at the factor in force.
+        None => (Err(UnlockError::Damaged), 0, vec![work_factor]),
+    };
+    for f in padding {
+        work = work.saturating_add(spend_scrypt(password, f));
+    }
+    EqualWorkUnlock { result, work }
+}
+
+/// One scrypt derivation at `work_factor` whose result is thrown away (the
+/// same parameters as a stanza's: r = 8, p = 1, 32 bytes); the work spent.
+fn spend_scrypt(password: &[u8], work_factor: u8) -> u64 {
+    let mut salt = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
+    let Ok(params) = scrypt::Params::new(work_factor, 8, 1, 32) else {
+        return 0;
+    };
+    let mut out = Zeroizing::new([0u8; 32]);
+    match scrypt::scrypt(password, &salt, &params, out.as_mut()) {
+        Ok(()) => scrypt_work(work_factor),
+        Err(_) => 0,
+    }
+}
+
 fn parse_identity(secret: &[u8]) -> Result<X25519Identity> {
     let text = std::str::from_utf8(secret).map_err(|_| anyhow!("not UTF-8"))?;
     X25519Identity::from_bech32(text.trim()).map_err(|e| anyhow!("{e}"))
@@ -135,6 +198,32 @@ mod tests {
             unlock_user_identity(b"garbage", b"x"),
             Err(UnlockError::Damaged)
         ));
+    }
+
+    #[test]
+    fn every_failed_or_stale_check_spends_the_work_in_force() {
+        let in_force = 10;
+        let (_, current) = new_user_keys(b"correct horse", in_force).expect("keys");
+        let (recipient, stale) = new_user_keys(b"correct horse", 7).expect("keys");
+        assert_eq!(wrapped_work_factor(&current), Some(in_force));
+        assert_eq!(wrapped_work_factor(&stale), Some(7));
+        let dummy = DummyKey::new(in_force).expect("dummy");
+        let cases: [(&[u8], &[u8], bool); 5] = [
+            (dummy.wrapped(), b"anything", false),
+            (&current, b"wrong horse", false),
+            (&stale, b"wrong horse", false),
+            (&stale, b"correct horse", true),
+            (b"damaged", b"correct horse", false),
+        ];
+        for (wrapped, password, opens) in cases {
+            let checked = unlock_with_equal_work(wrapped, password, in_force);
+            assert_eq!(checked.work, scrypt_work(in_force));
+            assert_eq!(checked.result.is_ok(), opens);
+        }
+        let opened = unlock_with_equal_work(&stale, b"correct horse", in_force)
+            .result
+            .expect("opens");
+        assert_eq!(opened.to_public().to_string(), recipient);
     }
 
     #[test]

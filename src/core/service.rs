@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::core::clock::Clock;
 use crate::core::keys::DummyKey;
 use crate::core::notifications::mailer::MailTransport;
+use crate::core::password_checks::PasswordChecks;
 use crate::core::settings::Settings;
 use crate::core::store::Store;
 
@@ -16,6 +17,8 @@ pub struct Core {
     pub store: Arc<dyn Store>,
     /// Password check for unknown usernames (equal-time login failures).
     pub dummy_key: Arc<DummyKey>,
+    /// Every password check: equal scrypt work, so many at once, counted.
+    pub password_checks: Arc<PasswordChecks>,
     /// The current time: every time a case or the audit log records comes
     /// from it (a manual clock in tests).
     pub clock: Arc<dyn Clock>,

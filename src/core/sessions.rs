@@ -47,6 +47,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// The key its row is found by (never shown: see `core::own_sessions`).
+    pub(crate) fn lookup_key(&self) -> &SessionLookupKey {
+        &self.lookup_key
+    }
+
     /// The CSRF token the session's forms must echo.
     pub fn csrf(&self) -> &str {
         &self.csrf

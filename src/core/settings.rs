@@ -362,14 +362,20 @@ impl Default for SessionSettings {
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecuritySettings {
-    /// scrypt log2(N) for wrapping staff keys under their passwords.
+    /// scrypt log2(N) for wrapping staff keys under their passwords (age's
+    /// default, 18: 256 MiB and about a second per check). A key wrapped at
+    /// another factor is re-wrapped at this one at its owner's next login.
     pub password_work_factor: u8,
+    /// How many password checks may derive keys at once; more wait their
+    /// turn. Each needs `2^password_work_factor` KiB of memory.
+    pub password_checks_at_once: u32,
 }
 
 impl Default for SecuritySettings {
     fn default() -> Self {
         SecuritySettings {
-            password_work_factor: 16,
+            password_work_factor: varsel_crypto::DEFAULT_WORK_FACTOR,
+            password_checks_at_once: 2,
         }
     }
 }
@@ -745,6 +751,9 @@ impl Settings {
         }
         if !(10..=22).contains(&self.security.password_work_factor) {
             bail!("security.password_work_factor must be between 10 and 22");
+        }
+        if !(1..=64).contains(&self.security.password_checks_at_once) {
+            bail!("security.password_checks_at_once must be between 1 and 64");
         }
         if !self.server.csrf_key.is_empty() && self.server.configured_csrf_key().is_none() {
             bail!("server.csrf_key must be 128 hex digits (64 bytes), or empty");

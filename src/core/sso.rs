@@ -30,7 +30,6 @@ use crate::core::actor::StaffMember;
 use crate::core::audit::{action, AuditActor, AuditEvent};
 use crate::core::audit_log;
 use crate::core::error::{CoreError, CoreResult, FieldError, FieldProblem, Refusal};
-use crate::core::keys;
 use crate::core::service::Core;
 use crate::core::store::{OidcLink, Store};
 
@@ -293,11 +292,15 @@ pub async fn unlock(
         Some(u) => u.wrapped_identity.clone(),
         None => core.dummy_key.wrapped().to_vec(),
     };
-    let unlocked = tokio::task::spawn_blocking(move || {
-        keys::unlock_user_identity(&wrapped, passphrase.as_bytes())
-    })
-    .await
-    .context("key derivation task failed")?;
+    // Bounded like every password check, at the work of the factor in force.
+    let unlocked = core
+        .password_checks
+        .unlock(
+            wrapped,
+            &passphrase,
+            core.settings.security.password_work_factor,
+        )
+        .await?;
     let (Some(user), Ok(identity)) = (user, unlocked) else {
         let spent = !core
             .store
@@ -314,6 +317,7 @@ pub async fn unlock(
         )
         .await;
     };
+    crate::core::passwords::rewrap_if_stale(core, &user, &identity, &passphrase).await;
     // Used once: a second request with the same cookie finds nothing.
     if !core.store.delete_oidc_login(&lookup_key).await? {
         return failed(

@@ -20,7 +20,7 @@
 //! - **Who must**: the setting [`REQUIREMENT_SETTING`] (nobody, every staff
 //!   member, or chosen roles), set by an administrator.
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use hmac::{Hmac, Mac};
 use rand::Rng;
 use serde_json::json;
@@ -351,10 +351,10 @@ async fn reauthenticate(
         .await?
         .ok_or(CoreError::NotFound)?;
     let wrapped = user.wrapped_identity;
-    let unlocked =
-        tokio::task::spawn_blocking(move || keys::unlock_user_identity(&wrapped, proof.as_bytes()))
-            .await
-            .context("key derivation task failed")?;
+    let unlocked = core
+        .password_checks
+        .unlock(wrapped, &proof, core.settings.security.password_work_factor)
+        .await?;
     if unlocked.is_ok() {
         return Ok(());
     }

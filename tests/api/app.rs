@@ -5,6 +5,7 @@
 //! JSON API (`app/api.rs`). A new action gets one method there.
 
 mod abuse;
+mod account;
 mod accounts;
 mod api;
 mod cases;

@@ -262,6 +262,17 @@ async fn send(app: &TestApp, route: &Route, caller: &Caller) -> (StatusCode, Opt
     (r.status(), location)
 }
 
+/// Every staff role: what one's own account needs.
+const ALL_STAFF: [Who; 7] = [
+    HandlerIn,
+    HandlerOut,
+    HandlerExcluded,
+    Contact,
+    Admin,
+    Auditor,
+    Custodian,
+];
+
 /// Every registered route but the logouts (see `logout_routes`).
 fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
     let request = Uuid::new_v4();
@@ -332,6 +343,16 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         get("/staff/account/two-factor/confirm", &EVERYONE),
         get("/staff/account/two-factor/recovery-codes", &EVERYONE),
         get("/staff/inbox", &all_handlers),
+        // One's own account, for every staff role. An empty new password is
+        // refused (422) after authorisation; a malformed session id is a 400.
+        get("/staff/account", &ALL_STAFF),
+        form(
+            "/staff/account/password",
+            &[("current_password", ""), ("new_password", "")],
+            &ALL_STAFF,
+        ),
+        get("/staff/account/sessions", &ALL_STAFF),
+        form("/staff/account/sessions/nonsense/end", &[], &ALL_STAFF),
         get(c.clone(), &case_workers_in),
         route(
             Method::POST,
@@ -494,6 +515,18 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         // The API.
         json_post("/api/v1/reporter/session", json!({"code": "x"}), &EVERYONE),
         json_post("/api/v1/staff/session", json!({"username": 1}), &EVERYONE),
+        json_post(
+            "/api/v1/account/password",
+            json!({"current_password": "", "new_password": ""}),
+            &ALL_STAFF,
+        ),
+        get("/api/v1/account/sessions", &ALL_STAFF),
+        route(
+            Method::DELETE,
+            "/api/v1/account/sessions/nonsense",
+            Body::None,
+            &ALL_STAFF,
+        ),
         get("/api/v1/pow/challenge", &EVERYONE),
         // One's own two-factor login: not enrolled, so a secret to set up
         // without proof, a malformed code (400), no codes to renew (409).
@@ -665,6 +698,8 @@ fn logout_routes() -> Vec<Route> {
         ),
         // Ending one's own session (or none) is open to anyone with a CSRF token.
         form("/staff/logout", &[], &EVERYONE),
+        // Ends the caller's other sessions (their API token too).
+        form("/staff/account/sessions/end-others", &[], &staff),
         form("/case/logout", &[], &EVERYONE),
         route(Method::DELETE, "/api/v1/staff/session", Body::None, &staff),
         route(

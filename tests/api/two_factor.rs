@@ -163,11 +163,11 @@ async fn recovery_codes_work_once_each_on_the_page_and_in_the_api(backend: Backe
 
     // In the API: once.
     let r = app
-        .api_staff_login_with("h1", json!({"recovery_code": codes[2]}))
+        .api_staff_login_extra("h1", json!({"recovery_code": codes[2]}))
         .await;
     r.expect(StatusCode::CREATED);
     let r = app
-        .api_staff_login_with("h1", json!({"recovery_code": codes[2]}))
+        .api_staff_login_extra("h1", json!({"recovery_code": codes[2]}))
         .await;
     r.expect_error(StatusCode::UNAUTHORIZED, "second_factor_failed");
 
@@ -182,7 +182,7 @@ async fn the_api_login_needs_a_second_factor_only_after_the_right_password(backe
     // Required but not set up: the API says so (after the password).
     let admin = app.staff_login("admin").await;
     app.require_two_factor(&admin, "all", &[]).await;
-    app.api_staff_login_with("h1", json!({}))
+    app.api_staff_login_extra("h1", json!({}))
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "second_factor_enrolment_required");
     app.require_two_factor(&admin, "none", &[]).await;
@@ -198,16 +198,16 @@ async fn the_api_login_needs_a_second_factor_only_after_the_right_password(backe
         .await;
     r.expect_error(StatusCode::UNAUTHORIZED, "login_failed");
     // The right password without a code: a second factor is needed.
-    app.api_staff_login_with("h1", json!({}))
+    app.api_staff_login_extra("h1", json!({}))
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "second_factor_required");
     clock.advance(Duration::seconds(30));
     let code = code_now(&secret, &clock);
-    app.api_staff_login_with("h1", json!({"totp": wrong(&code)}))
+    app.api_staff_login_extra("h1", json!({"totp": wrong(&code)}))
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "second_factor_failed");
     let body = app
-        .api_staff_login_with("h1", json!({"totp": code}))
+        .api_staff_login_extra("h1", json!({"totp": code}))
         .await
         .expect(StatusCode::CREATED);
     let token = body["token"].as_str().expect("a token").to_owned();
@@ -215,12 +215,12 @@ async fn the_api_login_needs_a_second_factor_only_after_the_right_password(backe
         .await
         .expect(StatusCode::OK);
     // Not twice.
-    app.api_staff_login_with("h1", json!({"totp": code}))
+    app.api_staff_login_extra("h1", json!({"totp": code}))
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "second_factor_failed");
     // Still required for h1 though the requirement is lifted: h1 is enrolled.
     app.require_two_factor(&admin, "none", &[]).await;
-    app.api_staff_login_with("h1", json!({}))
+    app.api_staff_login_extra("h1", json!({}))
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "second_factor_required");
 }
@@ -251,7 +251,7 @@ async fn the_account_page_sets_up_two_factor_and_re_enrolment_needs_proof(backen
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let first_codes = recovery_codes_on(&r.text);
     // Now in effect.
-    app.api_staff_login_with("h1", json!({}))
+    app.api_staff_login_extra("h1", json!({}))
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "second_factor_required");
 
@@ -282,7 +282,7 @@ async fn the_account_page_sets_up_two_factor_and_re_enrolment_needs_proof(backen
     let renewed = recovery_codes_on(&r.text);
     assert_eq!(renewed.len(), 10);
     // The old recovery codes stopped working.
-    app.api_staff_login_with("h1", json!({"recovery_code": first_codes[0]}))
+    app.api_staff_login_extra("h1", json!({"recovery_code": first_codes[0]}))
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "second_factor_failed");
     clock.advance(Duration::seconds(30));
@@ -295,10 +295,10 @@ async fn the_account_page_sets_up_two_factor_and_re_enrolment_needs_proof(backen
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     clock.advance(Duration::seconds(30));
-    app.api_staff_login_with("h1", json!({"totp": code_now(&secret, &clock)}))
+    app.api_staff_login_extra("h1", json!({"totp": code_now(&secret, &clock)}))
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "second_factor_failed");
-    app.api_staff_login_with("h1", json!({"totp": code_now(&new_secret, &clock)}))
+    app.api_staff_login_extra("h1", json!({"totp": code_now(&new_secret, &clock)}))
         .await
         .expect(StatusCode::CREATED);
 }
@@ -354,7 +354,7 @@ async fn the_api_sets_up_two_factor_for_the_caller(backend: Backend) {
     )
     .await
     .expect(StatusCode::OK);
-    app.api_staff_login_with("h1", json!({}))
+    app.api_staff_login_extra("h1", json!({}))
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "second_factor_required");
 }

@@ -6,6 +6,7 @@ mod case;
 pub mod deadline;
 pub mod escalation;
 pub mod identity;
+pub mod password;
 pub mod report;
 mod role;
 pub mod routing;

@@ -16,6 +16,7 @@ use super::model::{
     Attachment, AuditRecord, Author, Case, Holder, Message, NewCase, StoreError, StoreResult, User,
 };
 use super::notifications::NotificationStore;
+use super::own_account::OwnAccountStore;
 use super::protection::ProtectionStore;
 use super::receipts::ReceiptStore;
 use super::routing::RoutingStore;
@@ -37,6 +38,7 @@ pub trait Store:
     + InboxStore
     + LimitStore
     + NotificationStore
+    + OwnAccountStore
     + ProtectionStore
     + ReceiptStore
     + RoutingStore

@@ -23,6 +23,7 @@ mod interface;
 mod limits;
 mod model;
 mod notifications;
+mod own_account;
 mod protection;
 mod receipts;
 mod routing;
@@ -68,6 +69,7 @@ pub use self::model::{
     StoreResult, User,
 };
 pub use self::notifications::NotificationStore;
+pub use self::own_account::{OwnAccountStore, RecoveredKey, UserSession};
 pub use self::protection::ProtectionStore;
 pub use self::receipts::ReceiptStore;
 pub use self::routing::RoutingStore;

@@ -173,6 +173,8 @@ pub enum Problem {
     InvalidIdempotencyKey,
     /// A rule of the account lifecycle refused the change.
     Account(crate::core::accounts::AccountRefusal),
+    /// A password change broke a rule (wrong current password, too short).
+    Password(crate::core::passwords::PasswordRefusal),
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -205,6 +207,7 @@ impl Problem {
             Problem::EmptyAttachment | Problem::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
             Problem::AlreadyReceived => StatusCode::CONFLICT,
             Problem::Account(_) => StatusCode::CONFLICT,
+            Problem::Password(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::CannotConfirm
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
@@ -297,6 +300,7 @@ impl Problem {
             Problem::AlreadyReceived => "already_received",
             Problem::InvalidIdempotencyKey => "invalid_idempotency_key",
             Problem::Account(r) => r.code(),
+            Problem::Password(r) => r.code(),
         }
     }
 
@@ -335,6 +339,12 @@ impl Problem {
             }
             Problem::FeedbackDeadlinePassed { due } => t.f(&key, &[("due", due.as_str())]),
             Problem::Account(r) => {
+                let params = r.params();
+                let params: Vec<(&str, &str)> =
+                    params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                t.f(&key, &params)
+            }
+            Problem::Password(r) => {
                 let params = r.params();
                 let params: Vec<(&str, &str)> =
                     params.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -438,6 +448,7 @@ impl ApiError {
                 Refusal::NotClosed => Problem::NotClosed,
                 Refusal::Identity(r) => Problem::Identity(r),
                 Refusal::Account(r) => Problem::Account(r),
+                Refusal::Password(r) => Problem::Password(r),
                 Refusal::Extension(e) => match e {
                     ExtensionError::Reason(err) => return Self::text(lang, "reason", err),
                     ExtensionError::Closed => Problem::CaseClosed,

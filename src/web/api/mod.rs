@@ -5,6 +5,7 @@
 //! `{"error": {"code", "message", ...}}` in the caller's language, dates are
 //! ISO 8601. Reporter-facing dates are whole days.
 
+mod account;
 mod accounts;
 mod auth;
 mod catalog;
@@ -307,6 +308,9 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             .service(
                 resource("/account/two-factor/recovery-codes").post(two_factor::recovery_codes),
             )
+            .service(resource("/account/password").post(account::change_password))
+            .service(resource("/account/sessions").get(account::sessions))
+            .service(resource("/account/sessions/{id}").delete(account::end_session))
             .service(resource("/pow/challenge").get(pow::challenge))
             .service(resource("/openapi.json").get(openapi::openapi_json))
             .service(resource("/categories").get(catalog::categories))

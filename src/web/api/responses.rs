@@ -72,4 +72,6 @@ error_responses! {
     /// 503.
     Unavailable = 503, "The service cannot answer for now, for example while its database is unreachable (`unavailable`).",
         "Retry-After" => "Seconds to wait before retrying.";
+    /// 422 of a password change.
+    PasswordRefused = 422, "The current password is wrong (`wrong_current_password`) or the new one is too short (`password_too_short`). Nothing was changed.";
 }

@@ -56,7 +56,7 @@ impl Service {
 
     /// `POST /api/v1/staff/session` with the password and `extra` fields
     /// (`totp`, `recovery_code`).
-    pub async fn api_staff_login_with(&self, username: &str, extra: Value) -> ApiResponse {
+    pub async fn api_staff_login_extra(&self, username: &str, extra: Value) -> ApiResponse {
         let mut body = json!({"username": username, "password": PASSWORD});
         if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             body.extend(extra.clone());

@@ -12,8 +12,8 @@ mod groups;
 mod members;
 mod notifications;
 mod rules;
-mod sso;
 mod security;
+mod sso;
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;

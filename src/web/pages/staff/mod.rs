@@ -4,6 +4,7 @@
 //! extend the feedback deadline, download an attachment). A staff member reaches a case only through a wrap
 //! of its key made out to them; every other case is the same "not found".
 
+mod account;
 mod acknowledge;
 mod attachment;
 mod case;
@@ -63,6 +64,11 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .get("/staff/account/two-factor/confirm", two_factor::back)
         .get("/staff/account/two-factor/recovery-codes", two_factor::back)
         .post("/staff/logout", logout::submit)
+        .get("/staff/account", account::page)
+        .post("/staff/account/password", account::change_password)
+        .get("/staff/account/sessions", account::sessions)
+        .post("/staff/account/sessions/end-others", account::end_others)
+        .post("/staff/account/sessions/{id}/end", account::end)
         .get("/staff/inbox", inbox::page)
         .get("/staff/cases/{id}", case::page)
         .post("/staff/cases/{id}/reply", reply::submit)
