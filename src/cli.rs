@@ -112,7 +112,7 @@ pub enum UserCommand {
     Deactivate(UserNameArgs),
     /// Make a deactivated account active again, with no groups and no cases.
     Reactivate(UserNameArgs),
-    /// Set an account's roles (removing a role ends its sessions).
+    /// Set an account's roles (any change ends its sessions).
     Roles(UserRolesArgs),
     /// Link an account to a subject of the OpenID Connect provider: it then
     /// logs in there (and unlocks its key with its passphrase), no longer

@@ -339,7 +339,6 @@ pub async fn create(
         core.now(),
         AuditEvent::new(by, action::USER_CREATED).with_detail(json!({
             "user_id": user.id,
-            "username": user.username,
             "roles": user.roles.iter().map(|r| r.key()).collect::<Vec<_>>(),
             "groups": user.groups,
         })),
@@ -361,7 +360,6 @@ pub async fn deactivate(core: &Core, actor: &Actor, username: &str) -> CoreResul
         core.now(),
         AuditEvent::new(by, action::USER_DEACTIVATED).with_detail(json!({
             "user": user.id,
-            "username": user.username,
             "groups": user.groups,
         })),
     );
@@ -390,7 +388,6 @@ pub async fn reactivate(core: &Core, actor: &Actor, username: &str) -> CoreResul
         core.now(),
         AuditEvent::new(by, action::USER_REACTIVATED).with_detail(json!({
             "user": user.id,
-            "username": user.username,
         })),
     );
     match core.store.reactivate_user(user.id, audit).await {
@@ -421,11 +418,11 @@ pub async fn set_roles(
         .map(|r| r.key())
         .collect();
     let leave_groups = !may_be_in_groups(&roles) && !user.groups.is_empty();
+    let changed = !removed.is_empty() || roles.iter().any(|r| !user.roles.contains(r));
     let audit = audit_log::prepare(
         core.now(),
         AuditEvent::new(by, action::USER_ROLES_CHANGED).with_detail(json!({
             "user": user.id,
-            "username": user.username,
             "roles": roles.iter().map(|r| r.key()).collect::<Vec<_>>(),
             "removed": removed,
             "left_groups": if leave_groups { user.groups.clone() } else { Vec::new() },
@@ -433,7 +430,10 @@ pub async fn set_roles(
     );
     Ok(core
         .store
-        .set_user_roles(user.id, &roles, leave_groups, !removed.is_empty(), audit)
+        // Any change ends the sessions: a removed role must stop working at
+        // once, and an added one may fall under the two-factor requirement
+        // that the session's login did not meet.
+        .set_user_roles(user.id, &roles, leave_groups, changed, audit)
         .await?)
 }
 
@@ -469,7 +469,6 @@ pub async fn set_groups(
         core.now(),
         AuditEvent::new(by, action::USER_GROUPS_CHANGED).with_detail(json!({
             "user": user.id,
-            "username": user.username,
             "groups": wanted,
             "before": user.groups,
         })),

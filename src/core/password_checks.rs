@@ -3,8 +3,18 @@
 //! at most `security.password_checks_at_once` derive at a time (each needs
 //! `2^work_factor` KiB), and the work spent is counted, so tests measure
 //! work rather than time. See `core::passwords`.
+//!
+//! Equal work is not quite equal time: a key still wrapped at an older,
+//! lower factor is padded with several smaller derivations, which fit the
+//! CPU's caches better than one at the factor in force (about 5 % faster,
+//! measured by `scripts/bench-login-timing.sh`). So such a check also waits
+//! until it has taken as long as a typical check at the factor in force
+//! (a running average of the checks that needed no padding), and a login
+//! that is refused tells nothing by its time either.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
 use tokio::sync::Semaphore;
@@ -19,6 +29,9 @@ use crate::core::keys::{self, UnlockError};
 pub struct PasswordChecks {
     slots: Semaphore,
     work: AtomicU64,
+    /// The work factor and the running average duration of the unpadded
+    /// checks at it.
+    typical: Mutex<Option<(u8, Duration)>>,
 }
 
 impl PasswordChecks {
@@ -27,6 +40,7 @@ impl PasswordChecks {
         PasswordChecks {
             slots: Semaphore::new(usize::try_from(at_once.max(1)).unwrap_or(1)),
             work: AtomicU64::new(0),
+            typical: Mutex::new(None),
         }
     }
 
@@ -55,19 +69,55 @@ impl PasswordChecks {
     }
 
     /// Unwraps `wrapped` with `password`, spending exactly the work of the
-    /// factor in force ([`keys::unlock_with_equal_work`]).
+    /// factor in force ([`keys::unlock_with_equal_work`]); a padded check
+    /// (a key at another factor) also takes at least the typical time of an
+    /// unpadded one.
     pub async fn unlock(
         &self,
         wrapped: Vec<u8>,
         password: &Zeroizing<String>,
         work_factor: u8,
     ) -> CoreResult<Result<X25519Identity, UnlockError>> {
+        let padded = keys::wrapped_work_factor(&wrapped) != Some(work_factor);
         let password = password.clone();
-        self.run(move || {
-            let checked = keys::unlock_with_equal_work(&wrapped, password.as_bytes(), work_factor);
-            (checked.result, checked.work)
-        })
-        .await
+        let (result, took) = self
+            .run(move || {
+                let started = Instant::now();
+                let checked =
+                    keys::unlock_with_equal_work(&wrapped, password.as_bytes(), work_factor);
+                ((checked.result, started.elapsed()), checked.work)
+            })
+            .await?;
+        if padded {
+            if let Some(rest) = self
+                .typical_duration(work_factor)
+                .and_then(|typical| typical.checked_sub(took))
+            {
+                tokio::time::sleep(rest).await;
+            }
+        } else {
+            self.observe(work_factor, took);
+        }
+        Ok(result)
+    }
+
+    /// The running average duration of unpadded checks at `work_factor`.
+    fn typical_duration(&self, work_factor: u8) -> Option<Duration> {
+        let typical = self.typical.lock().ok()?;
+        typical.and_then(|(factor, duration)| (factor == work_factor).then_some(duration))
+    }
+
+    /// Adds an unpadded check's duration to the running average (weight 1/8).
+    fn observe(&self, work_factor: u8, took: Duration) {
+        let Ok(mut typical) = self.typical.lock() else {
+            return;
+        };
+        *typical = Some(match *typical {
+            Some((factor, average)) if factor == work_factor => {
+                (factor, average - average / 8 + took / 8)
+            }
+            _ => (work_factor, took),
+        });
     }
 
     /// Wraps `identity` under `password` at `work_factor`.
@@ -120,5 +170,22 @@ mod tests {
         }
         assert!(most.load(Ordering::SeqCst) <= 2);
         assert_eq!(checks.work_spent(), 8, "every check's work is counted");
+    }
+
+    #[test]
+    fn the_typical_time_follows_the_factor_in_force() {
+        let checks = PasswordChecks::new(1);
+        assert_eq!(checks.typical_duration(12), None);
+        checks.observe(12, Duration::from_millis(80));
+        assert_eq!(checks.typical_duration(12), Some(Duration::from_millis(80)));
+        checks.observe(12, Duration::from_millis(160));
+        assert_eq!(checks.typical_duration(12), Some(Duration::from_millis(90)));
+        // Another factor in force starts the average again.
+        checks.observe(14, Duration::from_millis(300));
+        assert_eq!(checks.typical_duration(12), None);
+        assert_eq!(
+            checks.typical_duration(14),
+            Some(Duration::from_millis(300))
+        );
     }
 }

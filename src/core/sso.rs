@@ -442,6 +442,9 @@ impl<'a> LinkChange<'a> {
         self.store
             .link_oidc(user.id, &issuer, &subject, self.at)
             .await?;
+        // From now on the provider's login comes first: sessions started by
+        // password end, on every instance.
+        self.store.delete_sessions_of_user(user.id).await?;
         Ok(())
     }
 

@@ -43,8 +43,8 @@ use crate::core::totp::TotpSecret;
 mod login;
 
 pub use login::{
-    api_login, cancel_pending, complete_pending, page_login, pending_view, Completed, PasswordStep,
-    PendingView,
+    api_login, cancel_pending, complete_pending, page_login, pending_if_due, pending_view,
+    Completed, PasswordStep, PendingView,
 };
 
 /// Name of the setting saying who must log in with two factors.

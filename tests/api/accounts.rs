@@ -234,13 +234,23 @@ async fn a_role_change_ends_sessions_and_guardrails_refuse_with_reasons(backend:
     let token = app.staff_token("ada").await;
     let kari_browser = app.staff_login("kari").await;
 
-    // Adding a role keeps the session; taking one away ends it, and without
-    // the handler role she leaves her group.
+    // Setting the same roles again changes nothing and keeps the session.
+    app.api_set_roles(&token, "kari", &["handler"])
+        .await
+        .expect(StatusCode::OK);
+    app.page(&kari_browser, "/staff/inbox").await;
+    // Adding a role ends it too (the new role may fall under the two-factor
+    // requirement her login did not meet).
     let set = app
         .api_set_roles(&token, "kari", &["handler", "auditor"])
         .await
         .expect(StatusCode::OK);
     assert_eq!(set["roles"], json!(["handler", "auditor"]));
+    let r = app.get(&kari_browser, "/staff/inbox").await;
+    assert!(r.location().unwrap_or("").starts_with("/staff/login"));
+    // Taking one away ends a new session as well, and without the handler
+    // role she leaves her group.
+    let kari_browser = app.staff_login("kari").await;
     app.page(&kari_browser, "/staff/inbox").await;
     app.api_set_roles(&token, "kari", &["auditor"])
         .await

@@ -320,7 +320,32 @@ async fn starting_single_sign_on_is_rate_limited(backend: Backend) {
     app.app.teardown().await;
 }
 
+/// The administrators' two-factor requirement holds for single sign-on too:
+/// after the provider and the passphrase, still no session until the second
+/// factor (here: its enrolment) is done.
+async fn single_sign_on_meets_the_two_factor_requirement(backend: Backend) {
+    let app = SsoApp::spawn(backend).await;
+    linked_handler_with_a_case(&app).await;
+    app.add_user("root", "Root Admin", &["admin"]).await;
+    let admin = app.staff_login("root").await;
+    app.require_two_factor(&admin, "all", &[])
+        .await
+        .assert_see_other("/admin/security");
+
+    let browser = app.client();
+    app.sso_login(&browser, "hanne@idp").await;
+    let unlocked = app.unlock_key(&browser, PASSWORD).await;
+    unlocked.assert_see_other("/staff/login/code");
+    assert!(unlocked.cookie("varsel_session").is_none());
+    assert_signed_out(&app, &browser).await;
+    let page = app.get(&browser, "/staff/login/code").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("<svg"), "the set-up of a second factor");
+    app.app.teardown().await;
+}
+
 for_each_backend!(
+    single_sign_on_meets_the_two_factor_requirement,
     starting_single_sign_on_is_rate_limited,
     sso_and_the_right_passphrase_open_the_handlers_cases,
     a_wrong_passphrase_after_sso_opens_nothing,

@@ -229,6 +229,8 @@ async fn the_account_page_sets_up_two_factor_and_re_enrolment_needs_proof(backen
     let (app, clock) = app_with_clock(backend).await;
     let h1: PageSession = app.staff_login("h1").await;
     let page = app.page(&h1, "/staff/inbox").await;
+    assert!(page.contains("href=\"/staff/account\""));
+    let page = app.page(&h1, "/staff/account").await;
     assert!(page.contains("href=\"/staff/account/two-factor\""));
     let page = app.page(&h1, "/staff/account/two-factor").await;
     assert!(!page.contains("<svg"));

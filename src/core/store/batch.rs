@@ -256,6 +256,28 @@ macro_rules! batch_writer {
                     });
                     Self::run_in(tx, insert.build()).await?;
                 }
+                // Routing read the accounts from the cache: a wrap for one
+                // deactivated since then goes (the deactivation removed its
+                // wraps already, and a reactivation must not find one).
+                let routed: Vec<String> = news
+                    .iter()
+                    .flat_map(|n| n.wraps.iter().filter_map(|w| w.holder.user_id()))
+                    .map(|u| u.to_string())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                for chunk in routed.chunks(ROWS_PER_INSERT) {
+                    let mut delete = sqlx::QueryBuilder::<$db>::new(
+                        "DELETE FROM case_key_wraps WHERE user_id IN \
+                         (SELECT id FROM users WHERE active = FALSE AND id IN (",
+                    );
+                    let mut ids = delete.separated(", ");
+                    for user in chunk {
+                        ids.push_bind(user.clone());
+                    }
+                    delete.push("))");
+                    Self::run_in(tx, delete.build()).await?;
+                }
                 let sealed: Vec<(String, &Vec<u8>)> = news
                     .iter()
                     .filter_map(|n| Some((n.case.id.to_string(), n.sealed_exclusions.as_ref()?)))

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::routing::{Retriage, TriageFacts};
-use super::model::{Holder, StoreResult};
+use super::model::{Holder, StoreError, StoreResult};
 use super::rows::routing::TriageFactsRow;
 use crate::core::domain::SubtypeKey;
 
@@ -36,6 +36,10 @@ macro_rules! routing_store {
             async fn retriage(&self, change: &Retriage) -> StoreResult<()> {
                 let id = change.case_id.to_string();
                 let mut tx = self.begin_write().await?;
+                // A deactivation takes the same lock first, so the two never
+                // interleave: a wrap is never added for an account being
+                // deactivated, nor the last active holder's removed under it.
+                Self::lock_audit_chain(&mut tx).await?;
                 let statement = sqlx::query(
                     "UPDATE cases SET category = $1, severity = $2, subtype = $3, \
                      risk_probability = $4, risk_consequence = $5, updated_at = $6 WHERE id = $7",
@@ -52,9 +56,13 @@ macro_rules! routing_store {
                     let Some(user) = wrap.holder.user_id() else {
                         continue;
                     };
+                    // Only to an account still active (it may have been
+                    // deactivated since routing read it).
                     let statement = sqlx::query(
                         "INSERT INTO case_key_wraps (case_id, holder, user_id, wrapped) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT (case_id, holder) DO NOTHING",
+                         SELECT $1, $2, $3, $4 WHERE EXISTS \
+                         (SELECT 1 FROM users WHERE id = $3 AND active = TRUE) \
+                         ON CONFLICT (case_id, holder) DO NOTHING",
                     )
                     .bind(&id)
                     .bind(wrap.holder.as_db())
@@ -69,6 +77,19 @@ macro_rules! routing_store {
                     .bind(&id)
                     .bind(Holder::User(*user).as_db());
                     Self::run_in(&mut tx, statement).await?;
+                }
+                // The case must stay readable: an active staff member's wrap
+                // or the recovery key's. Otherwise nothing changes.
+                let (holders,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM case_key_wraps w LEFT JOIN users u ON u.id = w.user_id \
+                     WHERE w.case_id = $1 AND (w.holder = 'recovery' \
+                     OR (w.user_id IS NOT NULL AND u.active = TRUE))",
+                )
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if holders == 0 {
+                    return Err(StoreError::Conflict);
                 }
                 tx.commit().await?;
                 Ok(())

@@ -58,10 +58,25 @@ pub async fn page_login(
     password: Zeroizing<String>,
 ) -> CoreResult<PasswordStep> {
     let staff = casework::staff_password(core, username, password).await?;
-    let (enrolled, required) = second_factor_due(core, &staff).await?;
+    match pending_if_due(core, &staff).await? {
+        Some(token) => Ok(PasswordStep::Pending(token)),
+        None => {
+            logged_in(core, &staff, None).await?;
+            Ok(PasswordStep::Complete(staff))
+        }
+    }
+}
+
+/// After a first factor (the password, or single sign-on and the key
+/// passphrase): the token of a pending login if `staff` must also give a
+/// second factor (enrolled, or required to be), `None` if not.
+pub async fn pending_if_due(
+    core: &Core,
+    staff: &StaffMember,
+) -> CoreResult<Option<Zeroizing<String>>> {
+    let (enrolled, required) = second_factor_due(core, staff).await?;
     if !enrolled && !required {
-        logged_in(core, &staff, None).await?;
-        return Ok(PasswordStep::Complete(staff));
+        return Ok(None);
     }
     let now = core.now();
     core.store.delete_expired_pending_logins(now).await?;
@@ -75,7 +90,7 @@ pub async fn page_login(
             now.saturating_add(PENDING_SECONDS),
         )
         .await?;
-    Ok(PasswordStep::Pending(secret.token()))
+    Ok(Some(secret.token()))
 }
 
 /// The API login: the password and, when due, `second` (a TOTP or recovery

@@ -14,7 +14,8 @@ use crate::core::two_factor::{self, RecoveryCodes, Setup};
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::error::ApiError;
 use crate::web::api::responses::{
-    BadRequest, Conflict, Forbidden, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized,
+    UnsupportedMediaType,
 };
 use crate::web::http::SecretText;
 use crate::web::state::AppState;
@@ -117,7 +118,7 @@ pub async fn state(
 #[utoipa::path(
     post, operation_id = "two_factor_setup", path = "/api/v1/account/two-factor/setup", tag = "staff", security(("bearer" = [])),
     request_body(content = ProofRequest, description = "Needed once enrolled: a current code or the password. The body may be left out otherwise."),
-    responses((status = 201, description = "The secret to set up.", body = TwoFactorSetup), BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType),
+    responses((status = 201, description = "The secret to set up.", body = TwoFactorSetup), BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
 )]
 pub async fn setup(
     state: web::Data<AppState>,
@@ -125,6 +126,7 @@ pub async fn setup(
     body: Option<web::Json<ProofRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.permitted(Permission::ManageOwnAccount)?;
+    charge_proof(&state, caller.lang, staff).await?;
     let setup = two_factor::begin_enrolment(&state, staff, proof(body))
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
@@ -157,7 +159,7 @@ pub async fn confirm(
 #[utoipa::path(
     post, operation_id = "two_factor_recovery_codes", path = "/api/v1/account/two-factor/recovery-codes", tag = "staff", security(("bearer" = [])),
     request_body = ProofRequest,
-    responses((status = 200, description = "The new recovery codes, shown this once.", body = RecoveryCodesJson), BadRequest, Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType),
+    responses((status = 200, description = "The new recovery codes, shown this once.", body = RecoveryCodesJson), BadRequest, Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
 )]
 pub async fn recovery_codes(
     state: web::Data<AppState>,
@@ -165,8 +167,31 @@ pub async fn recovery_codes(
     body: Option<web::Json<ProofRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.permitted(Permission::ManageOwnAccount)?;
+    charge_proof(&state, caller.lang, staff).await?;
     let codes = two_factor::renew_recovery_codes(&state, staff, proof(body))
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
     Ok(HttpResponse::Ok().json(RecoveryCodesJson::from(codes)))
+}
+
+/// A proof of identity checks a password or a code: the account's login
+/// budget applies, so a stolen token cannot guess either freely.
+async fn charge_proof(
+    state: &AppState,
+    lang: crate::core::i18n::Lang,
+    staff: &crate::core::actor::StaffMember,
+) -> Result<(), ApiError> {
+    let allowed = state
+        .rate_limits
+        .staff_login(state, &staff.username, None)
+        .await
+        .map_err(|e| ApiError::core(lang, e.into()))?;
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::kind(
+            lang,
+            crate::web::http::ErrorKind::TooManyRequests,
+        ))
+    }
 }

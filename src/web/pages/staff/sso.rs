@@ -220,6 +220,22 @@ pub(super) async fn passphrase_submit(
     let secure = state.settings.server.tls;
     match sso::unlock(&state, token, passphrase).await {
         Ok(staff) => {
+            // The administrators' two-factor requirement, and a user's own
+            // enrolment, hold for single sign-on too: the provider's own
+            // factors are not visible here.
+            let pending = crate::core::two_factor::pending_if_due(&state, &staff)
+                .await
+                .map_err(|e| visitor.fail(e))?;
+            if let Some(token) = pending {
+                return with_cookies(
+                    &visitor,
+                    see_other("/staff/login/code"),
+                    &[
+                        &super::two_factor::pending_cookie(&token, secure),
+                        &clear_sso_cookie(secure),
+                    ],
+                );
+            }
             let to = landing(&staff.roles);
             let session = start_session(&state, &visitor, Actor::Staff(staff)).await?;
             with_cookies(

@@ -365,6 +365,7 @@ pub(super) async fn setup(
     let mut form = form.into_inner();
     let staff = own(&visitor)?;
     visitor.check_csrf(&form.csrf)?;
+    charge_proof(&state, &visitor, staff).await?;
     match two_factor::begin_enrolment(&state, staff, proof_of(&mut form)).await {
         Ok(_) => Ok(see_other("/staff/account/two-factor")),
         Err(CoreError::Refused(Refusal::SecondFactorFailed)) => {
@@ -410,6 +411,7 @@ pub(super) async fn renew_codes(
     let mut form = form.into_inner();
     let staff = own(&visitor)?;
     visitor.check_csrf(&form.csrf)?;
+    charge_proof(&state, &visitor, staff).await?;
     match two_factor::renew_recovery_codes(&state, staff, proof_of(&mut form)).await {
         Ok(codes) => codes_page(&visitor, staff, codes),
         Err(CoreError::Refused(Refusal::SecondFactorFailed)) => {
@@ -455,5 +457,26 @@ mod tests {
     #[test]
     fn the_secret_is_shown_in_groups_of_four() {
         assert_eq!(group_by_four("ABCDEFGHIJ"), "ABCD EFGH IJ");
+    }
+}
+
+/// A proof of identity checks a password or a code: the account's login
+/// budget applies, so a stolen session cannot guess either freely.
+async fn charge_proof(
+    state: &AppState,
+    visitor: &Visitor,
+    staff: &crate::core::actor::StaffMember,
+) -> Result<(), super::StaffError> {
+    let allowed = state
+        .rate_limits
+        .staff_login(state, &staff.username, None)
+        .await
+        .map_err(|e| visitor.fail(e.into()))?;
+    if allowed {
+        Ok(())
+    } else {
+        Err(visitor
+            .error(crate::web::http::ErrorKind::TooManyRequests)
+            .into())
     }
 }
