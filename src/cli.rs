@@ -114,6 +114,10 @@ pub enum UserCommand {
     Reactivate(UserNameArgs),
     /// Set an account's roles (any change ends its sessions).
     Roles(UserRolesArgs),
+    /// Delete an account's second factor (TOTP secret and recovery codes),
+    /// for someone who lost both: they set it up again at their next login
+    /// where two factors are required. Their sessions end.
+    ResetTwoFactor(UserNameArgs),
     /// Link an account to a subject of the OpenID Connect provider: it then
     /// logs in there (and unlocks its key with its passphrase), no longer
     /// with its password.

@@ -44,6 +44,9 @@ fn run(cli: Cli) -> Result<()> {
                     Command::User(UserCommand::Roles(args)) => {
                         account_commands::user_roles(&settings, &args).await
                     }
+                    Command::User(UserCommand::ResetTwoFactor(args)) => {
+                        account_commands::user_reset_two_factor(&settings, &args).await
+                    }
                     Command::User(UserCommand::LinkOidc(args)) => {
                         admin_commands::user_link_oidc(&settings, &args).await
                     }

@@ -181,3 +181,29 @@ pub async fn user_roles(settings: &Settings, args: &UserRolesArgs) -> Result<()>
     );
     Ok(())
 }
+
+/// `varsel user reset-two-factor`: deletes the account's second factor and
+/// ends its sessions (audited); the next login where two factors are
+/// required sets one up again.
+pub async fn user_reset_two_factor(
+    settings: &Settings,
+    args: &crate::cli::UserNameArgs,
+) -> Result<()> {
+    let core = cli_core(settings).await?;
+    let user = core
+        .store
+        .user_by_username(args.username.trim())
+        .await?
+        .with_context(|| format!("there is no account {:?}", args.username))?;
+    crate::core::two_factor::forget(&core, user.id)
+        .await
+        .map_err(|e| explain(e, &args.username))?;
+    let ended = crate::core::sessions::end_for_user(&core, user.id)
+        .await
+        .map_err(|e| explain(e, &args.username))?;
+    eprintln!(
+        "The second factor of {} is deleted ({ended} sessions ended); it is set up again at the next login.",
+        args.username.trim()
+    );
+    Ok(())
+}

@@ -356,6 +356,7 @@ pub async fn deactivate(core: &Core, actor: &Actor, username: &str) -> CoreResul
     if actor.staff().is_some_and(|s| s.user_id == user.id) {
         return Err(AccountRefusal::OwnAccount.into());
     }
+    keep_a_custodian(core, &user, &[]).await?;
     let audit = audit_log::prepare(
         core.now(),
         AuditEvent::new(by, action::USER_DEACTIVATED).with_detail(json!({
@@ -374,6 +375,32 @@ pub async fn deactivate(core: &Core, actor: &Actor, username: &str) -> CoreResul
             Err(AccountRefusal::LastKeyHolder { cases }.into())
         }
     }
+}
+
+/// Refuses to leave reporters' identities readable by no one: `user`, about
+/// to keep only `roles_after` (none: deactivated), is the last active
+/// identity custodian while identities are stored. Identities are sealed to
+/// the custodians' keys at the time they are given, so another custodian
+/// must be appointed first (only identities given after that reach them;
+/// see docs/identity.md).
+async fn keep_a_custodian(core: &Core, user: &User, roles_after: &[Role]) -> CoreResult<()> {
+    if !user.roles.contains(&Role::Custodian) || roles_after.contains(&Role::Custodian) {
+        return Ok(());
+    }
+    let others = core
+        .store
+        .list_users()
+        .await?
+        .iter()
+        .any(|u| u.id != user.id && u.active && u.roles.contains(&Role::Custodian));
+    if others {
+        return Ok(());
+    }
+    let cases = core.store.cases_with_identity().await?;
+    if cases.is_empty() {
+        return Ok(());
+    }
+    Err(AccountRefusal::LastCustodian { cases }.into())
 }
 
 /// Makes the deactivated account named `username` active again, with no
@@ -417,6 +444,9 @@ pub async fn set_roles(
         .filter(|r| !roles.contains(r))
         .map(|r| r.key())
         .collect();
+    if user.active {
+        keep_a_custodian(core, &user, &roles).await?;
+    }
     let leave_groups = !may_be_in_groups(&roles) && !user.groups.is_empty();
     let changed = !removed.is_empty() || roles.iter().any(|r| !user.roles.contains(r));
     let audit = audit_log::prepare(

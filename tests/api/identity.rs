@@ -21,6 +21,7 @@ for_each_backend!(
     a_denied_request_keeps_the_identity_closed,
     without_a_custodian_identity_is_neither_offered_nor_accepted,
     a_reporter_gives_their_identity_later_from_the_case_page,
+    the_last_custodian_is_not_removed_while_identities_are_kept,
 );
 
 const NAME: &str = "Kari Nordmann";
@@ -450,5 +451,46 @@ async fn a_reporter_gives_their_identity_later_from_the_case_page(backend: Backe
         .audit_actions()
         .await
         .contains(&"identity.added".to_owned()));
+    app.teardown().await;
+}
+
+/// Identities are sealed to the custodians alone: the last active custodian
+/// is neither deactivated nor stripped of the role while one is stored, and
+/// once another custodian is appointed the change goes through.
+async fn the_last_custodian_is_not_removed_while_identities_are_kept(backend: Backend) {
+    let (app, [_, _, keeper]) = spawn(backend, clock()).await;
+    app.add_user("root", "Root Admin", &["admin"]).await;
+    let admin = app.staff_token("root").await;
+    // No identity stored yet: the custodian role could go.
+    let browser = app.client();
+    let csrf = csrf_of(&app.page(&browser, "/report").await);
+    let report = ReportForm {
+        category: "avvik",
+        ..ReportForm::new("Noen har delt passord på en lapp ved skriveren.")
+    };
+    let form = report.form(Some(&csrf)).text("identity_name", NAME);
+    let sent = app.post_multipart(&browser, "/report", form).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    let h_one = app.staff_token("h_one").await;
+    let case = app.api_only_case(&h_one).await;
+    let reference = case.simple().to_string()[..8].to_uppercase();
+
+    let refused = app
+        .api_account_action(&admin, "keeper", "deactivate")
+        .await
+        .expect_error(StatusCode::CONFLICT, "last_custodian");
+    assert!(refused.to_string().contains(&reference), "{refused}");
+    app.api_set_roles(&admin, "keeper", &["handler"])
+        .await
+        .expect_error(StatusCode::CONFLICT, "last_custodian");
+    let stored = app.store.user_by_id(keeper).await.unwrap().unwrap();
+    assert!(stored.active && stored.roles == [varsel::core::domain::Role::Custodian]);
+
+    // With a second custodian, the first may go.
+    app.add_user("keeper2", "Kai Forvalter", &["custodian"])
+        .await;
+    app.api_account_action(&admin, "keeper", "deactivate")
+        .await
+        .expect(StatusCode::OK);
     app.teardown().await;
 }

@@ -23,6 +23,7 @@ for_each_backend!(
     the_account_page_sets_up_two_factor_and_re_enrolment_needs_proof,
     the_api_sets_up_two_factor_for_the_caller,
     a_pending_login_ends_after_five_wrong_codes_or_five_minutes,
+    an_operator_resets_a_lost_second_factor,
 );
 
 /// Many logins of one account within a minute of a clock that stands still.
@@ -410,4 +411,44 @@ async fn a_pending_login_ends_after_five_wrong_codes_or_five_minutes(backend: Ba
         .staff_login_with_code("h1", &code_now(&secret, &clock))
         .await;
     r.assert_see_other("/staff/inbox");
+}
+
+/// Someone who lost both the authenticator and the recovery codes: the
+/// operator deletes the second factor at the command line; their sessions
+/// end and the next login sets one up again.
+async fn an_operator_resets_a_lost_second_factor(backend: Backend) {
+    let (app, clock) = app_with_clock(backend).await;
+    let secret = enrol_h1_at_login(&app, &clock).await;
+    let admin = app.staff_login("admin").await;
+    app.require_two_factor(&admin, "none", &[]).await;
+    clock.advance(Duration::seconds(30));
+    let code = code_now(&secret, &clock);
+    let body = app
+        .api_staff_login_extra("h1", json!({"totp": code}))
+        .await
+        .expect(StatusCode::CREATED);
+    let h1_token = body["token"].as_str().expect("a token").to_owned();
+    app.api_staff_login_extra("h1", json!({}))
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "second_factor_required");
+
+    let out = app.command(&["user", "reset-two-factor", "--username", "h1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The old session is gone; with no requirement the password alone works.
+    app.api_get("/staff/cases", Some(&h1_token))
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    app.api_staff_login_extra("h1", json!({}))
+        .await
+        .expect(StatusCode::CREATED);
+    let actions = app.audit_actions().await;
+    assert!(
+        actions.iter().any(|a| a == "two_factor.forgotten"),
+        "{actions:?}"
+    );
+    app.teardown().await;
 }

@@ -12,6 +12,14 @@ pub enum AccountRefusal {
         /// The cases, by id.
         cases: Vec<Uuid>,
     },
+    /// The account is the last active identity custodian, and reporters'
+    /// identities are sealed to the custodians: they would be readable by
+    /// no one. Appoint another custodian first (identities given from then
+    /// on are sealed to both).
+    LastCustodian {
+        /// The cases holding an identity, by id.
+        cases: Vec<Uuid>,
+    },
     /// The account is deactivated (and this needs an active one).
     Inactive,
     /// The account is active already.
@@ -30,6 +38,7 @@ impl AccountRefusal {
     pub fn code(&self) -> &'static str {
         match self {
             AccountRefusal::LastKeyHolder { .. } => "last_key_holder",
+            AccountRefusal::LastCustodian { .. } => "last_custodian",
             AccountRefusal::Inactive => "account_inactive",
             AccountRefusal::Active => "account_active",
             AccountRefusal::OwnAccount => "own_account",
@@ -41,14 +50,16 @@ impl AccountRefusal {
     /// The values its message names (`{cases}`: the short references).
     pub fn params(&self) -> Vec<(&'static str, String)> {
         match self {
-            AccountRefusal::LastKeyHolder { cases } => vec![(
-                "cases",
-                cases
-                    .iter()
-                    .map(|c| case_reference(*c))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )],
+            AccountRefusal::LastKeyHolder { cases } | AccountRefusal::LastCustodian { cases } => {
+                vec![(
+                    "cases",
+                    cases
+                        .iter()
+                        .map(|c| case_reference(*c))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )]
+            }
             _ => Vec::new(),
         }
     }

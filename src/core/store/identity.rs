@@ -170,6 +170,8 @@ pub trait IdentityStore: Send + Sync {
     async fn put_identity(&self, case_id: Uuid, sealed: &[u8], added_at: i64) -> StoreResult<()>;
     /// The case's identity, if the reporter gave one.
     async fn identity_of(&self, case_id: Uuid) -> StoreResult<Option<StoredIdentity>>;
+    /// The cases that hold a reporter's identity (sealed to the custodians).
+    async fn cases_with_identity(&self) -> StoreResult<Vec<Uuid>>;
     /// Stores a new pending request; `Conflict` if the same handler has one
     /// pending on the case already.
     async fn insert_identity_request(&self, request: &IdentityRequest) -> StoreResult<()>;
@@ -204,6 +206,16 @@ macro_rules! identity_store {
                 .bind(sealed)
                 .bind(added_at);
                 self.run_found(statement).await
+            }
+
+            async fn cases_with_identity(&self) -> StoreResult<Vec<Uuid>> {
+                let rows: Vec<(String,)> =
+                    sqlx::query_as("SELECT case_id FROM reporter_identities ORDER BY case_id")
+                        .fetch_all(&self.pool)
+                        .await?;
+                rows.iter()
+                    .map(|(id,)| crate::core::store::rows::parse::parse_uuid(id))
+                    .collect()
             }
 
             async fn identity_of(&self, case_id: Uuid) -> StoreResult<Option<StoredIdentity>> {

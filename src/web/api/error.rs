@@ -691,6 +691,9 @@ mod tests {
             Problem::Account(AccountRefusal::LastKeyHolder {
                 cases: vec![uuid::Uuid::nil()],
             }),
+            Problem::Account(AccountRefusal::LastCustodian {
+                cases: vec![uuid::Uuid::nil()],
+            }),
             Problem::Account(AccountRefusal::Inactive),
             Problem::Account(AccountRefusal::Active),
             Problem::Account(AccountRefusal::OwnAccount),
