@@ -64,16 +64,18 @@ pub fn check_group_member(user: &User) -> Result<(), AccountRefusal> {
     }
 }
 
-/// How many active handlers and contact points are in any of `groups`.
+/// How many active handlers are in any of `groups` (a group rule reaches
+/// the handlers of its groups; contact points are reached by the escalation
+/// settings, not by groups: `routing::members`).
 pub fn reachable_case_workers(users: &[User], groups: &[String]) -> usize {
     users
         .iter()
-        .filter(|u| u.active && may_be_in_groups(&u.roles))
+        .filter(|u| u.active && u.roles.contains(&Role::Handler))
         .filter(|u| u.groups.iter().any(|g| groups.contains(g)))
         .count()
 }
 
-/// Refuses a routing rule whose groups hold no active handler or contact point.
+/// Refuses a routing rule whose groups hold no active handler.
 pub fn check_rule_reaches(users: &[User], groups: &[String]) -> Result<(), AccountRefusal> {
     if reachable_case_workers(users, groups) == 0 {
         Err(AccountRefusal::RuleReachesNoOne)

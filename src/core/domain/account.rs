@@ -29,7 +29,7 @@ pub enum AccountRefusal {
     OwnAccount,
     /// Only a handler or contact point may be in a handler group.
     NotCaseWorker,
-    /// The rule's groups hold no active handler or contact point.
+    /// The rule's groups hold no active handler.
     RuleReachesNoOne,
 }
 

@@ -441,25 +441,6 @@ pub(super) async fn back() -> HttpResponse {
     see_other("/staff/account/two-factor")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_qr_code_is_inline_svg_naming_no_url() {
-        let svg = qr_svg("otpauth://totp/Varsel:ola?secret=GEZDGNBV").unwrap_or_default();
-        assert!(svg.starts_with("<svg"));
-        assert!(svg.ends_with("</svg>"));
-        assert!(!svg.contains("http"));
-        assert!(!svg.contains("style"));
-    }
-
-    #[test]
-    fn the_secret_is_shown_in_groups_of_four() {
-        assert_eq!(group_by_four("ABCDEFGHIJ"), "ABCD EFGH IJ");
-    }
-}
-
 /// A proof of identity checks a password or a code: the account's login
 /// budget applies, so a stolen session cannot guess either freely.
 async fn charge_proof(
@@ -478,5 +459,24 @@ async fn charge_proof(
         Err(visitor
             .error(crate::web::http::ErrorKind::TooManyRequests)
             .into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_qr_code_is_inline_svg_naming_no_url() {
+        let svg = qr_svg("otpauth://totp/Varsel:ola?secret=GEZDGNBV").unwrap_or_default();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.ends_with("</svg>"));
+        assert!(!svg.contains("http"));
+        assert!(!svg.contains("style"));
+    }
+
+    #[test]
+    fn the_secret_is_shown_in_groups_of_four() {
+        assert_eq!(group_by_four("ABCDEFGHIJ"), "ABCD EFGH IJ");
     }
 }
