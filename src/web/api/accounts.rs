@@ -117,6 +117,23 @@ fn administrator(caller: &ApiCaller) -> Result<&Actor, ApiError> {
     Ok(&caller.session().principal)
 }
 
+/// The answer to a change of the account `username`: the refusal, or the
+/// account as it is now.
+async fn changed_account<T>(
+    state: &AppState,
+    caller: &ApiCaller,
+    actor: &Actor,
+    username: &str,
+    changed: Result<T, CoreError>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = caller.lang;
+    changed.map_err(|e| ApiError::core(lang, e))?;
+    let json = account_json(state, actor, username)
+        .await
+        .map_err(|e| ApiError::core(lang, e))?;
+    Ok(HttpResponse::Ok().json(json))
+}
+
 async fn account_json(
     state: &AppState,
     actor: &Actor,
@@ -173,8 +190,8 @@ pub async fn create(
     Ok(HttpResponse::Created().json(json))
 }
 
-/// `POST /api/v1/admin/accounts/{username}/roles`: sets the roles; taking
-/// one away ends the account's sessions, and an account left without the
+/// `POST /api/v1/admin/accounts/{username}/roles`: sets the roles; any
+/// change ends the account's sessions, and an account left without the
 /// handler and contact roles leaves its groups.
 #[utoipa::path(
     post, operation_id = "admin_set_roles", path = "/api/v1/admin/accounts/{username}/roles", tag = "admin", security(("bearer" = [])),
@@ -189,14 +206,8 @@ pub async fn roles(
     body: web::Json<RolesRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = administrator(&caller)?;
-    let lang = caller.lang;
-    accounts::set_roles(&state, actor, &path, &body.roles)
-        .await
-        .map_err(|e| ApiError::core(lang, e))?;
-    let json = account_json(&state, actor, &path)
-        .await
-        .map_err(|e| ApiError::core(lang, e))?;
-    Ok(HttpResponse::Ok().json(json))
+    let changed = accounts::set_roles(&state, actor, &path, &body.roles).await;
+    changed_account(&state, &caller, actor, &path, changed).await
 }
 
 /// `POST /api/v1/admin/accounts/{username}/groups`: sets the handler groups.
@@ -213,14 +224,8 @@ pub async fn groups(
     body: web::Json<GroupsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = administrator(&caller)?;
-    let lang = caller.lang;
-    accounts::set_groups(&state, actor, &path, &body.groups)
-        .await
-        .map_err(|e| ApiError::core(lang, e))?;
-    let json = account_json(&state, actor, &path)
-        .await
-        .map_err(|e| ApiError::core(lang, e))?;
-    Ok(HttpResponse::Ok().json(json))
+    let changed = accounts::set_groups(&state, actor, &path, &body.groups).await;
+    changed_account(&state, &caller, actor, &path, changed).await
 }
 
 /// `POST /api/v1/admin/accounts/{username}/deactivate`: ends its sessions,
@@ -266,12 +271,6 @@ pub async fn reactivate(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = administrator(&caller)?;
-    let lang = caller.lang;
-    accounts::reactivate(&state, actor, &path)
-        .await
-        .map_err(|e| ApiError::core(lang, e))?;
-    let json = account_json(&state, actor, &path)
-        .await
-        .map_err(|e| ApiError::core(lang, e))?;
-    Ok(HttpResponse::Ok().json(json))
+    let changed = accounts::reactivate(&state, actor, &path).await;
+    changed_account(&state, &caller, actor, &path, changed).await
 }

@@ -200,6 +200,16 @@ fn actor(visitor: &Visitor) -> &Actor {
 /// values by name, and the repeated `role` and `group` boxes.
 struct Fields(Vec<(String, String)>);
 
+/// A form's values may hold a password: wiped when the form is dropped.
+impl Drop for Fields {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for (_, value) in &mut self.0 {
+            value.zeroize();
+        }
+    }
+}
+
 impl Fields {
     fn one(&self, name: &str) -> String {
         self.0
@@ -326,22 +336,24 @@ pub(super) async fn create(
     form: web::Form<Vec<(String, String)>>,
 ) -> StaffResult {
     let staff = admin(&visitor)?;
-    let fields = Fields(form.into_inner());
+    let mut fields = Fields(form.into_inner());
     visitor.check_csrf(&fields.one("csrf"))?;
+    // Taken out of the form (never copied), and wiped with the draft.
+    let password = zeroize::Zeroizing::new(
+        fields
+            .0
+            .iter_mut()
+            .find(|(k, _)| k == "password")
+            .map(|(_, v)| std::mem::take(v))
+            .unwrap_or_default(),
+    );
     let draft = AccountDraft {
         username: fields.one("username"),
         display_name: fields.one("display_name"),
         email: fields.one("email"),
         roles: fields.all("role"),
         groups: fields.all("group"),
-        password: zeroize::Zeroizing::new(
-            fields
-                .0
-                .iter()
-                .find(|(k, _)| k == "password")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default(),
-        ),
+        password,
     };
     let result = match draft.parse() {
         Ok(new) => accounts::create(&state, actor(&visitor), new, false).await,
