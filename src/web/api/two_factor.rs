@@ -86,8 +86,9 @@ impl From<RecoveryCodes> for RecoveryCodesJson {
     }
 }
 
-fn proof(body: Option<web::Json<ProofRequest>>) -> Option<Zeroizing<String>> {
-    body.and_then(|b| b.into_inner().proof)
+fn proof(body: web::Json<ProofRequest>) -> Option<Zeroizing<String>> {
+    body.into_inner()
+        .proof
         .map(|mut p| p.take())
         .filter(|p| !p.is_empty())
 }
@@ -117,13 +118,13 @@ pub async fn state(
 /// one in effect stays until the new one is confirmed).
 #[utoipa::path(
     post, operation_id = "two_factor_setup", path = "/api/v1/account/two-factor/setup", tag = "staff", security(("bearer" = [])),
-    request_body(content = ProofRequest, description = "Needed once enrolled: a current code or the password. The body may be left out otherwise."),
+    request_body(content = ProofRequest, description = "`{}`, or once enrolled a current code or the password as `proof`."),
     responses((status = 201, description = "The secret to set up.", body = TwoFactorSetup), BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, TooManyRequests),
 )]
 pub async fn setup(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: Option<web::Json<ProofRequest>>,
+    body: web::Json<ProofRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.permitted(Permission::ManageOwnAccount)?;
     charge_proof(&state, caller.lang, staff).await?;
@@ -164,7 +165,7 @@ pub async fn confirm(
 pub async fn recovery_codes(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: Option<web::Json<ProofRequest>>,
+    body: web::Json<ProofRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.permitted(Permission::ManageOwnAccount)?;
     charge_proof(&state, caller.lang, staff).await?;
