@@ -20,8 +20,14 @@ use crate::app::{
 };
 
 /// A clock that stands still, so no test straddles a rate-limit window.
+/// A clock that moves only when a test moves it, set one second into a
+/// rate-limit window (windows are whole minutes), so that a test's few
+/// seconds of steps never cross into the next window by chance.
 fn still_clock() -> ManualClock {
-    ManualClock::new(OffsetDateTime::now_utc())
+    let now = OffsetDateTime::now_utc();
+    let into_minute = time::Duration::seconds(i64::from(now.second()))
+        + time::Duration::nanoseconds(i64::from(now.nanosecond()));
+    ManualClock::new(now - into_minute + time::Duration::seconds(1))
 }
 
 /// Low difficulty, so tests solve challenges quickly, and a load threshold
