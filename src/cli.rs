@@ -24,6 +24,10 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Ask the running service's `/healthz` on its configured port (over
+    /// loopback) and exit 0 if it answers 200: for container health checks,
+    /// which then need no shell or HTTP client in the image.
+    Healthcheck,
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),

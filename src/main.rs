@@ -29,6 +29,7 @@ fn run(cli: Cli) -> Result<()> {
                         admin_commands::serve(settings).await
                     }
                     Command::Migrate => admin_commands::migrate(&settings).await,
+                    Command::Healthcheck => admin_commands::healthcheck(&settings),
                     Command::User(UserCommand::Add(args)) => {
                         account_commands::user_add(&settings, &args).await
                     }

@@ -53,7 +53,9 @@ impl Application {
         let store = store::connect(&settings.database.url)
             .await
             .context("cannot open the database")?;
-        store.migrate().await.context("cannot apply migrations")?;
+        if settings.database.migrate_on_start {
+            store.migrate().await.context("cannot apply migrations")?;
+        }
         // Exclusions an older version stored in plaintext (migration 0013).
         let sealed = crate::core::exclusions::seal_plaintext(&*store)
             .await

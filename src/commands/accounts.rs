@@ -15,13 +15,11 @@ use crate::core::error::{CoreError, FieldProblem};
 use crate::core::i18n::{Lang, Translator};
 use crate::core::service::Core;
 use crate::core::settings::Settings;
-use crate::core::store;
 
 /// A core on the configured database, for one command. Nobody logs in
 /// through it, so its dummy key is made at the lowest work factor.
 pub async fn cli_core(settings: &Settings) -> Result<Core> {
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    let store = crate::commands::open_store(settings).await?;
     let dummy_key = tokio::task::spawn_blocking(|| crate::core::keys::DummyKey::new(1))
         .await
         .context("key task failed")??;

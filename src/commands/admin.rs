@@ -27,8 +27,7 @@ pub async fn serve(settings: Settings) -> Result<()> {
 
 /// Prints how to create the first administrator when there is no account yet.
 pub async fn first_start_hint(settings: &Settings) -> Result<()> {
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    let store = crate::commands::open_store(settings).await?;
     if store.count_users().await? == 0 {
         eprintln!(
             "No accounts exist yet. Create the first administrator with:\n  \
@@ -41,8 +40,7 @@ pub async fn first_start_hint(settings: &Settings) -> Result<()> {
 
 /// `varsel attachments sweep`.
 pub async fn attachments_sweep(settings: &Settings, args: &crate::cli::SweepArgs) -> Result<()> {
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    let store = crate::commands::open_store(settings).await?;
     let swept = crate::core::attachments::sweep_orphans(
         &*store,
         &settings.storage.attachments_dir(),
@@ -58,6 +56,8 @@ pub async fn attachments_sweep(settings: &Settings, args: &crate::cli::SweepArgs
 
 /// `varsel migrate`.
 pub async fn migrate(settings: &Settings) -> Result<()> {
+    // Always, whatever `database.migrate_on_start` says: this is the step
+    // that setting leaves to the operator.
     let store = store::connect(&settings.database.url).await?;
     store.migrate().await?;
     // The upgrade step a migration cannot do: sealing plaintext exclusions.
@@ -89,8 +89,7 @@ fn link_error(e: crate::core::error::CoreError, username: &str) -> anyhow::Error
 
 /// `varsel user link-oidc`.
 pub async fn user_link_oidc(settings: &Settings, args: &crate::cli::LinkOidcArgs) -> Result<()> {
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    let store = crate::commands::open_store(settings).await?;
     let issuer = args.issuer.as_deref().unwrap_or(&settings.oidc.issuer_url);
     let change = crate::core::sso::LinkChange {
         store: &*store,
@@ -116,8 +115,7 @@ pub async fn user_unlink_oidc(
     settings: &Settings,
     args: &crate::cli::UnlinkOidcArgs,
 ) -> Result<()> {
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    let store = crate::commands::open_store(settings).await?;
     let change = crate::core::sso::LinkChange {
         store: &*store,
         by: AuditActor::Cli,
@@ -135,8 +133,7 @@ pub async fn user_unlink_oidc(
 /// `varsel recovery-key init`: prints a new recovery identity once and stores
 /// only its recipient.
 pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) -> Result<()> {
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    let store = crate::commands::open_store(settings).await?;
     let existing = store.setting(RECOVERY_SETTING).await?;
     if let Some(existing) = &existing {
         if !args.replace {
@@ -203,8 +200,7 @@ pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) 
 /// and the head hash (note it elsewhere: a chain cannot detect the removal of
 /// its own last entries), or fails naming the first broken entry.
 pub async fn audit_verify(settings: &Settings) -> Result<()> {
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    let store = crate::commands::open_store(settings).await?;
     let mut verifier = ChainVerifier::new();
     for entry in store.audit_entries().await? {
         verifier.push(&entry)?;
@@ -218,8 +214,7 @@ pub async fn audit_verify(settings: &Settings) -> Result<()> {
 /// (not tried yet), sent, retrying (failed, to be tried again) and failed
 /// (given up on; listed at `/admin/notifications`).
 pub async fn notifications_status(settings: &Settings) -> Result<()> {
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    let store = crate::commands::open_store(settings).await?;
     let counts = store.notification_counts().await?;
     println!("pending: {}", counts.pending);
     println!("sent: {}", counts.sent);
@@ -229,4 +224,46 @@ pub async fn notifications_status(settings: &Settings) -> Result<()> {
         eprintln!("E-mail notifications are disabled ([notifications] enabled = false).");
     }
     Ok(())
+}
+
+/// `varsel healthcheck`: a plain HTTP/1.1 `GET /healthz` to the configured
+/// port over loopback (an unspecified listen address such as `0.0.0.0` is
+/// reached there too); succeeds on a `200` status line within five seconds.
+pub fn healthcheck(settings: &Settings) -> Result<()> {
+    use std::io::{Read, Write};
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+    use std::time::Duration;
+
+    let timeout = Duration::from_secs(5);
+    let ip = match settings.server.host.parse::<IpAddr>() {
+        Ok(ip) if !ip.is_unspecified() => ip,
+        _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    };
+    let address = SocketAddr::new(ip, settings.server.port);
+    let mut stream = TcpStream::connect_timeout(&address, timeout)
+        .with_context(|| format!("cannot connect to {address}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut head = [0u8; 64];
+    let mut read = 0;
+    while read < head.len() {
+        let n = stream.read(&mut head[read..])?;
+        if n == 0 {
+            break;
+        }
+        read += n;
+        if head[..read].contains(&b'\n') {
+            break;
+        }
+    }
+    let status_line = String::from_utf8_lossy(&head[..read]);
+    let status_line = status_line.lines().next().unwrap_or_default();
+    match status_line.split_whitespace().nth(1) {
+        Some("200") => {
+            println!("healthy: {address} answered {status_line}");
+            Ok(())
+        }
+        _ => bail!("unhealthy: {address} answered {status_line:?}"),
+    }
 }

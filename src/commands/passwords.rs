@@ -12,15 +12,13 @@ use crate::core::clock::system_now;
 use crate::core::error::{CoreError, Refusal};
 use crate::core::passwords::{change_password_offline, PasswordRefusal};
 use crate::core::settings::Settings;
-use crate::core::store;
 
 /// `varsel user passwd`: re-wraps the account's key under the new password
 /// (no case changes) and ends every session of the account.
 pub async fn user_passwd(settings: &Settings, args: &UserPasswdArgs) -> Result<()> {
     let current = read_first_line(&args.password_file)?;
     let new = read_password(&args.new_password_file)?;
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    let store = crate::commands::open_store(settings).await?;
     let ended = change_password_offline(
         &*store,
         settings.security.password_work_factor,
@@ -50,8 +48,7 @@ pub async fn user_passwd(settings: &Settings, args: &UserPasswdArgs) -> Result<(
 pub async fn recovery_grant(settings: &Settings, args: &RecoveryGrantArgs) -> Result<()> {
     let identity = read_identity(&args.identity_file)?;
     let new = read_password(&args.new_password_file)?;
-    let store = store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    let store = crate::commands::open_store(settings).await?;
     let username = args.username.trim();
     let granted =
         crate::core::recovery::grant(&*store, settings, system_now(), &identity, username, &new)

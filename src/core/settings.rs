@@ -153,6 +153,13 @@ pub struct DatabaseSettings {
     /// commit (each still answered only after that commit). On by default;
     /// off commits each submission alone (for comparison).
     pub group_commit: bool,
+    /// Apply pending migrations when `serve` or another command opens the
+    /// database (the default). `false`: only `varsel migrate` changes the
+    /// schema, so the service can run as a database role that may read and
+    /// write rows but not create tables (`deploy/postgres/roles.sql`); a
+    /// schema that is behind then keeps `/readyz` at 503 until an operator
+    /// migrates.
+    pub migrate_on_start: bool,
 }
 
 impl Default for DatabaseSettings {
@@ -161,6 +168,7 @@ impl Default for DatabaseSettings {
             url: "sqlite://./data/varsel.db".into(),
             cache_check_ms: 0,
             group_commit: true,
+            migrate_on_start: true,
         }
     }
 }
@@ -171,6 +179,7 @@ impl fmt::Debug for DatabaseSettings {
             .field("url", &redact_url(&self.url))
             .field("cache_check_ms", &self.cache_check_ms)
             .field("group_commit", &self.group_commit)
+            .field("migrate_on_start", &self.migrate_on_start)
             .finish()
     }
 }

@@ -123,6 +123,24 @@ impl PgTestDb {
         (store, db)
     }
 
+    /// Creates a fresh, empty database (no migration): for tests of the
+    /// operator's own set-up steps. Fails the test if the server cannot be
+    /// reached.
+    pub async fn create_bare() -> Self {
+        use sqlx::Connection;
+        let admin_url = postgres_admin_url();
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL is unreachable at {admin_url} ({e})"));
+        let name = format!("varsel_t_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
+        let _ = admin.close().await;
+        Self { admin_url, name }
+    }
+
     /// Drops the database, disconnecting whoever is still on it (best effort).
     pub async fn destroy(self) {
         use sqlx::Connection;

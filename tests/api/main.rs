@@ -19,6 +19,7 @@ mod browser;
 mod cli;
 mod contract;
 mod deadlines;
+mod deploy;
 mod escalation;
 mod followup;
 mod forms;

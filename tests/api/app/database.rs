@@ -141,6 +141,19 @@ impl TestDatabase {
         }
     }
 
+    /// A fresh PostgreSQL database with no tables at all (not migrated),
+    /// reached as the server's administrator: the operator's set-up
+    /// scripts run on it.
+    pub async fn bare_postgres() -> Self {
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let pg = PgTestDb::create_bare().await;
+        TestDatabase {
+            url: with_database(&postgres_admin_url(), pg.name()),
+            data_dir,
+            pg: Some(pg),
+        }
+    }
+
     /// Test settings: this database, port 0, fast key derivation.
     pub fn settings(&self) -> Settings {
         let mut s = Settings::default();

@@ -34,7 +34,13 @@ impl ServedBinary {
     /// Starts `varsel serve` on a fresh database with `extra` environment
     /// variables (settings such as `VARSEL_RATE_LIMITS__SUBMISSIONS_PER_MINUTE`).
     pub async fn start_with_env(backend: Backend, extra: &[(&str, &str)]) -> Self {
-        let db = TestDatabase::create(backend).await;
+        Self::start_on(TestDatabase::create(backend).await, extra).await
+    }
+
+    /// Starts `varsel serve` on `db` (prepared by the test) with `extra`
+    /// environment variables, which win over the defaults (a database URL
+    /// with another role, say).
+    pub async fn start_on(db: TestDatabase, extra: &[(&str, &str)]) -> Self {
         let mut env = vec![
             ("VARSEL_SERVER__PORT".to_owned(), "0".to_owned()),
             ("VARSEL_DATABASE__URL".to_owned(), db.url.clone()),
