@@ -359,7 +359,7 @@ async fn submit_until_gone(service: crate::app::Service, n: usize) -> Vec<String
     let client = service.cookieless_client();
     let mut codes = Vec::new();
     for i in 0.. {
-        let sent = if (i + n) % 4 == 0 {
+        let sent = if (i + n).is_multiple_of(4) {
             let report = api_report("avvik", "middels", &[]).to_string();
             let form = reqwest::multipart::Form::new().text("report", report).part(
                 "attachment",

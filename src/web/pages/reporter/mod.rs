@@ -163,7 +163,7 @@ pub fn format_size(bytes: u64, lang: Lang) -> String {
         return format!("{} kB", bytes.div_ceil(1000));
     }
     let tenths = (bytes + 50_000) / 100_000;
-    if tenths % 10 == 0 || tenths >= 100 {
+    if tenths.is_multiple_of(10) || tenths >= 100 {
         return format!("{} MB", (tenths + 5) / 10);
     }
     let separator = match lang {
