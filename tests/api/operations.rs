@@ -310,17 +310,29 @@ async fn a_restored_backup_opens_the_same_cases_with_the_same_keys(backend: Back
     let staff = app.staff_token("hanne").await;
     let cases = app.api_case_ids(&staff).await;
     assert_eq!(cases.len(), 2);
+    // Which code opens which case: by the report each side reads.
     let mut codes = Vec::new();
-    for (case, code) in cases.iter().zip([&second, &first]) {
-        // The inbox is newest first; find which code opens which case.
+    for code in [&first, &second] {
         let reporter = app.reporter_token(code).await;
+        let mine = app
+            .api_reporter_case(&reporter)
+            .await
+            .expect(StatusCode::OK);
+        let mut case = None;
+        for id in &cases {
+            let seen = app.api_case(&staff, id).await.expect(StatusCode::OK);
+            if seen["report"]["description"] == mine["report"]["description"] {
+                case = Some(*id);
+            }
+        }
+        let case = case.expect("the reporter's case is in the inbox");
         app.api_reporter_reply(&reporter, &format!("{MARKER}: mer om saken."))
             .await
             .expect(StatusCode::CREATED);
         app.api_reply(&staff, case, &format!("{MARKER}? Takk, vi ser på det."))
             .await
             .expect(StatusCode::CREATED);
-        codes.push((*case, code.clone()));
+        codes.push((case, code.clone()));
     }
     let mut before = Vec::new();
     for (case, code) in &codes {

@@ -344,10 +344,10 @@ pub async fn postgres_load(
     }
     let serials: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT table_name::text, column_name::text, \
-         pg_get_serial_sequence(quote_ident(table_name), column_name)::text \
+         pg_get_serial_sequence(quote_ident(table_name::text), column_name::text)::text \
          FROM information_schema.columns \
          WHERE table_schema = current_schema() \
-         AND pg_get_serial_sequence(quote_ident(table_name), column_name) IS NOT NULL",
+         AND pg_get_serial_sequence(quote_ident(table_name::text), column_name::text) IS NOT NULL",
     )
     .fetch_all(&mut *tx)
     .await?;
