@@ -46,12 +46,37 @@ pub enum Command {
     /// Maintain the encrypted attachment files.
     #[command(subcommand)]
     Attachments(AttachmentsCommand),
+    /// Write a backup (database and encrypted attachment files, ciphertext
+    /// only) to one archive file.
+    Backup(BackupArgs),
+    /// Restore a backup into an empty database and data directory.
+    Restore(RestoreArgs),
     /// Generate an age X25519 identity (like age-keygen).
     Keygen(KeygenArgs),
     /// Encrypt to age recipients or a passphrase (like age -e).
     Encrypt(EncryptArgs),
     /// Decrypt an age file, binary or armored (like age -d).
     Decrypt(DecryptArgs),
+}
+
+/// Arguments of `varsel backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The archive to write (must not exist; created with mode 0600).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// Arguments of `varsel restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The archive `varsel backup` wrote.
+    #[arg(short, long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Replace what the target database and attachment directory hold.
+    /// Stop every instance of the service first.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `varsel keygen`.

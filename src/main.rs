@@ -8,7 +8,7 @@ use varsel::cli::{
 };
 use varsel::commands::{
     accounts as account_commands, admin as admin_commands, age as age_commands,
-    passwords as password_commands,
+    operations as operation_commands, passwords as password_commands,
 };
 use varsel::core::settings::Settings;
 use varsel::telemetry;
@@ -19,8 +19,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Encrypt(args) => age_commands::encrypt(&args),
         Command::Decrypt(args) => age_commands::decrypt(&args),
         command => {
-            telemetry::init();
             let settings = Settings::load(cli.config.as_deref())?;
+            telemetry::init(&settings.log);
             varsel::smtp::check_settings(&settings.notifications)?;
             actix_web::rt::System::new().block_on(async move {
                 match command {
@@ -30,6 +30,8 @@ fn run(cli: Cli) -> Result<()> {
                     }
                     Command::Migrate => admin_commands::migrate(&settings).await,
                     Command::Healthcheck => admin_commands::healthcheck(&settings),
+                    Command::Backup(args) => operation_commands::backup(&settings, &args).await,
+                    Command::Restore(args) => operation_commands::restore(&settings, &args).await,
                     Command::User(UserCommand::Add(args)) => {
                         account_commands::user_add(&settings, &args).await
                     }

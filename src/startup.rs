@@ -111,6 +111,7 @@ impl Application {
             None
         };
         let state = web::Data::new(AppState {
+            metrics: crate::web::operations::Metrics::default(),
             sso,
             csrf_key,
             rate_limits,

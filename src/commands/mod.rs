@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod age;
+pub mod operations;
 pub mod passwords;
 
 use std::sync::Arc;

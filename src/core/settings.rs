@@ -53,6 +53,10 @@ pub struct Settings {
     pub taxonomy: Taxonomy,
     /// Single sign-on for staff with OpenID Connect (off by default).
     pub oidc: OidcSettings,
+    /// Who may scrape `/metrics` besides administrators.
+    pub metrics: crate::core::operations::MetricsSettings,
+    /// The log format.
+    pub log: crate::core::operations::LogSettings,
 }
 
 /// Where to listen.
@@ -787,6 +791,7 @@ impl Settings {
         self.deadlines.validate()?;
         self.notifications.validate()?;
         self.oidc.validate()?;
+        self.metrics.validate()?;
         for category in self.taxonomy.categories() {
             if Category::parse(category.key.as_str()).is_none() {
                 bail!(

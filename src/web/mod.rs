@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod http;
+pub mod operations;
 pub mod pages;
 pub mod registry;
 pub mod routes;

@@ -85,6 +85,7 @@ fn register(cfg: &mut web::ServiceConfig) -> Vec<(actix_web::http::Method, Strin
     routes.get("/static/varsel.css", stylesheet);
     routes.get("/static/pow.js", super::api::pow::script);
     routes.get("/pow/challenge", super::api::pow::challenge);
+    super::operations::configure(&mut routes);
     super::pages::reporter::configure(&mut routes);
     super::pages::staff::configure(&mut routes);
     super::api::configure(&mut routes);

@@ -23,6 +23,8 @@ pub struct AppState {
     pub csrf_key: Zeroizing<[u8; 64]>,
     /// The OpenID Connect provider, when single sign-on is enabled.
     pub sso: Option<std::sync::Arc<dyn crate::core::sso::IdentityProvider>>,
+    /// This instance's counters for `/metrics`.
+    pub metrics: crate::web::operations::Metrics,
 }
 
 /// Handlers pass `&state` where a core operation takes `&Core`.

@@ -159,6 +159,21 @@ impl TestApp {
         adjust: impl FnOnce(&mut Settings),
     ) -> Self {
         let db = TestDatabase::create(backend).await;
+        Self::start_on(db, clock, adjust).await
+    }
+
+    /// Starts the service on `db` (which may hold data already, such as a
+    /// restored backup) with adjusted settings.
+    pub async fn spawn_on(db: TestDatabase, adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::start_on(db, Arc::new(varsel::core::clock::SystemClock), adjust).await
+    }
+
+    /// Starts the service on `db` with adjusted settings and `clock`.
+    async fn start_on(
+        db: TestDatabase,
+        clock: Arc<dyn varsel::core::clock::Clock>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         let mut settings = db.settings();
         adjust(&mut settings);
         let app = Application::build_with_clock(settings.clone(), clock)

@@ -296,6 +296,11 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         get("/static/pow.js", &EVERYONE),
         // Without `?purpose=` a 400, which the matrix reads as allowed.
         get("/pow/challenge", &EVERYONE),
+        // Operations: health and readiness for anyone, metrics for
+        // administrators (or the scrape token, tests/api/operations.rs).
+        get("/healthz", &EVERYONE),
+        get("/readyz", &EVERYONE),
+        get("/metrics", &[Admin]),
         get("/report", &EVERYONE),
         route(
             Method::POST,

@@ -31,6 +31,7 @@ mod languages;
 mod metadata;
 mod notifications;
 mod oidc;
+mod operations;
 mod passwords;
 mod privacy;
 mod reporter;

@@ -45,6 +45,12 @@ macro_rules! for_each_backend {
 }
 pub(super) use for_each_backend;
 
+/// The SQLite migrations, embedded.
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// The PostgreSQL migrations, embedded.
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
 /// Connections in the pool of a SQLite file.
 const SQLITE_MAX_CONNECTIONS: u32 = 4;
 
@@ -155,8 +161,13 @@ impl SqliteStore {
 
     /// Applies the SQLite migrations.
     pub(super) async fn run_migrations(&self) -> StoreResult<()> {
-        sqlx::migrate!("migrations/sqlite").run(&self.pool).await?;
+        SQLITE_MIGRATIONS.run(&self.pool).await?;
         Ok(())
+    }
+
+    /// The migrations this binary knows, in order.
+    pub fn migrator() -> &'static sqlx::migrate::Migrator {
+        &SQLITE_MIGRATIONS
     }
 
     /// Begins a transaction that takes the write lock at once.
@@ -197,10 +208,13 @@ impl PostgresStore {
 
     /// Applies the PostgreSQL migrations.
     pub(super) async fn run_migrations(&self) -> StoreResult<()> {
-        sqlx::migrate!("migrations/postgres")
-            .run(&self.pool)
-            .await?;
+        POSTGRES_MIGRATIONS.run(&self.pool).await?;
         Ok(())
+    }
+
+    /// The migrations this binary knows, in order.
+    pub fn migrator() -> &'static sqlx::migrate::Migrator {
+        &POSTGRES_MIGRATIONS
     }
 
     /// Begins a write transaction. Row locks taken by its first `UPDATE`

@@ -16,6 +16,7 @@ use super::model::{
     Attachment, AuditRecord, Author, Case, Holder, Message, NewCase, StoreError, StoreResult, User,
 };
 use super::notifications::NotificationStore;
+use super::operations::OperationsStore;
 use super::own_account::OwnAccountStore;
 use super::protection::ProtectionStore;
 use super::receipts::ReceiptStore;
@@ -38,6 +39,7 @@ pub trait Store:
     + InboxStore
     + LimitStore
     + NotificationStore
+    + OperationsStore
     + OwnAccountStore
     + ProtectionStore
     + ReceiptStore

@@ -9,6 +9,7 @@
 //! each module's implementation for both store types.
 
 mod accounts;
+pub mod backup;
 mod base;
 mod batch;
 mod cache;
@@ -23,6 +24,7 @@ mod interface;
 mod limits;
 mod model;
 mod notifications;
+mod operations;
 mod own_account;
 mod protection;
 mod receipts;
@@ -69,6 +71,7 @@ pub use self::model::{
     StoreResult, User,
 };
 pub use self::notifications::NotificationStore;
+pub use self::operations::{OperationCounts, OperationsStore, PoolStats, Readiness};
 pub use self::own_account::{OwnAccountStore, RecoveredKey, UserSession};
 pub use self::protection::ProtectionStore;
 pub use self::receipts::ReceiptStore;

@@ -115,6 +115,16 @@ pub async fn refuse_cross_site(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
+/// Counts an answered request for `/metrics`: its route template, method
+/// and status class only.
+fn count_request<B>(res: &ServiceResponse<B>, method: &actix_web::http::Method) {
+    if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
+        state
+            .metrics
+            .request(res.request().match_pattern(), method, res.status());
+    }
+}
+
 /// Chooses the language — `?lang=`, then the cookie, then (staff pages and
 /// the API only) `Accept-Language`, then the configured default — and logs
 /// staff requests.
@@ -153,10 +163,12 @@ pub async fn language_and_log(
         let span = tracing::info_span!(crate::telemetry::REPORTER_SPAN);
         let mut res = next.call(req).instrument(span).await?;
         set_lang_cookie(&mut res, from_query, secure);
+        count_request(&res, &method);
         return Ok(res);
     }
     let mut res = next.call(req).await?;
     set_lang_cookie(&mut res, from_query, secure);
+    count_request(&res, &method);
     let route = res
         .request()
         .match_pattern()

@@ -8,6 +8,8 @@
 //! fields, the case code's form) have passed, so malformed requests cost
 //! the shared budget nothing.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 
@@ -31,6 +33,23 @@ pub const POW_SOLUTION_HEADER: &str = "Varsel-Pow-Solution";
 pub struct RateLimits {
     /// The core's budgets and this instance's leases of them.
     pub budgets: Budgets,
+    /// What this instance refused, for `/metrics`.
+    pub refusals: Refusals,
+}
+
+/// Requests this instance refused, counted per lane (nothing else is kept).
+#[derive(Debug, Default)]
+pub struct Refusals {
+    /// Reporter requests whose lane budget was spent.
+    pub reporter: AtomicU64,
+    /// Reporter requests whose proof of work was refused.
+    pub pow: AtomicU64,
+    /// Staff logins whose budget was spent.
+    pub staff_login: AtomicU64,
+}
+
+fn count(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 /// A proof of work as a request carries it: both parts non-empty, or none.
@@ -82,6 +101,7 @@ impl RateLimits {
     pub async fn load(store: &dyn Store) -> StoreResult<Self> {
         Ok(RateLimits {
             budgets: Budgets::load(store).await?,
+            refusals: Refusals::default(),
         })
     }
 
@@ -100,7 +120,10 @@ impl RateLimits {
                     .redeem(core, purpose, &proof.challenge, &proof.solution)
                     .await
                     .map_err(|e| match e {
-                        RedeemError::Pow(e) => Limited::Pow(e),
+                        RedeemError::Pow(e) => {
+                            count(&self.refusals.pow);
+                            Limited::Pow(e)
+                        }
                         RedeemError::Store(e) => Limited::Store(e),
                     })?;
                 Lane::Pow
@@ -114,6 +137,7 @@ impl RateLimits {
         {
             Ok(lane)
         } else {
+            count(&self.refusals.reporter);
             Err(Limited::TooMany)
         }
     }
@@ -132,7 +156,11 @@ impl RateLimits {
             Some(device) => StaffLoginLane::KnownDevice(device),
             None => StaffLoginLane::UnknownDevice,
         };
-        self.budgets.staff_login(core, username, lane).await
+        let admitted = self.budgets.staff_login(core, username, lane).await?;
+        if !admitted {
+            count(&self.refusals.staff_login);
+        }
+        Ok(admitted)
     }
 
     /// The device cookie set after a successful staff login: signed, bound
