@@ -12,6 +12,7 @@ pub mod attachments;
 pub mod audit;
 pub mod audit_log;
 pub mod authz;
+pub mod breach;
 pub mod case_file;
 pub mod casework;
 pub mod clock;

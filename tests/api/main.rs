@@ -15,6 +15,7 @@ mod api_escalation;
 mod app;
 mod audit;
 mod authz;
+mod breach;
 mod browser;
 mod cli;
 mod contract;
