@@ -33,6 +33,7 @@ mod notifications;
 mod oidc;
 mod passwords;
 mod privacy;
+mod real_smtp;
 mod reporter;
 mod routing;
 mod scenario;
