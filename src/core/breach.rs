@@ -299,7 +299,7 @@ mod tests {
         let errors = BreachDecisionDraft {
             decision: "escalate",
             rationale: " ",
-            decided_at: "1970-01-11",
+            decided_at: "1970-01-11T00:01",
         }
         .parse(100, now)
         .err()
