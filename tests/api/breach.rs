@@ -154,10 +154,10 @@ async fn a_breach_decision_in_the_future_before_receipt_or_on_no_breach_is_refus
     let body = |at: &str| json!({"decision": "notify", "rationale": "Vurdert.", "decided_at": at});
     let r = app.api_breach_decision(&token, id, &body(&tomorrow)).await;
     let error = r.expect_error(StatusCode::BAD_REQUEST, "decided_in_future");
-    assert_eq!(error["error"]["field"], "decided_at", "{error}");
+    assert_eq!(error["field"], "decided_at", "{error}");
     let r = app.api_breach_decision(&token, id, &body(&last_year)).await;
     let error = r.expect_error(StatusCode::BAD_REQUEST, "decided_before_aware");
-    assert_eq!(error["error"]["field"], "decided_at", "{error}");
+    assert_eq!(error["field"], "decided_at", "{error}");
     let r = app
         .api_breach_decision(
             &token,
@@ -226,12 +226,12 @@ async fn an_escalation_decision_before_awareness_or_in_the_future_is_refused(bac
         .api_decide(&token, id, &decision(&later, &earlier))
         .await;
     let body = r.expect_error(StatusCode::BAD_REQUEST, "decided_before_aware");
-    assert_eq!(body["error"]["field"], "decided_at");
+    assert_eq!(body["field"], "decided_at");
     let r = app
         .api_decide(&token, id, &decision(&earlier, &tomorrow))
         .await;
     let body = r.expect_error(StatusCode::BAD_REQUEST, "decided_in_future");
-    assert_eq!(body["error"]["field"], "decided_at");
+    assert_eq!(body["field"], "decided_at");
 
     // The page, in English and in nynorsk: the error is tied to decided_at.
     let kari = app.staff_login("kari").await;

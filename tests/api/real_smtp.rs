@@ -1,8 +1,8 @@
 //! Mail for real: notifications delivered to aiosmtpd (PyPI, pinned in
 //! scripts/requirements-smtp.txt, installed by scripts/smtp-venv.sh into
-//! target/smtp-venv), run as its own process with STARTTLS (a self-signed
-//! certificate made by `openssl` for each test, trusted through
-//! `notifications.ca_file`) and AUTH LOGIN/PLAIN. The server records, for
+//! target/smtp-venv), run as its own process with STARTTLS (a certificate
+//! issued by a self-signed test CA that `openssl` makes for each test, the CA
+//! trusted through `notifications.ca_file`) and AUTH LOGIN/PLAIN. The server records, for
 //! each mail, whether TLS was active and who logged in. On both backends:
 //!
 //! - a new case's notice arrives over STARTTLS, authenticated;
@@ -40,7 +40,8 @@ struct RealSmtp {
     child: Child,
     port: u16,
     log: PathBuf,
-    cert: PathBuf,
+    /// The test CA's certificate, for `notifications.ca_file`.
+    ca: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -63,22 +64,71 @@ impl RealSmtp {
     /// Starts the server; `require_starttls` refuses mail before STARTTLS.
     fn start(require_starttls: bool) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-        let made = Command::new("openssl")
-            .args([
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            ])
-            .args(["-subj", "/CN=127.0.0.1"])
-            .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl runs");
-        assert!(made.success(), "openssl made no certificate");
+        let file = |name: &str| dir.path().join(name);
+        let (ca, ca_key) = (file("ca.pem"), file("ca-key.pem"));
+        let (cert, key, csr) = (file("cert.pem"), file("key.pem"), file("server.csr"));
+        let ext = file("server.ext");
+        std::fs::write(
+            &ext,
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\n\
+             extendedKeyUsage=serverAuth\n",
+        )
+        .expect("extensions file");
+        let openssl = |args: &[&std::ffi::OsStr]| {
+            let made = Command::new("openssl")
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl runs");
+            assert!(made.success(), "openssl failed: {args:?}");
+        };
+        let os = |s: &'static str| std::ffi::OsStr::new(s);
+        // A self-signed test CA, and the server's certificate it issues.
+        openssl(&[
+            os("req"),
+            os("-x509"),
+            os("-newkey"),
+            os("rsa:2048"),
+            os("-nodes"),
+            os("-days"),
+            os("2"),
+            os("-subj"),
+            os("/CN=Varsel test CA"),
+            os("-keyout"),
+            ca_key.as_os_str(),
+            os("-out"),
+            ca.as_os_str(),
+        ]);
+        openssl(&[
+            os("req"),
+            os("-newkey"),
+            os("rsa:2048"),
+            os("-nodes"),
+            os("-subj"),
+            os("/CN=127.0.0.1"),
+            os("-keyout"),
+            key.as_os_str(),
+            os("-out"),
+            csr.as_os_str(),
+        ]);
+        openssl(&[
+            os("x509"),
+            os("-req"),
+            os("-in"),
+            csr.as_os_str(),
+            os("-CA"),
+            ca.as_os_str(),
+            os("-CAkey"),
+            ca_key.as_os_str(),
+            os("-CAcreateserial"),
+            os("-days"),
+            os("2"),
+            os("-extfile"),
+            ext.as_os_str(),
+            os("-out"),
+            cert.as_os_str(),
+        ]);
         let log = dir.path().join("events.jsonl");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp/aiosmtpd_server.py");
         let mut command = Command::new(python());
@@ -114,7 +164,7 @@ impl RealSmtp {
             child,
             port,
             log,
-            cert,
+            ca,
             _dir: dir,
         }
     }
@@ -147,14 +197,14 @@ impl Drop for RealSmtp {
 
 /// A service mailing to `smtp` over STARTTLS as `USER` with `password`.
 async fn spawn(backend: Backend, smtp: &RealSmtp, clock: &ManualClock, password: &str) -> TestApp {
-    let (port, cert, password) = (smtp.port, smtp.cert.clone(), password.to_owned());
+    let (port, ca, password) = (smtp.port, smtp.ca.clone(), password.to_owned());
     TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
         mail_through(s, port);
         let n = &mut s.notifications;
         n.tls = SmtpTls::Starttls;
         n.username = USER.into();
         n.password = password;
-        n.ca_file = cert.display().to_string();
+        n.ca_file = ca.display().to_string();
         n.retry_base_seconds = 60;
     })
     .await
