@@ -215,8 +215,8 @@ async fn issue_4_scenario(backend: Backend) {
                 "legal_basis": basis,
                 "rationale": "RationaleMarker: melding sendt",
                 "aware_at": "2026-03-02",
-                "decided_at": "2026-03-09T02:00",
-                "notified_at": "2026-03-09T03:00",
+                "decided_at": "2026-03-09T00:40",
+                "notified_at": "2026-03-09T00:55",
                 "authority_reference": format!("{authority}-2026-17"),
                 }),
             )

@@ -703,7 +703,7 @@ async fn record_decisions(
         decision,
         legal_basis: "other",
         rationale: RATIONALE,
-        aware_at: "2024-01-02",
+        aware_at: "2024-01-01",
         decided_at,
         notified_at: Some(""),
         authority_reference: Some(REFERENCE),
@@ -776,7 +776,9 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
 
     // Escalation decisions in 2024: police 6 escalated and 5 not; NSM 5
     // escalated; Datatilsynet 7 not escalated and 2 deferred (small). One
-    // more police decision in 2025 is outside the period.
+    // more police decision in 2025 is outside the period. They are recorded
+    // once made: a decision may not be dated in the future.
+    clock.set(datetime!(2025-01-02 09:00 UTC));
     let contact = app.staff_login("kari").await;
     let all: Vec<Uuid> = [&early, &late, &never]
         .into_iter()
