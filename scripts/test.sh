@@ -57,5 +57,12 @@ if [ ! -f tests/oidc/node_modules/oidc-provider/package.json ]; then
     fi
     npm ci --prefix tests/oidc --no-audit --no-fund
 fi
+# The notification tests deliver to a real SMTP server (aiosmtpd, pinned in
+# scripts/requirements-smtp.txt) in a venv; they fail, rather than skip,
+# without it.
+if ! bash scripts/smtp-venv.sh; then
+    echo "error: the notification tests need aiosmtpd from PyPI in target/smtp-venv; install python3 with venv and pip, then run: bash scripts/smtp-venv.sh" >&2
+    exit 1
+fi
 
 cargo test --workspace --locked "$@"

@@ -6,6 +6,7 @@ use std::time::Duration;
 use lettre::message::header::ContentTransferEncoding;
 use lettre::message::{Body, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use uuid::Uuid;
@@ -20,7 +21,45 @@ pub fn check_settings(settings: &NotificationSettings) -> anyhow::Result<()> {
     if settings.enabled && settings.from.parse::<Mailbox>().is_err() {
         anyhow::bail!("notifications.from must be an address like \"Varsel <varsel@example.org>\"");
     }
+    if settings.enabled && !settings.ca_file.trim().is_empty() {
+        extra_roots(settings).map_err(|e| {
+            anyhow::anyhow!(
+                "notifications.ca_file {:?} cannot be used: {e}",
+                settings.ca_file
+            )
+        })?;
+    }
     Ok(())
+}
+
+/// The certificates of `ca_file`, one per PEM block; none if it is unset.
+fn extra_roots(settings: &NotificationSettings) -> Result<Vec<Certificate>, String> {
+    let path = settings.ca_file.trim();
+    if path.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pem = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    const END: &str = "-----END CERTIFICATE-----";
+    let blocks: Vec<&str> = pem
+        .split_inclusive(END)
+        .filter(|block| block.contains("-----BEGIN CERTIFICATE-----"))
+        .collect();
+    if blocks.is_empty() {
+        return Err("no PEM certificate in the file".into());
+    }
+    blocks
+        .into_iter()
+        .map(|block| Certificate::from_pem(block.trim().as_bytes()).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// The TLS parameters for `host`: the usual roots and those of `ca_file`.
+fn tls_parameters(settings: &NotificationSettings, host: &str) -> Result<TlsParameters, MailError> {
+    let mut builder = TlsParameters::builder(host.to_owned());
+    for cert in extra_roots(settings).map_err(|_| MailError::Tls)? {
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build_rustls().map_err(|_| MailError::Tls)
 }
 
 /// Mail over SMTP, as `[notifications]` says.
@@ -51,13 +90,11 @@ impl SmtpMailer {
     /// until a mail is sent; each mail uses its own connection.
     pub fn new(settings: &NotificationSettings) -> Result<Self, MailError> {
         let host = settings.smtp_host.trim();
+        let plain = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host);
         let builder = match settings.tls {
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-                .map_err(|_| MailError::Tls)?,
-            SmtpTls::Tls => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|_| MailError::Tls)?
-            }
+            SmtpTls::None => plain,
+            SmtpTls::Starttls => plain.tls(Tls::Required(tls_parameters(settings, host)?)),
+            SmtpTls::Tls => plain.tls(Tls::Wrapper(tls_parameters(settings, host)?)),
         };
         let mut builder = builder
             .port(settings.smtp_port)

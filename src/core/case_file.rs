@@ -33,6 +33,9 @@ pub struct StaffCaseFile {
     pub deadlines: CaseDeadlines,
     /// The measures taken to protect the reporter.
     pub measures: Vec<crate::core::followup::MeasureView>,
+    /// The Datatilsynet decision of a personal-data breach, read with the
+    /// escalation.
+    pub breach: Option<crate::core::breach::BreachDecisions>,
 }
 
 /// Opens case `case_id` for `staff` once and reads `parts` of it; "not
@@ -52,11 +55,18 @@ pub async fn staff_case_file(
     };
     let deadlines = deadlines::deadlines_of(core, &opened).await?;
     let measures = crate::core::followup::staff_measures(core, &opened).await?;
+    let breach = match parts {
+        Parts::WithEscalation => {
+            Some(crate::core::breach::decisions_of(core, staff, &opened).await?)
+        }
+        Parts::Case => None,
+    };
     Ok(StaffCaseFile {
         view,
         triage,
         escalation,
         deadlines,
         measures,
+        breach,
     })
 }

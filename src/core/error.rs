@@ -164,6 +164,14 @@ pub enum FieldProblem {
     Unknown,
     /// Not a valid value of its kind (a date, a number).
     Malformed,
+    /// A moment before the moment in the field `earliest` of the same
+    /// input (a decision before the organisation became aware).
+    BeforeEarliest {
+        /// The field it may not precede.
+        earliest: &'static str,
+    },
+    /// A moment that has not happened yet, where only a past one makes sense.
+    InFuture,
 }
 
 impl From<Refusal> for CoreError {

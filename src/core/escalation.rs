@@ -76,7 +76,9 @@ pub struct DecisionDraft<'a> {
 impl DecisionDraft<'_> {
     /// The decision, or every problem: first the texts (`rationale`,
     /// `authority_reference`), then the keys and moments, in form order.
-    pub fn parse(&self, max_text: usize) -> Result<DecisionInput, Vec<FieldError>> {
+    /// `decided_at` may not precede `aware_at` nor lie after `now` (UNIX
+    /// seconds): a decision is recorded once it is made.
+    pub fn parse(&self, max_text: usize, now: i64) -> Result<DecisionInput, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut fail = |field: &'static str, problem: FieldProblem| {
             errors.push(FieldError { field, problem });
@@ -115,10 +117,26 @@ impl DecisionDraft<'_> {
             fail("aware_at", FieldProblem::Malformed);
             None
         });
-        let decided_at = parse_moment(self.decided_at).or_else(|| {
-            fail("decided_at", FieldProblem::Malformed);
-            None
-        });
+        let decided_at = match parse_moment(self.decided_at) {
+            None => {
+                fail("decided_at", FieldProblem::Malformed);
+                None
+            }
+            Some(decided) if aware_at.is_some_and(|aware| decided < aware) => {
+                fail(
+                    "decided_at",
+                    FieldProblem::BeforeEarliest {
+                        earliest: "aware_at",
+                    },
+                );
+                None
+            }
+            Some(decided) if decided > now => {
+                fail("decided_at", FieldProblem::InFuture);
+                None
+            }
+            decided => decided,
+        };
         // Each value is missing exactly when its problem was recorded.
         let input = || {
             Some(DecisionInput {
@@ -523,6 +541,45 @@ mod tests {
         assert_eq!(parse_moment(" 1970-01-02T01:30:10 "), Some(86_400 + 5_410));
         assert_eq!(parse_moment("02.01.1970"), None);
         assert_eq!(parse_moment(""), None);
+    }
+
+    #[test]
+    fn a_decision_is_made_after_awareness_and_not_in_the_future() {
+        let draft = |aware_at, decided_at| DecisionDraft {
+            authority: "datatilsynet",
+            decision: "do_not_escalate",
+            legal_basis: "gdpr_33_34",
+            rationale: "Ingen risiko",
+            aware_at,
+            decided_at,
+            ..DecisionDraft::default()
+        };
+        let now = 86_400 * 10 + 3_600; // 1970-01-11T01:00
+        let problems = |aware, decided| match draft(aware, decided).parse(100, now) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors,
+        };
+        assert!(
+            problems("1970-01-10", "1970-01-10").is_empty(),
+            "same moment"
+        );
+        assert!(problems("1970-01-10", "1970-01-11T01:00").is_empty(), "now");
+        assert_eq!(
+            problems("1970-01-10T12:00", "1970-01-10T11:59"),
+            [FieldError {
+                field: "decided_at",
+                problem: FieldProblem::BeforeEarliest {
+                    earliest: "aware_at"
+                },
+            }]
+        );
+        assert_eq!(
+            problems("1970-01-10", "1970-01-11T01:01"),
+            [FieldError {
+                field: "decided_at",
+                problem: FieldProblem::InFuture,
+            }]
+        );
     }
 
     #[test]

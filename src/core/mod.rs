@@ -13,6 +13,7 @@ pub mod audit;
 pub mod audit_log;
 pub mod authz;
 pub mod backup;
+pub mod breach;
 pub mod case_file;
 pub mod casework;
 pub mod clock;

@@ -442,6 +442,10 @@ pub struct NotificationSettings {
     pub username: String,
     /// SMTP password; never printed.
     pub password: String,
+    /// A PEM file of extra CA certificates to trust for the SMTP server's
+    /// TLS certificate (an internal CA, or a self-signed server), besides
+    /// the usual roots; empty for none.
+    pub ca_file: String,
     /// The sender, e.g. `Varsel <varsel@example.org>`.
     pub from: String,
     /// Base URL of the service as staff reach it; mails link to its login page.
@@ -465,6 +469,7 @@ impl Default for NotificationSettings {
             tls: SmtpTls::Starttls,
             username: String::new(),
             password: String::new(),
+            ca_file: String::new(),
             from: "Varsel <varsel@localhost>".into(),
             public_url: "http://127.0.0.1:8080".into(),
             max_attempts: 8,
@@ -485,6 +490,7 @@ impl fmt::Debug for NotificationSettings {
             .field("tls", &self.tls)
             .field("username", &self.username)
             .field("password", &password)
+            .field("ca_file", &self.ca_file)
             .field("from", &self.from)
             .field("public_url", &self.public_url)
             .field("max_attempts", &self.max_attempts)

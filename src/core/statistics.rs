@@ -44,10 +44,11 @@ pub enum Period {
 const YEARS: std::ops::RangeInclusive<i32> = 1970..=9998;
 
 impl Period {
-    /// The default: the previous calendar year, which the management review
-    /// in the first quarter looks back on.
-    pub fn previous_year(today: Date) -> Self {
-        Period::Year(today.year() - 1)
+    /// The default: the current calendar year, so the page opens on what
+    /// is happening now; the previous year (which the management review in
+    /// the first quarter looks back on) is one choice away.
+    pub fn current_year(today: Date) -> Self {
+        Period::Year(today.year())
     }
 
     /// Parses `all` or a four-digit year.

@@ -381,6 +381,12 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &[("authority", "nonsense")],
             &[Contact],
         ),
+        // An unknown choice: refused after authorisation (400).
+        form(
+            format!("{c}/breach-decision"),
+            &[("decision", "nonsense")],
+            &case_workers_in,
+        ),
         // Confirming one's own decision is a 409: past authorisation.
         form(
             format!("{c}/escalation/{decision}/confirm"),
@@ -616,6 +622,11 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             }),
             &[Contact],
         ),
+        json_post(
+            format!("{a}/breach-decision"),
+            json!({"decision": "ukjent", "rationale": "x", "decided_at": "2026-03-01"}),
+            &case_workers_in,
+        ),
         // The contact point made it: "cannot confirm your own" (409).
         json_post(
             format!("{a}/escalation/{decision}/confirm"),
@@ -653,6 +664,7 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         "status",
         "triage",
         "escalation",
+        "breach-decision",
         "close",
         "reopen",
         "feedback-extension",

@@ -384,7 +384,9 @@ async fn a_kritisk_case_needs_an_escalation_decision_within_24_hours(backend: Ba
 }
 
 async fn a_security_act_case_shows_its_immediate_nsm_notice(backend: Backend) {
-    let clock = ManualClock::new(OffsetDateTime::now_utc());
+    // Receipt is kept to the day (SPEC §3.5): the grace runs from its start.
+    let midnight = OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
+    let clock = ManualClock::new(midnight + Duration::minutes(10));
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), |_| {}).await;
     app.add_user("kari", "Kari Kontakt", &["handler", "contact"])
         .await;
@@ -396,7 +398,21 @@ async fn a_security_act_case_shows_its_immediate_nsm_notice(backend: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let item = app.api_inbox_line(&t, id).await;
     assert_eq!(item["next_deadline_kind"], "security_act_notice");
-    assert_eq!(item["next_deadline_state"], "overdue", "due at receipt");
+    assert_eq!(
+        item["next_deadline_due"],
+        rfc3339(midnight + Duration::hours(1))
+    );
+    assert_eq!(
+        item["next_deadline_state"], "due_soon",
+        "a grace of an hour"
+    );
+    // The grace ends at receipt + 60 minutes to the second.
+    clock.set(midnight + Duration::hours(1) - Duration::seconds(1));
+    let item = app.api_inbox_line(&t, id).await;
+    assert_eq!(item["next_deadline_state"], "due_soon");
+    clock.set(midnight + Duration::hours(1));
+    let item = app.api_inbox_line(&t, id).await;
+    assert_eq!(item["next_deadline_state"], "overdue", "after the grace");
     let kari = app.staff_login("kari").await;
     let row = app.inbox_row(&kari, id).await;
     assert!(row.contains("Beslutte om NSM skal varsles"), "{row}");

@@ -390,6 +390,14 @@ async fn nothing_is_queued_while_notifications_are_disabled(backend: Backend) {
         app.store.notification_counts().await.unwrap(),
         Default::default()
     );
+    // The page says notifications are off, not that all were delivered.
+    app.add_user("ada", "Ada Admin", &["admin"]).await;
+    let page = admin_page(&app, "ada").await;
+    assert!(
+        page.contains("E-mail notifications are switched off"),
+        "{page}"
+    );
+    assert!(!page.contains("Every notification has been delivered"));
     app.teardown().await;
 }
 

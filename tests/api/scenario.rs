@@ -124,7 +124,8 @@ async fn issue_4_scenario(backend: Backend) {
     );
     assert_eq!(
         deadline(&view, "security_act_notice")["due"],
-        "2026-03-02T00:00:00Z"
+        "2026-03-02T01:00:00Z",
+        "receipt and a grace of an hour"
     );
     let line = &app.api_inbox(&tokens["hilde"]).await[0];
     assert_eq!(line["next_deadline_kind"], "security_act_notice");
@@ -214,8 +215,8 @@ async fn issue_4_scenario(backend: Backend) {
                 "legal_basis": basis,
                 "rationale": "RationaleMarker: melding sendt",
                 "aware_at": "2026-03-02",
-                "decided_at": "2026-03-09T02:00",
-                "notified_at": "2026-03-09T03:00",
+                "decided_at": "2026-03-09T00:40",
+                "notified_at": "2026-03-09T00:55",
                 "authority_reference": format!("{authority}-2026-17"),
                 }),
             )

@@ -23,7 +23,7 @@ const SECRET: &str = "Kantinesjefen-Brennevin-7731";
 
 const DAY: i64 = 86_400;
 
-/// The previous calendar year: the default period.
+/// The previous calendar year, where the known data set lies.
 fn last_year() -> i32 {
     OffsetDateTime::now_utc().year() - 1
 }
@@ -221,7 +221,9 @@ async fn auditor_sees_exact_big_counts_and_suppressed_small_ones(backend: Backen
     let ids = arrange(&app).await;
     app.add_user("aud", "Aud Auditor", &["auditor"]).await;
     let client = app.staff_login("aud").await;
-    let page = app.get(&client, "/stats").await;
+    let page = app
+        .get(&client, &format!("/stats?year={}", last_year()))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     let y = last_year();
     let rows = table_rows(&page);
@@ -300,7 +302,11 @@ async fn the_csv_has_the_same_figures(backend: Backend) {
     let ids = arrange(&app).await;
     app.add_user("ada", "Ada Admin", &["admin"]).await;
     let client = app.staff_login("ada").await;
-    let r = client.get(app.url("/stats.csv")).send().await.unwrap();
+    let r = client
+        .get(app.url(&format!("/stats.csv?year={}", last_year())))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let header = |name: &str| {
         r.headers()
@@ -416,7 +422,9 @@ async fn the_minimum_cell_count_is_configurable(backend: Backend) {
     arrange(&app).await;
     app.add_user("aud", "Aud Auditor", &["auditor"]).await;
     let client = app.staff_login("aud").await;
-    let page = app.get(&client, "/stats?lang=en").await;
+    let page = app
+        .get(&client, &format!("/stats?lang=en&year={}", last_year()))
+        .await;
     let rows = table_rows(&page);
     let y = last_year();
     assert_row(&rows, &[&format!("March {y}"), "< 10"]);
@@ -431,7 +439,7 @@ async fn the_minimum_cell_count_is_configurable(backend: Backend) {
     );
     assert_row(&rows, &["Acknowledged within the deadline", "hidden"]);
     assert!(page.contains("counts below 10 are not shown"));
-    let csv = app.get(&client, "/stats.csv").await;
+    let csv = app.get(&client, &format!("/stats.csv?year={y}")).await;
     assert!(
         csv.lines().any(|l| l == format!("month,,{y}-03,,true")),
         "{csv}"
@@ -447,7 +455,9 @@ async fn an_empty_year_shows_zeros_and_no_figures(backend: Backend) {
     let page = app.get(&client, "/stats").await;
     assert_eq!(page.status, StatusCode::OK);
     let rows = table_rows(&page);
-    assert_row(&rows, &[&format!("januar {}", last_year()), "0"]);
+    // Without a year the page opens on the current one.
+    let this_year = OffsetDateTime::now_utc().year();
+    assert_row(&rows, &[&format!("januar {this_year}"), "0"]);
     assert_row(&rows, &["Median tid til bekreftelse", "ingen saker"]);
     let csv = app.get(&client, "/stats.csv").await;
     assert!(csv.lines().any(|l| l == "total,,,0,false"));
@@ -693,7 +703,7 @@ async fn record_decisions(
         decision,
         legal_basis: "other",
         rationale: RATIONALE,
-        aware_at: "2024-01-02",
+        aware_at: "2024-01-01",
         decided_at,
         notified_at: Some(""),
         authority_reference: Some(REFERENCE),
@@ -766,7 +776,9 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
 
     // Escalation decisions in 2024: police 6 escalated and 5 not; NSM 5
     // escalated; Datatilsynet 7 not escalated and 2 deferred (small). One
-    // more police decision in 2025 is outside the period.
+    // more police decision in 2025 is outside the period. They are recorded
+    // once made: a decision may not be dated in the future.
+    clock.set(datetime!(2025-01-02 09:00 UTC));
     let contact = app.staff_login("kari").await;
     let all: Vec<Uuid> = [&early, &late, &never]
         .into_iter()
@@ -831,9 +843,13 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
 
     clock.set(datetime!(2025-02-01 12:00 UTC));
     let auditor = app.staff_login("aud").await;
-    let page = app.get(&auditor, "/stats").await;
+    // The page opens on the current year by the clock.
+    let current = app.get(&auditor, "/stats").await;
+    assert_eq!(current.status, StatusCode::OK);
+    assert!(current.contains(r#"<option value="2025" selected>"#));
+    let page = app.get(&auditor, "/stats?year=2024").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.contains("2024"), "last year by the clock");
+    assert!(page.contains(r#"<option value="2024" selected>"#));
     let rows = table_rows(&page);
     // 13 due: 6 met (one at the due instant), 7 missed; 5 not yet due.
     assert_row(&rows, &[FEEDBACK_DUE, "13"]);
@@ -875,7 +891,7 @@ async fn feedback_and_escalation_figures_follow_the_clock(backend: Backend) {
         assert!(!page.contains(&id.to_string()));
     }
 
-    let csv = app.get(&auditor, "/stats.csv").await;
+    let csv = app.get(&auditor, "/stats.csv?year=2024").await;
     assert_eq!(csv.status, StatusCode::OK);
     let lines: Vec<&str> = csv.lines().collect();
     for expected in [

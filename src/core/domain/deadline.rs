@@ -11,7 +11,7 @@
 //! | [`Feedback`](DeadlineKind::Feedback) | every case | acknowledgement (or day 7) + 3 calendar months, 6 once extended | feedback |
 //! | [`BreachDecision`](DeadlineKind::BreachDecision) | personal-data breach | receipt + 72 hours | Datatilsynet decision |
 //! | [`CriticalEscalationDecision`](DeadlineKind::CriticalEscalationDecision) | `kritisk` | receipt + 24 hours | first escalation decision |
-//! | [`SecurityActNotice`](DeadlineKind::SecurityActNotice) | Security Act sub-type | receipt ("straks") | NSM decision |
+//! | [`SecurityActNotice`](DeadlineKind::SecurityActNotice) | Security Act sub-type | receipt ("straks") + a short grace (1 hour) | NSM decision |
 //! | [`RetaliationResponse`](DeadlineKind::RetaliationResponse) | an unanswered retaliation report | report + 7 days | a staff reply or protective measure |
 //!
 //! "Decision" means a recorded escalate or do-not-escalate decision; deferring
@@ -55,6 +55,11 @@ pub struct DeadlineSettings {
     /// § 2 A-4) by which a handler responds with a reply or a protective
     /// measure (7).
     pub retaliation_response_days: u32,
+    /// Minutes after receipt before a Security-Act notice (sikkerhetsloven
+    /// § 4-5, "straks") reads overdue (60): the law says "immediately", but
+    /// no one can decide in the second a case arrives. 0 makes it due at
+    /// receipt.
+    pub security_act_grace_minutes: u32,
 }
 
 impl Default for DeadlineSettings {
@@ -68,6 +73,7 @@ impl Default for DeadlineSettings {
             due_soon_hours: 48,
             reminder_before_hours: 24,
             retaliation_response_days: 7,
+            security_act_grace_minutes: 60,
         }
     }
 }
@@ -96,7 +102,7 @@ impl DeadlineSettings {
     /// GDPR's 72 hours; the others are bounded to catch typos (a year of
     /// feedback time, a month to acknowledge).
     pub fn validate(&self) -> Result<(), DeadlineSettingsError> {
-        let ranges: [(&'static str, u32, u32, u32); 8] = [
+        let ranges: [(&'static str, u32, u32, u32); 9] = [
             ("acknowledge_days", self.acknowledge_days, 1, 30),
             ("feedback_months", self.feedback_months, 1, 12),
             (
@@ -120,6 +126,12 @@ impl DeadlineSettings {
                 1,
                 30,
             ),
+            (
+                "security_act_grace_minutes",
+                self.security_act_grace_minutes,
+                0,
+                24 * 60,
+            ),
         ];
         for (setting, value, min, max) in ranges {
             if !(min..=max).contains(&value) {
@@ -142,6 +154,10 @@ impl DeadlineSettings {
 
     fn reminder_before(&self) -> Duration {
         Duration::hours(i64::from(self.reminder_before_hours))
+    }
+
+    fn security_act_grace(&self) -> Duration {
+        Duration::minutes(i64::from(self.security_act_grace_minutes))
     }
 }
 
@@ -427,7 +443,7 @@ pub fn all_deadlines(facts: &CaseFacts, settings: &DeadlineSettings) -> Vec<Dead
     if facts.flags.security_act {
         out.push(Deadline {
             kind: DeadlineKind::SecurityActNotice,
-            due: received,
+            due: received.saturating_add(settings.security_act_grace()),
             met: facts.security_act_decision_at,
         });
     }
@@ -569,7 +585,8 @@ pub struct ReminderDue {
 /// each kind of deadline was last sent (`last_sent`). A reminder is due once
 /// `reminder_before_hours` before a deadline, an escalation once when it is
 /// reached; each is sent once, so a job may call this as often as it likes.
-/// A Security-Act notice, due at receipt, is escalated at once.
+/// A Security-Act notice, due at the end of its short grace period, is
+/// escalated then; its reminder falls due at receipt.
 pub fn reminders_due(
     facts: &CaseFacts,
     settings: &DeadlineSettings,

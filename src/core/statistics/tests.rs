@@ -94,8 +94,8 @@ fn periods_parse_and_cover_their_year() {
         assert_eq!(Period::parse(bad), None, "{bad:?}");
     }
     assert_eq!(
-        Period::previous_year(date!(2026 - 02 - 10)),
-        Period::Year(2025)
+        Period::current_year(date!(2026 - 02 - 10)),
+        Period::Year(2026)
     );
     let range = Period::Year(2025).received_range();
     assert_eq!(range.start, at(date!(2025 - 01 - 01)));

@@ -133,6 +133,12 @@ pub enum Problem {
     MethodNotAllowed,
     /// An escalation decision with a missing or unknown part.
     InvalidDecision,
+    /// An escalation decision's `decided_at` before its `aware_at`.
+    DecidedBeforeAware,
+    /// An escalation decision's `decided_at` in the future.
+    DecidedInFuture,
+    /// A breach decision with a missing or unknown part.
+    InvalidBreachDecision,
     /// The decision does not exist, is confirmed, or is the caller's own.
     CannotConfirm,
     /// A § 196 case without a police or PST decision.
@@ -212,9 +218,12 @@ impl Problem {
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
             | Problem::NotClosed => StatusCode::CONFLICT,
-            Problem::InvalidDecision | Problem::InvalidOutcome | Problem::InvalidFilter => {
-                StatusCode::BAD_REQUEST
-            }
+            Problem::InvalidDecision
+            | Problem::DecidedBeforeAware
+            | Problem::DecidedInFuture
+            | Problem::InvalidBreachDecision
+            | Problem::InvalidOutcome
+            | Problem::InvalidFilter => StatusCode::BAD_REQUEST,
             Problem::FeedbackAlreadyExtended
             | Problem::FeedbackDeadlinePassed { .. }
             | Problem::FeedbackAlreadyGiven
@@ -282,6 +291,9 @@ impl Problem {
             Problem::InvalidUtf8 => "invalid_utf8",
             Problem::MethodNotAllowed => "method_not_allowed",
             Problem::InvalidDecision => "invalid_decision",
+            Problem::DecidedBeforeAware => "decided_before_aware",
+            Problem::DecidedInFuture => "decided_in_future",
+            Problem::InvalidBreachDecision => "invalid_breach_decision",
             Problem::CannotConfirm => "cannot_confirm",
             Problem::NeedsPoliceDecision => "needs_police_decision",
             Problem::AlreadyClosed => "already_closed",
@@ -357,6 +369,7 @@ impl Problem {
     fn field(&self) -> Option<&'static str> {
         match self {
             Problem::TextRequired { field } | Problem::TextTooLong { field, .. } => Some(field),
+            Problem::DecidedBeforeAware | Problem::DecidedInFuture => Some("decided_at"),
             _ => None,
         }
     }
@@ -429,6 +442,10 @@ impl ApiError {
                     field,
                     limit: *max as u64,
                 },
+                Some(FieldError {
+                    field: "decided_at",
+                    problem: FieldProblem::BeforeEarliest { .. },
+                }) => Problem::DecidedBeforeAware,
                 _ => Problem::Kind(ErrorKind::BadRequest),
             },
             CoreError::Refused(refusal) => match refusal {
@@ -673,6 +690,9 @@ mod tests {
             Problem::InvalidUtf8,
             Problem::MethodNotAllowed,
             Problem::InvalidDecision,
+            Problem::DecidedBeforeAware,
+            Problem::DecidedInFuture,
+            Problem::InvalidBreachDecision,
             Problem::CannotConfirm,
             Problem::NeedsPoliceDecision,
             Problem::AlreadyClosed,

@@ -246,7 +246,7 @@ pub struct DecisionRequest {
 }
 
 impl DecisionRequest {
-    fn input(&self, lang: Lang, max_text: usize) -> Result<DecisionInput, ApiError> {
+    fn input(&self, lang: Lang, max_text: usize, now: i64) -> Result<DecisionInput, ApiError> {
         DecisionDraft {
             authority: &self.authority,
             decision: &self.decision,
@@ -257,9 +257,17 @@ impl DecisionRequest {
             notified_at: self.notified_at.as_deref().unwrap_or(""),
             authority_reference: self.authority_reference.as_deref().unwrap_or(""),
         }
-        .parse(max_text)
+        .parse(max_text, now)
         .map_err(|problems| {
             let problem = match problems.first() {
+                Some(FieldError {
+                    field: "decided_at",
+                    problem: FieldProblem::BeforeEarliest { .. },
+                }) => Problem::DecidedBeforeAware,
+                Some(FieldError {
+                    field: "decided_at",
+                    problem: FieldProblem::InFuture,
+                }) => Problem::DecidedInFuture,
                 Some(FieldError {
                     field: field @ ("rationale" | "authority_reference"),
                     problem: FieldProblem::TooLong { max },
@@ -295,7 +303,11 @@ pub async fn record(
     let staff = caller.permitted(Permission::DecideEscalation)?;
     let id = case_id(caller.lang, &path)?;
     ensure_case(&state, &caller, staff, id).await?;
-    let input = body.input(caller.lang, state.settings.limits.max_text_chars)?;
+    let input = body.input(
+        caller.lang,
+        state.settings.limits.max_text_chars,
+        state.now(),
+    )?;
     drop(body);
     let decision = escalation::record_decision(&state, staff, id, &input)
         .await

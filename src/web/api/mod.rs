@@ -8,6 +8,7 @@
 mod account;
 mod accounts;
 mod auth;
+mod breach;
 mod catalog;
 mod deadlines;
 pub mod error;
@@ -362,6 +363,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                 resource("/staff/cases/{case}/escalation/{decision}/confirm")
                     .post(escalation::confirm),
             )
+            .service(resource("/staff/cases/{case}/breach-decision").post(breach::record))
             .service(resource("/staff/cases/{case}/close").post(escalation::close))
             .service(resource("/staff/cases/{case}/reopen").post(escalation::reopen))
             .service(resource("/contact/register").get(escalation::register))

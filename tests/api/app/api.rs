@@ -282,6 +282,17 @@ impl Service {
         self.api_post(&path, Some(token), decision).await
     }
 
+    /// Records the Datatilsynet decision of a personal-data-breach `case`.
+    pub async fn api_breach_decision(
+        &self,
+        token: &str,
+        case: impl Display,
+        decision: &Value,
+    ) -> ApiResponse {
+        let path = format!("/staff/cases/{case}/breach-decision");
+        self.api_post(&path, Some(token), decision).await
+    }
+
     /// Confirms `decision` on `case`.
     pub async fn api_confirm(
         &self,

@@ -404,6 +404,25 @@ impl Service {
         self.post_form(session, &path, &decision.fields()).await
     }
 
+    /// Records the Datatilsynet decision of a personal-data-breach `case`
+    /// through its form (`decision`: `notify` or `do_not_notify`).
+    pub async fn breach_decision(
+        &self,
+        session: &PageSession,
+        case: impl Display,
+        decision: &str,
+        rationale: &str,
+        decided_at: &str,
+    ) -> Page {
+        let path = format!("/staff/cases/{case}/breach-decision");
+        let fields = [
+            ("decision", decision),
+            ("rationale", rationale),
+            ("decided_at", decided_at),
+        ];
+        self.post_form(session, &path, &fields).await
+    }
+
     /// Confirms `decision` on `case`.
     pub async fn confirm_decision(
         &self,

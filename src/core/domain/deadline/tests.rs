@@ -75,6 +75,7 @@ fn settings_defaults_match_the_spec() {
     assert_eq!(s.critical_decision_hours, 24);
     assert_eq!(s.due_soon_hours, 48);
     assert_eq!(s.reminder_before_hours, 24);
+    assert_eq!(s.security_act_grace_minutes, 60);
     assert_eq!(s.validate(), Ok(()));
 }
 
@@ -105,6 +106,9 @@ fn settings_out_of_range_are_rejected() {
     );
     assert!(bad(|s| s.breach_decision_hours = 48).is_ok());
     assert!(bad(|s| s.reminder_before_hours = 0).is_ok());
+    assert!(bad(|s| s.security_act_grace_minutes = 0).is_ok());
+    assert!(bad(|s| s.security_act_grace_minutes = 24 * 60).is_ok());
+    assert!(bad(|s| s.security_act_grace_minutes = 24 * 60 + 1).is_err());
     let message = bad(|s| s.acknowledge_days = 31)
         .err()
         .map(|e| e.to_string());
@@ -394,17 +398,17 @@ fn kritisk_needs_an_escalation_decision_within_24_hours() {
 }
 
 #[test]
-fn security_act_notice_is_due_at_once() {
+fn security_act_notice_is_due_after_a_short_grace() {
     let received = datetime!(2025-06-06 16:45 UTC);
     let facts = CaseFacts::received(received, Severity::Lav, flags_of("sikkerhet", "sabotasje"));
     assert!(facts.alerts_contact_points_at_once());
     assert_eq!(
         due_of(&facts, DeadlineKind::SecurityActNotice),
-        Some(received)
+        Some(received + Duration::hours(1))
     );
     let (next, state) = next_open(&facts, &settings(), received).expect("open");
     assert_eq!(next.kind, DeadlineKind::SecurityActNotice);
-    assert_eq!(state, DeadlineState::Overdue);
+    assert_eq!(state, DeadlineState::DueSoon, "not overdue on arrival");
     // A decision about another authority does not meet it ...
     let mut police_only = facts.clone();
     police_only.escalation_decided_at = Some(received + Duration::minutes(20));
@@ -423,9 +427,51 @@ fn security_act_notice_is_due_at_once() {
         .into_iter()
         .find(|d| d.kind == DeadlineKind::SecurityActNotice)
         .expect("notice deadline");
-    // Due "straks": any decision after receipt is late, but it is met.
-    assert_eq!(notice.met_in_time(), Some(false));
+    // Decided within the grace: in time.
+    assert_eq!(notice.met_in_time(), Some(true));
     assert_eq!(notice.state(&settings(), received), DeadlineState::Met);
+    let mut late = facts.clone();
+    late.security_act_decision_at = Some(received + Duration::minutes(61));
+    let notice = all_deadlines(&late, &settings())
+        .into_iter()
+        .find(|d| d.kind == DeadlineKind::SecurityActNotice)
+        .expect("notice deadline");
+    assert_eq!(notice.met_in_time(), Some(false));
+}
+
+#[test]
+fn security_act_grace_ends_exactly_at_its_configured_length() {
+    let received = datetime!(2025-06-06 00:00 UTC);
+    let facts = CaseFacts::received(received, Severity::Lav, flags_of("sikkerhet", "spionasje"));
+    let notice_state = |settings: &DeadlineSettings, clock: &ManualClock| {
+        open_deadlines(&facts, settings, clock.now())
+            .into_iter()
+            .find(|(d, _)| d.kind == DeadlineKind::SecurityActNotice)
+            .map(|(_, s)| s)
+    };
+    let clock = ManualClock::new(received);
+    let default = settings();
+    clock.set(received + Duration::minutes(60) - Duration::seconds(1));
+    assert_eq!(notice_state(&default, &clock), Some(DeadlineState::DueSoon));
+    clock.advance(Duration::seconds(1));
+    assert_eq!(notice_state(&default, &clock), Some(DeadlineState::Overdue));
+
+    let quarter = DeadlineSettings {
+        security_act_grace_minutes: 15,
+        ..settings()
+    };
+    clock.set(received + Duration::minutes(15) - Duration::seconds(1));
+    assert_eq!(notice_state(&quarter, &clock), Some(DeadlineState::DueSoon));
+    clock.advance(Duration::seconds(1));
+    assert_eq!(notice_state(&quarter, &clock), Some(DeadlineState::Overdue));
+
+    // No grace: overdue on arrival, as "straks" read before.
+    let none = DeadlineSettings {
+        security_act_grace_minutes: 0,
+        ..settings()
+    };
+    clock.set(received);
+    assert_eq!(notice_state(&none, &clock), Some(DeadlineState::Overdue));
 }
 
 #[test]
@@ -659,7 +705,7 @@ fn reminders_are_sent_once_before_and_escalations_once_after() {
 }
 
 #[test]
-fn security_act_notice_is_escalated_at_receipt() {
+fn security_act_notice_is_reminded_at_receipt_and_escalated_after_the_grace() {
     let received = datetime!(2025-06-06 16:45 UTC);
     let facts = CaseFacts::received(
         received,
@@ -669,6 +715,12 @@ fn security_act_notice_is_escalated_at_receipt() {
     let due = reminders_due(&facts, &settings(), received, &[]);
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].deadline.kind, DeadlineKind::SecurityActNotice);
+    assert_eq!(due[0].action, ReminderAction::Remind);
+    let sent = [(DeadlineKind::SecurityActNotice, received)];
+    let before = received + Duration::minutes(59);
+    assert!(reminders_due(&facts, &settings(), before, &sent).is_empty());
+    let due = reminders_due(&facts, &settings(), received + Duration::hours(1), &sent);
+    assert_eq!(due.len(), 1);
     assert_eq!(due[0].action, ReminderAction::Escalate);
 }
 

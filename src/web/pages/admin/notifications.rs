@@ -42,6 +42,8 @@ struct NotificationsPage {
     nav: StaffNav,
     counts: Vec<Count>,
     rows: Vec<Row>,
+    /// Whether e-mail notifications are switched on (`notifications.enabled`).
+    enabled: bool,
 }
 
 /// A UNIX time as `dd.mm.yyyy hh:mm UTC`.
@@ -113,6 +115,7 @@ pub(super) async fn page(state: web::Data<AppState>, visitor: Visitor) -> StaffR
         nav: StaffNav::new(&t, staff, true),
         counts,
         rows: outbox.iter().map(|e| row(&t, e)).collect(),
+        enabled: state.settings.notifications.enabled,
     };
     render(&visitor, &page)
 }

@@ -57,6 +57,18 @@ pub(super) enum Problem {
     UseClose,
     /// An escalation decision with a missing or invalid part.
     InvalidDecision,
+    /// An escalation decision made before the organisation became aware.
+    DecidedBeforeAware,
+    /// An escalation decision dated in the future.
+    DecidedInFuture,
+    /// A breach decision without a choice or a reason, or a malformed time.
+    InvalidBreachDecision,
+    /// A breach decision dated in the future.
+    BreachDecidedInFuture,
+    /// A breach decision dated before the case was received.
+    BreachDecidedBeforeReceipt,
+    /// A breach decision on a case that is not a personal-data breach.
+    NotABreach,
     /// The authority's reference is too long.
     ReferenceTooLong,
     /// The decision cannot be confirmed by this user.
@@ -90,13 +102,14 @@ impl Problem {
             Problem::CannotConfirm
             | Problem::NeedsPoliceDecision
             | Problem::AlreadyClosed
-            | Problem::NotClosed => StatusCode::CONFLICT,
+            | Problem::NotClosed
+            | Problem::NotABreach => StatusCode::CONFLICT,
             Problem::Extension(p) => p.status(),
             _ => StatusCode::BAD_REQUEST,
         }
     }
 
-    fn message(self, t: &Translator, state: &AppState) -> String {
+    pub(super) fn message(self, t: &Translator, state: &AppState) -> String {
         let limits = &state.settings.limits;
         match self {
             Problem::ReplyEmpty => t.t("staff.problem.reply_empty"),
@@ -119,6 +132,12 @@ impl Problem {
             Problem::NoOneLeft => t.t("staff.problem.no_one_left"),
             Problem::UseClose => t.t("escalation.problem.use_close"),
             Problem::InvalidDecision => t.t("escalation.problem.invalid_decision"),
+            Problem::DecidedBeforeAware => t.t("escalation.problem.decided_before_aware"),
+            Problem::DecidedInFuture => t.t("escalation.problem.decided_in_future"),
+            Problem::InvalidBreachDecision => t.t("breach.problem.invalid"),
+            Problem::BreachDecidedInFuture => t.t("escalation.problem.decided_in_future"),
+            Problem::BreachDecidedBeforeReceipt => t.t("breach.problem.before_receipt"),
+            Problem::NotABreach => t.t("breach.problem.not_a_breach"),
             Problem::ReferenceTooLong => t.f(
                 "escalation.problem.reference_too_long",
                 &[("max", &MAX_REFERENCE_CHARS.to_string())],
@@ -139,13 +158,19 @@ impl Problem {
     }
 
     /// The form the problem belongs to (its anchor on the page).
-    fn form(self) -> &'static str {
+    pub(super) fn form(self) -> &'static str {
         match self {
             Problem::UnknownStatus | Problem::UseClose => "status",
             Problem::UnknownClassification | Problem::NoOneLeft => "triage",
-            Problem::InvalidDecision | Problem::ReferenceTooLong | Problem::CannotConfirm => {
-                "escalation"
-            }
+            Problem::InvalidDecision
+            | Problem::DecidedBeforeAware
+            | Problem::DecidedInFuture
+            | Problem::ReferenceTooLong
+            | Problem::CannotConfirm => "escalation",
+            Problem::InvalidBreachDecision
+            | Problem::BreachDecidedInFuture
+            | Problem::BreachDecidedBeforeReceipt
+            | Problem::NotABreach => "breach-decision",
             Problem::InvalidClose | Problem::NeedsPoliceDecision | Problem::AlreadyClosed => {
                 "close"
             }
@@ -291,6 +316,8 @@ struct CasePage {
     outcomes: Vec<Choice>,
     reference_hint: String,
     escalation_invalid: bool,
+    /// The error of the escalation form's `decided_at`, tied to the field.
+    decided_error: Option<String>,
     close_invalid: bool,
     reopen_invalid: bool,
     closed: Option<ClosedLine>,
@@ -304,6 +331,8 @@ struct CasePage {
     protection: super::protection::ProtectionFields,
     /// The reporter's identity: hidden, requested, waiting or released.
     identity: super::identity_view::IdentitySection,
+    /// The Datatilsynet decision of a personal-data breach.
+    breach: super::breach::BreachSection,
 }
 
 impl Drop for CasePage {
@@ -490,6 +519,9 @@ fn build_page(
         status_invalid: problem.is_some_and(|p| p.form() == "status"),
         triage_invalid: problem.is_some_and(|p| p.form() == "triage"),
         escalation_invalid: problem.is_some_and(|p| p.form() == "escalation"),
+        decided_error: problem
+            .filter(|p| matches!(p, Problem::DecidedBeforeAware | Problem::DecidedInFuture))
+            .map(|p| p.message(&t, state)),
         close_invalid: problem.is_some_and(|p| p.form() == "close"),
         reopen_invalid: problem.is_some_and(|p| p.form() == "reopen"),
         is_contact: crate::core::authz::staff_may(
@@ -532,6 +564,7 @@ fn build_page(
         case_path,
         protection,
         identity: super::identity_view::IdentitySection::default(),
+        breach: super::breach::BreachSection::default(),
     }
 }
 
@@ -689,6 +722,8 @@ async fn render_case_page(
     let file = case_file::staff_case_file(state, staff, case_id, Parts::WithEscalation)
         .await
         .map_err(|e| visitor.fail(e))?;
+    let breach =
+        super::breach::section(state, &visitor.t(), case_id, file.breach.as_ref(), problem);
     let (view, facts, deadlines, measures) =
         (file.view, file.triage, file.deadlines, file.measures);
     let escalation = file
@@ -726,6 +761,7 @@ async fn render_case_page(
         draft,
     );
     page.identity = identity;
+    page.breach = breach;
     render(visitor, &page, status)
 }
 

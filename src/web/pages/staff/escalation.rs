@@ -11,7 +11,7 @@ use super::{case_form, case_id, case_worker, see_other, CaseAction, StaffResult}
 use crate::core::actor::StaffMember;
 use crate::core::authz::{self, Permission};
 use crate::core::domain::{Outcome, TextField, TextFieldError};
-use crate::core::error::{CoreError, CoreResult, Refusal};
+use crate::core::error::{CoreError, CoreResult, FieldProblem, Refusal};
 use crate::core::escalation::{self, DecisionDraft, DecisionInput};
 use crate::web::http::{ErrorKind, Visitor};
 use crate::web::state::AppState;
@@ -40,7 +40,7 @@ pub(super) struct DecisionForm {
 }
 
 impl DecisionForm {
-    fn input(&self, max_text: usize) -> Result<DecisionInput, Problem> {
+    fn input(&self, max_text: usize, now: i64) -> Result<DecisionInput, Problem> {
         DecisionDraft {
             authority: &self.authority,
             decision: &self.decision,
@@ -51,10 +51,19 @@ impl DecisionForm {
             notified_at: &self.notified_at,
             authority_reference: &self.authority_reference,
         }
-        .parse(max_text)
+        .parse(max_text, now)
         .map_err(|problems| {
+            let decided = problems.iter().find(|p| p.field == "decided_at");
             if problems.iter().any(|p| p.field == "authority_reference") {
                 Problem::ReferenceTooLong
+            } else if problems.len() == 1
+                && decided.is_some_and(|p| matches!(p.problem, FieldProblem::BeforeEarliest { .. }))
+            {
+                Problem::DecidedBeforeAware
+            } else if problems.len() == 1
+                && decided.is_some_and(|p| p.problem == FieldProblem::InFuture)
+            {
+                Problem::DecidedInFuture
             } else {
                 Problem::InvalidDecision
             }
@@ -88,7 +97,7 @@ pub(super) async fn record(action: CaseAction<DecisionForm>) -> StaffResult {
     if !authz::staff_may(staff, Permission::DecideEscalation) {
         return Err(visitor.error(ErrorKind::Forbidden).into());
     }
-    let input = match form.input(state.settings.limits.max_text_chars) {
+    let input = match form.input(state.settings.limits.max_text_chars, state.now()) {
         Ok(input) => input,
         Err(problem) => {
             return render_case(&state, &visitor, staff, id, Some(problem), String::new()).await

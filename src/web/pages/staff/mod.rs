@@ -7,6 +7,7 @@
 mod account;
 mod acknowledge;
 mod attachment;
+mod breach;
 mod case;
 mod deadline_view;
 mod deadlines;
@@ -80,6 +81,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             "/staff/cases/{id}/escalation/{decision}/confirm",
             escalation::confirm,
         )
+        .post("/staff/cases/{id}/breach-decision", breach::record)
         .post("/staff/cases/{id}/close", escalation::close)
         .post("/staff/cases/{id}/reopen", escalation::reopen)
         .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
@@ -99,6 +101,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         "status",
         "triage",
         "escalation",
+        "breach-decision",
         "close",
         "reopen",
         "feedback-extension",

@@ -34,7 +34,7 @@ fn today(state: &AppState) -> Date {
     state.clock.now().to_offset(UtcOffset::UTC).date()
 }
 
-/// The period `?year=YYYY|all` asks for; without one, the previous calendar
+/// The period `?year=YYYY|all` asks for; without one, the current calendar
 /// year. `None` for anything else.
 fn requested_period(query: &str, today: Date) -> Option<Period> {
     let requested = query
@@ -43,7 +43,7 @@ fn requested_period(query: &str, today: Date) -> Option<Period> {
         .find(|(k, _)| *k == "year")
         .map(|(_, v)| v);
     match requested {
-        None | Some("") => Some(Period::previous_year(today)),
+        None | Some("") => Some(Period::current_year(today)),
         Some(v) => Period::parse(v),
     }
 }
@@ -163,15 +163,15 @@ mod tests {
     use time::macros::date;
 
     #[test]
-    fn the_period_defaults_to_last_year_and_rejects_nonsense() {
+    fn the_period_defaults_to_the_current_year_and_rejects_nonsense() {
         let today = date!(2026 - 02 - 10);
-        assert_eq!(requested_period("", today), Some(Period::Year(2025)));
+        assert_eq!(requested_period("", today), Some(Period::Year(2026)));
         assert_eq!(
             requested_period("lang=en&year=2023", today),
             Some(Period::Year(2023))
         );
         assert_eq!(requested_period("year=all", today), Some(Period::All));
-        assert_eq!(requested_period("year=", today), Some(Period::Year(2025)));
+        assert_eq!(requested_period("year=", today), Some(Period::Year(2026)));
         assert_eq!(requested_period("year=20x5", today), None);
         assert_eq!(requested_period("year=%32025", today), None);
     }
