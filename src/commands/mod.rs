@@ -4,4 +4,5 @@
 pub mod accounts;
 pub mod admin;
 pub mod age;
+pub mod export;
 pub mod passwords;
