@@ -23,8 +23,10 @@ use crate::core::settings::Settings;
 pub async fn export(settings: &Settings, args: &ExportArgs) -> Result<()> {
     let case = Uuid::parse_str(args.case.trim())
         .map_err(|_| anyhow!("--case must be a case id (a UUID)"))?;
-    let recipients = ExportRecipients::parse(args.recipients.iter().map(String::as_str))
-        .map_err(|e| match e.problem {
+    let recipients =
+        ExportRecipients::parse(args.recipients.iter().map(String::as_str)).map_err(|e| match e
+            .problem
+        {
             FieldProblem::Required => anyhow!("give at least one --recipient (age1…)"),
             FieldProblem::TooLong { .. } => anyhow!("at most {MAX_RECIPIENTS} recipients"),
             _ => anyhow!("a --recipient is not an age X25519 public key (age1…)"),
@@ -67,7 +69,11 @@ pub async fn export(settings: &Settings, args: &ExportArgs) -> Result<()> {
         file.write_all(&exported.bytes)
             .and_then(|()| file.sync_all())
             .with_context(|| format!("cannot write {}", output.display()))?;
-        eprintln!("Wrote {} ({} bytes).", output.display(), exported.bytes.len());
+        eprintln!(
+            "Wrote {} ({} bytes).",
+            output.display(),
+            exported.bytes.len()
+        );
     }
     Ok(())
 }

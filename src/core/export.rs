@@ -62,7 +62,10 @@ impl ExportRecipients {
             {
                 let recipient = X25519Recipient::from_str(word)
                     .map_err(|_| problem(FieldProblem::Malformed))?;
-                if !parsed.iter().any(|r| r.to_string() == recipient.to_string()) {
+                if !parsed
+                    .iter()
+                    .any(|r| r.to_string() == recipient.to_string())
+                {
                     parsed.push(recipient);
                 }
             }
@@ -216,8 +219,8 @@ impl Contents {
         for a in &self.attachments {
             // The plaintext size goes first in the header: one pass counts
             // it, a second writes the bytes (neither keeps them).
-            let size = attachments::copy_decrypted(&a.file, identity, &mut std::io::sink())
-                .map_err(io)?;
+            let size =
+                attachments::copy_decrypted(&a.file, identity, &mut std::io::sink()).map_err(io)?;
             tar.header(&a.name, size, b'0').map_err(io)?;
             let mut counted = Counting {
                 inner: &mut tar.out,
@@ -301,12 +304,9 @@ fn safe_file_name(name: &str) -> String {
 /// times are kept to the day).
 fn moment(at: i64) -> String {
     match OffsetDateTime::from_unix_timestamp(at) {
-        Ok(d) if d.hour() == 0 && d.minute() == 0 => format!(
-            "{:04}-{:02}-{:02}",
-            d.year(),
-            u8::from(d.month()),
-            d.day()
-        ),
+        Ok(d) if d.hour() == 0 && d.minute() == 0 => {
+            format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+        }
         Ok(d) => format!(
             "{:04}-{:02}-{:02} {:02}:{:02} UTC",
             d.year(),
@@ -491,7 +491,10 @@ impl Facts {
                         r.notified_at
                             .map_or_else(|| t.t("escalation.not_notified"), moment),
                     ),
-                    fact(t.t("escalation.decided_by_label"), d.decided_by_name.clone()),
+                    fact(
+                        t.t("escalation.decided_by_label"),
+                        d.decided_by_name.clone(),
+                    ),
                     fact(
                         t.t("escalation.confirmed_by_label"),
                         d.confirmed_by_name
@@ -522,7 +525,10 @@ impl Facts {
         Facts {
             title: t.f(
                 "export.archive.title",
-                &[("reference", &case.id.simple().to_string()[..8].to_uppercase())],
+                &[(
+                    "reference",
+                    &case.id.simple().to_string()[..8].to_uppercase(),
+                )],
             ),
             facts,
             description: view.report.description.clone(),
@@ -708,9 +714,18 @@ impl Facts {
         if self.attachments.is_empty() {
             let _ = writeln!(s, "<p>{}</p>", e(&t.t("staff.case.no_attachments")));
         } else {
-            let _ = writeln!(s, "<p>{}</p>\n<ul>", e(&t.t("export.archive.attachments_note")));
+            let _ = writeln!(
+                s,
+                "<p>{}</p>\n<ul>",
+                e(&t.t("export.archive.attachments_note"))
+            );
             for a in &self.attachments {
-                let _ = writeln!(s, "<li>{} <span class=\"meta\">({})</span></li>", e(&a.label), e(&a.value));
+                let _ = writeln!(
+                    s,
+                    "<li>{} <span class=\"meta\">({})</span></li>",
+                    e(&a.label),
+                    e(&a.value)
+                );
             }
             s.push_str("</ul>\n");
         }
@@ -763,7 +778,12 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-we
 fn section_facts(s: &mut String, heading: &str, facts: &[Fact]) {
     let _ = write!(s, "<section>\n<h2>{}</h2>\n<dl>\n", escape(heading));
     for f in facts {
-        let _ = writeln!(s, "<dt>{}</dt><dd>{}</dd>", escape(&f.label), escape(&f.value));
+        let _ = writeln!(
+            s,
+            "<dt>{}</dt><dd>{}</dd>",
+            escape(&f.label),
+            escape(&f.value)
+        );
     }
     s.push_str("</dl>\n</section>\n");
 }

@@ -20,6 +20,7 @@ mod cli;
 mod contract;
 mod deadlines;
 mod escalation;
+mod export;
 mod followup;
 mod forms;
 mod groups;

@@ -39,12 +39,13 @@ pub async fn export_case(
     body: web::Json<ExportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.case_worker()?;
-    let id = Uuid::parse_str(&path).map_err(|_| ApiError::kind(caller.lang, ErrorKind::NotFound))?;
+    let id =
+        Uuid::parse_str(&path).map_err(|_| ApiError::kind(caller.lang, ErrorKind::NotFound))?;
     crate::core::open::ensure_staff_case(&state, staff, id)
         .await
         .map_err(|e| ApiError::core(caller.lang, e))?;
-    let recipients = ExportRecipients::parse(body.recipients.iter().map(String::as_str))
-        .map_err(|e| {
+    let recipients =
+        ExportRecipients::parse(body.recipients.iter().map(String::as_str)).map_err(|e| {
             let problem = match e.problem {
                 FieldProblem::Required => Problem::TextRequired { field: e.field },
                 FieldProblem::TooLong { max } => Problem::TextTooLong {
