@@ -369,7 +369,7 @@ async fn an_export_is_refused_to_others_and_without_a_valid_recipient(backend: B
         )
         .await;
     let body = r.expect_error(StatusCode::BAD_REQUEST, "invalid_recipient");
-    assert_eq!(body["error"]["field"], "recipients");
+    assert_eq!(body["field"], "recipients");
     let r = app
         .api_post(
             &format!("/staff/cases/{case}/export"),
@@ -378,7 +378,7 @@ async fn an_export_is_refused_to_others_and_without_a_valid_recipient(backend: B
         )
         .await;
     let body = r.expect_error(StatusCode::BAD_REQUEST, "text_required");
-    assert_eq!(body["error"]["field"], "recipients");
+    assert_eq!(body["field"], "recipients");
     let session = app.staff_login("hanne").await;
     let page = app
         .post_form(
