@@ -57,6 +57,32 @@ pub enum Command {
     Encrypt(EncryptArgs),
     /// Decrypt an age file, binary or armored (like age -d).
     Decrypt(DecryptArgs),
+    /// Export a case as one age-encrypted archive (see docs/export.md),
+    /// with a staff member's credentials.
+    Export(ExportArgs),
+}
+
+/// Arguments of `varsel export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The case id.
+    #[arg(long = "case", value_name = "ID")]
+    pub case: String,
+    /// The login name of the staff member exporting it: the case must be
+    /// routed to them, as for reading it.
+    #[arg(long = "user", value_name = "NAME")]
+    pub user: String,
+    /// Encrypt the archive to RECIPIENT (an `age1…` public key). May be repeated.
+    #[arg(short, long = "recipient", value_name = "RECIPIENT", required = true)]
+    pub recipients: Vec<String>,
+    /// Read the staff member's passphrase (password) from the first line of
+    /// FILE instead of prompting.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Write the archive to FILE (never overwritten; `-` for stdout);
+    /// default `varsel-case-<id>.tar.age` in the current directory.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `varsel backup`.

@@ -8,7 +8,7 @@ use varsel::cli::{
 };
 use varsel::commands::{
     accounts as account_commands, admin as admin_commands, age as age_commands,
-    operations as operation_commands, passwords as password_commands,
+    export as export_commands, operations as operation_commands, passwords as password_commands,
 };
 use varsel::core::settings::Settings;
 use varsel::telemetry;
@@ -74,6 +74,7 @@ fn run(cli: Cli) -> Result<()> {
                     Command::Attachments(AttachmentsCommand::Sweep(args)) => {
                         admin_commands::attachments_sweep(&settings, &args).await
                     }
+                    Command::Export(args) => export_commands::export(&settings, &args).await,
                     Command::Keygen(_) | Command::Encrypt(_) | Command::Decrypt(_) => Ok(()),
                 }
             })

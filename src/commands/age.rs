@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 use crate::cli::{DecryptArgs, EncryptArgs, KeygenArgs};
 
 /// Opens `path` for writing without ever replacing an existing file, mode 0600.
-fn create_new_private(path: &Path) -> Result<File> {
+pub(crate) fn create_new_private(path: &Path) -> Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -139,7 +139,7 @@ impl Output {
     }
 }
 
-fn read_passphrase_file(path: &Path) -> Result<Zeroizing<String>> {
+pub(crate) fn read_passphrase_file(path: &Path) -> Result<Zeroizing<String>> {
     let mut content = Zeroizing::new(String::new());
     File::open(path)
         .and_then(|mut f| f.read_to_string(&mut content))
@@ -151,7 +151,7 @@ fn read_passphrase_file(path: &Path) -> Result<Zeroizing<String>> {
     Ok(line)
 }
 
-fn prompt_passphrase(confirm: bool) -> Result<Zeroizing<String>> {
+pub(crate) fn prompt_passphrase(confirm: bool) -> Result<Zeroizing<String>> {
     let first = Zeroizing::new(
         rpassword::prompt_password("Enter passphrase: ")
             .context("cannot read a passphrase from the terminal; use --passphrase-file")?,

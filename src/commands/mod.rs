@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod age;
 pub mod operations;
+pub mod export;
 pub mod passwords;
 
 use std::sync::Arc;

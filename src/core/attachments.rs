@@ -184,6 +184,23 @@ pub fn stream_decrypted(
     receiver
 }
 
+/// Decrypts the attachment file at `file` into `sink` in 64 KiB steps
+/// (never whole in memory, never on disk) and puts its fixed times back;
+/// the number of plaintext bytes written.
+pub fn copy_decrypted(
+    file: &Path,
+    case_identity: &X25519Identity,
+    sink: &mut dyn Write,
+) -> Result<u64, std::io::Error> {
+    let f = File::open(file)?;
+    let _restore = RestoreTimes(f.try_clone()?);
+    let decryptor = Decryptor::new(f).map_err(std::io::Error::other)?;
+    let mut reader = decryptor
+        .decrypt([case_identity as &dyn varsel_crypto::Identity])
+        .map_err(std::io::Error::other)?;
+    std::io::copy(&mut reader, sink)
+}
+
 /// Sets the fixed times and mode 0600 on a stored file; logs a failure.
 fn settle_file(file: &Path) {
     let result = File::open(file)

@@ -67,6 +67,9 @@ pub mod action {
     pub const CASE_MESSAGE_ADDED: &str = "case.message_added";
     /// Attachments without a message were added to the thread.
     pub const CASE_ATTACHMENT_ADDED: &str = "case.attachment_added";
+    /// The case was exported as an age-encrypted archive (`core::export`);
+    /// the detail names the recipients (public keys).
+    pub const CASE_EXPORTED: &str = "case.exported";
     /// Receipt was acknowledged.
     pub const CASE_ACKNOWLEDGED: &str = "case.acknowledged";
     /// The status changed.

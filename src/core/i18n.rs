@@ -117,6 +117,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/twofactor.toml"),
     include_str!("../../locales/nb/passwords.toml"),
     include_str!("../../locales/nb/breach.toml"),
+    include_str!("../../locales/nb/export.toml"),
 ];
 const NN: &[&str] = &[
     include_str!("../../locales/nn/common.toml"),
@@ -139,6 +140,7 @@ const NN: &[&str] = &[
     include_str!("../../locales/nn/twofactor.toml"),
     include_str!("../../locales/nn/passwords.toml"),
     include_str!("../../locales/nn/breach.toml"),
+    include_str!("../../locales/nn/export.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -161,6 +163,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/twofactor.toml"),
     include_str!("../../locales/en/passwords.toml"),
     include_str!("../../locales/en/breach.toml"),
+    include_str!("../../locales/en/export.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

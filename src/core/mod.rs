@@ -22,6 +22,7 @@ pub mod domain;
 pub mod error;
 pub mod escalation;
 pub mod exclusions;
+pub mod export;
 pub mod followup;
 pub mod i18n;
 pub mod identity;

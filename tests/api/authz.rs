@@ -410,6 +410,13 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &case_workers_in,
         ),
         get(format!("{c}/attachments/{attachment}"), &case_workers_in),
+        get(format!("{c}/export"), &case_workers_in),
+        // No recipient: a field error, past authorisation.
+        form(
+            format!("{c}/export"),
+            &[("recipients", "")],
+            &case_workers_in,
+        ),
         get("/contact/register", &[Contact]),
         get("/contact/register.csv", &[Contact]),
         // Administration and statistics.
@@ -652,6 +659,11 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         json_post(
             format!("{a}/measures"),
             json!({"body": "", "visible_to_reporter": false}),
+            &case_workers_in,
+        ),
+        json_post(
+            format!("{a}/export"),
+            json!({"recipients": []}),
             &case_workers_in,
         ),
     ];

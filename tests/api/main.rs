@@ -22,6 +22,7 @@ mod contract;
 mod deadlines;
 mod deploy;
 mod escalation;
+mod export;
 mod followup;
 mod forms;
 mod groups;

@@ -181,6 +181,8 @@ pub enum Problem {
     Account(crate::core::accounts::AccountRefusal),
     /// A password change broke a rule (wrong current password, too short).
     Password(crate::core::passwords::PasswordRefusal),
+    /// An export recipient is not an age X25519 public key (`age1…`).
+    InvalidRecipient,
 }
 
 const CATEGORIES: &str = "varsling, avvik, sikkerhet";
@@ -205,7 +207,7 @@ impl Problem {
             | Problem::SecondFactorEnrolmentRequired
             | Problem::SecondFactorFailed => StatusCode::UNAUTHORIZED,
             Problem::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Problem::PowRefused => StatusCode::BAD_REQUEST,
+            Problem::PowRefused | Problem::InvalidRecipient => StatusCode::BAD_REQUEST,
             Problem::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             Problem::UploadBudgetSpent => StatusCode::TOO_MANY_REQUESTS,
             Problem::Identity(IdentityRefusal::NoCustodian) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -313,6 +315,7 @@ impl Problem {
             Problem::InvalidIdempotencyKey => "invalid_idempotency_key",
             Problem::Account(r) => r.code(),
             Problem::Password(r) => r.code(),
+            Problem::InvalidRecipient => "invalid_recipient",
         }
     }
 
@@ -370,6 +373,7 @@ impl Problem {
         match self {
             Problem::TextRequired { field } | Problem::TextTooLong { field, .. } => Some(field),
             Problem::DecidedBeforeAware | Problem::DecidedInFuture => Some("decided_at"),
+            Problem::InvalidRecipient => Some(crate::core::export::RECIPIENTS_FIELD),
             _ => None,
         }
     }

@@ -13,6 +13,7 @@ mod catalog;
 mod deadlines;
 pub mod error;
 mod escalation;
+mod export;
 mod files;
 mod followup;
 mod identity;
@@ -352,6 +353,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                 resource("/staff/cases/{case}/attachments/{attachment}").get(staff_cases::download),
             )
             .service(resource("/staff/cases/{case}/acknowledge").post(staff_cases::acknowledge))
+            .service(resource("/staff/cases/{case}/export").post(export::export_case))
             .service(resource("/staff/cases/{case}/status").post(staff_cases::set_status))
             .service(resource("/staff/cases/{case}/triage").post(staff_cases::triage))
             .service(

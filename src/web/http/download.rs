@@ -76,6 +76,19 @@ pub async fn attachment_download(
         .streaming(body))
 }
 
+/// The response that hands over a case export (an age file, ciphertext
+/// only) as a download, never cached.
+pub fn export_download(export: crate::core::export::CaseExport) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            content_disposition(&export.file_name),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(export.bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

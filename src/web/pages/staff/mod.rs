@@ -1,7 +1,7 @@
 //! Staff pages: login and logout, the inbox of cases routed to the user, the
 //! case page and the actions on a case (reply, acknowledge, change status,
 //! triage, record and confirm escalation decisions, close and reopen,
-//! extend the feedback deadline, download an attachment). A staff member reaches a case only through a wrap
+//! extend the feedback deadline, download an attachment, export the case). A staff member reaches a case only through a wrap
 //! of its key made out to them; every other case is the same "not found".
 
 mod account;
@@ -12,6 +12,7 @@ mod case;
 mod deadline_view;
 mod deadlines;
 mod escalation;
+mod export;
 mod identity;
 mod identity_view;
 mod inbox;
@@ -87,6 +88,8 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
         .post("/staff/cases/{id}/measures", measures::record)
         .post("/staff/cases/{id}/identity/requests", identity::request)
+        .get("/staff/cases/{id}/export", export::form)
+        .post("/staff/cases/{id}/export", export::submit)
         .get("/contact/register", register::page)
         .get("/contact/register.csv", register::download)
         .get(
