@@ -33,6 +33,8 @@ pub struct StaffCaseFile {
     pub deadlines: CaseDeadlines,
     /// The measures taken to protect the reporter.
     pub measures: Vec<crate::core::followup::MeasureView>,
+    /// The internal notes between handlers.
+    pub notes: Vec<crate::core::notes::NoteView>,
 }
 
 /// Opens case `case_id` for `staff` once and reads `parts` of it; "not
@@ -52,11 +54,13 @@ pub async fn staff_case_file(
     };
     let deadlines = deadlines::deadlines_of(core, &opened).await?;
     let measures = crate::core::followup::staff_measures(core, &opened).await?;
+    let notes = crate::core::notes::notes_of(core, &opened).await?;
     Ok(StaffCaseFile {
         view,
         triage,
         escalation,
         deadlines,
         measures,
+        notes,
     })
 }

@@ -398,6 +398,7 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &[("measure", "")],
             &case_workers_in,
         ),
+        form(format!("{c}/notes"), &[("body", "")], &case_workers_in),
         get(format!("{c}/attachments/{attachment}"), &case_workers_in),
         get("/contact/register", &[Contact]),
         get("/contact/register.csv", &[Contact]),
@@ -638,6 +639,8 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             json!({"body": "", "visible_to_reporter": false}),
             &case_workers_in,
         ),
+        get(format!("{a}/notes"), &case_workers_in),
+        json_post(format!("{a}/notes"), json!({"body": ""}), &case_workers_in),
     ];
     // A refused action's URL asked for with GET (the language switch): a bare
     // 303 back to the case page, which does the checking. It names nothing
@@ -652,6 +655,7 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         "reopen",
         "feedback-extension",
         "measures",
+        "notes",
         "identity/requests",
     ] {
         r.push(get(format!("{c}/{action}"), &EVERYONE));

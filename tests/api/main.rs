@@ -43,3 +43,4 @@ mod store;
 mod taxonomy;
 mod throughput;
 mod two_factor;
+mod workspace;

@@ -15,6 +15,7 @@ use super::model::notifications::NewNotification;
 use super::model::{
     Attachment, AuditRecord, Author, Case, Holder, Message, NewCase, StoreError, StoreResult, User,
 };
+use super::notes::NoteStore;
 use super::notifications::NotificationStore;
 use super::own_account::OwnAccountStore;
 use super::protection::ProtectionStore;
@@ -37,6 +38,7 @@ pub trait Store:
     + IdentityStore
     + InboxStore
     + LimitStore
+    + NoteStore
     + NotificationStore
     + OwnAccountStore
     + ProtectionStore

@@ -22,6 +22,7 @@ mod inbox;
 mod interface;
 mod limits;
 mod model;
+mod notes;
 mod notifications;
 mod own_account;
 mod protection;
@@ -68,6 +69,7 @@ pub use self::model::{
     Attachment, AuditRecord, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError,
     StoreResult, User,
 };
+pub use self::notes::{Note, NoteStore};
 pub use self::notifications::NotificationStore;
 pub use self::own_account::{OwnAccountStore, RecoveredKey, UserSession};
 pub use self::protection::ProtectionStore;
