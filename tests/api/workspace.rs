@@ -22,6 +22,7 @@ for_each_backend!(
     every_action_confirms_what_it_did,
     refused_fields_carry_their_error,
     staff_pages_show_oslo_time_in_summer_and_winter,
+    every_inbox_filter_option_shows_its_count,
 );
 
 const NOTE_PAGE: &str = "NoteMarkerPage: ring juristen før fredag";
@@ -445,5 +446,31 @@ async fn staff_pages_show_oslo_time_in_summer_and_winter(backend: Backend) {
     assert!(notes.contains("15.07.2026 14:05 CEST"), "{notes}");
     assert!(notes.contains("16.01.2027 00:30 CET"), "{notes}");
     assert!(page.contains("Europe/Oslo"));
+    app.teardown().await;
+}
+
+async fn every_inbox_filter_option_shows_its_count(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let hanne = app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    for severity in ["hoy", "lav"] {
+        app.seed_case(SeededCase::new("avvik", severity).held_by(&[hanne]))
+            .await;
+    }
+    let s = app.staff_login("hanne").await;
+    let page = app.page(&s, "/staff/inbox").await;
+    for name in ["status", "category", "severity", "deadline", "retaliation"] {
+        let select = &page[page
+            .find(&format!("<select id=\"filter-{name}\""))
+            .unwrap_or_else(|| panic!("no {name} filter"))..];
+        let select = &select[..select.find("</select>").unwrap()];
+        let options: Vec<&str> = select.split("<option").skip(1).collect();
+        assert!(options.len() > 1, "{name}");
+        for option in &options {
+            let text = option[..option.find("</option>").unwrap()].trim_end();
+            assert!(text.ends_with(')'), "{name}: {text}");
+        }
+    }
+    assert!(page.contains("Alle åpne saker (2)"), "{page}");
+    assert!(page.contains("Alle (2)"));
     app.teardown().await;
 }
