@@ -97,6 +97,9 @@ pub mod action {
     /// A staff member recorded a measure protecting the reporter; the log
     /// holds its id and whether the reporter sees it, never its text.
     pub const CASE_MEASURE_RECORDED: &str = "case.measure_recorded";
+    /// A staff member added an internal note to the case; the log holds
+    /// the note's id, never its text.
+    pub const CASE_NOTE_ADDED: &str = "case.note_added";
     /// The reporter gave their identity, sealed to the custodians (never
     /// the identity itself).
     pub const IDENTITY_ADDED: &str = "identity.added";

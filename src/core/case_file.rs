@@ -36,6 +36,8 @@ pub struct StaffCaseFile {
     /// The Datatilsynet decision of a personal-data breach, read with the
     /// escalation.
     pub breach: Option<crate::core::breach::BreachDecisions>,
+    /// The internal notes between handlers.
+    pub notes: Vec<crate::core::notes::NoteView>,
 }
 
 /// Opens case `case_id` for `staff` once and reads `parts` of it; "not
@@ -61,6 +63,7 @@ pub async fn staff_case_file(
         }
         Parts::Case => None,
     };
+    let notes = crate::core::notes::notes_of(core, &opened).await?;
     Ok(StaffCaseFile {
         view,
         triage,
@@ -68,5 +71,6 @@ pub async fn staff_case_file(
         deadlines,
         measures,
         breach,
+        notes,
     })
 }

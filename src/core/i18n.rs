@@ -118,6 +118,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/passwords.toml"),
     include_str!("../../locales/nb/breach.toml"),
     include_str!("../../locales/nb/export.toml"),
+    include_str!("../../locales/nb/workspace.toml"),
 ];
 const NN: &[&str] = &[
     include_str!("../../locales/nn/common.toml"),
@@ -141,6 +142,7 @@ const NN: &[&str] = &[
     include_str!("../../locales/nn/passwords.toml"),
     include_str!("../../locales/nn/breach.toml"),
     include_str!("../../locales/nn/export.toml"),
+    include_str!("../../locales/nn/workspace.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -164,6 +166,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/passwords.toml"),
     include_str!("../../locales/en/breach.toml"),
     include_str!("../../locales/en/export.toml"),
+    include_str!("../../locales/en/workspace.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

@@ -409,6 +409,7 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &[("measure", "")],
             &case_workers_in,
         ),
+        form(format!("{c}/notes"), &[("body", "")], &case_workers_in),
         get(format!("{c}/attachments/{attachment}"), &case_workers_in),
         get(format!("{c}/export"), &case_workers_in),
         // No recipient: a field error, past authorisation.
@@ -666,6 +667,8 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             json!({"recipients": []}),
             &case_workers_in,
         ),
+        get(format!("{a}/notes"), &case_workers_in),
+        json_post(format!("{a}/notes"), json!({"body": ""}), &case_workers_in),
     ];
     // A refused action's URL asked for with GET (the language switch): a bare
     // 303 back to the case page, which does the checking. It names nothing
@@ -681,6 +684,7 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         "reopen",
         "feedback-extension",
         "measures",
+        "notes",
         "identity/requests",
     ] {
         r.push(get(format!("{c}/{action}"), &EVERYONE));

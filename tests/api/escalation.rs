@@ -94,7 +94,13 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
     };
     let r = app.decide(&kari, case, &bad).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.text.contains("Beslutningen er ufullstendig"));
+    // Named at the field it is about.
+    assert!(r
+        .text
+        .contains("<p class=\"error\" id=\"esc-aware-error\">Oppgi en gyldig dato"));
+    assert!(r
+        .text
+        .contains("aria-describedby=\"moment-hint esc-aware-error\""));
     let long = "x".repeat(65);
     let bad = Decision {
         authority_reference: Some(&long),

@@ -48,3 +48,4 @@ mod store;
 mod taxonomy;
 mod throughput;
 mod two_factor;
+mod workspace;

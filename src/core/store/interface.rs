@@ -15,6 +15,7 @@ use super::model::notifications::NewNotification;
 use super::model::{
     Attachment, AuditRecord, Author, Case, Holder, Message, NewCase, StoreError, StoreResult, User,
 };
+use super::notes::NoteStore;
 use super::notifications::NotificationStore;
 use super::operations::OperationsStore;
 use super::own_account::OwnAccountStore;
@@ -38,6 +39,7 @@ pub trait Store:
     + IdentityStore
     + InboxStore
     + LimitStore
+    + NoteStore
     + NotificationStore
     + OperationsStore
     + OwnAccountStore

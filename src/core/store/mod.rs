@@ -23,6 +23,7 @@ mod inbox;
 mod interface;
 mod limits;
 mod model;
+mod notes;
 mod notifications;
 mod operations;
 mod own_account;
@@ -70,6 +71,7 @@ pub use self::model::{
     Attachment, AuditRecord, Author, Case, Holder, KeyWrap, Message, NewCase, StoreError,
     StoreResult, User,
 };
+pub use self::notes::{Note, NoteStore};
 pub use self::notifications::NotificationStore;
 pub use self::operations::{OperationCounts, OperationsStore, PoolStats, Readiness};
 pub use self::own_account::{OwnAccountStore, RecoveredKey, UserSession};

@@ -17,6 +17,7 @@ mod export;
 mod files;
 mod followup;
 mod identity;
+mod notes;
 pub mod openapi;
 pub mod pow;
 mod reporter_case;
@@ -371,6 +372,11 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             .service(resource("/contact/register").get(escalation::register))
             .service(resource("/staff/cases/{case}/feedback-extension").post(deadlines::extend))
             .service(resource("/staff/cases/{case}/measures").post(followup::record_measure))
+            .service(
+                resource("/staff/cases/{case}/notes")
+                    .get(notes::list)
+                    .post(notes::add),
+            )
             .service(
                 resource("/admin/accounts")
                     .get(accounts::list)

@@ -117,6 +117,8 @@ fn lang() -> Parameter {
         super::reporter_case::download,
         super::followup::report_retaliation,
         super::followup::record_measure,
+        super::notes::list,
+        super::notes::add,
         super::staff_cases::inbox,
         super::staff_cases::view,
         super::staff_cases::reply,
@@ -186,6 +188,8 @@ const CASE_OPERATIONS: &[&str] = &[
     "escalation_reopen",
     "extend_feedback",
     "staff_case_measure",
+    "staff_case_notes",
+    "staff_case_note_add",
 ];
 
 /// OpenAPI links: how a value one operation returns feeds the next, for

@@ -434,7 +434,7 @@ impl Service {
         self.post_form(session, &path, &[]).await
     }
 
-    /// Closes `case` with `outcome` and `evaluation`.
+    /// Closes `case` with `outcome` and `evaluation`, the closing confirmed.
     pub async fn close(
         &self,
         session: &PageSession,
@@ -446,9 +446,19 @@ impl Service {
         self.post_form(
             session,
             &path,
-            &[("outcome", outcome), ("evaluation", evaluation)],
+            &[
+                ("outcome", outcome),
+                ("evaluation", evaluation),
+                ("confirm", "yes"),
+            ],
         )
         .await
+    }
+
+    /// Adds an internal note to `case` through its form.
+    pub async fn add_note(&self, session: &PageSession, case: impl Display, body: &str) -> Page {
+        let path = format!("/staff/cases/{case}/notes");
+        self.post_form(session, &path, &[("body", body)]).await
     }
 
     /// Reopens `case`, giving `reason`.

@@ -18,11 +18,12 @@ use crate::app::{find_case_code, Backend, TestApp};
 use crate::for_each_backend;
 
 /// The narrowest width WCAG 1.4.10 asks content to reflow to.
-const WIDTH: u64 = 320;
+pub(super) const WIDTH: u64 = 320;
 /// The axe-core rule sets: WCAG 2.0 and 2.1, levels A and AA.
 const TAGS: [&str; 4] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 /// A word longer than the screen is wide, as in a real report.
-const LONG_WORD: &str = "Personellsikkerhetshendelsesrapporteringsrutinegjennomgangsdokumentasjon";
+pub(super) const LONG_WORD: &str =
+    "Personellsikkerhetshendelsesrapporteringsrutinegjennomgangsdokumentasjon";
 
 /// With the page's JavaScript off the browser runs no timers, and axe waits
 /// on them between rules: for the run, a timer is a microtask, which the
@@ -33,7 +34,7 @@ const NO_TIMERS: &str = "window.setTimeout = (f, _ms, ...args) => { Promise.reso
    window.requestIdleCallback = f => { Promise.resolve().then(() => f({ didTimeout: false, timeRemaining: () => 50 })); return 0; };";
 
 /// axe-core's browser build, from `tests/browser/node_modules`.
-fn axe_source() -> String {
+pub(super) fn axe_source() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/browser/node_modules/axe-core/axe.min.js");
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -56,7 +57,7 @@ impl Browser {
     }
 
     /// Runs `body` (a function body; `arguments` holds `args`) in the page.
-    async fn script(&self, body: &str, args: Value) -> Value {
+    pub(super) async fn script(&self, body: &str, args: Value) -> Value {
         self.call(
             Method::POST,
             "/execute/sync",
@@ -92,7 +93,7 @@ impl Browser {
 
     /// A viewport `WIDTH` CSS pixels wide (a desktop window cannot be made
     /// that narrow, so the page's metrics are overridden).
-    async fn narrow(&self) {
+    pub(super) async fn narrow(&self) {
         self.devtools(
             "Emulation.setDeviceMetricsOverride",
             json!({ "width": WIDTH, "height": 640, "deviceScaleFactor": 1, "mobile": false }),
@@ -102,7 +103,7 @@ impl Browser {
 }
 
 /// Everything wrong with the page the browser shows, one line each.
-async fn problems_of(browser: &Browser, axe: &str, page: String) -> Vec<String> {
+pub(super) async fn problems_of(browser: &Browser, axe: &str, page: String) -> Vec<String> {
     let mut problems = Vec::new();
     let layout = browser
         .script(

@@ -8,7 +8,6 @@
 use actix_web::http::StatusCode;
 use actix_web::web;
 use askama::Template;
-use time::OffsetDateTime;
 
 use super::admin;
 use super::forms::{done, respond, NoticeQuery};
@@ -30,20 +29,9 @@ const NOTICES: [&str; 5] = [
     "reactivated",
 ];
 
-/// A UNIX time as `dd.mm.yyyy hh:mm UTC`.
+/// A UNIX time as `dd.mm.yyyy hh:mm` in Oslo, with its zone.
 fn show_time(at: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(at)
-        .map(|d| {
-            format!(
-                "{:02}.{:02}.{:04} {:02}:{:02} UTC",
-                d.day(),
-                u8::from(d.month()),
-                d.year(),
-                d.hour(),
-                d.minute()
-            )
-        })
-        .unwrap_or_default()
+    crate::web::pages::staff::show_exact(at)
 }
 
 /// The roles, translated.

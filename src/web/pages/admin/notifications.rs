@@ -46,19 +46,12 @@ struct NotificationsPage {
     enabled: bool,
 }
 
-/// A UNIX time as `dd.mm.yyyy hh:mm UTC`.
+/// A UNIX time as `dd.mm.yyyy hh:mm` in Oslo, with its zone.
 fn show_time(t: &Translator, at: i64) -> String {
-    let Ok(at) = OffsetDateTime::from_unix_timestamp(at) else {
+    if OffsetDateTime::from_unix_timestamp(at).is_err() {
         return t.t("admin.notifications.never");
-    };
-    let time = format!(
-        "{:02}.{:02}.{:04} {:02}:{:02}",
-        at.day(),
-        u8::from(at.month()),
-        at.year(),
-        at.hour(),
-        at.minute()
-    );
+    }
+    let time = crate::web::pages::staff::show_exact(at);
     t.f("admin.notifications.time_utc", &[("time", &time)])
 }
 
@@ -126,8 +119,8 @@ mod tests {
     use crate::core::i18n::Lang;
 
     #[test]
-    fn times_are_shown_in_utc_to_the_minute() {
+    fn times_are_shown_in_oslo_to_the_minute() {
         let t = Translator::new(Lang::En);
-        assert_eq!(show_time(&t, 86_400 * 365 + 3_660), "01.01.1971 01:01 UTC");
+        assert_eq!(show_time(&t, 86_400 * 365 + 3_660), "01.01.1971 02:01 CET");
     }
 }

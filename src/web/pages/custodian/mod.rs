@@ -70,19 +70,9 @@ impl Drop for RequestsPage {
     }
 }
 
-/// A UNIX time as dd.mm.yyyy hh:mm UTC.
+/// A UNIX time as dd.mm.yyyy hh:mm in Oslo, with its zone.
 fn moment(at: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(at) {
-        Ok(d) => format!(
-            "{:02}.{:02}.{:04} {:02}:{:02} UTC",
-            d.day(),
-            u8::from(d.month()),
-            d.year(),
-            d.hour(),
-            d.minute()
-        ),
-        Err(_) => String::new(),
-    }
+    crate::web::pages::staff::show_exact(at)
 }
 
 fn line(t: &Translator, r: &RequestView) -> RequestLine {

@@ -55,8 +55,9 @@ pub(super) enum Problem {
     NoOneLeft,
     /// The generic status form asked to close, or to change a closed case.
     UseClose,
-    /// An escalation decision with a missing or invalid part.
-    InvalidDecision,
+    /// An escalation decision with a missing or invalid part: the first
+    /// such field in form order.
+    InvalidDecision(DecisionField),
     /// An escalation decision made before the organisation became aware.
     DecidedBeforeAware,
     /// An escalation decision dated in the future.
@@ -73,8 +74,17 @@ pub(super) enum Problem {
     ReferenceTooLong,
     /// The decision cannot be confirmed by this user.
     CannotConfirm,
-    /// The close form without an outcome or evaluation.
-    InvalidClose,
+    /// The close form without an outcome.
+    CloseOutcomeMissing,
+    /// The close form without an evaluation.
+    CloseEvaluationMissing,
+    /// The close form's evaluation is over the limit.
+    CloseEvaluationTooLong {
+        /// The limit in characters.
+        max: usize,
+    },
+    /// The close form was sent without its confirmation ticked.
+    CloseNotConfirmed,
     /// A § 196 case without a police or PST decision.
     NeedsPoliceDecision,
     /// Closing a closed case.
@@ -92,6 +102,83 @@ pub(super) enum Problem {
         /// The limit in characters.
         max: usize,
     },
+    /// An internal note without text.
+    NoteEmpty,
+    /// An internal note longer than the limit.
+    NoteTooLong {
+        /// The limit in characters.
+        max: usize,
+    },
+}
+
+/// The field of the escalation form a refusal points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DecisionField {
+    /// The authority.
+    Authority,
+    /// The decision.
+    Decision,
+    /// The legal basis.
+    LegalBasis,
+    /// The rationale.
+    Rationale,
+    /// When the organisation became aware.
+    Aware,
+    /// When it was decided.
+    Decided,
+    /// When the authority was notified.
+    Notified,
+}
+
+impl DecisionField {
+    /// The field named as the form and the parser name it.
+    pub(super) fn of(name: &str) -> Option<Self> {
+        Some(match name {
+            "authority" => DecisionField::Authority,
+            "decision" => DecisionField::Decision,
+            "legal_basis" => DecisionField::LegalBasis,
+            "rationale" => DecisionField::Rationale,
+            "aware_at" => DecisionField::Aware,
+            "decided_at" => DecisionField::Decided,
+            "notified_at" => DecisionField::Notified,
+            _ => return None,
+        })
+    }
+
+    /// Form order.
+    pub(super) const ALL: [DecisionField; 7] = [
+        DecisionField::Authority,
+        DecisionField::Decision,
+        DecisionField::LegalBasis,
+        DecisionField::Rationale,
+        DecisionField::Aware,
+        DecisionField::Decided,
+        DecisionField::Notified,
+    ];
+
+    fn element(self) -> &'static str {
+        match self {
+            DecisionField::Authority => "esc-authority",
+            DecisionField::Decision => "esc-decision",
+            DecisionField::LegalBasis => "esc-basis",
+            DecisionField::Rationale => "esc-rationale",
+            DecisionField::Aware => "esc-aware",
+            DecisionField::Decided => "esc-decided",
+            DecisionField::Notified => "esc-notified",
+        }
+    }
+
+    fn message_key(self) -> &'static str {
+        match self {
+            DecisionField::Authority => "workspace.problem.authority_required",
+            DecisionField::Decision => "workspace.problem.decision_required",
+            DecisionField::LegalBasis => "workspace.problem.legal_basis_required",
+            DecisionField::Rationale => "workspace.problem.rationale_required",
+            DecisionField::Aware | DecisionField::Decided | DecisionField::Notified => {
+                "workspace.problem.moment_invalid"
+            }
+        }
+    }
 }
 
 impl Problem {
@@ -131,7 +218,7 @@ impl Problem {
             Problem::UnknownClassification => t.t("staff.problem.unknown_classification"),
             Problem::NoOneLeft => t.t("staff.problem.no_one_left"),
             Problem::UseClose => t.t("escalation.problem.use_close"),
-            Problem::InvalidDecision => t.t("escalation.problem.invalid_decision"),
+            Problem::InvalidDecision(field) => t.t(field.message_key()),
             Problem::DecidedBeforeAware => t.t("escalation.problem.decided_before_aware"),
             Problem::DecidedInFuture => t.t("escalation.problem.decided_in_future"),
             Problem::InvalidBreachDecision => t.t("breach.problem.invalid"),
@@ -143,7 +230,13 @@ impl Problem {
                 &[("max", &MAX_REFERENCE_CHARS.to_string())],
             ),
             Problem::CannotConfirm => t.t("escalation.problem.cannot_confirm"),
-            Problem::InvalidClose => t.t("escalation.problem.invalid_close"),
+            Problem::CloseOutcomeMissing => t.t("workspace.problem.outcome_required"),
+            Problem::CloseEvaluationMissing => t.t("workspace.problem.evaluation_required"),
+            Problem::CloseEvaluationTooLong { max } => t.f(
+                "workspace.problem.evaluation_too_long",
+                &[("max", &max.to_string())],
+            ),
+            Problem::CloseNotConfirmed => t.t("workspace.problem.confirm_required"),
             Problem::NeedsPoliceDecision => t.t("escalation.police_required"),
             Problem::AlreadyClosed => t.t("escalation.problem.already_closed"),
             Problem::NotClosed => t.t("escalation.problem.not_closed"),
@@ -154,6 +247,40 @@ impl Problem {
                 "staff.followup.measure_too_long",
                 &[("max", &max.to_string())],
             ),
+            Problem::NoteEmpty => t.t("workspace.problem.note_empty"),
+            Problem::NoteTooLong { max } => t.f(
+                "workspace.problem.note_too_long",
+                &[("max", &max.to_string())],
+            ),
+        }
+    }
+
+    /// The element the problem is about: the field whose value was
+    /// refused, or the form's own section when no one field is at fault.
+    fn field(self) -> &'static str {
+        match self {
+            Problem::ReplyEmpty | Problem::ReplyTooLong { .. } | Problem::FormTooLarge => "message",
+            Problem::AttachmentTooLarge
+            | Problem::EmptyAttachment
+            | Problem::StorageFull
+            | Problem::TooManyAttachments => "attachment",
+            Problem::UnknownStatus | Problem::UseClose => "new-status",
+            Problem::UnknownClassification | Problem::NoOneLeft => "triage-category",
+            Problem::InvalidDecision(field) => field.element(),
+            Problem::DecidedBeforeAware | Problem::DecidedInFuture => "esc-decided",
+            Problem::ReferenceTooLong => "esc-reference",
+            Problem::CloseOutcomeMissing => "close-outcome",
+            Problem::CloseEvaluationMissing | Problem::CloseEvaluationTooLong { .. } => {
+                "close-evaluation"
+            }
+            Problem::CloseNotConfirmed => "close-confirm",
+            Problem::ReasonRequired => "reopen-reason",
+            Problem::Extension(
+                ExtensionProblem::ReasonRequired | ExtensionProblem::ReasonTooLong { .. },
+            ) => "extension-reason-input",
+            Problem::MeasureEmpty | Problem::MeasureTooLong { .. } => "measure",
+            Problem::NoteEmpty | Problem::NoteTooLong { .. } => "note-body",
+            other => other.form(),
         }
     }
 
@@ -162,7 +289,7 @@ impl Problem {
         match self {
             Problem::UnknownStatus | Problem::UseClose => "status",
             Problem::UnknownClassification | Problem::NoOneLeft => "triage",
-            Problem::InvalidDecision
+            Problem::InvalidDecision(_)
             | Problem::DecidedBeforeAware
             | Problem::DecidedInFuture
             | Problem::ReferenceTooLong
@@ -171,12 +298,16 @@ impl Problem {
             | Problem::BreachDecidedInFuture
             | Problem::BreachDecidedBeforeReceipt
             | Problem::NotABreach => "breach-decision",
-            Problem::InvalidClose | Problem::NeedsPoliceDecision | Problem::AlreadyClosed => {
-                "close"
-            }
+            Problem::CloseOutcomeMissing
+            | Problem::CloseEvaluationMissing
+            | Problem::CloseEvaluationTooLong { .. }
+            | Problem::CloseNotConfirmed
+            | Problem::NeedsPoliceDecision
+            | Problem::AlreadyClosed => "close",
             Problem::NotClosed | Problem::ReasonRequired => "reopen",
             Problem::Extension(_) => "feedback-extension",
             Problem::MeasureEmpty | Problem::MeasureTooLong { .. } => "protection",
+            Problem::NoteEmpty | Problem::NoteTooLong { .. } => "notes",
             _ => "reply",
         }
     }
@@ -261,6 +392,13 @@ struct DecisionLine {
     own: bool,
 }
 
+/// One internal note.
+struct NoteLine {
+    by: String,
+    at: String,
+    body: String,
+}
+
 /// The current closure of a closed case.
 struct ClosedLine {
     outcome: String,
@@ -293,10 +431,14 @@ struct CasePage {
     attachments: Vec<AttachmentLine>,
     statuses: Vec<StatusOption>,
     can_acknowledge: bool,
+    /// What the last action did (after its redirect).
+    done: Option<String>,
+    /// The refused form's message and the element it is about.
     problem: Option<(String, &'static str)>,
-    reply_invalid: bool,
-    status_invalid: bool,
-    triage_invalid: bool,
+    /// The form the problem belongs to (its section is opened).
+    problem_form: Option<&'static str>,
+    notes: Vec<NoteLine>,
+    note_draft: String,
     subtype: Option<String>,
     risk: Option<String>,
     risk_marker: Option<(&'static str, String)>,
@@ -315,11 +457,6 @@ struct CasePage {
     legal_bases: Vec<Choice>,
     outcomes: Vec<Choice>,
     reference_hint: String,
-    escalation_invalid: bool,
-    /// The error of the escalation form's `decided_at`, tied to the field.
-    decided_error: Option<String>,
-    close_invalid: bool,
-    reopen_invalid: bool,
     closed: Option<ClosedLine>,
     police_decision_missing: bool,
     deadlines: Vec<DeadlineLine>,
@@ -335,8 +472,27 @@ struct CasePage {
     breach: super::breach::BreachSection,
 }
 
+impl CasePage {
+    /// The message of the refusal, if it is about the element `id`.
+    fn error_for(&self, id: &str) -> Option<&str> {
+        self.problem
+            .as_ref()
+            .filter(|(_, field)| *field == id)
+            .map(|(message, _)| message.as_str())
+    }
+
+    /// Whether the section of `form` is to be open: its form was refused.
+    fn open_form(&self, form: &str) -> bool {
+        self.problem_form == Some(form)
+    }
+}
+
 impl Drop for CasePage {
     fn drop(&mut self) {
+        for n in &mut self.notes {
+            n.body.zeroize();
+        }
+        self.note_draft.zeroize();
         self.description.zeroize();
         self.when.zeroize();
         self.place.zeroize();
@@ -423,6 +579,90 @@ struct Loaded {
     escalation: CaseEscalation,
     deadlines: CaseDeadlines,
     measures: Vec<crate::core::followup::MeasureView>,
+    notes: Vec<crate::core::notes::NoteView>,
+}
+
+/// What an action did, confirmed on the case page after its redirect
+/// (`?done=reply`): a fixed key, never anything of the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Done {
+    /// A reply was sent.
+    Reply,
+    /// Receipt was acknowledged.
+    Acknowledged,
+    /// The status was changed.
+    Status,
+    /// The classification was saved.
+    Triage,
+    /// An escalation decision was recorded.
+    Escalation,
+    /// An escalation decision was confirmed.
+    Confirmed,
+    /// The case was closed.
+    Closed,
+    /// The case was reopened.
+    Reopened,
+    /// The feedback deadline was extended.
+    Extended,
+    /// A protective measure was recorded.
+    Measure,
+    /// An internal note was added.
+    Note,
+}
+
+impl Done {
+    const ALL: [Done; 11] = [
+        Done::Reply,
+        Done::Acknowledged,
+        Done::Status,
+        Done::Triage,
+        Done::Escalation,
+        Done::Confirmed,
+        Done::Closed,
+        Done::Reopened,
+        Done::Extended,
+        Done::Measure,
+        Done::Note,
+    ];
+
+    /// The value in the query.
+    fn name(self) -> &'static str {
+        match self {
+            Done::Reply => "reply",
+            Done::Acknowledged => "acknowledged",
+            Done::Status => "status",
+            Done::Triage => "triage",
+            Done::Escalation => "escalation",
+            Done::Confirmed => "confirmed",
+            Done::Closed => "closed",
+            Done::Reopened => "reopened",
+            Done::Extended => "extended",
+            Done::Measure => "measure",
+            Done::Note => "note",
+        }
+    }
+
+    fn key(self) -> String {
+        format!("workspace.done.{}", self.name())
+    }
+
+    /// The confirmation a query asks for, if it names one.
+    fn of_query(query: &str) -> Option<Self> {
+        let value = query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("done="))?;
+        Self::ALL.into_iter().find(|d| d.name() == value)
+    }
+
+    /// The case page that confirms it (the anchor: the status message).
+    pub(super) fn location(self, case_id: Uuid) -> String {
+        format!("/staff/cases/{case_id}?done={}#done", self.name())
+    }
+}
+
+/// After a successful action: back to the case page, which confirms it.
+pub(super) fn done(case_id: Uuid, what: Done) -> actix_web::HttpResponse {
+    see_other(&what.location(case_id))
 }
 
 fn build_page(
@@ -433,12 +673,14 @@ fn build_page(
     loaded: Loaded,
     problem: Option<Problem>,
     draft: String,
+    done: Option<Done>,
 ) -> CasePage {
     let Loaded {
         facts,
         escalation,
         deadlines,
         measures,
+        notes,
     } = loaded;
     let t = visitor.t();
     let mut protection = super::protection::protection_fields(&t, &deadlines, &measures);
@@ -448,6 +690,23 @@ fn build_page(
         protection.measure_invalid = true;
         protection.measure_draft = std::mem::take(&mut draft);
     }
+    // The refused text of a note is the note's.
+    let note_draft = if problem.is_some_and(|p| p.form() == "notes") {
+        std::mem::take(&mut draft)
+    } else {
+        String::new()
+    };
+    let notes = notes
+        .iter()
+        .map(|n| NoteLine {
+            by: n
+                .author_name
+                .clone()
+                .unwrap_or_else(|| t.t("staff.case.from_staff")),
+            at: show_moment(n.created_at),
+            body: n.body.clone(),
+        })
+        .collect();
     let dl = deadline_fields(&t, &state.settings.deadlines, &deadlines);
     let case = &view.case;
     let triage = triage_fields(state, &t, case, &facts);
@@ -514,16 +773,11 @@ fn build_page(
             })
             .collect(),
         can_acknowledge: case.status == CaseStatus::Received,
-        problem: problem.map(|p| (p.message(&t, state), p.form())),
-        reply_invalid: problem.is_some_and(|p| p.form() == "reply"),
-        status_invalid: problem.is_some_and(|p| p.form() == "status"),
-        triage_invalid: problem.is_some_and(|p| p.form() == "triage"),
-        escalation_invalid: problem.is_some_and(|p| p.form() == "escalation"),
-        decided_error: problem
-            .filter(|p| matches!(p, Problem::DecidedBeforeAware | Problem::DecidedInFuture))
-            .map(|p| p.message(&t, state)),
-        close_invalid: problem.is_some_and(|p| p.form() == "close"),
-        reopen_invalid: problem.is_some_and(|p| p.form() == "reopen"),
+        done: done.map(|d| t.t(&d.key())),
+        problem: problem.map(|p| (p.message(&t, state), p.field())),
+        problem_form: problem.map(Problem::form),
+        notes,
+        note_draft,
         is_contact: crate::core::authz::staff_may(
             staff,
             crate::core::authz::Permission::DecideEscalation,
@@ -686,7 +940,25 @@ pub(super) async fn render_case(
     problem: Option<Problem>,
     draft: String,
 ) -> StaffResult {
-    render_case_page(state, visitor, staff, case_id, problem, draft, None).await
+    render_case_page(
+        state,
+        visitor,
+        staff,
+        case_id,
+        problem,
+        draft,
+        Extra::default(),
+    )
+    .await
+}
+
+/// What else a rendering of the case page may carry.
+#[derive(Default)]
+struct Extra {
+    /// A refused identity request: message, the reason as typed, status.
+    identity_problem: Option<(String, String, StatusCode)>,
+    /// The confirmation of the last action.
+    done: Option<Done>,
 }
 
 /// Renders the case page with a refused identity request explained
@@ -705,7 +977,10 @@ pub(super) async fn render_case_with(
         case_id,
         None,
         String::new(),
-        identity_problem,
+        Extra {
+            identity_problem,
+            done: None,
+        },
     )
     .await
 }
@@ -717,15 +992,24 @@ async fn render_case_page(
     case_id: Uuid,
     problem: Option<Problem>,
     draft: String,
-    identity_problem: Option<(String, String, StatusCode)>,
+    extra: Extra,
 ) -> StaffResult {
+    let Extra {
+        identity_problem,
+        done,
+    } = extra;
     let file = case_file::staff_case_file(state, staff, case_id, Parts::WithEscalation)
         .await
         .map_err(|e| visitor.fail(e))?;
     let breach =
         super::breach::section(state, &visitor.t(), case_id, file.breach.as_ref(), problem);
-    let (view, facts, deadlines, measures) =
-        (file.view, file.triage, file.deadlines, file.measures);
+    let (view, facts, deadlines, measures, notes) = (
+        file.view,
+        file.triage,
+        file.deadlines,
+        file.measures,
+        file.notes,
+    );
     let escalation = file
         .escalation
         .ok_or_else(|| visitor.internal(anyhow::anyhow!("escalation was not read")))?;
@@ -756,24 +1040,32 @@ async fn render_case_page(
             escalation,
             deadlines,
             measures,
+            notes,
         },
         problem,
         draft,
+        done,
     );
     page.identity = identity;
     page.breach = breach;
     render(visitor, &page, status)
 }
 
-/// GET /staff/cases/{id}
+/// GET /staff/cases/{id}[?done=…]
 pub(super) async fn page(
     state: web::Data<AppState>,
     visitor: Visitor,
     path: web::Path<String>,
+    req: actix_web::HttpRequest,
 ) -> StaffResult {
     let staff = case_worker(&visitor)?;
     let id = case_id(&visitor, &path)?;
-    render_case(&state, &visitor, staff, id, None, String::new()).await
+    let done = Done::of_query(req.query_string());
+    let extra = Extra {
+        identity_problem: None,
+        done,
+    };
+    render_case_page(&state, &visitor, staff, id, None, String::new(), extra).await
 }
 
 /// GET on an action's URL: back to the case page.

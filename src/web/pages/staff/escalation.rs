@@ -6,8 +6,8 @@ use crate::web::http::SecretText;
 use actix_web::web;
 use serde::Deserialize;
 
-use super::case::{render_case, Problem};
-use super::{case_form, case_id, case_worker, see_other, CaseAction, StaffResult};
+use super::case::{done, render_case, DecisionField, Done, Problem};
+use super::{case_form, case_id, case_worker, CaseAction, StaffResult};
 use crate::core::actor::StaffMember;
 use crate::core::authz::{self, Permission};
 use crate::core::domain::{Outcome, TextField, TextFieldError};
@@ -39,24 +39,55 @@ pub(super) struct DecisionForm {
     authority_reference: String,
 }
 
+/// A date and time the page's form took in Oslo time, as the UTC moment
+/// the parser reads (`2026-07-01T14:30` → `2026-07-01T12:30:00`); a date
+/// alone, or anything else, is passed on as it came.
+fn from_oslo(input: &str) -> String {
+    let minutes = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let seconds =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let s = input.trim();
+    let local = time::PrimitiveDateTime::parse(s, minutes)
+        .or_else(|_| time::PrimitiveDateTime::parse(s, seconds));
+    let utc = local
+        .ok()
+        .map(crate::core::oslo::from_local)
+        .and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok());
+    match utc {
+        Some(t) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        None => s.to_owned(),
+    }
+}
+
 impl DecisionForm {
     fn input(&self, max_text: usize, now: i64) -> Result<DecisionInput, Problem> {
+        let (aware_at, decided_at, notified_at) = (
+            from_oslo(&self.aware_at),
+            from_oslo(&self.decided_at),
+            from_oslo(&self.notified_at),
+        );
         DecisionDraft {
             authority: &self.authority,
             decision: &self.decision,
             legal_basis: &self.legal_basis,
             rationale: &self.rationale,
-            aware_at: &self.aware_at,
-            decided_at: &self.decided_at,
-            notified_at: &self.notified_at,
+            aware_at: &aware_at,
+            decided_at: &decided_at,
+            notified_at: &notified_at,
             authority_reference: &self.authority_reference,
         }
         .parse(max_text, now)
         .map_err(|problems| {
             let decided = problems.iter().find(|p| p.field == "decided_at");
-            if problems.iter().any(|p| p.field == "authority_reference") {
-                Problem::ReferenceTooLong
-            } else if problems.len() == 1
+            if problems.len() == 1
                 && decided.is_some_and(|p| matches!(p.problem, FieldProblem::BeforeEarliest { .. }))
             {
                 Problem::DecidedBeforeAware
@@ -65,7 +96,15 @@ impl DecisionForm {
             {
                 Problem::DecidedInFuture
             } else {
-                Problem::InvalidDecision
+                // The first refused field in form order; the reference last.
+                DecisionField::ALL
+                    .into_iter()
+                    .find(|f| {
+                        problems
+                            .iter()
+                            .any(|p| DecisionField::of(p.field) == Some(*f))
+                    })
+                    .map_or(Problem::ReferenceTooLong, Problem::InvalidDecision)
             }
         })
     }
@@ -78,9 +117,10 @@ async fn finish(
     staff: &StaffMember,
     id: uuid::Uuid,
     result: CoreResult<()>,
+    what: Done,
 ) -> StaffResult {
     let problem = match result {
-        Ok(()) => return Ok(see_other(&format!("/staff/cases/{id}"))),
+        Ok(()) => return Ok(done(id, what)),
         Err(CoreError::Refused(Refusal::CannotConfirm)) => Problem::CannotConfirm,
         Err(CoreError::Refused(Refusal::NeedsPoliceDecision)) => Problem::NeedsPoliceDecision,
         Err(CoreError::Refused(Refusal::AlreadyClosed)) => Problem::AlreadyClosed,
@@ -106,7 +146,7 @@ pub(super) async fn record(action: CaseAction<DecisionForm>) -> StaffResult {
     let result = escalation::record_decision(&state, staff, id, &input)
         .await
         .map(|_| ());
-    finish(&state, &visitor, staff, id, result).await
+    finish(&state, &visitor, staff, id, result, Done::Escalation).await
 }
 
 /// POST /staff/cases/{id}/escalation/{decision}/confirm
@@ -122,7 +162,7 @@ pub(super) async fn confirm(
     let id = case_id(&visitor, &case)?;
     let decision = case_id(&visitor, &decision)?;
     let result = escalation::confirm_decision(&state, staff, id, decision).await;
-    finish(&state, &visitor, staff, id, result).await
+    finish(&state, &visitor, staff, id, result, Done::Confirmed).await
 }
 
 /// The submitted close form.
@@ -134,6 +174,9 @@ pub(super) struct CloseForm {
     outcome: String,
     #[serde(default)]
     evaluation: SecretText,
+    /// `yes` when the closing is confirmed.
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 /// POST /staff/cases/{id}/close
@@ -142,12 +185,23 @@ pub(super) async fn close(action: CaseAction<CloseForm>) -> StaffResult {
     let (staff, id) = case_form(&visitor, &form.csrf, &path)?;
     let outcome = Outcome::parse(form.outcome.trim());
     let evaluation = TextField::parse(&form.evaluation, state.settings.limits.max_text_chars);
-    let (Some(outcome), Ok(evaluation)) = (outcome, evaluation) else {
-        let problem = Some(Problem::InvalidClose);
-        return render_case(&state, &visitor, staff, id, problem, String::new()).await;
+    let confirmed = form.confirm.as_deref() == Some("yes");
+    // Nothing is preselected and nothing closes unconfirmed: each missing
+    // part is named at its field, in form order.
+    let refused = match (outcome, &evaluation, confirmed) {
+        (None, _, _) => Some(Problem::CloseOutcomeMissing),
+        (_, Err(TextFieldError::Empty), _) => Some(Problem::CloseEvaluationMissing),
+        (_, Err(TextFieldError::TooLong { max }), _) => {
+            Some(Problem::CloseEvaluationTooLong { max: *max })
+        }
+        (_, _, false) => Some(Problem::CloseNotConfirmed),
+        _ => None,
+    };
+    let (Some(outcome), Ok(evaluation), None) = (outcome, evaluation, refused) else {
+        return render_case(&state, &visitor, staff, id, refused, String::new()).await;
     };
     let result = escalation::close_case(&state, staff, id, outcome, &evaluation).await;
-    finish(&state, &visitor, staff, id, result).await
+    finish(&state, &visitor, staff, id, result, Done::Closed).await
 }
 
 /// POST /staff/cases/{id}/reopen
@@ -162,5 +216,18 @@ pub(super) async fn reopen(action: CaseAction<super::ReasonForm>) -> StaffResult
         }
     };
     let result = escalation::reopen_case(&state, staff, id, &reason).await;
-    finish(&state, &visitor, staff, id, result).await
+    finish(&state, &visitor, staff, id, result, Done::Reopened).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_oslo;
+
+    #[test]
+    fn form_times_are_read_in_oslo() {
+        assert_eq!(from_oslo("2026-07-01T14:30"), "2026-07-01T12:30:00");
+        assert_eq!(from_oslo("2026-01-01T00:30"), "2025-12-31T23:30:00");
+        assert_eq!(from_oslo("2026-01-01"), "2026-01-01");
+        assert_eq!(from_oslo(""), "");
+    }
 }

@@ -97,15 +97,7 @@ pub(crate) async fn section(
     Ok(s)
 }
 
-/// A UNIX time as dd.mm.yyyy hh:mm UTC (always with the time of day).
+/// A UNIX time as dd.mm.yyyy hh:mm in Oslo (always with the time of day).
 fn exact_moment(at: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(at) {
-        Ok(d) => format!(
-            "{} {:02}:{:02} UTC",
-            super::show_date(d.date()),
-            d.hour(),
-            d.minute()
-        ),
-        Err(_) => String::new(),
-    }
+    super::show_exact(at)
 }

@@ -106,12 +106,12 @@ fn href(order: InboxOrder, filter: &InboxFilter, cursor: Option<&str>) -> String
     format!("/staff/inbox?{}", query.join("&"))
 }
 
-/// A filter's options: "all" (the first, an empty value) and each value
-/// with its count.
+/// A filter's options: "all" (the first, an empty value) with the number of
+/// open cases, and each value with its count.
 fn filter<T: Copy + PartialEq>(
     t: &Translator,
     name: &'static str,
-    all_key: &str,
+    (all_key, all): (&str, i64),
     counts: &[(T, i64)],
     current: Option<T>,
     key: impl Fn(T) -> &'static str,
@@ -119,7 +119,10 @@ fn filter<T: Copy + PartialEq>(
 ) -> Filter {
     let mut choices = vec![Choice {
         value: "",
-        label: t.t(all_key),
+        label: t.f(
+            "staff.inbox.filter.counted",
+            &[("label", &t.t(all_key)), ("count", &all.to_string())],
+        ),
         selected: current.is_none(),
     }];
     choices.extend(counts.iter().map(|(value, n)| Choice {
@@ -184,11 +187,19 @@ pub(super) async fn page(
         .collect();
     let (order, f) = (request.order, request.filter);
     let counts = &result.counts;
+    // Every "all" option covers the open cases (closed ones only when the
+    // status filter asks for them).
+    let open: i64 = counts
+        .status
+        .iter()
+        .filter(|(s, _)| *s != CaseStatus::Closed)
+        .map(|(_, n)| n)
+        .sum();
     let filters = vec![
         filter(
             &t,
             "status",
-            "staff.inbox.filter.open_cases",
+            ("staff.inbox.filter.open_cases", open),
             &counts.status,
             f.status,
             CaseStatus::key,
@@ -197,7 +208,7 @@ pub(super) async fn page(
         filter(
             &t,
             "category",
-            "staff.inbox.filter.all",
+            ("staff.inbox.filter.all", open),
             &counts.category,
             f.category,
             Category::key,
@@ -206,7 +217,7 @@ pub(super) async fn page(
         filter(
             &t,
             "severity",
-            "staff.inbox.filter.all",
+            ("staff.inbox.filter.all", open),
             &counts.severity,
             f.severity,
             Severity::key,
@@ -215,7 +226,7 @@ pub(super) async fn page(
         filter(
             &t,
             "deadline",
-            "staff.inbox.filter.all",
+            ("staff.inbox.filter.all", open),
             &counts.deadline,
             f.deadline,
             band_key,
@@ -224,7 +235,7 @@ pub(super) async fn page(
         filter(
             &t,
             "retaliation",
-            "staff.inbox.filter.all",
+            ("staff.inbox.filter.all", open),
             &counts.retaliation,
             f.retaliation,
             RetaliationFilter::key,

@@ -2,8 +2,8 @@
 //! reporter, sealed to the case, shown to the reporter if ticked. A refused
 //! measure re-renders the case page with the text kept and stores nothing.
 
-use super::case::{render_case, Problem};
-use super::{case_form, see_other, CaseAction, StaffResult};
+use super::case::{done, render_case, Done, Problem};
+use super::{case_form, CaseAction, StaffResult};
 use crate::core::domain::{TextField, TextFieldError};
 use crate::core::followup;
 use crate::web::http::SecretText;
@@ -30,7 +30,7 @@ pub(super) async fn record(action: CaseAction<MeasureForm>) -> StaffResult {
     let problem = match TextField::parse(&written, max) {
         Ok(text) => {
             return match followup::record_measure(&state, staff, id, &text, visible).await {
-                Ok(_) => Ok(see_other(&format!("/staff/cases/{id}#protection"))),
+                Ok(_) => Ok(done(id, Done::Measure)),
                 Err(e) => Err(visitor.fail(e).into()),
             };
         }

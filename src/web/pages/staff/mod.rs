@@ -1,7 +1,8 @@
 //! Staff pages: login and logout, the inbox of cases routed to the user, the
 //! case page and the actions on a case (reply, acknowledge, change status,
 //! triage, record and confirm escalation decisions, close and reopen,
-//! extend the feedback deadline, download an attachment, export the case). A staff member reaches a case only through a wrap
+//! extend the feedback deadline, add an internal note, download an
+//! attachment, export the case). A staff member reaches a case only through a wrap
 //! of its key made out to them; every other case is the same "not found".
 
 mod account;
@@ -19,6 +20,7 @@ mod inbox;
 mod login;
 mod logout;
 mod measures;
+mod notes;
 mod protection;
 mod register;
 mod reply;
@@ -87,6 +89,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/staff/cases/{id}/reopen", escalation::reopen)
         .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
         .post("/staff/cases/{id}/measures", measures::record)
+        .post("/staff/cases/{id}/notes", notes::add)
         .post("/staff/cases/{id}/identity/requests", identity::request)
         .get("/staff/cases/{id}/export", export::form)
         .post("/staff/cases/{id}/export", export::submit)
@@ -109,6 +112,7 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         "reopen",
         "feedback-extension",
         "measures",
+        "notes",
         "identity/requests",
     ] {
         routes.get(&format!("/staff/cases/{{id}}/{action}"), case::back_to_case);
@@ -316,19 +320,41 @@ fn show_date(date: Date) -> String {
     )
 }
 
-/// The day of a UNIX time, as [`show_date`].
-fn show_day(at: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(at)
-        .map(|d| show_date(d.date()))
+/// The day of a UNIX time, as [`show_date`]: a day stamp (midnight UTC,
+/// as every reporter time is stored) is its own day; any other time is
+/// the day it was in Oslo.
+pub(crate) fn show_day(at: i64) -> String {
+    if at.rem_euclid(86_400) == 0 {
+        return OffsetDateTime::from_unix_timestamp(at)
+            .map(|d| show_date(d.date()))
+            .unwrap_or_default();
+    }
+    crate::core::oslo::at(at)
+        .map(|o| show_date(o.local.date()))
         .unwrap_or_default()
 }
 
-/// A UNIX time as dd.mm.yyyy, with hh:mm (UTC) unless it is midnight.
-fn show_moment(at: i64) -> String {
-    match OffsetDateTime::from_unix_timestamp(at) {
-        Ok(d) if d.hour() == 0 && d.minute() == 0 => show_date(d.date()),
-        Ok(d) => format!("{} {:02}:{:02}", show_date(d.date()), d.hour(), d.minute()),
-        Err(_) => String::new(),
+/// A UNIX time as dd.mm.yyyy, and unless it is a day stamp (midnight UTC)
+/// the time of day in Oslo with its zone: `29.03.2026 14:05 CEST`.
+pub(crate) fn show_moment(at: i64) -> String {
+    if at.rem_euclid(86_400) == 0 {
+        return show_day(at);
+    }
+    show_exact(at)
+}
+
+/// A UNIX time as dd.mm.yyyy hh:mm in Oslo with its zone, always with the
+/// time of day: `15.07.2026 14:05 CEST`.
+pub(crate) fn show_exact(at: i64) -> String {
+    match crate::core::oslo::at(at) {
+        Some(o) => format!(
+            "{} {:02}:{:02} {}",
+            show_date(o.local.date()),
+            o.local.hour(),
+            o.local.minute(),
+            o.zone
+        ),
+        None => String::new(),
     }
 }
 
@@ -347,5 +373,18 @@ mod tests {
     fn dates_are_shown_day_first() {
         assert_eq!(show_date(date!(2026 - 03 - 07)), "07.03.2026");
         assert_eq!(show_day(86_400 * 365), "01.01.1971");
+    }
+
+    #[test]
+    fn times_are_shown_in_oslo() {
+        use time::macros::datetime;
+        let winter = datetime!(2026-01-15 23:30 UTC).unix_timestamp();
+        let summer = datetime!(2026-07-15 12:05 UTC).unix_timestamp();
+        assert_eq!(show_moment(winter), "16.01.2026 00:30 CET");
+        assert_eq!(show_day(winter), "16.01.2026");
+        assert_eq!(show_moment(summer), "15.07.2026 14:05 CEST");
+        // A day stamp stays its day.
+        let day = datetime!(2026-07-15 00:00 UTC).unix_timestamp();
+        assert_eq!(show_moment(day), "15.07.2026");
     }
 }

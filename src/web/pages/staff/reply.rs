@@ -5,8 +5,8 @@
 use actix_multipart::Multipart;
 use actix_web::web;
 
-use super::case::{render_case, Problem};
-use super::{case_id, case_worker, see_other, StaffResult};
+use super::case::{done, render_case, Done, Problem};
+use super::{case_id, case_worker, StaffResult};
 use crate::core::casework;
 use crate::core::domain::{TextField, TextFieldError};
 use crate::core::error::{CoreError, Refusal};
@@ -77,7 +77,7 @@ pub(super) async fn submit(
         }
     };
     match casework::staff_reply(&state, staff, id, body.as_ref(), &form.files).await {
-        Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),
+        Ok(()) => Ok(done(id, Done::Reply)),
         Err(e) => {
             form.discard().await;
             match e {

@@ -3,8 +3,8 @@
 
 use serde::Deserialize;
 
-use super::case::{render_case, Problem};
-use super::{case_form, see_other, CaseAction, StaffResult};
+use super::case::{done, render_case, Done, Problem};
+use super::{case_form, CaseAction, StaffResult};
 use crate::core::casework;
 use crate::core::domain::CaseStatus;
 use crate::core::error::{CoreError, Refusal};
@@ -27,7 +27,7 @@ pub(super) async fn submit(action: CaseAction<StatusForm>) -> StaffResult {
         return render_case(&state, &visitor, staff, id, problem, String::new()).await;
     };
     match casework::set_status(&state, staff, id, status).await {
-        Ok(()) => Ok(see_other(&format!("/staff/cases/{id}"))),
+        Ok(()) => Ok(done(id, Done::Status)),
         Err(CoreError::Refused(Refusal::UseClose)) => {
             let problem = Some(Problem::UseClose);
             render_case(&state, &visitor, staff, id, problem, String::new()).await

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::case::{render_case, Problem};
+use super::case::{done, render_case, Done, Problem};
 use super::{case_form, see_other, CaseAction, StaffResult};
 use crate::core::domain::routing::{TriageDraft, TriageInput};
 use crate::core::error::{CoreError, Refusal};
@@ -51,7 +51,7 @@ pub(super) async fn submit(action: CaseAction<TriageForm>) -> StaffResult {
         return render_case(&state, &visitor, staff, id, problem, String::new()).await;
     };
     match triage::triage(&state, staff, id, &input).await {
-        Ok(outcome) if outcome.still_member => Ok(see_other(&format!("/staff/cases/{id}"))),
+        Ok(outcome) if outcome.still_member => Ok(done(id, Done::Triage)),
         Ok(_) => Ok(see_other("/staff/inbox?notice=rerouted")),
         Err(CoreError::Refused(Refusal::NoEligibleHandler)) => {
             let problem = Some(Problem::NoOneLeft);
