@@ -71,6 +71,7 @@ fn run(cli: Cli) -> Result<()> {
                     Command::Attachments(AttachmentsCommand::Sweep(args)) => {
                         admin_commands::attachments_sweep(&settings, &args).await
                     }
+                    Command::Purge(args) => admin_commands::purge(&settings, &args).await,
                     Command::Keygen(_) | Command::Encrypt(_) | Command::Decrypt(_) => Ok(()),
                 }
             })

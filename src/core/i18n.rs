@@ -116,6 +116,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/accounts.toml"),
     include_str!("../../locales/nb/twofactor.toml"),
     include_str!("../../locales/nb/passwords.toml"),
+    include_str!("../../locales/nb/retention.toml"),
 ];
 const NN: &[&str] = &[
     include_str!("../../locales/nn/common.toml"),
@@ -137,6 +138,7 @@ const NN: &[&str] = &[
     include_str!("../../locales/nn/accounts.toml"),
     include_str!("../../locales/nn/twofactor.toml"),
     include_str!("../../locales/nn/passwords.toml"),
+    include_str!("../../locales/nn/retention.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -158,6 +160,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/accounts.toml"),
     include_str!("../../locales/en/twofactor.toml"),
     include_str!("../../locales/en/passwords.toml"),
+    include_str!("../../locales/en/retention.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

@@ -398,6 +398,10 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &[("measure", "")],
             &case_workers_in,
         ),
+        // Legal holds: contact points only (an empty reason is a 422; lifting
+        // a hold the case does not have is a 409).
+        form(format!("{c}/legal-hold"), &[("reason", "")], &[Contact]),
+        form(format!("{c}/legal-hold/lift"), &[], &[Contact]),
         get(format!("{c}/attachments/{attachment}"), &case_workers_in),
         get("/contact/register", &[Contact]),
         get("/contact/register.csv", &[Contact]),
@@ -638,6 +642,13 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             json!({"body": "", "visible_to_reporter": false}),
             &case_workers_in,
         ),
+        json_post(format!("{a}/legal-hold"), json!({"reason": ""}), &[Contact]),
+        route(
+            Method::DELETE,
+            format!("{a}/legal-hold"),
+            Body::None,
+            &[Contact],
+        ),
     ];
     // A refused action's URL asked for with GET (the language switch): a bare
     // 303 back to the case page, which does the checking. It names nothing
@@ -653,6 +664,8 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         "feedback-extension",
         "measures",
         "identity/requests",
+        "legal-hold",
+        "legal-hold/lift",
     ] {
         r.push(get(format!("{c}/{action}"), &EVERYONE));
     }

@@ -33,6 +33,7 @@ mod oidc;
 mod passwords;
 mod privacy;
 mod reporter;
+mod retention;
 mod routing;
 mod scenario;
 mod sessions;

@@ -19,6 +19,7 @@ use super::notifications::NotificationStore;
 use super::own_account::OwnAccountStore;
 use super::protection::ProtectionStore;
 use super::receipts::ReceiptStore;
+use super::retention::RetentionStore;
 use super::routing::RoutingStore;
 use super::sessions::SessionStore;
 use super::sso::SsoStore;
@@ -41,6 +42,7 @@ pub trait Store:
     + OwnAccountStore
     + ProtectionStore
     + ReceiptStore
+    + RetentionStore
     + RoutingStore
     + SessionStore
     + StatisticsStore

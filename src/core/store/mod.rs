@@ -26,6 +26,7 @@ mod notifications;
 mod own_account;
 mod protection;
 mod receipts;
+pub(crate) mod retention;
 mod routing;
 mod rows;
 mod sessions;
@@ -72,6 +73,9 @@ pub use self::notifications::NotificationStore;
 pub use self::own_account::{OwnAccountStore, RecoveredKey, UserSession};
 pub use self::protection::ProtectionStore;
 pub use self::receipts::ReceiptStore;
+pub use self::retention::{
+    ClosedCase, PurgedFigures, RetentionStore, StoredLegalHold, CASE_TABLES,
+};
 pub use self::routing::RoutingStore;
 pub use self::sessions::SessionStore;
 pub use self::sso::{OidcLink, PassphraseTry, SsoStore};

@@ -15,6 +15,7 @@ mod escalation;
 mod files;
 mod followup;
 mod identity;
+mod legal_hold;
 pub mod openapi;
 pub mod pow;
 mod reporter_case;
@@ -367,6 +368,11 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
             .service(resource("/contact/register").get(escalation::register))
             .service(resource("/staff/cases/{case}/feedback-extension").post(deadlines::extend))
             .service(resource("/staff/cases/{case}/measures").post(followup::record_measure))
+            .service(
+                resource("/staff/cases/{case}/legal-hold")
+                    .post(legal_hold::place)
+                    .delete(legal_hold::lift),
+            )
             .service(
                 resource("/admin/accounts")
                     .get(accounts::list)

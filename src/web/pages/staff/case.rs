@@ -9,6 +9,7 @@ use uuid::Uuid;
 use zeroize::Zeroize;
 
 use super::deadline_view::{deadline_fields, DeadlineLine, ExtensionLine, ExtensionProblem};
+use super::legal_hold::HoldNote;
 use super::{
     case_id, case_worker, label, render, see_other, show_date, show_day, show_moment, StaffError,
     StaffNav, StaffResult,
@@ -304,6 +305,8 @@ struct CasePage {
     protection: super::protection::ProtectionFields,
     /// The reporter's identity: hidden, requested, waiting or released.
     identity: super::identity_view::IdentitySection,
+    /// The legal hold that keeps retention from deleting the case.
+    legal_hold: super::legal_hold::HoldSection,
 }
 
 impl Drop for CasePage {
@@ -532,6 +535,7 @@ fn build_page(
         case_path,
         protection,
         identity: super::identity_view::IdentitySection::default(),
+        legal_hold: super::legal_hold::HoldSection::default(),
     }
 }
 
@@ -653,7 +657,30 @@ pub(super) async fn render_case(
     problem: Option<Problem>,
     draft: String,
 ) -> StaffResult {
-    render_case_page(state, visitor, staff, case_id, problem, draft, None).await
+    render_case_page(state, visitor, staff, case_id, problem, draft, None, None).await
+}
+
+/// Renders the case page with a note from the legal-hold forms (what was
+/// done, or why it was refused, with the reason as typed).
+pub(super) async fn render_case_noted(
+    state: &AppState,
+    visitor: &Visitor,
+    staff: &StaffMember,
+    case_id: Uuid,
+    note: super::legal_hold::HoldNote,
+    hold_draft: String,
+) -> StaffResult {
+    render_case_page(
+        state,
+        visitor,
+        staff,
+        case_id,
+        None,
+        String::new(),
+        None,
+        Some((note, hold_draft)),
+    )
+    .await
 }
 
 /// Renders the case page with a refused identity request explained
@@ -673,10 +700,12 @@ pub(super) async fn render_case_with(
         None,
         String::new(),
         identity_problem,
+        None,
     )
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_case_page(
     state: &AppState,
     visitor: &Visitor,
@@ -685,6 +714,7 @@ async fn render_case_page(
     problem: Option<Problem>,
     draft: String,
     identity_problem: Option<(String, String, StatusCode)>,
+    hold_note: Option<(super::legal_hold::HoldNote, String)>,
 ) -> StaffResult {
     let file = case_file::staff_case_file(state, staff, case_id, Parts::WithEscalation)
         .await
@@ -726,6 +756,16 @@ async fn render_case_page(
         draft,
     );
     page.identity = identity;
+    let (note, hold_draft) = hold_note.map_or((None, String::new()), |(n, d)| (Some(n), d));
+    match note {
+        Some(HoldNote::AlreadyHeld | HoldNote::NotHeld) => status = StatusCode::CONFLICT,
+        Some(HoldNote::ReasonEmpty | HoldNote::TooLong(_)) => {
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        _ => {}
+    }
+    page.legal_hold =
+        super::legal_hold::section(state, visitor, staff, case_id, note, hold_draft).await?;
     render(visitor, &page, status)
 }
 
@@ -734,10 +774,13 @@ pub(super) async fn page(
     state: web::Data<AppState>,
     visitor: Visitor,
     path: web::Path<String>,
+    req: actix_web::HttpRequest,
 ) -> StaffResult {
     let staff = case_worker(&visitor)?;
     let id = case_id(&visitor, &path)?;
-    render_case(&state, &visitor, staff, id, None, String::new()).await
+    // After a legal-hold form: say what was done.
+    let note = HoldNote::from_query(req.query_string()).map(|n| (n, String::new()));
+    render_case_page(&state, &visitor, staff, id, None, String::new(), None, note).await
 }
 
 /// GET on an action's URL: back to the case page.

@@ -14,6 +14,7 @@ mod escalation;
 mod identity;
 mod identity_view;
 mod inbox;
+mod legal_hold;
 mod login;
 mod logout;
 mod measures;
@@ -84,6 +85,8 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/staff/cases/{id}/reopen", escalation::reopen)
         .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
         .post("/staff/cases/{id}/measures", measures::record)
+        .post("/staff/cases/{id}/legal-hold", legal_hold::place)
+        .post("/staff/cases/{id}/legal-hold/lift", legal_hold::lift)
         .post("/staff/cases/{id}/identity/requests", identity::request)
         .get("/contact/register", register::page)
         .get("/contact/register.csv", register::download)
@@ -104,6 +107,8 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         "feedback-extension",
         "measures",
         "identity/requests",
+        "legal-hold",
+        "legal-hold/lift",
     ] {
         routes.get(&format!("/staff/cases/{{id}}/{action}"), case::back_to_case);
     }
