@@ -85,19 +85,19 @@ pub(crate) async fn section(
     let hold = retention::hold(state, staff, case_id)
         .await
         .map_err(|e| visitor.fail(e))?;
-    let mut s = HoldSection::default();
-    s.can_hold = staff_may(staff, Permission::HoldCases);
-    s.draft = draft;
-    if let Some(mut h) = hold {
-        s.held = Some(t.f(
-            "retention.hold.held",
-            &[
-                ("time", &super::show_moment(h.placed_at.unix_timestamp())),
-                ("name", &h.placed_by_name),
-            ],
-        ));
-        s.reason = std::mem::take(&mut h.reason);
-    }
+    let (held, reason) = match hold {
+        Some(mut h) => (
+            Some(t.f(
+                "retention.hold.held",
+                &[
+                    ("time", &super::show_moment(h.placed_at.unix_timestamp())),
+                    ("name", &h.placed_by_name),
+                ],
+            )),
+            std::mem::take(&mut h.reason),
+        ),
+        None => (None, String::new()),
+    };
     let text = note.map(|n| match n {
         HoldNote::Placed => t.t("retention.hold.placed"),
         HoldNote::Lifted => t.t("retention.hold.lifted"),
@@ -106,11 +106,18 @@ pub(crate) async fn section(
         HoldNote::AlreadyHeld => t.t("retention.hold.already_held"),
         HoldNote::NotHeld => t.t("retention.hold.not_held"),
     });
-    match note {
-        Some(n) if n.is_problem() => s.problem = text,
-        _ => s.done = text,
-    }
-    Ok(s)
+    let (done, problem) = match note {
+        Some(n) if n.is_problem() => (None, text),
+        _ => (text, None),
+    };
+    Ok(HoldSection {
+        held,
+        reason,
+        can_hold: staff_may(staff, Permission::HoldCases),
+        done,
+        problem,
+        draft,
+    })
 }
 
 /// The hold form.
