@@ -26,7 +26,7 @@ mod notifications;
 mod own_account;
 mod protection;
 mod receipts;
-pub(crate) mod retention;
+mod retention;
 mod routing;
 mod rows;
 mod sessions;
@@ -63,6 +63,7 @@ pub use self::model::notifications::{
     NotificationCounts, NotificationKind, OutboxEntry,
 };
 pub use self::model::protection::{Measure, MessageKind};
+pub use self::model::retention::{ClosedCase, PurgedFigures, StoredLegalHold};
 pub use self::model::routing::{Retriage, TriageFacts};
 pub use self::model::sessions::{NewSession, SessionSubject, SessionUser, StoredSession};
 pub use self::model::{
@@ -73,9 +74,7 @@ pub use self::notifications::NotificationStore;
 pub use self::own_account::{OwnAccountStore, RecoveredKey, UserSession};
 pub use self::protection::ProtectionStore;
 pub use self::receipts::ReceiptStore;
-pub use self::retention::{
-    ClosedCase, PurgedFigures, RetentionStore, StoredLegalHold, CASE_TABLES,
-};
+pub use self::retention::{RetentionStore, CASE_TABLES};
 pub use self::routing::RoutingStore;
 pub use self::sessions::SessionStore;
 pub use self::sso::{OidcLink, PassphraseTry, SsoStore};

@@ -9,13 +9,12 @@
 use uuid::Uuid;
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
+use super::model::retention::{ClosedCase, PurgedFigures, StoredLegalHold};
 use super::model::{AuditRecord, StoreResult};
 use super::rows::parse::db_err;
 use super::rows::retention::{ClosedCaseRow, LegalHoldRow};
 use crate::core::audit::AuditEntry;
 use crate::core::clock::day_of;
-use crate::core::domain::{Category, Severity};
-use crate::core::statistics::{CaseFigures, SettledFeedback};
 
 /// Every table whose rows belong to one case (by its `case_id`), deleted in
 /// this order before the `cases` row itself. A table added later that holds
@@ -41,45 +40,6 @@ pub const CASE_TABLES: &[&str] = &[
     "protection_measures",
     "legal_holds",
 ];
-
-/// A closed case that is neither on legal hold nor deferred.
-#[derive(Debug, Clone)]
-pub struct ClosedCase {
-    /// The case.
-    pub case_id: Uuid,
-    /// When its (current) closing was recorded, UNIX seconds.
-    pub closed_at: i64,
-    /// What statistics count of it.
-    pub figures: CaseFigures,
-}
-
-/// What statistics keep of a purged case, without its id.
-#[derive(Debug, Clone)]
-pub struct PurgedFigures {
-    /// The day of receipt, UNIX seconds.
-    pub received_at: i64,
-    /// Category.
-    pub category: Category,
-    /// Severity.
-    pub severity: Severity,
-    /// Whole days from receipt to acknowledgement; `None` if never.
-    pub acknowledged_after_days: Option<i64>,
-    /// The settled feedback outcome.
-    pub feedback: SettledFeedback,
-}
-
-/// A legal hold on a case.
-#[derive(Debug, Clone)]
-pub struct StoredLegalHold {
-    /// Who placed it.
-    pub placed_by: Uuid,
-    /// Their display name.
-    pub placed_by_name: String,
-    /// When, UNIX seconds.
-    pub placed_at: i64,
-    /// The reason, sealed to the case.
-    pub reason: Vec<u8>,
-}
 
 /// Whether the current decision for some authority on the case (`cases.id`)
 /// is to defer: the latest by `decided_at`, `recorded_at`, `id`, the order

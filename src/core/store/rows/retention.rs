@@ -3,8 +3,8 @@
 use super::parse::{parse_key, parse_uuid};
 use crate::core::domain::{Category, Severity};
 use crate::core::statistics::CaseFigures;
+use crate::core::store::model::retention::{ClosedCase, StoredLegalHold};
 use crate::core::store::model::{StoreError, StoreResult};
-use crate::core::store::retention::{ClosedCase, StoredLegalHold};
 
 /// A closed case with the columns statistics count.
 #[derive(sqlx::FromRow)]

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use zeroize::Zeroize;
 
 use super::deadline_view::{deadline_fields, DeadlineLine, ExtensionLine, ExtensionProblem};
-use super::legal_hold::HoldNote;
+use super::legal_hold_view::HoldNote;
 use super::{
     case_id, case_worker, label, render, see_other, show_date, show_day, show_moment, StaffError,
     StaffNav, StaffResult,
@@ -306,7 +306,7 @@ struct CasePage {
     /// The reporter's identity: hidden, requested, waiting or released.
     identity: super::identity_view::IdentitySection,
     /// The legal hold that keeps retention from deleting the case.
-    legal_hold: super::legal_hold::HoldSection,
+    legal_hold: super::legal_hold_view::HoldSection,
 }
 
 impl Drop for CasePage {
@@ -535,7 +535,7 @@ fn build_page(
         case_path,
         protection,
         identity: super::identity_view::IdentitySection::default(),
-        legal_hold: super::legal_hold::HoldSection::default(),
+        legal_hold: super::legal_hold_view::HoldSection::default(),
     }
 }
 
@@ -667,7 +667,7 @@ pub(super) async fn render_case_noted(
     visitor: &Visitor,
     staff: &StaffMember,
     case_id: Uuid,
-    note: super::legal_hold::HoldNote,
+    note: super::legal_hold_view::HoldNote,
     hold_draft: String,
 ) -> StaffResult {
     render_case_page(
@@ -714,7 +714,7 @@ async fn render_case_page(
     problem: Option<Problem>,
     draft: String,
     identity_problem: Option<(String, String, StatusCode)>,
-    hold_note: Option<(super::legal_hold::HoldNote, String)>,
+    hold_note: Option<(super::legal_hold_view::HoldNote, String)>,
 ) -> StaffResult {
     let file = case_file::staff_case_file(state, staff, case_id, Parts::WithEscalation)
         .await
@@ -765,7 +765,7 @@ async fn render_case_page(
         _ => {}
     }
     page.legal_hold =
-        super::legal_hold::section(state, visitor, staff, case_id, note, hold_draft).await?;
+        super::legal_hold_view::section(state, visitor, staff, case_id, note, hold_draft).await?;
     render(visitor, &page, status)
 }
 

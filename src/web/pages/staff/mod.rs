@@ -15,6 +15,7 @@ mod identity;
 mod identity_view;
 mod inbox;
 mod legal_hold;
+mod legal_hold_view;
 mod login;
 mod logout;
 mod measures;
