@@ -51,6 +51,9 @@ pub enum Command {
     Backup(BackupArgs),
     /// Restore a backup into an empty database and data directory.
     Restore(RestoreArgs),
+    /// Delete the closed cases whose retention period has run out, now
+    /// (the service does so once a day; see docs/retention.md).
+    Purge(PurgeArgs),
     /// Generate an age X25519 identity (like age-keygen).
     Keygen(KeygenArgs),
     /// Encrypt to age recipients or a passphrase (like age -e).
@@ -329,6 +332,14 @@ pub struct SweepArgs {
     /// instance of the service is running.
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     pub min_age: u64,
+}
+
+/// Arguments of `varsel purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// List the cases that would be deleted, and delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `varsel notifications …`.

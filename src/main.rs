@@ -75,6 +75,7 @@ fn run(cli: Cli) -> Result<()> {
                         admin_commands::attachments_sweep(&settings, &args).await
                     }
                     Command::Export(args) => export_commands::export(&settings, &args).await,
+                    Command::Purge(args) => admin_commands::purge(&settings, &args).await,
                     Command::Keygen(_) | Command::Encrypt(_) | Command::Decrypt(_) => Ok(()),
                 }
             })

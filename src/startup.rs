@@ -202,6 +202,8 @@ impl Application {
         // outside an actix System (tests spawn it on a plain tokio runtime).
         let housekeeping = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
+            // The day (by the application's clock) retention last ran.
+            let mut retention_ran_on: Option<i64> = None;
             loop {
                 tick.tick().await;
                 if let Err(e) = crate::core::sessions::purge_expired(&state).await {
@@ -234,6 +236,15 @@ impl Application {
                 // A stored deadline whose refresh did not run after its change.
                 if let Err(e) = crate::core::deadlines::reconcile_stored(&state).await {
                     tracing::error!(error = format!("{e:#}"), "deadline refresh failed");
+                }
+                // Retention: once a day (at start, then on each new day).
+                let today = crate::core::clock::day_of(state.now());
+                if retention_ran_on != Some(today) {
+                    use crate::core::retention::{purge, Runner};
+                    match purge(&state, Runner::Scheduler, false).await {
+                        Ok(_) => retention_ran_on = Some(today),
+                        Err(e) => tracing::error!(error = %e, "retention pass failed"),
+                    }
                 }
             }
         });

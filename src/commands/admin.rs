@@ -54,6 +54,33 @@ pub async fn attachments_sweep(settings: &Settings, args: &crate::cli::SweepArgs
     Ok(())
 }
 
+/// `varsel purge [--dry-run]`: one line per case, its id and the day it
+/// was closed.
+pub async fn purge(settings: &Settings, args: &crate::cli::PurgeArgs) -> Result<()> {
+    use crate::core::retention::{purge, Runner};
+    let core = crate::commands::accounts::cli_core(settings).await?;
+    let purged = purge(&core, Runner::Cli, args.dry_run)
+        .await
+        .map_err(|e| anyhow::anyhow!("retention failed: {e}"))?;
+    let verb = if args.dry_run {
+        "would delete"
+    } else {
+        "deleted"
+    };
+    for case in &purged {
+        println!("{verb} case {} closed {}", case.case_id, case.closed_on);
+    }
+    if args.dry_run {
+        println!(
+            "{} cases would be deleted (dry run: nothing was deleted).",
+            purged.len()
+        );
+    } else {
+        println!("{} cases deleted.", purged.len());
+    }
+    Ok(())
+}
+
 /// `varsel migrate`.
 pub async fn migrate(settings: &Settings) -> Result<()> {
     // Always, whatever `database.migrate_on_start` says: this is the step

@@ -89,6 +89,12 @@ pub mod action {
     pub const CASE_CLOSED: &str = "case.closed";
     /// A closed case was reopened.
     pub const CASE_REOPENED: &str = "case.reopened";
+    /// Retention deleted a closed case (the day only; `docs/retention.md`).
+    pub const CASE_PURGED: &str = "case.purged";
+    /// A contact point placed a legal hold on a case (never the reason).
+    pub const CASE_HOLD_PLACED: &str = "case.hold_placed";
+    /// A contact point lifted a case's legal hold.
+    pub const CASE_HOLD_LIFTED: &str = "case.hold_lifted";
     /// The feedback deadline was extended (when and to when; never the reason).
     pub const CASE_FEEDBACK_EXTENDED: &str = "case.feedback_extended";
     /// The reporter reported retaliation (arbeidsmiljøloven § 2 A-4); the

@@ -61,11 +61,14 @@ pub enum Permission {
     /// Manage one's own staff account: password, second factors, sessions
     /// (every staff role, custodians included).
     ManageOwnAccount,
+    /// Place and lift a legal hold on a case one can open, which keeps
+    /// retention from deleting it (see [`crate::core::retention`]).
+    HoldCases,
 }
 
 impl Permission {
     /// Every permission (for tests and documentation).
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::SubmitReport,
         Permission::FollowUpOwnCase,
         Permission::WorkCases,
@@ -75,6 +78,7 @@ impl Permission {
         Permission::Administer,
         Permission::KeepIdentities,
         Permission::ManageOwnAccount,
+        Permission::HoldCases,
     ];
 
     /// The staff roles that grant it; empty for permissions no role grants.
@@ -82,7 +86,9 @@ impl Permission {
         match self {
             Permission::SubmitReport | Permission::ManageOwnAccount => &Role::ALL,
             Permission::WorkCases => &[Role::Handler, Role::Contact],
-            Permission::DecideEscalation | Permission::ReadRegister => &[Role::Contact],
+            Permission::DecideEscalation | Permission::ReadRegister | Permission::HoldCases => {
+                &[Role::Contact]
+            }
             Permission::ReadStatistics => &[Role::Admin, Role::Auditor],
             Permission::Administer => &[Role::Admin],
             Permission::KeepIdentities => &[Role::Custodian],
@@ -196,7 +202,7 @@ mod tests {
             ("custodian", Some(staff(&[Role::Custodian]))),
             ("no roles", Some(staff(&[]))),
         ];
-        let expected: [(P, &[&str]); 9] = [
+        let expected: [(P, &[&str]); 10] = [
             (
                 P::SubmitReport,
                 &[
@@ -215,6 +221,7 @@ mod tests {
             (P::WorkCases, &["handler", "contact"]),
             (P::DecideEscalation, &["contact"]),
             (P::ReadRegister, &["contact"]),
+            (P::HoldCases, &["contact"]),
             (P::ReadStatistics, &["admin", "auditor"]),
             (P::Administer, &["admin"]),
             (P::KeepIdentities, &["custodian"]),

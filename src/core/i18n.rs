@@ -119,6 +119,7 @@ const NB: &[&str] = &[
     include_str!("../../locales/nb/breach.toml"),
     include_str!("../../locales/nb/export.toml"),
     include_str!("../../locales/nb/workspace.toml"),
+    include_str!("../../locales/nb/retention.toml"),
 ];
 const NN: &[&str] = &[
     include_str!("../../locales/nn/common.toml"),
@@ -143,6 +144,7 @@ const NN: &[&str] = &[
     include_str!("../../locales/nn/breach.toml"),
     include_str!("../../locales/nn/export.toml"),
     include_str!("../../locales/nn/workspace.toml"),
+    include_str!("../../locales/nn/retention.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -167,6 +169,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/breach.toml"),
     include_str!("../../locales/en/export.toml"),
     include_str!("../../locales/en/workspace.toml"),
+    include_str!("../../locales/en/retention.toml"),
 ];
 
 fn parse_catalog(sources: &[&str]) -> Catalog {

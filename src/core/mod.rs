@@ -42,6 +42,7 @@ pub mod pow;
 pub mod private_fs;
 pub mod receipts;
 pub mod recovery;
+pub mod retention;
 pub mod routing;
 pub mod service;
 pub mod sessions;

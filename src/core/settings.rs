@@ -57,6 +57,8 @@ pub struct Settings {
     pub metrics: crate::core::operations::MetricsSettings,
     /// The log format.
     pub log: crate::core::operations::LogSettings,
+    /// How long closed cases are kept (see [`crate::core::retention`]).
+    pub retention: RetentionSettings,
 }
 
 /// Where to listen.
@@ -568,6 +570,62 @@ impl Default for StatisticsSettings {
     }
 }
 
+/// How long a closed case is kept before retention deletes it
+/// (`[retention]`, `docs/retention.md`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    /// Whole calendar months after closing (24).
+    pub months: u32,
+    /// Months for the cases of one category (by its slug: `varsling`,
+    /// `avvik`, `sikkerhet`), instead of `months`.
+    pub categories: std::collections::BTreeMap<String, u32>,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        RetentionSettings {
+            months: 24,
+            categories: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// The longest period that may be set: 100 years.
+const MAX_RETENTION_MONTHS: u32 = 1200;
+
+impl RetentionSettings {
+    /// The months a closed case of `category` is kept.
+    pub fn months_for(&self, category: Category) -> u32 {
+        self.categories
+            .get(category.key())
+            .copied()
+            .unwrap_or(self.months)
+    }
+
+    fn validate(&self, taxonomy: &Taxonomy) -> Result<()> {
+        if !(1..=MAX_RETENTION_MONTHS).contains(&self.months) {
+            bail!("retention.months must be between 1 and {MAX_RETENTION_MONTHS}");
+        }
+        for (slug, months) in &self.categories {
+            let known = Category::parse(slug).is_some()
+                && taxonomy
+                    .categories()
+                    .iter()
+                    .any(|c| c.key.as_str() == slug.as_str());
+            if !known {
+                bail!(
+                    "retention.categories: unknown category {slug:?} (a category of the taxonomy)"
+                );
+            }
+            if !(1..=MAX_RETENTION_MONTHS).contains(months) {
+                bail!("retention.categories.{slug} must be between 1 and {MAX_RETENTION_MONTHS}");
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The staff inbox (page and API): how many cases a page lists.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -820,6 +878,7 @@ impl Settings {
             }
         }
         self.routing.validate(&self.taxonomy)?;
+        self.retention.validate(&self.taxonomy)?;
         let inbox = &self.inbox;
         if !(1..=1000).contains(&inbox.max_page_size)
             || !(1..=inbox.max_page_size).contains(&inbox.page_size)
@@ -918,6 +977,22 @@ mod tests {
         assert!(s.database.url.starts_with("sqlite://"));
         assert_eq!(s.limits.max_attachments_per_case, 10);
         assert_eq!(s.limits.max_attachment_bytes, 100_000_000);
+    }
+
+    #[test]
+    fn retention_defaults_to_24_months_and_takes_known_categories_only() {
+        let s = load_with("", &[]).expect("defaults load");
+        assert_eq!(s.retention.months_for(Category::Avvik), 24);
+        let s = load_with(
+            "[retention]\nmonths = 12\n[retention.categories]\nsikkerhet = 60\n",
+            &[],
+        )
+        .expect("loads");
+        assert_eq!(s.retention.months_for(Category::Sikkerhet), 60);
+        assert_eq!(s.retention.months_for(Category::Varsling), 12);
+        assert!(load_with("[retention]\nmonths = 0\n", &[]).is_err());
+        assert!(load_with("[retention.categories]\nmiljo = 12\n", &[]).is_err());
+        assert!(load_with("[retention.categories]\navvik = 0\n", &[]).is_err());
     }
 
     #[test]

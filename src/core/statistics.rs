@@ -24,7 +24,7 @@ use self::deadlines::{
 };
 pub use self::deadlines::{median, nearest_rank, AnswerTimes, DeadlineOutcomes, Figure};
 pub use self::escalations::EscalationCount;
-pub use self::figures::CaseFigures;
+pub use self::figures::{CaseFigures, SettledFeedback};
 use self::suppression::{suppress, Line};
 pub use self::suppression::{Cell, Suppression};
 use self::table::{keys, position, push, CellList, Layout};
@@ -275,6 +275,26 @@ impl Report {
     /// Cases per month (the row totals both tables share).
     pub fn month_totals(&self) -> &[Cell] {
         &self.by_category.row_totals
+    }
+}
+
+/// Where the feedback deadline of `case` stands at `now`, once it no longer
+/// changes: `None` while it is ahead and unmet (retention then waits, so
+/// that a deleted case counts as it would have).
+pub fn settled_feedback(
+    case: &CaseFigures,
+    settings: &DeadlineSettings,
+    now: OffsetDateTime,
+) -> Option<SettledFeedback> {
+    use self::deadlines::Outcome;
+    if deadlines::feedback_deadline(case, settings).is_none() {
+        return Some(SettledFeedback::NoDeadline);
+    }
+    match deadlines::feedback_outcome(case, settings, now) {
+        Outcome::Met => Some(SettledFeedback::Met),
+        Outcome::Late => Some(SettledFeedback::Late),
+        Outcome::Overdue => Some(SettledFeedback::Overdue),
+        Outcome::NotYetDue => None,
     }
 }
 

@@ -13,6 +13,7 @@ mod database;
 mod html;
 mod identity;
 mod pages;
+mod retention;
 mod served;
 mod service;
 mod sso;

@@ -410,6 +410,10 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             &case_workers_in,
         ),
         form(format!("{c}/notes"), &[("body", "")], &case_workers_in),
+        // Legal holds: contact points only (an empty reason is a 422; lifting
+        // a hold the case does not have is a 409).
+        form(format!("{c}/legal-hold"), &[("reason", "")], &[Contact]),
+        form(format!("{c}/legal-hold/lift"), &[], &[Contact]),
         get(format!("{c}/attachments/{attachment}"), &case_workers_in),
         get(format!("{c}/export"), &case_workers_in),
         // No recipient: a field error, past authorisation.
@@ -669,6 +673,13 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         ),
         get(format!("{a}/notes"), &case_workers_in),
         json_post(format!("{a}/notes"), json!({"body": ""}), &case_workers_in),
+        json_post(format!("{a}/legal-hold"), json!({"reason": ""}), &[Contact]),
+        route(
+            Method::DELETE,
+            format!("{a}/legal-hold"),
+            Body::None,
+            &[Contact],
+        ),
     ];
     // A refused action's URL asked for with GET (the language switch): a bare
     // 303 back to the case page, which does the checking. It names nothing
@@ -686,6 +697,8 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         "measures",
         "notes",
         "identity/requests",
+        "legal-hold",
+        "legal-hold/lift",
     ] {
         r.push(get(format!("{c}/{action}"), &EVERYONE));
     }

@@ -38,6 +38,7 @@ mod passwords;
 mod privacy;
 mod real_smtp;
 mod reporter;
+mod retention;
 mod routing;
 mod scenario;
 mod sessions;

@@ -14,9 +14,9 @@ pub mod taxonomy;
 
 pub use case::{CaseStatus, Category, Severity, TextField, TextFieldError};
 pub use deadline::{
-    all_deadlines, extend_feedback, next_open, open_deadlines, CaseFacts, Deadline, DeadlineKind,
-    DeadlineSettings, DeadlineState, ExtensionError, ExtensionReason, FeedbackExtension,
-    RetaliationFacts,
+    add_calendar_months, all_deadlines, extend_feedback, next_open, open_deadlines, CaseFacts,
+    Deadline, DeadlineKind, DeadlineSettings, DeadlineState, ExtensionError, ExtensionReason,
+    FeedbackExtension, RetaliationFacts,
 };
 pub use escalation::{Authority, Decision, LegalBasis, Outcome};
 pub use role::Role;

@@ -11,7 +11,7 @@
 
 use time::{Date, OffsetDateTime};
 
-use super::figures::CaseFigures;
+use super::figures::{CaseFigures, SettledFeedback};
 use super::suppression::Cell;
 use crate::core::domain::{
     all_deadlines, CaseFacts, Deadline, DeadlineKind, DeadlineSettings, DeadlineState,
@@ -270,6 +270,13 @@ pub(super) fn feedback_outcome(
     settings: &DeadlineSettings,
     now: OffsetDateTime,
 ) -> Outcome {
+    match case.settled_feedback {
+        Some(SettledFeedback::Met) => return Outcome::Met,
+        Some(SettledFeedback::Late) => return Outcome::Late,
+        Some(SettledFeedback::Overdue) => return Outcome::Overdue,
+        Some(SettledFeedback::NoDeadline) => return Outcome::NotYetDue,
+        None => {}
+    }
     // A time that cannot be represented is not a deadline anyone missed.
     let Some(deadline) = feedback_deadline(case, settings) else {
         return Outcome::NotYetDue;

@@ -29,6 +29,7 @@ fn case(
         acknowledged_at: ack_after_days.map(|d| at(received) + d * DAY + 15 * 3_600),
         feedback_given_at: None,
         feedback_extended_at: None,
+        settled_feedback: None,
     }
 }
 

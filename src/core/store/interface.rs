@@ -21,6 +21,7 @@ use super::operations::OperationsStore;
 use super::own_account::OwnAccountStore;
 use super::protection::ProtectionStore;
 use super::receipts::ReceiptStore;
+use super::retention::RetentionStore;
 use super::routing::RoutingStore;
 use super::sessions::SessionStore;
 use super::sso::SsoStore;
@@ -45,6 +46,7 @@ pub trait Store:
     + OwnAccountStore
     + ProtectionStore
     + ReceiptStore
+    + RetentionStore
     + RoutingStore
     + SessionStore
     + StatisticsStore

@@ -29,6 +29,7 @@ mod operations;
 mod own_account;
 mod protection;
 mod receipts;
+mod retention;
 mod routing;
 mod rows;
 mod sessions;
@@ -65,6 +66,7 @@ pub use self::model::notifications::{
     NotificationCounts, NotificationKind, OutboxEntry,
 };
 pub use self::model::protection::{Measure, MessageKind};
+pub use self::model::retention::{ClosedCase, PurgedFigures, StoredLegalHold};
 pub use self::model::routing::{Retriage, TriageFacts};
 pub use self::model::sessions::{NewSession, SessionSubject, SessionUser, StoredSession};
 pub use self::model::{
@@ -77,6 +79,7 @@ pub use self::operations::{OperationCounts, OperationsStore, PoolStats, Readines
 pub use self::own_account::{OwnAccountStore, RecoveredKey, UserSession};
 pub use self::protection::ProtectionStore;
 pub use self::receipts::ReceiptStore;
+pub use self::retention::{RetentionStore, CASE_TABLES};
 pub use self::routing::RoutingStore;
 pub use self::sessions::SessionStore;
 pub use self::sso::{OidcLink, PassphraseTry, SsoStore};

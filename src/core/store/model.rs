@@ -8,6 +8,7 @@ pub(super) mod groups;
 pub(super) mod inbox;
 pub(super) mod notifications;
 pub(super) mod protection;
+pub(super) mod retention;
 pub(super) mod routing;
 pub(super) mod sessions;
 

@@ -20,6 +20,7 @@ pub(super) mod groups;
 pub(super) mod inbox;
 pub(super) mod notifications;
 pub(super) mod parse;
+pub(super) mod retention;
 pub(super) mod routing;
 pub(super) mod sessions;
 pub(super) mod statistics;

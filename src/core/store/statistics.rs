@@ -2,13 +2,15 @@
 //! written once for both backends.
 //!
 //! Only the columns statistics need are read — never content, never ids,
-//! never a rationale or an authority's reference.
+//! never a rationale or an authority's reference. The cases retention
+//! deleted are read from their aggregates (`retained_case_figures`,
+//! `retained_escalations`) beside the live ones, so a purge changes no figure.
 
 use std::ops::Range;
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::StoreResult;
-use super::rows::statistics::{EscalationCountRow, FiguresRow};
+use super::rows::statistics::{EscalationCountRow, FiguresRow, RetainedFiguresRow};
 use crate::core::statistics::{CaseFigures, EscalationCount};
 
 /// Queries and updates of the statistics feature.
@@ -36,14 +38,32 @@ macro_rules! statistics_store {
                 )
                 .bind(received.start)
                 .bind(received.end);
-                self.fetch_all_converted(query).await
+                let mut figures: Vec<CaseFigures> = self.fetch_all_converted(query).await?;
+                let retained: Vec<RetainedFiguresRow> = sqlx::query_as(
+                    "SELECT received_at, category, severity, acknowledged_after_days, feedback, \
+                     cases FROM retained_case_figures \
+                     WHERE received_at >= $1 AND received_at < $2",
+                )
+                .bind(received.start)
+                .bind(received.end)
+                .fetch_all(&self.pool)
+                .await?;
+                for row in retained {
+                    figures.extend(row.expand()?);
+                }
+                figures.sort_by_key(|f| f.received_at);
+                Ok(figures)
             }
 
             async fn first_received_at(&self) -> StoreResult<Option<i64>> {
-                let (first,): (Option<i64>,) = sqlx::query_as("SELECT MIN(received_at) FROM cases")
+                let (live,): (Option<i64>,) = sqlx::query_as("SELECT MIN(received_at) FROM cases")
                     .fetch_one(&self.pool)
                     .await?;
-                Ok(first)
+                let (retained,): (Option<i64>,) =
+                    sqlx::query_as("SELECT MIN(received_at) FROM retained_case_figures")
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(live.into_iter().chain(retained).min())
             }
 
             async fn escalation_counts(
@@ -57,7 +77,26 @@ macro_rules! statistics_store {
                 )
                 .bind(decided.start)
                 .bind(decided.end);
-                self.fetch_all_converted(query).await
+                let mut counts: Vec<EscalationCount> = self.fetch_all_converted(query).await?;
+                // Decided days of deleted cases: a period starts at midnight.
+                let query = sqlx::query_as::<_, EscalationCountRow>(
+                    "SELECT authority, decision, decisions AS count FROM retained_escalations \
+                     WHERE decided_day >= $1 AND decided_day < $2",
+                )
+                .bind(decided.start)
+                .bind(decided.end);
+                let retained: Vec<EscalationCount> = self.fetch_all_converted(query).await?;
+                for r in retained {
+                    match counts
+                        .iter_mut()
+                        .find(|c| c.authority == r.authority && c.decision == r.decision)
+                    {
+                        Some(c) => c.count += r.count,
+                        None => counts.push(r),
+                    }
+                }
+                counts.sort_by_key(|c| (c.authority.key(), c.decision.key()));
+                Ok(counts)
             }
         }
     };

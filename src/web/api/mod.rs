@@ -18,6 +18,7 @@ mod files;
 mod followup;
 mod identity;
 mod notes;
+mod legal_hold;
 pub mod openapi;
 pub mod pow;
 mod reporter_case;
@@ -376,6 +377,11 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                 resource("/staff/cases/{case}/notes")
                     .get(notes::list)
                     .post(notes::add),
+            )
+            .service(
+                resource("/staff/cases/{case}/legal-hold")
+                    .post(legal_hold::place)
+                    .delete(legal_hold::lift),
             )
             .service(
                 resource("/admin/accounts")

@@ -136,6 +136,8 @@ fn lang() -> Parameter {
         super::escalation::reopen,
         super::escalation::register,
         super::deadlines::extend,
+        super::legal_hold::place,
+        super::legal_hold::lift,
         super::identity::reporter_status,
         super::identity::reporter_add,
         super::identity::staff_view,

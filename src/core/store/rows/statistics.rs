@@ -2,7 +2,7 @@
 
 use super::parse::parse_key;
 use crate::core::domain::{Authority, Category, Decision, Severity};
-use crate::core::statistics::{CaseFigures, EscalationCount};
+use crate::core::statistics::{CaseFigures, EscalationCount, SettledFeedback};
 use crate::core::store::model::{StoreError, StoreResult};
 
 /// The columns of a `cases` row that statistics count.
@@ -27,7 +27,42 @@ impl TryFrom<FiguresRow> for CaseFigures {
             acknowledged_at: r.acknowledged_at,
             feedback_given_at: r.feedback_given_at,
             feedback_extended_at: r.feedback_extended_at,
+            settled_feedback: None,
         })
+    }
+}
+
+/// A row of `retained_case_figures`: the figures of `cases` deleted cases.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RetainedFiguresRow {
+    received_at: i64,
+    category: String,
+    severity: String,
+    acknowledged_after_days: i64,
+    feedback: String,
+    cases: i64,
+}
+
+impl RetainedFiguresRow {
+    /// The figures of each of the cases the row counts.
+    pub(crate) fn expand(self) -> StoreResult<Vec<CaseFigures>> {
+        let figures = CaseFigures {
+            category: parse_key("category", &self.category, Category::parse)?,
+            severity: parse_key("severity", &self.severity, Severity::parse)?,
+            received_at: self.received_at,
+            // The day is what the acknowledgement figures read.
+            acknowledged_at: (self.acknowledged_after_days >= 0)
+                .then(|| self.received_at + self.acknowledged_after_days * 86_400),
+            feedback_given_at: None,
+            feedback_extended_at: None,
+            settled_feedback: Some(parse_key(
+                "feedback",
+                &self.feedback,
+                SettledFeedback::parse,
+            )?),
+        };
+        let n = usize::try_from(self.cases).unwrap_or(0);
+        Ok(vec![figures; n])
     }
 }
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use zeroize::Zeroize;
 
 use super::deadline_view::{deadline_fields, DeadlineLine, ExtensionLine, ExtensionProblem};
+use super::legal_hold_view::HoldNote;
 use super::{
     case_id, case_worker, label, render, see_other, show_date, show_day, show_moment, StaffError,
     StaffNav, StaffResult,
@@ -470,6 +471,8 @@ struct CasePage {
     identity: super::identity_view::IdentitySection,
     /// The Datatilsynet decision of a personal-data breach.
     breach: super::breach::BreachSection,
+    /// The legal hold that keeps retention from deleting the case.
+    legal_hold: super::legal_hold_view::HoldSection,
 }
 
 impl CasePage {
@@ -819,6 +822,7 @@ fn build_page(
         protection,
         identity: super::identity_view::IdentitySection::default(),
         breach: super::breach::BreachSection::default(),
+        legal_hold: super::legal_hold_view::HoldSection::default(),
     }
 }
 
@@ -952,6 +956,31 @@ pub(super) async fn render_case(
     .await
 }
 
+/// Renders the case page with a note from the legal-hold forms (what was
+/// done, or why it was refused, with the reason as typed).
+pub(super) async fn render_case_noted(
+    state: &AppState,
+    visitor: &Visitor,
+    staff: &StaffMember,
+    case_id: Uuid,
+    note: super::legal_hold_view::HoldNote,
+    hold_draft: String,
+) -> StaffResult {
+    render_case_page(
+        state,
+        visitor,
+        staff,
+        case_id,
+        None,
+        String::new(),
+        Extra {
+            hold_note: Some((note, hold_draft)),
+            ..Extra::default()
+        },
+    )
+    .await
+}
+
 /// What else a rendering of the case page may carry.
 #[derive(Default)]
 struct Extra {
@@ -959,6 +988,9 @@ struct Extra {
     identity_problem: Option<(String, String, StatusCode)>,
     /// The confirmation of the last action.
     done: Option<Done>,
+    /// What a legal-hold form did or why it was refused, with the reason
+    /// as typed.
+    hold_note: Option<(super::legal_hold_view::HoldNote, String)>,
 }
 
 /// Renders the case page with a refused identity request explained
@@ -979,12 +1011,13 @@ pub(super) async fn render_case_with(
         String::new(),
         Extra {
             identity_problem,
-            done: None,
+            ..Extra::default()
         },
     )
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_case_page(
     state: &AppState,
     visitor: &Visitor,
@@ -997,6 +1030,7 @@ async fn render_case_page(
     let Extra {
         identity_problem,
         done,
+        hold_note,
     } = extra;
     let file = case_file::staff_case_file(state, staff, case_id, Parts::WithEscalation)
         .await
@@ -1048,6 +1082,16 @@ async fn render_case_page(
     );
     page.identity = identity;
     page.breach = breach;
+    let (note, hold_draft) = hold_note.map_or((None, String::new()), |(n, d)| (Some(n), d));
+    match note {
+        Some(HoldNote::AlreadyHeld | HoldNote::NotHeld) => status = StatusCode::CONFLICT,
+        Some(HoldNote::ReasonEmpty | HoldNote::TooLong(_)) => {
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        _ => {}
+    }
+    page.legal_hold =
+        super::legal_hold_view::section(state, visitor, staff, case_id, note, hold_draft).await?;
     render(visitor, &page, status)
 }
 
@@ -1061,9 +1105,12 @@ pub(super) async fn page(
     let staff = case_worker(&visitor)?;
     let id = case_id(&visitor, &path)?;
     let done = Done::of_query(req.query_string());
+    // After a legal-hold form: say what was done.
+    let hold_note = HoldNote::from_query(req.query_string()).map(|n| (n, String::new()));
     let extra = Extra {
-        identity_problem: None,
         done,
+        hold_note,
+        ..Extra::default()
     };
     render_case_page(&state, &visitor, staff, id, None, String::new(), extra).await
 }

@@ -17,6 +17,8 @@ mod export;
 mod identity;
 mod identity_view;
 mod inbox;
+mod legal_hold;
+mod legal_hold_view;
 mod login;
 mod logout;
 mod measures;
@@ -90,6 +92,8 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         .post("/staff/cases/{id}/feedback-extension", deadlines::extend)
         .post("/staff/cases/{id}/measures", measures::record)
         .post("/staff/cases/{id}/notes", notes::add)
+        .post("/staff/cases/{id}/legal-hold", legal_hold::place)
+        .post("/staff/cases/{id}/legal-hold/lift", legal_hold::lift)
         .post("/staff/cases/{id}/identity/requests", identity::request)
         .get("/staff/cases/{id}/export", export::form)
         .post("/staff/cases/{id}/export", export::submit)
@@ -114,6 +118,8 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
         "measures",
         "notes",
         "identity/requests",
+        "legal-hold",
+        "legal-hold/lift",
     ] {
         routes.get(&format!("/staff/cases/{{id}}/{action}"), case::back_to_case);
     }

@@ -255,6 +255,7 @@ mod tests {
                 acknowledged_at: None,
                 feedback_given_at: None,
                 feedback_extended_at: None,
+                settled_feedback: None,
             })
             .collect();
         // Police: 6 escalated, 2 deferred; NSM: 5 escalated.
