@@ -31,6 +31,7 @@ pub const CASE_TABLES: &[&str] = &[
     "case_key_wraps",
     "case_exclusions",
     "case_sealed_exclusions",
+    "case_notes",
     "messages",
     "attachments",
     "escalation_decisions",
