@@ -4,6 +4,7 @@
 //! `accessibility` checks every reporter page at 320 px with axe-core.
 
 mod accessibility;
+mod staff_pages;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
