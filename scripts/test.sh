@@ -2,7 +2,7 @@
 # Runs the whole test suite: the crypto crate (C2SP vectors, interoperability
 # with the age crate), the CLI, and every service test against both SQLite and
 # PostgreSQL, including headless-Chromium runs with JavaScript disabled and
-# the accessibility checks of every reporter page (axe-core from npm).
+# the accessibility checks of every reporter and staff page (axe-core from npm).
 #
 # PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
 # If a local cluster is installed but stopped it is started; if it cannot be

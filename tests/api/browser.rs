@@ -5,6 +5,7 @@
 
 mod accessibility;
 mod case_page;
+mod staff_pages;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

@@ -33,6 +33,11 @@ const NO_TIMERS: &str = "window.setTimeout = (f, _ms, ...args) => { Promise.reso
    window.requestAnimationFrame = f => { Promise.resolve().then(() => f(performance.now())); return 0; };
    window.requestIdleCallback = f => { Promise.resolve().then(() => f({ didTimeout: false, timeRemaining: () => 50 })); return 0; };";
 
+/// The script that loads axe-core into a page, for [`problems_at`].
+pub(super) fn axe_script() -> String {
+    format!("{}\n;return typeof axe;", axe_source())
+}
+
 /// axe-core's browser build, from `tests/browser/node_modules`.
 pub(super) fn axe_source() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -94,9 +99,14 @@ impl Browser {
     /// A viewport `WIDTH` CSS pixels wide (a desktop window cannot be made
     /// that narrow, so the page's metrics are overridden).
     pub(super) async fn narrow(&self) {
+        self.viewport(WIDTH).await;
+    }
+
+    /// A viewport `width` CSS pixels wide.
+    pub(super) async fn viewport(&self, width: u64) {
         self.devtools(
             "Emulation.setDeviceMetricsOverride",
-            json!({ "width": WIDTH, "height": 640, "deviceScaleFactor": 1, "mobile": false }),
+            json!({ "width": width, "height": 640, "deviceScaleFactor": 1, "mobile": false }),
         )
         .await;
     }
@@ -104,6 +114,18 @@ impl Browser {
 
 /// Everything wrong with the page the browser shows, one line each.
 pub(super) async fn problems_of(browser: &Browser, axe: &str, page: String) -> Vec<String> {
+    problems_at(browser, axe, WIDTH, page).await
+}
+
+/// Everything wrong with the page the browser shows in a viewport `width`
+/// CSS pixels wide (set by [`Browser::viewport`]), one line each: sideways
+/// scrolling and axe-core's violations. `axe` is [`axe_script`].
+pub(super) async fn problems_at(
+    browser: &Browser,
+    axe: &str,
+    width: u64,
+    page: String,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let layout = browser
         .script(
@@ -125,8 +147,8 @@ pub(super) async fn problems_of(browser: &Browser, axe: &str, page: String) -> V
         .await;
     assert_eq!(
         layout["innerWidth"].as_u64(),
-        Some(WIDTH),
-        "{page}: the viewport is {WIDTH} px wide"
+        Some(width),
+        "{page}: the viewport is {width} px wide"
     );
     let (scroll, client) = (
         layout["scrollWidth"].as_u64().unwrap_or(u64::MAX),
@@ -134,7 +156,7 @@ pub(super) async fn problems_of(browser: &Browser, axe: &str, page: String) -> V
     );
     if scroll > client {
         problems.push(format!(
-            "{page}: scrolls sideways at {WIDTH} px (scrollWidth {scroll} > clientWidth {client}); too wide: {}",
+            "{page}: scrolls sideways at {width} px (scrollWidth {scroll} > clientWidth {client}); too wide: {}",
             layout["wide"]
         ));
     }
