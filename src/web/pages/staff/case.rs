@@ -197,7 +197,7 @@ impl Problem {
         }
     }
 
-    pub(super) fn message(self, t: &Translator, state: &AppState) -> String {
+    fn message(self, t: &Translator, state: &AppState) -> String {
         let limits = &state.settings.limits;
         match self {
             Problem::ReplyEmpty => t.t("staff.problem.reply_empty"),
@@ -286,7 +286,7 @@ impl Problem {
     }
 
     /// The form the problem belongs to (its anchor on the page).
-    pub(super) fn form(self) -> &'static str {
+    fn form(self) -> &'static str {
         match self {
             Problem::UnknownStatus | Problem::UseClose => "status",
             Problem::UnknownClassification | Problem::NoOneLeft => "triage",
@@ -470,7 +470,7 @@ struct CasePage {
     /// The reporter's identity: hidden, requested, waiting or released.
     identity: super::identity_view::IdentitySection,
     /// The Datatilsynet decision of a personal-data breach.
-    breach: super::breach::BreachSection,
+    breach: super::breach_view::BreachSection,
     /// The legal hold that keeps retention from deleting the case.
     legal_hold: super::legal_hold_view::HoldSection,
 }
@@ -821,7 +821,7 @@ fn build_page(
         case_path,
         protection,
         identity: super::identity_view::IdentitySection::default(),
-        breach: super::breach::BreachSection::default(),
+        breach: super::breach_view::BreachSection::default(),
         legal_hold: super::legal_hold_view::HoldSection::default(),
     }
 }
@@ -1035,8 +1035,15 @@ async fn render_case_page(
     let file = case_file::staff_case_file(state, staff, case_id, Parts::WithEscalation)
         .await
         .map_err(|e| visitor.fail(e))?;
+    let breach_error = problem.filter(|p| p.form() == "breach-decision").map(|p| {
+        let field = match p {
+            Problem::BreachDecidedInFuture | Problem::BreachDecidedBeforeReceipt => "decided_at",
+            _ => "decision",
+        };
+        (p.message(&visitor.t(), state), field)
+    });
     let breach =
-        super::breach::section(state, &visitor.t(), case_id, file.breach.as_ref(), problem);
+        super::breach_view::section(&visitor.t(), case_id, file.breach.as_ref(), breach_error);
     let (view, facts, deadlines, measures, notes) = (
         file.view,
         file.triage,

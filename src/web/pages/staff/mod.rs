@@ -9,6 +9,7 @@ mod account;
 mod acknowledge;
 mod attachment;
 mod breach;
+mod breach_view;
 mod case;
 mod deadline_view;
 mod deadlines;
