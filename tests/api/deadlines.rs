@@ -36,12 +36,19 @@ const REASON: &str = "ExtensionReasonMarker: venter på ekstern gransking";
 
 /// A time as the staff pages show it: dd.mm.yyyy, with hh:mm unless midnight.
 fn moment(t: OffsetDateTime) -> String {
-    let day = day(t);
-    if t.hour() == 0 && t.minute() == 0 {
-        day
-    } else {
-        format!("{day} {:02}:{:02}", t.hour(), t.minute())
+    if t.hour() == 0 && t.minute() == 0 && t.offset().is_utc() {
+        return day(t);
     }
+    // Staff pages show Norwegian time, with its zone.
+    let oslo = varsel::core::oslo::at(t.unix_timestamp()).unwrap();
+    let local = oslo.local.assume_utc();
+    format!(
+        "{} {:02}:{:02} {}",
+        day(local),
+        local.hour(),
+        local.minute(),
+        oslo.zone
+    )
 }
 
 /// A date as the pages show it: dd.mm.yyyy.
@@ -51,6 +58,11 @@ fn day(t: OffsetDateTime) -> String {
 
 /// A time as the decision form takes it.
 fn form_moment(t: OffsetDateTime) -> String {
+    // The page's form takes Norwegian time.
+    let t = varsel::core::oslo::at(t.unix_timestamp())
+        .unwrap()
+        .local
+        .assume_utc();
     format!(
         "{}-{:02}-{:02}T{:02}:{:02}",
         t.year(),
@@ -199,7 +211,9 @@ async fn an_extension_is_refused_late_answered_closed_or_without_a_reason(backen
     let r = app.extend_feedback(&hanne, late, "  ").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text.contains("Skriv en begrunnelse"), "{}", r.text);
-    assert!(r.text.contains("href=\"#feedback-extension\""));
+    // The box links to the field, which carries the message.
+    assert!(r.text.contains("href=\"#extension-reason-input\""));
+    assert!(r.text.contains("id=\"extension-reason-error\""));
     let r = app.api_extend_feedback(&t, late, "").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.body["error"]["code"], "text_required");

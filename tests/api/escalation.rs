@@ -236,11 +236,12 @@ async fn a_196_case_is_closed_only_after_a_police_or_pst_decision(backend: Backe
         "case,authority,decision,legal_basis,aware_at,decided_at,notified_at,\
          decided_by,confirmed_by,authority_reference"
     );
+    // The page's form took 11:00 and 12:00 Norwegian time (CET, UTC+1).
     assert_eq!(
         lines[1],
         format!(
             "{reference},politi,escalate,straffeloven_196,2026-03-01T00:00:00Z,\
-             2026-03-02T11:00:00Z,2026-03-02T12:00:00Z,Kari Kontakt,Kjell Kontakt,POL-2026-1234"
+             2026-03-02T10:00:00Z,2026-03-02T11:00:00Z,Kari Kontakt,Kjell Kontakt,POL-2026-1234"
         )
     );
     assert_eq!(lines.len(), 2, "{csv}");

@@ -392,7 +392,8 @@ async fn acknowledging_keeps_the_first_time(backend: Backend) {
 
     let r = app.acknowledge(&hanne, case).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(r.location(), Some(case_path.as_str()));
+    let confirmed = format!("{case_path}?done=acknowledged#done");
+    assert_eq!(r.location(), Some(confirmed.as_str()));
     let first = app.stored_case(case).await;
     assert_eq!(first.status.key(), "acknowledged");
     let acknowledged_at = first.acknowledged_at.expect("acknowledgement time");

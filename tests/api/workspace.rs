@@ -25,6 +25,10 @@ for_each_backend!(
     every_inbox_filter_option_shows_its_count,
 );
 
+/// An action on the case page: its path, its form, the confirmation it
+/// asks for and the words of that confirmation.
+type Step<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, &'a str);
+
 const NOTE_PAGE: &str = "NoteMarkerPage: ring juristen før fredag";
 const NOTE_API: &str = "NoteMarkerApi: leverandøren er varslet";
 
@@ -304,7 +308,7 @@ async fn every_action_confirms_what_it_did(backend: Backend) {
         ("aware_at", "2026-03-01"),
         ("decided_at", "2026-03-02T10:15"),
     ];
-    let steps: Vec<(&str, Vec<(&str, &str)>, &str, &str)> = vec![
+    let steps: Vec<Step> = vec![
         (
             "acknowledge",
             vec![],

@@ -583,6 +583,8 @@ struct Loaded {
     deadlines: CaseDeadlines,
     measures: Vec<crate::core::followup::MeasureView>,
     notes: Vec<crate::core::notes::NoteView>,
+    /// The confirmation of the last action.
+    done: Option<Done>,
 }
 
 /// What an action did, confirmed on the case page after its redirect
@@ -676,7 +678,6 @@ fn build_page(
     loaded: Loaded,
     problem: Option<Problem>,
     draft: String,
-    done: Option<Done>,
 ) -> CasePage {
     let Loaded {
         facts,
@@ -684,6 +685,7 @@ fn build_page(
         deadlines,
         measures,
         notes,
+        done,
     } = loaded;
     let t = visitor.t();
     let mut protection = super::protection::protection_fields(&t, &deadlines, &measures);
@@ -1082,10 +1084,10 @@ async fn render_case_page(
             deadlines,
             measures,
             notes,
+            done,
         },
         problem,
         draft,
-        done,
     );
     page.identity = identity;
     page.breach = breach;
