@@ -11,7 +11,7 @@
 //! | [`Feedback`](DeadlineKind::Feedback) | every case | acknowledgement (or day 7) + 3 calendar months, 6 once extended | feedback |
 //! | [`BreachDecision`](DeadlineKind::BreachDecision) | personal-data breach | receipt + 72 hours | Datatilsynet decision |
 //! | [`CriticalEscalationDecision`](DeadlineKind::CriticalEscalationDecision) | `kritisk` | receipt + 24 hours | first escalation decision |
-//! | [`SecurityActNotice`](DeadlineKind::SecurityActNotice) | Security Act sub-type | receipt ("straks") + a short grace (1 hour) | NSM decision |
+//! | [`SecurityActNotice`](DeadlineKind::SecurityActNotice) | Security Act sub-type | the end of the day of receipt ("straks"; receipt is known to the day) + a short grace (1 hour) | NSM decision |
 //! | [`RetaliationResponse`](DeadlineKind::RetaliationResponse) | an unanswered retaliation report | report + 7 days | a staff reply or protective measure |
 //!
 //! "Decision" means a recorded escalate or do-not-escalate decision; deferring
@@ -156,7 +156,7 @@ impl DeadlineSettings {
         Duration::hours(i64::from(self.reminder_before_hours))
     }
 
-    fn security_act_grace(&self) -> Duration {
+    pub(crate) fn security_act_grace(&self) -> Duration {
         Duration::minutes(i64::from(self.security_act_grace_minutes))
     }
 }
@@ -443,7 +443,7 @@ pub fn all_deadlines(facts: &CaseFacts, settings: &DeadlineSettings) -> Vec<Dead
     if facts.flags.security_act {
         out.push(Deadline {
             kind: DeadlineKind::SecurityActNotice,
-            due: received.saturating_add(settings.security_act_grace()),
+            due: security_act_due(received, settings),
             met: facts.security_act_decision_at,
         });
     }
@@ -579,6 +579,21 @@ pub struct ReminderDue {
     pub deadline: Deadline,
     /// What to send.
     pub action: ReminderAction,
+}
+
+/// When a Security-Act ("straks") notice reads overdue: the grace after the
+/// end of the day of receipt. Receipt is stored to the day only (SPEC §3.5:
+/// no record places a reporter within the day), so counting the grace from
+/// the stored receipt would make a case that arrived in the afternoon
+/// overdue on arrival; counting it from the day's end gives every case at
+/// least the grace, and at most a day more, without the hour it arrived.
+/// The contact points are alerted at once all the same.
+pub fn security_act_due(received: OffsetDateTime, settings: &DeadlineSettings) -> OffsetDateTime {
+    let day_end = received
+        .date()
+        .next_day()
+        .map_or(received, |d| d.midnight().assume_offset(received.offset()));
+    day_end.saturating_add(settings.security_act_grace())
 }
 
 /// The reminders and escalations to send at `now`, given when a notice about

@@ -402,10 +402,17 @@ fn security_act_notice_is_due_after_a_short_grace() {
     let received = datetime!(2025-06-06 16:45 UTC);
     let facts = CaseFacts::received(received, Severity::Lav, flags_of("sikkerhet", "sabotasje"));
     assert!(facts.alerts_contact_points_at_once());
+    // Receipt is known to the day: the grace runs from the day's end.
     assert_eq!(
         due_of(&facts, DeadlineKind::SecurityActNotice),
-        Some(received + Duration::hours(1))
+        Some(datetime!(2025-06-07 01:00 UTC))
     );
+    let day_start = datetime!(2025-06-06 00:00 UTC);
+    let stored = CaseFacts::received(day_start, Severity::Lav, flags_of("sikkerhet", "sabotasje"));
+    let (_, state) = next_open(&stored, &settings(), datetime!(2025-06-06 23:59 UTC)).expect("open");
+    assert_ne!(state, DeadlineState::Overdue, "not overdue on the day of receipt");
+    let (_, state) = next_open(&stored, &settings(), datetime!(2025-06-07 01:01 UTC)).expect("open");
+    assert_eq!(state, DeadlineState::Overdue, "overdue once the day and the grace are over");
     let (next, state) = next_open(&facts, &settings(), received).expect("open");
     assert_eq!(next.kind, DeadlineKind::SecurityActNotice);
     assert_eq!(state, DeadlineState::DueSoon, "not overdue on arrival");
@@ -431,7 +438,7 @@ fn security_act_notice_is_due_after_a_short_grace() {
     assert_eq!(notice.met_in_time(), Some(true));
     assert_eq!(notice.state(&settings(), received), DeadlineState::Met);
     let mut late = facts.clone();
-    late.security_act_decision_at = Some(received + Duration::minutes(61));
+    late.security_act_decision_at = Some(datetime!(2025-06-07 01:01 UTC));
     let notice = all_deadlines(&late, &settings())
         .into_iter()
         .find(|d| d.kind == DeadlineKind::SecurityActNotice)
@@ -451,7 +458,9 @@ fn security_act_grace_ends_exactly_at_its_configured_length() {
     };
     let clock = ManualClock::new(received);
     let default = settings();
-    clock.set(received + Duration::minutes(60) - Duration::seconds(1));
+    // The grace runs from the end of the day of receipt.
+    let day_end = received + Duration::days(1);
+    clock.set(day_end + Duration::minutes(60) - Duration::seconds(1));
     assert_eq!(notice_state(&default, &clock), Some(DeadlineState::DueSoon));
     clock.advance(Duration::seconds(1));
     assert_eq!(notice_state(&default, &clock), Some(DeadlineState::Overdue));
@@ -460,17 +469,19 @@ fn security_act_grace_ends_exactly_at_its_configured_length() {
         security_act_grace_minutes: 15,
         ..settings()
     };
-    clock.set(received + Duration::minutes(15) - Duration::seconds(1));
+    clock.set(day_end + Duration::minutes(15) - Duration::seconds(1));
     assert_eq!(notice_state(&quarter, &clock), Some(DeadlineState::DueSoon));
     clock.advance(Duration::seconds(1));
     assert_eq!(notice_state(&quarter, &clock), Some(DeadlineState::Overdue));
 
-    // No grace: overdue on arrival, as "straks" read before.
+    // No grace: overdue once the day of receipt is over.
     let none = DeadlineSettings {
         security_act_grace_minutes: 0,
         ..settings()
     };
-    clock.set(received);
+    clock.set(day_end - Duration::seconds(1));
+    assert_eq!(notice_state(&none, &clock), Some(DeadlineState::DueSoon));
+    clock.set(day_end);
     assert_eq!(notice_state(&none, &clock), Some(DeadlineState::Overdue));
 }
 
@@ -717,9 +728,11 @@ fn security_act_notice_is_reminded_at_receipt_and_escalated_after_the_grace() {
     assert_eq!(due[0].deadline.kind, DeadlineKind::SecurityActNotice);
     assert_eq!(due[0].action, ReminderAction::Remind);
     let sent = [(DeadlineKind::SecurityActNotice, received)];
-    let before = received + Duration::minutes(59);
+    // Escalated once the day of receipt and the grace are over.
+    let grace_over = datetime!(2025-06-07 01:00 UTC);
+    let before = grace_over - Duration::minutes(1);
     assert!(reminders_due(&facts, &settings(), before, &sent).is_empty());
-    let due = reminders_due(&facts, &settings(), received + Duration::hours(1), &sent);
+    let due = reminders_due(&facts, &settings(), grace_over, &sent);
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].action, ReminderAction::Escalate);
 }
