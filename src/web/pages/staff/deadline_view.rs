@@ -232,7 +232,8 @@ mod tests {
         }
         let en = Translator::new(Lang::En);
         let late = problems[1].message(&en);
-        assert!(late.contains("01.06.2026 09:30"), "{late}");
+        // 09:30 UTC in June is 11:30 Norwegian summer time.
+        assert!(late.contains("01.06.2026 11:30 CEST"), "{late}");
         assert_eq!(problems[1].status(), StatusCode::CONFLICT);
         assert_eq!(problems[4].status(), StatusCode::BAD_REQUEST);
     }
