@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod http;
+pub mod metrics;
 pub mod operations;
 pub mod pages;
 pub mod registry;

@@ -9,11 +9,8 @@
 //! the audit queue, rate-limit refusals and the database pool; never a
 //! case id, a code, a user or an address.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
-use std::sync::Mutex;
-use std::time::Instant;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -23,70 +20,10 @@ use crate::core::store::Readiness;
 use crate::web::http::{AppError, ErrorKind, Visitor};
 use crate::web::state::AppState;
 
+pub use crate::web::metrics::Metrics;
+
 /// The content type of the text exposition format.
 pub const EXPOSITION_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
-
-/// This instance's counters (process-wide aggregates, nothing per visitor).
-#[derive(Debug)]
-pub struct Metrics {
-    started: Instant,
-    /// Requests per (route template, method, status class).
-    requests: Mutex<BTreeMap<(String, &'static str, &'static str), u64>>,
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Metrics {
-            started: Instant::now(),
-            requests: Mutex::default(),
-        }
-    }
-}
-
-/// A method as a label: the standard ones by name, anything else `other`
-/// (a client cannot grow the label set).
-fn method_label(method: &actix_web::http::Method) -> &'static str {
-    use actix_web::http::Method;
-    match *method {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        Method::OPTIONS => "OPTIONS",
-        _ => "other",
-    }
-}
-
-/// A status as its class: `2xx` … `5xx`.
-fn status_class(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
-    }
-}
-
-impl Metrics {
-    /// Counts one answered request. `route` is the matched route template
-    /// (never the path itself), `None` if no route matched.
-    pub fn request(
-        &self,
-        route: Option<String>,
-        method: &actix_web::http::Method,
-        status: StatusCode,
-    ) {
-        let route = route.unwrap_or_else(|| "(unmatched)".to_owned());
-        if let Ok(mut requests) = self.requests.lock() {
-            *requests
-                .entry((route, method_label(method), status_class(status)))
-                .or_insert(0) += 1;
-        }
-    }
-}
 
 /// A label value, escaped as the exposition format wants.
 fn label(value: &str) -> String {
@@ -129,11 +66,7 @@ pub async fn render(state: &AppState, now: i64) -> String {
         "gauge",
         "Seconds since this instance started.",
     );
-    let _ = writeln!(
-        out,
-        "varsel_uptime_seconds {}",
-        metrics.started.elapsed().as_secs()
-    );
+    let _ = writeln!(out, "varsel_uptime_seconds {}", metrics.uptime_seconds());
 
     family(
         &mut out,
@@ -141,11 +74,7 @@ pub async fn render(state: &AppState, now: i64) -> String {
         "counter",
         "Requests answered by this instance, by route template, method and status class.",
     );
-    let requests = metrics
-        .requests
-        .lock()
-        .map(|r| r.clone())
-        .unwrap_or_default();
+    let requests = metrics.requests();
     for ((route, method, class), count) in &requests {
         let _ = writeln!(
             out,
@@ -337,13 +266,10 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::label;
 
     #[test]
-    fn labels_are_escaped_and_methods_bounded() {
+    fn label_values_are_escaped() {
         assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
-        let odd = actix_web::http::Method::from_bytes(b"FOOBAR").unwrap_or_default();
-        assert_eq!(method_label(&odd), "other");
-        assert_eq!(status_class(StatusCode::SERVICE_UNAVAILABLE), "5xx");
     }
 }

@@ -24,7 +24,7 @@ pub struct AppState {
     /// The OpenID Connect provider, when single sign-on is enabled.
     pub sso: Option<std::sync::Arc<dyn crate::core::sso::IdentityProvider>>,
     /// This instance's counters for `/metrics`.
-    pub metrics: crate::web::operations::Metrics,
+    pub metrics: crate::web::metrics::Metrics,
 }
 
 /// Handlers pass `&state` where a core operation takes `&Core`.

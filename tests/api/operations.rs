@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::app::{Backend, TestApp, TestDatabase};
+use crate::app::{Backend, ServedBinary, TestApp, TestDatabase};
 use crate::for_each_backend;
 
 for_each_backend!(
@@ -14,6 +14,7 @@ for_each_backend!(
     metrics_are_aggregate_and_need_the_token_or_an_administrator,
     a_restored_backup_opens_the_same_cases_with_the_same_keys,
     restore_refuses_a_target_holding_data_and_a_newer_schema,
+    the_served_log_is_plain_or_json_and_reporter_lines_keep_the_day,
 );
 
 /// A scrape token of the tests.
@@ -469,4 +470,71 @@ async fn restore_refuses_a_target_holding_data_and_a_newer_schema(backend: Backe
     );
     fresh.destroy().await;
     app.teardown().await;
+}
+
+/// Whether `text` holds a time of day (`HH:MM`).
+fn has_time_of_day(text: &str) -> bool {
+    text.as_bytes().windows(5).any(|w| {
+        w[0].is_ascii_digit()
+            && w[1].is_ascii_digit()
+            && w[2] == b':'
+            && w[3].is_ascii_digit()
+            && w[4].is_ascii_digit()
+    })
+}
+
+async fn the_served_log_is_plain_or_json_and_reporter_lines_keep_the_day(backend: Backend) {
+    // Text, to a pipe, with NO_COLOR unset: no colour codes.
+    let server = ServedBinary::start_with_env(backend, &[("NO_COLOR", "")]).await;
+    server.add_user("hanne", None, "handler");
+    server
+        .report(&json!({"category": "avvik", "severity": "lav", "description": MARKER}))
+        .await;
+    let _ = server.get(&server.client(), "/staff/login").await;
+    let log = server.stop().await;
+    assert!(!log.contains('\u{1b}'), "colour codes in a piped log");
+    assert!(
+        log.contains("route=/staff/login") || log.contains("route=\"/staff/login\""),
+        "{log}"
+    );
+
+    // JSON lines: every log line an object; a staff request's line has its
+    // time, every line of a reporter request the day alone.
+    let server = ServedBinary::start_with_env(backend, &[("VARSEL_LOG__FORMAT", "json")]).await;
+    server.add_user("hanne", None, "handler");
+    server
+        .report(&json!({"category": "avvik", "severity": "lav", "description": MARKER}))
+        .await;
+    let _ = server.get(&server.client(), "/staff/login").await;
+    let log = server.stop().await;
+    let mut reporter_lines = 0;
+    let mut staff_request = false;
+    for line in log.lines().filter(|l| l.starts_with('{')) {
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(value["level"].is_string(), "{line}");
+        let in_reporter = value["spans"]
+            .as_array()
+            .is_some_and(|spans| spans.iter().any(|s| s == "reporter"));
+        if in_reporter {
+            reporter_lines += 1;
+            assert!(value.get("timestamp").is_none(), "{line}");
+            assert!(value["date"].is_string(), "{line}");
+            assert!(!has_time_of_day(line), "{line}");
+        } else {
+            assert!(
+                has_time_of_day(value["timestamp"].as_str().unwrap_or("")),
+                "{line}"
+            );
+        }
+        if value["message"] == "request" && value["fields"]["route"] == "/staff/login" {
+            staff_request = true;
+        }
+        assert!(!line.contains(MARKER), "{line}");
+    }
+    assert!(
+        reporter_lines > 0,
+        "the submission logged nothing at debug: {log}"
+    );
+    assert!(staff_request, "{log}");
 }

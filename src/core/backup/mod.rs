@@ -39,6 +39,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::settings::Settings;
 
 pub use self::tar::{TarReader, TarWriter};
+pub use crate::core::store::backup::TableCopy;
 
 /// Name of the manifest entry (the archive's first).
 pub const MANIFEST: &str = "varsel-backup.json";
@@ -61,16 +62,6 @@ pub enum Backend {
     Sqlite,
     /// A PostgreSQL database.
     Postgres,
-}
-
-/// One copied PostgreSQL table: its name and columns, in the order of the
-/// copy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TableCopy {
-    /// The table.
-    pub name: String,
-    /// Its columns, in the order of the copied lines.
-    pub columns: Vec<String>,
 }
 
 /// The first entry of a backup.

@@ -16,13 +16,22 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
 use super::dialect::PostgresStore;
-use crate::core::backup::TableCopy;
 
 /// The tables whose rows make a database "hold data" for a restore.
 const DATA_TABLES: [&str; 3] = ["users", "cases", "audit_log"];
 
 /// The table of applied migrations (never copied: the target gets its own).
 const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
+
+/// One copied PostgreSQL table: its name and columns, in the order of the
+/// copy.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TableCopy {
+    /// The table.
+    pub name: String,
+    /// Its columns, in the order of the copied lines.
+    pub columns: Vec<String>,
+}
 
 /// The database file a SQLite URL names; an error for an in-memory one.
 pub fn sqlite_file(url: &str) -> Result<PathBuf> {
