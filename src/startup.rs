@@ -55,6 +55,17 @@ impl Application {
             .context("cannot open the database")?;
         if settings.database.migrate_on_start {
             store.migrate().await.context("cannot apply migrations")?;
+        } else if let crate::core::store::Readiness::MigrationsPending(pending) = store
+            .readiness()
+            .await
+            .context("cannot read which migrations are applied")?
+        {
+            // Serving on a schema this binary does not expect would fail
+            // request by request; refuse once, saying what to do.
+            anyhow::bail!(
+                "the database lacks {} migration(s) of this version (database.migrate_on_start is off): run `varsel migrate` as the role that owns the schema, then start again",
+                pending.len()
+            );
         }
         // Exclusions an older version stored in plaintext (migration 0013).
         let sealed = crate::core::exclusions::seal_plaintext(&*store)

@@ -28,7 +28,9 @@ pub async fn serve(settings: Settings) -> Result<()> {
 /// Prints how to create the first administrator when there is no account yet.
 pub async fn first_start_hint(settings: &Settings) -> Result<()> {
     let store = crate::commands::open_store(settings).await?;
-    if store.count_users().await? == 0 {
+    // Only a hint: a database that cannot say (a schema not yet migrated,
+    // with `database.migrate_on_start` off) is for `serve` to explain.
+    if matches!(store.count_users().await, Ok(0)) {
         eprintln!(
             "No accounts exist yet. Create the first administrator with:\n  \
              varsel user add --username admin --display-name \"Administrator\" --role admin --password-file FILE\n\

@@ -4,8 +4,8 @@
 pub mod accounts;
 pub mod admin;
 pub mod age;
-pub mod operations;
 pub mod export;
+pub mod operations;
 pub mod passwords;
 
 use std::sync::Arc;

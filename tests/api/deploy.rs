@@ -106,6 +106,23 @@ async fn the_service_runs_as_a_role_that_cannot_change_the_schema_or_the_audit_l
         !denied.status.success(),
         "the app role cannot create tables"
     );
+    // Nor does the service start on a schema it does not expect: it says
+    // what to do instead of failing request by request.
+    let early = std::process::Command::new(env!("CARGO_BIN_EXE_varsel"))
+        .arg("serve")
+        .env("VARSEL_DATABASE__URL", &app_url)
+        .env("VARSEL_DATABASE__MIGRATE_ON_START", "false")
+        .env("VARSEL_STORAGE__DATA_DIR", &data_dir)
+        .env("VARSEL_SERVER__PORT", "0")
+        .env("VARSEL_LOG", "warn")
+        .output()
+        .expect("run varsel serve");
+    assert!(
+        !early.status.success(),
+        "no serving on an unmigrated database"
+    );
+    let said = String::from_utf8_lossy(&early.stderr);
+    assert!(said.contains("run `varsel migrate`"), "{said}");
     let migrated = run(&owner_url, &["migrate"]);
     assert!(
         migrated.status.success(),

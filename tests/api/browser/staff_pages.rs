@@ -29,7 +29,7 @@ const WIDTHS: [u64; 2] = [320, 1280];
 /// The paths of the staff side.
 const PREFIXES: [&str; 5] = ["/staff", "/admin", "/contact", "/custodian", "/stats"];
 /// GET routes under [`PREFIXES`] that draw no page of their own.
-const NOT_PAGES: [(&str, &str); 27] = [
+const NOT_PAGES: [(&str, &str); 31] = [
     ("/staff", "redirects to the inbox"),
     ("/staff/login/oidc", "redirects to the identity provider"),
     (
@@ -55,6 +55,10 @@ const NOT_PAGES: [(&str, &str); 27] = [
         "redirects to the case",
     ),
     ("/staff/cases/{id}/measures", "redirects to the case"),
+    ("/staff/cases/{id}/notes", "redirects to the case"),
+    ("/staff/cases/{id}/breach-decision", "redirects to the case"),
+    ("/staff/cases/{id}/legal-hold", "redirects to the case"),
+    ("/staff/cases/{id}/legal-hold/lift", "redirects to the case"),
     (
         "/staff/cases/{id}/identity/requests",
         "redirects to the case",
@@ -394,6 +398,7 @@ async fn visit_every_page(c: &mut Checker, app: &SsoApp, case: Uuid) {
     .await;
 
     let case = format!("/staff/cases/{case}");
+    let export = format!("{case}/export");
     let visits: [(&str, &str, Vec<&str>); 5] = [
         (
             "handler",
@@ -401,6 +406,7 @@ async fn visit_every_page(c: &mut Checker, app: &SsoApp, case: Uuid) {
             vec![
                 "/staff/inbox",
                 &case,
+                &export,
                 "/staff/account",
                 "/staff/account/sessions",
                 "/staff/account/two-factor",

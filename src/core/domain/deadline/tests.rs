@@ -409,10 +409,20 @@ fn security_act_notice_is_due_after_a_short_grace() {
     );
     let day_start = datetime!(2025-06-06 00:00 UTC);
     let stored = CaseFacts::received(day_start, Severity::Lav, flags_of("sikkerhet", "sabotasje"));
-    let (_, state) = next_open(&stored, &settings(), datetime!(2025-06-06 23:59 UTC)).expect("open");
-    assert_ne!(state, DeadlineState::Overdue, "not overdue on the day of receipt");
-    let (_, state) = next_open(&stored, &settings(), datetime!(2025-06-07 01:01 UTC)).expect("open");
-    assert_eq!(state, DeadlineState::Overdue, "overdue once the day and the grace are over");
+    let (_, state) =
+        next_open(&stored, &settings(), datetime!(2025-06-06 23:59 UTC)).expect("open");
+    assert_ne!(
+        state,
+        DeadlineState::Overdue,
+        "not overdue on the day of receipt"
+    );
+    let (_, state) =
+        next_open(&stored, &settings(), datetime!(2025-06-07 01:01 UTC)).expect("open");
+    assert_eq!(
+        state,
+        DeadlineState::Overdue,
+        "overdue once the day and the grace are over"
+    );
     let (next, state) = next_open(&facts, &settings(), received).expect("open");
     assert_eq!(next.kind, DeadlineKind::SecurityActNotice);
     assert_eq!(state, DeadlineState::DueSoon, "not overdue on arrival");
