@@ -414,17 +414,19 @@ async fn a_security_act_case_shows_its_immediate_nsm_notice(backend: Backend) {
     assert_eq!(item["next_deadline_kind"], "security_act_notice");
     assert_eq!(
         item["next_deadline_due"],
-        rfc3339(midnight + Duration::hours(1))
+        rfc3339(midnight + Duration::days(1) + Duration::hours(1)),
+        "the end of the day of receipt and a grace of an hour"
     );
     assert_eq!(
         item["next_deadline_state"], "due_soon",
         "a grace of an hour"
     );
-    // The grace ends at receipt + 60 minutes to the second.
-    clock.set(midnight + Duration::hours(1) - Duration::seconds(1));
+    // The grace ends 60 minutes after the day of receipt, to the second.
+    let grace_end = midnight + Duration::days(1) + Duration::hours(1);
+    clock.set(grace_end - Duration::seconds(1));
     let item = app.api_inbox_line(&t, id).await;
     assert_eq!(item["next_deadline_state"], "due_soon");
-    clock.set(midnight + Duration::hours(1));
+    clock.set(grace_end);
     let item = app.api_inbox_line(&t, id).await;
     assert_eq!(item["next_deadline_state"], "overdue", "after the grace");
     let kari = app.staff_login("kari").await;

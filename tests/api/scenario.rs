@@ -124,12 +124,14 @@ async fn issue_4_scenario(backend: Backend) {
     );
     assert_eq!(
         deadline(&view, "security_act_notice")["due"],
-        "2026-03-02T01:00:00Z",
-        "receipt and a grace of an hour"
+        "2026-03-03T01:00:00Z",
+        "the end of the day of receipt and a grace of an hour"
     );
     let line = &app.api_inbox(&tokens["hilde"]).await[0];
-    assert_eq!(line["next_deadline_kind"], "security_act_notice");
-    assert_eq!(line["next_deadline_state"], "overdue");
+    // Not overdue on the day it arrived: the NSM notice's grace runs from
+    // the end of the day of receipt, the kritisk decision's from receipt.
+    assert_eq!(line["next_deadline_kind"], "critical_escalation_decision");
+    assert_eq!(line["next_deadline_state"], "due_soon");
 
     // 3. Re-classification re-routes: to avvik, hoy (no longer kritisk) ...
     let r = app
@@ -163,9 +165,10 @@ async fn issue_4_scenario(backend: Backend) {
         );
     }
     assert!(smtp.mails_to("harald@example.org").is_empty());
-    // The immediate Security-Act notice is overdue at once: the lead hears.
+    // The immediate Security-Act notice is not overdue on the day it came
+    // (its grace runs from the end of the day of receipt) ...
     assert!(
-        rows_to(&outbox, ids["leif"], "deadline_overdue")
+        !rows_to(&outbox, ids["leif"], "deadline_overdue")
             .contains(&"security_act_notice".to_owned()),
         "{outbox:?}"
     );
@@ -173,6 +176,12 @@ async fn issue_4_scenario(backend: Backend) {
     clock.set(datetime!(2026-03-08 06:00 UTC));
     app.tick().await;
     let outbox = app.db.text_rows(SENT).await;
+    // ... and once it is, the lead hears.
+    assert!(
+        rows_to(&outbox, ids["leif"], "deadline_overdue")
+            .contains(&"security_act_notice".to_owned()),
+        "{outbox:?}"
+    );
     assert!(rows_to(&outbox, ids["hilde"], "deadline_reminder").contains(&"acknowledge".to_owned()));
     assert!(rows_to(&outbox, ids["leif"], "deadline_overdue")
         .iter()
