@@ -10,7 +10,9 @@ use crate::core::error::FieldProblem;
 use crate::core::export::{self, ExportRecipients};
 use crate::web::api::auth::ApiCaller;
 use crate::web::api::error::{ApiError, Problem};
-use crate::web::api::responses::{BadRequest, Forbidden, NotFound, Unauthorized};
+use crate::web::api::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use crate::web::http::download::export_download;
 use crate::web::http::ErrorKind;
 use crate::web::state::AppState;
@@ -30,7 +32,7 @@ pub struct ExportRequest {
     post, operation_id = "staff_case_export", path = "/api/v1/staff/cases/{case}/export", tag = "staff", security(("bearer" = [])),
     params(("case" = Uuid, Path, description = "The case id.")),
     request_body = ExportRequest,
-    responses((status = 200, description = "The archive `varsel-case-<id>.tar.age` (an age file; inside, a tar archive: see docs/export.md), as `Content-Disposition: attachment`. The export is audited (`case.exported`).", content_type = "application/octet-stream", body = Vec<u8>), BadRequest, Unauthorized, Forbidden, NotFound),
+    responses((status = 200, description = "The archive `varsel-case-<id>.tar.age` (an age file; inside, a tar archive: see docs/export.md), as `Content-Disposition: attachment`. The export is audited (`case.exported`).", content_type = "application/octet-stream", body = Vec<u8>), BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType),
 )]
 pub async fn export_case(
     state: web::Data<AppState>,
