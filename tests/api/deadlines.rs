@@ -19,9 +19,9 @@ use varsel::core::clock::{Clock, ManualClock};
 use varsel::core::domain::deadline::add_calendar_months;
 use varsel::core::domain::DeadlineKind;
 
-use crate::app::{deadline, mail_through, Backend, Decision, TestApp};
+use crate::app::{deadline, Backend, Decision, TestApp};
 use crate::for_each_backend;
-use crate::smtp::{Mode, SmtpServer};
+use crate::real_smtp::RealSmtp;
 
 for_each_backend!(
     the_feedback_deadline_is_extended_once_with_a_reason,
@@ -458,11 +458,11 @@ async fn a_security_act_case_shows_its_immediate_nsm_notice(backend: Backend) {
 }
 
 async fn reminders_follow_the_sub_type_duties(backend: Backend) {
-    let smtp = SmtpServer::start(Mode::Accept).await;
-    let port = smtp.port;
+    let smtp = RealSmtp::start();
+    let client = smtp.client();
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
-        mail_through(s, port);
+        client.apply(s);
     })
     .await;
     let hanne = Some("hanne@example.org");

@@ -16,9 +16,9 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use varsel::core::clock::ManualClock;
 
-use crate::app::{api_report, mail_through, rule, Backend, TestApp, ALL_SEVERITIES};
+use crate::app::{api_report, rule, Backend, TestApp, ALL_SEVERITIES};
 use crate::for_each_backend;
-use crate::smtp::{Mode, SmtpServer};
+use crate::real_smtp::RealSmtp;
 
 for_each_backend!(
     administrators_manage_groups_and_rules_and_reports_follow_them,
@@ -477,11 +477,11 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(backend: Backend) {
 }
 
 async fn an_overdue_deadline_reaches_the_group_lead_only(backend: Backend) {
-    let smtp = SmtpServer::start(Mode::Accept).await;
+    let smtp = RealSmtp::start();
     let clock = ManualClock::new(OffsetDateTime::now_utc());
-    let port = smtp.port;
+    let client = smtp.client();
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
-        mail_through(s, port);
+        client.apply(s);
     })
     .await;
     app.add_staff("ada", &["admin"], &[], Some("ada@example.org"))

@@ -1,5 +1,8 @@
-//! E-mail notifications against a real SMTP exchange over TCP (tests/api/smtp.rs),
-//! on both backends: a new case mails its handlers once, with nothing about
+//! E-mail notifications on both backends. Mail that should arrive goes to a
+//! real SMTP server program, aiosmtpd over STARTTLS with AUTH
+//! (tests/api/real_smtp.rs); the hand-written server of tests/api/smtp.rs
+//! only plays the faults aiosmtpd cannot: 451 answers, and a server without
+//! STARTTLS. a new case mails its handlers once, with nothing about
 //! the case; a deadline reminder and an overdue notice come once each as a
 //! manual clock moves; failed deliveries are retried with backoff, shown to
 //! administrators, and after the last attempt marked failed, never dropped.
@@ -14,11 +17,12 @@ use varsel::core::clock::{Clock, ManualClock};
 use varsel::core::domain::DeadlineKind;
 use varsel::core::i18n::{Lang, Translator};
 use varsel::core::notifications::TickReport;
-use varsel::core::settings::SmtpTls;
+use varsel::core::settings::{Settings, SmtpTls};
 use varsel::core::store::{DeliveryState, NewNotification, NotificationKind};
 
 use crate::app::{mail_through, rule, Backend, TestApp};
 use crate::for_each_backend;
+use crate::real_smtp::RealSmtp;
 use crate::smtp::{decode_quoted_printable, Mode, SmtpServer};
 
 const LOGIN_LINK: &str = "https://varsel.example.org/staff/login";
@@ -26,17 +30,17 @@ const REPORT_TEXT: &str = "Serverrommet i kjelleren står ulåst hver natt";
 const REPORT_WHEN: &str = "Hver natt siden mars";
 const REPORT_PLACE: &str = "Kjelleren i bygg B";
 
-/// A service mailing through `smtp`, its scheduler driven by `clock`.
+/// A service mailing through the server `mail` points it at, its scheduler
+/// driven by `clock`.
 async fn spawn(
     backend: Backend,
-    smtp: &SmtpServer,
+    mail: impl FnOnce(&mut Settings),
     clock: &ManualClock,
     max_attempts: u32,
     retry_base_seconds: u64,
 ) -> TestApp {
-    let port = smtp.port;
     TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
-        mail_through(s, port);
+        mail(s);
         s.notifications.max_attempts = max_attempts;
         s.notifications.retry_base_seconds = retry_base_seconds;
     })
@@ -75,9 +79,10 @@ async fn only_case(app: &TestApp, handler: Uuid) -> varsel::core::store::Case {
 }
 
 async fn new_case_mails_each_handler_once_and_say_nothing_about_it(backend: Backend) {
-    let smtp = SmtpServer::start(Mode::Accept).await;
+    let smtp = RealSmtp::start();
     let clock = ManualClock::new(OffsetDateTime::now_utc());
-    let app = spawn(backend, &smtp, &clock, 8, 60).await;
+    let client = smtp.client();
+    let app = spawn(backend, |s| client.apply(s), &clock, 8, 60).await;
     let hanne = app
         .add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
         .await;
@@ -143,9 +148,10 @@ async fn new_case_mails_each_handler_once_and_say_nothing_about_it(backend: Back
 }
 
 async fn a_reminder_before_and_a_notice_after_the_acknowledgement_deadline(backend: Backend) {
-    let smtp = SmtpServer::start(Mode::Accept).await;
+    let smtp = RealSmtp::start();
     let clock = ManualClock::new(OffsetDateTime::now_utc());
-    let app = spawn(backend, &smtp, &clock, 8, 60).await;
+    let client = smtp.client();
+    let app = spawn(backend, |s| client.apply(s), &clock, 8, 60).await;
     let hanne = app
         .add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
         .await;
@@ -209,8 +215,9 @@ async fn a_reminder_before_and_a_notice_after_the_acknowledgement_deadline(backe
 
 async fn failed_deliveries_are_retried_with_backoff_and_shown(backend: Backend) {
     let smtp = SmtpServer::start(Mode::RejectRcpt).await;
+    let port = smtp.port;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
-    let app = spawn(backend, &smtp, &clock, 8, 60).await;
+    let app = spawn(backend, |s| mail_through(s, port), &clock, 8, 60).await;
     let hanne = app
         .add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
         .await;
@@ -267,8 +274,9 @@ async fn failed_deliveries_are_retried_with_backoff_and_shown(backend: Backend) 
 
 async fn after_the_last_attempt_a_notification_is_failed_and_kept(backend: Backend) {
     let smtp = SmtpServer::start(Mode::RejectData).await;
+    let port = smtp.port;
     let clock = ManualClock::new(OffsetDateTime::now_utc());
-    let app = spawn(backend, &smtp, &clock, 3, 10).await;
+    let app = spawn(backend, |s| mail_through(s, port), &clock, 3, 10).await;
     app.add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
         .await;
     app.add_staff("ada", &["admin"], &[], None).await;
@@ -297,9 +305,10 @@ async fn after_the_last_attempt_a_notification_is_failed_and_kept(backend: Backe
 }
 
 async fn a_handler_without_an_address_is_shown_as_failed(backend: Backend) {
-    let smtp = SmtpServer::start(Mode::Accept).await;
+    let smtp = RealSmtp::start();
     let clock = ManualClock::new(OffsetDateTime::now_utc());
-    let app = spawn(backend, &smtp, &clock, 8, 60).await;
+    let client = smtp.client();
+    let app = spawn(backend, |s| client.apply(s), &clock, 8, 60).await;
     app.add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
         .await;
     app.add_staff("nils", &["handler"], &[], None).await;
@@ -355,15 +364,11 @@ async fn starttls_is_required_when_configured(backend: Backend) {
 }
 
 async fn the_background_scheduler_delivers_on_its_own(backend: Backend) {
-    let smtp = SmtpServer::start(Mode::Accept).await;
-    let port = smtp.port;
+    let smtp = RealSmtp::start();
+    let client = smtp.client();
     let app = TestApp::spawn_with(backend, move |s| {
-        let n = &mut s.notifications;
-        n.enabled = true;
-        n.smtp_host = "127.0.0.1".into();
-        n.smtp_port = port;
-        n.tls = SmtpTls::None;
-        n.interval_seconds = 1;
+        client.apply(s);
+        s.notifications.interval_seconds = 1;
     })
     .await;
     app.add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
@@ -374,9 +379,7 @@ async fn the_background_scheduler_delivers_on_its_own(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(smtp.mails_to("hanne@example.org").len(), 1);
-    assert!(smtp.mails()[0]
-        .data
-        .contains("http://127.0.0.1:8080/staff/login"));
+    assert!(smtp.mails()[0].data.contains(LOGIN_LINK));
     app.teardown().await;
 }
 
@@ -404,11 +407,11 @@ async fn nothing_is_queued_while_notifications_are_disabled(backend: Backend) {
 /// A case re-routed by triage reaches new people: they are told like those
 /// it reached at receipt, and nobody is told twice.
 async fn a_rerouted_case_notifies_the_members_it_now_reaches(backend: Backend) {
-    let smtp = SmtpServer::start(Mode::Accept).await;
+    let smtp = RealSmtp::start();
     let clock = ManualClock::new(OffsetDateTime::now_utc());
-    let port = smtp.port;
+    let client = smtp.client();
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
-        mail_through(s, port);
+        client.apply(s);
         s.routing.rules = vec![rule("avvik", "infosec"), rule("varsling", "hr")];
     })
     .await;

@@ -15,16 +15,17 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 use varsel::core::clock::ManualClock;
-use varsel::core::settings::SmtpTls;
+use varsel::core::settings::{Settings, SmtpTls};
 use varsel::core::store::DeliveryState;
 
 use crate::app::{mail_through, Backend, TestApp};
 use crate::for_each_backend;
+use crate::smtp::Mail;
 
 for_each_backend!(
     a_new_case_notice_reaches_a_real_server_over_starttls_with_authentication,
@@ -36,13 +37,39 @@ const USER: &str = "varsel-mailer";
 const PASSWORD: &str = "Riktig-passord-8841";
 
 /// aiosmtpd, running; stopped when dropped.
-struct RealSmtp {
+pub struct RealSmtp {
     child: Child,
-    port: u16,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
     log: PathBuf,
     /// The test CA's certificate, for `notifications.ca_file`.
     ca: PathBuf,
     _dir: tempfile::TempDir,
+}
+
+/// How a service reaches a [`RealSmtp`]: STARTTLS, trusting the test CA,
+/// logged in as [`USER`]. Cloned into a settings closure.
+#[derive(Clone)]
+pub struct RealSmtpClient {
+    port: u16,
+    ca: String,
+}
+
+impl RealSmtpClient {
+    /// Points `s` at the server, as the right user with the right password.
+    pub fn apply(&self, s: &mut Settings) {
+        self.apply_with_password(s, PASSWORD);
+    }
+
+    /// As [`Self::apply`], logging in with `password`.
+    pub fn apply_with_password(&self, s: &mut Settings, password: &str) {
+        mail_through(s, self.port);
+        let n = &mut s.notifications;
+        n.tls = SmtpTls::Starttls;
+        n.username = USER.into();
+        n.password = password.into();
+        n.ca_file = self.ca.clone();
+    }
 }
 
 /// The venv's Python, or a failure naming the install script.
@@ -60,11 +87,15 @@ fn python() -> PathBuf {
     python
 }
 
-impl RealSmtp {
-    /// Starts the server; `require_starttls` refuses mail before STARTTLS.
-    fn start(require_starttls: bool) -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let file = |name: &str| dir.path().join(name);
+/// The test CA and the server certificate it issued, made by `openssl` once
+/// per test process: (CA certificate, server certificate, server key).
+fn certificates() -> &'static (PathBuf, PathBuf, PathBuf) {
+    static MADE: OnceLock<(PathBuf, PathBuf, PathBuf)> = OnceLock::new();
+    MADE.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("smtp-certs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("certificate directory");
+        let file = |name: &str| dir.join(name);
         let (ca, ca_key) = (file("ca.pem"), file("ca-key.pem"));
         let (cert, key, csr) = (file("cert.pem"), file("key.pem"), file("server.csr"));
         let ext = file("server.ext");
@@ -129,6 +160,20 @@ impl RealSmtp {
             os("-out"),
             cert.as_os_str(),
         ]);
+        (ca, cert, key)
+    })
+}
+
+impl RealSmtp {
+    /// Starts the server, which refuses mail before STARTTLS and AUTH.
+    pub fn start() -> Self {
+        Self::start_with(true)
+    }
+
+    /// Starts the server; `require_starttls` refuses mail before STARTTLS.
+    fn start_with(require_starttls: bool) -> Self {
+        let (ca, cert, key) = certificates();
+        let dir = tempfile::tempdir().expect("temporary directory");
         let log = dir.path().join("events.jsonl");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp/aiosmtpd_server.py");
         let mut command = Command::new(python());
@@ -137,9 +182,9 @@ impl RealSmtp {
             .arg("--log")
             .arg(&log)
             .arg("--cert")
-            .arg(&cert)
+            .arg(cert)
             .arg("--key")
-            .arg(&key)
+            .arg(key)
             .args(["--user", USER, "--password", PASSWORD]);
         if require_starttls {
             command.arg("--require-starttls");
@@ -164,8 +209,16 @@ impl RealSmtp {
             child,
             port,
             log,
-            ca,
+            ca: ca.clone(),
             _dir: dir,
+        }
+    }
+
+    /// How a service reaches this server.
+    pub fn client(&self) -> RealSmtpClient {
+        RealSmtpClient {
+            port: self.port,
+            ca: self.ca.display().to_string(),
         }
     }
 
@@ -178,11 +231,40 @@ impl RealSmtp {
             .collect()
     }
 
-    /// The mails it accepted.
-    fn mails(&self) -> Vec<Value> {
+    /// The mails it accepted, as it recorded them (TLS state, login).
+    fn records(&self) -> Vec<Value> {
         self.events()
             .into_iter()
             .filter(|e| e["event"] == "mail")
+            .collect()
+    }
+
+    /// Every message accepted so far, each over STARTTLS and authenticated
+    /// (asserted: the server never accepts one otherwise).
+    pub fn mails(&self) -> Vec<Mail> {
+        self.records()
+            .into_iter()
+            .map(|r| {
+                assert_eq!(r["tls"], true, "{r}");
+                assert_eq!(r["auth_user"], USER, "{r}");
+                let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+                Mail {
+                    from: text(&r["from"]),
+                    to: r["to"]
+                        .as_array()
+                        .map(|a| a.iter().map(text).collect())
+                        .unwrap_or_default(),
+                    data: text(&r["data"]),
+                }
+            })
+            .collect()
+    }
+
+    /// Messages accepted for `address`.
+    pub fn mails_to(&self, address: &str) -> Vec<Mail> {
+        self.mails()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == address))
             .collect()
     }
 }
@@ -197,15 +279,10 @@ impl Drop for RealSmtp {
 
 /// A service mailing to `smtp` over STARTTLS as `USER` with `password`.
 async fn spawn(backend: Backend, smtp: &RealSmtp, clock: &ManualClock, password: &str) -> TestApp {
-    let (port, ca, password) = (smtp.port, smtp.ca.clone(), password.to_owned());
+    let (client, password) = (smtp.client(), password.to_owned());
     TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
-        mail_through(s, port);
-        let n = &mut s.notifications;
-        n.tls = SmtpTls::Starttls;
-        n.username = USER.into();
-        n.password = password;
-        n.ca_file = ca.display().to_string();
-        n.retry_base_seconds = 60;
+        client.apply_with_password(s, &password);
+        s.notifications.retry_base_seconds = 60;
     })
     .await
 }
@@ -221,14 +298,14 @@ fn report() -> Value {
 async fn a_new_case_notice_reaches_a_real_server_over_starttls_with_authentication(
     backend: Backend,
 ) {
-    let smtp = RealSmtp::start(true);
+    let smtp = RealSmtp::start();
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = spawn(backend, &smtp, &clock, PASSWORD).await;
     app.add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
         .await;
     app.report(&report()).await;
     assert_eq!(app.tick().await.delivery.sent, 1);
-    let mails = smtp.mails();
+    let mails = smtp.records();
     assert_eq!(mails.len(), 1, "{:?}", smtp.events());
     let mail = &mails[0];
     assert_eq!(mail["tls"], true, "STARTTLS was active");
@@ -244,7 +321,7 @@ async fn a_new_case_notice_reaches_a_real_server_over_starttls_with_authenticati
 }
 
 async fn a_wrong_password_fails_the_delivery_and_it_is_retried(backend: Backend) {
-    let smtp = RealSmtp::start(true);
+    let smtp = RealSmtp::start();
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = spawn(backend, &smtp, &clock, "Feil-passord-1234").await;
     app.add_staff("hanne", &["handler"], &[], Some("hanne@example.org"))
@@ -277,7 +354,7 @@ async fn a_wrong_password_fails_the_delivery_and_it_is_retried(backend: Backend)
 }
 
 async fn a_server_requiring_starttls_refuses_plain_text(backend: Backend) {
-    let smtp = RealSmtp::start(true);
+    let smtp = RealSmtp::start();
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let port = smtp.port;
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {

@@ -16,9 +16,9 @@ use time::macros::datetime;
 use uuid::Uuid;
 use varsel::core::clock::ManualClock;
 
-use crate::app::{deadline, mail_through, rule, Backend, TestApp, PUBLIC_URL};
+use crate::app::{deadline, rule, Backend, TestApp, PUBLIC_URL};
 use crate::for_each_backend;
-use crate::smtp::{Mode, SmtpServer};
+use crate::real_smtp::RealSmtp;
 
 for_each_backend!(issue_4_scenario);
 
@@ -37,16 +37,16 @@ const SENT: &str = "SELECT user_id, kind, COALESCE(deadline, '') FROM notificati
                     WHERE sent_at IS NOT NULL";
 
 async fn issue_4_scenario(backend: Backend) {
-    let smtp = SmtpServer::start(Mode::Accept).await;
+    let smtp = RealSmtp::start();
     // Monday 2 March 2026, 08:00 UTC.
     let clock = ManualClock::new(datetime!(2026-03-02 08:00 UTC));
-    let port = smtp.port;
+    let client = smtp.client();
     let app = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), move |s| {
         s.routing.rules = vec![rule("sikkerhet", "sikkerhet"), rule("avvik", "infosec")];
         // The scenario logs in often; the login limits are not under test.
         s.rate_limits.staff_logins_per_minute = 10_000;
         s.rate_limits.staff_logins_per_user_per_minute = 10_000;
-        mail_through(s, port);
+        client.apply(s);
     })
     .await;
     let mut ids = HashMap::new();

@@ -1,8 +1,11 @@
-//! A small, real SMTP server for the notification tests: a tokio TCP listener
+//! The fault injector of the notification tests: a tokio TCP listener
 //! on 127.0.0.1 speaking enough of RFC 5321 for a client (greeting, EHLO/HELO,
 //! MAIL FROM, RCPT TO, DATA with dot-termination and dot-unstuffing, RSET,
 //! NOOP, QUIT). It records every accepted message with its envelope, and can
-//! be told to answer RCPT or DATA with a temporary failure (451).
+//! be told to answer RCPT or DATA with a temporary failure (451). It offers
+//! neither STARTTLS nor AUTH. Tests of mail that should arrive use aiosmtpd
+//! (tests/api/real_smtp.rs); this one only plays 451s and a server without
+//! STARTTLS.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -12,7 +12,6 @@ use uuid::Uuid;
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::{AuditRecord, StoreError, StoreResult};
 use super::rows::parse::{join_keys, parse_uuid};
-use crate::core::audit::AuditEntry;
 use crate::core::domain::Role;
 
 /// What a deactivation removed.
@@ -91,40 +90,6 @@ const ORPHANED_CASES: &str = "SELECT w.case_id FROM case_key_wraps w WHERE w.hol
 macro_rules! account_store {
     (store: $store:ident, db: $db:ty, text_order: $text_order:literal,) => {
         impl $store {
-            /// Appends `record` to the audit chain inside `tx`.
-            async fn append_audit_in(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                record: &AuditRecord,
-            ) -> StoreResult<()> {
-                Self::lock_audit_chain(tx).await?;
-                let last: Option<(i64, Vec<u8>)> =
-                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                let entry = AuditEntry::next(
-                    last,
-                    record.at,
-                    &record.actor,
-                    record.action,
-                    record.case_id,
-                    &record.detail,
-                );
-                let statement = sqlx::query(
-                    "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
-                     prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(entry.seq)
-                .bind(entry.at)
-                .bind(&entry.actor)
-                .bind(&entry.action)
-                .bind(&entry.case_id)
-                .bind(&entry.detail)
-                .bind(&entry.prev_hash)
-                .bind(&entry.hash);
-                Self::run_in(tx, statement).await?;
-                Ok(())
-            }
-
             /// Removes `user` from every group and lead row inside `tx`;
             /// how many memberships there were.
             async fn leave_groups_in(

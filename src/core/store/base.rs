@@ -168,6 +168,28 @@ macro_rules! store {
                 Self::run_in(tx, statement).await?;
                 Ok(())
             }
+
+            /// Appends `record` to the audit chain inside `tx`, after taking
+            /// the chain's lock, so a change and its audit entry commit together.
+            pub(super) async fn append_audit_in(
+                tx: &mut Transaction<'static, $db>,
+                record: &AuditRecord,
+            ) -> StoreResult<()> {
+                Self::lock_audit_chain(tx).await?;
+                let last: Option<(i64, Vec<u8>)> =
+                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let entry = AuditEntry::next(
+                    last,
+                    record.at,
+                    &record.actor,
+                    record.action,
+                    record.case_id,
+                    &record.detail,
+                );
+                Self::insert_audit_entry(tx, &entry).await
+            }
         }
 
         #[async_trait]

@@ -13,7 +13,6 @@ use super::model::retention::{ClosedCase, PurgedFigures, StoredLegalHold};
 use super::model::{AuditRecord, StoreResult};
 use super::rows::parse::db_err;
 use super::rows::retention::{ClosedCaseRow, LegalHoldRow};
-use crate::core::audit::AuditEntry;
 use crate::core::clock::day_of;
 
 /// Every table whose rows belong to one case (by its `case_id`), deleted in
@@ -185,32 +184,7 @@ macro_rules! retention_store {
                 let statement = sqlx::query("DELETE FROM cases WHERE id = $1").bind(&id);
                 Self::run_found_in(&mut tx, statement).await?;
 
-                Self::lock_audit_chain(&mut tx).await?;
-                let last: Option<(i64, Vec<u8>)> =
-                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let entry = AuditEntry::next(
-                    last,
-                    audit.at,
-                    &audit.actor,
-                    audit.action,
-                    audit.case_id,
-                    &audit.detail,
-                );
-                let statement = sqlx::query(
-                    "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, \
-                     prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(entry.seq)
-                .bind(entry.at)
-                .bind(&entry.actor)
-                .bind(&entry.action)
-                .bind(&entry.case_id)
-                .bind(&entry.detail)
-                .bind(&entry.prev_hash)
-                .bind(&entry.hash);
-                Self::run_in(&mut tx, statement).await?;
+                Self::append_audit_in(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(attachments)
             }
