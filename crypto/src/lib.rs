@@ -121,7 +121,8 @@ use zeroize::Zeroizing;
 pub use crate::armor::{ArmoredReader, ArmoredWriter};
 pub use crate::case_code::{
     CaseCode, CaseCodeError, LookupTag, ALPHABET as CASE_CODE_ALPHABET, CODE_SYMBOLS, DATA_SYMBOLS,
-    DERIVATION_SALT, ENTROPY_BITS, GROUP_SIZE, LOOKUP_TAG_LABEL, REPORTER_IDENTITY_LABEL,
+    DERIVATION_SALT, DERIVATION_SALT_V2, ENTROPY_BITS, GROUP_SIZE, LOOKUP_TAG_LABEL,
+    REPORTER_HYBRID_IDENTITY_LABEL, REPORTER_IDENTITY_LABEL,
 };
 pub use crate::envelope::{
     decrypt, encrypt, encrypt_armored, scrypt_work_factor, Decryptor, Encryptor, Input,
