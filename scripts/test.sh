@@ -57,6 +57,16 @@ if [ ! -f tests/oidc/node_modules/oidc-provider/package.json ]; then
     fi
     npm ci --prefix tests/oidc --no-audit --no-fund
 fi
+# The age interoperability tests of varsel-crypto run the TypeScript reference
+# implementation (age-encryption, pinned in tests/age-interop) under Node.js;
+# they fail, rather than skip, without it.
+if [ ! -f tests/age-interop/node_modules/age-encryption/package.json ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "error: the age interoperability tests need age-encryption from npm; install Node.js and npm, then run: npm ci --prefix tests/age-interop" >&2
+        exit 1
+    fi
+    npm ci --prefix tests/age-interop --no-audit --no-fund
+fi
 # The notification tests deliver to a real SMTP server (aiosmtpd, pinned in
 # scripts/requirements-smtp.txt) in a venv; they fail, rather than skip,
 # without it.

@@ -54,7 +54,7 @@ pub enum Command {
     /// Delete the closed cases whose retention period has run out, now
     /// (the service does so once a day; see docs/retention.md).
     Purge(PurgeArgs),
-    /// Generate an age X25519 identity (like age-keygen).
+    /// Generate an age X25519 identity, or with --pq a post-quantum hybrid one (like age-keygen).
     Keygen(KeygenArgs),
     /// Encrypt to age recipients or a passphrase (like age -e).
     Encrypt(EncryptArgs),
@@ -114,12 +114,17 @@ pub struct KeygenArgs {
     /// Write the identity to FILE (created with mode 0600; never overwritten) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Generate a post-quantum hybrid (ML-KEM-768 + X25519) identity,
+    /// `AGE-SECRET-KEY-PQ-1…` with an `age1pq1…` public key.
+    #[arg(long)]
+    pub pq: bool,
 }
 
 /// Arguments of `varsel encrypt`.
 #[derive(Debug, Args)]
 pub struct EncryptArgs {
-    /// Encrypt to RECIPIENT (an `age1…` public key). May be repeated.
+    /// Encrypt to RECIPIENT (an `age1…` or post-quantum `age1pq1…` public key).
+    /// May be repeated; post-quantum and other recipients cannot be mixed.
     #[arg(short, long = "recipient", value_name = "RECIPIENT")]
     pub recipients: Vec<String>,
     /// Encrypt to the recipients listed in FILE, one per line. May be repeated.
@@ -144,7 +149,8 @@ pub struct EncryptArgs {
 /// Arguments of `varsel decrypt`.
 #[derive(Debug, Args)]
 pub struct DecryptArgs {
-    /// Use the identity file at FILE. May be repeated.
+    /// Use the identity file at FILE (`AGE-SECRET-KEY-1…` or `AGE-SECRET-KEY-PQ-1…`
+    /// lines). May be repeated.
     #[arg(short, long = "identity", value_name = "FILE")]
     pub identities: Vec<PathBuf>,
     /// For passphrase-encrypted files: read the passphrase from the first line of FILE.

@@ -27,12 +27,25 @@
 //! (RFC 5869) with salt [`DERIVATION_SALT`] derives, under distinct labels,
 //! the lookup tag ([`LOOKUP_TAG_LABEL`]) — the only thing a database stores —
 //! and the reporter's X25519 identity ([`REPORTER_IDENTITY_LABEL`]).
+//!
+//! Version 2 adds the reporter's post-quantum hybrid identity, under its own
+//! salt so that it shares nothing with the v1 derivations (which stay as they
+//! are):
+//!
+//! ```text
+//! seed = HKDF-SHA-256(ikm = canonical code, salt = "varsel.case-code.v2",
+//!                     info = "varsel.case-code.v2.reporter-hybrid-identity", L = 32)
+//! identity = HybridIdentity::from_seed(seed)   // AGE-SECRET-KEY-PQ-1… of that seed
+//! ```
+//!
+//! The seed is exactly an age `AGE-SECRET-KEY-PQ-1…` identity, so a browser can
+//! rebuild the identity with HKDF and any age v1.3 implementation.
 
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::primitives::hkdf;
-use crate::X25519Identity;
+use crate::{HybridIdentity, X25519Identity};
 
 /// The symbols a code is written in (Crockford's base 32).
 pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -50,6 +63,10 @@ pub const DERIVATION_SALT: &[u8] = b"varsel.case-code.v1";
 pub const LOOKUP_TAG_LABEL: &[u8] = b"varsel.case-code.v1.lookup-tag";
 /// HKDF info of the reporter's X25519 identity.
 pub const REPORTER_IDENTITY_LABEL: &[u8] = b"varsel.case-code.v1.reporter-identity";
+/// HKDF salt of the version-2 derivations (the reporter's hybrid identity).
+pub const DERIVATION_SALT_V2: &[u8] = b"varsel.case-code.v2";
+/// HKDF info of the seed of the reporter's post-quantum hybrid identity.
+pub const REPORTER_HYBRID_IDENTITY_LABEL: &[u8] = b"varsel.case-code.v2.reporter-hybrid-identity";
 /// Longest input accepted by [`CaseCode::parse`], separators included.
 const MAX_INPUT: usize = 64;
 
@@ -221,6 +238,18 @@ impl CaseCode {
         X25519Identity::from_secret_bytes(*key)
     }
 
+    /// The reporter's post-quantum hybrid identity, from the 32-byte seed
+    /// `HKDF-SHA-256(ikm = code, salt = DERIVATION_SALT_V2, info = REPORTER_HYBRID_IDENTITY_LABEL)`.
+    pub fn reporter_hybrid_identity(&self) -> HybridIdentity {
+        let canonical = self.canonical();
+        let seed = hkdf(
+            DERIVATION_SALT_V2,
+            canonical.as_ref(),
+            REPORTER_HYBRID_IDENTITY_LABEL,
+        );
+        HybridIdentity::from_seed(*seed)
+    }
+
     /// Compares two codes in constant time.
     pub fn ct_eq(&self, other: &CaseCode) -> bool {
         self.symbols
@@ -384,6 +413,45 @@ mod tests {
             hex_of(tag.as_bytes()),
             "0888444dc0c72e8ad8e15020cc60ee44c7c220d80ff6c4886a5c0aab4fa6301a"
         );
+    }
+
+    #[test]
+    fn the_hybrid_derivation_is_pinned() {
+        // Pinned because the browser reimplements it: an all-zero code and one
+        // from a fixed spelling, each to the SHA-256 of its `age1pq1…` string.
+        // Computed independently with Node's crypto.hkdfSync and the TypeScript
+        // age-encryption 0.3.1 package (identityToRecipient of that seed).
+        let zeros = CaseCode::parse(&"0".repeat(24)).expect("all-zero code is valid");
+        let id = zeros.reporter_hybrid_identity();
+        assert_eq!(id.to_bech32().as_str(), PINNED_ZERO_CODE_HYBRID_IDENTITY);
+        let recipient = id.to_public().to_string();
+        assert!(recipient.starts_with(PINNED_ZERO_CODE_HYBRID_PREFIX));
+        assert_eq!(
+            hex_of(&sha256(recipient.as_bytes())),
+            PINNED_ZERO_CODE_HYBRID_SHA256
+        );
+
+        // The hybrid identity is independent of the v1 X25519 one and of the tag.
+        let x25519 = zeros.reporter_identity().to_public();
+        assert_ne!(&id.to_public().as_bytes()[1184..], x25519.as_bytes());
+        let again = CaseCode::parse("0000-0000-0000-0000-0000-0000").expect("parses");
+        assert_eq!(again.reporter_hybrid_identity().to_public(), id.to_public());
+        let other = CaseCode::generate();
+        assert_ne!(other.reporter_hybrid_identity().to_public(), id.to_public());
+    }
+
+    /// The `AGE-SECRET-KEY-PQ-1…` of the all-zero code.
+    const PINNED_ZERO_CODE_HYBRID_IDENTITY: &str =
+        "AGE-SECRET-KEY-PQ-19PMTCQ0V6V8777ZCJS939XUNPPKVAYN7EQSPZ5UMMN0N3RRDHW2Q3JWRUE";
+    /// The start of its `age1pq1…` recipient.
+    const PINNED_ZERO_CODE_HYBRID_PREFIX: &str = "age1pq1qqmnvxf5s20wjm57p2twmvdl0y9vzwgfk";
+    /// SHA-256 of its full `age1pq1…` recipient string.
+    const PINNED_ZERO_CODE_HYBRID_SHA256: &str =
+        "d1d726ec7775418f858e8ad3021c1b1c0e35e5a5fb71a3c2ee9a6d27edea57bb";
+
+    fn sha256(bytes: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(bytes).into()
     }
 
     fn hex_of(bytes: &[u8]) -> String {

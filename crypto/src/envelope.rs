@@ -20,7 +20,8 @@ pub struct Encryptor {
 
 impl Encryptor {
     /// Wraps a fresh file key to every recipient. A passphrase recipient must be
-    /// the only one, as the age spec requires.
+    /// the only one, as the age spec requires; post-quantum recipients cannot be
+    /// mixed with others, as the spec recommends (that would defeat them).
     pub fn with_recipients<'a, I>(recipients: I) -> Result<Self, EncryptError>
     where
         I: IntoIterator<Item = &'a dyn Recipient>,
@@ -29,9 +30,11 @@ impl Encryptor {
         let mut stanzas: Vec<Stanza> = Vec::new();
         let mut count = 0usize;
         let mut passphrase = false;
+        let mut post_quantum = 0usize;
         for recipient in recipients {
             count += 1;
             passphrase |= recipient.is_passphrase();
+            post_quantum += usize::from(recipient.is_post_quantum());
             stanzas.extend(recipient.wrap_file_key(&file_key)?);
         }
         if count == 0 {
@@ -39,6 +42,9 @@ impl Encryptor {
         }
         if passphrase && count > 1 {
             return Err(EncryptError::MixedPassphrase);
+        }
+        if post_quantum > 0 && post_quantum < count {
+            return Err(EncryptError::MixedPostQuantum);
         }
         let header = Header::new(&file_key, stanzas);
         Ok(Encryptor { file_key, header })

@@ -133,6 +133,14 @@ pub enum EncryptError {
     /// Deriving a passphrase key failed.
     #[error("the passphrase key could not be derived")]
     KeyDerivation,
+    /// A post-quantum recipient was mixed with recipients that are not
+    /// post-quantum, which would defeat its protection (age spec: the same file
+    /// should not be encrypted to both kinds).
+    #[error("post-quantum recipients cannot be combined with other recipient types")]
+    MixedPostQuantum,
+    /// A recipient's public key cannot be used (for example a low-order X25519 point).
+    #[error("a recipient public key is invalid")]
+    InvalidRecipient,
     /// Writing the output failed.
     #[error("write failed: {0}")]
     Io(#[from] io::Error),
@@ -146,12 +154,13 @@ pub enum KeyError {
     #[error("not a valid Bech32 key encoding")]
     Encoding,
     /// The human-readable prefix is not the expected one.
-    #[error("unexpected key type (expected an age X25519 key)")]
+    #[error("unexpected key type")]
     WrongType,
-    /// A post-quantum hybrid key, which this implementation does not support.
-    #[error("post-quantum (mlkem768x25519) keys are not supported")]
-    UnsupportedHybrid,
     /// The key has the wrong length.
     #[error("the key has the wrong length")]
     Length,
+    /// The key has the right length but is not a valid key of its type
+    /// (an ML-KEM-768 encapsulation key failing the FIPS 203 input check).
+    #[error("the key is not a valid key of its type")]
+    Invalid,
 }

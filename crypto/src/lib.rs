@@ -1,13 +1,16 @@
 //! `varsel-crypto`: the [age v1](https://age-encryption.org/v1) file format,
 //! keys, and the case codes of Varsel.
 //!
-//! Every piece of case content Varsel stores is an age v1 file: X25519 (or
-//! scrypt passphrase) recipient stanzas, an HMAC-SHA-256 header MAC, and a
-//! ChaCha20-Poly1305 STREAM payload in 64 KiB chunks, optionally ASCII-armored.
-//! Files written here decrypt with the standard `age` and `rage` tools and
-//! the other way round. Post-quantum hybrid (`mlkem768x25519`) stanzas are not
-//! supported: they are skipped as "not mine", so such a file fails with
-//! [`DecryptError::NoMatch`].
+//! Every piece of case content Varsel stores is an age v1 file: X25519,
+//! post-quantum hybrid (`mlkem768x25519`, ML-KEM-768 + X25519 through HPKE, as
+//! age v1.3 defines it) or scrypt passphrase recipient stanzas, an HMAC-SHA-256
+//! header MAC, and a ChaCha20-Poly1305 STREAM payload in 64 KiB chunks,
+//! optionally ASCII-armored. Files written here decrypt with the standard `age`
+//! and `rage` tools and the TypeScript `age-encryption` package, and the other
+//! way round. A file encrypted to hybrid recipients may not also be encrypted to
+//! X25519 ones ([`EncryptError::MixedPostQuantum`]): that would throw the
+//! post-quantum protection away. [`AnyRecipient`] and [`AnyIdentity`] hold
+//! either kind of key, parsed from its standard string.
 //!
 //! The crate does no I/O beyond `Read`/`Write`, has no async and no server
 //! types. Secrets have no `Debug`, are zeroized on drop, and no input makes it panic.
@@ -22,6 +25,22 @@
 //! let file = encrypt(&[&handler.to_public(), &reporter.to_public()], b"report").unwrap();
 //! let plain = decrypt(&[&reporter], &file).unwrap();
 //! assert_eq!(plain.as_slice(), b"report");
+//! ```
+//!
+//! # Post-quantum hybrid keys
+//!
+//! ```
+//! use varsel_crypto::{decrypt, encrypt, AnyIdentity, AnyRecipient, HybridIdentity};
+//!
+//! let handler = HybridIdentity::generate();
+//! let stored: String = handler.to_public().to_string(); // "age1pq1…"
+//! let recipient: AnyRecipient = stored.parse().unwrap();
+//! assert!(recipient.is_hybrid());
+//! let file = encrypt(&[&recipient], b"report").unwrap();
+//!
+//! let secret = handler.to_bech32(); // "AGE-SECRET-KEY-PQ-1…"
+//! let identity = AnyIdentity::from_bech32(&secret).unwrap();
+//! assert_eq!(decrypt(&[&identity], &file).unwrap().as_slice(), b"report");
 //! ```
 //!
 //! # Encrypting to a passphrase, armored
@@ -87,6 +106,8 @@ mod case_code;
 mod envelope;
 mod error;
 mod format;
+mod hybrid;
+mod keys;
 mod primitives;
 mod scrypt;
 mod session;
@@ -100,13 +121,16 @@ use zeroize::Zeroizing;
 pub use crate::armor::{ArmoredReader, ArmoredWriter};
 pub use crate::case_code::{
     CaseCode, CaseCodeError, LookupTag, ALPHABET as CASE_CODE_ALPHABET, CODE_SYMBOLS, DATA_SYMBOLS,
-    DERIVATION_SALT, ENTROPY_BITS, GROUP_SIZE, LOOKUP_TAG_LABEL, REPORTER_IDENTITY_LABEL,
+    DERIVATION_SALT, DERIVATION_SALT_V2, ENTROPY_BITS, GROUP_SIZE, LOOKUP_TAG_LABEL,
+    REPORTER_HYBRID_IDENTITY_LABEL, REPORTER_IDENTITY_LABEL,
 };
 pub use crate::envelope::{
     decrypt, encrypt, encrypt_armored, scrypt_work_factor, Decryptor, Encryptor, Input,
 };
 pub use crate::error::{ArmorError, DecryptError, EncryptError, HeaderError, KeyError};
 pub use crate::format::Stanza;
+pub use crate::hybrid::{HybridIdentity, HybridRecipient};
+pub use crate::keys::{AnyIdentity, AnyRecipient};
 pub use crate::scrypt::{ScryptIdentity, ScryptRecipient, DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR};
 pub use crate::session::{
     SessionLookupKey, SessionSecret, SESSION_CSRF_LABEL, SESSION_LOOKUP_LABEL, SESSION_SALT,
@@ -158,6 +182,12 @@ pub trait Recipient {
 
     /// True for passphrase recipients, which must be a file's only recipient.
     fn is_passphrase(&self) -> bool {
+        false
+    }
+
+    /// True for post-quantum recipients, which must not share a file with
+    /// recipients that are not.
+    fn is_post_quantum(&self) -> bool {
         false
     }
 }

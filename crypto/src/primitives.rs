@@ -28,19 +28,33 @@ pub(crate) fn hmac(key: &[u8]) -> Hmac<Sha256> {
 /// ChaCha20-Poly1305 (RFC 8439) with an all-zero nonce, used to wrap file keys
 /// under a key that is used exactly once.
 pub(crate) fn aead_wrap(key: &[u8; 32], plaintext: &[u8]) -> Vec<u8> {
-    let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
-    // Invariant: encryption fails only for inputs longer than 2^38 bytes; file keys are 16.
-    #[allow(clippy::expect_used)]
-    cipher
-        .encrypt(Nonce::from_slice(&[0u8; 12]), plaintext)
-        .expect("a file key is far below the ChaCha20-Poly1305 length limit")
+    aead_seal(key, &[0u8; 12], plaintext)
 }
 
 /// Opens a value sealed by [`aead_wrap`]; `None` when the tag does not verify.
 pub(crate) fn aead_unwrap(key: &[u8; 32], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    aead_open(key, &[0u8; 12], ciphertext)
+}
+
+/// ChaCha20-Poly1305 (RFC 8439) under `key` and `nonce`, with empty associated data.
+pub(crate) fn aead_seal(key: &[u8; 32], nonce: &[u8; 12], plaintext: &[u8]) -> Vec<u8> {
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
+    // Invariant: encryption fails only for inputs longer than 2^38 bytes; file keys are 16.
+    #[allow(clippy::expect_used)]
+    cipher
+        .encrypt(Nonce::from_slice(nonce), plaintext)
+        .expect("a file key is far below the ChaCha20-Poly1305 length limit")
+}
+
+/// Opens a value sealed by [`aead_seal`]; `None` when the tag does not verify.
+pub(crate) fn aead_open(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ciphertext: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
     let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
     cipher
-        .decrypt(Nonce::from_slice(&[0u8; 12]), ciphertext)
+        .decrypt(Nonce::from_slice(nonce), ciphertext)
         .ok()
         .map(Zeroizing::new)
 }

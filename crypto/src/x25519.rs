@@ -28,8 +28,6 @@ pub(crate) const STANZA_TAG: &str = "X25519";
 const RECIPIENT_PREFIX: &str = "age";
 /// Bech32 prefix of identities (encoded upper-case).
 const IDENTITY_PREFIX: &str = "age-secret-key-";
-/// Bech32 prefix of post-quantum hybrid identities, recognised only to say they are unsupported.
-const HYBRID_IDENTITY_PREFIX: &str = "age-secret-key-pq-";
 
 /// An X25519 identity: the secret half of a key pair. Zeroized on drop, never printed.
 #[derive(Clone)]
@@ -67,9 +65,6 @@ impl X25519Identity {
     /// Parses the standard `AGE-SECRET-KEY-1…` encoding.
     pub fn from_bech32(s: &str) -> Result<Self, KeyError> {
         let (hrp, data) = bech32::decode(s).ok_or(KeyError::Encoding)?;
-        if hrp == HYBRID_IDENTITY_PREFIX {
-            return Err(KeyError::UnsupportedHybrid);
-        }
         if hrp != IDENTITY_PREFIX {
             return Err(KeyError::WrongType);
         }
@@ -174,9 +169,6 @@ impl FromStr for X25519Recipient {
             return Err(KeyError::Encoding);
         }
         let (hrp, data) = bech32::decode(s).ok_or(KeyError::Encoding)?;
-        if hrp == "age1pq" || s.starts_with("age1pq1") {
-            return Err(KeyError::UnsupportedHybrid);
-        }
         if hrp != RECIPIENT_PREFIX {
             return Err(KeyError::WrongType);
         }
@@ -218,10 +210,10 @@ mod tests {
     }
 
     #[test]
-    fn hybrid_identity_is_reported_unsupported() {
+    fn a_hybrid_identity_is_another_type() {
         let err = X25519Identity::from_bech32(
             "AGE-SECRET-KEY-PQ-1HZLGZUPT4ETPKDEV8HSGFDCYZ4E522W0A7PU2LHT8EH9W6YLNC3SW78XKG",
         );
-        assert!(matches!(err, Err(KeyError::UnsupportedHybrid)));
+        assert!(matches!(err, Err(KeyError::WrongType)));
     }
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use varsel_crypto::{
-    ArmoredWriter, DecryptError, Decryptor, Encryptor, Identity, Recipient, ScryptIdentity,
-    ScryptRecipient, X25519Identity, X25519Recipient,
+    AnyIdentity, AnyRecipient, ArmoredWriter, DecryptError, Decryptor, EncryptError, Encryptor,
+    HybridIdentity, Identity, Recipient, ScryptIdentity, ScryptRecipient, X25519Identity,
 };
 use zeroize::Zeroizing;
 
@@ -28,9 +28,13 @@ pub(crate) fn create_new_private(path: &Path) -> Result<File> {
         .with_context(|| format!("cannot create {}", path.display()))
 }
 
-/// `varsel keygen [-o FILE]`.
+/// `varsel keygen [--pq] [-o FILE]`.
 pub fn keygen(args: &KeygenArgs) -> Result<()> {
-    let identity = X25519Identity::generate();
+    let identity = if args.pq {
+        AnyIdentity::Hybrid(HybridIdentity::generate())
+    } else {
+        AnyIdentity::X25519(X25519Identity::generate())
+    };
     let recipient = identity.to_public();
     let created = humantime_now();
     let mut text = Zeroizing::new(String::new());
@@ -171,8 +175,9 @@ pub(crate) fn prompt_passphrase(confirm: bool) -> Result<Zeroizing<String>> {
     Ok(first)
 }
 
-/// Parses a recipients file: one `age1…` per line, `#` comments and blank lines ignored.
-fn read_recipients_file(path: &Path) -> Result<Vec<X25519Recipient>> {
+/// Parses a recipients file: one `age1…` or `age1pq1…` per line, `#` comments
+/// and blank lines ignored.
+fn read_recipients_file(path: &Path) -> Result<Vec<AnyRecipient>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read recipients file {}", path.display()))?;
     let mut out = Vec::new();
@@ -194,20 +199,20 @@ fn read_recipients_file(path: &Path) -> Result<Vec<X25519Recipient>> {
 
 /// `varsel encrypt`.
 pub fn encrypt(args: &EncryptArgs) -> Result<()> {
-    let mut x25519 = Vec::new();
+    let mut keys: Vec<AnyRecipient> = Vec::new();
     for r in &args.recipients {
-        x25519.push(
-            r.parse::<X25519Recipient>()
-                .with_context(|| format!("invalid recipient {r:?}"))?,
+        keys.push(
+            r.parse::<AnyRecipient>()
+                .with_context(|| format!("invalid recipient {}", abbreviate(r)))?,
         );
     }
     for path in &args.recipients_files {
-        x25519.extend(read_recipients_file(path)?);
+        keys.extend(read_recipients_file(path)?);
     }
     let use_passphrase = args.passphrase || args.passphrase_file.is_some();
     let passphrase_recipient;
     let recipients: Vec<&dyn Recipient> = if use_passphrase {
-        if !x25519.is_empty() {
+        if !keys.is_empty() {
             bail!("-p/--passphrase-file cannot be combined with recipients");
         }
         let passphrase = match &args.passphrase_file {
@@ -217,12 +222,17 @@ pub fn encrypt(args: &EncryptArgs) -> Result<()> {
         passphrase_recipient = ScryptRecipient::new(passphrase.as_bytes());
         vec![&passphrase_recipient]
     } else {
-        if x25519.is_empty() {
+        if keys.is_empty() {
             bail!("missing recipients: use -r, -R or -p");
         }
-        x25519.iter().map(|r| r as &dyn Recipient).collect()
+        keys.iter().map(|r| r as &dyn Recipient).collect()
     };
-    let encryptor = Encryptor::with_recipients(recipients)?;
+    let encryptor = Encryptor::with_recipients(recipients).map_err(|e| match e {
+        EncryptError::MixedPostQuantum => {
+            anyhow!("post-quantum (age1pq1…) recipients cannot be combined with other recipients")
+        }
+        other => anyhow!(other),
+    })?;
     let mut input = BufReader::with_capacity(64 * 1024, open_input(args.input.as_ref())?);
     let output = Output::open(args.output.as_ref(), !args.armor)?;
     let created = output.created.clone();
@@ -247,8 +257,19 @@ pub fn encrypt(args: &EncryptArgs) -> Result<()> {
     result
 }
 
-/// Parses an identity file: `AGE-SECRET-KEY-1…` lines, `#` comments and blank lines ignored.
-fn read_identity_file(path: &Path) -> Result<Vec<X25519Identity>> {
+/// A recipient string for an error message: post-quantum ones are about two
+/// thousand characters long, so only their start is shown.
+fn abbreviate(s: &str) -> String {
+    const SHOWN: usize = 24;
+    match s.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{:?}", format!("{}…", &s[..cut])),
+        None => format!("{s:?}"),
+    }
+}
+
+/// Parses an identity file: `AGE-SECRET-KEY-1…` or `AGE-SECRET-KEY-PQ-1…`
+/// lines, `#` comments and blank lines ignored.
+fn read_identity_file(path: &Path) -> Result<Vec<AnyIdentity>> {
     let text = Zeroizing::new(
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read identity file {}", path.display()))?,
@@ -259,7 +280,7 @@ fn read_identity_file(path: &Path) -> Result<Vec<X25519Identity>> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let id = X25519Identity::from_bech32(line)
+        let id = AnyIdentity::from_bech32(line)
             .map_err(|e| anyhow!("{}: line {}: {e}", path.display(), n + 1))?;
         out.push(id);
     }
@@ -278,7 +299,7 @@ fn explain(err: DecryptError) -> anyhow::Error {
 
 /// `varsel decrypt`.
 pub fn decrypt(args: &DecryptArgs) -> Result<()> {
-    let mut identities: Vec<X25519Identity> = Vec::new();
+    let mut identities: Vec<AnyIdentity> = Vec::new();
     for path in &args.identities {
         identities.extend(read_identity_file(path)?);
     }
@@ -317,7 +338,17 @@ pub fn decrypt(args: &DecryptArgs) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::civil_from_days;
+    use super::{abbreviate, civil_from_days};
+
+    #[test]
+    fn long_recipients_are_abbreviated_in_errors() {
+        assert_eq!(abbreviate("age1xyz"), "\"age1xyz\"");
+        let long = format!("age1pq1{}", "q".repeat(2000));
+        let shown = abbreviate(&long);
+        assert!(shown.len() < 40, "{shown}");
+        assert!(shown.starts_with("\"age1pq1"));
+        assert_eq!(abbreviate(&"æ".repeat(30)).chars().count(), 24 + 3);
+    }
 
     #[test]
     fn civil_dates() {
