@@ -2,13 +2,15 @@
 //! store (SQLite in a temporary directory; PostgreSQL too when
 //! `TEST_POSTGRES_URL` is set), with three handlers routed to, a recovery
 //! recipient and a 2 KiB report — routing from the cache, sealing, one
-//! X25519 wrap per recipient, the case rows and the audit entry in one
-//! group-committed transaction.
+//! wrap per recipient, the case rows and the audit entry in one
+//! group-committed transaction. Each runs twice, side by side: with X25519
+//! keys (case, staff, recovery and reporter keys) and with post-quantum
+//! hybrid keys (`mlkem768x25519`, the default since issue 13).
 //!
-//! - `submit/<backend>/one`: one submission at a time (latency; every
+//! - `submit/<backend>/<keys>/one`: one submission at a time (latency; every
 //!   submission pays a commit of its own).
-//! - `submit/<backend>/64-concurrent`: 64 submissions at once (throughput;
-//!   they share commits).
+//! - `submit/<backend>/<keys>/64-concurrent`: 64 submissions at once
+//!   (throughput; they share commits).
 //!
 //! Run with `cargo bench --bench submission` (add `-- --quick` for a rough
 //! pass).
@@ -24,20 +26,24 @@ use uuid::Uuid;
 use varsel::core::casework::{self, PreparedCase, ReportDraft, ReportInput, ReportLimits};
 use varsel::core::clock::SystemClock;
 use varsel::core::domain::Role;
-use varsel::core::keys::DummyKey;
+use varsel::core::keys::{DummyKey, KeyKind};
 use varsel::core::service::Core;
 use varsel::core::settings::Settings;
 use varsel::core::store::{self, User};
 
+/// The key kinds compared, with their names in the benchmark ids.
+const KINDS: [(KeyKind, &str); 2] = [(KeyKind::X25519, "x25519"), (KeyKind::Hybrid, "hybrid")];
+
 /// Concurrent submissions in the throughput benchmark.
 const CONCURRENCY: usize = 64;
 
-/// A Core on `url` with three handlers and a recovery recipient.
-async fn core_on(url: &str, data_dir: &std::path::Path) -> Arc<Core> {
+/// A Core on `url` with three handlers and a recovery recipient, every key
+/// of `kind`.
+async fn core_on(url: &str, data_dir: &std::path::Path, kind: KeyKind) -> Arc<Core> {
     let store = store::connect(url).await.expect("connect");
     store.migrate().await.expect("migrate");
     for n in 0..3 {
-        let identity = varsel_crypto::X25519Identity::generate();
+        let identity = kind.generate();
         store
             .create_user(&User {
                 id: Uuid::new_v4(),
@@ -54,7 +60,7 @@ async fn core_on(url: &str, data_dir: &std::path::Path) -> Arc<Core> {
             .await
             .expect("user");
     }
-    let recovery = varsel_crypto::X25519Identity::generate();
+    let recovery = kind.generate();
     store
         .set_setting(
             casework::RECOVERY_SETTING,
@@ -65,6 +71,7 @@ async fn core_on(url: &str, data_dir: &std::path::Path) -> Arc<Core> {
     let mut settings = Settings::default();
     settings.database.url = url.to_owned();
     settings.storage.data_dir = data_dir.to_path_buf();
+    settings.security.hybrid_keys = kind == KeyKind::Hybrid;
     Arc::new(Core {
         settings,
         store,
@@ -111,9 +118,14 @@ fn bench_backend(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, co
         b.to_async(rt).iter(|| {
             let (core, input) = (core.clone(), input.clone());
             async move {
-                casework::submit_report(&core, &PreparedCase::new(), &input, &[])
-                    .await
-                    .unwrap_or_else(|e| panic!("submit: {e}"));
+                casework::submit_report(
+                    &core,
+                    &PreparedCase::new(core.settings.security.key_kind()),
+                    &input,
+                    &[],
+                )
+                .await
+                .unwrap_or_else(|e| panic!("submit: {e}"));
             }
         })
     });
@@ -128,10 +140,15 @@ fn bench_backend(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, co
                         .map(|_| {
                             let (core, input) = (core.clone(), input.clone());
                             tokio::spawn(async move {
-                                casework::submit_report(&core, &PreparedCase::new(), &input, &[])
-                                    .await
-                                    .map(|_| ())
-                                    .map_err(|e| e.to_string())
+                                casework::submit_report(
+                                    &core,
+                                    &PreparedCase::new(core.settings.security.key_kind()),
+                                    &input,
+                                    &[],
+                                )
+                                .await
+                                .map(|_| ())
+                                .map_err(|e| e.to_string())
                             })
                         })
                         .collect();
@@ -152,14 +169,22 @@ fn submission(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let dir = tempfile::tempdir().expect("temporary directory");
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let core = rt.block_on(core_on(&url, dir.path()));
-    bench_backend(c, "sqlite", &rt, core);
+    for (kind, keys) in KINDS {
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join(format!("{keys}.db")).display()
+        );
+        let core = rt.block_on(core_on(&url, dir.path(), kind));
+        bench_backend(c, &format!("sqlite/{keys}"), &rt, core);
+    }
 
-    if let Some(admin) = std::env::var("TEST_POSTGRES_URL")
+    let Some(admin) = std::env::var("TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty())
-    {
+    else {
+        return;
+    };
+    for (kind, keys) in KINDS {
         let name = format!("varsel_bench_{}", Uuid::new_v4().simple());
         let url = match admin.rsplit_once('/') {
             Some((base, _)) => format!("{base}/{name}"),
@@ -172,8 +197,8 @@ fn submission(c: &mut Criterion) {
                 .await
                 .expect("create database");
         });
-        let core = rt.block_on(core_on(&url, dir.path()));
-        bench_backend(c, "postgres", &rt, core.clone());
+        let core = rt.block_on(core_on(&url, dir.path(), kind));
+        bench_backend(c, &format!("postgres/{keys}"), &rt, core.clone());
         drop(core);
         rt.block_on(async {
             let mut conn = sqlx::PgConnection::connect(&admin).await.expect("admin");

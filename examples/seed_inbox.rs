@@ -7,7 +7,7 @@
 //! ```
 //!
 //! The handler must exist (`varsel user add`). Each case is a real row as a
-//! submission stores it: its own X25519 case key, the report sealed to it
+//! submission stores it: its own case key (hybrid, as new cases get), the report sealed to it
 //! (an age file), the case key wrapped to the handler and to a reporter key,
 //! a random lookup tag, and the nearest deadline computed by the service's
 //! deadline rules (default settings). The history spans five years, day by
@@ -27,7 +27,7 @@ use varsel::core::domain::{CaseStatus, Category, Severity};
 use varsel::core::keys;
 use varsel::core::settings::Settings;
 use varsel::core::store::{self, Case, Holder, KeyWrap, NewCase, Store};
-use varsel_crypto::X25519Recipient;
+use varsel_crypto::AnyRecipient;
 
 /// Tasks inserting at once (lets PostgreSQL share commits).
 const WORKERS: usize = 8;
@@ -71,7 +71,7 @@ fn new_case(
     total: usize,
     open: usize,
     handler: &Holder,
-    to: &X25519Recipient,
+    to: &AnyRecipient,
 ) -> Result<NewCase> {
     let mut rng = rand::thread_rng();
     let now = varsel::core::clock::system_now();
@@ -87,7 +87,7 @@ fn new_case(
     };
     let acknowledged_at = (status != CaseStatus::Received)
         .then(|| received_at + rng.gen_range(1..4) * 86_400 + 36_000);
-    let identity = keys::new_case_identity();
+    let identity = keys::new_case_identity(keys::KeyKind::Hybrid);
     let recipient = identity.to_public();
     let report = ReportContent {
         description: format!(
@@ -98,7 +98,7 @@ fn new_case(
         place: Some("Kontoret i Bergen".to_owned()),
     };
     let sealed = keys::seal(&recipient, &serde_json::to_vec(&report)?)?;
-    let reporter = keys::new_case_identity().to_public();
+    let reporter = keys::new_case_identity(keys::KeyKind::Hybrid).to_public();
     let wraps = vec![
         KeyWrap {
             holder: Holder::Reporter,

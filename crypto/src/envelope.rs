@@ -26,6 +26,24 @@ impl Encryptor {
     where
         I: IntoIterator<Item = &'a dyn Recipient>,
     {
+        Self::build(recipients, false)
+    }
+
+    /// As [`Encryptor::with_recipients`], but post-quantum and classic
+    /// recipients may be mixed. Such a file is only as strong as its classic
+    /// recipients: use it only while keys are being migrated, when some of
+    /// the people a file must reach still hold classic keys.
+    pub fn with_mixed_recipients<'a, I>(recipients: I) -> Result<Self, EncryptError>
+    where
+        I: IntoIterator<Item = &'a dyn Recipient>,
+    {
+        Self::build(recipients, true)
+    }
+
+    fn build<'a, I>(recipients: I, allow_mixed: bool) -> Result<Self, EncryptError>
+    where
+        I: IntoIterator<Item = &'a dyn Recipient>,
+    {
         let file_key = FileKey::generate();
         let mut stanzas: Vec<Stanza> = Vec::new();
         let mut count = 0usize;
@@ -43,7 +61,7 @@ impl Encryptor {
         if passphrase && count > 1 {
             return Err(EncryptError::MixedPassphrase);
         }
-        if post_quantum > 0 && post_quantum < count {
+        if !allow_mixed && post_quantum > 0 && post_quantum < count {
             return Err(EncryptError::MixedPostQuantum);
         }
         let header = Header::new(&file_key, stanzas);
@@ -214,6 +232,20 @@ fn read_exact_or<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<(), DecryptError>
 pub fn encrypt(recipients: &[&dyn Recipient], plaintext: &[u8]) -> Result<Vec<u8>, EncryptError> {
     let encryptor = Encryptor::with_recipients(recipients.iter().copied())?;
     let mut out = Vec::with_capacity(plaintext.len() + 256 + recipients.len() * 128);
+    let mut writer = encryptor.wrap_output(&mut out)?;
+    writer.write_all(plaintext)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// Encrypts `plaintext` to `recipients`, which may mix post-quantum and
+/// classic keys (see [`Encryptor::with_mixed_recipients`]).
+pub fn encrypt_mixed(
+    recipients: &[&dyn Recipient],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, EncryptError> {
+    let encryptor = Encryptor::with_mixed_recipients(recipients.iter().copied())?;
+    let mut out = Vec::with_capacity(plaintext.len() + 256 + recipients.len() * 1280);
     let mut writer = encryptor.wrap_output(&mut out)?;
     writer.write_all(plaintext)?;
     writer.finish()?;

@@ -93,6 +93,13 @@ pub struct HybridIdentity {
     public: HybridRecipient,
 }
 
+impl Clone for HybridIdentity {
+    /// A copy, expanded again from the seed (both copies are zeroized on drop).
+    fn clone(&self) -> Self {
+        Self::from_seed(*self.seed)
+    }
+}
+
 impl HybridIdentity {
     /// Generates a new identity from the operating system's random number generator.
     pub fn generate() -> Self {

@@ -86,6 +86,7 @@ impl Recipient for AnyRecipient {
 
 /// An X25519 (`AGE-SECRET-KEY-1…`) or post-quantum hybrid
 /// (`AGE-SECRET-KEY-PQ-1…`) identity. No `Debug`; zeroized on drop.
+#[derive(Clone)]
 pub enum AnyIdentity {
     /// An X25519 identity.
     X25519(X25519Identity),
@@ -189,5 +190,20 @@ mod tests {
             encrypt(&[&classic, &hybrid], b"x"),
             Err(EncryptError::MixedPostQuantum)
         ));
+    }
+
+    #[test]
+    fn a_migration_may_mix_kinds_and_each_key_opens_the_file() {
+        let classic = AnyIdentity::from(X25519Identity::generate());
+        let hybrid = AnyIdentity::from(HybridIdentity::generate());
+        let copy = hybrid.clone();
+        let file = crate::encrypt_mixed(&[&classic.to_public(), &hybrid.to_public()], b"both")
+            .expect("encrypts");
+        for identity in [&classic, &copy] {
+            assert_eq!(
+                decrypt(&[identity], &file).expect("decrypts").as_slice(),
+                b"both"
+            );
+        }
     }
 }

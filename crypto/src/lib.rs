@@ -125,7 +125,8 @@ pub use crate::case_code::{
     REPORTER_HYBRID_IDENTITY_LABEL, REPORTER_IDENTITY_LABEL,
 };
 pub use crate::envelope::{
-    decrypt, encrypt, encrypt_armored, scrypt_work_factor, Decryptor, Encryptor, Input,
+    decrypt, encrypt, encrypt_armored, encrypt_mixed, scrypt_work_factor, Decryptor, Encryptor,
+    Input,
 };
 pub use crate::error::{ArmorError, DecryptError, EncryptError, HeaderError, KeyError};
 pub use crate::format::Stanza;

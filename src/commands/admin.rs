@@ -175,12 +175,14 @@ pub async fn recovery_key_init(settings: &Settings, args: &RecoveryKeyInitArgs) 
     // never touches the server), or a new identity printed here exactly once.
     let (recipient, identity) = match &args.recipient {
         Some(given) => {
-            let parsed = crate::core::keys::recipient(given.trim())
-                .with_context(|| format!("{given:?} is not an age X25519 recipient"))?;
+            let parsed = crate::core::keys::recipient(given.trim()).with_context(|| {
+                format!("{given:?} is not an age recipient (age1… or age1pq1…)")
+            })?;
             (parsed.to_string(), None)
         }
         None => {
-            let identity = varsel_crypto::X25519Identity::generate();
+            let kind = crate::core::keys::KeyKind::new_keys(settings.security.hybrid_keys);
+            let identity = kind.generate();
             (identity.to_public().to_string(), Some(identity))
         }
     };

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use varsel_crypto::X25519Identity;
+use varsel_crypto::AnyIdentity;
 use zeroize::Zeroizing;
 
 use crate::cli::{RecoveryGrantArgs, UserPasswdArgs};
@@ -75,7 +75,7 @@ fn read_first_line(path: &Path) -> Result<Zeroizing<String>> {
 
 /// The one identity of an identity file (`#` comments and blank lines
 /// skipped); the file's text is zeroized once read.
-fn read_identity(path: &Path) -> Result<X25519Identity> {
+fn read_identity(path: &Path) -> Result<AnyIdentity> {
     let content = Zeroizing::new(
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read identity file {}", path.display()))?,
@@ -90,6 +90,6 @@ fn read_identity(path: &Path) -> Result<X25519Identity> {
     if lines.next().is_some() {
         bail!("{} holds more than one identity", path.display());
     }
-    X25519Identity::from_bech32(line)
+    AnyIdentity::from_bech32(line)
         .map_err(|_| anyhow!("{} does not hold an age X25519 identity", path.display()))
 }

@@ -318,9 +318,10 @@ pub async fn create(
         return Err(CoreError::Conflict);
     }
     let work_factor = core.settings.security.password_work_factor;
+    let kind = crate::core::keys::KeyKind::new_keys(core.settings.security.hybrid_keys);
     let password = new.password;
     let (recipient, wrapped_identity) = tokio::task::spawn_blocking(move || {
-        crate::core::keys::new_user_keys(password.as_bytes(), work_factor)
+        crate::core::keys::new_user_keys(password.as_bytes(), work_factor, kind)
     })
     .await
     .map_err(|e| CoreError::Internal(anyhow::anyhow!("key task failed: {e}")))??;

@@ -3,7 +3,9 @@
 //! and [`crate::core::authz`] decides what it may do.
 
 use uuid::Uuid;
-use varsel_crypto::X25519Identity;
+use varsel_crypto::AnyIdentity;
+
+use crate::core::keys::KeyRing;
 
 use crate::core::audit::{AuditActor, AuditEvent};
 use crate::core::domain::Role;
@@ -13,7 +15,7 @@ pub struct Reporter {
     /// The case.
     pub case_id: Uuid,
     /// The case identity, unwrapped with the code-derived key.
-    pub case_identity: X25519Identity,
+    pub case_identity: AnyIdentity,
 }
 
 /// A signed-in staff member.
@@ -26,8 +28,8 @@ pub struct StaffMember {
     pub display_name: String,
     /// Roles.
     pub roles: Vec<Role>,
-    /// The user's identity, unwrapped with their password at login.
-    pub identity: X25519Identity,
+    /// The user's keys, unwrapped with their password at login.
+    pub identity: KeyRing,
 }
 
 impl StaffMember {

@@ -15,7 +15,7 @@ use crate::core::private_fs;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use uuid::Uuid;
-use varsel_crypto::{Decryptor, Encryptor, Recipient, X25519Identity, X25519Recipient};
+use varsel_crypto::{AnyIdentity, AnyRecipient, Decryptor, Encryptor, Recipient};
 
 /// Path of a committed attachment.
 pub fn path(dir: &Path, id: Uuid) -> PathBuf {
@@ -38,7 +38,7 @@ pub struct Upload {
 
 impl Upload {
     /// Starts encrypting an upload to `recipient` in a blocking worker.
-    pub fn begin(dir: &Path, recipient: &X25519Recipient) -> Result<Self> {
+    pub fn begin(dir: &Path, recipient: &AnyRecipient) -> Result<Self> {
         private_fs::create_private_dir_all(dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let id = Uuid::new_v4();
@@ -150,7 +150,7 @@ impl PendingAttachment {
 /// Streams the decrypted content of an attachment.
 pub fn stream_decrypted(
     file: PathBuf,
-    case_identity: X25519Identity,
+    case_identity: AnyIdentity,
 ) -> mpsc::Receiver<Result<Bytes, std::io::Error>> {
     let (sender, receiver) = mpsc::channel(4);
     tokio::task::spawn_blocking(move || {
@@ -189,7 +189,7 @@ pub fn stream_decrypted(
 /// the number of plaintext bytes written.
 pub fn copy_decrypted(
     file: &Path,
-    case_identity: &X25519Identity,
+    case_identity: &AnyIdentity,
     sink: &mut dyn Write,
 ) -> Result<u64, std::io::Error> {
     let f = File::open(file)?;

@@ -183,6 +183,9 @@ pub mod action {
     /// A staff member's key was re-wrapped at the work factor in force at
     /// their login (same key, same cases).
     pub const USER_KEY_REWRAPPED: &str = "user.key_rewrapped";
+    /// A staff member's X25519 key was upgraded to a post-quantum hybrid
+    /// key at their login, and their case wraps made again to it.
+    pub const USER_KEY_UPGRADED: &str = "user.key_upgraded";
     /// A staff member changed their password (page, API or `varsel user passwd`).
     pub const USER_PASSWORD_CHANGED: &str = "user.password_changed";
     /// A lost password was recovered with the organisation's recovery key

@@ -168,7 +168,6 @@ pub fn may_open_case(user_id: Uuid, holds_wrap: bool, excluded: &[Uuid]) -> bool
 mod tests {
     use super::*;
     use crate::core::actor::StaffMember;
-    use varsel_crypto::X25519Identity;
 
     fn staff(roles: &[Role]) -> Actor {
         Actor::Staff(StaffMember {
@@ -176,14 +175,14 @@ mod tests {
             username: "u".to_owned(),
             display_name: "U".to_owned(),
             roles: roles.to_vec(),
-            identity: X25519Identity::generate(),
+            identity: crate::core::keys::KeyKind::Hybrid.generate().into(),
         })
     }
 
     fn reporter() -> Actor {
         Actor::Reporter(Reporter {
             case_id: Uuid::new_v4(),
-            case_identity: X25519Identity::generate(),
+            case_identity: crate::core::keys::KeyKind::Hybrid.generate(),
         })
     }
 

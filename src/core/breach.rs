@@ -17,7 +17,7 @@
 use anyhow::Context;
 use serde_json::json;
 use uuid::Uuid;
-use varsel_crypto::X25519Identity;
+use varsel_crypto::AnyIdentity;
 
 use crate::core::actor::StaffMember;
 use crate::core::audit::action;
@@ -150,7 +150,7 @@ pub struct BreachDecisions {
     pub decisions: Vec<BreachDecisionView>,
 }
 
-fn open_text(identity: &X25519Identity, sealed: &[u8]) -> CoreResult<String> {
+fn open_text(identity: &AnyIdentity, sealed: &[u8]) -> CoreResult<String> {
     let bytes = keys::open(identity, sealed)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

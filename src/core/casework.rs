@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::{Date, Duration as TimeDuration, OffsetDateTime};
 use uuid::Uuid;
-use varsel_crypto::{CaseCode, X25519Identity, X25519Recipient};
+use varsel_crypto::{AnyIdentity, AnyRecipient, CaseCode};
 use zeroize::Zeroizing;
 
 use crate::core::actor::{Reporter, StaffMember};
@@ -47,9 +47,9 @@ pub struct PreparedCase {
     /// The case code, shown to the reporter once.
     pub code: CaseCode,
     /// The case identity.
-    pub identity: X25519Identity,
+    pub identity: AnyIdentity,
     /// The case recipient.
-    pub recipient: X25519Recipient,
+    pub recipient: AnyRecipient,
     /// The keyed hash of the form's submission token
     /// ([`crate::core::receipts`]), if it had one: stored with the case, so
     /// that the same form never files a second case (`Conflict`).
@@ -57,9 +57,9 @@ pub struct PreparedCase {
 }
 
 impl PreparedCase {
-    /// Fresh keys and a fresh code.
-    pub fn new() -> Self {
-        let identity = keys::new_case_identity();
+    /// Fresh keys of `kind` and a fresh code.
+    pub fn new(kind: keys::KeyKind) -> Self {
+        let identity = keys::new_case_identity(kind);
         let recipient = identity.to_public();
         PreparedCase {
             code: CaseCode::generate(),
@@ -67,12 +67,6 @@ impl PreparedCase {
             recipient,
             submission: None,
         }
-    }
-}
-
-impl Default for PreparedCase {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -146,10 +140,7 @@ pub async fn check_routable(state: &Core, excluded: &[Uuid]) -> CoreResult<()> {
     Ok(())
 }
 
-fn seal_attachment_name(
-    recipient: &X25519Recipient,
-    file: &IncomingFile,
-) -> anyhow::Result<Vec<u8>> {
+fn seal_attachment_name(recipient: &AnyRecipient, file: &IncomingFile) -> anyhow::Result<Vec<u8>> {
     let name = AttachmentName {
         name: file.name.clone(),
         content_type: file.content_type.clone(),
@@ -203,7 +194,12 @@ pub async fn submit_report(
             wrapped: keys::wrap_case_identity(&prepared.identity, &r)?,
         });
     }
-    let reporter = prepared.code.reporter_identity().to_public();
+    // The reporter's code-derived key is of the case key's kind.
+    let reporter = if prepared.identity.is_hybrid() {
+        AnyRecipient::Hybrid(prepared.code.reporter_hybrid_identity().to_public())
+    } else {
+        AnyRecipient::X25519(prepared.code.reporter_identity().to_public())
+    };
     wraps.push(KeyWrap {
         holder: Holder::Reporter,
         wrapped: keys::wrap_case_identity(&prepared.identity, &reporter)?,
@@ -332,7 +328,7 @@ pub fn acknowledge_by(received_at: i64, settings: &DeadlineSettings) -> Date {
 
 /// The attachment rows for uploaded files, names sealed to the case.
 fn attachment_rows(
-    recipient: &X25519Recipient,
+    recipient: &AnyRecipient,
     case_id: Uuid,
     author: Author,
     files: &[IncomingFile],
@@ -396,7 +392,7 @@ pub async fn reporter_login(state: &Core, code: &CaseCode) -> CoreResult<Reporte
         .key_wrap(case.id, &Holder::Reporter)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let case_identity = keys::unwrap_case_identity(&wrapped, &code.reporter_identity())
+    let case_identity = keys::unwrap_case_identity(&wrapped, &keys::reporter_keys(code))
         .map_err(|_| CoreError::NotFound)?;
     Ok(Reporter {
         case_id: case.id,
@@ -435,7 +431,7 @@ pub struct AttachmentView {
 }
 
 /// An attachment as its reader sees it: its name opened with the case key.
-fn attachment_view(identity: &X25519Identity, a: &Attachment) -> CoreResult<AttachmentView> {
+fn attachment_view(identity: &AnyIdentity, a: &Attachment) -> CoreResult<AttachmentView> {
     let json = keys::open(identity, &a.name)?;
     let name: AttachmentName = serde_json::from_slice(&json).context("stored name is malformed")?;
     Ok(AttachmentView {
@@ -465,7 +461,7 @@ pub struct CaseView {
 async fn load_view(
     state: &Core,
     case: Case,
-    identity: &X25519Identity,
+    identity: &AnyIdentity,
     with_names: bool,
 ) -> CoreResult<CaseView> {
     let report_json = keys::open(identity, &case.report)?;
@@ -628,7 +624,7 @@ async fn add_to_thread(
 pub async fn reporter_upload_target(
     state: &Core,
     reporter: &Reporter,
-) -> CoreResult<(X25519Recipient, usize)> {
+) -> CoreResult<(AnyRecipient, usize)> {
     let room = attachment_room(state, reporter.case_id).await?;
     Ok((reporter.case_identity.to_public(), room))
 }
@@ -639,7 +635,7 @@ pub async fn staff_upload_target(
     state: &Core,
     staff: &StaffMember,
     case_id: Uuid,
-) -> CoreResult<(X25519Recipient, usize)> {
+) -> CoreResult<(AnyRecipient, usize)> {
     state
         .store
         .key_wrap(case_id, &Holder::User(staff.user_id))
@@ -668,7 +664,7 @@ pub async fn reporter_attachment(
     state: &Core,
     reporter: &Reporter,
     id: Uuid,
-) -> CoreResult<(AttachmentView, X25519Identity)> {
+) -> CoreResult<(AttachmentView, AnyIdentity)> {
     let found = attachment_for(state, reporter.case_id, &reporter.case_identity, id).await?;
     audited(
         state,
@@ -683,9 +679,9 @@ pub async fn reporter_attachment(
 async fn attachment_for(
     state: &Core,
     case_id: Uuid,
-    identity: &X25519Identity,
+    identity: &AnyIdentity,
     id: Uuid,
-) -> CoreResult<(AttachmentView, X25519Identity)> {
+) -> CoreResult<(AttachmentView, AnyIdentity)> {
     let a = state
         .store
         .attachment(id)
@@ -753,7 +749,7 @@ pub async fn staff_password(
         .await;
         return Err(CoreError::Refused(Refusal::LoginFailed));
     };
-    crate::core::passwords::rewrap_if_stale(state, &user, &identity, &password).await;
+    let identity = crate::core::passwords::after_login(state, &user, identity, &password).await;
     Ok(StaffMember {
         user_id: user.id,
         username: user.username,
@@ -891,7 +887,7 @@ pub async fn staff_attachment(
     staff: &StaffMember,
     case_id: Uuid,
     id: Uuid,
-) -> CoreResult<(AttachmentView, X25519Identity)> {
+) -> CoreResult<(AttachmentView, AnyIdentity)> {
     let OpenCase { identity, .. } = open::staff_case(state, staff, case_id).await?;
     let found = attachment_for(state, case_id, &identity, id).await?;
     audited(

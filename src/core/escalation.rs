@@ -13,7 +13,7 @@ use serde_json::json;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 use uuid::Uuid;
-use varsel_crypto::X25519Identity;
+use varsel_crypto::AnyIdentity;
 
 use crate::core::actor::StaffMember;
 use crate::core::audit::{action, AuditActor, AuditEvent};
@@ -231,7 +231,7 @@ async fn display_name(state: &Core, id: Uuid) -> CoreResult<String> {
         .unwrap_or_default())
 }
 
-fn open_text(identity: &X25519Identity, sealed: &[u8]) -> CoreResult<String> {
+fn open_text(identity: &AnyIdentity, sealed: &[u8]) -> CoreResult<String> {
     let bytes = keys::open(identity, sealed)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

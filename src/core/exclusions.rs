@@ -23,7 +23,7 @@
 
 use anyhow::Context;
 use uuid::Uuid;
-use varsel_crypto::{X25519Identity, X25519Recipient};
+use varsel_crypto::{AnyIdentity, AnyRecipient};
 use zeroize::Zeroizing;
 
 use crate::core::error::CoreResult;
@@ -32,13 +32,13 @@ use crate::core::service::Core;
 use crate::core::store::Store;
 
 /// Seals the list of excluded user ids to the case recipient.
-pub fn seal(recipient: &X25519Recipient, excluded: &[Uuid]) -> anyhow::Result<Vec<u8>> {
+pub fn seal(recipient: &AnyRecipient, excluded: &[Uuid]) -> anyhow::Result<Vec<u8>> {
     let json = Zeroizing::new(serde_json::to_vec(excluded).context("cannot encode exclusions")?);
     keys::seal(recipient, &json)
 }
 
 /// Opens a sealed list with the case identity; no row means nobody excluded.
-pub fn open(identity: &X25519Identity, sealed: Option<&[u8]>) -> CoreResult<Vec<Uuid>> {
+pub fn open(identity: &AnyIdentity, sealed: Option<&[u8]>) -> CoreResult<Vec<Uuid>> {
     let Some(sealed) = sealed else {
         return Ok(Vec::new());
     };
@@ -47,11 +47,7 @@ pub fn open(identity: &X25519Identity, sealed: Option<&[u8]>) -> CoreResult<Vec<
 }
 
 /// The exclusions of `case_id`, opened with its identity.
-pub async fn of_case(
-    state: &Core,
-    case_id: Uuid,
-    identity: &X25519Identity,
-) -> CoreResult<Vec<Uuid>> {
+pub async fn of_case(state: &Core, case_id: Uuid, identity: &AnyIdentity) -> CoreResult<Vec<Uuid>> {
     let sealed = state.store.sealed_exclusions(case_id).await?;
     open(identity, sealed.as_deref())
 }
@@ -87,14 +83,18 @@ mod tests {
 
     #[test]
     fn a_sealed_list_opens_only_with_the_case_key() {
-        let identity = keys::new_case_identity();
+        let identity = keys::new_case_identity(keys::KeyKind::Hybrid);
         let excluded = vec![Uuid::new_v4(), Uuid::new_v4()];
         let sealed = seal(&identity.to_public(), &excluded).expect("seal");
         assert!(!sealed
             .windows(36)
             .any(|w| w == excluded[0].to_string().as_bytes()));
         assert_eq!(open(&identity, Some(&sealed)).expect("open"), excluded);
-        assert!(open(&keys::new_case_identity(), Some(&sealed)).is_err());
+        assert!(open(
+            &keys::new_case_identity(keys::KeyKind::Hybrid),
+            Some(&sealed)
+        )
+        .is_err());
         assert!(open(&identity, None).expect("none").is_empty());
     }
 }

@@ -19,7 +19,7 @@ use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
-use varsel_crypto::{Encryptor, Recipient, X25519Identity, X25519Recipient};
+use varsel_crypto::{AnyIdentity, AnyRecipient, Encryptor, Recipient};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::core::actor::StaffMember;
@@ -42,7 +42,7 @@ const MAX_FILE_NAME: usize = 60;
 pub const RECIPIENTS_FIELD: &str = "recipients";
 
 /// Who an export is made out to: age X25519 recipients (`age1…`).
-pub struct ExportRecipients(Vec<X25519Recipient>);
+pub struct ExportRecipients(Vec<AnyRecipient>);
 
 impl ExportRecipients {
     /// Parses recipients: each item may hold several, separated by white
@@ -54,14 +54,14 @@ impl ExportRecipients {
             field: RECIPIENTS_FIELD,
             problem,
         };
-        let mut parsed: Vec<X25519Recipient> = Vec::new();
+        let mut parsed: Vec<AnyRecipient> = Vec::new();
         for item in items {
             for word in item
                 .split(|c: char| c.is_whitespace() || c == ',')
                 .filter(|w| !w.is_empty())
             {
-                let recipient = X25519Recipient::from_str(word)
-                    .map_err(|_| problem(FieldProblem::Malformed))?;
+                let recipient =
+                    AnyRecipient::from_str(word).map_err(|_| problem(FieldProblem::Malformed))?;
                 if !parsed
                     .iter()
                     .any(|r| r.to_string() == recipient.to_string())
@@ -192,8 +192,8 @@ impl Contents {
     /// The tar archive, written straight into an age file to `recipients`.
     fn encrypt(
         &self,
-        recipients: &[X25519Recipient],
-        identity: &X25519Identity,
+        recipients: &[AnyRecipient],
+        identity: &AnyIdentity,
         mtime: i64,
     ) -> CoreResult<Vec<u8>> {
         let refs: Vec<&dyn Recipient> = recipients.iter().map(|r| r as &dyn Recipient).collect();
@@ -912,8 +912,14 @@ mod tests {
 
     #[test]
     fn recipients_are_parsed_or_named_as_the_field_in_error() {
-        let a = X25519Identity::generate().to_public().to_string();
-        let b = X25519Identity::generate().to_public().to_string();
+        let a = crate::core::keys::KeyKind::Hybrid
+            .generate()
+            .to_public()
+            .to_string();
+        let b = crate::core::keys::KeyKind::Hybrid
+            .generate()
+            .to_public()
+            .to_string();
         let both = ExportRecipients::parse([format!("{a}, {b}\n{a}").as_str()]).unwrap();
         assert_eq!(both.keys(), vec![a.clone(), b]);
         let bad = ExportRecipients::parse(["age1notakey"]).err().unwrap();

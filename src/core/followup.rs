@@ -135,7 +135,7 @@ impl Drop for MeasureView {
 
 async fn open_measures(
     state: &Core,
-    identity: &varsel_crypto::X25519Identity,
+    identity: &varsel_crypto::AnyIdentity,
     case_id: Uuid,
     reporter_only: bool,
 ) -> CoreResult<Vec<MeasureView>> {

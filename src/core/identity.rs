@@ -28,7 +28,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
-use varsel_crypto::{Recipient, X25519Identity, X25519Recipient};
+use varsel_crypto::AnyRecipient;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::core::actor::{Reporter, StaffMember};
@@ -122,7 +122,7 @@ impl IdentityDraft<'_> {
 pub struct SealedIdentity(Vec<u8>);
 
 /// The active custodians who have a usable key.
-fn custodians(users: &[User]) -> Vec<(Uuid, X25519Recipient)> {
+fn custodians(users: &[User]) -> Vec<(Uuid, AnyRecipient)> {
     users
         .iter()
         .filter(|u| u.active && u.roles.contains(&Role::Custodian))
@@ -130,7 +130,7 @@ fn custodians(users: &[User]) -> Vec<(Uuid, X25519Recipient)> {
         .collect()
 }
 
-async fn custodian_recipients(state: &Core) -> CoreResult<Vec<(Uuid, X25519Recipient)>> {
+async fn custodian_recipients(state: &Core) -> CoreResult<Vec<(Uuid, AnyRecipient)>> {
     let users = state.store.users_shared().await?;
     Ok(custodians(&users))
 }
@@ -140,9 +140,10 @@ pub async fn available(state: &Core) -> CoreResult<bool> {
     Ok(!custodian_recipients(state).await?.is_empty())
 }
 
-fn seal_to(recipients: &[&X25519Recipient], plaintext: &[u8]) -> CoreResult<Vec<u8>> {
-    let dyns: Vec<&dyn Recipient> = recipients.iter().map(|r| *r as &dyn Recipient).collect();
-    Ok(varsel_crypto::encrypt(&dyns, plaintext).context("cannot seal")?)
+/// Seals to custodians and, at a release, the requester; while some of them
+/// still hold X25519 keys, the file mixes kinds ([`keys::seal_to_all`]).
+fn seal_to(recipients: &[&AnyRecipient], plaintext: &[u8]) -> CoreResult<Vec<u8>> {
+    Ok(keys::seal_to_all(recipients, plaintext)?)
 }
 
 /// Seals `identity` to every active custodian; refused if there is none.
@@ -152,7 +153,7 @@ pub async fn seal(state: &Core, identity: &ReporterIdentity) -> CoreResult<Seale
         return Err(refused(IdentityRefusal::NoCustodian));
     }
     let json = Zeroizing::new(serde_json::to_vec(identity).context("cannot encode")?);
-    let recipients: Vec<&X25519Recipient> = custodians.iter().map(|(_, r)| r).collect();
+    let recipients: Vec<&AnyRecipient> = custodians.iter().map(|(_, r)| r).collect();
     Ok(SealedIdentity(seal_to(&recipients, &json)?))
 }
 
@@ -248,7 +249,7 @@ pub struct Decided {
     pub reason: Option<String>,
 }
 
-fn open_text(identity: &X25519Identity, sealed: &[u8]) -> Option<String> {
+fn open_text(identity: &dyn varsel_crypto::Identity, sealed: &[u8]) -> Option<String> {
     keys::open(identity, sealed)
         .ok()
         .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -347,7 +348,7 @@ pub async fn request(
         return Err(refused(IdentityRefusal::NoCustodian));
     }
     let own = staff.identity.to_public();
-    let mut recipients: Vec<&X25519Recipient> = custodians.iter().map(|(_, r)| r).collect();
+    let mut recipients: Vec<&AnyRecipient> = custodians.iter().map(|(_, r)| r).collect();
     recipients.push(&own);
     let sealed = seal_to(&recipients, reason.as_str().as_bytes())?;
     let id = Uuid::new_v4();
@@ -569,7 +570,7 @@ pub async fn decide(
     let requester_key = keys::recipient(&requester.recipient)?;
     // The reason reaches the handler and every custodian.
     let custodians = custodian_recipients(state).await?;
-    let mut to: Vec<&X25519Recipient> = custodians.iter().map(|(_, r)| r).collect();
+    let mut to: Vec<&AnyRecipient> = custodians.iter().map(|(_, r)| r).collect();
     to.push(&requester_key);
     let reason = seal_to(&to, input.reason.as_str().as_bytes())?;
     let now = state.now();
@@ -726,7 +727,10 @@ mod tests {
 
     #[test]
     fn only_active_custodians_with_a_key_keep_identities() {
-        let key = X25519Identity::generate().to_public().to_string();
+        let key = crate::core::keys::KeyKind::Hybrid
+            .generate()
+            .to_public()
+            .to_string();
         let user = |roles: Vec<Role>, active: bool, recipient: &str| User {
             id: Uuid::new_v4(),
             username: "u".into(),

@@ -1,10 +1,17 @@
 //! The key model of SPEC §3.3, on `varsel-crypto`:
 //!
-//! - each case has an X25519 key pair; content is encrypted to its recipient;
+//! - each case has a key pair; content is encrypted to its recipient;
 //! - the case identity is stored only wrapped (age-encrypted) to each member:
 //!   routed staff, the reporter's code-derived key, the recovery recipient;
 //! - each staff member's identity is wrapped under their password with an
 //!   scrypt stanza, so the wrapped key is itself a standard age file.
+//!
+//! New keys are post-quantum hybrids (age's `mlkem768x25519`: ML-KEM-768 and
+//! X25519 together) unless `security.hybrid_keys` is off; keys made before
+//! are X25519 alone and keep working ([`AnyIdentity`], [`AnyRecipient`]).
+//! A staff member's wrapped key is a [`KeyRing`]: the current identity and
+//! the earlier ones, kept so that what was sealed to them still opens after
+//! an upgrade (`docs/keys.md`).
 //!
 //! scrypt is slow on purpose: call the password functions from
 //! `tokio::task::spawn_blocking`, never on the async executor.
@@ -13,10 +20,156 @@ use std::str::FromStr;
 
 use anyhow::{anyhow, Context, Result};
 use varsel_crypto::{
-    decrypt, encrypt, DecryptError, ScryptIdentity, ScryptRecipient, X25519Identity,
-    X25519Recipient,
+    decrypt, encrypt, encrypt_mixed, DecryptError, HybridIdentity, Identity, Recipient,
+    ScryptIdentity, ScryptRecipient, SessionSecret, Stanza, UnwrapResult, X25519Identity,
 };
+pub use varsel_crypto::{AnyIdentity, AnyRecipient};
 use zeroize::Zeroizing;
+
+/// Which kind of key new keys are (`security.hybrid_keys`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// ML-KEM-768 + X25519 (`age1pq1…`).
+    Hybrid,
+    /// X25519 alone (`age1…`).
+    X25519,
+}
+
+impl KeyKind {
+    /// The kind `hybrid_keys` asks for.
+    pub fn new_keys(hybrid_keys: bool) -> Self {
+        if hybrid_keys {
+            KeyKind::Hybrid
+        } else {
+            KeyKind::X25519
+        }
+    }
+
+    /// A fresh identity of this kind.
+    pub fn generate(self) -> AnyIdentity {
+        match self {
+            KeyKind::Hybrid => AnyIdentity::Hybrid(HybridIdentity::generate()),
+            KeyKind::X25519 => AnyIdentity::X25519(X25519Identity::generate()),
+        }
+    }
+}
+
+/// A staff member's keys: the current identity, to which new wraps are made,
+/// and the earlier ones (an X25519 key upgraded to a hybrid one), which
+/// still open what was sealed to them before. Stored wrapped under the
+/// password as one age file whose plaintext is the keys' Bech32 lines,
+/// current first. No `Debug`; zeroized on drop.
+#[derive(Clone)]
+pub struct KeyRing {
+    current: AnyIdentity,
+    earlier: Vec<AnyIdentity>,
+}
+
+impl KeyRing {
+    /// A ring of one key.
+    pub fn new(current: AnyIdentity) -> Self {
+        KeyRing {
+            current,
+            earlier: Vec::new(),
+        }
+    }
+
+    /// The ring with `next` as its current key and every key so far kept.
+    pub fn upgraded(self, next: AnyIdentity) -> Self {
+        let mut earlier = vec![self.current];
+        earlier.extend(self.earlier);
+        KeyRing {
+            current: next,
+            earlier,
+        }
+    }
+
+    /// The key new wraps are made to.
+    pub fn current(&self) -> &AnyIdentity {
+        &self.current
+    }
+
+    /// Every key, current first.
+    pub fn keys(&self) -> impl Iterator<Item = &AnyIdentity> {
+        std::iter::once(&self.current).chain(self.earlier.iter())
+    }
+
+    /// The current key's recipient.
+    pub fn to_public(&self) -> AnyRecipient {
+        self.current.to_public()
+    }
+
+    /// The keys as Bech32 lines, current first. It is the secret.
+    pub fn to_text(&self) -> Zeroizing<String> {
+        let mut text = Zeroizing::new(String::new());
+        for key in self.keys() {
+            text.push_str(key.to_bech32().as_str());
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Parses [`KeyRing::to_text`] (one key alone, as stored before rings, too).
+    pub fn parse(secret: &[u8]) -> Result<Self> {
+        let text = std::str::from_utf8(secret).map_err(|_| anyhow!("not UTF-8"))?;
+        let mut keys = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| AnyIdentity::from_bech32(l).map_err(|e| anyhow!("{e}")));
+        let current = keys.next().ok_or_else(|| anyhow!("no key"))??;
+        let earlier = keys.collect::<Result<Vec<_>>>()?;
+        Ok(KeyRing { current, earlier })
+    }
+}
+
+impl KeyRing {
+    /// The current key, the ring dropped.
+    pub fn into_current(self) -> AnyIdentity {
+        self.current
+    }
+
+    /// Seals the ring under a session's secret, bound to `context` (the
+    /// session row holds only this).
+    pub fn seal_for_session(&self, secret: &SessionSecret, context: &[u8]) -> Vec<u8> {
+        secret.seal_bytes(self.to_text().as_bytes(), context)
+    }
+
+    /// Opens [`KeyRing::seal_for_session`]; also a session sealed before
+    /// rings existed (the 32 bytes of an X25519 key). `None` for another
+    /// secret, another context or altered bytes.
+    pub fn open_from_session(
+        secret: &SessionSecret,
+        sealed: &[u8],
+        context: &[u8],
+    ) -> Option<Self> {
+        let plain = secret.open_bytes(sealed, context)?;
+        if let Ok(bytes) = <[u8; 32]>::try_from(plain.as_slice()) {
+            return Some(KeyRing::new(AnyIdentity::X25519(
+                X25519Identity::from_secret_bytes(bytes),
+            )));
+        }
+        KeyRing::parse(&plain).ok()
+    }
+}
+
+impl From<AnyIdentity> for KeyRing {
+    fn from(current: AnyIdentity) -> Self {
+        KeyRing::new(current)
+    }
+}
+
+impl Identity for KeyRing {
+    fn unwrap_stanza(&self, stanza: &Stanza) -> UnwrapResult {
+        for key in self.keys() {
+            match key.unwrap_stanza(stanza) {
+                UnwrapResult::NotMine => continue,
+                found => return found,
+            }
+        }
+        UnwrapResult::NotMine
+    }
+}
 
 /// Why a password did not unlock a key.
 #[derive(Debug, thiserror::Error)]
@@ -29,36 +182,34 @@ pub enum UnlockError {
     Damaged,
 }
 
-/// A new staff key pair: the recipient and the identity wrapped under `password`.
-pub fn new_user_keys(password: &[u8], work_factor: u8) -> Result<(String, Vec<u8>)> {
-    let identity = X25519Identity::generate();
-    let recipient = identity.to_public().to_string();
-    let wrapped = wrap_identity_with_password(&identity, password, work_factor)?;
+/// A new staff key pair of `kind`: the recipient and the identity wrapped
+/// under `password`.
+pub fn new_user_keys(password: &[u8], work_factor: u8, kind: KeyKind) -> Result<(String, Vec<u8>)> {
+    let ring = KeyRing::new(kind.generate());
+    let recipient = ring.to_public().to_string();
+    let wrapped = wrap_identity_with_password(&ring, password, work_factor)?;
     Ok((recipient, wrapped))
 }
 
-/// Wraps `identity` under `password` (age scrypt stanza).
+/// Wraps a staff member's keys under `password` (age scrypt stanza).
 pub fn wrap_identity_with_password(
-    identity: &X25519Identity,
+    identity: &KeyRing,
     password: &[u8],
     work_factor: u8,
 ) -> Result<Vec<u8>> {
-    let secret = identity.to_bech32();
+    let secret = identity.to_text();
     let recipient = ScryptRecipient::new(password).with_work_factor(work_factor);
     encrypt(&[&recipient], secret.as_bytes()).context("cannot wrap the key")
 }
 
 /// Unwraps a staff identity with their password.
-pub fn unlock_user_identity(
-    wrapped: &[u8],
-    password: &[u8],
-) -> Result<X25519Identity, UnlockError> {
+pub fn unlock_user_identity(wrapped: &[u8], password: &[u8]) -> Result<KeyRing, UnlockError> {
     let identity = ScryptIdentity::new(password);
     let secret = decrypt(&[&identity], wrapped).map_err(|e| match e {
         DecryptError::NoMatch => UnlockError::WrongPassword,
         _ => UnlockError::Damaged,
     })?;
-    parse_identity(&secret).map_err(|_| UnlockError::Damaged)
+    KeyRing::parse(&secret).map_err(|_| UnlockError::Damaged)
 }
 
 /// The scrypt work factor (log2 of N) a stored wrapped identity was wrapped
@@ -77,7 +228,7 @@ pub fn scrypt_work(work_factor: u8) -> u64 {
 /// the identity (or why not), and the work units spent.
 pub struct EqualWorkUnlock {
     /// The unlocked identity, or why not.
-    pub result: Result<X25519Identity, UnlockError>,
+    pub result: Result<KeyRing, UnlockError>,
     /// scrypt work spent, in [`scrypt_work`] units.
     pub work: u64,
 }
@@ -124,41 +275,57 @@ fn spend_scrypt(password: &[u8], work_factor: u8) -> u64 {
     }
 }
 
-fn parse_identity(secret: &[u8]) -> Result<X25519Identity> {
+fn parse_identity(secret: &[u8]) -> Result<AnyIdentity> {
     let text = std::str::from_utf8(secret).map_err(|_| anyhow!("not UTF-8"))?;
-    X25519Identity::from_bech32(text.trim()).map_err(|e| anyhow!("{e}"))
+    AnyIdentity::from_bech32(text.trim()).map_err(|e| anyhow!("{e}"))
 }
 
-/// A fresh case key pair.
-pub fn new_case_identity() -> X25519Identity {
-    X25519Identity::generate()
+/// A fresh case key pair of `kind`.
+pub fn new_case_identity(kind: KeyKind) -> AnyIdentity {
+    kind.generate()
 }
 
-/// Parses a stored `age1…` recipient.
-pub fn recipient(s: &str) -> Result<X25519Recipient> {
-    X25519Recipient::from_str(s).map_err(|e| anyhow!("invalid stored recipient: {e}"))
+/// The keys a case code derives for its reporter: the hybrid one of cases
+/// made with hybrid keys, and the X25519 one of cases made before.
+pub fn reporter_keys(code: &varsel_crypto::CaseCode) -> KeyRing {
+    KeyRing::new(AnyIdentity::Hybrid(code.reporter_hybrid_identity()))
+        .upgraded(AnyIdentity::X25519(code.reporter_identity()))
+}
+
+/// Parses a stored `age1…` or `age1pq1…` recipient.
+pub fn recipient(s: &str) -> Result<AnyRecipient> {
+    AnyRecipient::from_str(s).map_err(|e| anyhow!("invalid stored recipient: {e}"))
 }
 
 /// Wraps a case identity to one member's recipient.
-pub fn wrap_case_identity(case: &X25519Identity, to: &X25519Recipient) -> Result<Vec<u8>> {
+pub fn wrap_case_identity(case: &AnyIdentity, to: &AnyRecipient) -> Result<Vec<u8>> {
     let secret = case.to_bech32();
     encrypt(&[to], secret.as_bytes()).context("cannot wrap the case key")
 }
 
-/// Unwraps a case identity with a member's identity.
-pub fn unwrap_case_identity(wrapped: &[u8], member: &X25519Identity) -> Result<X25519Identity> {
+/// Unwraps a case identity with a member's identity (or key ring).
+pub fn unwrap_case_identity(wrapped: &[u8], member: &dyn Identity) -> Result<AnyIdentity> {
     let secret =
         decrypt(&[member], wrapped).map_err(|e| anyhow!("cannot unwrap the case key: {e}"))?;
     parse_identity(&secret)
 }
 
 /// Encrypts case content to the case recipient.
-pub fn seal(case_recipient: &X25519Recipient, plaintext: &[u8]) -> Result<Vec<u8>> {
+pub fn seal(case_recipient: &AnyRecipient, plaintext: &[u8]) -> Result<Vec<u8>> {
     encrypt(&[case_recipient], plaintext).context("cannot encrypt case content")
 }
 
-/// Decrypts case content with the case identity.
-pub fn open(case_identity: &X25519Identity, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+/// Encrypts `plaintext` to several staff members' recipients, which may
+/// mix hybrid and X25519 keys while accounts are being upgraded (such a file
+/// is then only as strong as X25519; once all hold hybrid keys it is
+/// post-quantum).
+pub fn seal_to_all(recipients: &[&AnyRecipient], plaintext: &[u8]) -> Result<Vec<u8>> {
+    let recipients: Vec<&dyn Recipient> = recipients.iter().map(|r| *r as &dyn Recipient).collect();
+    encrypt_mixed(&recipients, plaintext).context("cannot encrypt to the recipients")
+}
+
+/// Decrypts case content with the case identity (or any identity, key ring).
+pub fn open(case_identity: &dyn Identity, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     decrypt(&[case_identity], ciphertext).map_err(|e| anyhow!("cannot decrypt case content: {e}"))
 }
 
@@ -171,7 +338,7 @@ impl DummyKey {
     pub fn new(work_factor: u8) -> anyhow::Result<Self> {
         let mut password = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut password);
-        let (_, wrapped) = new_user_keys(&password, work_factor)?;
+        let (_, wrapped) = new_user_keys(&password, work_factor, KeyKind::Hybrid)?;
         Ok(DummyKey(wrapped))
     }
 
@@ -187,7 +354,8 @@ mod tests {
 
     #[test]
     fn a_password_unlocks_only_its_own_key() {
-        let (recipient, wrapped) = new_user_keys(b"correct horse", 10).expect("keys");
+        let (recipient, wrapped) =
+            new_user_keys(b"correct horse", 10, KeyKind::Hybrid).expect("keys");
         let identity = unlock_user_identity(&wrapped, b"correct horse").expect("unlocks");
         assert_eq!(identity.to_public().to_string(), recipient);
         assert!(matches!(
@@ -203,8 +371,9 @@ mod tests {
     #[test]
     fn every_failed_or_stale_check_spends_the_work_in_force() {
         let in_force = 10;
-        let (_, current) = new_user_keys(b"correct horse", in_force).expect("keys");
-        let (recipient, stale) = new_user_keys(b"correct horse", 7).expect("keys");
+        let (_, current) =
+            new_user_keys(b"correct horse", in_force, KeyKind::Hybrid).expect("keys");
+        let (recipient, stale) = new_user_keys(b"correct horse", 7, KeyKind::Hybrid).expect("keys");
         assert_eq!(wrapped_work_factor(&current), Some(in_force));
         assert_eq!(wrapped_work_factor(&stale), Some(7));
         let dummy = DummyKey::new(in_force).expect("dummy");
@@ -228,16 +397,61 @@ mod tests {
 
     #[test]
     fn case_keys_wrap_to_members_and_open_content() {
-        let case = new_case_identity();
-        let handler = X25519Identity::generate();
-        let stranger = X25519Identity::generate();
-        let wrapped = wrap_case_identity(&case, &handler.to_public()).expect("wraps");
-        let sealed = seal(&case.to_public(), b"rapport").expect("seals");
-        let unwrapped = unwrap_case_identity(&wrapped, &handler).expect("member unwraps");
+        for kind in [KeyKind::Hybrid, KeyKind::X25519] {
+            let case = new_case_identity(kind);
+            let handler = KeyKind::Hybrid.generate();
+            let stranger = KeyKind::Hybrid.generate();
+            let wrapped = wrap_case_identity(&case, &handler.to_public()).expect("wraps");
+            let sealed = seal(&case.to_public(), b"rapport").expect("seals");
+            let unwrapped = unwrap_case_identity(&wrapped, &handler).expect("member unwraps");
+            assert_eq!(unwrapped.is_hybrid(), kind == KeyKind::Hybrid);
+            assert_eq!(
+                open(&unwrapped, &sealed).expect("opens").as_slice(),
+                b"rapport"
+            );
+            assert!(unwrap_case_identity(&wrapped, &stranger).is_err());
+        }
+    }
+
+    #[test]
+    fn a_code_opens_cases_wrapped_to_either_of_its_keys() {
+        let code = varsel_crypto::CaseCode::generate();
+        let ring = reporter_keys(&code);
+        for to in [
+            AnyRecipient::Hybrid(code.reporter_hybrid_identity().to_public()),
+            AnyRecipient::X25519(code.reporter_identity().to_public()),
+        ] {
+            let case = new_case_identity(KeyKind::Hybrid);
+            let wrapped = wrap_case_identity(&case, &to).expect("wraps");
+            let back = unwrap_case_identity(&wrapped, &ring).expect("opens");
+            assert_eq!(back.to_public(), case.to_public());
+        }
+    }
+
+    #[test]
+    fn an_upgraded_ring_opens_what_was_sealed_to_its_earlier_key() {
+        let old = KeyRing::new(KeyKind::X25519.generate());
+        let before = seal(&old.to_public(), b"sealed before").expect("seals");
+        let ring = old.upgraded(KeyKind::Hybrid.generate());
+        assert!(ring.current().is_hybrid());
+        let after = seal(&ring.to_public(), b"sealed after").expect("seals");
+        let stored = wrap_identity_with_password(&ring, b"pw", 10).expect("wraps");
+        let back = unlock_user_identity(&stored, b"pw").expect("unlocks");
+        assert_eq!(back.keys().count(), 2);
+        assert_eq!(back.to_public(), ring.to_public());
         assert_eq!(
-            open(&unwrapped, &sealed).expect("opens").as_slice(),
-            b"rapport"
+            open(&back, &before).expect("opens").as_slice(),
+            b"sealed before"
         );
-        assert!(unwrap_case_identity(&wrapped, &stranger).is_err());
+        assert_eq!(
+            open(&back, &after).expect("opens").as_slice(),
+            b"sealed after"
+        );
+        // A key wrapped before rings existed (one line) still parses.
+        let single = KeyKind::X25519.generate();
+        let parsed = KeyRing::parse(single.to_bech32().as_bytes()).expect("parses");
+        assert_eq!(parsed.to_public(), single.to_public());
+        assert!(KeyRing::parse(b"").is_err());
+        assert!(KeyRing::parse(b"AGE-SECRET-KEY-1QQQ").is_err());
     }
 }

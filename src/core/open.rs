@@ -5,7 +5,7 @@
 //! request reuse, so a page unwraps each case once.
 
 use uuid::Uuid;
-use varsel_crypto::X25519Identity;
+use varsel_crypto::AnyIdentity;
 
 use crate::core::actor::StaffMember;
 use crate::core::authz::{self, Permission};
@@ -20,7 +20,7 @@ pub struct OpenCase {
     /// The case as stored.
     pub case: Case,
     /// The case identity (zeroized when dropped).
-    pub identity: X25519Identity,
+    pub identity: AnyIdentity,
 }
 
 /// The staff member's wrap of the case key, if their roles let them work

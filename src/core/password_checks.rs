@@ -18,11 +18,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
 use tokio::sync::Semaphore;
-use varsel_crypto::X25519Identity;
 use zeroize::Zeroizing;
 
 use crate::core::error::CoreResult;
-use crate::core::keys::{self, UnlockError};
+use crate::core::keys::{self, KeyRing, UnlockError};
 
 /// Every password check of the service: at most so many at once, each
 /// spending the same scrypt work, counted.
@@ -77,7 +76,7 @@ impl PasswordChecks {
         wrapped: Vec<u8>,
         password: &Zeroizing<String>,
         work_factor: u8,
-    ) -> CoreResult<Result<X25519Identity, UnlockError>> {
+    ) -> CoreResult<Result<KeyRing, UnlockError>> {
         let padded = keys::wrapped_work_factor(&wrapped) != Some(work_factor);
         let password = password.clone();
         let (result, took) = self
@@ -123,7 +122,7 @@ impl PasswordChecks {
     /// Wraps `identity` under `password` at `work_factor`.
     pub(crate) async fn wrap(
         &self,
-        identity: &X25519Identity,
+        identity: &KeyRing,
         password: &Zeroizing<String>,
         work_factor: u8,
     ) -> CoreResult<Vec<u8>> {

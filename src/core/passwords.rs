@@ -24,7 +24,6 @@
 
 use anyhow::Context;
 use serde_json::json;
-use varsel_crypto::X25519Identity;
 use zeroize::Zeroizing;
 
 use crate::core::actor::StaffMember;
@@ -32,15 +31,91 @@ use crate::core::audit::{action, AuditActor, AuditEvent};
 use crate::core::audit_log;
 pub use crate::core::domain::password::{check_new_password, PasswordRefusal, MIN_PASSWORD_CHARS};
 use crate::core::error::{CoreError, CoreResult, Refusal};
-use crate::core::keys;
+use crate::core::keys::{self, KeyRing};
 pub use crate::core::password_checks::PasswordChecks;
 use crate::core::service::Core;
 use crate::core::sessions::Session;
-use crate::core::store::{Store, User};
+use crate::core::store::{KeyUpgrade, Store, User};
 
 /// A refused password change.
 fn refused(r: PasswordRefusal) -> CoreError {
     CoreError::Refused(Refusal::Password(r))
+}
+
+/// After a successful login: the keys the session should hold. An X25519
+/// key is upgraded to a hybrid one while `security.hybrid_keys` is on
+/// ([`upgrade_key`]); otherwise the key is re-wrapped at the work factor in
+/// force if it was wrapped at another ([`rewrap_if_stale`]). Best effort:
+/// the login stands with the old key if the upgrade fails.
+pub async fn after_login(
+    core: &Core,
+    user: &User,
+    ring: KeyRing,
+    password: &Zeroizing<String>,
+) -> KeyRing {
+    if core.settings.security.hybrid_keys && !ring.current().is_hybrid() {
+        match upgrade_key(core, user, &ring, password).await {
+            Ok(Some(upgraded)) => return upgraded,
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot upgrade a staff key to a hybrid key");
+            }
+        }
+    }
+    rewrap_if_stale(core, user, &ring, password).await;
+    ring
+}
+
+/// Upgrades `user`'s X25519 key to a hybrid one: a new ring (the hybrid key
+/// current, the old one kept for what was sealed to it), wrapped under the
+/// same password at the work factor in force, and every case wrap of theirs
+/// made again to the new recipient, in one transaction, audited. `None` if
+/// the stored key changed meanwhile (nothing is stored).
+pub async fn upgrade_key(
+    core: &Core,
+    user: &User,
+    ring: &KeyRing,
+    password: &Zeroizing<String>,
+) -> CoreResult<Option<KeyRing>> {
+    let in_force = core.settings.security.password_work_factor;
+    let next = ring.clone().upgraded(keys::KeyKind::Hybrid.generate());
+    let wrapped_identity = core.password_checks.wrap(&next, password, in_force).await?;
+    let wraps = core.store.user_wraps(user.id).await?;
+    let (old_ring, new_recipient) = (ring.clone(), next.to_public());
+    let rewrapped = tokio::task::spawn_blocking(move || {
+        wraps
+            .into_iter()
+            .map(|(case_id, old)| {
+                let case = keys::unwrap_case_identity(&old, &old_ring)?;
+                let new = keys::wrap_case_identity(&case, &new_recipient)?;
+                Ok((case_id, old, new))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    })
+    .await
+    .context("key upgrade task failed")??;
+    let count = rewrapped.len();
+    let stored = core
+        .store
+        .upgrade_user_key(&KeyUpgrade {
+            user_id: user.id,
+            expected: user.wrapped_identity.clone(),
+            recipient: next.to_public().to_string(),
+            wrapped_identity,
+            wraps: rewrapped,
+        })
+        .await?;
+    if !stored {
+        return Ok(None);
+    }
+    audit_log::record(
+        &*core.store,
+        core.now(),
+        AuditEvent::new(AuditActor::User(user.id), action::USER_KEY_UPGRADED)
+            .with_detail(json!({ "to": "mlkem768x25519", "wraps": count })),
+    )
+    .await?;
+    Ok(Some(next))
 }
 
 /// After a successful login: re-wraps `user`'s identity at the work factor
@@ -50,7 +125,7 @@ fn refused(r: PasswordRefusal) -> CoreError {
 pub async fn rewrap_if_stale(
     core: &Core,
     user: &User,
-    identity: &X25519Identity,
+    identity: &KeyRing,
     password: &Zeroizing<String>,
 ) {
     let in_force = core.settings.security.password_work_factor;

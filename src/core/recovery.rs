@@ -18,7 +18,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
 use uuid::Uuid;
-use varsel_crypto::X25519Identity;
+use varsel_crypto::AnyIdentity;
 use zeroize::Zeroizing;
 
 use crate::core::audit::{action, AuditActor, AuditEvent};
@@ -51,7 +51,7 @@ pub async fn grant(
     store: &dyn Store,
     settings: &Settings,
     now: i64,
-    recovery: &X25519Identity,
+    recovery: &AnyIdentity,
     username: &str,
     new_password: &Zeroizing<String>,
 ) -> Result<Granted> {
@@ -77,8 +77,9 @@ pub async fn grant(
 
     let (new_password, work_factor) =
         (new_password.clone(), settings.security.password_work_factor);
+    let kind = settings.security.key_kind();
     let (identity, wrapped_identity) = tokio::task::spawn_blocking(move || {
-        let identity = keys::new_case_identity();
+        let identity = keys::KeyRing::new(kind.generate());
         let wrapped =
             keys::wrap_identity_with_password(&identity, new_password.as_bytes(), work_factor);
         wrapped.map(|w| (identity, w))

@@ -29,6 +29,7 @@ use zeroize::Zeroizing;
 
 use crate::core::actor::{Actor, Reporter, StaffMember};
 use crate::core::error::{CoreError, CoreResult};
+use crate::core::keys::KeyRing;
 use crate::core::service::Core;
 use crate::core::settings::{parse_csrf_key, CSRF_KEY_BYTES};
 use crate::core::store::{NewSession, SessionSubject, StoredSession};
@@ -105,19 +106,19 @@ fn seal_context(subject: &SessionSubject, api: bool) -> Vec<u8> {
 /// its row and returns the token for the client.
 pub async fn start(core: &Core, principal: Actor, api: bool) -> CoreResult<Started> {
     let now = core.now();
-    let (subject, identity, expires_at) = match &principal {
+    let (subject, ring, expires_at) = match &principal {
         Actor::Staff(staff) => {
             let hours = core.settings.sessions.staff_max_hours.max(1);
             let max_age = i64::try_from(hours.saturating_mul(3600)).unwrap_or(i64::MAX);
             (
                 SessionSubject::Staff(staff.user_id),
-                &staff.identity,
+                staff.identity.clone(),
                 Some(now.saturating_add(max_age)),
             )
         }
         Actor::Reporter(reporter) => (
             SessionSubject::Reporter(reporter.case_id),
-            &reporter.case_identity,
+            KeyRing::new(reporter.case_identity.clone()),
             None,
         ),
         _ => {
@@ -132,7 +133,7 @@ pub async fn start(core: &Core, principal: Actor, api: bool) -> CoreResult<Start
         lookup_key,
         subject,
         api,
-        sealed_identity: secret.seal_identity(identity, &seal_context(&subject, api)),
+        sealed_identity: ring.seal_for_session(&secret, &seal_context(&subject, api)),
         created_at: now,
         idle_seconds: idle_seconds(core, matches!(subject, SessionSubject::Staff(_))),
         expires_at,
@@ -185,7 +186,7 @@ pub async fn resolve(core: &Core, token: &str) -> CoreResult<Option<Session>> {
 /// The actor a stored session stands for, its identity unsealed with `secret`.
 fn open(secret: &SessionSecret, stored: &StoredSession) -> Option<Actor> {
     let context = seal_context(&stored.subject, stored.api);
-    let identity = secret.open_identity(&stored.sealed_identity, &context)?;
+    let identity = KeyRing::open_from_session(secret, &stored.sealed_identity, &context)?;
     Some(match (stored.subject, &stored.user) {
         (SessionSubject::Staff(user_id), Some(user)) => Actor::Staff(StaffMember {
             user_id,
@@ -196,7 +197,7 @@ fn open(secret: &SessionSecret, stored: &StoredSession) -> Option<Actor> {
         }),
         (SessionSubject::Reporter(case_id), _) => Actor::Reporter(Reporter {
             case_id,
-            case_identity: identity,
+            case_identity: identity.into_current(),
         }),
         (SessionSubject::Staff(_), None) => return None,
     })

@@ -384,6 +384,20 @@ pub struct SecuritySettings {
     /// How many password checks may derive keys at once; more wait their
     /// turn. Each needs `2^password_work_factor` KiB of memory.
     pub password_checks_at_once: u32,
+    /// New keys — staff keys, case keys, the reporter's code-derived key —
+    /// are post-quantum hybrids (ML-KEM-768 + X25519, age's
+    /// `mlkem768x25519`), and a staff member's X25519 key is upgraded at
+    /// their next login. `false` makes new keys X25519 alone (for
+    /// measuring the difference, or for age tools older than 1.3); existing
+    /// keys of either kind keep working either way.
+    pub hybrid_keys: bool,
+}
+
+impl SecuritySettings {
+    /// The kind new keys are ([`SecuritySettings::hybrid_keys`]).
+    pub fn key_kind(&self) -> crate::core::keys::KeyKind {
+        crate::core::keys::KeyKind::new_keys(self.hybrid_keys)
+    }
 }
 
 impl Default for SecuritySettings {
@@ -391,6 +405,7 @@ impl Default for SecuritySettings {
         SecuritySettings {
             password_work_factor: varsel_crypto::DEFAULT_WORK_FACTOR,
             password_checks_at_once: 2,
+            hybrid_keys: true,
         }
     }
 }

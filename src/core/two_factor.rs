@@ -27,7 +27,7 @@ use serde_json::json;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
-use varsel_crypto::X25519Identity;
+use varsel_crypto::AnyIdentity;
 use zeroize::Zeroizing;
 
 use crate::core::actor::StaffMember;
@@ -389,23 +389,30 @@ fn setup_of(secret: &TotpSecret, username: &str) -> Setup {
     }
 }
 
-fn open_secret(identity: &X25519Identity, sealed: &[u8]) -> Option<TotpSecret> {
+fn open_secret(identity: &dyn varsel_crypto::Identity, sealed: &[u8]) -> Option<TotpSecret> {
     keys::open(identity, sealed)
         .ok()
         .map(|bytes| TotpSecret::from_bytes(&bytes))
 }
 
 /// Uses up the recovery code `code` of `staff`, if it is one of theirs.
+/// Codes made before a key upgrade are hashed under the earlier key: each
+/// key of the ring is tried.
 async fn use_recovery_code(core: &Core, staff: &StaffMember, code: &str) -> CoreResult<bool> {
-    let Some(tag) = recovery_tag(staff, code) else {
-        return Ok(false);
-    };
     let stored = core.store.recovery_tags(staff.user_id).await?;
-    let mut found = false;
-    for candidate in &stored {
-        found |= candidate.len() == tag.len() && bool::from(candidate.ct_eq(&tag[..]));
+    for key in staff.identity.keys() {
+        let Some(tag) = recovery_tag(key, staff.user_id, code) else {
+            return Ok(false);
+        };
+        let mut found = false;
+        for candidate in &stored {
+            found |= candidate.len() == tag.len() && bool::from(candidate.ct_eq(&tag[..]));
+        }
+        if found {
+            return Ok(core.store.use_recovery_tag(staff.user_id, &tag).await?);
+        }
     }
-    Ok(found && core.store.use_recovery_tag(staff.user_id, &tag).await?)
+    Ok(false)
 }
 
 /// New recovery codes and their keyed hashes.
@@ -422,7 +429,7 @@ fn new_recovery_codes(staff: &StaffMember) -> (RecoveryCodes, Vec<[u8; 32]>) {
             let pick = rng.gen_range(0..RECOVERY_ALPHABET.len());
             code.push(char::from(RECOVERY_ALPHABET[pick]));
         }
-        if let Some(tag) = recovery_tag(staff, &code) {
+        if let Some(tag) = recovery_tag(staff.identity.current(), staff.user_id, &code) {
             if !tags.contains(&tag) {
                 tags.push(tag);
                 codes.push(code);
@@ -435,7 +442,7 @@ fn new_recovery_codes(staff: &StaffMember) -> (RecoveryCodes, Vec<[u8; 32]>) {
 /// The keyed hash of a recovery code: `HMAC-SHA-256(key = the user's
 /// identity, RECOVERY_LABEL || user id || ":" || code)`, the code without
 /// dashes or spaces, lower case. `None` for what cannot be a code.
-fn recovery_tag(staff: &StaffMember, code: &str) -> Option<[u8; 32]> {
+fn recovery_tag(key: &AnyIdentity, user_id: Uuid, code: &str) -> Option<[u8; 32]> {
     let normal: Zeroizing<String> = Zeroizing::new(
         code.chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
@@ -445,10 +452,10 @@ fn recovery_tag(staff: &StaffMember, code: &str) -> Option<[u8; 32]> {
     if normal.len() != RECOVERY_CODE_CHARS || !normal.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
-    let key = staff.identity.to_bech32();
+    let key = key.to_bech32();
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()).ok()?;
     mac.update(RECOVERY_LABEL);
-    mac.update(staff.user_id.as_bytes());
+    mac.update(user_id.as_bytes());
     mac.update(b":");
     mac.update(normal.as_bytes());
     Some(mac.finalize().into_bytes().into())
@@ -493,7 +500,7 @@ mod tests {
             username: "ola".into(),
             display_name: "Ola".into(),
             roles: vec![Role::Handler],
-            identity: X25519Identity::generate(),
+            identity: crate::core::keys::KeyKind::Hybrid.generate().into(),
         }
     }
 
@@ -504,12 +511,14 @@ mod tests {
         assert_eq!(codes.0.len(), RECOVERY_CODES);
         assert_eq!(tags.len(), RECOVERY_CODES);
         let first = &codes.0[0];
-        assert_eq!(recovery_tag(&ola, first), Some(tags[0]));
+        let tag =
+            |who: &StaffMember, code: &str| recovery_tag(who.identity.current(), who.user_id, code);
+        assert_eq!(tag(&ola, first), Some(tags[0]));
         // Typed without dashes, in capitals: the same code.
         let typed = first.replace('-', "").to_uppercase();
-        assert_eq!(recovery_tag(&ola, &typed), Some(tags[0]));
+        assert_eq!(tag(&ola, &typed), Some(tags[0]));
         // Another user's key gives another hash.
-        assert_ne!(recovery_tag(&staff(), first), Some(tags[0]));
-        assert_eq!(recovery_tag(&ola, "short"), None);
+        assert_ne!(tag(&staff(), first), Some(tags[0]));
+        assert_eq!(tag(&ola, "short"), None);
     }
 }

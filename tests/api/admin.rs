@@ -222,7 +222,7 @@ async fn recovery_key_opens_new_cases_with_the_standard_tools(backend: Backend) 
         "--recipient",
         "age1nonsense",
     ]);
-    assert!(one_line_error(&bad).contains("not an age X25519 recipient"));
+    assert!(one_line_error(&bad).contains("is not an age recipient (age1… or age1pq1…)"));
     let set = server.command(&[
         "recovery-key",
         "init",

@@ -231,8 +231,25 @@ impl TestApp {
         groups: &[&str],
         email: Option<&str>,
     ) -> Uuid {
+        let kind = self.settings.security.key_kind();
+        self.add_user_keyed(username, display_name, roles, groups, email, kind)
+            .await
+    }
+
+    /// Like [`TestApp::add_user_with`], with keys of `kind` whatever the
+    /// settings say (an account from before hybrid keys, say).
+    pub async fn add_user_keyed(
+        &self,
+        username: &str,
+        display_name: &str,
+        roles: &[&str],
+        groups: &[&str],
+        email: Option<&str>,
+        kind: varsel::core::keys::KeyKind,
+    ) -> Uuid {
         let (recipient, wrapped_identity) =
-            varsel::core::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR).expect("keys");
+            varsel::core::keys::new_user_keys(PASSWORD.as_bytes(), TEST_WORK_FACTOR, kind)
+                .expect("keys");
         let user = User {
             id: Uuid::new_v4(),
             username: username.to_owned(),

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use varsel::core::clock::ManualClock;
+use varsel::core::keys::KeyRing;
 use varsel::core::store::Holder;
-use varsel_crypto::X25519Identity;
 
 use crate::app::{csrf_of, rule, Backend, ReportForm, TestApp, PASSWORD};
 use crate::for_each_backend;
@@ -31,13 +31,13 @@ const REQUEST_REASON: &str = "Må avhøre varsleren om hendelsen 12. mars.";
 const DECISION_REASON: &str = "Nødvendig for å undersøke saken forsvarlig.";
 
 /// The identity of a test account, unlocked with the test password.
-async fn identity_of(app: &TestApp, user: Uuid) -> X25519Identity {
+async fn identity_of(app: &TestApp, user: Uuid) -> KeyRing {
     let user = app.store.user_by_id(user).await.unwrap().unwrap();
     varsel::core::keys::unlock_user_identity(&user.wrapped_identity, PASSWORD.as_bytes())
         .expect("the test password unlocks the key")
 }
 
-/// The recipient stanzas of an age file (`-> X25519 …` lines of its header).
+/// The recipient stanza types of an age file (the `-> TYPE …` lines of its header).
 fn stanzas(age: &[u8]) -> Vec<String> {
     let header_end = age
         .windows(4)
@@ -50,7 +50,7 @@ fn stanzas(age: &[u8]) -> Vec<String> {
         .collect()
 }
 
-fn opens(identity: &X25519Identity, age: &[u8]) -> bool {
+fn opens(identity: &dyn varsel_crypto::Identity, age: &[u8]) -> bool {
     varsel::core::keys::open(identity, age).is_ok()
 }
 
@@ -103,7 +103,7 @@ async fn only_the_approved_handler_reads_the_identity_after_the_notice(backend: 
 
     // Stored sealed to the one custodian, in no wrap a case holder has.
     let stored = app.store.identity_of(case).await.unwrap().expect("stored");
-    assert_eq!(stanzas(&stored.sealed), ["X25519"], "one recipient");
+    assert_eq!(stanzas(&stored.sealed), ["mlkem768x25519"], "one recipient");
     let keeper_key = identity_of(&app, keeper).await;
     let one_key = identity_of(&app, one).await;
     let two_key = identity_of(&app, two).await;
@@ -219,7 +219,7 @@ async fn only_the_approved_handler_reads_the_identity_after_the_notice(backend: 
     // The released copy is sealed to that one handler.
     let row = app.store.identity_requests_of_case(case).await.unwrap();
     let released = row[0].released.clone().expect("released");
-    assert_eq!(stanzas(&released), ["X25519"]);
+    assert_eq!(stanzas(&released), ["mlkem768x25519"]);
     assert!(opens(&one_key, &released));
     assert!(!opens(&two_key, &released));
     assert!(!opens(&keeper_key, &released));

@@ -27,6 +27,7 @@ mod followup;
 mod forms;
 mod groups;
 mod helpers;
+mod hybrid_keys;
 mod identity;
 mod inbox;
 mod languages;

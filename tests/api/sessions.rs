@@ -10,7 +10,7 @@ use reqwest::{Client, StatusCode};
 use time::Duration;
 use varsel::core::clock::ManualClock;
 use varsel::core::sessions;
-use varsel_crypto::{X25519Identity, X25519Recipient};
+use varsel_crypto::{AnyRecipient, HybridIdentity, X25519Identity};
 
 use crate::app::{
     code_on_receipt, csrf_of, Backend, Bind, ReportForm, ServedBinary, Service, TestApp, PASSWORD,
@@ -161,15 +161,25 @@ async fn every_flow_works_across_two_instances_and_a_restart(backend: Backend) {
     a.stop().await;
 }
 
-/// Whether any 32-byte window of `bytes`, taken as an X25519 secret, is the
-/// identity of `recipient`: the plaintext key, in any position.
-fn holds_key_of(bytes: &[u8], recipient: &X25519Recipient) -> bool {
+/// Whether `bytes` hold the identity of `recipient` in plain: its secret-key
+/// text, or any 32-byte window that, taken as an X25519 secret or a hybrid
+/// seed, is that identity.
+fn holds_key_of(bytes: &[u8], recipient: &AnyRecipient) -> bool {
+    if bytes
+        .windows(b"AGE-SECRET-KEY".len())
+        .any(|w| w.eq_ignore_ascii_case(b"AGE-SECRET-KEY"))
+    {
+        return true;
+    }
     bytes.windows(32).any(|w| {
         let secret: [u8; 32] = w.try_into().expect("32 bytes");
-        X25519Identity::from_secret_bytes(secret)
-            .to_public()
-            .to_string()
-            == recipient.to_string()
+        let public = match recipient {
+            AnyRecipient::X25519(_) => X25519Identity::from_secret_bytes(secret)
+                .to_public()
+                .to_string(),
+            AnyRecipient::Hybrid(_) => HybridIdentity::from_seed(secret).to_public().to_string(),
+        };
+        public == recipient.to_string()
     })
 }
 

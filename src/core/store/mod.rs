@@ -76,7 +76,7 @@ pub use self::model::{
 pub use self::notes::{Note, NoteStore};
 pub use self::notifications::NotificationStore;
 pub use self::operations::{OperationCounts, OperationsStore, PoolStats, Readiness};
-pub use self::own_account::{OwnAccountStore, RecoveredKey, UserSession};
+pub use self::own_account::{KeyUpgrade, OwnAccountStore, RecoveredKey, UserSession};
 pub use self::protection::ProtectionStore;
 pub use self::receipts::ReceiptStore;
 pub use self::retention::{RetentionStore, CASE_TABLES};

@@ -21,6 +21,24 @@ pub struct UserSession {
     pub last_seen: i64,
 }
 
+/// A staff member's key upgraded at login (X25519 to hybrid): the new
+/// recipient, the new ring wrapped under the same password, and each case
+/// wrap of theirs made again to the new recipient.
+pub struct KeyUpgrade {
+    /// Whose key.
+    pub user_id: Uuid,
+    /// The wrapped identity the upgrade started from: if it changed
+    /// meanwhile (a password change), nothing is stored.
+    pub expected: Vec<u8>,
+    /// The new recipient (`age1pq1…`).
+    pub recipient: String,
+    /// The new key ring wrapped under the password.
+    pub wrapped_identity: Vec<u8>,
+    /// By case: the wrap read, and the wrap to store in its place (only if
+    /// it is still the one read).
+    pub wraps: Vec<(Uuid, Vec<u8>, Vec<u8>)>,
+}
+
 /// A staff member's new key pair after a recovery grant: everything that
 /// replaces the old one, stored in one transaction.
 pub struct RecoveredKey {
@@ -48,6 +66,11 @@ pub trait OwnAccountStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// The case keys wrapped to the organisation's recovery key, by case.
     async fn recovery_wraps(&self) -> StoreResult<Vec<(Uuid, Vec<u8>)>>;
+    /// The case keys wrapped to staff member `user_id`, by case.
+    async fn user_wraps(&self, user_id: Uuid) -> StoreResult<Vec<(Uuid, Vec<u8>)>>;
+    /// Stores an upgraded key in one transaction if the wrapped identity is
+    /// still `expected`; true if it was stored. Sessions stay.
+    async fn upgrade_user_key(&self, key: &KeyUpgrade) -> StoreResult<bool>;
     /// Gives a staff member a new key pair in one transaction: their
     /// recipient and wrapped identity, every old wrap of theirs deleted and
     /// the new ones stored, every session of theirs ended. How many old
@@ -100,6 +123,51 @@ macro_rules! own_account_store {
                 rows.into_iter()
                     .map(|(id, wrapped)| Ok((parse_uuid(&id)?, wrapped)))
                     .collect()
+            }
+
+            async fn user_wraps(&self, user_id: Uuid) -> StoreResult<Vec<(Uuid, Vec<u8>)>> {
+                let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+                    "SELECT case_id, wrapped FROM case_key_wraps WHERE user_id = $1 \
+                     ORDER BY case_id",
+                )
+                .bind(user_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, wrapped)| Ok((parse_uuid(&id)?, wrapped)))
+                    .collect()
+            }
+
+            async fn upgrade_user_key(&self, key: &KeyUpgrade) -> StoreResult<bool> {
+                let id = key.user_id.to_string();
+                let mut tx = self.begin_write().await?;
+                let statement = sqlx::query(
+                    "UPDATE users SET recipient = $2, wrapped_identity = $3 \
+                     WHERE id = $1 AND wrapped_identity = $4",
+                )
+                .bind(&id)
+                .bind(&key.recipient)
+                .bind(&key.wrapped_identity)
+                .bind(&key.expected);
+                if Self::run_in(&mut tx, statement).await? == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                for (case_id, old, new) in &key.wraps {
+                    // A wrap changed meanwhile stays as it is: the ring's
+                    // earlier key still opens it.
+                    let statement = sqlx::query(
+                        "UPDATE case_key_wraps SET wrapped = $3 \
+                         WHERE case_id = $1 AND user_id = $2 AND wrapped = $4",
+                    )
+                    .bind(case_id.to_string())
+                    .bind(&id)
+                    .bind(new)
+                    .bind(old);
+                    Self::run_in(&mut tx, statement).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn replace_user_key(&self, key: &RecoveredKey) -> StoreResult<u64> {

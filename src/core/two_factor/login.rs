@@ -81,7 +81,9 @@ pub async fn pending_if_due(
     let now = core.now();
     core.store.delete_expired_pending_logins(now).await?;
     let secret = SessionSecret::generate();
-    let sealed = secret.seal_identity(&staff.identity, &pending_context(staff.user_id));
+    let sealed = staff
+        .identity
+        .seal_for_session(&secret, &pending_context(staff.user_id));
     core.store
         .create_pending_login(
             &secret.lookup_key(),
@@ -219,9 +221,11 @@ async fn open_pending(core: &Core, token: &str) -> CoreResult<Option<([u8; 32], 
         core.store.delete_pending_login(&lookup_key).await?;
         return Ok(None);
     }
-    let Some(identity) =
-        secret.open_identity(&pending.sealed_identity, &pending_context(pending.user_id))
-    else {
+    let Some(identity) = crate::core::keys::KeyRing::open_from_session(
+        &secret,
+        &pending.sealed_identity,
+        &pending_context(pending.user_id),
+    ) else {
         return Ok(None);
     };
     let Some(user) = core

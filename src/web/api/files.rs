@@ -9,7 +9,7 @@ use actix_web::HttpResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use varsel_crypto::X25519Recipient;
+use varsel_crypto::AnyRecipient;
 
 use crate::core::casework::IncomingFile;
 use crate::core::error::CoreError;
@@ -57,7 +57,7 @@ pub async fn receive(
     state: &AppState,
     lang: Lang,
     payload: Multipart,
-    recipient: &X25519Recipient,
+    recipient: &AnyRecipient,
     existing: usize,
     gate: &mut UploadGate<'_>,
 ) -> Result<FormWithFiles, ApiError> {
@@ -85,7 +85,7 @@ pub async fn receive_upload(
     req: &actix_web::HttpRequest,
     payload: Multipart,
     case: Uuid,
-    recipient: &X25519Recipient,
+    recipient: &AnyRecipient,
     anonymous: bool,
 ) -> Result<FormWithFiles, ApiError> {
     require_multipart(req, lang)?;

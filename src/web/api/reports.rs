@@ -224,7 +224,7 @@ pub async fn submit_json(
     let identity = super::identity::seal_for_report(&state, lang, body.identity.as_ref()).await?;
     drop(body);
     admitted(&state, lang, &req).await?;
-    let mut prepared = PreparedCase::new();
+    let mut prepared = PreparedCase::new(state.settings.security.key_kind());
     prepared.submission = submission;
     submit(&state, lang, &prepared, &input, &[], identity).await
 }
@@ -236,7 +236,7 @@ pub async fn submit_multipart(
     req: HttpRequest,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let mut prepared = PreparedCase::new();
+    let mut prepared = PreparedCase::new(state.settings.security.key_kind());
     prepared.submission = idempotency(&state, lang, &req).await?;
     let mut gate = state.rate_limits.budgets.upload_gate(&state, true);
     let form = files::receive(&state, lang, payload, &prepared.recipient, 0, &mut gate).await?;

@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
-use varsel_crypto::X25519Identity;
+use varsel_crypto::AnyIdentity;
 
 use crate::core::attachments;
 use crate::core::casework::AttachmentView;
@@ -60,7 +60,7 @@ pub fn content_disposition(name: &str) -> String {
 /// missing. The one download of an attachment for the pages and the API.
 pub async fn attachment_download(
     state: &AppState,
-    (view, identity): (AttachmentView, X25519Identity),
+    (view, identity): (AttachmentView, AnyIdentity),
 ) -> anyhow::Result<HttpResponse> {
     let file = attachments::path(&state.settings.storage.attachments_dir(), view.id);
     if !tokio::fs::try_exists(&file).await.unwrap_or(false) {

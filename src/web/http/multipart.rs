@@ -9,7 +9,7 @@ use std::path::Path;
 
 use actix_multipart::{Multipart, MultipartError};
 use futures_util::StreamExt;
-use varsel_crypto::X25519Recipient;
+use varsel_crypto::AnyRecipient;
 
 use crate::core::attachments::Upload;
 use crate::core::casework::IncomingFile;
@@ -119,7 +119,7 @@ pub const CSRF_FIELD: &str = "csrf";
 pub async fn read_form(
     payload: Multipart,
     csrf: Option<&str>,
-    recipient: &X25519Recipient,
+    recipient: &AnyRecipient,
     attachments_dir: &Path,
     limits: &LimitSettings,
     max_files: usize,
@@ -197,7 +197,7 @@ impl Parts {
 pub async fn read_form_keeping_text(
     payload: Multipart,
     csrf: Option<&str>,
-    recipient: &X25519Recipient,
+    recipient: &AnyRecipient,
     attachments_dir: &Path,
     limits: &LimitSettings,
     max_files: usize,
@@ -251,7 +251,7 @@ pub async fn read_form_keeping_text(
 /// Where a form's files go: encrypted to `recipient` into `dir`, at most
 /// `max_files`, each byte admitted by `gate` first.
 struct FileSink<'a, 'g> {
-    recipient: &'a X25519Recipient,
+    recipient: &'a AnyRecipient,
     dir: &'a Path,
     max_files: usize,
     gate: &'a mut UploadGate<'g>,

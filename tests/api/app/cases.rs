@@ -7,7 +7,7 @@ use varsel::core::casework::{day_of, ReportContent};
 use varsel::core::clock::system_now as now;
 use varsel::core::domain::{CaseStatus, Category, Severity};
 use varsel::core::store::{Author, Case, Holder, KeyWrap, Message, NewCase};
-use varsel_crypto::{CaseCode, X25519Recipient};
+use varsel_crypto::{AnyRecipient, CaseCode};
 
 use super::TestApp;
 
@@ -77,8 +77,8 @@ impl<'a> SeededCase<'a> {
 impl TestApp {
     /// Files `case` in the store, its key wrapped to its holders and to a
     /// reporter code; the case id and its recipient.
-    pub async fn seed_case(&self, case: SeededCase<'_>) -> (Uuid, X25519Recipient) {
-        let identity = varsel::core::keys::new_case_identity();
+    pub async fn seed_case(&self, case: SeededCase<'_>) -> (Uuid, AnyRecipient) {
+        let identity = varsel::core::keys::new_case_identity(varsel::core::keys::KeyKind::Hybrid);
         let recipient = identity.to_public();
         let report = serde_json::to_vec(&case.report).expect("a report as JSON");
         let code = CaseCode::generate();
@@ -86,7 +86,7 @@ impl TestApp {
             holder: Holder::Reporter,
             wrapped: varsel::core::keys::wrap_case_identity(
                 &identity,
-                &code.reporter_identity().to_public(),
+                &AnyRecipient::Hybrid(code.reporter_hybrid_identity().to_public()),
             )
             .expect("wrap for the reporter"),
         }];
@@ -146,7 +146,7 @@ impl TestApp {
     }
 
     /// A message from the reporter on `case`, sealed to its `recipient`.
-    pub async fn seed_reporter_message(&self, case: Uuid, recipient: &X25519Recipient, text: &str) {
+    pub async fn seed_reporter_message(&self, case: Uuid, recipient: &AnyRecipient, text: &str) {
         self.store
             .add_message(&Message {
                 id: Uuid::new_v4(),

@@ -68,7 +68,7 @@ pub async fn submit(
         let form = read_text_only(payload, limits).await;
         return expired_form(&state, &visitor, &form).await;
     };
-    let mut prepared = PreparedCase::new();
+    let mut prepared = PreparedCase::new(state.settings.security.key_kind());
     let limits = &state.settings.limits;
     let mut gate = state.rate_limits.budgets.upload_gate(&state, true);
     let form = match read_form_keeping_text(
