@@ -10,6 +10,11 @@
 #   BENCH_COMPARE=1 scripts/bench.sh     # also with group commit off
 #   BENCH_SECONDS=20 BENCH_CONCURRENCY=64 scripts/bench.sh
 #   BENCH_BACKENDS=sqlite scripts/bench.sh
+#   BENCH_KEYS="x25519 hybrid" scripts/bench.sh   # both key kinds side by side
+#
+# Keys: BENCH_KEYS lists the key kinds to run with (default "hybrid", the
+# service's default since issue 13; "x25519" sets security.hybrid_keys =
+# false for the accounts, the recovery key and every case).
 #
 # PostgreSQL: BENCH_POSTGRES_URL (default $TEST_POSTGRES_URL, else
 # postgres://postgres@127.0.0.1:5432/test) names a server and a database to
@@ -21,6 +26,7 @@ cd "$(dirname "$0")/.."
 seconds=${BENCH_SECONDS:-10}
 concurrency=${BENCH_CONCURRENCY:-64}
 backends=${BENCH_BACKENDS:-"sqlite postgres"}
+key_kinds=${BENCH_KEYS:-hybrid}
 pg_admin=${BENCH_POSTGRES_URL:-${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}}
 
 cargo build --release --quiet --bin varsel --example loadgen
@@ -42,15 +48,20 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# run_one LABEL DATABASE_URL GROUP_COMMIT
+# run_one LABEL DATABASE_URL GROUP_COMMIT KEYS
 run_one() {
-    local label=$1 url=$2 group_commit=$3
+    local label=$1 url=$2 group_commit=$3 keys=$4
     local data="$work/$label"
     mkdir -p "$data"
     local port
     port=$(free_port)
     export VARSEL_DATABASE__URL="$url"
     export VARSEL_DATABASE__GROUP_COMMIT="$group_commit"
+    if [[ "$keys" == x25519 ]]; then
+        export VARSEL_SECURITY__HYBRID_KEYS=false
+    else
+        export VARSEL_SECURITY__HYBRID_KEYS=true
+    fi
     export VARSEL_STORAGE__DATA_DIR="$data"
     export VARSEL_SERVER__PORT="$port"
     export VARSEL_RATE_LIMITS__SUBMISSIONS_PER_MINUTE=100000000
@@ -89,20 +100,22 @@ echo "| -------------------------- | -------- | -------- | -------- | -------- |
 modes="true"
 if [[ -n "${BENCH_COMPARE:-}" ]]; then modes="true false"; fi
 for backend in $backends; do
+  for keys in $key_kinds; do
     for gc in $modes; do
-        suffix=""
-        if [[ "$gc" == false ]]; then suffix=", no group commit"; fi
+        suffix=", $keys"
+        if [[ "$gc" == false ]]; then suffix="$suffix, no group commit"; fi
         case $backend in
             sqlite)
-                run_one "sqlite$suffix" "sqlite://$work/sqlite-$gc/varsel.db" "$gc"
+                run_one "sqlite$suffix" "sqlite://$work/sqlite-$gc-$keys/varsel.db" "$gc" "$keys"
                 ;;
             postgres)
                 pg_db="varsel_bench_$(date +%s)_$RANDOM"
                 psql -q "$pg_admin" -c "CREATE DATABASE $pg_db" >/dev/null
-                run_one "postgres$suffix" "${pg_admin%/*}/$pg_db" "$gc"
+                run_one "postgres$suffix" "${pg_admin%/*}/$pg_db" "$gc" "$keys"
                 psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null
                 pg_db=""
                 ;;
         esac
     done
+  done
 done
