@@ -1,15 +1,15 @@
 //! Case-code fixtures shared with the browser script (`src/web/script/`):
 //! `testdata/case-codes.json` holds typed codes (mixed case, spaces, `O`/`I`/`L`
-//! for digits) with their canonical and grouped forms, lookup tag and X25519
-//! identity and recipient, and typed inputs that must fail with a given error.
+//! for digits) with their canonical and grouped forms, lookup tag, X25519 and
+//! post-quantum hybrid identities and recipients, and typed inputs that must
+//! fail with a given error.
 //! This test checks every entry against [`CaseCode`]; the script's Node tests
 //! check the same file against `casecode.js`, so the two implementations
 //! cannot drift apart.
 //!
 //! `UPDATE_FIXTURES=1` rewrites the computed fields instead of comparing them
-//! (the hand-written `typed` and `why`, and the script's `hybrid_js_only`
-//! fields, are kept). Without it, a difference fails the test with the
-//! entry, the field, and both values.
+//! (the hand-written `typed` and `why` are kept). Without it, a difference
+//! fails the test with the entry, the field, and both values.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -34,7 +34,10 @@ fn computed_valid(typed: &str) -> Result<Map<String, Value>, CaseCodeError> {
     let mut out = Map::new();
     out.insert("canonical".into(), json!(grouped.replace('-', "")));
     out.insert("grouped".into(), json!(grouped));
-    out.insert("lookup_tag".into(), json!(hex_of(code.lookup_tag().as_bytes())));
+    out.insert(
+        "lookup_tag".into(),
+        json!(hex_of(code.lookup_tag().as_bytes())),
+    );
     out.insert(
         "x25519_identity".into(),
         json!(identity.to_bech32().as_str()),
@@ -42,6 +45,12 @@ fn computed_valid(typed: &str) -> Result<Map<String, Value>, CaseCodeError> {
     out.insert(
         "x25519_recipient".into(),
         json!(identity.to_public().to_string()),
+    );
+    let hybrid = code.reporter_hybrid_identity();
+    out.insert("hybrid_identity".into(), json!(hybrid.to_bech32().as_str()));
+    out.insert(
+        "hybrid_recipient".into(),
+        json!(hybrid.to_public().to_string()),
     );
     Ok(out)
 }
@@ -98,7 +107,9 @@ fn settle(
     }
     for field in object.keys() {
         if !keep.contains(&field.as_str()) && !computed.contains_key(field) {
-            problems.push(format!("{label}: {field} is in the file, the crate has no such field"));
+            problems.push(format!(
+                "{label}: {field} is in the file, the crate has no such field"
+            ));
         }
     }
 }
@@ -114,13 +125,16 @@ fn case_codes_match_the_shared_fixtures() {
     let valid = doc["valid"].as_array_mut().expect("a `valid` array");
     assert!(valid.len() >= 5, "several valid codes");
     for (i, entry) in valid.iter_mut().enumerate() {
-        let typed = entry["typed"].as_str().expect("`typed` is a string").to_owned();
+        let typed = entry["typed"]
+            .as_str()
+            .expect("`typed` is a string")
+            .to_owned();
         let label = format!("valid[{i}] ({})", entry["why"].as_str().unwrap_or(""));
         match computed_valid(&typed) {
             Ok(computed) => settle(
                 entry,
                 computed,
-                &["why", "typed", "hybrid_js_only"],
+                &["why", "typed"],
                 &label,
                 update,
                 &mut problems,
@@ -132,7 +146,10 @@ fn case_codes_match_the_shared_fixtures() {
     let invalid = doc["invalid"].as_array_mut().expect("an `invalid` array");
     let mut kinds = std::collections::BTreeSet::new();
     for (i, entry) in invalid.iter_mut().enumerate() {
-        let typed = entry["typed"].as_str().expect("`typed` is a string").to_owned();
+        let typed = entry["typed"]
+            .as_str()
+            .expect("`typed` is a string")
+            .to_owned();
         let label = format!("invalid[{i}] ({})", entry["why"].as_str().unwrap_or(""));
         let computed = computed_invalid(&typed);
         kinds.insert(computed["error"].as_str().unwrap_or("").to_owned());
@@ -168,20 +185,25 @@ fn case_codes_match_the_shared_fixtures() {
 
 #[test]
 fn the_fixture_identities_are_age_keys_that_open_what_is_sealed_to_them() {
+    use varsel_crypto::{
+        decrypt, encrypt, HybridIdentity, HybridRecipient, Identity, Recipient, X25519Identity,
+        X25519Recipient,
+    };
     let text = std::fs::read_to_string(fixture_path()).expect("read case-codes.json");
     let doc: Value = serde_json::from_str(&text).expect("JSON");
     for entry in doc["valid"].as_array().expect("valid") {
-        let Some(identity) = entry["x25519_identity"].as_str() else {
-            continue;
-        };
-        let identity = varsel_crypto::X25519Identity::from_bech32(identity).expect("identity");
-        let recipient: varsel_crypto::X25519Recipient = entry["x25519_recipient"]
-            .as_str()
-            .expect("recipient")
-            .parse()
-            .expect("recipient parses");
-        let file = varsel_crypto::encrypt(&[&recipient], b"svar").expect("encrypts");
-        let plain = varsel_crypto::decrypt(&[&identity], &file).expect("decrypts");
-        assert_eq!(plain.as_slice(), b"svar");
+        let field = |name: &str| entry[name].as_str().expect(name).to_owned();
+        let x_identity = X25519Identity::from_bech32(&field("x25519_identity")).expect("X25519");
+        let x_recipient: X25519Recipient = field("x25519_recipient").parse().expect("age1…");
+        let pq_identity = HybridIdentity::from_bech32(&field("hybrid_identity")).expect("hybrid");
+        let pq_recipient: HybridRecipient = field("hybrid_recipient").parse().expect("age1pq1…");
+        // One file per kind: the crate refuses to mix post-quantum and classical recipients.
+        let pairs: [(&dyn Recipient, &dyn Identity); 2] =
+            [(&x_recipient, &x_identity), (&pq_recipient, &pq_identity)];
+        for (recipient, identity) in pairs {
+            let file = encrypt(&[recipient], b"svar").expect("encrypts");
+            let plain = decrypt(&[identity], &file).expect("decrypts");
+            assert_eq!(plain.as_slice(), b"svar");
+        }
     }
 }

@@ -50,13 +50,20 @@ async fn the_browser_script_is_served_with_its_integrity_under_a_self_only_csp()
     }
 
     let body = response.bytes().await.expect("the script");
-    assert_eq!(body.as_ref(), bundle.bytes, "the embedded bundle is what is served");
+    assert_eq!(
+        body.as_ref(),
+        bundle.bytes,
+        "the embedded bundle is what is served"
+    );
     let digest = sha2::Sha384::digest(&body);
     let integrity = format!(
         "sha384-{}",
         base64::engine::general_purpose::STANDARD.encode(digest)
     );
-    assert_eq!(integrity, bundle.integrity, "the integrity string matches the bytes");
+    assert_eq!(
+        integrity, bundle.integrity,
+        "the integrity string matches the bytes"
+    );
     let tag = varsel::web::script::script_tag().expect("a tag");
     assert_eq!(
         tag,
@@ -66,7 +73,13 @@ async fn the_browser_script_is_served_with_its_integrity_under_a_self_only_csp()
     );
 
     let text = String::from_utf8_lossy(&body);
-    for forbidden in ["eval(", "new Function", "Function(\"", "document.write", "://"] {
+    for forbidden in [
+        "eval(",
+        "new Function",
+        "Function(\"",
+        "document.write",
+        "://",
+    ] {
         assert!(
             !text.contains(forbidden),
             "the bundle contains {forbidden:?}, which `script-src 'self'` or the no-third-party rule forbids"

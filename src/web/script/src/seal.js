@@ -26,6 +26,12 @@ function encrypterFor(recipients) {
   if (!Array.isArray(recipients) || recipients.length === 0) {
     throw new TypeError("at least one recipient is needed");
   }
+  // As age and Varsel's crate: a classical recipient beside a post-quantum
+  // one would let a quantum computer open the file through the former.
+  const hybrid = recipients.filter((r) => typeof r === "string" && r.startsWith("age1pq1")).length;
+  if (hybrid !== 0 && hybrid !== recipients.length) {
+    throw new TypeError("post-quantum (age1pq1…) and X25519 (age1…) recipients cannot be mixed in one file");
+  }
   const e = new Encrypter();
   for (const r of recipients) {
     checkRecipient(r);
@@ -43,7 +49,10 @@ function decrypterFor(identities) {
   return d;
 }
 
-/** Encrypts `bytes` to every recipient: a binary age v1 file. */
+/**
+ * Encrypts `bytes` to every recipient: a binary age v1 file. The recipients
+ * are all X25519 or all post-quantum hybrid, never mixed.
+ */
 export async function encryptTo(recipients, bytes) {
   if (!(bytes instanceof Uint8Array)) throw new TypeError("bytes must be a Uint8Array");
   return encrypterFor(recipients).encrypt(bytes);

@@ -70,15 +70,25 @@ for (const hybrid of [false, true]) {
   });
 }
 
-test("several recipients, X25519 and hybrid mixed: each opens the file alone", async () => {
-  const pairs = [await keyPair(false), await keyPair(true), await keyPair(false), await keyPair(true)];
-  const plain = payload(CHUNK + 5, 99);
-  const file = await encryptTo(pairs.map((p) => p.recipient), plain);
-  for (const p of pairs) assert.deepEqual(await decryptWith([p.identity], file), plain);
-  const outsider = await keyPair(true);
-  await assert.rejects(decryptWith([outsider.identity], file));
-  // A list with a stranger first still finds the matching identity.
-  assert.deepEqual(await decryptWith([outsider.identity, pairs[3].identity], file), plain);
+for (const hybrid of [false, true]) {
+  test(`several ${hybrid ? "hybrid" : "X25519"} recipients: each opens the file alone`, async () => {
+    const pairs = [await keyPair(hybrid), await keyPair(hybrid), await keyPair(hybrid)];
+    const plain = payload(CHUNK + 5, 99);
+    const file = await encryptTo(pairs.map((p) => p.recipient), plain);
+    for (const p of pairs) assert.deepEqual(await decryptWith([p.identity], file), plain);
+    const outsider = await keyPair(hybrid);
+    await assert.rejects(decryptWith([outsider.identity], file));
+    // A list with a stranger first still finds the matching identity.
+    assert.deepEqual(await decryptWith([outsider.identity, pairs[2].identity], file), plain);
+  });
+}
+
+test("post-quantum and X25519 recipients are never mixed in one file", async () => {
+  const x = await keyPair(false);
+  const pq = await keyPair(true);
+  await assert.rejects(encryptTo([x.recipient, pq.recipient], new Uint8Array(1)), TypeError);
+  await assert.rejects(encryptTo([pq.recipient, x.recipient], new Uint8Array(1)), TypeError);
+  await assert.rejects(encryptBlob([pq.recipient, x.recipient], new Blob(["x"])), TypeError);
 });
 
 test("a tampered file does not decrypt", async () => {
@@ -98,18 +108,20 @@ test("bad arguments are refused before anything is encrypted", async () => {
   await assert.rejects(decryptWith([], new Uint8Array(1)), TypeError);
 });
 
-test("a Blob streams through encryption with progress and the exact size", async () => {
-  const x = await keyPair(false);
-  const pq = await keyPair(true);
-  for (const size of [0, CHUNK, 3 * CHUNK + 1]) {
-    const plain = payload(size, 5);
-    const seen = [];
-    const { stream, size: expected } = await encryptBlob([x.recipient, pq.recipient], new Blob([plain]), {
-      onProgress: (done, total) => seen.push([done, total]),
-    });
-    const file = new Uint8Array(await new Response(stream).arrayBuffer());
-    assert.equal(file.length, expected, `size ${size}`);
-    if (size > 0) assert.deepEqual(seen.at(-1), [size, size]);
-    for (const id of [x.identity, pq.identity]) assert.deepEqual(await decryptWith([id], file), plain);
-  }
-});
+for (const hybrid of [false, true]) {
+  test(`a Blob streams through encryption with progress and the exact size (${hybrid ? "hybrid" : "X25519"})`, async () => {
+    const a = await keyPair(hybrid);
+    const b = await keyPair(hybrid);
+    for (const size of [0, CHUNK, 3 * CHUNK + 1]) {
+      const plain = payload(size, 5);
+      const seen = [];
+      const { stream, size: expected } = await encryptBlob([a.recipient, b.recipient], new Blob([plain]), {
+        onProgress: (done, total) => seen.push([done, total]),
+      });
+      const file = new Uint8Array(await new Response(stream).arrayBuffer());
+      assert.equal(file.length, expected, `size ${size}`);
+      if (size > 0) assert.deepEqual(seen.at(-1), [size, size]);
+      for (const id of [a.identity, b.identity]) assert.deepEqual(await decryptWith([id], file), plain);
+    }
+  });
+}
