@@ -48,6 +48,15 @@ if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
     fi
     npm ci --prefix tests/browser --no-audit --no-fund
 fi
+# The browser script's Node tests (case codes, age round trips) need its
+# packages, pinned in src/web/script; they fail, rather than skip, without them.
+if [ ! -f src/web/script/node_modules/age-encryption/package.json ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "error: the browser script's tests need its packages from npm; install Node.js and npm, then run: npm ci --prefix src/web/script" >&2
+        exit 1
+    fi
+    npm ci --prefix src/web/script --no-audit --no-fund
+fi
 # The single sign-on tests run a real OpenID Connect provider (oidc-provider,
 # pinned in tests/oidc) under Node.js; they fail, rather than skip, without it.
 if [ ! -f tests/oidc/node_modules/oidc-provider/package.json ]; then

@@ -20,6 +20,11 @@ pub async fn serve(settings: Settings) -> Result<()> {
     let url = redact_url(&settings.database.url);
     let host = settings.server.host.clone();
     let app = Application::build(settings).await?;
+    if crate::web::script::bundle().is_none() {
+        tracing::warn!(
+            "browser encryption is unavailable (this build has no browser script: it needs Node.js and npm at build time); every report is encrypted on the server at receipt"
+        );
+    }
     tracing::info!(database = %url, "listening on http://{host}:{}", app.port());
     eprintln!("Varsel is listening on http://{host}:{}/", app.port());
     Ok(app.run_until_stopped().await?)

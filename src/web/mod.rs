@@ -10,4 +10,5 @@ pub mod operations;
 pub mod pages;
 pub mod registry;
 pub mod routes;
+pub mod script;
 pub mod state;

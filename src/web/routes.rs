@@ -84,6 +84,7 @@ fn register(cfg: &mut web::ServiceConfig) -> Vec<(actix_web::http::Method, Strin
     let mut routes = super::registry::Registry::new(cfg).with_fallback(|| web::to(not_found));
     routes.get("/static/varsel.css", stylesheet);
     routes.get("/static/pow.js", super::api::pow::script);
+    routes.get(super::script::PATH, super::script::serve);
     routes.get("/pow/challenge", super::api::pow::challenge);
     super::operations::configure(&mut routes);
     super::pages::reporter::configure(&mut routes);

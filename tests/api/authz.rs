@@ -294,6 +294,16 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         get("/", &EVERYONE),
         get("/static/varsel.css", &EVERYONE),
         get("/static/pow.js", &EVERYONE),
+        // The browser-encryption bundle: a 404 for everyone in a build
+        // without it (no Node.js at build time).
+        get(
+            varsel::web::script::PATH,
+            if varsel::web::script::bundle().is_some() {
+                &EVERYONE
+            } else {
+                &[]
+            },
+        ),
         // Without `?purpose=` a 400, which the matrix reads as allowed.
         get("/pow/challenge", &EVERYONE),
         // Operations: health and readiness for anyone, metrics for

@@ -42,6 +42,7 @@ mod reporter;
 mod retention;
 mod routing;
 mod scenario;
+mod script;
 mod sessions;
 mod smtp;
 mod staff;
