@@ -61,7 +61,7 @@ impl KeyKind {
 /// current first. No `Debug`; zeroized on drop.
 #[derive(Clone)]
 pub struct KeyRing {
-    current: AnyIdentity,
+    current: Box<AnyIdentity>,
     earlier: Vec<AnyIdentity>,
 }
 
@@ -69,17 +69,17 @@ impl KeyRing {
     /// A ring of one key.
     pub fn new(current: AnyIdentity) -> Self {
         KeyRing {
-            current,
+            current: Box::new(current),
             earlier: Vec::new(),
         }
     }
 
     /// The ring with `next` as its current key and every key so far kept.
     pub fn upgraded(self, next: AnyIdentity) -> Self {
-        let mut earlier = vec![self.current];
+        let mut earlier = vec![*self.current];
         earlier.extend(self.earlier);
         KeyRing {
-            current: next,
+            current: Box::new(next),
             earlier,
         }
     }
@@ -91,7 +91,7 @@ impl KeyRing {
 
     /// Every key, current first.
     pub fn keys(&self) -> impl Iterator<Item = &AnyIdentity> {
-        std::iter::once(&self.current).chain(self.earlier.iter())
+        std::iter::once(self.current.as_ref()).chain(self.earlier.iter())
     }
 
     /// The current key's recipient.
@@ -119,14 +119,17 @@ impl KeyRing {
             .map(|l| AnyIdentity::from_bech32(l).map_err(|e| anyhow!("{e}")));
         let current = keys.next().ok_or_else(|| anyhow!("no key"))??;
         let earlier = keys.collect::<Result<Vec<_>>>()?;
-        Ok(KeyRing { current, earlier })
+        Ok(KeyRing {
+            current: Box::new(current),
+            earlier,
+        })
     }
 }
 
 impl KeyRing {
     /// The current key, the ring dropped.
     pub fn into_current(self) -> AnyIdentity {
-        self.current
+        *self.current
     }
 
     /// Seals the ring under a session's secret, bound to `context` (the

@@ -153,7 +153,9 @@ async fn recovery_key_opens_new_cases_with_the_standard_tools(backend: Backend) 
     let identity_file = dir.join("recovery.key");
     std::fs::write(&identity_file, &init.stdout).unwrap();
     let printed = String::from_utf8(init.stdout.clone()).unwrap();
-    assert!(printed.lines().any(|l| l.starts_with("AGE-SECRET-KEY-PQ-1")));
+    assert!(printed
+        .lines()
+        .any(|l| l.starts_with("AGE-SECRET-KEY-PQ-1")));
     assert!(String::from_utf8_lossy(&init.stderr).contains("shown once"));
     let again = server.command(&["recovery-key", "init"]);
     assert!(one_line_error(&again).contains("already configured"));

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 use varsel::core::casework::{self, PreparedCase, ReportDraft, ReportInput, ReportLimits};
 use varsel::core::keys::KeyKind;
-use varsel::core::store::{Holder, OwnAccountStore};
+use varsel::core::store::Holder;
 
 use crate::app::{Backend, TestApp};
 use crate::for_each_backend;
