@@ -95,6 +95,18 @@ pub async fn upgrade_key(
     .await
     .context("key upgrade task failed")??;
     let count = rewrapped.len();
+    // The TOTP secret, sealed to the old key, is sealed again to the new one.
+    let two_factor = match core.store.two_factor(user.id).await? {
+        Some(row) => match row.sealed_secret {
+            Some(old) => {
+                let secret = keys::open(ring, &old)?;
+                let new = keys::seal(&next.to_public(), &secret)?;
+                Some((old, new))
+            }
+            None => None,
+        },
+        None => None,
+    };
     let stored = core
         .store
         .upgrade_user_key(&KeyUpgrade {
@@ -103,6 +115,7 @@ pub async fn upgrade_key(
             recipient: next.to_public().to_string(),
             wrapped_identity,
             wraps: rewrapped,
+            two_factor,
         })
         .await?;
     if !stored {

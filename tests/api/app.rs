@@ -170,6 +170,21 @@ impl TestApp {
     }
 
     /// Starts the service on `db` with adjusted settings and `clock`.
+    pub async fn spawn_on_with_clock(
+        db: TestDatabase,
+        clock: Arc<dyn varsel::core::clock::Clock>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
+        Self::start_on(db, clock, adjust).await
+    }
+
+    /// The database, to start another service on it (with other settings,
+    /// as after an upgrade); this one keeps running until the test ends.
+    pub fn into_database(self) -> TestDatabase {
+        self.db
+    }
+
+    /// Starts the service on `db` with adjusted settings and `clock`.
     async fn start_on(
         db: TestDatabase,
         clock: Arc<dyn varsel::core::clock::Clock>,

@@ -19,6 +19,7 @@ use crate::for_each_backend;
 for_each_backend!(
     required_two_factor_enrols_at_login_then_asks_for_a_code_used_once,
     recovery_codes_work_once_each_on_the_page_and_in_the_api,
+    an_upgraded_key_keeps_the_second_factor_and_its_recovery_codes,
     the_api_login_needs_a_second_factor_only_after_the_right_password,
     the_account_page_sets_up_two_factor_and_re_enrolment_needs_proof,
     the_api_sets_up_two_factor_for_the_caller,
@@ -451,4 +452,69 @@ async fn an_operator_resets_a_lost_second_factor(backend: Backend) {
         "{actions:?}"
     );
     app.teardown().await;
+}
+
+/// An account enrolled while its key was X25519 keeps its second factor
+/// when the key is upgraded to a hybrid one at login: the TOTP secret is
+/// sealed again to the new key, and recovery codes made before still work.
+async fn an_upgraded_key_keeps_the_second_factor_and_its_recovery_codes(backend: Backend) {
+    let clock = ManualClock::new(datetime!(2026-09-01 10:00:10 UTC));
+    let before = TestApp::spawn_with_clock(backend, Arc::new(clock.clone()), |s| {
+        generous_limits(s);
+        s.security.hybrid_keys = false;
+    })
+    .await;
+    before.add_staff("admin", &["admin"], &[], None).await;
+    let h1 = before.add_staff("h1", &["handler"], &["hr"], None).await;
+    let admin = before.staff_login("admin").await;
+    before
+        .require_two_factor(&admin, "roles", &["handler"])
+        .await;
+    let client = before.client();
+    before.staff_login_attempt(&client, "h1", PASSWORD).await;
+    let secret = totp_secret_on(&before.page(&client, "/staff/login/code").await);
+    let r = before.login_code(&client, &code_now(&secret, &clock)).await;
+    let codes = recovery_codes_on(&r.text);
+    let user = before.store.user_by_id(h1).await.unwrap().unwrap();
+    assert!(!user.recipient.starts_with("age1pq1"), "an X25519 key");
+
+    // The same database, now with hybrid keys: the next login upgrades.
+    let app = TestApp::spawn_on_with_clock(before.into_database(), Arc::new(clock.clone()), |s| {
+        generous_limits(s);
+    })
+    .await;
+    clock.advance(Duration::seconds(30));
+    app.api_staff_login_extra("h1", json!({"totp": code_now(&secret, &clock)}))
+        .await
+        .expect(StatusCode::CREATED);
+    let user = app.store.user_by_id(h1).await.unwrap().unwrap();
+    assert!(user.recipient.starts_with("age1pq1"), "upgraded");
+    let sealed = app
+        .store
+        .two_factor(h1)
+        .await
+        .unwrap()
+        .and_then(|t| t.sealed_secret)
+        .expect("a confirmed secret");
+    let header = String::from_utf8_lossy(&sealed[..sealed.len().min(64)]).into_owned();
+    assert!(header.contains("-> mlkem768x25519 "), "{header}");
+
+    // The authenticator goes on working, and so does a recovery code.
+    clock.advance(Duration::seconds(30));
+    app.api_staff_login_extra("h1", json!({"totp": code_now(&secret, &clock)}))
+        .await
+        .expect(StatusCode::CREATED);
+    app.api_staff_login_extra("h1", json!({"recovery_code": codes[0]}))
+        .await
+        .expect(StatusCode::CREATED);
+    app.api_staff_login_extra("h1", json!({"recovery_code": codes[0]}))
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "second_factor_failed");
+    let upgrades = app
+        .audit_actions()
+        .await
+        .into_iter()
+        .filter(|a| a == "user.key_upgraded")
+        .count();
+    assert_eq!(upgrades, 1);
 }

@@ -37,6 +37,9 @@ pub struct KeyUpgrade {
     /// By case: the wrap read, and the wrap to store in its place (only if
     /// it is still the one read).
     pub wraps: Vec<(Uuid, Vec<u8>, Vec<u8>)>,
+    /// The confirmed TOTP secret as read, and sealed again to the new
+    /// recipient (stored only if it is still the one read).
+    pub two_factor: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// A staff member's new key pair after a recovery grant: everything that
@@ -161,6 +164,16 @@ macro_rules! own_account_store {
                          WHERE case_id = $1 AND user_id = $2 AND wrapped = $4",
                     )
                     .bind(case_id.to_string())
+                    .bind(&id)
+                    .bind(new)
+                    .bind(old);
+                    Self::run_in(&mut tx, statement).await?;
+                }
+                if let Some((old, new)) = &key.two_factor {
+                    let statement = sqlx::query(
+                        "UPDATE two_factor SET sealed_secret = $2 \
+                         WHERE user_id = $1 AND sealed_secret = $3",
+                    )
                     .bind(&id)
                     .bind(new)
                     .bind(old);
