@@ -295,9 +295,29 @@ pub fn reporter_keys(code: &varsel_crypto::CaseCode) -> KeyRing {
         .upgraded(AnyIdentity::X25519(code.reporter_identity()))
 }
 
-/// Parses a stored `age1…` or `age1pq1…` recipient.
+/// Recipients kept parsed by [`recipient`] at most; the cache is emptied
+/// when it would grow beyond (accounts' and the recovery key's recipients
+/// are few, and a hybrid one costs about 35 µs to parse and check).
+const PARSED_RECIPIENTS: usize = 4096;
+
+/// Parses a stored `age1…` or `age1pq1…` recipient, once per process for
+/// the same string (recipients are public; nothing secret is kept).
 pub fn recipient(s: &str) -> Result<AnyRecipient> {
-    AnyRecipient::from_str(s).map_err(|e| anyhow!("invalid stored recipient: {e}"))
+    static PARSED: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, AnyRecipient>>,
+    > = std::sync::OnceLock::new();
+    let cache = PARSED.get_or_init(Default::default);
+    // A panic while holding the lock leaves plain data behind; go on with it.
+    if let Some(found) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(s) {
+        return Ok(found.clone());
+    }
+    let parsed = AnyRecipient::from_str(s).map_err(|e| anyhow!("invalid stored recipient: {e}"))?;
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= PARSED_RECIPIENTS {
+        cache.clear();
+    }
+    cache.insert(s.to_owned(), parsed.clone());
+    Ok(parsed)
 }
 
 /// Wraps a case identity to one member's recipient.
