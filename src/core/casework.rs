@@ -749,7 +749,7 @@ pub async fn staff_password(
         .await;
         return Err(CoreError::Refused(Refusal::LoginFailed));
     };
-    let identity = crate::core::passwords::after_login(state, &user, identity, &password).await;
+    let identity = crate::core::passwords::after_login(state, &user, identity, &password).await?;
     Ok(StaffMember {
         user_id: user.id,
         username: user.username,

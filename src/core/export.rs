@@ -47,7 +47,8 @@ pub struct ExportRecipients(Vec<AnyRecipient>);
 impl ExportRecipients {
     /// Parses recipients: each item may hold several, separated by white
     /// space or commas. At least one, at most [`MAX_RECIPIENTS`], each an
-    /// `age1…` X25519 public key; otherwise a [`FieldError`] on
+    /// `age1…` X25519 or `age1pq1…` hybrid public key, all of one kind (age
+    /// advises against mixing them); otherwise a [`FieldError`] on
     /// `recipients`.
     pub fn parse<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Self, FieldError> {
         let problem = |problem| FieldError {
@@ -77,6 +78,10 @@ impl ExportRecipients {
             return Err(problem(FieldProblem::TooLong {
                 max: MAX_RECIPIENTS,
             }));
+        }
+        let hybrid = parsed.iter().filter(|r| r.is_hybrid()).count();
+        if hybrid != 0 && hybrid != parsed.len() {
+            return Err(problem(FieldProblem::Malformed));
         }
         Ok(ExportRecipients(parsed))
     }
@@ -198,7 +203,14 @@ impl Contents {
     ) -> CoreResult<Vec<u8>> {
         let refs: Vec<&dyn Recipient> = recipients.iter().map(|r| r as &dyn Recipient).collect();
         let writer = Encryptor::with_recipients(refs)
-            .map_err(|e| CoreError::Internal(anyhow!("cannot encrypt the export: {e}")))?
+            .map_err(|_| {
+                // The recipients parsed, but one is unusable (a hybrid key
+                // whose X25519 half is a low-order point, say).
+                CoreError::Invalid(vec![FieldError {
+                    field: RECIPIENTS_FIELD,
+                    problem: FieldProblem::Malformed,
+                }])
+            })?
             .wrap_output(Vec::new())
             .map_err(|e| CoreError::Internal(anyhow!("cannot encrypt the export: {e}")))?;
         let mut tar = TarWriter::new(writer, mtime);
@@ -927,6 +939,19 @@ mod tests {
         assert_eq!(bad.problem, FieldProblem::Malformed);
         let none = ExportRecipients::parse(["  "]).err().unwrap();
         assert_eq!(none.problem, FieldProblem::Required);
+        // A classic key beside a post-quantum one is refused, not a 500.
+        let classic = crate::core::keys::KeyKind::X25519
+            .generate()
+            .to_public()
+            .to_string();
+        let mixed = ExportRecipients::parse([format!("{a} {classic}").as_str()])
+            .err()
+            .unwrap();
+        assert_eq!(
+            (mixed.field, mixed.problem),
+            (RECIPIENTS_FIELD, FieldProblem::Malformed)
+        );
+        assert!(ExportRecipients::parse([classic.as_str()]).is_ok());
     }
 
     #[test]

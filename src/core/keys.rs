@@ -101,9 +101,14 @@ impl KeyRing {
 
     /// The keys as Bech32 lines, current first. It is the secret.
     pub fn to_text(&self) -> Zeroizing<String> {
-        let mut text = Zeroizing::new(String::new());
-        for key in self.keys() {
-            text.push_str(key.to_bech32().as_str());
+        let lines: Vec<Zeroizing<String>> = self.keys().map(AnyIdentity::to_bech32).collect();
+        // Sized up front: a growing string would free buffers holding keys
+        // without zeroizing them.
+        let mut text = Zeroizing::new(String::with_capacity(
+            lines.iter().map(|l| l.len() + 1).sum(),
+        ));
+        for line in &lines {
+            text.push_str(line.as_str());
             text.push('\n');
         }
         text

@@ -45,32 +45,65 @@ fn refused(r: PasswordRefusal) -> CoreError {
 /// After a successful login: the keys the session should hold. An X25519
 /// key is upgraded to a hybrid one while `security.hybrid_keys` is on
 /// ([`upgrade_key`]); otherwise the key is re-wrapped at the work factor in
-/// force if it was wrapped at another ([`rewrap_if_stale`]). Best effort:
-/// the login stands with the old key if the upgrade fails.
+/// force if it was wrapped at another ([`rewrap_if_stale`]). If the upgrade
+/// fails, the login stands with the old key (logged; tried again at the
+/// next login). If another login upgraded the key meanwhile, the stored key
+/// is unlocked again with the same password, so the session never holds a
+/// ring that no longer opens the account's wraps; a refusal if it does not
+/// open (the password changed meanwhile).
 pub async fn after_login(
     core: &Core,
     user: &User,
     ring: KeyRing,
     password: &Zeroizing<String>,
-) -> KeyRing {
+) -> CoreResult<KeyRing> {
     if core.settings.security.hybrid_keys && !ring.current().is_hybrid() {
         match upgrade_key(core, user, &ring, password).await {
-            Ok(Some(upgraded)) => return upgraded,
-            Ok(None) => {}
+            Ok(Some(upgraded)) => return Ok(upgraded),
+            Ok(None) => return current_ring(core, user, password).await,
             Err(e) => {
+                // Another login may have upgraded the key while this one
+                // read the wraps (they no longer open with the old key).
+                let now_stored = core.store.user_by_id(user.id).await?;
+                if now_stored.is_some_and(|u| u.wrapped_identity != user.wrapped_identity) {
+                    return current_ring(core, user, password).await;
+                }
                 tracing::warn!(error = %e, "cannot upgrade a staff key to a hybrid key");
             }
         }
     }
     rewrap_if_stale(core, user, &ring, password).await;
-    ring
+    Ok(ring)
+}
+
+/// The key ring now stored for `user`, unlocked with `password`.
+async fn current_ring(
+    core: &Core,
+    user: &User,
+    password: &Zeroizing<String>,
+) -> CoreResult<KeyRing> {
+    let stored = core
+        .store
+        .user_by_id(user.id)
+        .await?
+        .filter(|u| u.active)
+        .ok_or(CoreError::Refused(Refusal::LoginFailed))?;
+    core.password_checks
+        .unlock(
+            stored.wrapped_identity,
+            password,
+            core.settings.security.password_work_factor,
+        )
+        .await?
+        .map_err(|_| CoreError::Refused(Refusal::LoginFailed))
 }
 
 /// Upgrades `user`'s X25519 key to a hybrid one: a new ring (the hybrid key
 /// current, the old one kept for what was sealed to it), wrapped under the
-/// same password at the work factor in force, and every case wrap of theirs
-/// made again to the new recipient, in one transaction, audited. `None` if
-/// the stored key changed meanwhile (nothing is stored).
+/// same password at the work factor in force, every case wrap of theirs
+/// made again to the new recipient and the TOTP secret sealed again, in one
+/// transaction with its audit entry; the user's other sessions end. `None`
+/// if the stored key changed meanwhile (nothing is stored).
 pub async fn upgrade_key(
     core: &Core,
     user: &User,
@@ -107,28 +140,26 @@ pub async fn upgrade_key(
         },
         None => None,
     };
-    let stored = core
-        .store
-        .upgrade_user_key(&KeyUpgrade {
-            user_id: user.id,
-            expected: user.wrapped_identity.clone(),
-            recipient: next.to_public().to_string(),
-            wrapped_identity,
-            wraps: rewrapped,
-            two_factor,
-        })
-        .await?;
-    if !stored {
-        return Ok(None);
-    }
-    audit_log::record(
-        &*core.store,
+    let audit = audit_log::prepare(
         core.now(),
         AuditEvent::new(AuditActor::User(user.id), action::USER_KEY_UPGRADED)
             .with_detail(json!({ "to": "mlkem768x25519", "wraps": count })),
-    )
-    .await?;
-    Ok(Some(next))
+    );
+    let stored = core
+        .store
+        .upgrade_user_key(
+            &KeyUpgrade {
+                user_id: user.id,
+                expected: user.wrapped_identity.clone(),
+                recipient: next.to_public().to_string(),
+                wrapped_identity,
+                wraps: rewrapped,
+                two_factor,
+            },
+            &audit,
+        )
+        .await?;
+    Ok(stored.then_some(next))
 }
 
 /// After a successful login: re-wraps `user`'s identity at the work factor

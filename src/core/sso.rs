@@ -317,7 +317,7 @@ pub async fn unlock(
         )
         .await;
     };
-    let identity = crate::core::passwords::after_login(core, &user, identity, &passphrase).await;
+    let identity = crate::core::passwords::after_login(core, &user, identity, &passphrase).await?;
     // Used once: a second request with the same cookie finds nothing.
     if !core.store.delete_oidc_login(&lookup_key).await? {
         return failed(

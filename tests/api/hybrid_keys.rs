@@ -16,13 +16,14 @@ use varsel::core::casework::{self, PreparedCase, ReportDraft, ReportInput, Repor
 use varsel::core::keys::KeyKind;
 use varsel::core::store::Holder;
 
-use crate::app::{Backend, TestApp};
+use crate::app::{Backend, TestApp, PASSWORD};
 use crate::for_each_backend;
 
 for_each_backend!(
     new_keys_are_hybrid_and_the_two_way_flow_works,
     an_old_case_and_account_keep_working_and_the_account_is_upgraded_at_login,
     with_hybrid_keys_off_new_keys_are_x25519,
+    sessions_from_before_an_upgrade_end_and_a_second_login_gets_the_new_key,
 );
 
 const HYBRID_STANZA: &str = "mlkem768x25519";
@@ -229,5 +230,43 @@ async fn with_hybrid_keys_off_new_keys_are_x25519(backend: Backend) {
         .await
         .expect(StatusCode::OK);
     assert_eq!(mine["report"]["description"], "Uten hybridnøkler.");
+    app.teardown().await;
+}
+
+/// Sessions started before an upgrade hold the old key, which no longer
+/// opens the new wraps: the upgrade ends them (401, never a 500), while the
+/// session of the login that upgraded works. A login that raced with the
+/// upgrade (it unlocked the old key before the new one was stored) gets the
+/// new key, not the stale one.
+async fn sessions_from_before_an_upgrade_end_and_a_second_login_gets_the_new_key(backend: Backend) {
+    let before = TestApp::spawn_with(backend, |s| s.security.hybrid_keys = false).await;
+    let hanne = before
+        .add_user("hanne", "Hanne Handler", &["handler"])
+        .await;
+    before.report(&report("Før oppgraderingen.")).await;
+    let old_session = before.staff_token("hanne").await;
+    let old_user = before.store.user_by_id(hanne).await.unwrap().unwrap();
+
+    let app = TestApp::spawn_on(before.into_database(), |_| {}).await;
+    let id = app.api_case_ids(&old_session).await[0];
+    let token = app.staff_token("hanne").await;
+    assert!(recipient_of(&app, hanne).await.starts_with("age1pq1"));
+    app.api_case(&old_session, id)
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    let view = app.api_case(&token, id).await.expect(StatusCode::OK);
+    assert_eq!(view["report"]["description"], "Før oppgraderingen.");
+
+    // A login that unlocked the old key while another upgraded it.
+    let stale =
+        varsel::core::keys::unlock_user_identity(&old_user.wrapped_identity, PASSWORD.as_bytes())
+            .unwrap_or_else(|_| panic!("the old key unlocks"));
+    let password = zeroize::Zeroizing::new(PASSWORD.to_owned());
+    let ring = varsel::core::passwords::after_login(&app.state, &old_user, stale, &password)
+        .await
+        .unwrap_or_else(|e| panic!("the login stands: {e}"));
+    assert!(ring.current().is_hybrid(), "the new key, not the stale one");
+    let wrap = app.store.user_wraps(hanne).await.unwrap().remove(0).1;
+    assert!(varsel::core::keys::unwrap_case_identity(&wrap, &ring).is_ok());
     app.teardown().await;
 }

@@ -5,7 +5,7 @@
 use uuid::Uuid;
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
-use super::model::{Holder, StoreError, StoreResult};
+use super::model::{AuditRecord, Holder, StoreError, StoreResult};
 use super::rows::parse::parse_uuid;
 
 /// One live session of a staff member, as the store keeps it.
@@ -72,8 +72,11 @@ pub trait OwnAccountStore: Send + Sync {
     /// The case keys wrapped to staff member `user_id`, by case.
     async fn user_wraps(&self, user_id: Uuid) -> StoreResult<Vec<(Uuid, Vec<u8>)>>;
     /// Stores an upgraded key in one transaction if the wrapped identity is
-    /// still `expected`; true if it was stored. Sessions stay.
-    async fn upgrade_user_key(&self, key: &KeyUpgrade) -> StoreResult<bool>;
+    /// still `expected`, with `audit` appended to the chain: the new
+    /// recipient, ring, wraps and TOTP secret; every session and pending
+    /// login of the user ends (they hold the old ring, which no longer opens
+    /// the new wraps). True if it was stored.
+    async fn upgrade_user_key(&self, key: &KeyUpgrade, audit: &AuditRecord) -> StoreResult<bool>;
     /// Gives a staff member a new key pair in one transaction: their
     /// recipient and wrapped identity, every old wrap of theirs deleted and
     /// the new ones stored, every session of theirs ended. How many old
@@ -141,7 +144,11 @@ macro_rules! own_account_store {
                     .collect()
             }
 
-            async fn upgrade_user_key(&self, key: &KeyUpgrade) -> StoreResult<bool> {
+            async fn upgrade_user_key(
+                &self,
+                key: &KeyUpgrade,
+                audit: &AuditRecord,
+            ) -> StoreResult<bool> {
                 let id = key.user_id.to_string();
                 let mut tx = self.begin_write().await?;
                 let statement = sqlx::query(
@@ -179,6 +186,12 @@ macro_rules! own_account_store {
                     .bind(old);
                     Self::run_in(&mut tx, statement).await?;
                 }
+                for table in ["sessions", "pending_logins"] {
+                    // The table names are the constants above, never input.
+                    let sql = format!("DELETE FROM {table} WHERE user_id = $1");
+                    Self::run_in(&mut tx, sqlx::query(&sql).bind(&id)).await?;
+                }
+                Self::append_audit_in(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(true)
             }

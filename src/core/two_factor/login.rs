@@ -46,7 +46,13 @@ pub struct Completed {
 /// Whether `staff` must give a second factor: enrolled (a secret that
 /// opens), or required to be.
 async fn second_factor_due(core: &Core, staff: &StaffMember) -> CoreResult<(bool, bool)> {
-    let enrolled = confirmed_secret(core, staff).await?.is_some();
+    // Enrolled is a stored secret, whether or not this key opens it: a
+    // secret that does not open refuses the login, never skips the factor.
+    let enrolled = core
+        .store
+        .two_factor(staff.user_id)
+        .await?
+        .is_some_and(|t| t.sealed_secret.is_some());
     let required = requirement(core).await?.applies_to(&staff.roles);
     Ok((enrolled, required))
 }
