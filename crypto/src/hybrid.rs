@@ -80,9 +80,9 @@ const X25519_SIZE: usize = 32;
 /// Bytes of a recipient (public key).
 const PUBLIC_KEY_SIZE: usize = MLKEM_KEY_SIZE + X25519_SIZE;
 /// Bytes of the encapsulated key `enc`.
-const ENC_SIZE: usize = MLKEM_CT_SIZE + X25519_SIZE;
+pub(crate) const ENC_SIZE: usize = MLKEM_CT_SIZE + X25519_SIZE;
 /// Bytes of a stanza body: a 16-byte file key and a 16-byte tag.
-const BODY_SIZE: usize = 32;
+pub(crate) const BODY_SIZE: usize = 32;
 
 /// A hybrid ML-KEM-768 + X25519 identity. The seed and the keys expanded from it
 /// once are zeroized on drop; it has no `Debug`.

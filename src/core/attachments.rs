@@ -73,7 +73,39 @@ impl Upload {
         })
     }
 
-    /// Plaintext bytes received so far.
+    /// Starts storing an upload that arrives already encrypted (an age file
+    /// the reporter's browser made; `crate::core::sealed`): written as it
+    /// comes, nothing stripped (the server cannot see inside it).
+    pub fn begin_sealed(dir: &Path) -> Result<Self> {
+        private_fs::create_private_dir_all(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let id = Uuid::new_v4();
+        let target = part_path(dir, id);
+        let (sender, mut receiver) = mpsc::channel::<Bytes>(8);
+        let worker = tokio::task::spawn_blocking(move || -> Result<(u64, Outcome)> {
+            let file = private_fs::create_private_file(&target)
+                .context("cannot create the attachment file")?;
+            let mut writer = BufWriter::with_capacity(64 * 1024, file);
+            while let Some(chunk) = receiver.blocking_recv() {
+                writer
+                    .write_all(&chunk)
+                    .context("cannot write the attachment")?;
+            }
+            writer.flush()?;
+            let file = writer.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            Ok((file.metadata()?.len(), Outcome::Kept))
+        });
+        Ok(Upload {
+            id,
+            dir: dir.to_path_buf(),
+            sender: Some(sender),
+            worker,
+            received: 0,
+        })
+    }
+
+    /// Bytes received so far (plaintext, or ciphertext for a sealed upload).
     pub fn received(&self) -> u64 {
         self.received
     }
@@ -139,6 +171,11 @@ impl PendingAttachment {
     /// Removes the committed file again (when its row could not be stored).
     pub async fn remove_committed(&self) {
         let _ = tokio::fs::remove_file(path(&self.dir, self.id)).await;
+    }
+
+    /// Where the file is until it is committed.
+    pub fn pending_path(&self) -> PathBuf {
+        part_path(&self.dir, self.id)
     }
 
     /// Removes the file.

@@ -149,6 +149,23 @@ fn seal_attachment_name(recipient: &AnyRecipient, file: &IncomingFile) -> anyhow
     keys::seal(recipient, &json)
 }
 
+/// Who a new report reaches ([`routing::route`]): the routed members, and
+/// the organisation's recovery recipient if one is set.
+pub(crate) async fn routed(
+    state: &Core,
+    category: crate::core::domain::Category,
+    subtype: Option<&SubtypeKey>,
+    severity: crate::core::domain::Severity,
+    excluded: &[Uuid],
+) -> CoreResult<(Vec<crate::core::store::User>, Option<String>)> {
+    let flags = state.settings.taxonomy.flags_of(category, subtype);
+    // Users, rules and the recovery recipient come from the cache (one
+    // tiny version query), not from the database on every submission.
+    let snapshot = state.store.snapshot(RECOVERY_SETTING).await?;
+    let handlers = routing::route(state, &snapshot, category, severity, flags, excluded)?;
+    Ok((handlers, snapshot.setting.clone()))
+}
+
 /// Stores a new case: the report sealed to the case, the case identity wrapped
 /// to every member routing chooses ([`routing::route`]), the reporter and the
 /// recovery key, then the attachments. Returns the case id.
@@ -163,21 +180,14 @@ pub async fn submit_report(
             max: state.settings.limits.max_attachments_per_case,
         }));
     }
-    let flags = state
-        .settings
-        .taxonomy
-        .flags_of(input.category, input.subtype.as_ref());
-    // Users, rules and the recovery recipient come from the cache (one
-    // tiny version query), not from the database on every submission.
-    let snapshot = state.store.snapshot(RECOVERY_SETTING).await?;
-    let handlers = routing::route(
+    let (handlers, recovery) = routed(
         state,
-        &snapshot,
         input.category,
+        input.subtype.as_ref(),
         input.severity,
-        flags,
         &input.excluded,
-    )?;
+    )
+    .await?;
     let content = ReportContent {
         description: input.description.as_str().to_owned(),
         when: input.when.as_ref().map(|t| t.as_str().to_owned()),
@@ -204,7 +214,7 @@ pub async fn submit_report(
         holder: Holder::Reporter,
         wrapped: keys::wrap_case_identity(&prepared.identity, &reporter)?,
     });
-    if let Some(recovery) = &snapshot.setting {
+    if let Some(recovery) = &recovery {
         let r = keys::recipient(recovery)?;
         wraps.push(KeyWrap {
             holder: Holder::Recovery,
@@ -212,13 +222,91 @@ pub async fn submit_report(
         });
     }
 
+    // The case id is set by `store_new_case`.
+    let attachments = attachment_rows(
+        &prepared.recipient,
+        Uuid::nil(),
+        Author::Reporter,
+        files,
+        now_in(state),
+    )?;
+    store_new_case(
+        state,
+        NewCaseParts {
+            recipient: &prepared.recipient,
+            category: input.category,
+            subtype: input.subtype.as_ref(),
+            severity: input.severity,
+            excluded: &input.excluded,
+            routed_to: handlers.iter().map(|h| h.id).collect(),
+            report,
+            wraps,
+            lookup_tag: *prepared.code.lookup_tag().as_bytes(),
+            attachments,
+            files,
+            submission: prepared.submission,
+        },
+    )
+    .await
+}
+
+/// Everything of a new case but its id, times and deadlines, whichever
+/// side encrypted it: the server at receipt ([`submit_report`]) or the
+/// reporter's browser ([`crate::core::sealed`]).
+pub(crate) struct NewCaseParts<'a> {
+    /// The case recipient.
+    pub recipient: &'a AnyRecipient,
+    /// Category.
+    pub category: crate::core::domain::Category,
+    /// Sub-type, if chosen.
+    pub subtype: Option<&'a SubtypeKey>,
+    /// Suggested severity.
+    pub severity: crate::core::domain::Severity,
+    /// The reporter's exclusions (sealed to the case here).
+    pub excluded: &'a [Uuid],
+    /// The members the case was routed to (for the new-case mails).
+    pub routed_to: Vec<Uuid>,
+    /// The report, an age file to the case recipient.
+    pub report: Vec<u8>,
+    /// The case identity wrapped to every holder.
+    pub wraps: Vec<KeyWrap>,
+    /// The case code's lookup tag.
+    pub lookup_tag: [u8; 32],
+    /// Attachment rows (case id still nil: set here), names sealed.
+    pub attachments: Vec<Attachment>,
+    /// The attachments' files, renamed into place here.
+    pub files: &'a [IncomingFile],
+    /// The form's submission tag, if any.
+    pub submission: Option<crate::core::receipts::SubmissionTag>,
+}
+
+/// Stores a new case with its wraps, attachments, deadlines, audit entry
+/// and new-case mails in one transaction.
+pub(crate) async fn store_new_case(
+    state: &Core,
+    parts: NewCaseParts<'_>,
+) -> CoreResult<Submitted> {
+    let NewCaseParts {
+        recipient,
+        category,
+        subtype,
+        severity,
+        excluded,
+        routed_to,
+        report,
+        wraps,
+        lookup_tag,
+        mut attachments,
+        files,
+        submission,
+    } = parts;
     let received = day_of(now_in(state));
     let case = Case {
         id: Uuid::new_v4(),
-        recipient: prepared.recipient.to_string(),
-        category: input.category,
-        severity: input.severity,
-        suggested_severity: input.severity,
+        recipient: recipient.to_string(),
+        category,
+        severity,
+        suggested_severity: severity,
         status: CaseStatus::Received,
         received_at: received,
         acknowledged_at: None,
@@ -227,6 +315,9 @@ pub async fn submit_report(
         report,
     };
     let case_id = case.id;
+    for attachment in &mut attachments {
+        attachment.case_id = case_id;
+    }
     let attachment_ids: Vec<Uuid> = files.iter().map(|f| f.pending.id).collect();
     // The entry is appended in the case's own transaction: a crash leaves
     // both or neither.
@@ -236,44 +327,33 @@ pub async fn submit_report(
             .on_case(case_id)
             .with_detail(json!({
                 "category": case.category.key(),
-                "subtype": input.subtype.as_ref().map(SubtypeKey::as_str),
+                "subtype": subtype.map(SubtypeKey::as_str),
                 "severity": case.severity.key(),
                 "attachment_ids": attachment_ids,
             })),
     );
-    let attachments = attachment_rows(
-        &prepared.recipient,
-        case_id,
-        Author::Reporter,
-        files,
-        now_in(state),
-    )?;
     // Files are renamed into place before the rows commit, and removed again
     // if the rows are not stored; a crash in between leaves a file without a
     // row, which the attachment sweep removes (`attachments::sweep_orphans`).
     commit_files(files).await?;
     let (next_deadline, rules) = crate::core::deadlines::of_new_case(
         &case,
-        input.subtype.as_ref(),
+        subtype,
         &state.settings.deadlines,
         &state.settings.taxonomy,
     );
     let new = NewCase {
         case,
-        subtype: input.subtype.clone(),
-        lookup_tag: *prepared.code.lookup_tag().as_bytes(),
+        subtype: subtype.cloned(),
+        lookup_tag,
         wraps,
         // Every case gets the row, so its presence says nothing.
-        sealed_exclusions: Some(crate::core::exclusions::seal(
-            &prepared.recipient,
-            &input.excluded,
-        )?),
+        sealed_exclusions: Some(crate::core::exclusions::seal(recipient, excluded)?),
         attachments,
         next_deadline,
         deadline_rules: Some(rules),
-        submission: prepared.submission,
+        submission,
     };
-    let routed_to: Vec<Uuid> = handlers.iter().map(|h| h.id).collect();
     // The new-case mails are queued in the same transaction too.
     let notices = crate::core::notifications::case_routed_items(state, case_id, &routed_to);
     if let Err(e) = state.store.submit_case(&new, audit, &notices).await {

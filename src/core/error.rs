@@ -20,6 +20,19 @@ pub enum Refusal {
         /// The most a case may hold.
         max: usize,
     },
+    /// A browser-encrypted report was made for a routing that has changed
+    /// since (a member joined or left, a key was upgraded): its wraps do not
+    /// match the routing now ([`crate::core::sealed`]).
+    #[error("the routing changed")]
+    RoutingChanged,
+    /// A part of a browser-encrypted report is not an age file of the
+    /// expected shape, or is larger than its limit allows.
+    #[error("invalid ciphertext in {part}")]
+    InvalidCiphertext {
+        /// The part: `report`, `wraps`, `attachment_names`, `attachment`,
+        /// `case_recipient` or `lookup_tag`.
+        part: &'static str,
+    },
     /// Wrong username or password (never says which).
     #[error("login failed")]
     LoginFailed,
@@ -72,6 +85,8 @@ impl Refusal {
             Refusal::NoEligibleHandler => "no_eligible_handler",
             Refusal::UnknownHandler => "unknown_handler",
             Refusal::TooManyAttachments { .. } => "too_many_attachments",
+            Refusal::RoutingChanged => "routing_changed",
+            Refusal::InvalidCiphertext { .. } => "invalid_ciphertext",
             Refusal::LoginFailed => "login_failed",
             Refusal::UseClose => "use_close",
             Refusal::CannotConfirm => "cannot_confirm",
@@ -99,6 +114,7 @@ impl Refusal {
     pub fn params(&self) -> Vec<(&'static str, String)> {
         match self {
             Refusal::TooManyAttachments { max } => vec![("max", max.to_string())],
+            Refusal::InvalidCiphertext { part } => vec![("part", (*part).to_owned())],
             Refusal::Extension(ExtensionError::TooLate { due }) => {
                 vec![("due", due.date().to_string())]
             }

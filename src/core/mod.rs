@@ -44,6 +44,7 @@ pub mod receipts;
 pub mod recovery;
 pub mod retention;
 pub mod routing;
+pub mod sealed;
 pub mod service;
 pub mod sessions;
 pub mod settings;

@@ -83,47 +83,8 @@ impl ReportDraft<'_> {
         limits: ReportLimits,
     ) -> Result<ReportInput, Vec<FieldError>> {
         let mut errors = Vec::new();
-        // Only the categories the organisation has configured.
-        let category = match self.category.trim() {
-            "" => {
-                errors.push(field("category", FieldProblem::Required));
-                None
-            }
-            key => {
-                let parsed =
-                    Category::parse(key).filter(|c| parse_subtype(taxonomy, *c, "").is_some());
-                if parsed.is_none() {
-                    errors.push(field("category", FieldProblem::Unknown));
-                }
-                parsed
-            }
-        };
-        let subtype = match category {
-            None => None,
-            Some(category) => {
-                let raw = self.subtype.trim();
-                let key = match raw.split_once('.') {
-                    Some((c, key)) if c == category.key() => Some(key),
-                    Some(_) => None,
-                    None => Some(raw),
-                };
-                let parsed = key.and_then(|k| parse_subtype(taxonomy, category, k));
-                if parsed.is_none() {
-                    errors.push(field("subtype", FieldProblem::Unknown));
-                }
-                parsed
-            }
-        };
-        let severity = match self.severity.trim() {
-            "" => Some(DEFAULT_SEVERITY),
-            key => {
-                let parsed = Severity::parse(key);
-                if parsed.is_none() {
-                    errors.push(field("severity", FieldProblem::Unknown));
-                }
-                parsed
-            }
-        };
+        let (category, subtype, severity) =
+            parse_kind(taxonomy, self.category, self.subtype, self.severity, &mut errors);
         let description = TextField::parse(self.description, limits.max_text_chars)
             .map_err(|e| errors.push(field("description", text_problem(e))))
             .ok();
@@ -134,17 +95,7 @@ impl ReportDraft<'_> {
         };
         let when = short("when", self.when);
         let place = short("place", self.place);
-        let mut excluded = Vec::with_capacity(self.exclude.len());
-        for id in &self.exclude {
-            match Uuid::parse_str(id.trim()) {
-                Ok(id) if !excluded.contains(&id) => excluded.push(id),
-                Ok(_) => {}
-                Err(_) => {
-                    errors.push(field("exclude", FieldProblem::Unknown));
-                    break;
-                }
-            }
-        }
+        let excluded = parse_exclusions(&self.exclude, &mut errors);
         match (category, subtype, severity, description, when, place) {
             (
                 Some(category),
@@ -162,6 +113,126 @@ impl ReportDraft<'_> {
                 place,
                 excluded,
             }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The category, sub-type and severity of a submission, each problem
+/// recorded in `errors`.
+fn parse_kind(
+    taxonomy: &Taxonomy,
+    category: &str,
+    subtype: &str,
+    severity: &str,
+    errors: &mut Vec<FieldError>,
+) -> (Option<Category>, Option<Option<SubtypeKey>>, Option<Severity>) {
+    // Only the categories the organisation has configured.
+    let category = match category.trim() {
+        "" => {
+            errors.push(field("category", FieldProblem::Required));
+            None
+        }
+        key => {
+            let parsed =
+                Category::parse(key).filter(|c| parse_subtype(taxonomy, *c, "").is_some());
+            if parsed.is_none() {
+                errors.push(field("category", FieldProblem::Unknown));
+            }
+            parsed
+        }
+    };
+    let subtype = match category {
+        None => None,
+        Some(category) => {
+            let raw = subtype.trim();
+            let key = match raw.split_once('.') {
+                Some((c, key)) if c == category.key() => Some(key),
+                Some(_) => None,
+                None => Some(raw),
+            };
+            let parsed = key.and_then(|k| parse_subtype(taxonomy, category, k));
+            if parsed.is_none() {
+                errors.push(field("subtype", FieldProblem::Unknown));
+            }
+            parsed
+        }
+    };
+    let severity = match severity.trim() {
+        "" => Some(DEFAULT_SEVERITY),
+        key => {
+            let parsed = Severity::parse(key);
+            if parsed.is_none() {
+                errors.push(field("severity", FieldProblem::Unknown));
+            }
+            parsed
+        }
+    };
+    (category, subtype, severity)
+}
+
+/// The excluded handlers' ids, each once; a malformed one is recorded in
+/// `errors`.
+fn parse_exclusions(exclude: &[&str], errors: &mut Vec<FieldError>) -> Vec<Uuid> {
+    let mut excluded = Vec::with_capacity(exclude.len());
+    for id in exclude {
+        match Uuid::parse_str(id.trim()) {
+            Ok(id) if !excluded.contains(&id) => excluded.push(id),
+            Ok(_) => {}
+            Err(_) => {
+                errors.push(field("exclude", FieldProblem::Unknown));
+                break;
+            }
+        }
+    }
+    excluded
+}
+
+/// What decides who receives a report, without its texts: the routing
+/// request of a browser that encrypts the report itself
+/// ([`crate::core::sealed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingInput {
+    /// Category.
+    pub category: Category,
+    /// The sub-type the reporter chose, one of the category's; optional.
+    pub subtype: Option<SubtypeKey>,
+    /// The reporter's suggested severity.
+    pub severity: Severity,
+    /// Handlers the reporter excludes.
+    pub excluded: Vec<Uuid>,
+}
+
+/// A routing request as submitted: every field as the text it arrived as.
+#[derive(Default)]
+pub struct RoutingDraft<'a> {
+    /// Category key.
+    pub category: &'a str,
+    /// Sub-type key (`key` or `category.key`); empty for none.
+    pub subtype: &'a str,
+    /// Severity key; empty for the default.
+    pub severity: &'a str,
+    /// Ids of excluded handlers.
+    pub exclude: Vec<&'a str>,
+}
+
+impl RoutingDraft<'_> {
+    /// The valid routing, or every problem, parsed by the same rules as a
+    /// report's fields ([`ReportDraft::parse`]).
+    pub fn parse(&self, taxonomy: &Taxonomy) -> Result<RoutingInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let (category, subtype, severity) =
+            parse_kind(taxonomy, self.category, self.subtype, self.severity, &mut errors);
+        let excluded = parse_exclusions(&self.exclude, &mut errors);
+        match (category, subtype, severity) {
+            (Some(category), Some(subtype), Some(severity)) if errors.is_empty() => {
+                Ok(RoutingInput {
+                    category,
+                    subtype,
+                    severity,
+                    excluded,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -245,5 +316,30 @@ mod tests {
             ..ReportDraft::default()
         };
         assert_eq!(problems(&draft), vec![("category", FieldProblem::Unknown)]);
+    }
+
+    #[test]
+    fn a_routing_parses_by_the_report_rules_without_texts() {
+        let id = Uuid::new_v4().to_string();
+        let routing = RoutingDraft {
+            category: "avvik",
+            subtype: "",
+            severity: "",
+            exclude: vec![&id, &id],
+        }
+        .parse(&Taxonomy::default())
+        .expect("valid");
+        assert_eq!(routing.severity, DEFAULT_SEVERITY);
+        assert_eq!(routing.excluded.len(), 1, "an exclusion counts once");
+        let errors = RoutingDraft {
+            category: "nope",
+            severity: "huge",
+            exclude: vec!["x"],
+            ..Default::default()
+        }
+        .parse(&Taxonomy::default())
+        .expect_err("invalid");
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["category", "severity", "exclude"]);
     }
 }

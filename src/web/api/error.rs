@@ -125,6 +125,16 @@ pub enum Problem {
     AttachmentRequired,
     /// A multipart submission without its `report` part.
     ReportRequired,
+    /// A browser-encrypted report without its `envelope` part.
+    EnvelopeRequired,
+    /// A browser-encrypted report made for a routing that has changed.
+    RoutingChanged,
+    /// A part of a browser-encrypted report is not an age file of the
+    /// expected shape or size.
+    InvalidCiphertext {
+        /// The part.
+        part: &'static str,
+    },
     /// The multipart body could not be read.
     MalformedMultipart,
     /// A text part is not UTF-8.
@@ -201,6 +211,8 @@ impl Problem {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             Problem::NoEligibleHandler | Problem::NoOneLeft => StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::RoutingChanged => StatusCode::CONFLICT,
+            Problem::InvalidCiphertext { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::CodeUnknown
             | Problem::LoginFailed
             | Problem::SecondFactorRequired
@@ -250,6 +262,7 @@ impl Problem {
             | Problem::TooManyAttachments { .. }
             | Problem::AttachmentRequired
             | Problem::ReportRequired
+            | Problem::EnvelopeRequired
             | Problem::MalformedMultipart
             | Problem::InvalidUtf8 => StatusCode::BAD_REQUEST,
         }
@@ -289,6 +302,9 @@ impl Problem {
             Problem::TooManyAttachments { .. } => "too_many_attachments",
             Problem::AttachmentRequired => "attachment_required",
             Problem::ReportRequired => "report_required",
+            Problem::EnvelopeRequired => "envelope_required",
+            Problem::RoutingChanged => "routing_changed",
+            Problem::InvalidCiphertext { .. } => "invalid_ciphertext",
             Problem::MalformedMultipart => "malformed_multipart",
             Problem::InvalidUtf8 => "invalid_utf8",
             Problem::MethodNotAllowed => "method_not_allowed",
@@ -353,6 +369,7 @@ impl Problem {
                 t.f(&key, &[("position", &position.to_string())])
             }
             Problem::FeedbackDeadlinePassed { due } => t.f(&key, &[("due", due.as_str())]),
+            Problem::InvalidCiphertext { part } => t.f(&key, &[("part", part)]),
             Problem::Account(r) => {
                 let params = r.params();
                 let params: Vec<(&str, &str)> =
@@ -374,6 +391,7 @@ impl Problem {
             Problem::TextRequired { field } | Problem::TextTooLong { field, .. } => Some(field),
             Problem::DecidedBeforeAware | Problem::DecidedInFuture => Some("decided_at"),
             Problem::InvalidRecipient => Some(crate::core::export::RECIPIENTS_FIELD),
+            Problem::InvalidCiphertext { part } => Some(part),
             _ => None,
         }
     }
@@ -459,6 +477,8 @@ impl ApiError {
                     Problem::TooManyAttachments { limit: max as u64 }
                 }
                 Refusal::LoginFailed => Problem::LoginFailed,
+                Refusal::RoutingChanged => Problem::RoutingChanged,
+                Refusal::InvalidCiphertext { part } => Problem::InvalidCiphertext { part },
                 Refusal::SecondFactorRequired => Problem::SecondFactorRequired,
                 Refusal::SecondFactorEnrolmentRequired => Problem::SecondFactorEnrolmentRequired,
                 Refusal::SecondFactorFailed => Problem::SecondFactorFailed,
@@ -690,6 +710,9 @@ mod tests {
             Problem::TooManyAttachments { limit: 10 },
             Problem::AttachmentRequired,
             Problem::ReportRequired,
+            Problem::EnvelopeRequired,
+            Problem::RoutingChanged,
+            Problem::InvalidCiphertext { part: "report" },
             Problem::MalformedMultipart,
             Problem::InvalidUtf8,
             Problem::MethodNotAllowed,

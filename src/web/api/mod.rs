@@ -11,6 +11,7 @@ mod auth;
 mod breach;
 mod catalog;
 mod deadlines;
+mod e2e;
 pub mod error;
 mod escalation;
 mod export;
@@ -327,6 +328,8 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                     )
                     .post(reports::submit_json),
             )
+            .service(resource("/e2e/routing").post(e2e::routing))
+            .service(resource("/e2e/reports").post(e2e::submit))
             .service(resource("/reporter/case").get(reporter_case::view))
             .service(resource("/reporter/case/messages").post(reporter_case::reply))
             .service(

@@ -111,6 +111,8 @@ fn lang() -> Parameter {
         super::catalog::categories,
         super::catalog::handlers,
         super::reports::submit_json,
+        super::e2e::routing,
+        super::e2e::submit,
         super::reporter_case::view,
         super::reporter_case::reply,
         super::reporter_case::upload,

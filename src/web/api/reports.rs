@@ -166,7 +166,7 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 /// The tag of the request's `Idempotency-Key` (none: `None`); a key of the
 /// wrong form is refused, and one a report was filed with before is
 /// `already_received` (409), nothing stored.
-async fn idempotency(
+pub(super) async fn idempotency(
     state: &AppState,
     lang: Lang,
     req: &HttpRequest,
@@ -190,7 +190,7 @@ async fn idempotency(
 
 /// Charges a valid report to the lane its proof of work chooses (headers
 /// `Varsel-Pow-Challenge` and `Varsel-Pow-Solution`; none: the plain lane).
-async fn admitted(state: &AppState, lang: Lang, req: &HttpRequest) -> Result<(), ApiError> {
+pub(super) async fn admitted(state: &AppState, lang: Lang, req: &HttpRequest) -> Result<(), ApiError> {
     state
         .rate_limits
         .reporter(state, Purpose::Submit, PowProof::from_headers(req))

@@ -64,6 +64,9 @@ impl From<UploadRefusal> for FormError {
 /// A parsed form: text fields by name (repeatable) and encrypted files.
 pub struct FormWithFiles {
     fields: HashMap<String, Vec<String>>,
+    /// The binary `report` part of a browser-encrypted form
+    /// ([`read_sealed_form`]): an age file, not text.
+    pub report: Option<Vec<u8>>,
     /// Uploaded files, encrypted, not yet committed.
     pub files: Vec<IncomingFile>,
 }
@@ -109,6 +112,8 @@ const PART_OVERHEAD_BYTES: usize = 64;
 
 /// Field name of attachments.
 pub const FILE_FIELD: &str = "attachment";
+/// Field name of the binary report of a browser-encrypted form.
+pub const SEALED_REPORT_FIELD: &str = "report";
 /// Field name of the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
 
@@ -203,21 +208,79 @@ pub async fn read_form_keeping_text(
     max_files: usize,
     gate: &mut UploadGate<'_>,
 ) -> Result<FormWithFiles, RefusedForm> {
+    let files = FileSink {
+        encrypt_to: Some(recipient),
+        dir: attachments_dir,
+        max_files,
+        max_file_bytes: limits.max_attachment_bytes,
+        max_report_bytes: 0,
+        gate,
+    };
+    read_with(payload, csrf, files, limits).await
+}
+
+/// The most bytes an age file of `plaintext` bytes, to one recipient, can
+/// take: a header of at most 8 KiB, the nonce, and a tag per 64 KiB chunk.
+pub fn max_sealed_bytes(plaintext: u64) -> u64 {
+    plaintext + (plaintext / (64 * 1024) + 1) * 16 + 16 + 8 * 1024
+}
+
+/// Reads a form the reporter's browser encrypted (docs/e2e.md): text
+/// fields (the `envelope`), the binary `report` part (at most
+/// `max_report_bytes`), and `attachment` parts stored as they arrive (age
+/// files; [`crate::core::sealed::check_attachment`] checks each after).
+pub async fn read_sealed_form(
+    payload: Multipart,
+    attachments_dir: &Path,
+    limits: &LimitSettings,
+    max_report_bytes: usize,
+    gate: &mut UploadGate<'_>,
+) -> Result<FormWithFiles, FormError> {
+    let files = FileSink {
+        encrypt_to: None,
+        dir: attachments_dir,
+        max_files: limits.max_attachments_per_case,
+        max_file_bytes: max_sealed_bytes(limits.max_attachment_bytes),
+        max_report_bytes,
+        gate,
+    };
+    read_with(payload, None, files, limits)
+        .await
+        .map_err(|refused| refused.error)
+}
+
+async fn read_with(
+    payload: Multipart,
+    csrf: Option<&str>,
+    files: FileSink<'_, '_>,
+    limits: &LimitSettings,
+) -> Result<FormWithFiles, RefusedForm> {
     let mut form = FormWithFiles {
         fields: HashMap::new(),
+        report: None,
         files: Vec::new(),
     };
     let mut payload = Parts {
         inner: payload,
         ended: false,
     };
-    let files = FileSink {
-        recipient,
-        dir: attachments_dir,
+    let FileSink {
+        encrypt_to,
+        dir,
         max_files,
+        max_file_bytes,
+        max_report_bytes,
         gate,
+    } = files;
+    let sink = FileSink {
+        encrypt_to,
+        dir,
+        max_files,
+        max_file_bytes,
+        max_report_bytes,
+        gate: &mut *gate,
     };
-    let result = read_into(&mut form, &mut payload, csrf, files, limits).await;
+    let result = read_into(&mut form, &mut payload, csrf, sink, limits).await;
     match result {
         Ok(()) => Ok(form),
         Err(e) => {
@@ -248,12 +311,17 @@ pub async fn read_form_keeping_text(
     }
 }
 
-/// Where a form's files go: encrypted to `recipient` into `dir`, at most
-/// `max_files`, each byte admitted by `gate` first.
+/// Where a form's files go: encrypted to `encrypt_to` into `dir` (or, for
+/// a browser-encrypted form, `None`: stored as they arrive), at most
+/// `max_files` of at most `max_file_bytes` each, each byte admitted by
+/// `gate` first. `max_report_bytes` is the most a binary `report` part may
+/// hold (0: such a part is text, as in any other form).
 struct FileSink<'a, 'g> {
-    recipient: &'a AnyRecipient,
+    encrypt_to: Option<&'a AnyRecipient>,
     dir: &'a Path,
     max_files: usize,
+    max_file_bytes: u64,
+    max_report_bytes: usize,
     gate: &'a mut UploadGate<'g>,
 }
 
@@ -265,9 +333,11 @@ async fn read_into(
     limits: &LimitSettings,
 ) -> Result<(), FormError> {
     let FileSink {
-        recipient,
+        encrypt_to,
         dir: attachments_dir,
         max_files,
+        max_file_bytes,
+        max_report_bytes,
         gate,
     } = files;
     let mut csrf_checked = csrf.is_none();
@@ -325,11 +395,14 @@ async fn read_into(
             if form.files.len() >= max_files {
                 return Err(FormError::TooManyAttachments);
             }
-            if first.len() as u64 > limits.max_attachment_bytes {
+            if first.len() as u64 > max_file_bytes {
                 return Err(FormError::AttachmentTooLarge);
             }
             gate.admit(first.len() as u64).await?;
-            let mut upload = Upload::begin(attachments_dir, recipient)?;
+            let mut upload = match encrypt_to {
+                Some(recipient) => Upload::begin(attachments_dir, recipient)?,
+                None => Upload::begin_sealed(attachments_dir)?,
+            };
             let mut failed = upload.feed(first).await.err().map(FormError::Internal);
             while failed.is_none() && !ended {
                 let chunk = match field.next().await {
@@ -343,7 +416,7 @@ async fn read_into(
                         break;
                     }
                 };
-                if upload.received() + chunk.len() as u64 > limits.max_attachment_bytes {
+                if upload.received() + chunk.len() as u64 > max_file_bytes {
                     failed = Some(FormError::AttachmentTooLarge);
                     break;
                 }
@@ -371,6 +444,13 @@ async fn read_into(
             });
             continue;
         }
+        if max_report_bytes > 0 && name == SEALED_REPORT_FIELD {
+            if form.report.is_some() {
+                return Err(FormError::Malformed);
+            }
+            form.report = Some(read_bytes(&mut field, max_report_bytes).await?);
+            continue;
+        }
         let value = read_text(&mut field, &mut text_bytes, limits).await?;
         form.fields.entry(name).or_default().push(value);
     }
@@ -393,6 +473,19 @@ async fn next_data(
             Some(Err(_)) => return Err(FormError::Malformed),
         }
     }
+}
+
+/// A binary part's bytes, at most `max`.
+async fn read_bytes(field: &mut actix_multipart::Field, max: usize) -> Result<Vec<u8>, FormError> {
+    let mut value = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|_| FormError::Malformed)?;
+        if value.len() + chunk.len() > max {
+            return Err(FormError::TooLarge);
+        }
+        value.extend_from_slice(&chunk);
+    }
+    Ok(value)
 }
 
 /// A text field's value, counted against the body limit in `text_bytes`.
@@ -448,6 +541,7 @@ async fn read_text_fields(
 pub async fn read_text_only(payload: Multipart, limits: &LimitSettings) -> FormWithFiles {
     let mut form = FormWithFiles {
         fields: HashMap::new(),
+        report: None,
         files: Vec::new(),
     };
     let mut payload = Parts {
