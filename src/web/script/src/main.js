@@ -1,11 +1,13 @@
 // The bundle's entry (build.rs bundles it into varsel-e2e.js, served at
-// /static/varsel-e2e.js under `script-src 'self'`). For now it only checks
-// that the browser has what encryption needs and, if so, exposes the modules
-// on one frozen global for the forms to use; it changes nothing on the page.
-// Without it, or where a feature is missing, the forms post as plain HTML and
-// the server encrypts at receipt.
+// /static/varsel-e2e.js under `script-src 'self'`). It checks that the
+// browser has what encryption needs, exposes the modules on one frozen
+// global, and, if nothing is missing, turns the report form into a
+// browser-encrypted submission (report.js). Without it, or where a feature
+// is missing, the forms post as plain HTML and the server encrypts at
+// receipt.
 
 import * as casecode from "./casecode.js";
+import { installReportForm } from "./report.js";
 import * as seal from "./seal.js";
 
 /** The browser features the encryption path needs; the missing ones. */
@@ -41,4 +43,15 @@ if (typeof window !== "undefined" && !("VarselE2E" in window)) {
     enumerable: false,
     configurable: false,
   });
+}
+
+// The report form, once the document is parsed (at once if it already is:
+// a deferred or late script).
+if (missing.length === 0 && typeof window !== "undefined" && typeof document !== "undefined") {
+  const enhance = () => installReportForm(document, window);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", enhance, { once: true });
+  } else {
+    enhance();
+  }
 }

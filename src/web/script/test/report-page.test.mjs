@@ -1,0 +1,679 @@
+// report.js on a page: installReportForm on a small fake DOM (just what the
+// script touches: a page shaped like templates/reporter/report.html with the
+// elements of the DOM contract), over a fake transport; and the browser
+// transport over fake fetch and XMLHttpRequest.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { base64 } from "@scure/base";
+import { parseCaseCode } from "../src/casecode.js";
+import { newCaseIdentity, recipientOf, unwrapIdentity } from "../src/seal.js";
+import { browserTransport, installReportForm, NetworkError } from "../src/report.js";
+
+// ---------------------------------------------------------------------------
+// A fake DOM: elements with attributes, children and text; compound
+// selectors (tag, #id, .class, [attr], [attr="value"], :checked); events.
+
+class Node {
+  constructor(doc) {
+    this.ownerDocument = doc;
+    this.parentNode = null;
+    this.childNodes = [];
+    this.listeners = new Map();
+  }
+  _adopt(nodes) {
+    const out = [];
+    for (const n of nodes) {
+      if (n instanceof Fragment) out.push(...n._adopt(n.childNodes.splice(0)));
+      else if (typeof n === "string") out.push(new Text(this.ownerDocument, n));
+      else out.push(n);
+    }
+    for (const n of out) {
+      if (n.parentNode) n.remove();
+      n.parentNode = this;
+    }
+    return out;
+  }
+  append(...nodes) {
+    this.childNodes.push(...this._adopt(nodes));
+  }
+  appendChild(node) {
+    this.append(node);
+    return node;
+  }
+  insertBefore(node, ref) {
+    const adopted = this._adopt([node]);
+    this.childNodes.splice(this.childNodes.indexOf(ref), 0, ...adopted);
+    return node;
+  }
+  replaceChildren(...nodes) {
+    for (const n of this.childNodes) n.parentNode = null;
+    this.childNodes = [];
+    this.append(...nodes);
+  }
+  remove() {
+    if (!this.parentNode) return;
+    const siblings = this.parentNode.childNodes;
+    siblings.splice(siblings.indexOf(this), 1);
+    this.parentNode = null;
+  }
+  get textContent() {
+    return this.childNodes.map((n) => n.textContent).join("");
+  }
+  set textContent(text) {
+    this.replaceChildren(...(text === "" ? [] : [String(text)]));
+  }
+  *descendants() {
+    for (const n of this.childNodes) {
+      if (n instanceof Element) {
+        yield n;
+        yield* n.descendants();
+      }
+    }
+  }
+  querySelectorAll(selector) {
+    const match = compile(selector);
+    return [...this.descendants()].filter(match);
+  }
+  querySelector(selector) {
+    return this.querySelectorAll(selector)[0] ?? null;
+  }
+  contains(node) {
+    for (let n = node; n; n = n.parentNode) if (n === this) return true;
+    return false;
+  }
+  addEventListener(type, fn, options) {
+    const capture = options === true || (options && options.capture) || false;
+    if (!this.listeners.has(type)) this.listeners.set(type, []);
+    this.listeners.get(type).push({ fn, capture });
+  }
+  removeEventListener(type, fn) {
+    const list = this.listeners.get(type) || [];
+    this.listeners.set(
+      type,
+      list.filter((l) => l.fn !== fn),
+    );
+  }
+  listenersOf(type) {
+    return (this.listeners.get(type) || []).map((l) => l.fn);
+  }
+}
+
+class Text extends Node {
+  constructor(doc, text) {
+    super(doc);
+    this.text = text;
+  }
+  get textContent() {
+    return this.text;
+  }
+  cloneNode() {
+    return new Text(this.ownerDocument, this.text);
+  }
+}
+
+class Fragment extends Node {
+  cloneNode() {
+    const copy = new Fragment(this.ownerDocument);
+    copy.append(...this.childNodes.map((n) => n.cloneNode(true)));
+    return copy;
+  }
+}
+
+const PROPS = ["value", "checked", "disabled", "files", "tabIndex"];
+
+class Element extends Node {
+  constructor(doc, tag) {
+    super(doc);
+    this.tagName = tag.toUpperCase();
+    this.attributes = new Map();
+    this.value = "";
+    this.checked = false;
+    this.disabled = false;
+    this.files = null;
+    this.tabIndex = -1;
+    this.hidden = false;
+    if (tag === "template") this.content = new Fragment(doc);
+  }
+  get id() {
+    return this.getAttribute("id") ?? "";
+  }
+  set id(v) {
+    this.setAttribute("id", v);
+  }
+  get className() {
+    return this.getAttribute("class") ?? "";
+  }
+  set className(v) {
+    this.setAttribute("class", v);
+  }
+  get name() {
+    return this.getAttribute("name") ?? "";
+  }
+  get type() {
+    return this.getAttribute("type") ?? (this.tagName === "BUTTON" ? "submit" : "text");
+  }
+  set href(v) {
+    this.setAttribute("href", v);
+  }
+  get href() {
+    return this.getAttribute("href");
+  }
+  getAttribute(name) {
+    return this.attributes.has(name) ? this.attributes.get(name) : null;
+  }
+  setAttribute(name, value) {
+    if (name === "hidden") this.hidden = true;
+    else this.attributes.set(name, String(value));
+  }
+  hasAttribute(name) {
+    return name === "hidden" ? this.hidden : this.attributes.has(name);
+  }
+  closest(selector) {
+    const match = compile(selector);
+    for (let n = this; n instanceof Element; n = n.parentNode) if (match(n)) return n;
+    return null;
+  }
+  focus() {
+    this.ownerDocument.activeElement = this;
+  }
+  cloneNode(deep) {
+    const copy = new Element(this.ownerDocument, this.tagName.toLowerCase());
+    for (const [k, v] of this.attributes) copy.attributes.set(k, v);
+    for (const p of PROPS) copy[p] = this[p];
+    copy.hidden = this.hidden;
+    if (deep) copy.append(...this.childNodes.map((n) => n.cloneNode(true)));
+    return copy;
+  }
+  /** Form controls: descendants, and elements elsewhere with form="<id>". */
+  get elements() {
+    const controls = (el) => ["INPUT", "BUTTON", "SELECT", "TEXTAREA"].includes(el.tagName);
+    const inside = [...this.descendants()].filter(controls);
+    const outside = [...this.ownerDocument.descendants()].filter((el) => controls(el) && el.getAttribute("form") === this.id);
+    return [...inside, ...outside.filter((el) => !inside.includes(el))];
+  }
+}
+
+/** A selector of compound parts joined by the descendant combinator. */
+function compile(selector) {
+  const parts = selector.trim().split(/\s+/).map(compound);
+  return (el) => {
+    if (!parts.at(-1)(el)) return false;
+    let i = parts.length - 2;
+    for (let n = el.parentNode; n instanceof Element && i >= 0; n = n.parentNode) if (parts[i](n)) i--;
+    return i < 0;
+  };
+}
+
+function compound(selector) {
+  const re = /([a-z][a-z0-9]*)|#([\w-]+)|\.([\w-]+)|\[([\w-]+)(?:="([^"]*)")?\]|(:checked)/gy;
+  const tests = [];
+  let m;
+  while (re.lastIndex < selector.length && (m = re.exec(selector))) {
+    const [, tag, id, cls, attr, value, checked] = m;
+    if (tag) tests.push((el) => el.tagName === tag.toUpperCase());
+    else if (id) tests.push((el) => el.id === id);
+    else if (cls) tests.push((el) => el.className.split(/\s+/).includes(cls));
+    else if (attr) tests.push((el) => (value === undefined ? el.hasAttribute(attr) : el.getAttribute(attr) === value));
+    else if (checked) tests.push((el) => el.checked);
+  }
+  if (re.lastIndex !== selector.length) throw new Error(`the fake DOM cannot read ${selector}`);
+  return (el) => tests.every((t) => t(el));
+}
+
+class Document extends Node {
+  constructor() {
+    super(null);
+    this.ownerDocument = this;
+    this.activeElement = null;
+    this.title = "Send en rapport – Varsel";
+    this.readyState = "complete";
+    this.documentElement = this.createElement("html");
+    this.documentElement.setAttribute("lang", "nb");
+    this.append(this.documentElement);
+  }
+  createElement(tag) {
+    return new Element(this, tag);
+  }
+  getElementById(id) {
+    return this.querySelector(`#${id}`);
+  }
+}
+
+/** `h("p#id.class", {attr: value, prop: value}, ...children)`. */
+function builder(doc) {
+  return function h(spec, attrs = {}, ...children) {
+    const [, tag, id] = /^([a-z0-9]+)(?:#([\w-]+))?/.exec(spec);
+    const el = doc.createElement(tag);
+    if (id) el.id = id;
+    for (const [k, v] of Object.entries(attrs)) {
+      if (PROPS.includes(k)) el[k] = v;
+      else if (k === "hidden") el.hidden = v;
+      else el.setAttribute(k, v);
+    }
+    el.append(...children);
+    return el;
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The page
+
+const MSG = {
+  "data-msg-encrypting": "Krypterer …",
+  "data-msg-sending": "Sender …",
+  "data-msg-network": "Ingen forbindelse. Prøv igjen.",
+  "data-msg-error-title": "Det er et problem",
+};
+
+function page({ withTemplate = true, withIdentity = true } = {}) {
+  const doc = new Document();
+  const h = builder(doc);
+  const win = new Node(doc);
+  win.location = { assigned: [], assign(url) { this.assigned.push(url); } };
+
+  const langNav = h("nav", {}, h("ul", {}, h("li", {}, h("button", { type: "submit", form: "report-form", formaction: "/report?lang=en&rerender=1", lang: "en" }, "English"))));
+  const files = [];
+  const form = h(
+    "form#report-form",
+    { method: "post", action: "/report", enctype: "multipart/form-data", "data-pow": "submit" },
+    h("input", { type: "hidden", name: "csrf", value: "t" }),
+    h("fieldset#category", {}, h("input#category-avvik", { type: "radio", name: "category", value: "avvik", checked: true }), h("input#category-annet", { type: "radio", name: "category", value: "annet" })),
+    h("select#subtype", { name: "subtype", value: "" }),
+    h("fieldset#severity", {}, h("input#severity-lav", { type: "radio", name: "severity", value: "lav" }), h("input#severity-hoy", { type: "radio", name: "severity", value: "hoy", checked: true })),
+    h("textarea#description", { name: "description", value: "Sjefen kaster giftig avfall i elva." }),
+    h("input#when", { name: "when", value: "" }),
+    h("input#place", { name: "place", value: "Elva" }),
+    h("fieldset#exclude", {}, h("input#exclude-1", { type: "checkbox", name: "exclude", value: "7f1c0d4e-1111-4a2b-8c3d-000000000001", checked: true }), h("input#exclude-2", { type: "checkbox", name: "exclude", value: "7f1c0d4e-1111-4a2b-8c3d-000000000002" })),
+    ...(withIdentity
+      ? [h("fieldset#identity", {}, h("input#identity_name", { name: "identity_name" }), h("input#identity_contact", { name: "identity_contact" }), h("input#identity_role", { name: "identity_role" }))]
+      : []),
+    h("input#attachment", { type: "file", name: "attachment", files }),
+    h("p#encryption-path", { "data-browser": "Rapporten krypteres i nettleseren din.", "data-fallback": "Rapporten krypteres på tjeneren." }, "Rapporten krypteres på tjeneren."),
+    h("p#e2e-status", { role: "status", "aria-live": "polite", hidden: true, ...MSG }),
+    h("button", { type: "submit" }, "Send"),
+  );
+  const main = h("main#main", {}, h("h1", {}, "Send en rapport"), h("p", {}, "Intro"), form);
+  const body = h("body", {}, h("header", {}, langNav), main);
+  if (withTemplate) {
+    const template = h("template#e2e-receipt");
+    template.content.append(
+      h("h1", {}, "Rapporten er mottatt"),
+      h("p", {}, "Koden din:"),
+      h("p", { class: "code", "data-slot": "code" }),
+      h("div", { class: "notice", "data-slot": "metadata-kept", hidden: true }, h("p", {}, "Disse filene har metadata:"), h("ul", {})),
+      h("p", {}, "Svar innen ", h("strong", { "data-slot": "acknowledge-by" }), "."),
+      h("button", { type: "button", "data-action": "done" }, "Jeg har skrevet ned koden"),
+    );
+    body.append(template);
+  }
+  doc.documentElement.append(body);
+  return { doc, win, form, main, files, langNav, $: (sel) => doc.querySelector(sel) };
+}
+
+/** Fires a submit event as a browser would, through the window's capture listeners first. */
+function submit({ win, form }, submitter = form.querySelector("button")) {
+  const event = {
+    type: "submit",
+    target: form,
+    submitter,
+    defaultPrevented: false,
+    stopped: false,
+    preventDefault() {
+      this.defaultPrevented = true;
+    },
+    stopImmediatePropagation() {
+      this.stopped = true;
+    },
+  };
+  for (const fn of win.listenersOf("submit")) {
+    fn(event);
+    if (event.stopped) break;
+  }
+  return event;
+}
+
+function fakeTransport(script) {
+  const log = { routing: [], sent: [], challenges: 0 };
+  return {
+    log,
+    async routing(body) {
+      log.routing.push(body);
+      return script.routing();
+    },
+    async challenge() {
+      log.challenges++;
+      return { challenge: "c", difficulty: 2 };
+    },
+    async send(body, headers, onUpload) {
+      onUpload(50, 100);
+      const envelope = JSON.parse(await body.get("envelope").text());
+      log.sent.push({ headers, envelope, parts: [...body.keys()] });
+      return script.send();
+    },
+  };
+}
+
+async function hybridRouting(holders = ["user:a"]) {
+  const keys = {};
+  for (const holder of holders) {
+    const identity = await newCaseIdentity({ hybrid: true });
+    keys[holder] = { identity, recipient: await recipientOf(identity) };
+  }
+  return {
+    keys,
+    answer: {
+      status: 200,
+      text: JSON.stringify({
+        routing_id: "ef".repeat(32),
+        key_kind: "hybrid",
+        recipients: holders.map((holder) => ({ holder, recipient: keys[holder].recipient })),
+        limits: { max_attachments: 5, max_attachment_bytes: 1000000 },
+      }),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+test("without the form or the receipt template, the page is left alone", () => {
+  const none = new Document();
+  assert.equal(installReportForm(none, new Node(none), { transport: {} }), null);
+  const p = page({ withTemplate: false });
+  assert.equal(installReportForm(p.doc, p.win, { transport: {} }), null);
+  const q = page();
+  q.$("template#e2e-receipt").content.querySelector('[data-slot="code"]').remove();
+  assert.equal(installReportForm(q.doc, q.win, { transport: {} }), null, "a receipt without a place for the code");
+  assert.equal(p.form.hasAttribute("data-e2e"), false);
+  assert.equal(p.$("#encryption-path").textContent, "Rapporten krypteres på tjeneren.");
+  assert.deepEqual(p.win.listenersOf("submit"), []);
+});
+
+test("the form is marked and the page says the browser encrypts", () => {
+  const p = page();
+  assert.ok(installReportForm(p.doc, p.win, { transport: {} }));
+  assert.equal(p.form.getAttribute("data-e2e"), "on");
+  assert.equal(p.$("#encryption-path").textContent, "Rapporten krypteres i nettleseren din.");
+  assert.equal(installReportForm(p.doc, p.win, { transport: {} }), null, "only once");
+  assert.equal(p.win.listenersOf("submit").length, 1);
+});
+
+test("an identity or an image sends the plain form, and the page says so; a language button just posts", async () => {
+  for (const prepare of [
+    (p) => (p.$("#identity_contact").value = " kari@example.org "),
+    (p) => p.files.push(new File([new Uint8Array(3)], "IMG_0001.JPG")),
+    (p) => p.files.push(new File([new Uint8Array(3)], "skjerm", { type: "image/png" })),
+  ]) {
+    const p = page();
+    const transport = fakeTransport({});
+    installReportForm(p.doc, p.win, { transport });
+    prepare(p);
+    const event = submit(p);
+    assert.equal(event.defaultPrevented, false);
+    assert.equal(event.stopped, false, "pow.js gets the event");
+    assert.equal(p.$("#encryption-path").textContent, "Rapporten krypteres på tjeneren.");
+    assert.equal(transport.log.routing.length, 0);
+  }
+  const p = page();
+  installReportForm(p.doc, p.win, { transport: fakeTransport({}) });
+  const event = submit(p, p.langNav.querySelector("button"));
+  assert.equal(event.defaultPrevented, false);
+  assert.equal(event.stopped, false);
+  assert.equal(p.$("#encryption-path").textContent, "Rapporten krypteres i nettleseren din.");
+  // Whitespace in the identity fields is no identity.
+  const q = page();
+  const c = installReportForm(q.doc, q.win, { transport: fakeTransport({ routing: () => ({ status: 500, text: "" }) }) });
+  q.$("#identity_name").value = "  \n ";
+  assert.equal(submit(q).defaultPrevented, true);
+  await c.whenIdle();
+});
+
+test("a submission is encrypted and sent, and the receipt replaces the form", async () => {
+  const p = page();
+  const routing = await hybridRouting(["user:a", "recovery"]);
+  const transport = fakeTransport({
+    routing: () => routing.answer,
+    send: () => ({ status: 201, text: '{"acknowledge_by":"2026-12-04"}' }),
+  });
+  p.files.push(new File([new TextEncoder().encode("%PDF-1.7 …")], "referat <møte>.pdf", { type: "application/pdf" }));
+  const controller = installReportForm(p.doc, p.win, { transport });
+  const event = submit(p);
+  assert.equal(event.defaultPrevented, true);
+  assert.equal(event.stopped, true, "pow.js does not act");
+  // While it works, the buttons (the header's language buttons too) are off.
+  assert.equal(p.form.querySelector("button").disabled, true);
+  assert.equal(p.langNav.querySelector("button").disabled, true);
+  assert.equal(submit(p).defaultPrevented, true, "a second submit while busy is swallowed");
+  await controller.whenIdle();
+
+  // What was sent: the classification from the form, every part, the wraps.
+  assert.deepEqual(transport.log.routing, [
+    { category: "avvik", subtype: null, severity: "hoy", exclude: ["7f1c0d4e-1111-4a2b-8c3d-000000000001"] },
+  ]);
+  assert.equal(transport.log.sent.length, 1);
+  const [{ envelope, parts, headers }] = transport.log.sent;
+  assert.deepEqual(parts, ["envelope", "report", "attachment"]);
+  assert.deepEqual(Object.keys(envelope.wraps), ["user:a", "recovery", "reporter"]);
+  assert.equal(headers["Varsel-Pow-Challenge"], "c");
+
+  // The receipt: code, date, the file that kept its metadata, title, focus.
+  const codeText = p.$('[data-slot="code"]').textContent;
+  assert.match(codeText, /^([0-9A-Z]{4}-){5}[0-9A-Z]{4}$/);
+  const code = parseCaseCode(codeText);
+  assert.equal(envelope.lookup_tag, code.lookupTag());
+  const identity = await unwrapIdentity([routing.keys.recovery.identity], base64.decode(envelope.wraps.recovery));
+  assert.equal(await unwrapIdentity([code.reporterHybridIdentity()], base64.decode(envelope.wraps.reporter)), identity);
+  assert.equal(p.$('[data-slot="acknowledge-by"]').textContent, "04.12.2026");
+  const kept = p.$('[data-slot="metadata-kept"]');
+  assert.equal(kept.hidden, false);
+  assert.deepEqual(kept.querySelectorAll("li").map((li) => li.textContent), ["referat <møte>.pdf"]);
+  assert.equal(p.$("form#report-form"), null);
+  assert.equal(p.main.querySelector("h1").textContent, "Rapporten er mottatt");
+  assert.equal(p.doc.title, "Rapporten er mottatt – Varsel");
+  assert.equal(p.doc.activeElement, p.main.querySelector("h1"));
+  assert.equal(p.doc.activeElement.tabIndex, -1);
+  assert.equal(p.langNav.parentNode, null, "the language buttons went with the form");
+
+  // Leaving asks first; "done" stops asking, wipes the code and goes home.
+  const [confirmLeave] = p.win.listenersOf("beforeunload");
+  const leave = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; }, returnValue: undefined };
+  confirmLeave(leave);
+  assert.equal(leave.defaultPrevented, true);
+  assert.equal(leave.returnValue, "");
+  const done = p.$('[data-action="done"]');
+  done.listenersOf("click")[0]({ preventDefault() {} });
+  assert.deepEqual(p.win.listenersOf("beforeunload"), []);
+  assert.deepEqual(p.win.location.assigned, ["/"]);
+});
+
+test("without files the metadata notice stays hidden", async () => {
+  const p = page({ withIdentity: false });
+  const routing = await hybridRouting();
+  const transport = fakeTransport({ routing: () => routing.answer, send: () => ({ status: 201, text: '{"acknowledge_by":"2027-02-01"}' }) });
+  const controller = installReportForm(p.doc, p.win, { transport });
+  submit(p);
+  await controller.whenIdle();
+  assert.equal(p.$('[data-slot="metadata-kept"]').hidden, true);
+  assert.equal(p.$('[data-slot="acknowledge-by"]').textContent, "01.02.2027");
+  // Leaving the page by any way wipes the code and clears it from the page.
+  p.win.listenersOf("pagehide")[0]({});
+  assert.equal(p.$('[data-slot="code"]').textContent, "");
+  assert.deepEqual(p.win.listenersOf("beforeunload"), []);
+});
+
+test("a refusal is shown in an error summary, the form kept; trying again works", async () => {
+  const p = page();
+  const routing = await hybridRouting();
+  const answers = [
+    { status: 413, text: JSON.stringify({ error: { code: "text_too_long", message: "Beskrivelsen er for lang.", field: "description" } }) },
+    { status: 201, text: '{"acknowledge_by":"2026-12-04"}' },
+  ];
+  const transport = fakeTransport({ routing: () => routing.answer, send: () => answers.shift() });
+  const controller = installReportForm(p.doc, p.win, { transport });
+  submit(p);
+  await controller.whenIdle();
+
+  const summary = p.$(".error-summary");
+  assert.ok(summary);
+  assert.equal(summary.getAttribute("role"), "alert");
+  assert.equal(summary.querySelector("h2#error-summary-title").textContent, "Det er et problem");
+  const link = summary.querySelector("li a.error");
+  assert.equal(link.textContent, "Beskrivelsen er for lang.");
+  assert.equal(link.href, "#description");
+  assert.equal(p.doc.activeElement, summary);
+  assert.equal(p.main.childNodes.indexOf(summary) + 1, p.main.childNodes.indexOf(p.form), "just before the form");
+  assert.equal(p.$("#description").value, "Sjefen kaster giftig avfall i elva.");
+  assert.equal(p.form.querySelector("button").disabled, false);
+  assert.equal(p.$("#e2e-status").hidden, true);
+
+  // The same form again: the same submission, and the old summary goes.
+  submit(p);
+  await controller.whenIdle();
+  assert.equal(p.$(".error-summary"), null);
+  const [a, b] = transport.log.sent;
+  assert.equal(a.headers["Idempotency-Key"], b.headers["Idempotency-Key"]);
+  assert.equal(a.envelope.lookup_tag, b.envelope.lookup_tag);
+  assert.match(p.$('[data-slot="code"]').textContent, /^[0-9A-Z-]{29}$/);
+});
+
+test("a changed form after a failure is a new submission, with a new code", async () => {
+  const p = page();
+  const routing = await hybridRouting();
+  const transport = fakeTransport({ routing: () => routing.answer, send: () => ({ status: 503, text: '{"error":{"code":"unavailable","message":"Prøv senere."}}' }) });
+  const controller = installReportForm(p.doc, p.win, { transport });
+  submit(p);
+  await controller.whenIdle();
+  assert.equal(p.$(".error-summary li").textContent, "Prøv senere.");
+  p.$("#description").value += " Igjen i dag.";
+  submit(p);
+  await controller.whenIdle();
+  const [a, b] = transport.log.sent;
+  assert.notEqual(a.headers["Idempotency-Key"], b.headers["Idempotency-Key"]);
+  assert.notEqual(a.envelope.lookup_tag, b.envelope.lookup_tag);
+});
+
+test("no answer: the network message; the status shows progress while working", async () => {
+  const p = page();
+  const seen = [];
+  const status = p.$("#e2e-status");
+  const transport = {
+    async routing() {
+      seen.push([status.hidden, status.textContent]);
+      throw new NetworkError();
+    },
+  };
+  const controller = installReportForm(p.doc, p.win, { transport });
+  submit(p);
+  await controller.whenIdle();
+  assert.deepEqual(seen, [[false, "Krypterer …"]]);
+  assert.equal(p.$(".error-summary li").textContent, "Ingen forbindelse. Prøv igjen.");
+  assert.equal(p.$(".error-summary li a"), null, "no field to link to");
+  assert.equal(p.form.querySelector("button").disabled, false);
+});
+
+test("upload progress is shown as the sending message and a percentage", async () => {
+  const p = page();
+  const routing = await hybridRouting();
+  const status = p.$("#e2e-status");
+  let during = null;
+  const transport = {
+    routing: async () => routing.answer,
+    challenge: async () => null,
+    async send(body, headers, onUpload) {
+      // Within a second of the last update, the next one waits its turn.
+      onUpload(42, 100);
+      during = [status.textContent];
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      during.push(status.textContent);
+      return { status: 500, text: "<html>oops</html>" };
+    },
+  };
+  const controller = installReportForm(p.doc, p.win, { transport });
+  submit(p);
+  await controller.whenIdle();
+  assert.deepEqual(during, ["Sender … 0 %", "Sender … 42 %"]);
+  // An answer without a problem body: the generic (network) message.
+  assert.equal(p.$(".error-summary li").textContent, "Ingen forbindelse. Prøv igjen.");
+});
+
+// ---------------------------------------------------------------------------
+// The browser transport over fake fetch and XMLHttpRequest
+
+test("the browser transport sends the language, JSON and the proof headers", async () => {
+  const calls = [];
+  const savedFetch = globalThis.fetch;
+  const savedXhr = globalThis.XMLHttpRequest;
+  globalThis.fetch = async (url, init = {}) => {
+    calls.push({ url, init });
+    if (url.startsWith("/api/v1/pow/challenge")) {
+      return new Response('{"challenge":"v1.x.y","difficulty":3,"purpose":"submit","algorithm":"sha256-leading-zero-bits","expires_in_seconds":300}', { status: 200 });
+    }
+    return new Response('{"routing_id":"00"}', { status: 200 });
+  };
+  class FakeXhr {
+    constructor() {
+      this.headers = {};
+      this.upload = {};
+      FakeXhr.last = this;
+    }
+    open(method, url) {
+      this.method = method;
+      this.url = url;
+    }
+    setRequestHeader(k, v) {
+      this.headers[k] = v;
+    }
+    send(body) {
+      this.body = body;
+      this.upload.onprogress({ lengthComputable: true, loaded: 5, total: 10 });
+      if (FakeXhr.fail) {
+        this.onerror();
+      } else {
+        this.status = 201;
+        this.responseText = '{"acknowledge_by":"2026-01-01"}';
+        this.onload();
+      }
+    }
+  }
+  globalThis.XMLHttpRequest = FakeXhr;
+  try {
+    const t = browserTransport("nn");
+    assert.deepEqual(await t.routing({ category: "avvik" }), { status: 200, text: '{"routing_id":"00"}' });
+    assert.equal(calls[0].url, "/api/v1/e2e/routing");
+    assert.equal(calls[0].init.method, "POST");
+    assert.equal(calls[0].init.headers["Accept-Language"], "nn");
+    assert.equal(calls[0].init.headers["Content-Type"], "application/json");
+    assert.equal(calls[0].init.body, '{"category":"avvik"}');
+
+    const challenge = await t.challenge();
+    assert.equal(calls[1].url, "/api/v1/pow/challenge?purpose=submit");
+    assert.equal(challenge.challenge, "v1.x.y");
+    assert.equal(challenge.difficulty, 3);
+
+    const progress = [];
+    const form = new FormData();
+    const answer = await t.send(form, { "Idempotency-Key": "k".repeat(20), "Varsel-Pow-Solution": "7" }, (l, total) => progress.push([l, total]));
+    assert.deepEqual(answer, { status: 201, text: '{"acknowledge_by":"2026-01-01"}' });
+    const xhr = FakeXhr.last;
+    assert.equal(xhr.method, "POST");
+    assert.equal(xhr.url, "/api/v1/e2e/reports");
+    assert.equal(xhr.body, form);
+    assert.equal(xhr.headers["Accept-Language"], "nn");
+    assert.equal(xhr.headers["Idempotency-Key"], "k".repeat(20));
+    assert.equal(xhr.headers["Varsel-Pow-Solution"], "7");
+    assert.deepEqual(progress, [[5, 10]]);
+
+    FakeXhr.fail = true;
+    await assert.rejects(t.send(form, {}, () => {}), NetworkError);
+
+    globalThis.fetch = async () => {
+      throw new TypeError("Failed to fetch");
+    };
+    await assert.rejects(t.routing({}), NetworkError);
+    assert.equal(await t.challenge(), null, "no challenge: sent without a proof");
+  } finally {
+    globalThis.fetch = savedFetch;
+    globalThis.XMLHttpRequest = savedXhr;
+  }
+});
