@@ -108,7 +108,16 @@ mod tests {
     fn lengths_of_real_files_are_known_from_their_size() {
         let id = X25519Identity::generate();
         let r = id.to_public();
-        for size in [0usize, 1, 100, 65535, 65536, 65537, 2 * 65536, 2 * 65536 + 5] {
+        for size in [
+            0usize,
+            1,
+            100,
+            65535,
+            65536,
+            65537,
+            2 * 65536,
+            2 * 65536 + 5,
+        ] {
             let plain = vec![7u8; size];
             let file = encrypt(&[&r as &dyn Recipient], &plain).unwrap();
             let (inspected, len) = file_plaintext_len(&file).unwrap();

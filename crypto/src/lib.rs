@@ -132,7 +132,9 @@ pub use crate::envelope::{
 pub use crate::error::{ArmorError, DecryptError, EncryptError, HeaderError, KeyError};
 pub use crate::format::Stanza;
 pub use crate::hybrid::{HybridIdentity, HybridRecipient};
-pub use crate::inspect::{file_plaintext_len, inspect_header, plaintext_len, Inspected, StanzaKind};
+pub use crate::inspect::{
+    file_plaintext_len, inspect_header, plaintext_len, Inspected, StanzaKind,
+};
 pub use crate::keys::{AnyIdentity, AnyRecipient};
 pub use crate::scrypt::{ScryptIdentity, ScryptRecipient, DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR};
 pub use crate::session::{

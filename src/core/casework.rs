@@ -282,10 +282,7 @@ pub(crate) struct NewCaseParts<'a> {
 
 /// Stores a new case with its wraps, attachments, deadlines, audit entry
 /// and new-case mails in one transaction.
-pub(crate) async fn store_new_case(
-    state: &Core,
-    parts: NewCaseParts<'_>,
-) -> CoreResult<Submitted> {
+pub(crate) async fn store_new_case(state: &Core, parts: NewCaseParts<'_>) -> CoreResult<Submitted> {
     let NewCaseParts {
         recipient,
         category,

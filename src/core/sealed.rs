@@ -109,7 +109,10 @@ pub async fn offer(state: &Core, routing: &RoutingInput) -> CoreResult<RoutingOf
             recipient: recovery,
         });
     }
-    Ok(RoutingOffer::new(state.settings.security.key_kind(), recipients))
+    Ok(RoutingOffer::new(
+        state.settings.security.key_kind(),
+        recipients,
+    ))
 }
 
 /// A case as the browser sent it: ciphertexts, wraps and the lookup tag.
@@ -250,7 +253,12 @@ pub async fn submit(
         if name.len() > MAX_SMALL_FILE_BYTES {
             return Err(invalid("attachment_names"));
         }
-        check_file(name, case_kind, MAX_SMALL_FILE_BYTES as u64, "attachment_names")?;
+        check_file(
+            name,
+            case_kind,
+            MAX_SMALL_FILE_BYTES as u64,
+            "attachment_names",
+        )?;
         attachments.push(Attachment {
             // Set by `store_new_case`.
             case_id: Uuid::nil(),
@@ -327,7 +335,8 @@ mod tests {
         let a = RoutingOffer::new(KeyKind::Hybrid, vec![user(1, "age1a"), user(2, "age1b")]);
         let b = RoutingOffer::new(KeyKind::Hybrid, vec![user(2, "age1b"), user(1, "age1a")]);
         assert_eq!(a.id, b.id);
-        let other_key = RoutingOffer::new(KeyKind::Hybrid, vec![user(1, "age1a"), user(2, "age1c")]);
+        let other_key =
+            RoutingOffer::new(KeyKind::Hybrid, vec![user(1, "age1a"), user(2, "age1c")]);
         assert_ne!(a.id, other_key.id, "a changed key changes the id");
         let fewer = RoutingOffer::new(KeyKind::Hybrid, vec![user(1, "age1a")]);
         assert_ne!(a.id, fewer.id);

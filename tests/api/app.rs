@@ -28,7 +28,7 @@ use varsel::core::store::{Case, InboxFilter, InboxLine, InboxPageQuery, InboxSor
 use varsel::startup::Application;
 
 pub use abuse::non_solution;
-pub use api::deadline;
+pub use api::{deadline, ApiResponse};
 pub use cases::SeededCase;
 pub use database::{Backend, Bind, TestDatabase};
 pub use html::{code_on_receipt, csrf_of, find_case_code, inbox_row, submission_of};

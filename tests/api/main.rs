@@ -21,6 +21,7 @@ mod cli;
 mod contract;
 mod deadlines;
 mod deploy;
+mod e2e;
 mod escalation;
 mod export;
 mod followup;

@@ -83,8 +83,13 @@ impl ReportDraft<'_> {
         limits: ReportLimits,
     ) -> Result<ReportInput, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let (category, subtype, severity) =
-            parse_kind(taxonomy, self.category, self.subtype, self.severity, &mut errors);
+        let (category, subtype, severity) = parse_kind(
+            taxonomy,
+            self.category,
+            self.subtype,
+            self.severity,
+            &mut errors,
+        );
         let description = TextField::parse(self.description, limits.max_text_chars)
             .map_err(|e| errors.push(field("description", text_problem(e))))
             .ok();
@@ -126,7 +131,11 @@ fn parse_kind(
     subtype: &str,
     severity: &str,
     errors: &mut Vec<FieldError>,
-) -> (Option<Category>, Option<Option<SubtypeKey>>, Option<Severity>) {
+) -> (
+    Option<Category>,
+    Option<Option<SubtypeKey>>,
+    Option<Severity>,
+) {
     // Only the categories the organisation has configured.
     let category = match category.trim() {
         "" => {
@@ -134,8 +143,7 @@ fn parse_kind(
             None
         }
         key => {
-            let parsed =
-                Category::parse(key).filter(|c| parse_subtype(taxonomy, *c, "").is_some());
+            let parsed = Category::parse(key).filter(|c| parse_subtype(taxonomy, *c, "").is_some());
             if parsed.is_none() {
                 errors.push(field("category", FieldProblem::Unknown));
             }
@@ -221,8 +229,13 @@ impl RoutingDraft<'_> {
     /// report's fields ([`ReportDraft::parse`]).
     pub fn parse(&self, taxonomy: &Taxonomy) -> Result<RoutingInput, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let (category, subtype, severity) =
-            parse_kind(taxonomy, self.category, self.subtype, self.severity, &mut errors);
+        let (category, subtype, severity) = parse_kind(
+            taxonomy,
+            self.category,
+            self.subtype,
+            self.severity,
+            &mut errors,
+        );
         let excluded = parse_exclusions(&self.exclude, &mut errors);
         match (category, subtype, severity) {
             (Some(category), Some(subtype), Some(severity)) if errors.is_empty() => {

@@ -281,9 +281,8 @@ pub async fn submit(
     files::require_multipart(&req, lang)?;
     let submission = super::reports::idempotency(&state, lang, &req).await?;
     let limits = &state.settings.limits;
-    let max_report = crate::web::http::multipart::max_sealed_bytes(sealed::max_report_bytes(
-        &state,
-    )) as usize;
+    let max_report =
+        crate::web::http::multipart::max_sealed_bytes(sealed::max_report_bytes(&state)) as usize;
     let mut gate = state.rate_limits.budgets.upload_gate(&state, true);
     let form = read_sealed_form(
         payload,

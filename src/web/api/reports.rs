@@ -190,7 +190,11 @@ pub(super) async fn idempotency(
 
 /// Charges a valid report to the lane its proof of work chooses (headers
 /// `Varsel-Pow-Challenge` and `Varsel-Pow-Solution`; none: the plain lane).
-pub(super) async fn admitted(state: &AppState, lang: Lang, req: &HttpRequest) -> Result<(), ApiError> {
+pub(super) async fn admitted(
+    state: &AppState,
+    lang: Lang,
+    req: &HttpRequest,
+) -> Result<(), ApiError> {
     state
         .rate_limits
         .reporter(state, Purpose::Submit, PowProof::from_headers(req))

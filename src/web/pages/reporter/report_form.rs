@@ -70,6 +70,8 @@ struct ReportPage<'a> {
     attachment_limits: String,
     /// An identity custodian is configured: the identity fields are offered.
     identity_offered: bool,
+    /// The `<script>` of the browser-encryption bundle, if this build has one.
+    e2e_script: Option<String>,
 }
 
 /// The sub-types of one category, for an `<optgroup>`.
@@ -180,6 +182,7 @@ pub async fn render_form(
         errors,
         attachment_limits: super::attachment_limits(&t, limits),
         identity_offered: super::identity::offered(state, visitor).await?,
+        e2e_script: crate::web::script::script_tag(),
     };
     let body = super::render(visitor, &page)?;
     Ok(super::html(status, body, cookie))

@@ -902,6 +902,9 @@ function showReceipt(doc, win, template, submission, acknowledgeBy) {
   const main = doc.querySelector("main") || doc.body;
   const h1 = receipt.querySelector("h1");
   main.replaceChildren(receipt);
+  // As the server's receipt: printed, only the code and the date show
+  // (varsel.css, `main.receipt`).
+  if (main.classList) main.classList.add("receipt");
   // The form is gone: the header's language buttons (form="report-form")
   // would send nothing; the server's receipt has no language switch either.
   for (const button of doc.querySelectorAll('button[form="report-form"]')) {

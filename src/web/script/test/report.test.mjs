@@ -612,10 +612,15 @@ test("the bundle builds with build.rs's esbuild command", () => {
   const out = mkdtempSync(join(tmpdir(), "varsel-e2e-"));
   try {
     const bundle = join(out, "varsel-e2e.js");
+    // build.rs installs with scripts off, leaving esbuild's JavaScript
+    // launcher; an `npm ci` with scripts on puts the native binary in its
+    // place. Either runs the same esbuild.
+    const esbuild = join(packageDir, "node_modules/esbuild/bin/esbuild");
+    const native = readFileSync(esbuild).subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
     execFileSync(
-      process.execPath,
+      native ? esbuild : process.execPath,
       [
-        join(packageDir, "node_modules/esbuild/bin/esbuild"),
+        ...(native ? [] : [esbuild]),
         "src/main.js",
         "--bundle",
         "--format=iife",

@@ -1,0 +1,245 @@
+//! The report form encrypted in the browser (issue 13, docs/e2e.md), in
+//! headless Chromium with JavaScript on, behind a proxy of the test's own
+//! that records every byte the browser sends: a report with a marker
+//! string and an attachment holding it is filed, the page says it was
+//! encrypted in the browser, and neither the marker nor the case code
+//! appears in any request. The handler then reads the report and the
+//! attachment, and the reporter logs in with the code like anyone else.
+//! With JavaScript off the same form is sealed on the server, and the two
+//! cases look alike to the handler.
+
+use std::sync::{Arc, Mutex};
+
+use reqwest::StatusCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::Browser;
+use crate::app::{Backend, TestApp};
+use crate::for_each_backend;
+
+for_each_backend!(
+    a_browser_encrypted_report_sends_neither_the_marker_nor_the_code,
+    either_path_gives_the_handler_the_same_case
+);
+
+const MARKER: &str = "MARKER-e2e-4c1d-hemmelig";
+
+/// A TCP proxy in front of the service that keeps everything clients send.
+struct RecordingProxy {
+    address: String,
+    sent: Arc<Mutex<Vec<u8>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RecordingProxy {
+    async fn start(target: &str) -> Self {
+        let target = target
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let record = sent.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let upstream = TcpStream::connect(&target).await.unwrap();
+                let record = record.clone();
+                tokio::spawn(async move {
+                    let (mut client_read, mut client_write) = client.into_split();
+                    let (mut up_read, mut up_write) = upstream.into_split();
+                    let outbound = async move {
+                        let mut buf = vec![0u8; 64 * 1024];
+                        loop {
+                            let n = match client_read.read(&mut buf).await {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            record.lock().unwrap().extend_from_slice(&buf[..n]);
+                            if up_write.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                        let _ = up_write.shutdown().await;
+                    };
+                    let inbound = async move {
+                        let _ = tokio::io::copy(&mut up_read, &mut client_write).await;
+                        let _ = client_write.shutdown().await;
+                    };
+                    tokio::join!(outbound, inbound);
+                });
+            }
+        });
+        RecordingProxy {
+            address,
+            sent,
+            task,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Everything sent so far, as text (bytes that are not UTF-8 replaced).
+    fn sent(&self) -> String {
+        String::from_utf8_lossy(&self.sent.lock().unwrap()).into_owned()
+    }
+}
+
+impl Drop for RecordingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Fills in and sends the report form of the page `browser` is on.
+async fn file_report(browser: &Browser, text: &str, attachment: &std::path::Path) {
+    browser.click("#category-avvik").await;
+    browser
+        .type_into("textarea[name='description']", text)
+        .await;
+    browser
+        .type_into(
+            "input[type='file'][name='attachment']",
+            &attachment.display().to_string(),
+        )
+        .await;
+    browser.click("#report-form button[type='submit']").await;
+}
+
+async fn a_browser_encrypted_report_sends_neither_the_marker_nor_the_code(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let proxy = RecordingProxy::start(&app.url("")).await;
+    let upload = tempfile::Builder::new().suffix(".txt").tempfile().unwrap();
+    let content = format!("Vedlegg med {MARKER} i seg.\n").repeat(5_000);
+    std::fs::write(upload.path(), &content).unwrap();
+
+    let browser = Browser::start_with(true).await;
+    browser.goto(&proxy.url("/report")).await;
+    let form = browser.wait_for("data-e2e=\"on\"").await;
+    assert!(
+        form.contains("\">Varselet blir kryptert i nettleseren din"),
+        "the form says where it encrypts"
+    );
+    file_report(&browser, &format!("Rapport: {MARKER}"), upload.path()).await;
+    let (receipt, code) = browser.wait_for_code().await;
+    assert!(
+        receipt.contains(
+            "<p class=\"notice\" id=\"encrypted-where\">Saken ble kryptert i nettleseren din"
+        ),
+        "{receipt}"
+    );
+
+    // What the browser sent: the page, the script, the routing, the case.
+    let sent = proxy.sent();
+    assert!(
+        sent.contains("POST /api/v1/e2e/routing"),
+        "the routing was asked for"
+    );
+    assert!(
+        sent.contains("POST /api/v1/e2e/reports"),
+        "the case was sent"
+    );
+    assert!(!sent.contains("POST /report "), "not the plain form");
+    let canonical: String = code.chars().filter(|c| *c != '-').collect();
+    for secret in [MARKER, &code, &canonical, &code.to_lowercase()] {
+        assert!(!sent.contains(secret), "{secret:?} was sent");
+    }
+    assert!(!sent.contains("hemmelig"), "no part of the marker was sent");
+
+    // The handler reads the report and the attachment.
+    let token = app.staff_token("hanne").await;
+    let id = app.api_case_ids(&token).await[0];
+    let case = app.api_case(&token, id).await.expect(StatusCode::OK);
+    assert_eq!(case["report"]["description"], format!("Rapport: {MARKER}"));
+    let listed = &case["attachments"][0];
+    let name = upload.path().file_name().unwrap().to_str().unwrap();
+    assert_eq!(listed["name"], name);
+    let (bytes, _) = app
+        .api_download(
+            &format!(
+                "/staff/cases/{id}/attachments/{}",
+                listed["id"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await;
+    assert!(bytes == content.as_bytes(), "the attachment, byte for byte");
+
+    // The reporter comes back with the code.
+    let reporter = app.reporter_token(&code).await;
+    let mine = app
+        .api_reporter_case(&reporter)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(mine["report"]["description"], format!("Rapport: {MARKER}"));
+
+    // "Done" leaves the receipt for the start page.
+    browser.click("[data-action='done']").await;
+    browser.wait_for("href=\"/report\"").await;
+    browser.quit().await;
+    app.teardown().await;
+}
+
+async fn either_path_gives_the_handler_the_same_case(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let upload = tempfile::Builder::new().suffix(".txt").tempfile().unwrap();
+    std::fs::write(upload.path(), b"samme vedlegg").unwrap();
+    for javascript in [true, false] {
+        let browser = Browser::start_with(javascript).await;
+        browser.goto(&app.url("/report")).await;
+        file_report(&browser, "Samme rapport", upload.path()).await;
+        let (receipt, _) = browser.wait_for_code().await;
+        let expected = if javascript {
+            "Saken ble kryptert i nettleseren din"
+        } else {
+            "Saken ble kryptert på serveren ved mottak"
+        };
+        assert!(receipt.contains(expected), "{receipt}");
+        browser.quit().await;
+    }
+    let token = app.staff_token("hanne").await;
+    let inbox = app.api_inbox(&token).await;
+    assert_eq!(inbox.len(), 2);
+    let mut shapes = Vec::new();
+    for row in &inbox {
+        let id = row["id"].as_str().unwrap();
+        let mut case = app.api_case(&token, id).await.expect(StatusCode::OK);
+        let attachment = case["attachments"][0].clone();
+        assert_eq!(
+            attachment["name"],
+            upload.path().file_name().unwrap().to_str().unwrap()
+        );
+        let (bytes, _) = app
+            .api_download(
+                &format!(
+                    "/staff/cases/{id}/attachments/{}",
+                    attachment["id"].as_str().unwrap()
+                ),
+                &token,
+            )
+            .await;
+        assert_eq!(bytes, b"samme vedlegg");
+        // Everything but the ids is the same.
+        let map = case.as_object_mut().unwrap();
+        map.remove("id");
+        map.remove("attachments");
+        shapes.push(case);
+    }
+    assert_eq!(shapes[0], shapes[1], "the two cases differ");
+    // The inbox rows too, but for their ids.
+    let rows: Vec<_> = inbox
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut().unwrap().remove("id");
+            r
+        })
+        .collect();
+    assert_eq!(rows[0], rows[1]);
+    app.teardown().await;
+}
