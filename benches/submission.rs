@@ -108,6 +108,15 @@ fn report(core: &Core) -> ReportInput {
     .unwrap_or_else(|_| panic!("a valid report"))
 }
 
+/// Files `input` once, with fresh keys of the service's kind.
+async fn submit_one(core: &Core, input: &ReportInput) -> Result<(), String> {
+    let prepared = PreparedCase::new(core.settings.security.key_kind());
+    casework::submit_report(core, &prepared, input, &[])
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 fn bench_backend(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, core: Arc<Core>) {
     let input = Arc::new(report(&core));
     let mut group = c.benchmark_group(format!("submit/{name}"));
@@ -118,14 +127,9 @@ fn bench_backend(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, co
         b.to_async(rt).iter(|| {
             let (core, input) = (core.clone(), input.clone());
             async move {
-                casework::submit_report(
-                    &core,
-                    &PreparedCase::new(core.settings.security.key_kind()),
-                    &input,
-                    &[],
-                )
-                .await
-                .unwrap_or_else(|e| panic!("submit: {e}"));
+                submit_one(&core, &input)
+                    .await
+                    .unwrap_or_else(|e| panic!("submit: {e}"));
             }
         })
     });
@@ -139,17 +143,7 @@ fn bench_backend(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, co
                     let tasks: Vec<_> = (0..CONCURRENCY)
                         .map(|_| {
                             let (core, input) = (core.clone(), input.clone());
-                            tokio::spawn(async move {
-                                casework::submit_report(
-                                    &core,
-                                    &PreparedCase::new(core.settings.security.key_kind()),
-                                    &input,
-                                    &[],
-                                )
-                                .await
-                                .map(|_| ())
-                                .map_err(|e| e.to_string())
-                            })
+                            tokio::spawn(async move { submit_one(&core, &input).await })
                         })
                         .collect();
                     for t in tasks {

@@ -11,10 +11,17 @@
 #   BENCH_SECONDS=20 BENCH_CONCURRENCY=64 scripts/bench.sh
 #   BENCH_BACKENDS=sqlite scripts/bench.sh
 #   BENCH_KEYS="x25519 hybrid" scripts/bench.sh   # both key kinds side by side
+#   BENCH_PATHS="server browser" scripts/bench.sh  # server-sealed and browser-encrypted
 #
 # Keys: BENCH_KEYS lists the key kinds to run with (default "hybrid", the
 # service's default since issue 13; "x25519" sets security.hybrid_keys =
 # false for the accounts, the recovery key and every case).
+#
+# Paths: BENCH_PATHS lists how reports arrive (default "server"): "server"
+# posts plaintext JSON to POST /api/v1/reports, which the server seals;
+# "browser" posts a case encrypted as the reporter's browser encrypts it to
+# POST /api/v1/e2e/reports (docs/e2e.md; the driver seals one case and sends
+# it under fresh lookup tags, so only the server's work is measured).
 #
 # PostgreSQL: BENCH_POSTGRES_URL (default $TEST_POSTGRES_URL, else
 # postgres://postgres@127.0.0.1:5432/test) names a server and a database to
@@ -27,6 +34,7 @@ seconds=${BENCH_SECONDS:-10}
 concurrency=${BENCH_CONCURRENCY:-64}
 backends=${BENCH_BACKENDS:-"sqlite postgres"}
 key_kinds=${BENCH_KEYS:-hybrid}
+paths=${BENCH_PATHS:-server}
 pg_admin=${BENCH_POSTGRES_URL:-${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}}
 
 cargo build --release --quiet --bin varsel --example loadgen
@@ -48,9 +56,11 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# run_one LABEL DATABASE_URL GROUP_COMMIT KEYS
+# run_one LABEL DATABASE_URL GROUP_COMMIT KEYS PATH
 run_one() {
-    local label=$1 url=$2 group_commit=$3 keys=$4
+    local label=$1 url=$2 group_commit=$3 keys=$4 path=$5
+    local e2e=()
+    if [[ "$path" == browser ]]; then e2e=(--e2e); fi
     local data="$work/$label"
     mkdir -p "$data"
     local port
@@ -81,41 +91,44 @@ run_one() {
         sleep 0.1
     done
     "$loadgen" --url "http://127.0.0.1:$port" --concurrency "$concurrency" \
-        --seconds "$seconds" --warmup 2 --label "$label" >"$work/$label.out"
+        --seconds "$seconds" --warmup 2 --label "$label" "${e2e[@]}" >"$work/$label.out"
     kill "$server"; wait "$server" 2>/dev/null || true
     server=""
     # label requests per_second p50 p99 max errors → table row
     awk -F'\t' '{
         split($3, r, "="); split($4, a, "="); split($5, b, "="); split($6, c, "="); split($7, e, "=");
-        printf "| %-26s | %8s | %8s | %8s | %8s | %6s |\n", $1, r[2], a[2], b[2], c[2], e[2]
+        printf "| %-36s | %8s | %8s | %8s | %8s | %6s |\n", $1, r[2], a[2], b[2], c[2], e[2]
     }' "$work/$label.out"
 }
 
 echo
-echo "Submissions, POST /api/v1/reports (JSON, 2 KiB report, 3 handlers + reporter + recovery wraps),"
+echo "Submissions: server-sealed, POST /api/v1/reports (JSON); browser-encrypted, POST /api/v1/e2e/reports"
+echo "(multipart: envelope + report age file). 2 KiB report, 3 handlers + reporter + recovery wraps,"
 echo "$concurrency concurrent submitters for ${seconds}s after a 2 s warm-up, driver on the same machine."
 echo
-echo "| backend                    | per sec  | p50 ms   | p99 ms   | max ms   | errors |"
-echo "| -------------------------- | -------- | -------- | -------- | -------- | ------ |"
+echo "| run                                  | per sec  | p50 ms   | p99 ms   | max ms   | errors |"
+echo "| ------------------------------------ | -------- | -------- | -------- | -------- | ------ |"
 modes="true"
 if [[ -n "${BENCH_COMPARE:-}" ]]; then modes="true false"; fi
 for backend in $backends; do
   for keys in $key_kinds; do
-    for gc in $modes; do
-        suffix=", $keys"
+    for path in $paths; do
+      for gc in $modes; do
+        if [[ "$path" == browser ]]; then suffix=", $keys, browser-encrypted"; else suffix=", $keys, server-sealed"; fi
         if [[ "$gc" == false ]]; then suffix="$suffix, no group commit"; fi
         case $backend in
             sqlite)
-                run_one "sqlite$suffix" "sqlite://$work/sqlite-$gc-$keys/varsel.db" "$gc" "$keys"
+                run_one "sqlite$suffix" "sqlite://$work/sqlite-$gc-$keys-$path/varsel.db" "$gc" "$keys" "$path"
                 ;;
             postgres)
                 pg_db="varsel_bench_$(date +%s)_$RANDOM"
                 psql -q "$pg_admin" -c "CREATE DATABASE $pg_db" >/dev/null
-                run_one "postgres$suffix" "${pg_admin%/*}/$pg_db" "$gc" "$keys"
+                run_one "postgres$suffix" "${pg_admin%/*}/$pg_db" "$gc" "$keys" "$path"
                 psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null
                 pg_db=""
                 ;;
         esac
+      done
     done
   done
 done

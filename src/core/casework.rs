@@ -507,10 +507,15 @@ pub struct AttachmentView {
     pub created_at: i64,
 }
 
+/// The refusal of a case whose stored parts do not open with its key.
+fn unreadable() -> CoreError {
+    CoreError::Refused(Refusal::CaseUnreadable)
+}
+
 /// An attachment as its reader sees it: its name opened with the case key.
 fn attachment_view(identity: &AnyIdentity, a: &Attachment) -> CoreResult<AttachmentView> {
-    let json = keys::open(identity, &a.name)?;
-    let name: AttachmentName = serde_json::from_slice(&json).context("stored name is malformed")?;
+    let json = keys::open(identity, &a.name).map_err(|_| unreadable())?;
+    let name: AttachmentName = serde_json::from_slice(&json).map_err(|_| unreadable())?;
     Ok(AttachmentView {
         id: a.id,
         author: a.author,
@@ -541,9 +546,10 @@ async fn load_view(
     identity: &AnyIdentity,
     with_names: bool,
 ) -> CoreResult<CaseView> {
-    let report_json = keys::open(identity, &case.report)?;
-    let report: ReportContent =
-        serde_json::from_slice(&report_json).context("stored report is malformed")?;
+    // The case key opened; what it does not open, or opens to something
+    // that is not a report, a reporter's browser sealed wrongly.
+    let report_json = keys::open(identity, &case.report).map_err(|_| unreadable())?;
+    let report: ReportContent = serde_json::from_slice(&report_json).map_err(|_| unreadable())?;
     let mut names = std::collections::HashMap::new();
     let mut messages = Vec::new();
     for m in state.store.messages(case.id).await? {

@@ -30,9 +30,14 @@ pub enum Refusal {
     #[error("invalid ciphertext in {part}")]
     InvalidCiphertext {
         /// The part: `report`, `wraps`, `attachment_names`, `attachment`,
-        /// `case_recipient` or `lookup_tag`.
+        /// `identity`, `case_recipient`, `routing_id` or `lookup_tag`.
         part: &'static str,
     },
+    /// A case whose key, exclusions, report or attachment names do not
+    /// open with a key that should open them: sealed wrongly by a
+    /// reporter's browser (docs/e2e.md). Named rather than a server error.
+    #[error("the case cannot be opened")]
+    CaseUnreadable,
     /// Wrong username or password (never says which).
     #[error("login failed")]
     LoginFailed,
@@ -87,6 +92,7 @@ impl Refusal {
             Refusal::TooManyAttachments { .. } => "too_many_attachments",
             Refusal::RoutingChanged => "routing_changed",
             Refusal::InvalidCiphertext { .. } => "invalid_ciphertext",
+            Refusal::CaseUnreadable => "case_unreadable",
             Refusal::LoginFailed => "login_failed",
             Refusal::UseClose => "use_close",
             Refusal::CannotConfirm => "cannot_confirm",

@@ -135,6 +135,26 @@ async fn custodian_recipients(state: &Core) -> CoreResult<Vec<(Uuid, AnyRecipien
     Ok(custodians(&users))
 }
 
+/// The active custodians with a usable key, their recipients as stored: for
+/// a browser that seals an identity itself ([`crate::core::sealed`]).
+pub async fn custodian_keys(state: &Core) -> CoreResult<Vec<(Uuid, String)>> {
+    let users = state.store.users_shared().await?;
+    Ok(users
+        .iter()
+        .filter(|u| u.active && u.roles.contains(&Role::Custodian))
+        .filter(|u| keys::recipient(&u.recipient).is_ok())
+        .map(|u| (u.id, u.recipient.clone()))
+        .collect())
+}
+
+impl SealedIdentity {
+    /// An identity the reporter's browser sealed to the custodians, checked
+    /// by [`crate::core::sealed`] before it is stored.
+    pub(crate) fn from_browser(sealed: Vec<u8>) -> Self {
+        SealedIdentity(sealed)
+    }
+}
+
 /// Whether an identity can be kept: some active custodian has a key.
 pub async fn available(state: &Core) -> CoreResult<bool> {
     Ok(!custodian_recipients(state).await?.is_empty())

@@ -55,8 +55,19 @@ pub async fn staff_case(state: &Core, staff: &StaffMember, case_id: Uuid) -> Cor
         .case_by_id(case_id)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let identity = keys::unwrap_case_identity(&wrapped, &staff.identity)?;
-    let excluded = crate::core::exclusions::of_case(state, case_id, &identity).await?;
+    // A wrap made out to this member that their key does not open, or
+    // exclusions that the case key does not open, were sealed wrongly by a
+    // reporter's browser: named, not a server error.
+    let identity = keys::unwrap_case_identity(&wrapped, &staff.identity)
+        .map_err(|_| CoreError::Refused(crate::core::error::Refusal::CaseUnreadable))?;
+    let excluded = crate::core::exclusions::of_case(state, case_id, &identity)
+        .await
+        .map_err(|e| match e {
+            CoreError::Internal(_) => {
+                CoreError::Refused(crate::core::error::Refusal::CaseUnreadable)
+            }
+            other => other,
+        })?;
     if !authz::may_open_case(staff.user_id, true, &excluded) {
         return Err(CoreError::NotFound);
     }

@@ -115,15 +115,22 @@ pub async fn upgrade_key(
     let wrapped_identity = core.password_checks.wrap(&next, password, in_force).await?;
     let wraps = core.store.user_wraps(user.id).await?;
     let (old_ring, new_recipient) = (ring.clone(), next.to_public());
-    let rewrapped = tokio::task::spawn_blocking(move || {
-        wraps
-            .into_iter()
-            .map(|(case_id, old)| {
-                let case = keys::unwrap_case_identity(&old, &old_ring)?;
-                let new = keys::wrap_case_identity(&case, &new_recipient)?;
-                Ok((case_id, old, new))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()
+    // A wrap the old key does not open (one a reporter's browser sealed
+    // wrongly, docs/e2e.md) is left as it is and named in the audit entry:
+    // it must not keep the account on its old key for good.
+    let (rewrapped, unreadable) = tokio::task::spawn_blocking(move || {
+        let mut rewrapped = Vec::new();
+        let mut unreadable = Vec::new();
+        for (case_id, old) in wraps {
+            match keys::unwrap_case_identity(&old, &old_ring) {
+                Ok(case) => {
+                    let new = keys::wrap_case_identity(&case, &new_recipient)?;
+                    rewrapped.push((case_id, old, new));
+                }
+                Err(_) => unreadable.push(case_id),
+            }
+        }
+        anyhow::Ok((rewrapped, unreadable))
     })
     .await
     .context("key upgrade task failed")??;
@@ -142,8 +149,11 @@ pub async fn upgrade_key(
     };
     let audit = audit_log::prepare(
         core.now(),
-        AuditEvent::new(AuditActor::User(user.id), action::USER_KEY_UPGRADED)
-            .with_detail(json!({ "to": "mlkem768x25519", "wraps": count })),
+        AuditEvent::new(AuditActor::User(user.id), action::USER_KEY_UPGRADED).with_detail(json!({
+            "to": "mlkem768x25519",
+            "wraps": count,
+            "unreadable": unreadable,
+        })),
     );
     let stored = core
         .store

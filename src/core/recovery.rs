@@ -42,6 +42,11 @@ pub struct Granted {
     pub granted: usize,
     /// Wraps to the old key, deleted.
     pub old_wraps_deleted: u64,
+    /// Cases wrapped to the recovery key that it does not open (a wrap, or
+    /// the exclusions, a reporter's browser sealed wrongly): skipped, and
+    /// named by id in the audit entry, so one bad case cannot stop a
+    /// recovery.
+    pub unreadable: Vec<Uuid>,
 }
 
 /// Gives `username` a new key pair wrapped under `new_password` and the
@@ -91,9 +96,12 @@ pub async fn grant(
 
     let recoverable = store.recovery_wraps().await?;
     let mut wraps = Vec::new();
+    let mut unreadable = Vec::new();
     for (case_id, wrapped) in &recoverable {
-        let case_identity = keys::unwrap_case_identity(wrapped, recovery)
-            .with_context(|| format!("the recovery key does not open case {case_id}"))?;
+        let Ok(case_identity) = keys::unwrap_case_identity(wrapped, recovery) else {
+            unreadable.push(*case_id);
+            continue;
+        };
         let Some(case) = store.case_by_id(*case_id).await? else {
             continue;
         };
@@ -103,8 +111,10 @@ pub async fn grant(
             .and_then(|facts| facts.subtype);
         let flags = settings.taxonomy.flags_of(case.category, subtype.as_ref());
         let sealed = store.sealed_exclusions(*case_id).await?;
-        let excluded = exclusions::open(&case_identity, sealed.as_deref())
-            .map_err(|e| anyhow!("cannot open the exclusions of case {case_id}: {e}"))?;
+        let Ok(excluded) = exclusions::open(&case_identity, sealed.as_deref()) else {
+            unreadable.push(*case_id);
+            continue;
+        };
         let routed = members(
             &settings.routing,
             &rules,
@@ -131,6 +141,7 @@ pub async fn grant(
             "user_id": user.id,
             "recoverable": recoverable.len(),
             "granted": granted,
+            "unreadable": unreadable,
         })),
     )
     .await
@@ -149,6 +160,7 @@ pub async fn grant(
         recoverable: recoverable.len(),
         granted,
         old_wraps_deleted,
+        unreadable,
     })
 }
 

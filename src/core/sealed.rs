@@ -48,6 +48,9 @@ pub struct RoutingOffer {
     /// The routed members, then the recovery key if there is one (never
     /// the reporter, whose key the browser derives from the code).
     pub recipients: Vec<RoutedRecipient>,
+    /// The identity custodians (id, recipient), to whom the browser seals
+    /// the reporter's identity if they give it.
+    pub custodians: Vec<(Uuid, String)>,
 }
 
 fn kind_name(kind: KeyKind) -> &'static str {
@@ -58,10 +61,19 @@ fn kind_name(kind: KeyKind) -> &'static str {
 }
 
 impl RoutingOffer {
-    fn new(kind: KeyKind, recipients: Vec<RoutedRecipient>) -> Self {
+    fn new(
+        kind: KeyKind,
+        recipients: Vec<RoutedRecipient>,
+        custodians: Vec<(Uuid, String)>,
+    ) -> Self {
         let mut lines: Vec<String> = recipients
             .iter()
             .map(|r| format!("{} {}\n", r.holder.as_db(), r.recipient))
+            .chain(
+                custodians
+                    .iter()
+                    .map(|(id, r)| format!("custodian:{id} {r}\n")),
+            )
             .collect();
         lines.sort();
         let mut hash = Sha256::new();
@@ -76,6 +88,7 @@ impl RoutingOffer {
             id: hash.finalize().into(),
             kind,
             recipients,
+            custodians,
         }
     }
 
@@ -109,9 +122,11 @@ pub async fn offer(state: &Core, routing: &RoutingInput) -> CoreResult<RoutingOf
             recipient: recovery,
         });
     }
+    let custodians = crate::core::identity::custodian_keys(state).await?;
     Ok(RoutingOffer::new(
         state.settings.security.key_kind(),
         recipients,
+        custodians,
     ))
 }
 
@@ -132,6 +147,9 @@ pub struct SealedReport {
     pub report: Vec<u8>,
     /// Each attachment's sealed `{name, content_type}`, in the order of the files.
     pub attachment_names: Vec<Vec<u8>>,
+    /// The reporter's identity (`{name, contact, role}`), sealed to every
+    /// custodian of the routing, if they gave it.
+    pub identity: Option<Vec<u8>>,
     /// The keyed hash of the request's idempotency key, if any.
     pub submission: Option<SubmissionTag>,
 }
@@ -217,15 +235,16 @@ fn ordered_wraps(
     Ok(wraps)
 }
 
-/// Checks a browser-encrypted case against the routing now and stores it.
-/// `files` are the attachments as they arrived (age files, stored as they
-/// are, each already checked by the web layer with
-/// [`check_attachment`]), in the order of `sealed.attachment_names`.
-pub async fn submit(
+/// Checks a browser-encrypted case against the routing now, as far as a
+/// server without its keys can; [`store`] stores it. `files` are the
+/// attachments as they arrived (age files, stored as they are, each
+/// already checked with [`check_attachment`]), in the order of
+/// `sealed.attachment_names`.
+pub async fn check(
     state: &Core,
     sealed: &SealedReport,
     files: &[IncomingFile],
-) -> CoreResult<Submitted> {
+) -> CoreResult<Checked> {
     let limits = &state.settings.limits;
     if files.len() > limits.max_attachments_per_case {
         return Err(CoreError::Refused(Refusal::TooManyAttachments {
@@ -269,7 +288,48 @@ pub async fn submit(
             created_at: casework::day_of(now),
         });
     }
-    casework::store_new_case(
+    let identity = match &sealed.identity {
+        Some(file) => Some(check_identity(file, &offer.custodians)?),
+        None => None,
+    };
+    Ok(Checked {
+        routed_to: offer
+            .recipients
+            .iter()
+            .filter_map(|r| r.holder.user_id())
+            .collect(),
+        recipient,
+        wraps,
+        attachments,
+        identity,
+    })
+}
+
+/// A browser-encrypted case that passed [`check`], ready to be stored.
+pub struct Checked {
+    routed_to: Vec<Uuid>,
+    recipient: AnyRecipient,
+    wraps: Vec<KeyWrap>,
+    attachments: Vec<Attachment>,
+    identity: Option<crate::core::identity::SealedIdentity>,
+}
+
+/// Stores a case [`check`] passed (after the request was admitted by the
+/// rate limits: only a case that can be stored is charged to them).
+pub async fn store(
+    state: &Core,
+    sealed: &SealedReport,
+    checked: Checked,
+    files: &[IncomingFile],
+) -> CoreResult<Submitted> {
+    let Checked {
+        routed_to,
+        recipient,
+        wraps,
+        attachments,
+        identity,
+    } = checked;
+    let submitted = casework::store_new_case(
         state,
         NewCaseParts {
             recipient: &recipient,
@@ -277,11 +337,7 @@ pub async fn submit(
             subtype: sealed.routing.subtype.as_ref(),
             severity: sealed.routing.severity,
             excluded: &sealed.routing.excluded,
-            routed_to: offer
-                .recipients
-                .iter()
-                .filter_map(|r| r.holder.user_id())
-                .collect(),
+            routed_to,
             report: sealed.report.clone(),
             wraps,
             lookup_tag: sealed.lookup_tag,
@@ -290,19 +346,79 @@ pub async fn submit(
             submission: sealed.submission,
         },
     )
-    .await
+    .await?;
+    if let Some(identity) = identity {
+        // The case exists: its code must reach the reporter whatever
+        // happens to the identity, which they can give again from the case.
+        if let Err(e) =
+            crate::core::identity::attach_to_new_case(state, submitted.case_id, &identity).await
+        {
+            tracing::error!(error = %e, "cannot store a reporter identity");
+        }
+    }
+    Ok(submitted)
+}
+
+/// Largest sealed identity accepted (three short texts sealed to a few
+/// custodians; a hybrid stanza is about 1.6 KB).
+pub const MAX_IDENTITY_BYTES: usize = 64 * 1024;
+
+/// Checks an identity the browser sealed: one well-formed stanza per
+/// custodian, each of its custodian's key kind, and a bounded size.
+fn check_identity(
+    file: &[u8],
+    custodians: &[(Uuid, String)],
+) -> CoreResult<crate::core::identity::SealedIdentity> {
+    if custodians.is_empty() {
+        return Err(CoreError::Refused(Refusal::Identity(
+            crate::core::domain::identity::IdentityRefusal::NoCustodian,
+        )));
+    }
+    if file.len() > MAX_IDENTITY_BYTES {
+        return Err(invalid("identity"));
+    }
+    let (inspected, _) =
+        varsel_crypto::file_plaintext_len(file).map_err(|_| invalid("identity"))?;
+    let mut expected = custodians
+        .iter()
+        .map(|(_, r)| Ok(stanza_kind(&keys::recipient(r)?)))
+        .collect::<CoreResult<Vec<_>>>()?;
+    let mut found = inspected
+        .stanzas
+        .iter()
+        .map(|k| k.ok_or_else(|| invalid("identity")))
+        .collect::<CoreResult<Vec<_>>>()?;
+    let key = |k: &StanzaKind| *k == StanzaKind::Hybrid;
+    expected.sort_by_key(key);
+    found.sort_by_key(key);
+    if expected != found {
+        return Err(invalid("identity"));
+    }
+    Ok(crate::core::identity::SealedIdentity::from_browser(
+        file.to_vec(),
+    ))
 }
 
 /// Checks an attachment file the browser encrypted, once it is on disk:
 /// one stanza of the case key's kind, a valid payload length, and at most
 /// `max_plaintext` bytes of plaintext.
-pub fn check_attachment(
-    path: &std::path::Path,
+pub async fn check_attachment(
+    path: std::path::PathBuf,
     case_recipient: &str,
     max_plaintext: u64,
 ) -> CoreResult<()> {
-    use std::io::Read;
     let recipient = client_recipient(case_recipient)?;
+    tokio::task::spawn_blocking(move || check_attachment_file(&path, &recipient, max_plaintext))
+        .await
+        .map_err(anyhow::Error::from)?
+}
+
+fn check_attachment_file(
+    path: &std::path::Path,
+    recipient: &AnyRecipient,
+    max_plaintext: u64,
+) -> CoreResult<()> {
+    use std::io::Read;
     let mut file = std::fs::File::open(path).map_err(anyhow::Error::from)?;
     let size = file.metadata().map_err(anyhow::Error::from)?.len();
     let mut head = Vec::with_capacity(MAX_SMALL_FILE_BYTES);
@@ -313,7 +429,7 @@ pub fn check_attachment(
     let inspected = varsel_crypto::inspect_header(&head).map_err(|_| invalid("attachment"))?;
     let len = varsel_crypto::plaintext_len(size - inspected.header_len as u64)
         .ok_or_else(|| invalid("attachment"))?;
-    if !inspected.is_single(stanza_kind(&recipient)) || len > max_plaintext {
+    if !inspected.is_single(stanza_kind(recipient)) || len > max_plaintext {
         return Err(invalid("attachment"));
     }
     Ok(())
@@ -332,15 +448,46 @@ mod tests {
 
     #[test]
     fn the_routing_id_depends_on_the_set_not_its_order() {
-        let a = RoutingOffer::new(KeyKind::Hybrid, vec![user(1, "age1a"), user(2, "age1b")]);
-        let b = RoutingOffer::new(KeyKind::Hybrid, vec![user(2, "age1b"), user(1, "age1a")]);
-        assert_eq!(a.id, b.id);
-        let other_key =
-            RoutingOffer::new(KeyKind::Hybrid, vec![user(1, "age1a"), user(2, "age1c")]);
-        assert_ne!(a.id, other_key.id, "a changed key changes the id");
-        let fewer = RoutingOffer::new(KeyKind::Hybrid, vec![user(1, "age1a")]);
-        assert_ne!(a.id, fewer.id);
-        let classic = RoutingOffer::new(KeyKind::X25519, vec![user(1, "age1a"), user(2, "age1b")]);
-        assert_ne!(a.id, classic.id, "the key kind is bound");
+        let offer = |kind, users: &[(u128, &str)], custodians: &[(u128, &str)]| {
+            RoutingOffer::new(
+                kind,
+                users.iter().map(|(id, r)| user(*id, r)).collect(),
+                custodians
+                    .iter()
+                    .map(|(id, r)| (Uuid::from_u128(*id), (*r).to_owned()))
+                    .collect(),
+            )
+            .id
+        };
+        let hybrid = KeyKind::Hybrid;
+        let a = offer(hybrid, &[(1, "age1a"), (2, "age1b")], &[(9, "age1z")]);
+        assert_eq!(
+            a,
+            offer(hybrid, &[(2, "age1b"), (1, "age1a")], &[(9, "age1z")])
+        );
+        assert_ne!(
+            a,
+            offer(hybrid, &[(1, "age1a"), (2, "age1c")], &[(9, "age1z")]),
+            "a changed key"
+        );
+        assert_ne!(
+            a,
+            offer(hybrid, &[(1, "age1a")], &[(9, "age1z")]),
+            "fewer members"
+        );
+        assert_ne!(
+            a,
+            offer(hybrid, &[(1, "age1a"), (2, "age1b")], &[]),
+            "no custodian"
+        );
+        assert_ne!(
+            a,
+            offer(
+                KeyKind::X25519,
+                &[(1, "age1a"), (2, "age1b")],
+                &[(9, "age1z")]
+            ),
+            "the key kind"
+        );
     }
 }

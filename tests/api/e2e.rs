@@ -31,6 +31,7 @@ for_each_backend!(
     a_browser_encrypted_report_is_stored_like_any_other,
     a_changed_routing_is_refused_and_the_same_ciphertexts_rewrapped_are_taken,
     parts_that_are_not_what_they_claim_are_refused_and_nothing_is_kept,
+    an_identity_sealed_in_the_browser_reaches_the_custodians_only,
 );
 
 const MARKER: &str = "MARKØR-7f3a-kryptert-i-nettleseren";
@@ -118,6 +119,19 @@ fn envelope(sealed: &Sealed, routing: &Value, wraps: &BTreeMap<String, String>) 
         "wraps": wraps,
         "attachment_names": sealed.files.iter().map(|(n, _)| STANDARD.encode(n)).collect::<Vec<_>>(),
     })
+}
+
+/// `{name, contact, role}` sealed to the routing's custodians, base64.
+fn sealed_identity(routing: &Value, name: &str) -> String {
+    let custodians: Vec<AnyRecipient> = routing["custodians"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().parse().unwrap())
+        .collect();
+    let refs: Vec<&dyn Recipient> = custodians.iter().map(|r| r as &dyn Recipient).collect();
+    let plain = json!({"name": name, "contact": "", "role": "Lagerarbeider"}).to_string();
+    STANDARD.encode(varsel_crypto::encrypt(&refs, plain.as_bytes()).unwrap())
 }
 
 /// The multipart body as the browser sends it (Blob parts are named "blob").
@@ -398,5 +412,64 @@ async fn parts_that_are_not_what_they_claim_are_refused_and_nothing_is_kept(back
         .await
         .expect(StatusCode::CREATED);
     assert_eq!(case_count(&app).await, 1);
+    app.teardown().await;
+}
+
+async fn an_identity_sealed_in_the_browser_reaches_the_custodians_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let routing = routing(&app).await;
+    assert_eq!(routing["custodians"], json!([]), "no custodian yet");
+    // Without a custodian an identity is refused, and nothing is stored.
+    let sealed = seal("hybrid", "Med identitet.", &[]);
+    let mut refused = envelope(&sealed, &routing, &wraps(&sealed, &routing));
+    let anyone = HybridIdentity::generate().to_public();
+    refused["identity"] = STANDARD
+        .encode(encrypt_to(&AnyRecipient::Hybrid(anyone), b"{}"))
+        .into();
+    send(&app, form(&refused, &sealed.report, &[]))
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "identity_unavailable");
+    assert_eq!(case_count(&app).await, 0);
+
+    let kim = app.add_user("kim", "Kim Keeper", &["custodian"]).await;
+    let routing = self::routing(&app).await;
+    let keeper_key = app.store.user_by_id(kim).await.unwrap().unwrap().recipient;
+    assert_eq!(routing["custodians"], json!([keeper_key]));
+    // An identity sealed to someone else as well is refused.
+    let mut two = envelope(&sealed, &routing, &wraps(&sealed, &routing));
+    let keeper: AnyRecipient = keeper_key.parse().unwrap();
+    let stranger = AnyRecipient::Hybrid(HybridIdentity::generate().to_public());
+    two["identity"] = STANDARD
+        .encode(varsel_crypto::encrypt(&[&keeper as &dyn Recipient, &stranger], b"{}").unwrap())
+        .into();
+    send(&app, form(&two, &sealed.report, &[]))
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_ciphertext");
+    assert_eq!(case_count(&app).await, 0);
+
+    let mut given = envelope(&sealed, &routing, &wraps(&sealed, &routing));
+    given["identity"] = sealed_identity(&routing, "Kari Nordmann").into();
+    send(&app, form(&given, &sealed.report, &[]))
+        .await
+        .expect(StatusCode::CREATED);
+    let token = app.staff_token("hanne").await;
+    let case = app.api_case_ids(&token).await[0];
+    let stored = app
+        .store
+        .identity_of(case)
+        .await
+        .unwrap()
+        .expect("an identity");
+    // Sealed to the custodian alone: the handler's key does not open it.
+    assert_eq!(crate::helpers::stanzas(&stored.sealed), ["mlkem768x25519"]);
+    let handler = app
+        .api_case_identity(&token, case)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        handler["state"], "hidden",
+        "given, and closed to the handler: {handler}"
+    );
     app.teardown().await;
 }

@@ -155,3 +155,16 @@ impl PgTestDb {
         }
     }
 }
+
+/// The stanza types of an age file's header, in order.
+pub fn stanzas(age: &[u8]) -> Vec<String> {
+    let header_end = age
+        .windows(4)
+        .position(|w| w == b"\n---")
+        .expect("an age header");
+    String::from_utf8_lossy(&age[..header_end])
+        .lines()
+        .filter_map(|l| l.strip_prefix("-> "))
+        .map(|l| l.split(' ').next().unwrap_or_default().to_owned())
+        .collect()
+}

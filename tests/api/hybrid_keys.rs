@@ -18,6 +18,7 @@ use varsel::core::store::Holder;
 
 use crate::app::{Backend, TestApp, PASSWORD};
 use crate::for_each_backend;
+use crate::helpers::stanzas;
 
 for_each_backend!(
     new_keys_are_hybrid_and_the_two_way_flow_works,
@@ -27,19 +28,6 @@ for_each_backend!(
 );
 
 const HYBRID_STANZA: &str = "mlkem768x25519";
-
-/// The stanza types of an age file's header, in order.
-fn stanzas(age: &[u8]) -> Vec<String> {
-    let end = age
-        .windows(4)
-        .position(|w| w == b"\n---")
-        .expect("an age header");
-    String::from_utf8_lossy(&age[..end])
-        .lines()
-        .filter_map(|l| l.strip_prefix("-> "))
-        .map(|l| l.split(' ').next().unwrap_or_default().to_owned())
-        .collect()
-}
 
 fn report(text: &str) -> Value {
     json!({"category": "avvik", "severity": "middels", "description": text})

@@ -15,6 +15,7 @@ use varsel::core::store::Holder;
 
 use crate::app::{csrf_of, rule, Backend, ReportForm, TestApp, PASSWORD};
 use crate::for_each_backend;
+use crate::helpers::stanzas;
 
 for_each_backend!(
     only_the_approved_handler_reads_the_identity_after_the_notice,
@@ -35,19 +36,6 @@ async fn identity_of(app: &TestApp, user: Uuid) -> KeyRing {
     let user = app.store.user_by_id(user).await.unwrap().unwrap();
     varsel::core::keys::unlock_user_identity(&user.wrapped_identity, PASSWORD.as_bytes())
         .expect("the test password unlocks the key")
-}
-
-/// The recipient stanza types of an age file (the `-> TYPE …` lines of its header).
-fn stanzas(age: &[u8]) -> Vec<String> {
-    let header_end = age
-        .windows(4)
-        .position(|w| w == b"\n---")
-        .expect("an age header");
-    String::from_utf8_lossy(&age[..header_end])
-        .lines()
-        .filter(|l| l.starts_with("-> "))
-        .map(|l| l.split(' ').nth(1).unwrap_or_default().to_owned())
-        .collect()
 }
 
 fn opens(identity: &dyn varsel_crypto::Identity, age: &[u8]) -> bool {

@@ -87,6 +87,13 @@ pub struct SealedLimits {
     pub max_attachments: usize,
     /// Most bytes of one attachment (its plaintext).
     pub max_attachment_bytes: u64,
+    /// Most characters of the identity's name, contact and role.
+    pub max_identity_chars: [usize; 3],
+    /// Most characters of the description (as the server counts them:
+    /// Unicode scalar values after trimming).
+    pub max_text_chars: usize,
+    /// Most characters of `when`, `place` and an attachment's name.
+    pub max_short_field_chars: usize,
 }
 
 /// The routing a browser encrypts for.
@@ -98,6 +105,10 @@ pub struct Routing {
     pub key_kind: &'static str,
     /// The routed members and the recovery key (not the reporter).
     pub recipients: Vec<RoutedRecipient>,
+    /// The identity custodians' recipients: an identity the reporter gives
+    /// is sealed to all of them, in one age file. Empty: identities cannot
+    /// be given.
+    pub custodians: Vec<String>,
     /// The limits.
     pub limits: SealedLimits,
 }
@@ -118,6 +129,7 @@ pub async fn routing(
         .await
         .map_err(|e| ApiError::core(lang, e))?;
     let limits = &state.settings.limits;
+    let identity = &state.settings.identity;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(Routing {
@@ -131,9 +143,17 @@ pub async fn routing(
                     recipient: r.recipient,
                 })
                 .collect(),
+            custodians: offer.custodians.into_iter().map(|(_, r)| r).collect(),
             limits: SealedLimits {
                 max_attachments: limits.max_attachments_per_case,
                 max_attachment_bytes: limits.max_attachment_bytes,
+                max_text_chars: limits.max_text_chars,
+                max_short_field_chars: limits.max_short_field_chars,
+                max_identity_chars: [
+                    identity.max_name_chars,
+                    identity.max_contact_chars,
+                    identity.max_role_chars,
+                ],
             },
         }))
 }
@@ -166,6 +186,10 @@ pub struct Envelope {
     /// age file, in the order of the `attachment` parts.
     #[serde(default)]
     attachment_names: Vec<String>,
+    /// The reporter's identity, if given: base64 of one age file of
+    /// `{"name", "contact", "role"}` sealed to every custodian of the routing.
+    #[serde(default)]
+    identity: Option<String>,
 }
 
 /// A browser-encrypted report: the `envelope` (JSON), the `report` (an age
@@ -231,7 +255,12 @@ fn sealed_report(
         .iter()
         .map(|name| decode_b64(name, lang, "attachment_names"))
         .collect::<Result<Vec<_>, ApiError>>()?;
+    let identity = match &envelope.identity {
+        Some(sealed) => Some(decode_b64(sealed, lang, "identity")?),
+        None => None,
+    };
     Ok(SealedReport {
+        identity,
         routing_id: decode_hex32(&envelope.routing_id, lang, "routing_id")?,
         routing,
         case_recipient: envelope.case_recipient.clone(),
@@ -244,7 +273,7 @@ fn sealed_report(
 }
 
 /// Checks every stored attachment file of the form, as it arrived.
-fn check_files(
+async fn check_files(
     state: &AppState,
     lang: Lang,
     case_recipient: &str,
@@ -252,10 +281,11 @@ fn check_files(
 ) -> Result<(), ApiError> {
     for file in files {
         sealed::check_attachment(
-            &file.pending.pending_path(),
+            file.pending.pending_path(),
             case_recipient,
             state.settings.limits.max_attachment_bytes,
         )
+        .await
         .map_err(|e| ApiError::core(lang, e))?;
     }
     Ok(())
@@ -312,9 +342,14 @@ pub async fn submit(
             .clone()
             .ok_or_else(|| ApiError::new(lang, Problem::ReportRequired))?;
         let sealed = sealed_report(&state, lang, &envelope, report, submission)?;
-        check_files(&state, lang, &sealed.case_recipient, &form.files)?;
+        check_files(&state, lang, &sealed.case_recipient, &form.files).await?;
+        // Everything is checked before the request is charged to a lane's
+        // budget: a malformed case or a changed routing costs it nothing.
+        let checked = sealed::check(&state, &sealed, &form.files)
+            .await
+            .map_err(|e| ApiError::core(lang, e))?;
         super::reports::admitted(&state, lang, &req).await?;
-        match sealed::submit(&state, &sealed, &form.files).await {
+        match sealed::store(&state, &sealed, checked, &form.files).await {
             Ok(submitted) => Ok(HttpResponse::Created().json(SealedSubmitted {
                 acknowledge_by: iso_date(submitted.acknowledge_by),
             })),

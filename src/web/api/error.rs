@@ -129,6 +129,8 @@ pub enum Problem {
     EnvelopeRequired,
     /// A browser-encrypted report made for a routing that has changed.
     RoutingChanged,
+    /// A case sealed wrongly by a reporter's browser: it does not open.
+    CaseUnreadable,
     /// A part of a browser-encrypted report is not an age file of the
     /// expected shape or size.
     InvalidCiphertext {
@@ -211,7 +213,7 @@ impl Problem {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             Problem::NoEligibleHandler | Problem::NoOneLeft => StatusCode::UNPROCESSABLE_ENTITY,
-            Problem::RoutingChanged => StatusCode::CONFLICT,
+            Problem::RoutingChanged | Problem::CaseUnreadable => StatusCode::CONFLICT,
             Problem::InvalidCiphertext { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::CodeUnknown
             | Problem::LoginFailed
@@ -304,6 +306,7 @@ impl Problem {
             Problem::ReportRequired => "report_required",
             Problem::EnvelopeRequired => "envelope_required",
             Problem::RoutingChanged => "routing_changed",
+            Problem::CaseUnreadable => "case_unreadable",
             Problem::InvalidCiphertext { .. } => "invalid_ciphertext",
             Problem::MalformedMultipart => "malformed_multipart",
             Problem::InvalidUtf8 => "invalid_utf8",
@@ -478,6 +481,7 @@ impl ApiError {
                 }
                 Refusal::LoginFailed => Problem::LoginFailed,
                 Refusal::RoutingChanged => Problem::RoutingChanged,
+                Refusal::CaseUnreadable => Problem::CaseUnreadable,
                 Refusal::InvalidCiphertext { part } => Problem::InvalidCiphertext { part },
                 Refusal::SecondFactorRequired => Problem::SecondFactorRequired,
                 Refusal::SecondFactorEnrolmentRequired => Problem::SecondFactorEnrolmentRequired,
@@ -712,6 +716,7 @@ mod tests {
             Problem::ReportRequired,
             Problem::EnvelopeRequired,
             Problem::RoutingChanged,
+            Problem::CaseUnreadable,
             Problem::InvalidCiphertext { part: "report" },
             Problem::MalformedMultipart,
             Problem::InvalidUtf8,
