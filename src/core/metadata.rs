@@ -682,4 +682,318 @@ mod tests {
     fn cases_first() -> Vec<u8> {
         vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x01, 1, 2, 3, 4, 5, 6, 7, 8]
     }
+
+    /// Where the browser's stripper (src/web/script/src/metadata.js) finds
+    /// the inputs and what this stripper makes of them.
+    const BROWSER_FIXTURE: &str = "src/web/script/test/fixtures/metadata.json";
+
+    /// A JPEG with what the first one lacks: fill bytes, a non-JFIF APP0, an
+    /// Adobe APP14, an MPF APP2 and one that only looks like ICC, an APP15,
+    /// TEM, restart markers in and between scans, fill bytes ending a scan,
+    /// two scans, and a second image appended.
+    fn jpeg_odd() -> Vec<u8> {
+        let mut f = vec![0xFF, 0xD8, 0xFF, 0xFF];
+        f.extend_from_slice(&segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
+        f.extend_from_slice(&segment(0xE0, b"JFXX\0\x10thumbnail-SECRET"));
+        f.extend_from_slice(&segment(0xEE, b"Adobe\0\x64\0\0\0\0\x01"));
+        f.extend_from_slice(&segment(0xE2, b"MPF\0preview-SECRET"));
+        f.extend_from_slice(&segment(0xEF, b"vendor-SECRET"));
+        f.extend_from_slice(&segment(0xE2, b"ICC_PROFIL"));
+        f.extend_from_slice(&[0xFF, 0x01]);
+        f.extend_from_slice(&segment(0xC2, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]));
+        f.extend_from_slice(&segment(0xC4, &[0, 1, 2, 3]));
+        f.extend_from_slice(&segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+        f.extend_from_slice(&[0xAA, 0xFF, 0x00, 0xFF, 0xD3, 0xBB, 0xFF, 0xFF, 0xFF]);
+        f.extend_from_slice(&segment(0xC4, &[9, 9]));
+        f.extend_from_slice(&[0xFF, 0xD4]);
+        f.extend_from_slice(&segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+        f.extend_from_slice(&[0xCC, 0xFF, 0x00, 0xDD]);
+        f.extend_from_slice(&[0xFF, 0xD9, 0xFF, 0xD8, 0xFF, 0xE1, 0, 4, 1, 2]);
+        f
+    }
+
+    fn png_file() -> Vec<u8> {
+        let mut f = PNG_SIGNATURE.to_vec();
+        for chunk in [
+            png_chunk(b"IHDR", &[0; 13]),
+            png_chunk(b"tEXt", b"Author\0SECRET"),
+            png_chunk(b"sRGB", &[0]),
+            png_chunk(b"eXIf", b"MM\0*SECRET"),
+            png_chunk(b"acTL", &[0, 0, 0, 1, 0, 0, 0, 0]),
+            png_chunk(b"fcTL", &[0; 26]),
+            png_chunk(b"iTXt", b"XML:com.adobe.xmp\0SECRET"),
+            png_chunk(b"IDAT", &[9; 40]),
+            png_chunk(b"tIME", &[7; 7]),
+            png_chunk(b"zTXt", b"SECRET"),
+            png_chunk(b"fdAT", &[0, 0, 0, 1, 5, 5]),
+            png_chunk(b"IEND", &[]),
+        ] {
+            f.extend_from_slice(&chunk);
+        }
+        f.extend_from_slice(b"AFTER-END-SECRET");
+        f
+    }
+
+    fn webp_file() -> Vec<u8> {
+        riff(&[
+            webp_chunk(b"VP8X", &[0x3E, 0, 0, 0, 1, 0, 0, 1, 0, 0]),
+            webp_chunk(b"ICCP", b"icc"),
+            webp_chunk(b"ANIM", &[0, 0, 0, 0, 0, 0]),
+            webp_chunk(b"ANMF", &[1; 21]),
+            webp_chunk(b"EXIF", b"GPS-SECRET"),
+            webp_chunk(b"ALPH", &[2; 3]),
+            webp_chunk(b"VP8 ", &[3; 10]),
+            webp_chunk(b"XMP ", b"AUTHOR-SECRET"),
+            webp_chunk(b"C2PA", b"CREDENTIALS-SECRET"),
+        ])
+    }
+
+    /// The inputs of the browser fixture: every rule of the module doc, the
+    /// malformed cases above, and deterministic cuts and one-byte changes of
+    /// each kind of image, so the two strippers meet on odd paths too.
+    fn browser_fixture_cases() -> Vec<(String, Vec<u8>)> {
+        let (jpeg, _) = jpeg();
+        let png = png_file();
+        let webp = webp_file();
+        let mut cases: Vec<(String, Vec<u8>)> = vec![
+            (
+                "jpeg: EXIF, XMP, IPTC, comment and trailer".into(),
+                jpeg.clone(),
+            ),
+            (
+                "jpeg: fill bytes, APP0, APP2, APP14, APP15, TEM, RST, two scans".into(),
+                jpeg_odd(),
+            ),
+            ("jpeg: segment length below 2".into(), cases_first()),
+            (
+                "jpeg: garbage where a marker belongs".into(),
+                vec![
+                    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02, 0x42, 0x42, 0x42, 0, 0, 0, 0, 0,
+                ],
+            ),
+            (
+                "jpeg: segment longer than the file".into(),
+                vec![0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 1, 2, 3, 4, 5, 6],
+            ),
+            (
+                "jpeg: a second start of image".into(),
+                [
+                    &jpeg[..2],
+                    &segment(0xE1, b"Exif\0\0SECRET")[..],
+                    &[0xFF, 0xD8, 0xFF, 0xE0, 0, 2],
+                ]
+                .concat(),
+            ),
+            (
+                "jpeg: a zero marker".into(),
+                [&jpeg[..2], &[0xFF, 0x00], &jpeg[2..]].concat(),
+            ),
+            (
+                "jpeg: shorter than the sniff".into(),
+                vec![0xFF, 0xD8, 0xFF, 0xE1, 0, 8, 1, 2],
+            ),
+            (
+                "png: text, eXIf, tIME, iTXt, zTXt, APNG and trailing bytes".into(),
+                png.clone(),
+            ),
+            ("png: the existing test's chunks".into(), {
+                let mut f = PNG_SIGNATURE.to_vec();
+                for c in [
+                    png_chunk(b"IHDR", &[0; 13]),
+                    png_chunk(b"caBX", b"c2pa author SECRET"),
+                    png_chunk(b"prVt", b"private SECRET"),
+                    png_chunk(b"iCCP", b"icc"),
+                    png_chunk(b"pHYs", &[0, 0, 11, 19, 0, 0, 11, 19, 1]),
+                    png_chunk(b"IDAT", &[9; 300]),
+                    png_chunk(b"IEND", &[]),
+                ] {
+                    f.extend_from_slice(&c);
+                }
+                f
+            }),
+            (
+                "png: an impossible length".into(),
+                [
+                    PNG_SIGNATURE,
+                    &[0xFF, 0xFF, 0xFF, 0xFF, b'I', b'D', b'A', b'T', 0, 0],
+                ]
+                .concat(),
+            ),
+            (
+                "png: a removed chunk's length above 2^31 - 1".into(),
+                [
+                    PNG_SIGNATURE,
+                    &png_chunk(b"IHDR", &[0; 13])[..],
+                    &[0x80, 0, 0, 0, b't', b'E', b'X', b't', 1, 2, 3],
+                ]
+                .concat(),
+            ),
+            (
+                "jpeg: empty segments".into(),
+                [
+                    &[0xFF, 0xD8][..],
+                    &segment(0xE1, b""),
+                    &segment(0xFE, b""),
+                    &segment(0xE0, b""),
+                    &segment(0xE2, b""),
+                    &segment(0xDB, &[0; 65]),
+                    &segment(0xDA, &[1, 1, 0, 0, 63, 0]),
+                    &[0x77, 0xFF, 0xD9],
+                ]
+                .concat(),
+            ),
+            (
+                "png: a chunk type that is not letters".into(),
+                [
+                    PNG_SIGNATURE,
+                    &png_chunk(b"IHDR", &[0; 13])[..],
+                    &png_chunk(b"tEX1", b"x")[..],
+                ]
+                .concat(),
+            ),
+            (
+                "png: without IEND".into(),
+                [
+                    PNG_SIGNATURE,
+                    &png_chunk(b"IHDR", &[0; 13])[..],
+                    &png_chunk(b"tEXt", b"a\0b")[..],
+                ]
+                .concat(),
+            ),
+            (
+                "png: signature and four bytes".into(),
+                [PNG_SIGNATURE, &[0, 0, 0, 13]].concat(),
+            ),
+            ("webp: EXIF, XMP, C2PA and VP8X flags".into(), webp.clone()),
+            ("webp: the last chunk's padding missing".into(), {
+                let mut f = riff(&[
+                    webp_chunk(b"VP8L", &[0x2F, 1, 2, 3, 4]),
+                    webp_chunk(b"EXIF", b"GPS"),
+                ]);
+                f.pop();
+                let size = u32::try_from(f.len() - 8).expect("short");
+                f[4..8].copy_from_slice(&size.to_le_bytes());
+                f
+            }),
+            (
+                "webp: bytes after the declared size".into(),
+                [
+                    riff(&[webp_chunk(b"VP8 ", &[5; 8]), webp_chunk(b"EXIF", b"GPS")]),
+                    b"AFTER-SECRET".to_vec(),
+                ]
+                .concat(),
+            ),
+            (
+                "webp: an empty VP8X".into(),
+                riff(&[webp_chunk(b"VP8X", &[]), webp_chunk(b"VP8L", &[1, 2])]),
+            ),
+            (
+                "webp: size lies".into(),
+                b"RIFF\xff\xff\xff\x7fWEBPVP8X".to_vec(),
+            ),
+            (
+                "webp: a chunk longer than the file".into(),
+                riff(&[b"VP8X\xff\xff\0\0abc".to_vec()]),
+            ),
+            (
+                "webp: a declared size below 4".into(),
+                b"RIFF\x02\0\0\0WEBPVP8L\0\0\0\0".to_vec(),
+            ),
+            (
+                "webp: a chunk header cut short".into(),
+                riff(&[webp_chunk(b"VP8L", &[1, 2]), b"EXI".to_vec()]),
+            ),
+            (
+                "riff: not WebP".into(),
+                riff(&[webp_chunk(b"EXIF", b"GPS")])
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &b)| if i == 8 { b'X' } else { b })
+                    .collect(),
+            ),
+            (
+                "text: plain text".into(),
+                b"plain text, long enough to be sniffed".to_vec(),
+            ),
+            (
+                "pdf: with an author".into(),
+                b"%PDF-1.7 author SECRET".to_vec(),
+            ),
+            ("gif".into(), b"GIF89a\x01\0\x01\0\0\0\0;".to_vec()),
+            ("short".into(), b"short".to_vec()),
+            ("empty".into(), Vec::new()),
+        ];
+        for (kind, file) in [
+            ("jpeg", &jpeg),
+            ("jpeg odd", &jpeg_odd()),
+            ("png", &png),
+            ("webp", &webp),
+        ] {
+            for k in 1..=12 {
+                let cut = file.len() * k / 13;
+                cases.push((format!("{kind}: cut at {cut}"), file[..cut].to_vec()));
+            }
+            for k in 1..=16usize {
+                let at = (k * 37 + 5) % file.len();
+                let mut changed = file.clone();
+                changed[at] = changed[at]
+                    .wrapping_add(u8::try_from(k * 29 % 255).expect("byte"))
+                    .wrapping_add(1);
+                cases.push((format!("{kind}: byte {at} changed"), changed));
+            }
+        }
+        cases
+    }
+
+    fn outcome_name(outcome: Outcome) -> &'static str {
+        match outcome {
+            Outcome::Stripped => "stripped",
+            Outcome::Kept => "kept",
+        }
+    }
+
+    fn browser_fixture() -> serde_json::Value {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let entries = browser_fixture_cases()
+            .into_iter()
+            .map(|(name, input)| {
+                let (output, outcome) = strip_in_pieces(&input, input.len());
+                for piece in [1, 7] {
+                    assert_eq!(
+                        strip_in_pieces(&input, piece),
+                        (output.clone(), outcome),
+                        "{name}, piece {piece}"
+                    );
+                }
+                serde_json::json!({
+                    "name": name,
+                    "input_b64": b64.encode(&input),
+                    "output_b64": b64.encode(&output),
+                    "outcome": outcome_name(outcome),
+                })
+            })
+            .collect();
+        serde_json::Value::Array(entries)
+    }
+
+    /// The browser strips as this module does (SPEC §3.5): its test runs
+    /// every input of the fixture through metadata.js and wants these bytes
+    /// and outcomes. `VARSEL_WRITE_FIXTURES=1` writes the fixture again
+    /// after a change here; otherwise it is only compared.
+    #[test]
+    fn browser_fixture_matches_the_stripper() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(BROWSER_FIXTURE);
+        let want = browser_fixture();
+        if std::env::var_os("VARSEL_WRITE_FIXTURES").is_some_and(|v| v == "1") {
+            let text = serde_json::to_string_pretty(&want).expect("json") + "\n";
+            std::fs::write(&path, text).expect("write the fixture");
+        }
+        let text = std::fs::read_to_string(&path).expect("read the fixture");
+        let have: serde_json::Value = serde_json::from_str(&text).expect("parse the fixture");
+        assert!(
+            have == want,
+            "{BROWSER_FIXTURE} differs from the Rust stripper: run this test with VARSEL_WRITE_FIXTURES=1, then the Node test"
+        );
+    }
 }

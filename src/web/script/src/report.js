@@ -4,14 +4,17 @@
 // server encrypts at receipt. Where this script runs and the browser has
 // what it needs, a submission is instead encrypted here: the case code, the
 // case key pair and every ciphertext are made in the browser, and the
-// server receives only age files, wraps and the lookup tag. The receipt is
-// shown from a <template> the page carries, since the server never sees the
-// code.
+// server receives only age files, wraps and the lookup tag. Image metadata
+// is removed here before a file is encrypted (metadata.js, by the server's
+// own rules), since the server only ever sees the ciphertext. The receipt
+// is shown from a <template> the page carries, since the server never sees
+// the code.
 //
 // The file has two halves. The first is logic without a DOM (what goes the
-// plain way, the plaintexts, the seal, the envelope, proof of work, reading
-// the API's problems), tested by test/report.test.mjs. The second wires it
-// to the page (`installReportForm`) and is called by main.js.
+// plain way, the plaintexts, the seal with its metadata stripping, the
+// envelope, proof of work, reading the API's problems), tested by
+// test/report.test.mjs. The second wires it to the page
+// (`installReportForm`) and is called by main.js.
 //
 // What the page must carry (templates/reporter/report.html):
 // - `form#report-form` with the report's fields (radios `category` and
@@ -36,6 +39,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64 } from "@scure/base";
 import { generateCaseCode } from "./casecode.js";
+import { KEPT, stripMetadata } from "./metadata.js";
 import * as seal from "./seal.js";
 
 const encoder = new TextEncoder();
@@ -48,22 +52,6 @@ export const CHALLENGE_PATH = "/api/v1/pow/challenge?purpose=submit";
 // ---------------------------------------------------------------------------
 // Which way a submission goes
 // ---------------------------------------------------------------------------
-
-/** Image types whose metadata the server removes (and the browser does not yet). */
-export const IMAGE_TYPES = Object.freeze(["image/jpeg", "image/png", "image/webp"]);
-/** File-name endings of those images, compared in lower case. */
-export const IMAGE_EXTENSIONS = Object.freeze([".jpg", ".jpeg", ".jfif", ".png", ".webp"]);
-
-/**
- * True for a file the server would strip metadata from: a JPEG, PNG or WebP
- * by its type or by its name's extension (a browser may not know the type).
- */
-export function isStrippableImage(file) {
-  const type = String((file && file.type) || "").toLowerCase();
-  if (IMAGE_TYPES.includes(type)) return true;
-  const name = String((file && file.name) || "").toLowerCase();
-  return IMAGE_EXTENSIONS.some((ext) => name.endsWith(ext));
-}
 
 // The characters Rust's `is_invisible` (src/core/domain/case.rs) trims from
 // both ends of a text field: whitespace, controls and the format and
@@ -102,18 +90,16 @@ export function trimInvisible(text) {
 
 /**
  * True when a submission must go the plain way, for the server to do what
- * the browser does not yet:
+ * the browser does not:
  * - the reporter typed an identity (`identityTexts`): the server seals it
  *   to the identity custodians;
- * - a chosen file is a JPEG, PNG or WebP (`files`): the server removes its
- *   metadata;
  * - the description, if given, shows nothing (`description`): encrypted,
  *   the server could not tell it is empty; the plain way it says so in the
  *   reporter's language and shows the form again.
+ * Images do not: the browser removes their metadata itself (`sealCase`).
  */
-export function needsPlainPath({ identityTexts = [], files = [], description } = {}) {
+export function needsPlainPath({ identityTexts = [], description } = {}) {
   if (identityTexts.some((text) => typeof text === "string" && text.trim() !== "")) return true;
-  if (Array.from(files).some(isStrippableImage)) return true;
   return description !== undefined && trimInvisible(description) === "";
 }
 
@@ -212,10 +198,13 @@ function checkKind(recipient, hybrid) {
 
 /**
  * Encrypts a report and its files to a new case identity of `keyKind`:
- * `{identity, caseRecipient, keyKind, report, attachments, names}`. The
- * report and every name are age files (Uint8Array); every attachment is a
- * Blob of its age file. `onProgress(done, total)` counts the attachments'
- * plaintext bytes read.
+ * `{identity, caseRecipient, keyKind, report, attachments, names,
+ * outcomes}`. The report and every name are age files (Uint8Array); every
+ * attachment is a Blob of its age file. Each file is first stripped of
+ * image metadata as the server would (metadata.js); `outcomes` says, file by
+ * file, "stripped" or "kept" (not an image, or one that could not be read).
+ * `onProgress(done, total)` counts the attachments' bytes encrypted, out of
+ * their sizes as chosen.
  */
 export async function sealCase({ keyKind, fields, files = [], onProgress }) {
   const hybrid = isHybrid(keyKind);
@@ -236,13 +225,20 @@ export async function sealCase({ keyKind, fields, files = [], onProgress }) {
   let before = 0;
   const attachments = [];
   const names = [];
+  const outcomes = [];
   for (const file of list) {
+    // As the server does before it encrypts: image metadata goes first.
+    const { blob: stripped, outcome } = await stripMetadata(file);
+    outcomes.push(outcome);
+    // A stripped image is smaller than chosen: its progress stays within
+    // the file's share, and the share is made up once it is encrypted.
     const progress = typeof onProgress === "function" ? (done) => onProgress(before + done, total) : undefined;
-    const { stream, size } = await seal.encryptBlob(recipients, file, { onProgress: progress });
+    const { stream, size } = await seal.encryptBlob(recipients, stripped, { onProgress: progress });
     const collected = await new Response(stream).blob();
     if (collected.size !== size) throw new Error("an attachment changed while it was read");
     attachments.push(new Blob([collected], { type: "application/octet-stream" }));
     before += file.size;
+    if (progress && stripped.size !== file.size) onProgress(before, total);
 
     const name = attachmentNamePlaintext(file);
     try {
@@ -251,7 +247,7 @@ export async function sealCase({ keyKind, fields, files = [], onProgress }) {
       name.fill(0);
     }
   }
-  return { identity, caseRecipient, keyKind, report, attachments, names };
+  return { identity, caseRecipient, keyKind, report, attachments, names, outcomes };
 }
 
 /**
@@ -368,6 +364,15 @@ export class Submission {
       wraps: this.wraps,
       names: this.sealed.names,
     });
+  }
+
+  /**
+   * The names of the files whose metadata was kept (sealed, "kept"), as
+   * the server's receipt names every file it did not strip.
+   */
+  metadataKept() {
+    const outcomes = (this.sealed && this.sealed.outcomes) || [];
+    return this.files.filter((_, i) => outcomes[i] === KEPT).map((file) => file.name);
   }
 
   /** The multipart body for the routing prepared last. */
@@ -831,7 +836,7 @@ export function installReportForm(doc = document, win = window, { transport } = 
       // description that shows nothing (for the server to say so).
       if (isLanguageSubmitter(event.submitter)) return;
       if (needsPlainPath({ description: readFields(form).description })) return;
-      if (needsPlainPath({ identityTexts: identityTexts(form), files: chosenFiles(form) })) {
+      if (needsPlainPath({ identityTexts: identityTexts(form) })) {
         // The plain form posts (pow.js adds its proof); the page says so.
         if (path && path.hasAttribute("data-fallback")) path.textContent = path.getAttribute("data-fallback");
         return;
@@ -847,7 +852,8 @@ export function installReportForm(doc = document, win = window, { transport } = 
 
 /**
  * Replaces the page's main content with the receipt: the code, the day of
- * acknowledgement and the files whose metadata was kept. Leaving asks for
+ * acknowledgement and the files whose metadata was kept (not images, or
+ * images that could not be read). Leaving asks for
  * confirmation; "done" wipes the code and goes to the start page.
  */
 function showReceipt(doc, win, template, submission, acknowledgeBy) {
@@ -868,13 +874,14 @@ function showReceipt(doc, win, template, submission, acknowledgeBy) {
   }
 
   const kept = slot("metadata-kept");
-  if (kept && submission.files.length > 0) {
+  const keptNames = submission.metadataKept();
+  if (kept && keptNames.length > 0) {
     const list = kept.querySelector("ul");
     if (list) {
       list.replaceChildren();
-      for (const file of submission.files) {
+      for (const name of keptNames) {
         const item = doc.createElement("li");
-        item.textContent = file.name;
+        item.textContent = name;
         list.appendChild(item);
       }
     }

@@ -23,7 +23,6 @@ import {
   fingerprint,
   formatDate,
   isLanguageSubmitter,
-  isStrippableImage,
   leadingZeroBits,
   needsPlainPath,
   newIdempotencyKey,
@@ -80,28 +79,16 @@ async function keyPair(hybrid) {
 
 // ---------------------------------------------------------------------------
 
-test("identities and metadata-bearing images go the plain way, other files do not", () => {
+test("identities go the plain way; files, images too, do not", () => {
   assert.equal(needsPlainPath({}), false);
   assert.equal(needsPlainPath({ identityTexts: ["", "  \n\t", ""] }), false);
   assert.equal(needsPlainPath({ identityTexts: ["", "", "leder"] }), true);
   assert.equal(needsPlainPath({ identityTexts: [" Kari "] }), true);
-  assert.equal(needsPlainPath({ files: [file("rapport.pdf", "application/pdf"), file("logg.txt", "text/plain")] }), false);
-  for (const f of [
-    file("a.bin", "image/jpeg"),
-    file("b", "image/png"),
-    file("c", "image/webp"),
-    file("BILDE.JPG"),
-    file("photo.Jpeg"),
-    file("x.jfif"),
-    file("skjerm.PNG", "application/octet-stream"),
-    file("y.webp"),
-  ]) {
-    assert.equal(isStrippableImage(f), true, f.name);
-    assert.equal(needsPlainPath({ files: [file("ok.pdf", "application/pdf"), f] }), true, f.name);
-  }
-  for (const f of [file("a.gif", "image/gif"), file("jpg"), file("a.jpg.pdf", "application/pdf"), file("a.heic", "image/heic")]) {
-    assert.equal(isStrippableImage(f), false, f.name);
-  }
+  // The browser strips images itself (sealCase): whatever is chosen, the
+  // files are no reason for the plain way.
+  const files = [file("rapport.pdf", "application/pdf"), file("BILDE.JPG", "image/jpeg"), file("skjerm.png", "image/png"), file("y.webp")];
+  assert.equal(needsPlainPath({ files }), false);
+  assert.equal(needsPlainPath({ identityTexts: ["", ""], files }), false);
 });
 
 test("a description that shows nothing goes the plain way, for the server to say so", () => {
@@ -409,6 +396,48 @@ test("an envelope for two hybrid recipients opens with their keys and the code, 
   assert.match(text, /name="envelope"; filename="blob"\r\nContent-Type: application\/json/);
 });
 
+test("images are stripped before they are encrypted, as the server strips them; only kept files are named", async () => {
+  // Cases of the fixture the Rust stripper wrote (test/metadata.test.mjs).
+  const fixtures = JSON.parse(readFileSync(join(here, "fixtures/metadata.json"), "utf8"));
+  const pick = (name) => {
+    const f = fixtures.find((f) => f.name === name);
+    assert.ok(f, name);
+    return { input: base64.decode(f.input_b64), output: base64.decode(f.output_b64), outcome: f.outcome };
+  };
+  const cases = [
+    ["ferie.jpg", "image/jpeg", pick("jpeg: EXIF, XMP, IPTC, comment and trailer")],
+    ["skjerm", "", pick("png: text, eXIf, tIME, iTXt, zTXt, APNG and trailing bytes")],
+    ["animasjon.webp", "image/webp", pick("webp: EXIF, XMP, C2PA and VP8X flags")],
+    ["ødelagt.jpg", "image/jpeg", pick("jpeg: segment longer than the file")],
+    ["notat.pdf", "application/pdf", pick("pdf: with an author")],
+  ];
+  assert.deepEqual(cases.map(([, , c]) => c.outcome), ["stripped", "stripped", "stripped", "kept", "kept"]);
+  const files = cases.map(([name, type, c]) => file(name, type, c.input));
+  const progress = [];
+  const submission = new Submission({ fields: fields(), files });
+  assert.deepEqual(submission.metadataKept(), [], "nothing is known before it is sealed");
+  await submission.prepare(
+    { routing_id: "ab".repeat(32), key_kind: "x25519", recipients: [] },
+    { onProgress: (d, t) => progress.push([d, t]) },
+  );
+  const { sealed } = submission;
+  assert.deepEqual(sealed.outcomes, cases.map(([, , c]) => c.outcome));
+  for (const [i, [name, , c]] of cases.entries()) {
+    const plain = await decryptWith([sealed.identity], await bytesOf(sealed.attachments[i]));
+    assert.deepEqual(plain, c.output, name);
+    assert.equal(contains(plain, "SECRET"), c.outcome === "kept" && contains(c.input, "SECRET"), name);
+  }
+  // The names are as chosen; the receipt names the files kept as they came.
+  const names = [];
+  for (const n of sealed.names) names.push(JSON.parse(decoder.decode(await decryptWith([sealed.identity], n))).name);
+  assert.deepEqual(names, cases.map(([name]) => name));
+  assert.deepEqual(submission.metadataKept(), ["ødelagt.jpg", "notat.pdf"]);
+  // Progress never runs backwards and ends at the chosen files' size.
+  const total = files.reduce((n, f) => n + f.size, 0);
+  for (let i = 1; i < progress.length; i++) assert.ok(progress[i][0] >= progress[i - 1][0]);
+  assert.deepEqual(progress.at(-1), [total, total]);
+});
+
 test("an X25519 routing makes an X25519 case, wrapped to the code's X25519 recipient", async () => {
   const handler = await keyPair(false);
   const routing = { routing_id: "cd".repeat(32), key_kind: "x25519", recipients: [{ holder: "user:a", recipient: handler.recipient }] };
@@ -601,9 +630,10 @@ test("a routing of another key kind seals the case again under the same code", a
 // The source and the bundle
 
 test("the script never logs, stores or navigates with secrets", () => {
-  const source = readFileSync(join(packageDir, "src/report.js"), "utf8");
-  for (const word of ["console.", "localStorage", "sessionStorage", "indexedDB", "document.cookie", "innerHTML", "history.pushState"]) {
-    assert.equal(source.includes(word), false, word);
+  const words = ["console.", "localStorage", "sessionStorage", "indexedDB", "document.cookie", "innerHTML", "history.pushState"];
+  for (const [name, more] of [["src/report.js", []], ["src/metadata.js", ["fetch", "XMLHttpRequest"]]]) {
+    const source = readFileSync(join(packageDir, name), "utf8");
+    for (const word of [...words, ...more]) assert.equal(source.includes(word), false, `${name}: ${word}`);
   }
 });
 
