@@ -583,6 +583,17 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
             json!({"category": "nonsense"}),
             &EVERYONE,
         ),
+        json_post(
+            "/api/v1/e2e/routing",
+            json!({"category": "nonsense"}),
+            &EVERYONE,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/e2e/reports",
+            Body::ApiMultipart(vec![("note", "no envelope part")]),
+            &EVERYONE,
+        ),
         get("/api/v1/reporter/case", &[Reporter]),
         json_post(
             "/api/v1/reporter/case/messages",

@@ -32,6 +32,7 @@ for_each_backend!(
     a_changed_routing_is_refused_and_the_same_ciphertexts_rewrapped_are_taken,
     parts_that_are_not_what_they_claim_are_refused_and_nothing_is_kept,
     an_identity_sealed_in_the_browser_reaches_the_custodians_only,
+    a_case_sealed_wrongly_is_named_and_stops_neither_upgrade_nor_recovery,
 );
 
 const MARKER: &str = "MARKØR-7f3a-kryptert-i-nettleseren";
@@ -471,5 +472,88 @@ async fn an_identity_sealed_in_the_browser_reaches_the_custodians_only(backend: 
         handler["state"], "hidden",
         "given, and closed to the handler: {handler}"
     );
+    app.teardown().await;
+}
+
+async fn a_case_sealed_wrongly_is_named_and_stops_neither_upgrade_nor_recovery(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    // A member still on X25519 (not logged in since hybrid keys came), and
+    // an X25519 recovery key: the routing mixes kinds, each wrap its own.
+    let hanne = app
+        .add_user_keyed(
+            "hanne",
+            "Hanne Handler",
+            &["handler"],
+            &[],
+            None,
+            varsel::core::keys::KeyKind::X25519,
+        )
+        .await;
+    let recovery = X25519Identity::generate();
+    app.store
+        .set_setting(
+            varsel::core::casework::RECOVERY_SETTING,
+            &recovery.to_public().to_string(),
+        )
+        .await
+        .unwrap();
+    let routing = routing(&app).await;
+    assert_eq!(routing["key_kind"], "hybrid");
+
+    // A good case, and one whose wraps are well formed but made out to
+    // other keys: the server cannot tell them apart.
+    let good = seal("hybrid", "Riktig forseglet.", &[]);
+    let good_envelope = envelope(&good, &routing, &wraps(&good, &routing));
+    send(&app, form(&good_envelope, &good.report, &[]))
+        .await
+        .expect(StatusCode::CREATED);
+    let bad = seal("hybrid", "Feil forseglet.", &[]);
+    let mut bad_wraps = wraps(&bad, &routing);
+    for r in routing["recipients"].as_array().unwrap() {
+        let other = AnyRecipient::X25519(X25519Identity::generate().to_public());
+        let wrapped = encrypt_to(&other, bad.identity.to_bech32().as_bytes());
+        bad_wraps.insert(r["holder"].as_str().unwrap().to_owned(), STANDARD.encode(wrapped));
+    }
+    send(&app, form(&envelope(&bad, &routing, &bad_wraps), &bad.report, &[]))
+        .await
+        .expect(StatusCode::CREATED);
+    let good_id = app.store.case_by_tag(good.code.lookup_tag().as_bytes()).await.unwrap().unwrap().id;
+    let bad_id = app.store.case_by_tag(bad.code.lookup_tag().as_bytes()).await.unwrap().unwrap().id;
+
+    // The login upgrades Hanne's key past the case it cannot open.
+    let token = app.staff_token("hanne").await;
+    let user = app.store.user_by_id(hanne).await.unwrap().unwrap();
+    assert!(user.recipient.starts_with("age1pq1"), "upgraded");
+    let wraps_now: std::collections::HashMap<_, _> =
+        app.store.user_wraps(hanne).await.unwrap().into_iter().collect();
+    assert_eq!(crate::helpers::stanzas(&wraps_now[&good_id]), ["mlkem768x25519"]);
+    assert_eq!(crate::helpers::stanzas(&wraps_now[&bad_id]), ["X25519"], "left as it was");
+
+    // The good case opens; the bad one is named, not a server error.
+    let opened = app.api_case(&token, good_id).await.expect(StatusCode::OK);
+    assert_eq!(opened["report"]["description"], "Riktig forseglet.");
+    app.api_case(&token, bad_id)
+        .await
+        .expect_error(StatusCode::CONFLICT, "case_unreadable");
+    let page = app.staff_login("hanne").await;
+    let shown = app.get(&page, &format!("/staff/cases/{bad_id}")).await;
+    assert_eq!(shown.status, StatusCode::CONFLICT);
+    assert!(shown.text.contains("kan ikke åpnes"), "{}", shown.text);
+
+    // Recovery grants the good case and names the bad one.
+    let granted = varsel::core::recovery::grant(
+        &*app.store,
+        &app.state.settings,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+        &varsel_crypto::AnyIdentity::X25519(recovery),
+        "hanne",
+        &zeroize::Zeroizing::new("et nytt og langt passord 42".to_owned()),
+    )
+    .await
+    .expect("recovery");
+    assert_eq!(granted.granted, 1);
+    assert_eq!(granted.unreadable, [bad_id]);
     app.teardown().await;
 }

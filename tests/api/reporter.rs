@@ -65,14 +65,16 @@ async fn a_report_can_be_sent_followed_up_downloaded_and_answered(backend: Backe
     assert!(form_page.contains(&format!("name=\"exclude\" value=\"{handler}\"")));
     assert!(form_page.contains("type=\"file\" id=\"attachment\" name=\"attachment\" multiple"));
     assert!(!form_page.contains("role=\"alert\""));
-    // The one script is the service's own proof-of-work solver; the form
-    // works without it.
-    assert_eq!(
-        form_page.matches("<script").count(),
-        form_page
-            .matches("<script src=\"/static/pow.js\" defer></script>")
-            .count()
-    );
+    // The scripts are the service's own: the proof-of-work solver and the
+    // browser-encryption bundle (integrity-checked); the form works without
+    // them.
+    let own = form_page
+        .matches("<script src=\"/static/pow.js\" defer></script>")
+        .count()
+        + form_page
+            .matches("<script src=\"/static/varsel-e2e.js\" integrity=\"sha384-")
+            .count();
+    assert_eq!(form_page.matches("<script").count(), own);
 
     let attachment: Vec<u8> = (0..150_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
     let mut report = ReportForm::new("Lederen tar imot gaver fra leverandøren.");

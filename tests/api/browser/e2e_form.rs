@@ -128,7 +128,7 @@ async fn a_browser_encrypted_report_sends_neither_the_marker_nor_the_code(backen
     let (receipt, code) = browser.wait_for_code().await;
     assert!(
         receipt.contains(
-            "<p class=\"notice\" id=\"encrypted-where\">Saken ble kryptert i nettleseren din"
+            "<p class=\"notice\" data-slot=\"encrypted-where\">Saken ble kryptert i nettleseren din"
         ),
         "{receipt}"
     );
