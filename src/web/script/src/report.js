@@ -10,9 +10,15 @@
 // is shown from a <template> the page carries, since the server never sees
 // the code.
 //
+// Where the browser cannot store the case as the plain form would (a text
+// or a file over the server's limits, an identity the custodians' keys do
+// not allow to seal here, a refusal that only a developer could act on), the
+// form is sent the plain way instead, and the server answers in the
+// reporter's language, keeping what they typed.
+//
 // The file has two halves. The first is logic without a DOM (what goes the
 // plain way, the plaintexts, the seal with its metadata stripping, the
-// envelope, proof of work, reading the API's problems), tested by
+// identity, the envelope, proof of work, reading the API's problems), tested by
 // test/report.test.mjs. The second wires it to the page
 // (`installReportForm`) and is called by main.js.
 //
@@ -89,18 +95,117 @@ export function trimInvisible(text) {
 }
 
 /**
- * True when a submission must go the plain way, for the server to do what
- * the browser does not:
- * - the reporter typed an identity (`identityTexts`): the server seals it
- *   to the identity custodians;
- * - the description, if given, shows nothing (`description`): encrypted,
- *   the server could not tell it is empty; the plain way it says so in the
- *   reporter's language and shows the form again.
- * Images do not: the browser removes their metadata itself (`sealCase`).
+ * True when a submission must go the plain way before anything is asked of
+ * the server: the description, if given, shows nothing (`description`):
+ * encrypted, the server could not tell it is empty; the plain way it says
+ * so in the reporter's language and shows the form again. Images do not:
+ * the browser removes their metadata itself (`sealCase`). What depends on
+ * the routing (the limits, the custodians) is `plainReason`'s.
  */
-export function needsPlainPath({ identityTexts = [], description } = {}) {
-  if (identityTexts.some((text) => typeof text === "string" && text.trim() !== "")) return true;
+export function needsPlainPath({ description } = {}) {
   return description !== undefined && trimInvisible(description) === "";
+}
+
+/**
+ * A textarea's line breaks as a form post sends them: CRLF, every lone CR
+ * and lone LF included (the HTML form data set's newline normalisation).
+ * The server keeps them, so the browser sends the same.
+ */
+export function crlf(text) {
+  return String(text ?? "").replace(/\r\n|\r|\n/g, "\r\n");
+}
+
+/** Characters as Rust counts them (`chars().count()`: Unicode scalar values). */
+export function charCount(text) {
+  let n = 0;
+  for (const _ of String(text ?? "")) n++;
+  return n;
+}
+
+/** The first `max` characters of `text`, as Rust's `chars().take(max)`. */
+export function takeChars(text, max) {
+  const s = String(text ?? "");
+  if (!Number.isInteger(max) || max < 0) return s;
+  let out = "";
+  let n = 0;
+  for (const c of s) {
+    if (n++ === max) break;
+    out += c;
+  }
+  return out;
+}
+
+/**
+ * The report's texts as the server stores them: the description with CRLF
+ * line breaks, each trimmed (`trimInvisible`), unpaired surrogates as
+ * U+FFFD (as a form post sends them).
+ */
+export function reportTexts({ description, when, place }) {
+  return {
+    description: wellFormed(trimInvisible(crlf(description))),
+    when: wellFormed(trimInvisible(when)),
+    place: wellFormed(trimInvisible(place)),
+  };
+}
+
+/**
+ * True if the reporter gave an identity: some field has a character that is
+ * not white space (the server's `IdentityDraft::is_empty`, Rust's `trim`).
+ */
+export function identityGiven(identity) {
+  return Array.isArray(identity) && identity.some((text) => /[^\p{White_Space}]/u.test(String(text ?? "")));
+}
+
+/** The identity's `[name, contact, role]`, each trimmed as the server's `TextField`. */
+export function identityTexts(identity) {
+  const [name = "", contact = "", role = ""] = Array.isArray(identity) ? identity : [];
+  return [name, contact, role].map((text) => wellFormed(trimInvisible(text)));
+}
+
+/** True if `recipient` is a post-quantum hybrid (`age1pq1…`) recipient. */
+function isPqRecipient(recipient) {
+  return typeof recipient === "string" && recipient.startsWith("age1pq1");
+}
+
+/**
+ * Why the form must be sent the plain way for `routing` (null if it need
+ * not): what the plain form's server would refuse, for it to say so in the
+ * reporter's language, keeping what they typed; or an identity the browser
+ * cannot seal to the custodians.
+ * - "text": the description over `max_text_chars`, `when` or `place` over
+ *   `max_short_field_chars`, characters counted as Rust counts them after
+ *   the trimming (and the description's CRLF line breaks);
+ * - "attachments": more files than `max_attachments`, one larger than
+ *   `max_attachment_bytes`, or an empty one;
+ * - "identity": an identity field over its `max_identity_chars`, or an
+ *   identity without custodians, or with custodians of both key kinds
+ *   (one age file cannot mix post-quantum and classic recipients; the
+ *   server says what it can or seals it itself).
+ * A limit the routing does not give is not checked.
+ */
+export function plainReason(routing, { fields, files = [] }) {
+  const limits = (routing && routing.limits) || {};
+  const over = (n, max) => Number.isFinite(max) && n > max;
+  const texts = reportTexts(fields);
+  if (over(charCount(texts.description), limits.max_text_chars)) return "text";
+  for (const text of [texts.when, texts.place]) {
+    if (over(charCount(text), limits.max_short_field_chars)) return "text";
+  }
+  const list = Array.from(files);
+  if (over(list.length, limits.max_attachments)) return "attachments";
+  for (const file of list) {
+    if (file.size === 0 || over(file.size, limits.max_attachment_bytes)) return "attachments";
+  }
+  if (identityGiven(fields.identity)) {
+    const max = Array.isArray(limits.max_identity_chars) ? limits.max_identity_chars : [];
+    const given = identityTexts(fields.identity);
+    if (given.some((text, i) => over(charCount(text), max[i]))) return "identity";
+    const custodians = routing && Array.isArray(routing.custodians) ? routing.custodians : [];
+    if (custodians.length === 0) return "identity";
+    const pq = custodians.filter(isPqRecipient).length;
+    if (pq !== 0 && pq !== custodians.length) return "identity";
+  }
+  return null;
 }
 
 /**
@@ -142,21 +247,34 @@ export function wellFormed(text) {
  * each trimmed as the server trims it, an empty `when` or `place` as null.
  * The caller zeroes the bytes once they are encrypted.
  */
-export function reportPlaintext({ description, when, place }) {
-  const optional = (text) => {
-    const trimmed = wellFormed(trimInvisible(text));
-    return trimmed === "" ? null : trimmed;
-  };
+export function reportPlaintext(fields) {
+  const { description, when, place } = reportTexts(fields);
+  const optional = (text) => (text === "" ? null : text);
+  return encoder.encode(JSON.stringify({ description, when: optional(when), place: optional(place) }));
+}
+
+/**
+ * An attachment's name plaintext: UTF-8 JSON `{"name", "content_type"}`,
+ * the name cut to `maxNameChars` characters as the server cuts a plain
+ * upload's (`filename.chars().take(max)`), if given.
+ */
+export function attachmentNamePlaintext(file, maxNameChars) {
   return encoder.encode(
-    JSON.stringify({ description: wellFormed(trimInvisible(description)), when: optional(when), place: optional(place) }),
+    JSON.stringify({
+      name: takeChars(wellFormed(file.name), maxNameChars),
+      content_type: wellFormed(file.type) || "application/octet-stream",
+    }),
   );
 }
 
-/** An attachment's name plaintext: UTF-8 JSON `{"name", "content_type"}`. */
-export function attachmentNamePlaintext(file) {
-  return encoder.encode(
-    JSON.stringify({ name: wellFormed(file.name), content_type: wellFormed(file.type) || "application/octet-stream" }),
-  );
+/**
+ * The identity's plaintext: UTF-8 JSON `{"name", "contact", "role"}`, each
+ * trimmed as the server's `TextField` trims it, an empty field as "" (the
+ * server's `ReporterIdentity`). The caller zeroes the bytes.
+ */
+export function identityPlaintext(identity) {
+  const [name, contact, role] = identityTexts(identity);
+  return encoder.encode(JSON.stringify({ name, contact, role }));
 }
 
 /**
@@ -166,7 +284,16 @@ export function attachmentNamePlaintext(file) {
  */
 export function fingerprint(fields, files) {
   const text = JSON.stringify({
-    fields: [fields.category, fields.subtype, fields.severity, fields.description, fields.when, fields.place, [...fields.exclude]],
+    fields: [
+      fields.category,
+      fields.subtype,
+      fields.severity,
+      fields.description,
+      fields.when,
+      fields.place,
+      [...fields.exclude],
+      fields.identity ?? null,
+    ],
     files: Array.from(files, (f) => [f.name, f.size, f.type, f.lastModified ?? null]),
   });
   const digest = sha256(encoder.encode(text));
@@ -190,12 +317,6 @@ function isHybrid(keyKind) {
   throw new Error("the routing names an unknown key kind");
 }
 
-/** A recipient string of the routing's key kind (the server checks it too). */
-function checkKind(recipient, hybrid) {
-  const pq = typeof recipient === "string" && recipient.startsWith("age1pq1");
-  if (pq !== hybrid) throw new Error("a routed recipient is not of the routing's key kind");
-}
-
 /**
  * Encrypts a report and its files to a new case identity of `keyKind`:
  * `{identity, caseRecipient, keyKind, report, attachments, names,
@@ -204,9 +325,10 @@ function checkKind(recipient, hybrid) {
  * image metadata as the server would (metadata.js); `outcomes` says, file by
  * file, "stripped" or "kept" (not an image, or one that could not be read).
  * `onProgress(done, total)` counts the attachments' bytes encrypted, out of
- * their sizes as chosen.
+ * their sizes as chosen. Each name is cut to `maxNameChars` characters, as
+ * the server cuts a plain upload's, if given.
  */
-export async function sealCase({ keyKind, fields, files = [], onProgress }) {
+export async function sealCase({ keyKind, fields, files = [], onProgress, maxNameChars }) {
   const hybrid = isHybrid(keyKind);
   const identity = await seal.newCaseIdentity({ hybrid });
   const caseRecipient = await seal.recipientOf(identity);
@@ -240,20 +362,23 @@ export async function sealCase({ keyKind, fields, files = [], onProgress }) {
     before += file.size;
     if (progress && stripped.size !== file.size) onProgress(before, total);
 
-    const name = attachmentNamePlaintext(file);
+    const name = attachmentNamePlaintext(file, maxNameChars);
     try {
       names.push(await seal.encryptTo(recipients, name));
     } finally {
       name.fill(0);
     }
   }
-  return { identity, caseRecipient, keyKind, report, attachments, names, outcomes };
+  return { identity, caseRecipient, keyKind, maxNameChars, report, attachments, names, outcomes };
 }
 
 /**
- * The wraps of a case identity: one age file per routed holder, and one for
- * the reporter, to the recipient the case code derives of the routing's
- * kind. `{holder: Uint8Array}`.
+ * The wraps of a case identity: one age file per routed holder, each to its
+ * own recipient of whatever kind it is (a member who has not logged in
+ * since hybrid keys were turned on keeps an X25519 key; the recovery key may
+ * be X25519 in a hybrid routing), and one for the reporter, to the
+ * recipient the case code derives of the routing's kind.
+ * `{holder: Uint8Array}`.
  */
 export async function wrapCase({ routing, identity, code }) {
   const hybrid = isHybrid(routing.key_kind);
@@ -264,7 +389,6 @@ export async function wrapCase({ routing, identity, code }) {
       throw new Error("the routing names a holder twice, or the reporter");
     }
     holders.add(r.holder);
-    checkKind(r.recipient, hybrid);
     entries.push([r.holder, await seal.wrapIdentity(identity, r.recipient)]);
   }
   const reporter = hybrid ? await code.reporterHybridRecipient() : await code.reporterRecipient();
@@ -273,12 +397,28 @@ export async function wrapCase({ routing, identity, code }) {
 }
 
 /**
+ * The reporter's identity sealed in one age file to every custodian of the
+ * routing (one stanza each), as the server seals one given on the plain
+ * form. The custodians must all be of one kind (`plainReason` sends the
+ * form the plain way otherwise).
+ */
+export async function sealIdentity({ custodians, identity }) {
+  const plaintext = identityPlaintext(identity);
+  try {
+    return await seal.encryptTo([...custodians], plaintext);
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+/**
  * The `envelope` part's JSON object (docs/e2e.md): the routing id, the
  * classification as the routing was asked for, the case recipient, the
- * lookup tag, and the wraps and names in standard padded base64.
+ * lookup tag, the wraps and names in standard padded base64, and the
+ * sealed identity if there is one.
  */
-export function buildEnvelope({ routing, fields, caseRecipient, lookupTag, wraps, names }) {
-  return {
+export function buildEnvelope({ routing, fields, caseRecipient, lookupTag, wraps, names, identity }) {
+  const envelope = {
     routing_id: routing.routing_id,
     category: fields.category,
     subtype: fields.subtype || null,
@@ -289,6 +429,8 @@ export function buildEnvelope({ routing, fields, caseRecipient, lookupTag, wraps
     wraps: Object.fromEntries(Object.entries(wraps).map(([holder, file]) => [holder, base64.encode(file)])),
     attachment_names: names.map((file) => base64.encode(file)),
   };
+  if (identity) envelope.identity = base64.encode(identity);
+  return envelope;
 }
 
 /**
@@ -335,21 +477,36 @@ export class Submission {
     this.routing = null;
     this.sealed = null;
     this.wraps = null;
+    /** The reporter's identity sealed to the custodians, if they gave one. */
+    this.identity = null;
   }
 
   /**
-   * Makes everything to send for `routing`: seals the case if it is not
-   * sealed yet, or not of the routing's key kind; otherwise wraps the case
-   * identity again if the routing changed (the ciphertexts stay valid), and
-   * keeps the wraps if it did not (its id binds every recipient).
+   * Makes everything to send for `routing` (which `plainReason` let pass):
+   * seals the case if it is not sealed yet, or not of the routing's key
+   * kind or name limit; otherwise wraps the case identity again, and seals
+   * the reporter's identity again to the custodians, if the routing changed
+   * (the ciphertexts stay valid), and keeps both if it did not (its id binds
+   * every recipient and custodian).
    */
   async prepare(routing, { onProgress } = {}) {
-    if (!this.sealed || this.sealed.keyKind !== routing.key_kind) {
-      this.sealed = await sealCase({ keyKind: routing.key_kind, fields: this.fields, files: this.files, onProgress });
+    const limits = routing.limits || {};
+    const maxNameChars = Number.isInteger(limits.max_short_field_chars) ? limits.max_short_field_chars : undefined;
+    if (!this.sealed || this.sealed.keyKind !== routing.key_kind || this.sealed.maxNameChars !== maxNameChars) {
+      this.sealed = await sealCase({
+        keyKind: routing.key_kind,
+        fields: this.fields,
+        files: this.files,
+        onProgress,
+        maxNameChars,
+      });
       this.wraps = null;
     }
     if (!this.wraps || !this.routing || this.routing.routing_id !== routing.routing_id) {
       this.wraps = await wrapCase({ routing, identity: this.sealed.identity, code: this.code });
+      this.identity = identityGiven(this.fields.identity)
+        ? await sealIdentity({ custodians: routing.custodians, identity: this.fields.identity })
+        : null;
     }
     this.routing = routing;
   }
@@ -363,6 +520,7 @@ export class Submission {
       lookupTag: this.code.lookupTag(),
       wraps: this.wraps,
       names: this.sealed.names,
+      identity: this.identity,
     });
   }
 
@@ -385,6 +543,7 @@ export class Submission {
     this.code.wipe();
     this.sealed = null;
     this.wraps = null;
+    this.identity = null;
   }
 }
 
@@ -507,6 +666,38 @@ export class NetworkError extends Error {
 }
 
 /**
+ * The refusals written for a developer, not for the reporter: what the
+ * browser itself got wrong (a part missing or not of the expected shape,
+ * the body unreadable, a proof of work refused) or what the reporter can do
+ * nothing about. The plain form, sent instead, is answered in the
+ * reporter's language.
+ */
+const TECHNICAL = new Set([
+  "invalid_ciphertext",
+  "envelope_required",
+  "report_required",
+  "malformed_multipart",
+  "invalid_utf8",
+  "invalid_json",
+  "unsupported_media_type",
+  "body_too_large",
+  "invalid_idempotency_key",
+  "identity_unavailable",
+  "pow_refused",
+]);
+
+/**
+ * True for an answer the form should not show, but send the plain way
+ * instead: any server error (5xx), or a refusal in `TECHNICAL`. A refusal
+ * the plain form would show as well (unknown category, text required, no
+ * eligible handler, too many attachments, too many requests, …) is shown.
+ */
+export function isTechnicalRefusal(status, problem) {
+  if (status >= 500 && status <= 599) return true;
+  return Boolean(problem && TECHNICAL.has(problem.code));
+}
+
+/**
  * Sends `submission` (docs/e2e.md). `transport` does the requests:
  * - `routing(body)` → `{status, text}` (POST /api/v1/e2e/routing);
  * - `challenge()` → `{challenge, difficulty}` or null;
@@ -515,12 +706,16 @@ export class NetworkError extends Error {
  * each throws `NetworkError` when no answer comes. `ui.phase(name, pct)` is
  * told "encrypting" and "sending".
  *
- * Resolves to `{received: true, acknowledgeBy}` (null if unknown) or
- * `{received: false, status, problem}`. A `409 routing_changed` asks for the
- * routing again, wraps again and resends, once. A `409 already_received`
- * means an earlier send of this very submission (its key is random and
- * sent with nothing else) was stored although its answer was lost: the
- * case exists, under this code.
+ * Resolves to `{received: true, acknowledgeBy}` (null if unknown),
+ * `{received: false, status, problem}` (a refusal to show), or
+ * `{received: false, plain: reason}`: send the form the plain way, because
+ * of the routing (`plainReason`: "text", "attachments", "identity") or of a
+ * technical refusal ("refused", `isTechnicalRefusal`). A `409
+ * routing_changed` asks for the routing again, wraps again and resends,
+ * once; a second one goes the plain way. A `409 already_received` means an
+ * earlier send of this very submission (its key is random and sent with
+ * nothing else) was stored although its answer was lost: the case exists,
+ * under this code.
  */
 export async function sendSubmission(submission, transport, ui = {}) {
   const phase = typeof ui.phase === "function" ? ui.phase : () => {};
@@ -529,17 +724,21 @@ export async function sendSubmission(submission, transport, ui = {}) {
   const askRouting = async () => {
     const answer = await transport.routing(routingRequest(submission.fields));
     if (answer.status < 200 || answer.status > 299) {
-      return { problem: { received: false, status: answer.status, problem: problemOf(answer.text) } };
+      const problem = problemOf(answer.text);
+      if (isTechnicalRefusal(answer.status, problem)) return { result: { received: false, plain: "refused" } };
+      return { result: { received: false, status: answer.status, problem } };
     }
     const routing = JSON.parse(answer.text);
     if (!routing || typeof routing.routing_id !== "string" || !Array.isArray(routing.recipients)) {
       throw new Error("the routing answer is not of the expected shape");
     }
+    const reason = plainReason(routing, submission);
+    if (reason) return { result: { received: false, plain: reason } };
     return { routing };
   };
 
   let asked = await askRouting();
-  if (asked.problem) return asked.problem;
+  if (asked.result) return asked.result;
   const files = submission.files.length > 0;
   await submission.prepare(asked.routing, {
     onProgress: files ? (done, total) => phase("encrypting", percent(done, total)) : undefined,
@@ -573,13 +772,15 @@ export async function sendSubmission(submission, transport, ui = {}) {
     if (answer.status === 409 && problem.code === "already_received") {
       return { received: true, acknowledgeBy: null };
     }
-    if (answer.status === 409 && problem.code === "routing_changed" && attempt === 0) {
+    if (answer.status === 409 && problem.code === "routing_changed") {
+      if (attempt > 0) return { received: false, plain: "refused" };
       phase("encrypting");
       asked = await askRouting();
-      if (asked.problem) return asked.problem;
+      if (asked.result) return asked.result;
       await submission.prepare(asked.routing);
       continue;
     }
+    if (isTechnicalRefusal(answer.status, problem)) return { received: false, plain: "refused" };
     return { received: false, status: answer.status, problem };
   }
 }
@@ -644,7 +845,7 @@ export function browserTransport(lang) {
   };
 }
 
-/** The form's values, as the plain form would send them. */
+/** The form's values, as the plain form would send them (the identity as `[name, contact, role]`). */
 function readFields(form) {
   const checked = (name) => {
     const input = form.querySelector(`input[name="${name}"]:checked`);
@@ -662,19 +863,13 @@ function readFields(form) {
     when: value("when"),
     place: value("place"),
     exclude: Array.from(form.querySelectorAll('input[name="exclude"]:checked'), (input) => input.value),
+    identity: ["identity_name", "identity_contact", "identity_role"].map(value),
   };
 }
 
 function chosenFiles(form) {
   const input = form.querySelector("input#attachment");
   return input && input.files ? Array.from(input.files) : [];
-}
-
-function identityTexts(form) {
-  return ["identity_name", "identity_contact", "identity_role"].map((id) => {
-    const el = form.querySelector(`#${id}`);
-    return el ? el.value : "";
-  });
 }
 
 /**
@@ -703,6 +898,11 @@ export function installReportForm(doc = document, win = window, { transport } = 
   form.setAttribute("data-e2e", "on");
 
   let busy = false;
+  /**
+   * Set once the form went the plain way: every later submit posts plainly
+   * (pow.js adds its proof), the page having said so.
+   */
+  let plain = false;
   /** The submission under way (a settled promise when none is). */
   let current = Promise.resolve();
   /** The last submission that failed, kept to be sent again unchanged. */
@@ -791,6 +991,35 @@ export function installReportForm(doc = document, win = window, { transport } = 
 
   const genericFailure = () => msg("failed") || msg("network");
 
+  const sayFallback = () => {
+    if (path && path.hasAttribute("data-fallback")) path.textContent = path.getAttribute("data-fallback");
+  };
+
+  /**
+   * Sends the form the plain way, after the script had stopped it: the page
+   * says so, and the form is submitted again as the browser would (pow.js
+   * sees the event and adds its proof). Only a browser without
+   * `requestSubmit` posts it without the event (no proof: the server's
+   * no-JavaScript lane).
+   */
+  const sendPlain = () => {
+    if (pending) pending.submission.wipe();
+    pending = null;
+    hideStatus();
+    for (const old of doc.querySelectorAll(".error-summary")) old.remove();
+    sayFallback();
+    plain = true;
+    setWorking(false);
+    if (typeof form.requestSubmit === "function") {
+      form.requestSubmit();
+    } else if (typeof form.submit === "function") {
+      form.submit();
+    } else {
+      plain = false;
+      showProblem(genericFailure(), null);
+    }
+  };
+
   const run = async () => {
     const fields = readFields(form);
     const files = chosenFiles(form);
@@ -805,8 +1034,21 @@ export function installReportForm(doc = document, win = window, { transport } = 
     try {
       result = await sendSubmission(submission, transport || browserTransport(lang), { phase });
     } catch (err) {
-      showProblem(err instanceof NetworkError ? msg("network") : genericFailure(), null);
-      setWorking(false);
+      if (err instanceof NetworkError) {
+        // It may have been stored: the same submission is kept, to be sent
+        // again with the same key.
+        showProblem(msg("network"), null);
+        setWorking(false);
+      } else {
+        // Something in the browser failed before the case was sent (a
+        // routing it cannot read, a key it cannot encrypt to): nothing was
+        // stored, and the plain form can still be.
+        sendPlain();
+      }
+      return;
+    }
+    if (result.plain) {
+      sendPlain();
       return;
     }
     if (!result.received) {
@@ -827,6 +1069,8 @@ export function installReportForm(doc = document, win = window, { transport } = 
     "submit",
     (event) => {
       if (event.target !== form) return;
+      // Gone the plain way: the form posts as plain HTML from now on.
+      if (plain) return;
       if (busy) {
         event.preventDefault();
         event.stopImmediatePropagation();
@@ -836,11 +1080,6 @@ export function installReportForm(doc = document, win = window, { transport } = 
       // description that shows nothing (for the server to say so).
       if (isLanguageSubmitter(event.submitter)) return;
       if (needsPlainPath({ description: readFields(form).description })) return;
-      if (needsPlainPath({ identityTexts: identityTexts(form) })) {
-        // The plain form posts (pow.js adds its proof); the page says so.
-        if (path && path.hasAttribute("data-fallback")) path.textContent = path.getAttribute("data-fallback");
-        return;
-      }
       event.preventDefault();
       event.stopImmediatePropagation();
       current = run();

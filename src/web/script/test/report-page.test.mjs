@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 
 import { base64 } from "@scure/base";
 import { parseCaseCode } from "../src/casecode.js";
-import { newCaseIdentity, recipientOf, unwrapIdentity } from "../src/seal.js";
+import { decryptWith, newCaseIdentity, recipientOf, unwrapIdentity } from "../src/seal.js";
 import { browserTransport, installReportForm, NetworkError } from "../src/report.js";
 
 // ---------------------------------------------------------------------------
@@ -267,7 +267,7 @@ const MSG = {
   "data-msg-error-title": "Det er et problem",
 };
 
-function page({ withTemplate = true, withIdentity = true } = {}) {
+function page({ withTemplate = true, withIdentity = true, withRequestSubmit = true } = {}) {
   const doc = new Document();
   const h = builder(doc);
   const win = new Node(doc);
@@ -294,6 +294,13 @@ function page({ withTemplate = true, withIdentity = true } = {}) {
     h("p#e2e-status", { role: "status", "aria-live": "polite", hidden: true, ...MSG }),
     h("button", { type: "submit" }, "Send"),
   );
+  // The form sent again by the script, the plain way: `requestSubmit` fires
+  // the submit event as a browser does (pow.js would add its proof); an
+  // event nobody prevented is the plain post. `submit` posts without one.
+  const posted = [];
+  const submitted = [];
+  if (withRequestSubmit) form.requestSubmit = () => posted.push(submit({ win, form }, null));
+  form.submit = () => submitted.push(true);
   const main = h("main#main", {}, h("h1", {}, "Send en rapport"), h("p", {}, "Intro"), form);
   const body = h("body", {}, h("header", {}, langNav), main);
   if (withTemplate) {
@@ -309,7 +316,7 @@ function page({ withTemplate = true, withIdentity = true } = {}) {
     body.append(template);
   }
   doc.documentElement.append(body);
-  return { doc, win, form, main, files, langNav, $: (sel) => doc.querySelector(sel) };
+  return { doc, win, form, main, files, langNav, posted, submitted, $: (sel) => doc.querySelector(sel) };
 }
 
 /** Fires a submit event as a browser would, through the window's capture listeners first. */
@@ -349,7 +356,8 @@ function fakeTransport(script) {
     async send(body, headers, onUpload) {
       onUpload(50, 100);
       const envelope = JSON.parse(await body.get("envelope").text());
-      log.sent.push({ headers, envelope, parts: [...body.keys()] });
+      const report = new Uint8Array(await body.get("report").arrayBuffer());
+      log.sent.push({ headers, envelope, report, parts: [...body.keys()] });
       return script.send();
     },
   };
@@ -364,12 +372,22 @@ const JPEG_WITH_EXIF = Uint8Array.of(
   0xff, 0xd9,
 );
 
-async function hybridRouting(holders = ["user:a"]) {
+async function keyPair(hybrid = true) {
+  const identity = await newCaseIdentity({ hybrid });
+  return { identity, recipient: await recipientOf(identity) };
+}
+
+const LIMITS = {
+  max_attachments: 5,
+  max_attachment_bytes: 1000000,
+  max_identity_chars: [200, 300, 200],
+  max_text_chars: 50000,
+  max_short_field_chars: 200,
+};
+
+async function hybridRouting(holders = ["user:a"], { custodians = [], limits = {} } = {}) {
   const keys = {};
-  for (const holder of holders) {
-    const identity = await newCaseIdentity({ hybrid: true });
-    keys[holder] = { identity, recipient: await recipientOf(identity) };
-  }
+  for (const holder of holders) keys[holder] = await keyPair(true);
   return {
     keys,
     answer: {
@@ -378,10 +396,27 @@ async function hybridRouting(holders = ["user:a"]) {
         routing_id: "ef".repeat(32),
         key_kind: "hybrid",
         recipients: holders.map((holder) => ({ holder, recipient: keys[holder].recipient })),
-        limits: { max_attachments: 5, max_attachment_bytes: 1000000 },
+        custodians,
+        limits: { ...LIMITS, ...limits },
       }),
     },
   };
+}
+
+/** Asserts that the script sent the form the plain way, saying so, and showed nothing. */
+function assertSentPlainly(p, transport, sends = 0) {
+  assert.equal(p.posted.length, 1, "the form was sent again");
+  assert.equal(p.posted[0].defaultPrevented, false, "the plain post went ahead");
+  assert.equal(p.posted[0].stopped, false, "pow.js gets the event");
+  assert.equal(p.$("#encryption-path").textContent, "Rapporten krypteres på tjeneren.");
+  assert.equal(p.$(".error-summary"), null, "no message of the API's");
+  assert.equal(p.$("#e2e-status").hidden, true);
+  assert.equal(p.form.querySelector("button").disabled, false);
+  assert.ok(p.$("form#report-form"), "the form stays until the browser leaves the page");
+  if (transport) assert.equal(transport.log.sent.length, sends);
+  // From now on the form posts plainly.
+  const again = submit(p);
+  assert.equal(again.defaultPrevented, false);
 }
 
 // ---------------------------------------------------------------------------
@@ -408,19 +443,46 @@ test("the form is marked and the page says the browser encrypts", () => {
   assert.equal(p.win.listenersOf("submit").length, 1);
 });
 
-test("an identity sends the plain form, and the page says so; an image does not; a language button just posts", async () => {
-  {
-    const p = page();
-    const transport = fakeTransport({});
-    installReportForm(p.doc, p.win, { transport });
-    p.$("#identity_contact").value = " kari@example.org ";
-    p.files.push(new File([new Uint8Array(3)], "IMG_0001.JPG"));
-    const event = submit(p);
-    assert.equal(event.defaultPrevented, false);
-    assert.equal(event.stopped, false, "pow.js gets the event");
-    assert.equal(p.$("#encryption-path").textContent, "Rapporten krypteres på tjeneren.");
-    assert.equal(transport.log.routing.length, 0);
+test("an identity is sealed in the browser to every custodian, the description with CRLF line breaks", async () => {
+  const custodians = [await keyPair(), await keyPair()];
+  const p = page();
+  const routing = await hybridRouting(["user:a"], { custodians: custodians.map((c) => c.recipient) });
+  const transport = fakeTransport({ routing: () => routing.answer, send: () => ({ status: 201, text: "{}" }) });
+  const controller = installReportForm(p.doc, p.win, { transport });
+  p.$("#identity_contact").value = " kari@example.org ";
+  p.$("#identity_role").value = "\u00A0Lager ";
+  p.$("#description").value = "Første linje\nAndre linje\n";
+  p.files.push(new File([new Uint8Array(3)], "IMG_0001.JPG"));
+  const event = submit(p);
+  assert.equal(event.defaultPrevented, true, "encrypted in the browser");
+  await controller.whenIdle();
+  assert.equal(p.posted.length, 0, "not the plain way");
+  assert.equal(p.$("form#report-form"), null, "the receipt replaced the form");
+  const [{ envelope, report }] = transport.log.sent;
+  for (const custodian of custodians) {
+    const identity = JSON.parse(new TextDecoder().decode(await decryptWith([custodian.identity], base64.decode(envelope.identity))));
+    assert.deepEqual(identity, { name: "", contact: "kari@example.org", role: "Lager" });
   }
+  const code = parseCaseCode(p.$('[data-slot="code"]').textContent);
+  const caseIdentity = await unwrapIdentity([code.reporterHybridIdentity()], base64.decode(envelope.wraps.reporter));
+  const text = JSON.parse(new TextDecoder().decode(await decryptWith([caseIdentity], report)));
+  assert.equal(text.description, "Første linje\r\nAndre linje", "as a plain post sends a textarea");
+});
+
+test("an identity without custodians, or with custodians of both kinds, sends the plain form", async () => {
+  for (const custodians of [[], [(await keyPair(true)).recipient, (await keyPair(false)).recipient]]) {
+    const p = page();
+    const routing = await hybridRouting(["user:a"], { custodians });
+    const transport = fakeTransport({ routing: () => routing.answer, send: () => ({ status: 201, text: "{}" }) });
+    const controller = installReportForm(p.doc, p.win, { transport });
+    p.$("#identity_name").value = "Kari";
+    assert.equal(submit(p).defaultPrevented, true, "the routing decides");
+    await controller.whenIdle();
+    assertSentPlainly(p, transport);
+  }
+});
+
+test("images are encrypted in the browser; a language button just posts", async () => {
   // Images are stripped in the browser: they are encrypted there too.
   for (const image of [new File([new Uint8Array(3)], "IMG_0001.JPG"), new File([new Uint8Array(3)], "skjerm", { type: "image/png" })]) {
     const p = page();
@@ -558,7 +620,7 @@ test("a refusal is shown in an error summary, the form kept; trying again works"
 test("a changed form after a failure is a new submission, with a new code", async () => {
   const p = page();
   const routing = await hybridRouting();
-  const transport = fakeTransport({ routing: () => routing.answer, send: () => ({ status: 503, text: '{"error":{"code":"unavailable","message":"Prøv senere."}}' }) });
+  const transport = fakeTransport({ routing: () => routing.answer, send: () => ({ status: 429, text: '{"error":{"code":"too_many_requests","message":"Prøv senere."}}' }) });
   const controller = installReportForm(p.doc, p.win, { transport });
   submit(p);
   await controller.whenIdle();
@@ -604,7 +666,7 @@ test("upload progress is shown as the sending message and a percentage", async (
       during = [status.textContent];
       await new Promise((resolve) => setTimeout(resolve, 1100));
       during.push(status.textContent);
-      return { status: 500, text: "<html>oops</html>" };
+      return { status: 413, text: "<html>Request Entity Too Large</html>" };
     },
   };
   const controller = installReportForm(p.doc, p.win, { transport });
@@ -613,6 +675,80 @@ test("upload progress is shown as the sending message and a percentage", async (
   assert.deepEqual(during, ["Sender … 0 %", "Sender … 42 %"]);
   // An answer without a problem body: the generic (network) message.
   assert.equal(p.$(".error-summary li").textContent, "Ingen forbindelse. Prøv igjen.");
+});
+
+test("over a limit of the routing, the plain form is sent before anything is encrypted", async () => {
+  const over = [
+    ["a description too long", (p) => (p.$("#description").value = "x".repeat(21)), {}],
+    // Twenty characters with LF, twenty-one with the CRLF the server counts.
+    ["CRLF counted", (p) => (p.$("#description").value = `${"x".repeat(10)}\n${"y".repeat(9)}`), {}],
+    ["a place too long", (p) => (p.$("#place").value = "Elva ved brua"), {}],
+    ["too many files", (p) => p.files.push(...["a", "b", "c"].map((n) => new File(["1"], n))), {}],
+    ["a file too large", (p) => p.files.push(new File([new Uint8Array(101)], "stor.bin")), {}],
+    ["an empty file", (p) => p.files.push(new File([], "tom.txt")), {}],
+    ["an identity too long", (p) => (p.$("#identity_role").value = "Lagerleder"), { custodians: ["age1pq1x"] }],
+  ];
+  for (const [what, fill, extra] of over) {
+    const p = page();
+    const routing = await hybridRouting(["user:a"], {
+      ...extra,
+      limits: { max_text_chars: 20, max_short_field_chars: 10, max_attachments: 2, max_attachment_bytes: 100, max_identity_chars: [5, 5, 5] },
+    });
+    const transport = fakeTransport({ routing: () => routing.answer, send: () => ({ status: 201, text: "{}" }) });
+    const controller = installReportForm(p.doc, p.win, { transport });
+    p.$("#description").value = "Kort.";
+    fill(p);
+    assert.equal(submit(p).defaultPrevented, true, what);
+    await controller.whenIdle();
+    assertSentPlainly(p, transport);
+    assert.equal(p.$('[data-slot="code"]'), null, `${what}: no receipt`);
+  }
+});
+
+test("a technical refusal or a server error sends the plain form instead of the API's message", async () => {
+  const answers = [
+    { status: 422, text: JSON.stringify({ error: { code: "invalid_ciphertext", message: "The part \"wraps\" is not an age file.", field: "wraps" } }) },
+    { status: 400, text: JSON.stringify({ error: { code: "envelope_required", message: "The form needs a part named envelope." } }) },
+    { status: 400, text: JSON.stringify({ error: { code: "report_required", message: "The form needs a part named report." } }) },
+    { status: 500, text: "<html>oops</html>" },
+    { status: 503, text: '{"error":{"code":"unavailable","message":"Prøv senere."}}' },
+  ];
+  for (const answer of answers) {
+    const p = page();
+    const routing = await hybridRouting();
+    const transport = fakeTransport({ routing: () => routing.answer, send: () => answer });
+    const controller = installReportForm(p.doc, p.win, { transport });
+    submit(p);
+    await controller.whenIdle();
+    assertSentPlainly(p, transport, 1);
+  }
+  // A second routing_changed.
+  const p = page();
+  const routing = await hybridRouting();
+  const changed = { status: 409, text: '{"error":{"code":"routing_changed","message":"Fetch them again."}}' };
+  const transport = fakeTransport({ routing: () => routing.answer, send: () => changed });
+  const controller = installReportForm(p.doc, p.win, { transport });
+  submit(p);
+  await controller.whenIdle();
+  assertSentPlainly(p, transport, 2);
+});
+
+test("a routing the script cannot use, or a server error asking for it, sends the plain form", async () => {
+  for (const answer of [{ status: 200, text: "not json" }, { status: 200, text: '{"routing_id":"00","key_kind":"rsa","recipients":[]}' }, { status: 502, text: "" }]) {
+    const p = page();
+    const transport = fakeTransport({ routing: () => answer });
+    const controller = installReportForm(p.doc, p.win, { transport });
+    submit(p);
+    await controller.whenIdle();
+    assertSentPlainly(p, transport);
+  }
+  // Without requestSubmit the form is submitted without the event.
+  const p = page({ withRequestSubmit: false });
+  const controller = installReportForm(p.doc, p.win, { transport: fakeTransport({ routing: () => ({ status: 500, text: "" }) }) });
+  submit(p);
+  await controller.whenIdle();
+  assert.deepEqual(p.submitted, [true]);
+  assert.equal(p.$("#encryption-path").textContent, "Rapporten krypteres på tjeneren.");
 });
 
 // ---------------------------------------------------------------------------

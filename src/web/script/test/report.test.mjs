@@ -20,21 +20,29 @@ import {
   Submission,
   attachmentNamePlaintext,
   buildEnvelope,
+  charCount,
+  crlf,
   fingerprint,
   formatDate,
+  identityGiven,
+  identityPlaintext,
   isLanguageSubmitter,
+  isTechnicalRefusal,
   leadingZeroBits,
   needsPlainPath,
   newIdempotencyKey,
   percent,
+  plainReason,
   problemOf,
   reportPlaintext,
   routingRequest,
   sealCase,
+  sealIdentity,
   sendSubmission,
   solvePow,
   statusText,
   submissionBody,
+  takeChars,
   trimInvisible,
   wrapCase,
 } from "../src/report.js";
@@ -79,16 +87,36 @@ async function keyPair(hybrid) {
 
 // ---------------------------------------------------------------------------
 
-test("identities go the plain way; files, images too, do not", () => {
+test("neither an identity nor files, images too, are a reason for the plain way by themselves", () => {
   assert.equal(needsPlainPath({}), false);
-  assert.equal(needsPlainPath({ identityTexts: ["", "  \n\t", ""] }), false);
-  assert.equal(needsPlainPath({ identityTexts: ["", "", "leder"] }), true);
-  assert.equal(needsPlainPath({ identityTexts: [" Kari "] }), true);
+  // The identity is sealed in the browser to the custodians (plainReason
+  // decides, once the routing names them).
+  assert.equal(needsPlainPath({ identity: ["Kari", "", ""], description: "x" }), false);
   // The browser strips images itself (sealCase): whatever is chosen, the
   // files are no reason for the plain way.
   const files = [file("rapport.pdf", "application/pdf"), file("BILDE.JPG", "image/jpeg"), file("skjerm.png", "image/png"), file("y.webp")];
   assert.equal(needsPlainPath({ files }), false);
-  assert.equal(needsPlainPath({ identityTexts: ["", ""], files }), false);
+  assert.equal(plainReason({ limits: {} }, { fields: fields(), files }), null);
+});
+
+test("an identity is given when a field has more than white space, as the server's is_empty", () => {
+  assert.equal(identityGiven(undefined), false);
+  assert.equal(identityGiven(["", "  \n\t", ""]), false);
+  assert.equal(identityGiven(["\u00A0", "\u2003", "\u3000"]), false, "Unicode white space");
+  assert.equal(identityGiven(["", "", "leder"]), true);
+  assert.equal(identityGiven([" Kari "]), true);
+  // Rust's trim leaves a zero-width space: the server seals {"","",""}.
+  assert.equal(identityGiven(["\u200B", "", ""]), true);
+  assert.equal(decoder.decode(identityPlaintext(["\u200B", "", ""])), '{"name":"","contact":"","role":""}');
+  assert.equal(
+    decoder.decode(identityPlaintext(["  Kari Nordmann\u200B ", "", " kari@example.org\n"])),
+    '{"name":"Kari Nordmann","contact":"","role":"kari@example.org"}',
+  );
+  assert.deepEqual(JSON.parse(decoder.decode(identityPlaintext([" Kari ", " 99 88 77 66 ", "\tlager\uD800 "]))), {
+    name: "Kari",
+    contact: "99 88 77 66",
+    role: "lager\uFFFD",
+  });
 });
 
 test("a description that shows nothing goes the plain way, for the server to say so", () => {
@@ -126,6 +154,76 @@ test("texts are trimmed as the server trims them; an empty when or place is null
   assert.equal(decoder.decode(attachmentNamePlaintext({ name: "x\uDBFF.txt", type: "" })), '{"name":"x\uFFFD.txt","content_type":"application/octet-stream"}');
   const full = reportPlaintext({ description: "a", when: "i går", place: "" });
   assert.equal(decoder.decode(full), '{"description":"a","when":"i går","place":null}');
+});
+
+test("the description's line breaks are CRLF, as a plain form post sends a textarea's", () => {
+  assert.equal(crlf("a\nb\r\nc\rd\n\ne"), "a\r\nb\r\nc\r\nd\r\n\r\ne");
+  assert.equal(crlf("\r\r\n\n"), "\r\n\r\n\r\n");
+  assert.equal(crlf(undefined), "");
+  const bytes = reportPlaintext({ description: "\nFørste linje\nAndre\r\nTredje\rFjerde\n\n", when: "", place: "" });
+  assert.equal(JSON.parse(decoder.decode(bytes)).description, "Første linje\r\nAndre\r\nTredje\r\nFjerde");
+});
+
+test("characters are counted and cut as Rust counts them: Unicode scalar values", () => {
+  assert.equal(charCount(""), 0);
+  assert.equal(charCount("æøå"), 3);
+  assert.equal(charCount("\u{1F600}\u{1F600}"), 2, "not four UTF-16 units");
+  assert.equal(charCount("e\u0301"), 2, "a combining mark is a character of its own");
+  assert.equal(charCount("a\r\nb"), 4);
+  assert.equal(takeChars("\u{1F600}abc", 2), "\u{1F600}a");
+  assert.equal(takeChars("abc", 5), "abc");
+  assert.equal(takeChars("abc", 0), "");
+  assert.equal(takeChars("abc", undefined), "abc");
+});
+
+test("what the plain form's server would refuse goes the plain way, counted after trimming and CRLF", () => {
+  const limits = {
+    max_attachments: 2,
+    max_attachment_bytes: 10,
+    max_identity_chars: [5, 6, 7],
+    max_text_chars: 10,
+    max_short_field_chars: 4,
+  };
+  const routing = { limits, custodians: ["age1pq1example"] };
+  const reason = (over = {}, files = []) => plainReason(routing, { fields: fields({ description: "kort", place: "", ...over }), files });
+
+  assert.equal(reason({ description: "0123456789" }), null, "at the limit");
+  assert.equal(reason({ description: "  \u200B0123456789\n\n " }), null, "trimmed first");
+  assert.equal(reason({ description: "\u{1F600}".repeat(10) }), null, "an emoji is one character");
+  assert.equal(reason({ description: "0123456789x" }), "text");
+  // Ten characters with an LF, but eleven with the CRLF the server keeps.
+  assert.equal(reason({ description: "0123\n5678" }), null);
+  assert.equal(reason({ description: "0123\n56789" }), "text");
+  assert.equal(reason({ when: " igår " }), null);
+  assert.equal(reason({ when: "i dag" }), "text");
+  assert.equal(reason({ place: "\u{1F600}\u{1F600}\u{1F600}\u{1F600}" }), null);
+  assert.equal(reason({ place: "Bygg 4" }), "text");
+
+  const bytes = (n) => file("f.bin", "", new Uint8Array(n));
+  assert.equal(reason({}, [bytes(10), bytes(1)]), null);
+  assert.equal(reason({}, [bytes(1), bytes(1), bytes(1)]), "attachments", "too many");
+  assert.equal(reason({}, [bytes(11)]), "attachments", "too large");
+  assert.equal(reason({}, [bytes(0)]), "attachments", "empty");
+
+  assert.equal(reason({ identity: ["Kari ", " 123456", "leder"] }), null);
+  assert.equal(reason({ identity: ["Kari N", "", ""] }), "identity", "name over its limit");
+  assert.equal(reason({ identity: ["", "1234567", ""] }), "identity", "contact over its limit");
+  assert.equal(reason({ identity: ["", "", "12345678"] }), "identity", "role over its limit");
+  assert.equal(reason({ identity: ["  ", "1234567", ""] }), "identity");
+  assert.equal(reason({ identity: [" ", "\t", ""] }), null, "no identity: no limit");
+  // No custodian, or custodians of both kinds: the server words it, or seals it.
+  const kari = { identity: ["Kari", "", ""] };
+  assert.equal(plainReason({ limits, custodians: [] }, { fields: fields({ description: "kort", place: "", ...kari }) }), "identity");
+  assert.equal(plainReason({ limits }, { fields: fields({ description: "kort", place: "", ...kari }) }), "identity");
+  assert.equal(plainReason({ limits, custodians: ["age1pq1a", "age1x"] }, { fields: fields({ description: "kort", place: "", ...kari }) }), "identity");
+  assert.equal(plainReason({ limits, custodians: ["age1a", "age1b"] }, { fields: fields({ description: "kort", place: "", ...kari }) }), null);
+  assert.equal(plainReason({ limits, custodians: [] }, { fields: fields({ description: "kort", place: "" }) }), null, "no identity: no custodian needed");
+
+  // A limit not given is not checked; an empty file is refused all the same.
+  const big = { fields: fields({ description: "x".repeat(100_000) }), files: [bytes(100_000), bytes(1), bytes(2)] };
+  assert.equal(plainReason({ limits: {} }, big), null);
+  assert.equal(plainReason({}, big), null);
+  assert.equal(plainReason({}, { fields: fields(), files: [bytes(0)] }), "attachments");
 });
 
 test("an attachment's name plaintext has its type, or application/octet-stream", () => {
@@ -173,6 +271,7 @@ test("a fingerprint changes with any entered value or chosen file", () => {
   assert.equal(fingerprint(fields(), [file("a.pdf", "application/pdf")]).length, 64);
   assert.notEqual(fingerprint(fields({ description: "other" }), files), a);
   assert.notEqual(fingerprint(fields({ exclude: ["x"] }), files), a);
+  assert.notEqual(fingerprint(fields({ identity: ["", "kari@example.org", ""] }), files), a);
   assert.notEqual(fingerprint(fields(), []), a);
   assert.equal(fingerprint(fields(), files), fingerprint(fields(), files));
 });
@@ -450,15 +549,59 @@ test("an X25519 routing makes an X25519 case, wrapped to the code's X25519 recip
   assert.equal(await unwrapIdentity([handler.identity], wraps["user:a"]), sealed.identity);
 });
 
-test("a routing of the wrong kind, or naming a holder twice or the reporter, is refused", async () => {
+/** The stanza types of an age file's header, in order. */
+function stanzaTypes(file) {
+  const text = new TextDecoder("latin1").decode(file);
+  const header = text.slice(0, text.indexOf("\n--- "));
+  return [...header.matchAll(/^-> (\S+)/gm)].map((m) => m[1]);
+}
+
+test("a hybrid routing with X25519 members and recovery key: each wrap to its own recipient, of its kind", async () => {
+  const member = await keyPair(true);
+  const classic = await keyPair(false);
+  const recovery = await keyPair(false);
+  const routing = {
+    routing_id: "ee".repeat(32),
+    key_kind: "hybrid",
+    recipients: [
+      { holder: "user:hybrid", recipient: member.recipient },
+      { holder: "user:classic", recipient: classic.recipient },
+      { holder: "recovery", recipient: recovery.recipient },
+    ],
+  };
+  const code = generateCaseCode();
+  const sealed = await sealCase({ keyKind: routing.key_kind, fields: fields() });
+  assert.match(sealed.caseRecipient, /^age1pq1/, "the case key follows key_kind");
+  const wraps = await wrapCase({ routing, identity: sealed.identity, code });
+  assert.deepEqual(Object.keys(wraps), ["user:hybrid", "user:classic", "recovery", "reporter"]);
+  // One stanza each, of its holder's kind; the reporter's follows key_kind.
+  assert.deepEqual(stanzaTypes(wraps["user:hybrid"]), ["mlkem768x25519"]);
+  assert.deepEqual(stanzaTypes(wraps["user:classic"]), ["X25519"]);
+  assert.deepEqual(stanzaTypes(wraps.recovery), ["X25519"]);
+  assert.deepEqual(stanzaTypes(wraps.reporter), ["mlkem768x25519"]);
+  // Every wrap opens with its holder's identity, to the case identity.
+  assert.equal(await unwrapIdentity([member.identity], wraps["user:hybrid"]), sealed.identity);
+  assert.equal(await unwrapIdentity([classic.identity], wraps["user:classic"]), sealed.identity);
+  assert.equal(await unwrapIdentity([recovery.identity], wraps.recovery), sealed.identity);
+  assert.equal(await unwrapIdentity([code.reporterHybridIdentity()], wraps.reporter), sealed.identity);
+  await assert.rejects(unwrapIdentity([classic.identity], wraps.recovery));
+
+  // And an X25519 routing with a hybrid member: the same, the other way.
+  const x = { ...routing, key_kind: "x25519" };
+  const xs = await sealCase({ keyKind: "x25519", fields: fields() });
+  const xWraps = await wrapCase({ routing: x, identity: xs.identity, code });
+  assert.deepEqual(stanzaTypes(xWraps.reporter), ["X25519"]);
+  assert.equal(await unwrapIdentity([member.identity], xWraps["user:hybrid"]), xs.identity);
+  assert.equal(await unwrapIdentity([code.reporterIdentity()], xWraps.reporter), xs.identity);
+});
+
+test("a routing of an unknown kind, or naming a holder twice or the reporter, is refused", async () => {
   const pq = await keyPair(true);
-  const x = await keyPair(false);
   const code = generateCaseCode();
   const { identity } = await keyPair(true);
   const wrap = (key_kind, recipients) => wrapCase({ routing: { routing_id: "0", key_kind, recipients }, identity, code });
-  await assert.rejects(wrap("hybrid", [{ holder: "user:a", recipient: x.recipient }]), /key kind/);
-  await assert.rejects(wrap("x25519", [{ holder: "user:a", recipient: pq.recipient }]), /key kind/);
   await assert.rejects(wrap("rsa", [{ holder: "user:a", recipient: pq.recipient }]), /key kind/);
+  await assert.rejects(wrap("hybrid", [{ holder: "user:a", recipient: "ssh-ed25519 AAAA" }]), /recipient/);
   await assert.rejects(
     wrap("hybrid", [
       { holder: "user:a", recipient: pq.recipient },
@@ -566,15 +709,11 @@ test("409 routing_changed: routed again, wrapped again, the same ciphertexts and
   assert.equal(await unwrapIdentity([submission.code.reporterHybridIdentity()], base64.decode(b.envelope.wraps.reporter)), identity);
 });
 
-test("a second routing_changed, or any other refusal, is shown and stops", async () => {
+test("a second routing_changed goes the plain way; a refusal the plain form would show is shown and stops", async () => {
   const r1 = await routingAnswer();
   const r2 = await routingAnswer();
   const twice = fakeTransport({ routings: [r1.answer, r2.answer], sends: [problem(409, "routing_changed"), problem(409, "routing_changed", "Endret igjen.")] });
-  assert.deepEqual(await sendSubmission(new Submission({ fields: fields() }), twice), {
-    received: false,
-    status: 409,
-    problem: { code: "routing_changed", message: "Endret igjen.", field: null },
-  });
+  assert.deepEqual(await sendSubmission(new Submission({ fields: fields() }), twice), { received: false, plain: "refused" });
   assert.equal(twice.log.sent.length, 2);
 
   const r3 = await routingAnswer();
@@ -588,6 +727,145 @@ test("a second routing_changed, or any other refusal, is shown and stops", async
   const refused = await sendSubmission(new Submission({ fields: fields() }), unroutable);
   assert.deepEqual(refused, { received: false, status: 422, problem: { code: "no_eligible_handler", message: "Ingen kan motta.", field: null } });
   assert.equal(unroutable.log.sent.length, 0);
+});
+
+test("technical refusals and server errors go the plain way, not shown", () => {
+  const p = (code) => ({ code, message: "for developers", field: null });
+  for (const code of ["invalid_ciphertext", "envelope_required", "report_required", "malformed_multipart", "pow_refused", "identity_unavailable"]) {
+    assert.equal(isTechnicalRefusal(400, p(code)), true, code);
+  }
+  for (const status of [500, 502, 503, 504, 507]) assert.equal(isTechnicalRefusal(status, p(null)), true, status);
+  for (const code of ["unknown_category", "text_required", "no_eligible_handler", "too_many_attachments", "attachment_too_large", "too_many_requests", "routing_changed", null]) {
+    assert.equal(isTechnicalRefusal(code === "too_many_requests" ? 429 : 422, p(code)), false, code);
+  }
+});
+
+test("invalid_ciphertext, envelope_required, report_required and 5xx answers send the form the plain way", async () => {
+  for (const [status, code] of [
+    [422, "invalid_ciphertext"],
+    [400, "envelope_required"],
+    [400, "report_required"],
+    [500, "internal"],
+    [503, "unavailable"],
+    [502, null],
+  ]) {
+    const r = await routingAnswer();
+    const answer = code ? problem(status, code) : { status, text: "<html>Bad gateway</html>" };
+    const transport = fakeTransport({ routings: [r.answer], sends: [answer] });
+    assert.deepEqual(await sendSubmission(new Submission({ fields: fields() }), transport), { received: false, plain: "refused" }, `${status} ${code}`);
+    assert.equal(transport.log.sent.length, 1);
+  }
+  // A server error of the routing too; its field errors are shown.
+  const broken = fakeTransport({ routings: [{ status: 500, text: "" }], sends: [] });
+  assert.deepEqual(await sendSubmission(new Submission({ fields: fields() }), broken), { received: false, plain: "refused" });
+  const unknown = fakeTransport({ routings: [problem(400, "unknown_category", "Ukjent kategori.")], sends: [] });
+  assert.equal((await sendSubmission(new Submission({ fields: fields() }), unknown)).problem.message, "Ukjent kategori.");
+});
+
+test("over a limit of the routing, nothing is encrypted or sent: the plain way", async () => {
+  const r = await routingAnswer();
+  r.routing.limits = { ...r.routing.limits, max_text_chars: 20, max_short_field_chars: 10, max_identity_chars: [3, 3, 3] };
+  const answer = { status: 200, text: JSON.stringify(r.routing) };
+  const cases = [
+    [fields({ description: "x".repeat(21) }), [], "text"],
+    [fields({ description: "kort", place: "Bygg 4, rom 12" }), [], "text"],
+    [fields({ description: "kort" }), [file("a", "", new Uint8Array(1001))], "attachments"],
+    [fields({ description: "kort" }), [file("tom.txt", "", new Uint8Array(0))], "attachments"],
+    [fields({ description: "kort" }), Array.from({ length: 6 }, (_, i) => file(`${i}.txt`)), "attachments"],
+    [fields({ description: "kort", identity: ["Kari", "", ""] }), [], "identity"],
+    // Within the limits, but nobody to seal it to.
+    [fields({ description: "kort", identity: ["Ola", "", ""] }), [], "identity"],
+  ];
+  for (const [entered, files, reason] of cases) {
+    const transport = fakeTransport({ routings: [answer], sends: [] });
+    const submission = new Submission({ fields: entered, files });
+    assert.deepEqual(await sendSubmission(submission, transport), { received: false, plain: reason });
+    assert.equal(submission.sealed, null, "nothing encrypted");
+    assert.equal(transport.log.sent.length, 0);
+  }
+});
+
+test("an identity is sealed in the browser, in one file to every custodian, and each opens it", async () => {
+  for (const hybrid of [true, false]) {
+    const custodians = [await keyPair(hybrid), await keyPair(hybrid), await keyPair(hybrid)];
+    const r = await routingAnswer(hybrid ? "hybrid" : "x25519");
+    r.routing.custodians = custodians.map((c) => c.recipient);
+    r.routing.limits = { ...r.routing.limits, max_identity_chars: [200, 300, 200] };
+    const transport = fakeTransport({ routings: [{ status: 200, text: JSON.stringify(r.routing) }], sends: [{ status: 201, text: "{}" }] });
+    const entered = fields({ identity: ["  Kari Nordmann ", "\u200B", " Lagerleder\n"] });
+    const submission = new Submission({ fields: entered });
+    assert.equal((await sendSubmission(submission, transport)).received, true);
+    const [{ envelope }] = transport.log.sent;
+    assert.equal(Object.keys(envelope).at(-1), "identity");
+    const sealed = base64.decode(envelope.identity);
+    assert.deepEqual(stanzaTypes(sealed), Array(3).fill(hybrid ? "mlkem768x25519" : "X25519"), "one stanza per custodian");
+    for (const custodian of custodians) {
+      const opened = JSON.parse(decoder.decode(await decryptWith([custodian.identity], sealed)));
+      assert.deepEqual(opened, { name: "Kari Nordmann", contact: "", role: "Lagerleder" });
+    }
+    // Not to the case key, nor to a handler.
+    const caseIdentity = await unwrapIdentity([submission.code.reporterHybridIdentity(), submission.code.reporterIdentity()], base64.decode(envelope.wraps.reporter));
+    await assert.rejects(decryptWith([caseIdentity], sealed));
+    await assert.rejects(decryptWith([r.keys[0].identity], sealed));
+  }
+  // Without an identity, no identity part.
+  const plain = await routingAnswer();
+  const t = fakeTransport({ routings: [plain.answer], sends: [{ status: 201, text: "{}" }] });
+  await sendSubmission(new Submission({ fields: fields({ identity: ["", " ", ""] }) }), t);
+  assert.equal("identity" in t.log.sent[0].envelope, false);
+});
+
+test("sealIdentity refuses custodians of both kinds in one file", async () => {
+  const pq = await keyPair(true);
+  const x = await keyPair(false);
+  await assert.rejects(sealIdentity({ custodians: [pq.recipient, x.recipient], identity: ["Kari", "", ""] }), /mixed/);
+});
+
+test("a routing_changed re-seals the identity to the new custodians", async () => {
+  const a = await keyPair(true);
+  const b = await keyPair(true);
+  const r1 = await routingAnswer();
+  const r2 = await routingAnswer();
+  r1.routing.custodians = [a.recipient];
+  r2.routing.custodians = [b.recipient];
+  const transport = fakeTransport({
+    routings: [{ status: 200, text: JSON.stringify(r1.routing) }, { status: 200, text: JSON.stringify(r2.routing) }],
+    sends: [problem(409, "routing_changed"), { status: 201, text: "{}" }],
+  });
+  const submission = new Submission({ fields: fields({ identity: ["Kari", "", ""] }) });
+  assert.equal((await sendSubmission(submission, transport)).received, true);
+  const [first, second] = transport.log.sent;
+  assert.equal(JSON.parse(decoder.decode(await decryptWith([a.identity], base64.decode(first.envelope.identity)))).name, "Kari");
+  assert.equal(JSON.parse(decoder.decode(await decryptWith([b.identity], base64.decode(second.envelope.identity)))).name, "Kari");
+  await assert.rejects(decryptWith([a.identity], base64.decode(second.envelope.identity)));
+
+  // Custodians of both kinds after the change: the plain way.
+  r2.routing.custodians = [a.recipient, (await keyPair(false)).recipient];
+  const mixed = fakeTransport({
+    routings: [{ status: 200, text: JSON.stringify(r1.routing) }, { status: 200, text: JSON.stringify(r2.routing) }],
+    sends: [problem(409, "routing_changed")],
+  });
+  const again = new Submission({ fields: fields({ identity: ["Kari", "", ""] }) });
+  assert.deepEqual(await sendSubmission(again, mixed), { received: false, plain: "identity" });
+  assert.equal(mixed.log.sent.length, 1);
+});
+
+test("attachment names are cut to the routing's max_short_field_chars, as the server cuts a plain upload's", async () => {
+  const long = `${"\u{1F600}".repeat(3)}${"a".repeat(10)}.pdf`;
+  const r = await routingAnswer("x25519");
+  r.routing.limits = { ...r.routing.limits, max_short_field_chars: 5 };
+  const submission = new Submission({ fields: fields({ place: "" }), files: [file(long, "application/pdf"), file("kort.txt")] });
+  await submission.prepare(r.routing);
+  const names = [];
+  for (const n of submission.sealed.names) names.push(JSON.parse(decoder.decode(await decryptWith([submission.sealed.identity], n))).name);
+  assert.deepEqual(names, ["\u{1F600}\u{1F600}\u{1F600}aa", "kort."]);
+  // Another limit after a routing change: the names are sealed again.
+  const before = submission.sealed;
+  await submission.prepare({ ...r.routing, routing_id: "11".repeat(32), limits: { ...r.routing.limits, max_short_field_chars: 200 } });
+  assert.notEqual(submission.sealed, before);
+  const name = JSON.parse(decoder.decode(await decryptWith([submission.sealed.identity], submission.sealed.names[0]))).name;
+  assert.equal(name, long);
+  assert.equal(decoder.decode(attachmentNamePlaintext(file("abcdef"), 3)), '{"name":"abc","content_type":"application/octet-stream"}');
 });
 
 test("after a lost answer the same submission is sent again unchanged; already_received means it was stored", async () => {
