@@ -479,6 +479,12 @@ export class Submission {
     this.wraps = null;
     /** The reporter's identity sealed to the custodians, if they gave one. */
     this.identity = null;
+    /**
+     * True once a send of this submission got no answer: it may have been
+     * stored. From then on it is never sent the plain way (that would file
+     * a second case under another code); a refusal is shown instead.
+     */
+    this.mayHaveArrived = false;
   }
 
   /**
@@ -756,9 +762,15 @@ export async function sendSubmission(submission, transport, ui = {}) {
       }
     }
     phase("sending", 0);
-    const answer = await transport.send(submission.body(), headers, (loaded, total) =>
-      phase("sending", percent(loaded, total)),
-    );
+    let answer;
+    try {
+      answer = await transport.send(submission.body(), headers, (loaded, total) =>
+        phase("sending", percent(loaded, total)),
+      );
+    } catch (err) {
+      if (err instanceof NetworkError) submission.mayHaveArrived = true;
+      throw err;
+    }
     if (answer.status >= 200 && answer.status <= 299) {
       let acknowledgeBy = null;
       try {
@@ -773,14 +785,18 @@ export async function sendSubmission(submission, transport, ui = {}) {
       return { received: true, acknowledgeBy: null };
     }
     if (answer.status === 409 && problem.code === "routing_changed") {
-      if (attempt > 0) return { received: false, plain: "refused" };
+      if (attempt > 0 && !submission.mayHaveArrived) return { received: false, plain: "refused" };
+      if (attempt > 0) return { received: false, status: answer.status, problem };
       phase("encrypting");
       asked = await askRouting();
       if (asked.result) return asked.result;
       await submission.prepare(asked.routing);
       continue;
     }
-    if (isTechnicalRefusal(answer.status, problem)) return { received: false, plain: "refused" };
+    // The plain way only for a submission that cannot have been stored.
+    if (isTechnicalRefusal(answer.status, problem) && !submission.mayHaveArrived) {
+      return { received: false, plain: "refused" };
+    }
     return { received: false, status: answer.status, problem };
   }
 }

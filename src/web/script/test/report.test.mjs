@@ -762,6 +762,20 @@ test("invalid_ciphertext, envelope_required, report_required and 5xx answers sen
   assert.equal((await sendSubmission(new Submission({ fields: fields() }), unknown)).problem.message, "Ukjent kategori.");
 });
 
+test("after a send that got no answer, a 5xx is shown, never sent the plain way (no second case)", async () => {
+  const r = await routingAnswer();
+  const transport = fakeTransport({ routings: [r.answer, r.answer], sends: [new NetworkError(), problem(503, "unavailable")] });
+  const submission = new Submission({ fields: fields() });
+  await assert.rejects(sendSubmission(submission, transport), NetworkError);
+  assert.equal(submission.mayHaveArrived, true);
+  const again = await sendSubmission(submission, transport);
+  assert.equal(again.received, false);
+  assert.equal(again.plain, undefined, "not the plain way");
+  assert.equal(again.status, 503);
+  assert.equal(transport.log.sent.length, 2);
+  assert.equal(transport.log.sent[0].headers["Idempotency-Key"], transport.log.sent[1].headers["Idempotency-Key"]);
+});
+
 test("over a limit of the routing, nothing is encrypted or sent: the plain way", async () => {
   const r = await routingAnswer();
   r.routing.limits = { ...r.routing.limits, max_text_chars: 20, max_short_field_chars: 10, max_identity_chars: [3, 3, 3] };
