@@ -20,7 +20,8 @@ use crate::for_each_backend;
 
 for_each_backend!(
     a_browser_encrypted_report_sends_neither_the_marker_nor_the_code,
-    either_path_gives_the_handler_the_same_case
+    either_path_gives_the_handler_the_same_case,
+    an_image_is_stripped_and_an_identity_sealed_in_the_browser
 );
 
 const MARKER: &str = "MARKER-e2e-4c1d-hemmelig";
@@ -241,5 +242,90 @@ async fn either_path_gives_the_handler_the_same_case(backend: Backend) {
         })
         .collect();
     assert_eq!(rows[0], rows[1]);
+    app.teardown().await;
+}
+
+/// One JPEG segment: marker, length, payload.
+fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+    let mut s = vec![0xFF, marker];
+    s.extend_from_slice(&u16::try_from(payload.len() + 2).unwrap().to_be_bytes());
+    s.extend_from_slice(payload);
+    s
+}
+
+/// A small JPEG whose EXIF, comment and trailer hold `secret`, and the same
+/// JPEG as the server's stripper leaves it.
+fn jpeg_with(secret: &str) -> (Vec<u8>, Vec<u8>) {
+    let jfif = segment(0xE0, b"JFIF\0\x01\x02\0\0\x01\0\x01\0\0");
+    let exif = segment(0xE1, format!("Exif\0\0{secret}").as_bytes());
+    let comment = segment(0xFE, secret.as_bytes());
+    let dqt = segment(0xDB, &[0; 65]);
+    let sos = segment(0xDA, &[1, 1, 0, 0, 63, 0]);
+    let scan = [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9];
+    let mut input = vec![0xFF, 0xD8];
+    let mut want = vec![0xFF, 0xD8];
+    for (seg, kept) in [(&jfif, true), (&exif, false), (&comment, false), (&dqt, true), (&sos, true)] {
+        input.extend_from_slice(seg);
+        if kept {
+            want.extend_from_slice(seg);
+        }
+    }
+    input.extend_from_slice(&scan);
+    want.extend_from_slice(&scan);
+    input.extend_from_slice(secret.as_bytes());
+    (input, want)
+}
+
+async fn an_image_is_stripped_and_an_identity_sealed_in_the_browser(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("hanne", "Hanne Handler", &["handler"]).await;
+    let kim = app.add_user("kim", "Kim Keeper", &["custodian"]).await;
+    let proxy = RecordingProxy::start(&app.url("")).await;
+    let photo = tempfile::Builder::new().suffix(".jpg").tempfile().unwrap();
+    let (jpeg, stripped) = jpeg_with(MARKER);
+    std::fs::write(photo.path(), &jpeg).unwrap();
+
+    let browser = Browser::start_with(true).await;
+    browser.goto(&proxy.url("/report")).await;
+    browser.wait_for("data-e2e=\"on\"").await;
+    browser.type_into("#identity_name", "Navn Navnesen").await;
+    browser.type_into("#identity_role", "Lagerarbeider").await;
+    file_report(&browser, "Se bildet.", photo.path()).await;
+    let (receipt, _) = browser.wait_for_code().await;
+    assert!(receipt.contains("kryptert i nettleseren din"), "{receipt}");
+    let sent = proxy.sent();
+    assert!(sent.contains("POST /api/v1/e2e/reports"), "encrypted in the browser");
+    for secret in [MARKER, "Navn Navnesen", "Lagerarbeider"] {
+        assert!(!sent.contains(secret), "{secret:?} was sent");
+    }
+
+    // The handler gets the image without its metadata, byte for byte as
+    // the server's stripper would have left it.
+    let token = app.staff_token("hanne").await;
+    let id = app.api_case_ids(&token).await[0];
+    let case = app.api_case(&token, id).await.expect(StatusCode::OK);
+    let listed = &case["attachments"][0];
+    let (bytes, _) = app
+        .api_download(
+            &format!("/staff/cases/{id}/attachments/{}", listed["id"].as_str().unwrap()),
+            &token,
+        )
+        .await;
+    assert!(bytes == stripped, "stripped as the server strips");
+    // The identity is sealed to the custodian alone.
+    let stored = app.store.identity_of(id).await.unwrap().expect("an identity");
+    assert_eq!(crate::helpers::stanzas(&stored.sealed), ["mlkem768x25519"]);
+    let keeper = app.store.user_by_id(kim).await.unwrap().unwrap();
+    let key = varsel::core::keys::unlock_user_identity(
+        &keeper.wrapped_identity,
+        crate::app::PASSWORD.as_bytes(),
+    )
+    .unwrap();
+    let plain = varsel::core::keys::open(&key, &stored.sealed).unwrap();
+    let identity: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(identity["name"], "Navn Navnesen");
+    assert_eq!(identity["role"], "Lagerarbeider");
+    assert_eq!(identity["contact"], "");
+    browser.quit().await;
     app.teardown().await;
 }
