@@ -39,15 +39,8 @@ pub struct Upload {
 impl Upload {
     /// Starts encrypting an upload to `recipient` in a blocking worker.
     pub fn begin(dir: &Path, recipient: &AnyRecipient) -> Result<Self> {
-        private_fs::create_private_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let id = Uuid::new_v4();
-        let target = part_path(dir, id);
         let recipient = recipient.clone();
-        let (sender, mut receiver) = mpsc::channel::<Bytes>(8);
-        let worker = tokio::task::spawn_blocking(move || -> Result<(u64, Outcome)> {
-            let file = private_fs::create_private_file(&target)
-                .context("cannot create the attachment file")?;
+        Self::start(dir, move |file, receiver| {
             let encryptor = Encryptor::with_recipients([&recipient as &dyn Recipient])?;
             let writer = encryptor.wrap_output(BufWriter::with_capacity(64 * 1024, file))?;
             // Image metadata is removed before encryption, as it streams.
@@ -61,15 +54,7 @@ impl Upload {
             let mut inner = writer.finish()?;
             inner.flush()?;
             let file = inner.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            Ok((file.metadata()?.len(), metadata))
-        });
-        Ok(Upload {
-            id,
-            dir: dir.to_path_buf(),
-            sender: Some(sender),
-            worker,
-            received: 0,
+            Ok((file, metadata))
         })
     }
 
@@ -77,14 +62,7 @@ impl Upload {
     /// the reporter's browser made; `crate::core::sealed`): written as it
     /// comes, nothing stripped (the server cannot see inside it).
     pub fn begin_sealed(dir: &Path) -> Result<Self> {
-        private_fs::create_private_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let id = Uuid::new_v4();
-        let target = part_path(dir, id);
-        let (sender, mut receiver) = mpsc::channel::<Bytes>(8);
-        let worker = tokio::task::spawn_blocking(move || -> Result<(u64, Outcome)> {
-            let file = private_fs::create_private_file(&target)
-                .context("cannot create the attachment file")?;
+        Self::start(dir, |file, receiver| {
             let mut writer = BufWriter::with_capacity(64 * 1024, file);
             while let Some(chunk) = receiver.blocking_recv() {
                 writer
@@ -93,8 +71,28 @@ impl Upload {
             }
             writer.flush()?;
             let file = writer.into_inner().map_err(|e| e.into_error())?;
+            Ok((file, Outcome::Kept))
+        })
+    }
+
+    /// Creates the part file and runs `write` on it in a blocking worker,
+    /// fed the chunks as they arrive; `write` hands back the file and the
+    /// metadata outcome, and the file is synced.
+    fn start<F>(dir: &Path, write: F) -> Result<Self>
+    where
+        F: FnOnce(File, &mut mpsc::Receiver<Bytes>) -> Result<(File, Outcome)> + Send + 'static,
+    {
+        private_fs::create_private_dir_all(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let id = Uuid::new_v4();
+        let target = part_path(dir, id);
+        let (sender, mut receiver) = mpsc::channel::<Bytes>(8);
+        let worker = tokio::task::spawn_blocking(move || -> Result<(u64, Outcome)> {
+            let file = private_fs::create_private_file(&target)
+                .context("cannot create the attachment file")?;
+            let (file, metadata) = write(file, &mut receiver)?;
             file.sync_all()?;
-            Ok((file.metadata()?.len(), Outcome::Kept))
+            Ok((file.metadata()?.len(), metadata))
         });
         Ok(Upload {
             id,

@@ -475,9 +475,7 @@ async fn an_identity_sealed_in_the_browser_reaches_the_custodians_only(backend: 
     app.teardown().await;
 }
 
-async fn a_case_sealed_wrongly_is_named_and_stops_neither_upgrade_nor_recovery(
-    backend: Backend,
-) {
+async fn a_case_sealed_wrongly_is_named_and_stops_neither_upgrade_nor_recovery(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     // A member still on X25519 (not logged in since hybrid keys came), and
     // an X25519 recovery key: the routing mixes kinds, each wrap its own.
@@ -514,22 +512,52 @@ async fn a_case_sealed_wrongly_is_named_and_stops_neither_upgrade_nor_recovery(
     for r in routing["recipients"].as_array().unwrap() {
         let other = AnyRecipient::X25519(X25519Identity::generate().to_public());
         let wrapped = encrypt_to(&other, bad.identity.to_bech32().as_bytes());
-        bad_wraps.insert(r["holder"].as_str().unwrap().to_owned(), STANDARD.encode(wrapped));
+        bad_wraps.insert(
+            r["holder"].as_str().unwrap().to_owned(),
+            STANDARD.encode(wrapped),
+        );
     }
-    send(&app, form(&envelope(&bad, &routing, &bad_wraps), &bad.report, &[]))
+    send(
+        &app,
+        form(&envelope(&bad, &routing, &bad_wraps), &bad.report, &[]),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let good_id = app
+        .store
+        .case_by_tag(good.code.lookup_tag().as_bytes())
         .await
-        .expect(StatusCode::CREATED);
-    let good_id = app.store.case_by_tag(good.code.lookup_tag().as_bytes()).await.unwrap().unwrap().id;
-    let bad_id = app.store.case_by_tag(bad.code.lookup_tag().as_bytes()).await.unwrap().unwrap().id;
+        .unwrap()
+        .unwrap()
+        .id;
+    let bad_id = app
+        .store
+        .case_by_tag(bad.code.lookup_tag().as_bytes())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
 
     // The login upgrades Hanne's key past the case it cannot open.
     let token = app.staff_token("hanne").await;
     let user = app.store.user_by_id(hanne).await.unwrap().unwrap();
     assert!(user.recipient.starts_with("age1pq1"), "upgraded");
-    let wraps_now: std::collections::HashMap<_, _> =
-        app.store.user_wraps(hanne).await.unwrap().into_iter().collect();
-    assert_eq!(crate::helpers::stanzas(&wraps_now[&good_id]), ["mlkem768x25519"]);
-    assert_eq!(crate::helpers::stanzas(&wraps_now[&bad_id]), ["X25519"], "left as it was");
+    let wraps_now: std::collections::HashMap<_, _> = app
+        .store
+        .user_wraps(hanne)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        crate::helpers::stanzas(&wraps_now[&good_id]),
+        ["mlkem768x25519"]
+    );
+    assert_eq!(
+        crate::helpers::stanzas(&wraps_now[&bad_id]),
+        ["X25519"],
+        "left as it was"
+    );
 
     // The good case opens; the bad one is named, not a server error.
     let opened = app.api_case(&token, good_id).await.expect(StatusCode::OK);

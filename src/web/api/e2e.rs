@@ -324,19 +324,8 @@ pub async fn submit(
     .await
     .map_err(|e| ApiError::form(lang, e, limits))?;
     let result = async {
-        let json = form.get("envelope");
-        if json.trim().is_empty() {
-            return Err(ApiError::new(lang, Problem::EnvelopeRequired));
-        }
-        let envelope: Envelope = serde_json::from_str(json).map_err(|e| {
-            ApiError::new(
-                lang,
-                Problem::InvalidJson {
-                    line: e.line(),
-                    column: e.column(),
-                },
-            )
-        })?;
+        let envelope: Envelope =
+            super::reports::json_part(lang, form.get("envelope"), Problem::EnvelopeRequired)?;
         let report = form
             .report
             .clone()

@@ -160,6 +160,27 @@ async fn submit(
     }))
 }
 
+/// A multipart form's JSON part: `missing` if it is empty, else parsed (a
+/// parse error names its line and column).
+pub(super) fn json_part<T: serde::de::DeserializeOwned>(
+    lang: Lang,
+    json: &str,
+    missing: Problem,
+) -> Result<T, ApiError> {
+    if json.trim().is_empty() {
+        return Err(ApiError::new(lang, missing));
+    }
+    serde_json::from_str(json).map_err(|e| {
+        ApiError::new(
+            lang,
+            Problem::InvalidJson {
+                line: e.line(),
+                column: e.column(),
+            },
+        )
+    })
+}
+
 /// Name of the header that makes a submission idempotent.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
@@ -245,19 +266,7 @@ pub async fn submit_multipart(
     let mut gate = state.rate_limits.budgets.upload_gate(&state, true);
     let form = files::receive(&state, lang, payload, &prepared.recipient, 0, &mut gate).await?;
     let result = async {
-        let json = form.get("report");
-        if json.trim().is_empty() {
-            return Err(ApiError::new(lang, Problem::ReportRequired));
-        }
-        let request: ReportRequest = serde_json::from_str(json).map_err(|e| {
-            ApiError::new(
-                lang,
-                Problem::InvalidJson {
-                    line: e.line(),
-                    column: e.column(),
-                },
-            )
-        })?;
+        let request: ReportRequest = json_part(lang, form.get("report"), Problem::ReportRequired)?;
         let input = request.validate(lang, &state.settings)?;
         let identity =
             super::identity::seal_for_report(&state, lang, request.identity.as_ref()).await?;

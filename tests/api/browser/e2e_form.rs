@@ -264,7 +264,13 @@ fn jpeg_with(secret: &str) -> (Vec<u8>, Vec<u8>) {
     let scan = [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9];
     let mut input = vec![0xFF, 0xD8];
     let mut want = vec![0xFF, 0xD8];
-    for (seg, kept) in [(&jfif, true), (&exif, false), (&comment, false), (&dqt, true), (&sos, true)] {
+    for (seg, kept) in [
+        (&jfif, true),
+        (&exif, false),
+        (&comment, false),
+        (&dqt, true),
+        (&sos, true),
+    ] {
         input.extend_from_slice(seg);
         if kept {
             want.extend_from_slice(seg);
@@ -294,7 +300,10 @@ async fn an_image_is_stripped_and_an_identity_sealed_in_the_browser(backend: Bac
     let (receipt, _) = browser.wait_for_code().await;
     assert!(receipt.contains("kryptert i nettleseren din"), "{receipt}");
     let sent = proxy.sent();
-    assert!(sent.contains("POST /api/v1/e2e/reports"), "encrypted in the browser");
+    assert!(
+        sent.contains("POST /api/v1/e2e/reports"),
+        "encrypted in the browser"
+    );
     for secret in [MARKER, "Navn Navnesen", "Lagerarbeider"] {
         assert!(!sent.contains(secret), "{secret:?} was sent");
     }
@@ -307,13 +316,21 @@ async fn an_image_is_stripped_and_an_identity_sealed_in_the_browser(backend: Bac
     let listed = &case["attachments"][0];
     let (bytes, _) = app
         .api_download(
-            &format!("/staff/cases/{id}/attachments/{}", listed["id"].as_str().unwrap()),
+            &format!(
+                "/staff/cases/{id}/attachments/{}",
+                listed["id"].as_str().unwrap()
+            ),
             &token,
         )
         .await;
     assert!(bytes == stripped, "stripped as the server strips");
     // The identity is sealed to the custodian alone.
-    let stored = app.store.identity_of(id).await.unwrap().expect("an identity");
+    let stored = app
+        .store
+        .identity_of(id)
+        .await
+        .unwrap()
+        .expect("an identity");
     assert_eq!(crate::helpers::stanzas(&stored.sealed), ["mlkem768x25519"]);
     let keeper = app.store.user_by_id(kim).await.unwrap().unwrap();
     let key = varsel::core::keys::unlock_user_identity(
