@@ -42,7 +42,14 @@ varsel="$PWD/target/debug/varsel"
 tmp="$(mktemp -d)"
 server_pid=""
 pg_db=""
+pids=()
 cleanup() {
+    # The backends' runs first (each stops its own server and database),
+    # then the shared temporary directory.
+    if [ "${#pids[@]}" -gt 0 ]; then
+        kill "${pids[@]}" 2>/dev/null || true
+        wait "${pids[@]}" 2>/dev/null || true
+    fi
     if [ -n "$server_pid" ]; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
@@ -192,11 +199,13 @@ TOML
 # log, shown whole when it ends. A run cleans up its own server and
 # database; the shared temporary directory goes when all have ended.
 failed=0
-pids=()
 for backend in $backends; do
     (
-        trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
-              if [ -n "$pg_db" ]; then psql "${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}" -q -c "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1 || true; fi' EXIT
+        # A run stopped from outside ends through its EXIT trap, which stops
+        # its server (and waits for it) before dropping its database.
+        trap 'exit 143' TERM INT
+        trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+              if [ -n "$pg_db" ]; then psql "${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}" -q -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true; fi' EXIT
         run_backend "$backend"
     ) >"$tmp/run-$backend.log" 2>&1 &
     pids+=("$!")

@@ -731,7 +731,9 @@ export async function sendSubmission(submission, transport, ui = {}) {
     const answer = await transport.routing(routingRequest(submission.fields));
     if (answer.status < 200 || answer.status > 299) {
       const problem = problemOf(answer.text);
-      if (isTechnicalRefusal(answer.status, problem)) return { result: { received: false, plain: "refused" } };
+      if (isTechnicalRefusal(answer.status, problem) && !submission.mayHaveArrived) {
+        return { result: { received: false, plain: "refused" } };
+      }
       return { result: { received: false, status: answer.status, problem } };
     }
     const routing = JSON.parse(answer.text);
@@ -739,6 +741,9 @@ export async function sendSubmission(submission, transport, ui = {}) {
       throw new Error("the routing answer is not of the expected shape");
     }
     const reason = plainReason(routing, submission);
+    if (reason && submission.mayHaveArrived) {
+      return { result: { received: false, status: 0, problem: {} } };
+    }
     if (reason) return { result: { received: false, plain: reason } };
     return { routing };
   };
@@ -781,6 +786,13 @@ export async function sendSubmission(submission, transport, ui = {}) {
       return { received: true, acknowledgeBy };
     }
     const problem = problemOf(answer.text);
+    // A gateway's 5xx (a proxy's timeout, an onion front end), or one that
+    // is not Varsel's own answer, may come after the case was stored: it is
+    // a lost answer, kept to be sent again unchanged, never the plain way.
+    if (answer.status >= 500 && (!problem.code || [502, 503, 504].includes(answer.status))) {
+      submission.mayHaveArrived = true;
+      throw new NetworkError();
+    }
     if (answer.status === 409 && problem.code === "already_received") {
       return { received: true, acknowledgeBy: null };
     }
@@ -1047,6 +1059,17 @@ export function installReportForm(doc = document, win = window, { transport } = 
     const { submission } = pending;
     setWorking(true);
     let result;
+    // A submission one of whose sends got no answer may have been stored:
+    // it is never sent the plain way (a second case under another code);
+    // the reporter is asked to send it again unchanged.
+    const plainUnlessSent = () => {
+      if (submission.mayHaveArrived) {
+        showProblem(msg("network"), null);
+        setWorking(false);
+      } else {
+        sendPlain();
+      }
+    };
     try {
       result = await sendSubmission(submission, transport || browserTransport(lang), { phase });
     } catch (err) {
@@ -1056,19 +1079,20 @@ export function installReportForm(doc = document, win = window, { transport } = 
         showProblem(msg("network"), null);
         setWorking(false);
       } else {
-        // Something in the browser failed before the case was sent (a
-        // routing it cannot read, a key it cannot encrypt to): nothing was
-        // stored, and the plain form can still be.
-        sendPlain();
+        // Something in the browser failed (a routing it cannot read, a key
+        // it cannot encrypt to): the plain form, unless an earlier send of
+        // this submission may have arrived.
+        plainUnlessSent();
       }
       return;
     }
     if (result.plain) {
-      sendPlain();
+      plainUnlessSent();
       return;
     }
     if (!result.received) {
-      showProblem(result.problem.message || genericFailure(), result.problem.field);
+      const fallback = submission.mayHaveArrived ? msg("network") : genericFailure();
+      showProblem(result.problem.message || fallback, result.problem.field);
       setWorking(false);
       return;
     }

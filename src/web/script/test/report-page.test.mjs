@@ -710,8 +710,7 @@ test("a technical refusal or a server error sends the plain form instead of the 
     { status: 422, text: JSON.stringify({ error: { code: "invalid_ciphertext", message: "The part \"wraps\" is not an age file.", field: "wraps" } }) },
     { status: 400, text: JSON.stringify({ error: { code: "envelope_required", message: "The form needs a part named envelope." } }) },
     { status: 400, text: JSON.stringify({ error: { code: "report_required", message: "The form needs a part named report." } }) },
-    { status: 500, text: "<html>oops</html>" },
-    { status: 503, text: '{"error":{"code":"unavailable","message":"Prøv senere."}}' },
+    { status: 500, text: '{"error":{"code":"internal","message":"Intern feil."}}' },
   ];
   for (const answer of answers) {
     const p = page();
@@ -731,6 +730,21 @@ test("a technical refusal or a server error sends the plain form instead of the 
   submit(p);
   await controller.whenIdle();
   assertSentPlainly(p, transport, 2);
+});
+
+test("a gateway's 5xx on the send is a lost answer: the network message, the form kept, nothing sent plainly", async () => {
+  for (const answer of [{ status: 500, text: "<html>oops</html>" }, { status: 503, text: '{"error":{"code":"unavailable","message":"Prøv senere."}}' }]) {
+    const p = page();
+    const routing = await hybridRouting();
+    const transport = fakeTransport({ routing: () => routing.answer, send: () => answer });
+    const controller = installReportForm(p.doc, p.win, { transport });
+    submit(p);
+    await controller.whenIdle();
+    assert.equal(p.posted.length, 0, "not sent the plain way");
+    assert.ok(p.$(".error-summary").textContent.includes("Ingen forbindelse. Prøv igjen."));
+    assert.equal(transport.log.sent.length, 1);
+    assert.ok(p.$("form#report-form"), "the form is kept for the retry");
+  }
 });
 
 test("a routing the script cannot use, or a server error asking for it, sends the plain form", async () => {
