@@ -158,6 +158,8 @@ mod tests {
         let file = encrypt(&[&r as &dyn Recipient], b"abc").unwrap();
         let header_len = inspect_header(&file).unwrap().header_len;
         assert!(inspect_header(&file[..header_len - 5]).is_err());
-        assert!(file_plaintext_len(&file[..file.len() - 1]).is_err());
+        // Cut short of its one chunk's tag (a cut inside a chunk leaves a
+        // valid length: only the key can tell).
+        assert!(file_plaintext_len(&file[..file.len() - 20]).is_err());
     }
 }
