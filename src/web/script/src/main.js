@@ -2,11 +2,15 @@
 // /static/varsel-e2e.js under `script-src 'self'`). It checks that the
 // browser has what encryption needs, exposes the modules on one frozen
 // global, and, if nothing is missing, turns the report form into a
-// browser-encrypted submission (report.js). Without it, or where a feature
-// is missing, the forms post as plain HTML and the server encrypts at
-// receipt.
+// browser-encrypted submission (report.js), the code login into one that
+// keeps the code in the browser (followup.js), and the case page of a
+// session without a key into one decrypted and answered in the browser
+// (case.js). Without it, or where a feature is missing, the forms post as
+// plain HTML and the server encrypts at receipt.
 
+import { installCasePage } from "./case.js";
 import * as casecode from "./casecode.js";
+import { installFollowupForm } from "./followup.js";
 import { installReportForm } from "./report.js";
 import * as seal from "./seal.js";
 
@@ -45,10 +49,15 @@ if (typeof window !== "undefined" && !("VarselE2E" in window)) {
   });
 }
 
-// The report form, once the document is parsed (at once if it already is:
-// a deferred or late script).
+// The forms, once the document is parsed (at once if it already is: a
+// deferred or late script). Each installer leaves a page without its
+// element alone.
 if (missing.length === 0 && typeof window !== "undefined" && typeof document !== "undefined") {
-  const enhance = () => installReportForm(document, window);
+  const enhance = () => {
+    installReportForm(document, window);
+    installFollowupForm(document, window);
+    installCasePage(document, window);
+  };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", enhance, { once: true });
   } else {

@@ -349,27 +349,45 @@ export async function sealCase({ keyKind, fields, files = [], onProgress, maxNam
   const names = [];
   const outcomes = [];
   for (const file of list) {
-    // As the server does before it encrypts: image metadata goes first.
-    const { blob: stripped, outcome } = await stripMetadata(file);
-    outcomes.push(outcome);
     // A stripped image is smaller than chosen: its progress stays within
     // the file's share, and the share is made up once it is encrypted.
     const progress = typeof onProgress === "function" ? (done) => onProgress(before + done, total) : undefined;
-    const { stream, size } = await seal.encryptBlob(recipients, stripped, { onProgress: progress });
-    const collected = await new Response(stream).blob();
-    if (collected.size !== size) throw new Error("an attachment changed while it was read");
-    attachments.push(new Blob([collected], { type: "application/octet-stream" }));
+    const sealed = await sealAttachment(recipients, file, { onProgress: progress, maxNameChars });
+    outcomes.push(sealed.outcome);
+    attachments.push(sealed.attachment);
+    names.push(sealed.name);
     before += file.size;
-    if (progress && stripped.size !== file.size) onProgress(before, total);
-
-    const name = attachmentNamePlaintext(file, maxNameChars);
-    try {
-      names.push(await seal.encryptTo(recipients, name));
-    } finally {
-      name.fill(0);
-    }
+    if (progress && sealed.strippedSize !== file.size) onProgress(before, total);
   }
   return { identity, caseRecipient, keyKind, maxNameChars, report, attachments, names, outcomes };
+}
+
+/**
+ * One file sealed to `recipients` (a report's attachment, or a reply's):
+ * stripped of image metadata first, as the server strips a plain upload
+ * (metadata.js), then encrypted as a stream. `{attachment, name, outcome,
+ * strippedSize}`: the age file as a Blob, the sealed `{"name",
+ * "content_type"}` (`attachmentNamePlaintext`, the name cut to
+ * `maxNameChars`), "stripped" or "kept", and the size that was encrypted.
+ * `onProgress(done)` counts the stripped file's bytes encrypted.
+ */
+export async function sealAttachment(recipients, file, { onProgress, maxNameChars } = {}) {
+  // As the server does before it encrypts: image metadata goes first.
+  const { blob: stripped, outcome } = await stripMetadata(file);
+  const progress = typeof onProgress === "function" ? (done) => onProgress(done) : undefined;
+  const { stream, size } = await seal.encryptBlob(recipients, stripped, { onProgress: progress });
+  const collected = await new Response(stream).blob();
+  if (collected.size !== size) throw new Error("an attachment changed while it was read");
+  const attachment = new Blob([collected], { type: "application/octet-stream" });
+
+  const plaintext = attachmentNamePlaintext(file, maxNameChars);
+  let name;
+  try {
+    name = await seal.encryptTo(recipients, plaintext);
+  } finally {
+    plaintext.fill(0);
+  }
+  return { attachment, name, outcome, strippedSize: stripped.size };
 }
 
 /**

@@ -991,6 +991,11 @@ test("the bundle builds with build.rs's esbuild command", () => {
     assert.ok(size > 10_000, `bundle of ${size} bytes`);
     const text = readFileSync(bundle, "utf8");
     assert.ok(text.includes("/api/v1/e2e/reports") && text.includes("e2e-receipt"));
+    // The follow-up login and the case page are wired in too.
+    assert.ok(text.includes("/followup/browser/session") && text.includes("sealed-case") && text.includes("varsel.case"));
+    for (const forbidden of ["eval(", "new Function", "document.write", "://"]) {
+      assert.equal(text.includes(forbidden), false, forbidden);
+    }
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
