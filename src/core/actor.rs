@@ -3,7 +3,7 @@
 //! and [`crate::core::authz`] decides what it may do.
 
 use uuid::Uuid;
-use varsel_crypto::AnyIdentity;
+use varsel_crypto::{AnyIdentity, AnyRecipient};
 
 use crate::core::keys::KeyRing;
 
@@ -14,8 +14,37 @@ use crate::core::domain::Role;
 pub struct Reporter {
     /// The case.
     pub case_id: Uuid,
-    /// The case identity, unwrapped with the code-derived key.
-    pub case_identity: AnyIdentity,
+    /// The case key, where the server holds it for the session.
+    pub key: ReporterKey,
+}
+
+/// Where a reporter's case key is for their session.
+pub enum ReporterKey {
+    /// Unwrapped by the server with the code the reporter typed into a
+    /// plain form: the server decrypts the case for them.
+    Unwrapped(AnyIdentity),
+    /// In the reporter's browser only (docs/e2e.md): the server holds the
+    /// case's public recipient, to seal what the plain forms send, and
+    /// serves the case as ciphertext.
+    InBrowser(AnyRecipient),
+}
+
+impl Reporter {
+    /// The case's recipient: what the reporter adds is sealed to it.
+    pub fn recipient(&self) -> AnyRecipient {
+        match &self.key {
+            ReporterKey::Unwrapped(identity) => identity.to_public(),
+            ReporterKey::InBrowser(recipient) => recipient.clone(),
+        }
+    }
+
+    /// The case key, if the server holds it for this session.
+    pub fn identity(&self) -> Option<&AnyIdentity> {
+        match &self.key {
+            ReporterKey::Unwrapped(identity) => Some(identity),
+            ReporterKey::InBrowser(_) => None,
+        }
+    }
 }
 
 /// A signed-in staff member.

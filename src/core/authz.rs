@@ -182,7 +182,9 @@ mod tests {
     fn reporter() -> Actor {
         Actor::Reporter(Reporter {
             case_id: Uuid::new_v4(),
-            case_identity: crate::core::keys::KeyKind::Hybrid.generate(),
+            key: crate::core::actor::ReporterKey::Unwrapped(
+                crate::core::keys::KeyKind::Hybrid.generate(),
+            ),
         })
     }
 

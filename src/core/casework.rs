@@ -13,7 +13,7 @@ use uuid::Uuid;
 use varsel_crypto::{AnyIdentity, AnyRecipient, CaseCode};
 use zeroize::Zeroizing;
 
-use crate::core::actor::{Reporter, StaffMember};
+use crate::core::actor::{Reporter, ReporterKey, StaffMember};
 use crate::core::attachments::PendingAttachment;
 use crate::core::audit::{action, AuditActor, AuditEvent};
 use crate::core::audit_log;
@@ -102,7 +102,7 @@ fn date_of(at: i64) -> Date {
 }
 
 /// Appends `event` to the audit log; the caller's operation fails if it cannot.
-async fn audited(state: &Core, event: AuditEvent) -> CoreResult<()> {
+pub(crate) async fn audited(state: &Core, event: AuditEvent) -> CoreResult<()> {
     audit_log::record(&*state.store, state.now(), event).await?;
     Ok(())
 }
@@ -473,7 +473,7 @@ pub async fn reporter_login(state: &Core, code: &CaseCode) -> CoreResult<Reporte
         .map_err(|_| CoreError::NotFound)?;
     Ok(Reporter {
         case_id: case.id,
-        case_identity,
+        key: ReporterKey::Unwrapped(case_identity),
     })
 }
 
@@ -596,7 +596,8 @@ pub async fn reporter_view(state: &Core, reporter: &Reporter) -> CoreResult<Case
         .case_by_id(reporter.case_id)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let view = load_view(state, case, &reporter.case_identity, false).await?;
+    let identity = reporter.identity().ok_or(CoreError::NotFound)?;
+    let view = load_view(state, case, identity, false).await?;
     audited(
         state,
         AuditEvent::new(AuditActor::Reporter, action::CASE_READ).on_case(reporter.case_id),
@@ -629,22 +630,65 @@ async fn add_to_thread(
     files: &[IncomingFile],
 ) -> CoreResult<()> {
     let recipient = keys::recipient(&case.recipient)?;
-    let message = match body {
-        Some(body) => Some(Message {
-            id: Uuid::new_v4(),
-            case_id: case.id,
-            seq: 0,
-            author,
-            author_user_id,
-            created_at: match author {
-                Author::Reporter => day_of(now_in(state)),
-                Author::Staff => now_in(state),
-            },
-            body: keys::seal(&recipient, body.as_str().as_bytes())?,
-            kind: Default::default(),
-        }),
+    let body = match body {
+        Some(body) => Some(keys::seal(&recipient, body.as_str().as_bytes())?),
         None => None,
     };
+    let attachments = attachment_rows(&recipient, case.id, author, files, now_in(state))?;
+    append_to_thread(
+        state,
+        case.id,
+        ThreadEntry {
+            author,
+            author_user_id,
+            body,
+            attachments,
+        },
+        files,
+    )
+    .await
+}
+
+/// What one post adds to a case's thread, already sealed to the case.
+pub struct ThreadEntry {
+    /// Who wrote it.
+    pub author: Author,
+    /// The staff author.
+    pub author_user_id: Option<Uuid>,
+    /// The message, sealed.
+    pub body: Option<Vec<u8>>,
+    /// The attachments' rows, their names sealed, in the order of the files.
+    pub attachments: Vec<Attachment>,
+}
+
+/// Stores a thread entry and makes its files permanent: the audit entry,
+/// the rows and the files together, or none of them.
+pub(crate) async fn append_to_thread(
+    state: &Core,
+    case_id: Uuid,
+    entry: ThreadEntry,
+    files: &[IncomingFile],
+) -> CoreResult<()> {
+    let ThreadEntry {
+        author,
+        author_user_id,
+        body,
+        attachments,
+    } = entry;
+    let at = match author {
+        Author::Reporter => day_of(now_in(state)),
+        Author::Staff => now_in(state),
+    };
+    let message = body.map(|body| Message {
+        id: Uuid::new_v4(),
+        case_id,
+        seq: 0,
+        author,
+        author_user_id,
+        created_at: at,
+        body,
+        kind: Default::default(),
+    });
     if message.is_none() && files.is_empty() {
         return Ok(());
     }
@@ -661,23 +705,18 @@ async fn add_to_thread(
     audited(
         state,
         AuditEvent::new(actor, what)
-            .on_case(case.id)
+            .on_case(case_id)
             .with_detail(json!({
                 "message_id": message.as_ref().map(|m| m.id),
                 "attachment_ids": attachment_ids,
             })),
     )
     .await?;
-    let at = match author {
-        Author::Reporter => day_of(now_in(state)),
-        Author::Staff => now_in(state),
-    };
-    let attachments = attachment_rows(&recipient, case.id, author, files, now_in(state))?;
     commit_files(files).await?;
     let stored = state
         .store
         .add_thread_entry(
-            case.id,
+            case_id,
             author,
             at,
             message.as_ref(),
@@ -709,7 +748,7 @@ pub async fn reporter_upload_target(
     reporter: &Reporter,
 ) -> CoreResult<(AnyRecipient, usize)> {
     let room = attachment_room(state, reporter.case_id).await?;
-    Ok((reporter.case_identity.to_public(), room))
+    Ok((reporter.recipient(), room))
 }
 
 /// Like [`reporter_upload_target`] for a staff member: "not found" unless the
@@ -748,7 +787,8 @@ pub async fn reporter_attachment(
     reporter: &Reporter,
     id: Uuid,
 ) -> CoreResult<(AttachmentView, AnyIdentity)> {
-    let found = attachment_for(state, reporter.case_id, &reporter.case_identity, id).await?;
+    let identity = reporter.identity().ok_or(CoreError::NotFound)?;
+    let found = attachment_for(state, reporter.case_id, identity, id).await?;
     audited(
         state,
         AuditEvent::new(AuditActor::Reporter, action::CASE_ATTACHMENT_READ)

@@ -40,7 +40,7 @@ pub async fn report_retaliation(
     body: &TextField,
 ) -> CoreResult<()> {
     let case_id = reporter.case_id;
-    let recipient = reporter.case_identity.to_public();
+    let recipient = reporter.recipient();
     // Like every reporter time: the day only.
     let at = day_of(state.clock.now().unix_timestamp());
     let message = Message {
@@ -165,7 +165,8 @@ pub async fn staff_measures(state: &Core, opened: &OpenCase) -> CoreResult<Vec<M
 
 /// The measures of the reporter's case that the handlers chose to show them.
 pub async fn reporter_measures(state: &Core, reporter: &Reporter) -> CoreResult<Vec<MeasureView>> {
-    open_measures(state, &reporter.case_identity, reporter.case_id, true).await
+    let identity = reporter.identity().ok_or(CoreError::NotFound)?;
+    open_measures(state, identity, reporter.case_id, true).await
 }
 
 /// Whether a case has a retaliation report no staff member has answered.

@@ -45,6 +45,7 @@ pub mod recovery;
 pub mod retention;
 pub mod routing;
 pub mod sealed;
+pub mod sealed_followup;
 pub mod service;
 pub mod sessions;
 pub mod settings;

@@ -187,6 +187,28 @@ fn check_file(
     Ok(())
 }
 
+/// Checks that `file` is a whole age file with one well-formed stanza of
+/// the kind of `case_recipient` and at most `max_plaintext` bytes of
+/// plaintext; else an invalid `part`.
+pub fn check_sealed_part(
+    file: &[u8],
+    case_recipient: &str,
+    max_plaintext: u64,
+    part: &'static str,
+) -> CoreResult<()> {
+    if file.len() as u64 > crate::core::sealed::max_file_bytes(max_plaintext) {
+        return Err(invalid(part));
+    }
+    let kind = stanza_kind(&client_recipient(case_recipient)?);
+    check_file(file, kind, max_plaintext, part)
+}
+
+/// The most bytes an age file of `plaintext` bytes, to one recipient, can
+/// take: a header of at most 8 KiB, the nonce, and a tag per 64 KiB chunk.
+pub fn max_file_bytes(plaintext: u64) -> u64 {
+    plaintext + (plaintext / (64 * 1024) + 1) * 16 + 16 + 8 * 1024
+}
+
 /// The most bytes the report's JSON can have within the text limits.
 pub fn max_report_bytes(state: &Core) -> u64 {
     let limits = &state.settings.limits;

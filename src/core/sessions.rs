@@ -27,7 +27,7 @@ use uuid::Uuid;
 use varsel_crypto::{SessionLookupKey, SessionSecret};
 use zeroize::Zeroizing;
 
-use crate::core::actor::{Actor, Reporter, StaffMember};
+use crate::core::actor::{Actor, Reporter, ReporterKey, StaffMember};
 use crate::core::error::{CoreError, CoreResult};
 use crate::core::keys::KeyRing;
 use crate::core::service::Core;
@@ -106,19 +106,23 @@ fn seal_context(subject: &SessionSubject, api: bool) -> Vec<u8> {
 /// its row and returns the token for the client.
 pub async fn start(core: &Core, principal: Actor, api: bool) -> CoreResult<Started> {
     let now = core.now();
-    let (subject, ring, expires_at) = match &principal {
+    let (subject, held, expires_at) = match &principal {
         Actor::Staff(staff) => {
             let hours = core.settings.sessions.staff_max_hours.max(1);
             let max_age = i64::try_from(hours.saturating_mul(3600)).unwrap_or(i64::MAX);
             (
                 SessionSubject::Staff(staff.user_id),
-                staff.identity.clone(),
+                staff.identity.to_text(),
                 Some(now.saturating_add(max_age)),
             )
         }
         Actor::Reporter(reporter) => (
             SessionSubject::Reporter(reporter.case_id),
-            KeyRing::new(reporter.case_identity.clone()),
+            match &reporter.key {
+                ReporterKey::Unwrapped(identity) => KeyRing::new(identity.clone()).to_text(),
+                // Only the public recipient: the key stays in the browser.
+                ReporterKey::InBrowser(recipient) => Zeroizing::new(recipient.to_string()),
+            },
             None,
         ),
         _ => {
@@ -133,7 +137,7 @@ pub async fn start(core: &Core, principal: Actor, api: bool) -> CoreResult<Start
         lookup_key,
         subject,
         api,
-        sealed_identity: ring.seal_for_session(&secret, &seal_context(&subject, api)),
+        sealed_identity: secret.seal_bytes(held.as_bytes(), &seal_context(&subject, api)),
         created_at: now,
         idle_seconds: idle_seconds(core, matches!(subject, SessionSubject::Staff(_))),
         expires_at,
@@ -186,6 +190,18 @@ pub async fn resolve(core: &Core, token: &str) -> CoreResult<Option<Session>> {
 /// The actor a stored session stands for, its identity unsealed with `secret`.
 fn open(secret: &SessionSecret, stored: &StoredSession) -> Option<Actor> {
     let context = seal_context(&stored.subject, stored.api);
+    // A reporter session whose key stayed in the browser holds the case's
+    // recipient (`age1…`), which no key ring's text starts with.
+    if let SessionSubject::Reporter(case_id) = stored.subject {
+        let plain = secret.open_bytes(&stored.sealed_identity, &context)?;
+        if plain.len() != 32 && plain.starts_with(b"age1") {
+            let recipient = std::str::from_utf8(&plain).ok()?.parse().ok()?;
+            return Some(Actor::Reporter(Reporter {
+                case_id,
+                key: ReporterKey::InBrowser(recipient),
+            }));
+        }
+    }
     let identity = KeyRing::open_from_session(secret, &stored.sealed_identity, &context)?;
     Some(match (stored.subject, &stored.user) {
         (SessionSubject::Staff(user_id), Some(user)) => Actor::Staff(StaffMember {
@@ -197,7 +213,7 @@ fn open(secret: &SessionSecret, stored: &StoredSession) -> Option<Actor> {
         }),
         (SessionSubject::Reporter(case_id), _) => Actor::Reporter(Reporter {
             case_id,
-            case_identity: identity.into_current(),
+            key: ReporterKey::Unwrapped(identity.into_current()),
         }),
         (SessionSubject::Staff(_), None) => return None,
     })

@@ -322,12 +322,25 @@ fn routes(case: Uuid, attachment: Uuid, decision: Uuid) -> Vec<Route> {
         form("/report/receipt", &[], &EVERYONE),
         get("/followup", &EVERYONE),
         form("/followup", &[("code", "x")], &EVERYONE),
+        // The code login in the browser: a tag and a proof, no session needed.
+        form("/followup/browser", &[("lookup_tag", "00")], &EVERYONE),
+        form(
+            "/followup/browser/session",
+            &[("lookup_tag", "00"), ("proof", "x")],
+            &EVERYONE,
+        ),
         // The reporter's pages.
         get("/case", &[Reporter]),
         route(
             Method::POST,
             "/case/reply",
             Body::Multipart(vec![("message", "")]),
+            &[Reporter],
+        ),
+        route(
+            Method::POST,
+            "/case/reply/sealed",
+            Body::Multipart(vec![("envelope", "{}")]),
             &[Reporter],
         ),
         get(format!("/case/attachments/{attachment}"), &[Reporter]),

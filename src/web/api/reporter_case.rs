@@ -157,7 +157,7 @@ pub async fn upload(
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let reporter = caller.reporter()?;
-    let recipient = reporter.case_identity.to_public();
+    let recipient = reporter.recipient();
     let form = files::receive_upload(
         &state,
         caller.lang,

@@ -214,6 +214,7 @@ pub async fn read_form_keeping_text(
         max_files,
         max_file_bytes: limits.max_attachment_bytes,
         max_report_bytes: 0,
+        binary_field: SEALED_REPORT_FIELD,
         gate,
     };
     read_with(payload, csrf, files, limits).await
@@ -222,7 +223,7 @@ pub async fn read_form_keeping_text(
 /// The most bytes an age file of `plaintext` bytes, to one recipient, can
 /// take: a header of at most 8 KiB, the nonce, and a tag per 64 KiB chunk.
 pub fn max_sealed_bytes(plaintext: u64) -> u64 {
-    plaintext + (plaintext / (64 * 1024) + 1) * 16 + 16 + 8 * 1024
+    crate::core::sealed::max_file_bytes(plaintext)
 }
 
 /// Reads a form the reporter's browser encrypted (docs/e2e.md): text
@@ -242,9 +243,40 @@ pub async fn read_sealed_form(
         max_files: limits.max_attachments_per_case,
         max_file_bytes: max_sealed_bytes(limits.max_attachment_bytes),
         max_report_bytes,
+        binary_field: SEALED_REPORT_FIELD,
         gate,
     };
     read_with(payload, None, files, limits)
+        .await
+        .map_err(|refused| refused.error)
+}
+
+/// The binary part of a reply the reporter's browser encrypted.
+pub const SEALED_MESSAGE_FIELD: &str = "message";
+
+/// Reads a reply the reporter's browser encrypted (docs/e2e.md, "Replies"):
+/// `csrf` first (checked against `csrf`), the `envelope` text, a binary
+/// `message` part (at most `max_message_bytes`, kept in the form's
+/// `report`) and at most `room` `attachment` parts, stored as they arrive.
+pub async fn read_sealed_reply(
+    payload: Multipart,
+    csrf: &str,
+    attachments_dir: &Path,
+    limits: &LimitSettings,
+    room: usize,
+    max_message_bytes: usize,
+    gate: &mut UploadGate<'_>,
+) -> Result<FormWithFiles, FormError> {
+    let files = FileSink {
+        encrypt_to: None,
+        dir: attachments_dir,
+        max_files: room,
+        max_file_bytes: max_sealed_bytes(limits.max_attachment_bytes),
+        max_report_bytes: max_message_bytes,
+        binary_field: SEALED_MESSAGE_FIELD,
+        gate,
+    };
+    read_with(payload, Some(csrf), files, limits)
         .await
         .map_err(|refused| refused.error)
 }
@@ -270,6 +302,7 @@ async fn read_with(
         max_files,
         max_file_bytes,
         max_report_bytes,
+        binary_field,
         gate,
     } = files;
     let sink = FileSink {
@@ -278,6 +311,7 @@ async fn read_with(
         max_files,
         max_file_bytes,
         max_report_bytes,
+        binary_field,
         gate: &mut *gate,
     };
     let result = read_into(&mut form, &mut payload, csrf, sink, limits).await;
@@ -322,6 +356,8 @@ struct FileSink<'a, 'g> {
     max_files: usize,
     max_file_bytes: u64,
     max_report_bytes: usize,
+    /// The name of that binary part.
+    binary_field: &'static str,
     gate: &'a mut UploadGate<'g>,
 }
 
@@ -338,6 +374,7 @@ async fn read_into(
         max_files,
         max_file_bytes,
         max_report_bytes,
+        binary_field,
         gate,
     } = files;
     let mut csrf_checked = csrf.is_none();
@@ -444,7 +481,7 @@ async fn read_into(
             });
             continue;
         }
-        if max_report_bytes > 0 && name == SEALED_REPORT_FIELD {
+        if max_report_bytes > 0 && name == binary_field {
             if form.report.is_some() {
                 return Err(FormError::Malformed);
             }

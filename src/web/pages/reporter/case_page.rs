@@ -25,6 +25,9 @@ struct ThreadItem {
     author: String,
     date: String,
     body: String,
+    /// Its age file in base64 where the key is in the browser (`body` is
+    /// then empty).
+    sealed: Option<String>,
     /// A report of retaliation.
     retaliation: bool,
 }
@@ -35,9 +38,28 @@ struct AttachmentItem {
     /// Added by the reporter (not by the handler).
     from_reporter: bool,
     name: String,
+    /// Its sealed name in base64 where the key is in the browser (`name`
+    /// is then empty).
+    sealed_name: Option<String>,
     size: String,
     author: String,
     date: String,
+}
+
+/// What the page carries where the case key is in the browser
+/// (docs/e2e.md): the ciphertexts are decrypted by the script.
+struct SealedCase {
+    /// The case's recipient.
+    recipient: String,
+    /// The report's age file in base64.
+    report: String,
+    /// The script's messages (JSON).
+    msgs: String,
+    /// The reply form's limits, for the script.
+    max_text_chars: usize,
+    max_attachment_bytes: u64,
+    max_attachments: usize,
+    max_name_chars: usize,
 }
 
 /// The case page.
@@ -64,6 +86,10 @@ struct CasePage {
     identity: super::identity::IdentityNote,
     /// Files the reporter just added that were stored with their metadata.
     metadata_kept: Vec<String>,
+    /// Set where the case key is in the browser.
+    sealed_case: Option<SealedCase>,
+    /// The browser script's tag, if it was built.
+    e2e_script: Option<String>,
 }
 
 impl Drop for CasePage {
@@ -167,6 +193,9 @@ async fn case_page(
     errors: FormErrors,
     message: &str,
 ) -> Result<CasePage, AppError> {
+    if reporter.identity().is_none() {
+        return sealed_case_page(state, visitor, reporter, csrf, errors, message).await;
+    }
     let t = visitor.t();
     let view = casework::reporter_view(state, reporter)
         .await
@@ -179,6 +208,7 @@ async fn case_page(
             author: author_label(&t, m.author),
             date: super::format_day(m.created_at),
             body: m.body.clone(),
+            sealed: None,
             retaliation: m.kind == crate::core::store::MessageKind::Retaliation,
         })
         .collect();
@@ -189,13 +219,15 @@ async fn case_page(
             id: a.id,
             from_reporter: a.author == Author::Reporter,
             name: a.name.clone(),
+            sealed_name: None,
             size: super::format_size(u64::try_from(a.size).unwrap_or(0), t.lang()),
             author: author_label(&t, a.author),
             date: super::format_day(a.created_at),
         })
         .collect();
     let limits = &state.settings.limits;
-    let followup = super::followup_panel::panel(state, visitor, reporter, &t).await?;
+    let measures = super::followup_panel::opened_measures(state, visitor, reporter).await?;
+    let followup = super::followup_panel::panel(state, visitor, reporter, &t, measures).await?;
     Ok(CasePage {
         t,
         csrf: csrf.to_owned(),
@@ -215,6 +247,106 @@ async fn case_page(
         followup,
         identity: super::identity::note(state, visitor).await?,
         metadata_kept: Vec::new(),
+        sealed_case: None,
+        e2e_script: crate::web::script::script_tag(),
+    })
+}
+
+/// The script's messages on a case page whose key is in the browser.
+fn sealed_messages(t: &Translator) -> String {
+    serde_json::json!({
+        "decrypting": t.t("reporter.e2e.decrypting"),
+        "no_key": t.t("reporter.e2e.no_key"),
+        "failed": t.t("reporter.e2e.decrypt_failed"),
+        "may_have_arrived": t.t("reporter.e2e.reply_may_have_arrived"),
+    })
+    .to_string()
+}
+
+/// The case page where the case key is in the browser: every sealed part
+/// as its age file, for the script to decrypt in place.
+async fn sealed_case_page(
+    state: &AppState,
+    visitor: &Visitor,
+    reporter: &Reporter,
+    csrf: &str,
+    errors: FormErrors,
+    message: &str,
+) -> Result<CasePage, AppError> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let t = visitor.t();
+    let view = crate::core::sealed_followup::reporter_view(state, reporter)
+        .await
+        .map_err(|e| visitor.fail(e))?;
+    let messages = view
+        .messages
+        .iter()
+        .map(|m| ThreadItem {
+            from_reporter: m.author == Author::Reporter,
+            author: author_label(&t, m.author),
+            date: super::format_day(m.created_at),
+            body: String::new(),
+            sealed: Some(b64.encode(&m.body)),
+            retaliation: m.kind == crate::core::store::MessageKind::Retaliation,
+        })
+        .collect();
+    let attachments = view
+        .attachments
+        .iter()
+        .map(|a| AttachmentItem {
+            id: a.id,
+            from_reporter: a.author == Author::Reporter,
+            name: String::new(),
+            sealed_name: Some(b64.encode(&a.name)),
+            size: super::format_size(u64::try_from(a.size).unwrap_or(0), t.lang()),
+            author: author_label(&t, a.author),
+            date: super::format_day(a.created_at),
+        })
+        .collect();
+    let measures = view
+        .measures
+        .iter()
+        .map(|m| super::followup_panel::MeasureItem {
+            date: super::format_day(m.created_at),
+            body: String::new(),
+            sealed: Some(b64.encode(&m.body)),
+        })
+        .collect();
+    let limits = &state.settings.limits;
+    let room = limits
+        .max_attachments_per_case
+        .saturating_sub(view.attachments.len());
+    let followup = super::followup_panel::panel(state, visitor, reporter, &t, measures).await?;
+    Ok(CasePage {
+        t,
+        csrf: csrf.to_owned(),
+        languages: super::language_buttons(t.lang()),
+        status: t.t(&format!("status.{}", view.case.status.key())),
+        category: t.t(&format!("category.{}", view.case.category.key())),
+        received: super::format_day(view.case.received_at),
+        answer_due: view.answer_due.map(super::format_date),
+        description: String::new(),
+        when: None,
+        place: None,
+        messages,
+        attachments,
+        errors,
+        message: message.to_owned(),
+        attachment_limits: super::attachment_limits(&t, limits),
+        followup,
+        identity: super::identity::note(state, visitor).await?,
+        metadata_kept: Vec::new(),
+        sealed_case: Some(SealedCase {
+            recipient: reporter.recipient().to_string(),
+            report: b64.encode(&view.case.report),
+            msgs: sealed_messages(&t),
+            max_text_chars: limits.max_text_chars,
+            max_attachment_bytes: limits.max_attachment_bytes,
+            max_attachments: room,
+            max_name_chars: limits.max_short_field_chars,
+        }),
+        e2e_script: crate::web::script::script_tag(),
     })
 }
 

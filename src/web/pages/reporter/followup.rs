@@ -44,6 +44,24 @@ struct FollowupPage<'a> {
     reply: Option<&'a str>,
     /// A retaliation report waiting for the code (its session ended), if any.
     retaliation: Option<&'a str>,
+    /// The messages of the login in the browser (JSON), and its script.
+    e2e_msgs: String,
+    e2e_script: Option<String>,
+}
+
+/// The messages the script shows at the code login (docs/e2e.md), as JSON.
+fn e2e_messages(t: &Translator) -> String {
+    serde_json::json!({
+        "typo": t.t("reporter.followup.error_typo"),
+        "length": t.t("reporter.followup.error_length"),
+        "character": t.t("reporter.followup.error_character"),
+        "not_found": t.t("reporter.followup.error_not_found"),
+        "pow_refused": t.t("reporter.errors.pow_refused"),
+        "form_expired": t.t("reporter.followup.form_expired"),
+        "too_many": t.t("error.too_many_requests"),
+        "working": t.t("reporter.e2e.opening"),
+    })
+    .to_string()
 }
 
 /// The submitted login form.
@@ -286,6 +304,8 @@ fn page(
             code: typed.code,
             reply: typed.reply,
             retaliation: typed.retaliation,
+            e2e_msgs: e2e_messages(&t),
+            e2e_script: crate::web::script::script_tag(),
         },
     )?;
     Ok(super::html(status, body, cookie))

@@ -18,6 +18,9 @@ pub struct MeasureItem {
     pub date: String,
     /// What was done.
     pub body: String,
+    /// Its age file in base64, for the script, where the key is in the
+    /// browser (`body` is then empty).
+    pub sealed: Option<String>,
 }
 
 /// The dates and the protection section of the case page.
@@ -54,25 +57,35 @@ fn day(t: time::OffsetDateTime) -> String {
     super::format_date(t.date())
 }
 
-/// The panel of the reporter's case.
-pub async fn panel(
+/// The measures shown to the reporter, opened by the server.
+pub async fn opened_measures(
     state: &AppState,
     visitor: &Visitor,
     reporter: &Reporter,
-    t: &Translator,
-) -> Result<FollowupPanel, AppError> {
-    let dates: ReporterDates = followup::reporter_dates(state, reporter.case_id)
-        .await
-        .map_err(|e| visitor.fail(e))?;
-    let measures = followup::reporter_measures(state, reporter)
+) -> Result<Vec<MeasureItem>, AppError> {
+    Ok(followup::reporter_measures(state, reporter)
         .await
         .map_err(|e| visitor.fail(e))?
         .iter()
         .map(|m| MeasureItem {
             date: super::format_day(m.created_at),
             body: m.body.clone(),
+            sealed: None,
         })
-        .collect();
+        .collect())
+}
+
+/// The panel of the reporter's case, with its `measures`.
+pub async fn panel(
+    state: &AppState,
+    visitor: &Visitor,
+    reporter: &Reporter,
+    t: &Translator,
+    measures: Vec<MeasureItem>,
+) -> Result<FollowupPanel, AppError> {
+    let dates: ReporterDates = followup::reporter_dates(state, reporter.case_id)
+        .await
+        .map_err(|e| visitor.fail(e))?;
     let settings = &state.settings.deadlines;
     Ok(FollowupPanel {
         acknowledged: dates.acknowledged_at.map(day),

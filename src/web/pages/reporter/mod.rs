@@ -8,6 +8,7 @@ mod download;
 mod followup;
 mod followup_panel;
 mod identity;
+mod in_browser;
 mod landing;
 mod logout;
 mod receipt;
@@ -47,8 +48,11 @@ pub fn configure(routes: &mut crate::web::registry::Registry<'_>) {
                 .get(followup::show)
                 .post(followup::login),
         )
+        .service(Endpoint::new("/followup/browser").post(in_browser::offer))
+        .service(Endpoint::new("/followup/browser/session").post(in_browser::session))
         .service(Endpoint::new("/case").get(case_page::show))
         .service(Endpoint::new("/case/reply").post(reply::reply))
+        .service(Endpoint::new("/case/reply/sealed").post(in_browser::reply))
         .service(Endpoint::new("/case/retaliation").post(retaliation::report))
         .service(
             Endpoint::new("/case/identity")
