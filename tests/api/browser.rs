@@ -176,6 +176,18 @@ impl Browser {
         .to_owned()
     }
 
+    /// The page's `sessionStorage` item `key`; needs JavaScript.
+    async fn session_item(&self, key: &str) -> Option<String> {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": "return window.sessionStorage.getItem(arguments[0]);", "args": [key]}),
+        )
+        .await
+        .as_str()
+        .map(str::to_owned)
+    }
+
     async fn refresh(&self) {
         self.call(reqwest::Method::POST, "/refresh", json!({}))
             .await;

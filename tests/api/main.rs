@@ -22,6 +22,7 @@ mod contract;
 mod deadlines;
 mod deploy;
 mod e2e;
+mod e2e_followup;
 mod escalation;
 mod export;
 mod followup;

@@ -181,6 +181,89 @@ async fn a_browser_encrypted_report_sends_neither_the_marker_nor_the_code(backen
     // "Done" leaves the receipt for the start page.
     browser.click("[data-action='done']").await;
     browser.wait_for("href=\"/report\"").await;
+
+    // The handler answers; the reporter comes back in the browser, where
+    // the code stays: the case is decrypted there and the reply encrypted.
+    app.api_reply(&token, id, "Svar fra behandleren: takk for varselet.")
+        .await
+        .expect(StatusCode::CREATED);
+    let reply_upload = tempfile::Builder::new().suffix(".txt").tempfile().unwrap();
+    let reply_content = format!("Nytt vedlegg: {MARKER}\n").repeat(3_000);
+    std::fs::write(reply_upload.path(), &reply_content).unwrap();
+    browser.goto(&proxy.url("/followup")).await;
+    browser.wait_for("data-e2e=\"on\"").await;
+    browser.type_into("#code", &code.to_lowercase()).await;
+    browser.click("#followup-form button[type='submit']").await;
+    let page = browser
+        .wait_for(">Svar fra behandleren: takk for varselet.</p>")
+        .await;
+    assert!(
+        page.contains(&format!(">Rapport: {MARKER}</p>")),
+        "the report, decrypted in the browser: {page}"
+    );
+    // The attachments' names are decrypted after the texts.
+    browser.wait_for(&format!(">{name}</a>")).await;
+    assert!(page.contains("id=\"sealed-case\""), "{page}");
+    browser
+        .type_into("#message", &format!("Oppfølging: {MARKER}"))
+        .await;
+    browser
+        .type_into("#attachment", &reply_upload.path().display().to_string())
+        .await;
+    browser.click("#reply-form button[type='submit']").await;
+    browser
+        .wait_for(&format!(">Oppfølging: {MARKER}</p>"))
+        .await;
+    let reply_name = reply_upload.path().file_name().unwrap().to_str().unwrap();
+    browser.wait_for(&format!(">{reply_name}</a>")).await;
+
+    // Nothing of the code, the marker or the reply left the browser: the
+    // login sent the tag and the proof, the reply its ciphertexts.
+    let sent = proxy.sent();
+    for path in [
+        "POST /followup/browser ",
+        "POST /followup/browser/session ",
+        "POST /case/reply/sealed ",
+    ] {
+        assert!(sent.contains(path), "{path} was not used");
+    }
+    assert!(!sent.contains("POST /followup "), "not the plain login");
+    assert!(!sent.contains("POST /case/reply "), "not the plain reply");
+    for secret in [MARKER, &code, &canonical, &code.to_lowercase()] {
+        assert!(!sent.contains(secret), "{secret:?} was sent");
+    }
+    assert!(!sent.contains("hemmelig"), "no part of the marker was sent");
+    assert!(!sent.contains("Oppf"), "no part of the reply was sent");
+
+    // The handler reads the reply and its attachment.
+    let case = app.api_case(&token, id).await.expect(StatusCode::OK);
+    let messages = case["messages"].as_array().unwrap();
+    assert_eq!(
+        messages.last().unwrap()["body"],
+        format!("Oppfølging: {MARKER}")
+    );
+    let listed = case["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == reply_name)
+        .expect("the reply's attachment is listed");
+    let (bytes, _) = app
+        .api_download(
+            &format!(
+                "/staff/cases/{id}/attachments/{}",
+                listed["id"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await;
+    assert!(bytes == reply_content.as_bytes(), "byte for byte");
+
+    // Logging out forgets the key: the tab no longer holds it.
+    assert!(browser.session_item("varsel.case").await.is_some());
+    browser.click("form[action='/case/logout'] button").await;
+    browser.wait_for("href=\"/report\"").await;
+    assert_eq!(browser.session_item("varsel.case").await, None);
     browser.quit().await;
     app.teardown().await;
 }
