@@ -485,10 +485,13 @@ pub struct MessageView {
     pub author_name: Option<String>,
     /// When (reporter messages: the day only).
     pub created_at: i64,
-    /// The text.
+    /// The text (empty if unreadable).
     pub body: String,
     /// A message, or a report of retaliation.
     pub kind: crate::core::store::MessageKind,
+    /// The text does not open with the case key: a reporter's browser
+    /// sealed it wrongly (docs/e2e.md). The rest of the case still shows.
+    pub unreadable: bool,
 }
 
 /// One attachment, with its decrypted name.
@@ -497,10 +500,12 @@ pub struct AttachmentView {
     pub id: Uuid,
     /// Who uploaded it.
     pub author: Author,
-    /// Original file name.
+    /// Original file name (empty if unreadable).
     pub name: String,
     /// Declared content type.
     pub content_type: String,
+    /// The name does not open with the case key (see [`MessageView::unreadable`]).
+    pub unreadable: bool,
     /// Encrypted size in bytes.
     pub size: i64,
     /// When (reporter uploads: the day only).
@@ -521,6 +526,21 @@ fn attachment_view(identity: &AnyIdentity, a: &Attachment) -> CoreResult<Attachm
         author: a.author,
         name: name.name,
         content_type: name.content_type,
+        unreadable: false,
+        size: a.size,
+        created_at: a.created_at,
+    })
+}
+
+/// As [`attachment_view`], but a name that does not open is shown as
+/// unreadable rather than failing the whole case.
+fn listed_attachment(identity: &AnyIdentity, a: &Attachment) -> AttachmentView {
+    attachment_view(identity, a).unwrap_or_else(|_| AttachmentView {
+        id: a.id,
+        author: a.author,
+        name: String::new(),
+        content_type: "application/octet-stream".to_owned(),
+        unreadable: true,
         size: a.size,
         created_at: a.created_at,
     })
@@ -553,7 +573,9 @@ async fn load_view(
     let mut names = std::collections::HashMap::new();
     let mut messages = Vec::new();
     for m in state.store.messages(case.id).await? {
-        let body = keys::open(identity, &m.body)?;
+        // One part sealed wrongly (by a reporter's browser) does not hide
+        // the rest of the case.
+        let body = keys::open(identity, &m.body).ok();
         let author_name = match (with_names, m.author_user_id) {
             (true, Some(uid)) => {
                 if let std::collections::hash_map::Entry::Vacant(e) = names.entry(uid) {
@@ -568,13 +590,16 @@ async fn load_view(
             author: m.author,
             author_name,
             created_at: m.created_at,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            unreadable: body.is_none(),
+            body: body
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default(),
             kind: m.kind,
         });
     }
     let mut attachments = Vec::new();
     for a in state.store.attachments(case.id).await? {
-        attachments.push(attachment_view(identity, &a)?);
+        attachments.push(listed_attachment(identity, &a));
     }
     // The deadline rules, an extended feedback deadline included.
     let answer_due = crate::core::deadlines::answer_due(state, case.id)

@@ -176,6 +176,9 @@ impl Contents {
             .attachments
             .iter()
             .zip(&names)
+            // A file whose name does not open was sealed wrongly: it is
+            // listed as such, and not exported.
+            .filter(|(a, _)| !a.unreadable)
             .map(|(a, name)| AttachmentEntry {
                 name: format!("{root}/attachments/{name}"),
                 file: attachments::path(dir, a.id),
@@ -444,7 +447,11 @@ impl Facts {
                 from: author(m.author, &m.author_name),
                 at: moment(m.created_at),
                 retaliation: m.kind == crate::core::store::MessageKind::Retaliation,
-                body: m.body.clone(),
+                body: if m.unreadable {
+                    t.t("common.unreadable_message")
+                } else {
+                    m.body.clone()
+                },
             })
             .collect();
         let attachments = view
@@ -453,7 +460,11 @@ impl Facts {
             .zip(names)
             .map(|(a, name)| {
                 fact(
-                    a.name.clone(),
+                    if a.unreadable {
+                        t.t("common.unreadable_attachment")
+                    } else {
+                        a.name.clone()
+                    },
                     format!(
                         "attachments/{name} · {} · {}",
                         author(a.author, &None),

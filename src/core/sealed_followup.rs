@@ -6,9 +6,7 @@
 //! ([`reporter_reply`]). The server never sees the code, the case key or
 //! any plaintext of what is read or written this way.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -20,10 +18,8 @@ use crate::core::keys;
 use crate::core::service::Core;
 use crate::core::store::{Attachment, Author, Case, Holder, MessageKind};
 
-/// First word of a login proof, and the label its MAC is bound to.
+/// First word of a login proof.
 pub const LOGIN_PROOF_LABEL: &str = "varsel.e2e.login.v1";
-/// Label of the proof key, derived from the server's CSRF key.
-const PROOF_KEY_LABEL: &[u8] = b"varsel.e2e.login-proof-key.v1";
 /// How long a login challenge can be answered, in seconds.
 pub const PROOF_SECONDS: i64 = 300;
 
@@ -36,16 +32,8 @@ pub struct LoginOffer {
     pub challenge: Vec<u8>,
 }
 
-async fn proof_mac(state: &Core, case_id: Uuid, expires: i64) -> CoreResult<[u8; 32]> {
-    let csrf_key = crate::core::sessions::anonymous_csrf_key(state).await?;
-    let mut derive = <Hmac<Sha256> as Mac>::new_from_slice(csrf_key.as_ref())
-        .map_err(|e| CoreError::Internal(anyhow::anyhow!("proof key: {e}")))?;
-    derive.update(PROOF_KEY_LABEL);
-    let key: Zeroizing<[u8; 32]> = Zeroizing::new(derive.finalize().into_bytes().into());
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_ref())
-        .map_err(|e| CoreError::Internal(anyhow::anyhow!("proof key: {e}")))?;
-    mac.update(format!("{LOGIN_PROOF_LABEL} {case_id} {expires}").as_bytes());
-    Ok(mac.finalize().into_bytes().into())
+fn nonce_hash(nonce_hex: &str) -> [u8; 32] {
+    Sha256::digest(nonce_hex.as_bytes()).into()
 }
 
 async fn case_of_tag(state: &Core, tag: &[u8; 32]) -> CoreResult<Case> {
@@ -57,7 +45,9 @@ async fn case_of_tag(state: &Core, tag: &[u8; 32]) -> CoreResult<Case> {
 }
 
 /// The reporter's wrap of the case `tag` finds, with a login challenge
-/// sealed to the case; "not found" for an unknown tag.
+/// sealed to the case: a random nonce, of which only the hash is stored
+/// (so a copy of the database answers no challenge). "Not found" for an
+/// unknown tag.
 pub async fn login_offer(state: &Core, tag: &[u8; 32]) -> CoreResult<LoginOffer> {
     let case = case_of_tag(state, tag).await?;
     let wrap = state
@@ -65,41 +55,37 @@ pub async fn login_offer(state: &Core, tag: &[u8; 32]) -> CoreResult<LoginOffer>
         .key_wrap(case.id, &Holder::Reporter)
         .await?
         .ok_or(CoreError::NotFound)?;
+    let mut nonce = Zeroizing::new([0u8; 32]);
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, nonce.as_mut());
+    let nonce = Zeroizing::new(hex::encode(nonce.as_ref()));
     let expires = state.now().saturating_add(PROOF_SECONDS);
-    let mac = proof_mac(state, case.id, expires).await?;
-    let proof = Zeroizing::new(format!(
-        "{LOGIN_PROOF_LABEL} {} {expires} {}",
-        case.id,
-        hex::encode(mac)
-    ));
+    state
+        .store
+        .create_login_challenge(&nonce_hash(&nonce), case.id, expires)
+        .await?;
+    let proof = Zeroizing::new(format!("{LOGIN_PROOF_LABEL} {}", nonce.as_str()));
     let recipient = keys::recipient(&case.recipient)?;
     let challenge = keys::seal(&recipient, proof.as_bytes())?;
     Ok(LoginOffer { wrap, challenge })
 }
 
 /// A reporter session for the case `tag` finds, holding only its
-/// recipient, if `proof` is the unexpired text of a challenge of
-/// [`login_offer`] for that case. Anything else is "not found".
+/// recipient, if `proof` is the text of an unexpired, unanswered challenge
+/// of [`login_offer`] for that case. Anything else is "not found"; a
+/// challenge is spent by any answer naming it.
 pub async fn login(state: &Core, tag: &[u8; 32], proof: &str) -> CoreResult<Reporter> {
-    let case = case_of_tag(state, tag).await?;
     let mut words = proof.split(' ');
-    let (Some(LOGIN_PROOF_LABEL), Some(id), Some(expires), Some(mac), None) = (
-        words.next(),
-        words.next(),
-        words.next(),
-        words.next(),
-        words.next(),
-    ) else {
+    let (Some(LOGIN_PROOF_LABEL), Some(nonce), None) = (words.next(), words.next(), words.next())
+    else {
         return Err(CoreError::NotFound);
     };
-    let expires: i64 = expires.parse().map_err(|_| CoreError::NotFound)?;
-    let now = state.now();
-    if id != case.id.to_string() || expires <= now || expires > now + PROOF_SECONDS {
+    // Looked up by the hash of what was sent: no secret is compared here.
+    let Some((case_id, expires)) = state.store.take_login_challenge(&nonce_hash(nonce)).await?
+    else {
         return Err(CoreError::NotFound);
-    }
-    let sent = hex::decode(mac).map_err(|_| CoreError::NotFound)?;
-    let expected = proof_mac(state, case.id, expires).await?;
-    if !bool::from(sent.as_slice().ct_eq(expected.as_slice())) {
+    };
+    let case = case_of_tag(state, tag).await?;
+    if case.id != case_id || expires <= state.now() {
         return Err(CoreError::NotFound);
     }
     Ok(Reporter {
@@ -272,6 +258,12 @@ pub async fn reporter_reply(
     if files.len() != reply.attachment_names.len() {
         return Err(invalid("attachment_names"));
     }
+    // A case deleted since the page was shown is "not found".
+    state
+        .store
+        .case_by_id(reporter.case_id)
+        .await?
+        .ok_or(CoreError::NotFound)?;
     let recipient = reporter.recipient();
     let text = recipient.to_string();
     if let Some(message) = &reply.message {

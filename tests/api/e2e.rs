@@ -231,16 +231,7 @@ async fn a_browser_encrypted_report_is_stored_like_any_other(backend: Backend) {
     assert_eq!(case["category"], "avvik");
     let listed = &case["attachments"][0];
     assert_eq!(listed["name"], "bevis.txt");
-    let (bytes, _) = app
-        .api_download(
-            &format!(
-                "/staff/cases/{}/attachments/{}",
-                ids[0],
-                listed["id"].as_str().unwrap()
-            ),
-            &token,
-        )
-        .await;
+    let bytes = app.staff_attachment(&token, ids[0], listed).await;
     assert_eq!(bytes, attachment);
     // The stored case key is the browser's.
     assert_eq!(

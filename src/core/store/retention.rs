@@ -25,6 +25,7 @@ pub const CASE_TABLES: &[&str] = &[
     // The outbox would only lose the case id (ON DELETE SET NULL).
     "notifications",
     "sessions",
+    "login_challenges",
     "inbox_entries",
     "case_reads",
     "case_key_wraps",

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::dialect::{for_each_backend, PostgresStore, SqliteStore};
 use super::model::sessions::{NewSession, SessionSubject, StoredSession};
-use super::model::StoreResult;
+use super::model::{StoreError, StoreResult};
 use super::rows::sessions::{kind_of, SessionRow};
 
 /// Queries and updates of sessions.
@@ -31,8 +31,20 @@ pub trait SessionStore: Send + Sync {
     async fn delete_sessions_of_user(&self, user_id: Uuid) -> StoreResult<u64>;
     /// Deletes every reporter session of case `case_id`; how many there were.
     async fn delete_sessions_of_case(&self, case_id: Uuid) -> StoreResult<u64>;
-    /// Deletes every session that has ended by `now`; how many there were.
+    /// Deletes every session that has ended by `now`, and every login
+    /// challenge expired by then; how many sessions there were.
     async fn delete_expired_sessions(&self, now: i64) -> StoreResult<u64>;
+    /// Stores a login challenge: the hash of its nonce, its case, its expiry.
+    async fn create_login_challenge(
+        &self,
+        nonce_hash: &[u8; 32],
+        case_id: Uuid,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// Deletes the login challenge of `nonce_hash` and returns its case and
+    /// expiry, if there was one (a challenge is answered once).
+    async fn take_login_challenge(&self, nonce_hash: &[u8; 32])
+        -> StoreResult<Option<(Uuid, i64)>>;
 }
 
 /// The implementation for one backend (see [`for_each_backend!`]).
@@ -109,9 +121,50 @@ macro_rules! session_store {
             }
 
             async fn delete_expired_sessions(&self, now: i64) -> StoreResult<u64> {
+                let challenges =
+                    sqlx::query("DELETE FROM login_challenges WHERE expires_at <= $1").bind(now);
+                self.run(challenges).await?;
                 let statement =
                     sqlx::query("DELETE FROM sessions WHERE ends_at <= $1").bind(now);
                 self.run(statement).await
+            }
+
+            async fn create_login_challenge(
+                &self,
+                nonce_hash: &[u8; 32],
+                case_id: Uuid,
+                expires_at: i64,
+            ) -> StoreResult<()> {
+                let statement = sqlx::query(
+                    "INSERT INTO login_challenges (nonce_hash, case_id, expires_at) \
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(&nonce_hash[..])
+                .bind(case_id.to_string())
+                .bind(expires_at);
+                self.run(statement).await?;
+                Ok(())
+            }
+
+            async fn take_login_challenge(
+                &self,
+                nonce_hash: &[u8; 32],
+            ) -> StoreResult<Option<(Uuid, i64)>> {
+                let row: Option<(String, i64)> = sqlx::query_as(
+                    "DELETE FROM login_challenges WHERE nonce_hash = $1 \
+                     RETURNING case_id, expires_at",
+                )
+                .bind(&nonce_hash[..])
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|(case_id, expires_at)| match Uuid::parse_str(&case_id) {
+                    Ok(id) => Ok((id, expires_at)),
+                    Err(_) => Err(StoreError::Corrupt {
+                        column: "login_challenges.case_id",
+                        value: case_id,
+                    }),
+                })
+                .transpose()
             }
         }
     };

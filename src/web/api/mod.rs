@@ -109,8 +109,11 @@ pub struct ReporterMessage {
     /// The day, `YYYY-MM-DD`.
     #[schema(format = Date)]
     pub date: String,
-    /// The text.
+    /// The text (empty if `unreadable`).
     pub body: String,
+    /// True if the text does not open with the case key: a reporter's
+    /// browser sealed it wrongly (docs/e2e.md). The rest of the case shows.
+    pub unreadable: bool,
     /// `message`, or `retaliation` for a report of retaliation.
     pub kind: followup::MessageKindJson,
 }
@@ -125,10 +128,13 @@ pub struct ReporterAttachment {
     pub date: String,
     /// Id for downloading.
     pub id: Uuid,
-    /// Original file name.
+    /// Original file name (empty if `unreadable`).
     pub name: String,
     /// Declared content type.
     pub content_type: String,
+    /// True if the name does not open with the case key (then neither
+    /// will the file).
+    pub unreadable: bool,
     /// Stored (encrypted) size in bytes.
     pub size: i64,
 }
@@ -145,8 +151,11 @@ pub struct StaffMessage {
     /// RFC 3339 time of a staff entry; null for reporter entries.
     #[schema(required, format = DateTime)]
     pub time: Option<String>,
-    /// The text.
+    /// The text (empty if `unreadable`).
     pub body: String,
+    /// True if the text does not open with the case key: a reporter's
+    /// browser sealed it wrongly (docs/e2e.md). The rest of the case shows.
+    pub unreadable: bool,
     /// The staff author's name; null for reporter entries.
     #[schema(required)]
     pub author_name: Option<String>,
@@ -167,10 +176,13 @@ pub struct StaffAttachment {
     pub time: Option<String>,
     /// Id for downloading.
     pub id: Uuid,
-    /// Original file name.
+    /// Original file name (empty if `unreadable`).
     pub name: String,
     /// Declared content type.
     pub content_type: String,
+    /// True if the name does not open with the case key (then neither
+    /// will the file).
+    pub unreadable: bool,
     /// Stored (encrypted) size in bytes.
     pub size: i64,
 }
@@ -194,6 +206,7 @@ pub(crate) fn reporter_thread(
             author: m.author.into(),
             date: iso_day(m.created_at),
             body: m.body.clone(),
+            unreadable: m.unreadable,
             kind: m.kind.into(),
         })
         .collect();
@@ -206,6 +219,7 @@ pub(crate) fn reporter_thread(
             id: a.id,
             name: a.name.clone(),
             content_type: a.content_type.clone(),
+            unreadable: a.unreadable,
             size: a.size,
         })
         .collect();
@@ -224,6 +238,7 @@ pub(crate) fn staff_thread(
             date: iso_day(m.created_at),
             time: staff_time(m.author, m.created_at),
             body: m.body.clone(),
+            unreadable: m.unreadable,
             author_name: m.author_name.clone(),
             kind: m.kind.into(),
         })
@@ -238,6 +253,7 @@ pub(crate) fn staff_thread(
             id: a.id,
             name: a.name.clone(),
             content_type: a.content_type.clone(),
+            unreadable: a.unreadable,
             size: a.size,
         })
         .collect();

@@ -119,6 +119,20 @@ impl Service {
             .await
     }
 
+    /// The bytes of the attachment `listed` (a row of the staff view's
+    /// `attachments`) of `case`, downloaded as staff with `token`.
+    pub async fn staff_attachment(
+        &self,
+        token: &str,
+        case: impl Display,
+        listed: &serde_json::Value,
+    ) -> Vec<u8> {
+        let id = listed["id"].as_str().expect("an attachment id");
+        self.api_download(&format!("/staff/cases/{case}/attachments/{id}"), token)
+            .await
+            .0
+    }
+
     /// Downloads `path` (it must answer 200): the bytes and the
     /// `Content-Disposition`.
     pub async fn api_download(&self, path: &str, token: &str) -> (Vec<u8>, String) {

@@ -159,15 +159,7 @@ async fn a_browser_encrypted_report_sends_neither_the_marker_nor_the_code(backen
     let listed = &case["attachments"][0];
     let name = upload.path().file_name().unwrap().to_str().unwrap();
     assert_eq!(listed["name"], name);
-    let (bytes, _) = app
-        .api_download(
-            &format!(
-                "/staff/cases/{id}/attachments/{}",
-                listed["id"].as_str().unwrap()
-            ),
-            &token,
-        )
-        .await;
+    let bytes = app.staff_attachment(&token, id, listed).await;
     assert!(bytes == content.as_bytes(), "the attachment, byte for byte");
 
     // The reporter comes back with the code.
@@ -248,15 +240,7 @@ async fn a_browser_encrypted_report_sends_neither_the_marker_nor_the_code(backen
         .iter()
         .find(|a| a["name"] == reply_name)
         .expect("the reply's attachment is listed");
-    let (bytes, _) = app
-        .api_download(
-            &format!(
-                "/staff/cases/{id}/attachments/{}",
-                listed["id"].as_str().unwrap()
-            ),
-            &token,
-        )
-        .await;
+    let bytes = app.staff_attachment(&token, id, listed).await;
     assert!(bytes == reply_content.as_bytes(), "byte for byte");
 
     // Logging out forgets the key: the tab no longer holds it.
@@ -298,15 +282,7 @@ async fn either_path_gives_the_handler_the_same_case(backend: Backend) {
             attachment["name"],
             upload.path().file_name().unwrap().to_str().unwrap()
         );
-        let (bytes, _) = app
-            .api_download(
-                &format!(
-                    "/staff/cases/{id}/attachments/{}",
-                    attachment["id"].as_str().unwrap()
-                ),
-                &token,
-            )
-            .await;
+        let bytes = app.staff_attachment(&token, id, &attachment).await;
         assert_eq!(bytes, b"samme vedlegg");
         // Everything but the ids is the same.
         let map = case.as_object_mut().unwrap();
@@ -397,15 +373,7 @@ async fn an_image_is_stripped_and_an_identity_sealed_in_the_browser(backend: Bac
     let id = app.api_case_ids(&token).await[0];
     let case = app.api_case(&token, id).await.expect(StatusCode::OK);
     let listed = &case["attachments"][0];
-    let (bytes, _) = app
-        .api_download(
-            &format!(
-                "/staff/cases/{id}/attachments/{}",
-                listed["id"].as_str().unwrap()
-            ),
-            &token,
-        )
-        .await;
+    let bytes = app.staff_attachment(&token, id, listed).await;
     assert!(bytes == stripped, "stripped as the server strips");
     // The identity is sealed to the custodian alone.
     let stored = app

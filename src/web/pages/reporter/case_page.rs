@@ -185,6 +185,20 @@ pub async fn render_case(
     Ok(super::html(status, body, None))
 }
 
+/// What differs between a case page the server decrypted and one the
+/// browser decrypts.
+struct CaseParts {
+    case: crate::core::store::Case,
+    answer_due: Option<time::Date>,
+    description: String,
+    when: Option<String>,
+    place: Option<String>,
+    messages: Vec<ThreadItem>,
+    attachments: Vec<AttachmentItem>,
+    measures: Vec<super::followup_panel::MeasureItem>,
+    sealed_case: Option<SealedCase>,
+}
+
 async fn case_page(
     state: &AppState,
     visitor: &Visitor,
@@ -193,10 +207,44 @@ async fn case_page(
     errors: FormErrors,
     message: &str,
 ) -> Result<CasePage, AppError> {
-    if reporter.identity().is_none() {
-        return sealed_case_page(state, visitor, reporter, csrf, errors, message).await;
-    }
     let t = visitor.t();
+    let parts = match reporter.identity() {
+        Some(_) => opened_parts(state, visitor, reporter, &t).await?,
+        None => sealed_parts(state, visitor, reporter, &t).await?,
+    };
+    let followup =
+        super::followup_panel::panel(state, visitor, reporter, &t, parts.measures).await?;
+    Ok(CasePage {
+        t,
+        csrf: csrf.to_owned(),
+        languages: super::language_buttons(t.lang()),
+        status: t.t(&format!("status.{}", parts.case.status.key())),
+        category: t.t(&format!("category.{}", parts.case.category.key())),
+        received: super::format_day(parts.case.received_at),
+        answer_due: parts.answer_due.map(super::format_date),
+        description: parts.description,
+        when: parts.when,
+        place: parts.place,
+        messages: parts.messages,
+        attachments: parts.attachments,
+        errors,
+        message: message.to_owned(),
+        attachment_limits: super::attachment_limits(&t, &state.settings.limits),
+        followup,
+        identity: super::identity::note(state, visitor).await?,
+        metadata_kept: Vec::new(),
+        sealed_case: parts.sealed_case,
+        e2e_script: crate::web::script::script_tag(),
+    })
+}
+
+/// The case opened by the server with the key the code unwrapped.
+async fn opened_parts(
+    state: &AppState,
+    visitor: &Visitor,
+    reporter: &Reporter,
+    t: &Translator,
+) -> Result<CaseParts, AppError> {
     let view = casework::reporter_view(state, reporter)
         .await
         .map_err(|e| visitor.fail(e))?;
@@ -205,9 +253,13 @@ async fn case_page(
         .iter()
         .map(|m| ThreadItem {
             from_reporter: m.author == Author::Reporter,
-            author: author_label(&t, m.author),
+            author: author_label(t, m.author),
             date: super::format_day(m.created_at),
-            body: m.body.clone(),
+            body: if m.unreadable {
+                t.t("common.unreadable_message")
+            } else {
+                m.body.clone()
+            },
             sealed: None,
             retaliation: m.kind == crate::core::store::MessageKind::Retaliation,
         })
@@ -218,37 +270,27 @@ async fn case_page(
         .map(|a| AttachmentItem {
             id: a.id,
             from_reporter: a.author == Author::Reporter,
-            name: a.name.clone(),
+            name: if a.unreadable {
+                t.t("common.unreadable_attachment")
+            } else {
+                a.name.clone()
+            },
             sealed_name: None,
             size: super::format_size(u64::try_from(a.size).unwrap_or(0), t.lang()),
-            author: author_label(&t, a.author),
+            author: author_label(t, a.author),
             date: super::format_day(a.created_at),
         })
         .collect();
-    let limits = &state.settings.limits;
-    let measures = super::followup_panel::opened_measures(state, visitor, reporter).await?;
-    let followup = super::followup_panel::panel(state, visitor, reporter, &t, measures).await?;
-    Ok(CasePage {
-        t,
-        csrf: csrf.to_owned(),
-        languages: super::language_buttons(t.lang()),
-        status: t.t(&format!("status.{}", view.case.status.key())),
-        category: t.t(&format!("category.{}", view.case.category.key())),
-        received: super::format_day(view.case.received_at),
-        answer_due: view.answer_due.map(super::format_date),
+    Ok(CaseParts {
         description: view.report.description.clone(),
         when: view.report.when.clone(),
         place: view.report.place.clone(),
+        case: view.case.clone(),
+        answer_due: view.answer_due,
         messages,
         attachments,
-        errors,
-        message: message.to_owned(),
-        attachment_limits: super::attachment_limits(&t, limits),
-        followup,
-        identity: super::identity::note(state, visitor).await?,
-        metadata_kept: Vec::new(),
+        measures: super::followup_panel::opened_measures(state, visitor, reporter).await?,
         sealed_case: None,
-        e2e_script: crate::web::script::script_tag(),
     })
 }
 
@@ -263,19 +305,16 @@ fn sealed_messages(t: &Translator) -> String {
     .to_string()
 }
 
-/// The case page where the case key is in the browser: every sealed part
-/// as its age file, for the script to decrypt in place.
-async fn sealed_case_page(
+/// The case where its key is in the browser: every sealed part as its age
+/// file, for the script to decrypt in place.
+async fn sealed_parts(
     state: &AppState,
     visitor: &Visitor,
     reporter: &Reporter,
-    csrf: &str,
-    errors: FormErrors,
-    message: &str,
-) -> Result<CasePage, AppError> {
+    t: &Translator,
+) -> Result<CaseParts, AppError> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let t = visitor.t();
     let view = crate::core::sealed_followup::reporter_view(state, reporter)
         .await
         .map_err(|e| visitor.fail(e))?;
@@ -284,7 +323,7 @@ async fn sealed_case_page(
         .iter()
         .map(|m| ThreadItem {
             from_reporter: m.author == Author::Reporter,
-            author: author_label(&t, m.author),
+            author: author_label(t, m.author),
             date: super::format_day(m.created_at),
             body: String::new(),
             sealed: Some(b64.encode(&m.body)),
@@ -300,7 +339,7 @@ async fn sealed_case_page(
             name: String::new(),
             sealed_name: Some(b64.encode(&a.name)),
             size: super::format_size(u64::try_from(a.size).unwrap_or(0), t.lang()),
-            author: author_label(&t, a.author),
+            author: author_label(t, a.author),
             date: super::format_day(a.created_at),
         })
         .collect();
@@ -314,39 +353,26 @@ async fn sealed_case_page(
         })
         .collect();
     let limits = &state.settings.limits;
-    let room = limits
-        .max_attachments_per_case
-        .saturating_sub(view.attachments.len());
-    let followup = super::followup_panel::panel(state, visitor, reporter, &t, measures).await?;
-    Ok(CasePage {
-        t,
-        csrf: csrf.to_owned(),
-        languages: super::language_buttons(t.lang()),
-        status: t.t(&format!("status.{}", view.case.status.key())),
-        category: t.t(&format!("category.{}", view.case.category.key())),
-        received: super::format_day(view.case.received_at),
-        answer_due: view.answer_due.map(super::format_date),
-        description: String::new(),
-        when: None,
-        place: None,
-        messages,
-        attachments,
-        errors,
-        message: message.to_owned(),
-        attachment_limits: super::attachment_limits(&t, limits),
-        followup,
-        identity: super::identity::note(state, visitor).await?,
-        metadata_kept: Vec::new(),
+    Ok(CaseParts {
         sealed_case: Some(SealedCase {
             recipient: reporter.recipient().to_string(),
             report: b64.encode(&view.case.report),
-            msgs: sealed_messages(&t),
+            msgs: sealed_messages(t),
             max_text_chars: limits.max_text_chars,
             max_attachment_bytes: limits.max_attachment_bytes,
-            max_attachments: room,
+            max_attachments: limits
+                .max_attachments_per_case
+                .saturating_sub(view.attachments.len()),
             max_name_chars: limits.max_short_field_chars,
         }),
-        e2e_script: crate::web::script::script_tag(),
+        description: String::new(),
+        when: None,
+        place: None,
+        case: view.case,
+        answer_due: view.answer_due,
+        messages,
+        attachments,
+        measures,
     })
 }
 

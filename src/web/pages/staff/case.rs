@@ -730,7 +730,11 @@ fn build_page(
             },
             staff: m.author == Author::Staff,
             date: show_day(m.created_at),
-            body: m.body.clone(),
+            body: if m.unreadable {
+                t.t("common.unreadable_message")
+            } else {
+                m.body.clone()
+            },
             retaliation: m.kind == crate::core::store::MessageKind::Retaliation,
         })
         .collect();
@@ -739,7 +743,11 @@ fn build_page(
         .iter()
         .map(|a| AttachmentLine {
             href: format!("{case_path}/attachments/{}", a.id),
-            name: a.name.clone(),
+            name: if a.unreadable {
+                t.t("common.unreadable_attachment")
+            } else {
+                a.name.clone()
+            },
             from: match a.author {
                 Author::Reporter => t.t("staff.case.from_reporter"),
                 Author::Staff => t.t("staff.case.from_staff"),

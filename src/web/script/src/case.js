@@ -293,7 +293,7 @@ export function installCasePage(doc = document, win = window, { transport } = {}
     } else {
       showNoKey(doc, msgs);
     }
-    installReplyForm(doc, win, { recipient, msgs, net, track });
+    installReplyForm(doc, win, { recipient, msgs, net, track, storage });
   }
   return { decrypted, whenIdle: () => current };
 }
@@ -417,7 +417,10 @@ function installDownload(doc, win, link, identity, meta, { failed, net, track })
 }
 
 /** The sealed reply on `form#reply-form` (see the head of this file). */
-function installReplyForm(doc, win, { recipient, msgs, net, track }) {
+/** Where a reply being written waits while a language button shows the page again. */
+export const DRAFT_KEY = "varsel.reply-draft";
+
+function installReplyForm(doc, win, { recipient, msgs, net, track, storage }) {
   const form = doc.querySelector("form#reply-form");
   if (!form || !recipient) return;
   const action = form.getAttribute("data-sealed-action");
@@ -426,6 +429,17 @@ function installReplyForm(doc, win, { recipient, msgs, net, track }) {
   const fileInput = form.querySelector("input#attachment");
   const csrfInput = form.querySelector('input[name="csrf"]');
   const limits = replyLimits(form);
+  // A reply kept in the tab while the page was shown in another language
+  // (the server never saw it): back in the form, once.
+  if (storage && messageField) {
+    try {
+      const draft = storage.getItem(DRAFT_KEY);
+      storage.removeItem(DRAFT_KEY);
+      if (draft && messageField.value === "") messageField.value = draft;
+    } catch {
+      // Nothing kept.
+    }
+  }
 
   let busy = false;
   let plain = false;
@@ -511,6 +525,12 @@ function installReplyForm(doc, win, { recipient, msgs, net, track }) {
       win.location.assign(samePath(reply.location));
       return;
     }
+    // A full disk stored nothing, and the server says so.
+    if (answer.status === 507 && reply.message) {
+      setWorking(false);
+      showProblem(reply.field, reply.message);
+      return;
+    }
     // A server error may come after the reply was stored: never sent again.
     if (answer.status >= 500 || answer.status < 100) {
       mayHaveArrived();
@@ -536,7 +556,20 @@ function installReplyForm(doc, win, { recipient, msgs, net, track }) {
         event.stopImmediatePropagation();
         return;
       }
-      if (isLanguageSubmitter(event.submitter)) return;
+      // A language button shows the page again from the server: the reply
+      // waits in the tab instead of going with it (files are chosen again,
+      // as after any new page).
+      if (isLanguageSubmitter(event.submitter)) {
+        if (storage && messageField && messageField.value !== "") {
+          try {
+            storage.setItem(DRAFT_KEY, messageField.value);
+            messageField.value = "";
+          } catch {
+            // Kept nowhere: it goes to be shown again, as without the script.
+          }
+        }
+        return;
+      }
       const text = replyText(messageField ? messageField.value : "");
       const files = fileInput && fileInput.files ? Array.from(fileInput.files) : [];
       // Nothing to send, or over a limit: the plain post, for the server to

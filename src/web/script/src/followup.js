@@ -246,6 +246,13 @@ export function installFollowupForm(doc = document, win = window, { transport } 
   // Without storage the case page could not decrypt anything.
   const storage = sessionStorageOf(win);
   if (!storage) return null;
+  // The login page means no session: a case key an ended session left in
+  // this tab is forgotten.
+  try {
+    storage.removeItem(CASE_KEY);
+  } catch {
+    return null;
+  }
   if (!transport && typeof win.fetch !== "function") return null;
 
   const lang = (doc.documentElement && doc.documentElement.lang) || "";
@@ -345,7 +352,12 @@ export function installFollowupForm(doc = document, win = window, { transport } 
         event.stopImmediatePropagation();
         return;
       }
-      if (isLanguageSubmitter(event.submitter)) return;
+      // A language button shows the page again from the server: the code
+      // must not go with it, so it is typed again there.
+      if (isLanguageSubmitter(event.submitter)) {
+        input.value = "";
+        return;
+      }
       let code;
       try {
         code = parseCaseCode(input.value);

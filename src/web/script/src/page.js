@@ -30,14 +30,17 @@ export function fill(template, values = {}) {
 
 /**
  * The tab's `sessionStorage`, or null where the browser withholds it (it
- * may throw on mere access, with storage turned off).
+ * may throw on mere access, with storage turned off) or refuses writes.
  */
 export function sessionStorageOf(win) {
   try {
     const storage = win.sessionStorage;
     if (!storage || typeof storage.getItem !== "function") return null;
-    // Reading proves it can be used (a disabled storage throws here).
-    storage.getItem("varsel.probe");
+    // Writing proves it can be used: a disabled storage throws on any
+    // call, a full one (or one a private window refuses) on writing, and a
+    // case page without its key could show nothing.
+    storage.setItem("varsel.probe", "1");
+    storage.removeItem("varsel.probe");
     return storage;
   } catch {
     return null;

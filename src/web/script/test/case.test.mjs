@@ -444,7 +444,7 @@ test("no answer or a server error: the reply may have arrived, and is not sent a
   }
 });
 
-test("a language button posts plainly; a page without the sealed form or recipient leaves the reply alone", async () => {
+test("a language button posts without the reply, kept in the tab; a page without the sealed form or recipient leaves the reply alone", async () => {
   const key = await keyPair();
   const p = await page(key);
   const transport = fakeTransport();
@@ -453,6 +453,13 @@ test("a language button posts plainly; a page without the sealed form or recipie
   const event = submit(p, p.langNav.querySelector("button"));
   assert.equal(event.defaultPrevented, false);
   assert.equal(transport.log.replies.length, 0);
+  // The reply waits in the tab, not in the post, and is back on the next page.
+  assert.equal(p.$("#message").value, "", "the reply is not sent to be shown again");
+  assert.equal(p.win.sessionStorage.getItem("varsel.reply-draft"), "Svar");
+  const again = await page(key, { storage: p.win.sessionStorage });
+  installCasePage(again.doc, again.win, { transport });
+  assert.equal(again.$("#message").value, "Svar");
+  assert.equal(again.win.sessionStorage.getItem("varsel.reply-draft"), null, "restored once");
 
   const q = await page(key);
   q.form.removeAttribute("data-sealed-action");

@@ -362,6 +362,12 @@ test("the form is left alone with a reply or retaliation in it, without messages
   assert.equal(installFollowupForm(noMsgs.doc, noMsgs.win, { transport: {} }), null);
   const noStorage = page({ storage: new FakeStorage({ broken: true }) });
   assert.equal(installFollowupForm(noStorage.doc, noStorage.win, { transport: {} }), null);
+  const fullStorage = page({ storage: new FakeStorage({ full: true }) });
+  assert.equal(
+    installFollowupForm(fullStorage.doc, fullStorage.win, { transport: {} }),
+    null,
+    "a tab that cannot keep the key logs in the plain way",
+  );
   const none = new Document();
   assert.equal(installFollowupForm(none, fakeWindow(none), { transport: {} }), null);
   const p = page();
@@ -370,14 +376,22 @@ test("the form is left alone with a reply or retaliation in it, without messages
   assert.equal(p.win.listenersOf("submit").length, 1);
 });
 
-test("a language button just posts", () => {
+test("a language button posts without the code", () => {
   const p = page();
   installFollowupForm(p.doc, p.win, { transport: fakeTransport({}) });
-  p.input.value = "ikke en kode";
+  p.input.value = generateCaseCode().grouped();
   const event = submit(p, p.langNav.querySelector("button"));
   assert.equal(event.defaultPrevented, false);
   assert.equal(event.stopped, false);
   assert.equal(p.$("#code-error"), null);
+  assert.equal(p.input.value, "", "the code is not sent to be shown again");
+});
+
+test("the login page forgets a case key an ended session left in the tab", () => {
+  const p = page();
+  p.win.sessionStorage.setItem("varsel.case", JSON.stringify({ recipient: "age1x", identity: "AGE-SECRET-KEY-1X" }));
+  installFollowupForm(p.doc, p.win, { transport: fakeTransport({}) });
+  assert.equal(p.win.sessionStorage.getItem("varsel.case"), null);
 });
 
 test("the messages fill their placeholders; refusals read from the body or the status", () => {

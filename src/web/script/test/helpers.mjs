@@ -297,11 +297,15 @@ export function submit({ win, form }, submitter = form.querySelector("button")) 
   return event;
 }
 
-/** `sessionStorage` in memory; `broken` makes every call throw, as a browser that withholds storage. */
+/**
+ * `sessionStorage` in memory; `broken` makes every call throw, as a browser
+ * that withholds storage; `full` makes writes throw, as a full one.
+ */
 export class FakeStorage {
-  constructor({ broken = false } = {}) {
+  constructor({ broken = false, full = false } = {}) {
     this.items = new Map();
     this.broken = broken;
+    this.full = full;
   }
   #check() {
     if (this.broken) throw new Error("SecurityError: storage is disabled");
@@ -312,6 +316,7 @@ export class FakeStorage {
   }
   setItem(key, value) {
     this.#check();
+    if (this.full) throw new Error("QuotaExceededError: storage is full");
     this.items.set(key, String(value));
   }
   removeItem(key) {
