@@ -319,6 +319,12 @@ async fn check_reporter_pages(app: &TestApp, javascript: bool, lang: &str) -> Ve
     browser.type_into("input[name='code']", &code).await;
     browser.click("main form button[type='submit']").await;
     browser.wait_for("/case/reply").await;
+    // With JavaScript the code stays in the browser, which decrypts the
+    // page: checked once the report shows.
+    browser.wait_for(" i avdelingen ").await;
+    if javascript {
+        assert!(browser.source().await.contains("id=\"sealed-case\""));
+    }
     problems.extend(check(format!("{mode}, {lang}, case page")).await);
     // A retaliation report refused (only spaces): the case page with the
     // error tied to its field.
