@@ -251,6 +251,24 @@ impl TestApp {
             .await
     }
 
+    /// An account with X25519 keys, as made before hybrid keys.
+    pub async fn add_x25519_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        roles: &[&str],
+    ) -> Uuid {
+        self.add_user_keyed(
+            username,
+            display_name,
+            roles,
+            &[],
+            None,
+            varsel::core::keys::KeyKind::X25519,
+        )
+        .await
+    }
+
     /// Like [`TestApp::add_user_with`], with keys of `kind` whatever the
     /// settings say (an account from before hybrid keys, say).
     pub async fn add_user_keyed(

@@ -471,14 +471,7 @@ async fn a_case_sealed_wrongly_is_named_and_stops_neither_upgrade_nor_recovery(b
     // A member still on X25519 (not logged in since hybrid keys came), and
     // an X25519 recovery key: the routing mixes kinds, each wrap its own.
     let hanne = app
-        .add_user_keyed(
-            "hanne",
-            "Hanne Handler",
-            &["handler"],
-            &[],
-            None,
-            varsel::core::keys::KeyKind::X25519,
-        )
+        .add_x25519_user("hanne", "Hanne Handler", &["handler"])
         .await;
     let recovery = X25519Identity::generate();
     app.store

@@ -118,14 +118,7 @@ async fn an_old_case_and_account_keep_working_and_the_account_is_upgraded_at_log
 ) {
     let app = TestApp::spawn(backend).await;
     let hanne = app
-        .add_user_keyed(
-            "hanne",
-            "Hanne Handler",
-            &["handler"],
-            &[],
-            None,
-            KeyKind::X25519,
-        )
+        .add_x25519_user("hanne", "Hanne Handler", &["handler"])
         .await;
     let old_recipient = recipient_of(&app, hanne).await;
     assert!(old_recipient.starts_with("age1") && !old_recipient.starts_with("age1pq1"));

@@ -36,7 +36,7 @@
 
 import { base64 } from "@scure/base";
 import { CaseCodeError, parseCaseCode } from "./casecode.js";
-import { clearFieldError, fill, jsonAttribute, sessionStorageOf, showFieldError, submitButtons } from "./page.js";
+import { clearFieldError, fetchChallenge, fill, jsonAttribute, sessionStorageOf, showFieldError, submitButtons } from "./page.js";
 import { isLanguageSubmitter, NetworkError, solvePow } from "./report.js";
 import * as seal from "./seal.js";
 
@@ -205,21 +205,8 @@ export function browserFollowupTransport(lang) {
     return { status: response.status, text };
   };
   return {
-    async challenge() {
-      try {
-        const response = await fetch(CODE_CHALLENGE_PATH, {
-          headers: { ...language, Accept: "application/json" },
-          credentials: "same-origin",
-          cache: "no-store",
-        });
-        if (!response.ok) return null;
-        const answer = await response.json();
-        return typeof answer.challenge === "string" ? answer : null;
-      } catch {
-        // Without a proof the login goes in the no-proof lane.
-        return null;
-      }
-    },
+    // Without a proof the login goes in the no-proof lane.
+    challenge: () => fetchChallenge(CODE_CHALLENGE_PATH, language),
     login: (fields) => post(LOGIN_PATH, fields),
     session: (fields) => post(SESSION_PATH, fields),
   };

@@ -104,3 +104,23 @@ export function clearFieldError(doc, field, id) {
 export function submitButtons(form) {
   return Array.from(form.elements || []).filter((el) => el.type === "submit" && typeof el.disabled === "boolean");
 }
+
+/**
+ * A proof-of-work challenge from `path` (`GET /api/v1/pow/challenge?…`):
+ * `{challenge, difficulty, …}`, or null if there is none to be had (the
+ * request then goes in the no-proof lane).
+ */
+export async function fetchChallenge(path, headers = {}) {
+  try {
+    const response = await fetch(path, {
+      headers: { ...headers, Accept: "application/json" },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    if (!response.ok) return null;
+    const answer = await response.json();
+    return typeof answer.challenge === "string" ? answer : null;
+  } catch {
+    return null;
+  }
+}

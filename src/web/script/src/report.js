@@ -46,6 +46,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { base64 } from "@scure/base";
 import { generateCaseCode } from "./casecode.js";
 import { KEPT, stripMetadata } from "./metadata.js";
+import { fetchChallenge } from "./page.js";
 import * as seal from "./seal.js";
 
 const encoder = new TextEncoder();
@@ -855,21 +856,8 @@ export function browserTransport(lang) {
       return { status: response.status, text: await response.text() };
     },
 
-    async challenge() {
-      try {
-        const response = await fetch(CHALLENGE_PATH, {
-          headers: { ...language, Accept: "application/json" },
-          credentials: "same-origin",
-          cache: "no-store",
-        });
-        if (!response.ok) return null;
-        const answer = await response.json();
-        return typeof answer.challenge === "string" ? answer : null;
-      } catch {
-        // Without a proof the report is sent in the plain lane.
-        return null;
-      }
-    },
+    // Without a proof the report is sent in the plain lane.
+    challenge: () => fetchChallenge(CHALLENGE_PATH, language),
 
     send(body, headers, onUpload) {
       return new Promise((resolve, reject) => {
