@@ -459,18 +459,13 @@ impl Facts {
             .iter()
             .zip(names)
             .map(|(a, name)| {
-                fact(
-                    if a.unreadable {
-                        t.t("common.unreadable_attachment")
-                    } else {
-                        a.name.clone()
-                    },
-                    format!(
-                        "attachments/{name} · {} · {}",
-                        author(a.author, &None),
-                        moment(a.created_at)
-                    ),
-                )
+                let by = format!("{} · {}", author(a.author, &None), moment(a.created_at));
+                // A file sealed wrongly is named as such, and not in the archive.
+                if a.unreadable {
+                    fact(t.t("common.unreadable_attachment"), by)
+                } else {
+                    fact(a.name.clone(), format!("attachments/{name} · {by}"))
+                }
             })
             .collect();
         let deadlines = file
@@ -633,10 +628,13 @@ impl Facts {
                 "created_at": m.created_at,
                 "kind": if m.kind == crate::core::store::MessageKind::Retaliation { "retaliation" } else { "message" },
                 "body": m.body,
+                "unreadable": m.unreadable,
             })).collect::<Vec<_>>(),
             "attachments": view.attachments.iter().zip(names).map(|(a, name)| json!({
-                "file": format!("attachments/{name}"),
+                // Not in the archive if it was sealed wrongly.
+                "file": (!a.unreadable).then(|| format!("attachments/{name}")),
                 "name": a.name,
+                "unreadable": a.unreadable,
                 "content_type": a.content_type,
                 "author": author(a.author),
                 "created_at": a.created_at,

@@ -511,9 +511,52 @@ async fn a_reply_sealed_to_another_key_hides_only_itself(backend: Backend) {
     let staff_page = app.page(&staff.client, &format!("/staff/cases/{id}")).await;
     assert!(staff_page.contains("Denne meldingen kan ikke åpnes med saksnøkkelen"));
     assert!(staff_page.contains("Riktig nøkkel."));
+    assert!(
+        !staff_page.contains(&format!(
+            "/staff/cases/{id}/attachments/{}",
+            case["attachments"][0]["id"].as_str().unwrap()
+        )),
+        "no link to a file that would not open"
+    );
     // So does the reporter, with the code.
     let with_code = app.reporter_case_page(&code).await;
     assert!(with_code.contains("Rapporten står"));
-    assert!(with_code.contains("vedlegg som ikke kan åpnes med saksnøkkelen"));
+    assert!(with_code.contains("<span>(vedlegg som ikke kan åpnes med saksnøkkelen)</span>"));
+    // And an export: the part is named as unreadable, and not in the archive.
+    let keys_dir = tempfile::tempdir().unwrap();
+    let opener = varsel_crypto::X25519Identity::generate();
+    let key_file = crate::export::identity_file(keys_dir.path(), "export.key", &opener);
+    let r = app
+        .api_request(
+            reqwest::Method::POST,
+            &format!("/staff/cases/{id}/export"),
+            Some(&token),
+        )
+        .json(&json!({ "recipients": [opener.to_public().to_string()] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let archive = r.bytes().await.unwrap().to_vec();
+    let unpacked = crate::export::unpack(
+        &crate::export::age(),
+        &key_file,
+        &archive,
+        id,
+        &["case.json", "thread.txt"],
+    );
+    assert!(
+        !unpacked.listing.contains("/attachments/"),
+        "{}",
+        unpacked.listing
+    );
+    let json: Value = serde_json::from_str(&unpacked.text("case.json")).unwrap();
+    assert_eq!(json["thread"][0]["unreadable"], true);
+    assert_eq!(json["thread"][1]["body"], "Riktig nøkkel.");
+    assert_eq!(json["attachments"][0]["unreadable"], true);
+    assert_eq!(json["attachments"][0]["file"], Value::Null);
+    assert!(unpacked
+        .text("thread.txt")
+        .contains("Denne meldingen kan ikke åpnes med saksnøkkelen"));
     app.teardown().await;
 }

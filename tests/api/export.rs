@@ -41,7 +41,7 @@ fn rage() -> PathBuf {
 }
 
 /// Debian's `age`; missing, the test fails and says how to install it.
-fn age() -> PathBuf {
+pub(crate) fn age() -> PathBuf {
     let on_path = Command::new("age").arg("--version").output();
     assert!(
         on_path.is_ok_and(|o| o.status.success()),
@@ -51,20 +51,22 @@ fn age() -> PathBuf {
 }
 
 /// An identity file for `identity` in `dir`.
-fn identity_file(dir: &Path, name: &str, identity: &X25519Identity) -> PathBuf {
+pub(crate) fn identity_file(dir: &Path, name: &str, identity: &X25519Identity) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, format!("{}\n", identity.to_bech32().as_str())).expect("identity file");
     path
 }
 
 /// What an unpacked archive holds.
-struct Unpacked {
+pub(crate) struct Unpacked {
     _dir: tempfile::TempDir,
+    /// `tar -t` of the archive.
+    pub(crate) listing: String,
     root: PathBuf,
 }
 
 impl Unpacked {
-    fn text(&self, name: &str) -> String {
+    pub(crate) fn text(&self, name: &str) -> String {
         std::fs::read_to_string(self.root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
@@ -75,7 +77,30 @@ impl Unpacked {
 
 /// Decrypts `archive` with `tool -d -i identity` and unpacks it with `tar`,
 /// both as separate processes; the listing must name every part.
-fn open_with(tool: &Path, identity: &Path, archive: &[u8], case: Uuid) -> Unpacked {
+pub(crate) fn open_with(tool: &Path, identity: &Path, archive: &[u8], case: Uuid) -> Unpacked {
+    unpack(
+        tool,
+        identity,
+        archive,
+        case,
+        &[
+            "index.html",
+            "report.txt",
+            "thread.txt",
+            "case.json",
+            "attachments/01-foto.jpg",
+        ],
+    )
+}
+
+/// Decrypts `archive` as [`open_with`] does, checking that it holds `parts`.
+pub(crate) fn unpack(
+    tool: &Path,
+    identity: &Path,
+    archive: &[u8],
+    case: Uuid,
+    parts: &[&str],
+) -> Unpacked {
     let dir = tempfile::tempdir().expect("temporary directory");
     let encrypted = dir.path().join("case.tar.age");
     let tar = dir.path().join("case.tar");
@@ -103,13 +128,7 @@ fn open_with(tool: &Path, identity: &Path, archive: &[u8], case: Uuid) -> Unpack
     assert!(listing.status.success(), "tar -t failed");
     let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
     let root = format!("varsel-case-{case}");
-    for part in [
-        "index.html",
-        "report.txt",
-        "thread.txt",
-        "case.json",
-        "attachments/01-foto.jpg",
-    ] {
+    for part in parts {
         assert!(
             listing.lines().any(|l| l == format!("{root}/{part}")),
             "{part} is not in the archive: {listing}"
@@ -127,6 +146,7 @@ fn open_with(tool: &Path, identity: &Path, archive: &[u8], case: Uuid) -> Unpack
     assert!(status.success(), "tar -x failed");
     Unpacked {
         root: unpacked.join(root),
+        listing,
         _dir: dir,
     }
 }

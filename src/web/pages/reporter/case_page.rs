@@ -41,6 +41,8 @@ struct AttachmentItem {
     /// Its sealed name in base64 where the key is in the browser (`name`
     /// is then empty).
     sealed_name: Option<String>,
+    /// Its name opened (false: sealed wrongly, shown without a link).
+    openable: bool,
     size: String,
     author: String,
     date: String,
@@ -276,6 +278,7 @@ async fn opened_parts(
                 a.name.clone()
             },
             sealed_name: None,
+            openable: !a.unreadable,
             size: super::format_size(u64::try_from(a.size).unwrap_or(0), t.lang()),
             author: author_label(t, a.author),
             date: super::format_day(a.created_at),
@@ -338,6 +341,7 @@ async fn sealed_parts(
             from_reporter: a.author == Author::Reporter,
             name: String::new(),
             sealed_name: Some(b64.encode(&a.name)),
+            openable: true,
             size: super::format_size(u64::try_from(a.size).unwrap_or(0), t.lang()),
             author: author_label(t, a.author),
             date: super::format_day(a.created_at),

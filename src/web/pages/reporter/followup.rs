@@ -46,6 +46,8 @@ struct FollowupPage<'a> {
     retaliation: Option<&'a str>,
     /// The messages of the login in the browser (JSON), and its script.
     e2e_msgs: String,
+    /// No reporter session: the script forgets a case key left in the tab.
+    no_session: bool,
     e2e_script: Option<String>,
 }
 
@@ -305,6 +307,7 @@ fn page(
             reply: typed.reply,
             retaliation: typed.retaliation,
             e2e_msgs: e2e_messages(&t),
+            no_session: visitor.reporter().is_none(),
             e2e_script: crate::web::script::script_tag(),
         },
     )?;

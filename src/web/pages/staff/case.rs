@@ -742,7 +742,12 @@ fn build_page(
         .attachments
         .iter()
         .map(|a| AttachmentLine {
-            href: format!("{case_path}/attachments/{}", a.id),
+            // A file sealed wrongly gets no link: it would not open.
+            href: if a.unreadable {
+                String::new()
+            } else {
+                format!("{case_path}/attachments/{}", a.id)
+            },
             name: if a.unreadable {
                 t.t("common.unreadable_attachment")
             } else {

@@ -35,7 +35,7 @@
 // - any `form[action="/case/logout"]`.
 
 import { base64 } from "@scure/base";
-import { CASE_KEY, CASE_PATH } from "./followup.js";
+import { CASE_KEY, CASE_PATH, DRAFT_KEY } from "./followup.js";
 import { clearFieldError, jsonAttribute, sessionStorageOf, showFieldError, submitButtons } from "./page.js";
 import { charCount, crlf, isLanguageSubmitter, NetworkError, sealAttachment, trimInvisible, wellFormed } from "./report.js";
 import * as seal from "./seal.js";
@@ -274,6 +274,7 @@ export function installCasePage(doc = document, win = window, { transport } = {}
         if (!logoutForms.includes(event.target)) return;
         try {
           storage.removeItem(CASE_KEY);
+          storage.removeItem(DRAFT_KEY);
         } catch {
           // Gone with the tab anyway.
         }
@@ -417,9 +418,6 @@ function installDownload(doc, win, link, identity, meta, { failed, net, track })
 }
 
 /** The sealed reply on `form#reply-form` (see the head of this file). */
-/** Where a reply being written waits while a language button shows the page again. */
-export const DRAFT_KEY = "varsel.reply-draft";
-
 function installReplyForm(doc, win, { recipient, msgs, net, track, storage }) {
   const form = doc.querySelector("form#reply-form");
   if (!form || !recipient) return;
@@ -430,12 +428,14 @@ function installReplyForm(doc, win, { recipient, msgs, net, track, storage }) {
   const csrfInput = form.querySelector('input[name="csrf"]');
   const limits = replyLimits(form);
   // A reply kept in the tab while the page was shown in another language
-  // (the server never saw it): back in the form, once.
+  // (the server never saw it): back in the form of the same case, once.
   if (storage && messageField) {
     try {
-      const draft = storage.getItem(DRAFT_KEY);
+      const draft = JSON.parse(storage.getItem(DRAFT_KEY) || "null");
       storage.removeItem(DRAFT_KEY);
-      if (draft && messageField.value === "") messageField.value = draft;
+      if (draft && draft.recipient === recipient && typeof draft.text === "string" && messageField.value === "") {
+        messageField.value = draft.text;
+      }
     } catch {
       // Nothing kept.
     }
@@ -562,7 +562,7 @@ function installReplyForm(doc, win, { recipient, msgs, net, track, storage }) {
       if (isLanguageSubmitter(event.submitter)) {
         if (storage && messageField && messageField.value !== "") {
           try {
-            storage.setItem(DRAFT_KEY, messageField.value);
+            storage.setItem(DRAFT_KEY, JSON.stringify({ recipient, text: messageField.value }));
             messageField.value = "";
           } catch {
             // Kept nowhere: it goes to be shown again, as without the script.

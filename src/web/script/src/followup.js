@@ -48,6 +48,8 @@ export const SESSION_PATH = "/followup/browser/session";
 export const CASE_PATH = "/case";
 /** The `sessionStorage` key of `{recipient, identity}`. */
 export const CASE_KEY = "varsel.case";
+/** Where a reply being written waits while a language button shows the page again. */
+export const DRAFT_KEY = "varsel.reply-draft";
 
 /** The refusals the page names (each a key of `data-e2e-msgs`). */
 const SHOWN = new Set(["not_found", "pow_refused", "form_expired", "too_many"]);
@@ -213,6 +215,25 @@ export function browserFollowupTransport(lang) {
 }
 
 /**
+ * Forgets what a tab kept for a case: its key, and a reply kept while a
+ * language button showed a page, which goes back into `form`'s empty
+ * message field if it has one (a session that ended while it was written).
+ */
+function forgetCase(win, form) {
+  const storage = sessionStorageOf(win);
+  if (!storage) return;
+  try {
+    storage.removeItem(CASE_KEY);
+    const draft = JSON.parse(storage.getItem(DRAFT_KEY) || "null");
+    storage.removeItem(DRAFT_KEY);
+    const field = form.querySelector('textarea[name="message"]');
+    if (field && field.value === "" && draft && typeof draft.text === "string") field.value = draft.text;
+  } catch {
+    // Nothing kept, or nothing to keep it in.
+  }
+}
+
+/**
  * Takes over `form#followup-form` if the page has it, with its messages and
  * no reply or retaliation field in it, and the tab can keep the case key
  * (`sessionStorage`); otherwise leaves the page alone, and the form posts
@@ -224,6 +245,10 @@ export function installFollowupForm(doc = document, win = window, { transport } 
   const form = doc.querySelector("form#followup-form");
   if (!form) return null;
   if (form.getAttribute("data-e2e") === "on") return null;
+  // The server says there is no reporter session: a case key, or a reply
+  // kept while a language button showed a page, that an ended session left
+  // in this tab is forgotten (a reply only once it is back in this form).
+  if (form.hasAttribute("data-no-session")) forgetCase(win, form);
   // A reply or a retaliation report kept after a session ended: the code
   // goes with it to the server, which stores it once the code opens the case.
   if (form.querySelector('[name="message"]') || form.querySelector('[name="retaliation"]')) return null;
@@ -231,15 +256,8 @@ export function installFollowupForm(doc = document, win = window, { transport } 
   const msgs = jsonAttribute(form, "data-e2e-msgs");
   if (!input || !msgs) return null;
   // Without storage the case page could not decrypt anything.
-  const storage = sessionStorageOf(win);
+  const storage = sessionStorageOf(win, { writable: true });
   if (!storage) return null;
-  // The login page means no session: a case key an ended session left in
-  // this tab is forgotten.
-  try {
-    storage.removeItem(CASE_KEY);
-  } catch {
-    return null;
-  }
   if (!transport && typeof win.fetch !== "function") return null;
 
   const lang = (doc.documentElement && doc.documentElement.lang) || "";

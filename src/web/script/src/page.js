@@ -30,17 +30,22 @@ export function fill(template, values = {}) {
 
 /**
  * The tab's `sessionStorage`, or null where the browser withholds it (it
- * may throw on mere access, with storage turned off) or refuses writes.
+ * may throw on mere access, with storage turned off), or, if `writable`,
+ * refuses writes.
  */
-export function sessionStorageOf(win) {
+export function sessionStorageOf(win, { writable = false } = {}) {
   try {
     const storage = win.sessionStorage;
     if (!storage || typeof storage.getItem !== "function") return null;
-    // Writing proves it can be used: a disabled storage throws on any
-    // call, a full one (or one a private window refuses) on writing, and a
-    // case page without its key could show nothing.
-    storage.setItem("varsel.probe", "1");
-    storage.removeItem("varsel.probe");
+    // Reading proves it can be read (a disabled storage throws on any
+    // call); where something is to be kept, writing proves it can be
+    // written (a full storage, or one a private window refuses, throws
+    // then; a case page without its key could show nothing).
+    storage.getItem("varsel.probe");
+    if (writable) {
+      storage.setItem("varsel.probe", "1");
+      storage.removeItem("varsel.probe");
+    }
     return storage;
   } catch {
     return null;

@@ -455,7 +455,7 @@ test("a language button posts without the reply, kept in the tab; a page without
   assert.equal(transport.log.replies.length, 0);
   // The reply waits in the tab, not in the post, and is back on the next page.
   assert.equal(p.$("#message").value, "", "the reply is not sent to be shown again");
-  assert.equal(p.win.sessionStorage.getItem("varsel.reply-draft"), "Svar");
+  assert.equal(JSON.parse(p.win.sessionStorage.getItem("varsel.reply-draft")).text, "Svar");
   const again = await page(key, { storage: p.win.sessionStorage });
   installCasePage(again.doc, again.win, { transport });
   assert.equal(again.$("#message").value, "Svar");

@@ -40,7 +40,7 @@ const MSGS = {
 
 const PROOF = "varsel.e2e.login.v1 0b7c2c4e-1111-4a2b-8c3d-000000000001 1767225600 q83vEjRWeJA";
 
-function page({ variant = "login", withRequestSubmit = true, storage = new FakeStorage(), msgs = MSGS, withError = false } = {}) {
+function page({ variant = "login", withRequestSubmit = true, storage = new FakeStorage(), msgs = MSGS, withError = false, noSession = false } = {}) {
   const doc = new Document("Følg opp saken – Varsel");
   const h = builder(doc);
   const win = fakeWindow(doc, { storage });
@@ -58,7 +58,13 @@ function page({ variant = "login", withRequestSubmit = true, storage = new FakeS
   }[variant];
   const form = h(
     "form#followup-form",
-    { method: "post", action: "/followup", "data-pow": "code", ...(msgs ? { "data-e2e-msgs": JSON.stringify(msgs) } : {}) },
+    {
+      method: "post",
+      action: "/followup",
+      "data-pow": "code",
+      ...(msgs ? { "data-e2e-msgs": JSON.stringify(msgs) } : {}),
+      ...(noSession ? { "data-no-session": "" } : {}),
+    },
     h("input", { type: "hidden", name: "csrf", value: "csrf-token" }),
     h("label", { for: "code" }, "Koden din"),
     h("span#code-hint", { class: "hint" }, "24 tegn"),
@@ -387,11 +393,28 @@ test("a language button posts without the code", () => {
   assert.equal(p.input.value, "", "the code is not sent to be shown again");
 });
 
-test("the login page forgets a case key an ended session left in the tab", () => {
-  const p = page();
-  p.win.sessionStorage.setItem("varsel.case", JSON.stringify({ recipient: "age1x", identity: "AGE-SECRET-KEY-1X" }));
-  installFollowupForm(p.doc, p.win, { transport: fakeTransport({}) });
-  assert.equal(p.win.sessionStorage.getItem("varsel.case"), null);
+test("the login page forgets a case key an ended session left in the tab, not a live one's", () => {
+  const kept = JSON.stringify({ recipient: "age1x", identity: "AGE-SECRET-KEY-1X" });
+  const ended = page({ noSession: true });
+  ended.win.sessionStorage.setItem("varsel.case", kept);
+  ended.win.sessionStorage.setItem("varsel.reply-draft", JSON.stringify({ recipient: "age1x", text: "Utkast" }));
+  installFollowupForm(ended.doc, ended.win, { transport: fakeTransport({}) });
+  assert.equal(ended.win.sessionStorage.getItem("varsel.case"), null);
+  assert.equal(ended.win.sessionStorage.getItem("varsel.reply-draft"), null);
+  // Back (or the landing page's link) while the session lives: kept.
+  const live = page();
+  live.win.sessionStorage.setItem("varsel.case", kept);
+  installFollowupForm(live.doc, live.win, { transport: fakeTransport({}) });
+  assert.equal(live.win.sessionStorage.getItem("varsel.case"), kept);
+});
+
+test("a reply kept in the tab goes back into the form of a session that ended", () => {
+  const p = page({ variant: "reply", noSession: true });
+  p.$("#message").value = "";
+  p.win.sessionStorage.setItem("varsel.reply-draft", JSON.stringify({ recipient: "age1x", text: "Utkast" }));
+  assert.equal(installFollowupForm(p.doc, p.win, { transport: fakeTransport({}) }), null, "posted the plain way");
+  assert.equal(p.$("#message").value, "Utkast");
+  assert.equal(p.win.sessionStorage.getItem("varsel.reply-draft"), null);
 });
 
 test("the messages fill their placeholders; refusals read from the body or the status", () => {
