@@ -109,7 +109,7 @@ async fn two_way_flow(backend: Backend) {
     assert_eq!(mine["report"]["description"], "Skjermen ble stående ulåst.");
     assert_eq!(
         mine["messages"],
-        json!([{"author": "staff", "date": received.to_string(), "body": "Takk. Hvilken etasje?", "kind": "message"}])
+        json!([{"author": "staff", "date": received.to_string(), "body": "Takk. Hvilken etasje?", "unreadable": false, "kind": "message"}])
     );
     let text = mine.to_string();
     assert!(
