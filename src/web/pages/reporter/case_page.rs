@@ -48,6 +48,44 @@ struct AttachmentItem {
     date: String,
 }
 
+impl ThreadItem {
+    /// A message by `author` at `created_at`: its `body`, or its age file
+    /// in base64 (`sealed`) for the script.
+    fn new(
+        t: &Translator,
+        author: Author,
+        created_at: i64,
+        kind: crate::core::store::MessageKind,
+        body: String,
+        sealed: Option<String>,
+    ) -> Self {
+        ThreadItem {
+            from_reporter: author == Author::Reporter,
+            author: author_label(t, author),
+            date: super::format_day(created_at),
+            body,
+            sealed,
+            retaliation: kind == crate::core::store::MessageKind::Retaliation,
+        }
+    }
+}
+
+impl AttachmentItem {
+    /// An attachment without its name yet (set `name` or `sealed_name`).
+    fn new(t: &Translator, id: Uuid, author: Author, size: i64, created_at: i64) -> Self {
+        AttachmentItem {
+            id,
+            from_reporter: author == Author::Reporter,
+            name: String::new(),
+            sealed_name: None,
+            openable: true,
+            size: super::format_size(u64::try_from(size).unwrap_or(0), t.lang()),
+            author: author_label(t, author),
+            date: super::format_day(created_at),
+        }
+    }
+}
+
 /// What the page carries where the case key is in the browser
 /// (docs/e2e.md): the ciphertexts are decrypted by the script.
 struct SealedCase {
@@ -253,35 +291,27 @@ async fn opened_parts(
     let messages = view
         .messages
         .iter()
-        .map(|m| ThreadItem {
-            from_reporter: m.author == Author::Reporter,
-            author: author_label(t, m.author),
-            date: super::format_day(m.created_at),
-            body: if m.unreadable {
+        .map(|m| {
+            let body = if m.unreadable {
                 t.t("common.unreadable_message")
             } else {
                 m.body.clone()
-            },
-            sealed: None,
-            retaliation: m.kind == crate::core::store::MessageKind::Retaliation,
+            };
+            ThreadItem::new(t, m.author, m.created_at, m.kind, body, None)
         })
         .collect();
     let attachments = view
         .attachments
         .iter()
-        .map(|a| AttachmentItem {
-            id: a.id,
-            from_reporter: a.author == Author::Reporter,
-            name: if a.unreadable {
+        .map(|a| {
+            let mut item = AttachmentItem::new(t, a.id, a.author, a.size, a.created_at);
+            item.name = if a.unreadable {
                 t.t("common.unreadable_attachment")
             } else {
                 a.name.clone()
-            },
-            sealed_name: None,
-            openable: !a.unreadable,
-            size: super::format_size(u64::try_from(a.size).unwrap_or(0), t.lang()),
-            author: author_label(t, a.author),
-            date: super::format_day(a.created_at),
+            };
+            item.openable = !a.unreadable;
+            item
         })
         .collect();
     Ok(CaseParts {
@@ -324,27 +354,18 @@ async fn sealed_parts(
     let messages = view
         .messages
         .iter()
-        .map(|m| ThreadItem {
-            from_reporter: m.author == Author::Reporter,
-            author: author_label(t, m.author),
-            date: super::format_day(m.created_at),
-            body: String::new(),
-            sealed: Some(b64.encode(&m.body)),
-            retaliation: m.kind == crate::core::store::MessageKind::Retaliation,
+        .map(|m| {
+            let sealed = Some(b64.encode(&m.body));
+            ThreadItem::new(t, m.author, m.created_at, m.kind, String::new(), sealed)
         })
         .collect();
     let attachments = view
         .attachments
         .iter()
-        .map(|a| AttachmentItem {
-            id: a.id,
-            from_reporter: a.author == Author::Reporter,
-            name: String::new(),
-            sealed_name: Some(b64.encode(&a.name)),
-            openable: true,
-            size: super::format_size(u64::try_from(a.size).unwrap_or(0), t.lang()),
-            author: author_label(t, a.author),
-            date: super::format_day(a.created_at),
+        .map(|a| {
+            let mut item = AttachmentItem::new(t, a.id, a.author, a.size, a.created_at);
+            item.sealed_name = Some(b64.encode(&a.name));
+            item
         })
         .collect();
     let measures = view

@@ -36,7 +36,7 @@
 
 import { base64 } from "@scure/base";
 import { CASE_KEY, CASE_PATH, DRAFT_KEY } from "./followup.js";
-import { clearFieldError, jsonAttribute, sessionStorageOf, showFieldError, submitButtons } from "./page.js";
+import { clearFieldError, jsonAttribute, onFormSubmit, sessionStorageOf, showFieldError, stopSubmit, submitButtons } from "./page.js";
 import { charCount, crlf, isLanguageSubmitter, NetworkError, sealAttachment, trimInvisible, wellFormed } from "./report.js";
 import * as seal from "./seal.js";
 
@@ -546,39 +546,27 @@ function installReplyForm(doc, win, { recipient, msgs, net, track, storage }) {
     sendPlain();
   };
 
-  win.addEventListener(
-    "submit",
-    (event) => {
-      if (event.target !== form) return;
-      if (plain) return;
-      if (busy) {
-        event.preventDefault();
-        event.stopImmediatePropagation();
-        return;
-      }
-      // A language button shows the page again from the server: the reply
-      // waits in the tab instead of going with it (files are chosen again,
-      // as after any new page).
-      if (isLanguageSubmitter(event.submitter)) {
-        if (storage && messageField && messageField.value !== "") {
-          try {
-            storage.setItem(DRAFT_KEY, JSON.stringify({ recipient, text: messageField.value }));
-            messageField.value = "";
-          } catch {
-            // Kept nowhere: it goes to be shown again, as without the script.
-          }
+  onFormSubmit(win, form, { isPlain: () => plain, isBusy: () => busy }, (event) => {
+    // A language button shows the page again from the server: the reply
+    // waits in the tab instead of going with it (files are chosen again,
+    // as after any new page).
+    if (isLanguageSubmitter(event.submitter)) {
+      if (storage && messageField && messageField.value !== "") {
+        try {
+          storage.setItem(DRAFT_KEY, JSON.stringify({ recipient, text: messageField.value }));
+          messageField.value = "";
+        } catch {
+          // Kept nowhere: it goes to be shown again, as without the script.
         }
-        return;
       }
-      const text = replyText(messageField ? messageField.value : "");
-      const files = fileInput && fileInput.files ? Array.from(fileInput.files) : [];
-      // Nothing to send, or over a limit: the plain post, for the server to
-      // say so in the reporter's language.
-      if (replyPlainReason({ text, files }, limits)) return;
-      event.preventDefault();
-      event.stopImmediatePropagation();
-      track(run(text, files));
-    },
-    true,
-  );
+      return;
+    }
+    const text = replyText(messageField ? messageField.value : "");
+    const files = fileInput && fileInput.files ? Array.from(fileInput.files) : [];
+    // Nothing to send, or over a limit: the plain post, for the server to
+    // say so in the reporter's language.
+    if (replyPlainReason({ text, files }, limits)) return;
+    stopSubmit(event);
+    track(run(text, files));
+  });
 }

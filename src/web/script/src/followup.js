@@ -36,7 +36,17 @@
 
 import { base64 } from "@scure/base";
 import { CaseCodeError, parseCaseCode } from "./casecode.js";
-import { clearFieldError, fetchChallenge, fill, jsonAttribute, sessionStorageOf, showFieldError, submitButtons } from "./page.js";
+import {
+  clearFieldError,
+  fetchChallenge,
+  fill,
+  jsonAttribute,
+  onFormSubmit,
+  sessionStorageOf,
+  showFieldError,
+  stopSubmit,
+  submitButtons,
+} from "./page.js";
 import { isLanguageSubmitter, NetworkError, solvePow } from "./report.js";
 import * as seal from "./seal.js";
 
@@ -345,40 +355,25 @@ export function installFollowupForm(doc = document, win = window, { transport } 
     win.location.assign(CASE_PATH);
   };
 
-  // Registered on the window in the capture phase, so it runs before any
-  // listener on the form (templates/pow.js), as report.js's.
-  win.addEventListener(
-    "submit",
-    (event) => {
-      if (event.target !== form) return;
-      if (plain) return;
-      if (busy) {
-        event.preventDefault();
-        event.stopImmediatePropagation();
-        return;
-      }
-      // A language button shows the page again from the server: the code
-      // must not go with it, so it is typed again there.
-      if (isLanguageSubmitter(event.submitter)) {
-        input.value = "";
-        return;
-      }
-      let code;
-      try {
-        code = parseCaseCode(input.value);
-      } catch (err) {
-        if (!(err instanceof CaseCodeError)) return;
-        // A typo is named here, and nothing is sent.
-        event.preventDefault();
-        event.stopImmediatePropagation();
-        showError(codeErrorMessage(err, msgs));
-        return;
-      }
-      event.preventDefault();
-      event.stopImmediatePropagation();
-      current = run(code);
-    },
-    true,
-  );
+  onFormSubmit(win, form, { isPlain: () => plain, isBusy: () => busy }, (event) => {
+    // A language button shows the page again from the server: the code
+    // must not go with it, so it is typed again there.
+    if (isLanguageSubmitter(event.submitter)) {
+      input.value = "";
+      return;
+    }
+    let code;
+    try {
+      code = parseCaseCode(input.value);
+    } catch (err) {
+      if (!(err instanceof CaseCodeError)) return;
+      // A typo is named here, and nothing is sent.
+      stopSubmit(event);
+      showError(codeErrorMessage(err, msgs));
+      return;
+    }
+    stopSubmit(event);
+    current = run(code);
+  });
   return { whenIdle: () => current };
 }

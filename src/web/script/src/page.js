@@ -129,3 +129,32 @@ export async function fetchChallenge(path, headers = {}) {
     return null;
   }
 }
+
+/**
+ * Calls `handle(event)` for each submit of `form` the script may take:
+ * registered on the window in the capture phase, so it runs before any
+ * listener on the document or the form (templates/pow.js listens on the
+ * form), whatever order the scripts loaded in. Once `isPlain()` the form
+ * posts as plain HTML; while `isBusy()` a submit is swallowed.
+ */
+export function onFormSubmit(win, form, { isPlain, isBusy }, handle) {
+  win.addEventListener(
+    "submit",
+    (event) => {
+      if (event.target !== form) return;
+      if (isPlain()) return;
+      if (isBusy()) {
+        stopSubmit(event);
+        return;
+      }
+      handle(event);
+    },
+    true,
+  );
+}
+
+/** Keeps a submit from posting and from reaching any other listener. */
+export function stopSubmit(event) {
+  event.preventDefault();
+  event.stopImmediatePropagation();
+}

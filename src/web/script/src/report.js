@@ -46,7 +46,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { base64 } from "@scure/base";
 import { generateCaseCode } from "./casecode.js";
 import { KEPT, stripMetadata } from "./metadata.js";
-import { fetchChallenge } from "./page.js";
+import { fetchChallenge, onFormSubmit, stopSubmit } from "./page.js";
 import * as seal from "./seal.js";
 
 const encoder = new TextEncoder();
@@ -1108,30 +1108,14 @@ export function installReportForm(doc = document, win = window, { transport } = 
     showReceipt(doc, win, template, submission, result.acknowledgeBy);
   };
 
-  // Registered on the window in the capture phase, so it runs before any
-  // listener on the document or the form (templates/pow.js listens on the
-  // form), whatever order the scripts loaded in.
-  win.addEventListener(
-    "submit",
-    (event) => {
-      if (event.target !== form) return;
-      // Gone the plain way: the form posts as plain HTML from now on.
-      if (plain) return;
-      if (busy) {
-        event.preventDefault();
-        event.stopImmediatePropagation();
-        return;
-      }
-      // Language buttons post plainly (nothing is stored), and so does a
-      // description that shows nothing (for the server to say so).
-      if (isLanguageSubmitter(event.submitter)) return;
-      if (needsPlainPath({ description: readFields(form).description })) return;
-      event.preventDefault();
-      event.stopImmediatePropagation();
-      current = run();
-    },
-    true,
-  );
+  onFormSubmit(win, form, { isPlain: () => plain, isBusy: () => busy }, (event) => {
+    // Language buttons post plainly (nothing is stored), and so does a
+    // description that shows nothing (for the server to say so).
+    if (isLanguageSubmitter(event.submitter)) return;
+    if (needsPlainPath({ description: readFields(form).description })) return;
+    stopSubmit(event);
+    current = run();
+  });
   return { whenIdle: () => current };
 }
 
